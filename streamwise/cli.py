@@ -1,0 +1,68 @@
+"""The ``streamwise`` command line (typer)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .errors import ConfigError
+from .settings import Settings, load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="streamwise: Kafka streams into LangGraph agents for commerce operations.")
+console = Console()
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file "
+                      "(default: $STREAMWISE_CONFIG or configs/default.yaml)")]
+
+
+def settings_or_exit(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def config(config: ConfigOpt = None) -> None:
+    """Validate the configuration and print it (secrets masked)."""
+    settings = settings_or_exit(config)
+    console.print_json(settings.model_dump_json())
+
+
+@app.command()
+def broker(port: Annotated[int, typer.Option(help="0: a free port")] = 0) -> None:
+    """Run the embedded Tansu broker standalone, with the streamwise topics, until Ctrl-C."""
+    from streams.broker import EmbeddedBroker
+
+    with EmbeddedBroker(port or None) as b:
+        console.print(f"embedded broker on [bold]{b.bootstrap}[/bold] (pid {b.pid}); Ctrl-C stops it")
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    console.print("broker stopped")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

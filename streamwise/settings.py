@@ -1,0 +1,107 @@
+"""Root settings: one YAML file per deployment plus ``STREAMWISE_...`` overrides.
+
+Each package owns its section's model (``streams.config``, ``tools.config``,
+...); this module only composes them. Precedence, highest first: keyword
+arguments, environment (``STREAMWISE_LLM__BASE_URL=http://...``), the YAML
+file (``STREAMWISE_CONFIG`` or ``configs/default.yaml``), field defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from agents.config import AgentSettings, LLMSettings
+from retrieval.config import RetrievalSettings
+from streams.config import BrokerSettings, WorkerSettings
+from tools.config import ToolSettings
+
+from .errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
+
+
+class ApiSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="STREAMWISE_", env_nested_delimiter="__", extra="forbid"
+    )
+    yaml_file: ClassVar[Path] = DEFAULT_CONFIG
+
+    profile: str = "default"
+    var_dir: str = "var"
+    data_dir: str = str(ROOT / "data")
+    broker: BrokerSettings = Field(default_factory=BrokerSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    store: ToolSettings = Field(default_factory=ToolSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    agents: AgentSettings = Field(default_factory=AgentSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_source = YamlConfigSettingsSource(settings_cls, yaml_file=cls.yaml_file)
+        return init_settings, env_settings, yaml_source
+
+
+def _format_errors(exc: ValidationError, path: Path) -> str:
+    lines = [f"invalid configuration ({len(exc.errors())} problem(s)) in {path} or STREAMWISE_* env:"]
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "(root)"
+        env = "STREAMWISE_" + "__".join(str(p).upper() for p in err["loc"])
+        given = f" (given: {err['input']!r})" if err["type"] != "missing" else ""
+        lines.append(f"  - {loc}: {err['msg']}{given}  [yaml key {loc} / env {env}]")
+    return "\n".join(lines)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings from ``path`` (or ``STREAMWISE_CONFIG``, or the default file).
+
+    Raises ``ConfigError`` listing every problem and where it is.
+    """
+    config_path = Path(path or os.environ.get("STREAMWISE_CONFIG") or DEFAULT_CONFIG)
+    if not config_path.is_file():
+        raise ConfigError(f"config file not found: {config_path} (set STREAMWISE_CONFIG or --config)")
+    # A subclass per file keeps the YAML source pointed at the file asked for,
+    # without global state.
+    bound = type("BoundSettings", (Settings,), {"yaml_file": config_path})
+    try:
+        settings = bound(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, config_path)) from None
+    except Exception as exc:  # malformed YAML and the like
+        raise ConfigError(f"cannot read configuration {config_path}: {exc}") from None
+    return Settings.model_validate(settings.model_dump())
+
+
+def var_path(settings: Settings, relative: str) -> Path:
+    """A path under the project root for relative settings paths, created parents."""
+    p = Path(relative)
+    if not p.is_absolute():
+        p = ROOT / p
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return p

@@ -1,0 +1,22 @@
+"""Settings of the tools package: the store and the policy limits tools enforce."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ToolSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    db_path: str = "var/streamwise.duckdb"
+    seed: int = 7
+    # Refunds above this amount need a human approval.
+    refund_approval_limit: Decimal = Field(default=Decimal("500"), ge=0)
+    # A price change larger than this (percent of the current price) needs approval.
+    max_price_change_pct: float = Field(default=15.0, gt=0)
+    # Gross margin below this fraction of the price is refused / alerted.
+    margin_floor: float = Field(default=0.15, ge=0, lt=1)
+    sql_max_rows: int = Field(default=1000, ge=1)
+    sql_timeout_s: float = Field(default=10.0, gt=0)

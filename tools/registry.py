@@ -1,0 +1,235 @@
+"""The tool registry: typed tools, their OpenAI schemas, and safe calls.
+
+A tool is a plain function ``def name(args: InModel, env: ToolEnv) -> OutModel``
+whose docstring is the model's description, declared with ``@tool(...)``::
+
+    @tool(side_effect=True, roles={"customer", "support"})
+    def cancel_pending_order(args: CancelPendingOrderArgs, env: ToolEnv) -> Order:
+        "Cancel a pending order. ..."
+
+``ToolRegistry.call(name, raw_args, ctx)`` never raises for anything the model
+did wrong: validation, not-found, policy and permission failures come back as
+``ToolResult(status="error", error=ToolError(code, message, hint))``; an action
+that needs a person comes back as ``status="needs_approval"``. Side-effecting
+calls require ``ctx.idempotency_key``; a repeated key returns the first result
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+import duckdb
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .config import ToolSettings
+from .context import Role, ToolContext
+from .errors import ApprovalRequired, ToolRefusal
+from .store import Store
+
+In = TypeVar("In", bound=BaseModel)
+Out = TypeVar("Out", bound=BaseModel)
+
+ALL_ROLES: frozenset[Role] = frozenset({"system", "customer", "support", "analyst"})
+
+
+class ToolError(BaseModel):
+    """What the model (and the person) is told when a call fails."""
+
+    code: str
+    message: str
+    hint: str = ""
+
+
+class ApprovalRequest(BaseModel):
+    """The call is allowed only after approval; nothing changed yet."""
+
+    tool: str
+    reason: str
+    arguments: dict[str, Any]
+    details: dict[str, Any] = {}
+
+
+class ToolResult(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    tool: str
+    status: Literal["ok", "error", "needs_approval"]
+    output: BaseModel | None = None
+    error: ToolError | None = None
+    approval: ApprovalRequest | None = None
+    replayed: bool = False  # True when an idempotency key returned a stored result
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def for_model(self) -> str:
+        """The JSON text given back to the model as the tool message."""
+        if self.status == "ok":
+            assert self.output is not None
+            return self.output.model_dump_json()
+        if self.status == "needs_approval":
+            assert self.approval is not None
+            return json.dumps({"needs_approval": self.approval.model_dump(mode="json")})
+        assert self.error is not None
+        return json.dumps({"error": self.error.model_dump()})
+
+
+@dataclass
+class ToolEnv:
+    """What a tool function gets besides its arguments."""
+
+    db: duckdb.DuckDBPyConnection  # a cursor inside the call's transaction
+    ctx: ToolContext
+    settings: ToolSettings
+
+
+@dataclass(frozen=True)
+class Tool(Generic[In, Out]):
+    name: str
+    description: str
+    input_model: type[In]
+    output_model: type[Out]
+    func: Callable[[In, ToolEnv], Out]
+    side_effect: bool = False
+    roles: frozenset[Role] = ALL_ROLES
+
+    def openai_schema(self) -> dict[str, Any]:
+        params = self.input_model.model_json_schema()
+        params.pop("title", None)
+        params.setdefault("properties", {})
+        params.setdefault("required", [])
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": params},
+        }
+
+
+def tool(
+    *, side_effect: bool = False, roles: Iterable[Role] = ALL_ROLES, name: str | None = None
+) -> Callable[[Callable[[Any, ToolEnv], Any]], Tool[Any, Any]]:
+    """Declare a tool from a typed function; its docstring is the description."""
+
+    def wrap(func: Callable[[Any, ToolEnv], Any]) -> Tool[Any, Any]:
+        hints = typing.get_type_hints(func)
+        params = list(inspect.signature(func).parameters)
+        input_model, output_model = hints[params[0]], hints["return"]
+        doc = inspect.getdoc(func)
+        if not doc:
+            raise TypeError(f"tool {func.__name__} needs a docstring: it is the model's description")
+        return Tool(
+            name=name or func.__name__,
+            description=doc,
+            input_model=input_model,
+            output_model=output_model,
+            func=func,
+            side_effect=side_effect,
+            roles=frozenset(roles),
+        )
+
+    return wrap
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+class ToolRegistry:
+    def __init__(self, store: Store, settings: ToolSettings | None = None,
+                 tools: Iterable[Tool[Any, Any]] = ()) -> None:
+        self.store = store
+        self.settings = settings or ToolSettings()
+        self._tools: dict[str, Tool[Any, Any]] = {}
+        for t in tools:
+            self.register(t)
+
+    def register(self, t: Tool[Any, Any]) -> None:
+        if t.name in self._tools:
+            raise ValueError(f"tool {t.name!r} is registered twice")
+        self._tools[t.name] = t
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._tools
+
+    def get(self, name: str) -> Tool[Any, Any]:
+        return self._tools[name]
+
+    def names(self, role: Role | None = None) -> list[str]:
+        return [n for n, t in self._tools.items() if role is None or role in t.roles]
+
+    def openai_tools(self, role: Role | None = None,
+                     names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The OpenAI ``tools`` list, optionally only what ``role`` may call."""
+        wanted = set(names) if names is not None else None
+        return [
+            t.openai_schema()
+            for n, t in self._tools.items()
+            if (role is None or role in t.roles) and (wanted is None or n in wanted)
+        ]
+
+    def call(self, name: str, raw_args: dict[str, Any] | str | None,
+             ctx: ToolContext) -> ToolResult:
+        """Validate and run one call; every failure the model can fix is returned, not raised."""
+        t = self._tools.get(name)
+        if t is None:
+            return self._error(name, "unknown_tool", f"there is no tool named {name!r}",
+                               f"use one of: {', '.join(sorted(self._tools))}")
+        if ctx.actor.role not in t.roles:
+            return self._error(name, "forbidden",
+                               f"{ctx.actor.role} may not call {name}",
+                               "ask a support agent or transfer to a human")
+        try:
+            if isinstance(raw_args, str):
+                args = t.input_model.model_validate_json(raw_args or "{}")
+            else:
+                args = t.input_model.model_validate(raw_args or {})
+        except ValidationError as exc:
+            return self._error(name, "invalid_arguments", _validation_message(exc),
+                               "fix the arguments to match the tool's JSON schema and call again")
+        if t.side_effect and not ctx.idempotency_key:
+            return self._error(name, "missing_idempotency_key",
+                               f"{name} changes data and needs an idempotency key",
+                               "the caller must derive one from the event or chat turn")
+        try:
+            with self.store.transaction() as db:
+                if t.side_effect:
+                    previous = db.execute(
+                        "SELECT tool, result FROM tool_effects WHERE idempotency_key = ?",
+                        [ctx.idempotency_key],
+                    ).fetchone()
+                    if previous is not None:
+                        return ToolResult(
+                            tool=name, status="ok", replayed=True,
+                            output=t.output_model.model_validate_json(previous[1]),
+                        )
+                output = t.func(args, ToolEnv(db=db, ctx=ctx, settings=self.settings))
+                if t.side_effect:
+                    db.execute(
+                        "INSERT INTO tool_effects VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [ctx.idempotency_key, name, args.model_dump_json(),
+                         output.model_dump_json(), ctx.actor.model_dump_json(),
+                         ctx.trace_id, ctx.now()],
+                    )
+        except ToolRefusal as exc:
+            return self._error(name, exc.code, exc.message, exc.hint)
+        except ApprovalRequired as exc:
+            return ToolResult(
+                tool=name, status="needs_approval",
+                approval=ApprovalRequest(tool=name, reason=exc.reason,
+                                         arguments=args.model_dump(mode="json"),
+                                         details=exc.details),
+            )
+        return ToolResult(tool=name, status="ok", output=output)
+
+    @staticmethod
+    def _error(name: str, code: str, message: str, hint: str = "") -> ToolResult:
+        return ToolResult(tool=name, status="error",
+                          error=ToolError(code=code, message=message, hint=hint))
