@@ -31,3 +31,11 @@ class RetryableError(HandlerError):
 
 class FatalError(HandlerError):
     """A failure that will not go away: the record is dead-lettered without retry."""
+
+
+class PoisonRecordError(StreamsError):
+    """A record that can never be handled as it is (too large, not an event): dead-lettered."""
+
+
+class RecordTooLargeError(PoisonRecordError):
+    """A record value above ``WorkerSettings.max_record_bytes``."""

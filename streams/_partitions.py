@@ -1,0 +1,120 @@
+"""State of the partitions a worker owns, shared by its three threads under one lock.
+
+The consumer thread adds fetched offsets and commits watermarks; the event
+loop starts and finishes records; kafka-python's IO thread runs the rebalance
+listener, which revokes. Every assignment gets a fresh epoch: a record carries
+the epoch it was fetched in, so a record finishing after its partition was
+revoked (and maybe assigned back) cannot touch the new owner's offsets.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._offsets import PartitionOffsets
+
+TP = Any  # kafka.TopicPartition (a namedtuple: topic, partition)
+
+
+@dataclass
+class _Part:
+    epoch: int
+    offsets: PartitionOffsets = field(default_factory=PartitionOffsets)
+    in_flight: int = 0
+    revoking: bool = False
+
+
+class Partitions:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parts: dict[TP, _Part] = {}
+        self._epochs = itertools.count(1)
+        self.stopping = False
+
+    def assign(self, tps: Iterable[TP]) -> None:
+        with self._lock:
+            for tp in tps:
+                if tp not in self._parts or self._parts[tp].revoking:
+                    self._parts[tp] = _Part(epoch=next(self._epochs))
+
+    def fetched(self, tp: TP, offset: int) -> int | None:
+        """Track a fetched record; its epoch, or None when it must not be handled."""
+        with self._lock:
+            part = self._parts.get(tp)
+            if part is None or part.revoking or self.stopping or not part.offsets.add(offset):
+                return None
+            return part.epoch
+
+    def start(self, tp: TP, epoch: int) -> bool:
+        """May a fetched record start? Counts it in flight if so."""
+        with self._lock:
+            part = self._parts.get(tp)
+            if part is None or part.epoch != epoch or part.revoking or self.stopping:
+                return False
+            part.in_flight += 1
+            return True
+
+    def finish(self, tp: TP, epoch: int, offset: int | None) -> None:
+        """A started record ended: finished (``offset``) or abandoned (None)."""
+        with self._lock:
+            part = self._parts.get(tp)
+            if part is None or part.epoch != epoch:
+                return
+            part.in_flight -= 1
+            if offset is not None:
+                part.offsets.done(offset)
+
+    def begin_revoke(self, tps: Iterable[TP]) -> set[TP]:
+        with self._lock:
+            owned = {tp for tp in tps if tp in self._parts}
+            for tp in owned:
+                self._parts[tp].revoking = True
+            return owned
+
+    def in_flight(self, tps: Iterable[TP] | None = None) -> int:
+        with self._lock:
+            parts = self._parts.values() if tps is None else [
+                self._parts[tp] for tp in tps if tp in self._parts]
+            return sum(p.in_flight for p in parts)
+
+    def remove(self, tps: Iterable[TP]) -> None:
+        with self._lock:
+            for tp in tps:
+                self._parts.pop(tp, None)
+
+    def committable(self, tps: Iterable[TP] | None = None) -> dict[TP, int]:
+        """Watermarks that moved past the last commit."""
+        with self._lock:
+            chosen = self._parts if tps is None else {
+                tp: self._parts[tp] for tp in tps if tp in self._parts}
+            out = {}
+            for tp, part in chosen.items():
+                mark = part.offsets.committable()
+                if mark is not None:
+                    out[tp] = mark
+            return out
+
+    def mark_committed(self, offsets: dict[TP, int]) -> None:
+        with self._lock:
+            for tp, offset in offsets.items():
+                if tp in self._parts:
+                    self._parts[tp].offsets.mark_committed(offset)
+
+    def counts(self) -> tuple[int, int]:
+        """(fetched and not finished, in flight) over all owned partitions."""
+        with self._lock:
+            pending = sum(p.offsets.pending for p in self._parts.values())
+            return pending, sum(p.in_flight for p in self._parts.values())
+
+    def watermarks(self) -> dict[TP, int]:
+        with self._lock:
+            out = {}
+            for tp, part in self._parts.items():
+                mark = part.offsets.watermark()
+                if mark is not None:
+                    out[tp] = mark
+            return out
