@@ -1,0 +1,194 @@
+"""What goes into an agent run and what comes out (the package boundary).
+
+The wiring in ``streamwise/`` turns a stream event (or a chat turn, or an
+analyst question) into an ``AgentRequest`` and publishes each
+``AgentOutput`` of the ``AgentResult`` as an output event. The payload models
+mirror the stream payloads field for field, so ``OrderData.model_validate(
+event.payload.model_dump())`` is the whole conversion.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+AgentName = Literal["order", "support", "analyst"]
+RequestKind = Literal[
+    "order_placed",  # order agent: needs ``order``
+    "shipment_delayed",  # order agent: needs ``shipment``
+    "inventory_adjusted",  # order agent: needs ``inventory``
+    "price_changed",  # order agent: needs ``price``
+    "message",  # support agent: ``text`` is the customer's message
+    "question",  # analyst agent: ``text`` is the question
+]
+OrderDecision = Literal["confirm", "split_shipment", "backorder", "hold_for_review"]
+RunStatus = Literal["done", "awaiting_approval", "step_limit", "failed"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Address(_Model):
+    address1: str
+    address2: str = ""
+    city: str
+    state: str
+    country: str
+    zip: str
+
+
+class OrderLine(_Model):
+    item_id: str
+    product_id: str
+    quantity: int = Field(ge=1)
+    unit_price: Decimal = Field(ge=0)
+
+
+class OrderData(_Model):
+    order_id: str
+    user_id: str
+    items: list[OrderLine] = Field(min_length=1)
+    address: Address
+    payment_method_id: str = ""
+    total: Decimal = Field(ge=0)
+
+
+class ShipmentDelay(_Model):
+    order_id: str
+    carrier: str = ""
+    tracking_id: str | None = None
+    delay_days: int = Field(ge=1)
+    reason: str = ""
+
+
+class InventoryChange(_Model):
+    item_id: str
+    warehouse_id: str
+    delta: int
+    reason: str = ""
+    on_hand_after: int | None = None
+
+
+class PriceChange(_Model):
+    item_id: str
+    product_id: str
+    old_price: Decimal = Field(ge=0)
+    new_price: Decimal = Field(ge=0)
+    reason: str = ""
+
+
+_NEEDS = {
+    "order_placed": "order",
+    "shipment_delayed": "shipment",
+    "inventory_adjusted": "inventory",
+    "price_changed": "price",
+}
+
+
+class AgentRequest(_Model):
+    """One unit of work for one agent.
+
+    ``event_id`` names the run's trace (``load_trace(event_id)``) and is the
+    default idempotency base; ``thread_id`` names the checkpointed thread (a
+    chat session keeps one thread over many turns; an event defaults to its own
+    thread ``"<agent>:<event_id>"``). A request re-delivered with the same
+    ``idempotency_base`` returns the stored result and repeats no side effect.
+    """
+
+    agent: AgentName
+    kind: RequestKind
+    event_id: str = Field(min_length=1)
+    thread_id: str = ""
+    idempotency_base: str = ""
+    subject_id: str = ""  # a ticket id, an order id; defaults from the payload
+    text: str = ""
+    order: OrderData | None = None
+    shipment: ShipmentDelay | None = None
+    inventory: InventoryChange | None = None
+    price: PriceChange | None = None
+
+    @model_validator(mode="after")
+    def _fill(self) -> AgentRequest:
+        need = _NEEDS.get(self.kind)
+        if need and getattr(self, need) is None:
+            raise ValueError(f"a {self.kind} request needs {need!r}")
+        if self.kind in ("message", "question") and not self.text.strip():
+            raise ValueError(f"a {self.kind} request needs text")
+        if not self.thread_id:
+            self.thread_id = f"{self.agent}:{self.event_id}"
+        if not self.idempotency_base:
+            self.idempotency_base = self.event_id
+        if not self.subject_id:
+            payload = self.order or self.shipment or self.inventory or self.price
+            self.subject_id = str(getattr(payload, "order_id", "")
+                                  or getattr(payload, "item_id", "") or self.thread_id)
+        return self
+
+
+class AgentOutput(_Model):
+    """One thing to publish: an action, an alert, a reply or an approval request."""
+
+    kind: Literal["action", "alert", "reply", "approval"]
+    subject_id: str
+    action: str = ""  # action: confirm, split_shipment, reserve_stock, notify_customer, ...
+    alert: str = ""  # alert kind: risky_order, below_margin, low_stock, ...
+    severity: Literal["info", "warning", "critical"] = "info"
+    message: str = ""  # explanation, reply text or alert text
+    transferred_to_human: bool = False
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class PendingApproval(_Model):
+    """A tool call held until a person decides; ``approval_id`` is its idempotency key."""
+
+    approval_id: str
+    thread_id: str
+    tool: str
+    arguments: dict[str, Any]
+    reason: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApprovalDecision(_Model):
+    """A person's answer to a ``PendingApproval``; resumes the thread."""
+
+    approved: bool
+    reviewer: str = "human"
+    note: str = ""
+    approval_id: str | None = None  # when given, must match the pending approval
+
+
+class Usage(_Model):
+    model_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    tool_calls: int = 0
+    model_latency_ms: float = 0.0
+
+
+class SqlAnswer(_Model):
+    """The analyst's evidence: the SQL that ran, its table and maybe a Vega-Lite chart."""
+
+    sql: str
+    columns: list[str]
+    rows: list[list[Any]]
+    chart: dict[str, Any] | None = None
+
+
+class AgentResult(_Model):
+    agent: AgentName
+    event_id: str
+    thread_id: str
+    trace_id: str
+    status: RunStatus
+    # order: an OrderDecision or a notice kind; support: reply/transfer; analyst: answer
+    decision: str
+    message: str
+    outputs: list[AgentOutput] = Field(default_factory=list)
+    approvals: list[PendingApproval] = Field(default_factory=list)
+    answer: SqlAnswer | None = None
+    usage: Usage = Field(default_factory=Usage)
+    replayed: bool = False  # True when a re-delivered request got the stored result

@@ -1,0 +1,343 @@
+"""The agent loop every agent shares, as a LangGraph ``StateGraph``::
+
+    START ─► prepare ─► model ─┬─► tools ─┬─► model ...
+                                │          └─► approval (interrupt) ─► model ...
+                                └─► finish ─► END
+
+- ``prepare`` does the deterministic work in code (an agent's ``prepare``:
+  look-ups, plans, risk rules) and writes the turn's first message.
+- ``model`` calls the chat model with the agent's tools plus a final-answer
+  tool (``respond``) and ``tool_choice="required"``, so a small local model
+  and vLLM run the same loop. It stops the loop at ``max_steps``.
+- ``tools`` calls the registry with a ``ToolContext`` whose idempotency key is
+  ``"{idempotency_base}:{step}:{tool}"`` (``:{i}`` appended for the i-th extra
+  call of a turn): a re-run after a crash finds the first result and repeats
+  no side effect. Errors go back to the model as tool messages.
+- ``approval`` pauses on ``interrupt()`` for each call the tool answered
+  ``needs_approval``; ``Command(resume=ApprovalDecision)`` continues it: on
+  approve the call is re-issued with ``approved=True`` and the same key, on
+  reject the model is told.
+- ``finish`` turns the state into the agent's ``AgentResult`` (``finish``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import interrupt
+
+from tools import Actor, ToolContext, ToolRegistry, ToolResult
+
+from .contracts import AgentRequest, ApprovalDecision, PendingApproval
+
+RESPOND = "respond"
+_RESET: list[dict[str, Any]] = [{"reset": True}]
+
+
+def _trace_reducer(old: list[dict[str, Any]] | None,
+                   new: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    # A new turn starts its trace afresh; every node appends to it.
+    if new and new[0].get("reset"):
+        return list(new[1:])
+    return (old or []) + (new or [])
+
+
+class LoopState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    request: dict[str, Any]  # AgentRequest of the current turn (JSON)
+    step: int  # model calls in this turn
+    final: dict[str, Any] | None  # the respond() arguments
+    outcome: str  # answered | step_limit
+    awaiting: list[dict[str, Any]]  # held calls: call_id, tool, arguments, key, approval
+    trace: Annotated[list[dict[str, Any]], _trace_reducer]  # TraceStep dicts of this turn
+    context: dict[str, Any]  # what the agent computed in code for this turn
+    memory: dict[str, Any]  # what the agent keeps across turns (e.g. the authenticated user)
+    result: dict[str, Any] | None  # the AgentResult of this turn (JSON)
+
+
+class Toolbox:
+    """Registry calls with idempotency keys, traced; used by nodes and agent hooks."""
+
+    def __init__(self, registry: ToolRegistry, request: AgentRequest, actor: Actor) -> None:
+        self.registry = registry
+        self.request = request
+        self.actor = actor
+        self.trace: list[dict[str, Any]] = []
+
+    def key(self, step: int | str, name: str, index: int = 0) -> str:
+        base = f"{self.request.idempotency_base}:{step}:{name}"
+        return base if index == 0 else f"{base}:{index}"
+
+    def call(self, name: str, arguments: dict[str, Any] | str | None, *, step: int | str,
+             index: int = 0, approved: bool = False) -> ToolResult:
+        key = self.key(step, name, index)
+        if name not in self.registry:
+            # Deterministic steps skip tools that this deployment does not register.
+            result = ToolResult(tool=name, status="error", error=_missing(name))
+        else:
+            ctx = ToolContext(actor=self.actor, idempotency_key=key,
+                              trace_id=self.request.event_id, approved=approved)
+            started = time.perf_counter()
+            result = self.registry.call(name, arguments, ctx)
+            self._record(name, arguments, result, key, step, started)
+            return result
+        self._record(name, arguments, result, key, step, time.perf_counter())
+        return result
+
+    def _record(self, name: str, arguments: Any, result: ToolResult, key: str,
+                step: int | str, started: float) -> None:
+        self.trace.append({
+            "step": step if isinstance(step, int) else 0, "kind": "tool", "name": name,
+            "arguments": arguments, "status": result.status,
+            "result": json.loads(result.for_model()) if result.status != "error" else None,
+            "error": result.error.model_dump_json() if result.error else None,
+            "idempotency_key": key, "replayed": result.replayed,
+            "latency_ms": (time.perf_counter() - started) * 1000,
+        })
+
+
+def _missing(name: str) -> Any:
+    from tools import ToolError
+
+    return ToolError(code="unknown_tool", message=f"there is no tool named {name!r}")
+
+
+class AgentSpec:
+    """What makes one agent: its tools, prompt, final-answer tool and code steps.
+
+    Subclasses override the hooks; the loop is the same for all.
+    """
+
+    name: str = "agent"
+    tool_names: Sequence[str] = ()
+    respond_description = "Give the final answer and end this turn."
+
+    def respond_parameters(self) -> dict[str, Any]:
+        return {"type": "object",
+                "properties": {"message": {"type": "string", "description": "the answer"}},
+                "required": ["message"]}
+
+    def system_prompt(self, state: LoopState) -> str:
+        raise NotImplementedError
+
+    def actor(self, state: LoopState) -> Actor:
+        return Actor.system()
+
+    def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
+        """State updates for a new turn; must include the turn's first ``messages``."""
+        return {"messages": [HumanMessage(request.text)]}
+
+    def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
+        """A reason to refuse this call before it reaches the registry, or None."""
+        return None
+
+    def after_tool(self, state: LoopState, name: str, result: ToolResult) -> dict[str, Any]:
+        """Memory updates after a call (e.g. the user a look-up authenticated)."""
+        return {}
+
+    def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
+        """The ``AgentResult`` fields (decision, message, outputs, answer, status)."""
+        raise NotImplementedError
+
+    def tools(self, registry: ToolRegistry) -> list[dict[str, Any]]:
+        offered = registry.openai_tools(names=[n for n in self.tool_names if n in registry])
+        respond = {"type": "function", "function": {
+            "name": RESPOND, "description": self.respond_description,
+            "parameters": self.respond_parameters()}}
+        return [*offered, respond]
+
+
+def last_ai(messages: Sequence[BaseMessage]) -> AIMessage | None:
+    for m in reversed(messages):
+        if isinstance(m, AIMessage):
+            return m
+    return None
+
+
+def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
+               checkpointer: BaseCheckpointSaver[str] | None, max_steps: int,
+               ) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile ``spec``'s graph over the shared loop."""
+    bound = model.bind_tools(spec.tools(registry), tool_choice="required")
+    model_name = getattr(model, "model_name", None) or getattr(model, "model", None) or "model"
+
+    def box_for(state: LoopState) -> Toolbox:
+        return Toolbox(registry, AgentRequest.model_validate(state["request"]), spec.actor(state))
+
+    def prepare(state: LoopState) -> dict[str, Any]:
+        request = AgentRequest.model_validate(state["request"])
+        box = Toolbox(registry, request, spec.actor(state))
+        update = spec.prepare(request, state, box)
+        update["trace"] = _RESET + box.trace + update.get("trace", [])
+        return {"step": 0, "final": None, "outcome": "", "awaiting": [], "result": None,
+                **update}
+
+    def call_model(state: LoopState) -> dict[str, Any]:
+        step = state.get("step", 0)
+        if step >= max_steps:
+            return {"outcome": "step_limit"}
+        prompt: list[BaseMessage] = [SystemMessage(spec.system_prompt(state)),
+                                     *state["messages"]]
+        started = time.perf_counter()
+        reply = bound.invoke(prompt)
+        latency = (time.perf_counter() - started) * 1000
+        assert isinstance(reply, AIMessage)
+        usage: dict[str, Any] = dict(reply.usage_metadata or {})
+        record = {"step": step + 1, "kind": "model", "name": str(model_name),
+                  "result": {"content": reply.content,
+                             "tool_calls": [{"name": c["name"], "args": c["args"]}
+                                            for c in reply.tool_calls]},
+                  "status": "ok" if reply.tool_calls or reply.content else "empty",
+                  "input_tokens": usage.get("input_tokens", 0),
+                  "output_tokens": usage.get("output_tokens", 0), "latency_ms": latency}
+        update: dict[str, Any] = {"messages": [reply], "step": step + 1, "trace": [record]}
+        final = next((c for c in reply.tool_calls if c["name"] == RESPOND), None)
+        if final is not None:
+            update.update(final=dict(final["args"]), outcome="answered")
+        elif not reply.tool_calls and not reply.invalid_tool_calls:
+            text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+            if text.strip():
+                # A model that answers in plain text despite tool_choice: take it as the answer.
+                update.update(final={"message": text}, outcome="answered")
+            else:
+                update["messages"].append(HumanMessage(
+                    f"Call one of the tools, or {RESPOND} to give your final answer."))
+        return update
+
+    def after_model(state: LoopState) -> str:
+        if state.get("outcome") == "step_limit":
+            return "finish"
+        ai = last_ai(state["messages"])
+        pending = ai is not None and (ai.invalid_tool_calls
+                                      or any(c["name"] != RESPOND for c in ai.tool_calls))
+        if pending:
+            return "tools"
+        return "finish" if state.get("final") is not None else "model"
+
+    def run_tools(state: LoopState) -> dict[str, Any]:
+        ai = last_ai(state["messages"])
+        assert ai is not None
+        step = state["step"]
+        box = box_for(state)
+        messages: list[AnyMessage] = []
+        awaiting: list[dict[str, Any]] = []
+        memory = dict(state.get("memory") or {})
+        for bad in ai.invalid_tool_calls:
+            messages.append(ToolMessage(
+                json.dumps({"error": {"code": "invalid_arguments",
+                                      "message": f"arguments are not JSON: {bad.get('error')}",
+                                      "hint": "call the tool again with a JSON object"}}),
+                tool_call_id=bad.get("id") or "", name=bad.get("name") or "", status="error"))
+        index = 0
+        for call in ai.tool_calls:
+            name, args = call["name"], call["args"]
+            if name == RESPOND:
+                continue
+            refusal = (f"{name} is not available to this agent"
+                       if name not in spec.tool_names else spec.guard(
+                           {**state, "memory": memory}, name, args))
+            if refusal is not None:
+                content = json.dumps({"error": {"code": "refused", "message": refusal}})
+                box.trace.append({"step": step, "kind": "tool", "name": name, "arguments": args,
+                                  "status": "error", "error": refusal,
+                                  "idempotency_key": box.key(step, name, index)})
+                messages.append(ToolMessage(content, tool_call_id=call["id"] or "", name=name,
+                                            status="error"))
+                index += 1
+                continue
+            result = box.call(name, args, step=step, index=index)
+            if result.status == "needs_approval":
+                assert result.approval is not None
+                pending = PendingApproval(
+                    approval_id=box.key(step, name, index), thread_id=box.request.thread_id,
+                    tool=name, arguments=args, reason=result.approval.reason,
+                    details=result.approval.details)
+                awaiting.append({"call_id": call["id"], "tool": name, "arguments": args,
+                                 "key": pending.approval_id, "index": index,
+                                 "approval": pending.model_dump(mode="json")})
+            else:
+                memory.update(spec.after_tool({**state, "memory": memory}, name, result))
+                messages.append(ToolMessage(result.for_model(), tool_call_id=call["id"] or "",
+                                            name=name, status="success" if result.ok else "error"))
+            index += 1
+        return {"messages": messages, "awaiting": awaiting, "trace": box.trace, "memory": memory}
+
+    def after_tools(state: LoopState) -> str:
+        if state.get("awaiting"):
+            return "approval"
+        return "finish" if state.get("final") is not None else "model"
+
+    def approval(state: LoopState) -> dict[str, Any]:
+        held = state["awaiting"][0]
+        # Nothing before interrupt() has effects: the node re-runs from the top on resume.
+        answer = interrupt(held["approval"])
+        decision = ApprovalDecision.model_validate(answer)
+        box = box_for(state)
+        record = {"step": state["step"], "kind": "approval", "name": held["tool"],
+                  "arguments": held["arguments"],
+                  "status": "approved" if decision.approved else "rejected",
+                  "result": decision.model_dump(mode="json"), "idempotency_key": held["key"]}
+        memory = dict(state.get("memory") or {})
+        if decision.approved:
+            # The same key as the held call: approving twice still acts once.
+            result = box.call(held["tool"], held["arguments"], step=state["step"],
+                              index=held["index"], approved=True)
+            memory.update(spec.after_tool(state, held["tool"], result))
+            content, status = result.for_model(), "success" if result.ok else "error"
+        else:
+            content = json.dumps({"error": {
+                "code": "rejected",
+                "message": f"a reviewer ({decision.reviewer}) rejected this action"
+                           + (f": {decision.note}" if decision.note else ""),
+                "hint": "do not retry it; tell the customer it was not approved"}})
+            status = "error"
+        return {"messages": [ToolMessage(content, tool_call_id=held["call_id"] or "",
+                                         name=held["tool"], status=status)],
+                "awaiting": state["awaiting"][1:], "trace": [record, *box.trace],
+                "memory": memory}
+
+    def after_approval(state: LoopState) -> str:
+        if state.get("awaiting"):
+            return "approval"
+        return "finish" if state.get("final") is not None else "model"
+
+    def finish(state: LoopState) -> dict[str, Any]:
+        box = box_for(state)
+        result = spec.finish(state, box)
+        closing: list[AnyMessage] = []
+        ai = last_ai(state["messages"])
+        if ai is not None:
+            # Answer the respond() call so the thread's history stays a valid chat.
+            closing = [ToolMessage("delivered", tool_call_id=c["id"] or "", name=RESPOND)
+                       for c in ai.tool_calls if c["name"] == RESPOND]
+        return {"result": result, "messages": closing, "trace": box.trace}
+
+    graph: StateGraph[LoopState, Any, Any, Any] = StateGraph(LoopState)
+    graph.add_node("prepare", prepare)
+    graph.add_node("model", call_model)
+    graph.add_node("tools", run_tools)
+    graph.add_node("approval", approval)
+    graph.add_node("finish", finish)
+    graph.add_edge(START, "prepare")
+    graph.add_edge("prepare", "model")
+    graph.add_conditional_edges("model", after_model, ["tools", "finish", "model"])
+    graph.add_conditional_edges("tools", after_tools, ["approval", "finish", "model"])
+    graph.add_conditional_edges("approval", after_approval, ["approval", "finish", "model"])
+    graph.add_edge("finish", END)
+    return graph.compile(checkpointer=checkpointer, name=spec.name)

@@ -1,0 +1,181 @@
+"""The audit trail: one ``agent_runs`` row and its ``agent_steps`` per run, in DuckDB.
+
+Every model call (tokens, latency), tool call (arguments, result or error,
+idempotency key, replayed or not) and approval of a run is a step. A run is
+written whole after each pass of its graph (done, paused for approval,
+failed), replacing what an earlier pass wrote, so a re-run after a crash
+leaves one consistent trace, not two.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from tools import Store
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS agent_runs (
+    event_id VARCHAR PRIMARY KEY,
+    agent VARCHAR NOT NULL,
+    thread_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    subject_id VARCHAR,
+    status VARCHAR NOT NULL,
+    decision VARCHAR,
+    message VARCHAR,
+    outputs JSON,
+    approvals JSON,
+    model_calls INTEGER,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    tool_calls INTEGER,
+    model_latency_ms DOUBLE,
+    error VARCHAR,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agent_steps (
+    event_id VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    arguments JSON,
+    status VARCHAR,
+    result JSON,
+    error VARCHAR,
+    idempotency_key VARCHAR,
+    replayed BOOLEAN,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    latency_ms DOUBLE
+);
+"""
+
+
+class TraceStep(BaseModel):
+    """One model call (``kind="model"``), tool call (``"tool"``) or approval (``"approval"``)."""
+
+    seq: int = 0
+    step: int  # the model turn it belongs to; 0 for work done in code before the model
+    kind: str
+    name: str
+    arguments: Any = None
+    status: str = "ok"
+    result: Any = None
+    error: str | None = None
+    idempotency_key: str | None = None
+    replayed: bool = False
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float = 0.0
+
+
+class TraceRun(BaseModel):
+    event_id: str
+    agent: str
+    thread_id: str
+    kind: str
+    subject_id: str = ""
+    status: str
+    decision: str = ""
+    message: str = ""
+    outputs: list[Any] = Field(default_factory=list)
+    approvals: list[Any] = Field(default_factory=list)
+    model_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    tool_calls: int = 0
+    model_latency_ms: float = 0.0
+    error: str | None = None
+    updated_at: datetime | None = None
+    steps: list[TraceStep] = Field(default_factory=list)
+
+
+class TraceStore:
+    """Reads and writes traces in the main DuckDB store (a ``tools.Store`` or a connection)."""
+
+    def __init__(self, db: Store | duckdb.DuckDBPyConnection) -> None:
+        self._store = db if isinstance(db, Store) else None
+        self._conn = db if isinstance(db, duckdb.DuckDBPyConnection) else None
+        self._lock = threading.RLock()
+        with self._tx() as cur:
+            cur.execute(_DDL)
+
+    @contextmanager
+    def _tx(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._store is not None:
+            with self._store.transaction() as cur:
+                yield cur
+            return
+        assert self._conn is not None
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def write(self, run: TraceRun) -> None:
+        """Replace the run's rows with ``run`` and its steps."""
+        with self._tx() as cur:
+            cur.execute("DELETE FROM agent_steps WHERE event_id = ?", [run.event_id])
+            cur.execute("DELETE FROM agent_runs WHERE event_id = ?", [run.event_id])
+            cur.execute(
+                "INSERT INTO agent_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, now())",
+                [run.event_id, run.agent, run.thread_id, run.kind, run.subject_id, run.status,
+                 run.decision, run.message, _json(run.outputs), _json(run.approvals),
+                 run.model_calls, run.input_tokens, run.output_tokens, run.tool_calls,
+                 run.model_latency_ms, run.error])
+            if run.steps:
+                cur.executemany(
+                    "INSERT INTO agent_steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [[run.event_id, i, s.step, s.kind, s.name, _json(s.arguments), s.status,
+                      _json(s.result), s.error, s.idempotency_key, s.replayed, s.input_tokens,
+                      s.output_tokens, s.latency_ms] for i, s in enumerate(run.steps)])
+
+    def load(self, event_id: str) -> TraceRun | None:
+        """The trace of ``event_id``'s run, or None when there is none."""
+        with self._tx() as cur:
+            row = cur.execute("SELECT * FROM agent_runs WHERE event_id = ?", [event_id]).fetchone()
+            if row is None:
+                return None
+            names = [d[0] for d in cur.description]
+            steps = cur.execute("SELECT * FROM agent_steps WHERE event_id = ? ORDER BY seq",
+                                [event_id]).fetchall()
+            step_names = [d[0] for d in cur.description]
+        run = dict(zip(names, row, strict=True))
+        for key in ("outputs", "approvals"):
+            run[key] = json.loads(run[key]) if run[key] else []
+        parsed = []
+        for s in steps:
+            d = dict(zip(step_names, s, strict=True))
+            d.pop("event_id")
+            for key in ("arguments", "result"):
+                d[key] = json.loads(d[key]) if d[key] is not None else None
+            parsed.append(TraceStep.model_validate(d))
+        return TraceRun.model_validate({**run, "steps": parsed})
+
+
+def load_trace(db: Store | duckdb.DuckDBPyConnection, event_id: str) -> TraceRun | None:
+    """The trace of ``event_id`` (for ``streamwise trace EVENT_ID``), or None."""
+    return TraceStore(db).load(event_id)
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, default=str)
