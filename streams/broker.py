@@ -144,7 +144,7 @@ class EmbeddedBroker:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     pass
                 admin = KafkaAdminClient(bootstrap_servers=self.bootstrap,
-                                         request_timeout_ms=3000, api_version_auto_timeout_ms=3000)
+                                         request_timeout_ms=3000)
                 admin.list_topics()
                 admin.close()
                 return
