@@ -20,3 +20,6 @@ class ToolSettings(BaseModel):
     margin_floor: float = Field(default=0.15, ge=0, lt=1)
     sql_max_rows: int = Field(default=1000, ge=1)
     sql_timeout_s: float = Field(default=10.0, gt=0)
+    # Reproduce the τ²-bench reference's quirks in modify_pending_order_items (see
+    # tools/retail.py); only for replaying its gold actions against expected_train.json.
+    tau2_compat: bool = False

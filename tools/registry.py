@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 import duckdb
@@ -122,7 +123,9 @@ def tool(
         input_model, output_model = hints[params[0]], hints["return"]
         doc = inspect.getdoc(func)
         if not doc:
-            raise TypeError(f"tool {func.__name__} needs a docstring: it is the model's description")
+            raise TypeError(f"tool {func.__name__} needs a docstring: the model's description")
+        # Wrapped source lines become one line each; blank lines still separate paragraphs.
+        doc = re.sub(r"(?<!\n)\n(?!\n)", " ", doc)
         return Tool(
             name=name or func.__name__,
             description=doc,
@@ -202,9 +205,20 @@ class ToolRegistry:
             with self.store.transaction() as db:
                 if t.side_effect:
                     previous = db.execute(
-                        "SELECT tool, result FROM tool_effects WHERE idempotency_key = ?",
+                        "SELECT tool, result, arguments FROM tool_effects "
+                        "WHERE idempotency_key = ?",
                         [ctx.idempotency_key],
                     ).fetchone()
+                    # A key reused for another call must not hand back someone else's result.
+                    if previous is not None and (
+                        previous[0] != name
+                        or json.loads(previous[2]) != json.loads(args.model_dump_json())
+                    ):
+                        return self._error(
+                            name, "idempotency_conflict",
+                            f"idempotency key {ctx.idempotency_key!r} was already used for "
+                            f"a different call ({previous[0]})",
+                            "derive a distinct key for each distinct call")
                     if previous is not None:
                         return ToolResult(
                             tool=name, status="ok", replayed=True,
