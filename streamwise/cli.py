@@ -60,6 +60,24 @@ def broker(port: Annotated[int, typer.Option(help="0: a free port")] = 0) -> Non
     console.print("broker stopped")
 
 
+@app.command()
+def demo(
+    events: Annotated[int, typer.Option(help="simulated events in the burst")] = 60,
+    invalid: Annotated[int, typer.Option(help="invalid records (must be dead-lettered)")] = 3,
+    seed: Annotated[int, typer.Option(help="simulator seed")] = 7,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the platform end to end on the embedded default and print a summary."""
+    from .demo import run_demo
+
+    run_demo(settings_or_exit(config), events=events, invalid=invalid, seed=seed)
+
+
+from .cli_sim import simulate  # noqa: E402
+
+app.command()(simulate)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,83 @@
+"""``streamwise simulate``: a realistic mixed stream to Kafka or to a JSONL file."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from streams.producer import Producer
+from streams.simulator import Simulator, invalid_records
+from streams.topics import topic_for
+
+from .settings import ROOT, Settings
+
+console = Console()
+
+
+def publish(settings: Settings, simulator: Simulator, count: int, rate: float,
+            invalid: int = 0, progress: Progress | None = None) -> Counter[str]:
+    """Produce ``count`` events at about ``rate`` per second; returns counts per topic."""
+    producer = Producer(settings.broker)
+    counts: Counter[str] = Counter()
+    task = progress.add_task("producing", total=count + invalid) if progress else None
+    start = time.monotonic()
+    try:
+        for i, event in enumerate(simulator.events(count)):
+            if rate > 0:  # pace to the requested rate
+                delay = start + i / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            topic = topic_for(event.type).name
+            producer.send_sync(topic, event.to_bytes(), key=event.key.encode())
+            counts[topic] += 1
+            if progress and task is not None:
+                progress.advance(task)
+        for raw in invalid_records(random.Random(simulator.seed), invalid):
+            producer.send_sync("orders", raw, key=b"invalid")
+            counts["orders"] += 1
+            if progress and task is not None:
+                progress.advance(task)
+        producer.flush()
+    finally:
+        producer.close()
+    return counts
+
+
+def simulate(
+    rate: Annotated[float, typer.Option(help="events per second (0: as fast as possible)")] = 10.0,
+    duration: Annotated[float, typer.Option(help="seconds of stream to produce")] = 10.0,
+    seed: Annotated[int, typer.Option(help="same seed, same stream")] = 0,
+    out: Annotated[Path | None, typer.Option(help="write JSONL here instead of Kafka")] = None,
+    bootstrap: Annotated[str | None, typer.Option(help="host:port of the broker")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c")] = None,
+) -> None:
+    """Produce simulated orders, tickets, inventory, delays, prices and catalog updates."""
+    from .cli import settings_or_exit
+
+    settings = settings_or_exit(config)
+    count = max(1, int(rate * duration)) if rate > 0 else int(duration)
+    simulator = Simulator(ROOT / "data", seed=seed)
+    if out is not None:
+        with out.open("w") as f:
+            for event in simulator.events(count):
+                f.write(event.model_dump_json() + "\n")
+        console.print(f"wrote {count} events to {out}")
+        return
+    if bootstrap:
+        settings.broker.bootstrap_servers = [bootstrap]
+    if not settings.broker.bootstrap_servers:
+        console.print("[red]no broker address: the embedded broker lives only as long as the "
+                      "command that starts it. Run `streamwise broker` in another terminal and "
+                      "pass --bootstrap 127.0.0.1:PORT, or use --out FILE.jsonl[/red]")
+        raise typer.Exit(2)
+    with Progress(console=console) as progress:
+        counts = publish(settings, simulator, count, rate, progress=progress)
+    for topic, n in sorted(counts.items()):
+        console.print(f"{topic:>10}: {n}")
