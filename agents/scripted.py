@@ -22,7 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr, SkipValidation
 
 Step = AIMessage | Callable[[list[BaseMessage]], AIMessage]
 
@@ -55,7 +55,8 @@ class ScriptExhausted(RuntimeError):
 class ScriptedChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    script: list[Step] = Field(default_factory=list)
+    # Not validated: pydantic would try to coerce a function into an AIMessage.
+    script: SkipValidation[list[Step]] = Field(default_factory=list)
     # Tokens reported per call, so usage accounting can be tested.
     tokens_in: int = 10
     tokens_out: int = 5

@@ -1,0 +1,213 @@
+"""The shared agent loop: routing, tool errors, approvals, crashes, replays, step limit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from pydantic import BaseModel
+
+from agents.checkpoint import sqlite_checkpointer
+from agents.contracts import AgentRequest, ApprovalDecision
+from agents.errors import NotAwaitingApproval, UnknownThread
+from agents.loop import build_loop
+from agents.runtime import AgentRunner
+from agents.scripted import ScriptedChatModel, call, calls, say
+from agents.trace import TraceStore, load_trace
+from tools import Store, ToolEnv, ToolRegistry, tool
+
+from .conftest import HelpdeskSpec, lookup_order, refund, refunds
+
+
+def runner(registry: ToolRegistry, path: Path, model: ScriptedChatModel, store: Store,
+           max_steps: int = 6) -> AgentRunner:
+    graph = build_loop(HelpdeskSpec(), model=model, registry=registry,
+                       checkpointer=sqlite_checkpointer(path), max_steps=max_steps)
+    return AgentRunner("support", graph, TraceStore(store))
+
+
+def ask(event_id: str, text: str = "help", thread: str = "") -> AgentRequest:
+    return AgentRequest(agent="support", kind="message", event_id=event_id, text=text,
+                        thread_id=thread)
+
+
+def tool_messages(messages: list[BaseMessage]) -> list[ToolMessage]:
+    return [m for m in messages if isinstance(m, ToolMessage)]
+
+
+def test_routes_tool_calls_and_offers_respond_with_required_choice(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[call("lookup_order", order_id="#1"),
+                                      call("respond", message="It was delivered.")])
+    result = runner(registry, checkpoint_path, model, store).run_sync(ask("e1"))
+
+    assert result.status == "done" and result.message == "It was delivered."
+    assert model.bound == [{"tools": ["lookup_order", "refund", "respond"],
+                            "tool_choice": "required"}]
+    seen = tool_messages(model.seen[1])
+    assert json.loads(str(seen[-1].content)) == {"order_id": "#1", "status": "delivered"}
+    assert result.usage.model_calls == 2 and result.usage.tool_calls == 1
+    assert result.usage.input_tokens == 20
+
+
+def test_tool_errors_go_back_to_the_model(registry: ToolRegistry, checkpoint_path: Path,
+                                          store: Store) -> None:
+    model = ScriptedChatModel(script=[
+        call("lookup_order", order_id="#404"),
+        call("lookup_order", wrong="x"),
+        call("refund_everything"),
+        call("respond", message="sorry")])
+    result = runner(registry, checkpoint_path, model, store).run_sync(ask("e2"))
+
+    errors = [json.loads(str(m.content))["error"] for m in tool_messages(model.seen[3])]
+    assert [e["code"] for e in errors] == ["not_found", "invalid_arguments", "refused"]
+    assert "#404" in errors[0]["message"]
+    assert result.status == "done"
+    trace = load_trace(store, "e2")
+    assert trace is not None
+    assert [s.status for s in trace.steps if s.kind == "tool"] == ["error"] * 3
+
+
+def test_approval_interrupts_then_approve_acts_once(registry: ToolRegistry,
+                                                    checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[call("refund", order_id="#1", amount=250),
+                                      call("respond", message="refunded")])
+    r = runner(registry, checkpoint_path, model, store)
+    paused = r.run_sync(ask("e3"))
+
+    assert paused.status == "awaiting_approval"
+    assert paused.approvals[0].tool == "refund" and paused.approvals[0].arguments["amount"] == 250
+    assert paused.outputs[0].kind == "approval"
+    assert refunds(store) == []
+    # A re-delivered event while paused changes nothing.
+    assert r.run_sync(ask("e3")).status == "awaiting_approval" and refunds(store) == []
+
+    done = r.resume_sync(paused.thread_id, ApprovalDecision(
+        approved=True, reviewer="ana", approval_id=paused.approvals[0].approval_id))
+    assert done.status == "done" and done.message == "refunded"
+    assert refunds(store) == [("#1", 250.0)]
+    with pytest.raises(NotAwaitingApproval):
+        r.resume_sync(paused.thread_id, ApprovalDecision(approved=True))
+    trace = load_trace(store, "e3")
+    assert trace is not None
+    assert [(s.kind, s.status) for s in trace.steps if s.name == "refund"] == [
+        ("tool", "needs_approval"), ("approval", "approved"), ("tool", "ok")]
+
+
+def test_rejected_approval_is_told_to_the_model(registry: ToolRegistry, checkpoint_path: Path,
+                                                store: Store) -> None:
+    model = ScriptedChatModel(script=[call("refund", order_id="#1", amount=250),
+                                      call("respond", message="not approved")])
+    r = runner(registry, checkpoint_path, model, store)
+    paused = r.run_sync(ask("e4"))
+    with pytest.raises(NotAwaitingApproval):
+        r.resume_sync(paused.thread_id, ApprovalDecision(approved=True, approval_id="other"))
+    done = r.resume_sync(paused.thread_id, ApprovalDecision(approved=False, note="too much"))
+
+    assert done.message == "not approved" and refunds(store) == []
+    told = json.loads(str(tool_messages(model.seen[1])[-1].content))["error"]
+    assert told["code"] == "rejected" and "too much" in told["message"]
+
+
+class Crash(RuntimeError):
+    pass
+
+
+class Nothing(BaseModel):
+    pass
+
+
+def crashing_tool(crashes: list[int]) -> Any:
+    @tool(roles={"system", "support"}, name="audit_log")
+    def audit_log(args: Nothing, env: ToolEnv) -> Nothing:
+        """Write an audit line."""
+        if crashes:
+            crashes.pop()
+            raise Crash("the process died here")
+        return Nothing()
+
+    return audit_log
+
+
+def test_crash_mid_graph_then_rerun_repeats_no_side_effect(
+        store: Store, checkpoint_path: Path) -> None:
+    crashes = [1]
+    registry = ToolRegistry(store, tools=[lookup_order, refund, crashing_tool(crashes)])
+
+    class Spec(HelpdeskSpec):
+        tool_names = ("lookup_order", "refund", "audit_log")
+
+    def make(script: list[Any]) -> AgentRunner:
+        graph = build_loop(Spec(), model=ScriptedChatModel(script=script), registry=registry,
+                           checkpointer=sqlite_checkpointer(checkpoint_path), max_steps=5)
+        return AgentRunner("support", graph, TraceStore(store))
+
+    # The refund commits, then the process dies inside the same tools step.
+    first = make([calls(("refund", {"order_id": "#2", "amount": 40}), ("audit_log", {}))])
+    with pytest.raises(Crash):
+        first.run_sync(ask("e5"))
+    assert refunds(store) == [("#2", 40.0)]
+    failed = load_trace(store, "e5")
+    assert failed is not None and failed.status == "failed" and "Crash" in (failed.error or "")
+
+    # A new process: new graph, checkpointer and model; the event is delivered again.
+    second = make([call("respond", message="ok")])
+    result = second.run_sync(ask("e5"))
+    assert result.status == "done"
+    assert refunds(store) == [("#2", 40.0)]  # the idempotency key replayed the first refund
+    trace = load_trace(store, "e5")
+    assert trace is not None and trace.status == "done"
+    refund_steps = [s for s in trace.steps if s.name == "refund"]
+    assert [s.replayed for s in refund_steps] == [True]
+    assert refund_steps[0].idempotency_key == "e5:1:refund"
+
+
+def test_redelivered_finished_request_returns_stored_result(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[call("refund", order_id="#2", amount=10),
+                                      call("respond", message="done")])
+    r = runner(registry, checkpoint_path, model, store)
+    first = r.run_sync(ask("e6"))
+    again = r.run_sync(ask("e6"))  # the script is spent: a second run would raise
+
+    assert again.replayed and not first.replayed
+    assert again.message == first.message and refunds(store) == [("#2", 10.0)]
+
+
+def test_step_limit_ends_a_loop_that_never_answers(registry: ToolRegistry,
+                                                   checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[lambda m: call("lookup_order", order_id="#1")] * 10)
+    result = runner(registry, checkpoint_path, model, store, max_steps=3).run_sync(ask("e7"))
+
+    assert result.status == "step_limit"
+    assert result.usage.model_calls == 3 and model.remaining == 7
+
+
+def test_plain_text_answer_and_empty_turns(registry: ToolRegistry, checkpoint_path: Path,
+                                           store: Store) -> None:
+    model = ScriptedChatModel(script=[AIMessage(content=""), say("Hello!")])
+    result = runner(registry, checkpoint_path, model, store).run_sync(ask("e8"))
+    assert result.message == "Hello!" and result.usage.model_calls == 2
+
+
+def test_chat_resumes_after_restart(registry: ToolRegistry, checkpoint_path: Path,
+                                    store: Store) -> None:
+    first = runner(registry, checkpoint_path,
+                   ScriptedChatModel(script=[call("respond", message="Which order?")]), store)
+    first.run_sync(ask("turn-1", "where is my order", thread="chat-42"))
+
+    model = ScriptedChatModel(script=[call("lookup_order", order_id="#1"),
+                                      call("respond", message="Delivered.")])
+    second = runner(registry, checkpoint_path, model, store)  # a restarted process
+    result = asyncio.run(second.run(ask("turn-2", "order #1", thread="chat-42")))
+
+    assert result.message == "Delivered." and result.thread_id == "chat-42"
+    texts = [m.content for m in model.seen[0] if m.type == "human"]
+    assert texts == ["where is my order", "order #1"]
+    assert any(m.type == "ai" for m in model.seen[0])
+    with pytest.raises(UnknownThread):
+        second.resume_sync("no-such-thread", ApprovalDecision(approved=True))
