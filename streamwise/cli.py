@@ -77,6 +77,10 @@ from .cli_sim import simulate  # noqa: E402
 
 app.command()(simulate)
 
+from .cli_llm import llm_app  # noqa: E402
+
+app.add_typer(llm_app, name="llm")
+
 
 def main() -> None:
     app()
