@@ -80,10 +80,9 @@ def create_topics(
             if name not in existing
         ]
         if new:
-            try:
+            # Racing another creator is fine: the topic exists either way.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new, validate_only=False)
-            except TopicAlreadyExistsError:
-                pass  # raced with another creator: fine
         return [t.name for t in new]
     finally:
         admin.close()
