@@ -1,0 +1,123 @@
+"""FAISS index recipes, chosen by corpus size.
+
+- below ``flat_threshold``: **flat**, exact inner product with an id map; removable.
+- below ``pq_threshold``: **ivf_sq8**, IVF with 8-bit scalar codes: 4x smaller than
+  flat, recall@10 ~0.99 at nprobe 16, removable (hashtable direct map), GPU-movable.
+- option **hnsw**: HNSW32, good QPS without training, but it cannot remove ids
+  (tombstones + rebuild) nor move to GPU.
+- at or above ``pq_threshold`` (hundreds of millions): **ivf_pq**, IVF-PQ codes
+  (48 bytes/vector) re-ranked with exact vectors (IndexRefineFlat), sharded over
+  every GPU when present. At that scale the refine vectors would live on disk
+  (mmap) or be replaced by SQ8 codes; not exercised on this machine.
+
+All use inner product on L2-normalised vectors (cosine).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import faiss as _faiss
+import numpy as np
+
+# SWIG bindings: the shipped stubs lag the runtime API (parameter kwargs, downcasts).
+faiss: Any = _faiss
+
+REMOVABLE = {"flat": True, "ivf_sq8": True, "hnsw": False, "ivf_pq": False}
+# ivf_pq ids are insertion positions (see new_index).
+POSITIONAL = {"flat": False, "ivf_sq8": False, "hnsw": False, "ivf_pq": True}
+NEEDS_TRAINING = {"flat": False, "ivf_sq8": True, "hnsw": False, "ivf_pq": True}
+GPU_MOVABLE = {"flat": True, "ivf_sq8": True, "hnsw": False, "ivf_pq": True}
+
+
+def choose_type(n: int, *, flat_threshold: int, pq_threshold: int) -> str:
+    if n < flat_threshold:
+        return "flat"
+    if n < pq_threshold:
+        return "ivf_sq8"
+    return "ivf_pq"
+
+
+def choose_nlist(n: int) -> int:
+    """About 4*sqrt(n) lists, a power of two, so each list holds a few hundred vectors."""
+    target = max(1, int(4 * math.sqrt(max(n, 1))))
+    nlist = 1 << max(0, round(math.log2(target)))
+    # k-means needs ~39 points per centroid to be meaningful.
+    while nlist > 1 and n < 39 * nlist:
+        nlist //= 2
+    return min(nlist, 65536)
+
+
+def new_index(kind: str, dim: int, n_expected: int) -> Any:
+    ip = faiss.METRIC_INNER_PRODUCT
+    if kind == "flat":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if kind == "hnsw":
+        hnsw = faiss.IndexHNSWFlat(dim, 32, ip)
+        hnsw.hnsw.efConstruction = 80
+        return faiss.IndexIDMap2(hnsw)
+    nlist = choose_nlist(n_expected)
+    quantizer = faiss.IndexFlatIP(dim)
+    if kind == "ivf_sq8":
+        qt = faiss.ScalarQuantizer.QT_8bit
+        ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, qt, ip)
+        ivf.own_fields = True
+        quantizer.this.disown()
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        return ivf
+    if kind == "ivf_pq":
+        m = 48 if dim % 48 == 0 else next(m for m in (32, 24, 16, 8, 4, 2, 1) if dim % m == 0)
+        ivfpq = faiss.IndexIVFPQ(quantizer, dim, nlist, m, 8, ip)
+        ivfpq.own_fields = True
+        quantizer.this.disown()
+        # No IndexIDMap2 here: it does not translate selectors nested in the
+        # refine parameters. Ids are positions instead (the wrapper adds ids
+        # 0, 1, 2, ... in order and never removes from this type).
+        refine = faiss.IndexRefineFlat(ivfpq)
+        refine.k_factor = 4.0
+        refine.own_fields = True
+        ivfpq.this.disown()
+        return refine
+    raise ValueError(f"unknown index type {kind!r}: use flat, ivf_sq8, hnsw or ivf_pq")
+
+
+def train(index: Any, kind: str, vectors: np.ndarray, seed: int = 1234) -> None:
+    if not NEEDS_TRAINING[kind]:
+        return
+    nlist = _ivf(index).nlist
+    # A capped sample: k-means cost grows with n * nlist; 64 points per list is plenty.
+    cap = 64 * nlist
+    if len(vectors) > cap:
+        rng = np.random.default_rng(seed)
+        vectors = vectors[rng.choice(len(vectors), cap, replace=False)]
+    _ivf(index).cp.niter = 10
+    index.train(np.ascontiguousarray(vectors, dtype=np.float32))
+
+
+def _ivf(index: Any) -> Any:
+    if isinstance(index, faiss.IndexRefine):
+        return faiss.extract_index_ivf(faiss.downcast_index(index.base_index))
+    return faiss.extract_index_ivf(index)
+
+
+def search_params(kind: str, *, nprobe: int, ef_search: int, sel: Any) -> Any:
+    """Per-call parameters; the caller keeps ``sel`` alive for the duration of the search."""
+    if kind == "ivf_pq":
+        base = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
+        params = faiss.IndexRefineSearchParameters(k_factor=4.0, base_index_params=base)
+        params._base = base  # SWIG holds a raw pointer: keep the base alive with its owner
+        return params
+    if kind == "ivf_sq8":
+        return faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
+    if kind == "hnsw":
+        return faiss.SearchParametersHNSW(sel=sel, efSearch=ef_search)
+    return faiss.SearchParameters(sel=sel) if sel is not None else None
+
+
+def set_defaults(kind: str, index: Any, *, nprobe: int, ef_search: int) -> None:
+    """Defaults on the index itself too, for paths that take no parameters (GPU clones)."""
+    if kind in ("ivf_sq8", "ivf_pq"):
+        _ivf(index).nprobe = nprobe
+    elif kind == "hnsw":
+        faiss.downcast_index(index.index).hnsw.efSearch = ef_search

@@ -1,0 +1,337 @@
+"""A FAISS wrapper: string doc ids, upsert/delete, metadata filters, persistence, GPU when present.
+
+Int ids ("vids") are allocated 0, 1, 2, ... and never reused, so a vid is also
+the row of the attribute columns kept beside the index; a rebuild renumbers.
+Filters become an ``IDSelectorBitmap`` over vids; types that cannot remove ids
+(HNSW, IVF-PQ) keep deleted vids as tombstones, excluded by the same bitmap,
+until a rebuild compacts them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import faiss as _faiss
+import numpy as np
+
+from . import _faiss_types as T
+from ._device import resolve_faiss_device
+from .errors import IndexStateError
+
+# SWIG bindings: the shipped stubs lag the runtime API (parameter kwargs, downcasts).
+faiss: Any = _faiss
+
+FILTER_FIELDS = ("kind", "category", "in_stock")
+_FORMAT = 1
+
+
+class VectorIndex:
+    def __init__(
+        self,
+        dim: int,
+        *,
+        index_type: str = "auto",
+        device: str = "auto",
+        threads: int = 1,
+        flat_threshold: int = 50_000,
+        pq_threshold: int = 50_000_000,
+        nprobe: int = 16,
+        ef_search: int = 64,
+        mmap_min_bytes: int = 1 << 30,
+        fields: Sequence[str] = FILTER_FIELDS,
+    ) -> None:
+        self.dim = dim
+        self.wanted_type = index_type
+        self.device = resolve_faiss_device(device)  # type: ignore[arg-type]
+        self.threads = threads
+        self.flat_threshold = flat_threshold
+        self.pq_threshold = pq_threshold
+        self.nprobe = nprobe
+        self.ef_search = ef_search
+        self.mmap_min_bytes = mmap_min_bytes
+        self.fields = tuple(fields)
+        faiss.omp_set_num_threads(threads)
+        self._lock = threading.RLock()
+        self._reset(None)
+
+    # ------------------------------------------------------------------ state
+
+    def _reset(self, kind: str | None) -> None:
+        self.kind = kind or "flat"
+        self._index: Any = None
+        self._gpu: Any = None
+        self._gpu_stale = True
+        self._read_only = False
+        self._source: Path | None = None
+        self._docs: list[str | None] = []  # vid -> doc id (None: deleted)
+        self._vid: dict[str, int] = {}
+        self._cols: dict[str, list[int]] = {f: [] for f in self.fields}
+        self._vocab: dict[str, dict[str, int]] = {f: {} for f in self.fields}
+        self._np_cache: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._vid)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._vid
+
+    @property
+    def tombstones(self) -> int:
+        return (self._index.ntotal if self._index is not None else 0) - len(self._vid)
+
+    def ids(self) -> list[str]:
+        return list(self._vid)
+
+    def nbytes(self) -> int:
+        """Serialized size; from the saved file for large indexes (serializing costs a copy)."""
+        if self._index is None:
+            return 0
+        if self._index.ntotal > 100_000 and self._source is not None and self._source.is_file():
+            return self._source.stat().st_size
+        return int(faiss.serialize_index(self._index).nbytes)
+
+    # ---------------------------------------------------------------- writing
+
+    def build(
+        self, doc_ids: Sequence[str], vectors: np.ndarray, attrs: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Replace everything; the type follows the corpus size unless fixed by ``index_type``."""
+        if len(set(doc_ids)) != len(doc_ids):
+            raise IndexStateError("duplicate doc ids given to build(); ids must be unique")
+        with self._lock:
+            kind = self._choose(len(doc_ids))
+            self._reset(kind)
+            self._index = T.new_index(kind, self.dim, len(doc_ids))
+            if len(doc_ids):
+                T.train(self._index, kind, self._check(vectors))
+            T.set_defaults(kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search)
+            self._add(doc_ids, vectors, attrs)
+
+    def upsert(
+        self, doc_ids: Sequence[str], vectors: np.ndarray, attrs: Sequence[Mapping[str, Any]]
+    ) -> None:
+        with self._lock:
+            if self._index is None or (self._index.ntotal == 0 and not self._index.is_trained):
+                self.build(doc_ids, vectors, attrs)
+                return
+            self._writable()
+            self._remove([d for d in doc_ids if d in self._vid])
+            self._add(doc_ids, vectors, attrs)
+            self._maybe_rebuild()
+
+    def delete(self, doc_ids: Sequence[str]) -> int:
+        with self._lock:
+            present = [d for d in doc_ids if d in self._vid]
+            if present:
+                self._writable()
+                self._remove(present)
+                self._maybe_rebuild()
+            return len(present)
+
+    def _check(self, vectors: np.ndarray) -> np.ndarray:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim:
+            raise IndexStateError(f"vectors of shape {vectors.shape}; expected (n, {self.dim})")
+        return vectors
+
+    def _add(
+        self, doc_ids: Sequence[str], vectors: np.ndarray, attrs: Sequence[Mapping[str, Any]]
+    ) -> None:
+        vectors = self._check(vectors)
+        if not (len(doc_ids) == len(vectors) == len(attrs)):
+            raise IndexStateError("doc_ids, vectors and attrs must have the same length")
+        if not doc_ids:
+            return
+        start = len(self._docs)
+        if T.POSITIONAL[self.kind] and start != self._index.ntotal:
+            raise IndexStateError("positional index out of step with its id map; rebuild it")
+        vids = np.arange(start, start + len(doc_ids), dtype=np.int64)
+        if T.POSITIONAL[self.kind]:
+            self._index.add(vectors)
+        else:
+            self._index.add_with_ids(vectors, vids)
+        for doc_id, vid, meta in zip(doc_ids, vids, attrs, strict=True):
+            self._docs.append(doc_id)
+            self._vid[doc_id] = int(vid)
+            for f in self.fields:
+                self._cols[f].append(self._code(f, meta.get(f)))
+        self._changed()
+
+    def _remove(self, doc_ids: Sequence[str]) -> None:
+        vids = np.array([self._vid.pop(d) for d in doc_ids], dtype=np.int64)
+        for v in vids:
+            self._docs[v] = None
+        if len(vids) and T.REMOVABLE[self.kind]:
+            # IDSelectorArray: the hashtable direct map of IVF accepts no other selector.
+            self._index.remove_ids(faiss.IDSelectorArray(vids))
+        self._changed()
+
+    def _code(self, field: str, value: Any) -> int:
+        if value is None:
+            return -1
+        key = str(value).lower() if isinstance(value, bool) else str(value)
+        return self._vocab[field].setdefault(key, len(self._vocab[field]))
+
+    def _changed(self) -> None:
+        self._np_cache.clear()
+        self._gpu_stale = True
+
+    def _choose(self, n: int) -> str:
+        if self.wanted_type != "auto":
+            return self.wanted_type
+        return T.choose_type(n, flat_threshold=self.flat_threshold, pq_threshold=self.pq_threshold)
+
+    def _maybe_rebuild(self) -> None:
+        """Grow into the next type, or compact when tombstones pass a quarter of the index."""
+        n = len(self._vid)
+        auto = self.wanted_type == "auto"
+        grow = auto and self._choose(n) != self.kind and n >= self.flat_threshold
+        if grow or (self._index.ntotal > 64 and self.tombstones > self._index.ntotal // 4):
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        """Re-create the index from its live vectors (renumbers vids, drops tombstones)."""
+        with self._lock:
+            live = [(d, v) for d, v in self._vid.items()]
+            vids = np.array([v for _, v in live], dtype=np.int64)
+            vectors = self._reconstruct(vids)
+            inverse = {f: {c: k for k, c in self._vocab[f].items()} for f in self.fields}
+            attrs = [{f: inverse[f].get(self._cols[f][v]) for f in self.fields} for _, v in live]
+            self.build([d for d, _ in live], vectors, attrs)
+
+    def _reconstruct(self, vids: np.ndarray) -> np.ndarray:
+        out = np.empty((len(vids), self.dim), dtype=np.float32)
+        for i, v in enumerate(vids):
+            out[i] = self._index.reconstruct(int(v))
+        return out
+
+    # --------------------------------------------------------------- reading
+
+    def search(
+        self,
+        queries: np.ndarray,
+        k: int,
+        constraints: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """Top ``k`` (doc id, inner product) per query, only among docs matching ``constraints``."""
+        queries = self._check(queries)
+        with self._lock:
+            if self._index is None or not self._vid:
+                return [[] for _ in range(len(queries))]
+            sel, bitmap, allowed = self._selector(constraints)
+            if allowed == 0:
+                return [[] for _ in range(len(queries))]
+            k_eff = min(k, allowed)
+            params = T.search_params(
+                self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel
+            )
+            index = self._index if sel is not None else self._search_target()
+            use = params if index is self._index else None
+            scores, vids = index.search(queries, k_eff, params=use)
+            del bitmap  # kept alive until here: the selector points into it
+            return [
+                [(doc, float(s)) for s, v in zip(srow, vrow, strict=True)
+                 if v >= 0 and (doc := self._docs[v]) is not None]
+                for srow, vrow in zip(scores, vids, strict=True)
+            ]
+
+    def _selector(
+        self, constraints: Mapping[str, Sequence[str]] | None
+    ) -> tuple[Any, np.ndarray | None, int]:
+        if not constraints and self.tombstones == 0:
+            return None, None, len(self._vid)
+        mask = self._live_mask()
+        for field, values in (constraints or {}).items():
+            if field not in self._vocab:
+                raise IndexStateError(f"cannot filter on {field!r}; filterable: {self.fields}")
+            codes = [self._vocab[field][v] for v in values if v in self._vocab[field]]
+            mask = mask & np.isin(self._column(field), codes)
+        bitmap = np.packbits(mask, bitorder="little")
+        return faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap)), bitmap, int(mask.sum())
+
+    def _live_mask(self) -> np.ndarray:
+        if "_live" not in self._np_cache:
+            self._np_cache["_live"] = np.fromiter(
+                (d is not None for d in self._docs), dtype=bool, count=len(self._docs)
+            )
+        return self._np_cache["_live"]
+
+    def _column(self, field: str) -> np.ndarray:
+        if field not in self._np_cache:
+            self._np_cache[field] = np.asarray(self._cols[field], dtype=np.int32)
+        return self._np_cache[field]
+
+    def _search_target(self) -> Any:
+        """The GPU clone for unfiltered searches when a GPU is present, else the CPU index."""
+        if self.device != "gpu" or not T.GPU_MOVABLE[self.kind]:
+            return self._index
+        if self._gpu is None or self._gpu_stale:
+            co = faiss.GpuMultipleClonerOptions()
+            co.shard = True  # split the vectors over every GPU rather than replicate them
+            self._gpu = faiss.index_cpu_to_all_gpus(self._index, co=co)
+            self._gpu_stale = False
+        return self._gpu
+
+    # ------------------------------------------------------------ persistence
+
+    def save(self, directory: str | Path) -> None:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if self._index is None:
+                raise IndexStateError("nothing to save: build() the index first")
+            if not (self._read_only and self._source == d / "vectors.faiss"):
+                _atomic(d / "vectors.faiss", lambda p: faiss.write_index(self._index, str(p)))
+                self._source = d / "vectors.faiss"
+            meta = {
+                "format": _FORMAT, "kind": self.kind, "dim": self.dim, "fields": self.fields,
+                "vocab": self._vocab,
+            }
+            _atomic(d / "idmap.json", lambda p: p.write_text(json.dumps(meta)))
+            docs = np.array(["" if x is None else x for x in self._docs], dtype=str)
+            live = self._live_mask()
+            arrays: dict[str, Any] = {"docs": docs, "live": live}
+            arrays.update({f"col_{f}": self._column(f) for f in self.fields})
+            _atomic(d / "idmap.npz", lambda p: np.savez(p, **arrays))
+
+    def load(self, directory: str | Path) -> None:
+        d = Path(directory)
+        path = d / "vectors.faiss"
+        if not path.is_file() or not (d / "idmap.json").is_file():
+            raise IndexStateError(f"no saved index in {d}: run `streamwise index build`")
+        meta = json.loads((d / "idmap.json").read_text())
+        if meta.get("format") != _FORMAT or meta["dim"] != self.dim:
+            raise IndexStateError(f"index in {d} has format/dim {meta.get('format')}/{meta['dim']};"
+                                  f" expected {_FORMAT}/{self.dim}: rebuild it")
+        with self._lock:
+            self._reset(meta["kind"])
+            mmap = path.stat().st_size >= self.mmap_min_bytes
+            self._index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP if mmap else 0)
+            self._read_only, self._source = mmap, path
+            T.set_defaults(self.kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search)
+            with np.load(d / "idmap.npz") as z:
+                live = z["live"]
+                self._docs = [str(x) if ok else None for x, ok in zip(z["docs"], live, strict=True)]
+                self._cols = {f: z[f"col_{f}"].tolist() for f in meta["fields"]}
+            self.fields = tuple(meta["fields"])
+            self._vocab = meta["vocab"]
+            self._vid = {doc: v for v, doc in enumerate(self._docs) if doc is not None}
+
+    def _writable(self) -> None:
+        # An mmap-loaded index is read-only: writing to it aborts the process
+        # inside FAISS, so the first write loads it into memory instead.
+        if self._read_only and self._source is not None:
+            self._index = faiss.read_index(str(self._source))
+            T.set_defaults(self.kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search)
+            self._read_only = False
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp" + path.suffix)
+    write(tmp)
+    os.replace(tmp, path)
