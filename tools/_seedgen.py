@@ -150,7 +150,7 @@ def _price_paths(seed: int, cat: Catalogue, T: int) -> tuple[NDArray[np.float64]
     for p in range(P):
         k = int(rng.integers(1, 4))
         days = np.sort(rng.choice(np.arange(10, T - 10), size=k, replace=False))
-        steps = rng.uniform(0.03, 0.12, size=k) * rng.choice([-1.0, 1.0], size=k)
+        steps = rng.uniform(0.04, 0.15, size=k) * rng.choice([-1.0, 1.0], size=k)
         m = 1.0
         for d, s in zip(days[::-1], steps[::-1], strict=True):
             m /= 1 + s
@@ -250,7 +250,7 @@ def _demand(seed: int, cat: Catalogue, list_price: NDArray[np.float64],
     rate = (base[:, None] * dow[cat.pidx][:, dow_idx] * np.exp(trend[:, None] * t_rel[None, :])
             * (unit_price / cat.price[:, None]) ** elasticity[cat.pidx][:, None])
     # Gamma-Poisson: over-dispersed counts, as real daily sales are.
-    qty = rng.poisson(rng.gamma(4.0, rate / 4.0)).astype(np.int64)
+    qty = rng.poisson(rng.gamma(8.0, rate / 8.0)).astype(np.int64)
     # Sold-out variants stopped selling some days before AS_OF.
     for v in np.flatnonzero(~cat.available):
         qty[v, T - int(rng.integers(3, 30)):] = 0
