@@ -1,0 +1,131 @@
+"""The support agent: τ²-bench retail customer service under data/policy.md.
+
+Authentication is enforced in code, not only in the prompt: until a
+``find_user_id_*`` call succeeds only product look-ups, ``calculate`` and a
+transfer are allowed; after it, every call runs as ``Actor(role="customer",
+user_id=...)``, so the tools refuse other users' records. Refunds above the
+limit come back ``needs_approval`` and pause the chat for a person. A chat is
+one thread: its messages and the authenticated user survive a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from retrieval.models import Filters, Hit
+from tools import Actor, ToolRegistry, ToolResult
+
+from ._policy import CORE_RULES, sections_for
+from .contracts import AgentOutput, AgentRequest
+from .errors import RequestError
+from .loop import AgentSpec, LoopState, Toolbox
+
+Retriever = Callable[[str, int, Filters | None], Sequence[Hit]]
+
+TRANSFER_MESSAGE = "YOU ARE BEING TRANSFERRED TO A HUMAN AGENT. PLEASE HOLD ON."
+AUTH_TOOLS = ("find_user_id_by_email", "find_user_id_by_name_zip")
+OPEN_TOOLS = (*AUTH_TOOLS, "get_product_details", "get_item_details",
+              "list_all_product_types", "calculate", "transfer_to_human_agents")
+SUPPORT_TOOLS = (
+    *OPEN_TOOLS, "get_user_details", "get_order_details", "cancel_pending_order",
+    "modify_pending_order_address", "modify_pending_order_items",
+    "modify_pending_order_payment", "modify_user_address", "return_delivered_order_items",
+    "exchange_delivered_order_items", "shipping_eta",
+)
+
+
+class SupportAgent(AgentSpec):
+    name = "support"
+    tool_names = SUPPORT_TOOLS
+    respond_description = "Send your reply to the customer and end this turn."
+
+    def __init__(self, registry: ToolRegistry, retriever: Retriever | None = None) -> None:
+        self.registry = registry
+        self.retriever = retriever
+
+    def system_prompt(self, state: LoopState) -> str:
+        context = state.get("context") or {}
+        user = (state.get("memory") or {}).get("user_id")
+        parts = [CORE_RULES,
+                 f"The user is authenticated as {user}." if user
+                 else "The user is not authenticated yet."]
+        parts += context.get("policy", [])
+        if context.get("products"):
+            parts.append("Possibly relevant products:\n" + "\n".join(context["products"]))
+        return "\n\n".join(parts)
+
+    def actor(self, state: LoopState) -> Actor:
+        user = (state.get("memory") or {}).get("user_id")
+        return Actor(role="customer", user_id=user) if user else Actor(role="support")
+
+    def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
+        if request.kind != "message":
+            raise RequestError(f"the support agent answers messages, not {request.kind}")
+        policy, products = sections_for(request.text), []
+        if self.retriever is not None:
+            hits = self.retriever(request.text, 2, Filters(kind="policy"))
+            policy = [h.text for h in hits] or policy
+            products = [h.text[:300] for h in self.retriever(request.text, 3,
+                                                             Filters(kind="product"))]
+        return {"messages": [HumanMessage(request.text)],
+                "context": {"policy": policy, "products": products}}
+
+    def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
+        if name in OPEN_TOOLS or (state.get("memory") or {}).get("user_id"):
+            return None
+        return ("the user is not authenticated: ask for their email, or first name, last "
+                "name and zip code, and call find_user_id_by_email or find_user_id_by_name_zip")
+
+    def after_tool(self, state: LoopState, name: str, result: ToolResult) -> dict[str, Any]:
+        memory = state.get("memory") or {}
+        if name in AUTH_TOOLS and result.ok and not memory.get("user_id"):
+            assert result.output is not None
+            return {"user_id": result.output.model_dump()["user_id"]}
+        return {}
+
+    def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
+        request = box.request
+        trace = state.get("trace") or []
+        done = [t for t in trace if t.get("kind") == "tool" and t.get("status") == "ok"]
+        transferred = any(t["name"] == "transfer_to_human_agents" for t in done)
+        outputs = [
+            AgentOutput(kind="action", subject_id=_subject(t["arguments"], request),
+                        action=t["name"], message=f"{t['name']} for the customer",
+                        details={"arguments": _args(t["arguments"]),
+                                 "idempotency_key": t.get("idempotency_key")})
+            for t in done if self.registry.get(t["name"]).side_effect
+        ]
+        final = state.get("final") or {}
+        if state.get("outcome") == "step_limit":
+            message, status, decision = (
+                "I'm sorry, I could not finish this. A colleague will follow up.",
+                "step_limit", "step_limit")
+            transferred = True
+        else:
+            message, status = str(final.get("message", "")), "done"
+            decision = "transfer" if transferred else "reply"
+        if transferred:
+            message = message if TRANSFER_MESSAGE in message else TRANSFER_MESSAGE
+        outputs.append(AgentOutput(kind="reply", subject_id=request.subject_id,
+                                   message=message, transferred_to_human=transferred))
+        return {"status": status, "decision": decision, "message": message,
+                "outputs": [o.model_dump(mode="json") for o in outputs]}
+
+
+def _args(arguments: Any) -> dict[str, Any]:
+    if isinstance(arguments, str):
+        try:
+            parsed = json.loads(arguments)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return dict(arguments or {})
+
+
+def _subject(arguments: Any, request: AgentRequest) -> str:
+    args = _args(arguments)
+    return str(args.get("order_id") or args.get("user_id") or request.subject_id)
