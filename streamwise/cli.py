@@ -81,6 +81,10 @@ from .cli_llm import llm_app  # noqa: E402
 
 app.add_typer(llm_app, name="llm")
 
+from .cli_seed import seed_command  # noqa: E402
+
+app.command("seed")(seed_command)
+
 
 def main() -> None:
     app()
