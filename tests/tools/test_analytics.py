@@ -1,0 +1,109 @@
+"""run_sql: one vetted read-only SELECT with row and time limits; schema_description."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools import Actor, Store, ToolContext, ToolRegistry, ToolSettings, build_registry
+from tools.analytics import SqlResult, schema_description
+
+ANALYST = ToolContext(actor=Actor(role="analyst"))
+
+
+@pytest.fixture()
+def reg(store: Store) -> ToolRegistry:
+    return build_registry(store, ToolSettings(sql_max_rows=5, sql_timeout_s=1.0))
+
+
+def _sql(reg: ToolRegistry, sql: str) -> SqlResult:
+    result = reg.call("run_sql", {"sql": sql}, ANALYST)
+    assert result.ok, result.for_model()
+    assert isinstance(result.output, SqlResult)
+    return result.output
+
+
+def test_select_returns_columns_and_rows(reg: ToolRegistry) -> None:
+    out = _sql(reg, "SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY n DESC")
+    assert [c.name for c in out.columns] == ["status", "n"]
+    assert out.rows[0] == ["pending", 423] and not out.truncated
+    assert sum(r[1] for r in out.rows) == 1000  # type: ignore[misc]
+    with_cte = _sql(reg, "WITH t AS (SELECT price FROM order_items) SELECT round(sum(price), 2)"
+                         " AS total FROM t")
+    assert with_cte.rows[0][0] is not None and with_cte.rows[0][0] > 0  # type: ignore[operator]
+
+
+def test_row_limit_truncates(reg: ToolRegistry) -> None:
+    out = _sql(reg, "SELECT order_id FROM orders")
+    assert out.row_count == len(out.rows) == 5 and out.truncated
+    exact = _sql(reg, "SELECT * FROM range(5)")
+    assert exact.row_count == 5 and not exact.truncated
+
+
+def test_time_limit_interrupts(reg: ToolRegistry) -> None:
+    result = reg.call("run_sql", {"sql": "SELECT count(*) FROM range(1000000000000)"}, ANALYST)
+    assert result.error is not None and result.error.code == "policy"
+    assert "stopped" in result.error.message
+    # The store still works afterwards.
+    assert _sql(reg, "SELECT count(*) FROM users").rows == [[500]]
+
+
+@pytest.mark.parametrize("sql", [
+    "DROP TABLE orders",
+    "CREATE TABLE x AS SELECT 1",
+    "ALTER TABLE orders ADD COLUMN x INT",
+    "DELETE FROM orders",
+    "UPDATE orders SET status = 'cancelled'",
+    "INSERT INTO products VALUES ('1', 'x', 0)",
+    "SELECT 1; SELECT 2",
+    "SELECT 1; DROP TABLE orders",
+    "PRAGMA show_tables",
+    "ATTACH 'other.duckdb' AS other",
+    "COPY orders TO 'orders.csv'",
+    "COPY (SELECT 1) TO 'x.csv'",
+    "SET threads = 1",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "EXPLAIN SELECT 1",
+    "SELECT * FROM read_csv('data/x.csv')",
+    "SELECT * FROM read_csv_auto('data/x.csv')",
+    "SELECT * FROM read_json_auto('data/db.json')",
+    "SELECT * FROM read_parquet('x.parquet')",
+    "SELECT * FROM 'data/db.json'",
+    "SELECT * FROM glob('*')",
+    "SELECT * FROM query('DROP TABLE orders')",
+    "SELECT getenv('HOME')",
+    "SELECT (SELECT count(*) FROM read_text('pyproject.toml'))",
+    "SELECT * FROM no_such_table",
+    "SELECT * FROM duckdb_secrets()",
+    "not sql at all",
+])
+def test_refused(reg: ToolRegistry, sql: str) -> None:
+    result = reg.call("run_sql", {"sql": sql}, ANALYST)
+    assert result.error is not None and result.error.code == "policy", result.for_model()
+    assert _sql(reg, "SELECT count(*) FROM orders").rows == [[1000]]
+
+
+def test_query_error_is_returned(reg: ToolRegistry) -> None:
+    result = reg.call("run_sql", {"sql": "SELECT no_such_column FROM orders"}, ANALYST)
+    assert result.error is not None and result.error.code == "invalid_arguments"
+
+
+def test_customers_may_not_run_sql(reg: ToolRegistry) -> None:
+    ctx = ToolContext(actor=Actor(role="customer", user_id="yusuf_rossi_9620"))
+    result = reg.call("run_sql", {"sql": "SELECT * FROM users"}, ctx)
+    assert result.error is not None and result.error.code == "forbidden"
+
+
+def test_schema_description_covers_every_table(store: Store, reg: ToolRegistry) -> None:
+    with store.transaction() as db:
+        db.execute("CREATE SCHEMA audit; CREATE TABLE audit.decisions (id INTEGER, why VARCHAR)")
+        text = schema_description(db)
+        names = [r[0] for r in db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()]
+    for name in names:
+        assert f"\n{name} (" in f"\n{text}", name
+    assert "audit.decisions (table): id INTEGER, why VARCHAR" in text
+    assert "order_items (view):" in text and "price DOUBLE" in text
+    described = reg.call("describe_schema", {}, ANALYST)
+    assert described.output is not None and described.output.model_dump()["text"] == text
