@@ -1,0 +1,81 @@
+"""JSON-schema responses, streaming with a final usage chunk, and LLMClient records."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from openai import OpenAI
+
+from agents.config import LLMSettings
+from agents.llm import LLMClient
+
+from .conftest import Endpoint
+from .test_tools import ASK, TOOLS
+
+pytestmark = pytest.mark.slow
+
+PERSON = {"type": "object", "properties": {"name": {"type": "string"},
+                                           "age": {"type": "integer"}},
+          "required": ["name", "age"], "additionalProperties": False}
+
+
+def test_json_schema_response_parses(client: OpenAI, endpoint: Endpoint) -> None:
+    r = client.chat.completions.create(
+        model=endpoint.model, max_tokens=40,
+        messages=[{"role": "user", "content": "Ann is 30 years old. Give her as JSON."}],
+        response_format={"type": "json_schema",
+                         "json_schema": {"name": "person", "schema": PERSON, "strict": True}})
+    value = json.loads(r.choices[0].message.content or "")
+    assert set(value) == {"name", "age"}
+    assert isinstance(value["name"], str) and isinstance(value["age"], int)
+
+
+def test_stream_chunks_and_final_usage(client: OpenAI, endpoint: Endpoint) -> None:
+    stream = client.chat.completions.create(
+        model=endpoint.model, max_tokens=12, stream=True,
+        stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "Count from one to ten in words."}])
+    chunks = list(stream)
+    deltas = [c.choices[0].delta.content for c in chunks if c.choices and
+              c.choices[0].delta.content]
+    assert len(deltas) >= 2  # token by token, not one blob
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and
+                c.choices[0].finish_reason]
+    assert finishes == ["length"]
+    last = chunks[-1]
+    assert last.choices == [] and last.usage is not None
+    assert last.usage.completion_tokens == 12
+    assert last.usage.total_tokens == last.usage.prompt_tokens + 12
+
+
+def test_stream_tool_call(client: OpenAI, endpoint: Endpoint) -> None:
+    stream = client.chat.completions.create(model=endpoint.model, messages=ASK, tools=TOOLS,
+                                            tool_choice="required", max_tokens=48, stream=True)
+    name, arguments, finish = "", "", None
+    for c in stream:
+        if not c.choices:
+            continue
+        for tc in c.choices[0].delta.tool_calls or ():
+            name += tc.function.name or "" if tc.function else ""
+            arguments += tc.function.arguments or "" if tc.function else ""
+        finish = c.choices[0].finish_reason or finish
+    assert name in {"get_order", "respond"} and finish == "tool_calls"
+    assert isinstance(json.loads(arguments), dict)
+
+
+def test_llm_client_records_the_call(endpoint: Endpoint) -> None:
+    settings = LLMSettings(base_url=endpoint.base_url, model=endpoint.model,
+                           api_key=endpoint.api_key)
+
+    async def main() -> Any:
+        async with LLMClient(settings) as c:
+            return await c.chat(ASK, tools=TOOLS, tool_choice="required", max_tokens=48)
+
+    result = asyncio.run(main())
+    call = result.call
+    assert call.status == "ok" and call.attempts == 1 and call.latency_ms > 0
+    assert call.prompt_tokens > 0 and call.completion_tokens > 0
+    assert call.tool_calls and call.tool_calls[0] in {"get_order", "respond"}
