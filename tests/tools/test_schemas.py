@@ -48,7 +48,11 @@ def schemas() -> list[dict[str, Any]]:
 def test_every_tool_schema_is_a_valid_openai_function(schemas: list[dict[str, Any]]) -> None:
     names = [s["function"]["name"] for s in schemas]
     assert len(names) == len(set(names))
-    assert {t.name for t in tools.RETAIL_TOOLS + tools.ANALYTICS_TOOLS} <= set(names)
+    from tools.pricing import PRICING_TOOLS
+    from tools.supply import SUPPLY_TOOLS
+
+    every = tools.RETAIL_TOOLS + tools.ANALYTICS_TOOLS + SUPPLY_TOOLS + PRICING_TOOLS
+    assert names == [t.name for t in every]
     for schema in schemas:
         assert set(schema) == {"type", "function"} and schema["type"] == "function"
         fn = schema["function"]
