@@ -85,6 +85,10 @@ from .cli_seed import seed_command  # noqa: E402
 
 app.command("seed")(seed_command)
 
+from .cli_index import index_app  # noqa: E402
+
+app.add_typer(index_app, name="index")
+
 
 def main() -> None:
     app()

@@ -1,0 +1,1 @@
+"""The labelled query set for retrieval evaluation (see README.md beside it)."""
