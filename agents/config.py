@@ -41,3 +41,8 @@ class AgentSettings(BaseModel):
     checkpoint_path: str = "var/state/checkpoints.sqlite"
     postgres_dsn: SecretStr | None = None
     max_steps: int = Field(default=12, ge=1)
+    # Order risk rules (computed in code before the model decides).
+    risk_max_quantity: int = Field(default=5, ge=1)
+    risk_high_total: float = Field(default=2500.0, gt=0)
+    # A shipment delay of at least this many days also raises an alert.
+    delay_alert_days: int = Field(default=5, ge=1)
