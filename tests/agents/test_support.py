@@ -1,0 +1,135 @@
+"""The support agent: authentication in code, ownership, approvals via Agents, transfer, retrieval."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import ToolMessage
+
+from agents import AgentRequest, Agents, ApprovalDecision, build_agents
+from agents.config import AgentSettings
+from agents.scripted import ScriptedChatModel, call
+from agents.support import TRANSFER_MESSAGE
+from retrieval.models import Filters, Hit
+from tools import Store, ToolSettings
+from tools.catalog import build_registry
+from tools.retail_db import load_tau2
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.fixture()
+def retail_store() -> Iterator[Store]:
+    s = Store()
+    with s.transaction() as db:
+        load_tau2(db, DATA / "db.json")
+    yield s
+    s.close()
+
+
+def make(store: Store, tmp_path: Path, script: list[Any], retriever: Any = None
+         ) -> tuple[Agents, ScriptedChatModel]:
+    model = ScriptedChatModel(script=script)
+    agents = build_agents(AgentSettings(checkpoint_path=str(tmp_path / "ck.sqlite")), store,
+                          build_registry(store, ToolSettings()), model, retriever)
+    return agents, model
+
+
+def rows(store: Store, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with store.cursor() as cur:
+        return cur.execute(sql, params).fetchall()
+
+
+def user_with_orders(store: Store, status: str) -> tuple[str, str, str]:
+    """(email, user id, order id) of a user with an order in ``status``."""
+    return rows(store, "SELECT u.email, u.user_id, o.order_id FROM orders o JOIN users u "
+                       "USING (user_id) WHERE o.status = ? ORDER BY o.order_id LIMIT 1",
+                [status])[0]
+
+
+def errors(messages: list[Any]) -> list[dict[str, Any]]:
+    return [json.loads(str(m.content)).get("error") for m in messages
+            if isinstance(m, ToolMessage)]
+
+
+def test_authentication_first_then_only_own_records(retail_store: Store,
+                                                    tmp_path: Path) -> None:
+    email, user_id, order_id = user_with_orders(retail_store, "pending")
+    other = rows(retail_store, "SELECT order_id FROM orders WHERE user_id <> ? "
+                               "ORDER BY order_id LIMIT 1", [user_id])[0][0]
+    agents, model = make(retail_store, tmp_path, [
+        call("get_order_details", order_id=order_id),
+        call("find_user_id_by_email", email=email),
+        call("get_order_details", order_id=order_id),
+        call("get_order_details", order_id=other),
+        call("respond", message="Here is your order.")])
+    result = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s1",
+                                          text="where is my order?", thread_id="chat-1"))
+
+    told = errors(model.seen[-1])
+    assert "not authenticated" in told[0]["message"]
+    assert told[1] is None and told[2] is None  # the look-up and the own order
+    assert told[3]["code"] == "forbidden"
+    assert result.decision == "reply" and result.outputs[-1].kind == "reply"
+    assert "authenticated as " + user_id in str(model.seen[-1][0].content)
+
+
+def test_refund_above_limit_waits_for_approval_and_resumes(retail_store: Store,
+                                                           tmp_path: Path) -> None:
+    found = rows(retail_store, """
+        SELECT u.email, o.order_id, json_extract_string(o.payment_history, '$[0].payment_method_id'),
+               list(i.item_id) FROM orders o JOIN users u USING (user_id)
+        JOIN order_items i USING (order_id)
+        WHERE o.status = 'delivered' GROUP BY ALL HAVING sum(i.price) > 600
+        ORDER BY o.order_id LIMIT 1""", [])
+    email, order_id, method, items = found[0]
+    agents, _ = make(retail_store, tmp_path, [
+        call("find_user_id_by_email", email=email),
+        call("return_delivered_order_items", order_id=order_id, item_ids=list(items),
+             payment_method_id=method),
+        call("respond", message="Your return is requested.")])
+    paused = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s2",
+                                          text="return everything", thread_id="chat-2"))
+
+    assert paused.status == "awaiting_approval"
+    assert paused.approvals[0].tool == "return_delivered_order_items"
+    status = "SELECT status FROM orders WHERE order_id = ?"
+    assert rows(retail_store, status, [order_id]) == [("delivered",)]
+    done = asyncio.run(agents.resume("chat-2", ApprovalDecision(approved=True, reviewer="lead")))
+    assert done.status == "done"
+    assert rows(retail_store, status, [order_id]) == [("return requested",)]
+    assert [o.action for o in done.outputs if o.kind == "action"] == [
+        "return_delivered_order_items"]
+
+
+def test_transfer_to_a_human(retail_store: Store, tmp_path: Path) -> None:
+    agents, _ = make(retail_store, tmp_path, [
+        call("transfer_to_human_agents", summary="wants a manager"),
+        call("respond", message="A human will help.")])
+    result = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s3",
+                                          text="I want a manager"))
+    reply = result.outputs[-1]
+    assert result.decision == "transfer" and reply.transferred_to_human
+    assert reply.message == TRANSFER_MESSAGE
+
+
+def test_retrieved_policy_and_products_reach_the_prompt(retail_store: Store,
+                                                        tmp_path: Path) -> None:
+    asked: list[tuple[str, int, Any]] = []
+
+    def retriever(query: str, k: int, filters: Filters | None) -> list[Hit]:
+        asked.append((query, k, filters.kind if filters else None))
+        kind = filters.kind if filters else "policy"
+        return [Hit(doc_id=f"{kind}-1", score=1.0, text=f"{kind} text about refunds")]
+
+    agents, model = make(retail_store, tmp_path, [call("respond", message="ok")], retriever)
+    agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s4",
+                                 text="can I get a refund?"))
+    prompt = str(model.seen[0][0].content)
+    assert "policy text about refunds" in prompt and "product text about refunds" in prompt
+    assert [a[2] for a in asked] == ["policy", "product"]
