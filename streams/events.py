@@ -141,6 +141,8 @@ class CatalogUpdated(Payload):
 
 
 # ---------------------------------------------------------------- output payloads
+# Agent outputs carry the ``trace_id`` of the run that produced them, so
+# ``streamwise trace`` can be reached from any action, alert or reply.
 
 
 class ActionTaken(Payload):
@@ -149,6 +151,7 @@ class ActionTaken(Payload):
     agent: str
     explanation: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+    trace_id: str = ""
 
 
 class TicketReply(Payload):
@@ -156,6 +159,7 @@ class TicketReply(Payload):
     message: str
     agent: str = "support"
     transferred_to_human: bool = False
+    trace_id: str = ""
 
 
 class Alert(Payload):
@@ -163,6 +167,7 @@ class Alert(Payload):
     severity: Literal["info", "warning", "critical"]
     kind: str  # below_margin, low_stock, risky_order, ...
     message: str
+    trace_id: str = ""
 
 
 class ApprovalRequested(Payload):

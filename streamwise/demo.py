@@ -1,13 +1,15 @@
 """``streamwise demo``: the whole platform on one machine, in one command.
 
-Starts the embedded broker, seeds the store, streams a burst of simulated
-events (plus a few invalid records, which must land on the dead-letter topic)
-and shows them flowing per topic; later stages (model server, index, agent
-workers) plug in through ``wiring``.
+Starts the embedded broker and the local model server, seeds the store,
+builds the retrieval index, starts a worker on every input topic, streams a
+burst of simulated events (plus a few invalid records, which must land on a
+dead-letter topic), waits until every record is handled and prints a summary
+per agent with example decisions and their traces.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import Counter
@@ -16,57 +18,131 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 from rich.progress import Progress
+from rich.table import Table
 
+from agents.contracts import AgentResult
 from streams.broker import EmbeddedBroker
+from streams.runtime import Worker
 from streams.simulator import Simulator, SimulatorMix
 from tools.seed import seed_store
 from tools.store import Store
 
 from .cli_sim import publish
 from .monitor import TopicCounter, counts_table
+from .render import summary_table, trace_panel
 from .settings import ROOT, Settings, var_path
+from .wiring import WORKER_TOPICS, EventRouter, open_platform
 
 console = Console()
 
-# The burst: about 30 orders, 10 tickets, some inventory, delay and price events.
+# The burst: about 30 orders, 10 tickets, some inventory, delay, price and catalog events.
 DEMO_MIX = SimulatorMix(order_placed=30, order_cancelled=0, order_status_changed=0,
                         ticket_opened=10, ticket_message=0, inventory_adjusted=6,
                         shipment_delayed=4, price_changed=6, catalog_updated=4)
 
 
+def _finished(worker: Worker, topics: tuple[str, ...]) -> int:
+    """Records the worker is done with: handled, skipped as duplicates, or dead-lettered."""
+    done = 0
+    for metric in worker.metrics.registry.collect():
+        if metric.name in ("streamwise_records_handled", "streamwise_records_skipped",
+                           "streamwise_records_dead_lettered"):
+            done += int(sum(s.value for s in metric.samples
+                            if s.name.endswith("_total") and s.labels.get("topic") in topics))
+    return done
+
+
+def prepare(settings: Settings) -> None:
+    """Seed the store and build the index (both no-ops when already done)."""
+    with Progress(console=console) as progress:
+        store = Store(var_path(settings, settings.store.db_path))
+        report = seed_store(store, settings.store, Path(settings.data_dir), progress)
+        store.close()
+    console.print(f"store {'already seeded' if report.skipped else 'seeded'}: "
+                  f"{sum(report.row_counts.values()):,} rows in {len(report.row_counts)} tables")
+
+
 def run_demo(settings: Settings, *, events: int = 60, invalid: int = 3, seed: int = 7,
-             timeout_s: float = 600.0) -> Counter[str]:
+             timeout_s: float = 900.0) -> Counter[str]:
     started = time.monotonic()
+    prepare(settings)
     with EmbeddedBroker(log_path=var_path(settings, "var/log/tansu.log")) as broker:
         settings.broker.bootstrap_servers = [broker.bootstrap]
-        console.rule(f"embedded broker on {broker.bootstrap}")
+        console.print(f"embedded broker on {broker.bootstrap}")
+        console.print(f"starting the model server ({settings.llm.local_model}, "
+                      f"{settings.llm.local_threads} thread(s)) and loading the index ...")
+        with open_platform(settings) as platform:
+            retriever = platform.retriever
+            if retriever is not None and retriever.stats().documents == 0:
+                with Progress(console=console) as progress:
+                    task = progress.add_task("building the retrieval index", total=None)
+                    retriever.build(Path(settings.data_dir),
+                                    progress=lambda done, total: progress.update(
+                                        task, completed=done, total=total))
+            console.print(f"model server at {platform.llm_base_url}")
+            router = EventRouter(platform)
+            worker = Worker(WORKER_TOPICS, router.handle, settings.worker, broker=settings.broker)
+            counter = TopicCounter(settings.broker).start()
+            simulator = Simulator(ROOT / "data", seed=seed, mix=DEMO_MIX,
+                                  run=uuid.uuid4().hex[:6])
+            produced = publish(settings, simulator, events, rate=0, invalid=invalid)
+            total = sum(produced.values())
+            console.print(f"produced {total} records ({invalid} invalid); agents at work ...")
 
-        store = Store(var_path(settings, settings.store.db_path))
-        with Progress(console=console) as progress:
-            report = seed_store(store, settings.store, Path(settings.data_dir), progress)
-        console.print(f"store {'already seeded' if report.skipped else 'seeded'}: "
-                      f"{sum(report.row_counts.values()):,} rows in {len(report.row_counts)} tables")
-        store.close()
+            async def drive() -> None:
+                task = asyncio.create_task(worker.run())
+                deadline = time.monotonic() + timeout_s
+                with Live(console=console, refresh_per_second=2) as live:
+                    while time.monotonic() < deadline and not task.done():
+                        done = _finished(worker, WORKER_TOPICS)
+                        live.update(_progress_view(counter.snapshot(), produced, done, total))
+                        if done >= total:
+                            break
+                        await asyncio.sleep(0.5)
+                worker.stop()
+                await task
 
-        counter = TopicCounter(settings.broker).start()
-        simulator = Simulator(ROOT / "data", seed=seed, mix=DEMO_MIX, run=uuid.uuid4().hex[:6])
-        with Progress(console=console, transient=True) as progress:
-            produced = publish(settings, simulator, events, rate=0, invalid=invalid,
-                               progress=progress)
-        expected_total = sum(produced.values())
-
-        def inputs_arrived(c: Counter[str]) -> bool:
-            return all(c.get(t, 0) >= n for t, n in produced.items())
-
-        with Live(counts_table(Counter(), produced), console=console,
-                  refresh_per_second=4) as live:
-            counter.wait_until(inputs_arrived, timeout_s,
-                               on_tick=lambda c: live.update(counts_table(c, produced)))
-        counts = counter.snapshot()
-        counter.stop()
-
-    console.rule("summary")
-    console.print(f"{expected_total} records produced ({invalid} invalid), "
-                  f"{sum(counts.values())} read back from the broker in "
-                  f"{time.monotonic() - started:.1f}s")
+            asyncio.run(drive())
+            handled = _finished(worker, WORKER_TOPICS)
+            time.sleep(1.0)  # let the counter read the last outputs
+            counts = counter.snapshot()
+            counter.stop()
+            _summary(router, counts, handled, total, time.monotonic() - started, settings)
     return counts
+
+
+def _progress_view(counts: Counter[str], produced: Counter[str], done: int, total: int) -> Table:
+    return counts_table(counts, produced, title=f"records per topic — {done}/{total} handled")
+
+
+def _summary(router: EventRouter, counts: Counter[str], handled: int, total: int,
+             seconds: float, settings: Settings) -> None:
+    console.rule("summary")
+    dead = sum(n for topic, n in counts.items() if topic.endswith(".dlq"))
+    console.print(counts_table(counts, title="records on the broker"))
+    console.print(summary_table(router.results, dead))
+    console.print(f"{handled}/{total} records handled in {seconds:.0f}s with "
+                  f"{settings.llm.local_model if settings.llm.base_url is None else settings.llm.model}"
+                  f" ({settings.worker.max_in_flight} records in flight at most)")
+    examples = _examples(router)
+    for result in examples:
+        run = router.platform.agents.trace(result.event_id)
+        if run is not None:
+            console.print(trace_panel(run))
+    if examples:
+        console.print(f"see any other with: streamwise trace EVENT_ID  (e.g. {examples[0].event_id})")
+
+
+def _examples(router: EventRouter) -> list[AgentResult]:
+    """Up to three runs with different (agent, decision): the most informative examples."""
+    picked: list[AgentResult] = []
+    seen: set[str] = set()
+    for result, _ in router.results:
+        label = f"{result.agent}:{result.decision}"
+        if label not in seen and result.status in ("done", "awaiting_approval"):
+            seen.add(label)
+            picked.append(result)
+        if len(picked) == 3:
+            break
+    return picked
+

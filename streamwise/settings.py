@@ -98,10 +98,14 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     return Settings.model_validate(settings.model_dump())
 
 
-def var_path(settings: Settings, relative: str) -> Path:
-    """A path under the project root for relative settings paths, created parents."""
+def abs_path(relative: str | Path) -> Path:
+    """Relative settings paths are taken from the project root, not the working directory."""
     p = Path(relative)
-    if not p.is_absolute():
-        p = ROOT / p
+    return p if p.is_absolute() else ROOT / p
+
+
+def var_path(settings: Settings, relative: str) -> Path:
+    """``abs_path`` for a file, with its parent directories created."""
+    p = abs_path(relative)
     p.parent.mkdir(parents=True, exist_ok=True)
     return p

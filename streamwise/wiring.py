@@ -1,0 +1,236 @@
+"""The wiring: stream events to agent requests, agent results to output events.
+
+``Platform`` opens the parts once (store, tool registry, retriever, LLM
+endpoint, agents); ``EventRouter.handle`` is the ``streams`` handler. The
+conversions are field-for-field: the agents' contracts mirror the stream
+payloads, so no domain logic lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+
+from agents.contracts import (
+    AgentOutput,
+    AgentRequest,
+    AgentResult,
+    InventoryChange,
+    OrderData,
+    PriceChange,
+    ShipmentDelay,
+)
+from agents.llm import LocalServer, chat_model
+from agents.service import Agents, build_agents
+from retrieval import Retriever
+from streams.events import (
+    ActionTaken,
+    ActionTakenEvent,
+    Alert,
+    AlertEvent,
+    ApprovalRequested,
+    ApprovalRequestedEvent,
+    CatalogUpdatedEvent,
+    Event,
+    InventoryAdjustedEvent,
+    OrderCancelledEvent,
+    OrderPlacedEvent,
+    OrderStatusChangedEvent,
+    OutputEvent,
+    PriceChangedEvent,
+    ShipmentDelayedEvent,
+    TicketMessageEvent,
+    TicketOpenedEvent,
+    TicketReply,
+    TicketReplyEvent,
+)
+from streams.runtime import HandlerContext
+from tools import Actor, Store, ToolContext, ToolRegistry, build_registry
+
+from .settings import ROOT, Settings, abs_path, var_path
+
+log = logging.getLogger(__name__)
+
+# Input topics the workers consume, and the agent behind each.
+WORKER_TOPICS = ("orders", "inventory", "prices", "tickets", "catalog")
+
+
+@dataclass
+class Platform:
+    """Everything a worker, the chat or the analyst needs, opened once."""
+
+    settings: Settings
+    store: Store
+    registry: ToolRegistry
+    retriever: Retriever | None
+    agents: Agents
+    llm_base_url: str | None
+    _closers: list[contextlib.AbstractContextManager[object]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            with contextlib.suppress(Exception):
+                closer.__exit__(None, None, None)
+        if self.retriever is not None:
+            self.retriever.close()
+        self.store.close()
+
+    def __enter__(self) -> Platform:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
+                  with_retriever: bool = True) -> Platform:
+    """Open the store, registry, retriever and agents; start the local model server
+    when ``settings.llm.base_url`` is null and no ``chat`` model is given."""
+    closers: list[contextlib.AbstractContextManager[object]] = []
+    base_url = settings.llm.base_url
+    if chat is None:
+        if base_url is None:
+            server = LocalServer(settings.llm)
+            base_url = server.start()
+            closers.append(_Stopper(server))
+        chat = chat_model(settings.llm.model_copy(update={"base_url": base_url}))
+    store = Store(var_path(settings, settings.store.db_path))
+    registry = build_registry(store, settings.store)
+    retriever = None
+    if with_retriever:
+        retriever = Retriever(settings.retrieval.model_copy(
+            update={"index_dir": str(abs_path(settings.retrieval.index_dir))}))
+    agents = build_agents(settings.agents, store, registry, chat,
+                          retriever.search if retriever else None, root=ROOT)
+    return Platform(settings, store, registry, retriever, agents, base_url, closers)
+
+
+class _Stopper(contextlib.AbstractContextManager[object]):
+    def __init__(self, server: LocalServer) -> None:
+        self.server = server
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+
+def request_for(event: Event) -> AgentRequest | None:
+    """The agent request an input event asks for, or None when no agent is needed."""
+    eid = event.event_id
+    match event:
+        case OrderPlacedEvent():
+            return AgentRequest(agent="order", kind="order_placed", event_id=eid,
+                                order=OrderData.model_validate(event.payload.model_dump()))
+        case ShipmentDelayedEvent():
+            return AgentRequest(agent="order", kind="shipment_delayed", event_id=eid,
+                                shipment=ShipmentDelay.model_validate(event.payload.model_dump()))
+        case InventoryAdjustedEvent():
+            return AgentRequest(agent="order", kind="inventory_adjusted", event_id=eid,
+                                inventory=InventoryChange.model_validate(event.payload.model_dump()))
+        case PriceChangedEvent():
+            return AgentRequest(agent="order", kind="price_changed", event_id=eid,
+                                price=PriceChange.model_validate(event.payload.model_dump()))
+        case TicketOpenedEvent():
+            p = event.payload
+            who = f"(customer email: {p.customer_email}) " if p.customer_email else ""
+            return AgentRequest(agent="support", kind="message", event_id=eid,
+                                thread_id=f"ticket:{p.ticket_id}", subject_id=p.ticket_id,
+                                text=f"{who}{p.subject}: {p.message}")
+        case TicketMessageEvent():
+            msg = event.payload
+            return AgentRequest(agent="support", kind="message", event_id=eid,
+                                thread_id=f"ticket:{msg.ticket_id}", subject_id=msg.ticket_id,
+                                text=msg.message)
+    return None
+
+
+def outputs_for(result: AgentResult, ctx: HandlerContext) -> list[OutputEvent]:
+    """Output events for an agent result; ids derive from the input event."""
+    events: list[OutputEvent] = []
+    for i, out in enumerate(result.outputs):
+        events.append(_output_event(out, result, ctx, i))
+    return events
+
+
+def _output_event(out: AgentOutput, result: AgentResult, ctx: HandlerContext,
+                  i: int) -> OutputEvent:
+    event_id = ctx.output_id(f"{i}/{out.kind}")
+    if out.kind == "action":
+        return ActionTakenEvent(event_id=event_id, key=out.subject_id, payload=ActionTaken(
+            subject_id=out.subject_id, action=out.action, agent=result.agent,
+            explanation=out.message, details=out.details, trace_id=result.trace_id))
+    if out.kind == "alert":
+        return AlertEvent(event_id=event_id, key=out.subject_id, payload=Alert(
+            subject_id=out.subject_id, severity=out.severity, kind=out.alert or "notice",
+            message=out.message, trace_id=result.trace_id))
+    if out.kind == "reply":
+        ticket = out.subject_id
+        return TicketReplyEvent(event_id=event_id, key=ticket, payload=TicketReply(
+            ticket_id=ticket, message=out.message, agent=result.agent,
+            transferred_to_human=out.transferred_to_human, trace_id=result.trace_id))
+    approval_id = str(out.details.get("approval_id") or event_id)
+    return ApprovalRequestedEvent(event_id=event_id, key=approval_id, payload=ApprovalRequested(
+        approval_id=approval_id, subject_id=out.subject_id, action=out.action or "approve",
+        reason=out.message, requested_by=result.agent,
+        details={**out.details, "thread_id": result.thread_id}))
+
+
+class EventRouter:
+    """The ``streams`` handler for every input topic."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        # (result, seconds) of every agent run: what the demo summarises.
+        self.results: list[tuple[AgentResult, float]] = []
+
+    async def handle(self, event: Event, ctx: HandlerContext) -> Sequence[OutputEvent]:
+        match event:
+            case CatalogUpdatedEvent():
+                return await self._catalog(event)
+            case OrderCancelledEvent():
+                return await self._cancelled(event, ctx)
+            case OrderStatusChangedEvent():
+                return []  # recorded by the order system itself; nothing to decide
+        request = request_for(event)
+        if request is None:
+            log.warning("no agent handles %s events; skipped %s", event.type, event.event_id)
+            return []
+        started = time.perf_counter()
+        result = await self.platform.agents.run(request)
+        self.results.append((result, time.perf_counter() - started))
+        return outputs_for(result, ctx)
+
+    async def _catalog(self, event: CatalogUpdatedEvent) -> list[OutputEvent]:
+        retriever = self.platform.retriever
+        if retriever is not None:
+            p = event.payload
+            await asyncio.to_thread(retriever.apply_catalog_update, p.product_id, p.name,
+                                    p.change, p.description, p.variants,
+                                    occurred_at=event.occurred_at)
+        return []
+
+    async def _cancelled(self, event: OrderCancelledEvent,
+                         ctx: HandlerContext) -> list[OutputEvent]:
+        # A cancelled order frees its reserved stock: a side effect under the event's key.
+        tool_ctx = ToolContext(actor=Actor.system(), idempotency_key=f"{ctx.idempotency_key}:release",
+                               trace_id=ctx.trace_id)
+        result = await asyncio.to_thread(self.platform.registry.call, "release_reservation",
+                                         {"order_id": event.payload.order_id}, tool_ctx)
+        if not result.ok:
+            log.info("release for %s: %s", event.payload.order_id, result.for_model())
+            return []
+        return [ActionTakenEvent(
+            event_id=ctx.output_id("0/action"), key=event.payload.order_id,
+            payload=ActionTaken(subject_id=event.payload.order_id, action="release_reservation",
+                                agent="system", explanation=event.payload.reason,
+                                details=result.output.model_dump(mode="json") if result.output else {}))]
+
+
+def data_dir(settings: Settings) -> Path:
+    return Path(settings.data_dir)
