@@ -13,16 +13,27 @@ from .events import (
     event_from_dict,
     parse_event,
 )
+from .ledger import Ledger, SqliteLedger
+from .metrics import WorkerMetrics
+from .producer import Producer
+from .runtime import Handler, HandlerContext, Worker
 from .topics import TOPICS, Topic, topic_for
 
 __all__ = [
     "TOPICS",
     "BrokerSettings",
     "EmbeddedBroker",
+    "Handler",
+    "HandlerContext",
+    "Ledger",
+    "Producer",
+    "SqliteLedger",
     "Event",
     "InputEvent",
     "OutputEvent",
     "Topic",
+    "Worker",
+    "WorkerMetrics",
     "WorkerSettings",
     "create_topics",
     "derive_event_id",

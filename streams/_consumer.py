@@ -64,7 +64,7 @@ class _Listener(AsyncConsumerRebalanceListener):
         await self.owner.release(set(revoked), commit=True)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        self.owner.parts.assign(assigned)
+        self.owner.resume(set(assigned))
         log.info("assigned %s", sorted(assigned))
 
     async def on_partitions_lost(self, lost: Any) -> None:
@@ -88,6 +88,7 @@ class ConsumerThread(threading.Thread):
         self.assigned_once = threading.Event()
         self._consumer: Any = None
         self._paused = False
+        self._resume_at: dict[TP, int] = {}
 
     def _make_consumer(self) -> Any:
         kwargs = {**self.broker.client_kwargs(), "client_id": self.client_id}
@@ -218,5 +219,22 @@ class ConsumerThread(threading.Thread):
                     self.metrics.commit_latency.observe(time.perf_counter() - started)
                 except Exception as exc:
                     log.warning("commit on revoke failed: %s", exc)
+        marks = self.parts.watermarks()
+        self._resume_at.update({tp: marks[tp] for tp in owned if tp in marks})
         self.parts.remove(owned)
         log.info("released %s", sorted(owned))
+
+    def resume(self, assigned: set[TP]) -> None:
+        """Runs on kafka-python's IO thread: take ``assigned`` from where it was left.
+
+        kafka-python keeps the fetch position of a partition that is revoked and
+        assigned back in the same rebalance, but the records fetched past the
+        watermark and dropped at the revoke were never handled: seek back to it.
+        Partitions new to this worker start from the group's committed offset.
+        """
+        for tp in assigned:
+            mark = self._resume_at.get(tp)
+            if mark is not None:
+                self._consumer.seek(tp, mark)
+        self._resume_at.clear()
+        self.parts.assign(assigned)

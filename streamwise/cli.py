@@ -89,6 +89,10 @@ from .cli_index import index_app  # noqa: E402
 
 app.add_typer(index_app, name="index")
 
+from .cli_streams import replay  # noqa: E402
+
+app.command()(replay)
+
 
 def main() -> None:
     app()
