@@ -19,6 +19,9 @@ from llama_cpp.llama_grammar import JSON_GBNF, json_schema_to_gbnf
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
 
+# "Any JSON value", spelled so the converter accepts it where {} fails (array items).
+_ANY_JSON: dict[str, Any] = {"anyOf": [{"type": t} for t in (
+    "object", "array", "string", "number", "boolean", "null")]}
 _ROOT_RE = re.compile(r"^root\s*::=", re.MULTILINE)
 
 
@@ -43,7 +46,38 @@ def _object_schema(params: dict[str, Any]) -> dict[str, Any]:
     # Tools without parameters still get an object, as OpenAI returns "{}".
     if not params or params == {"type": "object"}:
         return {"type": "object", "properties": {}, "additionalProperties": False}
-    return params
+    return inline_refs(params)
+
+
+def inline_refs(schema: dict[str, Any], max_depth: int = 8) -> dict[str, Any]:
+    """``schema`` with its local ``#/$defs/...`` refs replaced by the definitions.
+
+    Each tool's parameters carry their own ``$defs`` (pydantic puts them
+    there); once nested under a combined call schema, ``#/`` would point at
+    the wrong root. A recursive definition is cut at ``max_depth`` into "any
+    JSON value".
+    """
+    defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
+
+    def walk(node: Any, depth: int) -> Any:
+        if isinstance(node, list):
+            return [walk(v, depth) for v in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+            target = defs.get(ref.rsplit("/", 1)[1])
+            if target is None:
+                raise GrammarError(f"unresolved reference {ref!r} in a tool's parameters")
+            if depth >= max_depth:
+                return dict(_ANY_JSON)
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return walk({**target, **rest}, depth + 1)
+        return {k: walk(v, depth) for k, v in node.items() if k not in ("$defs", "definitions")}
+
+    result = walk(schema, 0)
+    assert isinstance(result, dict)
+    return result
 
 
 def schema_gbnf(schema: dict[str, Any], rule: str = "root") -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from openai import OpenAI
+from pydantic import BaseModel, Field
 
 from .conftest import Endpoint
 
@@ -109,3 +110,29 @@ def test_langchain_chat_model_binds_required_tools(endpoint: Endpoint) -> None:
     m = llm.invoke(ASK, max_tokens=48)
     assert m.tool_calls and m.tool_calls[0]["name"] in {"get_order", "respond"}
     assert m.usage_metadata and m.usage_metadata["input_tokens"] > 0
+
+
+class Line(BaseModel):
+    item_id: str
+    quantity: int = Field(default=1, ge=1)
+
+
+class Reserve(BaseModel):
+    order_id: str
+    lines: list[Line] | None = None
+    service: Literal["ground", "express"] = "ground"
+
+
+def test_pydantic_schema_with_defs_gives_valid_arguments(client: OpenAI,
+                                                         endpoint: Endpoint) -> None:
+    tool: Any = {"type": "function", "function": {
+        "name": "reserve_stock", "description": "Reserve stock for an order's lines.",
+        "parameters": Reserve.model_json_schema()}}
+    r = client.chat.completions.create(
+        model=endpoint.model, tools=[tool, *TOOLS], max_tokens=80,
+        tool_choice={"type": "function", "function": {"name": "reserve_stock"}},
+        messages=[{"role": "user", "content": "Reserve 2 of item 1000000001 for order A-9, "
+                                              "express."}])
+    call = r.choices[0].message.tool_calls[0]
+    assert call.function.name == "reserve_stock"
+    Reserve.model_validate_json(call.function.arguments)  # raises when it does not fit

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Literal
 
 import pytest
+from pydantic import BaseModel, Field
 
 from agents.llm._grammar import (
     GrammarError,
+    inline_refs,
     parse_tool_call,
     response_format_gbnf,
     schema_gbnf,
@@ -92,3 +95,43 @@ def test_parse_tool_call_forms(text: str) -> None:
 ])
 def test_parse_tool_call_rejects_non_calls(text: str) -> None:
     assert parse_tool_call(text) is None
+
+
+class Line(BaseModel):
+    item_id: str
+    quantity: int = Field(default=1, ge=1)
+
+
+class Reserve(BaseModel):
+    order_id: str
+    lines: list[Line] | None = None
+    service: Literal["ground", "express"] = "ground"
+
+
+class Tree(BaseModel):
+    name: str
+    children: list[Tree] = []
+
+
+def test_pydantic_refs_are_inlined_per_tool() -> None:
+    params = Reserve.model_json_schema()
+    assert "$defs" in params
+    inlined = inline_refs(params)
+    text = json.dumps(inlined)
+    assert "$ref" not in text and "$defs" not in text
+    item = inlined["properties"]["lines"]["anyOf"][0]["items"]
+    assert item["properties"]["item_id"] == {"title": "Item Id", "type": "string"}
+    # Nested under the call schema, the grammar still builds.
+    g = rules(tool_call_gbnf({"reserve": params, "get_order": ORDER}, allow_text=False))
+    assert any("item-id" in name for name in g)
+
+
+def test_recursive_refs_are_cut_not_looping() -> None:
+    inlined = inline_refs(Tree.model_json_schema(), max_depth=3)
+    assert "$ref" not in json.dumps(inlined)
+    schema_gbnf(inlined)
+
+
+def test_unresolved_ref_is_refused() -> None:
+    with pytest.raises(GrammarError, match="unresolved"):
+        inline_refs({"type": "object", "properties": {"a": {"$ref": "#/$defs/Missing"}}})
