@@ -108,7 +108,7 @@ def test_check_margin(registry: ToolRegistry, seeded: Store) -> None:  # noqa: F
 
 def test_suggestion_respects_guard_rails(registry: ToolRegistry,  # noqa: F811
                                          seeded: Store) -> None:  # noqa: F811
-    items = [r[0] for r in rows(seeded, "SELECT item_id FROM variants ORDER BY item_id LIMIT 12")]
+    items = [r[0] for r in rows(seeded, "SELECT item_id FROM variants ORDER BY item_id LIMIT 6")]
     scopes = set()
     for item in [*items, _dense_item(seeded)]:
         s = _out(registry, "suggest_price", {"item_id": item}, role="analyst")
