@@ -19,6 +19,7 @@ from typing import Any, Literal
 from . import metrics as M
 from ._bm25 import BM25Index
 from ._corpus import (
+    embedding_text,
     faq_documents,
     policy_documents,
     product_doc_id,
@@ -126,7 +127,7 @@ class Retriever:
             kept = self.store.all("resolution")
             self.store.clear(["product", "policy", "faq"])
             docs = self.store.upsert(docs) + kept
-            vectors = self._embed([x.text for x in docs], progress)
+            vectors = self._embed([embedding_text(x) for x in docs], progress)
             self.index.build([x.id for x in docs], vectors, [_attrs(x) for x in docs])
             self._hashes = {x.id: _hash(x) for x in docs}
             self.bm25 = BM25Index(FILTER_FIELDS)
@@ -169,7 +170,7 @@ class Retriever:
     def _index_docs(self, docs: Sequence[Document]) -> None:
         if not docs:
             return
-        vectors = self._embed([d.text for d in docs])
+        vectors = self._embed([embedding_text(d) for d in docs])
         self.index.upsert([d.id for d in docs], vectors, [_attrs(d) for d in docs])
         for d in docs:
             self.bm25.upsert(d.id, d.text, _attrs(d))

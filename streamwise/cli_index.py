@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from retrieval import Filters, Retriever, RetrievalError
+from retrieval import Filters, RetrievalError, Retriever
 from retrieval.evaluate import QUERIES, format_report, run
 
 from .errors import ConfigError

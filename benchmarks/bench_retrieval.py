@@ -1,0 +1,198 @@
+"""Retrieval figures, each beside a baseline measured in the same run.
+
+    .venv/bin/python -m benchmarks.bench_retrieval [--sizes 100000 1000000] [--queries 1000]
+
+1. Embedding throughput of the pipeline (SentenceTransformerEmbedder.embed: hashing,
+   cache look-ups, batching) versus calling ``model.encode`` directly (goal: ratio >= 0.9).
+2. FAISS QPS (1 thread, one query per call through VectorIndex.search) and recall@10
+   against exact search, on clustered synthetic 384-d vectors, for the index type the
+   wrapper chooses at each size, beside exact flat search (goal at 1M: >= 2,000 QPS at
+   recall@10 >= 0.95).
+3. Freshness of live catalog updates: event time -> searchable (goal: p50 < 1 s).
+
+Writes benchmarks/results/retrieval.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from retrieval import RetrievalSettings, Retriever, SentenceTransformerEmbedder  # noqa: E402
+from retrieval.index import VectorIndex  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "retrieval.json"
+_VOCAB = ("order refund shipping jacket kettle laptop blue cotton wireless battery return "
+          "exchange gift card size color price policy delivered pending waterproof steel")
+WORDS = _VOCAB.split()
+
+
+def _texts(n: int, words: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(WORDS, words)) + f" #{seed}-{i}" for i in range(n)]
+
+
+def bench_embedding(n: int) -> dict[str, Any]:
+    emb = SentenceTransformerEmbedder(cache_size=10 * n)
+    model = emb.model
+    out: dict[str, Any] = {}
+    for words in (30, 200):
+        base, pipe = [], []
+        for rep in range(2):  # interleaved, best of two: the machine is shared
+            texts = _texts(n, words, seed=100 * words + rep)
+            t = time.perf_counter()
+            model.encode(texts, batch_size=emb.batch_size, normalize_embeddings=True,
+                         convert_to_numpy=True, show_progress_bar=False)
+            base.append(n / (time.perf_counter() - t))
+            texts = _texts(n, words, seed=100 * words + rep + 50)  # unseen: all cache misses
+            t = time.perf_counter()
+            emb.embed(texts)
+            pipe.append(n / (time.perf_counter() - t))
+        t = time.perf_counter()
+        emb.embed(texts)  # the same texts again: all cache hits
+        cached = n / (time.perf_counter() - t)
+        out[f"{words}_words"] = {
+            "model_encode_texts_per_s": round(max(base), 1),
+            "pipeline_texts_per_s": round(max(pipe), 1),
+            "ratio": round(max(pipe) / max(base), 3),
+            "pipeline_cached_texts_per_s": round(cached, 1),
+        }
+        print(f"embed {words:>3} words: model.encode {max(base):7.1f}/s  pipeline "
+              f"{max(pipe):7.1f}/s  ratio {max(pipe) / max(base):.3f}  cached {cached:,.0f}/s")
+    out["torch_threads"] = __import__("torch").get_num_threads()
+    return out
+
+
+def clustered(n: int, d: int, seed: int, centers: int = 2000) -> np.ndarray:
+    """Gaussian clusters of uneven size on the sphere, like sentence embeddings."""
+    rng = np.random.default_rng(seed)
+    c = rng.standard_normal((centers, d)).astype(np.float32)
+    faiss.normalize_L2(c)
+    weights = rng.pareto(1.5, centers) + 1
+    which = rng.choice(centers, n, p=weights / weights.sum())
+    x = c[which] + rng.standard_normal((n, d)).astype(np.float32) * 0.06
+    faiss.normalize_L2(x)
+    return x
+
+
+def _measure(index: VectorIndex, q: np.ndarray, truth: np.ndarray, k: int = 10) -> dict[str, float]:
+    faiss.omp_set_num_threads(1)
+    found = []
+    t = time.perf_counter()
+    for row in q:
+        found.append([int(doc) for doc, _ in index.search(row[None, :], k)[0]])
+    qps = len(q) / (time.perf_counter() - t)
+    recall = float(np.mean([len(set(f) & set(tr[:k].tolist())) / k for f, tr in zip(found, truth,
+                                                                                 strict=True)]))
+    return {"qps_1_thread": round(qps, 1), "recall_at_10": round(recall, 4)}
+
+
+def bench_faiss(n: int, n_queries: int, d: int = 384) -> dict[str, Any]:
+    x = clustered(n + n_queries, d, seed=n)
+    base, q = x[:n], x[n:]
+    ids = [str(i) for i in range(n)]
+    attrs = [{"kind": "product"}] * n
+    threads = os.cpu_count() or 1
+    faiss.omp_set_num_threads(threads)
+    exact = faiss.IndexFlatIP(d)
+    exact.add(base)
+    _, truth = exact.search(q, 10)
+    out: dict[str, Any] = {"vectors": n, "queries": n_queries}
+
+    chosen = VectorIndex(d, threads=threads)
+    t = time.perf_counter()
+    chosen.build(ids, base, attrs)
+    build_s = time.perf_counter() - t
+    out["chosen"] = {"type": chosen.kind, "build_s": round(build_s, 1),
+                     "bytes": chosen.nbytes(), **_measure(chosen, q, truth)}
+    for nprobe in (8, 32):
+        chosen.nprobe = nprobe
+        out["chosen"][f"nprobe_{nprobe}"] = _measure(chosen, q, truth)
+    chosen.nprobe = 16
+    del chosen
+    # Baseline: exact flat search through the same wrapper (fewer queries: it is slow).
+    flat = VectorIndex(d, index_type="flat", threads=threads)
+    flat.build(ids, base, attrs)
+    nq = min(n_queries, 200)
+    out["flat_baseline"] = {"type": "flat", **_measure(flat, q[:nq], truth[:nq])}
+    c, f = out["chosen"], out["flat_baseline"]
+    print(f"faiss {n:>9,}: {c['type']} {c['qps_1_thread']:8,.0f} QPS recall@10 "
+          f"{c['recall_at_10']:.3f} (build {c['build_s']} s) | flat {f['qps_1_thread']:8,.0f} QPS "
+          f"recall@10 {f['recall_at_10']:.3f}")
+    return out
+
+
+def bench_freshness(updates: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        r = Retriever(RetrievalSettings(index_dir=tmp))
+        r.build(ROOT / "data")
+        products = json.loads((ROOT / "data" / "db.json").read_text())["products"]
+        samples, found = [], 0
+        names = ["Solar Lantern", "Camping Stove", "Hammock", "Trekking Poles", "Rain Poncho"]
+        for i in range(updates):
+            if i % 2:
+                p = list(products.values())[i % len(products)]
+                variants = {k: {**v, "price": round(v["price"] * 1.01, 2)}
+                            for k, v in p["variants"].items()}
+                res = r.apply_catalog_update(p["product_id"], p["name"], "updated", "", variants,
+                                             occurred_at=datetime.now(UTC))
+            else:
+                name = f"{names[i // 2 % len(names)]} model {i}"
+                variants = {f"9{i:05d}": {"options": {"color": "green"}, "available": True,
+                                          "price": 20.0 + i}}
+                res = r.apply_catalog_update(f"new{i}", name, "created", f"A new {name}",
+                                             variants, occurred_at=datetime.now(UTC))
+                found += any(h.doc_id == res.doc_id for h in r.search(name, 5))
+            assert res.freshness_s is not None
+            samples.append(res.freshness_s)
+        r.close()
+    samples.sort()
+    p50 = statistics.median(samples)
+    p95 = samples[int(0.95 * (len(samples) - 1))]
+    print(f"freshness over {updates} updates: p50 {p50 * 1000:.0f} ms  p95 {p95 * 1000:.0f} ms "
+          f"(new products found by search: {found}/{(updates + 1) // 2})")
+    return {"updates": updates, "p50_s": round(p50, 4), "p95_s": round(p95, 4),
+            "new_products_found": found, "new_products": (updates + 1) // 2}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--embed-texts", type=int, default=256)
+    parser.add_argument("--updates", type=int, default=40)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["embed", "faiss", "freshness"])
+    args = parser.parse_args()
+    result: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "faiss": faiss.__version__},
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if "embed" not in args.skip:
+        result["embedding"] = bench_embedding(args.embed_texts)
+    if "faiss" not in args.skip:
+        result["faiss"] = [bench_faiss(n, args.queries) for n in args.sizes]
+    if "freshness" not in args.skip:
+        result["freshness"] = bench_freshness(args.updates)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    RESULTS.write_text(json.dumps({**previous, **result}, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import faiss
+import numpy as np
+import pytest
+
+from retrieval import IndexStateError, VectorIndex
+from retrieval._faiss_types import choose_nlist, choose_type
+
+D = 32
+
+
+def _data(n: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, D)).astype(np.float32)
+    faiss.normalize_L2(x)
+    return x
+
+
+def _attrs(n: int) -> list[dict]:
+    return [{"kind": "product" if i % 2 else "policy", "category": f"c{i % 3}",
+             "in_stock": i % 4 != 0} for i in range(n)]
+
+
+def _ids(n: int, start: int = 0) -> list[str]:
+    return [f"d{i}" for i in range(start, start + n)]
+
+
+def test_type_follows_corpus_size():
+    assert choose_type(10, flat_threshold=50_000, pq_threshold=10**8) == "flat"
+    assert choose_type(60_000, flat_threshold=50_000, pq_threshold=10**8) == "ivf_sq8"
+    assert choose_type(2 * 10**8, flat_threshold=50_000, pq_threshold=10**8) == "ivf_pq"
+    assert choose_nlist(1_000_000) == 4096
+    assert 39 * choose_nlist(3000) <= 3000
+
+
+def test_flat_finds_exact_neighbours():
+    x = _data(500)
+    ix = VectorIndex(D, flat_threshold=1000)
+    ix.build(_ids(500), x, _attrs(500))
+    assert ix.kind == "flat"
+    hits = ix.search(x[:3], 1)
+    assert [h[0][0] for h in hits] == ["d0", "d1", "d2"]
+    assert hits[0][0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_grows_from_flat_to_ivf_with_a_low_threshold():
+    x = _data(3000)
+    ix = VectorIndex(D, flat_threshold=2000, nprobe=64)
+    ix.build(_ids(1500), x[:1500], _attrs(1500))
+    assert ix.kind == "flat"
+    ix.upsert(_ids(1500, 1500), x[1500:], _attrs(3000)[1500:])
+    assert ix.kind == "ivf_sq8" and len(ix) == 3000
+    top = [h[0][0] for h in ix.search(x[:20], 1)]
+    assert sum(t == f"d{i}" for i, t in enumerate(top)) >= 18  # SQ8 is approximate
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf_sq8", "hnsw", "ivf_pq"])
+def test_upsert_delete_and_filters(kind):
+    x = _data(2000)
+    ix = VectorIndex(D, index_type=kind, nprobe=64, ef_search=128)
+    ix.build(_ids(2000), x, _attrs(2000))
+    assert ix.kind == kind
+    # delete: gone from results, even as its own nearest neighbour
+    assert ix.delete(["d0", "missing"]) == 1
+    assert "d0" not in [d for d, _ in ix.search(x[:1], 10)[0]]
+    # upsert moves d1 to d2's vector
+    ix.upsert(["d1"], x[2:3], [{"kind": "faq"}])
+    assert len(ix) == 1999
+    assert ix.search(x[2:3], 2, {"kind": ["faq"]})[0][0][0] == "d1"
+    # filters: every hit satisfies every constraint
+    hits = ix.search(x[10:15], 10, {"kind": ["product"], "in_stock": ["true"]})
+    for row in hits:
+        assert row
+        for doc, _ in row:
+            i = int(doc[1:])
+            assert i % 2 == 1 and i % 4 != 0
+    assert ix.search(x[:1], 5, {"category": ["no-such"]}) == [[]]
+
+
+def test_hnsw_deletes_are_tombstones_until_compaction():
+    x = _data(400)
+    ix = VectorIndex(D, index_type="hnsw")
+    ix.build(_ids(400), x, _attrs(400))
+    ix.delete(_ids(50))
+    assert ix.tombstones == 50
+    ix.delete(_ids(60, 50))  # past a quarter of the index: rebuilt without tombstones
+    assert ix.tombstones == 0 and len(ix) == 290
+    assert ix.search(x[200:201], 1)[0][0][0] == "d200"
+    assert "d100" not in [d for d, _ in ix.search(x[100:101], 5)[0]]
+
+
+def test_persistence_and_mmap_reload(tmp_path):
+    x = _data(3000)
+    ix = VectorIndex(D, index_type="ivf_sq8", nprobe=64)
+    ix.build(_ids(3000), x, _attrs(3000))
+    ix.delete(["d5"])
+    ix.save(tmp_path)
+    again = VectorIndex(D, nprobe=64, mmap_min_bytes=0)  # force mmap
+    again.load(tmp_path)
+    assert again.kind == "ivf_sq8" and len(again) == 2999 and "d5" not in again
+    assert again.search(x[7:8], 1, {"kind": ["product"]})[0][0][0] == "d7"
+    # writing to an mmap'ed index would abort inside FAISS: it is re-read into memory first
+    again.upsert(["new"], x[5:6], [{"kind": "faq"}])
+    assert again.search(x[5:6], 1)[0][0][0] == "new"
+
+
+def test_load_refuses_a_missing_or_mismatched_index(tmp_path):
+    with pytest.raises(IndexStateError):
+        VectorIndex(D).load(tmp_path)
+    ix = VectorIndex(D)
+    ix.build(["a"], _data(1), [{}])
+    ix.save(tmp_path)
+    with pytest.raises(IndexStateError):
+        VectorIndex(D * 2).load(tmp_path)
+
+
+def test_wrong_dimension_is_refused():
+    ix = VectorIndex(D)
+    with pytest.raises(IndexStateError):
+        ix.build(["a"], np.zeros((1, D + 1), np.float32), [{}])
