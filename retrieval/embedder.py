@@ -131,6 +131,9 @@ class SentenceTransformerEmbedder:
         self._dim = int(self.model.get_embedding_dimension() or 0)
         self._cache = _LRU(cache_size)
         self._salt = self._name.encode() + b"\0"
+        # HF fast tokenizers raise "Already borrowed" when one instance is used by two
+        # threads at once, so encodes are serialised; cache hits are not.
+        self._encode_lock = threading.Lock()
 
     @property
     def dim(self) -> int:
@@ -160,13 +163,14 @@ class SentenceTransformerEmbedder:
                 out[i] = vec
         if todo:
             firsts = [rows[0] for rows in todo.values()]
-            vecs = self.model.encode(
-                [texts[i] for i in firsts],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32, copy=False)
+            with self._encode_lock:
+                vecs = self.model.encode(
+                    [texts[i] for i in firsts],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                ).astype(np.float32, copy=False)
             for (key, rows), vec in zip(todo.items(), vecs, strict=True):
                 out[rows] = vec
                 self._cache.put(key, vec)

@@ -240,28 +240,24 @@ class Retriever:
         """Top ``k`` documents for ``query``; mode defaults to hybrid when settings say so."""
         mode = mode or ("hybrid" if self.settings.hybrid else "dense")
         constraints = filters.as_constraints() if filters else None
+        if mode not in ("dense", "bm25", "hybrid"):
+            raise ValueError(f"unknown search mode {mode!r}: dense, bm25 or hybrid")
         t0 = time.perf_counter()
+        # Embed outside the lock: encoding is the slow part and the embedder is thread-safe.
+        vector = self.embedder.embed([query]) if mode != "bm25" else None
+        depth = max(4 * k, 50) if mode == "hybrid" else k
         with self._lock:
-            if mode == "dense":
-                ranked = self._dense(query, k, constraints)
-            elif mode == "bm25":
-                ranked = self.bm25.search(query, k, constraints)
-            elif mode == "hybrid":
-                depth = max(4 * k, 50)
-                dense = [d for d, _ in self._dense(query, depth, constraints)]
-                lexical = [d for d, _ in self.bm25.search(query, depth, constraints)]
-                ranked = rrf([dense, lexical], self.settings.rrf_k)[:k]
+            dense = self.index.search(vector, depth, constraints)[0] if vector is not None else []
+            lexical = self.bm25.search(query, depth, constraints) if mode != "dense" else []
+            if mode == "hybrid":
+                ranked = rrf([[d for d, _ in dense], [d for d, _ in lexical]],
+                             self.settings.rrf_k)[:k]
             else:
-                raise ValueError(f"unknown search mode {mode!r}: dense, bm25 or hybrid")
+                ranked = dense or lexical
             docs = self.store.get_many([d for d, _ in ranked])
         M.SEARCH_SECONDS.labels(mode).observe(time.perf_counter() - t0)
         return [Hit(doc_id=d, score=s, text=docs[d].text, meta=docs[d].meta)
                 for d, s in ranked if d in docs]
-
-    def _dense(self, query: str, k: int,
-               constraints: Mapping[str, Sequence[str]] | None) -> list[tuple[str, float]]:
-        vector = self.embedder.embed([query])
-        return self.index.search(vector, k, constraints)[0]
 
     def stats(self) -> IndexStats:
         cache_hits = getattr(self.embedder, "cache_hits", 0)

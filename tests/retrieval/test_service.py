@@ -106,3 +106,21 @@ def test_query_set_labels_point_at_real_documents(retriever):
     ids = {d.id for d in retriever.store.all()}
     for q in queries:
         assert q.relevant and set(q.relevant) <= ids, q.id
+
+
+def test_concurrent_searches_and_updates(retriever):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def search(i: int) -> str:
+        return retriever.search(f"mechanical keyboard {i % 3}", 3)[0].doc_id
+
+    def update(i: int) -> str:
+        return retriever.apply_catalog_update(f"c{i}", f"Camp Chair {i}", "created",
+                                              "folding chair").action
+
+    with ThreadPoolExecutor(4) as pool:
+        searches = [pool.submit(search, i) for i in range(12)]
+        updates = [pool.submit(update, i) for i in range(4)]
+        assert all(f.result() == KEYBOARD for f in searches)
+        assert all(f.result() == "upserted" for f in updates)
+    assert retriever.stats().documents["product"] == 54
