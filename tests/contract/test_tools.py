@@ -78,26 +78,28 @@ def test_none_gives_text_only(client: OpenAI, endpoint: Endpoint) -> None:
 
 
 def test_tool_loop_with_content_null(client: OpenAI, endpoint: Endpoint) -> None:
-    """Call, tool result, next decision: assistant content null and tool messages accepted."""
+    """Call, tool result, next decision, final answer: assistant ``content: null`` and
+    ``tool`` messages are accepted turn after turn. Which tool a small model picks
+    after the result differs between servers, so the last turn names ``respond``."""
     messages: list[Any] = list(ASK)
+    choices: list[Any] = ["required", "required",
+                          {"type": "function", "function": {"name": "respond"}}]
     names = []
-    for _ in range(3):
+    for turn, choice in enumerate(choices):
         r = client.chat.completions.create(model=endpoint.model, messages=messages, tools=TOOLS,
-                                           tool_choice="required", max_tokens=64)
+                                           tool_choice=choice, max_tokens=64)
         call = r.choices[0].message.tool_calls[0]
+        args = args_of(call)
         names.append(call.function.name)
-        if call.function.name == "respond":
-            assert args_of(call)["message"]
-            break
         messages.append({"role": "assistant", "content": None, "tool_calls": [
             {"id": call.id, "type": "function",
              "function": {"name": call.function.name, "arguments": call.function.arguments}}]})
-        messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(
-            {"order_id": "A-1001", "status": "shipped", "carrier": "DHL",
-             "eta": "2025-06-03"})})
-    # Each turn was accepted and decided; after a result the model could answer.
-    assert len(names) >= 2 or names == ["respond"]
-    assert "respond" in names
+        result = ({"order_id": args.get("order_id", "A-1001"), "status": "shipped",
+                   "carrier": "DHL", "eta": "2025-06-03"}
+                  if call.function.name == "get_order" else {"delivered": True})
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result)})
+        assert len(messages) == len(ASK) + 2 * (turn + 1)
+    assert names[-1] == "respond" and all(n in {"get_order", "respond"} for n in names)
 
 
 def test_langchain_chat_model_binds_required_tools(endpoint: Endpoint) -> None:
@@ -129,10 +131,11 @@ def test_pydantic_schema_with_defs_gives_valid_arguments(client: OpenAI,
         "name": "reserve_stock", "description": "Reserve stock for an order's lines.",
         "parameters": Reserve.model_json_schema()}}
     r = client.chat.completions.create(
-        model=endpoint.model, tools=[tool, *TOOLS], max_tokens=80,
+        model=endpoint.model, tools=[tool, *TOOLS], max_tokens=120,
         tool_choice={"type": "function", "function": {"name": "reserve_stock"}},
         messages=[{"role": "user", "content": "Reserve 2 of item 1000000001 for order A-9, "
                                               "express."}])
     call = r.choices[0].message.tool_calls[0]
     assert call.function.name == "reserve_stock"
+    assert r.choices[0].finish_reason != "length", call.function.arguments
     Reserve.model_validate_json(call.function.arguments)  # raises when it does not fit
