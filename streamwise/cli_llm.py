@@ -72,7 +72,8 @@ def serve_cmd(
     except ModelAssemblyError as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         raise typer.Exit(1) from None
-    console.print(f"serving [bold]{name}[/bold] on http://{host}:{port}/v1 (Ctrl-C stops it)")
+    console.print(f"serving [bold]{name}[/bold] on http://{host}:{port}/v1 (Ctrl-C stops it)",
+                  soft_wrap=True)
     serve(name, models_dir=str(models_dir(s)), host=host, port=port,
           threads=threads or s.local_threads, context=s.local_context,
           parallel=s.local_parallel, queue=s.local_queue, temperature=s.temperature)
