@@ -23,12 +23,13 @@ class LLMSettings(BaseModel):
     max_concurrency: int = Field(default=4, ge=1)
     max_retries: int = Field(default=3, ge=0)
     temperature: float = Field(default=0.0, ge=0)
+    max_tokens: int = Field(default=384, ge=1)
     # Local server (embedded default only).
     local_model: Literal["qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct"] = (
         "qwen2.5-coder-0.5b-instruct"
     )
     local_threads: int = Field(default=1, ge=1)
-    local_context: int = Field(default=4096, ge=512)
+    local_context: int = Field(default=8192, ge=512)
     local_parallel: int = Field(default=1, ge=1)
     local_queue: int = Field(default=32, ge=1)
     models_dir: str = "var/models"

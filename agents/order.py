@@ -46,7 +46,10 @@ def _out(result: ToolResult) -> dict[str, Any] | None:
 
 class OrderAgent(AgentSpec):
     name = "order"
-    tool_names = ("get_stock", "shipping_eta")
+    # Every fact is gathered in code before the model is asked, so the model gets
+    # only ``respond``: one call per event. Offering look-up tools made the 0.5B
+    # model loop on malformed get_stock calls until the step limit.
+    tool_names: tuple[str, ...] = ()
     respond_description = "Give your decision and its explanation, and stop."
 
     def __init__(self, registry: ToolRegistry, settings: AgentSettings | None = None) -> None:

@@ -48,15 +48,10 @@ class SupportAgent(AgentSpec):
         self.retriever = retriever
 
     def system_prompt(self, state: LoopState) -> str:
-        context = state.get("context") or {}
-        user = (state.get("memory") or {}).get("user_id")
-        parts = [CORE_RULES,
-                 f"The user is authenticated as {user}." if user
-                 else "The user is not authenticated yet."]
-        parts += context.get("policy", [])
-        if context.get("products"):
-            parts.append("Possibly relevant products:\n" + "\n".join(context["products"]))
-        return "\n\n".join(parts)
+        # Constant on purpose: the server keeps the KV cache of the longest shared
+        # prefix, and the system prompt plus the tool schemas are most of every prompt.
+        # What varies (policy sections, products) rides in the turn's first message.
+        return CORE_RULES
 
     def actor(self, state: LoopState) -> Actor:
         user = (state.get("memory") or {}).get("user_id")
@@ -71,7 +66,13 @@ class SupportAgent(AgentSpec):
             policy = [h.text for h in hits] or policy
             products = [h.text[:300] for h in self.retriever(request.text, 3,
                                                              Filters(kind="product"))]
-        return {"messages": [HumanMessage(request.text)],
+        parts = [*policy]
+        if products:
+            parts.append("Possibly relevant products:\n" + "\n".join(products))
+        text = request.text
+        if parts:
+            text = "\n\n".join([*parts, f"Customer message: {request.text}"])
+        return {"messages": [HumanMessage(text)],
                 "context": {"policy": policy, "products": products}}
 
     def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:

@@ -93,6 +93,11 @@ from .cli_streams import replay  # noqa: E402
 
 app.command()(replay)
 
+from .cli_agents import approve, ask, chat, run, trace  # noqa: E402
+
+for _command in (run, chat, ask, trace, approve):
+    app.command()(_command)
+
 
 def main() -> None:
     app()

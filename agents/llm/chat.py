@@ -28,6 +28,8 @@ def chat_model(settings: LLMSettings, *, base_url: str | None = None,
         "model": model, "base_url": url, "api_key": settings.api_key,
         "timeout": settings.timeout_s, "max_retries": settings.max_retries,
         "temperature": settings.temperature,
+        # A bound on every answer: a small model can ramble inside a JSON string.
+        "max_tokens": settings.max_tokens,
         # Our server and vLLM both report usage in the last streamed chunk.
         "stream_usage": True,
     }

@@ -1,0 +1,142 @@
+"""Agent commands: ``run`` (workers), ``chat`` (support), ``ask`` (analyst), ``trace``, ``approve``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from agents.contracts import AgentRequest, ApprovalDecision
+from agents.trace import load_trace
+from streams.broker import EmbeddedBroker
+from streams.runtime import Worker
+from tools import Store
+
+from .render import answer_panel, trace_panel
+from .settings import Settings, var_path
+from .wiring import WORKER_TOPICS, EventRouter, open_platform
+
+console = Console()
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file")]
+
+
+def _settings(config: Path | None) -> Settings:
+    from .cli import settings_or_exit
+
+    return settings_or_exit(config)
+
+
+@contextlib.contextmanager
+def _broker(settings: Settings) -> Iterator[None]:
+    """The configured broker, or an embedded one for the life of the command."""
+    if settings.broker.bootstrap_servers or not settings.broker.embedded:
+        yield
+        return
+    with EmbeddedBroker(log_path=var_path(settings, "var/log/tansu.log")) as broker:
+        settings.broker.bootstrap_servers = [broker.bootstrap]
+        console.print(f"embedded broker on [bold]{broker.bootstrap}[/bold] "
+                      "(produce to it with: streamwise simulate --bootstrap "
+                      f"{broker.bootstrap})")
+        yield
+
+
+def run(
+    topics: Annotated[str, typer.Option(help="comma-separated input topics")] = ",".join(WORKER_TOPICS),
+    bootstrap: Annotated[str | None, typer.Option(help="host:port of the broker")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Start a worker (one member of the consumer group) on the input topics until Ctrl-C."""
+    settings = _settings(config)
+    if bootstrap:
+        settings.broker.bootstrap_servers = [bootstrap]
+    with _broker(settings), open_platform(settings) as platform:
+        router = EventRouter(platform)
+        worker = Worker([t.strip() for t in topics.split(",") if t.strip()], router.handle,
+                        settings.worker, broker=settings.broker)
+        console.print(f"worker {worker.worker_id} in group {settings.worker.group_id} on "
+                      f"{', '.join(worker.topics)}; model at {platform.llm_base_url}; Ctrl-C stops")
+        worker.run_forever()
+    console.print(f"stopped after {len(router.results)} agent runs")
+
+
+def chat(
+    session: Annotated[str | None, typer.Option(help="resume this chat session")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """A terminal chat with the support agent; a session survives restarts (--session)."""
+    settings = _settings(config)
+    session = session or f"chat-{uuid.uuid4().hex[:8]}"
+    with open_platform(settings) as platform:
+        console.print(f"session [bold]{session}[/bold] (resume with --session {session}); "
+                      "empty line or Ctrl-D quits")
+        turn = 0
+        while True:
+            try:
+                text = console.input("[bold cyan]you>[/bold cyan] ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not text:
+                break
+            turn += 1
+            request = AgentRequest(agent="support", kind="message", text=text,
+                                   event_id=f"{session}:{uuid.uuid4().hex[:8]}",
+                                   thread_id=f"chat:{session}", subject_id=session)
+            with console.status("thinking ..."):
+                result = platform.agents.run_sync(request)
+            console.print(f"[bold green]agent>[/bold green] {result.message}")
+            for approval in result.approvals:
+                console.print(f"[yellow]waiting for approval {approval.approval_id}: "
+                              f"{approval.reason} (streamwise approve chat:{session})[/yellow]")
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="a question in plain language")],
+    config: ConfigOpt = None,
+) -> None:
+    """Ask the analyst agent; prints the answer, the SQL and the table."""
+    settings = _settings(config)
+    with open_platform(settings, with_retriever=False) as platform:
+        request = AgentRequest(agent="analyst", kind="question", text=question,
+                               event_id=f"ask-{uuid.uuid4().hex[:12]}")
+        with console.status("the analyst is working ..."):
+            result = platform.agents.run_sync(request)
+        console.print(answer_panel(result))
+        console.print(f"[dim]trace: streamwise trace {result.event_id}[/dim]")
+
+
+def trace(
+    event_id: Annotated[str, typer.Argument(help="the event (or ask/chat turn) id")],
+    config: ConfigOpt = None,
+) -> None:
+    """Print the audit trace of one agent run: model calls, tool calls, approvals, outputs."""
+    settings = _settings(config)
+    store = Store(var_path(settings, settings.store.db_path), read_only=True)
+    try:
+        run = load_trace(store, event_id)
+    finally:
+        store.close()
+    if run is None:
+        console.print(f"[red]no trace for {event_id!r}[/red]")
+        raise typer.Exit(1)
+    console.print(trace_panel(run))
+
+
+def approve(
+    thread_id: Annotated[str, typer.Argument(help="the thread waiting for approval")],
+    reject: Annotated[bool, typer.Option("--reject", help="reject instead of approve")] = False,
+    reviewer: Annotated[str, typer.Option(help="who decides")] = "cli",
+    note: Annotated[str, typer.Option(help="a note for the trace")] = "",
+    config: ConfigOpt = None,
+) -> None:
+    """Approve (or --reject) the action a paused agent thread waits for, and resume it."""
+    settings = _settings(config)
+    with open_platform(settings) as platform:
+        decision = ApprovalDecision(approved=not reject, reviewer=reviewer, note=note)
+        result = asyncio.run(platform.agents.resume(thread_id, decision))
+        console.print(f"{result.status}: {result.message}")
