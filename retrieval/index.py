@@ -63,6 +63,7 @@ class VectorIndex:
 
     def _reset(self, kind: str | None) -> None:
         self.kind = kind or "flat"
+        self._built_n = 0
         self._index: Any = None
         self._gpu: Any = None
         self._gpu_stale = True
@@ -107,6 +108,7 @@ class VectorIndex:
             kind = self._choose(len(doc_ids))
             self._reset(kind)
             self._index = T.new_index(kind, self.dim, len(doc_ids))
+            self._built_n = len(doc_ids)
             if len(doc_ids):
                 T.train(self._index, kind, self._check(vectors))
             T.set_defaults(kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search)
@@ -191,7 +193,9 @@ class VectorIndex:
         n = len(self._vid)
         auto = self.wanted_type == "auto"
         grow = auto and self._choose(n) != self.kind and n >= self.flat_threshold
-        if grow or (self._index.ntotal > 64 and self.tombstones > self._index.ntotal // 4):
+        # IVF lists sized for the corpus at build time get long as it grows: re-cluster at 16x.
+        outgrown = T.NEEDS_TRAINING[self.kind] and n > 16 * max(self._built_n, 1)
+        if grow or outgrown or (self._index.ntotal > 64 and self.tombstones > self._index.ntotal // 4):
             self.rebuild()
 
     def rebuild(self) -> None:
@@ -321,6 +325,7 @@ class VectorIndex:
             self.fields = tuple(meta["fields"])
             self._vocab = meta["vocab"]
             self._vid = {doc: v for v, doc in enumerate(self._docs) if doc is not None}
+            self._built_n = len(self._vid)
 
     def _writable(self) -> None:
         # An mmap-loaded index is read-only: writing to it aborts the process
