@@ -35,6 +35,9 @@ def settings_or_exit(config: Path | None) -> Settings:
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        # kafka-python warns about its own slow selector ticks on a busy machine.
+        logging.getLogger("kafka").setLevel(logging.ERROR)
 
 
 @app.command()

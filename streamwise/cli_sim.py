@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from streams.events import Event
 from streams.producer import Producer
-from streams.simulator import Simulator, invalid_records
+from streams.simulator import Simulator
 from streams.topics import topic_for
 
 from .settings import ROOT, Settings
@@ -21,15 +22,16 @@ from .settings import ROOT, Settings
 console = Console()
 
 
-def publish(settings: Settings, simulator: Simulator, count: int, rate: float,
-            invalid: int = 0, progress: Progress | None = None) -> Counter[str]:
-    """Produce ``count`` events at about ``rate`` per second; returns counts per topic."""
+def publish(settings: Settings, events: Sequence[Event], rate: float = 0,
+            invalid: Sequence[bytes] = (), progress: Progress | None = None) -> Counter[str]:
+    """Produce ``events`` at about ``rate`` per second (0: at once), then the ``invalid``
+    raw records to ``orders``; waits for every ack. Returns counts per topic."""
     producer = Producer(settings.broker)
     counts: Counter[str] = Counter()
-    task = progress.add_task("producing", total=count + invalid) if progress else None
+    task = progress.add_task("producing", total=len(events) + len(invalid)) if progress else None
     start = time.monotonic()
     try:
-        for i, event in enumerate(simulator.events(count)):
+        for i, event in enumerate(events):
             if rate > 0:  # pace to the requested rate
                 delay = start + i / rate - time.monotonic()
                 if delay > 0:
@@ -39,7 +41,7 @@ def publish(settings: Settings, simulator: Simulator, count: int, rate: float,
             counts[topic] += 1
             if progress and task is not None:
                 progress.advance(task)
-        for raw in invalid_records(random.Random(simulator.seed), invalid):
+        for raw in invalid:
             producer.send_sync("orders", raw, key=b"invalid")
             counts["orders"] += 1
             if progress and task is not None:
@@ -78,6 +80,6 @@ def simulate(
                       "pass --bootstrap 127.0.0.1:PORT, or use --out FILE.jsonl[/red]")
         raise typer.Exit(2)
     with Progress(console=console) as progress:
-        counts = publish(settings, simulator, count, rate, progress=progress)
+        counts = publish(settings, simulator.events(count), rate, progress=progress)
     for topic, n in sorted(counts.items()):
         console.print(f"{topic:>10}: {n}")

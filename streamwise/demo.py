@@ -10,6 +10,7 @@ per agent with example decisions and their traces.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections import Counter
@@ -23,7 +24,7 @@ from rich.table import Table
 from agents.contracts import AgentResult
 from streams.broker import EmbeddedBroker
 from streams.runtime import Worker
-from streams.simulator import Simulator, SimulatorMix
+from streams.simulator import Simulator, SimulatorMix, invalid_records
 from tools.seed import seed_store
 from tools.store import Store
 
@@ -85,7 +86,8 @@ def run_demo(settings: Settings, *, events: int = 60, invalid: int = 3, seed: in
             counter = TopicCounter(settings.broker).start()
             simulator = Simulator(ROOT / "data", seed=seed, mix=DEMO_MIX,
                                   run=uuid.uuid4().hex[:6])
-            produced = publish(settings, simulator, events, rate=0, invalid=invalid)
+            produced = publish(settings, simulator.events(events),
+                               invalid=invalid_records(random.Random(seed), invalid))
             total = sum(produced.values())
             console.print(f"produced {total} records ({invalid} invalid); agents at work ...")
 
