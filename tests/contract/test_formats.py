@@ -79,3 +79,20 @@ def test_llm_client_records_the_call(endpoint: Endpoint) -> None:
     assert call.status == "ok" and call.attempts == 1 and call.latency_ms > 0
     assert call.prompt_tokens > 0 and call.completion_tokens > 0
     assert call.tool_calls and call.tool_calls[0] in {"get_order", "respond"}
+
+
+def test_shared_prefix_is_served_from_the_cache(client: OpenAI, endpoint: Endpoint) -> None:
+    if not endpoint.local:
+        pytest.skip("cached-token reporting is server-specific")
+    system = "You are a support agent. " + "Orders ship from warehouse W-1 by ground. " * 30
+    usages = []
+    for question in ("Where is order A-1?", "Has order B-2 shipped?"):
+        r = client.chat.completions.create(
+            model=endpoint.model, max_tokens=1,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": question}])
+        assert r.usage is not None and r.usage.prompt_tokens_details is not None
+        usages.append(r.usage)
+    second = usages[1]
+    cached = second.prompt_tokens_details.cached_tokens or 0  # type: ignore[union-attr]
+    # Everything up to the user's question was evaluated by the first request.
+    assert cached > 300 and cached < second.prompt_tokens
