@@ -100,7 +100,8 @@ def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
             server = LocalServer(settings.llm)
             base_url = server.start()
             closers.append(_Stopper(server))
-        chat = chat_model(settings.llm.model_copy(update={"base_url": base_url}))
+        # With a local server the model name is ``local_model``; chat_model picks it.
+        chat = chat_model(settings.llm, base_url=base_url)
     store = Store(var_path(settings, settings.store.db_path))
     registry = build_registry(store, settings.store)
     retriever = None
