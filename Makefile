@@ -15,7 +15,7 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: demo test lint typecheck unit slow bench install models clean lock
 
 demo: install models
-	$(BIN)/streamwise demo
+	$(BIN)/streamwise demo $(ARGS)
 
 test: install models lint typecheck unit slow
 
