@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
 
 from agents.trace import load_trace
 from streams.broker import EmbeddedBroker
@@ -38,6 +39,28 @@ def _finished(worker: Worker) -> int:
     return int(sum(
         worker.metrics.value(f"streamwise_records_{what}_total", topic=t)
         for what in ("handled", "skipped") for t in WORKER_TOPICS))
+
+
+def _read_outputs(bootstrap: str) -> list[ConsumerRecord]:
+    """Every record on the output topics: poll until a few seconds pass with nothing new."""
+    consumer = KafkaConsumer("actions", "alerts", "ticket-replies", "approvals",
+                             bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                             group_id=f"check-{uuid.uuid4().hex[:6]}", enable_auto_commit=False,
+                             session_timeout_ms=6000, heartbeat_interval_ms=1000)
+    records: list[ConsumerRecord] = []
+    deadline, quiet_since = time.monotonic() + 60, None
+    while time.monotonic() < deadline:
+        batch = consumer.poll(timeout_ms=500)
+        got = [r for rs in batch.values() for r in rs]
+        records += got
+        if got or not consumer.assignment():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 3:
+            break
+    consumer.close()
+    return records
 
 
 def test_events_through_broker_worker_and_real_model(tmp_path: Path) -> None:
@@ -79,16 +102,12 @@ def test_events_through_broker_worker_and_real_model(tmp_path: Path) -> None:
         asyncio.run(drive())
         assert _finished(worker) == len(events)
 
-        consumer = KafkaConsumer("actions", "alerts", "ticket-replies", "approvals",
-                                 bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest",
-                                 group_id=f"check-{uuid.uuid4().hex[:6]}", consumer_timeout_ms=5000)
         outputs_by_parent: dict[str, list[str]] = {}
-        for record in consumer:
+        for record in _read_outputs(broker.bootstrap):
             out = parse_event(record.value)
             assert out.type in OUTPUT_TYPES
             parent = dict(record.headers)[PARENT_HEADER].decode()
             outputs_by_parent.setdefault(parent, []).append(out.type)
-        consumer.close()
 
         for event in agent_events:
             assert outputs_by_parent.get(event.event_id), f"no output for {event.type}"
