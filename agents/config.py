@@ -32,6 +32,9 @@ class LLMSettings(BaseModel):
     local_context: int = Field(default=8192, ge=512)
     local_parallel: int = Field(default=1, ge=1)
     local_queue: int = Field(default=32, ge=1)
+    # KV states kept by prompt prefix (llama.cpp's RAM cache), so switching between
+    # agents with different system prompts does not recompute each long prefix.
+    local_cache_mb: int = Field(default=2048, ge=0)
     models_dir: str = "var/models"
 
 

@@ -76,4 +76,5 @@ def serve_cmd(
                   soft_wrap=True)
     serve(name, models_dir=str(models_dir(s)), host=host, port=port,
           threads=threads or s.local_threads, context=s.local_context,
-          parallel=s.local_parallel, queue=s.local_queue, temperature=s.temperature)
+          parallel=s.local_parallel, queue=s.local_queue, temperature=s.temperature,
+          cache_mb=s.local_cache_mb)

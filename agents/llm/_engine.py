@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from llama_cpp import Llama, LlamaGrammar, StoppingCriteriaList
+from llama_cpp import Llama, LlamaGrammar, LlamaRAMCache, StoppingCriteriaList
 
 from ._grammar import GrammarError, response_format_gbnf, tool_call_gbnf
 from ._prompt import PromptRenderer
@@ -67,7 +67,7 @@ class Generation:
 class Engine:
     def __init__(self, model_path: str, *, model_name: str, n_ctx: int = 4096,
                  n_threads: int = 1, parallel: int = 1, queue_size: int = 32,
-                 default_temperature: float = 0.0) -> None:
+                 default_temperature: float = 0.0, cache_mb: int = 0) -> None:
         self.model_name = model_name
         self.n_ctx = n_ctx
         self.queue_size = queue_size
@@ -77,6 +77,11 @@ class Engine:
                   verbose=False)
             for _ in range(parallel)
         ]
+        if cache_mb:
+            # llama.cpp restores the state of the longest cached prefix before
+            # evaluating a prompt, so agents that interleave keep their own prefixes.
+            for llama in self._llamas:
+                llama.set_cache(LlamaRAMCache(capacity_bytes=cache_mb << 20))
         first = self._llamas[0]
         meta = first.metadata
         vocab_text = first.detokenize
@@ -191,10 +196,12 @@ class Engine:
 
 
 def _common_prefix(llama: Llama, tokens: list[int]) -> int:
-    cached = llama._input_ids[: llama.n_tokens]
-    n = 0
-    for a, b in zip(cached, tokens, strict=False):
-        if a != b:
-            break
-        n += 1
+    """Prompt tokens that will not be evaluated: the longer of the prefix shared with
+    the state in place and the longest prefix in the RAM cache of states."""
+    n = Llama.longest_token_prefix(llama._input_ids[: llama.n_tokens].tolist(), tokens)
+    cache = llama.cache
+    if isinstance(cache, LlamaRAMCache):
+        key = cache._find_longest_prefix_key(tuple(tokens))  # the lookup llama.cpp itself makes
+        if key is not None:
+            n = max(n, Llama.longest_token_prefix(list(key), tokens))
     return n

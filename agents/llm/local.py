@@ -86,7 +86,8 @@ class LocalServer:
         cmd = [sys.executable, "-m", "agents.llm.server", "--model", s.local_model,
                "--models-dir", str(directory), "--port", str(self.port),
                "--threads", str(s.local_threads), "--context", str(s.local_context),
-               "--parallel", str(s.local_parallel), "--queue", str(s.local_queue)]
+               "--parallel", str(s.local_parallel), "--queue", str(s.local_queue),
+               "--cache-mb", str(s.local_cache_mb)]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._log = out if self.log_path else None
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(

@@ -237,7 +237,7 @@ def _completion(req: ChatCompletionRequest, prepared: Prepared, gen: Generation)
 
 def serve(model: str, *, models_dir: str, host: str = "127.0.0.1", port: int = 8000,
           threads: int = 1, context: int = 4096, parallel: int = 1, queue: int = 32,
-          served_name: str | None = None, temperature: float = 0.0) -> None:
+          served_name: str | None = None, temperature: float = 0.0, cache_mb: int = 0) -> None:
     """Assemble/verify ``model`` and serve it until interrupted."""
     import uvicorn
 
@@ -246,7 +246,7 @@ def serve(model: str, *, models_dir: str, host: str = "127.0.0.1", port: int = 8
     path = model_path(model, models_dir)
     engine = Engine(str(path), model_name=served_name or model, n_ctx=context,
                     n_threads=threads, parallel=parallel, queue_size=queue,
-                    default_temperature=temperature)
+                    default_temperature=temperature, cache_mb=cache_mb)
     log.info("serving %s from %s on http://%s:%s/v1", engine.model_name, path, host, port)
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning",
                 timeout_graceful_shutdown=5)
@@ -266,12 +266,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--parallel", type=int, default=1)
     p.add_argument("--queue", type=int, default=32)
     p.add_argument("--served-name", default=None)
+    p.add_argument("--cache-mb", type=int, default=0,
+                   help="RAM for KV states kept by prompt prefix (0: only the last prompt)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     serve(args.model, models_dir=args.models_dir, host=args.host, port=args.port,
           threads=args.threads, context=args.context, parallel=args.parallel, queue=args.queue,
-          served_name=args.served_name)
+          served_name=args.served_name, cache_mb=args.cache_mb)
 
 
 if __name__ == "__main__":

@@ -96,3 +96,23 @@ def test_shared_prefix_is_served_from_the_cache(client: OpenAI, endpoint: Endpoi
     cached = second.prompt_tokens_details.cached_tokens or 0  # type: ignore[union-attr]
     # Everything up to the user's question was evaluated by the first request.
     assert cached > 300 and cached < second.prompt_tokens
+
+
+def test_prefixes_survive_an_interleaved_prompt(client: OpenAI, endpoint: Endpoint) -> None:
+    """Two agents with different system prompts take turns: each keeps its cached prefix."""
+    if not endpoint.local:
+        pytest.skip("cached-token reporting is server-specific")
+    support = "You are a support agent. " + "Refunds go to the original payment method. " * 30
+    orders = "You are an order agent. " + "Orders ship from the nearest warehouse. " * 30
+    cached = []
+    for system, question in ((support, "Can I get a refund?"), (orders, "Ship order A-1?"),
+                             (support, "Where is my refund?")):
+        r = client.chat.completions.create(
+            model=endpoint.model, max_tokens=1,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": question}])
+        assert r.usage is not None and r.usage.prompt_tokens_details is not None
+        cached.append(r.usage.prompt_tokens_details.cached_tokens or 0)
+    # The second shares almost nothing with the first; the third shares the first one's
+    # whole system prompt (about 280 tokens), though another prompt came between.
+    assert cached[1] < 50
+    assert cached[2] > 250

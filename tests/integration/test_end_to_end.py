@@ -28,7 +28,8 @@ from streamwise.wiring import WORKER_TOPICS, EventRouter, open_platform
 from tools import Store
 from tools.seed import seed_store
 
-pytestmark = pytest.mark.slow
+# Minutes on 2 busy cores: every agent call goes through the real 0.5B model.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 MIX = SimulatorMix(order_placed=3, order_cancelled=0, order_status_changed=0, ticket_opened=1,
                    ticket_message=0, inventory_adjusted=1, shipment_delayed=1, price_changed=1,
