@@ -18,6 +18,7 @@ import asyncio
 import traceback
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, StateSnapshot
@@ -47,10 +48,15 @@ class AgentRunner:
 
     # ------------------------------------------------------------------ public
 
-    def run_sync(self, request: AgentRequest) -> AgentResult:
+    def run_sync(self, request: AgentRequest,
+                 callbacks: list[BaseCallbackHandler] | None = None) -> AgentResult:
+        """Run (or finish, or replay) the request's turn. ``callbacks`` see the model's
+        tokens as they stream (the terminal chat prints the reply with them)."""
         if request.agent != self.name:
             raise RequestError(f"the {self.name} agent got a request for {request.agent}")
         config = _config(request.thread_id)
+        if callbacks:
+            config["callbacks"] = callbacks
         snap = self.graph.get_state(config)
         if snap.next and snap.interrupts:
             return self._result(snap)

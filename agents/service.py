@@ -16,6 +16,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -45,8 +46,9 @@ class Agents:
         runner: AgentRunner = getattr(self, agent)
         return runner
 
-    def run_sync(self, request: AgentRequest) -> AgentResult:
-        return self.runner(request.agent).run_sync(request)
+    def run_sync(self, request: AgentRequest,
+                 callbacks: list[BaseCallbackHandler] | None = None) -> AgentResult:
+        return self.runner(request.agent).run_sync(request, callbacks)
 
     def resume_sync(self, thread_id: str, decision: ApprovalDecision) -> AgentResult:
         snap = self.order.graph.get_state({"configurable": {"thread_id": thread_id}})

@@ -18,6 +18,7 @@ from streams.broker import EmbeddedBroker
 from streams.runtime import Worker
 from tools import Store
 
+from ._reply_stream import ReplyPrinter
 from .render import answer_panel, trace_panel
 from .settings import Settings, var_path
 from .wiring import WORKER_TOPICS, EventRouter, open_platform
@@ -72,10 +73,9 @@ def chat(
     """A terminal chat with the support agent; a session survives restarts (--session)."""
     settings = _settings(config)
     session = session or f"chat-{uuid.uuid4().hex[:8]}"
-    with open_platform(settings) as platform:
+    with open_platform(settings, streaming=True) as platform:
         console.print(f"session [bold]{session}[/bold] (resume with --session {session}); "
                       "empty line or Ctrl-D quits")
-        turn = 0
         while True:
             try:
                 text = console.input("[bold cyan]you>[/bold cyan] ").strip()
@@ -83,13 +83,16 @@ def chat(
                 break
             if not text:
                 break
-            turn += 1
             request = AgentRequest(agent="support", kind="message", text=text,
                                    event_id=f"{session}:{uuid.uuid4().hex[:8]}",
                                    thread_id=f"chat:{session}", subject_id=session)
-            with console.status("thinking ..."):
-                result = platform.agents.run_sync(request)
-            console.print(f"[bold green]agent>[/bold green] {result.message}")
+            console.print("[bold green]agent>[/bold green] ", end="")
+            printer = ReplyPrinter(lambda piece: console.print(piece, end="", markup=False,
+                                                               highlight=False))
+            result = platform.agents.run_sync(request, callbacks=[printer])
+            # A reply the code wrote (a transfer, a step limit) was not streamed.
+            console.print("" if printer.printed and result.status == "done"
+                          else result.message, markup=False, highlight=False)
             for approval in result.approvals:
                 console.print(f"[yellow]waiting for approval {approval.approval_id}: "
                               f"{approval.reason} (streamwise approve chat:{session})[/yellow]")

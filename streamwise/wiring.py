@@ -90,9 +90,10 @@ class Platform:
 
 
 def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
-                  with_retriever: bool = True) -> Platform:
+                  with_retriever: bool = True, streaming: bool = False) -> Platform:
     """Open the store, registry, retriever and agents; start the local model server
-    when ``settings.llm.base_url`` is null and no ``chat`` model is given."""
+    when ``settings.llm.base_url`` is null and no ``chat`` model is given.
+    ``streaming`` makes model calls stream, so callbacks see tokens as they come."""
     closers: list[contextlib.AbstractContextManager[object]] = []
     base_url = settings.llm.base_url
     if chat is None:
@@ -101,7 +102,7 @@ def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
             base_url = server.start()
             closers.append(_Stopper(server))
         # With a local server the model name is ``local_model``; chat_model picks it.
-        chat = chat_model(settings.llm, base_url=base_url)
+        chat = chat_model(settings.llm, base_url=base_url, streaming=streaming)
     store = Store(var_path(settings, settings.store.db_path))
     registry = build_registry(store, settings.store)
     retriever = None

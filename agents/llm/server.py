@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from ._engine import BadRequestError, Engine, Generation, Prepared, QueueFullError
 from ._grammar import parse_tool_call
 from ._metrics import ServerMetrics
+from ._stream import ToolCallStreamer
 from .protocol import (
     AssistantMessage,
     ChatCompletion,
@@ -175,9 +176,10 @@ def create_app(engine: Engine) -> FastAPI:
         task.add_done_callback(lambda _t: loop.call_soon_threadsafe(pieces.put_nowait, None))
         try:
             yield chunk({"role": "assistant", "content": ""})
-            # With tools, text that opens like a call is held back until it is
-            # complete, then sent as one tool_calls delta.
+            # With tools, text that opens like a call is a call: it streams as
+            # tool_calls deltas once its name is known (arguments piece by piece).
             held: list[str] | None = [] if prepared.mode in ("auto", "call") else None
+            streamer = ToolCallStreamer({t.function.name for t in req.tools or ()})
             while (piece := await pieces.get()) is not None:
                 if held is None:
                     yield chunk({"content": piece})
@@ -187,9 +189,14 @@ def create_app(engine: Engine) -> FastAPI:
                 if prepared.mode == "auto" and opening and opening[0] not in "<{":
                     yield chunk({"content": "".join(held)})
                     held = None
+                    continue
+                for delta in streamer.feed(piece):
+                    yield chunk({"tool_calls": [delta]})
             gen = await task
             message, finish = _message(req, prepared, gen)
-            if held is not None:
+            if held is not None and streamer.started:
+                pass  # the call went out as it was decoded
+            elif held is not None:
                 if message.tool_calls:
                     yield chunk({"tool_calls": [
                         {"index": i, **c.model_dump()} for i, c in enumerate(message.tool_calls)]})
