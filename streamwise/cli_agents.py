@@ -89,7 +89,12 @@ def chat(
             console.print("[bold green]agent>[/bold green] ", end="")
             printer = ReplyPrinter(lambda piece: console.print(piece, end="", markup=False,
                                                                highlight=False))
-            result = platform.agents.run_sync(request, callbacks=[printer])
+            try:
+                result = platform.agents.run_sync(request, callbacks=[printer])
+            except Exception as exc:  # the chat goes on; the trace keeps the details
+                console.print(f"\n[red]the agent failed: {type(exc).__name__}: {exc} "
+                              f"(streamwise trace {request.event_id})[/red]")
+                continue
             # A reply the code wrote (a transfer, a step limit) was not streamed.
             console.print("" if printer.printed and result.status == "done"
                           else result.message, markup=False, highlight=False)
