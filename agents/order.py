@@ -59,7 +59,10 @@ class OrderAgent(AgentSpec):
     def respond_parameters(self) -> dict[str, Any]:
         return {"type": "object", "properties": {
             "decision": {"type": "string", "enum": DECISIONS},
-            "message": {"type": "string", "description": "the explanation"}},
+            # Bounded: a small model tends to echo the whole summary back, and every
+            # token is ~0.1 s on one CPU thread. The grammar enforces the bound.
+            "message": {"type": "string", "description": "the explanation, one or two sentences",
+                        "maxLength": 280}},
             "required": ["decision", "message"]}
 
     def system_prompt(self, state: LoopState) -> str:
