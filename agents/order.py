@@ -269,7 +269,7 @@ class OrderAgent(AgentSpec):
                                        alert="low_stock", severity="warning",
                                        message=f"reorder {reorder['order_quantity']} units"))
             return outputs, "reorder"
-        return outputs, "no_action"
+        return outputs or [_reviewed(change.item_id, message)], "no_action"
 
     def _price_outputs(self, request: AgentRequest, ctx: dict[str, Any], decision: str,
                        message: str, box: Toolbox) -> tuple[list[AgentOutput], str]:
@@ -282,7 +282,12 @@ class OrderAgent(AgentSpec):
             outputs.append(AgentOutput(kind="alert", subject_id=change.item_id,
                                        alert="price_swing", severity="info",
                                        message=f"price moved {ctx['change_pct']:+.1f}%"))
-        return outputs, "alert" if outputs else "no_action"
+        return outputs or [_reviewed(change.item_id, message)], "alert" if outputs else "no_action"
+
+
+def _reviewed(subject: str, message: str) -> AgentOutput:
+    """Nothing to do is a decision too: publish it, so every event leaves a record downstream."""
+    return AgentOutput(kind="action", subject_id=subject, action="no_action", message=message)
 
 
 def _margin_alert(subject: str, m: dict[str, Any], explanation: str = "") -> AgentOutput:

@@ -206,6 +206,8 @@ def test_inventory_adjustment_follows_the_reorder_suggestion(seeded: Store,
     should = expected.output.model_dump()["should_reorder"]
     assert result.decision == ("reorder" if should else "no_action")
     assert any(o.action == "reorder" for o in result.outputs) == should
+    # Even "nothing to do" is published, so every event leaves a record downstream.
+    assert result.outputs and (should or result.outputs[0].action == "no_action")
 
 
 def test_step_limit_applies_the_suggested_decision(seeded: Store, tmp_path: Path) -> None:
