@@ -10,9 +10,7 @@ leaves one consistent trace, not two.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -100,34 +98,16 @@ class TraceRun(BaseModel):
 
 
 class TraceStore:
-    """Reads and writes traces in the main DuckDB store (a ``tools.Store`` or a connection)."""
+    """Reads and writes traces in the main DuckDB store (``tools.Store``)."""
 
-    def __init__(self, db: Store | duckdb.DuckDBPyConnection) -> None:
-        self._store = db if isinstance(db, Store) else None
-        self._conn = db if isinstance(db, duckdb.DuckDBPyConnection) else None
-        self._lock = threading.RLock()
-        with self._tx() as cur:
-            cur.execute(_DDL)
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        if not store.read_only:  # ``streamwise trace`` only reads
+            with store.transaction() as cur:
+                cur.execute(_DDL)
 
-    @contextmanager
-    def _tx(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        if self._store is not None:
-            with self._store.transaction() as cur:
-                yield cur
-            return
-        assert self._conn is not None
-        with self._lock:
-            cur = self._conn.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            else:
-                cur.execute("COMMIT")
-            finally:
-                cur.close()
+    def _tx(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return self._store.transaction()
 
     def write(self, run: TraceRun) -> None:
         """Replace the run's rows with ``run`` and its steps."""
@@ -170,9 +150,9 @@ class TraceStore:
         return TraceRun.model_validate({**run, "steps": parsed})
 
 
-def load_trace(db: Store | duckdb.DuckDBPyConnection, event_id: str) -> TraceRun | None:
+def load_trace(store: Store, event_id: str) -> TraceRun | None:
     """The trace of ``event_id`` (for ``streamwise trace EVENT_ID``), or None."""
-    return TraceStore(db).load(event_id)
+    return TraceStore(store).load(event_id)
 
 
 def _json(value: Any) -> str | None:

@@ -1,0 +1,27 @@
+import os
+import subprocess
+import sys
+
+from agents.trace import TraceRun, TraceStep, TraceStore
+from streamwise.settings import ROOT
+from tools import Store
+
+
+def test_trace_command_reads_a_run_from_the_store(tmp_path):
+    db = tmp_path / "store.duckdb"
+    store = Store(db)
+    TraceStore(store).write(TraceRun(
+        event_id="evt-1", agent="order", thread_id="order:evt-1", kind="order_placed",
+        status="done", decision="confirm", message="All lines ship from one warehouse.",
+        model_calls=1, input_tokens=300, output_tokens=40,
+        steps=[TraceStep(step=0, kind="tool", name="plan_fulfilment", arguments={"lines": []}),
+               TraceStep(step=1, kind="model", name="qwen", input_tokens=300, output_tokens=40)]))
+    store.close()
+    env = {**os.environ, "STREAMWISE_STORE__DB_PATH": str(db), "COLUMNS": "200"}
+    shown = subprocess.run([sys.executable, "-m", "streamwise.cli", "trace", "evt-1"],
+                           capture_output=True, text=True, cwd=ROOT, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "plan_fulfilment" in shown.stdout and "confirm" in shown.stdout
+    missing = subprocess.run([sys.executable, "-m", "streamwise.cli", "trace", "nope"],
+                             capture_output=True, text=True, cwd=ROOT, env=env)
+    assert missing.returncode == 1 and "no trace" in missing.stdout
