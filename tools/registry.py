@@ -102,14 +102,25 @@ class Tool(Generic[In, Out]):
     roles: frozenset[Role] = ALL_ROLES
 
     def openai_schema(self) -> dict[str, Any]:
-        params = self.input_model.model_json_schema()
-        params.pop("title", None)
+        # Without pydantic's titles ("Order Id" beside "order_id"): every prompt
+        # carries the tools, and on a CPU each of its tokens costs time.
+        params = _untitled(self.input_model.model_json_schema())
         params.setdefault("properties", {})
         params.setdefault("required", [])
         return {
             "type": "function",
             "function": {"name": self.name, "description": self.description, "parameters": params},
         }
+
+
+def _untitled(schema: Any) -> Any:
+    """A JSON schema without its ``title`` annotations (a property named title stays)."""
+    if isinstance(schema, list):
+        return [_untitled(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {k: _untitled(v) for k, v in schema.items()
+            if not (k == "title" and isinstance(v, str))}
 
 
 def tool(

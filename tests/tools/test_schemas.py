@@ -63,8 +63,18 @@ def test_every_tool_schema_is_a_valid_openai_function(schemas: list[dict[str, An
         assert params["type"] == "object"
         assert isinstance(params["properties"], dict)
         assert isinstance(params["required"], list)
-        assert "title" not in params
+        assert not _titles(params), (fn["name"], _titles(params))  # tokens the model needn't read
         _check(params, params, fn["name"])
+
+
+def _titles(schema: Any) -> list[Any]:
+    """pydantic's ``title`` annotations anywhere in a schema."""
+    if isinstance(schema, list):
+        return [t for s in schema for t in _titles(s)]
+    if not isinstance(schema, dict):
+        return []
+    own = [schema["title"]] if isinstance(schema.get("title"), str) else []
+    return own + [t for k, v in schema.items() if k != "title" for t in _titles(v)]
 
 
 def test_role_filter_hides_tools(schemas: list[dict[str, Any]]) -> None:
