@@ -8,11 +8,15 @@
   look-ups, plans, risk rules) and writes the turn's first message.
 - ``model`` calls the chat model with the agent's tools plus a final-answer
   tool (``respond``) and ``tool_choice="required"``, so a small local model
-  and vLLM run the same loop. It stops the loop at ``max_steps``.
+  and vLLM run the same loop. The last turn (``max_steps``) and the turn after
+  a repeated call may only ``respond`` (the same tools, ``tool_choice`` naming
+  ``respond``): a run ends with an answer, not a loop cut off at the limit.
 - ``tools`` calls the registry with a ``ToolContext`` whose idempotency key is
   ``"{idempotency_base}:{step}:{tool}"`` (``:{i}`` appended for the i-th extra
   call of a turn): a re-run after a crash finds the first result and repeats
-  no side effect. Errors go back to the model as tool messages.
+  no side effect. Errors go back to the model as tool messages. A call
+  identical to an earlier one of the turn is not run again: small models
+  repeat look-ups, and the answer would not change.
 - ``approval`` pauses on ``interrupt()`` for each call the tool answered
   ``needs_approval``; ``Command(resume=ApprovalDecision)`` continues it: on
   approve the call is re-issued with ``approved=True`` and the same key, on
@@ -22,6 +26,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Sequence
@@ -64,6 +69,7 @@ class LoopState(TypedDict, total=False):
     step: int  # model calls in this turn
     final: dict[str, Any] | None  # the respond() arguments
     outcome: str  # answered | step_limit
+    must_respond: bool  # the next model call may only respond (after a repeated call)
     awaiting: list[dict[str, Any]]  # held calls: call_id, tool, arguments, key, approval
     trace: Annotated[list[dict[str, Any]], _trace_reducer]  # TraceStep dicts of this turn
     context: dict[str, Any]  # what the agent computed in code for this turn
@@ -84,6 +90,11 @@ class Toolbox:
         base = f"{self.request.idempotency_base}:{step}:{name}"
         return base if index == 0 else f"{base}:{index}"
 
+    def context(self, key: str | None = None, *, approved: bool = False) -> ToolContext:
+        """The context a call runs in: this box's actor, the request as the trace id."""
+        return ToolContext(actor=self.actor, idempotency_key=key,
+                           trace_id=self.request.event_id, approved=approved)
+
     def call(self, name: str, arguments: dict[str, Any] | str | None, *, step: int | str,
              index: int = 0, approved: bool = False) -> ToolResult:
         key = self.key(step, name, index)
@@ -91,8 +102,7 @@ class Toolbox:
             # Deterministic steps skip tools that this deployment does not register.
             result = ToolResult(tool=name, status="error", error=_missing(name))
         else:
-            ctx = ToolContext(actor=self.actor, idempotency_key=key,
-                              trace_id=self.request.event_id, approved=approved)
+            ctx = self.context(key, approved=approved)
             started = time.perf_counter()
             result = self.registry.call(name, arguments, ctx)
             self._record(name, arguments, result, key, step, started)
@@ -110,6 +120,14 @@ class Toolbox:
             "idempotency_key": key, "replayed": result.replayed,
             "latency_ms": (time.perf_counter() - started) * 1000,
         })
+
+
+def _signature(name: str, arguments: Any) -> str:
+    """A call's identity for spotting repeats: the name and canonical JSON arguments."""
+    if isinstance(arguments, str):
+        with contextlib.suppress(ValueError):
+            arguments = json.loads(arguments)
+    return f"{name}:{json.dumps(arguments, sort_keys=True, default=str)}"
 
 
 def _missing(name: str) -> Any:
@@ -135,6 +153,10 @@ class AgentSpec:
 
     def system_prompt(self, state: LoopState) -> str:
         raise NotImplementedError
+
+    def constant_prompts(self) -> list[str]:
+        """System prompts that do not depend on the request: the prefixes worth warming."""
+        return []
 
     def actor(self, state: LoopState) -> Actor:
         return Actor.system()
@@ -174,7 +196,10 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                checkpointer: BaseCheckpointSaver[str] | None, max_steps: int,
                ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile ``spec``'s graph over the shared loop."""
-    bound = model.bind_tools(spec.tools(registry), tool_choice="required")
+    tools = spec.tools(registry)
+    bound = model.bind_tools(tools, tool_choice="required")
+    # The same tools, so the prompt (and the server's cached prefix) is the same too.
+    answer_only = model.bind_tools(tools, tool_choice=RESPOND)  # a tool's name: only that one
     model_name = getattr(model, "model_name", None) or getattr(model, "model", None) or "model"
 
     def box_for(state: LoopState) -> Toolbox:
@@ -186,7 +211,7 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
         update = spec.prepare(request, state, box)
         update["trace"] = _RESET + box.trace + update.get("trace", [])
         return {"step": 0, "final": None, "outcome": "", "awaiting": [], "result": None,
-                **update}
+                "must_respond": False, **update}
 
     def call_model(state: LoopState) -> dict[str, Any]:
         step = state.get("step", 0)
@@ -194,8 +219,9 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
             return {"outcome": "step_limit"}
         prompt: list[BaseMessage] = [SystemMessage(spec.system_prompt(state)),
                                      *state["messages"]]
+        last_turn = step + 1 >= max_steps or state.get("must_respond", False)
         started = time.perf_counter()
-        reply = bound.invoke(prompt)
+        reply = (answer_only if last_turn else bound).invoke(prompt)
         latency = (time.perf_counter() - started) * 1000
         assert isinstance(reply, AIMessage)
         usage: dict[str, Any] = dict(reply.usage_metadata or {})
@@ -238,6 +264,11 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
         messages: list[AnyMessage] = []
         awaiting: list[dict[str, Any]] = []
         memory = dict(state.get("memory") or {})
+        # Calls that ran (a refusal can turn into a run once, say, the user is known).
+        done_before = {_signature(t["name"], t.get("arguments"))
+                       for t in state.get("trace") or []
+                       if t.get("kind") == "tool" and not t.get("refused")}
+        repeated = False
         for bad in ai.invalid_tool_calls:
             messages.append(ToolMessage(
                 json.dumps({"error": {"code": "invalid_arguments",
@@ -252,10 +283,15 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
             refusal = (f"{name} is not available to this agent"
                        if name not in spec.tool_names else spec.guard(
                            {**state, "memory": memory}, name, args))
+            code = "refused"
+            if _signature(name, args) in done_before:
+                repeated, code = True, "repeated_call"
+                refusal = (f"{name} was already called with these arguments in this turn: "
+                           "its result is in the messages above. Answer with respond")
             if refusal is not None:
-                content = json.dumps({"error": {"code": "refused", "message": refusal}})
+                content = json.dumps({"error": {"code": code, "message": refusal}})
                 box.trace.append({"step": step, "kind": "tool", "name": name, "arguments": args,
-                                  "status": "error", "error": refusal,
+                                  "status": "error", "error": refusal, "refused": True,
                                   "idempotency_key": box.key(step, name, index)})
                 messages.append(ToolMessage(content, tool_call_id=call["id"] or "", name=name,
                                             status="error"))
@@ -276,7 +312,8 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                 messages.append(ToolMessage(result.for_model(), tool_call_id=call["id"] or "",
                                             name=name, status="success" if result.ok else "error"))
             index += 1
-        return {"messages": messages, "awaiting": awaiting, "trace": box.trace, "memory": memory}
+        return {"messages": messages, "awaiting": awaiting, "trace": box.trace, "memory": memory,
+                "must_respond": repeated}
 
     def after_tools(state: LoopState) -> str:
         if state.get("awaiting"):

@@ -7,8 +7,9 @@
 
 Each model call takes the next entry: an ``AIMessage`` (see ``call``/``say``)
 or a function of the messages so far that returns one. ``bind_tools`` records
-the tools and ``tool_choice`` it was given and returns the same model, so a
-test can assert what the graph offered. Used by tests only, never by the demo.
+the tools and ``tool_choice`` it was given and returns the model bound to
+that choice; ``choices`` lists the ``tool_choice`` of every call, so a test
+can assert what the graph offered. Used by tests only, never by the demo.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class ScriptedChatModel(BaseChatModel):
     _position: int = PrivateAttr(default=0)
     _seen: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
     _bound: list[dict[str, Any]] = PrivateAttr(default_factory=list)
+    _choices: list[Any] = PrivateAttr(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -79,6 +81,11 @@ class ScriptedChatModel(BaseChatModel):
         return self._bound
 
     @property
+    def choices(self) -> list[Any]:
+        """The ``tool_choice`` each call was made with (None when unbound)."""
+        return self._choices
+
+    @property
     def remaining(self) -> int:
         return len(self.script) - self._position
 
@@ -92,7 +99,7 @@ class ScriptedChatModel(BaseChatModel):
         names = [t["function"]["name"] if isinstance(t, dict) else getattr(t, "name", str(t))
                  for t in tools]
         self._bound.append({"tools": names, "tool_choice": tool_choice})
-        return self
+        return self.bind(tool_choice=tool_choice)
 
     def _generate(
         self,
@@ -102,6 +109,7 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         self._seen.append(list(messages))
+        self._choices.append(kwargs.get("tool_choice"))
         if self._position >= len(self.script):
             raise ScriptExhausted(f"the script has {len(self.script)} turns; call "
                                   f"{self._position + 1} asked for one more")

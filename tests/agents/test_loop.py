@@ -22,6 +22,8 @@ from tools import Store, ToolEnv, ToolRegistry, tool
 
 from .conftest import HelpdeskSpec, lookup_order, refund, refunds
 
+ONLY_RESPOND = "respond"  # tool_choice naming a tool: ChatOpenAI sends {"type": "function", ...}
+
 
 def runner(registry: ToolRegistry, path: Path, model: ScriptedChatModel, store: Store,
            max_steps: int = 6) -> AgentRunner:
@@ -46,8 +48,10 @@ def test_routes_tool_calls_and_offers_respond_with_required_choice(
     result = runner(registry, checkpoint_path, model, store).run_sync(ask("e1"))
 
     assert result.status == "done" and result.message == "It was delivered."
-    assert model.bound == [{"tools": ["lookup_order", "refund", "respond"],
-                            "tool_choice": "required"}]
+    tools = ["lookup_order", "refund", "respond"]
+    assert model.bound == [{"tools": tools, "tool_choice": "required"},
+                           {"tools": tools, "tool_choice": ONLY_RESPOND}]
+    assert model.choices == ["required", "required"]
     seen = tool_messages(model.seen[1])
     assert json.loads(str(seen[-1].content)) == {"order_id": "#1", "status": "delivered"}
     assert result.usage.model_calls == 2 and result.usage.tool_calls == 1
@@ -185,6 +189,39 @@ def test_step_limit_ends_a_loop_that_never_answers(registry: ToolRegistry,
 
     assert result.status == "step_limit"
     assert result.usage.model_calls == 3 and model.remaining == 7
+    # The last turn was only offered respond (a real server's grammar holds it to that).
+    assert model.choices == ["required", "required", ONLY_RESPOND]
+
+
+def test_last_turn_may_only_respond(registry: ToolRegistry, checkpoint_path: Path,
+                                    store: Store) -> None:
+    model = ScriptedChatModel(script=[call("lookup_order", order_id="#1"),
+                                      call("respond", message="Delivered, as far as I can see.")])
+    result = runner(registry, checkpoint_path, model, store, max_steps=2).run_sync(ask("e7b"))
+
+    assert result.status == "done" and result.message == "Delivered, as far as I can see."
+    assert model.choices == ["required", ONLY_RESPOND]
+
+
+def test_a_repeated_call_is_not_run_again_and_the_next_turn_must_answer(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[call("refund", order_id="#2", amount=10.0),
+                                      call("refund", order_id="#2", amount=10.0),
+                                      call("respond", message="Refunded 10.")])
+    result = runner(registry, checkpoint_path, model, store).run_sync(ask("e7c"))
+
+    assert result.status == "done" and refunds(store) == [("#2", 10.0)]
+    assert model.choices == ["required", "required", ONLY_RESPOND]
+    repeat = json.loads(str(tool_messages(model.seen[2])[-1].content))
+    assert repeat["error"]["code"] == "repeated_call"
+    # Different arguments are a different call: both run.
+    other = ScriptedChatModel(script=[call("lookup_order", order_id="#1"),
+                                      call("lookup_order", order_id="#2"),
+                                      call("respond", message="ok")])
+    runner(registry, checkpoint_path, other, store).run_sync(ask("e7d"))
+    assert other.choices == ["required", "required", "required"]
+    assert [json.loads(str(m.content))["order_id"] for m in tool_messages(other.seen[2])] \
+        == ["#1", "#2"]
 
 
 def test_plain_text_answer_and_empty_turns(registry: ToolRegistry, checkpoint_path: Path,
