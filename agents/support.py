@@ -3,7 +3,11 @@
 Authentication is enforced in code, not only in the prompt: until a
 ``find_user_id_*`` call succeeds only product look-ups, ``calculate`` and a
 transfer are allowed; after it, every call runs as ``Actor(role="customer",
-user_id=...)``, so the tools refuse other users' records. Refunds above the
+user_id=...)``, so the tools refuse other users' records. When the message
+names the customer (an email, or a name and zip code) that look-up runs in
+code before the model is asked, and the customer's records ride in the
+turn's first message. A change (cancel, modify, return, exchange) runs only
+in a turn whose customer message confirms it ("yes", "go ahead"). Refunds above the
 limit come back ``needs_approval`` and pause the chat for a person. A chat is
 one thread: its messages and the authenticated user survive a restart.
 """
@@ -19,11 +23,13 @@ from langchain_core.messages import HumanMessage
 from retrieval.models import Filters, Hit
 from tools import Actor, ToolRegistry, ToolResult
 
+from ._customer import confirms, describe_user, identity_lookups, mentioned_orders
 from ._policy import CORE_RULES, sections_for
 from .contracts import AgentOutput, AgentRequest
 from .errors import RequestError
 from .loop import AgentSpec, LoopState, Toolbox
 
+_ORDERS_SHOWN = 5  # orders described in full when the message names none
 Retriever = Callable[[str, int, Filters | None], Sequence[Hit]]
 
 TRANSFER_MESSAGE = "YOU ARE BEING TRANSFERRED TO A HUMAN AGENT. PLEASE HOLD ON."
@@ -53,6 +59,9 @@ class SupportAgent(AgentSpec):
         # What varies (policy sections, products) rides in the turn's first message.
         return CORE_RULES
 
+    def constant_prompts(self) -> list[str]:
+        return [CORE_RULES]
+
     def actor(self, state: LoopState) -> Actor:
         user = (state.get("memory") or {}).get("user_id")
         return Actor(role="customer", user_id=user) if user else Actor(role="support")
@@ -69,17 +78,52 @@ class SupportAgent(AgentSpec):
         parts = [*policy]
         if products:
             parts.append("Possibly relevant products:\n" + "\n".join(products))
+        update: dict[str, Any] = {}
+        if not (state.get("memory") or {}).get("user_id"):
+            customer, update = self._identify(request, box)
+            if customer:
+                parts.append(customer)
         text = request.text
         if parts:
             text = "\n\n".join([*parts, f"Customer message: {request.text}"])
-        return {"messages": [HumanMessage(text)],
+        return {**update, "messages": [HumanMessage(text)],
                 "context": {"policy": policy, "products": products}}
 
+    def _identify(self, request: AgentRequest, box: Toolbox) -> tuple[str, dict[str, Any]]:
+        """Authenticate from what the message says; the customer's records, or ("", {})."""
+        for name, arguments in identity_lookups(request.text):
+            # Only the look-up that finds the customer is traced: the others are guesses.
+            if not self.registry.call(name, arguments, box.context()).ok:
+                continue
+            found = box.call(name, arguments, step="prep")
+            user_id = found.output.model_dump()["user_id"]  # type: ignore[union-attr]
+            own = Toolbox(self.registry, request, Actor(role="customer", user_id=user_id))
+            user = own.call("get_user_details", {"user_id": user_id}, step="prep")
+            if not user.ok or user.output is None:
+                break
+            details = user.output.model_dump(mode="json")
+            wanted = [o for o in mentioned_orders(request.text) if o in details["orders"]]
+            orders = []
+            for i, order_id in enumerate(wanted or details["orders"][:_ORDERS_SHOWN]):
+                order = own.call("get_order_details", {"order_id": order_id}, step="prep",
+                                 index=i)
+                if order.ok and order.output is not None:
+                    orders.append(order.output.model_dump(mode="json"))
+            return describe_user(details, orders), {"memory": {"user_id": user_id},
+                                                    "trace": own.trace}
+        return "", {}
+
     def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
-        if name in OPEN_TOOLS or (state.get("memory") or {}).get("user_id"):
+        if name in OPEN_TOOLS:
             return None
-        return ("the user is not authenticated: ask for their email, or first name, last "
-                "name and zip code, and call find_user_id_by_email or find_user_id_by_name_zip")
+        if not (state.get("memory") or {}).get("user_id"):
+            return ("the user is not authenticated: ask for their email, or first name, last "
+                    "name and zip code, and call find_user_id_by_email or "
+                    "find_user_id_by_name_zip")
+        if self.registry.get(name).side_effect and not confirms(state["request"]["text"]):
+            return ("the customer has not confirmed this change: list its details with "
+                    "respond and ask them to reply 'yes' to proceed")
+        return None
 
     def after_tool(self, state: LoopState, name: str, result: ToolResult) -> dict[str, Any]:
         memory = state.get("memory") or {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,10 @@ import pytest
 from langchain_core.messages import ToolMessage
 
 from agents import AgentRequest, Agents, ApprovalDecision, build_agents
+from agents._policy import CORE_RULES
 from agents.config import AgentSettings
-from agents.scripted import ScriptedChatModel, call
+from agents.order import OrderAgent
+from agents.scripted import ScriptedChatModel, call, say
 from agents.support import TRANSFER_MESSAGE
 from retrieval.models import Filters, Hit
 from tools import Store, ToolSettings
@@ -98,7 +101,7 @@ def test_refund_above_limit_waits_for_approval_and_resumes(retail_store: Store,
              payment_method_id=method),
         call("respond", message="Your return is requested.")])
     paused = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s2",
-                                          text="return everything", thread_id="chat-2"))
+                                          text="yes, return everything", thread_id="chat-2"))
 
     assert paused.status == "awaiting_approval"
     assert paused.approvals[0].tool == "return_delivered_order_items"
@@ -109,6 +112,55 @@ def test_refund_above_limit_waits_for_approval_and_resumes(retail_store: Store,
     assert rows(retail_store, status, [order_id]) == [("return requested",)]
     assert [o.action for o in done.outputs if o.kind == "action"] == [
         "return_delivered_order_items"]
+
+
+def test_a_message_that_names_the_customer_is_authenticated_in_code(
+        retail_store: Store, tmp_path: Path) -> None:
+    email, user_id, order_id = user_with_orders(retail_store, "pending")
+    first, last, zip_code = rows(retail_store, "SELECT first_name, last_name, json_extract_string("
+                                 "address, '$.zip') FROM users WHERE user_id = ?", [user_id])[0]
+    for n, text in enumerate([f"Hi, this is about {order_id}. My email is {email}.",
+                              f"Hello Support, I am {first} {last} from zip code {zip_code}."]):
+        agents, model = make(retail_store, tmp_path / str(n), [
+            call("get_order_details", order_id=order_id),
+            call("respond", message="Here it is.")])
+        result = agents.run_sync(AgentRequest(agent="support", kind="message",
+                                              event_id=f"s5-{n}", text=text))
+
+        opening = str(model.seen[0][1].content)
+        assert f"user id {user_id}" in opening and f"Order {order_id} (pending)" in opening
+        # The order's details came with the opening facts: fetching them again is a repeat.
+        assert [e["code"] for e in errors(model.seen[-1])] == ["repeated_call"]
+        looked_up = [s.name for s in agents.trace(f"s5-{n}").steps if s.kind == "tool"]
+        # Only the look-up that found the customer is traced, then their records.
+        assert looked_up[:2] == [("find_user_id_by_email", "find_user_id_by_name_zip")[n],
+                                 "get_user_details"]
+        assert result.status == "done"
+
+
+def test_a_change_waits_for_the_customers_yes(retail_store: Store, tmp_path: Path) -> None:
+    # An order small enough that cancelling it (a refund) needs no approval.
+    email, order_id = rows(retail_store, """
+        SELECT u.email, o.order_id FROM orders o JOIN users u USING (user_id)
+        JOIN order_items i USING (order_id) WHERE o.status = 'pending'
+        GROUP BY ALL HAVING sum(i.price) < 400 ORDER BY o.order_id LIMIT 1""", [])[0]
+    status = "SELECT status FROM orders WHERE order_id = ?"
+    agents, model = make(retail_store, tmp_path, [
+        call("cancel_pending_order", order_id=order_id, reason="no longer needed"),
+        call("respond", message=f"Cancel {order_id}? Reply yes to proceed."),
+        call("cancel_pending_order", order_id=order_id, reason="no longer needed"),
+        call("respond", message="Cancelled.")])
+    asked = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s6",
+                                         thread_id="t6",
+                                         text=f"Please cancel {order_id}, I'm {email}"))
+
+    assert "not confirmed" in errors(model.seen[1])[0]["message"]
+    assert rows(retail_store, status, [order_id]) == [("pending",)]
+    assert asked.outputs[-1].message.endswith("Reply yes to proceed.")
+    done = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s7",
+                                        thread_id="t6", text="Yes, please go ahead."))
+    assert done.status == "done"
+    assert rows(retail_store, status, [order_id]) == [("cancelled",)]
 
 
 def test_transfer_to_a_human(retail_store: Store, tmp_path: Path) -> None:
@@ -140,3 +192,17 @@ def test_retrieved_policy_and_products_reach_the_prompt(retail_store: Store,
     assert "can I get a refund?" in first_turn
     assert "refunds" not in str(model.seen[0][0].content)
     assert [a[2] for a in asked] == ["policy", "product"]
+
+
+def test_warm_sends_each_constant_prefix_once_per_server_instance(retail_store: Store,
+                                                                  tmp_path: Path) -> None:
+    agents, model = make(retail_store, tmp_path, [say("ok")] * 10)
+    assert agents.warm(["order", "support"], copies=2) == 10
+
+    systems = Counter(str(messages[0].content) for messages in model.seen)
+    order_prompts = OrderAgent(build_registry(retail_store)).constant_prompts()
+    assert systems == {prompt: 2 for prompt in [*order_prompts, CORE_RULES]}
+    assert set(model.choices) == {"required"}  # the graphs' own binding: the same prefix
+    # A warm-up that fails costs only the warmth.
+    agents, _ = make(retail_store, tmp_path / "short", [say("ok")] * 2)
+    assert agents.warm(["support", "order"]) == 2

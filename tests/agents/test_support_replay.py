@@ -79,8 +79,11 @@ def replay(task: dict[str, Any], db: dict[str, Any], tmp: Path) -> dict[str, Any
                        checkpointer=sqlite_checkpointer(tmp / f"ck-{task['id']}.sqlite"),
                        max_steps=len(script) + 2)
     runner = AgentRunner("support", graph, TraceStore(store))
+    # One turn stands for the whole τ² conversation, where the user confirmed each
+    # change: the turn's message carries that "yes" (changes need one).
     result = runner.run_sync(AgentRequest(agent="support", kind="message",
-                                          event_id=f"task-{task['id']}", text="help me"))
+                                          event_id=f"task-{task['id']}",
+                                          text="yes, please go ahead"))
     approvals = 0
     while result.status == "awaiting_approval":
         approvals += 1
