@@ -2,14 +2,17 @@
 
 Each instance runs one sequence at a time and keeps its KV cache between
 requests; llama.cpp reuses the longest common prefix of consecutive prompts,
-so a shared system prompt (and tool list) is evaluated once. Requests beyond
-the pool wait in a bounded queue; past its bound they are refused at once
+so a shared system prompt (and tool list) is evaluated once. With several
+instances free, a request goes to the one holding the longest prefix of its
+prompt. Requests beyond the pool wait in a bounded queue, first come first
+served; past its bound they are refused at once
 (``QueueFullError``) so that callers back off instead of piling up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -89,8 +92,8 @@ class Engine:
             meta.get("tokenizer.chat_template"),
             eos_token=vocab_text([first.token_eos()]).decode("utf-8", "replace"),
             bos_token=vocab_text([first.token_bos()]).decode("utf-8", "replace"))
-        self._free: asyncio.Queue[Llama] | None = None
-        self.waiting = 0
+        self._free: list[Llama] = list(self._llamas)
+        self._waiting: collections.deque[asyncio.Future[Llama]] = collections.deque()
         self.busy = 0
 
     @property
@@ -144,25 +147,50 @@ class Engine:
             top_p=1.0 if req.top_p is None else req.top_p, stop=STOP + stop, seed=req.seed)
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[Llama]:
+    async def slot(self, tokens: list[int] | None = None) -> AsyncIterator[Llama]:
         """One model instance for the duration of a request; waits in the bounded queue."""
-        if self._free is None:
-            self._free = asyncio.Queue()
-            for llama in self._llamas:
-                self._free.put_nowait(llama)
-        if self._free.empty() and self.waiting >= self.queue_size:
-            raise QueueFullError(self.waiting, retry_after_s=max(1, self.waiting // 2))
-        self.waiting += 1
-        try:
-            llama = await self._free.get()
-        finally:
-            self.waiting -= 1
+        llama = await self._acquire(tokens)
         self.busy += 1
         try:
             yield llama
         finally:
             self.busy -= 1
-            self._free.put_nowait(llama)
+            self._release(llama)
+
+    async def _acquire(self, tokens: list[int] | None) -> Llama:
+        if self._free and not self._waiting:
+            # Of the free instances, the one with the least of ``tokens`` to evaluate.
+            best = self._free[0]
+            if tokens and len(self._free) > 1:
+                best = max(self._free, key=lambda one: _common_prefix(one, tokens))
+            self._free.remove(best)
+            return best
+        if len(self._waiting) >= self.queue_size:
+            raise QueueFullError(len(self._waiting),
+                                 retry_after_s=max(1, len(self._waiting) // 2))
+        handed: asyncio.Future[Llama] = asyncio.get_running_loop().create_future()
+        self._waiting.append(handed)
+        try:
+            return await handed
+        except asyncio.CancelledError:
+            if handed.done() and not handed.cancelled():
+                self._release(handed.result())  # handed over as the caller gave up
+            else:
+                self._waiting.remove(handed)
+            raise
+
+    def _release(self, llama: Llama) -> None:
+        # Straight to the longest waiter, so a newcomer cannot overtake the queue.
+        while self._waiting:
+            handed = self._waiting.popleft()
+            if not handed.done():
+                handed.set_result(llama)
+                return
+        self._free.append(llama)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
 
     def generate(self, llama: Llama, p: Prepared, *, on_text: Callable[[str], None] | None = None,
                  cancelled: threading.Event | None = None) -> Generation:

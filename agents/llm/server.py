@@ -114,7 +114,7 @@ def create_app(engine: Engine) -> FastAPI:
             prepared = await asyncio.to_thread(engine.prepare, req)
         except BadRequestError as exc:
             return error(400, str(exc), param=exc.param, code=exc.code)
-        slot = engine.slot()
+        slot = engine.slot(prepared.tokens)
         try:
             llama = await slot.__aenter__()
         except QueueFullError as exc:
