@@ -69,6 +69,9 @@ class OrderAgent(AgentSpec):
         kind = state["request"]["kind"]
         return _PROMPT.format(task=_TASKS[kind])
 
+    def constant_prompts(self) -> list[str]:
+        return [_PROMPT.format(task=task) for task in _TASKS.values()]
+
     # ------------------------------------------------------------- prepare (code)
 
     def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:

@@ -3,6 +3,7 @@
     agents = build_agents(settings.agents, store, registry, chat_model, retriever)
     result = await agents.run(request)                  # AgentRequest -> AgentResult
     result = await agents.resume(thread_id, decision)   # ApprovalDecision -> AgentResult
+    agents.warm(["order", "support"])                   # evaluate constant prompt prefixes
 
 All three graphs share one checkpointer (threads are distinct per agent) and
 write their traces to the store's ``agent_runs``/``agent_steps`` tables.
@@ -13,11 +14,15 @@ many requests can be in flight on one event loop.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from tools import Store, ToolRegistry
@@ -27,7 +32,7 @@ from .checkpoint import open_checkpointer, prune_checkpoints
 from .config import AgentSettings
 from .contracts import AgentName, AgentRequest, AgentResult, ApprovalDecision
 from .errors import UnknownThread
-from .loop import build_loop
+from .loop import AgentSpec, build_loop
 from .order import OrderAgent
 from .runtime import AgentRunner
 from .support import Retriever, SupportAgent
@@ -41,6 +46,8 @@ class Agents:
     analyst: AgentRunner
     checkpointer: BaseCheckpointSaver[str]
     traces: TraceStore
+    # Per agent: one call per constant prompt prefix (see ``warm``).
+    warmers: dict[AgentName, list[Callable[[], object]]] = field(default_factory=dict)
 
     def runner(self, agent: AgentName) -> AgentRunner:
         runner: AgentRunner = getattr(self, agent)
@@ -66,9 +73,40 @@ class Agents:
     def trace(self, event_id: str) -> TraceRun | None:
         return self.traces.load(event_id)
 
+    def warm(self, agents: Sequence[AgentName] = ("order", "support"), *,
+             copies: int = 1) -> int:
+        """Send each agent's constant prompt prefix (system prompt and tools) to the model
+        once per server instance (``copies``), so that a server with a prefix cache (the
+        local one) evaluates it now, not in the first event's turn. Returns the calls
+        that succeeded; a failure only costs the warmth."""
+        calls = [warm for agent in agents for warm in self.warmers.get(agent, [])] * copies
+        with ThreadPoolExecutor(max_workers=max(1, copies)) as pool:
+            return sum(pool.map(_succeeds, calls))
+
     def prune(self, thread_ids: list[str] | None = None) -> int:
         """Drop all but the latest checkpoint of each thread (or of the given threads)."""
         return prune_checkpoints(self.checkpointer, thread_ids)
+
+
+def _succeeds(call: Callable[[], object]) -> bool:
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - warming is an optimisation, never an error
+        logging.getLogger(__name__).warning("warming a prompt prefix failed: %s", exc)
+        return False
+    return True
+
+
+def _warmers(spec: AgentSpec, model: BaseChatModel,
+             registry: ToolRegistry) -> list[Callable[[], object]]:
+    # The graph's own binding, so the server renders exactly the prefix a turn will.
+    bound = model.bind_tools(spec.tools(registry), tool_choice="required")
+
+    def warmer(prompt: str) -> Callable[[], object]:
+        return lambda: bound.invoke([SystemMessage(prompt), HumanMessage("ping")],
+                                    max_tokens=1)
+
+    return [warmer(p) for p in spec.constant_prompts()]
 
 
 def build_agents(settings: AgentSettings, store: Store, registry: ToolRegistry,
@@ -89,7 +127,10 @@ def build_agents(settings: AgentSettings, store: Store, registry: ToolRegistry,
                            max_steps=settings.max_steps)
         return AgentRunner(spec.name, graph, traces)
 
-    return Agents(order=runner(OrderAgent(registry, settings)),
-                  support=runner(SupportAgent(registry, retriever)),
-                  analyst=runner(AnalystAgent(registry)),
-                  checkpointer=saver, traces=traces)
+    specs: dict[AgentName, OrderAgent | SupportAgent | AnalystAgent] = {
+        "order": OrderAgent(registry, settings), "support": SupportAgent(registry, retriever),
+        "analyst": AnalystAgent(registry)}
+    return Agents(order=runner(specs["order"]), support=runner(specs["support"]),
+                  analyst=runner(specs["analyst"]), checkpointer=saver, traces=traces,
+                  warmers={name: _warmers(spec, chat_model, registry)
+                           for name, spec in specs.items()})

@@ -57,6 +57,7 @@ def run(
     if bootstrap:
         settings.broker.bootstrap_servers = [bootstrap]
     with _broker(settings), open_platform(settings) as platform:
+        platform.warm(["order", "support"])
         router = EventRouter(platform)
         worker = Worker([t.strip() for t in topics.split(",") if t.strip()], router.handle,
                         settings.worker, broker=settings.broker)
@@ -74,6 +75,7 @@ def chat(
     settings = _settings(config)
     session = session or f"chat-{uuid.uuid4().hex[:8]}"
     with open_platform(settings, streaming=True) as platform:
+        platform.warm(["support"])  # while the user types
         console.print(f"session [bold]{session}[/bold] (resume with --session {session}); "
                       "empty line or Ctrl-D quits")
         while True:

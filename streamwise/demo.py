@@ -75,6 +75,7 @@ def run_demo(settings: Settings, *, events: int = 24, invalid: int = 3, seed: in
         console.print(f"starting the model server ({settings.llm.local_model}, "
                       f"{settings.llm.local_threads} thread(s)) and loading the index ...")
         with open_platform(settings) as platform:
+            platform.warm(["order", "support"])  # while the index builds
             retriever = platform.retriever
             if retriever is not None and retriever.stats().documents == 0:
                 with Progress(console=console) as progress:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from agents.contracts import (
+    AgentName,
     AgentOutput,
     AgentRequest,
     AgentResult,
@@ -73,6 +75,17 @@ class Platform:
     agents: Agents
     llm_base_url: str | None
     _closers: list[contextlib.AbstractContextManager[object]] = field(default_factory=list)
+
+    def warm(self, agents: Sequence[AgentName]) -> threading.Thread:
+        """Warm the agents' constant prompt prefixes on the local model server, in the
+        background (its queue is first come, first served: requests sent later find
+        them evaluated). Nothing to do for a remote server, which manages its own."""
+        copies = self.settings.llm.local_parallel if self.settings.llm.base_url is None else 0
+        thread = threading.Thread(target=lambda: self.agents.warm(agents, copies=copies),
+                                  name="warm-prefixes", daemon=True)
+        if copies:
+            thread.start()
+        return thread
 
     def close(self) -> None:
         for closer in reversed(self._closers):
