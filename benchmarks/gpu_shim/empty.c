@@ -1,0 +1,1 @@
+/* Empty stand-in: only its soname is needed (FAISS uses no symbol from it). */
