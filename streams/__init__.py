@@ -13,7 +13,7 @@ from .events import (
     event_from_dict,
     parse_event,
 )
-from .ledger import Ledger, SqliteLedger
+from .ledger import Ledger, PostgresLedger, SqliteLedger, open_ledger
 from .metrics import WorkerMetrics
 from .producer import Producer
 from .runtime import Handler, HandlerContext, Worker
@@ -26,6 +26,7 @@ __all__ = [
     "Handler",
     "HandlerContext",
     "Ledger",
+    "PostgresLedger",
     "Producer",
     "SqliteLedger",
     "Event",
@@ -38,6 +39,7 @@ __all__ = [
     "create_topics",
     "derive_event_id",
     "event_from_dict",
+    "open_ledger",
     "parse_event",
     "topic_for",
 ]

@@ -62,5 +62,10 @@ class WorkerSettings(BaseModel):
     drain_timeout_s: float = Field(default=30.0, gt=0)
     commit_interval_ms: int = Field(default=500, ge=10)
     max_record_bytes: int = Field(default=1_000_000, ge=1024)
+    # The idempotency ledger (streams.ledger): "sqlite" is one WAL file for the workers of
+    # one machine; "postgres" is shared by workers anywhere, its DSN from
+    # STREAMWISE_WORKER__POSTGRES_DSN (never from a config file).
+    ledger_backend: Literal["sqlite", "postgres"] = "sqlite"
     ledger_path: str = "var/state/ledger.sqlite"
+    postgres_dsn: SecretStr | None = None
     metrics_port: int | None = None

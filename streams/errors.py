@@ -3,6 +3,7 @@
     StreamsError
      ├── BrokerError          the broker could not be started, reached or configured
      ├── ProduceError         a record was not acknowledged by the broker
+     ├── LedgerError          the idempotency ledger could not be opened or reached
      └── HandlerError         raised by handlers to control retries
           ├── RetryableError  transient (LLM timeout, broker hiccup): retried with backoff
           └── FatalError      will never succeed: dead-lettered at once
@@ -19,6 +20,10 @@ class BrokerError(StreamsError):
 
 class ProduceError(StreamsError):
     """A record was not acknowledged by the broker."""
+
+
+class LedgerError(StreamsError):
+    """The idempotency ledger could not be opened or reached."""
 
 
 class HandlerError(StreamsError):

@@ -13,17 +13,26 @@ still commits past) a redelivered record whose event id is done. So:
 
 ``SqliteLedger`` (WAL mode, one file shared by worker processes on one machine)
 is the embedded backend; DuckDB is not used because it allows one writing
-process per file. A PostgreSQL ledger for a cluster implements the same
-``Ledger`` protocol.
+process per file. ``PostgresLedger`` (one table, psycopg 3) is the same
+``Ledger`` for workers on many machines. ``open_ledger`` picks one from
+``WorkerSettings`` (``ledger_backend``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+from .config import WorkerSettings
+from .errors import LedgerError
+
+if TYPE_CHECKING:
+    import psycopg
+
+_T = TypeVar("_T")
 
 
 @runtime_checkable
@@ -101,3 +110,113 @@ class SqliteLedger:
 
     def close(self) -> None:
         self._db.close()
+
+
+class PostgresLedger:
+    """A ledger in one PostgreSQL table, shared by workers on any number of machines.
+
+    Marks are one ``INSERT ... ON CONFLICT DO NOTHING`` per batch in one
+    transaction (ids in sorted order, so two workers marking overlapping batches
+    cannot deadlock); lookups are one ``= ANY(...)`` query. A connection the
+    server dropped (restart, failover, idle timeout) is reopened once and the
+    call repeated, which is safe: both calls are idempotent.
+
+    Not thread-safe: use it from one thread (the runtime gives it its own).
+    """
+
+    TABLE = "streamwise_done_events"
+
+    def __init__(self, dsn: str, *, connect_timeout_s: int = 10) -> None:
+        try:
+            import psycopg
+        except ImportError as exc:  # pragma: no cover - psycopg is a dependency
+            raise LedgerError("the postgres ledger needs psycopg: pip install 'psycopg[binary]'") from exc
+        self._psycopg = psycopg
+        self._dsn = dsn
+        self._connect_timeout_s = connect_timeout_s
+        self._db = self._connect()
+        with self._db.transaction():
+            # Two workers starting at once would race on CREATE TABLE IF NOT EXISTS
+            # (a unique violation in pg_type): one at a time, by an advisory lock.
+            self._db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.TABLE])
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.TABLE} ("
+                " event_id TEXT PRIMARY KEY, origin TEXT NOT NULL,"
+                " done_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        try:
+            return self._psycopg.connect(self._dsn, autocommit=True,
+                                         connect_timeout=self._connect_timeout_s,
+                                         application_name="streamwise-ledger")
+        except self._psycopg.Error as exc:
+            raise LedgerError(f"cannot connect to the ledger database: {exc}; check "
+                              "STREAMWISE_WORKER__POSTGRES_DSN") from exc
+
+    def _call(self, fn: Callable[[psycopg.Connection[tuple[Any, ...]]], _T]) -> _T:
+        try:
+            return fn(self._db)
+        except self._psycopg.OperationalError:
+            if not self._db.broken:
+                raise
+        self._db.close()
+        self._db = self._connect()
+        return fn(self._db)
+
+    def is_done(self, event_id: str) -> bool:
+        return bool(self.done_among([event_id]))
+
+    def mark_done(self, event_id: str, origin: str = "") -> None:
+        self.mark_done_many([(event_id, origin)])
+
+    def done_among(self, event_ids: Iterable[str]) -> set[str]:
+        ids = list(dict.fromkeys(event_ids))
+        if not ids:
+            return set()
+
+        def select(db: psycopg.Connection[tuple[Any, ...]]) -> set[str]:
+            rows = db.execute(f"SELECT event_id FROM {self.TABLE} WHERE event_id = ANY(%s)",
+                              [ids]).fetchall()
+            return {r[0] for r in rows}
+
+        return self._call(select)
+
+    def mark_done_many(self, entries: Iterable[tuple[str, str]]) -> None:
+        first: dict[str, str] = {}
+        for event_id, origin in entries:
+            first.setdefault(event_id, origin)  # the first origin wins, as a repeat is a no-op
+        if not first:
+            return
+        ids = sorted(first)
+        origins = [first[i] for i in ids]
+
+        def insert(db: psycopg.Connection[tuple[Any, ...]]) -> None:
+            with db.transaction():
+                db.execute(
+                    f"INSERT INTO {self.TABLE} (event_id, origin)"
+                    " SELECT * FROM unnest(%s::text[], %s::text[]) ORDER BY 1"
+                    " ON CONFLICT (event_id) DO NOTHING",
+                    [ids, origins])
+
+        self._call(insert)
+
+    def count(self) -> int:
+        def select(db: psycopg.Connection[tuple[Any, ...]]) -> int:
+            row = db.execute(f"SELECT count(*) FROM {self.TABLE}").fetchone()
+            return int(row[0]) if row else 0
+
+        return self._call(select)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_ledger(settings: WorkerSettings) -> Ledger:
+    """The ledger ``settings.ledger_backend`` asks for."""
+    if settings.ledger_backend == "postgres":
+        if settings.postgres_dsn is None:
+            raise LedgerError("worker.ledger_backend is postgres but no DSN is set: "
+                              "set STREAMWISE_WORKER__POSTGRES_DSN")
+        return PostgresLedger(settings.postgres_dsn.get_secret_value())
+    return SqliteLedger(settings.ledger_path)

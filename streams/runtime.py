@@ -49,7 +49,7 @@ from .config import BrokerSettings, WorkerSettings
 from .dlq import dead_letter_info, dlq_topic
 from .errors import FatalError, RecordTooLargeError
 from .events import Event, OutputEvent, derive_event_id, parse_event
-from .ledger import Ledger, SqliteLedger
+from .ledger import Ledger, open_ledger
 from .metrics import WorkerMetrics
 from .producer import Producer
 from .topics import topic_for
@@ -165,7 +165,7 @@ class Worker:
         if self.settings.metrics_port:
             self.metrics.serve(self.settings.metrics_port)
         self.producer = Producer(self.broker, client_id=f"{self.worker_id}-producer")
-        self._ledger = AsyncLedger(self._ledger_arg or SqliteLedger(self.settings.ledger_path))
+        self._ledger = AsyncLedger(self._ledger_arg or open_ledger(self.settings))
         callbacks = ConsumerCallbacks(self._on_records, self._on_revoked, self._on_failure,
                                       self._loop.call_soon_threadsafe)
         self._consumer = ConsumerThread(self.topics, self.broker, self.settings, self.parts,

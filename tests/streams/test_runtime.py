@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from streams.broker import EmbeddedBroker, create_topics
 from streams.config import BrokerSettings, WorkerSettings
@@ -26,7 +27,7 @@ from streams.events import (
     TicketMessageEvent,
     derive_event_id,
 )
-from streams.ledger import SqliteLedger
+from streams.ledger import PostgresLedger, SqliteLedger
 from streams.runtime import HandlerContext, Worker
 
 from ._helpers import (
@@ -258,3 +259,32 @@ def test_handler_slower_than_max_poll_interval(broker: EmbeddedBroker, tmp_path:
     log = worker.log()
     assert log.count("assigned [") == 1, log  # one assignment: no rebalance
     assert count(effects, "SELECT count(*) FROM runs") == 6  # no duplicate
+
+
+@pytest.mark.slow
+def test_postgres_ledger_from_settings_skips_redelivered_finished_events(
+        broker: EmbeddedBroker, postgres_dsn: str) -> None:
+    topic = _topic(broker, 2)
+    events = make_events(30, keys=5)
+    # Every event twice, the copies after all originals: a redelivery after a crash or a
+    # rebalance. Same key, same partition, so each copy is looked up after its original's mark.
+    produce_events(broker.bootstrap, topic, events + events)
+    calls: dict[str, int] = defaultdict(int)
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        calls[event.event_id] += 1
+        return []
+
+    settings = WorkerSettings(group_id="pg-ledger", ledger_backend="postgres",
+                              postgres_dsn=SecretStr(postgres_dsn), commit_interval_ms=100)
+    worker = Worker([topic], handle, settings, broker=_broker_settings(broker))
+    m = worker.metrics
+    asyncio.run(_run_until(worker, lambda: m.value("streamwise_records_handled_total", topic=topic)
+                           + m.value("streamwise_records_skipped_total", topic=topic) == 60, 60))
+
+    assert calls == {e.event_id: 1 for e in events}
+    assert m.value("streamwise_records_skipped_total", topic=topic) == 30
+    ledger = PostgresLedger(postgres_dsn)
+    assert ledger.count() == 30
+    assert ledger.done_among(e.event_id for e in events) == {e.event_id for e in events}
+    ledger.close()
