@@ -4,14 +4,16 @@ A thread's checkpoints are what lets a chat, or an event run that crashed,
 resume where it stopped. Only the latest checkpoint of a thread is needed for
 that (the graphs here use plain channels, no ``DeltaChannel``, so every
 checkpoint carries the whole state); ``prune_checkpoints`` drops the rest so
-the file does not grow with every step of every run.
+the store (a file, or the PostgreSQL tables) does not grow with every step of every run.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -53,20 +55,24 @@ def _postgres(settings: AgentSettings) -> BaseCheckpointSaver[str]:
         raise CheckpointError("agents.checkpoint_backend is postgres but no DSN is set: "
                               "set STREAMWISE_AGENTS__POSTGRES_DSN")
     try:
-        from langgraph.checkpoint.postgres import PostgresSaver  # type: ignore[import-not-found]
-        from psycopg import Connection  # type: ignore[import-not-found]
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg import Connection
+        from psycopg.rows import dict_row
     except ImportError as exc:
         raise CheckpointError(
             "the postgres checkpointer is not installed: run "
             "`pip install langgraph-checkpoint-postgres` (it brings psycopg), "
             "or set agents.checkpoint_backend: sqlite") from exc
     try:
-        conn = Connection.connect(settings.postgres_dsn.get_secret_value(),
-                                  autocommit=True, prepare_threshold=0)
+        # PostgresSaver's own settings for a connection it is handed (see its from_conn_string);
+        # it serialises the graphs' worker threads on the one connection with its own lock.
+        conn = Connection.connect(settings.postgres_dsn.get_secret_value(), autocommit=True,
+                                  prepare_threshold=0, row_factory=dict_row,
+                                  application_name="streamwise-checkpoints")
     except Exception as exc:  # psycopg.OperationalError and friends
         raise CheckpointError(f"cannot connect to the checkpoint database: {exc}") from exc
-    saver: BaseCheckpointSaver[str] = PostgresSaver(conn)
-    saver.setup()  # type: ignore[attr-defined]
+    saver = PostgresSaver(conn)
+    saver.setup()
     return saver
 
 
@@ -79,6 +85,8 @@ def prune_checkpoints(saver: BaseCheckpointSaver[str],
     """
     if isinstance(saver, SqliteSaver):
         return _prune_sqlite(saver, thread_ids)
+    if _is_postgres(saver):
+        return _prune_postgres(saver, thread_ids)
     if thread_ids is None:
         raise CheckpointError(f"{type(saver).__name__} can only be pruned for given thread ids")
     try:
@@ -114,3 +122,58 @@ def _prune_sqlite(saver: SqliteSaver, thread_ids: Sequence[str] | None) -> int:
             f"NOT IN (SELECT thread_id, checkpoint_ns, checkpoint_id FROM checkpoints) {scope}",
             params)
     return removed
+
+
+def _is_postgres(saver: BaseCheckpointSaver[str]) -> bool:
+    try:
+        from langgraph.checkpoint.postgres import PostgresSaver
+    except ImportError:
+        return False
+    return isinstance(saver, PostgresSaver)
+
+
+def _prune_postgres(saver: BaseCheckpointSaver[str], thread_ids: Sequence[str] | None) -> int:
+    """``PostgresSaver.prune(keep_latest)`` (one transaction per thread), counted around it.
+
+    The count is of checkpoint rows before and after, so a run that appends to a
+    thread meanwhile makes it lower by the checkpoints it added.
+    """
+    import psycopg
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    assert isinstance(saver, PostgresSaver)
+
+    def rows(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        # The saver's connection under the saver's lock: the graphs' threads share it.
+        with saver.lock, _pg_connection(saver.conn) as conn, \
+                conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+            return cur.execute(sql, params).fetchall()
+
+    if thread_ids is None:
+        ids = [str(r[0]) for r in rows("SELECT DISTINCT thread_id FROM checkpoints", [])]
+    else:
+        ids = list(dict.fromkeys(str(t) for t in thread_ids))
+    if not ids:
+        return 0
+    count = "SELECT count(*) FROM checkpoints WHERE thread_id = ANY(%s)"
+    before = int(rows(count, [ids])[0][0])
+    try:
+        saver.prune(ids, strategy="keep_latest")
+    except NotImplementedError as exc:  # a thread uses a DeltaChannel
+        raise CheckpointError(f"PostgresSaver cannot prune these threads: {exc}") from exc
+    except (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected) as exc:
+        raise CheckpointError(f"another prune or run changed a thread while pruning ({exc}); "
+                              "pruning again is safe") from exc
+    return before - int(rows(count, [ids])[0][0])
+
+
+@contextmanager
+def _pg_connection(conn: Any) -> Iterator[Any]:
+    """A connection of a ``PostgresSaver``: its own, or one from its pool."""
+    from psycopg_pool import ConnectionPool
+
+    if isinstance(conn, ConnectionPool):
+        with conn.connection() as pooled:
+            yield pooled
+    else:
+        yield conn
