@@ -15,12 +15,12 @@ import asyncio
 import collections
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from llama_cpp import Llama, LlamaGrammar, LlamaRAMCache, StoppingCriteriaList
+from llama_cpp import Llama, LlamaGrammar, LlamaRAMCache, LlamaState, StoppingCriteriaList
 
 from ._grammar import GrammarError, response_format_gbnf, tool_call_gbnf
 from ._prompt import PromptRenderer
@@ -67,6 +67,27 @@ class Generation:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class PrefixStateCache(LlamaRAMCache):
+    """``LlamaRAMCache`` whose states hold one row of logits, and whose bound counts it.
+
+    llama-cpp-python saves up to ``n_batch`` rows of logits with each state (512 x
+    151,936 floats, ~311 MB for Qwen2.5) but counts only the KV bytes against the
+    capacity: a 2 GB cache grew past 12 GB here. Without ``logits_all`` the rows are
+    never read (sampling reads the context's logits, and a restored state is
+    re-decoded before sampling), so one row keeps ``load_state``'s copy valid.
+    """
+
+    def __setitem__(self, key: Sequence[int], value: LlamaState) -> None:
+        if value.scores.shape[0] > 1:
+            value.scores = value.scores[-1:].copy()
+        super().__setitem__(key, value)
+
+    @property
+    def cache_size(self) -> int:
+        return sum(s.llama_state_size + s.scores.nbytes + s.input_ids.nbytes
+                   for s in self.cache_state.values())
+
+
 class Engine:
     def __init__(self, model_path: str, *, model_name: str, n_ctx: int = 4096,
                  n_threads: int = 1, parallel: int = 1, queue_size: int = 32,
@@ -84,7 +105,7 @@ class Engine:
             # llama.cpp restores the state of the longest cached prefix before
             # evaluating a prompt, so agents that interleave keep their own prefixes.
             for llama in self._llamas:
-                llama.set_cache(LlamaRAMCache(capacity_bytes=cache_mb << 20))
+                llama.set_cache(PrefixStateCache(capacity_bytes=cache_mb << 20))
         first = self._llamas[0]
         meta = first.metadata
         vocab_text = first.detokenize

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from llama_cpp import LlamaState
 
-from agents.llm._engine import Engine, QueueFullError
+from agents.llm._engine import Engine, PrefixStateCache, QueueFullError
 
 
 def instance(name: str, tokens: list[int]) -> Any:
@@ -80,3 +81,21 @@ def test_a_full_queue_refuses_and_a_cancelled_waiter_loses_no_instance() -> None
             assert again.name == "a"
 
     asyncio.run(main())
+
+
+def state(n_tokens: int, kv_bytes: int) -> LlamaState:
+    return LlamaState(input_ids=np.zeros(64, dtype=np.intc),
+                      scores=np.ones((min(n_tokens, 512), 1000), dtype=np.single),
+                      n_tokens=n_tokens, llama_state=b"\0" * kv_bytes,
+                      llama_state_size=kv_bytes, seed=0)
+
+
+def test_cached_states_keep_one_row_of_logits_and_the_bound_counts_every_byte() -> None:
+    one_row = 1000 * 4 + 64 * 4  # a row of logits and the token ids
+    cache = PrefixStateCache(capacity_bytes=2 * (100 + one_row))
+    cache[(1, 2, 3)] = state(600, 100)
+    assert cache[(1, 2, 3, 4)].scores.shape == (1, 1000)  # found by its prefix
+    assert cache.cache_size == 100 + one_row
+    cache[(5, 6)] = state(2, 100)
+    cache[(7, 8)] = state(2, 100)  # over the bound: the least recently used goes
+    assert (1, 2, 3) not in cache and (5, 6) in cache and (7, 8) in cache
