@@ -41,6 +41,7 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from langchain_core.runnables import Runnable
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -177,12 +178,22 @@ class AgentSpec:
         """The ``AgentResult`` fields (decision, message, outputs, answer, status)."""
         raise NotImplementedError
 
-    def tools(self, registry: ToolRegistry) -> list[dict[str, Any]]:
-        offered = registry.openai_tools(names=[n for n in self.tool_names if n in registry])
-        respond = {"type": "function", "function": {
+    def offered(self, state: LoopState | None) -> list[str]:
+        """The tools a turn offers, ``respond`` included, in prompt order. ``None``: the
+        usual turn (what ``warm`` evaluates). A set that is a prefix of another shares
+        its part of the prompt, and so of the server's prefix cache."""
+        return [*self.tool_names, RESPOND]
+
+    def tools(self, registry: ToolRegistry, names: Sequence[str] | None = None,
+              ) -> list[dict[str, Any]]:
+        """OpenAI schemas of ``names`` (default: the usual turn's), in that order."""
+        wanted = [n for n in (names or self.offered(None)) if n == RESPOND or n in registry]
+        schemas = {s["function"]["name"]: s
+                   for s in registry.openai_tools(names=[n for n in wanted if n != RESPOND])}
+        schemas[RESPOND] = {"type": "function", "function": {
             "name": RESPOND, "description": self.respond_description,
             "parameters": self.respond_parameters()}}
-        return [*offered, respond]
+        return [schemas[n] for n in wanted]
 
 
 def last_ai(messages: Sequence[BaseMessage]) -> AIMessage | None:
@@ -196,10 +207,16 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                checkpointer: BaseCheckpointSaver[str] | None, max_steps: int,
                ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile ``spec``'s graph over the shared loop."""
-    tools = spec.tools(registry)
-    bound = model.bind_tools(tools, tool_choice="required")
-    # The same tools, so the prompt (and the server's cached prefix) is the same too.
-    answer_only = model.bind_tools(tools, tool_choice=RESPOND)  # a tool's name: only that one
+    bindings: dict[tuple[tuple[str, ...], bool], Runnable[Any, BaseMessage]] = {}
+
+    def bound(names: Sequence[str], answer_only: bool) -> Runnable[Any, BaseMessage]:
+        # An answer-only turn offers the same tools (the same prompt, the same cached
+        # prefix) and names respond as the tool_choice.
+        key = (tuple(names), answer_only)
+        if key not in bindings:
+            bindings[key] = model.bind_tools(spec.tools(registry, names),
+                                             tool_choice=RESPOND if answer_only else "required")
+        return bindings[key]
     model_name = getattr(model, "model_name", None) or getattr(model, "model", None) or "model"
 
     def box_for(state: LoopState) -> Toolbox:
@@ -221,7 +238,7 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                                      *state["messages"]]
         last_turn = step + 1 >= max_steps or state.get("must_respond", False)
         started = time.perf_counter()
-        reply = (answer_only if last_turn else bound).invoke(prompt)
+        reply = bound(spec.offered(state), last_turn).invoke(prompt)
         latency = (time.perf_counter() - started) * 1000
         assert isinstance(reply, AIMessage)
         usage: dict[str, Any] = dict(reply.usage_metadata or {})
@@ -269,6 +286,7 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                        for t in state.get("trace") or []
                        if t.get("kind") == "tool" and not t.get("refused")}
         repeated = False
+        offered = spec.offered(state)  # as the model was offered them
         for bad in ai.invalid_tool_calls:
             messages.append(ToolMessage(
                 json.dumps({"error": {"code": "invalid_arguments",
@@ -283,6 +301,8 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
             refusal = (f"{name} is not available to this agent"
                        if name not in spec.tool_names else spec.guard(
                            {**state, "memory": memory}, name, args))
+            if refusal is None and name not in offered:
+                refusal = f"{name} is not available in this turn"
             code = "refused"
             if _signature(name, args) in done_before:
                 repeated, code = True, "repeated_call"

@@ -27,7 +27,7 @@ from ._customer import confirms, describe_user, identity_lookups, mentioned_orde
 from ._policy import CORE_RULES, sections_for
 from .contracts import AgentOutput, AgentRequest
 from .errors import RequestError
-from .loop import AgentSpec, LoopState, Toolbox
+from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
 _ORDERS_SHOWN = 5  # orders described in full when the message names none
 Retriever = Callable[[str, int, Filters | None], Sequence[Hit]]
@@ -36,12 +36,14 @@ TRANSFER_MESSAGE = "YOU ARE BEING TRANSFERRED TO A HUMAN AGENT. PLEASE HOLD ON."
 AUTH_TOOLS = ("find_user_id_by_email", "find_user_id_by_name_zip")
 OPEN_TOOLS = (*AUTH_TOOLS, "get_product_details", "get_item_details",
               "list_all_product_types", "calculate", "transfer_to_human_agents")
-SUPPORT_TOOLS = (
-    *OPEN_TOOLS, "get_user_details", "get_order_details", "cancel_pending_order",
-    "modify_pending_order_address", "modify_pending_order_items",
+READ_TOOLS = ("get_user_details", "get_order_details", "get_product_details", "get_item_details",
+              "list_all_product_types", "shipping_eta", "calculate", "transfer_to_human_agents")
+CHANGE_TOOLS = (
+    "cancel_pending_order", "modify_pending_order_address", "modify_pending_order_items",
     "modify_pending_order_payment", "modify_user_address", "return_delivered_order_items",
-    "exchange_delivered_order_items", "shipping_eta",
+    "exchange_delivered_order_items",
 )
+SUPPORT_TOOLS = (*READ_TOOLS, *AUTH_TOOLS, *CHANGE_TOOLS)
 
 
 class SupportAgent(AgentSpec):
@@ -61,6 +63,20 @@ class SupportAgent(AgentSpec):
 
     def constant_prompts(self) -> list[str]:
         return [CORE_RULES]
+
+    def offered(self, state: LoopState | None) -> list[str]:
+        # Look-ups first and always; the look-ups that authenticate only until someone
+        # is; changes only in a turn whose message confirms them (the guard refuses
+        # them otherwise). The usual turn, authenticated in code with nothing to
+        # confirm, is a prefix of every other: they share its cached prompt.
+        names = [*READ_TOOLS, RESPOND]
+        if state is None:
+            return names
+        if not (state.get("memory") or {}).get("user_id"):
+            names += AUTH_TOOLS
+        if confirms(state["request"]["text"]):
+            names += CHANGE_TOOLS
+        return names
 
     def actor(self, state: LoopState) -> Actor:
         user = (state.get("memory") or {}).get("user_id")

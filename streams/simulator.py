@@ -106,10 +106,25 @@ class Simulator:
     def events(self, n: int) -> list[Event]:
         return [self.next_event() for _ in range(n)]
 
+    def burst(self, n: int) -> list[Event]:
+        """``n`` events in exactly the mix's proportions (largest remainder), shuffled."""
+        kinds = list(SimulatorMix.model_fields)
+        weights = [getattr(self.mix, k) for k in kinds]
+        quotas = [n * w / sum(weights) for w in weights]
+        counts = [int(q) for q in quotas]
+        by_remainder = sorted(range(len(kinds)), key=lambda i: counts[i] - quotas[i])
+        for i in by_remainder[: n - sum(counts)]:
+            counts[i] += 1
+        order = [kind for kind, count in zip(kinds, counts, strict=True) for _ in range(count)]
+        self._rng.shuffle(order)
+        return [self._make(kind) for kind in order]
+
     def next_event(self) -> Event:
         kinds = list(SimulatorMix.model_fields)
         weights = [getattr(self.mix, k) for k in kinds]
-        kind = self._rng.choices(kinds, weights)[0]
+        return self._make(self._rng.choices(kinds, weights)[0])
+
+    def _make(self, kind: str) -> Event:
         self._seq += 1
         self._clock += timedelta(seconds=self._rng.expovariate(1 / 20))
         event = getattr(self, "_" + kind)()

@@ -65,7 +65,7 @@ def broker(port: Annotated[int, typer.Option(help="0: a free port")] = 0) -> Non
 
 @app.command()
 def demo(
-    events: Annotated[int, typer.Option(help="simulated events in the burst")] = 24,
+    events: Annotated[int, typer.Option(help="simulated events in the burst")] = 22,
     invalid: Annotated[int, typer.Option(help="invalid records (must be dead-lettered)")] = 3,
     seed: Annotated[int, typer.Option(help="simulator seed")] = 7,
     config: ConfigOpt = None,

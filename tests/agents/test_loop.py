@@ -49,8 +49,7 @@ def test_routes_tool_calls_and_offers_respond_with_required_choice(
 
     assert result.status == "done" and result.message == "It was delivered."
     tools = ["lookup_order", "refund", "respond"]
-    assert model.bound == [{"tools": tools, "tool_choice": "required"},
-                           {"tools": tools, "tool_choice": ONLY_RESPOND}]
+    assert model.bound == [{"tools": tools, "tool_choice": "required"}]  # bound once, reused
     assert model.choices == ["required", "required"]
     seen = tool_messages(model.seen[1])
     assert json.loads(str(seen[-1].content)) == {"order_id": "#1", "status": "delivered"}

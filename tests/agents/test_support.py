@@ -17,7 +17,7 @@ from agents._policy import CORE_RULES
 from agents.config import AgentSettings
 from agents.order import OrderAgent
 from agents.scripted import ScriptedChatModel, call, say
-from agents.support import TRANSFER_MESSAGE
+from agents.support import AUTH_TOOLS, CHANGE_TOOLS, TRANSFER_MESSAGE, SupportAgent
 from retrieval.models import Filters, Hit
 from tools import Store, ToolSettings
 from tools.catalog import build_registry
@@ -131,7 +131,9 @@ def test_a_message_that_names_the_customer_is_authenticated_in_code(
         assert f"user id {user_id}" in opening and f"Order {order_id} (pending)" in opening
         # The order's details came with the opening facts: fetching them again is a repeat.
         assert [e["code"] for e in errors(model.seen[-1])] == ["repeated_call"]
-        looked_up = [s.name for s in agents.trace(f"s5-{n}").steps if s.kind == "tool"]
+        run = agents.trace(f"s5-{n}")
+        assert run is not None
+        looked_up = [s.name for s in run.steps if s.kind == "tool"]
         # Only the look-up that found the customer is traced, then their records.
         assert looked_up[:2] == [("find_user_id_by_email", "find_user_id_by_name_zip")[n],
                                  "get_user_details"]
@@ -155,12 +157,15 @@ def test_a_change_waits_for_the_customers_yes(retail_store: Store, tmp_path: Pat
                                          text=f"Please cancel {order_id}, I'm {email}"))
 
     assert "not confirmed" in errors(model.seen[1])[0]["message"]
+    # Nor was it offered: changes are offered only in a turn that confirms one.
+    assert "cancel_pending_order" not in model.bound[0]["tools"]
     assert rows(retail_store, status, [order_id]) == [("pending",)]
     assert asked.outputs[-1].message.endswith("Reply yes to proceed.")
     done = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s7",
                                         thread_id="t6", text="Yes, please go ahead."))
     assert done.status == "done"
     assert rows(retail_store, status, [order_id]) == [("cancelled",)]
+    assert "cancel_pending_order" in model.bound[-1]["tools"]
 
 
 def test_transfer_to_a_human(retail_store: Store, tmp_path: Path) -> None:
@@ -206,3 +211,14 @@ def test_warm_sends_each_constant_prefix_once_per_server_instance(retail_store: 
     # A warm-up that fails costs only the warmth.
     agents, _ = make(retail_store, tmp_path / "short", [say("ok")] * 2)
     assert agents.warm(["support", "order"]) == 2
+
+
+def test_every_support_tool_set_starts_with_the_usual_one(retail_store: Store) -> None:
+    spec = SupportAgent(build_registry(retail_store))
+    usual = spec.offered(None)
+    assert not set(usual) & {*AUTH_TOOLS, *CHANGE_TOOLS}
+    sets = [spec.offered({"memory": memory, "request": {"text": text}})  # type: ignore[typeddict-item]
+            for memory in ({}, {"user_id": "u1"}) for text in ("where is it?", "yes, go ahead")]
+    assert all(names[:len(usual)] == usual for names in sets)  # one cached prefix for all
+    assert [bool(set(n) & set(AUTH_TOOLS)) for n in sets] == [True, True, False, False]
+    assert [bool(set(n) & set(CHANGE_TOOLS)) for n in sets] == [False, True, False, True]

@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from streams.events import (
     event_from_dict,
     parse_event,
 )
-from streams.simulator import Simulator
+from streams.simulator import Simulator, SimulatorMix
 from streams.topics import EVENT_TOPIC, TOPICS, topic_for
 
 SAMPLE_PAYLOADS = {
@@ -126,3 +127,18 @@ def test_simulated_orders_use_real_users_and_available_variants():
         for line in e.payload.items:
             assert variants[line.item_id]["available"]
             assert line.unit_price == Decimal(str(variants[line.item_id]["price"]))
+
+
+def test_a_burst_has_exactly_the_mix_proportions_in_a_seeded_order():
+    mix = SimulatorMix(order_placed=12, order_cancelled=0, order_status_changed=0,
+                       ticket_opened=3, ticket_message=0, inventory_adjusted=2,
+                       shipment_delayed=2, price_changed=2, catalog_updated=1)
+    burst = Simulator("data", seed=5, mix=mix).burst(22)
+    counts = Counter(e.type for e in burst)
+    assert counts == {"OrderPlaced": 12, "TicketOpened": 3, "InventoryAdjusted": 2,
+                      "ShipmentDelayed": 2, "PriceChanged": 2, "CatalogUpdated": 1}
+    assert [e.type for e in burst] != sorted(e.type for e in burst)  # shuffled
+    again = Simulator("data", seed=5, mix=mix).burst(22)
+    assert [e.model_dump_json() for e in again] == [e.model_dump_json() for e in burst]
+    # Half the size: the largest remainders get the odd events.
+    assert len(Simulator("data", seed=5, mix=mix).burst(11)) == 11
