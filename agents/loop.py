@@ -15,8 +15,8 @@
   ``"{idempotency_base}:{step}:{tool}"`` (``:{i}`` appended for the i-th extra
   call of a turn): a re-run after a crash finds the first result and repeats
   no side effect. Errors go back to the model as tool messages. A call
-  identical to an earlier one of the turn is not run again: small models
-  repeat look-ups, and the answer would not change.
+  identical to an earlier one of the turn is not run again: it gets the
+  earlier answer and the next turn must respond (small models repeat look-ups).
 - ``approval`` pauses on ``interrupt()`` for each call the tool answered
   ``needs_approval``; ``Command(resume=ApprovalDecision)`` continues it: on
   approve the call is re-issued with ``approved=True`` and the same key, on
@@ -121,6 +121,19 @@ class Toolbox:
             "idempotency_key": key, "replayed": result.replayed,
             "latency_ms": (time.perf_counter() - started) * 1000,
         })
+
+
+def _replayed(earlier: dict[str, Any], call_id: str, name: str) -> ToolMessage:
+    """The tool message of an earlier call of the turn, from its trace record."""
+    if earlier.get("status") == "error" and earlier.get("error"):
+        error = earlier["error"]
+        try:
+            body = {"error": json.loads(error)}
+        except ValueError:
+            body = {"error": {"code": "refused", "message": error}}
+        return ToolMessage(json.dumps(body), tool_call_id=call_id, name=name, status="error")
+    return ToolMessage(json.dumps(earlier.get("result")), tool_call_id=call_id, name=name,
+                       status="success")
 
 
 def _signature(name: str, arguments: Any) -> str:
@@ -282,7 +295,7 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
         awaiting: list[dict[str, Any]] = []
         memory = dict(state.get("memory") or {})
         # Calls that ran (a refusal can turn into a run once, say, the user is known).
-        done_before = {_signature(t["name"], t.get("arguments"))
+        done_before = {_signature(t["name"], t.get("arguments")): t
                        for t in state.get("trace") or []
                        if t.get("kind") == "tool" and not t.get("refused")}
         repeated = False
@@ -303,13 +316,20 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                            {**state, "memory": memory}, name, args))
             if refusal is None and name not in offered:
                 refusal = f"{name} is not available in this turn"
-            code = "refused"
-            if _signature(name, args) in done_before:
-                repeated, code = True, "repeated_call"
-                refusal = (f"{name} was already called with these arguments in this turn: "
-                           "its result is in the messages above. Answer with respond")
+            earlier = done_before.get(_signature(name, args))
+            if earlier is not None:
+                # The same call gets the same answer, without running again; then the
+                # model must answer (it would otherwise keep asking).
+                repeated = True
+                box.trace.append({"step": step, "kind": "tool", "name": name, "arguments": args,
+                                  "status": "repeated", "refused": True,
+                                  "result": earlier.get("result"), "error": earlier.get("error"),
+                                  "idempotency_key": earlier.get("idempotency_key")})
+                messages.append(_replayed(earlier, call["id"] or "", name))
+                index += 1
+                continue
             if refusal is not None:
-                content = json.dumps({"error": {"code": code, "message": refusal}})
+                content = json.dumps({"error": {"code": "refused", "message": refusal}})
                 box.trace.append({"step": step, "kind": "tool", "name": name, "arguments": args,
                                   "status": "error", "error": refusal, "refused": True,
                                   "idempotency_key": box.key(step, name, index)})

@@ -129,8 +129,10 @@ def test_a_message_that_names_the_customer_is_authenticated_in_code(
 
         opening = str(model.seen[0][1].content)
         assert f"user id {user_id}" in opening and f"Order {order_id} (pending)" in opening
-        # The order's details came with the opening facts: fetching them again is a repeat.
-        assert [e["code"] for e in errors(model.seen[-1])] == ["repeated_call"]
+        # The order's details came with the opening facts: fetching them again is a
+        # repeat, answered from the earlier call (as the customer: their own order).
+        details = [json.loads(str(m.content)) for m in model.seen[-1] if isinstance(m, ToolMessage)]
+        assert [d["order_id"] for d in details] == [order_id]
         run = agents.trace(f"s5-{n}")
         assert run is not None
         looked_up = [s.name for s in run.steps if s.kind == "tool"]
