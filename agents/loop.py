@@ -53,6 +53,8 @@ from tools import Actor, ToolContext, ToolRegistry, ToolResult
 from .contracts import AgentRequest, ApprovalDecision, PendingApproval
 
 RESPOND = "respond"
+# A tool call cut off (by max_tokens) comes back as text: never an answer to pass on.
+_CALL_TAG = "<tool_call>"
 _RESET: list[dict[str, Any]] = [{"reset": True}]
 
 
@@ -268,7 +270,7 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
             update.update(final=dict(final["args"]), outcome="answered")
         elif not reply.tool_calls and not reply.invalid_tool_calls:
             text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
-            if text.strip():
+            if text.strip() and not text.lstrip().startswith(_CALL_TAG):
                 # A model that answers in plain text despite tool_choice: take it as the answer.
                 update.update(final={"message": text}, outcome="answered")
             else:

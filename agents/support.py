@@ -51,6 +51,13 @@ class SupportAgent(AgentSpec):
     tool_names = SUPPORT_TOOLS
     respond_description = "Send your reply to the customer and end this turn."
 
+    def respond_parameters(self) -> dict[str, Any]:
+        # Bounded, so a small model that starts echoing the message must close the
+        # string (the server's grammar holds it) before max_tokens cuts the call off.
+        return {"type": "object", "properties": {"message": {
+            "type": "string", "description": "the reply to the customer", "maxLength": 600}},
+            "required": ["message"]}
+
     def __init__(self, registry: ToolRegistry, retriever: Retriever | None = None) -> None:
         self.registry = registry
         self.retriever = retriever

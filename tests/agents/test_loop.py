@@ -250,3 +250,11 @@ def test_chat_resumes_after_restart(registry: ToolRegistry, checkpoint_path: Pat
     assert any(m.type == "ai" for m in model.seen[0])
     with pytest.raises(UnknownThread):
         second.resume_sync("no-such-thread", ApprovalDecision(approved=True))
+
+
+def test_a_tool_call_cut_off_as_text_is_not_passed_on_as_the_answer(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[say('<tool_call>\n{"name": "respond", "arguments": {"mes'),
+                                      call("respond", message="Here you are.")])
+    result = runner(registry, checkpoint_path, model, store).run_sync(ask("e9"))
+    assert result.message == "Here you are." and result.usage.model_calls == 2
