@@ -48,7 +48,23 @@ class Ledger(Protocol):
     def close(self) -> None: ...
 
 
-class SqliteLedger:
+class _OneAtATime:
+    """``is_done`` / ``mark_done`` for one event, over a ledger's batch methods."""
+
+    def done_among(self, event_ids: Iterable[str]) -> set[str]:
+        raise NotImplementedError
+
+    def mark_done_many(self, entries: Iterable[tuple[str, str]]) -> None:
+        raise NotImplementedError
+
+    def is_done(self, event_id: str) -> bool:
+        return bool(self.done_among([event_id]))
+
+    def mark_done(self, event_id: str, origin: str = "") -> None:
+        self.mark_done_many([(event_id, origin)])
+
+
+class SqliteLedger(_OneAtATime):
     """A ledger in one SQLite file (WAL), safe for several processes on one machine.
 
     Not thread-safe: use it from one thread (the runtime gives it its own).
@@ -70,12 +86,6 @@ class SqliteLedger:
             "CREATE TABLE IF NOT EXISTS done_events ("
             " event_id TEXT PRIMARY KEY, origin TEXT NOT NULL, done_at REAL NOT NULL)"
         )
-
-    def is_done(self, event_id: str) -> bool:
-        return bool(self.done_among([event_id]))
-
-    def mark_done(self, event_id: str, origin: str = "") -> None:
-        self.mark_done_many([(event_id, origin)])
 
     def done_among(self, event_ids: Iterable[str]) -> set[str]:
         ids = list(dict.fromkeys(event_ids))
@@ -112,7 +122,7 @@ class SqliteLedger:
         self._db.close()
 
 
-class PostgresLedger:
+class PostgresLedger(_OneAtATime):
     """A ledger in one PostgreSQL table, shared by workers on any number of machines.
 
     Marks are one ``INSERT ... ON CONFLICT DO NOTHING`` per batch in one
@@ -163,12 +173,6 @@ class PostgresLedger:
         self._db.close()
         self._db = self._connect()
         return fn(self._db)
-
-    def is_done(self, event_id: str) -> bool:
-        return bool(self.done_among([event_id]))
-
-    def mark_done(self, event_id: str, origin: str = "") -> None:
-        self.mark_done_many([(event_id, origin)])
 
     def done_among(self, event_ids: Iterable[str]) -> set[str]:
         ids = list(dict.fromkeys(event_ids))
