@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -78,6 +79,33 @@ class _Data:
         shipped = [o for o in db["orders"].values() if o["status"] == "processed"]
         scenarios = [t["user_scenario"]["instructions"] for t in tasks]
         return cls(list(db["users"].values()), list(db["products"].values()), shipped, scenarios)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# Words after "you" that make it the subject ("you want" -> "I want"); else it is "me".
+_SUBJECT_VERBS = ("want", "wish", "would", "prefer", "are", "were", "have", "had", "need", "live",
+                  "just", "received", "recently", "realize", "wonder", "ask", "bought", "also",
+                  "ordered", "made", "think", "thought", "like", "love", "don't", "do", "can",
+                  "will", "go", "only", "really", "expect", "already")
+
+
+def customer_voice(instructions: str) -> str:
+    """A τ² user-simulator brief ("You want to return ... If the agent asks, ...") as the
+    customer's own message: first person, without the sentences that script the dialogue."""
+    kept = [s for s in _SENTENCE.split(instructions.strip())
+            if s and "agent" not in s.lower() and not s.startswith(("If ", "Make sure"))]
+    text = " ".join(kept) or instructions.strip()
+    text = re.sub(r"\bYou name is\b", "My name is", text)
+    text = re.sub(r"\b[Yy]ou are\b", "I am", text)
+    text = re.sub(r"\b[Yy]ou'd\b", "I'd", text)
+    text = re.sub(r"\b[Yy]ou're\b", "I'm", text)
+    text = re.sub(r"\b[Yy]ourself\b", "myself", text)
+    text = re.sub(r"\bYour\b", "My", text)
+    text = re.sub(r"\byour\b", "my", text)
+    verbs = "|".join(_SUBJECT_VERBS)
+    text = re.sub(rf"\b[Yy]ou(?= (?:{verbs})\b)", "I", text)
+    text = re.sub(r"\bYou\b", "I", text)
+    return re.sub(r"\byou\b", "me", text)
 
 
 @dataclass
@@ -199,8 +227,8 @@ class Simulator:
         scenario = self._rng.choice(self._data.scenarios)
         ticket_id = self._id("T")
         self._tickets.append(ticket_id)
-        message = f"{scenario['reason_for_call']} {scenario.get('known_info') or ''}".strip()
-        subject = scenario["reason_for_call"].split(".")[0][:80]
+        message = customer_voice(f"{scenario['reason_for_call']} {scenario.get('known_info') or ''}")
+        subject = customer_voice(scenario["reason_for_call"]).split(".")[0][:80]
         return TicketOpenedEvent(
             payload=TicketOpened(ticket_id=ticket_id, channel=self._rng.choice(("email", "web", "chat")),
                                  subject=subject, message=message),

@@ -139,15 +139,15 @@ def _summary(router: EventRouter, counts: Counter[str], handled: int, total: int
 
 
 def _examples(router: EventRouter) -> list[AgentResult]:
-    """Up to three runs with different (agent, decision): the most informative examples."""
+    """Up to three finished runs: one per agent first, then other decisions."""
+    finished = [r for r, _ in router.results if r.status in ("done", "awaiting_approval")]
     picked: list[AgentResult] = []
-    seen: set[str] = set()
-    for result, _ in router.results:
-        label = f"{result.agent}:{result.decision}"
-        if label not in seen and result.status in ("done", "awaiting_approval"):
-            seen.add(label)
-            picked.append(result)
-        if len(picked) == 3:
-            break
+    for seen_key in (lambda r: r.agent, lambda r: f"{r.agent}:{r.decision}"):
+        seen = {seen_key(r) for r in picked}
+        for result in finished:
+            if len(picked) == 3:
+                return picked
+            if seen_key(result) not in seen and result not in picked:
+                seen.add(seen_key(result))
+                picked.append(result)
     return picked
-

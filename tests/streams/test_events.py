@@ -142,3 +142,15 @@ def test_a_burst_has_exactly_the_mix_proportions_in_a_seeded_order():
     assert [e.model_dump_json() for e in again] == [e.model_dump_json() for e in burst]
     # Half the size: the largest remainders get the odd events.
     assert len(Simulator("data", seed=5, mix=mix).burst(11)) == 11
+
+
+def test_tickets_read_as_the_customer_wrote_them():
+    from streams.simulator import customer_voice
+
+    brief = ("You want to return the helmet you just bought. If the agent asks for a reason, "
+             "say it is too small. Make sure you mention the order. "
+             "You name is Sofia Li and your zip code is 78260.")
+    assert customer_voice(brief) == ("I want to return the helmet I just bought. "
+                                     "My name is Sofia Li and my zip code is 78260.")
+    tickets = [e for e in Simulator("data", seed=2).events(300) if e.type == "TicketOpened"]
+    assert tickets and not any(" you " in f" {t.payload.message.lower()} " for t in tickets[:20])
