@@ -108,7 +108,9 @@ class SupportAgent(AgentSpec):
                 parts.append(customer)
         text = request.text
         if parts:
-            text = "\n\n".join([*parts, f"Customer message: {request.text}"])
+            text = "\n\n".join([*parts, f'The customer wrote: "{request.text}"\n'
+                                           "Answer them in your own words; do not repeat "
+                                           "their message."])
         return {**update, "messages": [HumanMessage(text)],
                 "context": {"policy": policy, "products": products}}
 
