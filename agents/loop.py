@@ -99,18 +99,17 @@ class Toolbox:
                            trace_id=self.request.event_id, approved=approved)
 
     def call(self, name: str, arguments: dict[str, Any] | str | None, *, step: int | str,
-             index: int = 0, approved: bool = False) -> ToolResult:
+             index: int = 0, approved: bool = False, trace_failure: bool = True) -> ToolResult:
+        """Call and trace; ``trace_failure=False`` leaves a failed guess out of the trace."""
         key = self.key(step, name, index)
+        started = time.perf_counter()
         if name not in self.registry:
             # Deterministic steps skip tools that this deployment does not register.
             result = ToolResult(tool=name, status="error", error=_missing(name))
         else:
-            ctx = self.context(key, approved=approved)
-            started = time.perf_counter()
-            result = self.registry.call(name, arguments, ctx)
+            result = self.registry.call(name, arguments, self.context(key, approved=approved))
+        if result.ok or trace_failure:
             self._record(name, arguments, result, key, step, started)
-            return result
-        self._record(name, arguments, result, key, step, time.perf_counter())
         return result
 
     def _record(self, name: str, arguments: Any, result: ToolResult, key: str,

@@ -100,7 +100,7 @@ def _succeeds(call: Callable[[], object]) -> bool:
 def _warmers(spec: AgentSpec, model: BaseChatModel,
              registry: ToolRegistry) -> list[Callable[[], object]]:
     # The graph's own binding, so the server renders exactly the prefix a turn will.
-    bound = model.bind_tools(spec.tools(registry, spec.offered(None)), tool_choice="required")
+    bound = model.bind_tools(spec.tools(registry), tool_choice="required")  # the usual turn
 
     def warmer(prompt: str) -> Callable[[], object]:
         return lambda: bound.invoke([SystemMessage(prompt), HumanMessage("ping")],

@@ -116,11 +116,11 @@ class SupportAgent(AgentSpec):
 
     def _identify(self, request: AgentRequest, box: Toolbox) -> tuple[str, dict[str, Any]]:
         """Authenticate from what the message says; the customer's records, or ("", {})."""
-        for name, arguments in identity_lookups(request.text):
+        for i, (name, arguments) in enumerate(identity_lookups(request.text)):
             # Only the look-up that finds the customer is traced: the others are guesses.
-            if not self.registry.call(name, arguments, box.context()).ok:
+            found = box.call(name, arguments, step="prep", index=i, trace_failure=False)
+            if not found.ok:
                 continue
-            found = box.call(name, arguments, step="prep")
             user_id = found.output.model_dump()["user_id"]  # type: ignore[union-attr]
             own = Toolbox(self.registry, request, Actor(role="customer", user_id=user_id))
             user = own.call("get_user_details", {"user_id": user_id}, step="prep")
