@@ -43,7 +43,7 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy streams tools retrieval agents streamwise
+	$(BIN)/mypy payloads streams tools retrieval agents evals streamwise
 
 # pytest exits 5 when a selection collects nothing: not a failure for a sub-step.
 unit: install
