@@ -95,3 +95,17 @@ def load_variant(db: duckdb.DuckDBPyConnection, product_id: str,
                        "the new item must be a variant of the same product; "
                        "see get_product_details")
     return variant_record(rows[0])
+
+
+def refundable(order: dict[str, Any]) -> dict[str, float]:
+    """Per payment method, what was paid and not yet refunded (positive amounts only, cents).
+
+    Every refund is bounded by this, so a refund entry in the history (a payment-method
+    change, an earlier partial refund) is never paid out again.
+    """
+    net: dict[str, float] = {}
+    for entry in order["payment_history"]:
+        sign = 1.0 if entry["transaction_type"] == "payment" else -1.0
+        method = entry["payment_method_id"]
+        net[method] = net.get(method, 0.0) + sign * float(entry["amount"])
+    return {m: round(v, 2) for m, v in net.items() if round(v, 2) > 0}

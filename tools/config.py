@@ -14,8 +14,12 @@ class ToolSettings(BaseModel):
     seed: int = 7
     # Refunds above this amount need a human approval.
     refund_approval_limit: Decimal = Field(default=Decimal("500"), ge=0)
-    # A price change larger than this (percent of the current price) needs approval.
-    max_price_change_pct: float = Field(default=15.0, gt=0)
+    # A price change larger than this needs approval: measured against the current price
+    # and, cumulatively, against the price at the start of the last price_change_window_days.
+    max_price_change_pct: float = Field(default=15.0, gt=0, le=100)
+    price_change_window_days: int = Field(default=30, ge=1, le=3650)
+    # Even an approved price stays within this factor (up or down) of both reference prices.
+    max_approved_price_ratio: float = Field(default=5.0, gt=1, le=1000)
     # Gross margin below this fraction of the price is refused / alerted.
     margin_floor: float = Field(default=0.15, ge=0, lt=1)
     sql_max_rows: int = Field(default=1000, ge=1)

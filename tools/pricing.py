@@ -3,7 +3,9 @@
 Roles: anyone may ask for a quote (it shows no cost); margins and suggestions
 reveal unit costs, so they are for the system and analysts; only the system
 and analysts may change a price, and a change beyond ``max_price_change_pct``
-needs a person's approval. No role may price below the margin floor.
+(of the current price, or cumulatively of the price ``price_change_window_days``
+ago) needs a person's approval; see ``_price_limits``. No role may price below
+the margin floor.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from . import _elasticity
+from ._args import Identifier, Money, Quantity, Reason, ToolArgs
 from ._ops_db import query, today, utc_naive, variant_rows
+from ._price_limits import price_band
 from ._seedgen import HISTORY_DAYS
 from .errors import ApprovalRequired, PolicyViolation, StoreError
 from .registry import Tool, ToolEnv, tool
@@ -29,9 +33,9 @@ def _money(x: float) -> float:
 
 # --- quote ---------------------------------------------------------------------
 
-class QuoteArgs(BaseModel):
-    item_id: str = Field(description="10-digit variant id")
-    quantity: int = Field(default=1, ge=1, le=10000)
+class QuoteArgs(ToolArgs):
+    item_id: Identifier = Field(description="10-digit variant id")
+    quantity: Quantity = 1
 
 
 class PriceStep(BaseModel):
@@ -106,11 +110,11 @@ def quote(args: QuoteArgs, env: ToolEnv) -> Quote:
 
 # --- check_margin --------------------------------------------------------------
 
-class CheckMarginArgs(BaseModel):
-    item_id: str
-    price: float | None = Field(default=None, gt=0,
+class CheckMarginArgs(ToolArgs):
+    item_id: Identifier
+    price: Money | None = Field(default=None,
                                 description="default: the quoted unit price for the quantity")
-    quantity: int = Field(default=1, ge=1, le=10000)
+    quantity: Quantity = 1
 
 
 class MarginCheck(BaseModel):
@@ -154,8 +158,8 @@ def check_margin(args: CheckMarginArgs, env: ToolEnv) -> MarginCheck:
 
 # --- suggest_price --------------------------------------------------------------
 
-class SuggestPriceArgs(BaseModel):
-    item_id: str
+class SuggestPriceArgs(ToolArgs):
+    item_id: Identifier
 
 
 class PriceSuggestion(BaseModel):
@@ -269,11 +273,14 @@ def suggest_price(args: SuggestPriceArgs, env: ToolEnv) -> PriceSuggestion:
     if comp_median is not None and candidate > comp_median * 1.10:
         candidate = comp_median * 1.10
         steps.append(f"capped at 10% above the competitors' median {comp_median:.2f}")
-    step = s.max_price_change_pct / 100
-    lo, hi = current * (1 - step), current * (1 + step)
+    band = price_band(env.db, s, args.item_id, current)
+    lo, hi = band.lo, band.hi
+    if lo > hi:  # earlier changes in the window used up the limit: only a person may move it
+        lo = hi = current
     if not lo <= candidate <= hi:
         candidate = min(max(candidate, lo), hi)
-        steps.append(f"limited to ±{s.max_price_change_pct:g}% of {current:.2f}")
+        steps.append(f"limited to ±{s.max_price_change_pct:g}% of {current:.2f} and of "
+                     f"{band.window_start:.2f} ({s.price_change_window_days} days ago)")
     if candidate < fp:
         candidate = fp
         steps.append(f"raised to the margin floor price {fp:.2f}")
@@ -296,15 +303,15 @@ def suggest_price(args: SuggestPriceArgs, env: ToolEnv) -> PriceSuggestion:
         elasticity_scope="variant" if scope == "variant" else "product" if scope == "product"
         else "none", competitor_median=comp_median, competitors=int(comp[0][1]),
         expected_volume_change_pct=vol, expected_profit_change_pct=profit,
-        requires_approval=abs(change) > s.max_price_change_pct + 1e-9, steps=steps)
+        requires_approval=band.needs_approval(suggested), steps=steps)
 
 
 # --- apply_price_change ------------------------------------------------------------
 
-class ApplyPriceChangeArgs(BaseModel):
-    item_id: str
-    new_price: float = Field(gt=0)
-    reason: str = Field(min_length=3, max_length=300)
+class ApplyPriceChangeArgs(ToolArgs):
+    item_id: Identifier
+    new_price: Money
+    reason: Reason
 
 
 class PriceChange(BaseModel):
@@ -332,12 +339,23 @@ def apply_price_change(args: ApplyPriceChangeArgs, env: ToolEnv) -> PriceChange:
             f"(unit cost {cost:.2f}, floor {s.margin_floor:.0%})",
             f"choose a price of at least {fp:.2f}")
     change = (new / current - 1) * 100
-    beyond = abs(change) > s.max_price_change_pct + 1e-9
+    band = price_band(env.db, s, args.item_id, current)
+    if not band.approvable(new):
+        raise PolicyViolation(
+            f"{new:.2f} is more than {s.max_approved_price_ratio:g}x away from the current "
+            f"price {current:.2f} or the price {band.window_start:.2f} of "
+            f"{s.price_change_window_days} days ago; not even an approval allows it",
+            f"choose a price between {band.approved_lo:.2f} and {band.approved_hi:.2f}")
+    beyond = band.needs_approval(new)
     if beyond and not env.ctx.approved:
+        total = (new / band.window_start - 1) * 100
         raise ApprovalRequired(
-            f"a {change:+.1f}% price change exceeds the {s.max_price_change_pct:g}% limit",
+            f"a {change:+.1f}% price change ({total:+.1f}% over the last "
+            f"{s.price_change_window_days} days) exceeds the {s.max_price_change_pct:g}% limit",
             {"item_id": args.item_id, "current_price": current, "new_price": new,
-             "change_pct": round(change, 2), "max_price_change_pct": s.max_price_change_pct})
+             "change_pct": round(change, 2), "window_start_price": band.window_start,
+             "window_change_pct": round(total, 2),
+             "max_price_change_pct": s.max_price_change_pct})
     day = today(env.db)
     query(env.db, "UPDATE variants SET price = ? WHERE item_id = ?", [new, args.item_id])
     query(env.db, "INSERT INTO price_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -12,13 +12,16 @@ did wrong: validation, not-found, policy and permission failures come back as
 ``ToolResult(status="error", error=ToolError(code, message, hint))``; an action
 that needs a person comes back as ``status="needs_approval"``. Side-effecting
 calls require ``ctx.idempotency_key``; a repeated key returns the first result
-and changes nothing.
+and changes nothing, and only to the actor (role and user id) that made the first
+call. Any other exception a tool raises is logged and returned as a generic
+``internal_error``: one broken call never aborts an agent run.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import logging
 import re
 import typing
 from collections.abc import Callable, Iterable
@@ -35,6 +38,8 @@ from .store import Store
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
+
+log = logging.getLogger(__name__)
 
 ALL_ROLES: frozenset[Role] = frozenset({"system", "customer", "support", "analyst"})
 
@@ -152,8 +157,34 @@ def tool(
 
 def _validation_message(exc: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+        f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
+        + (" (a \\u escape must encode a whole character; send valid UTF-8 JSON)"
+           if e["type"] in ("json_invalid", "string_unicode") else "")
+        for e in exc.errors(include_url=False, include_input=False)
     )
+
+
+def _lone_surrogate(value: Any, where: str = "arguments") -> str | None:
+    """Where a lone surrogate hides in raw arguments (keys too), for every input model alike."""
+    if isinstance(value, str):
+        return where if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _lone_surrogate(key, where) or _lone_surrogate(item, f"{where}.{key}")
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _lone_surrogate(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _same_actor(stored: str, ctx: ToolContext) -> bool:
+    actor = json.loads(stored)
+    return bool(actor.get("role") == ctx.actor.role
+                and actor.get("user_id") == ctx.actor.user_id)
 
 
 class ToolRegistry:
@@ -200,11 +231,18 @@ class ToolRegistry:
             return self._error(name, "forbidden",
                                f"{ctx.actor.role} may not call {name}",
                                "ask a support agent or transfer to a human")
+        broken = _lone_surrogate(raw_args)
+        if broken is not None:
+            return self._error(name, "invalid_arguments",
+                               f"{broken[:100]}: contains a lone UTF-16 surrogate (a broken \\u "
+                               "escape), which is not text",
+                               "send the arguments as valid Unicode and call again")
         try:
+            # strict: a model's "5" or true is not taken for a number, whatever the input model.
             if isinstance(raw_args, str):
-                args = t.input_model.model_validate_json(raw_args or "{}")
+                args = t.input_model.model_validate_json(raw_args or "{}", strict=True)
             else:
-                args = t.input_model.model_validate(raw_args or {})
+                args = t.input_model.model_validate(raw_args or {}, strict=True)
         except ValidationError as exc:
             return self._error(name, "invalid_arguments", _validation_message(exc),
                                "fix the arguments to match the tool's JSON schema and call again")
@@ -216,10 +254,16 @@ class ToolRegistry:
             with self.store.transaction() as db:
                 if t.side_effect:
                     previous = db.execute(
-                        "SELECT tool, result, arguments FROM tool_effects "
+                        "SELECT tool, result, arguments, actor FROM tool_effects "
                         "WHERE idempotency_key = ?",
                         [ctx.idempotency_key],
                     ).fetchone()
+                    # Another actor's key says nothing of that actor's call or its result.
+                    if previous is not None and not _same_actor(previous[3], ctx):
+                        return self._error(
+                            name, "idempotency_conflict",
+                            f"idempotency key {ctx.idempotency_key!r} is already in use",
+                            "derive a distinct key for each distinct call")
                     # A key reused for another call must not hand back someone else's result.
                     if previous is not None and (
                         previous[0] != name
@@ -252,6 +296,12 @@ class ToolRegistry:
                                          arguments=args.model_dump(mode="json"),
                                          details=exc.details),
             )
+        except Exception:
+            # A bug or a broken store: the transaction rolled back; the model gets no internals.
+            log.exception("tool %s failed (trace %s)", name, ctx.trace_id)
+            return self._error(name, "internal_error", f"{name} failed unexpectedly; "
+                               "nothing was changed",
+                               "try again later, or transfer to a human agent")
         return ToolResult(tool=name, status="ok", output=output)
 
     @staticmethod

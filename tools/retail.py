@@ -20,8 +20,9 @@ import operator
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from ._args import AddressLine, Email, Identifier, Name, Text, ToolArgs
 from ._retail_access import (
     fold,
     is_gift_card,
@@ -29,6 +30,7 @@ from ._retail_access import (
     load_user,
     load_variant,
     payment_method,
+    refundable,
     save_order,
     save_user,
 )
@@ -47,12 +49,18 @@ from .retail_models import (
     Variant,
 )
 
-OrderId = Annotated[str, Field(description="The order id, such as '#W0000000'. Be careful "
-                                           "there is a '#' symbol at the beginning.")]
-UserIdArg = Annotated[str, Field(description="The user id, such as 'sara_doe_496'.")]
-ItemIds = Annotated[list[str], Field(description="Item ids, each such as '1008292230'. "
-                                                 "There could be duplicates.")]
-PaymentMethodId = Annotated[str, Field(
+# An order holds a handful of lines; a long list is a mistake or an attack.
+_MAX_LINES = 50
+_MAX_EXPRESSION = 500
+
+OrderId = Annotated[Identifier, Field(description="The order id, such as '#W0000000'. Be "
+                                                  "careful there is a '#' symbol at the "
+                                                  "beginning.")]
+UserIdArg = Annotated[Identifier, Field(description="The user id, such as 'sara_doe_496'.")]
+ItemIds = Annotated[list[Identifier], Field(
+    min_length=1, max_length=_MAX_LINES,
+    description="Item ids, each such as '1008292230'. There could be duplicates.")]
+PaymentMethodId = Annotated[Identifier, Field(
     description="A payment method id of the user, such as 'gift_card_0000000' or "
                 "'credit_card_0000000'. Look it up in the user or order details.")]
 
@@ -60,65 +68,64 @@ _WRITERS: tuple[Role, ...] = ("system", "support", "customer")
 _READERS: tuple[Role, ...] = ("system", "support", "customer")
 
 
-class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _AddressArgs(_Args):
-    address1: str = Field(description="First line of the address, such as '123 Main St'.")
-    address2: str = Field(description="Second line of the address, such as 'Apt 1' or ''.")
-    city: str = Field(description="The city, such as 'San Francisco'.")
-    state: str = Field(description="The state, such as 'CA'.")
-    country: str = Field(description="The country, such as 'USA'.")
-    zip: str = Field(description="The zip code, such as '12345'.")
+class _AddressArgs(ToolArgs):
+    address1: Name = Field(description="First line of the address, such as '123 Main St'.")
+    address2: AddressLine = Field(description="Second line of the address, such as 'Apt 1' "
+                                              "or ''.")
+    city: Name = Field(description="The city, such as 'San Francisco'.")
+    state: Name = Field(description="The state, such as 'CA'.")
+    country: Name = Field(description="The country, such as 'USA'.")
+    zip: Name = Field(description="The zip code, such as '12345'.")
 
     def address(self) -> dict[str, str]:
         return {"address1": self.address1, "address2": self.address2, "city": self.city,
                 "country": self.country, "state": self.state, "zip": self.zip}
 
 
-class FindUserByEmailArgs(_Args):
-    email: str = Field(description="The email of the user, such as 'something@example.com'.")
+class FindUserByEmailArgs(ToolArgs):
+    email: Email = Field(description="The email of the user, such as 'something@example.com'.")
 
 
-class FindUserByNameZipArgs(_Args):
-    first_name: str = Field(description="The first name of the customer, such as 'John'.")
-    last_name: str = Field(description="The last name of the customer, such as 'Doe'.")
-    zip: str = Field(description="The zip code of the customer, such as '12345'.")
+class FindUserByNameZipArgs(ToolArgs):
+    first_name: Name = Field(description="The first name of the customer, such as 'John'.")
+    last_name: Name = Field(description="The last name of the customer, such as 'Doe'.")
+    zip: Name = Field(description="The zip code of the customer, such as '12345'.")
 
 
-class UserIdArgs(_Args):
+class UserIdArgs(ToolArgs):
     user_id: UserIdArg
 
 
-class OrderIdArgs(_Args):
+class OrderIdArgs(ToolArgs):
     order_id: OrderId
 
 
-class ProductIdArgs(_Args):
-    product_id: str = Field(description="The product id, such as '6086499569'. It is "
+class ProductIdArgs(ToolArgs):
+    product_id: Identifier = Field(description="The product id, such as '6086499569'. It is "
                                         "different from an item id.")
 
 
-class ItemIdArgs(_Args):
-    item_id: str = Field(description="The item id, such as '6086499569'. It is different "
+class ItemIdArgs(ToolArgs):
+    item_id: Identifier = Field(description="The item id, such as '6086499569'. It is different "
                                      "from a product id.")
 
 
-class NoArgs(_Args):
+class NoArgs(ToolArgs):
     pass
 
 
-class CalculateArgs(_Args):
-    expression: str = Field(description="A mathematical expression such as '2 + 2', with "
-                                        "numbers, + - * /, parentheses and spaces.")
+class CalculateArgs(ToolArgs):
+    expression: str = Field(
+        min_length=1, max_length=_MAX_EXPRESSION,
+        description="A mathematical expression such as '2 + 2', with numbers, + - * /, "
+                    "parentheses and spaces.")
 
 
-class TransferArgs(_Args):
-    summary: str = Field(description="A summary of the user's issue.")
+class TransferArgs(ToolArgs):
+    summary: Text = Field(description="A summary of the user's issue.")
 
 
-class CancelArgs(_Args):
+class CancelArgs(ToolArgs):
     order_id: OrderId
     reason: Literal["no longer needed", "ordered by mistake"] = Field(
         description="The reason for cancellation: 'no longer needed' or 'ordered by mistake'.")
@@ -132,20 +139,22 @@ class ModifyUserAddressArgs(_AddressArgs):
     user_id: UserIdArg
 
 
-class ModifyPaymentArgs(_Args):
+class ModifyPaymentArgs(ToolArgs):
     order_id: OrderId
     payment_method_id: PaymentMethodId
 
 
-class ChangeItemsArgs(_Args):
+class ChangeItemsArgs(ToolArgs):
     order_id: OrderId
     item_ids: ItemIds
-    new_item_ids: list[str] = Field(description="The new item ids, each matching the item id "
-                                                "in the same position and of the same product.")
+    new_item_ids: list[Identifier] = Field(
+        min_length=1, max_length=_MAX_LINES,
+        description="The new item ids, each matching the item id in the same position and of "
+                    "the same product.")
     payment_method_id: PaymentMethodId
 
 
-class ReturnArgs(_Args):
+class ReturnArgs(ToolArgs):
     order_id: OrderId
     item_ids: ItemIds
     payment_method_id: PaymentMethodId
@@ -158,6 +167,30 @@ def _require_approval(env: ToolEnv, refund: float, what: str) -> None:
             f"a refund of {refund:.2f} for {what} exceeds the limit of {limit:.2f}",
             {"refund": round(refund, 2), "limit": limit},
         )
+
+
+def _check_refundable(order: dict[str, Any], refund: float) -> None:
+    """A refund never exceeds what the order's payments brought in and was not refunded."""
+    available = round(sum(refundable(order).values()), 2)
+    if round(refund, 2) > available:
+        raise PolicyViolation(
+            f"a refund of {refund:.2f} exceeds the {available:.2f} paid for this order and "
+            "not yet refunded", "transfer to a human agent to review the order's payments")
+
+
+def _check_modifiable(env: ToolEnv, order: dict[str, Any]) -> None:
+    """Address and payment changes: policy allows them only while the status is 'pending'.
+
+    After modify_pending_order_items the status is 'pending (item modified)' and the policy
+    says the order can no longer be modified; the τ² reference still allows it
+    (``"pending" in status``), which ``tau2_compat`` reproduces for the gold replay.
+    """
+    status = order["status"]
+    allowed = "pending" in status if env.settings.tau2_compat else status == "pending"
+    if not allowed:
+        raise PolicyViolation("Non-pending order cannot be modified",
+                              "only orders with status 'pending' can be modified; once its "
+                              "items were modified an order cannot be changed again")
 
 
 def _check_items_exist(order: dict[str, Any], item_ids: list[str], message: str) -> None:
@@ -272,31 +305,57 @@ _OPS: dict[type, Callable[..., float]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.USub: operator.neg, ast.UAdd: operator.pos,
 }
+# Bounds of the calculator (open to everyone, unauthenticated customers included): money
+# sums need none of this, and beyond it float results stop being exact to the cent.
+_MAX_NESTING = 32  # parentheses
+_MAX_DEPTH = 300  # of the syntax tree: "1+1+...+1" is deep without parentheses
+_MAX_NUMBER = 1e15
+_CALC_HINT = "use numbers, + - * /, parentheses and spaces, such as '(12.5 + 3) * 2'"
 
 
-def _evaluate(node: ast.AST) -> float:
+def _bounded(value: float) -> float:
+    if not abs(value) <= _MAX_NUMBER:  # also catches NaN and inf
+        raise InvalidArguments(f"Number too large: the calculator works up to {_MAX_NUMBER:g}",
+                               _CALC_HINT)
+    return value
+
+
+def _evaluate(node: ast.AST, depth: int = 0) -> float:
+    if depth > _MAX_DEPTH:
+        raise InvalidArguments("Expression too long", _CALC_HINT)
     if isinstance(node, ast.Expression):
-        return _evaluate(node.body)
+        return _evaluate(node.body, depth + 1)
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float) \
             and not isinstance(node.value, bool):
-        return float(node.value)
+        if isinstance(node.value, int) and node.value.bit_length() > 64:
+            raise InvalidArguments("Number too large", _CALC_HINT)
+        return _bounded(float(node.value))
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        return _OPS[type(node.op)](_evaluate(node.left), _evaluate(node.right))
+        left, right = _evaluate(node.left, depth + 1), _evaluate(node.right, depth + 1)
+        return _bounded(_OPS[type(node.op)](left, right))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
-        return _OPS[type(node.op)](_evaluate(node.operand))
-    raise InvalidArguments("Invalid expression", "use numbers, + - * /, parentheses")
+        return _bounded(_OPS[type(node.op)](_evaluate(node.operand, depth + 1)))
+    raise InvalidArguments("Invalid expression", _CALC_HINT)
 
 
 @tool()
 def calculate(args: CalculateArgs, env: ToolEnv) -> Calculation:
     """Calculate the result of a mathematical expression, rounded to 2 decimals."""
     if not all(c in "0123456789+-*/(). " for c in args.expression):
-        raise InvalidArguments("Invalid characters in expression",
-                               "use numbers, + - * /, parentheses and spaces")
+        raise InvalidArguments("Invalid characters in expression", _CALC_HINT)
+    # Parentheses are counted first: the parser itself recurses on them.
+    depth = running = 0
+    for c in args.expression:
+        running += {"(": 1, ")": -1}.get(c, 0)
+        depth = max(depth, running)
+    if depth > _MAX_NESTING:
+        raise InvalidArguments(f"Expression nested too deeply (more than {_MAX_NESTING} "
+                               "levels of parentheses)", _CALC_HINT)
     try:
         value = _evaluate(ast.parse(args.expression, mode="eval"))
-    except (SyntaxError, ZeroDivisionError, OverflowError) as exc:
-        raise InvalidArguments(f"Invalid expression: {exc}") from exc
+    except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, RecursionError,
+            MemoryError) as exc:
+        raise InvalidArguments(f"Invalid expression: {exc}", _CALC_HINT) from exc
     return Calculation(result=str(round(value, 2)))
 
 
@@ -323,16 +382,18 @@ def cancel_pending_order(args: CancelArgs, env: ToolEnv) -> Order:
     if order["status"] != "pending":
         raise PolicyViolation("Non-pending order cannot be cancelled",
                               "only orders with status 'pending' can be cancelled")
-    _require_approval(env, sum(p["amount"] for p in order["payment_history"]),
-                      f"cancelling {args.order_id}")
+    # What each method paid and has not had back: never every history entry (which would
+    # pay out a payment-method change's refund again).
+    owed = refundable(order)
+    _require_approval(env, sum(owed.values()), f"cancelling {args.order_id}")
     user = load_user(env.db, env.ctx, order["user_id"])
     refunds = []
-    for payment in order["payment_history"]:
-        refunds.append({"transaction_type": "refund", "amount": payment["amount"],
-                        "payment_method_id": payment["payment_method_id"]})
-        method = payment_method(user, payment["payment_method_id"])
+    for method_id, amount in owed.items():
+        refunds.append({"transaction_type": "refund", "amount": amount,
+                        "payment_method_id": method_id})
+        method = payment_method(user, method_id)
         if is_gift_card(method):
-            method["balance"] = round(method["balance"] + payment["amount"], 2)
+            method["balance"] = round(method["balance"] + amount, 2)
     order["status"] = "cancelled"
     order["cancel_reason"] = args.reason
     order["payment_history"].extend(refunds)
@@ -361,6 +422,7 @@ def exchange_delivered_order_items(args: ChangeItemsArgs, env: ToolEnv) -> Order
     if is_gift_card(method) and method["balance"] < diff:
         raise PolicyViolation("Insufficient gift card balance to pay for the price difference",
                               "choose another payment method")
+    _check_refundable(order, -diff)
     _require_approval(env, -diff, f"exchanging items of {args.order_id}")
     order["status"] = "exchange requested"
     order["exchange_items"] = sorted(args.item_ids)
@@ -376,9 +438,7 @@ def modify_pending_order_address(args: ModifyOrderAddressArgs, env: ToolEnv) -> 
     """Modify the shipping address of a pending order. The agent needs to explain the
     modification detail and ask for explicit user confirmation (yes/no) to proceed."""
     order = load_order(env.db, env.ctx, args.order_id)
-    if "pending" not in order["status"]:
-        raise PolicyViolation("Non-pending order cannot be modified",
-                              "only pending orders can be modified")
+    _check_modifiable(env, order)
     order["address"] = args.address()
     save_order(env.db, order)
     return Order.model_validate(order)
@@ -406,6 +466,7 @@ def modify_pending_order_items(args: ChangeItemsArgs, env: ToolEnv) -> Order:
     if is_gift_card(method) and method["balance"] < diff:
         raise PolicyViolation("Insufficient gift card balance to pay for the new item",
                               "choose another payment method")
+    _check_refundable(order, -diff)
     _require_approval(env, -diff, f"modifying items of {args.order_id}")
     order["payment_history"].append({
         "transaction_type": "payment" if diff > 0 else "refund",
@@ -430,9 +491,7 @@ def modify_pending_order_payment(args: ModifyPaymentArgs, env: ToolEnv) -> Order
     """Modify the payment method of a pending order. The agent needs to explain the
     modification detail and ask for explicit user confirmation (yes/no) to proceed."""
     order = load_order(env.db, env.ctx, args.order_id)
-    if "pending" not in order["status"]:
-        raise PolicyViolation("Non-pending order cannot be modified",
-                              "only pending orders can be modified")
+    _check_modifiable(env, order)
     user = load_user(env.db, env.ctx, order["user_id"])
     method = payment_method(user, args.payment_method_id)
     history = order["payment_history"]
@@ -490,6 +549,7 @@ def return_delivered_order_items(args: ReturnArgs, env: ToolEnv) -> Order:
     _check_items_exist(order, args.item_ids, "Some item not found")
     refund = sum(next(i["price"] for i in order["items"] if i["item_id"] == item_id)
                  for item_id in args.item_ids)
+    _check_refundable(order, refund)
     _require_approval(env, refund, f"returning items of {args.order_id}")
     order["status"] = "return requested"
     order["return_items"] = sorted(args.item_ids)

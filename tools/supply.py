@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from . import _forecast
+from ._args import MAX_MONEY, AddressLine, Identifier, Name, ToolArgs
 from ._fulfil import plan
 from ._ops_db import (
     available_stock,
@@ -34,8 +35,8 @@ from .registry import Tool, ToolEnv, tool
 Service = Literal["ground", "express", "economy"]
 
 
-class OrderLine(BaseModel):
-    item_id: str = Field(description="10-digit variant id")
+class OrderLine(ToolArgs):
+    item_id: Identifier = Field(description="10-digit variant id")
     quantity: int = Field(default=1, ge=1, le=1000)
 
 
@@ -48,8 +49,8 @@ def _merge(lines: list[OrderLine]) -> dict[str, int]:
 
 # --- get_stock ---------------------------------------------------------------
 
-class GetStockArgs(BaseModel):
-    item_ids: list[str] = Field(min_length=1, max_length=50, description="variant ids")
+class GetStockArgs(ToolArgs):
+    item_ids: list[Identifier] = Field(min_length=1, max_length=50, description="variant ids")
 
 
 class WarehouseStock(BaseModel):
@@ -102,9 +103,9 @@ def get_stock(args: GetStockArgs, env: ToolEnv) -> StockReport:
 
 # --- plan_fulfilment ---------------------------------------------------------
 
-class Destination(BaseModel):
-    state: str | None = Field(default=None, description="two-letter US state code, e.g. 'TX'")
-    zip_code: str | None = Field(default=None, description="5-digit ZIP code")
+class Destination(ToolArgs):
+    state: Name | None = Field(default=None, description="two-letter US state code, e.g. 'TX'")
+    zip_code: Name | None = Field(default=None, description="5-digit ZIP code")
 
 
 class PlanFulfilmentArgs(Destination):
@@ -168,7 +169,7 @@ def plan_fulfilment(args: PlanFulfilmentArgs, env: ToolEnv) -> FulfilmentPlan:
 # --- reserve_stock / release_reservation -------------------------------------
 
 class ReserveStockArgs(Destination):
-    order_id: str
+    order_id: Identifier
     lines: list[OrderLine] | None = Field(
         default=None, max_length=50, description="default: the order's own items")
     allow_partial: bool = Field(default=False,
@@ -240,9 +241,9 @@ def reserve_stock(args: ReserveStockArgs, env: ToolEnv) -> ReservationResult:
                              reservations=reserved, backorders=p.backorders)
 
 
-class ReleaseReservationArgs(BaseModel):
-    order_id: str
-    reason: str = Field(default="order cancelled", max_length=200)
+class ReleaseReservationArgs(ToolArgs):
+    order_id: Identifier
+    reason: AddressLine = Field(default="order cancelled", max_length=200)
 
 
 @tool(side_effect=True, roles={"system", "support"})
@@ -270,7 +271,8 @@ def release_reservation(args: ReleaseReservationArgs, env: ToolEnv) -> Reservati
 # --- shipping_eta --------------------------------------------------------------
 
 class ShippingEtaArgs(Destination):
-    warehouse_id: str | None = Field(default=None, description="default: the nearest warehouse")
+    warehouse_id: Identifier | None = Field(default=None,
+                                            description="default: the nearest warehouse")
 
 
 class EtaOption(BaseModel):
@@ -314,10 +316,11 @@ def shipping_eta(args: ShippingEtaArgs, env: ToolEnv) -> ShippingEta:
 
 # --- demand_forecast ------------------------------------------------------------
 
-class DemandForecastArgs(BaseModel):
-    item_id: str
+class DemandForecastArgs(ToolArgs):
+    item_id: Identifier
     horizon_days: int = Field(default=14, ge=1, le=90)
-    warehouse_id: str | None = Field(default=None, description="default: the whole network")
+    warehouse_id: Identifier | None = Field(default=None,
+                                            description="default: the whole network")
 
 
 class DayForecast(BaseModel):
@@ -381,12 +384,16 @@ def demand_forecast(args: DemandForecastArgs, env: ToolEnv) -> DemandForecast:
 
 # --- reorder_suggestion ----------------------------------------------------------
 
-class ReorderSuggestionArgs(BaseModel):
-    item_id: str
-    warehouse_id: str | None = Field(default=None, description="default: the whole network")
+_MAX_ORDER = 10_000_000  # units in one purchase order: beyond it the inputs are wrong
+
+class ReorderSuggestionArgs(ToolArgs):
+    item_id: Identifier
+    warehouse_id: Identifier | None = Field(default=None,
+                                            description="default: the whole network")
     service_level: float = Field(default=0.95, gt=0.5, lt=1.0)
-    ordering_cost: float = Field(default=50.0, gt=0, description="fixed cost per purchase order")
-    holding_rate: float = Field(default=0.25, gt=0, le=2,
+    ordering_cost: float = Field(default=50.0, gt=0, le=MAX_MONEY,
+                                 description="fixed cost per purchase order")
+    holding_rate: float = Field(default=0.25, ge=0.001, le=2,
                                 description="yearly holding cost as a fraction of unit cost")
 
 
@@ -442,11 +449,19 @@ def reorder_suggestion(args: ReorderSuggestionArgs, env: ToolEnv) -> ReorderSugg
                                 f"WHERE status = 'open' AND item_id = ? {wh}", params)[0][0])
     position = avail + inbound
     holding = args.holding_rate * unit_cost
-    eoq = math.sqrt(2 * 365 * d * args.ordering_cost / holding) if d else 0.0
+    eoq = math.sqrt(2 * 365 * d * args.ordering_cost / holding) if d > 0 and holding > 0 \
+        else 0.0
     should = d > 0 and position <= rop
     qty = 0
     if should:
-        qty = max(math.ceil(eoq), math.ceil(rop + 7 * d - position))
+        need = rop + 7 * d - position
+        # Bounded before rounding: ceil() of an infinite or absurd float is an overflow.
+        if not (math.isfinite(eoq) and math.isfinite(need)) or max(eoq, need) > _MAX_ORDER:
+            raise InvalidArguments(
+                f"the suggested order of item {args.item_id} would exceed {_MAX_ORDER:,} units",
+                "check ordering_cost and holding_rate")
+        moq = max(1, int(moq))
+        qty = max(math.ceil(eoq), math.ceil(need))
         qty = math.ceil(qty / moq) * moq
     steps = [
         f"forecast ({fc.method}): {d:.2f} units/day over the {lead}-day lead time, "
