@@ -24,6 +24,11 @@ class ToolSettings(BaseModel):
     margin_floor: float = Field(default=0.15, ge=0, lt=1)
     sql_max_rows: int = Field(default=1000, ge=1)
     sql_timeout_s: float = Field(default=10.0, gt=0)
+    # Analyst SQL results: at most this many bytes of JSON rows; a longer text cell is cut.
+    sql_max_bytes: int = Field(default=1_000_000, ge=1_000)
+    sql_max_cell_chars: int = Field(default=2_000, ge=16)
+    # The sandbox's DuckDB memory limit (its query errors beyond it; nothing spills to disk).
+    sql_memory_limit_mb: int = Field(default=512, ge=64)
     # Reproduce the τ²-bench reference's quirks in modify_pending_order_items (see
     # tools/retail.py); only for replaying its gold actions against expected_train.json.
     tau2_compat: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tools import Actor, Store, ToolContext, ToolRegistry, ToolSettings, build_registry
-from tools.analytics import SqlResult, schema_description
+from tools.analytics import ANALYST_TABLES, SqlResult, schema_description
 
 ANALYST = ToolContext(actor=Actor(role="analyst"))
 
@@ -86,6 +86,7 @@ def test_refused(reg: ToolRegistry, sql: str) -> None:
 def test_query_error_is_returned(reg: ToolRegistry) -> None:
     result = reg.call("run_sql", {"sql": "SELECT no_such_column FROM orders"}, ANALYST)
     assert result.error is not None and result.error.code == "invalid_arguments"
+    assert "no_such_column" in result.error.message
 
 
 def test_customers_may_not_run_sql(reg: ToolRegistry) -> None:
@@ -94,16 +95,54 @@ def test_customers_may_not_run_sql(reg: ToolRegistry) -> None:
     assert result.error is not None and result.error.code == "forbidden"
 
 
-def test_schema_description_covers_every_table(store: Store, reg: ToolRegistry) -> None:
+def test_schema_description_covers_only_what_run_sql_reads(store: Store,
+                                                           reg: ToolRegistry) -> None:
     with store.transaction() as db:
         db.execute("CREATE SCHEMA audit; CREATE TABLE audit.decisions (id INTEGER, why VARCHAR)")
         text = schema_description(db)
-        names = [r[0] for r in db.execute(
+        names = {r[0] for r in db.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-        ).fetchall()]
-    for name in names:
-        assert f"\n{name} (" in f"\n{text}", name
-    assert "audit.decisions (table): id INTEGER, why VARCHAR" in text
+        ).fetchall()}
+    described = {line.split(" (")[0] for line in text.splitlines()}
+    assert described == names & ANALYST_TABLES
+    assert "tool_effects" in names and "tool_effects" not in described
+    assert "audit.decisions" not in text and "decisions" not in described
     assert "order_items (view):" in text and "price DOUBLE" in text
-    described = reg.call("describe_schema", {}, ANALYST)
-    assert described.output is not None and described.output.model_dump()["text"] == text
+    result = reg.call("describe_schema", {}, ANALYST)
+    assert result.output is not None and result.output.model_dump()["text"] == text
+    # Every table described can be read; what is not described cannot.
+    for name in described:
+        assert _sql(reg, f"SELECT count(*) FROM {name}").row_count == 1
+    refused = reg.call("run_sql", {"sql": "SELECT * FROM tool_effects"}, ANALYST)
+    assert refused.error is not None and refused.error.code == "policy"
+    assert "orders" in refused.error.hint and "tool_effects" not in refused.error.hint
+
+
+def test_data_modifying_cte_is_refused_and_changes_nothing(store: Store,
+                                                           reg: ToolRegistry) -> None:
+    result = reg.call("run_sql", {"sql": "WITH x AS (DELETE FROM orders RETURNING order_id) "
+                                         "SELECT count(*) FROM x"}, ANALYST)
+    assert result.error is not None and result.error.code == "policy"
+    assert "delete" in result.error.message
+    with store.cursor() as c:
+        assert c.execute("SELECT count(*) FROM orders").fetchone() == (1000,)
+
+
+def test_byte_cap_truncates_and_long_cells_are_cut(store: Store) -> None:
+    reg = build_registry(store, ToolSettings(sql_max_rows=1000, sql_max_bytes=5_000,
+                                             sql_max_cell_chars=100))
+    out = _sql(reg, "SELECT order_id, items FROM orders ORDER BY order_id")
+    assert out.truncated and out.truncated_by == "bytes" and 0 < out.row_count < 1000
+    assert len(out.model_dump_json()) < 5_000 + 1_000
+    assert out.cut_cells == sum(1 for r in out.rows if str(r[1]).endswith("…[cut]")) > 0
+    assert all(len(str(r[1])) <= 100 + len("…[cut]") for r in out.rows)
+    first = _sql(reg, "SELECT order_id FROM orders ORDER BY order_id LIMIT 1").rows[0][0]
+    assert out.rows[0][0] == first
+    short = _sql(reg, "SELECT left(name, 10) AS n FROM products ORDER BY n LIMIT 3")
+    assert short.cut_cells == 0 and not short.truncated
+
+
+def test_unknown_column_hint_lists_the_columns(reg: ToolRegistry) -> None:
+    result = reg.call("run_sql", {"sql": "SELECT units FROM orders"}, ANALYST)
+    assert result.error is not None and result.error.code == "invalid_arguments"
+    assert "units" in result.error.message and "orders(order_id, user_id" in result.error.hint
