@@ -3,16 +3,24 @@
 The wiring in ``streamwise/`` turns a stream event (or a chat turn, or an
 analyst question) into an ``AgentRequest`` and publishes each
 ``AgentOutput`` of the ``AgentResult`` as an output event. The payload models
-mirror the stream payloads field for field, so ``OrderData.model_validate(
-event.payload.model_dump())`` is the whole conversion.
+(``OrderData``, ``ShipmentDelay``, ``InventoryChange``, ``PriceChange``) *are*
+the stream payloads, from ``payloads``, so an event's payload is passed as is.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# The payloads are the stream events' own models (one definition, in ``payloads``),
+# under the names the agents use.
+from payloads import Address as Address
+from payloads import InventoryAdjusted as InventoryChange
+from payloads import OrderLine as OrderLine
+from payloads import OrderPlaced as OrderData
+from payloads import PriceChanged as PriceChange
+from payloads import ShipmentDelayed as ShipmentDelay
 
 AgentName = Literal["order", "support", "analyst"]
 RequestKind = Literal[
@@ -29,55 +37,6 @@ RunStatus = Literal["done", "awaiting_approval", "step_limit", "failed"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore")
-
-
-class Address(_Model):
-    address1: str
-    address2: str = ""
-    city: str
-    state: str
-    country: str
-    zip: str
-
-
-class OrderLine(_Model):
-    item_id: str
-    product_id: str
-    quantity: int = Field(ge=1)
-    unit_price: Decimal = Field(ge=0)
-
-
-class OrderData(_Model):
-    order_id: str
-    user_id: str
-    items: list[OrderLine] = Field(min_length=1)
-    address: Address
-    payment_method_id: str = ""
-    total: Decimal = Field(ge=0)
-
-
-class ShipmentDelay(_Model):
-    order_id: str
-    carrier: str = ""
-    tracking_id: str | None = None
-    delay_days: int = Field(ge=1)
-    reason: str = ""
-
-
-class InventoryChange(_Model):
-    item_id: str
-    warehouse_id: str
-    delta: int
-    reason: str = ""
-    on_hand_after: int | None = None
-
-
-class PriceChange(_Model):
-    item_id: str
-    product_id: str
-    old_price: Decimal = Field(ge=0)
-    new_price: Decimal = Field(ge=0)
-    reason: str = ""
 
 
 _NEEDS = {

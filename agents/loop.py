@@ -1,11 +1,14 @@
 """The agent loop every agent shares, as a LangGraph ``StateGraph``::
 
-    START ─► prepare ─► model ─┬─► tools ─┬─► model ...
-                                │          └─► approval (interrupt) ─► model ...
-                                └─► finish ─► END
+    START ─► prepare ─┬─► model ─┬─► tools ─┬─► model ...
+                       │          │          └─► approval (interrupt) ─► model ...
+                       │          └─► act ─┬─► approval (interrupt) ─► act ...
+                       └──────────────────►└─► finish ─► END
 
 - ``prepare`` does the deterministic work in code (an agent's ``prepare``:
-  look-ups, plans, risk rules) and writes the turn's first message.
+  look-ups, plans, risk rules) and writes the turn's first message. When it
+  already has the turn's answer (``final``: e.g. a "yes" to a pending
+  proposal, read by rules) no model is asked.
 - ``model`` calls the chat model with the agent's tools plus a final-answer
   tool (``respond``) and ``tool_choice="required"``, so a small local model
   and vLLM run the same loop. The last turn (``max_steps``) and the turn after
@@ -16,7 +19,15 @@
   call of a turn): a re-run after a crash finds the first result and repeats
   no side effect. Errors go back to the model as tool messages. A call
   identical to an earlier one of the turn is not run again: it gets the
-  earlier answer and the next turn must respond (small models repeat look-ups).
+  earlier answer and the next turn must respond (small models repeat look-ups);
+  a repeated call that *failed* gets its error again and the loop goes on (the
+  model may fix the arguments next). A batch's calls all run as the identity
+  the batch began with: a look-up that authenticates takes effect from the
+  next model step, not for the calls beside it.
+- ``act`` runs once the model answered: the agent's ``decide`` (code) turns
+  the answer into calls it has checked (``planned``) and the loop runs them in
+  order, as the turn's identity, with the same idempotency keys and approval
+  pauses as the model's calls. An agent without ``decide`` goes on to finish.
 - ``approval`` pauses on ``interrupt()`` for each call the tool answered
   ``needs_approval``; ``Command(resume=ApprovalDecision)`` continues it: on
   approve the call is re-issued with ``approved=True`` and the same key, on
@@ -73,6 +84,8 @@ class LoopState(TypedDict, total=False):
     final: dict[str, Any] | None  # the respond() arguments
     outcome: str  # answered | step_limit
     must_respond: bool  # the next model call may only respond (after a repeated call)
+    decided: bool  # the agent's decide() ran for this turn's answer
+    planned: list[dict[str, Any]]  # calls code decided on, not yet run: tool, arguments, index
     awaiting: list[dict[str, Any]]  # held calls: call_id, tool, arguments, key, approval
     trace: Annotated[list[dict[str, Any]], _trace_reducer]  # TraceStep dicts of this turn
     context: dict[str, Any]  # what the agent computed in code for this turn
@@ -184,6 +197,15 @@ class AgentSpec:
         """A reason to refuse this call before it reaches the registry, or None."""
         return None
 
+    def prompt(self, state: LoopState) -> list[BaseMessage]:
+        """What the model is shown: by default the system prompt and the whole thread."""
+        return [SystemMessage(self.system_prompt(state)), *state["messages"]]
+
+    def decide(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
+        """After the answer: state updates, with ``planned`` (``[{"tool", "arguments"}]``)
+        the calls code has decided to make. Default: none."""
+        return {}
+
     def after_tool(self, state: LoopState, name: str, result: ToolResult) -> dict[str, Any]:
         """Memory updates after a call (e.g. the user a look-up authenticated)."""
         return {}
@@ -242,14 +264,16 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
         update = spec.prepare(request, state, box)
         update["trace"] = _RESET + box.trace + update.get("trace", [])
         return {"step": 0, "final": None, "outcome": "", "awaiting": [], "result": None,
-                "must_respond": False, **update}
+                "must_respond": False, "decided": False, "planned": [], **update}
+
+    def after_prepare(state: LoopState) -> str:
+        return "act" if state.get("final") is not None else "model"
 
     def call_model(state: LoopState) -> dict[str, Any]:
         step = state.get("step", 0)
         if step >= max_steps:
             return {"outcome": "step_limit"}
-        prompt: list[BaseMessage] = [SystemMessage(spec.system_prompt(state)),
-                                     *state["messages"]]
+        prompt = spec.prompt(state)
         last_turn = step + 1 >= max_steps or state.get("must_respond", False)
         started = time.perf_counter()
         reply = bound(spec.offered(state), last_turn).invoke(prompt)
@@ -285,7 +309,7 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                                       or any(c["name"] != RESPOND for c in ai.tool_calls))
         if pending:
             return "tools"
-        return "finish" if state.get("final") is not None else "model"
+        return "act" if state.get("final") is not None else "model"
 
     def run_tools(state: LoopState) -> dict[str, Any]:
         ai = last_ai(state["messages"])
@@ -312,16 +336,17 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
             name, args = call["name"], call["args"]
             if name == RESPOND:
                 continue
+            # As the batch began: an authentication in this batch counts from the next step.
             refusal = (f"{name} is not available to this agent"
-                       if name not in spec.tool_names else spec.guard(
-                           {**state, "memory": memory}, name, args))
+                       if name not in spec.tool_names else spec.guard(state, name, args))
             if refusal is None and name not in offered:
                 refusal = f"{name} is not available in this turn"
             earlier = done_before.get(_signature(name, args))
             if earlier is not None:
-                # The same call gets the same answer, without running again; then the
-                # model must answer (it would otherwise keep asking).
-                repeated = True
+                # The same call gets the same answer, without running again. After a
+                # success the model must answer (it would otherwise keep asking); a
+                # failure is only told again: the model may still fix the call.
+                repeated = repeated or earlier.get("status") == "ok"
                 box.trace.append({"step": step, "kind": "tool", "name": name, "arguments": args,
                                   "status": "repeated", "refused": True,
                                   "result": earlier.get("result"), "error": earlier.get("error"),
@@ -359,7 +384,45 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
     def after_tools(state: LoopState) -> str:
         if state.get("awaiting"):
             return "approval"
-        return "finish" if state.get("final") is not None else "model"
+        return "act" if state.get("final") is not None else "model"
+
+    def act(state: LoopState) -> dict[str, Any]:
+        update: dict[str, Any] = {}
+        planned = list(state.get("planned") or [])
+        box = box_for(state)
+        if not state.get("decided"):
+            update = spec.decide(state, box)
+            planned = [{**c, "index": i} for i, c in enumerate(update.pop("planned", []))]
+            update["decided"] = True  # the calls below still run as the turn's identity
+        awaiting: list[dict[str, Any]] = []
+        memory = dict(update.get("memory") or state.get("memory") or {})
+        while planned:
+            call = planned.pop(0)
+            name, args, index = call["tool"], call["arguments"], call["index"]
+            refusal = spec.guard(state, name, args)  # code's calls pass the same guard
+            if refusal is not None:
+                box.trace.append({"step": 0, "kind": "tool", "name": name, "arguments": args,
+                                  "status": "error", "error": refusal, "refused": True,
+                                  "idempotency_key": box.key("act", name, index)})
+                continue
+            result = box.call(name, args, step="act", index=index)
+            if result.status == "needs_approval":
+                assert result.approval is not None
+                pending = PendingApproval(
+                    approval_id=box.key("act", name, index), thread_id=box.request.thread_id,
+                    tool=name, arguments=args, reason=result.approval.reason,
+                    details=result.approval.details)
+                # No model call to answer: the approval's outcome is read from the trace.
+                awaiting.append({"call_id": None, "tool": name, "arguments": args,
+                                 "key": pending.approval_id, "index": index, "step": "act",
+                                 "approval": pending.model_dump(mode="json")})
+                break
+            memory.update(spec.after_tool({**state, "memory": memory}, name, result))
+        return {**update, "planned": planned, "awaiting": awaiting, "memory": memory,
+                "trace": box.trace}
+
+    def after_act(state: LoopState) -> str:
+        return "approval" if state.get("awaiting") else "finish"
 
     def approval(state: LoopState) -> dict[str, Any]:
         held = state["awaiting"][0]
@@ -374,8 +437,9 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
         memory = dict(state.get("memory") or {})
         if decision.approved:
             # The same key as the held call: approving twice still acts once.
-            result = box.call(held["tool"], held["arguments"], step=state["step"],
-                              index=held["index"], approved=True)
+            result = box.call(held["tool"], held["arguments"],
+                              step=held.get("step", state["step"]), index=held["index"],
+                              approved=True)
             memory.update(spec.after_tool(state, held["tool"], result))
             content, status = result.for_model(), "success" if result.ok else "error"
         else:
@@ -385,15 +449,17 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                            + (f": {decision.note}" if decision.note else ""),
                 "hint": "do not retry it; tell the customer it was not approved"}})
             status = "error"
-        return {"messages": [ToolMessage(content, tool_call_id=held["call_id"] or "",
-                                         name=held["tool"], status=status)],
-                "awaiting": state["awaiting"][1:], "trace": [record, *box.trace],
-                "memory": memory}
+        answered = [] if held["call_id"] is None else [ToolMessage(
+            content, tool_call_id=held["call_id"], name=held["tool"], status=status)]
+        return {"messages": answered, "awaiting": state["awaiting"][1:],
+                "trace": [record, *box.trace], "memory": memory}
 
     def after_approval(state: LoopState) -> str:
         if state.get("awaiting"):
             return "approval"
-        return "finish" if state.get("final") is not None else "model"
+        if state.get("decided"):
+            return "act" if state.get("planned") else "finish"
+        return "act" if state.get("final") is not None else "model"
 
     def finish(state: LoopState) -> dict[str, Any]:
         box = box_for(state)
@@ -410,12 +476,15 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
     graph.add_node("prepare", prepare)
     graph.add_node("model", call_model)
     graph.add_node("tools", run_tools)
+    graph.add_node("act", act)
     graph.add_node("approval", approval)
     graph.add_node("finish", finish)
     graph.add_edge(START, "prepare")
-    graph.add_edge("prepare", "model")
-    graph.add_conditional_edges("model", after_model, ["tools", "finish", "model"])
-    graph.add_conditional_edges("tools", after_tools, ["approval", "finish", "model"])
-    graph.add_conditional_edges("approval", after_approval, ["approval", "finish", "model"])
+    graph.add_conditional_edges("prepare", after_prepare, ["act", "model"])
+    graph.add_conditional_edges("model", after_model, ["tools", "act", "model", "finish"])
+    graph.add_conditional_edges("tools", after_tools, ["approval", "act", "model"])
+    graph.add_conditional_edges("act", after_act, ["approval", "finish"])
+    graph.add_conditional_edges("approval", after_approval,
+                                ["approval", "act", "finish", "model"])
     graph.add_edge("finish", END)
     return graph.compile(checkpointer=checkpointer, name=spec.name)

@@ -1,9 +1,9 @@
 """The wiring: stream events to agent requests, agent results to output events.
 
 ``Platform`` opens the parts once (store, tool registry, retriever, LLM
-endpoint, agents); ``EventRouter.handle`` is the ``streams`` handler. The
-conversions are field-for-field: the agents' contracts mirror the stream
-payloads, so no domain logic lives here.
+endpoint, agents); ``EventRouter.handle`` is the ``streams`` handler. An
+event's payload goes into the request as is (both use the ``payloads``
+models), so no domain logic lives here.
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ from agents.contracts import (
     AgentOutput,
     AgentRequest,
     AgentResult,
-    InventoryChange,
-    OrderData,
-    PriceChange,
-    ShipmentDelay,
 )
 from agents.llm import LocalServer, chat_model
 from agents.service import Agents, build_agents
@@ -52,6 +48,7 @@ from streams.events import (
     TicketOpenedEvent,
     TicketReply,
     TicketReplyEvent,
+    utcnow,
 )
 from streams.runtime import HandlerContext
 from tools import Actor, Store, ToolContext, ToolRegistry, build_registry
@@ -141,16 +138,16 @@ def request_for(event: Event) -> AgentRequest | None:
     match event:
         case OrderPlacedEvent():
             return AgentRequest(agent="order", kind="order_placed", event_id=eid,
-                                order=OrderData.model_validate(event.payload.model_dump()))
+                                order=event.payload)
         case ShipmentDelayedEvent():
             return AgentRequest(agent="order", kind="shipment_delayed", event_id=eid,
-                                shipment=ShipmentDelay.model_validate(event.payload.model_dump()))
+                                shipment=event.payload)
         case InventoryAdjustedEvent():
             return AgentRequest(agent="order", kind="inventory_adjusted", event_id=eid,
-                                inventory=InventoryChange.model_validate(event.payload.model_dump()))
+                                inventory=event.payload)
         case PriceChangedEvent():
             return AgentRequest(agent="order", kind="price_changed", event_id=eid,
-                                price=PriceChange.model_validate(event.payload.model_dump()))
+                                price=event.payload)
         case TicketOpenedEvent():
             p = event.payload
             who = f"(customer email: {p.customer_email}) " if p.customer_email else ""
@@ -175,22 +172,25 @@ def outputs_for(result: AgentResult, ctx: HandlerContext) -> list[OutputEvent]:
 
 def _output_event(out: AgentOutput, result: AgentResult, ctx: HandlerContext,
                   i: int) -> OutputEvent:
-    event_id = ctx.output_id(f"{i}/{out.kind}")
+    event_id, now = ctx.output_id(f"{i}/{out.kind}"), utcnow()
     if out.kind == "action":
-        return ActionTakenEvent(event_id=event_id, key=out.subject_id, payload=ActionTaken(
+        return ActionTakenEvent(event_id=event_id, key=out.subject_id, occurred_at=now,
+                                payload=ActionTaken(
             subject_id=out.subject_id, action=out.action, agent=result.agent,
             explanation=out.message, details=out.details, trace_id=result.trace_id))
     if out.kind == "alert":
-        return AlertEvent(event_id=event_id, key=out.subject_id, payload=Alert(
+        return AlertEvent(event_id=event_id, key=out.subject_id, occurred_at=now, payload=Alert(
             subject_id=out.subject_id, severity=out.severity, kind=out.alert or "notice",
             message=out.message, trace_id=result.trace_id))
     if out.kind == "reply":
         ticket = out.subject_id
-        return TicketReplyEvent(event_id=event_id, key=ticket, payload=TicketReply(
+        return TicketReplyEvent(event_id=event_id, key=ticket, occurred_at=now,
+                                payload=TicketReply(
             ticket_id=ticket, message=out.message, agent=result.agent,
             transferred_to_human=out.transferred_to_human, trace_id=result.trace_id))
     approval_id = str(out.details.get("approval_id") or event_id)
-    return ApprovalRequestedEvent(event_id=event_id, key=approval_id, payload=ApprovalRequested(
+    return ApprovalRequestedEvent(event_id=event_id, key=approval_id, occurred_at=now,
+                                  payload=ApprovalRequested(
         approval_id=approval_id, subject_id=out.subject_id, action=out.action or "approve",
         reason=out.message, requested_by=result.agent,
         details={**out.details, "thread_id": result.thread_id}))
@@ -242,6 +242,7 @@ class EventRouter:
             return []
         return [ActionTakenEvent(
             event_id=ctx.output_id("0/action"), key=event.payload.order_id,
+            occurred_at=utcnow(),
             payload=ActionTaken(subject_id=event.payload.order_id, action="release_reservation",
                                 agent="system", explanation=event.payload.reason,
                                 details=result.output.model_dump(mode="json") if result.output else {}))]

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from pydantic import BaseModel
 
 from agents.checkpoint import sqlite_checkpointer
 from agents.contracts import AgentRequest, ApprovalDecision
@@ -18,9 +17,9 @@ from agents.loop import build_loop
 from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call, calls, say
 from agents.trace import TraceStore, load_trace
-from tools import Store, ToolEnv, ToolRegistry, tool
+from tools import Store, ToolRegistry
 
-from .conftest import HelpdeskSpec, lookup_order, refund, refunds
+from .conftest import HelpdeskSpec, refunds
 
 ONLY_RESPOND = "respond"  # tool_choice naming a tool: ChatOpenAI sends {"type": "function", ...}
 
@@ -120,29 +119,18 @@ class Crash(RuntimeError):
     pass
 
 
-class Nothing(BaseModel):
-    pass
-
-
-def crashing_tool(crashes: list[int]) -> Any:
-    @tool(roles={"system", "support"}, name="audit_log")
-    def audit_log(args: Nothing, env: ToolEnv) -> Nothing:
-        """Write an audit line."""
-        if crashes:
-            crashes.pop()
-            raise Crash("the process died here")
-        return Nothing()
-
-    return audit_log
-
-
 def test_crash_mid_graph_then_rerun_repeats_no_side_effect(
-        store: Store, checkpoint_path: Path) -> None:
+        registry: ToolRegistry, store: Store, checkpoint_path: Path) -> None:
     crashes = [1]
-    registry = ToolRegistry(store, tools=[lookup_order, refund, crashing_tool(crashes)])
 
     class Spec(HelpdeskSpec):
-        tool_names = ("lookup_order", "refund", "audit_log")
+        # The registry turns a tool's exception into an error result; a crash of the
+        # process itself is what this stands for: it dies after the refund committed.
+        def after_tool(self, state: Any, name: str, result: Any) -> dict[str, Any]:
+            if crashes:
+                crashes.pop()
+                raise Crash("the process died here")
+            return {}
 
     def make(script: list[Any]) -> AgentRunner:
         graph = build_loop(Spec(), model=ScriptedChatModel(script=script), registry=registry,
@@ -150,7 +138,7 @@ def test_crash_mid_graph_then_rerun_repeats_no_side_effect(
         return AgentRunner("support", graph, TraceStore(store))
 
     # The refund commits, then the process dies inside the same tools step.
-    first = make([calls(("refund", {"order_id": "#2", "amount": 40}), ("audit_log", {}))])
+    first = make([call("refund", order_id="#2", amount=40)])
     with pytest.raises(Crash):
         first.run_sync(ask("e5"))
     assert refunds(store) == [("#2", 40.0)]
@@ -258,3 +246,76 @@ def test_a_tool_call_cut_off_as_text_is_not_passed_on_as_the_answer(
                                       call("respond", message="Here you are.")])
     result = runner(registry, checkpoint_path, model, store).run_sync(ask("e9"))
     assert result.message == "Here you are." and result.usage.model_calls == 2
+
+
+def test_a_repeated_failing_call_gets_its_error_and_the_loop_goes_on(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[call("lookup_order", order_id="#9"),
+                                      call("lookup_order", order_id="#9"),
+                                      call("lookup_order", order_id="#1"),
+                                      call("respond", message="It was delivered.")])
+    result = runner(registry, checkpoint_path, model, store).run_sync(ask("e10"))
+
+    assert result.message == "It was delivered."
+    # Not forced to answer after the repeat: the model could fix the order id.
+    assert model.choices == ["required", "required", "required", "required"]
+    first, repeat = tool_messages(model.seen[2])
+    assert json.loads(str(repeat.content)) == json.loads(str(first.content))
+    assert json.loads(str(repeat.content))["error"]["code"] == "not_found"
+
+
+class LoginSpec(HelpdeskSpec):
+    """Authenticates with lookup_order('#1'); refunds need someone authenticated."""
+
+    def guard(self, state: Any, name: str, arguments: dict[str, Any]) -> str | None:
+        if name == "refund" and not (state.get("memory") or {}).get("user"):
+            return "not authenticated"
+        return None
+
+    def after_tool(self, state: Any, name: str, result: Any) -> dict[str, Any]:
+        return {"user": "u1"} if name == "lookup_order" and result.ok else {}
+
+
+def test_authentication_takes_effect_from_the_next_step_not_inside_the_batch(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[
+        calls(("lookup_order", {"order_id": "#1"}), ("refund", {"order_id": "#2", "amount": 5})),
+        call("refund", order_id="#2", amount=6),
+        call("respond", message="ok")])
+    graph = build_loop(LoginSpec(), model=model, registry=registry,
+                       checkpointer=sqlite_checkpointer(checkpoint_path), max_steps=6)
+    AgentRunner("support", graph, TraceStore(store)).run_sync(ask("e11"))
+
+    batch = tool_messages(model.seen[1])
+    assert json.loads(str(batch[1].content))["error"]["message"] == "not authenticated"
+    assert refunds(store) == [("#2", 6.0)]  # only the call of the next step ran
+
+
+class DecidingSpec(HelpdeskSpec):
+    """Code decides the calls after the model's answer (the support agent's shape)."""
+
+    def decide(self, state: Any, box: Any) -> dict[str, Any]:
+        amount = float((state.get("final") or {}).get("message") or 0)
+        return {"planned": [{"tool": "refund", "arguments": {"order_id": "#1", "amount": a}}
+                            for a in (amount, 1.0)],
+                "context": {"decided": amount}}
+
+    def finish(self, state: Any, box: Any) -> dict[str, Any]:
+        done = [t["status"] for t in state.get("trace") or [] if t.get("name") == "refund"]
+        return {"status": "done", "decision": "reply", "message": ",".join(done)}
+
+
+def test_code_planned_calls_run_in_order_and_pause_for_approval(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    model = ScriptedChatModel(script=[call("respond", message="250")])
+    graph = build_loop(DecidingSpec(), model=model, registry=registry,
+                       checkpointer=sqlite_checkpointer(checkpoint_path), max_steps=3)
+    r = AgentRunner("support", graph, TraceStore(store))
+    paused = r.run_sync(ask("e12"))
+
+    assert paused.status == "awaiting_approval" and refunds(store) == []
+    assert paused.approvals[0].approval_id == "e12:act:refund"
+    done = r.resume_sync(paused.thread_id, ApprovalDecision(approved=True))
+    # The held call ran with its key, then the rest of the plan; no second model call.
+    assert sorted(refunds(store)) == [("#1", 1.0), ("#1", 250.0)]
+    assert done.message == "needs_approval,approved,ok,ok" and model.remaining == 0
