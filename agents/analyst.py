@@ -1,46 +1,171 @@
-"""The analyst agent: a question becomes SQL through ``run_sql``, with the schema in context.
+"""The analyst agent: the model fills a structured query, code writes the SQL and the answer.
 
-A failing query comes back to the model as a tool error carrying DuckDB's
-message, so the model retries with it (up to the step limit). The answer
-carries the text, the last query that worked, its table and, where one helps,
-a Vega-Lite chart built in code from the result's columns.
+- At start (lazily: the store may be seeded later) the catalog is read and the
+  semantic layer (``configs/semantic.yaml``) fitted to it; the ``query`` tool's
+  JSON schema names only the store's metrics, columns and dimensions, so the
+  model cannot name a table or column that does not exist.
+- ``prepare`` links the question to a few tables, terms, category values and
+  similar examples (``_sql_linking``) and puts them in the turn's first message.
+- The ``query`` tool compiles the structured query to SQL (joins along the
+  store's keys) and runs it through ``run_sql``'s read-only path. A failure goes
+  back to the model as ``ToolError(code, message, hint)`` and may be corrected.
+- ``finish`` writes the answer from the last successful result in code (no
+  figure typed by the model); without one it says that no query succeeded.
 """
 
 from __future__ import annotations
 
+import json
+import threading
+from pathlib import Path
 from typing import Any
 
+import duckdb
 from langchain_core.messages import HumanMessage
+from pydantic import BaseModel
 
-from tools import Actor, ToolRegistry
-from tools.analytics import schema_description
+from tools import Actor, Tool, ToolEnv, ToolRegistry
+from tools.analytics import RunSqlArgs, run_sql
+from tools.errors import InvalidArguments
+from tools.seed import business_date
 
 from ._charts import chart_for
+from ._semantic import DEFAULT_PATH, SemanticLayer, load_layer
+from ._sql_answer import render_answer, render_failure
+from ._sql_catalog import Catalog, read_catalog
+from ._sql_compile import Compiler, OutputColumn, QueryError
+from ._sql_linking import EXAMPLES_PATH, Linked, Linker, load_examples
+from ._sql_query import StructuredQuery, Vocabulary, bound_query_model
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
 from .loop import AgentSpec, LoopState, Toolbox
 
+QUERY = "query"
+_SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them all
+
 _PROMPT = """\
-You are a data analyst for a retail company. Answer the question with DuckDB SQL.
-Call run_sql with one SELECT statement over these tables and views:
+You answer questions about a retail company's operations by calling the query tool.
+Fill the query from the question: the metrics to compute (a business metric when one \
+fits), group_by columns (or the columns to list when no metric fits), filters with values \
+copied from the question, a period counted back from the business date, order and limit.
+Use only the names the first message shows. If query returns an error, read its message \
+and hint, fix the query and call query again. When a result comes back, call respond."""
 
-{schema}
 
-If run_sql returns an error, read it, fix the SQL and call run_sql again.
-When you have the result, call respond with a short answer that states the numbers."""
+class ResultColumn(OutputColumn):
+    type: str  # the SQL type of the result column
+
+
+class QueryResult(BaseModel):
+    """What the model reads after a query: the SQL, the columns and the first rows."""
+
+    sql: str
+    columns: list[ResultColumn]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool  # the store had more rows than sql_max_rows
+    period: str
+    next: str = "This result answers the question: call respond."
+
+
+class SqlWorld:
+    """The catalog, semantic layer, vocabulary, compiler and linker of one store."""
+
+    def __init__(self, layer_path: Path, examples_path: Path) -> None:
+        self.layer_path, self.examples_path = layer_path, examples_path
+        self._lock = threading.Lock()
+        self._built: tuple[Catalog, SemanticLayer, Vocabulary, Compiler, Linker] | None = None
+
+    def ready(self, db: duckdb.DuckDBPyConnection) -> SqlWorld:
+        with self._lock:
+            if self._built is None:
+                catalog = read_catalog(db)
+                layer = load_layer(self.layer_path).restrict(catalog)
+                vocabulary = Vocabulary(catalog, layer)
+                examples = [e for e in load_examples(self.examples_path)
+                            if _fits(vocabulary, e.query)]
+                self._built = (catalog, layer, vocabulary,
+                               Compiler(catalog, layer, business_date(db)),
+                               Linker(catalog, layer, examples))
+        return self
+
+    def _get(self) -> tuple[Catalog, SemanticLayer, Vocabulary, Compiler, Linker]:
+        assert self._built is not None, "SqlWorld.ready() first"
+        return self._built
+
+    catalog = property(lambda self: self._get()[0])
+    layer = property(lambda self: self._get()[1])
+    vocabulary = property(lambda self: self._get()[2])
+    compiler = property(lambda self: self._get()[3])
+    linker = property(lambda self: self._get()[4])
+
+
+def _fits(vocabulary: Vocabulary, query: StructuredQuery) -> bool:
+    """An example whose names this store has (a retail-only store drops the rest)."""
+    try:
+        vocabulary.check(query)
+    except ValueError:
+        return False
+    return True
+
+
+class QueryRunner:
+    """The ``query`` tool's function: compile, run read-only, report the first rows."""
+
+    def __init__(self, world: SqlWorld) -> None:
+        self.world = world
+
+    def __call__(self, args: StructuredQuery, env: ToolEnv) -> QueryResult:
+        world = self.world.ready(env.db)
+        try:
+            compiled = world.compiler.compile(args, env.settings.sql_max_rows)
+        except QueryError as exc:
+            raise InvalidArguments(exc.message, exc.hint) from exc
+        result = run_sql.func(RunSqlArgs(sql=compiled.sql), env)
+        columns = [ResultColumn(**out.model_dump(), type=col.type)
+                   for out, col in zip(compiled.columns, result.columns, strict=True)]
+        return QueryResult(sql=compiled.sql, columns=columns, rows=result.rows[:_SHOWN_TO_MODEL],
+                           row_count=result.row_count, truncated=result.truncated,
+                           period=compiled.period)
+
+
+def query_tool(registry: ToolRegistry, world: SqlWorld) -> Tool[Any, Any]:
+    def vocabulary() -> Vocabulary:
+        with registry.store.cursor() as cur:
+            return world.ready(cur).vocabulary
+
+    return Tool(
+        name=QUERY,
+        description=("Answer a question from the store: metrics per group over filtered "
+                     "rows in a period. Code writes and runs the SQL; errors say what to fix."),
+        input_model=bound_query_model(vocabulary), output_model=QueryResult,
+        func=QueryRunner(world), roles=frozenset({"analyst"}))
 
 
 class AnalystAgent(AgentSpec):
     name = "analyst"
-    tool_names = ("run_sql",)
-    respond_description = "Give the answer to the question, citing the numbers, and stop."
+    tool_names = (QUERY,)
+    respond_description = "Finish: the answer is written from the query's result."
 
-    def __init__(self, registry: ToolRegistry, *, max_schema_chars: int = 6000) -> None:
+    def __init__(self, registry: ToolRegistry, *, layer_path: Path = DEFAULT_PATH,
+                 examples_path: Path = EXAMPLES_PATH) -> None:
         self.registry = registry
-        self.max_schema_chars = max_schema_chars
+        existing = registry.get(QUERY) if QUERY in registry else None
+        if existing is not None and isinstance(existing.func, QueryRunner):
+            self.world = existing.func.world  # another analyst over the same registry
+        else:
+            self.world = SqlWorld(layer_path, examples_path)
+            registry.register(query_tool(registry, self.world))
+
+    def respond_parameters(self) -> dict[str, Any]:
+        # The answer is rendered in code from the result: the model types no figure.
+        return {"type": "object", "properties": {}, "required": []}
 
     def system_prompt(self, state: LoopState) -> str:
-        return _PROMPT.format(schema=(state.get("context") or {}).get("schema", ""))
+        return _PROMPT
+
+    def constant_prompts(self) -> list[str]:
+        return [_PROMPT]
 
     def actor(self, state: LoopState) -> Actor:
         return Actor(role="analyst")
@@ -49,33 +174,90 @@ class AnalystAgent(AgentSpec):
         if request.kind != "question":
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
         with self.registry.store.cursor() as cur:
-            schema = schema_description(cur)
-        return {"messages": [HumanMessage(request.text)],
-                "context": {"schema": schema[: self.max_schema_chars]}}
+            world = self.world.ready(cur)
+        linked = world.linker.link(request.text)
+        return {"messages": [HumanMessage(first_message(request.text, linked, world))],
+                "context": {"tables": linked.tables, "metrics": linked.metrics}}
 
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
         trace = state.get("trace") or []
-        runs = [t for t in trace if t.get("kind") == "tool" and t.get("name") == "run_sql"]
-        good = [t for t in runs if t.get("status") == "ok"]
-        answer = None
+        runs = [t for t in trace if t.get("kind") == "tool" and t.get("name") == QUERY
+                and t.get("status") in ("ok", "error")]
+        good = [t for t in runs if t.get("status") == "ok" and t.get("result")]
+        answer, message = None, ""
         if good:
-            result = good[-1]["result"]
-            columns = [(c["name"], c["type"]) for c in result["columns"]]
-            answer = SqlAnswer(sql=result["sql"], columns=[c[0] for c in columns],
-                               rows=result["rows"], chart=chart_for(columns, result["rows"]))
-        final = state.get("final") or {}
-        if state.get("outcome") == "step_limit":
-            status = "step_limit"
-            message = (f"I could not answer within the step limit ({len(runs)} queries, "
-                       f"{len(runs) - len(good)} failed).")
-        elif answer is None:
-            status, message = "done", str(final.get("message") or "No query succeeded.")
+            result = QueryResult.model_validate(good[-1]["result"])
+            rows = self._all_rows(result, box)
+            answer = SqlAnswer(sql=result.sql, columns=[c.name for c in result.columns],
+                               rows=rows, chart=chart_for(
+                                   [(c.name, c.type) for c in result.columns], rows))
+            message = render_answer(list(result.columns), rows, truncated=result.truncated,
+                                    period=result.period)
         else:
-            status, message = "done", str(final.get("message", ""))
+            message = render_failure([_error_text(t.get("error")) for t in runs])
+        failed = len(runs) - len(good)
+        status = "step_limit" if state.get("outcome") == "step_limit" and not good else "done"
         reply = AgentOutput(kind="reply", subject_id=box.request.subject_id, message=message,
                             details={"sql": answer.sql if answer else None,
                                      "row_count": len(answer.rows) if answer else 0,
-                                     "failed_queries": len(runs) - len(good)})
+                                     "failed_queries": failed})
         return {"status": status, "decision": "answer", "message": message,
                 "outputs": [reply.model_dump(mode="json")],
                 "answer": answer.model_dump(mode="json") if answer else None}
+
+    def _all_rows(self, result: QueryResult, box: Toolbox) -> list[list[Any]]:
+        """The whole table: the model read only the first rows of it."""
+        if result.row_count <= len(result.rows) or "run_sql" not in self.registry:
+            return result.rows
+        again = self.registry.call("run_sql", {"sql": result.sql}, box.context())
+        if not again.ok or again.output is None:
+            return result.rows
+        rows: list[list[Any]] = again.output.model_dump()["rows"]
+        return rows
+
+
+def _error_text(error: Any) -> str:
+    try:
+        body = json.loads(error) if isinstance(error, str) else error
+    except ValueError:
+        return str(error)
+    if isinstance(body, dict):
+        hint = f" ({body['hint']})" if body.get("hint") else ""
+        return f"{body.get('message', '')}{hint}"
+    return str(body)
+
+
+def first_message(question: str, linked: Linked, world: SqlWorld) -> str:
+    """The turn's first message: the linked part of the schema, terms, values, examples."""
+    catalog, layer = world.catalog, world.layer
+    lines = [f"Business date: {world.compiler.as_of.isoformat()} (periods count back from it).",
+             "Tables:"]
+    for name in linked.tables:
+        cols = []
+        for c in catalog.tables[name].columns:
+            if c.kind == "json":
+                continue
+            values = f" [{', '.join(c.values[:8])}{', ...' if len(c.values) > 8 else ''}]" \
+                if c.values and len(c.values) <= 30 else ""
+            cols.append(f"{c.ref} {c.kind}{values}")
+        note = layer.tables.get(name)
+        lines.append(f"- {name}: {note.description if note else ''}\n  " + "; ".join(cols))
+    if linked.metrics:
+        lines.append("Metrics:")
+        for m in (layer.metric(n) for n in linked.metrics):
+            if m is not None:
+                lines.append(f"- {m.name}: {m.description} (from {m.table})")
+    if linked.dimensions:
+        lines.append("Dimensions: " + "; ".join(
+            f"{d.name}: {d.description}" for d in (layer.dimension(n) for n in linked.dimensions)
+            if d is not None))
+    for hit in linked.values:
+        lines.append(f"The question's {hit.value!r} is a value of {', '.join(hit.columns[:3])}.")
+    if linked.examples:
+        lines.append("Examples:")
+        for e in linked.examples:
+            lines.append(f"Q: {e.question}\nquery: "
+                         + json.dumps(e.query.model_dump(mode="json"), separators=(",", ":")))
+    lines.append(f"Question: {question}")
+    return "\n".join(lines)
+

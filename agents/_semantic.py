@@ -1,0 +1,119 @@
+"""The semantic layer: named business terms over the store (``configs/semantic.yaml``).
+
+A metric is an aggregate SQL expression over a base table, with the extra tables
+its expression needs, an optional row filter and the date column that a period
+("last month") applies to. A dimension is a named expression to group or filter
+by. Expressions may use ``{as_of}``, the business date, as a DATE literal.
+``check`` refuses a layer that names a table or column the catalog lacks, so a
+config typo fails at start, not in a user's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._sql_catalog import Catalog
+
+Format = Literal["count", "money", "units", "days", "percent", "number"]
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "configs" / "semantic.yaml"
+_REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
+
+
+class _Term(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    description: str
+    synonyms: list[str] = Field(default_factory=list)
+    table: str  # the base table: a query over this term starts (FROM) here
+    joins: list[str] = Field(default_factory=list)  # other tables the expression reads
+    sql: str  # over fully qualified columns (table.column)
+
+    def search_text(self) -> str:
+        return " ".join([self.name.replace("_", " "), self.label, self.description,
+                         *self.synonyms])
+
+
+class Metric(_Term):
+    filter: str | None = None  # a row condition the metric always carries
+    time_column: str | None = None  # table.column a period applies to (default: the table's)
+    format: Format = "number"
+
+
+class Dimension(_Term):
+    kind: Literal["text", "number", "date"] = "text"
+
+
+class TableNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str
+    time_column: str | None = None  # the column a period applies to, by name
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class SemanticLayer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tables: dict[str, TableNote] = Field(default_factory=dict)
+    metrics: list[Metric] = Field(default_factory=list)
+    dimensions: list[Dimension] = Field(default_factory=list)
+
+    def metric(self, name: str) -> Metric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def dimension(self, name: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.name == name), None)
+
+    def time_column(self, table: str) -> str | None:
+        note = self.tables.get(table)
+        return f"{table}.{note.time_column}" if note and note.time_column else None
+
+    def restrict(self, catalog: Catalog) -> SemanticLayer:
+        """The terms whose tables the store has (a store without the operational tables
+        still answers questions about orders); then ``check`` the rest."""
+        have = set(catalog.tables)
+        layer = SemanticLayer(
+            tables={t: n for t, n in self.tables.items() if t in have},
+            metrics=[m for m in self.metrics if {m.table, *m.joins} <= have],
+            dimensions=[d for d in self.dimensions if {d.table, *d.joins} <= have])
+        layer.check(catalog)
+        return layer
+
+    def check(self, catalog: Catalog) -> None:
+        """Raise ValueError naming every table or column the layer uses and the store lacks."""
+        problems: list[str] = []
+        for table, note in self.tables.items():
+            if table not in catalog.tables:
+                problems.append(f"tables.{table}: no such table")
+            elif note.time_column and catalog.column(f"{table}.{note.time_column}") is None:
+                problems.append(f"tables.{table}.time_column: no column {note.time_column}")
+        names: set[str] = set()
+        for term in [*self.metrics, *self.dimensions]:
+            if term.name in names:
+                problems.append(f"{term.name}: defined twice")
+            names.add(term.name)
+            for table in [term.table, *term.joins]:
+                if table not in catalog.tables:
+                    problems.append(f"{term.name}: no table {table}")
+            texts = [term.sql, getattr(term, "filter", None) or "",
+                     getattr(term, "time_column", None) or ""]
+            for text in texts:
+                for table, column in _REF.findall(text):
+                    if table not in [term.table, *term.joins]:
+                        problems.append(f"{term.name}: {table}.{column} needs {table} in joins")
+                    elif catalog.column(f"{table}.{column}") is None:
+                        problems.append(f"{term.name}: no column {table}.{column}")
+        if problems:
+            raise ValueError("the semantic layer does not fit the store: " + "; ".join(problems))
+
+
+def load_layer(path: str | Path = DEFAULT_PATH) -> SemanticLayer:
+    with open(path, encoding="utf-8") as f:
+        return SemanticLayer.model_validate(yaml.safe_load(f) or {})

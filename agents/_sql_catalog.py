@@ -1,0 +1,152 @@
+"""The store's catalog as the analyst sees it, read once at start.
+
+Tables and views with their columns and SQL types, primary keys, the join graph
+and a few sample values per text column. Joins are the store's foreign keys as
+DuckDB reports them, plus the implicit ones the seed relies on: a column that
+is, by name, another table's single-column primary key (``sales_history.item_id``
+-> ``variants.item_id``). The compiler joins only along these edges, so the
+model never writes a join condition.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import duckdb
+from pydantic import BaseModel, Field
+
+# Columns the model never needs: the τ²-bench record order, raw JSON documents.
+_HIDDEN_COLUMNS = frozenset({"seq", "extended"})
+_HIDDEN_TABLES = frozenset({"tool_effects", "seed_meta", "agent_runs", "agent_steps"})
+_MAX_SAMPLES = 60  # a text column with at most this many values is a "category"
+
+
+class CatalogColumn(BaseModel):
+    table: str
+    name: str
+    type: str
+    values: list[str] = Field(default_factory=list)  # all values of a category column
+
+    @property
+    def ref(self) -> str:
+        return f"{self.table}.{self.name}"
+
+    @property
+    def kind(self) -> str:
+        """number | date | text | bool | json: what a filter value must be."""
+        t = self.type.upper()
+        if t.startswith(("DATE", "TIMESTAMP")):
+            return "date"
+        if t.startswith("BOOL"):
+            return "bool"
+        if t.startswith("JSON"):
+            return "json"
+        if t.startswith(("INT", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "DOUBLE", "FLOAT",
+                         "DECIMAL", "REAL", "UBIGINT", "UINTEGER")):
+            return "number"
+        return "text"
+
+
+class Join(BaseModel):
+    """``left.column = right.column`` where ``right.column`` is ``right``'s key."""
+
+    left: str
+    right: str
+    left_column: str
+    right_column: str
+
+
+class CatalogTable(BaseModel):
+    name: str
+    view: bool = False
+    columns: list[CatalogColumn]
+    primary_key: list[str] = Field(default_factory=list)
+
+    def column(self, name: str) -> CatalogColumn | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+class Catalog(BaseModel):
+    tables: dict[str, CatalogTable]
+    joins: list[Join]
+
+    def column(self, ref: str) -> CatalogColumn | None:
+        table, _, name = ref.partition(".")
+        t = self.tables.get(table)
+        return t.column(name) if t else None
+
+    def column_refs(self) -> list[str]:
+        return [c.ref for t in self.tables.values() for c in t.columns if c.kind != "json"]
+
+    def path(self, start: str, goal: str) -> list[Join] | None:
+        """The shortest chain of joins from ``start`` to ``goal`` (either direction)."""
+        if start == goal:
+            return []
+        seen = {start}
+        queue: deque[tuple[str, list[Join]]] = deque([(start, [])])
+        while queue:
+            table, chain = queue.popleft()
+            for j in self.joins:
+                if table not in (j.left, j.right):
+                    continue
+                nxt = j.right if j.left == table else j.left
+                if nxt in seen:
+                    continue
+                if nxt == goal:
+                    return [*chain, j]
+                seen.add(nxt)
+                queue.append((nxt, [*chain, j]))
+        return None
+
+
+def read_catalog(db: duckdb.DuckDBPyConnection) -> Catalog:
+    """The catalog of the store behind ``db`` (main schema, without bookkeeping tables)."""
+    rows = db.execute(
+        "SELECT t.table_name, t.table_type, c.column_name, c.data_type "
+        "FROM information_schema.tables t JOIN information_schema.columns c "
+        "USING (table_catalog, table_schema, table_name) WHERE t.table_schema = 'main' "
+        "ORDER BY t.table_name, c.ordinal_position").fetchall()
+    tables: dict[str, CatalogTable] = {}
+    for table, kind, column, dtype in rows:
+        if table in _HIDDEN_TABLES or column in _HIDDEN_COLUMNS:
+            continue
+        t = tables.setdefault(table, CatalogTable(name=table, view=kind == "VIEW", columns=[]))
+        t.columns.append(CatalogColumn(table=table, name=column, type=str(dtype)))
+    for table, columns in db.execute(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+            "WHERE constraint_type = 'PRIMARY KEY' AND schema_name = 'main'").fetchall():
+        if table in tables:
+            tables[table].primary_key = list(columns)
+    for t in tables.values():
+        for c in t.columns:
+            if c.kind == "text":
+                c.values = _category_values(db, t.name, c.name)
+    return Catalog(tables=tables, joins=_joins(db, tables))
+
+
+def _category_values(db: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    rows = db.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL '
+                      f"LIMIT {_MAX_SAMPLES + 1}").fetchall()
+    if len(rows) > _MAX_SAMPLES:
+        return []
+    return sorted(str(r[0]) for r in rows)
+
+
+def _joins(db: duckdb.DuckDBPyConnection, tables: dict[str, CatalogTable]) -> list[Join]:
+    joins: dict[tuple[str, str], Join] = {}
+    declared = db.execute(
+        "SELECT table_name, constraint_column_names, referenced_table, "
+        "referenced_column_names FROM duckdb_constraints() "
+        "WHERE constraint_type = 'FOREIGN KEY' AND schema_name = 'main'").fetchall()
+    for table, cols, ref_table, ref_cols in declared:
+        if table in tables and ref_table in tables and len(cols) == 1:
+            joins[(table, ref_table)] = Join(left=table, right=ref_table, left_column=cols[0],
+                                             right_column=ref_cols[0])
+    keys = {t.primary_key[0]: t.name for t in tables.values() if len(t.primary_key) == 1}
+    for t in tables.values():
+        for c in t.columns:
+            target = keys.get(c.name)
+            if target and target != t.name and (t.name, target) not in joins:
+                joins[(t.name, target)] = Join(left=t.name, right=target, left_column=c.name,
+                                               right_column=c.name)
+    return list(joins.values())

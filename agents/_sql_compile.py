@@ -1,0 +1,333 @@
+"""Compiles a ``StructuredQuery`` to DuckDB SQL, in code.
+
+The FROM table is the first metric's base table (else the first column's); every
+other table a name needs is joined along the catalog's keys. Filter values are
+checked against the column's type and, for a category column, matched to a value
+it really holds ("Pending" -> 'pending'), so a query does not silently come back
+empty. A period is a date range ending at the business date. Anything that cannot
+be compiled raises ``QueryError`` whose message says what to change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._semantic import Metric, SemanticLayer
+from ._sql_catalog import Catalog, Join
+from ._sql_query import GRAINS, Filter, Period, StructuredQuery
+
+
+class QueryError(ValueError):
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class OutputColumn(BaseModel):
+    name: str
+    label: str
+    format: str  # count | money | units | days | percent | number | text | date
+    metric: bool = False
+
+
+class Compiled(BaseModel):
+    sql: str
+    columns: list[OutputColumn]
+    period: str  # the period in words, "" for all time
+
+
+@dataclass
+class _Select:
+    expr: str
+    out: OutputColumn
+
+
+@dataclass
+class _Plan:
+    root: str
+    tables: list[str] = field(default_factory=list)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _date(value: date) -> str:
+    return f"DATE '{value.isoformat()}'"
+
+
+def period_range(period: Period, as_of: date) -> tuple[date, date] | None:
+    """[start, end] (inclusive) of ``period`` around the business date; None for all time."""
+    if period == "all":
+        return None
+    if period == "today":
+        return as_of, as_of
+    if period.startswith("last_") and period.endswith("_days"):
+        return as_of - timedelta(days=int(period.split("_")[1])), as_of
+    if period.startswith("next_"):
+        return as_of, as_of + timedelta(days=int(period.split("_")[1]))
+    month_start = as_of.replace(day=1)
+    if period == "this_month":
+        return month_start, as_of
+    if period == "last_month":
+        prev = (month_start - timedelta(days=1)).replace(day=1)
+        return prev, month_start - timedelta(days=1)
+    if period == "this_year":
+        return as_of.replace(month=1, day=1), as_of
+    return date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)  # last_year
+
+
+class Compiler:
+    def __init__(self, catalog: Catalog, layer: SemanticLayer, as_of: date) -> None:
+        self.catalog = catalog
+        self.layer = layer
+        self.as_of = as_of
+
+    def compile(self, q: StructuredQuery, max_rows: int = 1000) -> Compiled:
+        metrics = [m for m in (self.layer.metric(n) for n in q.metrics) if m is not None]
+        bases = sorted({m.table for m in metrics})
+        if len(bases) > 1:
+            raise QueryError(
+                f"the metrics {', '.join(q.metrics)} come from different tables "
+                f"({', '.join(bases)}) and cannot be combined in one query",
+                "ask for metrics of one table, or one metric at a time")
+        if not metrics and not q.group_by:
+            raise QueryError("the query names no metric and no column to list",
+                             "put a metric in metrics, or the columns to list in group_by")
+        plan = _Plan(root=bases[0] if bases else self._table_of(
+            next((g for g in q.group_by if g not in GRAINS), None)
+            or (q.filters[0].field if q.filters else "")))
+        time_col = self._time_column(metrics, plan.root)
+        where: list[str] = []
+        for m in metrics:
+            plan.tables += m.joins
+        if len({m.filter for m in metrics}) == 1 and metrics[0].filter:
+            where.append(self._fill(metrics[0].filter))
+        selects = [self._dimension(g, time_col, plan, len(q.group_by)) for g in q.group_by]
+        shared_filter = len({m.filter for m in metrics}) == 1
+        selects += [self._metric(m, inline_filter=not shared_filter) for m in metrics]
+        where += [self._filter(f, plan, time_col) for f in q.filters]
+        described = ""
+        span = period_range(q.period, self.as_of)
+        if span is not None:
+            if time_col is None:
+                raise QueryError(f"the period {q.period} does not apply: {plan.root} has no "
+                                 "date column", "use period all, or a metric with dates")
+            where.append(f"CAST({time_col} AS DATE) BETWEEN {_date(span[0])} AND {_date(span[1])}")
+            described = f"{q.period.replace('_', ' ')} ({span[0]} to {span[1]})"
+        sql = self._render(q, plan, selects, where, metrics, max_rows)
+        return Compiled(sql=sql, columns=[s.out for s in selects], period=described)
+
+    def _render(self, q: StructuredQuery, plan: _Plan, selects: list[_Select],
+                where: list[str], metrics: list[Metric], max_rows: int) -> str:
+        joins = render_joins(plan.root, plan.tables, self.catalog)
+        return _render_sql(q, plan.root, joins, selects, where, bool(metrics), max_rows)
+
+    # -- names -----------------------------------------------------------------------
+
+    def _table_of(self, name: str) -> str:
+        dim = self.layer.dimension(name)
+        if dim is not None:
+            return dim.table
+        table = name.partition(".")[0]
+        if table not in self.catalog.tables:
+            raise QueryError(f"{name!r} is not a column of the store",
+                             "use a table.column of the schema")
+        return table
+
+    def _time_column(self, metrics: list[Metric], root: str) -> str | None:
+        if metrics and metrics[0].time_column:
+            return metrics[0].time_column
+        return self.layer.time_column(root)
+
+    def _fill(self, sql: str) -> str:
+        return sql.replace("{as_of}", _date(self.as_of))
+
+    def _alias(self, ref: str, count: int) -> str:
+        table, _, column = ref.partition(".")
+        if column in ("name", "id") or count > 1 and column in ("status", "price", "quantity"):
+            return f"{table[:-1] if table.endswith('s') else table}_{column}"
+        return column
+
+    # -- select list -----------------------------------------------------------------
+
+    def _dimension(self, name: str, time_col: str | None, plan: _Plan, count: int) -> _Select:
+        if name in GRAINS:
+            if time_col is None:
+                raise QueryError(f"group_by {name} needs dates, and {plan.root} has none",
+                                 "group by a column instead, or use a metric with dates")
+            expr = f"CAST(date_trunc('{name}', {time_col}) AS DATE)"
+            return _Select(expr, OutputColumn(name=name, label=name, format="date"))
+        dim = self.layer.dimension(name)
+        if dim is not None:
+            plan.tables += [dim.table, *dim.joins]
+            return _Select(self._fill(dim.sql), OutputColumn(
+                name=dim.name, label=dim.label, format="text" if dim.kind == "text" else dim.kind))
+        column = self.catalog.column(name)
+        if column is None:
+            raise QueryError(f"{name!r} is not a column of the store",
+                             "use a table.column of the schema")
+        plan.tables.append(column.table)
+        alias = self._alias(name, count)
+        fmt = {"date": "date", "number": "number"}.get(column.kind, "text")
+        return _Select(name, OutputColumn(name=alias, label=alias.replace("_", " "), format=fmt))
+
+    def _metric(self, m: Metric, *, inline_filter: bool) -> _Select:
+        expr = self._fill(m.sql)
+        if inline_filter and m.filter:
+            expr = _with_filter(expr, self._fill(m.filter))
+        return _Select(expr, OutputColumn(name=m.name, label=m.label, format=m.format,
+                                          metric=True))
+
+    # -- filters ---------------------------------------------------------------------
+
+    def _filter(self, f: Filter, plan: _Plan, time_col: str | None) -> str:
+        values: list[str] = []
+        if f.field in GRAINS:
+            if time_col is None:
+                raise QueryError(f"the filter on {f.field} needs dates and {plan.root} has none",
+                                 "filter on a date column instead")
+            expr, kind = f"CAST({time_col} AS DATE)", "date"
+        elif (dim := self.layer.dimension(f.field)) is not None:
+            plan.tables += [dim.table, *dim.joins]
+            expr, kind = self._fill(dim.sql), dim.kind
+        else:
+            column = self.catalog.column(f.field)
+            if column is None:
+                raise QueryError(f"{f.field!r} is not a column of the store",
+                                 "use a table.column of the schema")
+            plan.tables.append(column.table)
+            expr, kind, values = f.field, column.kind, column.values
+            if kind == "date":
+                expr = f"CAST({f.field} AS DATE)"
+        if f.op in ("is_null", "is_not_null"):
+            return f"{expr} IS {'NOT ' if f.op == 'is_not_null' else ''}NULL"
+        items = f.value if isinstance(f.value, list) else [f.value]
+        if f.op in ("in", "not_in", "between"):
+            literals = [self._literal(f.field, kind, v, values) for v in items]
+            if f.op == "between":
+                if len(literals) != 2:
+                    raise QueryError(f"between on {f.field} needs two values, got {len(items)}",
+                                     "give value as [low, high]")
+                return f"{expr} BETWEEN {literals[0]} AND {literals[1]}"
+            return f"{expr} {'NOT ' if f.op == 'not_in' else ''}IN ({', '.join(literals)})"
+        if len(items) != 1:
+            raise QueryError(f"the filter {f.field} {f.op} takes one value, got {len(items)}",
+                             "use op in for a list of values")
+        if f.op == "contains":
+            return f"CAST({expr} AS VARCHAR) ILIKE {_quote('%' + str(items[0]) + '%')}"
+        return f"{expr} {f.op} {self._literal(f.field, kind, items[0], values)}"
+
+    def _literal(self, name: str, kind: str, value: Any, values: list[str]) -> str:
+        if value is None:
+            raise QueryError(f"the filter on {name} has no value",
+                             "give a value, or use op is_null")
+        text = str(value).strip()
+        if kind == "number":
+            try:
+                return repr(float(text)) if "." in text else str(int(float(text)))
+            except ValueError:
+                raise QueryError(f"{name} holds numbers, not {value!r}",
+                                 "give a number") from None
+        if kind == "bool":
+            if text.lower() in ("true", "yes", "1"):
+                return "TRUE"
+            if text.lower() in ("false", "no", "0"):
+                return "FALSE"
+            raise QueryError(f"{name} is true or false, not {value!r}", "give true or false")
+        if kind == "date":
+            if text.lower() in ("today", "as_of", "now"):
+                return _date(self.as_of)
+            try:
+                return _date(date.fromisoformat(text[:10]))
+            except ValueError:
+                raise QueryError(f"{name} holds dates, not {value!r}",
+                                 "give a date as YYYY-MM-DD, or use period") from None
+        return _quote(_match_value(name, text, values))
+
+
+def _match_value(name: str, text: str, values: list[str]) -> str:
+    """The stored value ``text`` means: exact, any case, singular/plural, or a close match."""
+    if not values or text in values:
+        return text
+    folded = {v.lower(): v for v in values}
+    for candidate in (text.lower(), text.lower().rstrip("s"), text.lower() + "s",
+                      text.lower().replace("_", " "), text.lower().replace(" ", "_")):
+        if candidate in folded:
+            return folded[candidate]
+    near = difflib.get_close_matches(text.lower(), list(folded), n=3, cutoff=0.75)
+    if len(near) == 1:
+        return folded[near[0]]
+    shown = ", ".join(repr(folded[n]) for n in near) if near else ", ".join(
+        repr(v) for v in values[:12])
+    raise QueryError(f"{text!r} is not a value of {name}",
+                     f"{name} holds: {shown}{' ...' if not near and len(values) > 12 else ''}")
+
+
+def _with_filter(expr: str, condition: str) -> str:
+    """``expr`` restricted to rows where ``condition`` holds (DuckDB's FILTER clause)."""
+    # A composite expression (a ratio of sums) gets the filter on each aggregate.
+    return re.sub(r"\b(count|sum|avg|min|max)\(([^()]*(?:\([^()]*\)[^()]*)*)\)",
+                  lambda m: f"{m.group(0)} FILTER (WHERE {condition})", expr,
+                  flags=re.IGNORECASE)
+
+
+def render_joins(root: str, tables: list[str], catalog: Catalog) -> list[str]:
+    """JOIN clauses that bring every table of ``tables`` in from ``root``."""
+    joined, clauses = {root}, []
+    for table in tables:
+        if table in joined:
+            continue
+        path: list[Join] | None = catalog.path(root, table)
+        if path is None:
+            raise QueryError(f"{table} cannot be joined to {root} (no shared key)",
+                             f"use columns of {root} or of tables linked to it")
+        for j in path:
+            new = j.right if j.right not in joined else j.left
+            if new in joined:
+                continue
+            clauses.append(f"JOIN {new} ON {j.left}.{j.left_column} = "
+                           f"{j.right}.{j.right_column}")
+            joined.add(new)
+    return clauses
+
+
+def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_Select],
+                where: list[str], has_metrics: bool, max_rows: int) -> str:
+    cols = ", ".join(s.expr if s.expr == s.out.name or s.expr.endswith(f".{s.out.name}")
+                     else f"{s.expr} AS {s.out.name}" for s in selects)
+    parts = [f"SELECT {'' if has_metrics else 'DISTINCT '}{cols}", f"FROM {root}", *joins]
+    if where:
+        parts.append("WHERE " + " AND ".join(where))
+    groups = [s for s in selects if not s.out.metric]
+    if has_metrics and groups:
+        parts.append("GROUP BY " + ", ".join(str(i) for i in range(1, len(groups) + 1)))
+    order = _order_by(q, selects, has_metrics)
+    if order:
+        parts.append("ORDER BY " + order)
+    limit = q.limit or (None if has_metrics and not groups else max_rows)
+    if limit is not None and (groups or not has_metrics):
+        parts.append(f"LIMIT {limit}")
+    return "\n".join(parts)
+
+
+def _order_by(q: StructuredQuery, selects: list[_Select], has_metrics: bool) -> str:
+    groups = [s for s in selects if not s.out.metric]
+    metrics = [s for s in selects if s.out.metric]
+    if not groups:
+        return ""
+    direction = q.order.upper() if q.order != "none" else ""
+    if metrics and (direction or q.limit):
+        return f"{metrics[0].out.name} {direction or 'DESC'} NULLS LAST"
+    dated = [s for s in groups if s.out.format == "date"]
+    first = dated[0] if dated else groups[0]
+    tie = ", ".join(str(i + 1) for i, s in enumerate(groups) if s is not first)
+    key = str(selects.index(first) + 1)
+    return f"{key} {direction or 'ASC'}" + (f", {tie}" if tie else "")

@@ -1,0 +1,150 @@
+"""Links a question to the tables, terms, values and examples that may answer it.
+
+BM25 over short documents: each table (its description, synonyms and columns),
+each metric and dimension of the semantic layer, and the example bank's
+questions. Category values (a status, a region, a product name) that appear in
+the question verbatim are found by matching, and pull their table in. The
+result is what the model's first message shows, so the schema it reads is small.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ._semantic import SemanticLayer
+from ._sql_catalog import Catalog
+from ._sql_query import StructuredQuery
+
+EXAMPLES_PATH = Path(__file__).with_name("analyst_examples.jsonl")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP_WORDS = (
+    "a an and are as at be by can do does did for from has have how i in is it its me my "
+    "of on or our per so that the their there these this to was were what when where which "
+    "who will with we us show give list tell many much all each")
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words without stop words, plural 's' and '_' split off."""
+    out = []
+    for word in _WORD.findall(text.lower().replace("_", " ")):
+        if word in _STOP:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+class Bm25:
+    """Okapi BM25 over a handful of short documents (a few hundred at most)."""
+
+    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.docs = [Counter(d) for d in docs]
+        self.lengths = [len(d) for d in docs]
+        self.avg = sum(self.lengths) / max(1, len(docs))
+        self.k1, self.b = k1, b
+        df = Counter(t for d in docs for t in set(d))
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+    def scores(self, query: list[str]) -> list[float]:
+        out = []
+        for doc, length in zip(self.docs, self.lengths, strict=True):
+            s = 0.0
+            for t in set(query):
+                f = doc.get(t, 0)
+                if f:
+                    s += self.idf[t] * f * (self.k1 + 1) / (
+                        f + self.k1 * (1 - self.b + self.b * length / self.avg))
+            out.append(s)
+        return out
+
+
+class Example(BaseModel):
+    question: str
+    query: StructuredQuery
+
+
+class ValueHit(BaseModel):
+    value: str
+    columns: list[str]  # every table.column holding it
+
+
+class Linked(BaseModel):
+    tables: list[str]
+    metrics: list[str]
+    dimensions: list[str]
+    values: list[ValueHit]
+    examples: list[Example]
+
+
+def load_examples(path: Path = EXAMPLES_PATH) -> list[Example]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [Example.model_validate(json.loads(line)) for line in lines if line.strip()]
+
+
+def _top(scores: list[float], k: int, floor: float = 0.0) -> list[int]:
+    ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+    return [i for i in ranked[:k] if scores[i] > floor]
+
+
+class Linker:
+    def __init__(self, catalog: Catalog, layer: SemanticLayer, examples: list[Example], *,
+                 tables: int = 3, metrics: int = 4, shots: int = 4) -> None:
+        self.catalog, self.layer, self.examples = catalog, layer, examples
+        self.k_tables, self.k_metrics, self.k_shots = tables, metrics, shots
+        self.table_names = list(catalog.tables)
+        table_docs = []
+        for name in self.table_names:
+            note = layer.tables.get(name)
+            text = " ".join([name, name, *(c.name for c in catalog.tables[name].columns),
+                             note.description if note else "", *(note.synonyms if note else [])])
+            table_docs.append(tokens(text))
+        self.tables_bm25 = Bm25(table_docs)
+        self.metrics_bm25 = Bm25([tokens(m.search_text()) for m in layer.metrics])
+        self.dims_bm25 = Bm25([tokens(d.search_text()) for d in layer.dimensions])
+        self.examples_bm25 = Bm25([tokens(e.question) for e in examples])
+        self.values = [(c.ref, v) for t in catalog.tables.values() for c in t.columns
+                       for v in c.values if len(v) >= 3 and not v.isdigit()]
+
+    def link(self, question: str) -> Linked:
+        q = tokens(question)
+        metric_idx = _top(self.metrics_bm25.scores(q), self.k_metrics)
+        metrics = [self.layer.metrics[i].name for i in metric_idx]
+        dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
+        values = self._values(question)
+        tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
+        for name in metrics[:2]:
+            m = self.layer.metric(name)
+            if m is not None:
+                tables += [m.table, *m.joins]
+        for v in values:  # a value's table, unless a linked table holds it already
+            owners = [c.partition(".")[0] for c in v.columns]
+            if not set(owners) & set(tables):
+                tables.append(owners[0])
+        examples = [self.examples[i] for i in _top(self.examples_bm25.scores(q), self.k_shots)]
+        return Linked(tables=list(dict.fromkeys(tables)), metrics=metrics, dimensions=dims,
+                      values=values, examples=examples)
+
+    def _values(self, question: str) -> list[ValueHit]:
+        text = " " + re.sub(r"[^a-z0-9]+", " ", question.lower()) + " "
+        hits: dict[str, ValueHit] = {}
+        for ref, value in self.values:
+            needle = " " + re.sub(r"[^a-z0-9]+", " ", value.lower()).strip() + " "
+            if needle.strip() and needle in text:
+                hit = hits.setdefault(needle.strip(), ValueHit(value=value, columns=[]))
+                hit.columns.append(ref)
+        # The longest phrase wins: "gift card" hides "gift".
+        found = sorted(hits.values(), key=lambda h: -len(h.value))
+        kept: list[ValueHit] = []
+        for h in found:
+            if not any(h.value.lower() in k.value.lower() for k in kept):
+                kept.append(h)
+        return kept[:6]

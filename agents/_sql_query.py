@@ -1,0 +1,139 @@
+"""The structured query the analyst model fills instead of writing SQL.
+
+Every identifier in it is one of the store's own names: a metric of the semantic
+layer, a ``table.column`` of the catalog, a named dimension or a calendar grain.
+``Vocabulary.schema()`` is the tool's JSON schema with those names as enums (the
+server holds decoding to it with a grammar); ``Vocabulary.check`` refuses any
+other name with a "did you mean" (for servers that do not hold the schema).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ._semantic import SemanticLayer
+from ._sql_catalog import Catalog
+
+Period = Literal["all", "today", "last_7_days", "last_30_days", "last_90_days", "this_month",
+                 "last_month", "this_year", "last_year", "next_7_days", "next_30_days"]
+Op = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not_in", "contains", "between",
+             "is_null", "is_not_null"]
+Order = Literal["desc", "asc", "none"]
+GRAINS = ("month", "week", "day")
+Value = str | float | int | bool | list[str | float | int] | None
+
+MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
+
+
+class Filter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str
+    op: Op
+    value: Value = None
+
+
+class StructuredQuery(BaseModel):
+    """What to compute: metrics per group, over filtered rows in a period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metrics: list[str] = Field(default_factory=list, max_length=MAX_METRICS)
+    group_by: list[str] = Field(default_factory=list, max_length=MAX_GROUPS)
+    filters: list[Filter] = Field(default_factory=list, max_length=MAX_FILTERS)
+    period: Period = "all"
+    order: Order = "none"
+    limit: int | None = Field(default=None, ge=1, le=1000)
+
+
+_VALUE_SCHEMA: dict[str, Any] = {"anyOf": [
+    {"type": "string", "maxLength": 60}, {"type": "number"}, {"type": "boolean"},
+    {"type": "array", "maxItems": 8,
+     "items": {"anyOf": [{"type": "string", "maxLength": 60}, {"type": "number"}]}},
+    {"type": "null"}]}
+
+
+def _literal_values(t: Any) -> list[str]:
+    return list(t.__args__)
+
+
+class Vocabulary:
+    """The names a query may use, from the catalog and the semantic layer."""
+
+    def __init__(self, catalog: Catalog, layer: SemanticLayer) -> None:
+        self.catalog = catalog
+        self.layer = layer
+        self.metrics = [m.name for m in layer.metrics]
+        self.fields = [*catalog.column_refs(), *(d.name for d in layer.dimensions), *GRAINS]
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON schema of a ``StructuredQuery`` whose names are the store's."""
+        def enum(name: str, description: str) -> dict[str, Any]:
+            return {"$ref": f"#/$defs/{name}", "description": description}
+        return {
+            "type": "object",
+            "properties": {
+                "metrics": {"type": "array", "maxItems": MAX_METRICS,
+                            "items": enum("metric", "a business metric"),
+                            "description": "what to compute; empty to list rows"},
+                "group_by": {"type": "array", "maxItems": MAX_GROUPS,
+                             "items": enum("field", "a column, dimension or month/week/day"),
+                             "description": "one result row per value of these (or the "
+                                            "columns to list when there is no metric)"},
+                "filters": {"type": "array", "maxItems": MAX_FILTERS, "items": {
+                    "type": "object",
+                    "properties": {"field": {"$ref": "#/$defs/field"},
+                                   "op": {"enum": _literal_values(Op)},
+                                   "value": _VALUE_SCHEMA},
+                    "required": ["field", "op", "value"], "additionalProperties": False}},
+                "period": {"enum": _literal_values(Period),
+                           "description": "relative to the business date"},
+                "order": {"enum": _literal_values(Order),
+                          "description": "by the first metric (else the first group_by)"},
+                "limit": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 1000},
+                                    {"type": "null"}]},
+            },
+            "required": ["metrics", "group_by", "filters", "period", "order", "limit"],
+            "additionalProperties": False,
+            "$defs": {"metric": {"enum": self.metrics}, "field": {"enum": self.fields}},
+        }
+
+    def check(self, query: StructuredQuery) -> None:
+        """Raise ValueError naming each unknown name and the nearest known ones."""
+        problems = [_unknown(n, self.metrics, "metric") for n in query.metrics
+                    if n not in self.metrics]
+        fields = [*query.group_by, *(f.field for f in query.filters)]
+        problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
+                     if n not in self.fields]
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def _unknown(name: str, known: list[str], what: str) -> str:
+    near = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    if not near and "." in name:  # a column of a table that does not exist: match the column
+        column = name.rsplit(".", 1)[1]
+        near = [k for k in known if k.endswith(f".{column}")][:3]
+    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    return f"{name!r} is not a {what} of the store{hint}"
+
+
+def bound_query_model(vocabulary: Callable[[], Vocabulary]) -> type[StructuredQuery]:
+    """A ``StructuredQuery`` whose validation and JSON schema use the names of
+    ``vocabulary()`` (called when first needed: the store may be seeded after start)."""
+
+    class Query(StructuredQuery):
+        @model_validator(mode="after")
+        def _known_names(self) -> Query:
+            vocabulary().check(self)
+            return self
+
+        @classmethod
+        def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            return vocabulary().schema()
+
+    return Query
