@@ -12,7 +12,7 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint typecheck unit slow bench install models clean lock
+.PHONY: demo test lint typecheck unit slow bench eval install models clean lock
 
 demo: install models
 	$(BIN)/streamwise demo $(ARGS)
@@ -54,6 +54,11 @@ slow: install models
 
 bench: install models
 	$(BIN)/python -m benchmarks
+
+# An evaluation suite against a model endpoint, e.g.
+#   make eval ARGS="support --limit 10"   or   ARGS="analyst --base-url http://gpu:8000/v1 --model M"
+eval: install models
+	$(BIN)/streamwise eval $(ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .mypy_cache .ruff_cache
