@@ -39,7 +39,9 @@ from streams.events import (
     TicketMessage,
     TicketMessageEvent,
     derive_event_id,
+    new_event_id,
     parse_event,
+    utcnow,
 )
 from streams.runtime import HandlerContext, Worker
 
@@ -49,7 +51,8 @@ DELAY_S = 0.2
 
 
 def _events(n: int, keys: int, prefix: str) -> list[TicketMessageEvent]:
-    return [TicketMessageEvent(key=f"{prefix}-{i % keys}", payload=TicketMessage(
+    return [TicketMessageEvent(event_id=new_event_id(), occurred_at=utcnow(),
+                               key=f"{prefix}-{i % keys}", payload=TicketMessage(
         ticket_id=f"{prefix}-{i % keys}", message=str(i))) for i in range(n)]
 
 
@@ -63,6 +66,7 @@ def _produce(bootstrap: str, topic: str, events: list[TicketMessageEvent]) -> No
 
 def _output(event: Event) -> AlertEvent:
     return AlertEvent(key=event.key, event_id=derive_event_id(event.event_id, "alert"),
+                      occurred_at=utcnow(),
                       payload=Alert(subject_id=event.key, severity="info", kind="bench",
                                     message="ok"))
 

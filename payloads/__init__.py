@@ -1,4 +1,85 @@
 """The commerce payload models shared by streams (event payloads) and agents (requests): one definition each.
 
 Imports only pydantic and the standard library, so both packages may use it.
+
+Public: the field types every payload is built from (``Id``, ``Label``,
+``Text``, ``Price``, ``Amount``, ``Quantity``, ``StockDelta``, ``StockLevel``,
+``DelayDays``, ``Timestamp``, ``JsonObject``, their bounds), the base
+``Payload`` (strict types, unknown fields kept) and the shared payloads
+``Address``, ``OrderLine``, ``OrderPlaced``, ``ShipmentDelayed``,
+``InventoryAdjusted``, ``PriceChanged``.
 """
+
+from ._commerce import (
+    MAX_ORDER_LINES,
+    Address,
+    InventoryAdjusted,
+    OrderLine,
+    OrderPlaced,
+    Payload,
+    PriceChanged,
+    ShipmentDelayed,
+    check_extras,
+)
+from ._types import (
+    EARLIEST,
+    LATEST,
+    MAX_AMOUNT,
+    MAX_DELAY_DAYS,
+    MAX_ID_CHARS,
+    MAX_JSON_DEPTH,
+    MAX_JSON_INT,
+    MAX_JSON_NODES,
+    MAX_LABEL_CHARS,
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MAX_STOCK,
+    MAX_TEXT_CHARS,
+    Amount,
+    DelayDays,
+    Id,
+    JsonObject,
+    Label,
+    Price,
+    Quantity,
+    StockDelta,
+    StockLevel,
+    Text,
+    Timestamp,
+)
+
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "MAX_AMOUNT",
+    "MAX_DELAY_DAYS",
+    "MAX_ID_CHARS",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_INT",
+    "MAX_JSON_NODES",
+    "MAX_LABEL_CHARS",
+    "MAX_ORDER_LINES",
+    "MAX_PRICE",
+    "MAX_QUANTITY",
+    "MAX_STOCK",
+    "MAX_TEXT_CHARS",
+    "Address",
+    "Amount",
+    "DelayDays",
+    "Id",
+    "InventoryAdjusted",
+    "JsonObject",
+    "Label",
+    "OrderLine",
+    "OrderPlaced",
+    "Payload",
+    "Price",
+    "PriceChanged",
+    "Quantity",
+    "ShipmentDelayed",
+    "StockDelta",
+    "StockLevel",
+    "Text",
+    "Timestamp",
+    "check_extras",
+]

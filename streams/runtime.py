@@ -17,7 +17,8 @@ Guarantee (at-least-once delivery, effectively-once handling):
    handler of a finished event never runs again, on any worker of the group.
 3. A crash between a handler's effects and the ledger mark re-runs the
    handler: effects must be idempotent on ``ctx.idempotency_key`` (the event
-   id), and outputs get ids derived from the input's id, so they dedupe too.
+   id), and outputs take ids derived from the input's id (``ctx.output_id``;
+   an event cannot be built without an id), so they dedupe too.
 
 Records with the same (partition, key) run strictly in order; others run
 concurrently, up to ``max_in_flight``. A handler exception is retried with
@@ -96,13 +97,8 @@ def backoff_s(attempt: int, settings: WorkerSettings) -> float:
 
 async def publish_outputs(producer: Producer, parent: Event, outputs: Sequence[OutputEvent],
                           trace_id: str, route: Router | None = None) -> list[OutputEvent]:
-    """Publish a handler's outputs, with ids derived from ``parent`` unless set explicitly."""
-    sent: list[OutputEvent] = []
-    for i, out in enumerate(outputs):
-        if "event_id" not in out.model_fields_set:
-            out = out.model_copy(
-                update={"event_id": derive_event_id(parent.event_id, f"{i}/{out.type}")})
-        sent.append(out)
+    """Publish a handler's outputs (their ids come from ``ctx.output_id``: derived from ``parent``'s)."""
+    sent = list(outputs)
     headers = [(TRACE_HEADER, trace_id.encode()), (PARENT_HEADER, parent.event_id.encode())]
     await asyncio.gather(*(
         producer.send(out, topic=route(out) if route else topic_for(out.type).name,

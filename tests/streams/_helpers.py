@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from streams.events import TicketMessage, TicketMessageEvent
+from streams.events import TicketMessage, TicketMessageEvent, new_event_id, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +26,7 @@ def make_events(n: int, keys: int) -> list[TicketMessageEvent]:
     for i in range(n):
         k = i % keys
         out.append(TicketMessageEvent(
+            event_id=new_event_id(), occurred_at=utcnow(),
             key=f"key-{k}", payload=TicketMessage(ticket_id=f"key-{k}", message=str(counters[k]))))
         counters[k] += 1
     return out

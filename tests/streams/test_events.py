@@ -6,6 +6,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+import payloads
+from agents import contracts
+from streams import events
+from streams.dlq import DeadLetterInfo, dead_letter_info
 from streams.events import (
     EVENT_CLASSES,
     INPUT_TYPES,
@@ -41,6 +45,11 @@ SAMPLE_PAYLOADS = {
 }
 
 
+def envelope(event_type: str, payload: dict, **fields: object) -> dict:
+    return {"event_id": "e-1", "type": event_type, "key": "k1",
+            "occurred_at": "2026-11-29T10:00:00+01:00", "payload": payload, **fields}
+
+
 def test_every_type_has_a_sample_and_a_topic_when_input():
     assert set(SAMPLE_PAYLOADS) == set(EVENT_CLASSES)
     assert set(EVENT_CLASSES) == INPUT_TYPES | OUTPUT_TYPES
@@ -50,16 +59,17 @@ def test_every_type_has_a_sample_and_a_topic_when_input():
 
 @pytest.mark.parametrize("event_type", sorted(SAMPLE_PAYLOADS))
 def test_round_trip_through_json(event_type):
-    event = event_from_dict({"type": event_type, "key": "k1", "payload": SAMPLE_PAYLOADS[event_type]})
+    event = event_from_dict(envelope(event_type, SAMPLE_PAYLOADS[event_type]))
     again = parse_event(event.to_bytes())
     assert again == event
     assert type(again).__name__ == f"{event_type}Event"
-    assert again.event_id and again.schema_version == 1
+    assert again.event_id == "e-1" and again.schema_version == 1
+    assert again.occurred_at.utcoffset() is not None and again.occurred_at.hour == 10
 
 
 def test_unknown_fields_are_kept():
-    raw = {"type": "TicketMessage", "key": "T1", "future_field": 1,
-           "payload": {"ticket_id": "T1", "message": "hi", "sentiment": "angry"}}
+    raw = envelope("TicketMessage", {"ticket_id": "T1", "message": "hi", "sentiment": "angry"},
+                   future_field=1)
     event = event_from_dict(raw)
     dumped = json.loads(event.to_bytes())
     assert dumped["future_field"] == 1
@@ -69,7 +79,7 @@ def test_unknown_fields_are_kept():
 def test_wrong_type_names_the_field():
     payload = dict(SAMPLE_PAYLOADS["OrderPlaced"], total="not-a-number")
     with pytest.raises(ValidationError) as info:
-        event_from_dict({"type": "OrderPlaced", "key": "k", "payload": payload})
+        event_from_dict(envelope("OrderPlaced", payload))
     locs = [e["loc"] for e in info.value.errors()]
     assert ("OrderPlaced", "payload", "total") in locs
 
@@ -78,8 +88,111 @@ def test_missing_nested_field_is_named():
     payload = json.loads(json.dumps(SAMPLE_PAYLOADS["OrderPlaced"]))
     del payload["items"][0]["quantity"]
     with pytest.raises(ValidationError) as info:
-        event_from_dict({"type": "OrderPlaced", "key": "k", "payload": payload})
+        event_from_dict(envelope("OrderPlaced", payload))
     assert ("OrderPlaced", "payload", "items", 0, "quantity") in [e["loc"] for e in info.value.errors()]
+
+
+@pytest.mark.parametrize("field", ["event_id", "occurred_at", "key"])
+def test_an_envelope_without_its_id_time_or_key_is_invalid_not_defaulted(field):
+    raw = envelope("TicketMessage", SAMPLE_PAYLOADS["TicketMessage"])
+    del raw[field]
+    with pytest.raises(ValidationError) as info:
+        parse_event(json.dumps(raw))
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [
+        ("missing", ("TicketMessage", field))]
+
+
+@pytest.mark.parametrize(("when", "error"), [
+    ("2026-11-29T10:00:00", "timezone_aware"),  # no offset: which 10 o'clock?
+    ("1764410400", "value_error"),  # Unix time as a string
+    (1764410400, "value_error"),
+    ("2026-11-29", "timezone_aware"),
+    ("2200-01-01T00:00:00Z", "value_error"),
+])
+def test_occurred_at_is_an_aware_iso_time_in_range(when, error):
+    with pytest.raises(ValidationError) as info:
+        parse_event(json.dumps(envelope("TicketMessage", SAMPLE_PAYLOADS["TicketMessage"],
+                                        occurred_at=when)))
+    assert [(e["type"], e["loc"]) for e in info.value.errors()] == [
+        (error, ("TicketMessage", "occurred_at"))]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("quantity", "2"), ("quantity", True), ("quantity", 2.0), ("quantity", 10_001),
+    ("unit_price", True), ("unit_price", "1e3"), ("unit_price", 0.30000000000000004),
+    ("unit_price", "NaN"), ("unit_price", 2_000_000),
+])
+def test_numbers_are_strict_finite_and_bounded(field, value):
+    payload = json.loads(json.dumps(SAMPLE_PAYLOADS["OrderPlaced"]))
+    payload["items"][0][field] = value
+    with pytest.raises(ValidationError) as info:
+        parse_event(json.dumps(envelope("OrderPlaced", payload)))
+    assert [e["loc"] for e in info.value.errors()] == [("OrderPlaced", "payload", "items", 0, field)]
+
+
+def test_money_is_a_json_number_or_a_decimal_string():
+    payload = json.loads(json.dumps(SAMPLE_PAYLOADS["OrderPlaced"]))
+    payload["items"][0]["unit_price"] = 5.25
+    event = parse_event(json.dumps(envelope("OrderPlaced", payload)))
+    assert event.payload.items[0].unit_price == Decimal("5.25")  # type: ignore[union-attr]
+    assert event.payload.total == Decimal("10.50")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("a\u0000b", "message"), ("\u001b[31mred", "message"), ("\ud800", "message"),
+    ("x" * 8_001, "message"), ("line\nbreak", "subject"), ("T 1", "ticket_id"),
+])
+def test_text_is_bounded_and_free_of_control_characters(text, field):
+    # json.dumps writes control characters and the lone surrogate as \uXXXX escapes.
+    payload = dict(SAMPLE_PAYLOADS["TicketOpened"], **{field: text})
+    with pytest.raises(ValidationError) as info:
+        parse_event(json.dumps(envelope("TicketOpened", payload)))
+    assert [e["loc"] for e in info.value.errors()] == [("TicketOpened", "payload", field)]
+
+
+def test_text_is_normalised():
+    payload = dict(SAMPLE_PAYLOADS["TicketOpened"], message="Cafe\u0301\r\nthanks\tbye",
+                   subject="  refund  ")
+    event = parse_event(json.dumps(envelope("TicketOpened", payload)))
+    assert event.payload.message == "Caf\u00e9\nthanks\tbye"  # type: ignore[union-attr]
+    assert event.payload.subject == "refund"  # type: ignore[union-attr]
+
+
+def test_a_duplicate_key_is_malformed_json():
+    raw = json.dumps(envelope("TicketMessage", SAMPLE_PAYLOADS["TicketMessage"]))
+    raw = raw.replace('"key": "k1"', '"key": "k1", "key": "k2"')
+    with pytest.raises(ValidationError) as info:
+        parse_event(raw)
+    assert info.value.errors()[0]["type"] == "json_invalid"
+    assert "duplicate key 'key'" in str(info.value)
+
+
+def test_dead_letter_reason_names_the_field():
+    raw = envelope("TicketMessage", SAMPLE_PAYLOADS["TicketMessage"])
+    del raw["event_id"]
+    with pytest.raises(ValidationError) as info:
+        parse_event(json.dumps(raw))
+    headers = dead_letter_info(info.value, attempts=0, topic="tickets", partition=0, offset=7,
+                               worker_id="w").headers()
+    back = DeadLetterInfo.from_headers(headers)
+    assert back.error_type == "ValidationError"
+    assert "TicketMessage.event_id" in back.error_message and "Field required" in back.error_message
+
+
+def test_each_commerce_payload_has_one_definition():
+    assert events.OrderPlaced is payloads.OrderPlaced is contracts.OrderData
+    assert events.OrderLine is payloads.OrderLine is contracts.OrderLine
+    assert events.Address is payloads.Address is contracts.Address
+    assert events.ShipmentDelayed is payloads.ShipmentDelayed is contracts.ShipmentDelay
+    assert events.InventoryAdjusted is payloads.InventoryAdjusted is contracts.InventoryChange
+    assert events.PriceChanged is payloads.PriceChanged is contracts.PriceChange
+
+
+def test_an_event_payload_goes_into_an_agent_request_as_is():
+    event = parse_event(json.dumps(envelope("OrderPlaced", SAMPLE_PAYLOADS["OrderPlaced"])))
+    request = contracts.AgentRequest(agent="order", kind="order_placed", event_id=event.event_id,
+                                     order=event.payload)
+    assert request.order is event.payload and request.subject_id == "#W1"
 
 
 def test_unknown_type_and_malformed_json_are_rejected():

@@ -8,7 +8,7 @@ from streams.broker import EmbeddedBroker, create_topics
 from streams.config import BrokerSettings
 from streams.errors import StreamsError
 from streams.events import Alert as AlertPayload
-from streams.events import AlertEvent, Event, OutputEvent
+from streams.events import AlertEvent, Event, OutputEvent, utcnow
 from streams.replay import load_handler, replay_file, replay_topic
 from streams.runtime import HandlerContext
 
@@ -18,7 +18,8 @@ from ._helpers import make_events, produce_events
 async def _echo(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
     if event.key == "key-2":
         raise RuntimeError("nope")
-    return [AlertEvent(key=event.key, event_id=ctx.output_id("alert"), payload=AlertPayload(
+    return [AlertEvent(key=event.key, event_id=ctx.output_id("alert"), occurred_at=utcnow(),
+                       payload=AlertPayload(
         subject_id=event.key, severity="info", kind="replay", message=f"{ctx.offset}"))]
 
 

@@ -26,6 +26,8 @@ from streams.events import (
     TicketMessage,
     TicketMessageEvent,
     derive_event_id,
+    new_event_id,
+    utcnow,
 )
 from streams.ledger import PostgresLedger, SqliteLedger
 from streams.runtime import HandlerContext, Worker
@@ -89,7 +91,8 @@ def test_per_key_order_holds_and_keys_interleave(broker: EmbeddedBroker, tmp_pat
         seen[event.key].append(int(event.payload.message))  # type: ignore[union-attr]
         running["now"] -= 1
         # One output per input: its id must be derived from the input's.
-        return [AlertEvent(key=event.key, payload=AlertPayload(
+        return [AlertEvent(key=event.key, event_id=ctx.output_id("0/Alert"), occurred_at=utcnow(),
+                           payload=AlertPayload(
             subject_id=event.key, severity="info", kind="test", message=ctx.event_id))]
 
     settings = WorkerSettings(group_id="order", ledger_path=str(tmp_path / "ledger.sqlite"),
@@ -117,13 +120,18 @@ def test_poison_records_are_dead_lettered_and_the_stream_flows(
         broker: EmbeddedBroker, tmp_path: Path) -> None:
     topic = _topic(broker, 1)
     good = make_events(20, keys=4)
-    boom = TicketMessageEvent(key="boom", payload=TicketMessage(ticket_id="boom", message="0"))
-    fatal = TicketMessageEvent(key="fatal", payload=TicketMessage(ticket_id="fatal", message="0"))
-    big = TicketMessageEvent(key="big", payload=TicketMessage(ticket_id="big", message="x" * 5000))
+    def message(key: str, text: str) -> TicketMessageEvent:
+        return TicketMessageEvent(event_id=new_event_id(), occurred_at=utcnow(), key=key,
+                                  payload=TicketMessage(ticket_id=key, message=text))
+
+    boom, fatal, big = message("boom", "0"), message("fatal", "0"), message("big", "x" * 5000)
     wrong = json.dumps({"event_id": "w1", "type": "TicketMessage", "key": "wrong",
-                        "payload": {"ticket_id": 5}}).encode()
+                        "occurred_at": "2026-11-29T10:00:00Z", "payload": {"ticket_id": 5}}).encode()
+    # Without an id a redelivery could not be deduplicated: invalid, not given a fresh one.
+    no_id = json.dumps({k: v for k, v in json.loads(message("no-id", "1").to_bytes()).items()
+                        if k != "event_id"}).encode()
     poison = [(b"bad-json", b"{not json"), (b"wrong", wrong), (b"big", big.to_bytes()),
-              (b"boom", boom.to_bytes()), (b"fatal", fatal.to_bytes())]
+              (b"boom", boom.to_bytes()), (b"fatal", fatal.to_bytes()), (b"no-id", no_id)]
     records = [(e.key.encode(), e.to_bytes()) for e in good[:10]] + poison + [
         (e.key.encode(), e.to_bytes()) for e in good[10:]]
     produce(broker.bootstrap, topic, records)
@@ -145,12 +153,12 @@ def test_poison_records_are_dead_lettered_and_the_stream_flows(
     dead = worker.metrics
     asyncio.run(_run_until(worker, lambda: len(handled) == 20 and sum(
         dead.value("streamwise_records_dead_lettered_total", topic=topic, reason=r)
-        for r in ("invalid", "too_large", "handler")) == 5, 60))
+        for r in ("invalid", "too_large", "handler")) == 6, 60))
 
     assert sorted(handled) == sorted(e.event_id for e in good)
-    assert calls["boom"] == 3 and calls["fatal"] == 1 and "big" not in calls
-    letters = {r.key: r for r in read_all(broker.bootstrap, topic + ".dlq", 5)}
-    assert set(letters) == {b"bad-json", b"wrong", b"big", b"boom", b"fatal"}
+    assert calls["boom"] == 3 and calls["fatal"] == 1 and "big" not in calls and "no-id" not in calls
+    letters = {r.key: r for r in read_all(broker.bootstrap, topic + ".dlq", 6)}
+    assert set(letters) == {b"bad-json", b"wrong", b"big", b"boom", b"fatal", b"no-id"}
     values = dict(poison)
     for key, rec in letters.items():
         assert rec.value == values[key]  # original bytes kept
@@ -162,6 +170,8 @@ def test_poison_records_are_dead_lettered_and_the_stream_flows(
     assert infos[b"bad-json"].error_type == "ValidationError"
     assert "json" in infos[b"bad-json"].error_message.lower()
     assert "ticket_id" in infos[b"wrong"].error_message
+    assert infos[b"no-id"].error_type == "ValidationError"
+    assert "TicketMessage.event_id" in infos[b"no-id"].error_message
     assert infos[b"big"].error_type == "RecordTooLargeError"
     assert (infos[b"boom"].error_type, infos[b"boom"].attempts) == ("RuntimeError", 3)
     assert (infos[b"fatal"].error_type, infos[b"fatal"].attempts) == ("FatalError", 1)
