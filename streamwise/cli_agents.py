@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,6 +108,10 @@ def chat(
 
 def ask(
     question: Annotated[str, typer.Argument(help="a question in plain language")],
+    chart: Annotated[Path | None, typer.Option(
+        "--chart", help="save the answer's Vega-Lite chart spec (JSON) to this file")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="print the whole AgentResult as JSON instead of the panel")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Ask the analyst agent; prints the answer, the SQL and the table."""
@@ -114,10 +119,27 @@ def ask(
     with open_platform(settings, with_retriever=False) as platform:
         request = AgentRequest(agent="analyst", kind="question", text=question,
                                event_id=f"ask-{uuid.uuid4().hex[:12]}")
-        with console.status("the analyst is working ..."):
+        if as_json:
             result = platform.agents.run_sync(request)
-        console.print(answer_panel(result))
-        console.print(f"[dim]trace: streamwise trace {result.event_id}[/dim]")
+        else:
+            with console.status("the analyst is working ..."):
+                result = platform.agents.run_sync(request)
+    if chart is not None:
+        spec = result.answer.chart if result.answer else None
+        if spec is None:
+            # Said on stderr, so that --json output stays one JSON document.
+            typer.echo(f"no chart: the result has no shape a chart helps with ({chart} not "
+                       "written)", err=True)
+        else:
+            chart.parent.mkdir(parents=True, exist_ok=True)
+            chart.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    console.print(answer_panel(result))
+    if chart is not None and result.answer is not None and result.answer.chart is not None:
+        console.print(f"[dim]chart: {chart}[/dim]")
+    console.print(f"[dim]trace: streamwise trace {result.event_id}[/dim]")
 
 
 def trace(

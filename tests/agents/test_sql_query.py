@@ -1,0 +1,205 @@
+"""The analyst's structured query: names from the catalog only, compiled to the right SQL.
+
+Each construct is checked by running the compiled SQL and a hand-written one on
+the seeded store and comparing their rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from agents._semantic import load_layer
+from agents._sql_catalog import Catalog, read_catalog
+from agents._sql_compile import Compiler, QueryError, period_range
+from agents._sql_linking import Linker, load_examples
+from agents._sql_query import StructuredQuery, Vocabulary, bound_query_model
+from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
+from tools import Store
+from tools.seed import business_date
+
+
+class World:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        with store.cursor() as cur:
+            self.catalog: Catalog = read_catalog(cur)
+            self.as_of = business_date(cur)
+        self.layer = load_layer().restrict(self.catalog)
+        self.vocabulary = Vocabulary(self.catalog, self.layer)
+        self.compiler = Compiler(self.catalog, self.layer, self.as_of)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.store.cursor() as cur:
+            return cur.execute(sql).fetchall()
+
+    def run(self, **query: Any) -> list[tuple[Any, ...]]:
+        return self.rows(self.compiler.compile(StructuredQuery.model_validate(query)).sql)
+
+
+@pytest.fixture(scope="module")
+def world(seeded_template: Path) -> Iterator[World]:  # noqa: F811
+    store = Store(seeded_template, read_only=True)  # every test here only reads
+    yield World(store)
+    store.close()
+
+
+def same(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> bool:
+    def norm(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in rows]
+    return norm(a) == norm(b)
+
+
+def test_a_metric_with_a_category_filter_matches_the_stored_value(world: World) -> None:
+    rows = world.run(metrics=["order_count"],
+                     filters=[{"field": "orders.status", "op": "=", "value": "Pending"}])
+    assert rows == world.rows("SELECT count(*) FROM orders WHERE status = 'pending'")
+    assert rows[0][0] > 0
+
+
+def test_group_order_limit(world: World) -> None:
+    rows = world.run(metrics=["order_count"], group_by=["orders.status"], order="desc", limit=2)
+    gold = world.rows("SELECT status, count(*) n FROM orders GROUP BY 1 ORDER BY n DESC LIMIT 2")
+    assert rows == gold
+
+
+def test_last_month_is_the_calendar_month_before_the_business_date(world: World) -> None:
+    assert world.as_of == date(2026, 11, 1)
+    assert period_range("last_month", world.as_of) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert period_range("last_7_days", world.as_of) == (date(2026, 10, 25), date(2026, 11, 1))
+    rows = world.run(metrics=["units_sold", "revenue"], period="last_month")
+    gold = world.rows("SELECT sum(quantity), sum(quantity * unit_price) FROM sales_history "
+                      "WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'")
+    assert same(rows, gold) and rows[0][0] > 0
+
+
+def test_joins_follow_the_keys_through_an_intermediate_table(world: World) -> None:
+    rows = world.run(metrics=["on_hand"], group_by=["products.name"], order="asc", limit=3)
+    gold = world.rows("SELECT p.name, sum(s.on_hand) n FROM stock s "
+                      "JOIN variants v ON s.item_id = v.item_id "
+                      "JOIN products p ON v.product_id = p.product_id "
+                      "GROUP BY 1 ORDER BY n ASC LIMIT 3")
+    assert rows == gold
+
+
+def test_a_metric_that_needs_another_table_joins_it(world: World) -> None:
+    rows = world.run(metrics=["margin"], group_by=["sales_history.region"], period="last_30_days")
+    gold = world.rows(
+        "SELECT s.region, sum(s.quantity * (s.unit_price - c.unit_cost)) FROM sales_history s "
+        "JOIN unit_costs c ON s.item_id = c.item_id WHERE s.day BETWEEN DATE '2026-10-02' "
+        "AND DATE '2026-11-01' GROUP BY 1 ORDER BY 1")
+    assert same(rows, gold)
+
+
+def test_month_grain_and_between_filter(world: World) -> None:
+    rows = world.run(metrics=["units_sold"], group_by=["month"], filters=[
+        {"field": "sales_history.day", "op": "between", "value": ["2026-08-01", "2026-09-30"]},
+        {"field": "products.name", "op": "=", "value": "office chair"}])
+    gold = world.rows(
+        "SELECT CAST(date_trunc('month', day) AS DATE) m, sum(quantity) FROM sales_history "
+        "JOIN products USING (product_id) WHERE name = 'Office Chair' "
+        "AND day BETWEEN DATE '2026-08-01' AND DATE '2026-09-30' GROUP BY 1 ORDER BY 1")
+    assert rows == gold and len(rows) == 2
+
+
+def test_metrics_with_different_filters_each_keep_their_own(world: World) -> None:
+    rows = world.run(metrics=["refunds", "payments"])
+    gold = world.rows(
+        "SELECT sum(amount) FILTER (WHERE transaction_type = 'refund'), "
+        "sum(amount) FILTER (WHERE transaction_type = 'payment') FROM order_payments")
+    assert same(rows, gold) and rows[0][0] < rows[0][1]
+
+
+def test_a_list_without_metrics_is_distinct_rows(world: World) -> None:
+    rows = world.run(group_by=["warehouses.name"],
+                     filters=[{"field": "warehouses.region", "op": "in",
+                               "value": ["West", "midwest"]}])
+    gold = world.rows("SELECT DISTINCT name FROM warehouses WHERE region IN ('west', 'midwest') "
+                      "ORDER BY 1")
+    assert rows == gold and len(rows) == 2
+
+
+def test_dates_compare_against_the_business_date(world: World) -> None:
+    rows = world.run(metrics=["promotion_count"], filters=[
+        {"field": "promotions.starts_on", "op": "<=", "value": "today"},
+        {"field": "promotions.ends_on", "op": ">=", "value": "today"}])
+    assert rows == world.run(metrics=["active_promotions"])
+
+
+@pytest.mark.parametrize(("query", "message", "hint"), [
+    ({"metrics": ["units_sold", "on_hand"]}, "different tables", "one table"),
+    ({"metrics": ["order_count"], "period": "last_month"}, "no date column", "period all"),
+    ({"metrics": ["order_count"], "filters": [
+        {"field": "orders.status", "op": "=", "value": "shipped"}]},
+     "'shipped' is not a value of orders.status", "'pending'"),
+    ({"metrics": ["on_hand"], "filters": [
+        {"field": "stock.on_hand", "op": ">", "value": "lots"}]}, "holds numbers", "number"),
+    ({}, "no metric and no column", "group_by"),
+])
+def test_what_cannot_compile_says_what_to_change(world: World, query: dict[str, Any],
+                                                 message: str, hint: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        world.compiler.compile(StructuredQuery.model_validate(query))
+    assert message in caught.value.message and hint in caught.value.hint
+
+
+def test_the_schema_names_only_the_stores_tables_and_columns(world: World) -> None:
+    schema = world.vocabulary.schema()
+    fields, metrics = schema["$defs"]["field"]["enum"], schema["$defs"]["metric"]["enum"]
+    for name in fields:
+        assert (world.catalog.column(name) is not None or world.layer.dimension(name)
+                or name in ("month", "week", "day")), name
+    assert "orders.order_date" not in fields and not any(f.startswith("refunds.") for f in fields)
+    assert {"refunds", "units_sold", "margin", "on_hand", "open_purchase_orders"} <= set(metrics)
+
+
+def test_an_unknown_name_is_refused_with_the_nearest_names(world: World) -> None:
+    model = bound_query_model(lambda: world.vocabulary)
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate({"metrics": ["order_count"], "group_by": ["orders.order_date"],
+                              "filters": [{"field": "customers.state", "op": "=", "value": "TX"}]})
+    text = str(caught.value)
+    assert "'orders.order_date' is not a field" in text and "did you mean" in text
+    assert "'customers.state' is not a field" in text and "state" in text
+    with pytest.raises(ValidationError, match="'refund_total' is not a metric"):
+        model.model_validate({"metrics": ["refund_total"]})
+    assert model.model_json_schema() == world.vocabulary.schema()
+
+
+def test_the_layer_refuses_a_name_the_store_lacks(world: World) -> None:
+    broken = load_layer().model_copy(deep=True)
+    broken.metrics[0].sql = "count(orders.order_day)"
+    with pytest.raises(ValueError, match="no column orders.order_day"):
+        broken.check(world.catalog)
+
+
+def test_every_example_compiles_and_runs_and_the_bank_covers_the_tables(world: World) -> None:
+    examples = load_examples()
+    assert len(examples) >= 40
+    assert len({e.question.lower() for e in examples}) == len(examples)
+    tables: set[str] = set()
+    for e in examples:
+        world.vocabulary.check(e.query)
+        compiled = world.compiler.compile(e.query)
+        world.rows(compiled.sql)
+        tables |= {t for t in world.catalog.tables if f"FROM {t}\n" in compiled.sql + "\n"
+                   or f"JOIN {t} " in compiled.sql}
+    assert {"orders", "order_payments", "sales_history", "stock", "purchase_orders",
+            "suppliers", "promotions", "competitor_prices", "carrier_lanes"} <= tables
+
+
+def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> None:
+    linker = Linker(world.catalog, world.layer, load_examples())
+    linked = linker.link("How much did we refund to customers in total?")
+    assert "refunds" in linked.metrics[:2] and "order_payments" in linked.tables
+    linked = linker.link("Units on hand of the Office Chair at each warehouse")
+    assert "on_hand" in linked.metrics and "stock" in linked.tables
+    assert any(h.value == "Office Chair" and "products.name" in h.columns
+               for h in linked.values)
+    assert linked.examples and all(e.query.metrics or e.query.group_by
+                                   for e in linked.examples)
