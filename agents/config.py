@@ -50,3 +50,6 @@ class AgentSettings(BaseModel):
     risk_high_total: float = Field(default=2500.0, gt=0)
     # A shipment delay of at least this many days also raises an alert.
     delay_alert_days: int = Field(default=5, ge=1)
+    # The model words the notice of a shipment delay (checked for faithfulness before it
+    # is published); False: the template's notice, and the order agent calls no model.
+    order_model_notices: bool = True

@@ -1,123 +1,200 @@
 """The order agent: decisions and notices for order, shipment, inventory and price events.
 
-Everything deterministic happens in code, through the registry, before the
-model is asked (fulfilment plan, margins, the address on file, risk rules,
-backorder ETA, reorder maths); the model gets a compact summary, chooses among
-the decisions the facts allow and writes the explanation. Code then acts on
-the choice (reserves stock under the event's idempotency keys) and builds the
-outputs. A choice the facts do not allow falls back to the suggested one.
+The rules decide (``agents._risk``, the spec in the README's "ORDER RULES"):
+``prepare`` gathers the facts with the registry's tools, settles the decision
+and renders its explanation from a template over those facts, faithful by
+construction. Such a run sets ``final`` in ``prepare`` and needs no model.
+
+The model is asked only for wording: the notice to a customer whose shipment is
+late. It is offered no decision at all (the decision is ``notify_customer``
+whatever it writes), and its text is published only if ``agents._faithful``
+finds every id, number and status in it among the facts; otherwise the
+template is published and the model's text kept in the action's details.
+
+``finish`` then acts (reserves stock under the event's idempotency keys) and
+builds the outputs: one action (the decision, with ``rule``, ``allowed`` and
+the ``facts`` in its details) followed by the alerts.
 """
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any, get_args
+from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage
+from pydantic import BaseModel, Field
 
 from tools import ToolRegistry, ToolResult
 
-from ._risk import RiskFlag, allowed_decisions, risk_flags, suggested_decision
+from . import _risk
+from ._faithful import unfaithful
+from ._risk import plain as _num
 from .config import AgentSettings
-from .contracts import AgentOutput, AgentRequest, OrderDecision
+from .contracts import AgentOutput, AgentRequest, OrderData, RequestKind
 from .loop import AgentSpec, LoopState, Toolbox
 
-_PROMPT = """\
-You are the order-operations agent of a retail company. You get the facts of one event,
-already checked by the system. {task}
-Call respond once with your decision and a short explanation (one or two sentences)
-that names the facts behind it."""
+Severity = Literal["info", "warning", "critical"]
 
-_TASKS = {
-    "order_placed": "Choose the decision for the new order among the allowed ones.",
-    "shipment_delayed": "Write the notice to the customer about the delay "
-                        "(decision: acknowledge).",
-    "inventory_adjusted": "Summarise the stock change and what is being done "
-                          "(decision: acknowledge).",
-    "price_changed": "Summarise the price change and its margin (decision: acknowledge).",
-}
-DECISIONS = [*get_args(OrderDecision), "acknowledge"]
+NOTICE_PROMPT = """\
+You write notices to customers of a retail company whose shipment is late.
+You get the facts of one delayed shipment. Call respond once with a short, polite
+notice (two or three sentences) to the customer: say that the shipment of their order
+is delayed and by how many days, and apologise. Name only the ids and numbers in the
+facts; promise no date, refund or compensation."""
+
+
+class Ruling(BaseModel):
+    """What the rules made of one event; kept in the turn's state between prepare and finish."""
+
+    kind: RequestKind
+    subject_id: str
+    decision: str
+    rule: str  # the branch of the rules that decided
+    allowed: list[str]  # the decisions the facts allowed
+    explanation: str  # rendered from ``facts`` by a template
+    facts: dict[str, Any]  # JSON; every id, number and status of a published text is here
+    alerts: list[AgentOutput] = Field(default_factory=list)
+    details: dict[str, Any] = Field(default_factory=dict)
+    ask_model: bool = False  # the model writes the text (a delay notice)
 
 
 def _out(result: ToolResult) -> dict[str, Any] | None:
     return result.output.model_dump(mode="json") if result.ok and result.output else None
 
 
+def _missing(result: ToolResult) -> bool:
+    return result.error is not None and result.error.code == "not_found"
+
+
+
+
+def _alert(subject: str, alert: str, message: str, severity: Severity = "warning",
+           **details: Any) -> AgentOutput:
+    return AgentOutput(kind="alert", subject_id=subject, alert=alert, severity=severity,
+                       message=message, details=details)
+
+
 class OrderAgent(AgentSpec):
     name = "order"
-    # Every fact is gathered in code before the model is asked, so the model gets
-    # only ``respond``: one call per event. Offering look-up tools made the 0.5B
-    # model loop on malformed get_stock calls until the step limit.
+    # The model only writes a notice from facts gathered in code: it gets only respond.
     tool_names: tuple[str, ...] = ()
-    respond_description = "Give your decision and its explanation, and stop."
+    respond_description = "Give the notice to the customer, and stop."
 
     def __init__(self, registry: ToolRegistry, settings: AgentSettings | None = None) -> None:
         self.registry = registry
         self.settings = settings or AgentSettings()
 
     def respond_parameters(self) -> dict[str, Any]:
+        # No decision field: the model cannot choose what the facts do not allow.
+        # Bounded: every token is ~0.1 s on one CPU thread; the grammar holds the bound.
         return {"type": "object", "properties": {
-            "decision": {"type": "string", "enum": DECISIONS},
-            # Bounded: a small model tends to echo the whole summary back, and every
-            # token is ~0.1 s on one CPU thread. The grammar enforces the bound.
-            "message": {"type": "string", "description": "the explanation, one or two sentences",
-                        "maxLength": 280}},
-            "required": ["decision", "message"]}
+            "message": {"type": "string", "description": "the notice, two or three sentences",
+                        "maxLength": 300}},
+            "required": ["message"]}
 
     def system_prompt(self, state: LoopState) -> str:
-        kind = state["request"]["kind"]
-        return _PROMPT.format(task=_TASKS[kind])
+        return NOTICE_PROMPT
 
     def constant_prompts(self) -> list[str]:
-        return [_PROMPT.format(task=task) for task in _TASKS.values()]
+        return [NOTICE_PROMPT]
 
-    # ------------------------------------------------------------- prepare (code)
+    # ------------------------------------------------------------- prepare (rules)
 
     def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        facts = {
-            "order_placed": self._order_facts,
-            "shipment_delayed": self._delay_facts,
-            "inventory_adjusted": self._inventory_facts,
-            "price_changed": self._price_facts,
+        ruling = {
+            "order_placed": self._order_ruling,
+            "shipment_delayed": self._delay_ruling,
+            "inventory_adjusted": self._inventory_ruling,
+            "price_changed": self._price_ruling,
         }[request.kind](request, box)
-        return {"messages": [HumanMessage(facts.pop("summary"))], "context": facts}
+        ruling.facts["alerts"] = [a.alert for a in ruling.alerts]  # a text may name them
+        update: dict[str, Any] = {"context": {"ruling": ruling.model_dump(mode="json")}}
+        if ruling.ask_model:
+            update["messages"] = [HumanMessage(_notice_request(ruling.facts))]
+        else:
+            # Decided and worded in code: a final answer already, so the loop needs no model.
+            update["messages"] = [HumanMessage(ruling.explanation)]
+            update["final"] = {"message": ruling.explanation}
+        return update
 
-    def _order_facts(self, request: AgentRequest, box: Toolbox) -> dict[str, Any]:
+    def _order_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
         order = request.order
         assert order is not None
-        lines = [{"item_id": line.item_id, "quantity": line.quantity} for line in order.items]
-        plan = _out(box.call("plan_fulfilment", {"lines": lines, "state": order.address.state,
-                                                 "zip_code": order.address.zip}, step="prep"))
-        margins = []
-        for i, line in enumerate(order.items):
-            m = _out(box.call("check_margin", {"item_id": line.item_id,
-                                               "price": float(line.unit_price) or None,
-                                               "quantity": line.quantity},
-                              step="prep", index=i))
-            if m is not None:
-                margins.append(m)
+        wanted = _risk.demand(order)
+        stock: dict[str, dict[str, int]] = {}  # warehouse -> item -> available
+        unknown: list[str] = []
+        for i, item in enumerate(wanted):
+            got = box.call("get_stock", {"item_ids": [item]}, step="prep", index=i)
+            level = _out(got)
+            if level is None:
+                if _missing(got):
+                    unknown.append(item)
+                continue
+            for w in level["items"][0]["warehouses"]:
+                stock.setdefault(w["warehouse_id"], {})[item] = w["available"]
         user = _out(box.call("get_user_details", {"user_id": order.user_id}, step="prep"))
-        flags = risk_flags(order, user["address"] if user else None,
-                           max_quantity=self.settings.risk_max_quantity,
-                           high_total=Decimal(str(self.settings.risk_high_total)))
-        eta_days = self._backorder_eta(plan, box) if plan and plan["backorders"] else None
-        allowed = allowed_decisions(plan)
-        suggested = suggested_decision(allowed, flags)
-        below = [m for m in margins if not m["ok"]]
-        summary = "\n".join([
-            f"Order {order.order_id} by {order.user_id}: {len(order.items)} line(s), "
-            f"total {order.total}.",
-            _plan_text(plan, eta_days),
-            "Margins: " + ("all above the floor." if not below else "; ".join(
-                f"item {m['item_id']} at {m['price']} is below the floor "
-                f"(margin {m['margin']:.0%}, floor price {m['floor_price']})" for m in below)),
-            "Risk: " + ("none." if not flags else "; ".join(f.detail for f in flags)),
-            f"Allowed decisions: {', '.join(allowed)}. Suggested: {suggested}.",
-        ])
-        return {"summary": summary, "plan": plan, "margins": margins,
-                "flags": [f.model_dump() for f in flags], "allowed": allowed,
-                "suggested": suggested, "eta_days": eta_days}
+        on_file = _risk.OnFile.model_validate(user["address"]) if user else None
+        flags = _risk.risk_flags(order, on_file, unknown,
+                                 max_quantity=self.settings.risk_max_quantity,
+                                 high_total=Decimal(str(self.settings.risk_high_total)))
+        below = self._below_margin(order, unknown, box)
+        facts: dict[str, Any] = {
+            "kind": request.kind, "order": order.model_dump(mode="json"),
+            "lines": len(order.items), "items": len(wanted),
+            "lines_total": str(_risk.lines_sum(order)),
+            "address_on_file": user["address"] if user else None,
+            "available": stock, "network_available": _risk.network(wanted, stock),
+            "unknown_items": unknown,
+            "flags": [f.model_dump() for f in flags], "below_margin": below,
+            "limits": {"risk_max_quantity": self.settings.risk_max_quantity,
+                       "risk_high_total": self.settings.risk_high_total}}
+        if flags:
+            decision, rule = "hold_for_review", "risk:" + ",".join(
+                dict.fromkeys(f.rule for f in flags))
+            text = f"Order {order.order_id} is held for review: " + "; ".join(
+                f.detail for f in flags) + "."
+        else:
+            decision, rule = _risk.stock_decision(wanted, stock)
+            plan = _out(box.call("plan_fulfilment", {
+                "lines": [{"item_id": i, "quantity": q} for i, q in wanted.items()],
+                "state": order.address.state, "zip_code": order.address.zip}, step="prep"))
+            facts["plan"] = plan
+            if decision == "backorder" and plan:
+                facts["eta_days"] = self._backorder_eta(plan, box)
+            text = _stock_text(order.order_id, decision, wanted, stock, facts)
+        facts["decision"] = decision
+        if below:
+            text += " Below the margin floor: " + "; ".join(
+                f"item {m['item_id']} at {m['price']} (floor price {m['floor_price']})"
+                for m in below) + "."
+        alerts = [_alert(order.order_id, "risky_order", f.detail, rule=f.rule) for f in flags]
+        alerts += [_alert(order.order_id, "below_margin",
+                          f"item {m['item_id']} at {m['price']} is below the floor price "
+                          f"{m['floor_price']}",
+                          "critical" if m["below_cost"] else "warning", **m) for m in below]
+        return Ruling(kind=request.kind, subject_id=order.order_id, decision=decision, rule=rule,
+                      allowed=[decision], explanation=text, facts=facts, alerts=alerts)
+
+    def _below_margin(self, order: OrderData, unknown: list[str], box: Toolbox) -> list[dict[str, Any]]:
+        """The lines priced under their floor price (unit cost x (1 + margin floor))."""
+        below = []
+        for i, line in enumerate(order.items):
+            if line.item_id in unknown:
+                continue
+            m = _out(box.call("check_margin", {"item_id": line.item_id,
+                                               "price": float(line.unit_price) or None},
+                              step="prep", index=i))
+            if m is None:
+                continue
+            cost = Decimal(str(m["unit_cost"]))
+            floor = _risk.floor_price(cost, Decimal(str(m["margin_floor"])))
+            if line.unit_price < floor:
+                below.append({"item_id": line.item_id, "price": _num(line.unit_price),
+                              "unit_cost": _num(cost), "margin_floor": m["margin_floor"],
+                              "floor_price": _num(floor),
+                              "below_cost": bool(line.unit_price < cost)})
+        return below
 
     def _backorder_eta(self, plan: dict[str, Any], box: Toolbox) -> int | None:
         # Supplier lead time of the slowest short item, plus the delivery leg.
@@ -131,188 +208,235 @@ class OrderAgent(AgentSpec):
             return None
         return max(leads) + int(plan.get("delivery_days") or 0)
 
-    def _delay_facts(self, request: AgentRequest, box: Toolbox) -> dict[str, Any]:
+    def _delay_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
         delay = request.shipment
         assert delay is not None
         order = _out(box.call("get_order_details", {"order_id": delay.order_id}, step="prep"))
-        user = order["user_id"] if order else None
-        summary = (f"Shipment of order {delay.order_id} (customer {user or 'unknown'}) with "
-                   f"{delay.carrier or 'the carrier'} is delayed by {delay.delay_days} day(s)"
-                   + (f": {delay.reason}." if delay.reason else "."))
-        return {"summary": summary, "user_id": user, "allowed": ["acknowledge"],
-                "suggested": "acknowledge"}
+        user = (_out(box.call("get_user_details", {"user_id": order["user_id"]}, step="prep"))
+                if order else None)
+        facts: dict[str, Any] = {
+            "kind": request.kind, **delay.model_dump(mode="json"),
+            "user_id": order["user_id"] if order else None,
+            "customer_first_name": user["name"]["first_name"] if user else None}
+        long = delay.delay_days >= self.settings.delay_alert_days
+        alerts = []
+        if long:
+            alerts.append(_alert(delay.order_id, "long_delay",
+                                 f"the shipment of order {delay.order_id} is delayed "
+                                 f"{delay.delay_days} days", delay_days=delay.delay_days))
+        why = f" ({delay.reason})" if delay.reason else ""
+        if order is None:
+            alerts.append(_alert(delay.order_id, "unknown_order",
+                                 f"order {delay.order_id} is not on file: no customer to notify"))
+            text = (f"The shipment of order {delay.order_id} is delayed by "
+                    f"{_days(delay.delay_days)}{why}, but the order is not on file: "
+                    "there is no customer to notify.")
+            rule = "unknown_order"
+        else:
+            name = facts["customer_first_name"]
+            text = (f"{'Dear ' + name + ', w' if name else 'W'}e are sorry: the shipment of "
+                    f"your order {delay.order_id} is delayed by {_days(delay.delay_days)}{why}.")
+            rule = "long_delay" if long else "delay"
+        return Ruling(kind=request.kind, subject_id=delay.order_id, decision="notify_customer",
+                      rule=rule, allowed=["notify_customer"], explanation=text, facts=facts,
+                      alerts=alerts, details={"user_id": facts["user_id"],
+                                              "delay_days": delay.delay_days,
+                                              "carrier": delay.carrier},
+                      ask_model=order is not None and self.settings.order_model_notices)
 
-    def _inventory_facts(self, request: AgentRequest, box: Toolbox) -> dict[str, Any]:
+    def _inventory_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
         change = request.inventory
         assert change is not None
-        stock = _out(box.call("get_stock", {"item_ids": [change.item_id]}, step="prep"))
-        reorder = _out(box.call("reorder_suggestion", {"item_id": change.item_id}, step="prep"))
-        level = stock["items"][0] if stock else None
-        at_wh = next((w for w in (level or {}).get("warehouses", [])
-                      if w["warehouse_id"] == change.warehouse_id), None)
-        parts = [f"Item {change.item_id} at {change.warehouse_id}: {change.delta:+d} units "
-                 f"({change.reason or 'adjustment'})."]
-        if level:
-            parts.append(f"Network stock: {level['available']} available, "
-                         f"{level['reserved']} reserved, {level['inbound']} inbound.")
-        if reorder:
-            qty = reorder["order_quantity"]
-            parts.append(f"Reorder: yes, {qty} units." if reorder["should_reorder"]
-                         else "Reorder: not needed.")
-        return {"summary": " ".join(parts), "stock": level, "at_warehouse": at_wh,
-                "reorder": reorder, "allowed": ["acknowledge"], "suggested": "acknowledge"}
+        item, wh = change.item_id, change.warehouse_id
+        level = _out(box.call("get_stock", {"item_ids": [item]}, step="prep"))
+        reorder = _out(box.call("reorder_suggestion", {"item_id": item}, step="prep"))
+        at_wh = next((w for w in (level["items"][0]["warehouses"] if level else [])
+                      if w["warehouse_id"] == wh), None)
+        # The store holds the stock before this change: apply it (or take the count given).
+        on_hand_before = at_wh["on_hand"] if at_wh else 0
+        reserved = at_wh["reserved"] if at_wh else 0
+        on_hand = (change.on_hand_after if change.on_hand_after is not None
+                   else on_hand_before + change.delta)
+        facts: dict[str, Any] = {"kind": request.kind, **change.model_dump(mode="json"),
+                                 "on_hand_before": on_hand_before, "on_hand_after": on_hand,
+                                 "reserved": reserved, "available_after": on_hand - reserved,
+                                 "reorder": reorder}
+        text = (f"Item {item} at {wh}: {change.delta:+d} units"
+                f"{' (' + change.reason + ')' if change.reason else ''}.")
+        alerts = []
+        if level is not None and on_hand - reserved < 0:
+            alerts.append(_alert(item, "oversold",
+                                 f"{wh} is oversold: {on_hand} on hand, {reserved} reserved; "
+                                 "customers with reservations need notice", "critical",
+                                 warehouse_id=wh, on_hand=on_hand, reserved=reserved))
+            text += f" {wh} is oversold: {on_hand} on hand, {reserved} reserved."
+        details: dict[str, Any] = {}
+        if reorder is None:
+            decision, rule = "no_action", "no_reorder_facts"
+            text += " No reorder facts for this item: no action."
+        else:
+            avail, inbound, rop = (reorder["available"], reorder["inbound_open"],
+                                   reorder["reorder_point"])
+            position = f"Available {avail} + inbound {inbound} = {avail + inbound}"
+            if _risk.needs_reorder(avail, inbound, rop):
+                decision, rule = "reorder", "at_or_below_reorder_point"
+                qty = reorder["order_quantity"] or _at_least(
+                    rop - avail - inbound, reorder["min_order_qty"])
+                facts["order_quantity"] = qty
+                details = {"quantity": qty, "supplier_id": reorder["supplier_id"],
+                           "steps": reorder["steps"]}
+                text += (f" {position} is at or below the reorder point {_num(rop)}: "
+                         f"reorder {qty} units from {reorder['supplier_id']}.")
+                alerts.append(_alert(item, "low_stock",
+                                     f"item {item}: {avail + inbound} available and inbound, "
+                                     f"reorder point {_num(rop)}; reorder {qty} units",
+                                     quantity=qty))
+            else:
+                decision, rule = "no_action", "above_reorder_point"
+                text += f" {position} is above the reorder point {_num(rop)}: no action."
+        facts["decision"] = decision
+        return Ruling(kind=request.kind, subject_id=item, decision=decision, rule=rule,
+                      allowed=[decision], explanation=text, facts=facts, alerts=alerts,
+                      details=details)
 
-    def _price_facts(self, request: AgentRequest, box: Toolbox) -> dict[str, Any]:
+    def _price_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
         change = request.price
         assert change is not None
-        margin = _out(box.call("check_margin", {"item_id": change.item_id,
-                                                "price": float(change.new_price) or None},
-                               step="prep"))
-        pct = (float((change.new_price - change.old_price) / change.old_price * 100)
-               if change.old_price else 0.0)
-        summary = (f"Price of item {change.item_id} changed from {change.old_price} to "
-                   f"{change.new_price} ({pct:+.1f}%). " + (
-                       f"Margin {margin['margin']:.0%} against a floor of "
-                       f"{margin['margin_floor']:.0%}." if margin else "Margin unknown."))
-        return {"summary": summary, "margin": margin, "change_pct": pct,
-                "allowed": ["acknowledge"], "suggested": "acknowledge"}
+        item, old, new = change.item_id, change.old_price, change.new_price
+        margin = _out(box.call("check_margin", {"item_id": item,
+                                                "price": float(new) or None}, step="prep"))
+        pct = _risk.change_pct(old, new)
+        max_pct = self.registry.settings.max_price_change_pct
+        facts: dict[str, Any] = {"kind": request.kind, **change.model_dump(mode="json"),
+                                 "change_pct": str(pct) if pct is not None else None,
+                                 "max_price_change_pct": max_pct}
+        text = f"Price of item {item} changed from {_num(old)} to {_num(new)}" + (
+            f" ({'+' if pct > 0 else ''}{_num(pct)}%)." if pct is not None else ".")
+        alerts = []
+        if margin is not None:
+            cost = Decimal(str(margin["unit_cost"]))
+            floor = _risk.floor_price(cost, Decimal(str(margin["margin_floor"])))
+            facts.update(unit_cost=_num(cost), margin_floor=margin["margin_floor"],
+                         floor_price=_num(floor))
+            if new < floor:
+                under_cost = new < cost
+                what = "below the unit cost " + _num(cost) if under_cost else (
+                    f"below the floor price {_num(floor)} (unit cost {_num(cost)})")
+                text += f" {_num(new)} is {what}."
+                alerts.append(_alert(item, "below_margin", f"item {item} at {_num(new)} is "
+                                     f"{what}", "critical" if under_cost else "warning",
+                                     item_id=item, price=_num(new), unit_cost=_num(cost),
+                                     floor_price=_num(floor)))
+        if _risk.is_swing(old, new, max_pct):
+            moved = f"{_num(pct)}%" if pct is not None else "from a zero price"
+            text += f" The change ({moved}) is at least the {_num(max_pct)}% limit."
+            alerts.append(_alert(item, "price_swing", f"price of item {item} moved {moved}",
+                                 "info", change_pct=facts["change_pct"]))
+        decision = "alert" if alerts else "no_action"
+        rule = "+".join(a.alert for a in alerts) or "within_limits"
+        if not alerts:
+            text += " Within the margin floor and the change limit: no action."
+        facts["decision"] = decision
+        return Ruling(kind=request.kind, subject_id=item, decision=decision, rule=rule,
+                      allowed=[decision], explanation=text, facts=facts, alerts=alerts)
 
     # ------------------------------------------------------------- finish (code acts)
 
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        request = box.request
-        ctx = state.get("context") or {}
-        final = state.get("final") or {}
-        limited = state.get("outcome") == "step_limit"
-        chosen = final.get("decision")
-        decision = str(chosen if chosen in ctx["allowed"] else ctx["suggested"])
-        message = str(final.get("message") or "")
-        if limited:
-            message = f"No decision within the step limit; applied the default ({decision})."
-        elif decision != chosen:
-            message = (f"{message} [the model chose {chosen!r}, which the facts do not "
-                       f"allow; applied {decision}]").strip()
-        build = {"order_placed": self._order_outputs, "shipment_delayed": self._delay_outputs,
-                 "inventory_adjusted": self._inventory_outputs,
-                 "price_changed": self._price_outputs}[request.kind]
-        outputs, decision = build(request, ctx, decision, message, box)
+        ruling = Ruling.model_validate((state.get("context") or {})["ruling"])
+        message, checked = ruling.explanation, dict[str, Any]()
+        limited = ruling.ask_model and state.get("outcome") == "step_limit"
+        if ruling.ask_model and not limited:
+            message, checked = _checked(str((state.get("final") or {}).get("message") or ""),
+                                        ruling)
+        details = {**ruling.details, "rule": ruling.rule, "allowed": ruling.allowed,
+                   **checked, "facts": ruling.facts}
+        decision, outputs = ruling.decision, list(ruling.alerts)
+        if ruling.kind == "order_placed" and decision != "hold_for_review":
+            decision, message = self._reserve(box, ruling, details, outputs, message)
+        action = AgentOutput(kind="action", subject_id=ruling.subject_id, action=decision,
+                             message=message, details=details)
         return {"status": "step_limit" if limited else "done", "decision": decision,
-                "message": message, "outputs": [o.model_dump(mode="json") for o in outputs]}
+                "message": message,
+                "outputs": [o.model_dump(mode="json") for o in [action, *outputs]]}
 
-    def _order_outputs(self, request: AgentRequest, ctx: dict[str, Any], decision: str,
-                       message: str, box: Toolbox) -> tuple[list[AgentOutput], str]:
-        order = request.order
+    def _reserve(self, box: Toolbox, ruling: Ruling, details: dict[str, Any],
+                 outputs: list[AgentOutput], message: str) -> tuple[str, str]:
+        order = box.request.order
         assert order is not None
-        subject, plan = order.order_id, ctx.get("plan") or {}
-        outputs: list[AgentOutput] = []
-        details: dict[str, Any] = {"shipments": plan.get("shipments", []),
-                                   "risk": ctx.get("flags", [])}
-        if decision in ("confirm", "split_shipment", "backorder"):
-            reserved = box.call("reserve_stock", {
-                "order_id": order.order_id, "state": order.address.state,
-                "zip_code": order.address.zip, "allow_partial": decision == "backorder",
-                "lines": [{"item_id": li.item_id, "quantity": li.quantity}
-                          for li in order.items]}, step="act")
-            if reserved.ok:
-                details["reservation"] = _out(reserved)
-            else:
-                assert reserved.error is not None
-                outputs.append(AgentOutput(kind="alert", subject_id=subject, severity="warning",
-                                           alert="reservation_failed",
-                                           message=reserved.error.message))
-                decision, message = "hold_for_review", (
-                    f"{message} [stock could not be reserved: {reserved.error.message}]")
+        decision, plan = ruling.decision, ruling.facts.get("plan") or {}
+        details["shipments"] = plan.get("shipments", [])
+        reserved = box.call("reserve_stock", {
+            "order_id": order.order_id, "state": order.address.state,
+            "zip_code": order.address.zip, "allow_partial": decision == "backorder",
+            "lines": [{"item_id": li.item_id, "quantity": li.quantity} for li in order.items]},
+            step="act")
+        if not reserved.ok:
+            assert reserved.error is not None
+            # The rules allowed it a moment ago; stock moved since (or the destination
+            # cannot be served): a person looks at it.
+            outputs.append(_alert(order.order_id, "reservation_failed", reserved.error.message))
+            details.update(rule="reservation_failed", allowed=["hold_for_review"])
+            return "hold_for_review", (f"Order {order.order_id} is held for review: stock "
+                                       f"could not be reserved ({reserved.error.message}).")
+        details["reservation"] = _out(reserved)
         if decision == "backorder":
-            details["eta_days"] = ctx.get("eta_days")
+            details["eta_days"] = ruling.facts.get("eta_days")
             details["backorders"] = plan.get("backorders", [])
-        outputs.insert(0, AgentOutput(kind="action", subject_id=subject, action=decision,
-                                      message=message, details=details))
-        for flag in ctx.get("flags", []):
-            outputs.append(AgentOutput(kind="alert", subject_id=subject, alert="risky_order",
-                                       severity="warning", message=flag["detail"],
-                                       details={"rule": flag["rule"]}))
-        for m in ctx.get("margins", []):
-            if not m["ok"]:
-                outputs.append(_margin_alert(subject, m))
-        return outputs, decision
-
-    def _delay_outputs(self, request: AgentRequest, ctx: dict[str, Any], decision: str,
-                       message: str, box: Toolbox) -> tuple[list[AgentOutput], str]:
-        delay = request.shipment
-        assert delay is not None
-        outputs = [AgentOutput(kind="action", subject_id=delay.order_id,
-                               action="notify_customer", message=message,
-                               details={"user_id": ctx.get("user_id"),
-                                        "delay_days": delay.delay_days,
-                                        "carrier": delay.carrier})]
-        if delay.delay_days >= self.settings.delay_alert_days:
-            outputs.append(AgentOutput(kind="alert", subject_id=delay.order_id,
-                                       alert="long_delay", severity="warning",
-                                       message=f"shipment delayed {delay.delay_days} days"))
-        return outputs, "notify_customer"
-
-    def _inventory_outputs(self, request: AgentRequest, ctx: dict[str, Any], decision: str,
-                           message: str, box: Toolbox) -> tuple[list[AgentOutput], str]:
-        change = request.inventory
-        assert change is not None
-        outputs, reorder = [], ctx.get("reorder")
-        at_wh = ctx.get("at_warehouse")
-        if at_wh is not None and at_wh["available"] < 0:
-            outputs.append(AgentOutput(
-                kind="alert", subject_id=change.item_id, alert="oversold", severity="critical",
-                message=f"{change.warehouse_id} has {at_wh['reserved']} reserved but "
-                        f"{at_wh['on_hand']} on hand: customers with reservations need notice",
-                details={"warehouse_id": change.warehouse_id}))
-        if reorder and reorder["should_reorder"]:
-            outputs.insert(0, AgentOutput(
-                kind="action", subject_id=change.item_id, action="reorder", message=message,
-                details={"quantity": reorder["order_quantity"],
-                         "supplier_id": reorder["supplier_id"], "steps": reorder["steps"]}))
-            outputs.append(AgentOutput(kind="alert", subject_id=change.item_id,
-                                       alert="low_stock", severity="warning",
-                                       message=f"reorder {reorder['order_quantity']} units"))
-            return outputs, "reorder"
-        return outputs or [_reviewed(change.item_id, message)], "no_action"
-
-    def _price_outputs(self, request: AgentRequest, ctx: dict[str, Any], decision: str,
-                       message: str, box: Toolbox) -> tuple[list[AgentOutput], str]:
-        change = request.price
-        assert change is not None
-        outputs, margin = [], ctx.get("margin")
-        if margin is not None and not margin["ok"]:
-            outputs.append(_margin_alert(change.item_id, margin, explanation=message))
-        if abs(ctx.get("change_pct", 0.0)) >= self.registry.settings.max_price_change_pct:
-            outputs.append(AgentOutput(kind="alert", subject_id=change.item_id,
-                                       alert="price_swing", severity="info",
-                                       message=f"price moved {ctx['change_pct']:+.1f}%"))
-        return outputs or [_reviewed(change.item_id, message)], "alert" if outputs else "no_action"
+        return decision, message
 
 
-def _reviewed(subject: str, message: str) -> AgentOutput:
-    """Nothing to do is a decision too: publish it, so every event leaves a record downstream."""
-    return AgentOutput(kind="action", subject_id=subject, action="no_action", message=message)
+def _checked(text: str, ruling: Ruling) -> tuple[str, dict[str, Any]]:
+    """The model's text if it is faithful to the facts, else the template (and why)."""
+    wrong = unfaithful(text, ruling.facts) if text.strip() else ["(empty)"]
+    if not wrong:
+        return text.strip(), {"faithful": True}
+    return ruling.explanation, {"faithful": False, "model_text": text, "unfaithful": wrong}
 
 
-def _margin_alert(subject: str, m: dict[str, Any], explanation: str = "") -> AgentOutput:
-    return AgentOutput(
-        kind="alert", subject_id=subject, alert="below_margin",
-        severity="critical" if m["margin"] < 0 else "warning",
-        message=explanation or f"item {m['item_id']} at {m['price']} is below the margin floor",
-        details={"item_id": m["item_id"], "price": m["price"], "margin": m["margin"],
-                 "floor_price": m["floor_price"], "unit_cost": m["unit_cost"]})
+def _notice_request(facts: dict[str, Any]) -> str:
+    lines = [f"Order: {facts['order_id']}", f"Delayed by: {_days(facts['delay_days'])}"]
+    if facts.get("customer_first_name"):
+        lines.insert(0, f"Customer: {facts['customer_first_name']}")
+    if facts.get("carrier"):
+        lines.append(f"Carrier: {facts['carrier']}")
+    if facts.get("tracking_id"):
+        lines.append(f"Tracking: {facts['tracking_id']}")
+    if facts.get("reason"):
+        lines.append(f"Reason: {facts['reason']}")
+    return "Facts of the delayed shipment:\n" + "\n".join(lines)
 
 
-def _plan_text(plan: dict[str, Any] | None, eta_days: int | None) -> str:
-    if plan is None:
-        return "Fulfilment: no plan could be made."
-    ships = "; ".join(f"{s['warehouse_id']} ({s['delivery_days']} days)"
-                      for s in plan["shipments"]) or "none"
-    text = f"Fulfilment: {len(plan['shipments'])} shipment(s): {ships}."
-    if plan["backorders"]:
-        text += " Short: " + ", ".join(f"{b['short']} of item {b['item_id']}"
-                                       for b in plan["backorders"])
-        text += f"; estimated arrival in {eta_days} days." if eta_days else "."
-    return text
+def _stock_text(order_id: str, decision: str, wanted: dict[str, int],
+                stock: dict[str, dict[str, int]], facts: dict[str, Any]) -> str:
+    if decision == "backorder":
+        network = _risk.network(wanted, stock)
+        short = [f"{units} wanted of item {item}, {network[item]} available"
+                 for item, units in wanted.items() if network[item] < units]
+        eta = facts.get("eta_days")
+        return (f"Order {order_id} is backordered: the network cannot cover every line ("
+                + "; ".join(short) + ")" + (f"; estimated arrival in {eta} days." if eta else "."))
+    shipments = (facts.get("plan") or {}).get("shipments") or []
+    if decision == "split_shipment":
+        where = ", ".join(s["warehouse_id"] for s in shipments)
+        return (f"Order {order_id} ships as a split shipment"
+                + (f" from {where}" if where else "")
+                + f": no single warehouse can ship all {len(wanted)} item(s).")
+    where = (shipments[0]["warehouse_id"] if len(shipments) == 1 else
+             next(w for w, s in sorted(stock.items())
+                  if all(s.get(i, 0) >= q for i, q in wanted.items())))
+    return (f"Order {order_id} is confirmed: {where} can ship all {len(wanted)} item(s), "
+            "and no risk rule applies.")
 
 
-__all__ = ["OrderAgent", "RiskFlag"]
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _at_least(shortfall: float, moq: int) -> int:
+    """Units to reorder when the tool proposed none: the shortfall, in supplier lots."""
+    lots = max(1, math.ceil(shortfall / moq)) if moq > 0 else 1
+    return lots * max(moq, 1)
+
+
+__all__ = ["NOTICE_PROMPT", "OrderAgent", "Ruling"]
