@@ -3,12 +3,17 @@
 Semantics, checks and messages follow the τ²-bench reference implementation
 (the gold replay in tests/tools checks every train task). On top of it, what
 policy.md says and a tool can enforce is enforced here: a customer actor sees
-and changes only their own records, and refunds above
-``settings.refund_approval_limit`` need ``ctx.approved``.
+and changes only their own records (and pays or is refunded only through their
+own payment methods); refunds above ``settings.refund_approval_limit`` need
+``ctx.approved``; a refund is paid from what each method paid and has not had
+back (``refundable``), never from the history's refund entries; address and
+payment changes need the status 'pending' exactly (after an item modification
+the policy says the order cannot change again).
 
-``settings.tau2_compat`` reproduces two quirks of the reference's
-``modify_pending_order_items`` (every modified line gets the *last* new item's
-price and options; the price difference is not rounded). It is off by default:
+``settings.tau2_compat`` reproduces three quirks of the reference: in
+``modify_pending_order_items`` every modified line gets the *last* new item's
+price and options and the price difference is not rounded; address and payment
+changes are allowed on any status containing "pending". It is off by default:
 then each line gets its own new item's price and options and amounts are rounded
 to cents. Only the gold replay turns it on.
 """

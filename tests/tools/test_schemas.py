@@ -77,6 +77,21 @@ def _titles(schema: Any) -> list[Any]:
     return own + [t for k, v in schema.items() if k != "title" for t in _titles(v)]
 
 
+def test_every_input_model_refuses_unknown_fields(schemas: list[dict[str, Any]]) -> None:
+    """A field the model invents is an error, never silently dropped (nested objects too)."""
+    def objects(node: Any) -> list[dict[str, Any]]:
+        if isinstance(node, list):
+            return [o for n in node for o in objects(n)]
+        if not isinstance(node, dict):
+            return []
+        own = [node] if node.get("type") == "object" and "properties" in node else []
+        return own + [o for v in node.values() for o in objects(v)]
+
+    for schema in schemas:
+        for obj in objects(schema["function"]["parameters"]):
+            assert obj.get("additionalProperties") is False, schema["function"]["name"]
+
+
 def test_role_filter_hides_tools(schemas: list[dict[str, Any]]) -> None:
     registry = build_registry(Store())
     analyst = {s["function"]["name"] for s in registry.openai_tools(role="analyst")}
