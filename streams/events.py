@@ -260,8 +260,10 @@ OutputEvent: TypeAlias = (
 )
 Event: TypeAlias = InputEvent | OutputEvent
 
+# The title heads every error message (and so every dead letter's reason): short.
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(
-    Annotated[Event, Field(discriminator="type")]  # type: ignore[arg-type]
+    Annotated[Event, Field(discriminator="type")],  # type: ignore[arg-type]
+    config=ConfigDict(title="Event"),
 )
 
 EVENT_CLASSES: dict[str, type[_Envelope]] = {

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from payloads import MAX_ID_CHARS, MAX_JSON_INT, MAX_TEXT_CHARS
+from streams.dlq import MAX_MESSAGE_CHARS, DeadLetterInfo, dead_letter_info
 from streams.events import EVENT_CLASSES, Event, parse_event
 
 MB = 1_000_000
@@ -335,6 +336,36 @@ WHOLE: dict[str, bytes | str] = {
 def test_whole_record(name: str) -> None:
     exc = refused(WHOLE[name])
     assert exc.errors(), name
+
+
+# ---------------------------------------------------------------- the dead letter's reason
+# The worker puts ``str(error)`` in the dead letter's headers: it must encode, fit, and
+# still name the field when the field's name or value is itself hostile.
+
+DEAD_LETTERS: dict[str, tuple[str, str]] = {
+    "surrogate-variant-key": (record("CatalogUpdated", ("payload", "variants"), Raw('{"\\ud800": {}}')),
+                              "CatalogUpdated.payload.variants"),
+    "control-in-message": (record(TKT, ("payload", "message"), "\x1b[2J"), "TicketOpened.payload.message"),
+    "newline-in-unknown-field-name": (record(ORD, ("x\ndlq.error_type",), 1), "unknown field"),
+    "megabyte-key": (record(ORD, ("key",), "k" * MB), "OrderPlaced.key"),
+    "missing-id": (record(ORD, ("event_id",), DELETE), "OrderPlaced.event_id"),
+    "hundred-bad-lines": (record(ORD, ("payload", "items"), [{"quantity": "1"}] * 100),
+                          "OrderPlaced.payload.items.0.item_id"),
+    "not-utf8": (WHOLE["not-utf8"], "json_invalid"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEAD_LETTERS))
+def test_dead_letter_reason(name: str) -> None:
+    raw, names = DEAD_LETTERS[name]
+    exc = refused(raw)
+    headers = dead_letter_info(exc, attempts=0, topic="orders", partition=0, offset=1,
+                               worker_id="w").headers()
+    info = DeadLetterInfo.from_headers(headers)
+    assert info.error_type == "ValidationError"
+    assert len(info.error_message) <= MAX_MESSAGE_CHARS
+    assert names in info.error_message
+    assert [k for k, _ in headers].count("dlq.error_type") == 1
 
 
 # ---------------------------------------------------------------- properties
