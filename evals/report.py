@@ -67,12 +67,13 @@ def per_category(results: Sequence[CaseResult]) -> dict[str, CategoryStats]:
 def category_table(report: EvalReport) -> Table:
     names = sorted({s for c in report.per_category.values() for s in c.scores})
     table = Table(title=f"{report.suite} — {report.model}"
-                  + (f" ({report.protocol})" if report.protocol else ""))
-    table.add_column("category")
+                  + (f" ({report.protocol})" if report.protocol else "")
+                  + (": means per category" if names else ""))
+    table.add_column("category", no_wrap=True)
     table.add_column("cases", justify="right")
     table.add_column("passed", justify="right")
     for name in names:
-        table.add_column(f"mean {name}", justify="right")
+        table.add_column(name, justify="right")
     table.add_column("errors", justify="right")
     table.add_column("s/case", justify="right")
     for category, c in report.per_category.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from agents.config import LLMSettings
+from agents.contracts import AgentName
 from agents.llm import MODELS, LLMError, LocalServer, chat_model
 from agents.support import Retriever as SearchFn
 from evals.base import Suite
@@ -37,19 +39,21 @@ from .errors import ConfigError
 from .settings import ROOT, Settings, abs_path
 
 console = Console()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SuiteSpec:
     module: str  # evals.<module>
     factory: str  # its Suite class (built with no arguments, except support's options)
-    retrieval: bool  # whether its agent retrieves (the index is built once per run)
+    agent: AgentName  # the agent it drives (its prompt prefix is warmed on a local server)
+    retrieval: bool  # whether that agent retrieves (the index is built once per run)
 
 
 SUITES = {
-    "support": SuiteSpec("evals.support", "SupportSuite", retrieval=True),
-    "analyst": SuiteSpec("evals.analyst", "AnalystSuite", retrieval=False),
-    "order": SuiteSpec("evals.order", "OrderSuite", retrieval=False),
+    "support": SuiteSpec("evals.support", "SupportSuite", "support", retrieval=True),
+    "analyst": SuiteSpec("evals.analyst", "AnalystSuite", "analyst", retrieval=False),
+    "order": SuiteSpec("evals.order", "OrderSuite", "order", retrieval=False),
 }
 
 
@@ -158,7 +162,15 @@ def evaluate(
              max_turns, user_base_url, user_model, out)
     except (EvalError, ValueError, ConfigError, LLMError, StoreError, RetrievalError,
             OSError) as exc:
-        raise _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        raise _fail(_first_line(exc)) from None
+    except Exception as exc:  # a bug: still one line; ``streamwise -v eval`` logs the traceback
+        log.info("streamwise eval failed", exc_info=True)
+        raise _fail(f"{type(exc).__name__}: {_first_line(exc)} (run with -v for the traceback)",
+                    code=1) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | None,
@@ -195,6 +207,8 @@ def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | N
             try:
                 with Worlds(work, template, chat_model(llm), tool_settings=settings.store,
                             agent_settings=settings.agents, retriever=search) as worlds:
+                    if not base_url:  # the first case should not pay for the cold prompt
+                        _warm(worlds, SUITES[suite_name].agent, settings.llm.local_parallel)
                     run_suite(suite, cases, worlds.open,
                               RunInfo(model=label, endpoint=llm.base_url or "",
                                       protocol=protocol if suite_name == "support" else "",
@@ -203,6 +217,13 @@ def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | N
             finally:
                 if retriever is not None:
                     retriever.close()
+
+
+def _warm(worlds: Worlds, agent: AgentName, copies: int) -> None:
+    """Evaluate the agent's constant prompt prefix on each local model instance once."""
+    with console.status(f"warming the {agent} prompt on the local model ..."), \
+            worlds.open() as world:
+        world.agents.warm([agent], copies=copies)
 
 
 def _shown(path: Path) -> str:

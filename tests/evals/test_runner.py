@@ -77,7 +77,7 @@ def test_the_report_table_and_json(tmp_path: Path) -> None:
     assert saved["per_category"]["all"]["passed"] == 2
     assert saved["summary"] == {"accuracy": 0.5} == report.summary
     text = console.export_text()
-    for word in ("cancel", "return", "all", "50%", "mean rows", "accuracy"):
+    for word in ("cancel", "return", "all", "50%", "means per category", "rows", "accuracy"):
         assert word in text
 
 
