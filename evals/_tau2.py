@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tools import Actor, Store, ToolContext, ToolSettings, build_registry, export_tau2, load_tau2
 
@@ -21,7 +21,8 @@ STATE_TABLES = ("orders", "users", "products")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Task files from other τ² versions number their ids: "7" and 7 are the same task.
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
 
 class Action(_Model):
@@ -38,6 +39,12 @@ class Instructions(_Model):
 
 class Scenario(_Model):
     instructions: Instructions
+
+    @field_validator("instructions", mode="before")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        # τ² also allows the instructions as one free text: it is the reason for the call.
+        return {"reason_for_call": value} if isinstance(value, str) else value
 
 
 class Criteria(_Model):

@@ -123,6 +123,18 @@ def test_expected_state_is_the_reference_state(train: dict[str, Task]) -> None:
                 assert want[table][key] == record, (task_id, table, key)
 
 
+def test_task_files_in_other_tau2_shapes(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps([{"id": 7, "user_scenario": {"instructions": "Cancel #W1."},
+                                 "evaluation_criteria": {"actions": None}}]))
+    (task,) = SupportSuite().load(path)
+    assert task.case_id == "7" and task.task.actions == [] and task.task.communicate_info == []
+    assert "Cancel #W1." in first_message(task.task)
+    path.write_text(json.dumps([{"id": "1", "user_scenario": {}}]))
+    with pytest.raises(ValueError, match=r"task #0 \(id 1\): user_scenario.instructions"):
+        SupportSuite().load(path)
+
+
 def test_communicated_as_tau2_matches() -> None:
     assert communicated(["1,000.50", "Polyester"], ["It costs 1000.50.", "it is polyester"])
     assert not communicated(["10", "cotton"], ["There are 10 options."])
