@@ -342,7 +342,7 @@ def test_whole_record(name: str) -> None:
 # The worker puts ``str(error)`` in the dead letter's headers: it must encode, fit, and
 # still name the field when the field's name or value is itself hostile.
 
-DEAD_LETTERS: dict[str, tuple[str, str]] = {
+DEAD_LETTERS: dict[str, tuple[bytes | str, str]] = {
     "surrogate-variant-key": (record("CatalogUpdated", ("payload", "variants"), Raw('{"\\ud800": {}}')),
                               "CatalogUpdated.payload.variants"),
     "control-in-message": (record(TKT, ("payload", "message"), "\x1b[2J"), "TicketOpened.payload.message"),

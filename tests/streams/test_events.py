@@ -2,6 +2,7 @@ import json
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -21,7 +22,7 @@ from streams.events import (
 from streams.simulator import Simulator, SimulatorMix
 from streams.topics import EVENT_TOPIC, TOPICS, topic_for
 
-SAMPLE_PAYLOADS = {
+SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "OrderPlaced": {"order_id": "#W1", "user_id": "u1", "payment_method_id": "gift_card_1",
                     "total": "10.50", "address": {"address1": "1 Main St", "city": "Austin",
                                                    "state": "TX", "country": "USA", "zip": "78701"},
@@ -45,7 +46,7 @@ SAMPLE_PAYLOADS = {
 }
 
 
-def envelope(event_type: str, payload: dict, **fields: object) -> dict:
+def envelope(event_type: str, payload: dict[str, Any], **fields: object) -> dict[str, Any]:
     return {"event_id": "e-1", "type": event_type, "key": "k1",
             "occurred_at": "2026-11-29T10:00:00+01:00", "payload": payload, **fields}
 
@@ -190,6 +191,7 @@ def test_each_commerce_payload_has_one_definition():
 
 def test_an_event_payload_goes_into_an_agent_request_as_is():
     event = parse_event(json.dumps(envelope("OrderPlaced", SAMPLE_PAYLOADS["OrderPlaced"])))
+    assert isinstance(event, events.OrderPlacedEvent)
     request = contracts.AgentRequest(agent="order", kind="order_placed", event_id=event.event_id,
                                      order=event.payload)
     assert request.order is event.payload and request.subject_id == "#W1"
