@@ -33,6 +33,7 @@ import random
 import tempfile
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -296,8 +297,7 @@ class Generator:
         items = self._inventory_items(per_side=4)
         quotas = {"receipt": 2, "damage": 1, "count": 1, "oversold": 1}
         for item in items:
-            self._fill("inventory_adjusted", dict(quotas),
-                       lambda bucket, item=item: self._inventory(item, bucket), tries=200,
+            self._fill("inventory_adjusted", dict(quotas), partial(self._inventory, item), tries=200,
                        strict=False)  # an item just under its reorder point takes no receipt
         if sum(c["kind"] == "inventory_adjusted" for c in self.cases) < 35:
             raise RuntimeError("fewer than 35 inventory events; change the seed")
