@@ -94,7 +94,8 @@ class SupportSuite:
         scores["turns"] = float(len(transcript))
         return CaseResult(
             suite=self.name, case_id=case.case_id, category=intent(task.actions),
-            passed=passed and not error, scores=scores, seconds=time.perf_counter() - started, error=error,
+            passed=passed and not error, scores=scores, error=error,
+            seconds=time.perf_counter() - started,
             detail={"task_id": task.id, "trial": case.trial, "protocol": self.protocol,
                     "transcript": transcript, "differences": differences(got, want),
                     "communicate_info": task.communicate_info})

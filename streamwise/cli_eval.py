@@ -134,7 +134,7 @@ def evaluate(
                                               help=f"one of {', '.join(SUITES)}")],
     tasks: Annotated[Path | None, typer.Option(help="task file (default: the suite's own)")]
     = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="run only the first N cases")] = None,
+    limit: Annotated[int | None, typer.Option(help="run only the first N cases")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. "
                                                  "http://host:8000/v1 (vLLM)")] = None,
     model: Annotated[str | None, typer.Option(help="model name at --base-url")] = None,
@@ -143,8 +143,8 @@ def evaluate(
     protocol: Annotated[str, typer.Option(
         help="support: a scripted customer (ticket) or a model playing it (simulated)")]
     = "ticket",
-    k: Annotated[int, typer.Option("--k", min=1, help="trials per task (pass^k)")] = 1,
-    max_turns: Annotated[int, typer.Option(min=1, help="customer messages per case")] = 6,
+    k: Annotated[int, typer.Option("--k", help="trials per task (pass^k)")] = 1,
+    max_turns: Annotated[int, typer.Option(help="customer messages per case")] = 6,
     user_base_url: Annotated[str | None, typer.Option(help="endpoint of the customer model "
                                                       "(default: the one under test)")] = None,
     user_model: Annotated[str | None, typer.Option(help="customer model name")] = None,
@@ -177,6 +177,9 @@ def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | N
          base_url: str | None, model: str | None, local_model: str | None, protocol: str,
          k: int, max_turns: int, user_base_url: str | None, user_model: str | None,
          out: Path | None) -> None:
+    for option, value in (("--limit", limit), ("--k", k), ("--max-turns", max_turns)):
+        if value is not None and value < 1:
+            raise EvalError(f"{option} must be at least 1 (got {value})")
     if base_url and local_model:
         raise EvalError("give either --base-url (with --model) or --local-model, not both")
     if suite_name not in SUITES:

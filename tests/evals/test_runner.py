@@ -108,6 +108,8 @@ def test_result_file_names_are_safe() -> None:
     ["eval", "support", "--base-url", "http://127.0.0.1:9/v1", "--local-model",
      "qwen2.5-coder-0.5b-instruct"],
     ["eval", "order", "--protocol", "simulated"],
+    ["eval", "support", "--protocol", "chatty"],
+    ["eval", "support", "--limit", "0"],
 ])
 def test_cli_errors_are_one_line(args: list[str], tmp_path: Path) -> None:
     from streamwise.cli import app
