@@ -30,16 +30,30 @@ _STOP_WORDS = (
 _STOP = frozenset(_STOP_WORDS.split())
 
 
+# Word forms a question uses for the same thing (no stemmer package here).
+_FORMS = {"sold": "sell", "selling": "sell", "sale": "sell", "paid": "pay", "payment": "pay",
+          "shipped": "ship", "shipping": "ship", "refunded": "refund", "ordered": "order",
+          "bought": "buy", "purchase": "buy", "purchased": "buy", "cheapest": "cheap",
+          "delivered": "deliver", "delivery": "deliver", "reserved": "reserve",
+          "reservation": "reserve", "promo": "promotion"}
+
+
+def _word(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return _FORMS.get(word, word)
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case words without stop words, plural 's' and '_' split off."""
-    out = []
-    for word in _WORD.findall(text.lower().replace("_", " ")):
-        if word in _STOP:
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        out.append(word)
-    return out
+    """Lower-case words without stop words, in one form ("sales", "sold" -> "sell")."""
+    return [_word(w) for w in _WORD.findall(text.lower().replace("_", " ")) if w not in _STOP]
+
+
+def _phrase(text: str) -> str:
+    """``text`` as space-separated singular words, for matching values inside a question
+    (no other word forms: "paid" must not find the transaction type 'payment')."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                    for w in _WORD.findall(text.lower()))
 
 
 class Bm25:
@@ -97,7 +111,7 @@ def _top(scores: list[float], k: int, floor: float = 0.0) -> list[int]:
 
 class Linker:
     def __init__(self, catalog: Catalog, layer: SemanticLayer, examples: list[Example], *,
-                 tables: int = 3, metrics: int = 4, shots: int = 4) -> None:
+                 tables: int = 2, metrics: int = 4, shots: int = 4) -> None:
         self.catalog, self.layer, self.examples = catalog, layer, examples
         self.k_tables, self.k_metrics, self.k_shots = tables, metrics, shots
         self.table_names = list(catalog.tables)
@@ -120,6 +134,10 @@ class Linker:
         metrics = [self.layer.metrics[i].name for i in metric_idx]
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         values = self._values(question)
+        first = self.layer.metric(metrics[0]) if metrics else None
+        root = first.table if first else None
+        for v in values:  # the column nearest the metric's table first
+            v.columns.sort(key=lambda ref: self._hops(root, ref.partition(".")[0]))
         tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
         for name in metrics[:2]:
             m = self.layer.metric(name)
@@ -133,11 +151,15 @@ class Linker:
         return Linked(tables=list(dict.fromkeys(tables)), metrics=metrics, dimensions=dims,
                       values=values, examples=examples)
 
+    def _hops(self, root: str | None, table: str) -> int:
+        path = self.catalog.path(root, table) if root else None
+        return len(path) if path is not None else 99
+
     def _values(self, question: str) -> list[ValueHit]:
-        text = " " + re.sub(r"[^a-z0-9]+", " ", question.lower()) + " "
+        text = f" {_phrase(question)} "
         hits: dict[str, ValueHit] = {}
         for ref, value in self.values:
-            needle = " " + re.sub(r"[^a-z0-9]+", " ", value.lower()).strip() + " "
+            needle = f" {_phrase(value)} "
             if needle.strip() and needle in text:
                 hit = hits.setdefault(needle.strip(), ValueHit(value=value, columns=[]))
                 hit.columns.append(ref)

@@ -1,88 +1,224 @@
-"""The analyst agent: SQL with the schema in context, retry on a SQL error, table and chart."""
+"""The analyst agent in the shared loop, with a scripted model over the seeded store.
+
+The model fills the ``query`` tool; a failing query's error reaches it and it may
+correct the query (also after repeating the failing call); the answer's figures
+are the result's, written in code; without a success the answer says so.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from typer.testing import CliRunner
 
 from agents._charts import chart_for
+from agents._sql_answer import fmt
 from agents.analyst import AnalystAgent
 from agents.checkpoint import sqlite_checkpointer
-from agents.contracts import AgentRequest
+from agents.contracts import AgentRequest, AgentResult
 from agents.loop import build_loop
 from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call
 from agents.trace import TraceStore, load_trace
+from tests.tools._seeded import seeded, seeded_template  # noqa: F401  (fixtures)
 from tools import Store, ToolRegistry
 from tools.analytics import ANALYTICS_TOOLS
-from tools.retail_db import load_tau2
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-GOOD_SQL = ("SELECT status, count(*) AS orders FROM orders GROUP BY status "
-            "ORDER BY orders DESC")
+
+def q(**fields: Any) -> dict[str, Any]:
+    """A full structured query, as the grammar makes the model write it."""
+    return {"metrics": [], "group_by": [], "filters": [], "period": "all", "order": "none",
+            "limit": None, **fields}
+
+
+REFUNDS_LAST_MONTH = q(metrics=["refunds"], period="last_month")  # payments have no dates
+REFUNDS = q(metrics=["refunds"])
+BY_REGION = q(metrics=["units_sold"], group_by=["sales_history.region"], period="last_month",
+              order="desc")
 
 
 @pytest.fixture()
-def retail_store() -> Iterator[Store]:
-    s = Store()
-    with s.transaction() as db:
-        load_tau2(db, DATA / "db.json")
-    yield s
-    s.close()
+def registry(seeded: Store) -> Iterator[ToolRegistry]:  # noqa: F811
+    yield ToolRegistry(seeded, tools=ANALYTICS_TOOLS)
 
 
-def fix_after_error(messages: list[BaseMessage]) -> AIMessage:
-    last = messages[-1]
-    assert isinstance(last, ToolMessage)
-    error = json.loads(str(last.content))["error"]
-    assert "order_state" in error["message"]  # DuckDB's message reached the model
-    return call("run_sql", sql=GOOD_SQL)
-
-
-def test_question_retries_after_sql_error_and_returns_table_and_chart(
-        retail_store: Store, tmp_path: Path) -> None:
-    registry = ToolRegistry(retail_store, tools=ANALYTICS_TOOLS)
-    model = ScriptedChatModel(script=[
-        call("run_sql", sql="SELECT order_state, count(*) FROM orders GROUP BY 1"),
-        fix_after_error,
-        call("respond", message="Most orders are pending.")])
+def ask(registry: ToolRegistry, tmp_path: Path, script: list[Any], text: str,
+        max_steps: int = 6) -> tuple[AgentResult, ScriptedChatModel]:
+    model = ScriptedChatModel(script=script)
     graph = build_loop(AnalystAgent(registry), model=model, registry=registry,
-                       checkpointer=sqlite_checkpointer(tmp_path / "ck.sqlite"), max_steps=5)
-    runner = AgentRunner("analyst", graph, TraceStore(retail_store))
+                       checkpointer=sqlite_checkpointer(tmp_path / "ck.sqlite"),
+                       max_steps=max_steps)
+    runner = AgentRunner("analyst", graph, TraceStore(registry.store))
     result = runner.run_sync(AgentRequest(agent="analyst", kind="question", event_id="q1",
-                                          text="How many orders per status?"))
+                                          text=text))
+    return result, model
 
-    system = model.seen[0][0].content
-    assert "orders (table)" in str(system) and "status" in str(system)
-    assert model.bound[0]["tools"] == ["run_sql", "respond"]
-    with retail_store.cursor() as cur:
-        expected = [list(r) for r in cur.execute(GOOD_SQL).fetchall()]
-    assert result.answer is not None
-    assert result.answer.sql.startswith("SELECT status")
-    assert result.answer.columns == ["status", "orders"] and result.answer.rows == expected
-    chart = result.answer.chart
-    assert chart is not None and chart["mark"] == "bar"
-    assert chart["encoding"]["x"]["field"] == "status"
-    assert chart["data"]["values"][0] == {"status": expected[0][0], "orders": expected[0][1]}
-    assert result.outputs[0].kind == "reply"
+
+def one(store: Store, sql: str) -> Any:
+    with store.cursor() as cur:
+        row = cur.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def last_error(messages: list[BaseMessage]) -> dict[str, str]:
+    last = messages[-1]
+    assert isinstance(last, ToolMessage) and last.status == "error"
+    error: dict[str, str] = json.loads(str(last.content))["error"]
+    return error
+
+
+def fixes(check: Callable[[dict[str, str]], None], query: dict[str, Any],
+          ) -> Callable[[list[BaseMessage]], AIMessage]:
+    def step(messages: list[BaseMessage]) -> AIMessage:
+        check(last_error(messages))
+        return call("query", **query)
+    return step
+
+
+def test_a_failing_query_gets_its_error_and_hint_and_is_corrected(
+        registry: ToolRegistry, tmp_path: Path) -> None:
+    def told(error: dict[str, str]) -> None:
+        assert "no date column" in error["message"] and "period all" in error["hint"]
+
+    result, model = ask(registry, tmp_path, [
+        call("query", **REFUNDS_LAST_MONTH), fixes(told, REFUNDS), call("respond")],
+        "How much money did we refund last month?")
+
+    total = one(registry.store, "SELECT sum(amount) FROM order_payments "
+                                "WHERE transaction_type = 'refund'")
+    assert result.status == "done" and result.answer is not None
+    assert result.answer.rows == [[pytest.approx(total)]]
+    assert result.message == f"Refunded amount: {fmt(total, 'money')}."
+    assert "order_payments.transaction_type = 'refund'" in result.answer.sql
     assert result.outputs[0].details["failed_queries"] == 1
-    trace = load_trace(retail_store, "q1")
+    trace = load_trace(registry.store, "q1")
     assert trace is not None
-    assert [s.status for s in trace.steps if s.name == "run_sql"] == ["error", "ok"]
+    assert [s.status for s in trace.steps if s.name == "query"] == ["error", "ok"]
+    assert model.bound[0]["tools"] == ["query", "respond"]
 
 
-def test_charts_follow_the_column_types() -> None:
-    rows = [["2026-01-01", 3], ["2026-01-02", 5]]
-    line = chart_for([("day", "DATE"), ("n", "BIGINT")], rows)
-    assert line is not None and line["mark"] == "line"
-    assert line["encoding"]["x"]["type"] == "temporal"
-    scatter = chart_for([("a", "DOUBLE"), ("b", "DOUBLE")], [[1.0, 2.0], [2.0, 3.0]])
-    assert scatter is not None and scatter["mark"] == "point"
-    assert scatter["encoding"]["y"]["field"] == "b"
-    assert chart_for([("n", "BIGINT")], [[1], [2]]) is None
-    assert chart_for([("s", "VARCHAR"), ("n", "BIGINT")], [["a", 1]]) is None
-    assert chart_for([("s", "VARCHAR"), ("t", "VARCHAR")], [["a", "b"], ["c", "d"]]) is None
+def test_a_repeated_failing_call_is_told_the_error_again_and_may_still_be_corrected(
+        registry: ToolRegistry, tmp_path: Path) -> None:
+    def told(error: dict[str, str]) -> None:
+        assert "no date column" in error["message"]
+
+    result, model = ask(registry, tmp_path, [
+        call("query", **REFUNDS_LAST_MONTH), call("query", **REFUNDS_LAST_MONTH),
+        fixes(told, REFUNDS), call("respond")], "Refunds last month?")
+
+    # No turn was forced to respond: the third call could (and did) query again.
+    assert model.choices[:3] == ["required", "required", "required"]
+    assert result.answer is not None and result.answer.rows[0][0] > 0
+    assert result.message.startswith("Refunded amount: $")
+
+
+def test_without_a_successful_query_the_answer_says_so_and_invents_nothing(
+        registry: ToolRegistry, tmp_path: Path) -> None:
+    result, _ = ask(registry, tmp_path, [
+        call("query", **REFUNDS_LAST_MONTH),
+        call("respond", message="We refunded $100.00 last month.")],
+        "How much did we refund last month?")
+
+    assert result.answer is None
+    assert result.message.startswith("I could not answer: no query succeeded (1 tried).")
+    assert "no date column" in result.message and "100" not in result.message
+
+
+def test_an_unknown_name_never_reaches_the_store(registry: ToolRegistry, tmp_path: Path) -> None:
+    def told(error: dict[str, str]) -> None:
+        assert error["code"] == "invalid_arguments"
+        assert "'refunds.amount' is not a field" in error["message"]
+
+    result, _ = ask(registry, tmp_path, [
+        call("query", **q(metrics=["refunds"], group_by=["refunds.amount"])),
+        fixes(told, REFUNDS), call("respond")], "Refund total?")
+    assert result.answer is not None and "refunds.amount" not in result.answer.sql
+
+
+def test_every_figure_of_the_answer_comes_from_the_result(
+        registry: ToolRegistry, tmp_path: Path) -> None:
+    result, model = ask(registry, tmp_path, [call("query", **BY_REGION), call("respond")],
+                        "Units sold per region last month, most first")
+
+    with registry.store.cursor() as cur:
+        gold = [list(r) for r in cur.execute(
+            "SELECT region, sum(quantity) n FROM sales_history WHERE day BETWEEN "
+            "DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1 ORDER BY n DESC").fetchall()]
+    assert result.answer is not None and result.answer.rows == gold
+    allowed = {fmt(v, "units") for row in gold for v in row} | {"2026-10-01", "2026-10-31"}
+    figures = re.findall(r"\d[\d,.\-]*\d|\d", result.message)
+    assert figures and all(any(f in a for a in allowed) for f in figures), figures
+    assert result.message.startswith("6 rows (last month (2026-10-01 to 2026-10-31)): ")
+    assert f"{gold[0][0]}: units sold {fmt(gold[0][1], 'units')}" in result.message
+    chart = result.answer.chart
+    assert chart == chart_for([("region", "VARCHAR"), ("units_sold", "HUGEINT")], gold)
+    assert chart is not None and chart["mark"] == "bar"
+    # The model read the result back with the instruction to respond.
+    reply = model.seen[1][-1]
+    assert isinstance(reply, ToolMessage) and "call respond" in str(reply.content)
+
+
+def test_the_first_message_shows_the_linked_schema_terms_values_and_examples(
+        registry: ToolRegistry, tmp_path: Path) -> None:
+    agent = AnalystAgent(registry)
+    _, model = ask(registry, tmp_path, [call("query", **BY_REGION), call("respond")],
+                   "How many units of the Office Chair did we sell last month?")
+    system, first = model.seen[0][0], model.seen[0][1]
+    assert system.content == agent.constant_prompts()[0]  # constant: its prefix is cached
+    assert isinstance(first, HumanMessage)
+    text = str(first.content)
+    assert "Business date: 2026-11-01" in text
+    assert "- units_sold:" in text and "sales_history.quantity number" in text
+    assert "'Office Chair' is a value of products.name" in text
+    assert text.count("\nQ: ") >= 2 and text.endswith(
+        "Question: How many units of the Office Chair did we sell last month?")
+    schema = agent.tools(registry)[0]["function"]["parameters"]
+    assert "units_sold" in schema["$defs"]["metric"]["enum"]
+
+
+def test_a_large_result_is_answered_whole_though_the_model_reads_ten_rows(
+        registry: ToolRegistry, tmp_path: Path) -> None:
+    listing = q(group_by=["stock.item_id"], filters=[
+        {"field": "stock.on_hand", "op": "=", "value": 0}])
+    result, model = ask(registry, tmp_path, [call("query", **listing), call("respond")],
+                        "Which items are out of stock somewhere?")
+    count = one(registry.store, "SELECT count(DISTINCT item_id) FROM stock WHERE on_hand = 0")
+    assert result.answer is not None and len(result.answer.rows) == count > 10
+    shown = json.loads(str(model.seen[1][-1].content))
+    assert len(shown["rows"]) == 10 and shown["row_count"] == count
+    assert result.message.startswith(f"{count} results: ")
+
+
+def test_ask_saves_the_chart_and_prints_json(seeded: Store, tmp_path: Path,  # noqa: F811
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamwise.cli_agents as cli_agents
+    from streamwise.cli import app
+    from streamwise.settings import Settings
+
+    db = Path(seeded.path)
+    seeded.close()  # the command opens the store itself
+    settings = Settings()
+    settings.store.db_path = str(db)
+    settings.agents.checkpoint_path = str(tmp_path / "ck.sqlite")
+    model = ScriptedChatModel(script=[call("query", **BY_REGION), call("respond")])
+    monkeypatch.setattr(cli_agents, "_settings", lambda config: settings)
+    monkeypatch.setattr(cli_agents, "open_platform",
+                        partial(cli_agents.open_platform, chat=model))
+    chart = tmp_path / "out" / "chart.json"
+
+    out = CliRunner().invoke(app, ["ask", "units per region last month", "--json",
+                                   "--chart", str(chart)])
+
+    assert out.exit_code == 0, out.output
+    result = AgentResult.model_validate_json(out.stdout)
+    assert result.answer is not None and result.message.startswith("6 rows")
+    assert json.loads(chart.read_text()) == result.answer.chart
+    assert result.answer.chart is not None and result.answer.chart["mark"] == "bar"
