@@ -71,10 +71,11 @@ _NUMBER_WORDS = {w: Decimal(i) for i, w in enumerate(
      "twelve"], start=2)}
 _NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
-# An id: a '#'-prefixed token, a token mixing letters and digits (with _ or -),
-# an ISO date, or a run of six or more digits.
+# An id: a '#'-prefixed token, an upper-case code with a hyphen, a token mixing letters
+# and digits (with _ or -), an ISO date, or a run of six or more digits.
 _ID_RE = re.compile(
     r"#[\w-]+"
+    r"|\b[A-Z][A-Z0-9]*-[A-Z0-9][A-Z0-9-]*\b"  # WH-RNO, SUP-7: upper case with a hyphen
     r"|\b\d{4}-\d{2}-\d{2}\b"
     r"|\b(?=[\w-]*[A-Za-z])(?=[\w-]*\d)[A-Za-z0-9][\w-]*[A-Za-z0-9]\b"
     r"|\b\d{6,}\b")

@@ -151,6 +151,8 @@ def is_swing(old: Decimal, new: Decimal, max_pct: float) -> bool:
     return abs(new - old) / old * 100 >= Decimal(str(max_pct))
 
 
-def needs_reorder(available: int, inbound: int, reorder_point: float) -> bool:
-    """The spec's reorder rule: available plus inbound at or below the reorder point."""
-    return available + inbound <= Decimal(str(reorder_point))
+def needs_reorder(position: int, reorder_point: float, daily_demand: float) -> bool:
+    """The spec's reorder rule: available plus inbound at or below the reorder point, for
+    an item that sells (without demand the reorder point is only safety stock; like the
+    tool, order nothing)."""
+    return daily_demand > 0 and position <= Decimal(str(reorder_point))

@@ -249,51 +249,60 @@ class OrderAgent(AgentSpec):
         assert change is not None
         item, wh = change.item_id, change.warehouse_id
         level = _out(box.call("get_stock", {"item_ids": [item]}, step="prep"))
-        reorder = _out(box.call("reorder_suggestion", {"item_id": item}, step="prep"))
+        # Every warehouse has a stock row for every item: a missing one is no warehouse.
         at_wh = next((w for w in (level["items"][0]["warehouses"] if level else [])
                       if w["warehouse_id"] == wh), None)
-        # The store holds the stock before this change: apply it (or take the count given).
-        on_hand_before = at_wh["on_hand"] if at_wh else 0
-        reserved = at_wh["reserved"] if at_wh else 0
-        on_hand = (change.on_hand_after if change.on_hand_after is not None
-                   else on_hand_before + change.delta)
-        facts: dict[str, Any] = {"kind": request.kind, **change.model_dump(mode="json"),
-                                 "on_hand_before": on_hand_before, "on_hand_after": on_hand,
-                                 "reserved": reserved, "available_after": on_hand - reserved,
-                                 "reorder": reorder}
+        facts: dict[str, Any] = {"kind": request.kind, **change.model_dump(mode="json")}
         text = (f"Item {item} at {wh}: {change.delta:+d} units"
                 f"{' (' + change.reason + ')' if change.reason else ''}.")
+        if at_wh is None:
+            why = "is not in the catalog" if level is None else f"has no warehouse {wh}"
+            facts["decision"] = "no_action"
+            return Ruling(kind=request.kind, subject_id=item, decision="no_action",
+                          rule="unknown_item" if level is None else "unknown_warehouse",
+                          allowed=["no_action"], facts=facts,
+                          explanation=f"{text} The stock of item {item} {why}: no action.")
+        # The event reports a change the store does not hold yet: apply it (the count
+        # the event gives, when it gives one).
+        before, reserved = at_wh["on_hand"], at_wh["reserved"]
+        on_hand = change.on_hand_after if change.on_hand_after is not None else before + change.delta
+        facts.update(on_hand_before=before, on_hand_after=on_hand, reserved=reserved,
+                     available_after=on_hand - reserved)
         alerts = []
-        if level is not None and on_hand - reserved < 0:
+        if on_hand - reserved < 0:
             alerts.append(_alert(item, "oversold",
                                  f"{wh} is oversold: {on_hand} on hand, {reserved} reserved; "
                                  "customers with reservations need notice", "critical",
                                  warehouse_id=wh, on_hand=on_hand, reserved=reserved))
             text += f" {wh} is oversold: {on_hand} on hand, {reserved} reserved."
+        reorder = _out(box.call("reorder_suggestion", {"item_id": item}, step="prep"))
+        facts["reorder"] = reorder
         details: dict[str, Any] = {}
         if reorder is None:
             decision, rule = "no_action", "no_reorder_facts"
-            text += " No reorder facts for this item: no action."
+            text += " There are no reorder facts for this item: no action."
         else:
-            avail, inbound, rop = (reorder["available"], reorder["inbound_open"],
-                                   reorder["reorder_point"])
-            position = f"Available {avail} + inbound {inbound} = {avail + inbound}"
-            if _risk.needs_reorder(avail, inbound, rop):
+            position = reorder["available"] + reorder["inbound_open"] + on_hand - before
+            rop = reorder["reorder_point"]
+            facts["position_after"] = position
+            stands = (f"Available and inbound after the change: {position}, reorder point "
+                      f"{_num(rop)}")
+            if _risk.needs_reorder(position, rop, reorder["mean_daily_demand"]):
                 decision, rule = "reorder", "at_or_below_reorder_point"
-                qty = reorder["order_quantity"] or _at_least(
-                    rop - avail - inbound, reorder["min_order_qty"])
+                qty = reorder["order_quantity"] or _at_least(rop - position,
+                                                             reorder["min_order_qty"])
                 facts["order_quantity"] = qty
                 details = {"quantity": qty, "supplier_id": reorder["supplier_id"],
                            "steps": reorder["steps"]}
-                text += (f" {position} is at or below the reorder point {_num(rop)}: "
-                         f"reorder {qty} units from {reorder['supplier_id']}.")
+                text += f" {stands}: reorder {qty} units from {reorder['supplier_id']}."
                 alerts.append(_alert(item, "low_stock",
-                                     f"item {item}: {avail + inbound} available and inbound, "
-                                     f"reorder point {_num(rop)}; reorder {qty} units",
-                                     quantity=qty))
+                                     f"item {item}: {position} available and inbound, reorder "
+                                     f"point {_num(rop)}; reorder {qty} units", quantity=qty))
             else:
-                decision, rule = "no_action", "above_reorder_point"
-                text += f" {position} is above the reorder point {_num(rop)}: no action."
+                decision = "no_action"
+                rule = "no_demand" if reorder["mean_daily_demand"] <= 0 else "above_reorder_point"
+                text += f" {stands}" + (", and no demand" if rule == "no_demand" else "") + (
+                    ": no action.")
         facts["decision"] = decision
         return Ruling(kind=request.kind, subject_id=item, decision=decision, rule=rule,
                       allowed=[decision], explanation=text, facts=facts, alerts=alerts,

@@ -73,6 +73,12 @@ def test_thousands_signs_and_quantities() -> None:
     assert unfaithful("1,300 units at WH-04.", facts) == ["1,300", "WH-04"]
 
 
+def test_upper_case_codes_are_ids() -> None:
+    facts = {"warehouse_id": "WH-RNO", "supplier_id": "SUP-7"}
+    assert unfaithful("From WH-RNO, ordered from SUP-7.", facts) == []
+    assert unfaithful("From WH-DEN.", facts) == ["WH-DEN"]
+
+
 def test_statuses_in_facts_are_read_with_inflections() -> None:
     facts = {"decision": "hold_for_review", "order_id": "#W1"}
     assert unfaithful("Order #W1 is held for review.", facts) == []

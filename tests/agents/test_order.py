@@ -344,28 +344,36 @@ def inventory_request(event_id: str, item_id: str, warehouse: str, delta: int,
                       "reason": "damage" if delta < 0 else "receipt", **extra}})
 
 
-def test_stock_at_or_below_the_reorder_point_is_reordered(seeded: Store, tmp_path: Path) -> None:
-    item_id = stocked_item(seeded)[0]
-    warehouse = one(seeded, "SELECT warehouse_id FROM stock WHERE item_id = ? ORDER BY 1",
-                    [item_id])
-    # Nothing available and nothing inbound: at or below any reorder point.
+def selling_item(store: Store) -> tuple[str, str]:
+    """The best-selling item and its first warehouse."""
+    item_id = one(store, "SELECT item_id FROM sales_history GROUP BY 1 "
+                         "ORDER BY sum(quantity) DESC, 1 LIMIT 1")
+    return item_id, one(store, "SELECT warehouse_id FROM stock WHERE item_id = ? ORDER BY 1",
+                        [item_id])
+
+
+def test_stock_at_or_below_the_reorder_point_after_the_change_is_reordered(
+        seeded: Store, tmp_path: Path) -> None:
+    item_id, warehouse = selling_item(seeded)
+    # One unit available, nothing inbound; the change takes it: nothing left after it.
     execute(seeded, "UPDATE stock SET on_hand = reserved WHERE item_id = ?", [item_id])
+    execute(seeded, "UPDATE stock SET on_hand = reserved + 1 WHERE item_id = ? "
+                    "AND warehouse_id = ?", [item_id, warehouse])
     execute(seeded, "UPDATE purchase_orders SET status = 'received' WHERE item_id = ?",
             [item_id])
     agents, _ = agents_with(seeded, tmp_path)
-    result = agents.run_sync(inventory_request("i1", item_id, warehouse, 5))
+    result = agents.run_sync(inventory_request("i1", item_id, warehouse, -1))
 
     assert result.decision == "reorder" and result.usage.model_calls == 0
     action = action_of(result)
     assert action.details["rule"] == "at_or_below_reorder_point"
+    assert action.details["facts"]["position_after"] == 0
     assert action.details["quantity"] > 0
     assert alerts_of(result) == ["low_stock"]
 
 
 def test_stock_above_the_reorder_point_needs_no_action(seeded: Store, tmp_path: Path) -> None:
-    item_id = stocked_item(seeded)[0]
-    warehouse = one(seeded, "SELECT warehouse_id FROM stock WHERE item_id = ? ORDER BY 1",
-                    [item_id])
+    item_id, warehouse = selling_item(seeded)
     execute(seeded, "UPDATE stock SET on_hand = reserved + 100000 WHERE item_id = ?", [item_id])
     agents, _ = agents_with(seeded, tmp_path)
     result = agents.run_sync(inventory_request("i2", item_id, warehouse, -3))
@@ -373,6 +381,25 @@ def test_stock_above_the_reorder_point_needs_no_action(seeded: Store, tmp_path: 
     assert result.decision == "no_action" and result.usage.model_calls == 0
     assert action_of(result).details["rule"] == "above_reorder_point"
     assert alerts_of(result) == []
+
+
+def test_an_item_without_demand_is_not_reordered(seeded: Store, tmp_path: Path) -> None:
+    item_id, warehouse = selling_item(seeded)
+    execute(seeded, "DELETE FROM sales_history WHERE item_id = ?", [item_id])
+    execute(seeded, "UPDATE stock SET on_hand = reserved + 1 WHERE item_id = ?", [item_id])
+    agents, _ = agents_with(seeded, tmp_path)
+    result = agents.run_sync(inventory_request("i4", item_id, warehouse, -1))
+    assert result.decision == "no_action" and action_of(result).details["rule"] == "no_demand"
+
+
+def test_an_unknown_warehouse_or_item_needs_no_action(seeded: Store, tmp_path: Path) -> None:
+    item_id, _ = selling_item(seeded)
+    agents, _ = agents_with(seeded, tmp_path)
+    for event_id, item, warehouse, rule in [("i5", item_id, "WH-NONE", "unknown_warehouse"),
+                                            ("i6", "9999999999", "WH-RNO", "unknown_item")]:
+        result = agents.run_sync(inventory_request(event_id, item, warehouse, -50))
+        assert result.decision == "no_action" and alerts_of(result) == []
+        assert action_of(result).details["rule"] == rule
 
 
 @pytest.mark.parametrize(("delta", "extra", "oversold"), [
