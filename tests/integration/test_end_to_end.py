@@ -115,8 +115,11 @@ def test_events_through_broker_worker_and_real_model(tmp_path: Path) -> None:
             run = load_trace(platform.store, event.event_id)
             assert run is not None, f"no trace for {event.type}"
             assert run.status in ("done", "step_limit", "awaiting_approval")
-            assert run.model_calls >= 1 and run.input_tokens > 0
-            assert any(s.kind == "model" for s in run.steps)
+            if event.type in ("TicketOpened", "ShipmentDelayed"):
+                assert run.model_calls >= 1 and run.input_tokens > 0
+                assert any(s.kind == "model" for s in run.steps)
+            else:  # the order rules decide these in code, without the model
+                assert run.model_calls == 0
         orders = [e for e in events if e.type == "OrderPlaced"]
         for order in orders:
             run = load_trace(platform.store, order.event_id)
