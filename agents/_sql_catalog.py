@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 
 # Columns the model never needs: the τ²-bench record order, raw JSON documents.
 _HIDDEN_COLUMNS = frozenset({"seq", "extended"})
-_HIDDEN_TABLES = frozenset({"tool_effects", "seed_meta", "agent_runs", "agent_steps"})
+# Bookkeeping; the audit trail (agent_runs, agent_steps) is for analysts and stays.
+_HIDDEN_TABLES = frozenset({"tool_effects", "seed_meta"})
 _MAX_SAMPLES = 60  # a text column with at most this many values is a "category"
 
 

@@ -143,10 +143,7 @@ class Linker:
             m = self.layer.metric(name)
             if m is not None:
                 tables += [m.table, *m.joins]
-        for v in values:  # a value's table, unless a linked table holds it already
-            owners = [c.partition(".")[0] for c in v.columns]
-            if not set(owners) & set(tables):
-                tables.append(owners[0])
+        tables += [v.columns[0].partition(".")[0] for v in values]  # the nearest holder
         examples = [self.examples[i] for i in _top(self.examples_bm25.scores(q), self.k_shots)]
         return Linked(tables=list(dict.fromkeys(tables)), metrics=metrics, dimensions=dims,
                       values=values, examples=examples)

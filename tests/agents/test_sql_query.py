@@ -6,6 +6,7 @@ the seeded store and comparing their rows.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from agents._sql_catalog import Catalog, read_catalog
 from agents._sql_compile import Compiler, QueryError, period_range
 from agents._sql_linking import Linker, load_examples
 from agents._sql_query import StructuredQuery, Vocabulary, bound_query_model
+from agents.trace import TraceStore
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
 from tools import Store
 from tools.seed import business_date
@@ -43,8 +45,12 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(seeded_template: Path) -> Iterator[World]:  # noqa: F811
-    store = Store(seeded_template, read_only=True)  # every test here only reads
+def world(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory,  # noqa: F811
+          ) -> Iterator[World]:
+    path = tmp_path_factory.mktemp("analyst") / "store.duckdb"
+    shutil.copyfile(seeded_template, path)
+    store = Store(path)  # the tests here only read; the audit trail's tables are made
+    TraceStore(store)
     yield World(store)
     store.close()
 
@@ -190,7 +196,8 @@ def test_every_example_compiles_and_runs_and_the_bank_covers_the_tables(world: W
         tables |= {t for t in world.catalog.tables if f"FROM {t}\n" in compiled.sql + "\n"
                    or f"JOIN {t} " in compiled.sql}
     assert {"orders", "order_payments", "sales_history", "stock", "purchase_orders",
-            "suppliers", "promotions", "competitor_prices", "carrier_lanes"} <= tables
+            "suppliers", "promotions", "competitor_prices", "carrier_lanes",
+            "agent_runs", "agent_steps"} <= tables
 
 
 def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> None:
