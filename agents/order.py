@@ -385,7 +385,9 @@ class OrderAgent(AgentSpec):
             # The rules allowed it a moment ago; stock moved since (or the destination
             # cannot be served): a person looks at it.
             outputs.append(_alert(order.order_id, "reservation_failed", reserved.error.message))
-            details.update(rule="reservation_failed", allowed=["hold_for_review"])
+            details.update(rule="reservation_failed", allowed=["hold_for_review"],
+                           facts={**ruling.facts, "decision": "hold_for_review",
+                                  "reservation_error": reserved.error.message})
             return "hold_for_review", (f"Order {order.order_id} is held for review: stock "
                                        f"could not be reserved ({reserved.error.message}).")
         details["reservation"] = _out(reserved)

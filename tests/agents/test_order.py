@@ -230,6 +230,20 @@ def test_short_network_stock_is_backordered(seeded: Store, tmp_path: Path) -> No
     assert reserved(seeded, "#To8") == 2
 
 
+def test_a_refused_reservation_holds_the_order_for_review(seeded: Store, tmp_path: Path) -> None:
+    cancelled = one(seeded, "SELECT order_id FROM orders WHERE status = 'cancelled' "
+                            "ORDER BY 1 LIMIT 1")
+    request = order_request(seeded, "o9")
+    assert request.order is not None
+    request.order.order_id = cancelled  # the store refuses to reserve for a cancelled order
+    agents, _ = agents_with(seeded, tmp_path)
+    result = agents.run_sync(request)
+
+    assert result.decision == "hold_for_review" and alerts_of(result) == ["reservation_failed"]
+    action = action_of(result)
+    assert action.details["rule"] == "reservation_failed" and cancelled in action.message
+
+
 def test_margin_floor_is_cost_marked_up_and_only_alerts(seeded: Store, tmp_path: Path) -> None:
     item = stocked_item(seeded)
     cost = unit_cost(seeded, item[0])
