@@ -182,11 +182,12 @@ class Oracle:
                                 "WHERE item_id IN (SELECT unnest(?))",
                                 [[line.item_id for line in order.items]]))
         return sum(int(line.item_id in costs
-                       and float(line.unit_price) < self.floor_price(float(costs[line.item_id])))
+                       and line.unit_price < self.floor_price(float(costs[line.item_id])))
                    for line in order.items)
 
-    def floor_price(self, unit_cost: float) -> float:
-        return unit_cost * (1 + self.rules.margin_floor)
+    def floor_price(self, unit_cost: float) -> Decimal:
+        # Decimal arithmetic, so a price exactly at a threshold is not lost to float rounding.
+        return Decimal(str(unit_cost)) * (1 + Decimal(str(self.rules.margin_floor)))
 
     def order(self, order: OrderData) -> Label:
         flags = self.risk_flags(order)
@@ -251,13 +252,13 @@ class Oracle:
     def price(self, change: PriceChange) -> Label:
         rows = self._rows("SELECT unit_cost FROM unit_costs WHERE item_id = ?", [change.item_id])
         alerts = []
-        new, old = float(change.new_price), float(change.old_price)
+        new, old = change.new_price, change.old_price
         cost = float(rows[0][0]) if rows else None
         if cost is not None and new < self.floor_price(cost):
             alerts.append("below_margin")
-        if old > 0 and abs(new - old) / old * 100 >= self.rules.max_price_change_pct:
+        if old > 0 and abs(new - old) / old * 100 >= Decimal(str(self.rules.max_price_change_pct)):
             alerts.append("price_swing")
-        below_cost = ",below_cost" if cost is not None and new < cost else ""  # a critical alert
+        below_cost = ",below_cost" if cost is not None and new < Decimal(str(cost)) else ""
         return _label("alert" if alerts else "no_action", alerts,
                       "price:" + (",".join(alerts) or "small_change") + below_cost)
 

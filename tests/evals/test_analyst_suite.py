@@ -145,7 +145,8 @@ def test_cells_compare_with_tolerance_and_normalised_text() -> None:
     gold = Table(columns=["day", "name", "revenue", "n"],
                  rows=[["2026-10-01", "Laptop", 1234.567, 12], ["2026-10-02", "Tablet", 10.0, 3]])
     close = Table(columns=["n", "revenue", "name", "day"],
-                  rows=[[3, 10.004, "tablet", "2026-10-02 00:00:00"], [12, 1234.57, " LAPTOP ", "2026-10-01"]])
+                  rows=[[3, 10.004, "tablet", "2026-10-02 00:00:00"],
+                        [12, 1234.57, " LAPTOP ", "2026-10-01"]])
     assert tables_match(gold, close)
     off_by_one = Table(columns=close.columns, rows=[[4, 10.0, "tablet", "2026-10-02"],
                                                     [12, 1234.57, "Laptop", "2026-10-01"]])
