@@ -5,6 +5,7 @@ graph over a scripted model): no test here depends on a model's quality."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from agents.config import AgentSettings
 from agents.contracts import AgentOutput, AgentRequest, AgentResult, ApprovalDecision
 from agents.scripted import ScriptedChatModel, call, say
 from evals._customer import REST, STOP, YES, ScriptedCustomer, facts, first_message
-from evals._tau2 import Action, Task, communicated, expected_state, intent
+from evals._tau2 import INTENTS, Action, Task, communicated, expected_state, intent
 from evals.base import EvalWorld
 from evals.support import SupportCase, SupportSuite, pass_hat_k
 from evals.world import Worlds
@@ -167,6 +168,18 @@ def test_the_first_message_carries_every_fact(train: dict[str, Task]) -> None:
     assert " you " not in f" {text.lower()} "
     lamp = first_message(train["6"])  # "If the agent asks for confirmation, only ..."
     assert "desk lamp" in lamp and "agent" not in lamp.lower()
+
+
+_FACT = re.compile(r"#W\d{7}|[\w.+-]+@[\w-]+\.\w+|\b\d{5}\b|\b[a-z]+_[a-z]+_\d{4}\b")
+
+
+def test_every_train_task_opens_with_all_its_facts(train: dict[str, Task]) -> None:
+    for task in train.values():
+        i = task.instructions
+        opening = first_message(task)
+        for fact in _FACT.findall(f"{i.known_info} {i.reason_for_call}"):
+            assert fact.rstrip(".") in opening, (task.id, fact, opening)
+        assert intent(task.actions) in INTENTS
 
 
 def test_the_scripted_customer_answers_by_decision(train: dict[str, Task]) -> None:
