@@ -324,6 +324,15 @@ def test_a_model_choosing_a_decision_changes_nothing(seeded: Store, tmp_path: Pa
     assert action_of(result).details["allowed"] == ["notify_customer"]
 
 
+def test_a_model_that_never_answers_leaves_the_template(seeded: Store, tmp_path: Path) -> None:
+    request, order_id = delay_request(seeded, "d6", 3)
+    steps = AgentSettings().max_steps
+    agents, _ = agents_with(seeded, tmp_path, [call("get_stock", item_ids=["1"])] * steps)
+    result = agents.run_sync(request)
+    assert result.status == "step_limit" and result.usage.model_calls == steps
+    assert result.decision == "notify_customer" and order_id in action_of(result).message
+
+
 def test_a_delay_of_an_unknown_order_is_decided_without_the_model(seeded: Store,
                                                                   tmp_path: Path) -> None:
     request, _ = delay_request(seeded, "d4", 6, order_id="#W9999999")
