@@ -412,5 +412,3 @@ class AnalystSuite:
                 "wrong_table_rate": totals["wrong_table"] / n,
                 "no_answer_rate": totals["no_answer"] / n}
 
-
-SUITE = AnalystSuite()

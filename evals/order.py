@@ -215,5 +215,3 @@ class OrderSuite:
                 "disallowed_choice_rate": rate("disallowed_choice"),
                 "faithful_rate": rate("faithful"), "alerts_match_rate": rate("alerts_match")}
 
-
-SUITE = OrderSuite()

@@ -65,7 +65,7 @@ def _result(case: OrderCase, decision: str, alerts: list[str], message: str = ""
 
 def test_the_set_has_200_events_of_every_kind_covering_every_branch() -> None:
     assert len(CASES) >= 200
-    kinds = Counter(c.kind for c in CASES)
+    kinds: Counter[str] = Counter(c.kind for c in CASES)
     assert kinds["order_placed"] >= 90 and all(kinds[k] >= 30 for k in DECISIONS), kinds
     for kind, decisions in DECISIONS.items():
         seen = {c.expected.decision for c in CASES if c.kind == kind}
