@@ -9,8 +9,9 @@
 - The ``query`` tool compiles the structured query to SQL (joins along the
   store's keys) and runs it through ``run_sql``'s read-only path. A failure goes
   back to the model as ``ToolError(code, message, hint)`` and may be corrected.
-- ``finish`` writes the answer from the last successful result in code (no
-  figure typed by the model); without one it says that no query succeeded.
+- ``finish`` writes the answer in code from the first successful result with
+  rows (else the last success): no figure is typed by the model; without a
+  success it says that no query succeeded and names the last error.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from ._sql_linking import EXAMPLES_PATH, Linked, Linker, load_examples
 from ._sql_query import StructuredQuery, Vocabulary, bound_query_model
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
-from .loop import AgentSpec, LoopState, Toolbox
+from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
 QUERY = "query"
 _SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them all
@@ -157,6 +158,13 @@ class AnalystAgent(AgentSpec):
             self.world = SqlWorld(layer_path, examples_path)
             registry.register(query_tool(registry, self.world))
 
+    def offered(self, state: LoopState | None) -> list[str]:
+        # The first call must be a query: a small model otherwise "answers" at once. The
+        # set is a prefix of the usual one, so the server's prefix cache still serves it.
+        if state is not None and state.get("step", 0) == 0:
+            return [QUERY]
+        return [QUERY, RESPOND]
+
     def respond_parameters(self) -> dict[str, Any]:
         # The answer is rendered in code from the result: the model types no figure.
         return {"type": "object", "properties": {}, "required": []}
@@ -186,7 +194,9 @@ class AnalystAgent(AgentSpec):
         good = [t for t in runs if t.get("status") == "ok" and t.get("result")]
         answer, message = None, ""
         if good:
-            result = QueryResult.model_validate(good[-1]["result"])
+            # The first result with rows answers; later queries of a small model drift.
+            chosen = next((t for t in good if t["result"].get("row_count")), good[-1])
+            result = QueryResult.model_validate(chosen["result"])
             rows = self._all_rows(result, box)
             answer = SqlAnswer(sql=result.sql, columns=[c.name for c in result.columns],
                                rows=rows, chart=chart_for(

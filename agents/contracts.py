@@ -64,6 +64,10 @@ class AgentRequest(_Model):
     idempotency_base: str = ""
     subject_id: str = ""  # a ticket id, an order id; defaults from the payload
     text: str = ""
+    # Who the channel says wrote this (a ticket's author, an API principal), set by the
+    # wiring from the channel, never from the text: it fixes a support thread's customer.
+    author_user_id: str = ""
+    author_email: str = ""
     order: OrderData | None = None
     shipment: ShipmentDelay | None = None
     inventory: InventoryChange | None = None
