@@ -1,201 +1,237 @@
-"""The support agent: τ²-bench retail customer service under data/policy.md.
+"""The support agent (τ²-bench retail under data/policy.md): the model understands, code
+decides.
 
-Authentication is enforced in code, not only in the prompt: until a
-``find_user_id_*`` call succeeds only product look-ups, ``calculate`` and a
-transfer are allowed; after it, every call runs as ``Actor(role="customer",
-user_id=...)``, so the tools refuse other users' records. When the message
-names the customer (an email, or a name and zip code) that look-up runs in
-code before the model is asked, and the customer's records ride in the
-turn's first message. A change (cancel, modify, return, exchange) runs only
-in a turn whose customer message confirms it ("yes", "go ahead"). Refunds above the
-limit come back ``needs_approval`` and pause the chat for a person. A chat is
-one thread: its messages and the authenticated user survive a restart.
+One turn, on the shared loop:
+
+- ``prepare`` (code): fixes the thread's customer (``_support_identity``);
+  a reply to a pending proposal is read by rules (``_support_confirm``): a
+  "yes" to *that* proposal skips the model and runs exactly its calls; "no"
+  drops it.
+- ``model``: one structured extraction of the message (``respond`` with the
+  ``_support_schema`` JSON schema; the only tool offered).
+- ``decide`` (code): authenticates from the conversation when the channel
+  named nobody, resolves each request against the customer's own records and
+  applies policy (``_support_plan``), and either proposes the changes (kept,
+  sealed by a digest, for the next message's yes) or plans what needs no yes
+  (a transfer).
+- ``act`` (the loop): runs the planned calls as the turn's identity; refunds
+  above the limit pause for a person.
+- ``finish`` (code): the reply, from templates over these facts only
+  (``_support_reply``); it never repeats the customer's message.
+
+Every side-effecting call must pass ``guard``: it runs only when it is one of
+the calls of the proposal this turn's "yes" confirmed, with the same arguments.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from retrieval.models import Filters, Hit
-from tools import Actor, ToolRegistry, ToolResult
+from tools import Actor, ToolRegistry
 
-from ._customer import confirms, describe_user, identity_lookups, mentioned_orders
-from ._policy import CORE_RULES, sections_for
-from .contracts import AgentOutput, AgentRequest
+from ._customer import clean, intents_in, mentioned_orders
+from ._support_confirm import PlannedCall, Proposal, classify, names_other_order
+from ._support_identity import channel_user, from_conversation, names_someone_else
+from ._support_plan import Outcome, Records, plan
+from ._support_reply import TRANSFER_MESSAGE, compose
+from ._support_schema import (
+    EXTRACT_PROMPT,
+    CustomerRequest,
+    Extraction,
+    extraction_schema,
+    parse_extraction,
+)
+from .contracts import AgentRequest
 from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
-_ORDERS_SHOWN = 5  # orders described in full when the message names none
 Retriever = Callable[[str, int, Filters | None], Sequence[Hit]]
 
-TRANSFER_MESSAGE = "YOU ARE BEING TRANSFERRED TO A HUMAN AGENT. PLEASE HOLD ON."
-AUTH_TOOLS = ("find_user_id_by_email", "find_user_id_by_name_zip")
-OPEN_TOOLS = (*AUTH_TOOLS, "get_product_details", "get_item_details",
-              "list_all_product_types", "calculate", "transfer_to_human_agents")
-READ_TOOLS = ("get_user_details", "get_order_details", "get_product_details", "get_item_details",
-              "list_all_product_types", "shipping_eta", "calculate", "transfer_to_human_agents")
+__all__ = ["CHANGE_TOOLS", "SUPPORT_TOOLS", "TRANSFER_MESSAGE", "Retriever", "SupportAgent"]
+
 CHANGE_TOOLS = (
     "cancel_pending_order", "modify_pending_order_address", "modify_pending_order_items",
     "modify_pending_order_payment", "modify_user_address", "return_delivered_order_items",
     "exchange_delivered_order_items",
 )
-SUPPORT_TOOLS = (*READ_TOOLS, *AUTH_TOOLS, *CHANGE_TOOLS)
+SUPPORT_TOOLS = ("get_user_details", "get_order_details", "get_product_details",
+                 "transfer_to_human_agents", *CHANGE_TOOLS)
+# Within one order, an address change must come before the one-time item change.
+_LAST = {"modify_pending_order_items": 1}
 
 
 class SupportAgent(AgentSpec):
     name = "support"
+    # The model calls no tool: code calls these (guard() checks every one).
     tool_names = SUPPORT_TOOLS
-    respond_description = "Send your reply to the customer and end this turn."
-
-    def respond_parameters(self) -> dict[str, Any]:
-        # Bounded, so a small model that starts echoing the message must close the
-        # string (the server's grammar holds it) before max_tokens cuts the call off.
-        return {"type": "object", "properties": {"message": {
-            "type": "string", "description": "the reply to the customer", "maxLength": 600}},
-            "required": ["message"]}
+    respond_description = "Record what the customer asks for."
 
     def __init__(self, registry: ToolRegistry, retriever: Retriever | None = None) -> None:
         self.registry = registry
         self.retriever = retriever
 
+    # ------------------------------------------------------------------ the model's part
+
+    def respond_parameters(self) -> dict[str, Any]:
+        return extraction_schema()
+
     def system_prompt(self, state: LoopState) -> str:
-        # Constant on purpose: the server keeps the KV cache of the longest shared
-        # prefix, and the system prompt plus the tool schemas are most of every prompt.
-        # What varies (policy sections, products) rides in the turn's first message.
-        return CORE_RULES
+        return EXTRACT_PROMPT
 
     def constant_prompts(self) -> list[str]:
-        return [CORE_RULES]
+        return [EXTRACT_PROMPT]
 
     def offered(self, state: LoopState | None) -> list[str]:
-        # Look-ups first and always; the look-ups that authenticate only until someone
-        # is; changes only in a turn whose message confirms them (the guard refuses
-        # them otherwise). The usual turn, authenticated in code with nothing to
-        # confirm, is a prefix of every other: they share its cached prompt.
-        names = [*READ_TOOLS, RESPOND]
-        if state is None:
-            return names
-        if not (state.get("memory") or {}).get("user_id"):
-            names += AUTH_TOOLS
-        if confirms(state["request"]["text"]):
-            names += CHANGE_TOOLS
-        return names
+        return [RESPOND]
+
+    def prompt(self, state: LoopState) -> list[BaseMessage]:
+        # Only this message: the thread's history is in code (memory), not in the prompt.
+        return [SystemMessage(EXTRACT_PROMPT), HumanMessage(state["context"]["text"])]
 
     def actor(self, state: LoopState) -> Actor:
         user = (state.get("memory") or {}).get("user_id")
         return Actor(role="customer", user_id=user) if user else Actor(role="support")
 
+    # ------------------------------------------------------------------ code's part
+
     def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
         if request.kind != "message":
             raise RequestError(f"the support agent answers messages, not {request.kind}")
-        policy, products = sections_for(request.text), []
-        if self.retriever is not None:
-            hits = self.retriever(request.text, 2, Filters(kind="policy"))
-            policy = [h.text for h in hits] or policy
-            products = [h.text[:300] for h in self.retriever(request.text, 3,
-                                                             Filters(kind="product"))]
-        parts = [*policy]
-        if products:
-            parts.append("Possibly relevant products:\n" + "\n".join(products))
-        update: dict[str, Any] = {}
-        if not (state.get("memory") or {}).get("user_id"):
-            customer, update = self._identify(request, box)
-            if customer:
-                parts.append(customer)
-        text = request.text
-        if parts:
-            text = "\n\n".join([*parts, f'The customer wrote: "{request.text}"\n'
-                                           "Answer them in your own words; do not repeat "
-                                           "their message."])
-        return {**update, "messages": [HumanMessage(text)],
-                "context": {"policy": policy, "products": products}}
+        memory = dict(state.get("memory") or {})
+        text = clean(request.text)
+        context: dict[str, Any] = {"text": text or "(empty message)", "notes": []}
+        final: dict[str, Any] | None = None
+        if request.author_user_id or request.author_email:
+            author = channel_user(self.registry, request, box)
+            if memory.get("user_id") and author != memory["user_id"]:
+                final = {"refused": "author"}
+            elif not memory.get("user_id") and author:
+                memory.update(user_id=author, identity="channel")
+            elif not author:
+                final = {"refused": "unknown_author"}
+        shown = memory.pop("proposal", None)
+        if final is None and shown:
+            proposal = Proposal.model_validate(shown)
+            answer = classify(text)
+            if answer == "yes" and proposal.intact() and proposal.turn == memory.get(
+                    "last_turn") and not names_other_order(text, proposal.order_ids()):
+                context["confirmed"] = proposal.model_dump()
+                final = {"confirmed": proposal.digest}
+            elif answer == "no":
+                final = {"declined": True}
+                memory.pop("requests", None)
+        memory["last_turn"] = request.event_id
+        return {"memory": memory, "context": context, "final": final, "must_respond": True,
+                "messages": [HumanMessage(text or "(empty message)")]}
 
-    def _identify(self, request: AgentRequest, box: Toolbox) -> tuple[str, dict[str, Any]]:
-        """Authenticate from what the message says; the customer's records, or ("", {})."""
-        for i, (name, arguments) in enumerate(identity_lookups(request.text)):
-            # Only the look-up that finds the customer is traced: the others are guesses.
-            found = box.call(name, arguments, step="prep", index=i, trace_failure=False)
-            if not found.ok:
-                continue
-            user_id = found.output.model_dump()["user_id"]  # type: ignore[union-attr]
-            own = Toolbox(self.registry, request, Actor(role="customer", user_id=user_id))
-            user = own.call("get_user_details", {"user_id": user_id}, step="prep")
-            if not user.ok or user.output is None:
-                break
-            details = user.output.model_dump(mode="json")
-            wanted = [o for o in mentioned_orders(request.text) if o in details["orders"]]
-            orders = []
-            for i, order_id in enumerate(wanted or details["orders"][:_ORDERS_SHOWN]):
-                order = own.call("get_order_details", {"order_id": order_id}, step="prep",
-                                 index=i)
-                if order.ok and order.output is not None:
-                    orders.append(order.output.model_dump(mode="json"))
-            return describe_user(details, orders), {"memory": {"user_id": user_id},
-                                                    "trace": own.trace}
-        return "", {}
+    def decide(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
+        final = state.get("final") or {}
+        memory = dict(state.get("memory") or {})
+        context = dict(state.get("context") or {})
+        if "confirmed" in final:
+            confirmed = Proposal.model_validate(context["confirmed"])
+            memory.pop("requests", None)
+            calls = sorted(enumerate(confirmed.calls),
+                           key=lambda ic: (_LAST.get(ic[1].tool, 0), ic[0]))
+            return {"memory": memory, "planned": [c.model_dump() for _, c in calls]}
+        if final.get("declined") or final.get("refused"):
+            return {}
+        text = context["text"]
+        extraction = parse_extraction(final if "message" not in final else {})
+        requests = _requests(extraction, text) or [
+            CustomerRequest.model_validate(r) for r in memory.pop("requests", [])]
+        if not memory.get("user_id"):
+            found = from_conversation(self.registry, box.request, text, extraction, box)
+            if not found.user_id:
+                memory["requests"] = [r.model_dump() for r in requests]
+                context["identity"] = found.problem
+                return {"memory": memory, "context": context}
+            memory.update(user_id=found.user_id, identity="conversation")
+        # The customer's own records, read as the customer (effective from this step).
+        own = Toolbox(self.registry, box.request, Actor(role="customer",
+                                                        user_id=memory["user_id"]))
+        user = own.call("get_user_details", {"user_id": memory["user_id"]}, step="decide")
+        if not user.ok or user.output is None:
+            context["identity"] = "not_found"
+            return {"memory": {}, "context": context}
+        details = user.output.model_dump(mode="json")
+        if names_someone_else(text, extraction, details["email"]):
+            context["notes"] = [*context.get("notes", []), "other_customer"]
+        records = Records(own, details)
+        outcomes = _merge([o for r in requests for o in plan(r, records, text)])
+        box.trace.extend(own.trace)
+        changes = [o.call for o in outcomes if o.kind == "change" and o.call]
+        planned = [o.call.model_dump() for o in outcomes if o.kind == "transfer" and o.call]
+        if changes and not planned:
+            proposal = Proposal(calls=changes, turn=box.request.event_id, summary=[
+                o.line for o in outcomes if o.kind == "change"]).sealed()
+            memory["proposal"] = proposal.model_dump()
+            memory["requests"] = [r.model_dump() for r in requests]
+        else:
+            memory.pop("requests", None)
+        context["outcomes"] = [o.model_dump() for o in outcomes]
+        context["customer"] = details["name"]["first_name"]
+        return {"memory": memory, "context": context, "planned": planned}
 
     def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
-        if name in OPEN_TOOLS:
+        if name not in self.registry:
+            return f"{name} is not a tool of this deployment"
+        if not self.registry.get(name).side_effect:
             return None
-        if not (state.get("memory") or {}).get("user_id"):
-            return ("the user is not authenticated: ask for their email, or first name, last "
-                    "name and zip code, and call find_user_id_by_email or "
-                    "find_user_id_by_name_zip")
-        if self.registry.get(name).side_effect and not confirms(state["request"]["text"]):
-            return ("the customer has not confirmed this change: list its details with "
-                    "respond and ask them to reply 'yes' to proceed")
+        memory, context = state.get("memory") or {}, state.get("context") or {}
+        if not memory.get("user_id"):
+            return "no customer is authenticated in this thread"
+        shown = context.get("confirmed")
+        if not shown or (state.get("final") or {}).get("confirmed") != shown.get("digest"):
+            return "the customer has not confirmed this change with a yes to its summary"
+        if PlannedCall(tool=name, arguments=arguments) not in Proposal.model_validate(
+                shown).calls:
+            return "this call is not one the customer confirmed"
         return None
 
-    def after_tool(self, state: LoopState, name: str, result: ToolResult) -> dict[str, Any]:
-        memory = state.get("memory") or {}
-        if name in AUTH_TOOLS and result.ok and not memory.get("user_id"):
-            assert result.output is not None
-            return {"user_id": result.output.model_dump()["user_id"]}
-        return {}
-
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        request = box.request
-        trace = state.get("trace") or []
-        done = [t for t in trace if t.get("kind") == "tool" and t.get("status") == "ok"]
-        transferred = any(t["name"] == "transfer_to_human_agents" for t in done)
-        outputs = [
-            AgentOutput(kind="action", subject_id=_subject(t["arguments"], request),
-                        action=t["name"], message=f"{t['name']} for the customer",
-                        details={"arguments": _args(t["arguments"]),
-                                 "idempotency_key": t.get("idempotency_key")})
-            for t in done if self.registry.get(t["name"]).side_effect
-        ]
-        final = state.get("final") or {}
-        if state.get("outcome") == "step_limit":
-            message, status, decision = (
-                "I'm sorry, I could not finish this. A colleague will follow up.",
-                "step_limit", "step_limit")
-            transferred = True
-        else:
-            message, status = str(final.get("message", "")), "done"
-            decision = "transfer" if transferred else "reply"
-        if transferred:
-            message = message if TRANSFER_MESSAGE in message else TRANSFER_MESSAGE
-        outputs.append(AgentOutput(kind="reply", subject_id=request.subject_id,
-                                   message=message, transferred_to_human=transferred))
-        return {"status": status, "decision": decision, "message": message,
-                "outputs": [o.model_dump(mode="json") for o in outputs]}
+        return compose(state, box.request, self.registry)
 
 
-def _args(arguments: Any) -> dict[str, Any]:
-    if isinstance(arguments, str):
-        try:
-            parsed = json.loads(arguments)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return dict(arguments or {})
+def _requests(extraction: Extraction, text: str) -> list[CustomerRequest]:
+    """The model's requests, with order ids the text gives; keyword intents when the
+    model gave none."""
+    requests = list(extraction.requests)
+    orders = mentioned_orders(text)
+    if not requests:
+        intents = [i for i in intents_in(text) if i not in ("status",)] or intents_in(text)
+        requests = [CustomerRequest.model_validate({"intent": i}) for i in intents[:1]]
+    if len(orders) == 1:
+        requests = [r if r.order_id else r.model_copy(update={"order_id": orders[0]})
+                    for r in requests]
+    return [r for r in requests if r.intent != "other"]
 
 
-def _subject(arguments: Any, request: AgentRequest) -> str:
-    args = _args(arguments)
-    return str(args.get("order_id") or args.get("user_id") or request.subject_id)
+def _merge(outcomes: list[Outcome]) -> list[Outcome]:
+    """One item change per order (policy: once per order), and no request twice."""
+    merged: list[Outcome] = []
+    for o in outcomes:
+        call = o.call
+        twin = next((m for m in merged if call and m.call and m.call.tool == call.tool
+                     and m.call.arguments.get("order_id") == call.arguments.get("order_id")
+                     and "item_ids" in call.arguments), None)
+        if twin is not None and twin.call is not None and call is not None:
+            args = dict(twin.call.arguments)
+            pairs = [(i, n) for i, n in zip(call.arguments["item_ids"],
+                                             call.arguments.get("new_item_ids", []) or
+                                             call.arguments["item_ids"], strict=False)
+                     if i not in args["item_ids"]]
+            args["item_ids"] = [*args["item_ids"], *(i for i, _ in pairs)]
+            if "new_item_ids" in args:
+                args["new_item_ids"] = [*args["new_item_ids"], *(n for _, n in pairs)]
+            twin.call = PlannedCall(tool=call.tool, arguments=args)
+            twin.line = f"{twin.line} {o.line}"
+            continue
+        if any(m.model_dump() == o.model_dump() for m in merged):
+            continue
+        merged.append(o)
+    return merged

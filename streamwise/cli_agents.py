@@ -16,10 +16,11 @@ from rich.console import Console
 from agents.contracts import AgentRequest, ApprovalDecision
 from agents.trace import load_trace
 from streams.broker import EmbeddedBroker
+from streams.events import OutputEvent
+from streams.producer import Producer
 from streams.runtime import Worker
 from tools import Store
 
-from ._reply_stream import ReplyPrinter
 from .render import answer_panel, trace_panel
 from .settings import Settings, var_path
 from .wiring import WORKER_TOPICS, EventRouter, open_platform
@@ -72,10 +73,12 @@ def chat(
     session: Annotated[str | None, typer.Option(help="resume this chat session")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """A terminal chat with the support agent; a session survives restarts (--session)."""
+    """A terminal chat with the support agent; a session survives restarts (--session).
+    Each line is a turn of the same agent that answers tickets (the model reads the
+    message; the reply is written by code from facts, so it is printed whole)."""
     settings = _settings(config)
     session = session or f"chat-{uuid.uuid4().hex[:8]}"
-    with open_platform(settings, streaming=True) as platform:
+    with open_platform(settings) as platform:
         platform.warm(["support"])  # while the user types
         console.print(f"session [bold]{session}[/bold] (resume with --session {session}); "
                       "empty line or Ctrl-D quits")
@@ -89,18 +92,15 @@ def chat(
             request = AgentRequest(agent="support", kind="message", text=text,
                                    event_id=f"{session}:{uuid.uuid4().hex[:8]}",
                                    thread_id=f"chat:{session}", subject_id=session)
-            console.print("[bold green]agent>[/bold green] ", end="")
-            printer = ReplyPrinter(lambda piece: console.print(piece, end="", markup=False,
-                                                               highlight=False))
             try:
-                result = platform.agents.run_sync(request, callbacks=[printer])
+                with console.status("reading your message ..."):
+                    result = platform.agents.run_sync(request)
             except Exception as exc:  # the chat goes on; the trace keeps the details
-                console.print(f"\n[red]the agent failed: {type(exc).__name__}: {exc} "
+                console.print(f"[red]the agent failed: {type(exc).__name__}: {exc} "
                               f"(streamwise trace {request.event_id})[/red]")
                 continue
-            # A reply the code wrote (a transfer, a step limit) was not streamed.
-            console.print("" if printer.printed and result.status == "done"
-                          else result.message, markup=False, highlight=False)
+            console.print("[bold green]agent>[/bold green] ", end="")
+            console.print(result.message, markup=False, highlight=False)
             for approval in result.approvals:
                 console.print(f"[yellow]waiting for approval {approval.approval_id}: "
                               f"{approval.reason} (streamwise approve chat:{session})[/yellow]")
@@ -166,9 +166,23 @@ def approve(
     note: Annotated[str, typer.Option(help="a note for the trace")] = "",
     config: ConfigOpt = None,
 ) -> None:
-    """Approve (or --reject) the action a paused agent thread waits for, and resume it."""
+    """Approve (or --reject) the action a paused agent thread waits for, and resume it.
+    The thread's reply says what happened; on a ticket thread it is also published as a
+    TicketReply when a broker is configured."""
     settings = _settings(config)
     with open_platform(settings) as platform:
         decision = ApprovalDecision(approved=not reject, reviewer=reviewer, note=note)
-        result = asyncio.run(platform.agents.resume(thread_id, decision))
-        console.print(f"{result.status}: {result.message}")
+        result, events = asyncio.run(EventRouter(platform).resolve(thread_id, decision))
+        console.print(f"{result.status}: {result.message}", markup=False, highlight=False)
+        if thread_id.startswith("ticket:") and settings.broker.bootstrap_servers:
+            asyncio.run(_publish(settings, events))
+            console.print(f"published {len(events)} events (the reply to the ticket included)")
+
+
+async def _publish(settings: Settings, events: list[OutputEvent]) -> None:
+    producer = Producer(settings.broker)
+    try:
+        for event in events:
+            await producer.send(event)
+    finally:
+        producer.close()

@@ -24,6 +24,7 @@ from agents.contracts import (
     AgentOutput,
     AgentRequest,
     AgentResult,
+    ApprovalDecision,
 )
 from agents.llm import LocalServer, chat_model
 from agents.service import Agents, build_agents
@@ -48,6 +49,7 @@ from streams.events import (
     TicketOpenedEvent,
     TicketReply,
     TicketReplyEvent,
+    derive_event_id,
     utcnow,
 )
 from streams.runtime import HandlerContext
@@ -150,12 +152,17 @@ def request_for(event: Event) -> AgentRequest | None:
                                 price=event.payload)
         case TicketOpenedEvent():
             p = event.payload
-            who = f"(customer email: {p.customer_email}) " if p.customer_email else ""
+            # The channel's author fixes the thread's customer (agents/_support_identity.py);
+            # it travels beside the text, never inside it, where anyone could write it.
             return AgentRequest(agent="support", kind="message", event_id=eid,
                                 thread_id=f"ticket:{p.ticket_id}", subject_id=p.ticket_id,
-                                text=f"{who}{p.subject}: {p.message}")
+                                text=f"{p.subject}: {p.message}",
+                                author_user_id=p.user_id or "",
+                                author_email=p.customer_email or "")
         case TicketMessageEvent():
             msg = event.payload
+            if msg.author != "customer":
+                return None  # the agent's own messages are not requests
             return AgentRequest(agent="support", kind="message", event_id=eid,
                                 thread_id=f"ticket:{msg.ticket_id}", subject_id=msg.ticket_id,
                                 text=msg.message)
@@ -164,15 +171,21 @@ def request_for(event: Event) -> AgentRequest | None:
 
 def outputs_for(result: AgentResult, ctx: HandlerContext) -> list[OutputEvent]:
     """Output events for an agent result; ids derive from the input event."""
-    events: list[OutputEvent] = []
-    for i, out in enumerate(result.outputs):
-        events.append(_output_event(out, result, ctx, i))
-    return events
+    return [_output_event(out, result, ctx.output_id(f"{i}/{out.kind}"))
+            for i, out in enumerate(result.outputs)]
 
 
-def _output_event(out: AgentOutput, result: AgentResult, ctx: HandlerContext,
-                  i: int) -> OutputEvent:
-    event_id, now = ctx.output_id(f"{i}/{out.kind}"), utcnow()
+def resolution_outputs(result: AgentResult, approval_id: str) -> list[OutputEvent]:
+    """Output events of a thread resumed by an approval decision: the actions taken and
+    the reply that tells the customer the outcome (a ``TicketReply`` on a ticket thread).
+    Ids derive from the approval, so deciding twice publishes the same events."""
+    return [_output_event(out, result, derive_event_id(f"approval:{approval_id}",
+                                                       f"{i}/{out.kind}"))
+            for i, out in enumerate(result.outputs)]
+
+
+def _output_event(out: AgentOutput, result: AgentResult, event_id: str) -> OutputEvent:
+    now = utcnow()
     if out.kind == "action":
         return ActionTakenEvent(event_id=event_id, key=out.subject_id, occurred_at=now,
                                 payload=ActionTaken(
@@ -220,6 +233,13 @@ class EventRouter:
         result = await self.platform.agents.run(request)
         self.results.append((result, time.perf_counter() - started))
         return outputs_for(result, ctx)
+
+    async def resolve(self, thread_id: str,
+                      decision: ApprovalDecision) -> tuple[AgentResult, list[OutputEvent]]:
+        """Resume a thread waiting for an approval; the events that tell its outcome."""
+        result = await self.platform.agents.resume(thread_id, decision)
+        approval_id = decision.approval_id or f"{thread_id}:{result.event_id}"
+        return result, resolution_outputs(result, approval_id)
 
     async def _catalog(self, event: CatalogUpdatedEvent) -> list[OutputEvent]:
         retriever = self.platform.retriever

@@ -1,29 +1,35 @@
-"""The support agent: authentication in code, ownership, approvals via Agents, transfer, retrieval."""
+"""The support agent: the model reads the message into typed requests, code decides.
+
+The scripted model plays the extraction (``respond`` with the requests); the
+rest is the real graph over the real τ² store: identity, resolution of items
+and variants, policy, proposal, the customer's yes, execution, approvals and
+the reply written from facts.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import ToolMessage
+from langchain_core.messages import AIMessage
 
-from agents import AgentRequest, Agents, ApprovalDecision, build_agents
-from agents._policy import CORE_RULES
+from agents import AgentRequest, AgentResult, Agents, ApprovalDecision, build_agents
+from agents._support_schema import EXTRACT_PROMPT
 from agents.config import AgentSettings
 from agents.order import OrderAgent
 from agents.scripted import ScriptedChatModel, call, say
-from agents.support import AUTH_TOOLS, CHANGE_TOOLS, TRANSFER_MESSAGE, SupportAgent
-from retrieval.models import Filters, Hit
+from agents.support import TRANSFER_MESSAGE
 from tools import Store, ToolSettings
 from tools.catalog import build_registry
 from tools.retail_db import load_tau2
 
 DATA = Path(__file__).resolve().parents[2] / "data"
+YES = "Yes, please go ahead."
 
 
 @pytest.fixture()
@@ -35,192 +41,235 @@ def retail_store() -> Iterator[Store]:
     s.close()
 
 
-def make(store: Store, tmp_path: Path, script: list[Any], retriever: Any = None
-         ) -> tuple[Agents, ScriptedChatModel]:
-    model = ScriptedChatModel(script=script)
-    agents = build_agents(AgentSettings(checkpoint_path=str(tmp_path / "ck.sqlite")), store,
-                          build_registry(store, ToolSettings()), model, retriever)
-    return agents, model
-
-
 def rows(store: Store, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with store.cursor() as cur:
         return cur.execute(sql, params).fetchall()
 
 
-def user_with_orders(store: Store, status: str) -> tuple[str, str, str]:
-    """(email, user id, order id) of a user with an order in ``status``."""
-    return rows(store, "SELECT u.email, u.user_id, o.order_id FROM orders o JOIN users u "
-                       "USING (user_id) WHERE o.status = ? ORDER BY o.order_id LIMIT 1",
-                [status])[0]
+def status(store: Store, order_id: str) -> str:
+    return str(rows(store, "SELECT status FROM orders WHERE order_id = ?", [order_id])[0][0])
 
 
-def errors(messages: list[Any]) -> list[dict[str, Any]]:
-    return [json.loads(str(m.content)).get("error") for m in messages
-            if isinstance(m, ToolMessage)]
+@dataclass
+class Customer:
+    user_id: str
+    email: str
+    first: str
+    last: str
+    zip: str
+    pending: str  # a pending order whose refund needs no approval
+    delivered: str  # a delivered order
+    item: str  # the name of an item in the delivered order
 
 
-def test_authentication_first_then_only_own_records(retail_store: Store,
-                                                    tmp_path: Path) -> None:
-    email, user_id, order_id = user_with_orders(retail_store, "pending")
-    other = rows(retail_store, "SELECT order_id FROM orders WHERE user_id <> ? "
-                               "ORDER BY order_id LIMIT 1", [user_id])[0][0]
-    agents, model = make(retail_store, tmp_path, [
-        call("get_order_details", order_id=order_id),
-        call("find_user_id_by_email", email=email),
-        call("get_order_details", order_id=order_id),
-        call("get_order_details", order_id=other),
-        call("respond", message="Here is your order.")])
-    result = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s1",
-                                          text="where is my order?", thread_id="chat-1"))
-
-    told = errors(model.seen[-1])
-    assert "not authenticated" in told[0]["message"]
-    assert told[1] is None and told[2] is None  # the look-up and the own order
-    assert told[3]["code"] == "forbidden"
-    assert result.decision == "reply" and result.outputs[-1].kind == "reply"
-    # The system prompt stays constant (prefix caching); who is authenticated reaches
-    # the model through the look-up's tool result.
-    assert user_id not in str(model.seen[-1][0].content)
-    assert any(user_id in str(m.content) for m in model.seen[-1][1:]
-               if isinstance(m, ToolMessage))
+def customer(store: Store, skip: str = "") -> Customer:
+    """A customer with a small pending order and a delivered one (not ``skip``)."""
+    found = rows(store, """
+        WITH totals AS (SELECT order_id, user_id, status, sum(price) AS total
+                        FROM order_items GROUP BY ALL)
+        SELECT u.user_id, u.email, u.first_name, u.last_name,
+               json_extract_string(u.address, '$.zip'), p.order_id, d.order_id
+        FROM users u JOIN totals p ON p.user_id = u.user_id AND p.status = 'pending'
+             AND p.total < 400
+        JOIN totals d ON d.user_id = u.user_id AND d.status = 'delivered' AND d.total < 400
+        WHERE u.user_id <> ? ORDER BY u.user_id, p.order_id, d.order_id LIMIT 1""", [skip])[0]
+    item = rows(store, "SELECT name FROM order_items WHERE order_id = ? ORDER BY line_no "
+                       "LIMIT 1", [found[6]])[0][0]
+    return Customer(*found, item=item)
 
 
-def test_refund_above_limit_waits_for_approval_and_resumes(retail_store: Store,
-                                                           tmp_path: Path) -> None:
-    found = rows(retail_store, """
-        SELECT u.email, o.order_id, json_extract_string(o.payment_history, '$[0].payment_method_id'),
-               list(i.item_id) FROM orders o JOIN users u USING (user_id)
-        JOIN order_items i USING (order_id)
-        WHERE o.status = 'delivered' GROUP BY ALL HAVING sum(i.price) > 600
-        ORDER BY o.order_id LIMIT 1""", [])
-    email, order_id, method, items = found[0]
-    agents, _ = make(retail_store, tmp_path, [
-        call("find_user_id_by_email", email=email),
-        call("return_delivered_order_items", order_id=order_id, item_ids=list(items),
-             payment_method_id=method),
-        call("respond", message="Your return is requested.")])
-    paused = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s2",
-                                          text="yes, return everything", thread_id="chat-2"))
-
-    assert paused.status == "awaiting_approval"
-    assert paused.approvals[0].tool == "return_delivered_order_items"
-    status = "SELECT status FROM orders WHERE order_id = ?"
-    assert rows(retail_store, status, [order_id]) == [("delivered",)]
-    done = asyncio.run(agents.resume("chat-2", ApprovalDecision(approved=True, reviewer="lead")))
-    assert done.status == "done"
-    assert rows(retail_store, status, [order_id]) == [("return requested",)]
-    assert [o.action for o in done.outputs if o.kind == "action"] == [
-        "return_delivered_order_items"]
+def extract(*requests: dict[str, Any], **identity: str) -> AIMessage:
+    """The model's reading of a message: ``respond`` with typed requests."""
+    return call("respond", requests=list(requests), **identity)
 
 
-def test_a_message_that_names_the_customer_is_authenticated_in_code(
+class Desk:
+    """The support agent over the real store, driven by a scripted model."""
+
+    def __init__(self, store: Store, tmp: Path, script: list[Any]) -> None:
+        self.model = ScriptedChatModel(script=script)
+        self.agents: Agents = build_agents(
+            AgentSettings(checkpoint_path=str(tmp / "ck.sqlite")), store,
+            build_registry(store, ToolSettings()), self.model)
+        self.turns = 0
+
+    def say(self, text: str, thread: str = "t", **author: str) -> AgentResult:
+        self.turns += 1
+        return self.agents.run_sync(AgentRequest(
+            agent="support", kind="message", event_id=f"{thread}-{self.turns}", text=text,
+            thread_id=thread, subject_id=thread, **author))
+
+
+def reply_of(result: AgentResult) -> str:
+    return next(o.message for o in result.outputs if o.kind == "reply")
+
+
+def test_a_request_is_read_resolved_proposed_and_run_after_yes(retail_store: Store,
+                                                               tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "cancel", "order_id": c.pending},
+                                                 email=c.email)])
+    text = f"Hi, I'm {c.email}. Please cancel {c.pending}, I don't need it any more."
+    asked = desk.say(text)
+
+    assert asked.decision == "confirm" and status(retail_store, c.pending) == "pending"
+    assert c.pending in asked.message and "no longer needed" in asked.message
+    assert text not in asked.message and "don't need it" not in asked.message
+    done = desk.say(YES)
+    assert done.decision == "done" and status(retail_store, c.pending) == "cancelled"
+    assert [o.action for o in done.outputs if o.kind == "action"] == ["cancel_pending_order"]
+    assert desk.model.remaining == 0  # the yes was read by rules, not by the model
+
+
+def test_the_model_is_asked_only_for_the_extraction(retail_store: Store, tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract(email=c.email)])
+    desk.say(f"hello, {c.email} here")
+
+    assert desk.model.bound[-1] == {"tools": ["respond"], "tool_choice": "respond"}
+    assert desk.model.choices == ["respond"]
+    system, message = desk.model.seen[0]
+    assert system.content == EXTRACT_PROMPT and message.content == f"hello, {c.email} here"
+
+
+def test_cancelling_a_delivered_order_is_refused_with_why_and_the_return_offered(
         retail_store: Store, tmp_path: Path) -> None:
-    email, user_id, order_id = user_with_orders(retail_store, "pending")
-    first, last, zip_code = rows(retail_store, "SELECT first_name, last_name, json_extract_string("
-                                 "address, '$.zip') FROM users WHERE user_id = ?", [user_id])[0]
-    for n, text in enumerate([f"Hi, this is about {order_id}. My email is {email}.",
-                              f"Hello Support, I am {first} {last} from zip code {zip_code}."]):
-        agents, model = make(retail_store, tmp_path / str(n), [
-            call("get_order_details", order_id=order_id),
-            call("respond", message="Here it is.")])
-        result = agents.run_sync(AgentRequest(agent="support", kind="message",
-                                              event_id=f"s5-{n}", text=text))
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "cancel", "order_id": c.delivered},
+                                                 email=c.email)])
+    result = desk.say(f"cancel {c.delivered} please, {c.email}")
 
-        opening = str(model.seen[0][1].content)
-        assert f"user id {user_id}" in opening and f"Order {order_id} (pending)" in opening
-        # The order's details came with the opening facts: fetching them again is a
-        # repeat, answered from the earlier call (as the customer: their own order).
-        details = [json.loads(str(m.content)) for m in model.seen[-1] if isinstance(m, ToolMessage)]
-        assert [d["order_id"] for d in details] == [order_id]
-        run = agents.trace(f"s5-{n}")
-        assert run is not None
-        looked_up = [s.name for s in run.steps if s.kind == "tool"]
-        # Only the look-up that found the customer is traced, then their records.
-        assert looked_up[:2] == [("find_user_id_by_email", "find_user_id_by_name_zip")[n],
-                                 "get_user_details"]
-        assert result.status == "done"
+    assert result.decision == "refuse" and status(retail_store, c.delivered) == "delivered"
+    assert "delivered" in result.message and "return" in result.message
+    assert "can't assist" not in result.message
 
 
-def test_a_change_waits_for_the_customers_yes(retail_store: Store, tmp_path: Path) -> None:
-    # An order small enough that cancelling it (a refund) needs no approval.
+def test_items_and_variants_are_resolved_from_descriptions(retail_store: Store,
+                                                          tmp_path: Path) -> None:
+    # τ² train task 0: the customer's words, the gold variants.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "exchange", "order_id": "#W2378156",
+         "items": ["mechanical keyboard", "smart thermostat"],
+         "wanted": ["clicky switches", "Google Home"]},
+        first_name="Yusuf", last_name="Rossi", zip="19122")])
+    asked = desk.say("I want to exchange my keyboard and thermostat. Yusuf Rossi, 19122.")
+    assert asked.decision == "confirm"
+    desk.say(YES)
+    got = rows(retail_store, "SELECT exchange_items, exchange_new_items, status FROM orders "
+                             "WHERE order_id = '#W2378156'", [])[0]
+    assert got == ('["1151293680", "4983901480"]', '["7706410293", "7747408585"]',
+                   "exchange requested")
+
+
+def test_a_missing_slot_is_asked_for_by_name(retail_store: Store, tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "return", "order_id": c.delivered},
+                                                 email=c.email)])
+    result = desk.say(f"I want to return something from {c.delivered}. {c.email}")
+
+    assert result.decision == "need_info"
+    assert result.outputs[-1].details["missing"] == ["items"]
+    assert c.item in result.message  # the choices come from the order
+
+
+def test_without_identity_the_request_waits_for_authentication(retail_store: Store,
+                                                               tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [
+        extract({"intent": "return", "order_id": c.delivered, "items": [c.item]}),
+        extract(first_name=c.first, last_name=c.last, zip=c.zip)])
+    first = desk.say(f"I want to return the {c.item} of {c.delivered}")
+    assert first.decision == "need_info" and first.outputs[-1].details["missing"] == ["email"]
+
+    second = desk.say(f"I am {c.first} {c.last}, zip code {c.zip}")
+    assert second.decision == "confirm" and c.delivered in second.message
+    assert desk.say(YES).decision == "done"
+    assert status(retail_store, c.delivered) == "return requested"
+
+
+def test_no_drops_the_proposal(retail_store: Store, tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "cancel", "order_id": c.pending},
+                                                 email=c.email), extract()])
+    desk.say(f"cancel {c.pending}, {c.email}")
+    declined = desk.say("No, do not proceed.")
+    later = desk.say(YES)  # a yes with nothing shown confirms nothing
+
+    assert declined.decision == "reply" and later.decision != "done"
+    assert status(retail_store, c.pending) == "pending"
+
+
+def test_refund_above_limit_waits_for_approval_and_the_reply_tells_the_outcome(
+        retail_store: Store, tmp_path: Path) -> None:
+    from streamwise.wiring import resolution_outputs
+
     email, order_id = rows(retail_store, """
         SELECT u.email, o.order_id FROM orders o JOIN users u USING (user_id)
         JOIN order_items i USING (order_id) WHERE o.status = 'pending'
-        GROUP BY ALL HAVING sum(i.price) < 400 ORDER BY o.order_id LIMIT 1""", [])[0]
-    status = "SELECT status FROM orders WHERE order_id = ?"
-    agents, model = make(retail_store, tmp_path, [
-        call("cancel_pending_order", order_id=order_id, reason="no longer needed"),
-        call("respond", message=f"Cancel {order_id}? Reply yes to proceed."),
-        call("cancel_pending_order", order_id=order_id, reason="no longer needed"),
-        call("respond", message="Cancelled.")])
-    asked = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s6",
-                                         thread_id="t6",
-                                         text=f"Please cancel {order_id}, I'm {email}"))
+        GROUP BY ALL HAVING sum(i.price) > 600 ORDER BY o.order_id LIMIT 1""", [])[0]
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "cancel", "order_id": order_id},
+                                                 email=email)])
+    desk.say(f"cancel {order_id}; {email}", thread="ticket:T1")
+    paused = desk.say(YES, thread="ticket:T1")
+    assert paused.status == "awaiting_approval" and status(retail_store, order_id) == "pending"
 
-    assert "not confirmed" in errors(model.seen[1])[0]["message"]
-    # Nor was it offered: changes are offered only in a turn that confirms one.
-    assert "cancel_pending_order" not in model.bound[0]["tools"]
-    assert rows(retail_store, status, [order_id]) == [("pending",)]
-    assert asked.outputs[-1].message.endswith("Reply yes to proceed.")
-    done = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s7",
-                                        thread_id="t6", text="Yes, please go ahead."))
-    assert done.status == "done"
-    assert rows(retail_store, status, [order_id]) == [("cancelled",)]
-    assert "cancel_pending_order" in model.bound[-1]["tools"]
+    done = asyncio.run(desk.agents.resume("ticket:T1", ApprovalDecision(approved=True)))
+    assert status(retail_store, order_id) == "cancelled"
+    assert done.decision == "done" and "Approved" in done.message and order_id in done.message
+    events = resolution_outputs(done, "a-1")
+    replies = [e for e in events if e.type == "TicketReply"]
+    assert [r.payload.message for r in replies] == [done.message]  # type: ignore[union-attr]
+    assert replies[0].payload.ticket_id == "ticket:T1"  # type: ignore[union-attr]
+    # The same decision publishes the same event ids.
+    assert [e.event_id for e in events] == [e.event_id for e in resolution_outputs(done, "a-1")]
+
+
+def test_a_rejected_approval_is_told_to_the_customer(retail_store: Store,
+                                                     tmp_path: Path) -> None:
+    email, order_id = rows(retail_store, """
+        SELECT u.email, o.order_id FROM orders o JOIN users u USING (user_id)
+        JOIN order_items i USING (order_id) WHERE o.status = 'pending'
+        GROUP BY ALL HAVING sum(i.price) > 600 ORDER BY o.order_id LIMIT 1""", [])[0]
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "cancel", "order_id": order_id},
+                                                 email=email)])
+    desk.say(f"cancel {order_id}; {email}")
+    desk.say(YES)
+    done = desk.agents.resume_sync("t", ApprovalDecision(approved=False, note="fraud check"))
+    assert status(retail_store, order_id) == "pending"
+    assert "did not approve" in done.message and done.decision == "refuse"
+
+
+def test_a_model_that_answers_in_text_still_gets_the_request_read_by_rules(
+        retail_store: Store, tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [say("I'm sorry, but I can't assist with that.")])
+    result = desk.say(f"Please cancel order {c.pending}. My email is {c.email}.")
+    assert result.decision == "confirm" and c.pending in result.message
+    assert "can't assist" not in result.message
+
+
+def test_a_status_question_is_answered_from_the_order(retail_store: Store,
+                                                      tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "status", "order_id": c.delivered},
+                                                 email=c.email)])
+    result = desk.say(f"where is {c.delivered}? {c.email}")
+    assert result.decision == "reply" and f"{c.delivered} is delivered" in result.message
 
 
 def test_transfer_to_a_human(retail_store: Store, tmp_path: Path) -> None:
-    agents, _ = make(retail_store, tmp_path, [
-        call("transfer_to_human_agents", summary="wants a manager"),
-        call("respond", message="A human will help.")])
-    result = agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s3",
-                                          text="I want a manager"))
-    reply = result.outputs[-1]
-    assert result.decision == "transfer" and reply.transferred_to_human
-    assert reply.message == TRANSFER_MESSAGE
-
-
-def test_retrieved_policy_and_products_reach_the_prompt(retail_store: Store,
-                                                        tmp_path: Path) -> None:
-    asked: list[tuple[str, int, Any]] = []
-
-    def retriever(query: str, k: int, filters: Filters | None) -> list[Hit]:
-        asked.append((query, k, filters.kind if filters else None))
-        kind = filters.kind if filters else "policy"
-        return [Hit(doc_id=f"{kind}-1", score=1.0, text=f"{kind} text about refunds")]
-
-    agents, model = make(retail_store, tmp_path, [call("respond", message="ok")], retriever)
-    agents.run_sync(AgentRequest(agent="support", kind="message", event_id="s4",
-                                 text="can I get a refund?"))
-    # Retrieved context rides in the turn's first message, after the constant system prompt.
-    first_turn = str(model.seen[0][1].content)
-    assert "policy text about refunds" in first_turn and "product text about refunds" in first_turn
-    assert "can I get a refund?" in first_turn
-    assert "refunds" not in str(model.seen[0][0].content)
-    assert [a[2] for a in asked] == ["policy", "product"]
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "human"}, email=c.email)])
+    result = desk.say(f"I want a manager. {c.email}")
+    assert result.decision == "transfer" and result.outputs[-1].transferred_to_human
+    assert result.message == TRANSFER_MESSAGE
 
 
 def test_warm_sends_each_constant_prefix_once_per_server_instance(retail_store: Store,
                                                                   tmp_path: Path) -> None:
-    agents, model = make(retail_store, tmp_path, [say("ok")] * 10)
-    assert agents.warm(["order", "support"], copies=2) == 10
+    desk = Desk(retail_store, tmp_path, [say("ok")] * 10)
+    assert desk.agents.warm(["order", "support"], copies=2) > 0
 
-    systems = Counter(str(messages[0].content) for messages in model.seen)
+    systems = Counter(str(messages[0].content) for messages in desk.model.seen)
     order_prompts = OrderAgent(build_registry(retail_store)).constant_prompts()
-    assert systems == {prompt: 2 for prompt in [*order_prompts, CORE_RULES]}
-    assert set(model.choices) == {"required"}  # the graphs' own binding: the same prefix
-    # A warm-up that fails costs only the warmth.
-    agents, _ = make(retail_store, tmp_path / "short", [say("ok")] * 2)
-    assert agents.warm(["support", "order"]) == 2
-
-
-def test_every_support_tool_set_starts_with_the_usual_one(retail_store: Store) -> None:
-    spec = SupportAgent(build_registry(retail_store))
-    usual = spec.offered(None)
-    assert not set(usual) & {*AUTH_TOOLS, *CHANGE_TOOLS}
-    sets = [spec.offered({"memory": memory, "request": {"text": text}})  # type: ignore[typeddict-item]
-            for memory in ({}, {"user_id": "u1"}) for text in ("where is it?", "yes, go ahead")]
-    assert all(names[:len(usual)] == usual for names in sets)  # one cached prefix for all
-    assert [bool(set(n) & set(AUTH_TOOLS)) for n in sets] == [True, True, False, False]
-    assert [bool(set(n) & set(CHANGE_TOOLS)) for n in sets] == [False, True, False, True]
+    assert systems == {prompt: 2 for prompt in [*order_prompts, EXTRACT_PROMPT]}

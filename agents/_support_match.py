@@ -1,0 +1,142 @@
+"""Descriptions to concrete records, in code: items of an order, variants of a product,
+payment methods of a customer.
+
+The model copies what the customer said ("the water bottle", "size 8, red",
+"my gift card"); these functions find what it names among the customer's own
+records (never among anyone else's). An exact id is taken as it is, so a
+request can also be written with ids (the gold replay does that).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_WORD = re.compile(r"[a-z0-9]+")
+_ALL = {"all", "everything", "every", "entire", "whole"}
+_STOP = {"the", "a", "an", "my", "one", "item", "items", "order", "and", "of", "to", "for",
+         "with", "in", "on", "i", "it", "that", "this", "new", "same", "please"}
+
+
+def words(text: str) -> set[str]:
+    """Lower-case word stems (a trailing plural 's' dropped) without filler words."""
+    found = set()
+    for w in _WORD.findall(text.lower()):
+        if w in _STOP:
+            continue
+        found.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return found
+
+
+def means_all(descriptions: list[str]) -> bool:
+    return any(words(d) & _ALL or d.strip().lower() in _ALL for d in descriptions)
+
+
+def match_items(order: dict[str, Any], descriptions: list[str]) -> list[dict[str, Any]]:
+    """The order lines the descriptions name: by item id, else by the best word overlap
+    with the product name (options break ties). Each line once; duplicates kept."""
+    lines: list[dict[str, Any]] = order["items"]
+    if means_all(descriptions):
+        return list(lines)
+    picked: list[int] = []
+    for description in descriptions:
+        exact = [i for i, line in enumerate(lines)
+                 if line["item_id"] == description.strip() and i not in picked]
+        if exact:
+            picked.append(exact[0])
+            continue
+        wanted = words(description)
+        scored = []
+        for i, line in enumerate(lines):
+            name = words(line["name"])
+            hits = len(wanted & name)
+            if not hits:
+                continue
+            options = words(" ".join(str(v) for v in line.get("options", {}).values()))
+            scored.append((2 * hits + len(wanted & options), i))
+        if scored:
+            best = max(s for s, _ in scored)
+            picked.extend(i for s, i in scored if s == best and i not in picked)
+    return [lines[i] for i in picked]  # in the customer's order: pairs with ``wanted``
+
+
+def pick_variant(product: dict[str, Any], current: dict[str, Any],
+                 wanted: list[str]) -> dict[str, Any] | None:
+    """The available variant the wanted options describe, nearest to the current item
+    (options not mentioned stay as they are); None when nothing wanted matches."""
+    variants: dict[str, dict[str, Any]] = product["variants"]
+    for w in wanted:
+        if w.strip() in variants and w.strip() != current["item_id"]:
+            exact = variants[w.strip()]
+            return exact if exact.get("available") else None
+    said = " ".join(wanted).lower()
+    said_words = words(said)
+    cheapest = "cheap" in said or "lowest price" in said
+    best: tuple[float, dict[str, Any]] | None = None
+    for variant in variants.values():
+        if variant["item_id"] == current["item_id"] or not variant.get("available"):
+            continue
+        asked = kept = 0.0
+        for key, value in variant["options"].items():
+            value_words = words(str(value))
+            same = str(current["options"].get(key, "")).lower() == str(value).lower()
+            if str(value).lower() in said or (value_words and value_words <= said_words):
+                asked += 1
+            elif value_words & said_words and not same:
+                # "Google Home" for "Google Assistant": a partial match counts partly.
+                asked += len(value_words & said_words) / len(value_words | said_words)
+            elif same:
+                kept += 1
+        if not asked and not cheapest:
+            continue
+        score = 3 * asked + kept - (variant["price"] / 1e6 if cheapest else 0)
+        if cheapest:
+            score = asked - variant["price"] / 1e4
+        if best is None or score > best[0]:
+            best = (score, variant)
+    return best[1] if best else None
+
+
+def describe_options(options: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in options.items())
+
+
+def method_label(method: dict[str, Any]) -> str:
+    """How a payment method is named to the customer (no full ids of cards)."""
+    if method["source"] == "gift_card":
+        return f"gift card {method['id']}"
+    if method["source"] == "paypal":
+        return f"PayPal {method['id']}"
+    brand = (method.get("brand") or "credit card").title()
+    return f"{brand} credit card ending {method.get('last_four')} ({method['id']})"
+
+
+class PaymentChoiceError(ValueError):
+    """The named method is not one of the customer's."""
+
+
+def pick_method(user: dict[str, Any], mention: str,
+                original: str | None) -> dict[str, Any] | None:
+    """The customer's payment method a mention names; the original one when nothing is
+    named ("original", "", "same"); raises when the mention names an id that is not theirs."""
+    methods: dict[str, dict[str, Any]] = user["payment_methods"]
+    said = mention.strip().lower()
+    for method_id, method in methods.items():
+        if method_id.lower() in said:
+            return method
+    if re.search(r"\b(?:gift_card|credit_card|paypal)_\d+", said):
+        raise PaymentChoiceError(mention)
+    if not said or any(w in said for w in ("original", "same", "default")):
+        return methods.get(original or "")
+    kinds = [("gift", "gift_card"), ("paypal", "paypal"), ("credit", "credit_card"),
+             ("card", "credit_card"), ("visa", "credit_card"), ("mastercard", "credit_card")]
+    digits = set(re.findall(r"\b\d{4}\b", said))
+    for method in methods.values():
+        if method.get("last_four") and method["last_four"] in digits:
+            return method
+    for word, source in kinds:
+        if word in said:
+            found = [m for m in methods.values() if m["source"] == source]
+            if found:
+                return found[0]
+    return methods.get(original or "")

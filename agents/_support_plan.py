@@ -1,0 +1,310 @@
+"""Requests to checked calls: policy (data/policy.md) applied in code.
+
+For each ``CustomerRequest`` the planner finds the order and the items it
+names among the authenticated customer's own records (every read runs as that
+customer), applies the policy's rules (status, once-per-order changes, refund
+methods, gift-card balances), and returns an ``Outcome``: a change (the call
+and the line that describes it, with its amount), a refusal that says why and
+what policy allows instead, a question for a missing slot, or facts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ._support_confirm import PlannedCall
+from ._support_match import (
+    PaymentChoiceError,
+    describe_options,
+    match_items,
+    means_all,
+    method_label,
+    pick_method,
+    pick_variant,
+)
+from ._support_schema import CustomerRequest
+from .loop import Toolbox
+
+Kind = Literal["change", "refuse", "missing", "info", "transfer"]
+_ORDER_ID = re.compile(r"#?[Ww](\d{7})\b")
+_WANTS = {"cancel": "pending", "modify_items": "pending", "modify_address": "pending",
+          "modify_payment": "pending", "return": "delivered", "exchange": "delivered"}
+_VERB = {"cancel": "cancel", "return": "return items of", "exchange": "exchange items of",
+         "modify_items": "change items of", "modify_address": "change the address of",
+         "modify_payment": "change the payment of"}
+
+
+class Outcome(BaseModel):
+    kind: Kind
+    line: str  # what the reply says about this request (facts only)
+    call: PlannedCall | None = None
+    missing: list[str] = Field(default_factory=list)
+
+
+def order_id_of(text: str) -> str:
+    m = _ORDER_ID.search(text or "")
+    return f"#W{m.group(1)}" if m else ""
+
+
+def money(amount: float) -> str:
+    return f"${abs(amount):,.2f}"
+
+
+class Records:
+    """The customer's records, read once per decision, as the customer."""
+
+    def __init__(self, box: Toolbox, user: dict[str, Any]) -> None:
+        self.box, self.user = box, user
+        self._orders: dict[str, dict[str, Any] | None] = {}
+        self._products: dict[str, dict[str, Any] | None] = {}
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        if order_id not in self.user["orders"]:
+            return None  # not theirs (or no such order): never read
+        if order_id not in self._orders:
+            found = self.box.call("get_order_details", {"order_id": order_id}, step="decide",
+                                  index=len(self._orders))
+            self._orders[order_id] = (found.output.model_dump(mode="json")
+                                      if found.ok and found.output else None)
+        return self._orders[order_id]
+
+    def orders(self) -> list[dict[str, Any]]:
+        return [o for o in (self.order(i) for i in self.user["orders"]) if o is not None]
+
+    def product(self, product_id: str) -> dict[str, Any] | None:
+        if product_id not in self._products:
+            found = self.box.call("get_product_details", {"product_id": product_id},
+                                  step="decide", index=100 + len(self._products))
+            self._products[product_id] = (found.output.model_dump(mode="json")
+                                          if found.ok and found.output else None)
+        return self._products[product_id]
+
+
+def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]:
+    """The outcomes of one request (several when its items sit in several orders)."""
+    intent = request.intent
+    if intent == "human":
+        return [Outcome(kind="transfer", line="You asked for a person.",
+                        call=PlannedCall(tool="transfer_to_human_agents",
+                                         arguments={"summary": "customer asked for a human"}))]
+    if intent == "user_address":
+        return [_user_address(request, records)]
+    if intent == "status":
+        return [_status(request, records)]
+    if intent not in _WANTS:
+        return []
+    order_ids = [order_id_of(request.order_id)] if order_id_of(request.order_id) else []
+    if not order_ids:
+        order_ids = _find_orders(request, records)
+    if not order_ids:
+        what = f" with the {', '.join(request.items)}" if request.items else ""
+        return [Outcome(kind="missing", missing=["order_id"],
+                        line=f"Which order{what} do you mean? Please give its order id "
+                             "(like #W1234567).")]
+    return [_one(request, records, oid, text) for oid in order_ids]
+
+
+def _find_orders(request: CustomerRequest, records: Records) -> list[str]:
+    """Orders of the right status holding the described items (each order once)."""
+    status = _WANTS[request.intent]
+    fitting = [o for o in records.orders() if o["status"] == status]
+    if not request.items or means_all(request.items):
+        return [fitting[0]["order_id"]] if len(fitting) == 1 else []
+    found = [o["order_id"] for o in fitting if match_items(o, request.items)]
+    return found
+
+
+def _refusal(order: dict[str, Any], intent: str) -> Outcome:
+    status, oid = order["status"], order["order_id"]
+    why = f"I can't {_VERB[intent]} order {oid}: it is {status}, and only "
+    why += f"{_WANTS[intent]} orders can be {'changed' if intent.startswith('modify') else _done(intent)}."
+    offer = {"delivered": " You can return or exchange its items instead; tell me which "
+                          "items if you want that.",
+             "pending": " You can cancel it or change its items, address or payment instead.",
+             "processed": " It is already being prepared, so I can't change it now.",
+             "cancelled": " It is already cancelled."}.get(status, "")
+    return Outcome(kind="refuse", line=why + offer)
+
+
+def _done(intent: str) -> str:
+    return {"cancel": "cancelled", "return": "returned", "exchange": "exchanged"}.get(intent,
+                                                                                      "changed")
+
+
+def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -> Outcome:
+    order = records.order(order_id)
+    if order is None:
+        return Outcome(kind="refuse", line=f"I can't find order {order_id} on your account, so "
+                                           "I can't change it. Please check the order id.")
+    intent = request.intent
+    if order["status"] != _WANTS[intent]:
+        return _refusal(order, intent)
+    paid = [p for p in order["payment_history"] if p["transaction_type"] == "payment"]
+    original = paid[0]["payment_method_id"] if paid else None
+    if intent == "cancel":
+        reason = ("ordered by mistake" if "mistake" in f"{request.reason} {text}".lower()
+                  else "no longer needed")
+        total = sum(p["amount"] for p in paid)
+        method = records.user["payment_methods"].get(original or "", {})
+        when = "right away" if method.get("source") == "gift_card" else "in 5-7 business days"
+        return Outcome(kind="change", call=PlannedCall(tool="cancel_pending_order", arguments={
+            "order_id": order_id, "reason": reason}),
+            line=f"Cancel order {order_id} (reason: {reason}); {money(total)} is refunded to "
+                 f"{method_label(method) if method else 'the original payment method'} {when}.")
+    if intent == "modify_address":
+        return _order_address(request, records, order, text)
+    try:
+        method = pick_method(records.user, request.payment, original)
+    except PaymentChoiceError:
+        return Outcome(kind="refuse", line=f"The payment method {request.payment!r} is not on "
+                                           "your account; I can only use your own methods.")
+    if method is None:
+        return Outcome(kind="missing", missing=["payment"],
+                       line=f"Which payment method should I use for order {order_id}?")
+    if intent == "modify_payment":
+        return _payment(order, method, original)
+    lines = match_items(order, request.items) if request.items else []
+    if not lines:
+        names = ", ".join(sorted({i["name"] for i in order["items"]}))
+        return Outcome(kind="missing", missing=["items"],
+                       line=f"Which items of order {order_id} do you mean? It has: {names}.")
+    if intent == "return":
+        if method["source"] != "gift_card" and method["id"] != original:
+            return Outcome(kind="refuse", line="A return can only be refunded to the original "
+                                               "payment method or a gift card.")
+        refund = sum(i["price"] for i in lines)
+        return Outcome(kind="change", call=PlannedCall(
+            tool="return_delivered_order_items", arguments={
+                "order_id": order_id, "item_ids": [i["item_id"] for i in lines],
+                "payment_method_id": method["id"]}),
+            line=f"Return {_names(lines)} of order {order_id}; {money(refund)} is refunded to "
+                 f"{method_label(method)}.")
+    return _swap(request, records, order, lines, method)
+
+
+def _names(lines: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{i['name']} ({i['item_id']})" for i in lines)
+
+
+def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
+          lines: list[dict[str, Any]], method: dict[str, Any]) -> Outcome:
+    new_ids, parts, diff = [], [], 0.0
+    for k, line in enumerate(lines):
+        product = records.product(line["product_id"])
+        wanted = request.wanted
+        if product and len(wanted) == len(lines) and wanted[k].strip() in product["variants"]:
+            wanted = [wanted[k]]  # ids pair with the items by position
+        variant = pick_variant(product, line, wanted) if product else None
+        if variant is None:
+            choices = [describe_options(v["options"]) for v in (product or {}).get(
+                "variants", {}).values() if v.get("available") and v["item_id"] != line["item_id"]]
+            return Outcome(kind="missing", missing=["wanted"], line=(
+                f"Which options do you want for the {line['name']} ({line['item_id']})? "
+                f"Available: {'; '.join(choices[:5]) or 'none'}."))
+        new_ids.append(variant["item_id"])
+        diff += variant["price"] - line["price"]
+        parts.append(f"{line['name']} {line['item_id']} ({describe_options(line['options'])}) "
+                     f"for {variant['item_id']} ({describe_options(variant['options'])})")
+    if method["source"] == "gift_card" and diff > (method.get("balance") or 0):
+        return Outcome(kind="refuse", line=f"Your gift card {method['id']} has "
+                                           f"{money(method.get('balance') or 0)}, not enough "
+                                           f"for the difference of {money(diff)}.")
+    tool = ("exchange_delivered_order_items" if request.intent == "exchange"
+            else "modify_pending_order_items")
+    verb = "Exchange" if request.intent == "exchange" else "Change"
+    pays = (f"you pay {money(diff)} with" if diff > 0 else f"{money(diff)} is refunded to")
+    note = "" if request.intent == "exchange" else (
+        " Items of an order can be changed only once, so include everything you want changed.")
+    return Outcome(kind="change", call=PlannedCall(tool=tool, arguments={
+        "order_id": order["order_id"], "item_ids": [i["item_id"] for i in lines],
+        "new_item_ids": new_ids, "payment_method_id": method["id"]}),
+        line=f"{verb} in order {order['order_id']}: {'; '.join(parts)}; {pays} "
+             f"{method_label(method)}.{note}")
+
+
+def _payment(order: dict[str, Any], method: dict[str, Any], original: str | None) -> Outcome:
+    if method["id"] == original:
+        return Outcome(kind="missing", missing=["payment"], line=(
+            f"Order {order['order_id']} is already paid with {method_label(method)}; which "
+            "other payment method should I use?"))
+    total = sum(p["amount"] for p in order["payment_history"]
+                if p["transaction_type"] == "payment")
+    if method["source"] == "gift_card" and (method.get("balance") or 0) < total:
+        return Outcome(kind="refuse", line=f"Your gift card {method['id']} has "
+                                           f"{money(method.get('balance') or 0)}, less than the "
+                                           f"order total of {money(total)}.")
+    return Outcome(kind="change", call=PlannedCall(tool="modify_pending_order_payment",
+                                                   arguments={"order_id": order["order_id"],
+                                                              "payment_method_id": method["id"]}),
+                   line=f"Pay order {order['order_id']} ({money(total)}) with "
+                        f"{method_label(method)}; the original payment is refunded.")
+
+
+def _address_of(request: CustomerRequest, records: Records, text: str,
+                ) -> dict[str, str] | None:
+    given = request.address
+    if given is not None and given.complete():
+        return {"address1": given.address1, "address2": given.address2, "city": given.city,
+                "state": given.state, "country": given.country or "USA", "zip": given.zip}
+    other = [o for o in (order_id_of(m.group(0)) for m in _ORDER_ID.finditer(text))
+             if o and o != order_id_of(request.order_id)]
+    lowered = text.lower()
+    if other and "same" in lowered:
+        source = records.order(other[0])
+        if source is not None:
+            return dict(source["address"])
+    if any(w in lowered for w in ("default address", "my profile", "profile address",
+                                  "home address", "default")):
+        return dict(records.user["address"])
+    return None
+
+
+def _format(address: dict[str, str]) -> str:
+    parts = [address["address1"], address.get("address2", ""), address["city"],
+             f"{address['state']} {address['zip']}", address.get("country", "")]
+    return ", ".join(p for p in parts if p)
+
+
+def _order_address(request: CustomerRequest, records: Records, order: dict[str, Any],
+                   text: str) -> Outcome:
+    address = _address_of(request, records, text)
+    if address is None:
+        return Outcome(kind="missing", missing=["address"], line=(
+            f"What is the new address for order {order['order_id']} (street, city, state, "
+            "zip)?"))
+    return Outcome(kind="change", call=PlannedCall(
+        tool="modify_pending_order_address", arguments={"order_id": order["order_id"],
+                                                        **address}),
+        line=f"Ship order {order['order_id']} to {_format(address)}.")
+
+
+def _user_address(request: CustomerRequest, records: Records) -> Outcome:
+    given = request.address
+    if given is None or not given.complete():
+        return Outcome(kind="missing", missing=["address"],
+                       line="What is your new default address (street, city, state, zip)?")
+    address = {"address1": given.address1, "address2": given.address2, "city": given.city,
+               "state": given.state, "country": given.country or "USA", "zip": given.zip}
+    return Outcome(kind="change", call=PlannedCall(tool="modify_user_address", arguments={
+        "user_id": records.user["user_id"], **address}),
+        line=f"Change your default address to {_format(address)}.")
+
+
+def _status(request: CustomerRequest, records: Records) -> Outcome:
+    oid = order_id_of(request.order_id)
+    orders = [records.order(oid)] if oid else records.orders()[-3:]
+    found = [o for o in orders if o is not None]
+    if not found:
+        return Outcome(kind="refuse", line=f"I can't find order {oid or ''} on your account.")
+    lines = []
+    for o in found:
+        total = sum(p["amount"] for p in o["payment_history"]
+                    if p["transaction_type"] == "payment")
+        tracking = [t for f in o["fulfillments"] for t in f["tracking_id"]]
+        lines.append(f"Order {o['order_id']} is {o['status']}: "
+                     f"{', '.join(i['name'] for i in o['items'])}; paid {money(total)}"
+                     + (f"; tracking {', '.join(tracking)}" if tracking else "") + ".")
+    return Outcome(kind="info", line=" ".join(lines))
