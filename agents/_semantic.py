@@ -79,9 +79,15 @@ class SemanticLayer(BaseModel):
         """The terms whose tables the store has (a store without the operational tables
         still answers questions about orders); then ``check`` the rest."""
         have = set(catalog.tables)
+        metrics = [m for m in self.metrics if {m.table, *m.joins} <= have]
+        # Every table can be counted ("how many warehouses"), also one the config forgot.
+        counted = {m.table for m in metrics if m.sql.lower() == "count(*)" and not m.filter}
+        metrics += [Metric(name=f"{t}_count", label=t.replace("_", " "),
+                           description=f"number of rows of {t}", synonyms=[f"how many {t}"],
+                           table=t, sql="count(*)", format="count")
+                    for t in catalog.tables if t not in counted]
         layer = SemanticLayer(
-            tables={t: n for t, n in self.tables.items() if t in have},
-            metrics=[m for m in self.metrics if {m.table, *m.joins} <= have],
+            tables={t: n for t, n in self.tables.items() if t in have}, metrics=metrics,
             dimensions=[d for d in self.dimensions if {d.table, *d.joins} <= have])
         layer.check(catalog)
         return layer

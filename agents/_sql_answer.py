@@ -49,7 +49,7 @@ def render_answer(columns: list[OutputColumn], rows: list[list[Any]], *, truncat
                             for c, v in zip(columns, rows[0], strict=False))
         return f"{figures[0].upper()}{figures[1:]}{when}."
     count = f"{len(rows):,}{'+' if truncated else ''}"
-    what = "rows" if metrics else "results"
+    what = ("row" if metrics else "result") + ("" if len(rows) == 1 and not truncated else "s")
     listed = "; ".join(_row_text(columns, r) for r in rows[:_SHOWN])
     more = f"; and {len(rows) - _SHOWN:,} more" if len(rows) > _SHOWN else ""
     return f"{count} {what}{when}: {listed}{more}."

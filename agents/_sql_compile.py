@@ -327,7 +327,10 @@ def _order_by(q: StructuredQuery, selects: list[_Select], has_metrics: bool) -> 
     if metrics and (direction or q.limit):
         return f"{metrics[0].out.name} {direction or 'DESC'} NULLS LAST"
     dated = [s for s in groups if s.out.format == "date"]
-    first = dated[0] if dated else groups[0]
+    numbers = [s for s in groups if s.out.format == "number"]
+    # A list ordered "desc" means by its figure ("the most expensive items"), else by date.
+    first = (numbers[0] if direction and numbers and not metrics
+             else dated[0] if dated else groups[0])
     tie = ", ".join(str(i + 1) for i, s in enumerate(groups) if s is not first)
     key = str(selects.index(first) + 1)
     return f"{key} {direction or 'ASC'}" + (f", {tie}" if tie else "")

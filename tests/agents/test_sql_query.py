@@ -130,6 +130,15 @@ def test_a_list_without_metrics_is_distinct_rows(world: World) -> None:
     assert rows == gold and len(rows) == 2
 
 
+def test_every_table_can_be_counted_and_a_list_is_ordered_by_its_figure(world: World) -> None:
+    assert world.run(metrics=["warehouses_count"]) == world.rows("SELECT count(*) FROM warehouses")
+    assert "suppliers_count" in world.vocabulary.metrics
+    assert "purchase_orders_count" not in world.vocabulary.metrics  # purchase_order_count is
+    rows = world.run(group_by=["variants.item_id", "variants.price"], order="desc", limit=3)
+    gold = world.rows("SELECT item_id, price FROM variants ORDER BY price DESC, item_id LIMIT 3")
+    assert rows == gold
+
+
 def test_dates_compare_against_the_business_date(world: World) -> None:
     rows = world.run(metrics=["promotion_count"], filters=[
         {"field": "promotions.starts_on", "op": "<=", "value": "today"},
