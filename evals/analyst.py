@@ -17,13 +17,14 @@ Scoring (``score``):
   0.01 absolute or 1e-2 relative (integers exactly), strings trimmed and
   case-folded, dates as ISO text, so ``2026-10-01`` equals
   ``2026-10-01 00:00:00``.
-* **sql_error**: some ``run_sql`` call of the run failed.
+* **sql_error**: some query of the run failed: a failed ``run_sql`` or ``query``
+  step in the trace, or the agent's own ``details["failed_queries"]``.
 * **no_answer**: no query of the run succeeded (no table to score).
 * **wrong_table**: the answer's SQL reads none of the tables the gold SQL
   reads (views count as the tables they read; table names come from DuckDB's
   own parser, ``json_serialize_sql``).
 * **invented_figure**: how many numbers the answer text states that appear in
-  no successful query result of the run (the trace's ``run_sql`` results and
+  no successful query result of the run (the trace's query results and
   the answer table, including row counts), in no successful SQL text and not
   in the question (so "top 5" is not a figure); ids and dates are not figures.
   Matching follows ``evals._figures`` (stated precision, 1 % tolerance,
@@ -249,12 +250,24 @@ def view_tables(store: Store) -> dict[str, set[str]]:
 
 # --- scoring ---------------------------------------------------------------------------
 
+# Tools that run a query: ``run_sql`` (raw SQL) and ``query`` (a structured query compiled to
+# SQL); any other tool step whose result is a table with its SQL counts too.
+QUERY_TOOLS = frozenset({"run_sql", "query"})
+
+
 def _sql_steps(steps: Sequence[TraceStep]) -> list[TraceStep]:
-    return [s for s in steps if s.kind == "tool" and s.name == "run_sql"]
+    return [s for s in steps if s.kind == "tool" and (s.name in QUERY_TOOLS or _ok(s))]
 
 
 def _ok(step: TraceStep) -> bool:
-    return step.status == "ok" and isinstance(step.result, dict) and "rows" in step.result
+    return (step.status == "ok" and isinstance(step.result, dict)
+            and "rows" in step.result and "sql" in step.result)
+
+
+def _failed_in_details(result: AgentResult) -> bool:
+    """The agent's own count of failed queries (``details.failed_queries``), when it gives one."""
+    return any(isinstance(o.details.get("failed_queries"), int) and o.details["failed_queries"] > 0
+               for o in result.outputs)
 
 
 def score(case: AnalystCase, result: AgentResult, gold: Table,
@@ -270,7 +283,8 @@ def score(case: AnalystCase, result: AgentResult, gold: Table,
     invented = invented_figures(result.message, case.question, answer, ok_steps)
     return CaseResult(
         suite="analyst", case_id=case.id, category=case.family, passed=passed,
-        scores={"sql_error": float(any(not _ok(s) for s in sql_steps)),
+        scores={"sql_error": float(any(not _ok(s) for s in sql_steps)
+                                   or _failed_in_details(result)),
                 "no_answer": float(answer is None and not ok_steps),
                 "wrong_table": float(wrong_table),
                 "invented_figure": float(len(invented))},

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from agents.contracts import AgentRequest, AgentResult, SqlAnswer
+from agents.contracts import AgentOutput, AgentRequest, AgentResult, SqlAnswer
 from agents.trace import TraceStep
 from evals import analyst
 from evals.analyst import AnalystCase, AnalystSuite, Table, load_cases, score, tables_match
@@ -223,3 +223,16 @@ def test_the_suite_runs_a_case_against_the_world_and_sums_up(store: Store) -> No
     summary = suite.summary([passed, failed, crashed])
     assert summary["execution_accuracy"] == pytest.approx(1 / 3)
     assert summary["invented_figures"] == 0
+
+
+def test_a_structured_query_tool_counts_like_run_sql() -> None:
+    case = next(c for c in CASES if c.id == "ord-04")
+    table = Table(columns=["refunds"], rows=[[174087.69]])
+    step = _ok_step("SELECT sum(amount) FROM order_payments", table).model_copy(update={"name": "query"})
+    told = score(case, _result(table, message="We refunded $174,087.69."), table, [step])
+    assert told.passed and told.scores["invented_figure"] == 0.0
+    failed = TraceStep(step=1, kind="tool", name="query", status="error", error="no such metric")
+    assert score(case, _result(table), table, [failed, step]).scores["sql_error"] == 1.0
+    quiet = _result(table).model_copy(update={"outputs": [AgentOutput(
+        kind="reply", subject_id="q", details={"failed_queries": 2})]})
+    assert score(case, quiet, table, [step]).scores["sql_error"] == 1.0
