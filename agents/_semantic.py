@@ -21,6 +21,9 @@ from ._sql_catalog import Catalog
 
 Format = Literal["count", "money", "units", "days", "percent", "number"]
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "configs" / "semantic.yaml"
+AGGREGATES = ("sum", "avg", "min", "max")
+_FN_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest"}
+_AGGREGATE = re.compile(r"^(sum|avg|min|max)\(([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\)$")
 _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -66,7 +69,19 @@ class SemanticLayer(BaseModel):
     dimensions: list[Dimension] = Field(default_factory=list)
 
     def metric(self, name: str) -> Metric | None:
-        return next((m for m in self.metrics if m.name == name), None)
+        """A named metric, or an aggregate of one column written ``avg(table.column)``."""
+        found = next((m for m in self.metrics if m.name == name), None)
+        match = _AGGREGATE.match(name)
+        if found is not None or match is None:
+            return found
+        fn, table, column = match.groups()
+        fmt: Format = ("money" if re.search(r"price|cost|amount|balance|usd", column)
+                       else "days" if "days" in column and fn != "sum" else "number")
+        # Not validated: the name is the SQL, checked against the catalog by the vocabulary.
+        return Metric.model_construct(
+            name=name, label=f"{_FN_WORDS[fn]} {column.replace('_', ' ')}",
+            description=f"the {_FN_WORDS[fn]} of {table}.{column}", synonyms=[], table=table,
+            joins=[], sql=name, filter=None, time_column=None, format=fmt)
 
     def dimension(self, name: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.name == name), None)

@@ -183,7 +183,9 @@ class Compiler:
         expr = self._fill(m.sql)
         if inline_filter and m.filter:
             expr = _with_filter(expr, self._fill(m.filter))
-        return _Select(expr, OutputColumn(name=m.name, label=m.label, format=m.format,
+        # "avg(carrier_lanes.cost_usd)" is named avg_cost_usd in the result.
+        name = re.sub(r"^(\w+)\(\w+\.(\w+)\)$", r"\1_\2", m.name)
+        return _Select(expr, OutputColumn(name=name, label=m.label, format=m.format,
                                           metric=True))
 
     # -- filters ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._semantic import SemanticLayer
+from ._semantic import AGGREGATES, SemanticLayer
 from ._sql_catalog import Catalog
 
 Period = Literal["all", "today", "last_7_days", "last_30_days", "last_90_days", "this_month",
@@ -67,7 +67,11 @@ class Vocabulary:
     def __init__(self, catalog: Catalog, layer: SemanticLayer) -> None:
         self.catalog = catalog
         self.layer = layer
-        self.metrics = [m.name for m in layer.metrics]
+        # Named metrics first, then an aggregate of any number column ("avg(table.column)").
+        numbers = [c.ref for t in catalog.tables.values() for c in t.columns
+                   if c.kind == "number" and not c.name.endswith(("_id", "_no", "position"))]
+        self.metrics = [m.name for m in layer.metrics] + [
+            f"{fn}({ref})" for ref in numbers for fn in AGGREGATES]
         self.fields = [*catalog.column_refs(), *(d.name for d in layer.dimensions), *GRAINS]
 
     def schema(self) -> dict[str, Any]:

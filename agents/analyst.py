@@ -47,8 +47,9 @@ _SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them a
 _PROMPT = """\
 You answer questions about a retail company's operations by calling the query tool.
 Fill the query from the question: the metrics to compute (a business metric when one \
-fits), group_by columns (or the columns to list when no metric fits), filters with values \
-copied from the question, a period counted back from the business date, order and limit.
+fits, else sum/avg/min/max of a number column), group_by columns (or the columns to list \
+when no metric fits), filters with values copied from the question, a period counted back \
+from the business date, order and limit.
 Use only the names the first message shows. If query returns an error, read its message \
 and hint, fix the query and call query again. When a result comes back, call respond."""
 

@@ -219,3 +219,17 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
                for h in linked.values)
     assert linked.examples and all(e.query.metrics or e.query.group_by
                                    for e in linked.examples)
+
+
+def test_an_aggregate_of_any_number_column(world: World) -> None:
+    assert "avg(warehouses.handling_days)" in world.vocabulary.metrics
+    assert not any("line_no" in m for m in world.vocabulary.metrics)
+    rows = world.run(metrics=["max(carrier_lanes.transit_days)", "avg(carrier_lanes.cost_usd)"],
+                     group_by=["carriers.service"], order="desc")
+    gold = world.rows("SELECT service, max(transit_days) t, avg(cost_usd) FROM carrier_lanes "
+                      "JOIN carriers USING (carrier_id) GROUP BY 1 ORDER BY t DESC")
+    assert same(rows, gold)
+    compiled = world.compiler.compile(StructuredQuery(metrics=["avg(carrier_lanes.cost_usd)"]))
+    assert [c.name for c in compiled.columns] == ["avg_cost_usd"]
+    metric = world.layer.metric("avg(carrier_lanes.cost_usd)")
+    assert metric is not None and metric.format == "money" and metric.label == "average cost usd"
