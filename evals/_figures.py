@@ -14,7 +14,8 @@ numbers and statuses found in the facts). The rules, in one place:
   digits (``6469567736``, a variant id).
 * A **number** is the rest that reads as one: ``1,234.5``, ``$12``, ``-3``,
   ``15%`` (a percentage), ``5-day`` (a number with a unit glued on). Ordinals
-  (``1st``, ``2nd``) and number words are not figures.
+  (``1st``, ``2nd``), number words and the day and year after a month's name
+  (``October 5, 2026``) are not figures.
 * A stated number is **supported** by a fact value ``v`` when, comparing
   magnitudes, it is ``v`` rounded to the precision the text states (half a unit
   of its last digit), or within 1 % of ``v``; a percentage may also be ``100 v``
@@ -39,6 +40,10 @@ _NUMBER = re.compile(
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$", re.IGNORECASE)
 _CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$")
 _PERCENT_WORDS = ("percent", "per cent", "pct")
+_MONTHS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec"})
 # A relative tolerance on top of rounding: a model may round 1,234.56 to "1,235" or "1,230".
 REL_TOL = 1e-2
 
@@ -100,12 +105,24 @@ def figures(text: str) -> list[Figure]:
     toks = tokens(text)
     out = []
     for i, token in enumerate(toks):
-        if is_id(token) or is_date(token) or _ORDINAL.match(token):
+        if is_id(token) or is_date(token) or _ORDINAL.match(token) or _date_part(toks, i):
             continue
         fig = _figure(token, toks[i + 1] if i + 1 < len(toks) else "")
         if fig is not None:
             out.append(fig)
     return out
+
+
+def _date_part(toks: list[str], i: int) -> bool:
+    """A day or year written after a month's name: "October 5", "Oct 2026", "October 5, 2026"."""
+    if not toks[i].isdigit() or len(toks[i]) not in (1, 2, 4):
+        return False
+    back = [t.lower() for t in toks[max(0, i - 2):i]]
+    if back and back[-1] == "may" and len(toks[i]) != 4:
+        return False  # "we may sell 5": only "May 2026" is a date
+    return bool(back) and (back[-1] in _MONTHS or (
+        len(back) == 2 and back[0] in _MONTHS and back[1].isdigit() and len(back[1]) <= 2
+        and len(toks[i]) == 4))
 
 
 def ids(text: str) -> list[str]:

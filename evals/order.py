@@ -22,7 +22,8 @@ Scoring (``score``):
   verbatim (case-insensitive) in the facts' text; numbers must be supported by
   a fact number at the precision stated (``evals._figures``); statuses are the
   store's order statuses (pending, processed, ...) and must appear in the
-  facts' text. Decision and alert words are the agent's own, not checked.
+  facts' text ("pending review" or "pending approval" is not a status).
+  Decision and alert words are the agent's own, not checked.
 """
 
 from __future__ import annotations
@@ -155,8 +156,8 @@ def unfaithful(texts: Sequence[str], facts: Sequence[Any],
         out += [t for t in _figures.ids(text) if t.lower() not in fact_text]
         out += [f.text for f in _figures.figures(text) if not _figures.supported(f, numbers)]
         lowered = text.lower()
-        out += [s for s in statuses
-                if re.search(rf"\b{re.escape(s)}\b", lowered) and s not in fact_text]
+        out += [s for s in statuses if s not in fact_text and re.search(
+            rf"\b{re.escape(s)}\b(?!\s+(?:review|approval|further|manual|a\b))", lowered)]
     return out
 
 

@@ -236,3 +236,8 @@ def test_a_structured_query_tool_counts_like_run_sql() -> None:
     quiet = _result(table).model_copy(update={"outputs": [AgentOutput(
         kind="reply", subject_id="q", details={"failed_queries": 2})]})
     assert score(case, quiet, table, [step]).scores["sql_error"] == 1.0
+
+
+def test_dates_written_in_words_are_not_figures() -> None:
+    text = "In October 2026 we sold 41,889 units; on Oct 5, 2026 we sold 12."
+    assert [f.text for f in analyst._figures.figures(text)] == ["41,889", "12"]

@@ -265,3 +265,10 @@ def test_the_suite_sends_each_kind_as_its_request_and_sums_up(oracle: Oracle) ->
     assert summary == {"decision_accuracy": 0.8, "disallowed_choice_rate": 0.0,
                        "faithful_rate": 0.8, "alerts_match_rate": 0.8}
     assert Rules().delay_alert_days == 5
+
+
+def test_pending_review_is_not_a_status_claim_but_pending_is() -> None:
+    facts = [{"order_id": "#W1", "total": "10.00"}]
+    assert order.unfaithful(["Order #W1 ($10.00) is held pending review."], facts) == []
+    assert order.unfaithful(["Order #W1 is pending."], facts) == ["pending"]
+    assert order.unfaithful(["Order #W1 is pending."], [*facts, {"status": "pending"}]) == []
