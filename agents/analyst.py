@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,36 +71,37 @@ class QueryResult(BaseModel):
     next: str = "This result answers the question: call respond."
 
 
+@dataclass(frozen=True)
+class SqlKit:
+    """What one store's questions are answered with, built once from its catalog."""
+
+    catalog: Catalog
+    layer: SemanticLayer
+    vocabulary: Vocabulary
+    compiler: Compiler
+    linker: Linker
+
+
 class SqlWorld:
-    """The catalog, semantic layer, vocabulary, compiler and linker of one store."""
+    """Builds the ``SqlKit`` of a store on first need (the store may be seeded after start)."""
 
     def __init__(self, layer_path: Path, examples_path: Path) -> None:
         self.layer_path, self.examples_path = layer_path, examples_path
         self._lock = threading.Lock()
-        self._built: tuple[Catalog, SemanticLayer, Vocabulary, Compiler, Linker] | None = None
+        self._kit: SqlKit | None = None
 
-    def ready(self, db: duckdb.DuckDBPyConnection) -> SqlWorld:
+    def ready(self, db: duckdb.DuckDBPyConnection) -> SqlKit:
         with self._lock:
-            if self._built is None:
+            if self._kit is None:
                 catalog = read_catalog(db)
                 layer = load_layer(self.layer_path).restrict(catalog)
                 vocabulary = Vocabulary(catalog, layer)
                 examples = [e for e in load_examples(self.examples_path)
                             if _fits(vocabulary, e.query)]
-                self._built = (catalog, layer, vocabulary,
-                               Compiler(catalog, layer, business_date(db)),
-                               Linker(catalog, layer, examples))
-        return self
-
-    def _get(self) -> tuple[Catalog, SemanticLayer, Vocabulary, Compiler, Linker]:
-        assert self._built is not None, "SqlWorld.ready() first"
-        return self._built
-
-    catalog = property(lambda self: self._get()[0])
-    layer = property(lambda self: self._get()[1])
-    vocabulary = property(lambda self: self._get()[2])
-    compiler = property(lambda self: self._get()[3])
-    linker = property(lambda self: self._get()[4])
+                self._kit = SqlKit(catalog, layer, vocabulary,
+                                   Compiler(catalog, layer, business_date(db)),
+                                   Linker(catalog, layer, examples))
+            return self._kit
 
 
 def _fits(vocabulary: Vocabulary, query: StructuredQuery) -> bool:
@@ -118,9 +120,9 @@ class QueryRunner:
         self.world = world
 
     def __call__(self, args: StructuredQuery, env: ToolEnv) -> QueryResult:
-        world = self.world.ready(env.db)
+        kit = self.world.ready(env.db)
         try:
-            compiled = world.compiler.compile(args, env.settings.sql_max_rows)
+            compiled = kit.compiler.compile(args, env.settings.sql_max_rows)
         except QueryError as exc:
             raise InvalidArguments(exc.message, exc.hint) from exc
         result = run_sql.func(RunSqlArgs(sql=compiled.sql), env)
@@ -183,10 +185,9 @@ class AnalystAgent(AgentSpec):
         if request.kind != "question":
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
         with self.registry.store.cursor() as cur:
-            world = self.world.ready(cur)
-        linked = world.linker.link(request.text)
-        return {"messages": [HumanMessage(first_message(request.text, linked, world))],
-                "context": {"tables": linked.tables, "metrics": linked.metrics}}
+            kit = self.world.ready(cur)
+        linked = kit.linker.link(request.text)
+        return {"messages": [HumanMessage(first_message(request.text, linked, kit))]}
 
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
         trace = state.get("trace") or []
@@ -238,10 +239,10 @@ def _error_text(error: Any) -> str:
     return str(body)
 
 
-def first_message(question: str, linked: Linked, world: SqlWorld) -> str:
+def first_message(question: str, linked: Linked, kit: SqlKit) -> str:
     """The turn's first message: the linked part of the schema, terms, values, examples."""
-    catalog, layer = world.catalog, world.layer
-    lines = [f"Business date: {world.compiler.as_of.isoformat()} (periods count back from it).",
+    catalog, layer = kit.catalog, kit.layer
+    lines = [f"Business date: {kit.compiler.as_of.isoformat()} (periods count back from it).",
              "Tables:"]
     for name in linked.tables:
         cols = []
