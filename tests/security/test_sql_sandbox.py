@@ -13,14 +13,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
-from tools import Actor, Store, ToolContext, ToolResult, ToolSettings
+from tools import Actor, Store, ToolContext, ToolResult, ToolSettings, analytics
+from tools._sql_guard import VettedQuery
 from tools.analytics import ANALYST_TABLES, SqlResult
 from tools.catalog import build_registry
 from tools.seed import table_checksums
@@ -98,7 +99,13 @@ def world(seeded_template: Path,  # noqa: F811
         store.close()
 
 
-def attempt(world: World, sql: str) -> ToolResult:
+_CANARIES = (FILE_CANARY, KEY_CANARY, ENV_CANARY, "streamwise-sql-", "snapshot.duckdb")
+# The sandbox's own settings: only the statement check keeps these from the model.
+_SETTINGS_CANARIES = ("enable_external_access", "lock_configuration")
+
+
+def attempt(world: World, sql: str,
+            canaries: tuple[str, ...] = _CANARIES + _SETTINGS_CANARIES) -> ToolResult:
     """One hostile query: it must come back, change nothing, write nothing, leak nothing."""
     sql = sql.replace("{dir}", str(world.folder))
     before, files = world.state(), world.files()
@@ -108,8 +115,7 @@ def attempt(world: World, sql: str) -> ToolResult:
     assert world.files() == files, "a file was written"
     text = result.for_model()
     # (Not the folder's path: a refusal may quote the attempt's own SQL.)
-    for canary in (FILE_CANARY, KEY_CANARY, ENV_CANARY, "streamwise-sql-", "snapshot.duckdb",
-                   "enable_external_access", "lock_configuration"):
+    for canary in canaries:
         assert canary not in text, f"leaked {canary!r}: {text[:300]}"
     if result.ok:
         out = result.output
@@ -274,6 +280,30 @@ def test_files_and_network_are_held(world: World, sql: str) -> None:
     refused(world, sql)
 
 
+# --- the sandbox alone: with the statement check switched off, it still holds ----------
+
+_LAYER_ONE = [sql for sql in WRITES if sql.startswith(("WITH", "with", "SELECT"))
+              or sql.split()[0] in ("COPY", "ATTACH", "SET", "INSTALL", "LOAD", "EXPORT",
+                                     "CREATE", "DELETE", "UPDATE", "INSERT", "DROP")]
+_LAYER_ONE += [sql for sql in FILES if "duckdb_" not in sql]  # settings: the check's job
+
+
+def _unchecked(sql: str, allowed: Collection[str]) -> VettedQuery:
+    """No statement check: the query goes to the sandbox as written."""
+    text = sql.strip().rstrip(";")
+    return VettedQuery(sql=text, tables=frozenset({"orders", "users", "variants", "stock",
+                                                   "reservations", "products"} & set(allowed)))
+
+
+@pytest.mark.parametrize("sql", _LAYER_ONE)
+def test_sandbox_alone_holds(world: World, sql: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analytics, "check_select", _unchecked)
+    # A refused SET may name the setting it tried: that is the attempt's own text.
+    result = attempt(world, sql, _CANARIES)
+    if result.ok:  # a read of the snapshot at most: never a file's or the store's secrets
+        assert isinstance(result.output, SqlResult)
+
+
 # --- catalog, settings and tables outside the whitelist ---------------------------------
 
 CATALOG = [
@@ -403,8 +433,9 @@ CONTROLS = [
     "WITH totals AS (SELECT product_id, sum(quantity) AS q FROM sales_history "
     "GROUP BY product_id) SELECT p.name, t.q FROM totals AS t JOIN products AS p "
     "USING (product_id) ORDER BY t.q DESC, p.name LIMIT 5",
-    "SELECT item_id, day, quantity, sum(quantity) OVER (PARTITION BY item_id ORDER BY day "
-    "ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS week FROM sales_history "
+    "WITH daily AS (SELECT item_id, day, sum(quantity) AS q FROM sales_history GROUP BY ALL) "
+    "SELECT item_id, day, q, sum(q) OVER (PARTITION BY item_id ORDER BY day "
+    "ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS week FROM daily "
     "ORDER BY item_id, day LIMIT 20",
     "SELECT date_trunc('month', day) AS month, sum(quantity * unit_price) AS revenue "
     "FROM sales_history GROUP BY ALL ORDER BY month",
