@@ -264,8 +264,13 @@ def _match_value(name: str, text: str, values: list[str]) -> str:
                       text.lower().replace("_", " "), text.lower().replace(" ", "_")):
         if candidate in folded:
             return folded[candidate]
-    near = difflib.get_close_matches(text.lower(), list(folded), n=3, cutoff=0.75)
-    if len(near) == 1:
+    # Part of one value only ("earbuds" -> 'Wireless Earbuds'); part of several: ask which.
+    inside = [v for k, v in folded.items() if text.lower().rstrip("s") in k]
+    if len(inside) == 1:
+        return inside[0]
+    near = [k for k, v in folded.items() if v in inside][:5] or difflib.get_close_matches(
+        text.lower(), list(folded), n=3, cutoff=0.8)
+    if len(near) == 1 and not inside:
         return folded[near[0]]
     shown = ", ".join(repr(folded[n]) for n in near) if near else ", ".join(
         repr(v) for v in values[:12])

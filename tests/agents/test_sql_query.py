@@ -68,6 +68,17 @@ def test_a_metric_with_a_category_filter_matches_the_stored_value(world: World) 
     assert rows[0][0] > 0
 
 
+def test_a_value_is_matched_to_the_one_stored_value_it_names(world: World) -> None:
+    for said in ("Wireless Earbuds", "wireless earbuds", "Wireless Earbud", "earbuds"):
+        rows = world.run(metrics=["product_count"],
+                         filters=[{"field": "products.name", "op": "=", "value": said}])
+        assert rows == [(1,)], said
+    with pytest.raises(QueryError) as caught:  # two products hold "kettle": ask which
+        world.run(metrics=["product_count"],
+                  filters=[{"field": "products.name", "op": "=", "value": "kettle"}])
+    assert "'Electric Kettle'" in caught.value.hint and "'Tea Kettle'" in caught.value.hint
+
+
 def test_group_order_limit(world: World) -> None:
     rows = world.run(metrics=["order_count"], group_by=["orders.status"], order="desc", limit=2)
     gold = world.rows("SELECT status, count(*) n FROM orders GROUP BY 1 ORDER BY n DESC LIMIT 2")
