@@ -122,8 +122,12 @@ class SupportAgent(AgentSpec):
                 context["confirmed"] = proposal.model_dump()
                 final = {"confirmed": proposal.digest}
             elif answer == "no":
-                final = {"declined": True}
+                # A short no ends it; a longer one ("no, return the lamp instead") may
+                # carry a new request: the model reads it, the old one is not kept.
                 memory.pop("requests", None)
+                memory.pop("leftover", None)
+                if len(text.split()) <= 6:
+                    final = {"declined": True}
         memory["last_turn"] = request.event_id
         return {"memory": memory, "context": context, "final": final, "must_respond": True,
                 "messages": [HumanMessage(text or "(empty message)")]}
@@ -134,7 +138,8 @@ class SupportAgent(AgentSpec):
         context = dict(state.get("context") or {})
         if "confirmed" in final:
             confirmed = Proposal.model_validate(context["confirmed"])
-            memory.pop("requests", None)
+            # What still lacks a fact stays, for "please handle the rest".
+            memory["requests"] = memory.pop("leftover", [])
             calls = sorted(enumerate(confirmed.calls),
                            key=lambda ic: (_LAST.get(ic[1].tool, 0), ic[0]))
             return {"memory": memory, "planned": [c.model_dump() for _, c in calls]}
@@ -162,7 +167,10 @@ class SupportAgent(AgentSpec):
         if names_someone_else(text, extraction, details["email"]):
             context["notes"] = [*context.get("notes", []), "other_customer"]
         records = Records(own, details)
-        outcomes = _merge([o for r in requests for o in plan(r, records, text)])
+        planned_for = [(r, plan(r, records, text)) for r in requests]
+        outcomes = _merge([o for _, found in planned_for for o in found])
+        leftover = [r.model_dump() for r, found in planned_for
+                    if any(o.kind == "missing" for o in found)]
         box.trace.extend(own.trace)
         changes = [o.call for o in outcomes if o.kind == "change" and o.call]
         planned = [o.call.model_dump() for o in outcomes if o.kind == "transfer" and o.call]
@@ -170,9 +178,12 @@ class SupportAgent(AgentSpec):
             proposal = Proposal(calls=changes, turn=box.request.event_id, summary=[
                 o.line for o in outcomes if o.kind == "change"]).sealed()
             memory["proposal"] = proposal.model_dump()
+            # Kept to show the proposal again after a question, and what is left after it.
             memory["requests"] = [r.model_dump() for r in requests]
+            memory["leftover"] = leftover
         else:
-            memory.pop("requests", None)
+            memory["requests"] = leftover
+            memory.pop("leftover", None)
         context["outcomes"] = [o.model_dump() for o in outcomes]
         context["customer"] = details["name"]["first_name"]
         return {"memory": memory, "context": context, "planned": planned}
