@@ -19,6 +19,8 @@ the ``facts`` in its details) followed by the alerts.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -399,10 +401,19 @@ class OrderAgent(AgentSpec):
 
 def _checked(text: str, ruling: Ruling) -> tuple[str, dict[str, Any]]:
     """The model's text if it is faithful to the facts, else the template (and why)."""
-    wrong = unfaithful(text, ruling.facts) if text.strip() else ["(empty)"]
+    # The length bound can cut the last sentence: publish the complete ones only.
+    cut = _SENTENCE_END.search(text.strip())
+    told = text.strip()[:cut.end()] if cut else text.strip()
+    wrong = unfaithful(told, ruling.facts) if told else ["(empty)"]
+    # A small model slips into another script mid-word ("Thank您"): not a notice to send.
+    wrong += [c for c in dict.fromkeys(told) if c.isalpha() and not c.isascii()
+              and not unicodedata.name(c, "").startswith("LATIN")]
     if not wrong:
-        return text.strip(), {"faithful": True}
+        return told, {"faithful": True}
     return ruling.explanation, {"faithful": False, "model_text": text, "unfaithful": wrong}
+
+
+_SENTENCE_END = re.compile(r"^.*[.!?](?=\s|$)", re.DOTALL)
 
 
 def _notice_request(facts: dict[str, Any]) -> str:

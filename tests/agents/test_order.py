@@ -302,6 +302,8 @@ def test_delay_notice_is_worded_by_the_model_when_faithful(seeded: Store,
     "Your order #W0000000 is delayed by 7 days.",  # another order
     "Your order is delayed by 3 days; a refund is on its way.",  # number and status invented
     "The customer is currently in the hold for review status.",
+    "Your order is delayed by 7 days. We will be refunding the shipment.",  # seen on the 0.5B
+    "Your order is delayed by 7 days. Thank您.",  # another script mid-word (0.5B)
 ])
 def test_an_unfaithful_notice_is_replaced_by_the_template(seeded: Store, tmp_path: Path,
                                                           text: str) -> None:
@@ -313,6 +315,15 @@ def test_an_unfaithful_notice_is_replaced_by_the_template(seeded: Store, tmp_pat
     assert notice.message != text and order_id in notice.message
     assert notice.details["faithful"] is False and notice.details["model_text"] == text
     assert notice.details["unfaithful"]
+
+
+def test_a_notice_cut_by_the_length_bound_keeps_its_complete_sentences(
+        seeded: Store, tmp_path: Path) -> None:
+    request, order_id = delay_request(seeded, "d7", 7)
+    text = f"Sorry, order {order_id} is 7 days late. We apologize. Please let us know if you or"
+    agents, _ = agents_with(seeded, tmp_path, [call(RESPOND, message=text)])
+    notice = action_of(agents.run_sync(request))
+    assert notice.message == f"Sorry, order {order_id} is 7 days late. We apologize."
 
 
 def test_a_model_choosing_a_decision_changes_nothing(seeded: Store, tmp_path: Path) -> None:
