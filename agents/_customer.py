@@ -15,6 +15,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ZIP = re.compile(r"\b\d{5}\b")
 # Overlapping pairs of capitalised words ("Hi Yusuf Rossi": "Hi Yusuf", "Yusuf Rossi").
 _NAME = re.compile(r"(?=\b([A-Z][a-z]+)\s+([A-Z][a-z]+)\b)")
+_USER_ID = re.compile(r"\b([a-z]+)_([a-z]+)_\d{4}\b")
 _ORDER = re.compile(r"#?\b[Ww](\d{7})\b")
 MAX_TRIES = 8  # look-ups per message: a few names times a zip or two
 MAX_CHARS = 4000  # what a message may hold for the model and the rules; the rest is cut
@@ -50,7 +51,10 @@ def identity_lookups(text: str) -> Iterator[tuple[str, dict[str, str]]]:
         yield "find_user_id_by_email", {"email": email}
         tries += 1
     zips = list(dict.fromkeys(_ZIP.findall(text)))
-    for first, last in dict.fromkeys(m.groups() for m in _NAME.finditer(text)):
+    names = [m.groups() for m in _NAME.finditer(text)]
+    # A user id like "mei_kovacs_8020" spells the name: a name + zip look-up, as policy asks.
+    names += [(f.title(), la.title()) for f, la in _USER_ID.findall(text)]
+    for first, last in dict.fromkeys(names):
         for zip_code in zips:
             if tries >= MAX_TRIES:
                 return

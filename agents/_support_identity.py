@@ -84,7 +84,16 @@ def from_conversation(registry: ToolRegistry, request: AgentRequest, text: str,
     return Identified(user_id=users[0]) if users else Identified(problem="not_found")
 
 
-def names_someone_else(text: str, extraction: Extraction, own_email: str) -> bool:
-    """Whether the message gives an email that is not the thread customer's."""
-    given = [*emails(text), *([extraction.email] if extraction.email else [])]
-    return any(e.strip().casefold() != own_email.strip().casefold() for e in given)
+def names_someone_else(registry: ToolRegistry, request: AgentRequest, text: str,
+                       extraction: Extraction, user_id: str) -> bool:
+    """Whether the message gives the email of a customer other than the thread's (a
+    customer's second, unknown email is no one's: not refused)."""
+    given = dict.fromkeys([*emails(text), *([extraction.email] if extraction.email else [])])
+    desk = _lookup_box(registry, request)
+    for i, email in enumerate(given):
+        found = desk.call("find_user_id_by_email", {"email": email}, step="identity",
+                          index=i, trace_failure=False)
+        if found.ok and found.output is not None and \
+                found.output.model_dump()["user_id"] != user_id:
+            return True
+    return False

@@ -49,7 +49,7 @@ def match_items(order: dict[str, Any], descriptions: list[str]) -> list[dict[str
         scored = []
         for i, line in enumerate(lines):
             name = words(line["name"])
-            hits = len(wanted & name)
+            hits = sum(1 for n in name if any(_same(n, w) for w in wanted))
             if not hits:
                 continue
             options = words(" ".join(str(v) for v in line.get("options", {}).values()))
@@ -58,6 +58,25 @@ def match_items(order: dict[str, Any], descriptions: list[str]) -> list[dict[str
             best = max(s for s, _ in scored)
             picked.extend(i for s, i in scored if s == best and i not in picked)
     return [lines[i] for i in picked]  # in the customer's order: pairs with ``wanted``
+
+
+def _same(a: str, b: str) -> bool:
+    # "bookshelves" is a "bookshelf": a shared stem of five letters counts as the word.
+    return a == b or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
+
+
+def named_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    """The order lines whose product the text names: the whole name ("desk lamp") or its
+    head noun ("the keyboard" for a Mechanical Keyboard), plurals included."""
+    said = words(text)
+    found = []
+    for line in order["items"]:
+        name = [w for w in (words(line["name"])) if w]
+        head = words(line["name"].split()[-1]) if line["name"].split() else set()
+        if (name and all(any(_same(n, w) for w in said) for n in name)) or any(
+                _same(h, w) for h in head for w in said):
+            found.append(line)
+    return found
 
 
 def pick_variant(product: dict[str, Any], current: dict[str, Any],

@@ -22,6 +22,7 @@ from ._support_match import (
     match_items,
     means_all,
     method_label,
+    named_in,
     pick_method,
     pick_variant,
 )
@@ -98,7 +99,7 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
         return []
     order_ids = [order_id_of(request.order_id)] if order_id_of(request.order_id) else []
     if not order_ids:
-        order_ids = _find_orders(request, records)
+        order_ids = _find_orders(request, records, text)
     if not order_ids:
         what = f" with the {', '.join(request.items)}" if request.items else ""
         return [Outcome(kind="missing", missing=["order_id"],
@@ -107,14 +108,15 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
     return [_one(request, records, oid, text) for oid in order_ids]
 
 
-def _find_orders(request: CustomerRequest, records: Records) -> list[str]:
-    """Orders of the right status holding the described items (each order once)."""
+def _find_orders(request: CustomerRequest, records: Records, text: str) -> list[str]:
+    """Orders of the right status holding the described items (each order once); the
+    message's own words name the items when the model gave none."""
     status = _WANTS[request.intent]
     fitting = [o for o in records.orders() if o["status"] == status]
-    if not request.items or means_all(request.items):
+    if means_all(request.items) or (not request.items and request.intent == "cancel"):
         return [fitting[0]["order_id"]] if len(fitting) == 1 else []
     found = [o["order_id"] for o in fitting if match_items(o, request.items)]
-    return found
+    return found or [o["order_id"] for o in fitting if named_in(o, text)]
 
 
 def _refusal(order: dict[str, Any], intent: str) -> Outcome:
@@ -167,6 +169,7 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
     if intent == "modify_payment":
         return _payment(order, method, original)
     lines = match_items(order, request.items) if request.items else []
+    lines = lines or named_in(order, text)
     if not lines:
         names = ", ".join(sorted({i["name"] for i in order["items"]}))
         return Outcome(kind="missing", missing=["items"],
@@ -182,7 +185,7 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
                 "payment_method_id": method["id"]}),
             line=f"Return {_names(lines)} of order {order_id}; {money(refund)} is refunded to "
                  f"{method_label(method)}.")
-    return _swap(request, records, order, lines, method)
+    return _swap(request, records, order, lines, method, text)
 
 
 def _names(lines: list[dict[str, Any]]) -> str:
@@ -190,7 +193,7 @@ def _names(lines: list[dict[str, Any]]) -> str:
 
 
 def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
-          lines: list[dict[str, Any]], method: dict[str, Any]) -> Outcome:
+          lines: list[dict[str, Any]], method: dict[str, Any], text: str) -> Outcome:
     new_ids, parts, diff = [], [], 0.0
     for k, line in enumerate(lines):
         product = records.product(line["product_id"])
@@ -198,6 +201,8 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         if product and len(wanted) == len(lines) and wanted[k].strip() in product["variants"]:
             wanted = [wanted[k]]  # ids pair with the items by position
         variant = pick_variant(product, line, wanted) if product else None
+        if variant is None and product:
+            variant = pick_variant(product, line, [text])  # the message's own words
         if variant is None:
             choices = [describe_options(v["options"]) for v in (product or {}).get(
                 "variants", {}).values() if v.get("available") and v["item_id"] != line["item_id"]]

@@ -164,7 +164,7 @@ class SupportAgent(AgentSpec):
             context["identity"] = "not_found"
             return {"memory": {}, "context": context}
         details = user.output.model_dump(mode="json")
-        if names_someone_else(text, extraction, details["email"]):
+        if names_someone_else(self.registry, box.request, text, extraction, details["user_id"]):
             context["notes"] = [*context.get("notes", []), "other_customer"]
         records = Records(own, details)
         planned_for = [(r, plan(r, records, text)) for r in requests]
