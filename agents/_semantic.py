@@ -96,7 +96,7 @@ class SemanticLayer(BaseModel):
         have = set(catalog.tables)
         metrics = [m for m in self.metrics if {m.table, *m.joins} <= have]
         # Every table can be counted ("how many warehouses"), also one the config forgot.
-        counted = {m.table for m in metrics if m.sql.lower() == "count(*)" and not m.filter}
+        counted = {m.table for m in metrics if m.sql.lower().startswith("count(") and not m.filter}
         metrics += [Metric(name=f"{t}_count", label=t.replace("_", " "),
                            description=f"number of rows of {t}", synonyms=[f"how many {t}"],
                            table=t, sql="count(*)", format="count")

@@ -44,12 +44,20 @@ def _word(word: str) -> str:
     return _FORMS.get(word, word)
 
 
+# Words that ask for rows rather than one total.
+_GROUPING = re.compile(r"\b(by|per|each|every|which|who|list|top|most|least|highest|lowest|"
+                       r"breakdown|split|monthly|weekly|daily|trend)\b")
+
+
+_COUNTING = re.compile(r"\b(how many|number of|count)\b")
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words without stop words, in one form ("sales", "sold" -> "sell")."""
     return [_word(w) for w in _WORD.findall(text.lower().replace("_", " ")) if w not in _STOP]
 
 
-def _phrase(text: str) -> str:
+def phrase(text: str) -> str:
     """``text`` as space-separated singular words, for matching values inside a question
     (no other word forms: "paid" must not find the transaction type 'payment')."""
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
@@ -124,16 +132,16 @@ class Linker:
         self.tables_bm25 = Bm25(table_docs)
         self.metrics_bm25 = Bm25([tokens(m.search_text()) for m in layer.metrics])
         self.dims_bm25 = Bm25([tokens(d.search_text()) for d in layer.dimensions])
-        self.examples_bm25 = Bm25([tokens(e.question) for e in examples])
+        self.example_tokens = [tokens(e.question) for e in examples]
+        self.examples_bm25 = Bm25(self.example_tokens)
         self.values = [(c.ref, v) for t in catalog.tables.values() for c in t.columns
                        for v in c.values if len(v) >= 3 and not v.isdigit()]
 
     def link(self, question: str) -> Linked:
         q = tokens(question)
-        metric_idx = _top(self.metrics_bm25.scores(q), self.k_metrics)
-        metrics = [self.layer.metrics[i].name for i in metric_idx]
-        dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         values = self._values(question)
+        metrics = self._metrics(question, q, values)
+        dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         first = self.layer.metric(metrics[0]) if metrics else None
         root = first.table if first else None
         for v in values:  # the column nearest the metric's table first
@@ -144,19 +152,49 @@ class Linker:
             if m is not None:
                 tables += [m.table, *m.joins]
         tables += [v.columns[0].partition(".")[0] for v in values]  # the nearest holder
-        examples = [self.examples[i] for i in _top(self.examples_bm25.scores(q), self.k_shots)]
         return Linked(tables=list(dict.fromkeys(tables)), metrics=metrics, dimensions=dims,
-                      values=values, examples=examples)
+                      values=values, examples=self._examples(question, q, metrics))
+
+    def _metrics(self, question: str, q: list[str], values: list[ValueHit]) -> list[str]:
+        """Metrics by BM25, raised when their table holds a value the question names
+        ("pending" -> orders) and, for "how many", when they count."""
+        holders = {c.partition(".")[0] for v in values for c in v.columns}
+        counting = bool(_COUNTING.search(question.lower()))
+        scores = self.metrics_bm25.scores(q)
+        for i, m in enumerate(self.layer.metrics):
+            if scores[i] > 0:
+                scores[i] *= (1.3 if m.table in holders else 1.0) * (
+                    1.3 if counting and m.format == "count" else 1.0)
+        return [self.layer.metrics[i].name for i in _top(scores, self.k_metrics)]
+
+    def _examples(self, question: str, q: list[str], metrics: list[str]) -> list[Example]:
+        """The examples most like the question, the most alike LAST (a small model copies
+        the nearest one). An example whose words the question lacks ("by region", a product
+        name) ranks lower, and one of another shape (a breakdown for a total, or the other
+        way round); one using the question's likeliest metrics ranks higher."""
+        words = set(q)
+        grouped = bool(_GROUPING.search(question.lower()))
+        scores = []
+        for e, score, toks in zip(self.examples, self.examples_bm25.scores(q),
+                                  self.example_tokens, strict=True):
+            covered = len(words & set(toks)) / max(1, len(set(toks)))
+            used = set(e.query.metrics)
+            boost = 2.0 if metrics[:1] and metrics[0] in used else (
+                1.3 if used & set(metrics[1:2]) else 1.0)
+            shape = 1.0 if grouped == bool(e.query.group_by) else 0.5
+            scores.append(score * covered * shape * boost)
+        best = _top(scores, self.k_shots)
+        return [self.examples[i] for i in reversed(best)]
 
     def _hops(self, root: str | None, table: str) -> int:
         path = self.catalog.path(root, table) if root else None
         return len(path) if path is not None else 99
 
     def _values(self, question: str) -> list[ValueHit]:
-        text = f" {_phrase(question)} "
+        text = f" {phrase(question)} "
         hits: dict[str, ValueHit] = {}
         for ref, value in self.values:
-            needle = f" {_phrase(value)} "
+            needle = f" {phrase(value)} "
             if needle.strip() and needle in text:
                 hit = hits.setdefault(needle.strip(), ValueHit(value=value, columns=[]))
                 hit.columns.append(ref)

@@ -36,7 +36,7 @@ from ._semantic import DEFAULT_PATH, SemanticLayer, load_layer
 from ._sql_answer import render_answer, render_failure
 from ._sql_catalog import Catalog, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
-from ._sql_linking import EXAMPLES_PATH, Linked, Linker, load_examples
+from ._sql_linking import EXAMPLES_PATH, Linked, Linker, load_examples, phrase
 from ._sql_query import StructuredQuery, Vocabulary, bound_query_model
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
@@ -187,7 +187,27 @@ class AnalystAgent(AgentSpec):
         with self.registry.store.cursor() as cur:
             kit = self.world.ready(cur)
         linked = kit.linker.link(request.text)
-        return {"messages": [HumanMessage(first_message(request.text, linked, kit))]}
+        # Values an example's question names word for word ("Running Shoes"); not those it
+        # maps from other words ("Mexico" -> 'MX'), which another question may mean too.
+        shown = [v for e in linked.examples for f in e.query.filters
+                 for v in (f.value if isinstance(f.value, list) else [f.value])
+                 if isinstance(v, str) and f" {phrase(v)} " in f" {phrase(e.question)} "]
+        return {"messages": [HumanMessage(first_message(request.text, linked, kit))],
+                "context": {"question": request.text, "example_values": shown}}
+
+    def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
+        # A small model copies an example's filter value ("Running Shoes") into a question
+        # that never named it: refuse that filter, so that the query is asked again without.
+        context = state.get("context") or {}
+        said = f" {phrase(str(context.get('question', '')))} "
+        examples = {phrase(v) for v in context.get("example_values", [])}
+        for f in arguments.get("filters") or [] if isinstance(arguments, dict) else []:
+            values = f.get("value") if isinstance(f, dict) else None
+            for v in values if isinstance(values, list) else [values]:
+                if isinstance(v, str) and phrase(v) in examples and f" {phrase(v)} " not in said:
+                    return (f"the filter value {v!r} comes from an example, not from the "
+                            f"question: call query again without the filter on {f.get('field')}")
+        return None
 
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
         trace = state.get("trace") or []

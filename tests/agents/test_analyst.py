@@ -50,13 +50,13 @@ def registry(seeded: Store) -> Iterator[ToolRegistry]:  # noqa: F811
 
 
 def ask(registry: ToolRegistry, tmp_path: Path, script: list[Any], text: str,
-        max_steps: int = 6) -> tuple[AgentResult, ScriptedChatModel]:
+        max_steps: int = 6, event_id: str = "q1") -> tuple[AgentResult, ScriptedChatModel]:
     model = ScriptedChatModel(script=script)
     graph = build_loop(AnalystAgent(registry), model=model, registry=registry,
                        checkpointer=sqlite_checkpointer(tmp_path / "ck.sqlite"),
                        max_steps=max_steps)
     runner = AgentRunner("analyst", graph, TraceStore(registry.store))
-    result = runner.run_sync(AgentRequest(agent="analyst", kind="question", event_id="q1",
+    result = runner.run_sync(AgentRequest(agent="analyst", kind="question", event_id=event_id,
                                           text=text))
     return result, model
 
@@ -234,3 +234,24 @@ def test_ask_saves_the_chart_and_prints_json(seeded: Store, tmp_path: Path,  # n
     assert result.answer is not None and result.message.startswith("6 rows")
     assert json.loads(chart.read_text()) == result.answer.chart
     assert result.answer.chart is not None and result.answer.chart["mark"] == "bar"
+
+
+def test_a_filter_value_copied_from_an_example_is_refused(registry: ToolRegistry,
+                                                           tmp_path: Path) -> None:
+    copied = q(metrics=["units_sold"], period="last_30_days", filters=[
+        {"field": "products.name", "op": "=", "value": "Running Shoes"}])
+
+    def told(error: dict[str, str]) -> None:
+        assert error["code"] == "refused" and "'Running Shoes' comes from an example" in (
+            error["message"])
+
+    result, model = ask(registry, tmp_path, [
+        call("query", **copied), fixes(told, q(metrics=["units_sold"], period="last_30_days")),
+        call("respond")], "How many units did we sell in the last 30 days?")
+    first = str(model.seen[0][1].content)
+    assert "Running Shoes" in first  # the example that showed it
+    assert result.answer is not None and "Running Shoes" not in result.answer.sql
+    # A value the question names itself passes.
+    result, _ = ask(registry, tmp_path, [call("query", **copied), call("respond")],
+                    "How many Running Shoes did we sell in the last 30 days?", event_id="q2")
+    assert result.answer is not None and "Running Shoes" in result.answer.sql
