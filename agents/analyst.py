@@ -6,6 +6,8 @@
   model cannot name a table or column that does not exist.
 - ``prepare`` links the question to a few tables, terms, category values and
   similar examples (``_sql_linking``) and puts them in the turn's first message.
+  The first model turn may only ``query``; a filter value copied from an example
+  that the question never names is refused (``guard``) and the model asks again.
 - The ``query`` tool compiles the structured query to SQL (joins along the
   store's keys) and runs it through ``run_sql``'s read-only path. A failure goes
   back to the model as ``ToolError(code, message, hint)`` and may be corrected.
