@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,8 @@ from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
 QUERY = "query"
+_NEGATION = re.compile(r" (not|no|non|nt|t|never|except|excluding|without|other|besides|"
+                       r"outside|un(?!it)\w{4,}) ")  # "aren't", "undelivered"; not "units"
 _SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them all
 
 _PROMPT = """\
@@ -204,7 +207,13 @@ class AnalystAgent(AgentSpec):
         said = f" {phrase(str(context.get('question', '')))} "
         examples = {phrase(v) for v in context.get("example_values", [])}
         for f in arguments.get("filters") or [] if isinstance(arguments, dict) else []:
-            values = f.get("value") if isinstance(f, dict) else None
+            if not isinstance(f, dict):
+                continue
+            if f.get("op") in ("!=", "not_in") and not _NEGATION.search(said):
+                # A small model copies "!=" from an example about what is *not* delivered.
+                return (f"the question excludes nothing, yet the filter on {f.get('field')} "
+                        f"uses {f.get('op')}: call query again with op = (or in)")
+            values = f.get("value")
             for v in values if isinstance(values, list) else [values]:
                 if isinstance(v, str) and phrase(v) in examples and f" {phrase(v)} " not in said:
                     return (f"the filter value {v!r} comes from an example, not from the "

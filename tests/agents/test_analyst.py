@@ -255,3 +255,23 @@ def test_a_filter_value_copied_from_an_example_is_refused(registry: ToolRegistry
     result, _ = ask(registry, tmp_path, [call("query", **copied), call("respond")],
                     "How many Running Shoes did we sell in the last 30 days?", event_id="q2")
     assert result.answer is not None and "Running Shoes" in result.answer.sql
+
+
+def test_an_exclusion_the_question_does_not_ask_for_is_refused(registry: ToolRegistry,
+                                                                tmp_path: Path) -> None:
+    def status(op: str) -> dict[str, Any]:
+        return q(metrics=["order_count"], filters=[
+            {"field": "orders.status", "op": op, "value": "pending"}])
+
+    def told(error: dict[str, str]) -> None:
+        assert error["code"] == "refused" and "excludes nothing" in error["message"]
+
+    result, _ = ask(registry, tmp_path, [
+        call("query", **status("!=")), fixes(told, status("=")), call("respond")],
+        "How many orders are still pending?")
+    assert result.answer is not None
+    assert result.answer.rows == [[one(registry.store, "SELECT count(*) FROM orders "
+                                                       "WHERE status = 'pending'")]]
+    result, _ = ask(registry, tmp_path, [call("query", **status("!=")), call("respond")],
+                    "How many orders aren't pending?", event_id="q2")
+    assert result.answer is not None and "!=" in result.answer.sql
