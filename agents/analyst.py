@@ -46,6 +46,10 @@ from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
 QUERY = "query"
+# Words that ask for rows (a breakdown or a list) rather than one total.
+_GROUPING = re.compile(r" (by|per|each|every|which|who|list|show|top|most|least|highest|"
+                       r"lowest|largest|smallest|breakdown|split|across|among|monthly|weekly|"
+                       r"daily|trend|over time|what are|where) ")
 _NEGATION = re.compile(r" (not|no|non|nt|t|never|except|excluding|without|other|besides|"
                        r"outside|un(?!it)\w{4,}) ")  # "aren't", "undelivered"; not "units"
 _SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them all
@@ -201,24 +205,13 @@ class AnalystAgent(AgentSpec):
                 "context": {"question": request.text, "example_values": shown}}
 
     def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
-        # A small model copies an example's filter value ("Running Shoes") into a question
-        # that never named it: refuse that filter, so that the query is asked again without.
-        context = state.get("context") or {}
-        said = f" {phrase(str(context.get('question', '')))} "
-        examples = {phrase(v) for v in context.get("example_values", [])}
-        for f in arguments.get("filters") or [] if isinstance(arguments, dict) else []:
-            if not isinstance(f, dict):
-                continue
-            if f.get("op") in ("!=", "not_in") and not _NEGATION.search(said):
-                # A small model copies "!=" from an example about what is *not* delivered.
-                return (f"the question excludes nothing, yet the filter on {f.get('field')} "
-                        f"uses {f.get('op')}: call query again with op = (or in)")
-            values = f.get("value")
-            for v in values if isinstance(values, list) else [values]:
-                if isinstance(v, str) and phrase(v) in examples and f" {phrase(v)} " not in said:
-                    return (f"the filter value {v!r} comes from an example, not from the "
-                            f"question: call query again without the filter on {f.get('field')}")
-        return None
+        """Refuse, once, a query that does not fit the question's words (what a small model
+        copies from an example); the same call made again after the refusal runs."""
+        if name != QUERY or not isinstance(arguments, dict):
+            return None
+        insisted = any(t.get("refused") and t.get("name") == QUERY
+                       and t.get("arguments") == arguments for t in state.get("trace") or [])
+        return None if insisted else _misfit(state.get("context") or {}, arguments)
 
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
         trace = state.get("trace") or []
@@ -257,6 +250,28 @@ class AnalystAgent(AgentSpec):
             return result.rows
         rows: list[list[Any]] = again.output.model_dump()["rows"]
         return rows
+
+
+def _misfit(context: dict[str, Any], arguments: dict[str, Any]) -> str | None:
+    """Why the query does not fit the question's words, or None."""
+    said = f" {phrase(str(context.get('question', '')))} "
+    examples = {phrase(v) for v in context.get("example_values", [])}
+    if arguments.get("group_by") and not _GROUPING.search(said):
+        return (f"the question asks for one total, yet group_by is {arguments['group_by']}: "
+                "call query again with group_by [] (or call it the same way if the question "
+                "does ask for a breakdown)")
+    for f in arguments.get("filters") or []:
+        if not isinstance(f, dict):
+            continue
+        if f.get("op") in ("!=", "not_in") and not _NEGATION.search(said):
+            return (f"the question excludes nothing, yet the filter on {f.get('field')} "
+                    f"uses {f.get('op')}: call query again with op = (or in)")
+        values = f.get("value")
+        for v in values if isinstance(values, list) else [values]:
+            if isinstance(v, str) and phrase(v) in examples and f" {phrase(v)} " not in said:
+                return (f"the filter value {v!r} comes from an example, not from the "
+                        f"question: call query again without the filter on {f.get('field')}")
+    return None
 
 
 def _error_text(error: Any) -> str:

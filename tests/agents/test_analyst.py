@@ -275,3 +275,21 @@ def test_an_exclusion_the_question_does_not_ask_for_is_refused(registry: ToolReg
     result, _ = ask(registry, tmp_path, [call("query", **status("!=")), call("respond")],
                     "How many orders aren't pending?", event_id="q2")
     assert result.answer is not None and "!=" in result.answer.sql
+
+
+def test_a_breakdown_for_a_total_is_refused_once_and_runs_when_insisted_on(
+        registry: ToolRegistry, tmp_path: Path) -> None:
+    by_method = q(metrics=["refunds"], group_by=["order_payments.payment_method_id"])
+
+    def told(error: dict[str, str]) -> None:
+        assert error["code"] == "refused" and "asks for one total" in error["message"]
+
+    result, _ = ask(registry, tmp_path, [
+        call("query", **by_method), fixes(told, REFUNDS), call("respond")],
+        "What is the total amount refunded to customers?")
+    assert result.answer is not None and result.answer.columns == ["refunds"]
+    result, _ = ask(registry, tmp_path, [
+        call("query", **by_method), call("query", **by_method), call("respond")],
+        "Refunded amounts, payment method level", event_id="q2")
+    assert result.answer is not None and result.answer.columns == ["payment_method_id",
+                                                                    "refunds"]
