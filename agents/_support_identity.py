@@ -61,9 +61,13 @@ def from_conversation(registry: ToolRegistry, request: AgentRequest, text: str,
                       extraction: Extraction, box: Toolbox) -> Identified:
     """τ² authentication from what the message (and the model's reading of it) gives."""
     tries = list(identity_lookups(text))
-    if extraction.email:
+    # Only what the message says: a model's made-up email must not authenticate anyone.
+    lowered = text.lower()
+    if extraction.email and extraction.email.lower() in lowered:
         tries.append(("find_user_id_by_email", {"email": extraction.email}))
-    if extraction.first_name and extraction.last_name and extraction.zip:
+    if extraction.first_name and extraction.last_name and extraction.zip and all(
+            v.lower() in lowered for v in (extraction.first_name, extraction.last_name,
+                                           extraction.zip)):
         tries.append(("find_user_id_by_name_zip", {
             "first_name": extraction.first_name, "last_name": extraction.last_name,
             "zip": extraction.zip}))

@@ -98,14 +98,13 @@ def pick_variant(product: dict[str, Any], current: dict[str, Any],
         asked = kept = 0.0
         for key, value in variant["options"].items():
             value_words = words(str(value))
-            same = str(current["options"].get(key, "")).lower() == str(value).lower()
-            if str(value).lower() in said or (value_words and value_words <= said_words):
+            if str(current["options"].get(key, "")).lower() == str(value).lower():
+                kept += 1  # "instead of Apple HomeKit" names what is there, not what is wanted
+            elif str(value).lower() in said or (value_words and value_words <= said_words):
                 asked += 1
-            elif value_words & said_words and not same:
+            elif value_words & said_words:
                 # "Google Home" for "Google Assistant": a partial match counts partly.
-                asked += len(value_words & said_words) / len(value_words | said_words)
-            elif same:
-                kept += 1
+                asked += 0.5 * len(value_words & said_words) / len(value_words)
         if not asked and not cheapest:
             continue
         score = 3 * asked + kept - (variant["price"] / 1e6 if cheapest else 0)

@@ -104,7 +104,7 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
         what = f" with the {', '.join(request.items)}" if request.items else ""
         return [Outcome(kind="missing", missing=["order_id"],
                         line=f"Which order{what} do you mean? Please give its order id "
-                             "(like #W1234567).")]
+                             "(it starts with #W).")]
     return [_one(request, records, oid, text) for oid in order_ids]
 
 
@@ -147,8 +147,9 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
     paid = [p for p in order["payment_history"] if p["transaction_type"] == "payment"]
     original = paid[0]["payment_method_id"] if paid else None
     if intent == "cancel":
-        reason = ("ordered by mistake" if "mistake" in f"{request.reason} {text}".lower()
-                  else "no longer needed")
+        # The request's own reason; the message's words only when the model gave none.
+        said = (request.reason or text).lower()
+        reason = "ordered by mistake" if "mistake" in said else "no longer needed"
         total = sum(p["amount"] for p in paid)
         method = records.user["payment_methods"].get(original or "", {})
         when = "right away" if method.get("source") == "gift_card" else "in 5-7 business days"

@@ -75,7 +75,7 @@ def extraction_schema() -> dict[str, Any]:
         for k in ("address1", "address2", "city", "state", "zip", "country")}}
     request = {"type": "object", "properties": {
         "intent": {"type": "string", "enum": list(INTENTS)},
-        "order_id": {"type": "string", "maxLength": 12, "description": "like #W1234567"},
+        "order_id": {"type": "string", "maxLength": 12, "description": "as written in the message"},
         "items": {**words, "description": "the items the customer names"},
         "wanted": {**words, "description": "options the customer wants instead"},
         "payment": {**text, "description": "payment method named for a refund or charge"},
@@ -97,11 +97,11 @@ for, with the respond tool. Do not answer them. One entry in "requests" per thin
 they want done, in their order. intent: cancel (a pending order), return or \
 exchange (delivered items), modify_items, modify_address or modify_payment (a \
 pending order), user_address (their default address), status (questions about an \
-order), human (they ask for a person), other. Copy order ids (#W...), item names \
-("water bottle"), the options they want ("size 8", "red"), the payment method \
-they name ("gift card", "paypal") and a cancellation reason exactly as written; \
-leave out what they do not say. Also copy their email, or first name, last name \
-and zip code, if given."""
+order), human (they ask for a person), other. Copy words only from the message: \
+the order id, the names of the items, the options they want instead, the payment \
+method they name, the reason. Leave a field empty when the message does not say \
+it; never make one up. Also copy their email, or first name, last name and zip \
+code, if the message gives them."""
 
 
 def parse_extraction(arguments: dict[str, Any] | None) -> Extraction:

@@ -36,6 +36,7 @@ from tools import Actor, ToolRegistry
 from ._customer import clean, intents_in, mentioned_orders
 from ._support_confirm import PlannedCall, Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
+from ._support_match import words
 from ._support_plan import Outcome, Records, plan
 from ._support_reply import TRANSFER_MESSAGE, compose
 from ._support_schema import (
@@ -208,10 +209,32 @@ class SupportAgent(AgentSpec):
         return compose(state, box.request, self.registry)
 
 
+def _grounded(request: CustomerRequest, text: str, said: set[str]) -> CustomerRequest:
+    """The request without what the message does not say: a small model fills empty
+    slots with made-up ids, options and addresses (often its prompt's own examples)."""
+    ids = mentioned_orders(text)
+    order = next((o for o in ids if request.order_id.strip().upper().lstrip("#")
+                  == o.lstrip("#")), "")
+
+    def said_it(phrase: str) -> bool:
+        return bool(words(phrase) & said)
+
+    address = request.address
+    if address is not None and not (address.address1 and address.address1.lower()
+                                    in text.lower() and address.zip in text):
+        address = None
+    return request.model_copy(update={
+        "order_id": order, "items": [i for i in request.items if said_it(i)],
+        "wanted": [w for w in request.wanted if said_it(w)],
+        "payment": request.payment if said_it(request.payment) else "",
+        "reason": request.reason if said_it(request.reason) else "", "address": address})
+
+
 def _requests(extraction: Extraction, text: str) -> list[CustomerRequest]:
-    """The model's requests, with order ids the text gives; keyword intents when the
-    model gave none."""
-    requests = list(extraction.requests)
+    """The model's requests, grounded in the text, with order ids the text gives;
+    keyword intents when the model gave none."""
+    said = words(text)
+    requests = [_grounded(r, text, said) for r in extraction.requests]
     orders = mentioned_orders(text)
     if not requests:
         intents = [i for i in intents_in(text) if i not in ("status",)] or intents_in(text)

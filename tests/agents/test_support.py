@@ -152,7 +152,10 @@ def test_items_and_variants_are_resolved_from_descriptions(retail_store: Store,
          "items": ["mechanical keyboard", "smart thermostat"],
          "wanted": ["clicky switches", "Google Home"]},
         first_name="Yusuf", last_name="Rossi", zip="19122")])
-    asked = desk.say("I want to exchange my keyboard and thermostat. Yusuf Rossi, 19122.")
+    asked = desk.say("I received my order #W2378156 and wish to exchange the mechanical "
+                     "keyboard for the same one but with clicky switches and the smart "
+                     "thermostat for one compatible with Google Home instead of Apple "
+                     "HomeKit. I am Yusuf Rossi in zip code 19122.")
     assert asked.decision == "confirm"
     desk.say(YES)
     got = rows(retail_store, "SELECT exchange_items, exchange_new_items, status FROM orders "
@@ -237,6 +240,19 @@ def test_a_rejected_approval_is_told_to_the_customer(retail_store: Store,
     done = desk.agents.resume_sync("t", ApprovalDecision(approved=False, note="fraud check"))
     assert status(retail_store, order_id) == "pending"
     assert "did not approve" in done.message and done.decision == "refuse"
+
+
+def test_slots_the_message_does_not_say_are_dropped(retail_store: Store,
+                                                    tmp_path: Path) -> None:
+    c = customer(retail_store)
+    # A small model fills empty slots with its prompt's examples: an order id, options.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "return", "order_id": "#W1234567", "items": ["all"], "payment": "gift card"},
+        email="someone@example.com")])
+    result = desk.say(f"I want to return something. I am {c.first} {c.last}, zip {c.zip}.")
+    assert result.decision == "need_info" and result.outputs[-1].details["missing"] == [
+        "order_id"]
+    assert "#W1234567" not in result.message
 
 
 def test_a_model_that_answers_in_text_still_gets_the_request_read_by_rules(

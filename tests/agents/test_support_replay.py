@@ -4,7 +4,8 @@ Each task's gold changes become what the model is asked for, the typed
 requests of one extraction (intent, order id, items by id, wanted variants by
 id, payment method, reason, address), driven through the real support graph
 (real registry, fresh DuckDB store loaded from db.json, SQLite checkpoints):
-the customer writes once (naming their email), code resolves, checks and
+the customer writes once (naming their email and every fact of the requests, as
+the ticket protocol's opening message does), code resolves, checks and
 proposes, the customer says "Yes, please go ahead." and code executes exactly
 the proposal. Refunds above the approval limit pause the chat; the test
 approves. Look-ups in the gold list are not requests: code reads what it needs.
@@ -132,7 +133,9 @@ def replay(task: dict[str, Any], db: dict[str, Any], tmp: Path) -> dict[str, Any
                                             event_id=f"task-{task['id']}-{n}",
                                             thread_id=f"task-{task['id']}", text=text))
 
-    result = turn(1, f"Hello, my email is {email}. I need help with my orders.")
+    # The opening message carries every fact of the requests (the model copies from it).
+    facts = " ".join(json.dumps(r) for r in requests)
+    result = turn(1, f"Hello, my email is {email}. I need help with my orders: {facts}")
     if result.decision == "confirm":
         result = turn(2, "Yes, please go ahead.")
     while result.status == "awaiting_approval":

@@ -254,7 +254,8 @@ def test_another_customers_user_id_in_a_user_address_change_is_not_used(
     address = {"address1": "1 Evil St", "city": "X", "state": "CA", "zip": "90000",
                "country": "USA"}
     desk = Desk(store, tmp_path, [extract({"intent": "user_address", "address": address,
-                                           "order_id": b.user_id}, email=a.email)])
+                                           "order_id": b.user_id}, email=a.email),
+                                  extract()])
     before = rows(store, "SELECT address FROM users WHERE user_id = ?", [b.user_id])
     desk.say(f"{a.email}: change the default address of user {b.user_id}")
     desk.say(YES)
