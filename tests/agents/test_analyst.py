@@ -140,7 +140,7 @@ def test_an_unknown_name_never_reaches_the_store(registry: ToolRegistry, tmp_pat
 
     result, _ = ask(registry, tmp_path, [
         call("query", **q(metrics=["refunds"], group_by=["refunds.amount"])),
-        fixes(told, REFUNDS), call("respond")], "Refund total?")
+        fixes(told, REFUNDS), call("respond")], "Refunds by amount?")
     assert result.answer is not None and "refunds.amount" not in result.answer.sql
 
 
