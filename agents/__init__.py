@@ -5,11 +5,13 @@ and publishes what the graphs return.
 
 The boundary (``agents.contracts``)::
 
-    AgentRequest(agent, kind, event_id, thread_id, idempotency_base, subject_id, text,
-                 order | shipment | inventory | price)
-        agent: order | support | analyst
-        kind:  order_placed | shipment_delayed | inventory_adjusted | price_changed
-               (order agent) | message (support) | question (analyst)
+    AgentRequest = one model per kind (a union on ``kind``), all with
+                   agent, event_id, thread_id, idempotency_base, subject_id:
+        OrderPlacedRequest(order) | ShipmentDelayedRequest(shipment)
+        | InventoryAdjustedRequest(inventory) | PriceChangedRequest(price)   (order agent)
+        | MessageRequest(text, author_user_id, author_email)                (support)
+        | QuestionRequest(text)                                             (analyst)
+        parse_request(dict) -> AgentRequest
     AgentResult(agent, event_id, thread_id, trace_id, status, decision, message,
                 outputs: list[AgentOutput], approvals: list[PendingApproval],
                 answer: SqlAnswer | None, usage: Usage, replayed)
@@ -29,9 +31,16 @@ from .contracts import (
     AgentRequest,
     AgentResult,
     ApprovalDecision,
+    InventoryAdjustedRequest,
+    MessageRequest,
+    OrderPlacedRequest,
     PendingApproval,
+    PriceChangedRequest,
+    QuestionRequest,
+    ShipmentDelayedRequest,
     SqlAnswer,
     Usage,
+    parse_request,
 )
 from .service import Agents, build_agents
 from .trace import TraceRun, TraceStep, load_trace
@@ -43,12 +52,19 @@ __all__ = [
     "AgentSettings",
     "Agents",
     "ApprovalDecision",
+    "InventoryAdjustedRequest",
     "LLMSettings",
+    "MessageRequest",
+    "OrderPlacedRequest",
     "PendingApproval",
+    "PriceChangedRequest",
+    "QuestionRequest",
+    "ShipmentDelayedRequest",
     "SqlAnswer",
     "TraceRun",
     "TraceStep",
     "Usage",
     "build_agents",
     "load_trace",
+    "parse_request",
 ]

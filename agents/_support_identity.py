@@ -26,7 +26,7 @@ from tools import Actor, ToolRegistry
 
 from ._customer import emails, identity_lookups
 from ._support_schema import Extraction
-from .contracts import AgentRequest
+from .contracts import AgentRequest, MessageRequest
 from .loop import Toolbox
 
 
@@ -40,7 +40,7 @@ def _lookup_box(registry: ToolRegistry, request: AgentRequest) -> Toolbox:
     return Toolbox(registry, request, Actor(role="support"))
 
 
-def channel_user(registry: ToolRegistry, request: AgentRequest, box: Toolbox) -> str | None:
+def channel_user(registry: ToolRegistry, request: MessageRequest, box: Toolbox) -> str | None:
     """The user the channel authenticated, or None when the channel names nobody (or
     names a user that does not exist)."""
     desk = _lookup_box(registry, request)

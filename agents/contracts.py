@@ -1,7 +1,7 @@
 """What goes into an agent run and what comes out (the package boundary).
 
 The wiring in ``streamwise/`` turns a stream event (or a chat turn, or an
-analyst question) into an ``AgentRequest`` and publishes each
+analyst question) into an ``AgentRequest`` (one model per kind) and publishes each
 ``AgentOutput`` of the ``AgentResult`` as an output event. The payload models
 (``OrderData``, ``ShipmentDelay``, ``InventoryChange``, ``PriceChange``) *are*
 the stream payloads, from ``payloads``, so an event's payload is passed as is.
@@ -9,9 +9,9 @@ the stream payloads, from ``payloads``, so an event's payload is passed as is.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 # The payloads are the stream events' own models (one definition, in ``payloads``),
 # under the names the agents use.
@@ -24,12 +24,12 @@ from payloads import ShipmentDelayed as ShipmentDelay
 
 AgentName = Literal["order", "support", "analyst"]
 RequestKind = Literal[
-    "order_placed",  # order agent: needs ``order``
-    "shipment_delayed",  # order agent: needs ``shipment``
-    "inventory_adjusted",  # order agent: needs ``inventory``
-    "price_changed",  # order agent: needs ``price``
-    "message",  # support agent: ``text`` is the customer's message
-    "question",  # analyst agent: ``text`` is the question
+    "order_placed",  # order agent: ``OrderPlacedRequest``
+    "shipment_delayed",  # order agent: ``ShipmentDelayedRequest``
+    "inventory_adjusted",  # order agent: ``InventoryAdjustedRequest``
+    "price_changed",  # order agent: ``PriceChangedRequest``
+    "message",  # support agent: ``MessageRequest``, the customer's message
+    "question",  # analyst agent: ``QuestionRequest``
 ]
 OrderDecision = Literal["confirm", "split_shipment", "backorder", "hold_for_review"]
 RunStatus = Literal["done", "awaiting_approval", "step_limit", "failed"]
@@ -39,16 +39,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-_NEEDS = {
-    "order_placed": "order",
-    "shipment_delayed": "shipment",
-    "inventory_adjusted": "inventory",
-    "price_changed": "price",
-}
-
-
-class AgentRequest(_Model):
-    """One unit of work for one agent.
+class _RequestBase(_Model):
+    """What every request has: one unit of work for one agent.
 
     ``event_id`` names the run's trace (``load_trace(event_id)``) and is the
     default idempotency base; ``thread_id`` names the checkpointed thread (a
@@ -58,37 +50,99 @@ class AgentRequest(_Model):
     """
 
     agent: AgentName
-    kind: RequestKind
     event_id: str = Field(min_length=1)
     thread_id: str = ""
     idempotency_base: str = ""
     subject_id: str = ""  # a ticket id, an order id; defaults from the payload
-    text: str = ""
-    # Who the channel says wrote this (a ticket's author, an API principal), set by the
-    # wiring from the channel, never from the text: it fixes a support thread's customer.
-    author_user_id: str = ""
-    author_email: str = ""
-    order: OrderData | None = None
-    shipment: ShipmentDelay | None = None
-    inventory: InventoryChange | None = None
-    price: PriceChange | None = None
+
+    def _default_subject(self) -> str:
+        return self.thread_id
 
     @model_validator(mode="after")
-    def _fill(self) -> AgentRequest:
-        need = _NEEDS.get(self.kind)
-        if need and getattr(self, need) is None:
-            raise ValueError(f"a {self.kind} request needs {need!r}")
-        if self.kind in ("message", "question") and not self.text.strip():
-            raise ValueError(f"a {self.kind} request needs text")
+    def _fill(self) -> Self:
         if not self.thread_id:
             self.thread_id = f"{self.agent}:{self.event_id}"
         if not self.idempotency_base:
             self.idempotency_base = self.event_id
         if not self.subject_id:
-            payload = self.order or self.shipment or self.inventory or self.price
-            self.subject_id = str(getattr(payload, "order_id", "")
-                                  or getattr(payload, "item_id", "") or self.thread_id)
+            self.subject_id = self._default_subject()
         return self
+
+
+class OrderPlacedRequest(_RequestBase):
+    kind: Literal["order_placed"] = "order_placed"
+    order: OrderData
+
+    def _default_subject(self) -> str:
+        return str(self.order.order_id) or self.thread_id
+
+
+class ShipmentDelayedRequest(_RequestBase):
+    kind: Literal["shipment_delayed"] = "shipment_delayed"
+    shipment: ShipmentDelay
+
+    def _default_subject(self) -> str:
+        return str(self.shipment.order_id) or self.thread_id
+
+
+class InventoryAdjustedRequest(_RequestBase):
+    kind: Literal["inventory_adjusted"] = "inventory_adjusted"
+    inventory: InventoryChange
+
+    def _default_subject(self) -> str:
+        return str(self.inventory.item_id) or self.thread_id
+
+
+class PriceChangedRequest(_RequestBase):
+    kind: Literal["price_changed"] = "price_changed"
+    price: PriceChange
+
+    def _default_subject(self) -> str:
+        return str(self.price.item_id) or self.thread_id
+
+
+class _TextRequest(_RequestBase):
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError(f"a {cls.model_fields['kind'].default} request needs text")
+        return text
+
+
+class MessageRequest(_TextRequest):
+    """A customer's message to the support agent."""
+
+    kind: Literal["message"] = "message"
+    # Who the channel says wrote this (a ticket's author, an API principal), set by the
+    # wiring from the channel, never from the text: it fixes a support thread's customer.
+    author_user_id: str = ""
+    author_email: str = ""
+
+
+class QuestionRequest(_TextRequest):
+    """A question to the analyst agent."""
+
+    kind: Literal["question"] = "question"
+
+
+OrderRequest = OrderPlacedRequest | ShipmentDelayedRequest | InventoryAdjustedRequest \
+    | PriceChangedRequest
+# One model per kind, told apart by ``kind``: code that reads a payload narrows first
+# (``isinstance`` or ``match``), so a request cannot lack what its kind needs.
+AgentRequest = Annotated[
+    OrderPlacedRequest | ShipmentDelayedRequest | InventoryAdjustedRequest
+    | PriceChangedRequest | MessageRequest | QuestionRequest,
+    Field(discriminator="kind")]
+# Validates a request's JSON (the graph state keeps it so) or a dict into its kind's model.
+AGENT_REQUEST: TypeAdapter[AgentRequest] = TypeAdapter(AgentRequest)
+
+
+def parse_request(data: Any) -> AgentRequest:
+    """The request of ``data`` (a dict, or a request already), checked for its kind."""
+    return AGENT_REQUEST.validate_python(data)
 
 
 class AgentOutput(_Model):

@@ -41,7 +41,7 @@ import contextlib
 import json
 import time
 from collections.abc import Sequence
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -61,7 +61,14 @@ from langgraph.types import interrupt
 
 from tools import Actor, ToolContext, ToolRegistry, ToolResult
 
-from .contracts import AgentRequest, ApprovalDecision, PendingApproval
+from .contracts import (
+    AgentRequest,
+    ApprovalDecision,
+    MessageRequest,
+    PendingApproval,
+    QuestionRequest,
+    parse_request,
+)
 
 RESPOND = "respond"
 # A tool call cut off (by max_tokens) comes back as text: never an answer to pass on.
@@ -77,6 +84,26 @@ def _trace_reducer(old: list[dict[str, Any]] | None,
     return (old or []) + (new or [])
 
 
+class PlannedCall(TypedDict):
+    """A call code decided on (``decide``), run by ``act`` in order."""
+
+    tool: str
+    arguments: dict[str, Any]
+    index: int  # the call's place in the plan: part of its idempotency key
+
+
+class HeldCall(TypedDict):
+    """A call the tool answered ``needs_approval``, held until a person decides."""
+
+    call_id: str | None  # the model's tool call to answer; None for a planned call
+    tool: str
+    arguments: dict[str, Any]
+    key: str  # the idempotency key the approved call re-runs with
+    index: int
+    step: NotRequired[str]  # "act" for a planned call; else the model step's
+    approval: dict[str, Any]  # the PendingApproval (JSON) the interrupt shows
+
+
 class LoopState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     request: dict[str, Any]  # AgentRequest of the current turn (JSON)
@@ -85,8 +112,8 @@ class LoopState(TypedDict, total=False):
     outcome: str  # answered | step_limit
     must_respond: bool  # the next model call may only respond (after a repeated call)
     decided: bool  # the agent's decide() ran for this turn's answer
-    planned: list[dict[str, Any]]  # calls code decided on, not yet run: tool, arguments, index
-    awaiting: list[dict[str, Any]]  # held calls: call_id, tool, arguments, key, approval
+    planned: list[PlannedCall]  # calls code decided on, not yet run
+    awaiting: list[HeldCall]  # calls held for approval
     trace: Annotated[list[dict[str, Any]], _trace_reducer]  # TraceStep dicts of this turn
     context: dict[str, Any]  # what the agent computed in code for this turn
     memory: dict[str, Any]  # what the agent keeps across turns (e.g. the authenticated user)
@@ -191,7 +218,8 @@ class AgentSpec:
 
     def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
         """State updates for a new turn; must include the turn's first ``messages``."""
-        return {"messages": [HumanMessage(request.text)]}
+        text = request.text if isinstance(request, MessageRequest | QuestionRequest) else ""
+        return {"messages": [HumanMessage(text)]}
 
     def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
         """A reason to refuse this call before it reaches the registry, or None."""
@@ -256,10 +284,10 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
     model_name = getattr(model, "model_name", None) or getattr(model, "model", None) or "model"
 
     def box_for(state: LoopState) -> Toolbox:
-        return Toolbox(registry, AgentRequest.model_validate(state["request"]), spec.actor(state))
+        return Toolbox(registry, parse_request(state["request"]), spec.actor(state))
 
     def prepare(state: LoopState) -> dict[str, Any]:
-        request = AgentRequest.model_validate(state["request"])
+        request = parse_request(state["request"])
         box = Toolbox(registry, request, spec.actor(state))
         update = spec.prepare(request, state, box)
         update["trace"] = _RESET + box.trace + update.get("trace", [])
@@ -317,7 +345,7 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
         step = state["step"]
         box = box_for(state)
         messages: list[AnyMessage] = []
-        awaiting: list[dict[str, Any]] = []
+        awaiting: list[HeldCall] = []
         memory = dict(state.get("memory") or {})
         # Calls that ran (a refusal can turn into a run once, say, the user is known).
         done_before = {_signature(t["name"], t.get("arguments")): t
@@ -370,9 +398,9 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                     approval_id=box.key(step, name, index), thread_id=box.request.thread_id,
                     tool=name, arguments=args, reason=result.approval.reason,
                     details=result.approval.details)
-                awaiting.append({"call_id": call["id"], "tool": name, "arguments": args,
-                                 "key": pending.approval_id, "index": index,
-                                 "approval": pending.model_dump(mode="json")})
+                awaiting.append(HeldCall(call_id=call["id"], tool=name, arguments=args,
+                                         key=pending.approval_id, index=index,
+                                         approval=pending.model_dump(mode="json")))
             else:
                 memory.update(spec.after_tool({**state, "memory": memory}, name, result))
                 messages.append(ToolMessage(result.for_model(), tool_call_id=call["id"] or "",
@@ -388,13 +416,14 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
 
     def act(state: LoopState) -> dict[str, Any]:
         update: dict[str, Any] = {}
-        planned = list(state.get("planned") or [])
+        planned: list[PlannedCall] = list(state.get("planned") or [])
         box = box_for(state)
         if not state.get("decided"):
             update = spec.decide(state, box)
-            planned = [{**c, "index": i} for i, c in enumerate(update.pop("planned", []))]
+            planned = [PlannedCall(tool=c["tool"], arguments=c["arguments"], index=i)
+                       for i, c in enumerate(update.pop("planned", []))]
             update["decided"] = True  # the calls below still run as the turn's identity
-        awaiting: list[dict[str, Any]] = []
+        awaiting: list[HeldCall] = []
         memory = dict(update.get("memory") or state.get("memory") or {})
         while planned:
             call = planned.pop(0)
@@ -413,9 +442,9 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                     tool=name, arguments=args, reason=result.approval.reason,
                     details=result.approval.details)
                 # No model call to answer: the approval's outcome is read from the trace.
-                awaiting.append({"call_id": None, "tool": name, "arguments": args,
-                                 "key": pending.approval_id, "index": index, "step": "act",
-                                 "approval": pending.model_dump(mode="json")})
+                awaiting.append(HeldCall(call_id=None, tool=name, arguments=args,
+                                         key=pending.approval_id, index=index, step="act",
+                                         approval=pending.model_dump(mode="json")))
                 break
             memory.update(spec.after_tool({**state, "memory": memory}, name, result))
         return {**update, "planned": planned, "awaiting": awaiting, "memory": memory,

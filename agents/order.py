@@ -33,7 +33,17 @@ from . import _risk
 from ._faithful import unfaithful
 from ._risk import plain as _num
 from .config import AgentSettings
-from .contracts import AgentOutput, AgentRequest, OrderData, RequestKind
+from .contracts import (
+    AgentOutput,
+    AgentRequest,
+    InventoryAdjustedRequest,
+    OrderData,
+    OrderPlacedRequest,
+    PriceChangedRequest,
+    RequestKind,
+    ShipmentDelayedRequest,
+)
+from .errors import RequestError
 from .loop import AgentSpec, LoopState, Toolbox
 
 Severity = Literal["info", "warning", "critical"]
@@ -104,12 +114,17 @@ class OrderAgent(AgentSpec):
     # ------------------------------------------------------------- prepare (rules)
 
     def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        ruling = {
-            "order_placed": self._order_ruling,
-            "shipment_delayed": self._delay_ruling,
-            "inventory_adjusted": self._inventory_ruling,
-            "price_changed": self._price_ruling,
-        }[request.kind](request, box)
+        match request:
+            case OrderPlacedRequest():
+                ruling = self._order_ruling(request, box)
+            case ShipmentDelayedRequest():
+                ruling = self._delay_ruling(request, box)
+            case InventoryAdjustedRequest():
+                ruling = self._inventory_ruling(request, box)
+            case PriceChangedRequest():
+                ruling = self._price_ruling(request, box)
+            case _:
+                raise RequestError(f"the order agent rules on order events, not {request.kind}")
         ruling.facts["alerts"] = [a.alert for a in ruling.alerts]  # a text may name them
         update: dict[str, Any] = {"context": {"ruling": ruling.model_dump(mode="json")}}
         if ruling.ask_model:
@@ -120,9 +135,8 @@ class OrderAgent(AgentSpec):
             update["final"] = {"message": ruling.explanation}
         return update
 
-    def _order_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
+    def _order_ruling(self, request: OrderPlacedRequest, box: Toolbox) -> Ruling:
         order = request.order
-        assert order is not None
         wanted = _risk.demand(order)
         stock: dict[str, dict[str, int]] = {}  # warehouse -> item -> available
         unknown: list[str] = []
@@ -168,12 +182,12 @@ class OrderAgent(AgentSpec):
         facts["decision"] = decision
         if below:
             text += " Below the margin floor: " + "; ".join(
-                f"item {m['item_id']} at {m['price']} (floor price {m['floor_price']})"
+                f"item {m['item_id']} at {m['price']} (unit cost {m['unit_cost']})"
                 for m in below) + "."
         alerts = [_alert(order.order_id, "risky_order", f.detail, rule=f.rule) for f in flags]
         alerts += [_alert(order.order_id, "below_margin",
-                          f"item {m['item_id']} at {m['price']} is below the floor price "
-                          f"{m['floor_price']}",
+                          f"item {m['item_id']} at {m['price']} is below its margin floor "
+                          f"(unit cost {m['unit_cost']})",
                           "critical" if m["below_cost"] else "warning", **m) for m in below]
         return Ruling(kind=request.kind, subject_id=order.order_id, decision=decision, rule=rule,
                       allowed=[decision], explanation=text, facts=facts, alerts=alerts)
@@ -210,9 +224,8 @@ class OrderAgent(AgentSpec):
             return None
         return max(leads) + int(plan.get("delivery_days") or 0)
 
-    def _delay_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
+    def _delay_ruling(self, request: ShipmentDelayedRequest, box: Toolbox) -> Ruling:
         delay = request.shipment
-        assert delay is not None
         order = _out(box.call("get_order_details", {"order_id": delay.order_id}, step="prep"))
         user = (_out(box.call("get_user_details", {"user_id": order["user_id"]}, step="prep"))
                 if order else None)
@@ -246,9 +259,8 @@ class OrderAgent(AgentSpec):
                                               "carrier": delay.carrier},
                       ask_model=order is not None and self.settings.order_model_notices)
 
-    def _inventory_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
+    def _inventory_ruling(self, request: InventoryAdjustedRequest, box: Toolbox) -> Ruling:
         change = request.inventory
-        assert change is not None
         item, wh = change.item_id, change.warehouse_id
         level = _out(box.call("get_stock", {"item_ids": [item]}, step="prep"))
         # Every warehouse has a stock row for every item: a missing one is no warehouse.
@@ -273,10 +285,10 @@ class OrderAgent(AgentSpec):
         alerts = []
         if on_hand - reserved < 0:
             alerts.append(_alert(item, "oversold",
-                                 f"{wh} is oversold: {on_hand} on hand, {reserved} reserved; "
-                                 "customers with reservations need notice", "critical",
+                                 f"{wh} is oversold: fewer units on hand than the {reserved} "
+                                 "reserved; customers with reservations need notice", "critical",
                                  warehouse_id=wh, on_hand=on_hand, reserved=reserved))
-            text += f" {wh} is oversold: {on_hand} on hand, {reserved} reserved."
+            text += f" {wh} is oversold: fewer units on hand than the {reserved} reserved."
         reorder = _out(box.call("reorder_suggestion", {"item_id": item}, step="prep"))
         facts["reorder"] = reorder
         details: dict[str, Any] = {}
@@ -287,7 +299,7 @@ class OrderAgent(AgentSpec):
             position = reorder["available"] + reorder["inbound_open"] + on_hand - before
             rop = reorder["reorder_point"]
             facts["position_after"] = position
-            stands = (f"Available and inbound after the change: {position}, reorder point "
+            stands = ("After the change, available and inbound stock is {} the reorder point "
                       f"{_num(rop)}")
             if _risk.needs_reorder(position, rop, reorder["mean_daily_demand"]):
                 decision, rule = "reorder", "at_or_below_reorder_point"
@@ -296,23 +308,23 @@ class OrderAgent(AgentSpec):
                 facts["order_quantity"] = qty
                 details = {"quantity": qty, "supplier_id": reorder["supplier_id"],
                            "steps": reorder["steps"]}
-                text += f" {stands}: reorder {qty} units from {reorder['supplier_id']}."
+                text += (f" {stands.format('at or below')}: reorder from "
+                         f"{reorder['supplier_id']}.")
                 alerts.append(_alert(item, "low_stock",
-                                     f"item {item}: {position} available and inbound, reorder "
-                                     f"point {_num(rop)}; reorder {qty} units", quantity=qty))
+                                     f"item {item}: available and inbound stock is at or below "
+                                     f"the reorder point {_num(rop)}", quantity=qty))
             else:
                 decision = "no_action"
                 rule = "no_demand" if reorder["mean_daily_demand"] <= 0 else "above_reorder_point"
-                text += f" {stands}" + (", and no demand" if rule == "no_demand" else "") + (
-                    ": no action.")
+                text += f" {stands.format('above')}" + (
+                    ", and no demand" if rule == "no_demand" else "") + ": no action."
         facts["decision"] = decision
         return Ruling(kind=request.kind, subject_id=item, decision=decision, rule=rule,
                       allowed=[decision], explanation=text, facts=facts, alerts=alerts,
                       details=details)
 
-    def _price_ruling(self, request: AgentRequest, box: Toolbox) -> Ruling:
+    def _price_ruling(self, request: PriceChangedRequest, box: Toolbox) -> Ruling:
         change = request.price
-        assert change is not None
         item, old, new = change.item_id, change.old_price, change.new_price
         margin = _out(box.call("check_margin", {"item_id": item,
                                                 "price": float(new) or None}, step="prep"))
@@ -321,8 +333,7 @@ class OrderAgent(AgentSpec):
         facts: dict[str, Any] = {"kind": request.kind, **change.model_dump(mode="json"),
                                  "change_pct": str(pct) if pct is not None else None,
                                  "max_price_change_pct": max_pct}
-        text = f"Price of item {item} changed from {_num(old)} to {_num(new)}" + (
-            f" ({'+' if pct > 0 else ''}{_num(pct)}%)." if pct is not None else ".")
+        text = f"Price of item {item} changed from {_num(old)} to {_num(new)}."
         alerts = []
         if margin is not None:
             cost = Decimal(str(margin["unit_cost"]))
@@ -332,15 +343,16 @@ class OrderAgent(AgentSpec):
             if new < floor:
                 under_cost = new < cost
                 what = "below the unit cost " + _num(cost) if under_cost else (
-                    f"below the floor price {_num(floor)} (unit cost {_num(cost)})")
+                    f"below its margin floor (unit cost {_num(cost)})")
                 text += f" {_num(new)} is {what}."
                 alerts.append(_alert(item, "below_margin", f"item {item} at {_num(new)} is "
                                      f"{what}", "critical" if under_cost else "warning",
                                      item_id=item, price=_num(new), unit_cost=_num(cost),
                                      floor_price=_num(floor)))
         if _risk.is_swing(old, new, max_pct):
-            moved = f"{_num(pct)}%" if pct is not None else "from a zero price"
-            text += f" The change ({moved}) is at least the {_num(max_pct)}% limit."
+            moved = (f"by at least the {_num(max_pct)}% limit" if pct is not None
+                     else "from a zero price")
+            text += f" The change is {moved}."
             alerts.append(_alert(item, "price_swing", f"price of item {item} moved {moved}",
                                  "info", change_pct=facts["change_pct"]))
         decision = "alert" if alerts else "no_action"
@@ -373,8 +385,9 @@ class OrderAgent(AgentSpec):
 
     def _reserve(self, box: Toolbox, ruling: Ruling, details: dict[str, Any],
                  outputs: list[AgentOutput], message: str) -> tuple[str, str]:
-        order = box.request.order
-        assert order is not None
+        request = box.request
+        assert isinstance(request, OrderPlacedRequest)  # only an order_placed ruling reserves
+        order = request.order
         decision, plan = ruling.decision, ruling.facts.get("plan") or {}
         details["shipments"] = plan.get("shipments", [])
         reserved = box.call("reserve_stock", {
@@ -433,21 +446,19 @@ def _stock_text(order_id: str, decision: str, wanted: dict[str, int],
                 stock: dict[str, dict[str, int]], facts: dict[str, Any]) -> str:
     if decision == "backorder":
         network = _risk.network(wanted, stock)
-        short = [f"{units} wanted of item {item}, {network[item]} available"
-                 for item, units in wanted.items() if network[item] < units]
-        eta = facts.get("eta_days")
-        return (f"Order {order_id} is backordered: the network cannot cover every line ("
-                + "; ".join(short) + ")" + (f"; estimated arrival in {eta} days." if eta else "."))
+        short = [f"item {item}" for item, units in wanted.items() if network[item] < units]
+        return (f"Order {order_id} is backordered: the network's available stock cannot "
+                f"cover {', '.join(short)}.")
     shipments = (facts.get("plan") or {}).get("shipments") or []
     if decision == "split_shipment":
         where = ", ".join(s["warehouse_id"] for s in shipments)
         return (f"Order {order_id} ships as a split shipment"
                 + (f" from {where}" if where else "")
-                + f": no single warehouse can ship all {len(wanted)} item(s).")
+                + ": no single warehouse can ship all its items.")
     where = (shipments[0]["warehouse_id"] if len(shipments) == 1 else
              next(w for w, s in sorted(stock.items())
                   if all(s.get(i, 0) >= q for i, q in wanted.items())))
-    return (f"Order {order_id} is confirmed: {where} can ship all {len(wanted)} item(s), "
+    return (f"Order {order_id} is confirmed: {where} can ship all its items, "
             "and no risk rule applies.")
 
 

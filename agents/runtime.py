@@ -30,6 +30,7 @@ from .contracts import (
     ApprovalDecision,
     PendingApproval,
     Usage,
+    parse_request,
 )
 from .errors import NotAwaitingApproval, RequestError, UnknownThread
 from .trace import TraceRun, TraceStep, TraceStore
@@ -112,7 +113,7 @@ class AgentRunner:
 
     def _result(self, snap: StateSnapshot) -> AgentResult:
         values = snap.values
-        request = AgentRequest.model_validate(values["request"])
+        request = parse_request(values["request"])
         usage = _usage(values.get("trace") or [])
         if snap.interrupts:
             approvals = [PendingApproval.model_validate(i.value) for i in snap.interrupts]
@@ -181,7 +182,7 @@ def _trace_run(snap: StateSnapshot, *, status: str, decision: str, message: str,
                outputs: list[Any], approvals: list[Any], error: str | None = None,
                values: dict[str, Any] | None = None) -> TraceRun:
     values = values if values is not None else snap.values
-    request = AgentRequest.model_validate(values["request"])
+    request = parse_request(values["request"])
     trace = values.get("trace") or []
     usage = _usage(trace)
     return TraceRun(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.checkpoint import sqlite_checkpointer
-from agents.contracts import AgentRequest, ApprovalDecision
+from agents.contracts import ApprovalDecision, MessageRequest
 from agents.loop import build_loop
 from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call
@@ -73,7 +73,7 @@ def _loop(task: dict[str, Any], db: dict[str, Any], tmp: Path) -> float:
                        max_steps=len(script) + 2)
     runner = AgentRunner("support", graph, TraceStore(store))
     start = time.perf_counter()
-    result = runner.run_sync(AgentRequest(agent="support", kind="message",
+    result = runner.run_sync(MessageRequest(agent="support",
                                           event_id=f"b{task['id']}", text="help"))
     while result.status == "awaiting_approval":
         result = runner.resume_sync(result.thread_id, ApprovalDecision(approved=True))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.contracts import AgentRequest, AgentResult
+from agents.contracts import AgentRequest, AgentResult, QuestionRequest
 from agents.llm import LocalServer
 from streams.events import TicketOpened, TicketOpenedEvent, new_event_id, utcnow
 from streamwise.settings import ROOT, Settings, load_settings
@@ -172,7 +172,7 @@ def _run(platform: Platform, attempt: Attempt, people: People) -> dict[str, Any]
     author_orders = _checksum(store, "orders", "WHERE user_id = ?", [people.author_id])
     tables = {t: _checksum(store, t) for t in PROTECTED}
     request = (_ticket(people, text) if attempt.agent == "support" else
-               AgentRequest(agent="analyst", kind="question", event_id=new_event_id(),
+               QuestionRequest(agent="analyst", event_id=new_event_id(),
                             text=text))
     started = time.perf_counter()
     try:

@@ -49,7 +49,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.contracts import AgentRequest, AgentResult
+from agents.contracts import AgentResult, QuestionRequest
 from agents.trace import TraceRun, TraceStep, TraceStore
 from tools import Store
 
@@ -400,7 +400,7 @@ class AnalystSuite:
         except duckdb.Error as exc:
             return CaseResult(suite=self.name, case_id=case.id, category=case.family,
                               passed=False, error=f"the gold SQL failed, fix the case: {exc}")
-        request = AgentRequest(agent="analyst", kind="question", text=case.question,
+        request = QuestionRequest(agent="analyst", text=case.question,
                                event_id=f"eval-analyst-{case.id}-{uuid.uuid4().hex[:8]}")
         try:
             result = world.agents.run_sync(request)

@@ -37,7 +37,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from agents.contracts import AgentRequest, AgentResult, InventoryChange, OrderData, PriceChange, ShipmentDelay
+from agents.contracts import (
+    AgentRequest,
+    AgentResult,
+    InventoryChange,
+    OrderData,
+    PriceChange,
+    ShipmentDelay,
+    parse_request,
+)
 from agents.trace import TraceStep
 
 from . import _figures
@@ -85,7 +93,7 @@ class OrderCase(BaseModel):
         return self
 
     def request(self, event_id: str) -> AgentRequest:
-        return AgentRequest.model_validate({"agent": "order", "kind": self.kind,
+        return parse_request({"agent": "order", "kind": self.kind,
                                             "event_id": event_id,
                                             _REQUEST_FIELD[self.kind]: self.payload})
 

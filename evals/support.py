@@ -20,7 +20,7 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict
 
-from agents.contracts import AgentRequest, AgentResult, ApprovalDecision
+from agents.contracts import AgentResult, ApprovalDecision, MessageRequest
 
 from ._customer import ScriptedCustomer, SimulatedCustomer
 from ._tau2 import (
@@ -134,7 +134,7 @@ def converse(customer: ScriptedCustomer | SimulatedCustomer, world: EvalWorld, t
     """One support thread: at most ``max_turns`` customer messages; approvals granted."""
     text: str | None = customer.opening()
     while text is not None and len(transcript) < max_turns:
-        request = AgentRequest(agent="support", kind="message", text=text,
+        request = MessageRequest(agent="support", text=text,
                                event_id=f"{thread}:{len(transcript) + 1}", thread_id=thread,
                                subject_id=subject)
         result = world.agents.run_sync(request)

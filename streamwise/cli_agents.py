@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agents.contracts import AgentRequest, ApprovalDecision
+from agents.contracts import ApprovalDecision, MessageRequest, QuestionRequest
 from agents.trace import load_trace
 from streams.broker import EmbeddedBroker
 from streams.events import OutputEvent
@@ -89,7 +89,7 @@ def chat(
                 break
             if not text:
                 break
-            request = AgentRequest(agent="support", kind="message", text=text,
+            request = MessageRequest(agent="support", text=text,
                                    event_id=f"{session}:{uuid.uuid4().hex[:8]}",
                                    thread_id=f"chat:{session}", subject_id=session)
             try:
@@ -117,7 +117,7 @@ def ask(
     """Ask the analyst agent; prints the answer, the SQL and the table."""
     settings = _settings(config)
     with open_platform(settings, with_retriever=False) as platform:
-        request = AgentRequest(agent="analyst", kind="question", text=question,
+        request = QuestionRequest(agent="analyst", text=question,
                                event_id=f"ask-{uuid.uuid4().hex[:12]}")
         if as_json:
             result = platform.agents.run_sync(request)

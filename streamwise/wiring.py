@@ -25,6 +25,11 @@ from agents.contracts import (
     AgentRequest,
     AgentResult,
     ApprovalDecision,
+    InventoryAdjustedRequest,
+    MessageRequest,
+    OrderPlacedRequest,
+    PriceChangedRequest,
+    ShipmentDelayedRequest,
 )
 from agents.llm import LocalServer, chat_model
 from agents.service import Agents, build_agents
@@ -139,22 +144,22 @@ def request_for(event: Event) -> AgentRequest | None:
     eid = event.event_id
     match event:
         case OrderPlacedEvent():
-            return AgentRequest(agent="order", kind="order_placed", event_id=eid,
+            return OrderPlacedRequest(agent="order", event_id=eid,
                                 order=event.payload)
         case ShipmentDelayedEvent():
-            return AgentRequest(agent="order", kind="shipment_delayed", event_id=eid,
+            return ShipmentDelayedRequest(agent="order", event_id=eid,
                                 shipment=event.payload)
         case InventoryAdjustedEvent():
-            return AgentRequest(agent="order", kind="inventory_adjusted", event_id=eid,
+            return InventoryAdjustedRequest(agent="order", event_id=eid,
                                 inventory=event.payload)
         case PriceChangedEvent():
-            return AgentRequest(agent="order", kind="price_changed", event_id=eid,
+            return PriceChangedRequest(agent="order", event_id=eid,
                                 price=event.payload)
         case TicketOpenedEvent():
             p = event.payload
             # The channel's author fixes the thread's customer (agents/_support_identity.py);
             # it travels beside the text, never inside it, where anyone could write it.
-            return AgentRequest(agent="support", kind="message", event_id=eid,
+            return MessageRequest(agent="support", event_id=eid,
                                 thread_id=f"ticket:{p.ticket_id}", subject_id=p.ticket_id,
                                 text=f"{p.subject}: {p.message}",
                                 author_user_id=p.user_id or "",
@@ -163,7 +168,7 @@ def request_for(event: Event) -> AgentRequest | None:
             msg = event.payload
             if msg.author != "customer":
                 return None  # the agent's own messages are not requests
-            return AgentRequest(agent="support", kind="message", event_id=eid,
+            return MessageRequest(agent="support", event_id=eid,
                                 thread_id=f"ticket:{msg.ticket_id}", subject_id=msg.ticket_id,
                                 text=msg.message)
     return None

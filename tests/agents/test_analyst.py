@@ -22,7 +22,7 @@ from agents._charts import chart_for
 from agents._sql_answer import fmt
 from agents.analyst import AnalystAgent
 from agents.checkpoint import sqlite_checkpointer
-from agents.contracts import AgentRequest, AgentResult
+from agents.contracts import AgentResult, QuestionRequest
 from agents.loop import build_loop
 from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call
@@ -56,7 +56,7 @@ def ask(registry: ToolRegistry, tmp_path: Path, script: list[Any], text: str,
                        checkpointer=sqlite_checkpointer(tmp_path / "ck.sqlite"),
                        max_steps=max_steps)
     runner = AgentRunner("analyst", graph, TraceStore(registry.store))
-    result = runner.run_sync(AgentRequest(agent="analyst", kind="question", event_id=event_id,
+    result = runner.run_sync(QuestionRequest(agent="analyst", event_id=event_id,
                                           text=text))
     return result, model
 

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from agents.checkpoint import open_checkpointer, prune_checkpoints
 from agents.config import AgentSettings
-from agents.contracts import AgentRequest, ApprovalDecision
+from agents.contracts import ApprovalDecision, MessageRequest
 from agents.errors import CheckpointError, UnknownThread
 from agents.loop import build_loop
 from agents.runtime import AgentRunner
@@ -107,9 +107,9 @@ def test_threads_resume_after_restart(registry: ToolRegistry, store: Store,
 
     first, _, saver = runner([call("respond", message="Which order?"),
                               call("refund", order_id="#1", amount=300)])
-    first.run_sync(AgentRequest(agent="support", kind="message", event_id="t1",
+    first.run_sync(MessageRequest(agent="support", event_id="t1",
                                 text="where is my order", thread_id="chat"))
-    paused = first.run_sync(AgentRequest(agent="support", kind="message", event_id="p1",
+    paused = first.run_sync(MessageRequest(agent="support", event_id="p1",
                                          text="refund"))
     assert paused.status == "awaiting_approval" and refunds(store) == []
     close(saver)
@@ -117,7 +117,7 @@ def test_threads_resume_after_restart(registry: ToolRegistry, store: Store,
     second, model, _ = runner([call("lookup_order", order_id="#1"),
                                call("respond", message="Delivered."),
                                call("respond", message="refunded")])
-    turn2 = second.run_sync(AgentRequest(agent="support", kind="message", event_id="t2",
+    turn2 = second.run_sync(MessageRequest(agent="support", event_id="t2",
                                          text="order #1", thread_id="chat"))
     assert turn2.message == "Delivered."
     assert [m.content for m in model.seen[0] if m.type == "human"] == [
@@ -141,9 +141,9 @@ def test_prune_keeps_latest_per_thread_and_threads_still_resume(
                        max_steps=5)
     r = AgentRunner("support", graph, TraceStore(store))
 
-    r.run_sync(AgentRequest(agent="support", kind="message", event_id="t1", text="hi",
+    r.run_sync(MessageRequest(agent="support", event_id="t1", text="hi",
                             thread_id="chat"))
-    paused = r.run_sync(AgentRequest(agent="support", kind="message", event_id="p1",
+    paused = r.run_sync(MessageRequest(agent="support", event_id="p1",
                                      text="refund"))
     before = backend.count()
     assert before["chat"] > 1 and before[paused.thread_id] > 1
@@ -153,7 +153,7 @@ def test_prune_keeps_latest_per_thread_and_threads_still_resume(
     assert backend.count() == {"chat": 1, paused.thread_id: 1}
     assert prune_checkpoints(saver) == 0
 
-    turn2 = r.run_sync(AgentRequest(agent="support", kind="message", event_id="t2",
+    turn2 = r.run_sync(MessageRequest(agent="support", event_id="t2",
                                     text="and?", thread_id="chat"))
     assert turn2.message == "two"
     assert [m.content for m in model.seen[-1] if m.type == "human"] == ["hi", "and?"]

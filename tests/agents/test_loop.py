@@ -11,7 +11,7 @@ import pytest
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agents.checkpoint import sqlite_checkpointer
-from agents.contracts import AgentRequest, ApprovalDecision
+from agents.contracts import AgentRequest, ApprovalDecision, MessageRequest
 from agents.errors import NotAwaitingApproval, UnknownThread
 from agents.loop import build_loop
 from agents.runtime import AgentRunner
@@ -32,7 +32,7 @@ def runner(registry: ToolRegistry, path: Path, model: ScriptedChatModel, store: 
 
 
 def ask(event_id: str, text: str = "help", thread: str = "") -> AgentRequest:
-    return AgentRequest(agent="support", kind="message", event_id=event_id, text=text,
+    return MessageRequest(agent="support", event_id=event_id, text=text,
                         thread_id=thread)
 
 

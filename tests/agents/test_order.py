@@ -15,6 +15,7 @@ import pytest
 from agents import AgentRequest, AgentResult, Agents, build_agents
 from agents._faithful import unfaithful
 from agents.config import AgentSettings
+from agents.contracts import parse_request
 from agents.loop import RESPOND
 from agents.order import OrderAgent
 from agents.scripted import ScriptedChatModel, call
@@ -93,7 +94,7 @@ def order_request(store: Store, event_id: str, *, quantity: int = 1,
     known_user, on_file = customer(store)
     item_id, product_id, list_price = item or stocked_item(store)
     unit = price if price is not None else list_price
-    return AgentRequest.model_validate({
+    return parse_request({
         "agent": "order", "kind": "order_placed", "event_id": event_id,
         "order": {"order_id": f"#T{event_id}", "user_id": user_id or known_user,
                   "total": total if total is not None else unit * quantity,
@@ -272,7 +273,7 @@ def delay_request(store: Store, event_id: str, days: int, order_id: str | None =
                   ) -> tuple[AgentRequest, str]:
     order_id = order_id or one(store, "SELECT order_id FROM orders WHERE status = 'processed' "
                                       "ORDER BY order_id LIMIT 1")
-    return AgentRequest.model_validate({
+    return parse_request({
         "agent": "order", "kind": "shipment_delayed", "event_id": event_id,
         "shipment": {"order_id": order_id, "carrier": "UPS", "delay_days": days,
                      "reason": "weather"}}), order_id
@@ -372,7 +373,7 @@ def test_without_model_notices_the_template_is_sent(seeded: Store, tmp_path: Pat
 
 def inventory_request(event_id: str, item_id: str, warehouse: str, delta: int,
                       **extra: Any) -> AgentRequest:
-    return AgentRequest.model_validate({
+    return parse_request({
         "agent": "order", "kind": "inventory_adjusted", "event_id": event_id,
         "inventory": {"item_id": item_id, "warehouse_id": warehouse, "delta": delta,
                       "reason": "damage" if delta < 0 else "receipt", **extra}})
@@ -464,7 +465,7 @@ def test_oversold_after_the_change_is_a_critical_alert(seeded: Store, tmp_path: 
 
 def price_request(event_id: str, item: tuple[str, str, Decimal], old: Decimal,
                   new: Decimal) -> AgentRequest:
-    return AgentRequest.model_validate({
+    return parse_request({
         "agent": "order", "kind": "price_changed", "event_id": event_id,
         "price": {"item_id": item[0], "product_id": item[1], "old_price": old,
                   "new_price": new}})

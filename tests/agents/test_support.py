@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage
 
-from agents import AgentRequest, AgentResult, Agents, ApprovalDecision, build_agents
+from agents import AgentResult, Agents, ApprovalDecision, build_agents
 from agents._support_schema import EXTRACT_PROMPT
 from agents.config import AgentSettings
+from agents.contracts import MessageRequest
 from agents.order import OrderAgent
 from agents.scripted import ScriptedChatModel, call, say
 from agents.support import TRANSFER_MESSAGE
@@ -95,8 +96,8 @@ class Desk:
 
     def say(self, text: str, thread: str = "t", **author: str) -> AgentResult:
         self.turns += 1
-        return self.agents.run_sync(AgentRequest(
-            agent="support", kind="message", event_id=f"{thread}-{self.turns}", text=text,
+        return self.agents.run_sync(MessageRequest(
+            agent="support", event_id=f"{thread}-{self.turns}", text=text,
             thread_id=thread, subject_id=thread, **author))
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from agents.checkpoint import sqlite_checkpointer
-from agents.contracts import AgentRequest, AgentResult, ApprovalDecision
+from agents.contracts import AgentResult, ApprovalDecision, MessageRequest
 from agents.loop import build_loop
 from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call
@@ -129,7 +129,7 @@ def replay(task: dict[str, Any], db: dict[str, Any], tmp: Path) -> dict[str, Any
     runner = AgentRunner("support", graph, TraceStore(store))
 
     def turn(n: int, text: str) -> AgentResult:
-        return runner.run_sync(AgentRequest(agent="support", kind="message",
+        return runner.run_sync(MessageRequest(agent="support",
                                             event_id=f"task-{task['id']}-{n}",
                                             thread_id=f"task-{task['id']}", text=text))
 

@@ -192,7 +192,7 @@ def test_each_commerce_payload_has_one_definition():
 def test_an_event_payload_goes_into_an_agent_request_as_is():
     event = parse_event(json.dumps(envelope("OrderPlaced", SAMPLE_PAYLOADS["OrderPlaced"])))
     assert isinstance(event, events.OrderPlacedEvent)
-    request = contracts.AgentRequest(agent="order", kind="order_placed", event_id=event.event_id,
+    request = contracts.OrderPlacedRequest(agent="order", event_id=event.event_id,
                                      order=event.payload)
     assert request.order is event.payload and request.subject_id == "#W1"
 
