@@ -89,8 +89,8 @@ def risk_flags(order: OrderData, on_file: OnFile | None, unknown_items: Sequence
     lines_total = lines_sum(order)
     if abs(lines_total - order.total) > Decimal("0.01") * len(order.items):
         flags.append(RiskFlag(rule="total_mismatch",
-                              detail=f"the lines add up to {lines_total}, the order total "
-                                     f"is {order.total}"))
+                              detail=f"the order total {order.total} does not match the "
+                                     "sum of its line prices"))
     unknown = set(unknown_items)
     for line in order.items:
         if line.item_id in unknown:
