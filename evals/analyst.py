@@ -33,7 +33,6 @@ Scoring (``score``):
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import re
@@ -52,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agents.contracts import AgentResult, QuestionRequest
 from agents.trace import TraceRun, TraceStep, TraceStore
 from tools import Store
+from tools.analytics import cell
 
 from . import _figures
 from .base import CaseResult, EvalWorld
@@ -108,26 +108,13 @@ def load_cases(path: Path) -> list[AnalystCase]:
 
 # --- results and their comparison ----------------------------------------------------
 
-def plain(value: Any) -> Any:
-    """A query cell as a JSON value (what ``run_sql`` hands the agent)."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, list | dict | tuple):
-        return json.dumps(value, default=str)
-    return str(value)
-
-
 def run_query(store: Store, sql: str) -> Table:
     """Run (gold) SQL on the store; raises duckdb.Error when it fails."""
     with store.cursor() as cur:
         cur.execute(sql)
         rows = cur.fetchall()
         columns = [d[0] for d in cur.description or []]
-    return Table(columns=columns, rows=[[plain(v) for v in r] for r in rows])
+    return Table(columns=columns, rows=[[cell(v) for v in r] for r in rows])
 
 
 def _norm(value: Any) -> Any:

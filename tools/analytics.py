@@ -111,7 +111,8 @@ class SchemaDescription(BaseModel):
     text: str
 
 
-def _cell(value: Any) -> Cell:
+def cell(value: Any) -> Cell:
+    """A DuckDB value as the JSON cell ``run_sql`` returns (and the evaluation compares)."""
     if value is None or isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, Decimal):
@@ -193,7 +194,7 @@ def _run(conn: duckdb.DuckDBPyConnection, vetted: VettedQuery, settings: ToolSet
             if len(rows) == settings.sql_max_rows:
                 truncated_by = "rows"
                 break
-            row = [_cell(v) for v in raw]
+            row = [cell(v) for v in raw]
             long = [j for j, v in enumerate(row)
                     if isinstance(v, str) and len(v) > settings.sql_max_cell_chars]
             for j in long:
