@@ -182,9 +182,16 @@ def _run(conn: duckdb.DuckDBPyConnection, vetted: VettedQuery, settings: ToolSet
          tables: dict[str, tuple[str, list[str]]]) -> SqlResult:
     rel = conn.sql(vetted.sql)  # binds only: names and types, or the model's mistake
     names, types = list(rel.columns), list(rel.dtypes)
+    columns = [Column(name=n, type=str(t)) for n, t in zip(names, types, strict=True)]
+    # The byte cap counts the whole result: the query text and the columns too.
+    size = len(vetted.sql.encode()) + sum(len(c.model_dump_json()) + 1 for c in columns)
+    if size > settings.sql_max_bytes:
+        raise PolicyViolation(
+            f"the result's {len(columns)} columns exceed the {settings.sql_max_bytes}-byte "
+            "result cap", "select fewer columns")
     cur = conn.execute(_bounded(vetted.sql, types, names, settings.sql_max_cell_chars))
     rows: list[list[Cell]] = []
-    size, cut = 2, 0
+    cut = 0
     truncated_by: Literal["rows", "bytes"] | None = None
     while truncated_by is None:
         batch = cur.fetchmany(_BATCH)
@@ -205,10 +212,9 @@ def _run(conn: duckdb.DuckDBPyConnection, vetted: VettedQuery, settings: ToolSet
                 break
             rows.append(row)
             cut += len(long)
-    return SqlResult(sql=vetted.sql, columns=[Column(name=n, type=str(t))
-                                              for n, t in zip(names, types, strict=True)],
-                     rows=rows, row_count=len(rows), truncated=truncated_by is not None,
-                     truncated_by=truncated_by, cut_cells=cut)
+    return SqlResult(sql=vetted.sql, columns=columns, rows=rows, row_count=len(rows),
+                     truncated=truncated_by is not None, truncated_by=truncated_by,
+                     cut_cells=cut)
 
 
 @tool(roles=_SQL_ROLES)

@@ -458,7 +458,7 @@ CONTROLS = [
 
 
 def _direct(store: Store, sql: str) -> list[list[object]]:
-    from tools.analytics import _cell
+    from tools.analytics import cell as _cell
     with store.cursor() as c:
         return [[_cell(v) for v in row] for row in c.execute(sql).fetchall()]
 
