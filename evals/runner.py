@@ -80,6 +80,14 @@ def run_case(suite: Suite, case: Any, index: int, world: WorldFactory) -> CaseRe
                           error=f"{type(exc).__name__}: {exc}")
 
 
+def _summed(report: EvalReport, suite: Suite) -> EvalReport:
+    """The report's figures over the cases run so far."""
+    report.load_average_end = _load()
+    report.per_category = per_category(report.cases)
+    report.summary = suite.summary(report.cases)
+    return report
+
+
 def run_suite(suite: Suite, cases: Sequence[Any], worlds: WorldFactory, info: RunInfo, *,
               out: Path | None = None, console: Console | None = None) -> EvalReport:
     """Run every case, print the tables, write the report to ``out`` (when given)."""
@@ -97,10 +105,11 @@ def run_suite(suite: Suite, cases: Sequence[Any], worlds: WorldFactory, info: Ru
             result = run_case(suite, case, i, world)
             report.cases.append(result)
             progress.update(bar, advance=1, passed=sum(r.passed for r in report.cases))
-    report.load_average_end = _load()
-    report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-    report.per_category = per_category(report.cases)
-    report.summary = suite.summary(report.cases)
+            if out is not None and i + 1 < len(cases):
+                # A long CPU run that is stopped keeps what it measured (``finished_at``
+                # stays empty until the last case).
+                write_report(_summed(report, suite), out)
+    _summed(report, suite).finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     console.print(category_table(report))
     if report.summary:
         console.print(summary_table(report))

@@ -155,3 +155,19 @@ def test_a_sample_spreads_over_the_whole_file() -> None:
     assert len(picked) == 8 and len(set(picked)) == 8
     assert {c[0] for c in picked} == set("abcd")  # every family, not the first N
     assert spread(cases, None) == cases and spread(cases, 100) == cases
+
+
+def test_a_stopped_run_keeps_the_cases_it_measured(tmp_path: Path) -> None:
+    class Stopped(Toy):
+        def run_case(self, case: tuple[str, str, bool, float], world: EvalWorld) -> CaseResult:
+            if case[0] == "c":
+                raise KeyboardInterrupt  # the person stops a long CPU run
+            return super().run_case(case, world)
+
+    out = tmp_path / "eval_toy.json"
+    with pytest.raises(KeyboardInterrupt):
+        run_suite(Stopped(mutates=True), CASES, worlds([]), RunInfo(model="m", endpoint="e"),
+                  out=out, console=Console(file=open(tmp_path / "log", "w")))  # noqa: SIM115
+    saved = json.loads(out.read_text())
+    assert [c["case_id"] for c in saved["cases"]] == ["a", "b"]
+    assert saved["finished_at"] == "" and saved["summary"] == {"accuracy": 0.5}
