@@ -58,5 +58,5 @@ def render_answer(columns: list[OutputColumn], rows: list[list[Any]], *, truncat
 def render_failure(errors: list[str]) -> str:
     if not errors:
         return "I could not answer: no query was run."
-    return (f"I could not answer: no query succeeded ({len(errors)} tried). "
-            f"The last error: {errors[-1]}")
+    # No count of attempts: an answer states no figure that no successful query returned.
+    return f"I could not answer: no query succeeded. The last error: {errors[-1]}"

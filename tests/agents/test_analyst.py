@@ -129,7 +129,7 @@ def test_without_a_successful_query_the_answer_says_so_and_invents_nothing(
         "How much did we refund last month?")
 
     assert result.answer is None
-    assert result.message.startswith("I could not answer: no query succeeded (1 tried).")
+    assert result.message.startswith("I could not answer: no query succeeded. The last error:")
     assert "no date column" in result.message and "100" not in result.message
 
 
