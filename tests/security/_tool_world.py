@@ -50,7 +50,7 @@ def fingerprint(store: Store) -> dict[str, tuple[int, int]]:
     return out
 
 
-def held(store: Store, call: Callable[[], ToolResult],
+def assert_held(store: Store, call: Callable[[], ToolResult],
          allowed: tuple[str, ...] = ("error", "needs_approval")) -> ToolResult:
     """Run one attempt: it must come back refused and change nothing."""
     before = fingerprint(store)

@@ -17,9 +17,9 @@ import pytest
 
 from tests.security._tool_world import (
     USERS,
+    assert_held,
     ctx,
     first_method,
-    held,
     order_row,
     orders,
     other_variant,
@@ -154,7 +154,7 @@ def test_an_approved_price_is_still_bounded(seeded: Store, registry: ToolRegistr
                                             item_id: str, factor: float | None) -> None:
     current = _price(seeded, item_id)
     new = 1_000_000.0 if factor is None else max(0.01, round(current * factor, 2))
-    held(seeded, lambda: registry.call("apply_price_change",
+    assert_held(seeded, lambda: registry.call("apply_price_change",
                                        {"item_id": item_id, "new_price": new,
                                         "reason": "approved by a person"},
                                        ctx("system", approved=True)), allowed=("error",))
@@ -216,7 +216,7 @@ def test_change_on_a_status_the_policy_forbids_is_refused(
                               _change("modify_pending_order_items", order), _staff(True))
         assert first.ok, first.for_model()
         assert order_row(seeded, order["order_id"])["status"] == "pending (item modified)"
-    result = held(seeded, lambda: registry.call(tool_name, _change(tool_name, order),
+    result = assert_held(seeded, lambda: registry.call(tool_name, _change(tool_name, order),
                                                 _staff(approved=True)), allowed=("error",))
     assert result.error is not None and result.error.code == "policy", result.error
 
@@ -234,7 +234,7 @@ def test_large_cancel_needs_approval(seeded: Store, registry: ToolRegistry,  # n
                                      order: dict[str, Any]) -> None:
     for role in ("support", "customer", "system"):
         context = ctx(role, user_id=order["user_id"] if role == "customer" else None)
-        held(seeded, lambda context=context: registry.call(
+        assert_held(seeded, lambda context=context: registry.call(
             "cancel_pending_order", {"order_id": order["order_id"],
                                      "reason": "ordered by mistake"}, context),
             allowed=("needs_approval",))
@@ -245,7 +245,7 @@ def test_large_return_needs_approval(seeded: Store, registry: ToolRegistry,  # n
                                      order: dict[str, Any]) -> None:
     args = {"order_id": order["order_id"], "item_ids": [i["item_id"] for i in order["items"]],
             "payment_method_id": first_method(order)}
-    held(seeded, lambda: registry.call("return_delivered_order_items", args,
+    assert_held(seeded, lambda: registry.call("return_delivered_order_items", args,
                                        ctx("customer", user_id=order["user_id"])),
          allowed=("needs_approval",))
 
@@ -262,7 +262,7 @@ _EXTREMES = [(1_000_000.0, 0.001, 0.9999), (1_000_000.0, 0.001, 0.51), (0.0001, 
 def test_reorder_maths_never_overflow(seeded: Store, registry: ToolRegistry,  # noqa: F811
                                       item_id: str, cost: float, rate: float,
                                       level: float) -> None:
-    result = held(seeded, lambda: registry.call(
+    result = assert_held(seeded, lambda: registry.call(
         "reorder_suggestion", {"item_id": item_id, "ordering_cost": cost, "holding_rate": rate,
                                "service_level": level}, ctx("system")),
         allowed=("ok", "error"))

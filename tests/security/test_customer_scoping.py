@@ -14,9 +14,9 @@ import pytest
 from tests.security._tool_world import (
     DB,
     USERS,
+    assert_held,
     customer,
     first_method,
-    held,
     order_row,
     orders,
     other_variant,
@@ -126,7 +126,7 @@ def test_other_customers_records_are_out_of_reach(
     store, reg = shared
     for approved in (False, True):  # an approval never widens whose records may be touched
         context = customer(ATTACKER, approved=approved)
-        result = held(store, lambda c=context: reg.call(tool_name, args, c),
+        result = assert_held(store, lambda c=context: reg.call(tool_name, args, c),
                       allowed=("error",))
         assert result.error is not None
         assert result.error.code in ("forbidden", "not_found"), result.error
@@ -155,7 +155,7 @@ _STAFF_ONLY: list[tuple[str, dict[str, Any]]] = [
 def test_staff_tools_are_refused_to_customers(shared: tuple[Store, ToolRegistry],  # noqa: F811
                                               tool_name: str, args: dict[str, Any]) -> None:
     store, reg = shared
-    result = held(store, lambda: reg.call(tool_name, args, customer(ATTACKER, approved=True)),
+    result = assert_held(store, lambda: reg.call(tool_name, args, customer(ATTACKER, approved=True)),
                   allowed=("error",))
     assert result.error is not None and result.error.code == "forbidden"
 

@@ -15,10 +15,10 @@ import pytest
 from tests.security._tool_world import (
     DB,
     USERS,
+    assert_held,
     ctx,
     customer,
     first_method,
-    held,
     orders,
 )
 from tests.tools._seeded import registry, seeded, seeded_template  # noqa: F401  (fixtures)
@@ -93,7 +93,7 @@ def test_another_actors_key_returns_nothing_of_theirs(
     assert original.ok, original.for_model()
     stored = original.for_model()
     for attempt in (args, {**args, "order_id": "#W0000000"} if "order_id" in args else args):
-        result = held(seeded, lambda a=attempt: registry.call(tool_name, a, replayer(key)),
+        result = assert_held(seeded, lambda a=attempt: registry.call(tool_name, a, replayer(key)),
                       allowed=("error",))
         assert result.error is not None
         assert result.error.code in ("idempotency_conflict", "forbidden"), result.error
@@ -116,7 +116,7 @@ def test_same_key_for_another_call_is_a_conflict(
     args = _args(seeded, args)
     assert registry.call(tool_name, args, first(key)).ok
     other = {"order_id": _ORDER["order_id"], "payment_method_id": first_method(_ORDER)}
-    result = held(seeded, lambda: registry.call("modify_pending_order_payment", other,
+    result = assert_held(seeded, lambda: registry.call("modify_pending_order_payment", other,
                                                 first(key)), allowed=("error",))
     assert result.error is not None
     assert result.error.code in ("idempotency_conflict", "forbidden"), result.error

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.security._tool_world import DB, ORDERS, held, shared
+from tests.security._tool_world import DB, ORDERS, assert_held, shared
 from tests.tools._seeded import seeded_template  # noqa: F401  (fixture)
 from tools import Store, ToolRegistry
 
@@ -132,7 +132,7 @@ for tool_name, good in VALID.items():
 def test_malformed_argument_is_refused(shared: tuple[Store, ToolRegistry], tool_name: str,
                                        args: Any) -> None:
     store, registry = shared
-    result = held(store, lambda: registry.call(tool_name, args, _ctx()), allowed=("error",))
+    result = assert_held(store, lambda: registry.call(tool_name, args, _ctx()), allowed=("error",))
     assert result.error is not None and result.error.code in (
         "invalid_arguments", "not_found", "policy"), result.error
 
@@ -154,7 +154,7 @@ for tool_name, good in VALID.items():
 def test_malformed_json_text_is_refused(shared: tuple[Store, ToolRegistry], tool_name: str,
                                         raw: str) -> None:
     store, registry = shared
-    result = held(store, lambda: registry.call(tool_name, raw, _ctx()), allowed=("error",))
+    result = assert_held(store, lambda: registry.call(tool_name, raw, _ctx()), allowed=("error",))
     assert result.error is not None and result.error.code == "invalid_arguments"
 
 
@@ -177,7 +177,7 @@ _BOMBS = [
 @pytest.mark.parametrize("expression", _BOMBS, ids=[f"bomb{i}" for i in range(len(_BOMBS))])
 def test_calculate_bomb_is_an_error(shared: tuple[Store, ToolRegistry], expression: str) -> None:
     store, registry = shared
-    result = held(store, lambda: registry.call("calculate", {"expression": expression},
+    result = assert_held(store, lambda: registry.call("calculate", {"expression": expression},
                                                _ctx("customer")), allowed=("error",))
     assert result.error is not None and result.error.code == "invalid_arguments"
 
@@ -189,7 +189,7 @@ def test_hostile_text_in_an_address_is_never_stored(shared: tuple[Store, ToolReg
                                                     text: str, prefix: str) -> None:
     store, registry = shared
     args = {**VALID["modify_user_address"], "address1": prefix + text}
-    held(store, lambda: registry.call("modify_user_address", args, _ctx()), allowed=("error",))
+    assert_held(store, lambda: registry.call("modify_user_address", args, _ctx()), allowed=("error",))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -198,7 +198,7 @@ def test_hostile_text_in_an_address_is_never_stored(shared: tuple[Store, ToolReg
 def test_out_of_range_price_is_refused(shared: tuple[Store, ToolRegistry], price: float) -> None:
     store, registry = shared
     args = {**VALID["apply_price_change"], "new_price": price}
-    held(store, lambda: registry.call("apply_price_change", args, _ctx(approved=True)),
+    assert_held(store, lambda: registry.call("apply_price_change", args, _ctx(approved=True)),
          allowed=("error",))
 
 

@@ -124,7 +124,7 @@ def attempt(world: World, sql: str,
     return result
 
 
-def refused(world: World, sql: str) -> ToolResult:
+def assert_refused(world: World, sql: str) -> ToolResult:
     result = attempt(world, sql)
     assert result.error is not None, f"not refused: {result.for_model()[:300]}"
     return result
@@ -218,7 +218,7 @@ WRITES = [
 
 @pytest.mark.parametrize("sql", WRITES)
 def test_writes_are_held(world: World, sql: str) -> None:
-    refused(world, sql)
+    assert_refused(world, sql)
 
 
 # --- files and the network -------------------------------------------------------------
@@ -277,7 +277,7 @@ FILES = [
 
 @pytest.mark.parametrize("sql", FILES)
 def test_files_and_network_are_held(world: World, sql: str) -> None:
-    refused(world, sql)
+    assert_refused(world, sql)
 
 
 # --- the sandbox alone: with the statement check switched off, it still holds ----------
@@ -339,7 +339,7 @@ CATALOG = [
 
 @pytest.mark.parametrize("sql", CATALOG)
 def test_catalog_and_settings_are_held(world: World, sql: str) -> None:
-    refused(world, sql)
+    assert_refused(world, sql)
 
 
 # --- resources -----------------------------------------------------------------------------
@@ -482,10 +482,10 @@ def test_control_every_whitelisted_table_is_readable(world: World) -> None:
 
 
 def test_control_errors_say_what_to_fix(world: World) -> None:
-    unknown = refused(world, "SELECT * FROM orderz")
+    unknown = assert_refused(world, "SELECT * FROM orderz")
     assert unknown.error is not None and "orderz" in unknown.error.message
     assert "orders" in unknown.error.hint
-    column = refused(world, "SELECT units FROM sales_history")
+    column = assert_refused(world, "SELECT units FROM sales_history")
     assert column.error is not None and "units" in column.error.message
     assert "sales_history(day" in column.error.hint
 
@@ -493,7 +493,7 @@ def test_control_errors_say_what_to_fix(world: World) -> None:
 def test_control_store_keeps_working_after_attempts(world: World) -> None:
     for sql in ("SELECT count(*) FROM range(1000000000000)", "DROP TABLE orders",
                 "SELECT * FROM read_csv('{dir}/secret.csv')"):
-        refused(world, sql)
+        assert_refused(world, sql)
     result = attempt(world, "SELECT count(*) FROM orders")
     assert isinstance(result.output, SqlResult) and result.output.rows == [[1000]]
     assert os.environ[ENV_NAME] == ENV_CANARY
