@@ -6,8 +6,9 @@ The spec (issue 11; the evaluation oracle checks the same one, written apart):
   flag (unknown_customer, address_mismatch, unusual_quantity, high_total,
   total_mismatch, unknown_item); else the network cannot cover every line ->
   backorder; else no single warehouse can ship all lines -> split_shipment;
-  else confirm. A line under its floor price (unit cost x (1 + margin floor))
-  raises ``below_margin`` without changing the decision.
+  else confirm. A line under its floor price (the tools' gross-margin
+  floor, unit cost / (1 - margin floor), from ``check_margin``) raises
+  ``below_margin`` without changing the decision.
 - ShipmentDelayed: notify_customer; ``long_delay`` at ``delay_alert_days``.
 - InventoryAdjusted: reorder when available + inbound is at or below the
   reorder point, else no_action; ``oversold`` when the warehouse's available
@@ -130,11 +131,6 @@ def stock_decision(wanted: Mapping[str, int], available: Mapping[str, Mapping[st
                for stock in available.values()):
         return "split_shipment", "no_single_warehouse"
     return "confirm", "single_warehouse"
-
-
-def floor_price(unit_cost: Decimal, margin_floor: Decimal) -> Decimal:
-    """The spec's floor: the unit cost marked up by the margin floor."""
-    return unit_cost * (1 + margin_floor)
 
 
 def change_pct(old: Decimal, new: Decimal) -> Decimal | None:

@@ -193,7 +193,7 @@ class OrderAgent(AgentSpec):
                       allowed=[decision], explanation=text, facts=facts, alerts=alerts)
 
     def _below_margin(self, order: OrderData, unknown: list[str], box: Toolbox) -> list[dict[str, Any]]:
-        """The lines priced under their floor price (unit cost x (1 + margin floor))."""
+        """The lines priced under their floor price (``check_margin``'s, tools/pricing.py)."""
         below = []
         for i, line in enumerate(order.items):
             if line.item_id in unknown:
@@ -203,8 +203,7 @@ class OrderAgent(AgentSpec):
                               step="prep", index=i))
             if m is None:
                 continue
-            cost = Decimal(str(m["unit_cost"]))
-            floor = _risk.floor_price(cost, Decimal(str(m["margin_floor"])))
+            cost, floor = Decimal(str(m["unit_cost"])), Decimal(str(m["floor_price"]))
             if line.unit_price < floor:
                 below.append({"item_id": line.item_id, "price": _num(line.unit_price),
                               "unit_cost": _num(cost), "margin_floor": m["margin_floor"],
@@ -336,8 +335,8 @@ class OrderAgent(AgentSpec):
         text = f"Price of item {item} changed from {_num(old)} to {_num(new)}."
         alerts = []
         if margin is not None:
-            cost = Decimal(str(margin["unit_cost"]))
-            floor = _risk.floor_price(cost, Decimal(str(margin["margin_floor"])))
+            # The tools' floor price: the gross margin floor, cost / (1 - floor).
+            cost, floor = Decimal(str(margin["unit_cost"])), Decimal(str(margin["floor_price"]))
             facts.update(unit_cost=_num(cost), margin_floor=margin["margin_floor"],
                          floor_price=_num(floor))
             if new < floor:

@@ -137,6 +137,12 @@ def _unit_cost(env: ToolEnv, item_id: str) -> float:
 
 
 def floor_price(unit_cost: float, margin_floor: float) -> float:
+    """The lowest price, in whole cents, that keeps the margin floor: the floor is a gross
+    margin, (price - cost) / price >= floor, so the price is at least cost / (1 - floor).
+
+    The one definition: check_margin, suggest_price, apply_price_change and the order
+    agent's rules (which read check_margin's ``floor_price``) all use it.
+    """
     return math.ceil(unit_cost / (1 - margin_floor) * 100 - 1e-6) / 100
 
 
@@ -151,9 +157,11 @@ def check_margin(args: CheckMarginArgs, env: ToolEnv) -> MarginCheck:
         price, source = quote_item(env, args.item_id, args.quantity).unit_price, "quote"
     margin = (price - cost) / price
     floor = env.settings.margin_floor
+    fp = floor_price(cost, floor)
+    # ok is "at or above the floor price", the test apply_price_change applies.
     return MarginCheck(item_id=args.item_id, price=price, price_source=source, unit_cost=cost,
-                       margin=round(margin, 4), margin_floor=floor,
-                       floor_price=floor_price(cost, floor), ok=margin >= floor - 1e-9)
+                       margin=round(margin, 4), margin_floor=floor, floor_price=fp,
+                       ok=price >= fp - 1e-9)
 
 
 # --- suggest_price --------------------------------------------------------------

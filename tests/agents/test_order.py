@@ -245,17 +245,18 @@ def test_a_refused_reservation_holds_the_order_for_review(seeded: Store, tmp_pat
     assert action.details["rule"] == "reservation_failed" and cancelled in action.message
 
 
-def test_margin_floor_is_cost_marked_up_and_only_alerts(seeded: Store, tmp_path: Path) -> None:
+def test_margin_floor_is_a_gross_margin_and_only_alerts(seeded: Store, tmp_path: Path) -> None:
     item = stocked_item(seeded)
     cost = unit_cost(seeded, item[0])
     agents, _ = agents_with(seeded, tmp_path)
-    # 16% over cost keeps the spec's floor (cost x 1.15) though it is a 13.8% gross margin.
+    # The floor is the tools' gross margin: cost / (1 - 0.15) = cost x 1.1765.
     fine = agents.run_sync(order_request(seeded, "m1", item=item,
-                                         price=(cost * Decimal("1.16")).quantize(Decimal("0.01"))))
+                                         price=(cost * Decimal("1.19")).quantize(Decimal("0.01"))))
     assert fine.decision == "confirm" and "below_margin" not in alerts_of(fine)
 
+    # 16% over cost is a 13.8% gross margin: under the floor (a markup reading kept it).
     under = agents.run_sync(order_request(seeded, "m2", item=item,
-                                          price=(cost * Decimal("1.10")).quantize(Decimal("0.01"))))
+                                          price=(cost * Decimal("1.16")).quantize(Decimal("0.01"))))
     assert under.decision == "confirm"  # a margin alert does not change the decision
     margin = next(o for o in under.outputs if o.alert == "below_margin")
     assert margin.severity == "warning"
@@ -477,9 +478,9 @@ def cents(x: Decimal) -> Decimal:
 
 @pytest.mark.parametrize(("old_x", "new_x", "decision", "alerts", "severity"), [
     # multiples of the unit cost
-    ("1.18", "1.17", "no_action", [], None),  # above the floor (1.15), a small change
-    ("1.50", "1.16", "alert", ["price_swing"], None),  # -22.7%: a swing, margin kept
-    ("1.12", "1.10", "alert", ["below_margin"], "warning"),  # under the floor, over cost
+    ("1.20", "1.19", "no_action", [], None),  # above the floor (1/0.85 = 1.1765), small
+    ("1.50", "1.19", "alert", ["price_swing"], None),  # -20.7%: a swing, margin kept
+    ("1.17", "1.16", "alert", ["below_margin"], "warning"),  # under the floor, over cost
     ("1.00", "0.90", "alert", ["below_margin"], "critical"),  # under cost
     ("2.00", "2.30", "alert", ["price_swing"], None),  # exactly +15%: at least the limit
 ])

@@ -100,6 +100,10 @@ def test_check_margin(registry: ToolRegistry, seeded: Store) -> None:  # noqa: F
     assert not low.ok and low.margin < SETTINGS.margin_floor
     at_floor = _out(registry, "check_margin", {"item_id": item, "price": low.floor_price})
     assert at_floor.ok
+    # The floor is a gross margin, cost / (1 - floor); a markup of cost x (1 + floor) is under it.
+    assert low.floor_price == pytest.approx(cost / (1 - SETTINGS.margin_floor), abs=0.01)
+    marked_up = round(cost * (1 + SETTINGS.margin_floor), 2)
+    assert not _out(registry, "check_margin", {"item_id": item, "price": marked_up}).ok
     assert _err(registry, "check_margin", {"item_id": item}, role="customer") == "forbidden"
     assert _err(registry, "check_margin", {"item_id": item, "price": -1}) == "invalid_arguments"
 
