@@ -7,7 +7,8 @@ Public: the field types every payload is built from (``Id``, ``Label``,
 ``DelayDays``, ``Timestamp``, ``JsonObject``, their bounds), the base
 ``Payload`` (strict types, unknown fields kept) and the shared payloads
 ``Address``, ``OrderLine``, ``OrderPlaced``, ``ShipmentDelayed``,
-``InventoryAdjusted``, ``PriceChanged``.
+``InventoryAdjusted``, ``PriceChanged``; and ``fit_text``, ``fit_label``,
+``fit_json``, which make text the platform publishes valid instead of refused.
 """
 
 from ._commerce import (
@@ -46,6 +47,9 @@ from ._types import (
     StockLevel,
     Text,
     Timestamp,
+    fit_json,
+    fit_label,
+    fit_text,
 )
 
 __all__ = [
@@ -82,4 +86,7 @@ __all__ = [
     "Text",
     "Timestamp",
     "check_extras",
+    "fit_json",
+    "fit_label",
+    "fit_text",
 ]

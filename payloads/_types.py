@@ -186,3 +186,63 @@ def _clean_object(value: dict[str, Any]) -> dict[str, Any]:
 
 # A free-form JSON object (tool details, catalog variants): kept as sent, bounded.
 JsonObject = Annotated[dict[str, Any], Field(strict=True), AfterValidator(_clean_object)]
+
+
+# --- fitting text the platform publishes (instead of refusing it) ---------------------
+
+def fit_text(value: str, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """``value`` made a valid ``Text`` instead of refused: for text the platform itself
+    publishes (a model's reply, an explanation), where refusing would lose the output.
+
+    The characters ``Text`` refuses are dropped, line ends normalised, the result
+    NFC-normalised and cut to ``max_chars`` with a trailing "…" when longer.
+    """
+    value = _BAD_TEXT.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return _cut(unicodedata.normalize("NFC", value), max_chars)
+
+
+def fit_label(value: str, max_chars: int = MAX_LABEL_CHARS) -> str:
+    """``value`` made a valid ``Label``: as ``fit_text``, with line breaks and tabs as spaces."""
+    value = re.sub(r"[\t\n\r]+", " ", value)
+    return _cut(unicodedata.normalize("NFC", _BAD_LABEL.sub("", value)).strip(), max_chars)
+
+
+def _cut(value: str, max_chars: int) -> str:
+    return value if len(value) <= max_chars else value[:max_chars - 1].rstrip() + "\u2026"
+
+
+def fit_json(value: Any) -> Any:
+    """``value`` made a valid ``JsonObject`` value (``clean_json`` accepts the result):
+    strings fitted (``fit_text``, keys ``fit_label``), non-finite numbers and integers
+    beyond JSON's range as ``None`` and a string, values nested deeper than
+    ``MAX_JSON_DEPTH`` as "…", and values past ``MAX_JSON_NODES`` left out."""
+    return _fit_json(value, 0, _Budget())
+
+
+def _fit_json(value: Any, depth: int, budget: _Budget) -> Any:
+    budget.nodes += 1
+    if isinstance(value, str):
+        return fit_text(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_JSON_INT else str(value)
+    if isinstance(value, float | Decimal):
+        return value if math.isfinite(value) else None
+    if not isinstance(value, dict | list | tuple):
+        return value  # datetime, UUID, Enum: serialise as JSON already
+    if depth >= MAX_JSON_DEPTH:
+        return "\u2026"
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if budget.nodes >= MAX_JSON_NODES:
+                break
+            out[fit_label(str(key)) or "_"] = _fit_json(item, depth + 1, budget)
+        return out
+    items: list[Any] = []
+    for item in value:
+        if budget.nodes >= MAX_JSON_NODES:
+            break
+        items.append(_fit_json(item, depth + 1, budget))
+    return items

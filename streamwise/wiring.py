@@ -33,6 +33,7 @@ from agents.contracts import (
 )
 from agents.llm import LocalServer, chat_model
 from agents.service import Agents, build_agents
+from payloads import fit_json, fit_label, fit_text
 from retrieval import Retriever
 from streams.events import (
     ActionTaken,
@@ -190,6 +191,12 @@ def resolution_outputs(result: AgentResult, approval_id: str) -> list[OutputEven
 
 
 def _output_event(out: AgentOutput, result: AgentResult, event_id: str) -> OutputEvent:
+    # A model's text (a reply, a notice, one kept in details) may hold what the strict
+    # output payloads refuse (control or bidi characters, overlong text): fitted here,
+    # where every agent output becomes an event, so no reply makes its event invalid.
+    out = out.model_copy(update={
+        "message": fit_text(out.message), "action": fit_label(out.action),
+        "alert": fit_label(out.alert), "details": fit_json(out.details)})
     now = utcnow()
     if out.kind == "action":
         return ActionTakenEvent(event_id=event_id, key=out.subject_id, occurred_at=now,
@@ -211,7 +218,7 @@ def _output_event(out: AgentOutput, result: AgentResult, event_id: str) -> Outpu
                                   payload=ApprovalRequested(
         approval_id=approval_id, subject_id=out.subject_id, action=out.action or "approve",
         reason=out.message, requested_by=result.agent,
-        details={**out.details, "thread_id": result.thread_id}))
+        details=fit_json({**out.details, "thread_id": result.thread_id})))
 
 
 class EventRouter:

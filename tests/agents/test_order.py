@@ -500,3 +500,33 @@ def test_price_rules(seeded: Store, tmp_path: Path, old_x: str, new_x: str, deci
     if severity:
         assert result.outputs[1].severity == severity
     action_of(result)
+
+
+HOSTILE = "\u202eSorry\x1b[2J\x00 \ud800\ufeff"  # bidi override, escape, NUL, surrogate, BOM
+
+
+@pytest.mark.parametrize("where", ["message", "details"])
+def test_a_hostile_notice_still_makes_valid_output_events(seeded: Store, tmp_path: Path,
+                                                          where: str) -> None:
+    from streams.events import parse_event
+    from streams.runtime import HandlerContext
+    from streamwise.wiring import outputs_for
+
+    request, order_id = delay_request(seeded, f"dh-{where}", 7)
+    faithful = f"We are sorry: your order {order_id} is delayed by 7 days."
+    # Faithful, it is published as the notice; unfaithful (and overlong), it is kept in
+    # the action's details: either way a model's characters reach an output event.
+    text = (f"{HOSTILE}{faithful}\r\n{HOSTILE}" if where == "message"
+            else f"{HOSTILE} refund #W0000000 " + "x" * 9_000)
+    agents, _ = agents_with(seeded, tmp_path, [call(RESPOND, message=text)])
+    result = agents.run_sync(request)
+    ctx = HandlerContext(topic="shipments", partition=0, offset=0, key=order_id,
+                         event_id=request.event_id, idempotency_key="k", trace_id="t",
+                         attempt=1, worker_id="w", producer=None)
+
+    events = outputs_for(result, ctx)
+    assert [e.type for e in events] == ["ActionTaken", "Alert"]
+    action = parse_event(events[0].model_dump_json()).payload  # what a consumer reads
+    shown = action.explanation if where == "message" else action.details["model_text"]
+    assert faithful in shown if where == "message" else len(shown) == 8_000
+    assert not any(c in shown for c in "\u202e\x1b\x00\ufeff")

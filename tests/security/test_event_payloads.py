@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from payloads import MAX_ID_CHARS, MAX_JSON_INT, MAX_TEXT_CHARS
+from payloads import MAX_ID_CHARS, MAX_JSON_INT, MAX_TEXT_CHARS, fit_json, fit_label, fit_text
 from streams.dlq import MAX_MESSAGE_CHARS, DeadLetterInfo, dead_letter_info
-from streams.events import EVENT_CLASSES, Event, parse_event
+from streams.events import EVENT_CLASSES, ActionTaken, Alert, Event, parse_event
 
 MB = 1_000_000
 ADDRESS = {"address1": "1 Main St", "address2": "", "city": "Austin", "state": "TX",
@@ -482,6 +482,22 @@ def test_a_price_string_is_accepted_only_when_plain_finite_and_in_range(value: D
     assert (event is not None) == ok, text
     if event is not None:
         assert event.payload.items[0].unit_price == value  # type: ignore[union-attr]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200) | st.just("\u202e\x1b\x00\ud800\r\n" * 2_000), JSON)
+def test_fitted_text_and_json_are_always_valid_output_payloads(text: str, value: Any) -> None:
+    # What the wiring does to every agent output before it becomes an event.
+    deep = {"model_text": text, "value": value, "nested": [[[[[[[[[[text]]]]]]]]]],
+            "many": list(range(3_000)), "inf": math.inf, "big": 2**80}
+    alert = Alert(subject_id="o1", severity="info", kind=fit_label(text) or "k",
+                  message=fit_text(text))
+    action = ActionTaken(subject_id="o1", action="notify", agent="order",
+                         explanation=fit_text(text), details=fit_json(deep))
+    for payload in (alert, action):
+        assert type(payload).model_validate_json(payload.model_dump_json()) == payload
+    assert fit_text(alert.message) == alert.message  # fitting twice changes nothing
+    assert len(alert.message) <= MAX_TEXT_CHARS and "\x00" not in alert.message
 
 
 # ---------------------------------------------------------------- controls
