@@ -149,6 +149,37 @@ class TraceStore:
             parsed.append(TraceStep.model_validate(d))
         return TraceRun.model_validate({**run, "steps": parsed})
 
+    def find(self, *, agent: str | None = None, decision: str | None = None,
+             status: str | None = None, thread_id: str | None = None,
+             since: datetime | None = None, until: datetime | None = None,
+             limit: int = 100) -> list[TraceRun]:
+        """Runs (without their steps) matching every filter given, newest first."""
+        where: list[str] = []
+        params: list[object] = []
+        for column, value in (("agent", agent), ("decision", decision), ("status", status),
+                              ("thread_id", thread_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("updated_at > ?")
+            params.append(since)
+        if until is not None:
+            where.append("updated_at <= ?")
+            params.append(until)
+        sql = ("SELECT * FROM agent_runs" + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY updated_at DESC, event_id LIMIT ?")
+        with self._tx() as cur:
+            rows = cur.execute(sql, [*params, limit]).fetchall()
+            names = [d[0] for d in cur.description]
+        runs = []
+        for row in rows:
+            run = dict(zip(names, row, strict=True))
+            for key in ("outputs", "approvals"):
+                run[key] = json.loads(run[key]) if run[key] else []
+            runs.append(TraceRun.model_validate(run))
+        return runs
+
 
 def load_trace(store: Store, event_id: str) -> TraceRun | None:
     """The trace of ``event_id`` (for ``streamwise trace EVENT_ID``), or None."""

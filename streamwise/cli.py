@@ -101,6 +101,10 @@ from .cli_agents import approve, ask, chat, run, trace  # noqa: E402
 for _command in (run, chat, ask, trace, approve):
     app.command()(_command)
 
+from .cli_serve import serve  # noqa: E402
+
+app.command()(serve)
+
 from .cli_eval import evaluate  # noqa: E402
 
 app.command("eval")(evaluate)

@@ -32,10 +32,18 @@ DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
 
 
 class ApiSettings(BaseModel):
+    """``streamwise serve`` (streamwise/api). Tokens never come from a config file: they are
+    read from the environment variable named by ``tokens_env`` (see streamwise/api/auth.py)."""
+
     model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    tokens_env: str = "STREAMWISE_API_TOKENS"
+    cors_origins: list[str] = Field(default_factory=list)  # empty: no CORS headers at all
+    reply_webhook_url: str | None = None  # every outgoing reply is also POSTed here
+    sessions_path: str = "var/state/chat.sqlite"  # chat sessions and their messages
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,31 @@
+"""``POST /v1/ask``: the analyst agent's answer, the SQL it ran, the table and a chart."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from agents.contracts import QuestionRequest
+
+from .auth import Principal, require
+from .context import Ctx
+from .models import AskAnswer, AskBody
+
+router = APIRouter(prefix="/v1", tags=["analyst"])
+
+
+@router.post("/ask", response_model=AskAnswer)
+async def ask(body: AskBody, who: Annotated[Principal, Depends(require("analyst"))],
+              ctx: Ctx) -> AskAnswer:
+    request = QuestionRequest(agent="analyst", text=body.question,
+                              event_id=f"ask-{uuid.uuid4().hex[:12]}")
+    result = await asyncio.to_thread(ctx.platform.agents.run_sync, request)
+    answer = result.answer
+    return AskAnswer(event_id=result.event_id, status=result.status, answer=result.message,
+                     sql=answer.sql if answer else None,
+                     columns=answer.columns if answer else [],
+                     rows=answer.rows if answer else [],
+                     chart=answer.chart if answer else None)
