@@ -4,6 +4,8 @@
      ├── BrokerError          the broker could not be started, reached or configured
      ├── ProduceError         a record was not acknowledged by the broker
      ├── LedgerError          the idempotency ledger could not be opened or reached
+     ├── TopicNotFoundError   no such topic on the broker
+     ├── RecordNotFoundError  no record at that partition and offset
      └── HandlerError         raised by handlers to control retries
           ├── RetryableError  transient (LLM timeout, broker hiccup): retried with backoff
           └── FatalError      will never succeed: dead-lettered at once
@@ -44,3 +46,11 @@ class PoisonRecordError(StreamsError):
 
 class RecordTooLargeError(PoisonRecordError):
     """A record value above ``WorkerSettings.max_record_bytes``."""
+
+
+class TopicNotFoundError(StreamsError):
+    """The broker has no topic of that name."""
+
+
+class RecordNotFoundError(StreamsError):
+    """No record at that partition and offset."""

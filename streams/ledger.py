@@ -45,6 +45,10 @@ class Ledger(Protocol):
         """Mark ``(event_id, origin)`` pairs done, in one transaction; repeats are no-ops."""
         ...
 
+    def forget_many(self, event_ids: Iterable[str]) -> int:
+        """Unmark events (a dead letter's redrive); returns how many were marked."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -114,6 +118,16 @@ class SqliteLedger(_OneAtATime):
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+    def forget_many(self, event_ids: Iterable[str]) -> int:
+        ids = list(dict.fromkeys(event_ids))
+        forgotten = 0
+        for i in range(0, len(ids), self._CHUNK):
+            chunk = ids[i:i + self._CHUNK]
+            marks = ",".join("?" * len(chunk))
+            forgotten += self._db.execute(
+                f"DELETE FROM done_events WHERE event_id IN ({marks})", chunk).rowcount
+        return forgotten
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM done_events").fetchone()[0])
@@ -204,6 +218,16 @@ class PostgresLedger(_OneAtATime):
                     [ids, origins])
 
         self._call(insert)
+
+    def forget_many(self, event_ids: Iterable[str]) -> int:
+        ids = list(dict.fromkeys(event_ids))
+        if not ids:
+            return 0
+
+        def delete(db: psycopg.Connection[tuple[Any, ...]]) -> int:
+            return db.execute(f"DELETE FROM {self.TABLE} WHERE event_id = ANY(%s)", [ids]).rowcount
+
+        return self._call(delete)
 
     def count(self) -> int:
         def select(db: psycopg.Connection[tuple[Any, ...]]) -> int:

@@ -12,10 +12,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from .cli_errors import ErrorBoundary
 from .errors import ConfigError
 from .settings import Settings, load_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = typer.Typer(no_args_is_help=True, add_completion=False, cls=ErrorBoundary,
                   help="streamwise: Kafka streams into LangGraph agents for commerce operations.")
 console = Console()
 
@@ -36,8 +37,9 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not verbose:
-        # kafka-python warns about its own slow selector ticks on a busy machine.
-        logging.getLogger("kafka").setLevel(logging.ERROR)
+        # kafka-python warns about its own slow selector ticks on a busy machine and logs
+        # every refused connection; the command's own error line says what matters.
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
 
 
 @app.command()
@@ -104,6 +106,11 @@ for _command in (run, chat, ask, trace, approve):
 from .cli_serve import serve  # noqa: E402
 
 app.command()(serve)
+
+from .cli_ops import dlq_app, topics_app  # noqa: E402
+
+app.add_typer(topics_app, name="topics")
+app.add_typer(dlq_app, name="dlq")
 
 from .cli_eval import evaluate  # noqa: E402
 

@@ -113,3 +113,14 @@ def test_postgres_ledger_needs_a_dsn_and_a_server(tmp_path: Path) -> None:
     no_server = f"postgresql://u@/db?host={tmp_path}"  # a socket directory with no server
     with pytest.raises(LedgerError, match="cannot connect to the ledger database"):
         open_ledger(WorkerSettings(ledger_backend="postgres", postgres_dsn=SecretStr(no_server)))
+
+
+def test_forget_unmarks_only_what_was_marked(backend: Backend) -> None:
+    led = backend.open()
+    led.mark_done_many([("e1", "t/0/1"), ("e2", "t/0/2")])
+    assert led.forget_many([]) == 0
+    assert led.forget_many(["e1", "e1", "nope"]) == 1  # a redrive of e1
+    assert led.done_among(["e1", "e2"]) == {"e2"}
+    led.mark_done("e1", "t/0/9")  # handled again after the redrive
+    assert led.is_done("e1")
+    led.close()
