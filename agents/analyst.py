@@ -6,8 +6,10 @@
   model cannot name a table or column that does not exist.
 - ``prepare`` links the question to a few tables, terms, category values and
   similar examples (``_sql_linking``) and puts them in the turn's first message.
-  The first model turn may only ``query``; a filter value copied from an example
-  that the question never names is refused (``guard``) and the model asks again.
+  The first model turn may only ``query``. Code completes each query from the
+  question's own words (``_sql_amend``: named values become filters, invented or
+  copied values and unasked periods, breakdowns and exclusions are dropped, "top
+  5" sets the limit); the trace keeps the model's query beside the amended one.
 - The ``query`` tool compiles the structured query to SQL (joins along the
   store's keys) and runs it through ``run_sql``'s read-only path. A failure goes
   back to the model as ``ToolError(code, message, hint)`` and may be corrected.
@@ -19,7 +21,6 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from tools.seed import business_date
 
 from ._charts import chart_for
 from ._semantic import DEFAULT_PATH, SemanticLayer, load_layer
+from ._sql_amend import amend
 from ._sql_answer import render_answer, render_failure
 from ._sql_catalog import Catalog, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
@@ -46,12 +48,6 @@ from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
 QUERY = "query"
-# Words that ask for rows (a breakdown or a list) rather than one total.
-_GROUPING = re.compile(r" (by|per|each|every|which|who|list|show|top|most|least|highest|"
-                       r"lowest|largest|smallest|breakdown|split|across|among|monthly|weekly|"
-                       r"daily|trend|over time|what are|where) ")
-_NEGATION = re.compile(r" (not|no|non|nt|t|never|except|excluding|without|other|besides|"
-                       r"outside|un(?!it)\w{4,}) ")  # "aren't", "undelivered"; not "units"
 _SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them all
 
 _PROMPT = """\
@@ -202,16 +198,22 @@ class AnalystAgent(AgentSpec):
                  for v in (f.value if isinstance(f.value, list) else [f.value])
                  if isinstance(v, str) and f" {phrase(v)} " in f" {phrase(e.question)} "]
         return {"messages": [HumanMessage(first_message(request.text, linked, kit))],
-                "context": {"question": request.text, "example_values": shown}}
+                "context": {"question": request.text, "example_values": shown,
+                            "linked": linked.model_dump(mode="json")}}
 
-    def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
-        """Refuse, once, a query that does not fit the question's words (what a small model
-        copies from an example); the same call made again after the refusal runs."""
-        if name != QUERY or not isinstance(arguments, dict):
-            return None
-        insisted = any(t.get("refused") and t.get("name") == QUERY
-                       and t.get("arguments") == arguments for t in state.get("trace") or [])
-        return None if insisted else _misfit(state.get("context") or {}, arguments)
+    def amend(self, state: LoopState, name: str, arguments: dict[str, Any],
+              ) -> tuple[dict[str, Any], list[str]]:
+        context = state.get("context") or {}
+        if name != QUERY or "linked" not in context:
+            return arguments, []
+        with self.registry.store.cursor() as cur:
+            kit = self.world.ready(cur)
+        first = not any(t.get("name") == QUERY for t in state.get("trace") or [])
+        done = amend(arguments, context["question"], Linked.model_validate(context["linked"]),
+                     kit.catalog, kit.layer,
+                     {phrase(v) for v in context.get("example_values", [])},
+                     first=first)
+        return done.arguments, done.notes
 
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
         trace = state.get("trace") or []
@@ -250,28 +252,6 @@ class AnalystAgent(AgentSpec):
             return result.rows
         rows: list[list[Any]] = again.output.model_dump()["rows"]
         return rows
-
-
-def _misfit(context: dict[str, Any], arguments: dict[str, Any]) -> str | None:
-    """Why the query does not fit the question's words, or None."""
-    said = f" {phrase(str(context.get('question', '')))} "
-    examples = {phrase(v) for v in context.get("example_values", [])}
-    if arguments.get("group_by") and not _GROUPING.search(said):
-        return (f"the question asks for one total, yet group_by is {arguments['group_by']}: "
-                "call query again with group_by [] (or call it the same way if the question "
-                "does ask for a breakdown)")
-    for f in arguments.get("filters") or []:
-        if not isinstance(f, dict):
-            continue
-        if f.get("op") in ("!=", "not_in") and not _NEGATION.search(said):
-            return (f"the question excludes nothing, yet the filter on {f.get('field')} "
-                    f"uses {f.get('op')}: call query again with op = (or in)")
-        values = f.get("value")
-        for v in values if isinstance(values, list) else [values]:
-            if isinstance(v, str) and phrase(v) in examples and f" {phrase(v)} " not in said:
-                return (f"the filter value {v!r} comes from an example, not from the "
-                        f"question: call query again without the filter on {f.get('field')}")
-    return None
 
 
 def _error_text(error: Any) -> str:

@@ -221,6 +221,12 @@ class AgentSpec:
         text = request.text if isinstance(request, MessageRequest | QuestionRequest) else ""
         return {"messages": [HumanMessage(text)]}
 
+    def amend(self, state: LoopState, name: str, arguments: dict[str, Any],
+              ) -> tuple[dict[str, Any], list[str]]:
+        """The call as code completes it from the request, and a note per change (the
+        trace keeps the model's own arguments beside them). Default: unchanged."""
+        return arguments, []
+
     def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
         """A reason to refuse this call before it reaches the registry, or None."""
         return None
@@ -364,6 +370,9 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
             name, args = call["name"], call["args"]
             if name == RESPOND:
                 continue
+            proposed, notes = args, list[str]()
+            if name in spec.tool_names and isinstance(args, dict):
+                args, notes = spec.amend(state, name, args)
             # As the batch began: an authentication in this batch counts from the next step.
             refusal = (f"{name} is not available to this agent"
                        if name not in spec.tool_names else spec.guard(state, name, args))
@@ -392,6 +401,8 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                 index += 1
                 continue
             result = box.call(name, args, step=step, index=index)
+            if notes:
+                box.trace[-1].update(proposed=proposed, amended=notes)
             if result.status == "needs_approval":
                 assert result.approval is not None
                 pending = PendingApproval(

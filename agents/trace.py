@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS agent_steps (
     output_tokens INTEGER,
     latency_ms DOUBLE
 );
+ALTER TABLE agent_steps ADD COLUMN IF NOT EXISTS proposed JSON;
+ALTER TABLE agent_steps ADD COLUMN IF NOT EXISTS amended JSON;
 """
 
 
@@ -66,6 +68,8 @@ class TraceStep(BaseModel):
     kind: str
     name: str
     arguments: Any = None
+    proposed: Any = None  # the model's own arguments, where code amended them
+    amended: list[str] = Field(default_factory=list)  # what code changed, and why
     status: str = "ok"
     result: Any = None
     error: str | None = None
@@ -122,10 +126,14 @@ class TraceStore:
                  run.model_latency_ms, run.error])
             if run.steps:
                 cur.executemany(
-                    "INSERT INTO agent_steps VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO agent_steps (event_id, seq, step, kind, name, arguments, "
+                    "status, result, error, idempotency_key, replayed, input_tokens, "
+                    "output_tokens, latency_ms, proposed, amended) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [[run.event_id, i, s.step, s.kind, s.name, _json(s.arguments), s.status,
                       _json(s.result), s.error, s.idempotency_key, s.replayed, s.input_tokens,
-                      s.output_tokens, s.latency_ms] for i, s in enumerate(run.steps)])
+                      s.output_tokens, s.latency_ms, _json(s.proposed),
+                      _json(s.amended or None)] for i, s in enumerate(run.steps)])
 
     def load(self, event_id: str) -> TraceRun | None:
         """The trace of ``event_id``'s run, or None when there is none."""
@@ -144,8 +152,9 @@ class TraceStore:
         for s in steps:
             d = dict(zip(step_names, s, strict=True))
             d.pop("event_id")
-            for key in ("arguments", "result"):
+            for key in ("arguments", "result", "proposed", "amended"):
                 d[key] = json.loads(d[key]) if d[key] is not None else None
+            d["amended"] = d["amended"] or []
             parsed.append(TraceStep.model_validate(d))
         return TraceRun.model_validate({**run, "steps": parsed})
 

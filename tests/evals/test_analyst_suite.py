@@ -241,3 +241,15 @@ def test_a_structured_query_tool_counts_like_run_sql() -> None:
 def test_dates_written_in_words_are_not_figures() -> None:
     text = "In October 2026 we sold 41,889 units; on Oct 5, 2026 we sold 12."
     assert [f.text for f in analyst._figures.figures(text)] == ["41,889", "12"]
+
+
+def test_the_example_bank_holds_no_evaluation_question_nor_a_close_paraphrase() -> None:
+    from agents._sql_linking import load_examples, tokens
+
+    def words(text: str) -> set[str]:  # the content words, in one form
+        return set(tokens(text)) or {text}
+
+    close = [(e.question, c.question) for e in load_examples() for c in CASES
+             if len(words(e.question) & words(c.question))
+             / len(words(e.question) | words(c.question)) >= 0.7]
+    assert close == []

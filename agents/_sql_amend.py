@@ -1,0 +1,245 @@
+"""Code completes the model's structured query from the question's own words.
+
+A small model reliably picks the metric, and often forgets or invents the rest: a
+filter on a value the question names ("the Columbus warehouse"), a period the
+question never mentions, ``!=`` where nothing is excluded, a filter value copied
+from an example or made up ('all', a user id), a breakdown for a total, the "2" of
+"which 2 states". Each of these is a fact of the question's wording, so code
+settles it instead of asking the model again:
+
+- **period** — a period the question names ("last 30 days", "this month") is
+  set (on a later try "all" stands: the store may have no dates for it); with no
+  time words at all the period is all time.
+- **values** — a category value the question names (``Linked.values``) becomes a
+  filter when the query has none on that column (``in`` for several, ``!=`` /
+  ``not_in`` after a negation such as "not" or "except").
+- **invented values** — a text filter value the question does not name is
+  dropped when it is not one of the column's values or was copied from an
+  example; an exclusion (``!=``) the question does not ask for becomes ``=``.
+- **shape** — a breakdown is dropped when the question asks for one total; "top
+  5" / "which 2 ... most" set the order and the limit; a superlative without a
+  number ("which product ... the most") keeps the first row.
+
+Everything else (which metric, which column) stays the model's choice. Each change
+is named in ``Amended.notes`` so the trace shows what code changed and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from ._semantic import SemanticLayer
+from ._sql_catalog import Catalog
+from ._sql_linking import Linked, phrase
+
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
+_NUMBER = r"(\d+|" + "|".join(_WORDS) + r")"
+
+# Periods the question names, most specific first; the value is the query's period.
+_PERIODS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), v) for p, v in [
+        (r"\b(today|so far today)\b", "today"),
+        (r"\b(last|past|previous) (7|seven) days\b|\b(last|past|previous) week\b", "last_7_days"),
+        (r"\b(last|past|previous) (30|thirty) days\b", "last_30_days"),
+        (r"\b(last|past|previous) (90|ninety) days\b|\b(last|past) (3|three) months\b",
+         "last_90_days"),
+        (r"\bthis month\b|\bmonth to date\b", "this_month"),
+        (r"\b(last|previous) month\b", "last_month"),
+        (r"\bthis year\b|\byear to date\b", "this_year"),
+        (r"\b(last|previous) year\b", "last_year"),
+        (r"\bnext (7|seven) days\b|\bnext week\b|\bcoming week\b", "next_7_days"),
+        (r"\bnext (30|thirty) days\b|\bnext month\b", "next_30_days"),
+    ]]
+# Any word of time: with none of them the question means all time.
+_TIME_WORDS = re.compile(
+    r"\b(today|yesterday|tomorrow|day|days|daily|week|weeks|weekly|month|months|monthly|"
+    r"year|years|yearly|quarter|recent|recently|lately|since|until|before|after|during|"
+    r"last|past|previous|next|coming|upcoming|date|dated|period|window|"
+    r"january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|20\d\d)\b")
+# "top" and "bottom" pick rows, like a superlative.
+_DESCENDING = r"most|highest|largest|biggest|greatest|top|best|longest|maximum|max"
+_ASCENDING = r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|minimum|min"
+_TOP_N = re.compile(rf"\b(top|bottom) {_NUMBER}\b|\b{_NUMBER} (\w+ ){{0,3}}?(with |have |has )?"
+                    rf"(the )?({_DESCENDING}|{_ASCENDING})\b")
+_SUPERLATIVE = re.compile(rf"\b({_DESCENDING}|{_ASCENDING})\b")
+# "the most" picks one row; "most first" only sorts.
+_PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first)")
+_ASC = re.compile(rf"\b({_ASCENDING})\b")
+# Words that ask for rows (a breakdown or a list) rather than one total.
+_GROUPING = re.compile(
+    r"\b(by|per|each|every|which|who|whom|list|show|top|bottom|most|least|highest|lowest|"
+    r"largest|smallest|fewest|breakdown|split|across|among|monthly|weekly|daily|trend|"
+    r"over time|what are|where|name|names)\b")
+# Words that exclude: the value after them is "not" that value.
+_NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than|besides|"
+                       r"outside|aren t|isn t|wasn t|weren t|don t|doesn t|didn t|haven t|"
+                       r"hasn t)\b")
+_COLUMN = re.compile(r"(?:^|\()(\w+)\.\w+")  # "orders.status", "avg(variants.price)"
+_NEGATED_WINDOW = 4  # words between a negation and the value it excludes
+
+
+class Amended(BaseModel):
+    arguments: dict[str, Any]
+    notes: list[str]
+
+
+def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Catalog,
+          layer: SemanticLayer, example_values: set[str], *, first: bool = True) -> Amended:
+    """``arguments`` (a ``query`` call's, as the model wrote them) completed from the
+    question's words. Arguments that are not a query's shape are returned unchanged:
+    validation says what is wrong with them. After the first query of a turn a period
+    of all time stands: the model may have been told the named one does not apply."""
+    said = f" {phrase(question)} "
+    words = question.lower().replace("'", " ").replace("’", " ")
+    args = dict(arguments)
+    notes: list[str] = []
+    filters = args.get("filters")
+    if not isinstance(filters, list) or not all(isinstance(f, dict) for f in filters):
+        return Amended(arguments=arguments, notes=[])
+    filters = [dict(f) for f in filters]
+
+    kept = []
+    for f in filters:
+        reason = _invented(f, said, catalog, example_values)
+        if reason:
+            notes.append(reason)
+        else:
+            kept.append(f)
+    filters = kept
+
+    negated = bool(_NEGATION.search(words))
+    for f in filters:
+        if f.get("op") in ("!=", "not_in") and not negated:
+            f["op"] = "=" if f["op"] == "!=" else "in"
+            notes.append(f"the question excludes nothing: {f.get('field')} {f['op']}")
+
+    grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+    root = _root(args.get("metrics"), grouped, layer)
+    filters += _value_filters(linked, filters, grouped, words, notes,
+                              lambda ref: _hops(catalog, root, ref))
+    args["filters"] = filters
+
+    if grouped and not _GROUPING.search(words):
+        args["group_by"] = []
+        notes.append(f"one total asked: group_by {grouped} dropped")
+        grouped = []
+
+    period = _period(words)
+    if period is not None and args.get("period") != period and (
+            first or args.get("period") not in (None, "all")):
+        notes.append(f"period {period}, as the question says")
+        args["period"] = period
+    elif period is None and not _TIME_WORDS.search(words) and args.get("period") not in (
+            None, "all"):
+        notes.append(f"the question names no time: period all, not {args.get('period')}")
+        args["period"] = "all"
+
+    if grouped:
+        _rank(args, words, notes)
+    return Amended(arguments=args, notes=notes)
+
+
+def _invented(f: dict[str, Any], said: str, catalog: Catalog, examples: set[str]) -> str | None:
+    """Why a filter's text value is not the question's, or None."""
+    column = catalog.column(str(f.get("field", "")))
+    if column is None or column.kind != "text" or f.get("op") in ("is_null", "is_not_null"):
+        return None
+    value = f.get("value")
+    values = value if isinstance(value, list) else [value]
+    texts = [v for v in values if isinstance(v, str)]
+    for v in texts:
+        if f" {phrase(v)} " in said:
+            continue
+        if phrase(v) in examples:
+            return f"filter {f.get('field')} = {v!r} dropped: copied from an example"
+        if not column.values or v not in column.values:
+            return f"filter {f.get('field')} = {v!r} dropped: the question does not name it"
+    return None
+
+
+def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:
+    """The table the query counts from: its first metric's (else its first column's)."""
+    names = [m for m in metrics if isinstance(m, str)] if isinstance(metrics, list) else []
+    for name in [*names, *grouped]:
+        metric = layer.metric(name)
+        if metric is not None:
+            return metric.table
+        column = _COLUMN.search(name)
+        if column:
+            return column.group(1)
+    return None
+
+
+def _hops(catalog: Catalog, root: str | None, ref: str) -> int:
+    table = ref.partition(".")[0]
+    path = catalog.path(root, table) if root else None
+    return len(path) if path is not None else 99
+
+
+def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[str],
+                   words: str, notes: list[str], distance: Callable[[str], int],
+                   ) -> list[dict[str, Any]]:
+    """Filters for the category values the question names that the query lacks, each on
+    the holding column nearest the query's table."""
+    filtered = {str(f.get("field")) for f in filters}
+    by_column: dict[str, list[str]] = {}
+    for hit in linked.values:
+        if any(c in filtered for c in hit.columns):
+            continue  # the model filtered that column (its choice of value stands)
+        by_column.setdefault(min(hit.columns, key=distance), []).append(hit.value)
+    added = []
+    for field, values in by_column.items():
+        negated = any(_negated(words, v) for v in values)
+        f: dict[str, Any]
+        if len(values) == 1:
+            f = {"field": field, "op": "!=" if negated else "=", "value": values[0]}
+        else:
+            f = {"field": field, "op": "not_in" if negated else "in", "value": values}
+        if field in grouped and not negated and len(values) == 1:
+            continue  # "orders by status ... pending": the breakdown shows it
+        notes.append(f"filter {field} {f['op']} {f['value']!r}: the question names it")
+        added.append(f)
+    return added
+
+
+def _negated(words: str, value: str) -> bool:
+    """Whether a negation stands within a few words before ``value``."""
+    at = words.find(value.lower())
+    if at < 0:
+        return False
+    before = words[:at].split()[-_NEGATED_WINDOW:]
+    return bool(_NEGATION.search(" ".join(before)))
+
+
+def _period(words: str) -> str | None:
+    for pattern, period in _PERIODS:
+        if pattern.search(words):
+            return period
+    return None
+
+
+def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
+    """Order and limit from "top 5", "which 2 ... most", "the cheapest"; "most first"
+    only orders."""
+    top = _TOP_N.search(words)
+    pick = _PICK.search(words)
+    n: int | None
+    if top is not None:
+        number = next(g for g in (top.group(2), top.group(3)) if g)
+        n = int(number) if number.isdigit() else _WORDS[number]
+        order = "asc" if _ASC.search(top.group(0)) else "desc"
+    elif pick is not None:
+        n, order = 1, "asc" if _ASC.search(pick.group(0)) else "desc"
+    elif (sorted_by := _SUPERLATIVE.search(words)) is not None:
+        n, order = args.get("limit"), "asc" if _ASC.search(sorted_by.group(0)) else "desc"
+    else:
+        return
+    if (args.get("order"), args.get("limit")) != (order, n):
+        notes.append(f"order {order}, limit {n}: as the question ranks")
+        args["order"], args["limit"] = order, n

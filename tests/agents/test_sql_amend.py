@@ -1,0 +1,146 @@
+"""Code completes the model's structured query from the question's words (``_sql_amend``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents._semantic import DEFAULT_PATH
+from agents._sql_amend import Amended, amend
+from agents._sql_linking import EXAMPLES_PATH
+from agents.analyst import SqlKit, SqlWorld
+from tests.tools._seeded import seeded_template  # noqa: F401  (fixture)
+from tools import Store
+
+
+@pytest.fixture(scope="module")
+def kit(seeded_template: Path) -> Iterator[SqlKit]:  # noqa: F811
+    store = Store(seeded_template)
+    try:
+        with store.cursor() as cur:
+            yield SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(cur)
+    finally:
+        store.close()
+
+
+def q(**fields: Any) -> dict[str, Any]:
+    return {"metrics": ["order_count"], "group_by": [], "filters": [], "period": "all",
+            "order": "none", "limit": None, **fields}
+
+
+def run(kit: SqlKit, question: str, examples: frozenset[str] = frozenset(),
+        **fields: Any) -> Amended:
+    return amend(q(**fields), question, kit.linker.link(question), kit.catalog, kit.layer,
+                 set(examples))
+
+
+def test_a_value_the_question_names_becomes_a_filter(kit: SqlKit) -> None:
+    done = run(kit, "How many orders are still pending?")
+    assert done.arguments["filters"] == [{"field": "orders.status", "op": "=",
+                                          "value": "pending"}]
+    assert done.notes
+
+
+def test_several_values_of_one_column_become_one_in_filter(kit: SqlKit) -> None:
+    done = run(kit, "How many orders are pending or cancelled?")
+    (f,) = done.arguments["filters"]
+    assert f["field"] == "orders.status" and f["op"] == "in"
+    assert sorted(f["value"]) == ["cancelled", "pending"]
+
+
+def test_a_negated_value_becomes_an_exclusion(kit: SqlKit) -> None:
+    done = run(kit, "How many orders are not delivered?")
+    assert done.arguments["filters"] == [{"field": "orders.status", "op": "!=",
+                                          "value": "delivered"}]
+
+
+def test_the_model_filter_on_a_named_column_stands(kit: SqlKit) -> None:
+    mine = [{"field": "orders.status", "op": "in", "value": ["pending", "processed"]}]
+    done = run(kit, "How many orders are pending?", filters=mine)
+    assert done.arguments["filters"] == mine
+
+
+def test_an_exclusion_the_question_does_not_ask_for_becomes_equality(kit: SqlKit) -> None:
+    done = run(kit, "How many orders are pending?",
+               filters=[{"field": "orders.status", "op": "!=", "value": "pending"}])
+    assert done.arguments["filters"] == [{"field": "orders.status", "op": "=",
+                                          "value": "pending"}]
+
+
+@pytest.mark.parametrize("value", ["anya", "all"])
+def test_a_text_value_the_question_does_not_name_is_dropped(kit: SqlKit, value: str) -> None:
+    done = run(kit, "How many orders do we have?",
+               filters=[{"field": "orders.user_id", "op": "=", "value": value}])
+    assert done.arguments["filters"] == []
+    assert "does not name it" in done.notes[0]
+
+
+def test_a_category_value_said_in_other_words_stands_unless_an_example_showed_it(
+        kit: SqlKit) -> None:
+    status = [{"field": "orders.status", "op": "=", "value": "cancelled"}]
+    assert run(kit, "How many orders were called off?", filters=status
+               ).arguments["filters"] == status
+    copied = run(kit, "How many orders were called off?", frozenset({"cancelled"}),
+                 filters=status)
+    assert copied.arguments["filters"] == []
+
+
+def test_number_filters_are_the_model_s(kit: SqlKit) -> None:
+    f = [{"field": "orders.exchange_price_difference", "op": ">", "value": 0}]
+    assert run(kit, "How many exchanges cost the customer extra?",
+               filters=f).arguments["filters"] == f
+
+
+@pytest.mark.parametrize(("question", "period"), [
+    ("How many orders in the last 30 days?", "last_30_days"),
+    ("Units sold over the past week", "last_7_days"),
+    ("Revenue this month", "this_month"),
+    ("Refunds last month", "last_month"),
+    ("How many orders do we have?", "all"),
+])
+def test_the_period_is_the_one_the_question_names(kit: SqlKit, question: str,
+                                                  period: str) -> None:
+    assert run(kit, question, period="last_90_days").arguments["period"] == period
+
+
+def test_a_time_word_without_a_named_period_leaves_the_model_s_choice(kit: SqlKit) -> None:
+    assert run(kit, "How many orders since the spring sale?",
+               period="last_90_days").arguments["period"] == "last_90_days"
+
+
+def test_on_a_later_try_all_time_stands(kit: SqlKit) -> None:
+    question = "Refunds last month"
+    done = amend(q(), question, kit.linker.link(question), kit.catalog, kit.layer, set(),
+                 first=False)
+    assert done.arguments["period"] == "all"
+
+
+def test_a_breakdown_for_a_total_is_dropped(kit: SqlKit) -> None:
+    assert run(kit, "How many orders do we have?",
+               group_by=["orders.status"]).arguments["group_by"] == []
+    assert run(kit, "How many orders do we have in each status?",
+               group_by=["orders.status"]).arguments["group_by"] == ["orders.status"]
+
+
+@pytest.mark.parametrize(("question", "order", "limit"), [
+    ("Which 2 states have the most customers?", "desc", 2),
+    ("Top 5 products by units sold", "desc", 5),
+    ("Which three warehouses hold the fewest units?", "asc", 3),
+    ("Which product shows up on the most order lines?", "desc", 1),
+    ("Which carrier is the cheapest per parcel?", "asc", 1),
+    ("Units sold per region, most first", "desc", None),
+])
+def test_ranking_words_set_order_and_limit(kit: SqlKit, question: str, order: str,
+                                           limit: int | None) -> None:
+    done = run(kit, question, group_by=["orders.status"])
+    assert (done.arguments["order"], done.arguments["limit"]) == (order, limit)
+
+
+def test_arguments_of_another_shape_are_left_to_validation(kit: SqlKit) -> None:
+    odd = {"metrics": "order_count", "filters": "pending"}
+    question = "How many orders are pending?"
+    done = amend(odd, question, kit.linker.link(question), kit.catalog, kit.layer, set())
+    assert done.arguments == odd and done.notes == []
