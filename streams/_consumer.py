@@ -3,10 +3,10 @@
 It polls in short rounds whatever happens, so heartbeats and the
 ``max.poll.interval.ms`` clock never depend on how long a handler takes; when
 too many fetched records wait for a handler slot it pauses every partition
-and keeps polling. Records go to the event loop with ``call_soon_threadsafe``.
-kafka-python runs the rebalance listener on its own IO thread, so the
-listener is async and waits for in-flight records with the IO loop's sleep,
-which keeps heartbeats flowing while a revoked partition drains.
+and keeps polling. Records go to the event loop with ``call_soon_threadsafe``,
+one call per poll. The client is behind ``transport.Consumer``; its rebalance
+listener (``release`` / ``resume`` here) drains and commits a revoked
+partition through ``RebalanceIO``, which keeps the client's heartbeats going.
 """
 
 from __future__ import annotations
@@ -15,32 +15,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer
-from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
-from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata
-
-from ._partitions import TP, Partitions
+from ._partitions import FetchedRecord, Partitions
 from .config import BrokerSettings, WorkerSettings
+from .errors import BrokerError, CommitError
 from .metrics import WorkerMetrics
+from .transport import TP, Consumer, RebalanceIO, Transport
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_MS = 100
 LAG_INTERVAL_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class FetchedRecord:
-    tp: TP
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: tuple[tuple[str, bytes], ...]
-    epoch: int
 
 
 class ConsumerCallbacks:
@@ -56,27 +42,28 @@ class ConsumerCallbacks:
         self.call_soon = call_soon  # loop.call_soon_threadsafe
 
 
-class _Listener(AsyncConsumerRebalanceListener):
+class _Listener:
     def __init__(self, owner: ConsumerThread) -> None:
         self.owner = owner
 
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        await self.owner.release(set(revoked), commit=True)
+    async def on_revoked(self, tps: set[TP], io: RebalanceIO) -> None:
+        await self.owner.release(tps, io)
 
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        self.owner.resume(set(assigned))
-        log.info("assigned %s", sorted(assigned))
+    async def on_lost(self, tps: set[TP]) -> None:
+        await self.owner.release(tps, None)
 
-    async def on_partitions_lost(self, lost: Any) -> None:
-        await self.owner.release(set(lost), commit=False)
+    def on_assigned(self, tps: set[TP], seek: Callable[[TP, int], None]) -> None:
+        self.owner.resume(tps, seek)
+        log.info("assigned %s", sorted(tps))
 
 
 class ConsumerThread(threading.Thread):
-    def __init__(self, topics: list[str], broker: BrokerSettings, settings: WorkerSettings,
-                 parts: Partitions, callbacks: ConsumerCallbacks, metrics: WorkerMetrics,
-                 client_id: str) -> None:
+    def __init__(self, topics: list[str], transport: Transport, broker: BrokerSettings,
+                 settings: WorkerSettings, parts: Partitions, callbacks: ConsumerCallbacks,
+                 metrics: WorkerMetrics, client_id: str) -> None:
         super().__init__(name=f"consumer-{client_id}", daemon=True)
         self.topics = topics
+        self.transport = transport
         self.broker = broker
         self.settings = settings
         self.parts = parts
@@ -86,75 +73,58 @@ class ConsumerThread(threading.Thread):
         self.stop_fetching = threading.Event()
         self.close_requested = threading.Event()
         self.assigned_once = threading.Event()
-        self._consumer: Any = None
+        self._consumer: Consumer | None = None
         self._paused = False
         self._resume_at: dict[TP, int] = {}
-
-    def _make_consumer(self) -> Any:
-        kwargs = {**self.broker.client_kwargs(), "client_id": self.client_id}
-        return KafkaConsumer(
-            **kwargs,
-            group_id=self.settings.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=self.broker.session_timeout_ms,
-            heartbeat_interval_ms=self.broker.heartbeat_interval_ms,
-            max_poll_interval_ms=self.broker.max_poll_interval_ms,
-            max_poll_records=min(500, self.settings.max_buffered),
-            fetch_max_bytes=max(52_428_800, 2 * self.settings.max_record_bytes),
-        )
+        self._consumed = {t: metrics.consumed.labels(t) for t in topics}
 
     def run(self) -> None:
         try:
-            self._consumer = self._make_consumer()
-            self._consumer.subscribe(self.topics, listener=_Listener(self))
-            self._loop()
+            self._consumer = self.transport.consumer(self.broker, self.settings, self.client_id)
+            self._consumer.subscribe(self.topics, _Listener(self))
+            self._loop(self._consumer)
         except BaseException as exc:  # the worker must not keep running headless
             log.exception("consumer thread failed")
             self.cb.call_soon(self.cb.on_failure, exc)
         finally:
             if self._consumer is not None:
                 try:
-                    self._consumer.close(autocommit=False)
+                    self._consumer.close()
                 except Exception:
                     log.exception("closing the consumer failed")
 
-    def _loop(self) -> None:
-        consumer = self._consumer
+    def _loop(self, consumer: Consumer) -> None:
         next_commit = time.monotonic()
         next_lag = time.monotonic() + LAG_INTERVAL_S
         while not self.close_requested.is_set():
-            self._backpressure()
+            self._backpressure(consumer)
             try:
-                batches = consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
-            except KafkaError as exc:
+                records = consumer.poll(POLL_TIMEOUT_MS)
+            except BrokerError as exc:
                 log.warning("poll failed, retrying: %s", exc)
                 time.sleep(0.2)
                 continue
-            if consumer.assignment():
+            if not self.assigned_once.is_set() and consumer.assignment():
                 self.assigned_once.set()
-            out: list[FetchedRecord] = []
-            for tp, records in batches.items():
+            if records:
+                out = self.parts.fetched_many(records)
+                counts: dict[str, int] = {}
                 for r in records:
-                    epoch = self.parts.fetched(tp, r.offset)
-                    if epoch is None:
-                        continue
-                    headers = tuple((k, v or b"") for k, v in (r.headers or ()))
-                    out.append(FetchedRecord(tp, r.offset, r.key, r.value, headers, epoch))
-                if records:
-                    self.metrics.consumed.labels(tp.topic).inc(len(records))
-            if out:
-                self.cb.call_soon(self.cb.on_records, out)
+                    counts[r.tp.topic] = counts.get(r.tp.topic, 0) + 1
+                for topic, n in counts.items():
+                    self._consumed[topic].inc(n)
+                if out:
+                    self.cb.call_soon(self.cb.on_records, out)
             now = time.monotonic()
             if now >= next_commit:
-                self.commit()
+                self.commit(consumer)
                 next_commit = now + self.settings.commit_interval_ms / 1000
             if now >= next_lag:
-                self._update_lag()
+                self._update_lag(consumer)
                 next_lag = now + LAG_INTERVAL_S
-        self.commit()
+        self.commit(consumer)
 
-    def _backpressure(self) -> None:
+    def _backpressure(self, consumer: Consumer) -> None:
         pending, in_flight = self.parts.counts()
         buffered = pending - in_flight
         self.metrics.buffered.set(buffered)
@@ -165,67 +135,64 @@ class ConsumerThread(threading.Thread):
             want_paused = False
         else:
             want_paused = self._paused
-        assignment = self._consumer.assignment()
-        paused = self._consumer.paused()
         if want_paused:
-            todo = assignment - paused
+            assignment = consumer.assignment()
+            todo = assignment - consumer.paused()
             if todo:
-                self._consumer.pause(*todo)
-        elif paused:
-            self._consumer.resume(*paused)
+                consumer.pause(todo)
+            self.metrics.paused_partitions.set(len(assignment))
+        elif self._paused:
+            consumer.resume(consumer.paused())
+            self.metrics.paused_partitions.set(0)
         self._paused = want_paused
-        self.metrics.paused_partitions.set(len(assignment) if want_paused else 0)
 
-    def commit(self) -> None:
+    def commit(self, consumer: Consumer) -> None:
         offsets = self.parts.committable()
         if not offsets:
             return
         started = time.perf_counter()
         try:
-            self._consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
-        except KafkaError as exc:  # e.g. a rebalance is under way: the next round retries
-            log.warning("offset commit failed: %s", exc)
+            consumer.commit(offsets)
+        except CommitError as exc:  # e.g. a rebalance is under way: the next round retries
+            log.warning("%s", exc)
             return
         self.metrics.commit_latency.observe(time.perf_counter() - started)
         self.parts.mark_committed(offsets)
 
-    def _update_lag(self) -> None:
+    def _update_lag(self, consumer: Consumer) -> None:
         for tp, mark in self.parts.watermarks().items():
-            high = self._consumer.highwater(tp)
+            high = consumer.highwater(tp)
             if high is not None:
                 self.metrics.lag.labels(tp.topic, str(tp.partition)).set(max(0, high - mark))
 
-    async def release(self, tps: set[TP], *, commit: bool) -> None:
-        """Runs on kafka-python's IO thread: drain, commit and forget ``tps``."""
+    async def release(self, tps: set[TP], io: RebalanceIO | None) -> None:
+        """The rebalance listener: drain, commit (unless lost: ``io`` is None) and forget ``tps``."""
         owned = self.parts.begin_revoke(tps)
         if not owned:
             return
         self.cb.call_soon(self.cb.on_revoked, owned)
-        consumer = self._consumer
-        deadline = time.monotonic() + self.settings.drain_timeout_s
-        while commit and self.parts.in_flight(owned) and time.monotonic() < deadline:
-            await consumer._net.sleep(0.05)
-        if commit:
+        if io is not None:
+            deadline = time.monotonic() + self.settings.drain_timeout_s
+            while self.parts.in_flight(owned) and time.monotonic() < deadline:
+                await io.sleep(0.05)
             left = self.parts.in_flight(owned)
             if left:
                 log.warning("revoking %s with %d records still in flight", sorted(owned), left)
             offsets = self.parts.committable(owned)
             if offsets:
                 started = time.perf_counter()
-                future = consumer.commit_async(
-                    {tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
                 try:
-                    await consumer._manager.wait_for(future, 10_000)
+                    await io.commit(offsets)
                     self.metrics.commit_latency.observe(time.perf_counter() - started)
-                except Exception as exc:
-                    log.warning("commit on revoke failed: %s", exc)
+                except CommitError as exc:
+                    log.warning("%s", exc)
         marks = self.parts.watermarks()
         self._resume_at.update({tp: marks[tp] for tp in owned if tp in marks})
         self.parts.remove(owned)
         log.info("released %s", sorted(owned))
 
-    def resume(self, assigned: set[TP]) -> None:
-        """Runs on kafka-python's IO thread: take ``assigned`` from where it was left.
+    def resume(self, assigned: set[TP], seek: Callable[[TP, int], None]) -> None:
+        """The rebalance listener: take ``assigned`` from where it was left.
 
         kafka-python keeps the fetch position of a partition that is revoked and
         assigned back in the same rebalance, but the records fetched past the
@@ -235,6 +202,6 @@ class ConsumerThread(threading.Thread):
         for tp in assigned:
             mark = self._resume_at.get(tp)
             if mark is not None:
-                self._consumer.seek(tp, mark)
+                seek(tp, mark)
         self._resume_at.clear()
         self.parts.assign(assigned)

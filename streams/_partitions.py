@@ -13,11 +13,19 @@ import itertools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ._offsets import PartitionOffsets
+from .transport import TP, RawRecord
 
-TP = Any  # kafka.TopicPartition (a namedtuple: topic, partition)
+
+@dataclass(frozen=True, slots=True)
+class FetchedRecord:
+    tp: TP
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+    epoch: int  # of the assignment it was fetched in
 
 
 @dataclass
@@ -41,13 +49,16 @@ class Partitions:
                 if tp not in self._parts or self._parts[tp].revoking:
                     self._parts[tp] = _Part(epoch=next(self._epochs))
 
-    def fetched(self, tp: TP, offset: int) -> int | None:
-        """Track a fetched record; its epoch, or None when it must not be handled."""
+    def fetched_many(self, records: list[RawRecord]) -> list[FetchedRecord]:
+        """Track fetched records; those to handle, each with its epoch."""
+        out = []
         with self._lock:
-            part = self._parts.get(tp)
-            if part is None or part.revoking or self.stopping or not part.offsets.add(offset):
-                return None
-            return part.epoch
+            for r in records:
+                part = self._parts.get(r.tp)
+                if part is None or part.revoking or self.stopping or not part.offsets.add(r.offset):
+                    continue
+                out.append(FetchedRecord(r.tp, r.offset, r.key, r.value, r.headers, part.epoch))
+        return out
 
     def start(self, tp: TP, epoch: int) -> bool:
         """May a fetched record start? Counts it in flight if so."""

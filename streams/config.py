@@ -17,6 +17,8 @@ class BrokerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embedded: bool = True
+    # The client library behind the runtime's transport seam (streams.transport).
+    client: Literal["kafka-python", "confluent-kafka"] = "kafka-python"
     bootstrap_servers: list[str] = Field(default_factory=list)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
@@ -62,6 +64,10 @@ class WorkerSettings(BaseModel):
     drain_timeout_s: float = Field(default=30.0, gt=0)
     commit_interval_ms: int = Field(default=500, ge=10)
     max_record_bytes: int = Field(default=1_000_000, ge=1024)
+    # Static membership (KIP-345): a worker restarted under the same id within the
+    # session timeout gets its partitions back without a group rebalance. One id per
+    # worker process, stable across its restarts; None: dynamic membership.
+    group_instance_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,249}$")
     # The idempotency ledger (streams.ledger): "sqlite" is one WAL file for the workers of
     # one machine; "postgres" is shared by workers anywhere, its DSN from
     # STREAMWISE_WORKER__POSTGRES_DSN (never from a config file).

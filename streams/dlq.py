@@ -19,6 +19,7 @@ H_PARTITION = "dlq.origin_partition"
 H_OFFSET = "dlq.origin_offset"
 H_WORKER = "dlq.worker_id"
 H_TIME = "dlq.failed_at"
+H_REASON = "dlq.reason"  # invalid, too_large, handler, ... (``runtime.DeadLetterReason``)
 
 
 def dlq_topic(topic: str) -> str:
@@ -36,6 +37,7 @@ class DeadLetterInfo(BaseModel):
     origin_offset: int
     worker_id: str
     failed_at: datetime
+    reason: str = ""  # empty on letters written before the header existed
 
     def headers(self) -> list[tuple[str, bytes]]:
         return [
@@ -47,6 +49,7 @@ class DeadLetterInfo(BaseModel):
             (H_OFFSET, str(self.origin_offset).encode()),
             (H_WORKER, self.worker_id.encode()),
             (H_TIME, self.failed_at.isoformat().encode()),
+            (H_REASON, self.reason.encode()),
         ]
 
     @classmethod
@@ -55,12 +58,13 @@ class DeadLetterInfo(BaseModel):
         return cls(error_type=h[H_ERROR_TYPE], error_message=h[H_ERROR_MESSAGE],
                    attempts=int(h[H_ATTEMPTS]), origin_topic=h[H_TOPIC],
                    origin_partition=int(h[H_PARTITION]), origin_offset=int(h[H_OFFSET]),
-                   worker_id=h[H_WORKER], failed_at=datetime.fromisoformat(h[H_TIME]))
+                   worker_id=h[H_WORKER], failed_at=datetime.fromisoformat(h[H_TIME]),
+                   reason=h.get(H_REASON, ""))
 
 
 def dead_letter_info(exc: BaseException, *, attempts: int, topic: str, partition: int,
-                     offset: int, worker_id: str) -> DeadLetterInfo:
+                     offset: int, worker_id: str, reason: str = "") -> DeadLetterInfo:
     return DeadLetterInfo(error_type=type(exc).__name__, error_message=str(exc) or repr(exc),
                           attempts=attempts, origin_topic=topic, origin_partition=partition,
                           origin_offset=offset, worker_id=worker_id,
-                          failed_at=datetime.now(UTC))
+                          failed_at=datetime.now(UTC), reason=reason)

@@ -3,6 +3,8 @@
     StreamsError
      ├── BrokerError          the broker could not be started, reached or configured
      ├── ProduceError         a record was not acknowledged by the broker
+     │    └── MessageTooLargeError  above the producer's request size: never will be
+     ├── CommitError          the group did not take an offset commit (a rebalance is under way)
      ├── LedgerError          the idempotency ledger could not be opened or reached
      ├── TopicNotFoundError   no such topic on the broker
      ├── RecordNotFoundError  no record at that partition and offset
@@ -22,6 +24,14 @@ class BrokerError(StreamsError):
 
 class ProduceError(StreamsError):
     """A record was not acknowledged by the broker."""
+
+
+class MessageTooLargeError(ProduceError):
+    """The producer refuses a record above its request size; sending it again cannot help."""
+
+
+class CommitError(StreamsError):
+    """The group did not take an offset commit now (e.g. a rebalance is under way)."""
 
 
 class LedgerError(StreamsError):

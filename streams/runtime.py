@@ -42,10 +42,10 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from ._consumer import ConsumerCallbacks, ConsumerThread, FetchedRecord
+from ._consumer import ConsumerCallbacks, ConsumerThread
 from ._keyed import KeyedQueue
 from ._ledger_batch import AsyncLedger
-from ._partitions import TP, Partitions
+from ._partitions import FetchedRecord, Partitions
 from .config import BrokerSettings, WorkerSettings
 from .dlq import dead_letter_info, dlq_topic
 from .errors import FatalError, RecordTooLargeError
@@ -54,6 +54,7 @@ from .ledger import Ledger, open_ledger
 from .metrics import WorkerMetrics
 from .producer import Producer
 from .topics import topic_for
+from .transport import TP, Transport, open_transport
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,10 @@ class Worker:
     def __init__(self, topics: Sequence[str], handler: Handler, settings: WorkerSettings,
                  *, broker: BrokerSettings, worker_id: str | None = None,
                  ledger: Ledger | None = None, route: Router | None = None,
-                 metrics: WorkerMetrics | None = None) -> None:
+                 metrics: WorkerMetrics | None = None,
+                 transport: Transport | None = None) -> None:
         self.topics = list(topics)
+        self.transport = transport or open_transport(broker)
         self.handler = handler
         self.settings = settings
         self.broker = broker
@@ -126,6 +129,7 @@ class Worker:
         self._running = 0
         self._idle = asyncio.Event()
         self._stop = asyncio.Event()
+        self._stop_early = False
         self._failure: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._consumer: ConsumerThread | None = None
@@ -138,6 +142,7 @@ class Worker:
         """Ask the worker to drain and exit; safe from any thread or a signal handler."""
         loop = self._loop
         if loop is None or loop.is_closed():
+            self._stop_early = True  # run() has not started: it returns at once
             return
         loop.call_soon_threadsafe(self._stop.set)
 
@@ -158,14 +163,17 @@ class Worker:
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        if self._stop_early:
+            return
         if self.settings.metrics_port:
             self.metrics.serve(self.settings.metrics_port)
-        self.producer = Producer(self.broker, client_id=f"{self.worker_id}-producer")
+        self.producer = Producer(self.broker, client=self.transport.producer(
+            self.broker, f"{self.worker_id}-producer"))
         self._ledger = AsyncLedger(self._ledger_arg or open_ledger(self.settings))
         callbacks = ConsumerCallbacks(self._on_records, self._on_revoked, self._on_failure,
                                       self._loop.call_soon_threadsafe)
-        self._consumer = ConsumerThread(self.topics, self.broker, self.settings, self.parts,
-                                        callbacks, self.metrics, self.worker_id)
+        self._consumer = ConsumerThread(self.topics, self.transport, self.broker, self.settings,
+                                        self.parts, callbacks, self.metrics, self.worker_id)
         self._consumer.start()
         try:
             await self._stop.wait()
@@ -305,7 +313,7 @@ class Worker:
         assert self.producer is not None
         info = dead_letter_info(exc, attempts=attempts, topic=rec.tp.topic,
                                 partition=rec.tp.partition, offset=rec.offset,
-                                worker_id=self.worker_id)
+                                worker_id=self.worker_id, reason=reason)
         await self.producer.send_raw(dlq_topic(rec.tp.topic), rec.value, key=rec.key,
                                      headers=list(rec.headers) + info.headers())
         self.metrics.dead_lettered.labels(rec.tp.topic, reason).inc()

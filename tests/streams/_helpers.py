@@ -100,15 +100,18 @@ class WorkerProcess:
                                      env=env)
 
     def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(30)
+        """SIGKILL (a no-op once it has exited)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(30)
         self._log.close()
 
     def terminate(self, timeout_s: float = 60) -> int:
         self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(timeout_s)
-        self._log.close()
-        return rc
+        try:
+            return self.proc.wait(timeout_s)
+        finally:
+            self.kill()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

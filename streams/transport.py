@@ -1,0 +1,140 @@
+"""The transport seam: the few consumer and producer calls the runtime makes.
+
+The runtime (``runtime``, ``_consumer``) talks to a broker only through these
+interfaces; an implementation adapts one client library:
+
+- ``kafka-python`` (``_transport_kafka``): the default, as the design names it;
+- ``memory`` (``_transport_memory``): an in-process broker with consumer groups,
+  for fast unit tests of the runtime (no sockets, no threads of its own);
+- ``confluent-kafka`` (``_transport_confluent``): where that package is installed.
+
+``open_transport(broker)`` picks one from ``BrokerSettings.client``. Every
+implementation passes the one contract suite in ``tests/streams/test_contract.py``.
+
+Rebalance listeners are coroutines because kafka-python runs them on its own IO
+thread, where waiting for in-flight records must yield to heartbeats
+(``RebalanceIO.sleep``); clients that call listeners from ``poll`` drive the same
+coroutine to completion with blocking ``sleep`` and ``commit`` (``run_blocking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+from .config import BrokerSettings, WorkerSettings
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class TP(NamedTuple):
+    """A topic partition (equal to, and hashing like, kafka-python's ``TopicPartition``)."""
+
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    tp: TP
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+
+
+class RebalanceIO(Protocol):
+    """What a rebalance listener may do while it holds up the rebalance."""
+
+    async def sleep(self, seconds: float) -> None: ...
+
+    async def commit(self, offsets: dict[TP, int]) -> None: ...
+
+
+class RebalanceListener(Protocol):
+    async def on_revoked(self, tps: set[TP], io: RebalanceIO) -> None:
+        """``tps`` leave this consumer; their offsets may still be committed through ``io``."""
+
+    async def on_lost(self, tps: set[TP]) -> None:
+        """``tps`` were taken away (session expired): too late to commit."""
+
+    def on_assigned(self, tps: set[TP], seek: Callable[[TP, int], None]) -> None:
+        """``tps`` are this consumer's now; ``seek`` moves a fetch position."""
+
+
+class Consumer(Protocol):
+    """One group member. Every call comes from one thread (the runtime's consumer thread)."""
+
+    def subscribe(self, topics: list[str], listener: RebalanceListener) -> None: ...
+
+    def poll(self, timeout_ms: int) -> list[RawRecord]:
+        """Records fetched from unpaused partitions (may run the listener first)."""
+        ...
+
+    def assignment(self) -> set[TP]: ...
+
+    def paused(self) -> set[TP]: ...
+
+    def pause(self, tps: set[TP]) -> None: ...
+
+    def resume(self, tps: set[TP]) -> None: ...
+
+    def commit(self, offsets: dict[TP, int]) -> None:
+        """Commit synchronously; ``errors.CommitError`` when the group will not take it now."""
+        ...
+
+    def highwater(self, tp: TP) -> int | None: ...
+
+    def close(self) -> None:
+        """Leave the group without committing (the runtime has committed what it may)."""
+        ...
+
+
+Delivered = Callable[[BaseException | None], None]
+
+
+class ProducerClient(Protocol):
+    def send(self, topic: str, value: bytes | None, key: bytes | None, headers: Headers | None,
+             on_delivery: Delivered) -> None:
+        """Queue a record; ``on_delivery`` runs (on any thread) once the broker acked or refused.
+
+        Raises ``errors.MessageTooLargeError`` at once for a record above the producer's
+        request size, ``errors.ProduceError`` for anything else refused before sending.
+        """
+        ...
+
+    def flush(self, timeout_s: float | None = None) -> None: ...
+
+    def close(self, timeout_s: float = 10.0) -> None: ...
+
+
+class Transport(Protocol):
+    name: str
+
+    def consumer(self, broker: BrokerSettings, settings: WorkerSettings,
+                 client_id: str) -> Consumer: ...
+
+    def producer(self, broker: BrokerSettings, client_id: str, **overrides: Any) -> ProducerClient:
+        ...
+
+
+def run_blocking(coro: Coroutine[Any, Any, None]) -> None:
+    """Run a listener coroutine whose awaits never suspend (blocking ``RebalanceIO``)."""
+    try:
+        coro.send(None)
+    except StopIteration:
+        return
+    coro.close()
+    raise RuntimeError("a blocking RebalanceIO suspended: it must not")
+
+
+def open_transport(broker: BrokerSettings) -> Transport:
+    """The transport ``broker.client`` names."""
+    if broker.client == "confluent-kafka":
+        from ._transport_confluent import ConfluentTransport
+
+        return ConfluentTransport()
+    from ._transport_kafka import KafkaPythonTransport
+
+    return KafkaPythonTransport()

@@ -1,0 +1,260 @@
+"""The runtime contract, run unchanged on every transport (see ``_transports``).
+
+Order per key, outputs with derived ids, dead letters (with their reasons),
+watermark commits, a rebalance between two workers, and redelivery of what a
+stopped worker left unfinished. The in-memory transport runs in milliseconds;
+the kafka ones against the real embedded broker are marked slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from streams.broker import EmbeddedBroker
+from streams.config import WorkerSettings
+from streams.dlq import DeadLetterInfo
+from streams.errors import FatalError
+from streams.events import Alert as AlertPayload
+from streams.events import (
+    AlertEvent,
+    Event,
+    OutputEvent,
+    TicketMessage,
+    TicketMessageEvent,
+    derive_event_id,
+    new_event_id,
+    utcnow,
+)
+from streams.runtime import HandlerContext, Worker
+
+from ._helpers import make_events
+from ._transports import Harness, KafkaHarness, MemoryHarness, run_until
+
+HANDLED = "streamwise_records_handled_total"
+SKIPPED = "streamwise_records_skipped_total"
+DEAD = "streamwise_records_dead_lettered_total"
+
+
+def _clients() -> list[object]:
+    out: list[object] = ["memory", pytest.param("kafka-python", marks=pytest.mark.slow)]
+    try:
+        import confluent_kafka  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        out.append(pytest.param("confluent-kafka", marks=pytest.mark.slow))
+    return out
+
+
+@pytest.fixture(scope="module")
+def embedded() -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker(create_default_topics=False) as b:
+        yield b
+
+
+@pytest.fixture(params=_clients())
+def harness(request: pytest.FixtureRequest) -> Harness:
+    if request.param == "memory":
+        return MemoryHarness()
+    return KafkaHarness(request.getfixturevalue("embedded"), request.param)
+
+
+def _worker(h: Harness, topic: str, handle: object, tmp: Path, group: str,
+            **settings: object) -> Worker:
+    ws = WorkerSettings(group_id=group, ledger_path=str(tmp / "ledger.sqlite"),
+                        commit_interval_ms=50, **settings)  # type: ignore[arg-type]
+    return Worker([topic], handle, ws, broker=h.settings(),  # type: ignore[arg-type]
+                  transport=h.transport(), route=lambda _: topic + ".out")
+
+
+def _message(key: str, text: str) -> TicketMessageEvent:
+    return TicketMessageEvent(event_id=new_event_id(), occurred_at=utcnow(), key=key,
+                              payload=TicketMessage(ticket_id=key, message=text))
+
+
+def test_order_per_key_outputs_and_commits(harness: Harness, tmp_path: Path) -> None:
+    topic = harness.topic(3)
+    events = make_events(600, keys=60)
+    harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in events])
+    rng = random.Random(3)
+    seen: dict[str, list[int]] = defaultdict(list)
+    running = {"now": 0, "peak": 0}
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        running["now"] += 1
+        running["peak"] = max(running["peak"], running["now"])
+        await asyncio.sleep(rng.uniform(0, 0.002))
+        seen[event.key].append(int(event.payload.message))  # type: ignore[union-attr]
+        running["now"] -= 1
+        return [AlertEvent(key=event.key, event_id=ctx.output_id("0/Alert"), occurred_at=utcnow(),
+                           payload=AlertPayload(subject_id=event.key, severity="info",
+                                                kind="test", message=ctx.event_id))]
+
+    worker = _worker(harness, topic, handle, tmp_path, "order", max_in_flight=32)
+    asyncio.run(run_until([worker], lambda: worker.metrics.value(HANDLED, topic=topic) == 600
+                          and _total(harness.committed("order", topic, 3)) == 600, 60))
+
+    for key, seqs in seen.items():
+        assert seqs == list(range(len(seqs))), f"{key} out of order"
+    assert running["peak"] > 1  # keys ran concurrently
+    outs = harness.read(topic + ".out", 600)
+    assert len(outs) == 600
+    ids = {json.loads(o.value or b"")["payload"]["message"]: json.loads(o.value or b"")["event_id"]
+           for o in outs}
+    assert ids == {e.event_id: derive_event_id(e.event_id, "0/Alert") for e in events}
+    assert all(dict(o.headers)["parent_event_id"].decode() in ids for o in outs)
+
+
+def _total(marks: dict[int, int | None]) -> int:
+    return sum(m or 0 for m in marks.values())
+
+
+def test_poison_records_are_dead_lettered_with_reasons(harness: Harness, tmp_path: Path) -> None:
+    topic = harness.topic(1)
+    good = make_events(10, keys=3)
+    boom, fatal, big = _message("boom", "0"), _message("fatal", "0"), _message("big", "x" * 5000)
+    no_id = json.dumps({k: v for k, v in json.loads(_message("no-id", "1").to_bytes()).items()
+                        if k != "event_id"}).encode()
+    wrong = json.dumps({"event_id": "w1", "type": "TicketMessage", "key": "wrong",
+                        "occurred_at": "2026-11-29T10:00:00Z", "payload": {"ticket_id": 5}}).encode()
+    poison = [(b"bad-json", b"{not json"), (b"wrong", wrong), (b"big", big.to_bytes()),
+              (b"boom", boom.to_bytes()), (b"fatal", fatal.to_bytes()), (b"no-id", no_id)]
+    records = [(e.key.encode(), e.to_bytes()) for e in good[:5]] + poison + [
+        (e.key.encode(), e.to_bytes()) for e in good[5:]]
+    harness.produce(topic, records)
+    calls: dict[str, int] = defaultdict(int)
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        calls[event.key] += 1
+        if event.key == "boom":
+            raise RuntimeError("handler always fails")
+        if event.key == "fatal":
+            raise FatalError("cannot ever work")
+        return []
+
+    worker = _worker(harness, topic, handle, tmp_path, "poison", max_attempts=3,
+                     retry_backoff_ms=1, max_record_bytes=2048)
+    asyncio.run(run_until([worker], lambda: _total(harness.committed("poison", topic, 1))
+                          == len(records), 60))
+
+    assert worker.metrics.value(HANDLED, topic=topic) == 10
+    assert calls["boom"] == 3 and calls["fatal"] == 1 and "big" not in calls
+    letters = {r.key: r for r in harness.read(topic + ".dlq", len(poison))}
+    assert set(letters) == {key for key, _ in poison}
+    infos = {k: DeadLetterInfo.from_headers(r.headers) for k, r in letters.items()}
+    for key, value in poison:
+        assert letters[key].value == value  # the original bytes
+        assert infos[key].origin_offset == 5 + [k for k, _ in poison].index(key)
+        assert infos[key].worker_id == worker.worker_id
+    assert (infos[b"bad-json"].reason, infos[b"bad-json"].error_type) == ("invalid",
+                                                                        "ValidationError")
+    assert "json" in infos[b"bad-json"].error_message.lower()
+    assert "ticket_id" in infos[b"wrong"].error_message
+    assert infos[b"no-id"].reason == "invalid"
+    assert "TicketMessage.event_id" in infos[b"no-id"].error_message
+    assert (infos[b"big"].reason, infos[b"big"].error_type) == ("too_large",
+                                                              "RecordTooLargeError")
+    assert (infos[b"boom"].reason, infos[b"boom"].attempts) == ("handler", 3)
+    assert (infos[b"fatal"].error_type, infos[b"fatal"].attempts) == ("FatalError", 1)
+
+
+def test_rebalance_moves_partitions_without_losing_or_repeating(
+        harness: Harness, tmp_path: Path) -> None:
+    """A alone, then A and B (each handles part of the next events), then B alone.
+
+    Each phase's events are produced only once the group is in that phase, so no
+    worker can finish everything before the other joins: no timing involved.
+    """
+    topic = harness.topic(4)
+    phases = [make_events(100, keys=40) for _ in range(3)]
+    runs: dict[str, list[str]] = defaultdict(list)
+
+    def handler(name: str) -> object:
+        async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+            runs[event.event_id].append(name)
+            await asyncio.sleep(0.001)
+            return []
+        return handle
+
+    a = _worker(harness, topic, handler("a"), tmp_path, "rebalance", max_in_flight=4)
+    b = _worker(harness, topic, handler("b"), tmp_path, "rebalance", max_in_flight=4)
+
+    def handled() -> float:
+        return a.metrics.value(HANDLED, topic=topic) + b.metrics.value(HANDLED, topic=topic)
+
+    async def scenario() -> None:
+        tasks = [asyncio.create_task(a.run())]
+        try:
+            harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in phases[0]])
+            await _until(lambda: handled() == 100, tasks)
+            tasks.append(asyncio.create_task(b.run()))
+            await _until(lambda: b.assigned, tasks)
+            harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in phases[1]])
+            await _until(lambda: handled() == 200, tasks)
+            a.stop()
+            await tasks.pop(0)
+            harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in phases[2]])
+            await _until(lambda: handled() == 300, tasks)
+        finally:
+            a.stop()
+            b.stop()
+            await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+
+    assert set(runs) == {e.event_id for p in phases for e in p}
+    assert all(len(names) == 1 for names in runs.values())  # nothing lost, nothing repeated
+    assert {runs[e.event_id][0] for e in phases[0]} == {"a"}
+    assert {runs[e.event_id][0] for e in phases[1]} == {"a", "b"}
+    assert {runs[e.event_id][0] for e in phases[2]} == {"b"}
+
+
+async def _until(predicate: Callable[[], bool], tasks: list[asyncio.Task[None]],
+                 timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        for task in tasks:
+            if task.done():
+                task.result()
+                raise AssertionError("a worker stopped early")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout_s:.0f}s")
+        await asyncio.sleep(0.01)
+
+
+def test_unfinished_records_are_redelivered_and_finished_ones_skipped(
+        harness: Harness, tmp_path: Path) -> None:
+    topic = harness.topic(2)
+    events = make_events(60, keys=6)
+    # Every event a second time after all of them: a producer's retry, say.
+    harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in events + events])
+    stuck = next(e.event_id for e in events if e.key == "key-0")  # blocks key-0 behind it
+    runs: dict[str, int] = defaultdict(int)
+
+    def handler(block: bool) -> object:
+        async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+            runs[event.event_id] += 1
+            if block and event.event_id == stuck:
+                await asyncio.Event().wait()  # a worker that never finishes this key
+            return []
+        return handle
+
+    first = _worker(harness, topic, handler(True), tmp_path, "redeliver", drain_timeout_s=0.2)
+    asyncio.run(run_until([first], lambda: first.metrics.value(HANDLED, topic=topic)
+                          + first.metrics.value(SKIPPED, topic=topic) >= 100, 60))
+    assert runs[stuck] == 1 and len(runs) == 51  # key-0's first started, never finished
+    second = _worker(harness, topic, handler(False), tmp_path, "redeliver")
+    asyncio.run(run_until([second], lambda: _total(harness.committed("redeliver", topic, 2))
+                          == 120, 60))
+
+    assert set(runs) == {e.event_id for e in events}
+    assert {e for e, n in runs.items() if n > 1} == {stuck}  # only the unfinished ran again
+    assert second.metrics.value(HANDLED, topic=topic) == 10  # key-0's; the rest skipped
