@@ -136,9 +136,14 @@ class TraceStore:
                       _json(s.amended or None)] for i, s in enumerate(run.steps)])
 
     def load(self, event_id: str) -> TraceRun | None:
-        """The trace of ``event_id``'s run, or None when there is none."""
+        """The trace of ``event_id``'s run, or None when there is none (also when the store,
+        opened read-only, has never recorded a run and so has no trace tables)."""
         with self._tx() as cur:
-            row = cur.execute("SELECT * FROM agent_runs WHERE event_id = ?", [event_id]).fetchone()
+            try:
+                row = cur.execute("SELECT * FROM agent_runs WHERE event_id = ?",
+                                  [event_id]).fetchone()
+            except duckdb.CatalogException:
+                return None
             if row is None:
                 return None
             names = [d[0] for d in cur.description]

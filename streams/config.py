@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 
 class BrokerSettings(BaseModel):
@@ -19,7 +21,9 @@ class BrokerSettings(BaseModel):
     embedded: bool = True
     # The client library behind the runtime's transport seam (streams.transport).
     client: Literal["kafka-python", "confluent-kafka"] = "kafka-python"
-    bootstrap_servers: list[str] = Field(default_factory=list)
+    # NoDecode: an environment value is given to the validator below as it is, so
+    # STREAMWISE_BROKER__BOOTSTRAP_SERVERS=a:9092,b:9092 works as well as a JSON list.
+    bootstrap_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
@@ -31,6 +35,16 @@ class BrokerSettings(BaseModel):
     heartbeat_interval_ms: int = Field(default=1000, ge=100)
     max_poll_interval_ms: int = Field(default=300_000, ge=1000)
     replication_factor: int = Field(default=1, ge=1)
+
+    @field_validator("bootstrap_servers", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     def client_kwargs(self) -> dict[str, object]:
         """Connection keyword arguments shared by kafka-python producers, consumers and admins."""

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 
 from .cli_errors import ErrorBoundary
-from .errors import ConfigError
 from .settings import Settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, cls=ErrorBoundary,
@@ -25,11 +24,8 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML con
 
 
 def settings_or_exit(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
+    """The settings; a ConfigError reaches the error boundary (one line, exit 2)."""
+    return load_settings(config)
 
 
 @app.callback()

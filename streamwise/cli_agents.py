@@ -15,12 +15,15 @@ from rich.console import Console
 
 from agents.contracts import ApprovalDecision, MessageRequest, QuestionRequest
 from agents.trace import load_trace
+from streams.admin import check_broker
 from streams.broker import EmbeddedBroker
 from streams.events import OutputEvent
 from streams.producer import Producer
 from streams.runtime import Worker
 from tools import Store
 
+from .cli_ops import split_servers
+from .errors import StreamwiseError
 from .render import answer_panel, trace_panel
 from .settings import Settings, var_path
 from .wiring import WORKER_TOPICS, EventRouter, open_platform
@@ -57,7 +60,9 @@ def run(
     """Start a worker (one member of the consumer group) on the input topics until Ctrl-C."""
     settings = _settings(config)
     if bootstrap:
-        settings.broker.bootstrap_servers = [bootstrap]
+        settings.broker.bootstrap_servers = split_servers(bootstrap)
+    if settings.broker.bootstrap_servers:  # before the model starts, which takes a while
+        check_broker(settings.broker)
     with _broker(settings), open_platform(settings) as platform:
         platform.warm(["order", "support"])
         router = EventRouter(platform)
@@ -116,9 +121,9 @@ def ask(
 ) -> None:
     """Ask the analyst agent; prints the answer, the SQL and the table."""
     settings = _settings(config)
+    request = QuestionRequest(agent="analyst", text=question,  # bad input fails before the model
+                              event_id=f"ask-{uuid.uuid4().hex[:12]}")
     with open_platform(settings, with_retriever=False) as platform:
-        request = QuestionRequest(agent="analyst", text=question,
-                               event_id=f"ask-{uuid.uuid4().hex[:12]}")
         if as_json:
             result = platform.agents.run_sync(request)
         else:
@@ -148,14 +153,17 @@ def trace(
 ) -> None:
     """Print the audit trace of one agent run: model calls, tool calls, approvals, outputs."""
     settings = _settings(config)
-    store = Store(var_path(settings, settings.store.db_path), read_only=True)
-    try:
-        run = load_trace(store, event_id)
-    finally:
-        store.close()
+    path = var_path(settings, settings.store.db_path)
+    run = None
+    if path.exists():  # no store yet: no run was ever recorded
+        store = Store(path, read_only=True)
+        try:
+            run = load_trace(store, event_id)
+        finally:
+            store.close()
     if run is None:
-        console.print(f"[red]no trace for {event_id!r}[/red]")
-        raise typer.Exit(1)
+        raise StreamwiseError(f"no trace for {event_id!r} in {path} (the id is in the worker's "
+                              "output, `streamwise ask`'s last line or the API's decision feed)")
     console.print(trace_panel(run))
 
 

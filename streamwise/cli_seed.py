@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from tools.errors import StoreError
 from tools.seed import seed_store
 from tools.store import Store
 
@@ -27,26 +26,17 @@ def seed_command(
 ) -> None:
     """Seed the store: τ²-bench products, users and orders plus generated warehouses, stock,
     suppliers, costs, prices, promotions and 180 days of sales. Safe to run twice."""
-    from .cli import settings_or_exit
-
-    settings = settings_or_exit(config)
+    settings = load_settings(config)
     if seed is not None:
         settings = load_settings(config, store={**settings.store.model_dump(), "seed": seed})
     db_path = var_path(settings, settings.store.db_path)
     data_dir = Path(settings.data_dir)
     if not data_dir.is_absolute():
         data_dir = ROOT / data_dir
-    try:
-        store = Store(db_path)
-    except StoreError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+    store = Store(db_path)
     try:
         with Progress(console=console, transient=True) as progress:
             report = seed_store(store, settings.store, data_dir, progress, force=force)
-    except StoreError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
     finally:
         store.close()
     table = Table(title=f"{db_path} (seed {report.seed}, as of {report.as_of})")

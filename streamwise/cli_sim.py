@@ -12,11 +12,13 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from streams.admin import check_broker
 from streams.events import Event
 from streams.producer import Producer
 from streams.simulator import Simulator
 from streams.topics import topic_for
 
+from .cli_ops import broker_for
 from .settings import ROOT, Settings
 
 console = Console()
@@ -72,13 +74,8 @@ def simulate(
                 f.write(event.model_dump_json() + "\n")
         console.print(f"wrote {count} events to {out}")
         return
-    if bootstrap:
-        settings.broker.bootstrap_servers = [bootstrap]
-    if not settings.broker.bootstrap_servers:
-        console.print("[red]no broker address: the embedded broker lives only as long as the "
-                      "command that starts it. Run `streamwise broker` in another terminal and "
-                      "pass --bootstrap 127.0.0.1:PORT, or use --out FILE.jsonl[/red]")
-        raise typer.Exit(2)
+    settings.broker = broker_for(config, bootstrap)
+    check_broker(settings.broker)  # in seconds, rather than a producer timing out later
     with Progress(console=console) as progress:
         counts = publish(settings, simulator.events(count), rate, progress=progress)
     for topic, n in sorted(counts.items()):

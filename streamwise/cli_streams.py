@@ -8,10 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from streams.errors import StreamsError
 from streams.replay import ReplayResult, load_handler, replay_file, replay_topic
 
-from .settings import load_settings
+from .cli_ops import broker_for
 
 console = Console()
 DEFAULT_HANDLER = "streams.replay:print_handler"
@@ -30,24 +29,14 @@ def replay(
 ) -> None:
     """Run a handler over recorded events: outputs are printed, never published."""
     if (file is None) == (topic is None):
-        console.print("[red]give either FILE or --topic[/red]")
-        raise typer.Exit(2)
-    try:
-        fn = load_handler(handler)
-        if file is not None:
-            result = replay_file(file, fn)
-        else:
-            broker = load_settings(config).broker
-            if bootstrap:
-                broker = broker.model_copy(update={"bootstrap_servers": [bootstrap]})
-            if not broker.bootstrap_servers:
-                console.print("[red]no broker address: pass --bootstrap host:port[/red]")
-                raise typer.Exit(2)
-            assert topic is not None
-            result = replay_topic(topic, fn, broker, from_offset=from_offset, limit=limit)
-    except StreamsError as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.BadParameter("give either FILE or --topic")
+    fn = load_handler(handler)
+    if file is not None:
+        result = replay_file(file, fn)
+    else:
+        assert topic is not None
+        result = replay_topic(topic, fn, broker_for(config, bootstrap), from_offset=from_offset,
+                              limit=limit)
     _report(result)
     if result.failed:
         raise typer.Exit(1)

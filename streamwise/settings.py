@@ -9,6 +9,9 @@ file (``STREAMWISE_CONFIG`` or ``configs/default.yaml``), field defaults.
 from __future__ import annotations
 
 import os
+import types
+import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -86,6 +89,42 @@ def _format_errors(exc: ValidationError, path: Path) -> str:
     return "\n".join(lines)
 
 
+ENV_PREFIX = "STREAMWISE_"
+# STREAMWISE_* variables that are not settings: the file to read, the home directory, and
+# the test suites' own (the API's token variable is named by api.tokens_env).
+_NOT_SETTINGS = ("STREAMWISE_CONFIG", "STREAMWISE_HOME")
+_TEST_PREFIXES = ("STREAMWISE_CONTRACT_", "STREAMWISE_SQL_TEST_")
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``annotation`` (``X``, ``X | None``, ``Annotated[X, ...]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            model = _model_of(arg)
+            if model is not None:
+                return model
+    return None
+
+
+def _is_setting(name: str) -> bool:
+    """Whether ``STREAMWISE_A__B__C`` names a field (``a.b.c``) of ``Settings``."""
+    model: type[BaseModel] | None = Settings
+    for part in name.removeprefix(ENV_PREFIX).lower().split("__"):
+        if model is None or part not in model.model_fields:
+            return False
+        model = _model_of(model.model_fields[part].annotation)
+    return True
+
+
+def unknown_env_keys(environ: Mapping[str, str], api_tokens_env: str) -> list[str]:
+    """``STREAMWISE_*`` variables that set nothing: a typo would otherwise be ignored."""
+    return sorted(k for k in environ if k.startswith(ENV_PREFIX) and not _is_setting(k)
+                  and k not in (*_NOT_SETTINGS, api_tokens_env) and not k.startswith(_TEST_PREFIXES))
+
+
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     """Load settings from ``path`` (or ``STREAMWISE_CONFIG``, or the default file).
 
@@ -103,6 +142,10 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(_format_errors(exc, config_path)) from None
     except Exception as exc:  # malformed YAML and the like
         raise ConfigError(f"cannot read configuration {config_path}: {exc}") from None
+    unknown = unknown_env_keys(os.environ, settings.api.tokens_env)
+    if unknown:
+        raise ConfigError(f"unknown environment variable(s) {', '.join(unknown)}: no such setting "
+                          f"(STREAMWISE_<SECTION>__<KEY>; `streamwise config` prints them all)")
     return Settings.model_validate(settings.model_dump())
 
 

@@ -24,4 +24,5 @@ def test_trace_command_reads_a_run_from_the_store(tmp_path):
     assert "plan_fulfilment" in shown.stdout and "confirm" in shown.stdout
     missing = subprocess.run([sys.executable, "-m", "streamwise.cli", "trace", "nope"],
                              capture_output=True, text=True, cwd=ROOT, env=env)
-    assert missing.returncode == 1 and "no trace" in missing.stdout
+    assert missing.returncode == 1 and missing.stderr.startswith("error: no trace for 'nope'")
+    assert "Traceback" not in missing.stderr

@@ -80,3 +80,10 @@ def test_cli_stops_with_one_message(tmp_path):
     assert proc.returncode == 2
     assert "worker.max_in_flight" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_bootstrap_servers_from_the_environment_as_a_comma_list_or_json(monkeypatch) -> None:
+    monkeypatch.setenv("STREAMWISE_BROKER__BOOTSTRAP_SERVERS", "k1:9092, k2:9092")
+    assert load_settings().broker.bootstrap_servers == ["k1:9092", "k2:9092"]
+    monkeypatch.setenv("STREAMWISE_BROKER__BOOTSTRAP_SERVERS", '["k3:9092"]')
+    assert load_settings().broker.bootstrap_servers == ["k3:9092"]
