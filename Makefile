@@ -15,7 +15,7 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint typecheck unit slow bench eval install install-runtime models clean lock
+.PHONY: demo test lint typecheck unit slow bench eval install install-runtime models chromium clean lock
 
 demo: install-runtime models
 	$(BIN)/streamwise demo $(ARGS)
@@ -67,8 +67,13 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -m "not slow" -q || test $$? -eq 5
 
-slow: install models
+slow: install models chromium
 	$(BIN)/pytest -m slow -q || test $$? -eq 5
+
+# The console's browser tests drive Debian's chromium (Playwright only talks to it; it
+# downloads no browser). CI runs as root.
+chromium:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 bench: install models
 	$(BIN)/python -m benchmarks

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agents.errors import NotAwaitingApproval, RequestError, UnknownThread
 
-from . import analyst, approvals, chat, health, tickets, traces
+from . import analyst, approvals, chat, console, dlq, health, tickets, traces
 from .auth import TokenTable
 from .context import ApiContext
 
@@ -35,8 +35,9 @@ def create_app(ctx: ApiContext, tokens: TokenTable) -> FastAPI:
                               "over HTTP; bearer tokens map to roles (streamwise/api/auth.py).")
     app.state.ctx = ctx
     app.state.tokens = tokens
-    for module in (chat, tickets, approvals, traces, analyst, health):
+    for module in (chat, tickets, approvals, traces, analyst, dlq, health):
         app.include_router(module.router)
+    console.mount(app)
     if ctx.settings.api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=ctx.settings.api.cors_origins,
                            allow_methods=["GET", "POST"],

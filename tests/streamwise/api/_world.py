@@ -130,3 +130,28 @@ def closing(app: Any) -> Iterator[Any]:
     with TestClient(app) as client:
         yield client
     app.state.ctx.platform.close()
+
+
+def dead_letter(bootstrap: str, topic: str = "tickets") -> str:
+    """Put a dead letter on ``<topic>.dlq`` as the runtime writes one (the original record,
+    the reason in ``dlq.*`` headers); returns its event id."""
+    from datetime import UTC, datetime
+
+    from kafka import KafkaProducer
+
+    from streams.dlq import DeadLetterInfo
+    from streams.events import TicketOpened, TicketOpenedEvent, new_event_id, utcnow
+
+    event = TicketOpenedEvent(event_id=new_event_id(), key="T-dead", occurred_at=utcnow(),
+                              payload=TicketOpened(ticket_id="T-dead", subject="Lost",
+                                                   message="My parcel is lost"))
+    info = DeadLetterInfo(error_type="TimeoutError", error_message="the model timed out",
+                          attempts=3, origin_topic=topic, origin_partition=0, origin_offset=0,
+                          worker_id="w-test", failed_at=datetime.now(UTC))
+    producer = KafkaProducer(bootstrap_servers=[bootstrap], acks="all")
+    try:
+        producer.send(f"{topic}.dlq", value=event.to_bytes(), key=b"T-dead",
+                      headers=info.headers()).get(timeout=30)
+    finally:
+        producer.close()
+    return event.event_id

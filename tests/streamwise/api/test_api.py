@@ -347,3 +347,8 @@ def test_serve_refuses_to_start_without_tokens(monkeypatch: pytest.MonkeyPatch) 
     out = CliRunner().invoke(app, ["serve"])
     assert out.exit_code == 2 and "unknown role 'root'" in out.output
     assert "secret-value" not in out.output and "Traceback" not in out.output
+
+
+def test_dead_letters_without_a_broker_are_503(shared: Any) -> None:
+    answer = shared.get("/v1/dlq/orders", headers=bearer("operator"))
+    assert answer.status_code == 503 and "no broker" in answer.json()["detail"]
