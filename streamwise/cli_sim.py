@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +59,9 @@ def publish(settings: Settings, events: Sequence[Event], rate: float = 0,
 def simulate(
     rate: Annotated[float, typer.Option(help="events per second (0: as fast as possible)")] = 10.0,
     duration: Annotated[float, typer.Option(help="seconds of stream to produce")] = 10.0,
-    seed: Annotated[int, typer.Option(help="same seed, same stream")] = 0,
+    seed: Annotated[int | None, typer.Option(
+        help="same seed, same stream, ids included (a second run is then skipped as duplicates); "
+             "default: a new stream with new ids each run")] = None,
     out: Annotated[Path | None, typer.Option(help="write JSONL here instead of Kafka")] = None,
     bootstrap: Annotated[str | None, typer.Option(help="host:port of the broker")] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c")] = None,
@@ -67,7 +71,11 @@ def simulate(
 
     settings = settings_or_exit(config)
     count = max(1, int(rate * duration)) if rate > 0 else int(duration)
-    simulator = Simulator(ROOT / "data", seed=seed)
+    if seed is None:  # a fresh stream: a random seed, and a run id so no id repeats
+        simulator = Simulator(ROOT / "data", seed=random.randrange(1 << 31),
+                              run=uuid.uuid4().hex[:8])
+    else:
+        simulator = Simulator(ROOT / "data", seed=seed)
     if out is not None:
         with out.open("w") as f:
             for event in simulator.events(count):
