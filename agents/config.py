@@ -28,6 +28,9 @@ class LLMSettings(BaseModel):
     local_model: Literal["qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct"] = (
         "qwen2.5-coder-0.5b-instruct"
     )
+    # The local server's port, so its /metrics is where Prometheus looks; null, or the port
+    # in use (a second server on this machine): a free port, with a warning.
+    local_port: int | None = Field(default=None, ge=1, le=65535)
     local_threads: int = Field(default=1, ge=1)
     local_context: int = Field(default=8192, ge=512)
     local_parallel: int = Field(default=1, ge=1)

@@ -163,7 +163,10 @@ class ConsumerThread(threading.Thread):
         for tp, mark in self.parts.watermarks().items():
             high = consumer.highwater(tp)
             if high is not None:
-                self.metrics.lag.labels(tp.topic, str(tp.partition)).set(max(0, high - mark))
+                # A high watermark below what this worker has done is not a lag (Tansu reports
+                # one): no figure (NaN) rather than a false 0.
+                lag = high - mark if high >= mark else float("nan")
+                self.metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
 
     async def release(self, tps: set[TP], io: RebalanceIO | None) -> None:
         """The rebalance listener: drain, commit (unless lost: ``io`` is None) and forget ``tps``."""

@@ -88,4 +88,5 @@ class WorkerSettings(BaseModel):
     ledger_backend: Literal["sqlite", "postgres"] = "sqlite"
     ledger_path: str = "var/state/ledger.sqlite"
     postgres_dsn: SecretStr | None = None
-    metrics_port: int | None = None
+    metrics_port: int | None = None  # configs/*.yaml turn it on (9400)
+    metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for a Prometheus beside it

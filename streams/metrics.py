@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
 
 _LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
@@ -37,8 +41,15 @@ class WorkerMetrics:
         self.lag = Gauge("streamwise_consumer_lag", "High watermark minus position",
                          ["topic", "partition"], registry=r)
 
-    def serve(self, port: int, addr: str = "127.0.0.1") -> None:
-        start_http_server(port, addr=addr, registry=self.registry)
+    def serve(self, port: int, addr: str = "127.0.0.1") -> bool:
+        """Serve /metrics; a port in use (another worker on this machine) is logged, not fatal:
+        the worker's job is the stream, and ``worker.metrics_port`` can be set per process."""
+        try:
+            start_http_server(port, addr=addr, registry=self.registry)
+        except OSError as exc:
+            log.warning("metrics not served: port %d: %s (set worker.metrics_port)", port, exc)
+            return False
+        return True
 
     def value(self, name: str, **labels: str) -> float:
         """A sample's current value (0 if absent): for tests and the benchmark."""

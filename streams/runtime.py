@@ -166,7 +166,7 @@ class Worker:
         if self._stop_early:
             return
         if self.settings.metrics_port:
-            self.metrics.serve(self.settings.metrics_port)
+            self.metrics.serve(self.settings.metrics_port, self.settings.metrics_host)
         self.producer = Producer(self.broker, client=self.transport.producer(
             self.broker, f"{self.worker_id}-producer"))
         self._ledger = AsyncLedger(self._ledger_arg or open_ledger(self.settings))
@@ -317,5 +317,7 @@ class Worker:
         await self.producer.send_raw(dlq_topic(rec.tp.topic), rec.value, key=rec.key,
                                      headers=list(rec.headers) + info.headers())
         self.metrics.dead_lettered.labels(rec.tp.topic, reason).inc()
-        log.warning("dead-lettered %s@%d: %s: %s", rec.tp, rec.offset, info.error_type,
-                    info.error_message[:200])
+        # One line that says what was wrong: a validation error's first line is only its title.
+        log.warning("dead-lettered %s@%d to %s (%s): %s: %s", rec.tp, rec.offset,
+                    dlq_topic(rec.tp.topic), reason, info.error_type,
+                    " ".join(info.error_message.split())[:1000])

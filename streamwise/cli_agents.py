@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from tools import Store
 
 from .cli_ops import split_servers
 from .errors import StreamwiseError
+from .live import EventPrinter, use_json_logs
 from .render import answer_panel, trace_panel
 from .settings import Settings, var_path
 from .wiring import WORKER_TOPICS, EventRouter, open_platform
@@ -55,9 +57,16 @@ def _broker(settings: Settings) -> Iterator[None]:
 def run(
     topics: Annotated[str, typer.Option(help="comma-separated input topics")] = ",".join(WORKER_TOPICS),
     bootstrap: Annotated[str | None, typer.Option(help="host:port of the broker")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no line per event")] = False,
+    json_logs: Annotated[bool, typer.Option(
+        "--json-logs", help="events and log records as JSON lines, for a log collector")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Start a worker (one member of the consumer group) on the input topics until Ctrl-C."""
+    """Start a worker (one member of the consumer group) on the input topics until Ctrl-C;
+    prints a line per handled event: time, agent, event id, decision, latency, tokens."""
+    if json_logs:
+        use_json_logs()
+    say = logging.getLogger("streamwise.run").warning if json_logs else console.print
     settings = _settings(config)
     if bootstrap:
         settings.broker.bootstrap_servers = split_servers(bootstrap)
@@ -65,13 +74,17 @@ def run(
         check_broker(settings.broker)
     with _broker(settings), open_platform(settings) as platform:
         platform.warm(["order", "support"])
-        router = EventRouter(platform)
+        router = EventRouter(platform, on_result=EventPrinter(
+            "json" if json_logs else "quiet" if quiet else "lines"))
         worker = Worker([t.strip() for t in topics.split(",") if t.strip()], router.handle,
                         settings.worker, broker=settings.broker)
-        console.print(f"worker {worker.worker_id} in group {settings.worker.group_id} on "
-                      f"{', '.join(worker.topics)}; model at {platform.llm_base_url}; Ctrl-C stops")
+        port = settings.worker.metrics_port
+        say(f"worker {worker.worker_id} in group {settings.worker.group_id} on "
+            f"{', '.join(worker.topics)}; model at {platform.llm_base_url}; "
+            + (f"metrics on {settings.worker.metrics_host}:{port}/metrics" if port
+               else "metrics off") + "; Ctrl-C stops")
         worker.run_forever()
-    console.print(f"stopped after {len(router.results)} agent runs")
+    say(f"stopped after {len(router.results)} agent runs")
 
 
 def chat(

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -224,10 +224,12 @@ def _output_event(out: AgentOutput, result: AgentResult, event_id: str) -> Outpu
 class EventRouter:
     """The ``streams`` handler for every input topic."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform,
+                 on_result: Callable[[AgentResult, float], None] | None = None) -> None:
         self.platform = platform
         # (result, seconds) of every agent run: what the demo summarises.
         self.results: list[tuple[AgentResult, float]] = []
+        self.on_result = on_result  # `streamwise run`'s live line
 
     async def handle(self, event: Event, ctx: HandlerContext) -> Sequence[OutputEvent]:
         match event:
@@ -243,7 +245,10 @@ class EventRouter:
             return []
         started = time.perf_counter()
         result = await self.platform.agents.run(request)
-        self.results.append((result, time.perf_counter() - started))
+        seconds = time.perf_counter() - started
+        self.results.append((result, seconds))
+        if self.on_result is not None:
+            self.on_result(result, seconds)
         return outputs_for(result, ctx)
 
     async def resolve(self, thread_id: str,

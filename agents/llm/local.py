@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -25,6 +26,8 @@ from ..config import LLMSettings
 from .errors import LocalServerError
 from .models import assemble
 
+log = logging.getLogger(__name__)
+
 _PR_SET_PDEATHSIG = 1
 # Relative model paths are taken from the project root, like every var/ path.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +37,19 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def port_or_free(port: int | None) -> int:
+    """``port`` if it can be bound on 127.0.0.1 now, else a free one (logged)."""
+    if port:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", port))
+            return port
+        except OSError as exc:
+            log.warning("llm.local_port %d is not usable (%s): the model server takes a free "
+                        "port, so its /metrics is not where Prometheus looks", port, exc)
+    return free_port()
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -58,7 +74,7 @@ class LocalServer:
     def __init__(self, settings: LLMSettings | None = None, *, port: int | None = None,
                  startup_timeout_s: float = 120.0, log_path: Path | None = None) -> None:
         self.settings = settings or LLMSettings()
-        self.port = port or free_port()
+        self.port = port or port_or_free(self.settings.local_port)
         self.startup_timeout_s = startup_timeout_s
         self.log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
