@@ -81,7 +81,8 @@ _NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than
                        r"outside|aren t|isn t|wasn t|weren t|don t|doesn t|didn t|haven t|"
                        r"hasn t)\b")
 _COLUMN = re.compile(r"(?:^|\()(\w+)\.\w+")  # "orders.status", "avg(variants.price)"
-_NEGATED_WINDOW = 4  # words between a negation and the value it excludes
+_NEGATED_WINDOW = 4
+_UNREACHABLE = 99  # words between a negation and the value it excludes
 
 
 class Amended(BaseModel):
@@ -121,8 +122,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     root = _root(args.get("metrics"), grouped, layer)
+    subjects = {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
     filters += _value_filters(linked, filters, grouped, words, notes,
-                              lambda ref: _hops(catalog, root, ref))
+                              lambda ref: _hops(catalog, root, ref), subjects)
     args["filters"] = filters
 
     if grouped and not _GROUPING.search(words):
@@ -177,22 +179,29 @@ def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:
 
 
 def _hops(catalog: Catalog, root: str | None, ref: str) -> int:
+    """Joins from the query's table to the column's; _UNREACHABLE when none lead there."""
     table = ref.partition(".")[0]
-    path = catalog.path(root, table) if root else None
-    return len(path) if path is not None else 99
+    if root is None:
+        return 0
+    path = catalog.path(root, table)
+    return len(path) if path is not None else _UNREACHABLE
 
 
 def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[str],
                    words: str, notes: list[str], distance: Callable[[str], int],
-                   ) -> list[dict[str, Any]]:
+                   subjects: set[str]) -> list[dict[str, Any]]:
     """Filters for the category values the question names that the query lacks, each on
-    the holding column nearest the query's table."""
+    the holding column nearest the query's table (none when no join reaches it)."""
     filtered = {str(f.get("field")) for f in filters}
     by_column: dict[str, list[str]] = {}
     for hit in linked.values:
         if any(c in filtered for c in hit.columns):
             continue  # the model filtered that column (its choice of value stands)
-        by_column.setdefault(min(hit.columns, key=distance), []).append(hit.value)
+        if phrase(hit.value) in subjects:
+            continue  # "orders" is what is counted, not the agent named 'order'
+        nearest = min(hit.columns, key=distance)
+        if distance(nearest) < _UNREACHABLE:
+            by_column.setdefault(nearest, []).append(hit.value)
     added = []
     for field, values in by_column.items():
         negated = any(_negated(words, v) for v in values)

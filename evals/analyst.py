@@ -29,6 +29,9 @@ Scoring (``score``):
   in the question (so "top 5" is not a figure); ids and dates are not figures.
   Matching follows ``evals._figures`` (stated precision, 1 % tolerance,
   percentages of fractions).
+* **baseline_passed**: the same check on a no-model baseline run in the same
+  case: the linker's likeliest metric, completed by code from the question's
+  words and compiled (``baseline_table``) — what the model adds is the gap.
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agents._semantic import DEFAULT_PATH as DEFAULT_LAYER
+from agents._sql_amend import amend
+from agents._sql_compile import QueryError
+from agents._sql_linking import EXAMPLES_PATH
+from agents._sql_query import StructuredQuery
+from agents.analyst import SqlKit, SqlWorld
 from agents.contracts import AgentResult, QuestionRequest
 from agents.trace import TraceRun, TraceStep, TraceStore
 from tools import Store
@@ -363,6 +372,21 @@ def ensure_audit_trail(store: Store) -> None:
         traces.write(run)
 
 
+def baseline_table(kit: SqlKit, store: Store, question: str) -> Table | None:
+    """The no-model baseline: the linker's likeliest metric, completed by code from the
+    question's words (``_sql_amend``), compiled and run; None when that fails."""
+    linked = kit.linker.link(question)
+    if not linked.metrics:
+        return None
+    start = StructuredQuery(metrics=linked.metrics[:1]).model_dump(mode="json")
+    done = amend(start, question, linked, kit.catalog, kit.layer, set())
+    try:
+        compiled = kit.compiler.compile(StructuredQuery.model_validate(done.arguments))
+        return run_query(store, compiled.sql)
+    except (QueryError, ValidationError, duckdb.Error):
+        return None
+
+
 # --- the suite -------------------------------------------------------------------------------
 
 class AnalystSuite:
@@ -372,6 +396,7 @@ class AnalystSuite:
 
     def __init__(self) -> None:
         self._views: dict[int, dict[str, set[str]]] = {}
+        self._kits: dict[int, SqlKit] = {}
 
     def load(self, path: Path) -> Sequence[AnalystCase]:
         return load_cases(path)
@@ -382,11 +407,15 @@ class AnalystSuite:
         if key not in self._views:
             ensure_audit_trail(world.store)
             self._views[key] = view_tables(world.store)
+            with world.store.cursor() as cur:
+                self._kits[key] = SqlWorld(DEFAULT_LAYER, EXAMPLES_PATH).ready(cur)
         try:
             gold = run_query(world.store, case.gold_sql)
         except duckdb.Error as exc:
             return CaseResult(suite=self.name, case_id=case.id, category=case.family,
                               passed=False, error=f"the gold SQL failed, fix the case: {exc}")
+        base = baseline_table(self._kits[key], world.store, case.question)
+        baseline = {"baseline_passed": float(base is not None and tables_match(gold, base))}
         request = QuestionRequest(agent="analyst", text=case.question,
                                event_id=f"eval-analyst-{case.id}-{uuid.uuid4().hex[:8]}")
         try:
@@ -397,9 +426,10 @@ class AnalystSuite:
                               passed=False, error=f"{type(exc).__name__}: {exc}",
                               seconds=time.perf_counter() - started,
                               scores={"sql_error": 0.0, "no_answer": 1.0, "wrong_table": 0.0,
-                                      "invented_figure": 0.0})
+                                      "invented_figure": 0.0, **baseline})
         out = score(case, result, gold, trace.steps if trace else [], self._views[key])
         out.seconds = time.perf_counter() - started
+        out.scores.update(baseline)
         return out
 
     def summary(self, results: Sequence[CaseResult]) -> dict[str, float]:
@@ -411,5 +441,6 @@ class AnalystSuite:
                 "invented_figures": totals["invented_figure"],
                 "sql_error_rate": totals["sql_error"] / n,
                 "wrong_table_rate": totals["wrong_table"] / n,
-                "no_answer_rate": totals["no_answer"] / n}
+                "no_answer_rate": totals["no_answer"] / n,
+                "baseline_execution_accuracy": totals["baseline_passed"] / n}
 

@@ -169,6 +169,14 @@ def unfaithful(texts: Sequence[str], facts: Sequence[Any],
     return out
 
 
+# The baseline measured beside the agent: a pass-through that confirms every order,
+# sends every delay notice and acts on no stock or price change.
+BASELINE_DECISION: dict[str, str] = {"order_placed": "confirm",
+                                     "shipment_delayed": "notify_customer",
+                                     "inventory_adjusted": "no_action",
+                                     "price_changed": "no_action"}
+
+
 def score(case: OrderCase, result: AgentResult, steps: Sequence[TraceStep] = (),
           rules: Rules | None = None, statuses: Sequence[str] = STATUSES) -> CaseResult:
     """Score one run of the order agent on ``case`` (no model, no store)."""
@@ -181,7 +189,8 @@ def score(case: OrderCase, result: AgentResult, steps: Sequence[TraceStep] = (),
         passed=result.decision == case.expected.decision,
         scores={"alerts_match": float(alerts == set(case.expected.alerts)),
                 "disallowed_choice": float(bool(disallowed)),
-                "faithful": float(not unsupported)},
+                "faithful": float(not unsupported),
+                "baseline_passed": float(BASELINE_DECISION[case.kind] == case.expected.decision)},
         detail={"rule": case.rule, "expected": case.expected.model_dump(),
                 "decision": result.decision, "alerts": sorted(alerts), "status": result.status,
                 "message": result.message, "disallowed": disallowed, "unsupported": unsupported})
@@ -209,7 +218,9 @@ class OrderSuite:
                               error=f"{type(exc).__name__}: {exc}",
                               seconds=time.perf_counter() - started,
                               scores={"alerts_match": 0.0, "disallowed_choice": 0.0,
-                                      "faithful": 0.0})
+                                      "faithful": 0.0, "baseline_passed": float(
+                                          BASELINE_DECISION[case.kind]
+                                          == case.expected.decision)})
         out = score(case, result, trace.steps if trace else [], rules)
         out.seconds = time.perf_counter() - started
         return out
@@ -222,5 +233,6 @@ class OrderSuite:
 
         return {"decision_accuracy": sum(r.passed for r in results) / n,
                 "disallowed_choice_rate": rate("disallowed_choice"),
-                "faithful_rate": rate("faithful"), "alerts_match_rate": rate("alerts_match")}
+                "faithful_rate": rate("faithful"), "alerts_match_rate": rate("alerts_match"),
+                "baseline_decision_accuracy": rate("baseline_passed")}
 

@@ -79,8 +79,8 @@ class SupportSuite:
         task = case.task
         thread = f"eval:support:{case.case_id}"
         # The reference's end state, from the very state this agent starts in.
-        want = expected_state(retail_state(world.store), task.actions, world.registry.settings,
-                              key=thread)
+        start = retail_state(world.store)
+        want = expected_state(start, task.actions, world.registry.settings, key=thread)
         transcript: list[dict[str, Any]] = []
         replies: list[str] = []
         error = ""
@@ -92,6 +92,8 @@ class SupportSuite:
         got = retail_state(world.store)
         passed, scores = score(task, got, want, replies)
         scores["turns"] = float(len(transcript))
+        # The baseline, measured on the same case: an agent that changes nothing, says nothing.
+        scores["baseline_passed"] = float(start == want and not task.communicate_info)
         return CaseResult(
             suite=self.name, case_id=case.case_id, category=intent(task.actions),
             passed=passed and not error, scores=scores, error=error,
@@ -107,7 +109,9 @@ class SupportSuite:
         for r in results:
             by_task[str(r.detail.get("task_id", r.case_id))].append(r.passed)
         out = {"tasks": float(len(by_task)),
-               "db_match": _mean([r.scores.get("db", 0.0) for r in results])}
+               "db_match": _mean([r.scores.get("db", 0.0) for r in results]),
+               "baseline_pass^1": _mean([r.scores.get("baseline_passed", 0.0)
+                                         for r in results])}
         told = [r.scores["communicate"] for r in results if "communicate" in r.scores]
         if told:
             out["communicate_info"] = _mean(told)

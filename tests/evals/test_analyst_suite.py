@@ -14,7 +14,15 @@ import pytest
 from agents.contracts import AgentOutput, AgentRequest, AgentResult, SqlAnswer
 from agents.trace import TraceStep
 from evals import analyst
-from evals.analyst import AnalystCase, AnalystSuite, Table, load_cases, score, tables_match
+from evals.analyst import (
+    AnalystCase,
+    AnalystSuite,
+    Table,
+    load_cases,
+    run_query,
+    score,
+    tables_match,
+)
 from evals.base import EvalWorld
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
 from tools import Store, ToolSettings
@@ -253,3 +261,20 @@ def test_the_example_bank_holds_no_evaluation_question_nor_a_close_paraphrase() 
              if len(words(e.question) & words(c.question))
              / len(words(e.question) | words(c.question)) >= 0.7]
     assert close == []
+
+
+def test_the_no_model_baseline_answers_a_plain_count_and_fails_a_breakdown(
+        store: Store) -> None:
+    from agents._semantic import DEFAULT_PATH
+    from agents._sql_linking import EXAMPLES_PATH
+    from agents.analyst import SqlWorld
+    from evals.analyst import baseline_table
+
+    with store.cursor() as cur:
+        kit = SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(cur)
+    cancelled = baseline_table(kit, store, "How many orders were cancelled?")
+    gold = run_query(store, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+    assert cancelled is not None and tables_match(gold, cancelled)
+    by_status = baseline_table(kit, store, "How many orders are in each status?")
+    gold = run_query(store, "SELECT status, count(*) FROM orders GROUP BY status")
+    assert by_status is None or not tables_match(gold, by_status)

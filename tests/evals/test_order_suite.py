@@ -25,7 +25,7 @@ from agents.trace import TraceStep
 from evals import order
 from evals.base import EvalWorld
 from evals.oracle import DECISIONS, Oracle, Rules
-from evals.order import OrderCase, OrderSuite, load_cases, score
+from evals.order import BASELINE_DECISION, OrderCase, OrderSuite, load_cases, score
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
 from tools import Store, ToolSettings
 from tools.catalog import build_registry
@@ -188,8 +188,10 @@ def test_the_oracle_on_inventory_uses_the_reorder_facts_and_warehouse_stock(orac
 def test_the_oracles_answer_passes_and_a_wrong_one_fails() -> None:
     for case in CASES:
         good = score(case, _result(case, case.expected.decision, case.expected.alerts), [])
+        baseline = float(BASELINE_DECISION[case.kind] == case.expected.decision)
         assert good.passed and good.scores == {"alerts_match": 1.0, "disallowed_choice": 0.0,
-                                               "faithful": 1.0}, case.id
+                                               "faithful": 1.0,
+                                               "baseline_passed": baseline}, case.id
         wrong = next(d for d in [*DECISIONS[case.kind], "confirm"] if d != case.expected.decision)
         bad = score(case, _result(case, wrong, [*case.expected.alerts, "made_up"]), [])
         assert not bad.passed and bad.scores["alerts_match"] == 0.0, case.id
@@ -262,8 +264,12 @@ def test_the_suite_sends_each_kind_as_its_request_and_sums_up(oracle: Oracle) ->
                                                  agents=_FakeAgents(RuntimeError("down"))))  # type: ignore[arg-type]
     assert not crashed.passed and "down" in crashed.error
     summary = suite.summary([*results, crashed])
+    sent_cases = [next(c for c in CASES if c.kind == kind) for kind in DECISIONS]
+    baseline = sum(BASELINE_DECISION[c.kind] == c.expected.decision
+                   for c in [*sent_cases, CASES[0]]) / 5
     assert summary == {"decision_accuracy": 0.8, "disallowed_choice_rate": 0.0,
-                       "faithful_rate": 0.8, "alerts_match_rate": 0.8}
+                       "faithful_rate": 0.8, "alerts_match_rate": 0.8,
+                       "baseline_decision_accuracy": baseline}
     assert Rules().delay_alert_days == 5
 
 

@@ -107,7 +107,18 @@ def test_doing_nothing_fails_and_an_info_task_needs_the_info(
     task = train["2"]  # a return, and "10" (t-shirt options) must be said
     got = SupportSuite().run_case(SupportCase(task=task),
                                   world_with(acting(task.actions, "Your return is done.")))
-    assert got.scores == {"db": 1.0, "communicate": 0.0, "turns": 2.0} and not got.passed
+    assert got.scores == {"db": 1.0, "communicate": 0.0, "turns": 2.0,
+                          "baseline_passed": 0.0} and not got.passed
+
+
+def test_the_do_nothing_baseline_passes_only_a_task_that_changes_and_says_nothing(
+        train: dict[str, Task], world_with: MakeWorld) -> None:
+    idle = [t for t in train.values() if not t.communicate_info
+            and not any(a.name.startswith(("cancel", "modify", "exchange", "return"))
+                        for a in t.actions)]
+    for task in [*idle[:1], train["0"], train["2"]]:
+        got = SupportSuite().run_case(SupportCase(task=task), world_with(acting([], "")))
+        assert got.scores["baseline_passed"] == float(task in idle), task.id
 
 
 def test_expected_state_is_the_reference_state(train: dict[str, Task]) -> None:
