@@ -66,12 +66,14 @@ def demo(
     events: Annotated[int, typer.Option(help="simulated events in the burst")] = 22,
     invalid: Annotated[int, typer.Option(help="invalid records (must be dead-lettered)")] = 3,
     seed: Annotated[int, typer.Option(help="simulator seed")] = 7,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="then serve the web console and API until Ctrl-C")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Run the platform end to end on the embedded default and print a summary."""
     from .demo import run_demo
 
-    run_demo(settings_or_exit(config), events=events, invalid=invalid, seed=seed)
+    run_demo(settings_or_exit(config), events=events, invalid=invalid, seed=seed, serve=serve)
 
 
 from .cli_sim import simulate  # noqa: E402

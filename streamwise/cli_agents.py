@@ -60,6 +60,8 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no line per event")] = False,
     json_logs: Annotated[bool, typer.Option(
         "--json-logs", help="events and log records as JSON lines, for a log collector")] = False,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="also serve the HTTP API and console (api.host:api.port)")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Start a worker (one member of the consumer group) on the input topics until Ctrl-C;
@@ -68,6 +70,10 @@ def run(
         use_json_logs()
     say = logging.getLogger("streamwise.run").warning if json_logs else console.print
     settings = _settings(config)
+    if serve:
+        from .cli_serve import api_tokens
+
+        api_tokens(settings)  # before anything starts
     if bootstrap:
         settings.broker.bootstrap_servers = split_servers(bootstrap)
     if settings.broker.bootstrap_servers:  # before the model starts, which takes a while
@@ -83,7 +89,14 @@ def run(
             f"{', '.join(worker.topics)}; model at {platform.llm_base_url}; "
             + (f"metrics on {settings.worker.metrics_host}:{port}/metrics" if port
                else "metrics off") + "; Ctrl-C stops")
-        worker.run_forever()
+        if serve:
+            # One process holds the store: the API decides approvals while the worker runs.
+            from .cli_serve import build_api, console_url, serve_forever
+
+            say(f"console at {console_url(settings)}")
+            serve_forever(build_api(settings, platform), settings, worker)
+        else:
+            worker.run_forever()
     say(f"stopped after {len(router.results)} agent runs")
 
 

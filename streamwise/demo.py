@@ -32,7 +32,7 @@ from .cli_sim import publish
 from .monitor import TopicCounter, counts_table
 from .render import summary_table, trace_panel
 from .settings import ROOT, Settings, var_path
-from .wiring import WORKER_TOPICS, EventRouter, open_platform
+from .wiring import WORKER_TOPICS, EventRouter, Platform, open_platform
 
 console = Console()
 
@@ -65,7 +65,7 @@ def prepare(settings: Settings) -> None:
 
 
 def run_demo(settings: Settings, *, events: int = 22, invalid: int = 3, seed: int = 7,
-             timeout_s: float = 1800.0) -> Counter[str]:
+             timeout_s: float = 1800.0, serve: bool = False) -> Counter[str]:
     started = time.monotonic()
     prepare(settings)
     with EmbeddedBroker(log_path=var_path(settings, "var/log/tansu.log")) as broker:
@@ -113,7 +113,26 @@ def run_demo(settings: Settings, *, events: int = 22, invalid: int = 3, seed: in
             counts = counter.snapshot()
             counter.stop()
             _summary(router, counts, handled, total, time.monotonic() - started, settings)
+            if serve:
+                _serve(settings, platform, router)
     return counts
+
+
+def _serve(settings: Settings, platform: Platform, router: EventRouter) -> None:
+    """The console over the demo's platform, with a worker still on the topics (a ticket
+    posted to the API gets answered), until Ctrl-C."""
+    from .cli_serve import build_api, console_url, demo_token, serve_forever
+
+    token = demo_token(settings)
+    app = build_api(settings, platform)
+    console.rule("console")
+    console.print(f"console at [bold]{console_url(settings)}[/bold] (API docs at /docs); "
+                  "Ctrl-C stops")
+    if token:
+        console.print(f"sign in with this demo's operator token: {token}  (made up for this "
+                      f"run; set {settings.api.tokens_env} to choose tokens)", highlight=False)
+    serve_forever(app, settings, Worker(WORKER_TOPICS, router.handle, settings.worker,
+                                        broker=settings.broker))
 
 
 def _progress_view(counts: Counter[str], produced: Counter[str], done: int, total: int) -> Table:

@@ -14,6 +14,9 @@ import httpx
 from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from streams.admin import check_broker
+from streams.errors import BrokerError
+
 from .auth import Principal, require
 from .context import ApiContext, Ctx
 from .models import Check, Readiness
@@ -56,20 +59,11 @@ def _broker(ctx: ApiContext) -> Check:
     settings = ctx.settings.broker
     if not settings.bootstrap_servers:
         return Check(ok=True, detail="no broker configured (the ticket webhook is off)")
-    from kafka import KafkaAdminClient
-
     try:
-        admin = KafkaAdminClient(**settings.client_kwargs(),
-                                 request_timeout_ms=int(PROBE_TIMEOUT_S * 1000),
-                                 api_version_auto_timeout_ms=int(PROBE_TIMEOUT_S * 1000))
-        try:
-            topics = admin.list_topics()
-        finally:
-            admin.close()
-    except Exception as exc:  # noqa: BLE001 - kafka-python raises several kinds
-        return Check(ok=False, detail=f"broker at {','.join(settings.bootstrap_servers)} "
-                                      f"unreachable: {type(exc).__name__}")
-    return Check(ok=True, detail=f"{len(topics)} topics")
+        check_broker(settings)  # streams.admin: a metadata request, failing within seconds
+    except BrokerError as exc:
+        return Check(ok=False, detail=str(exc))
+    return Check(ok=True, detail=f"broker at {','.join(settings.bootstrap_servers)} answers")
 
 
 async def _model(ctx: ApiContext) -> Check:
