@@ -79,35 +79,74 @@ def named_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
     return found
 
 
-def pick_variant(product: dict[str, Any], current: dict[str, Any],
-                 wanted: list[str]) -> dict[str, Any] | None:
+# How much each source of wanted options counts: the model's per-request slots, then the
+# customer's whole message (which may also describe the item they have, or another one).
+_SLOT_WEIGHT, _MESSAGE_WEIGHT = 3.0, 1.5
+
+
+def _mentioned(value: str, text: str) -> bool:
+    """``value`` said as whole words ("S" is not in "shoes"; "crew neck" is in "crew-neck")."""
+    tokens = _WORD.findall(value.lower())
+    return bool(tokens) and re.search(r"\b" + r"\W+".join(map(re.escape, tokens)) + r"\b",
+                                      text) is not None
+
+
+def _evidence(variant: dict[str, Any], current: dict[str, Any], text: str,
+              others: dict[str, set[str]]) -> float:
+    """How strongly ``text`` asks for ``variant``'s options over the current ones: a
+    changed option it names counts 1 (a partial name partly), one for which it names a
+    different value of that option counts -1."""
+    said_words = words(text)
+    score = 0.0
+    for key, value in variant["options"].items():
+        v = str(value).lower()
+        if str(current["options"].get(key, "")).lower() == v:
+            continue
+        if _mentioned(v, text):
+            score += 1
+        elif any(_mentioned(o, text) for o in others.get(key, set()) - {v}):
+            score -= 1  # the customer named another value of this option
+        elif (value_words := words(v)) and value_words & said_words:
+            # "Google Home" for "Google Assistant": a partial match counts partly.
+            score += 0.5 * len(value_words & said_words) / len(value_words)
+    return score
+
+
+def pick_variant(product: dict[str, Any], current: dict[str, Any], wanted: list[str],
+                 message: str = "") -> dict[str, Any] | None:
     """The available variant the wanted options describe, nearest to the current item
-    (options not mentioned stay as they are); None when nothing wanted matches."""
+    (options not mentioned stay as they are); None when nothing asked matches.
+
+    The model's ``wanted`` slots count most; the customer's own ``message`` adds its
+    evidence (a small model drops or garbles options: "size XXL, crew neck"), and a
+    value of the current item that either names ("instead of Apple HomeKit") is what
+    is there, not what is wanted."""
     variants: dict[str, dict[str, Any]] = product["variants"]
     for w in wanted:
         if w.strip() in variants and w.strip() != current["item_id"]:
             exact = variants[w.strip()]
             return exact if exact.get("available") else None
-    said = " ".join(wanted).lower()
-    said_words = words(said)
-    cheapest = "cheap" in said or "lowest price" in said
+    slots, said = " ".join(wanted).lower(), message.lower()
+    cheapest = any(c in f"{slots} {said}" for c in ("cheap", "lowest price"))
+    # The values each option takes in this product, as the customer may name them.
+    others: dict[str, set[str]] = {}
+    for variant in variants.values():
+        for key, value in variant["options"].items():
+            others.setdefault(key, set()).add(str(value).lower())
+    current_values = {k: str(v).lower() for k, v in current["options"].items()}
+    for key in others:
+        others[key].discard(current_values.get(key, ""))
     best: tuple[float, dict[str, Any]] | None = None
     for variant in variants.values():
         if variant["item_id"] == current["item_id"] or not variant.get("available"):
             continue
-        asked = kept = 0.0
-        for key, value in variant["options"].items():
-            value_words = words(str(value))
-            if str(current["options"].get(key, "")).lower() == str(value).lower():
-                kept += 1  # "instead of Apple HomeKit" names what is there, not what is wanted
-            elif str(value).lower() in said or (value_words and value_words <= said_words):
-                asked += 1
-            elif value_words & said_words:
-                # "Google Home" for "Google Assistant": a partial match counts partly.
-                asked += 0.5 * len(value_words & said_words) / len(value_words)
-        if not asked and not cheapest:
+        asked = (_SLOT_WEIGHT * _evidence(variant, current, slots, others)
+                 + _MESSAGE_WEIGHT * _evidence(variant, current, said, others))
+        if asked <= 0 and not cheapest:
             continue
-        score = 3 * asked + kept - (variant["price"] / 1e6 if cheapest else 0)
+        kept = sum(1 for k, v in variant["options"].items()
+                   if current_values.get(k) == str(v).lower())
+        score = asked + kept
         if cheapest:
             score = asked - variant["price"] / 1e4
         if best is None or score > best[0]:

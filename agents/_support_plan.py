@@ -201,9 +201,7 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         wanted = request.wanted
         if product and len(wanted) == len(lines) and wanted[k].strip() in product["variants"]:
             wanted = [wanted[k]]  # ids pair with the items by position
-        variant = pick_variant(product, line, wanted) if product else None
-        if variant is None and product:
-            variant = pick_variant(product, line, [text])  # the message's own words
+        variant = pick_variant(product, line, wanted, text) if product else None
         if variant is None:
             choices = [describe_options(v["options"]) for v in (product or {}).get(
                 "variants", {}).values() if v.get("available") and v["item_id"] != line["item_id"]]

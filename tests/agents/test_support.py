@@ -165,6 +165,27 @@ def test_items_and_variants_are_resolved_from_descriptions(retail_store: Store,
                    "exchange requested")
 
 
+def test_options_the_model_dropped_are_read_from_the_customer_s_own_words(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 80: the model kept only two of the four wanted options.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "exchange", "order_id": "#W7209932", "items": ["t-shirt"],
+         "wanted": ["red", "cotton"], "payment": "gift card"},
+        email="amelia.gonzalez4271@example.com")])
+    asked = desk.say("For #W7209932, exchange T-Shirt {'color': 'blue', 'size': 'S', "
+                     "'material': 'polyester', 'style': 'v-neck'} to {'color': 'red', "
+                     "'size': 'XXL', 'material': 'cotton', 'style': 'crew neck'}; Use the "
+                     "gift card. My email is amelia.gonzalez4271@example.com.")
+    assert asked.decision == "confirm" and "9354168549" in asked.message
+
+
+def test_an_option_value_counts_only_as_whole_words() -> None:
+    from agents._support_match import _mentioned
+
+    assert _mentioned("S", "size s please") and not _mentioned("S", "these shoes")
+    assert _mentioned("crew neck", "a crew-neck one") and not _mentioned("red", "bored")
+
+
 def test_a_missing_slot_is_asked_for_by_name(retail_store: Store, tmp_path: Path) -> None:
     c = customer(retail_store)
     desk = Desk(retail_store, tmp_path, [extract({"intent": "return", "order_id": c.delivered},
