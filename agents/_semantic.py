@@ -20,7 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._sql_catalog import Catalog
 
 Format = Literal["count", "money", "units", "days", "percent", "number"]
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "configs" / "semantic.yaml"
+_TOP = Path(__file__).resolve().parents[1]
+# The checkout's configs/, or where a wheel puts them (streamwise/_configs, see pyproject).
+DEFAULT_PATH = next((p for p in (_TOP / "configs" / "semantic.yaml",
+                                 _TOP / "streamwise" / "_configs" / "semantic.yaml") if p.is_file()),
+                    _TOP / "configs" / "semantic.yaml")
 AGGREGATES = ("sum", "avg", "min", "max")
 _FN_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest"}
 _AGGREGATE = re.compile(r"^(sum|avg|min|max)\(([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\)$")

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from .cli_errors import ErrorBoundary
+from .errors import ConfigError
 from .settings import Settings, load_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, cls=ErrorBoundary,
@@ -43,6 +44,27 @@ def config(config: ConfigOpt = None) -> None:
     """Validate the configuration and print it (secrets masked)."""
     settings = settings_or_exit(config)
     console.print_json(settings.model_dump_json())
+
+
+@app.command()
+def init(
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
+) -> None:
+    """Write a starter configuration, streamwise.yaml, in the home (STREAMWISE_HOME or the
+    working directory): the embedded default, to edit. Relative paths in it (var/...) are
+    taken from the same home."""
+    from .paths import HOME_CONFIG, home, packaged
+
+    target = home() / HOME_CONFIG
+    if target.exists() and not force:
+        raise ConfigError(f"{target} exists: edit it, or pass --force to start again")
+    default = (packaged("configs") / "default.yaml").read_text(encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("# streamwise starter configuration (streamwise init). Every key and its\n"
+                      "# STREAMWISE_<SECTION>__<KEY> override: `streamwise config`.\n" + default,
+                      encoding="utf-8")
+    console.print(f"wrote {target}; next: streamwise config, streamwise seed, streamwise demo",
+                  highlight=False)
 
 
 @app.command()

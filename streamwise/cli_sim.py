@@ -21,7 +21,7 @@ from streams.simulator import Simulator
 from streams.topics import topic_for
 
 from .cli_ops import broker_for
-from .settings import ROOT, Settings
+from .settings import Settings
 
 console = Console()
 
@@ -72,10 +72,10 @@ def simulate(
     settings = settings_or_exit(config)
     count = max(1, int(rate * duration)) if rate > 0 else int(duration)
     if seed is None:  # a fresh stream: a random seed, and a run id so no id repeats
-        simulator = Simulator(ROOT / "data", seed=random.randrange(1 << 31),
+        simulator = Simulator(Path(settings.data_dir), seed=random.randrange(1 << 31),
                               run=uuid.uuid4().hex[:8])
     else:
-        simulator = Simulator(ROOT / "data", seed=seed)
+        simulator = Simulator(Path(settings.data_dir), seed=seed)
     if out is not None:
         with out.open("w") as f:
             for event in simulator.events(count):

@@ -31,7 +31,7 @@ from tools.store import Store
 from .cli_sim import publish
 from .monitor import TopicCounter, counts_table
 from .render import summary_table, trace_panel
-from .settings import ROOT, Settings, var_path
+from .settings import Settings, var_path
 from .wiring import WORKER_TOPICS, EventRouter, Platform, open_platform
 
 console = Console()
@@ -87,7 +87,7 @@ def run_demo(settings: Settings, *, events: int = 22, invalid: int = 3, seed: in
             router = EventRouter(platform)
             worker = Worker(WORKER_TOPICS, router.handle, settings.worker, broker=settings.broker)
             counter = TopicCounter(settings.broker).start()
-            simulator = Simulator(ROOT / "data", seed=seed, mix=DEMO_MIX,
+            simulator = Simulator(Path(settings.data_dir), seed=seed, mix=DEMO_MIX,
                                   run=uuid.uuid4().hex[:6])
             produced = publish(settings, simulator.burst(events),
                                invalid=invalid_records(random.Random(seed), invalid))

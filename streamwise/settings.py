@@ -29,9 +29,13 @@ from streams.config import BrokerSettings, WorkerSettings
 from tools.config import ToolSettings
 
 from .errors import ConfigError
+from .paths import CHECKOUT, default_config, from_home, packaged
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
+ROOT = CHECKOUT  # the source tree (tests, benchmarks); run-time paths come from paths.home()
+DEFAULT_CONFIG = packaged("configs") / "default.yaml"
+# Relative paths among the settings, resolved from the home when the settings are loaded.
+PATH_FIELDS = ("var_dir", "data_dir", "worker.ledger_path", "store.db_path", "retrieval.index_dir",
+               "llm.models_dir", "agents.checkpoint_path", "api.sessions_path")
 
 
 class ApiSettings(BaseModel):
@@ -57,7 +61,7 @@ class Settings(BaseSettings):
 
     profile: str = "default"
     var_dir: str = "var"
-    data_dir: str = str(ROOT / "data")
+    data_dir: str = str(packaged("data"))
     broker: BrokerSettings = Field(default_factory=BrokerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     store: ToolSettings = Field(default_factory=ToolSettings)
@@ -130,7 +134,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
 
     Raises ``ConfigError`` listing every problem and where it is.
     """
-    config_path = Path(path or os.environ.get("STREAMWISE_CONFIG") or DEFAULT_CONFIG)
+    config_path = Path(path or os.environ.get("STREAMWISE_CONFIG") or default_config())
     if not config_path.is_file():
         raise ConfigError(f"config file not found: {config_path} (set STREAMWISE_CONFIG or --config)")
     # A subclass per file keeps the YAML source pointed at the file asked for,
@@ -146,13 +150,26 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     if unknown:
         raise ConfigError(f"unknown environment variable(s) {', '.join(unknown)}: no such setting "
                           f"(STREAMWISE_<SECTION>__<KEY>; `streamwise config` prints them all)")
-    return Settings.model_validate(settings.model_dump())
+    return _resolve_paths(Settings.model_validate(settings.model_dump()))
+
+
+def _resolve_paths(settings: Settings) -> Settings:
+    """Every relative path setting made absolute from the home, so that every consumer
+    (the worker's ledger, the model server, the checkpointer) agrees where things are."""
+    for dotted in PATH_FIELDS:
+        *parents, name = dotted.split(".")
+        owner: Any = settings
+        for part in parents:
+            owner = getattr(owner, part)
+        value = getattr(owner, name)
+        if value and not str(value).startswith(":"):  # ":memory:"
+            setattr(owner, name, str(from_home(value)))
+    return settings
 
 
 def abs_path(relative: str | Path) -> Path:
-    """Relative settings paths are taken from the project root, not the working directory."""
-    p = Path(relative)
-    return p if p.is_absolute() else ROOT / p
+    """A relative path is taken from the home (``STREAMWISE_HOME`` or the working directory)."""
+    return from_home(relative)
 
 
 def var_path(settings: Settings, relative: str) -> Path:

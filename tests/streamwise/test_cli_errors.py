@@ -15,6 +15,7 @@ MISSING = "/nonexistent/streamwise.yaml"
 # (command path, arguments, extra environment, what the line must say)
 CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     ("config", ["config", "-c", MISSING], {}, "config file not found"),
+    ("init", ["init"], {"STREAMWISE_HOME": "{tmp}"}, "streamwise.yaml exists"),  # made below
     ("broker", ["broker", "--port", "many"], {}, "Invalid value for '--port'"),
     ("demo", ["demo", "-c", MISSING], {}, "config file not found"),
     ("simulate", ["simulate", "--bootstrap", "127.0.0.1:1"], {}, "no Kafka broker answers"),
@@ -75,6 +76,8 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(name: str, args: list[str], en
     base = {"STREAMWISE_STORE__DB_PATH": str(tmp_path / "store.duckdb"),
             "STREAMWISE_WORKER__LEDGER_PATH": str(tmp_path / "ledger.sqlite"),
             "STREAMWISE_BROKER__BOOTSTRAP_SERVERS": "", "COLUMNS": "300"}
+    (tmp_path / "streamwise.yaml").write_text("profile: existing\n")  # for `init`
+    env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in env.items()}
     result = CliRunner().invoke(app, args, env={**base, **env})
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code not in (0, None), result.output

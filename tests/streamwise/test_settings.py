@@ -12,7 +12,17 @@ def test_default_config_loads():
     assert s.broker.embedded is True
     assert s.llm.base_url is None
     assert s.retrieval.device == "cpu"
-    assert s.store.db_path.startswith("var/")
+    assert s.store.db_path.endswith("var/streamwise.duckdb")  # from the home, see below
+
+
+def test_relative_paths_are_taken_from_the_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("STREAMWISE_HOME", str(tmp_path))
+    s = load_settings()  # no streamwise.yaml there: the packaged (here the checkout's) default
+    assert s.store.db_path == str(tmp_path / "var" / "streamwise.duckdb")
+    assert s.worker.ledger_path == str(tmp_path / "var" / "state" / "ledger.sqlite")
+    assert s.llm.models_dir == str(tmp_path / "var" / "models")
+    (tmp_path / "streamwise.yaml").write_text("store:\n  db_path: other.duckdb\n")
+    assert load_settings().store.db_path == str(tmp_path / "other.duckdb")  # its own config
 
 
 def test_production_config_loads_with_kafka_vllm_gpu_postgres():
