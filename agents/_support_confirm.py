@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .state import PlannedCall
+
 Answer = Literal["yes", "no", "question", "other"]
 
 _AFFIRM = re.compile(
@@ -74,11 +76,6 @@ def names_other_order(text: str, order_ids: list[str]) -> bool:
     return bool(named - {o.upper().lstrip("#") for o in order_ids})
 
 
-class PlannedCall(BaseModel):
-    tool: str
-    arguments: dict[str, Any]
-
-
 class Proposal(BaseModel):
     """The change shown to the customer; a "yes" on the next turn runs exactly these calls."""
 
@@ -96,8 +93,13 @@ class Proposal(BaseModel):
     def order_ids(self) -> list[str]:
         return [str(c.arguments["order_id"]) for c in self.calls if "order_id" in c.arguments]
 
+    def has_call(self, tool: str, arguments: dict[str, Any]) -> bool:
+        return any(c.same_call(tool, arguments) for c in self.calls)
+
 
 def digest(calls: list[PlannedCall], summary: list[str]) -> str:
-    body = json.dumps({"calls": [c.model_dump() for c in calls], "summary": summary},
-                      sort_keys=True)
+    # Over what the customer was shown (a call's loop index is not): the same digest as
+    # before the index existed, so a proposal shown by an older version still seals.
+    body = json.dumps({"calls": [c.model_dump(include={"tool", "arguments"}) for c in calls],
+                       "summary": summary}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ._support_confirm import PlannedCall
 from ._support_match import (
     PaymentChoiceError,
     describe_options,
@@ -28,6 +27,7 @@ from ._support_match import (
 )
 from ._support_schema import CustomerRequest
 from .loop import Toolbox
+from .state import PlannedCall
 
 Kind = Literal["change", "refuse", "missing", "info", "transfer"]
 _ORDER_ID = re.compile(r"#?[Ww](\d{7})\b")

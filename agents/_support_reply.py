@@ -17,8 +17,8 @@ from tools import ToolRegistry
 
 from ._support_confirm import Proposal
 from ._support_plan import Outcome
+from ._support_state import SupportState, SupportTurn
 from .contracts import AgentOutput, AgentRequest
-from .loop import LoopState
 
 TRANSFER_MESSAGE = "YOU ARE BEING TRANSFERRED TO A HUMAN AGENT. PLEASE HOLD ON."
 _ASK_IDENTITY = ("To help with your orders I first need to find your account: please give "
@@ -47,28 +47,28 @@ def _args(arguments: Any) -> dict[str, Any]:
     return dict(arguments or {})
 
 
-def compose(state: LoopState, request: AgentRequest, registry: ToolRegistry) -> dict[str, Any]:
+def compose(state: SupportState, request: AgentRequest,
+            registry: ToolRegistry) -> dict[str, Any]:
     """The ``AgentResult`` fields of the turn."""
-    final = state.get("final") or {}
-    context = state.get("context") or {}
-    trace = state.get("trace") or []
+    final = state.final or {}
+    context: SupportTurn = state.context
+    trace = state.trace
     missing: list[str] = []
-    if state.get("outcome") == "step_limit":
+    if state.outcome == "step_limit":
         message, decision = "I'm sorry, I could not finish this. A colleague will follow up.", \
             "transfer"
-    elif "confirmed" in final:
-        message, decision = _executed(Proposal.model_validate(context["confirmed"]), trace)
+    elif "confirmed" in final and context.confirmed is not None:
+        message, decision = _executed(context.confirmed, trace)
     elif final.get("declined"):
         message, decision = ("All right, I have not changed anything. Tell me if you want "
                              "something else."), "reply"
     elif final.get("refused"):
         message, decision = _REFUSED[str(final["refused"])], "refuse"
-    elif context.get("identity"):
-        message, decision = _IDENTITY.get(context["identity"], _ASK_IDENTITY), "need_info"
-        missing = ["email"] if context["identity"] != "ambiguous" else ["email"]
+    elif context.identity:
+        message, decision = _IDENTITY.get(context.identity, _ASK_IDENTITY), "need_info"
+        missing = ["email"]
     else:
-        outcomes = [Outcome.model_validate(o) for o in context.get("outcomes", [])]
-        message, decision, missing = _planned(outcomes, context)
+        message, decision, missing = _planned(context.outcomes, context.notes)
     done = [t for t in trace if t.get("kind") == "tool" and t.get("status") == "ok"]
     transferred = any(t["name"] == "transfer_to_human_agents" for t in done)
     if transferred:
@@ -83,7 +83,7 @@ def compose(state: LoopState, request: AgentRequest, registry: ToolRegistry) -> 
     details: dict[str, Any] = {"missing": missing} if missing else {}
     outputs.append(AgentOutput(kind="reply", subject_id=request.subject_id, message=message,
                                transferred_to_human=transferred, details=details))
-    status = "step_limit" if state.get("outcome") == "step_limit" else "done"
+    status = "step_limit" if state.outcome == "step_limit" else "done"
     return {"status": status, "decision": decision, "message": message,
             "outputs": [o.model_dump(mode="json") for o in outputs]}
 
@@ -122,13 +122,13 @@ def _error_text(record: dict[str, Any] | None) -> str:
         return str(raw) or "it did not run."
 
 
-def _planned(outcomes: list[Outcome], context: dict[str, Any]) -> tuple[str, str, list[str]]:
+def _planned(outcomes: list[Outcome], notes: list[str]) -> tuple[str, str, list[str]]:
     changes = [o for o in outcomes if o.kind == "change"]
     refusals = [o.line for o in outcomes if o.kind == "refuse"]
     missing = [o for o in outcomes if o.kind == "missing"]
     info = [o.line for o in outcomes if o.kind == "info"]
     parts: list[str] = []
-    if "other_customer" in context.get("notes", []):
+    if "other_customer" in notes:
         parts.append("I can only help with the account of this conversation, so I will not "
                      "look up or change another customer's account.")
     parts += info + refusals

@@ -2,6 +2,7 @@
 
     AgentsError
      ├── CheckpointError       the checkpoint store is missing, misconfigured or unavailable
+     │    └── StateFormatError a thread's checkpoint does not fit this version's state models
      ├── UnknownThread         no checkpointed conversation has this thread id
      ├── NotAwaitingApproval   a decision was sent to a thread that waits for none
      └── RequestError          this agent cannot handle the request (wrong kind, no data)
@@ -19,6 +20,10 @@ class AgentsError(Exception):
 
 class CheckpointError(AgentsError):
     """The checkpoint store cannot be opened or used."""
+
+
+class StateFormatError(CheckpointError):
+    """A thread's checkpoint does not fit this version's state models (``agents.state``)."""
 
 
 class UnknownThread(AgentsError):

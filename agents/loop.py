@@ -33,6 +33,9 @@
   approve the call is re-issued with ``approved=True`` and the same key, on
   reject the model is told.
 - ``finish`` turns the state into the agent's ``AgentResult`` (``finish``).
+
+The state is a pydantic model (``agents.state``): nodes read it typed, and write
+their updates as JSON (``stored``), which is what the checkpoints hold.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import contextlib
 import json
 import time
 from collections.abc import Sequence
-from typing import Annotated, Any, NotRequired, TypedDict
+from typing import Any, Generic, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -55,9 +58,9 @@ from langchain_core.messages import (
 from langchain_core.runnables import Runnable
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import interrupt
+from pydantic_core import to_jsonable_python
 
 from tools import Actor, ToolContext, ToolRegistry, ToolResult
 
@@ -67,57 +70,16 @@ from .contracts import (
     MessageRequest,
     PendingApproval,
     QuestionRequest,
-    parse_request,
 )
+from .state import HeldCall, LoopState, PlannedCall, TurnResult, reset_trace, stored
+
+__all__ = ["RESPOND", "AgentSpec", "HeldCall", "LoopState", "PlannedCall", "Toolbox",
+           "build_loop", "last_ai"]
 
 RESPOND = "respond"
 # A tool call cut off (by max_tokens) comes back as text: never an answer to pass on.
 _CALL_TAG = "<tool_call>"
-_RESET: list[dict[str, Any]] = [{"reset": True}]
-
-
-def _trace_reducer(old: list[dict[str, Any]] | None,
-                   new: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    # A new turn starts its trace afresh; every node appends to it.
-    if new and new[0].get("reset"):
-        return list(new[1:])
-    return (old or []) + (new or [])
-
-
-class PlannedCall(TypedDict):
-    """A call code decided on (``decide``), run by ``act`` in order."""
-
-    tool: str
-    arguments: dict[str, Any]
-    index: int  # the call's place in the plan: part of its idempotency key
-
-
-class HeldCall(TypedDict):
-    """A call the tool answered ``needs_approval``, held until a person decides."""
-
-    call_id: str | None  # the model's tool call to answer; None for a planned call
-    tool: str
-    arguments: dict[str, Any]
-    key: str  # the idempotency key the approved call re-runs with
-    index: int
-    step: NotRequired[str]  # "act" for a planned call; else the model step's
-    approval: dict[str, Any]  # the PendingApproval (JSON) the interrupt shows
-
-
-class LoopState(TypedDict, total=False):
-    messages: Annotated[list[AnyMessage], add_messages]
-    request: dict[str, Any]  # AgentRequest of the current turn (JSON)
-    step: int  # model calls in this turn
-    final: dict[str, Any] | None  # the respond() arguments
-    outcome: str  # answered | step_limit
-    must_respond: bool  # the next model call may only respond (after a repeated call)
-    decided: bool  # the agent's decide() ran for this turn's answer
-    planned: list[PlannedCall]  # calls code decided on, not yet run
-    awaiting: list[HeldCall]  # calls held for approval
-    trace: Annotated[list[dict[str, Any]], _trace_reducer]  # TraceStep dicts of this turn
-    context: dict[str, Any]  # what the agent computed in code for this turn
-    memory: dict[str, Any]  # what the agent keeps across turns (e.g. the authenticated user)
-    result: dict[str, Any] | None  # the AgentResult of this turn (JSON)
+StateT = TypeVar("StateT", bound=LoopState)
 
 
 class Toolbox:
@@ -191,64 +153,67 @@ def _missing(name: str) -> Any:
     return ToolError(code="unknown_tool", message=f"there is no tool named {name!r}")
 
 
-class AgentSpec:
-    """What makes one agent: its tools, prompt, final-answer tool and code steps.
+class AgentSpec(Generic[StateT]):
+    """What makes one agent: its tools, prompt, final-answer tool, code steps and state.
 
-    Subclasses override the hooks; the loop is the same for all.
+    Subclasses override the hooks; the loop is the same for all. ``state_schema`` is
+    the agent's ``LoopState`` (a subclass that types its ``context`` and ``memory``).
     """
 
     name: str = "agent"
     tool_names: Sequence[str] = ()
     respond_description = "Give the final answer and end this turn."
+    state_schema: type[LoopState] = LoopState
 
     def respond_parameters(self) -> dict[str, Any]:
         return {"type": "object",
                 "properties": {"message": {"type": "string", "description": "the answer"}},
                 "required": ["message"]}
 
-    def system_prompt(self, state: LoopState) -> str:
+    def system_prompt(self, state: StateT) -> str:
         raise NotImplementedError
 
     def constant_prompts(self) -> list[str]:
         """System prompts that do not depend on the request: the prefixes worth warming."""
         return []
 
-    def actor(self, state: LoopState) -> Actor:
+    def actor(self, state: StateT) -> Actor:
         return Actor.system()
 
-    def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
+    def prepare(self, request: AgentRequest, state: StateT, box: Toolbox) -> dict[str, Any]:
         """State updates for a new turn; must include the turn's first ``messages``."""
         text = request.text if isinstance(request, MessageRequest | QuestionRequest) else ""
         return {"messages": [HumanMessage(text)]}
 
-    def amend(self, state: LoopState, name: str, arguments: dict[str, Any],
+    def amend(self, state: StateT, name: str, arguments: dict[str, Any],
               ) -> tuple[dict[str, Any], list[str]]:
         """The call as code completes it from the request, and a note per change (the
         trace keeps the model's own arguments beside them). Default: unchanged."""
         return arguments, []
 
-    def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
+    def guard(self, state: StateT, name: str, arguments: dict[str, Any]) -> str | None:
         """A reason to refuse this call before it reaches the registry, or None."""
         return None
 
-    def prompt(self, state: LoopState) -> list[BaseMessage]:
+    def prompt(self, state: StateT) -> list[BaseMessage]:
         """What the model is shown: by default the system prompt and the whole thread."""
-        return [SystemMessage(self.system_prompt(state)), *state["messages"]]
+        return [SystemMessage(self.system_prompt(state)), *state.messages]
 
-    def decide(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        """After the answer: state updates, with ``planned`` (``[{"tool", "arguments"}]``)
-        the calls code has decided to make. Default: none."""
+    def decide(self, state: StateT, box: Toolbox) -> dict[str, Any]:
+        """After the answer: state updates, with ``planned`` (``PlannedCall``s, or their
+        ``{"tool", "arguments"}``) the calls code has decided to make. Default: none."""
         return {}
 
-    def after_tool(self, state: LoopState, name: str, result: ToolResult) -> dict[str, Any]:
-        """Memory updates after a call (e.g. the user a look-up authenticated)."""
+    def after_tool(self, state: StateT, name: str, result: ToolResult) -> dict[str, Any]:
+        """Memory updates (JSON) after a call (e.g. the user a look-up authenticated)."""
         return {}
 
-    def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        """The ``AgentResult`` fields (decision, message, outputs, answer, status)."""
+    def finish(self, state: StateT, box: Toolbox) -> dict[str, Any]:
+        """The ``AgentResult`` fields (decision, message, outputs, answer, status): a
+        ``TurnResult``'s."""
         raise NotImplementedError
 
-    def offered(self, state: LoopState | None) -> list[str]:
+    def offered(self, state: StateT | None) -> list[str]:
         """The tools a turn offers, ``respond`` included, in prompt order. ``None``: the
         usual turn (what ``warm`` evaluates). A set that is a prefix of another shares
         its part of the prompt, and so of the server's prefix cache."""
@@ -273,10 +238,18 @@ def last_ai(messages: Sequence[BaseMessage]) -> AIMessage | None:
     return None
 
 
-def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
+def _json(value: Any) -> dict[str, Any]:
+    """A JSON object of ``value`` (a model or a dict): how the loop merges memory updates."""
+    out: dict[str, Any] = to_jsonable_python(value, fallback=str) or {}
+    return out
+
+
+def build_loop(spec: AgentSpec[Any], *, model: BaseChatModel, registry: ToolRegistry,
                checkpointer: BaseCheckpointSaver[str] | None, max_steps: int,
                ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile ``spec``'s graph over the shared loop."""
+    """Compile ``spec``'s graph over the shared loop, with ``spec.state_schema`` as its state.
+
+    Every node returns its update through ``stored`` (JSON, messages aside)."""
     bindings: dict[tuple[tuple[str, ...], bool], Runnable[Any, BaseMessage]] = {}
 
     def bound(names: Sequence[str], answer_only: bool) -> Runnable[Any, BaseMessage]:
@@ -290,25 +263,29 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
     model_name = getattr(model, "model_name", None) or getattr(model, "model", None) or "model"
 
     def box_for(state: LoopState) -> Toolbox:
-        return Toolbox(registry, parse_request(state["request"]), spec.actor(state))
+        return Toolbox(registry, state.request, spec.actor(state))
+
+    def remember(state: LoopState, memory: dict[str, Any], name: str,
+                 result: ToolResult) -> None:
+        # The hook sees the memory as it stands after the calls before this one.
+        memory.update(spec.after_tool(state.with_memory(memory), name, result))
 
     def prepare(state: LoopState) -> dict[str, Any]:
-        request = parse_request(state["request"])
-        box = Toolbox(registry, request, spec.actor(state))
-        update = spec.prepare(request, state, box)
-        update["trace"] = _RESET + box.trace + update.get("trace", [])
-        return {"step": 0, "final": None, "outcome": "", "awaiting": [], "result": None,
-                "must_respond": False, "decided": False, "planned": [], **update}
+        box = box_for(state)
+        update = spec.prepare(state.request, state, box)
+        update["trace"] = reset_trace(box.trace + update.get("trace", []))
+        return stored({"step": 0, "final": None, "outcome": "", "awaiting": [], "result": None,
+                       "must_respond": False, "decided": False, "planned": [], **update})
 
     def after_prepare(state: LoopState) -> str:
-        return "act" if state.get("final") is not None else "model"
+        return "act" if state.final is not None else "model"
 
     def call_model(state: LoopState) -> dict[str, Any]:
-        step = state.get("step", 0)
+        step = state.step
         if step >= max_steps:
             return {"outcome": "step_limit"}
         prompt = spec.prompt(state)
-        last_turn = step + 1 >= max_steps or state.get("must_respond", False)
+        last_turn = step + 1 >= max_steps or state.must_respond
         started = time.perf_counter()
         reply = bound(spec.offered(state), last_turn).invoke(prompt)
         latency = (time.perf_counter() - started) * 1000
@@ -333,29 +310,28 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
             else:
                 update["messages"].append(HumanMessage(
                     f"Call one of the tools, or {RESPOND} to give your final answer."))
-        return update
+        return stored(update)
 
     def after_model(state: LoopState) -> str:
-        if state.get("outcome") == "step_limit":
+        if state.outcome == "step_limit":
             return "finish"
-        ai = last_ai(state["messages"])
+        ai = last_ai(state.messages)
         pending = ai is not None and (ai.invalid_tool_calls
                                       or any(c["name"] != RESPOND for c in ai.tool_calls))
         if pending:
             return "tools"
-        return "act" if state.get("final") is not None else "model"
+        return "act" if state.final is not None else "model"
 
     def run_tools(state: LoopState) -> dict[str, Any]:
-        ai = last_ai(state["messages"])
+        ai = last_ai(state.messages)
         assert ai is not None
-        step = state["step"]
+        step = state.step
         box = box_for(state)
         messages: list[AnyMessage] = []
         awaiting: list[HeldCall] = []
-        memory = dict(state.get("memory") or {})
+        memory = _json(state.memory)
         # Calls that ran (a refusal can turn into a run once, say, the user is known).
-        done_before = {_signature(t["name"], t.get("arguments")): t
-                       for t in state.get("trace") or []
+        done_before = {_signature(t["name"], t.get("arguments")): t for t in state.trace
                        if t.get("kind") == "tool" and not t.get("refused")}
         repeated = False
         offered = spec.offered(state)  # as the model was offered them
@@ -411,34 +387,34 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                     details=result.approval.details)
                 awaiting.append(HeldCall(call_id=call["id"], tool=name, arguments=args,
                                          key=pending.approval_id, index=index,
-                                         approval=pending.model_dump(mode="json")))
+                                         approval=pending))
             else:
-                memory.update(spec.after_tool({**state, "memory": memory}, name, result))
+                remember(state, memory, name, result)
                 messages.append(ToolMessage(result.for_model(), tool_call_id=call["id"] or "",
                                             name=name, status="success" if result.ok else "error"))
             index += 1
-        return {"messages": messages, "awaiting": awaiting, "trace": box.trace, "memory": memory,
-                "must_respond": repeated}
+        return stored({"messages": messages, "awaiting": awaiting, "trace": box.trace,
+                       "memory": memory, "must_respond": repeated})
 
     def after_tools(state: LoopState) -> str:
-        if state.get("awaiting"):
+        if state.awaiting:
             return "approval"
-        return "act" if state.get("final") is not None else "model"
+        return "act" if state.final is not None else "model"
 
     def act(state: LoopState) -> dict[str, Any]:
         update: dict[str, Any] = {}
-        planned: list[PlannedCall] = list(state.get("planned") or [])
+        planned = list(state.planned)
         box = box_for(state)
-        if not state.get("decided"):
+        if not state.decided:
             update = spec.decide(state, box)
-            planned = [PlannedCall(tool=c["tool"], arguments=c["arguments"], index=i)
+            planned = [PlannedCall.model_validate(c).model_copy(update={"index": i})
                        for i, c in enumerate(update.pop("planned", []))]
             update["decided"] = True  # the calls below still run as the turn's identity
         awaiting: list[HeldCall] = []
-        memory = dict(update.get("memory") or state.get("memory") or {})
+        memory = _json(update.get("memory", state.memory))
         while planned:
             call = planned.pop(0)
-            name, args, index = call["tool"], call["arguments"], call["index"]
+            name, args, index = call.tool, call.arguments, call.index
             refusal = spec.guard(state, name, args)  # code's calls pass the same guard
             if refusal is not None:
                 box.trace.append({"step": 0, "kind": "tool", "name": name, "arguments": args,
@@ -455,32 +431,32 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                 # No model call to answer: the approval's outcome is read from the trace.
                 awaiting.append(HeldCall(call_id=None, tool=name, arguments=args,
                                          key=pending.approval_id, index=index, step="act",
-                                         approval=pending.model_dump(mode="json")))
+                                         approval=pending))
                 break
-            memory.update(spec.after_tool({**state, "memory": memory}, name, result))
-        return {**update, "planned": planned, "awaiting": awaiting, "memory": memory,
-                "trace": box.trace}
+            remember(state, memory, name, result)
+        return stored({**update, "planned": planned, "awaiting": awaiting, "memory": memory,
+                       "trace": box.trace})
 
     def after_act(state: LoopState) -> str:
-        return "approval" if state.get("awaiting") else "finish"
+        return "approval" if state.awaiting else "finish"
 
     def approval(state: LoopState) -> dict[str, Any]:
-        held = state["awaiting"][0]
+        held = state.awaiting[0]
         # Nothing before interrupt() has effects: the node re-runs from the top on resume.
-        answer = interrupt(held["approval"])
+        answer = interrupt(held.approval.model_dump(mode="json"))
         decision = ApprovalDecision.model_validate(answer)
         box = box_for(state)
-        record = {"step": state["step"], "kind": "approval", "name": held["tool"],
-                  "arguments": held["arguments"],
+        record = {"step": state.step, "kind": "approval", "name": held.tool,
+                  "arguments": held.arguments,
                   "status": "approved" if decision.approved else "rejected",
-                  "result": decision.model_dump(mode="json"), "idempotency_key": held["key"]}
-        memory = dict(state.get("memory") or {})
+                  "result": decision.model_dump(mode="json"), "idempotency_key": held.key}
+        memory = _json(state.memory)
         if decision.approved:
             # The same key as the held call: approving twice still acts once.
-            result = box.call(held["tool"], held["arguments"],
-                              step=held.get("step", state["step"]), index=held["index"],
-                              approved=True)
-            memory.update(spec.after_tool(state, held["tool"], result))
+            result = box.call(held.tool, held.arguments,
+                              step=held.step if held.step is not None else state.step,
+                              index=held.index, approved=True)
+            remember(state, memory, held.tool, result)
             content, status = result.for_model(), "success" if result.ok else "error"
         else:
             content = json.dumps({"error": {
@@ -489,36 +465,35 @@ def build_loop(spec: AgentSpec, *, model: BaseChatModel, registry: ToolRegistry,
                            + (f": {decision.note}" if decision.note else ""),
                 "hint": "do not retry it; tell the customer it was not approved"}})
             status = "error"
-        answered = [] if held["call_id"] is None else [ToolMessage(
-            content, tool_call_id=held["call_id"], name=held["tool"], status=status)]
-        return {"messages": answered, "awaiting": state["awaiting"][1:],
-                "trace": [record, *box.trace], "memory": memory}
+        answered = [] if held.call_id is None else [ToolMessage(
+            content, tool_call_id=held.call_id, name=held.tool, status=status)]
+        return stored({"messages": answered, "awaiting": state.awaiting[1:],
+                       "trace": [record, *box.trace], "memory": memory})
 
     def after_approval(state: LoopState) -> str:
-        if state.get("awaiting"):
+        if state.awaiting:
             return "approval"
-        if state.get("decided"):
-            return "act" if state.get("planned") else "finish"
-        return "act" if state.get("final") is not None else "model"
+        if state.decided:
+            return "act" if state.planned else "finish"
+        return "act" if state.final is not None else "model"
 
     def finish(state: LoopState) -> dict[str, Any]:
         box = box_for(state)
-        result = spec.finish(state, box)
+        result = TurnResult.model_validate(spec.finish(state, box))
         closing: list[AnyMessage] = []
-        ai = last_ai(state["messages"])
+        ai = last_ai(state.messages)
         if ai is not None:
             # Answer the respond() call so the thread's history stays a valid chat.
             closing = [ToolMessage("delivered", tool_call_id=c["id"] or "", name=RESPOND)
                        for c in ai.tool_calls if c["name"] == RESPOND]
-        return {"result": result, "messages": closing, "trace": box.trace}
+        return stored({"result": result, "messages": closing, "trace": box.trace})
 
-    graph: StateGraph[LoopState, Any, Any, Any] = StateGraph(LoopState)
-    graph.add_node("prepare", prepare)
-    graph.add_node("model", call_model)
-    graph.add_node("tools", run_tools)
-    graph.add_node("act", act)
-    graph.add_node("approval", approval)
-    graph.add_node("finish", finish)
+    schema = spec.state_schema
+    graph: StateGraph[Any, Any, Any, Any] = StateGraph(schema)
+    # input_schema: the nodes' annotation (LoopState) would otherwise be their input type.
+    for name, node in (("prepare", prepare), ("model", call_model), ("tools", run_tools),
+                       ("act", act), ("approval", approval), ("finish", finish)):
+        graph.add_node(name, node, input_schema=schema)
     graph.add_edge(START, "prepare")
     graph.add_conditional_edges("prepare", after_prepare, ["act", "model"])
     graph.add_conditional_edges("model", after_model, ["tools", "act", "model", "finish"])

@@ -44,7 +44,8 @@ from .contracts import (
     ShipmentDelayedRequest,
 )
 from .errors import RequestError
-from .loop import AgentSpec, LoopState, Toolbox
+from .loop import AgentSpec, Toolbox
+from .state import LoopState
 
 Severity = Literal["info", "warning", "critical"]
 
@@ -71,6 +72,19 @@ class Ruling(BaseModel):
     ask_model: bool = False  # the model writes the text (a delay notice)
 
 
+class OrderTurn(BaseModel):
+    """The order agent's ``context``: the ruling, from prepare to finish."""
+
+    ruling: Ruling | None = None
+
+
+class OrderState(LoopState):
+    """The order agent's graph state: it keeps nothing across turns (each event is one)."""
+
+    context: OrderTurn = Field(default_factory=OrderTurn)
+    memory: dict[str, Any] = Field(default_factory=dict)
+
+
 def _out(result: ToolResult) -> dict[str, Any] | None:
     return result.output.model_dump(mode="json") if result.ok and result.output else None
 
@@ -87,8 +101,9 @@ def _alert(subject: str, alert: str, message: str, severity: Severity = "warning
                        message=message, details=details)
 
 
-class OrderAgent(AgentSpec):
+class OrderAgent(AgentSpec[OrderState]):
     name = "order"
+    state_schema = OrderState
     # The model only writes a notice from facts gathered in code: it gets only respond.
     tool_names: tuple[str, ...] = ()
     respond_description = "Give the notice to the customer, and stop."
@@ -105,7 +120,7 @@ class OrderAgent(AgentSpec):
                         "maxLength": 300}},
             "required": ["message"]}
 
-    def system_prompt(self, state: LoopState) -> str:
+    def system_prompt(self, state: OrderState) -> str:
         return NOTICE_PROMPT
 
     def constant_prompts(self) -> list[str]:
@@ -113,7 +128,7 @@ class OrderAgent(AgentSpec):
 
     # ------------------------------------------------------------- prepare (rules)
 
-    def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
+    def prepare(self, request: AgentRequest, state: OrderState, box: Toolbox) -> dict[str, Any]:
         match request:
             case OrderPlacedRequest():
                 ruling = self._order_ruling(request, box)
@@ -126,7 +141,7 @@ class OrderAgent(AgentSpec):
             case _:
                 raise RequestError(f"the order agent rules on order events, not {request.kind}")
         ruling.facts["alerts"] = [a.alert for a in ruling.alerts]  # a text may name them
-        update: dict[str, Any] = {"context": {"ruling": ruling.model_dump(mode="json")}}
+        update: dict[str, Any] = {"context": OrderTurn(ruling=ruling)}
         if ruling.ask_model:
             update["messages"] = [HumanMessage(_notice_request(ruling.facts))]
         else:
@@ -364,13 +379,13 @@ class OrderAgent(AgentSpec):
 
     # ------------------------------------------------------------- finish (code acts)
 
-    def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        ruling = Ruling.model_validate((state.get("context") or {})["ruling"])
+    def finish(self, state: OrderState, box: Toolbox) -> dict[str, Any]:
+        ruling = state.context.ruling
+        assert ruling is not None  # prepare rules on every event
         message, checked = ruling.explanation, dict[str, Any]()
-        limited = ruling.ask_model and state.get("outcome") == "step_limit"
+        limited = ruling.ask_model and state.outcome == "step_limit"
         if ruling.ask_model and not limited:
-            message, checked = _checked(str((state.get("final") or {}).get("message") or ""),
-                                        ruling)
+            message, checked = _checked(str((state.final or {}).get("message") or ""), ruling)
         details = {**ruling.details, "rule": ruling.rule, "allowed": ruling.allowed,
                    **checked, "facts": ruling.facts}
         decision, outputs = ruling.decision, list(ruling.alerts)

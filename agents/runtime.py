@@ -9,7 +9,9 @@
 - the thread waits for an approval: return that, nothing else runs;
 - otherwise: start the turn.
 
-After every pass the run's trace is written whole (``agents.trace``).
+After every pass the run's trace is written whole (``agents.trace``). A thread's
+checkpoint is read through the graph's state model (``agents.state``): one it
+cannot read raises ``StateFormatError`` naming the thread.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, StateSnapshot
+from pydantic import ValidationError
 
 from .contracts import (
     AgentOutput,
@@ -33,6 +36,7 @@ from .contracts import (
     parse_request,
 )
 from .errors import NotAwaitingApproval, RequestError, UnknownThread
+from .state import LoopState, unreadable
 from .trace import TraceRun, TraceStep, TraceStore
 
 
@@ -46,6 +50,7 @@ class AgentRunner:
         self.name = name
         self.graph = graph
         self.traces = traces
+        self.schema: type[LoopState] = graph.builder.state_schema
 
     # ------------------------------------------------------------------ public
 
@@ -58,7 +63,9 @@ class AgentRunner:
         config = _config(request.thread_id)
         if callbacks:
             config["callbacks"] = callbacks
-        snap = self.graph.get_state(config)
+        snap = self.snapshot(config)
+        if snap.values:
+            self._state(snap)  # a checkpoint this version cannot read: say so before running
         if snap.next and snap.interrupts:
             return self._result(snap)
         if snap.next:
@@ -74,11 +81,12 @@ class AgentRunner:
 
     def resume_sync(self, thread_id: str, decision: ApprovalDecision) -> AgentResult:
         config = _config(thread_id)
-        snap = self.graph.get_state(config)
+        snap = self.snapshot(config)
         if not snap.values:
             raise UnknownThread(f"no {self.name} thread {thread_id!r}")
         if not snap.interrupts:
             raise NotAwaitingApproval(f"thread {thread_id!r} is not waiting for an approval")
+        self._state(snap)  # a checkpoint this version cannot read: say so before running
         pending = PendingApproval.model_validate(snap.interrupts[0].value)
         if decision.approval_id and decision.approval_id != pending.approval_id:
             raise NotAwaitingApproval(
@@ -88,7 +96,7 @@ class AgentRunner:
         return self._result(snap)
 
     def has_thread(self, thread_id: str) -> bool:
-        return bool(self.graph.get_state(_config(thread_id)).values)
+        return bool(self.snapshot(_config(thread_id)).values)
 
     async def run(self, request: AgentRequest) -> AgentResult:
         return await asyncio.to_thread(self.run_sync, request)
@@ -104,17 +112,28 @@ class AgentRunner:
             # "sync": each step is on disk before the next starts, so a crash loses none.
             self.graph.invoke(payload, config, durability="sync")
         except Exception as exc:
-            snap = self.graph.get_state(config)
+            snap = self.snapshot(config)
             self._write_failed(snap, request, exc)
             raise
-        snap = self.graph.get_state(config)
+        snap = self.snapshot(config)
         self._write(snap)
         return snap
 
+    def snapshot(self, config: RunnableConfig) -> StateSnapshot:
+        """The thread's snapshot; ``StateFormatError`` when its checkpoint does not fit."""
+        try:
+            return self.graph.get_state(config)
+        except ValidationError as exc:  # LangGraph reads pending tasks' input with the models
+            raise unreadable(exc, str(config["configurable"]["thread_id"])) from None
+
+    def _state(self, snap: StateSnapshot) -> LoopState:
+        thread = str(snap.config.get("configurable", {}).get("thread_id", "?"))
+        return self.schema.read(snap.values, thread)
+
     def _result(self, snap: StateSnapshot) -> AgentResult:
-        values = snap.values
-        request = parse_request(values["request"])
-        usage = _usage(values.get("trace") or [])
+        state = self._state(snap)
+        request = state.request
+        usage = _usage(state.trace)
         if snap.interrupts:
             approvals = [PendingApproval.model_validate(i.value) for i in snap.interrupts]
             return AgentResult(
@@ -129,12 +148,11 @@ class AgentRunner:
                                               "arguments": a.arguments, **a.details})
                          for a in approvals],
                 approvals=approvals, usage=usage)
-        result = values.get("result")
-        if not result:
+        if state.result is None:
             raise RequestError(f"thread {request.thread_id!r} has no result yet")
-        return AgentResult.model_validate({
-            **result, "agent": request.agent, "event_id": request.event_id,
-            "thread_id": request.thread_id, "trace_id": request.event_id, "usage": usage})
+        return AgentResult(
+            **dict(state.result), agent=request.agent, event_id=request.event_id,
+            thread_id=request.thread_id, trace_id=request.event_id, usage=usage)
 
     # ------------------------------------------------------------------ traces
 

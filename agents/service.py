@@ -58,7 +58,7 @@ class Agents:
         return self.runner(request.agent).run_sync(request, callbacks)
 
     def resume_sync(self, thread_id: str, decision: ApprovalDecision) -> AgentResult:
-        snap = self.order.graph.get_state({"configurable": {"thread_id": thread_id}})
+        snap = self.order.snapshot({"configurable": {"thread_id": thread_id}})
         request = (snap.values or {}).get("request")
         if not request:
             raise UnknownThread(f"no thread {thread_id!r} in the checkpoint store")

@@ -34,7 +34,7 @@ from retrieval.models import Filters, Hit
 from tools import Actor, ToolRegistry
 
 from ._customer import clean, intents_in, mentioned_orders
-from ._support_confirm import PlannedCall, Proposal, classify, names_other_order
+from ._support_confirm import Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
 from ._support_match import words
 from ._support_plan import Outcome, Records, plan
@@ -46,13 +46,16 @@ from ._support_schema import (
     extraction_schema,
     parse_extraction,
 )
+from ._support_state import SupportMemory, SupportState, SupportTurn
 from .contracts import AgentRequest
 from .errors import RequestError
-from .loop import RESPOND, AgentSpec, LoopState, Toolbox
+from .loop import RESPOND, AgentSpec, Toolbox
+from .state import PlannedCall
 
 Retriever = Callable[[str, int, Filters | None], Sequence[Hit]]
 
-__all__ = ["CHANGE_TOOLS", "SUPPORT_TOOLS", "TRANSFER_MESSAGE", "Retriever", "SupportAgent"]
+__all__ = ["CHANGE_TOOLS", "SUPPORT_TOOLS", "TRANSFER_MESSAGE", "Retriever", "SupportAgent",
+           "SupportMemory", "SupportState", "SupportTurn"]
 
 CHANGE_TOOLS = (
     "cancel_pending_order", "modify_pending_order_address", "modify_pending_order_items",
@@ -65,8 +68,9 @@ SUPPORT_TOOLS = ("get_user_details", "get_order_details", "get_product_details",
 _LAST = {"modify_pending_order_items": 1}
 
 
-class SupportAgent(AgentSpec):
+class SupportAgent(AgentSpec[SupportState]):
     name = "support"
+    state_schema = SupportState
     # The model calls no tool: code calls these (guard() checks every one).
     tool_names = SUPPORT_TOOLS
     respond_description = "Record what the customer asks for."
@@ -80,132 +84,125 @@ class SupportAgent(AgentSpec):
     def respond_parameters(self) -> dict[str, Any]:
         return extraction_schema()
 
-    def system_prompt(self, state: LoopState) -> str:
+    def system_prompt(self, state: SupportState) -> str:
         return EXTRACT_PROMPT
 
     def constant_prompts(self) -> list[str]:
         return [EXTRACT_PROMPT]
 
-    def offered(self, state: LoopState | None) -> list[str]:
+    def offered(self, state: SupportState | None) -> list[str]:
         return [RESPOND]
 
-    def prompt(self, state: LoopState) -> list[BaseMessage]:
+    def prompt(self, state: SupportState) -> list[BaseMessage]:
         # Only this message: the thread's history is in code (memory), not in the prompt.
-        return [SystemMessage(EXTRACT_PROMPT), HumanMessage(state["context"]["text"])]
+        return [SystemMessage(EXTRACT_PROMPT), HumanMessage(state.context.text)]
 
-    def actor(self, state: LoopState) -> Actor:
-        user = (state.get("memory") or {}).get("user_id")
+    def actor(self, state: SupportState) -> Actor:
+        user = state.memory.user_id
         return Actor(role="customer", user_id=user) if user else Actor(role="support")
 
     # ------------------------------------------------------------------ code's part
 
-    def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
+    def prepare(self, request: AgentRequest, state: SupportState,
+                box: Toolbox) -> dict[str, Any]:
         if request.kind != "message":
             raise RequestError(f"the support agent answers messages, not {request.kind}")
-        memory = dict(state.get("memory") or {})
+        memory = state.memory.model_copy()
         text = clean(request.text)
-        context: dict[str, Any] = {"text": text or "(empty message)", "notes": []}
+        context = SupportTurn(text=text or "(empty message)")
         final: dict[str, Any] | None = None
         if request.author_user_id or request.author_email:
             author = channel_user(self.registry, request, box)
-            if memory.get("user_id") and author != memory["user_id"]:
+            if memory.user_id and author != memory.user_id:
                 final = {"refused": "author"}
-            elif not memory.get("user_id") and author:
-                memory.update(user_id=author, identity="channel")
+            elif not memory.user_id and author:
+                memory.user_id, memory.identity = author, "channel"
             elif not author:
                 final = {"refused": "unknown_author"}
-        shown = memory.pop("proposal", None)
-        if final is None and shown:
-            proposal = Proposal.model_validate(shown)
+        proposal, memory.proposal = memory.proposal, None
+        if final is None and proposal is not None:
             answer = classify(text)
-            if answer == "yes" and proposal.intact() and proposal.turn == memory.get(
-                    "last_turn") and not names_other_order(text, proposal.order_ids()):
-                context["confirmed"] = proposal.model_dump()
+            if answer == "yes" and proposal.intact() and proposal.turn == memory.last_turn \
+                    and not names_other_order(text, proposal.order_ids()):
+                context.confirmed = proposal
                 final = {"confirmed": proposal.digest}
             elif answer == "no":
                 # A short no ends it; a longer one ("no, return the lamp instead") may
                 # carry a new request: the model reads it, the old one is not kept.
-                memory.pop("requests", None)
-                memory.pop("leftover", None)
+                memory.requests, memory.leftover = [], []
                 if len(text.split()) <= 6:
                     final = {"declined": True}
-        memory["last_turn"] = request.event_id
+        memory.last_turn = request.event_id
         return {"memory": memory, "context": context, "final": final, "must_respond": True,
                 "messages": [HumanMessage(text or "(empty message)")]}
 
-    def decide(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        final = state.get("final") or {}
-        memory = dict(state.get("memory") or {})
-        context = dict(state.get("context") or {})
+    def decide(self, state: SupportState, box: Toolbox) -> dict[str, Any]:
+        final = state.final or {}
+        memory = state.memory.model_copy()
+        context = state.context.model_copy()
         if "confirmed" in final:
-            confirmed = Proposal.model_validate(context["confirmed"])
+            assert context.confirmed is not None  # prepare sets both
             # What still lacks a fact stays, for "please handle the rest".
-            memory["requests"] = memory.pop("leftover", [])
-            calls = sorted(enumerate(confirmed.calls),
+            memory.requests, memory.leftover = memory.leftover, []
+            calls = sorted(enumerate(context.confirmed.calls),
                            key=lambda ic: (_LAST.get(ic[1].tool, 0), ic[0]))
-            return {"memory": memory, "planned": [c.model_dump() for _, c in calls]}
+            return {"memory": memory, "planned": [c for _, c in calls]}
         if final.get("declined") or final.get("refused"):
             return {}
-        text = context["text"]
+        text = context.text
         extraction = parse_extraction(final if "message" not in final else {})
-        requests = _requests(extraction, text) or [
-            CustomerRequest.model_validate(r) for r in memory.pop("requests", [])]
-        if not memory.get("user_id"):
+        requests = _requests(extraction, text) or memory.requests
+        memory.requests = []
+        if not memory.user_id:
             found = from_conversation(self.registry, box.request, text, extraction, box)
             if not found.user_id:
-                memory["requests"] = [r.model_dump() for r in requests]
-                context["identity"] = found.problem
+                memory.requests = requests
+                context.identity = found.problem
                 return {"memory": memory, "context": context}
-            memory.update(user_id=found.user_id, identity="conversation")
+            memory.user_id, memory.identity = found.user_id, "conversation"
         # The customer's own records, read as the customer (effective from this step).
         own = Toolbox(self.registry, box.request, Actor(role="customer",
-                                                        user_id=memory["user_id"]))
-        user = own.call("get_user_details", {"user_id": memory["user_id"]}, step="decide")
+                                                        user_id=memory.user_id))
+        user = own.call("get_user_details", {"user_id": memory.user_id}, step="decide")
         if not user.ok or user.output is None:
-            context["identity"] = "not_found"
-            return {"memory": {}, "context": context}
+            context.identity = "not_found"
+            return {"memory": SupportMemory(), "context": context}
         details = user.output.model_dump(mode="json")
         if names_someone_else(self.registry, box.request, text, extraction, details["user_id"]):
-            context["notes"] = [*context.get("notes", []), "other_customer"]
+            context.notes = [*context.notes, "other_customer"]
         records = Records(own, details)
         planned_for = [(r, plan(r, records, text)) for r in requests]
         outcomes = _merge([o for _, found in planned_for for o in found])
-        leftover = [r.model_dump() for r, found in planned_for
-                    if any(o.kind == "missing" for o in found)]
+        leftover = [r for r, found in planned_for if any(o.kind == "missing" for o in found)]
         box.trace.extend(own.trace)
         changes = [o.call for o in outcomes if o.kind == "change" and o.call]
-        planned = [o.call.model_dump() for o in outcomes if o.kind == "transfer" and o.call]
+        planned = [o.call for o in outcomes if o.kind == "transfer" and o.call]
         if changes and not planned:
-            proposal = Proposal(calls=changes, turn=box.request.event_id, summary=[
+            memory.proposal = Proposal(calls=changes, turn=box.request.event_id, summary=[
                 o.line for o in outcomes if o.kind == "change"]).sealed()
-            memory["proposal"] = proposal.model_dump()
             # Kept to show the proposal again after a question, and what is left after it.
-            memory["requests"] = [r.model_dump() for r in requests]
-            memory["leftover"] = leftover
+            memory.requests, memory.leftover = requests, leftover
         else:
-            memory["requests"] = leftover
-            memory.pop("leftover", None)
-        context["outcomes"] = [o.model_dump() for o in outcomes]
-        context["customer"] = details["name"]["first_name"]
+            memory.requests, memory.leftover = leftover, []
+        context.outcomes = outcomes
+        context.customer = details["name"]["first_name"]
         return {"memory": memory, "context": context, "planned": planned}
 
-    def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
+    def guard(self, state: SupportState, name: str, arguments: dict[str, Any]) -> str | None:
         if name not in self.registry:
             return f"{name} is not a tool of this deployment"
         if not self.registry.get(name).side_effect:
             return None
-        memory, context = state.get("memory") or {}, state.get("context") or {}
-        if not memory.get("user_id"):
+        if not state.memory.user_id:
             return "no customer is authenticated in this thread"
-        shown = context.get("confirmed")
-        if not shown or (state.get("final") or {}).get("confirmed") != shown.get("digest"):
+        shown = state.context.confirmed
+        if shown is None or (state.final or {}).get("confirmed") != shown.digest:
             return "the customer has not confirmed this change with a yes to its summary"
-        if PlannedCall(tool=name, arguments=arguments) not in Proposal.model_validate(
-                shown).calls:
+        if not shown.has_call(name, arguments):
             return "this call is not one the customer confirmed"
         return None
 
-    def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
+    def finish(self, state: SupportState, box: Toolbox) -> dict[str, Any]:
         return compose(state, box.request, self.registry)
 
 

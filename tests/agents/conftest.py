@@ -98,8 +98,8 @@ class HelpdeskSpec(AgentSpec):
         return "You help with orders."
 
     def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        final = state.get("final") or {}
-        limit = state.get("outcome") == "step_limit"
+        final = state.final or {}
+        limit = state.outcome == "step_limit"
         return {"status": "step_limit" if limit else "done", "decision": "reply",
                 "message": final.get("message", "")}
 

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from agents.checkpoint import sqlite_checkpointer
 from agents.contracts import AgentRequest, ApprovalDecision, MessageRequest
 from agents.errors import NotAwaitingApproval, UnknownThread
-from agents.loop import build_loop
+from agents.loop import LoopState, build_loop
 from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call, calls, say
 from agents.trace import TraceStore, load_trace
@@ -126,7 +126,7 @@ def test_crash_mid_graph_then_rerun_repeats_no_side_effect(
     class Spec(HelpdeskSpec):
         # The registry turns a tool's exception into an error result; a crash of the
         # process itself is what this stands for: it dies after the refund committed.
-        def after_tool(self, state: Any, name: str, result: Any) -> dict[str, Any]:
+        def after_tool(self, state: LoopState, name: str, result: Any) -> dict[str, Any]:
             if crashes:
                 crashes.pop()
                 raise Crash("the process died here")
@@ -267,12 +267,12 @@ def test_a_repeated_failing_call_gets_its_error_and_the_loop_goes_on(
 class LoginSpec(HelpdeskSpec):
     """Authenticates with lookup_order('#1'); refunds need someone authenticated."""
 
-    def guard(self, state: Any, name: str, arguments: dict[str, Any]) -> str | None:
-        if name == "refund" and not (state.get("memory") or {}).get("user"):
+    def guard(self, state: LoopState, name: str, arguments: dict[str, Any]) -> str | None:
+        if name == "refund" and not state.memory.get("user"):
             return "not authenticated"
         return None
 
-    def after_tool(self, state: Any, name: str, result: Any) -> dict[str, Any]:
+    def after_tool(self, state: LoopState, name: str, result: Any) -> dict[str, Any]:
         return {"user": "u1"} if name == "lookup_order" and result.ok else {}
 
 
@@ -294,14 +294,14 @@ def test_authentication_takes_effect_from_the_next_step_not_inside_the_batch(
 class DecidingSpec(HelpdeskSpec):
     """Code decides the calls after the model's answer (the support agent's shape)."""
 
-    def decide(self, state: Any, box: Any) -> dict[str, Any]:
-        amount = float((state.get("final") or {}).get("message") or 0)
+    def decide(self, state: LoopState, box: Any) -> dict[str, Any]:
+        amount = float((state.final or {}).get("message") or 0)
         return {"planned": [{"tool": "refund", "arguments": {"order_id": "#1", "amount": a}}
                             for a in (amount, 1.0)],
                 "context": {"decided": amount}}
 
-    def finish(self, state: Any, box: Any) -> dict[str, Any]:
-        done = [t["status"] for t in state.get("trace") or [] if t.get("name") == "refund"]
+    def finish(self, state: LoopState, box: Any) -> dict[str, Any]:
+        done = [t["status"] for t in state.trace if t.get("name") == "refund"]
         return {"status": "done", "decision": "reply", "message": ",".join(done)}
 
 
