@@ -19,6 +19,7 @@ from agents.contracts import parse_request
 from agents.loop import RESPOND
 from agents.order import OrderAgent
 from agents.scripted import ScriptedChatModel, call
+from agents.support import SupportAgent
 from tools import Store, ToolSettings
 from tools.catalog import build_registry
 from tools.seed import seed_store
@@ -530,3 +531,21 @@ def test_a_hostile_notice_still_makes_valid_output_events(seeded: Store, tmp_pat
     shown = action.explanation if where == "message" else action.details["model_text"]
     assert faithful in shown if where == "message" else len(shown) == 8_000
     assert not any(c in shown for c in "\u202e\x1b\x00\ufeff")
+
+
+def test_the_e2e_benchmark_drives_the_model_only_on_its_model_path(seeded: Store) -> None:
+    from benchmarks.bench_e2e import MODEL_PATH, NO_MODEL_PATH, model_prompt
+    from streams.simulator import Simulator
+
+    registry = build_registry(seeded, ToolSettings())
+    specs = {"order": OrderAgent(registry), "support": SupportAgent(registry)}
+
+    def prompts(mix: Any) -> list[Any]:
+        events = Simulator(DATA, seed=7, mix=mix, run="t").events(4)
+        return [model_prompt(specs["support" if e.type == "TicketOpened" else "order"],
+                             registry, e) for e in events]
+
+    asked = prompts(MODEL_PATH)
+    assert all(p is not None for p in asked)  # every event's turn starts with a model call
+    assert {p[1][-1]["function"]["name"] for p in asked if p} == {RESPOND}
+    assert prompts(NO_MODEL_PATH) == [None] * 4  # the rules decide these in code
