@@ -81,8 +81,9 @@ _NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than
                        r"outside|aren t|isn t|wasn t|weren t|don t|doesn t|didn t|haven t|"
                        r"hasn t)\b")
 _COLUMN = re.compile(r"(?:^|\()(\w+)\.\w+")  # "orders.status", "avg(variants.price)"
-_NEGATED_WINDOW = 4
-_UNREACHABLE = 99  # words between a negation and the value it excludes
+_NEGATED_WINDOW = 4  # words between a negation and the value it excludes
+_UNREACHABLE = 99
+_PARAPHRASED_VALUES = 12  # a category this small may be named in other words (statuses)
 
 
 class Amended(BaseModel):
@@ -105,14 +106,16 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         return Amended(arguments=arguments, notes=[])
     filters = [dict(f) for f in filters]
 
-    kept = []
+    grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+    root = _root(args.get("metrics"), grouped, layer)
+
+    def cost(ref: str) -> tuple[int, int]:
+        return _cost(catalog, root, ref)
+
+    filters = [kept for f in filters
+               if (kept := _own_values(f, said, catalog, example_values, notes)) is not None]
     for f in filters:
-        reason = _invented(f, said, catalog, example_values)
-        if reason:
-            notes.append(reason)
-        else:
-            kept.append(f)
-    filters = kept
+        _rehome(f, linked, cost, notes)
 
     negated = bool(_NEGATION.search(words))
     for f in filters:
@@ -120,11 +123,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             f["op"] = "=" if f["op"] == "!=" else "in"
             notes.append(f"the question excludes nothing: {f.get('field')} {f['op']}")
 
-    grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
-    root = _root(args.get("metrics"), grouped, layer)
     subjects = {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
-    filters += _value_filters(linked, filters, grouped, words, notes,
-                              lambda ref: _hops(catalog, root, ref), subjects)
+    filters += _value_filters(linked, filters, grouped, words, notes, cost, subjects)
     args["filters"] = filters
 
     if grouped and not _GROUPING.search(words):
@@ -147,22 +147,51 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     return Amended(arguments=args, notes=notes)
 
 
-def _invented(f: dict[str, Any], said: str, catalog: Catalog, examples: set[str]) -> str | None:
-    """Why a filter's text value is not the question's, or None."""
+def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[str],
+                notes: list[str]) -> dict[str, Any] | None:
+    """The filter with only the text values the question gives it, or None when none is
+    left. A value counts when the question names it, or when it is one of a short list
+    of category values (a status said in other words: "called off" for 'cancelled')
+    that no example showed; a value copied from an example, made up ('all', a user id)
+    or one of many names (products) the question never says is dropped."""
     column = catalog.column(str(f.get("field", "")))
     if column is None or column.kind != "text" or f.get("op") in ("is_null", "is_not_null"):
-        return None
+        return f
     value = f.get("value")
     values = value if isinstance(value, list) else [value]
-    texts = [v for v in values if isinstance(v, str)]
-    for v in texts:
-        if f" {phrase(v)} " in said:
-            continue
-        if phrase(v) in examples:
-            return f"filter {f.get('field')} = {v!r} dropped: copied from an example"
-        if not column.values or v not in column.values:
-            return f"filter {f.get('field')} = {v!r} dropped: the question does not name it"
-    return None
+    kept: list[Any] = []
+    for v in values:
+        if not isinstance(v, str) or f" {phrase(v)} " in said:
+            kept.append(v)
+        elif phrase(v) in examples:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: copied from an example")
+        elif v in column.values and len(column.values) <= _PARAPHRASED_VALUES:
+            kept.append(v)
+        else:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: the question does not "
+                         "name it")
+    if not kept:
+        return None
+    return {**f, "value": kept if isinstance(value, list) else kept[0]}
+
+
+def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],
+            notes: list[str]) -> None:
+    """Move a filter whose value the question names to the column that holds that value
+    nearest the query's table without multiplying its rows ('Columbus' is a warehouse's
+    city, not a warehouse id; a T-shirt is a product name, not an order line's)."""
+    value = f.get("value")
+    if not isinstance(value, str):
+        return
+    hit = next((h for h in linked.values if phrase(h.value) == phrase(value)), None)
+    if hit is None:
+        return
+    field = str(f.get("field", ""))
+    best = min(hit.columns, key=cost)
+    if field != best and (field not in hit.columns or cost(best) < cost(field)) \
+            and cost(best)[0] < _UNREACHABLE:
+        notes.append(f"filter on {field} moved to {best}, which holds {hit.value!r}")
+        f["field"], f["value"] = best, hit.value
 
 
 def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:
@@ -178,17 +207,24 @@ def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:
     return None
 
 
-def _hops(catalog: Catalog, root: str | None, ref: str) -> int:
-    """Joins from the query's table to the column's; _UNREACHABLE when none lead there."""
+def _cost(catalog: Catalog, root: str | None, ref: str) -> tuple[int, int]:
+    """(joins that multiply rows, joins) from the query's table to the column's;
+    ``_UNREACHABLE`` when no join leads there."""
     table = ref.partition(".")[0]
     if root is None:
-        return 0
+        return (0, 0)
     path = catalog.path(root, table)
-    return len(path) if path is not None else _UNREACHABLE
+    if path is None:
+        return (_UNREACHABLE, _UNREACHABLE)
+    fanouts, at = 0, root
+    for join in path:  # from the key's side to the referencing side, rows multiply
+        fanouts += join.right == at
+        at = join.left if join.right == at else join.right
+    return (fanouts, len(path))
 
 
 def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[str],
-                   words: str, notes: list[str], distance: Callable[[str], int],
+                   words: str, notes: list[str], cost: Callable[[str], tuple[int, int]],
                    subjects: set[str]) -> list[dict[str, Any]]:
     """Filters for the category values the question names that the query lacks, each on
     the holding column nearest the query's table (none when no join reaches it)."""
@@ -199,8 +235,8 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[
             continue  # the model filtered that column (its choice of value stands)
         if phrase(hit.value) in subjects:
             continue  # "orders" is what is counted, not the agent named 'order'
-        nearest = min(hit.columns, key=distance)
-        if distance(nearest) < _UNREACHABLE:
+        nearest = min(hit.columns, key=cost)
+        if cost(nearest)[0] < _UNREACHABLE:
             by_column.setdefault(nearest, []).append(hit.value)
     added = []
     for field, values in by_column.items():

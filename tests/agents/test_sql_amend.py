@@ -144,3 +144,29 @@ def test_arguments_of_another_shape_are_left_to_validation(kit: SqlKit) -> None:
     question = "How many orders are pending?"
     done = amend(odd, question, kit.linker.link(question), kit.catalog, kit.layer, set())
     assert done.arguments == odd and done.notes == []
+
+
+def test_a_named_value_on_the_wrong_column_moves_to_the_column_that_holds_it(
+        kit: SqlKit) -> None:
+    done = run(kit, "How many active stock reservations does the Columbus warehouse have?",
+               metrics=["active_reservations"],
+               filters=[{"field": "reservations.warehouse_id", "op": "=", "value": "Columbus"}])
+    fields = [f["field"] for f in done.arguments["filters"]]
+    assert {"field": "warehouses.city", "op": "=", "value": "Columbus"} in (
+        done.arguments["filters"])
+    assert "reservations.warehouse_id" not in fields
+
+
+def test_a_product_name_filters_without_multiplying_rows(kit: SqlKit) -> None:
+    done = run(kit, "How many T-Shirt variants are there?", metrics=["variant_count"],
+               filters=[{"field": "order_items.name", "op": "=", "value": "T-Shirt"}])
+    assert done.arguments["filters"] == [{"field": "products.name", "op": "=",
+                                          "value": "T-Shirt"}]
+
+
+def test_unnamed_members_of_a_list_are_dropped(kit: SqlKit) -> None:
+    done = run(kit, "How many T-Shirt variants are there?", metrics=["variant_count"],
+               filters=[{"field": "products.name", "op": "in",
+                         "value": ["T-Shirt", "Bluetooth Speaker"]}])
+    assert done.arguments["filters"] == [{"field": "products.name", "op": "in",
+                                          "value": ["T-Shirt"]}]
