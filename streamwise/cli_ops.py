@@ -15,14 +15,17 @@ from streams.admin import (
     DeadLetter,
     Record,
     RecordRef,
+    check_broker,
     get_dead_letter,
     list_dead_letters,
     list_topics,
     read_topic,
     redrive,
 )
+from streams.broker import create_topics
 from streams.config import BrokerSettings
 from streams.ledger import open_ledger
+from streams.topics import all_topic_specs
 
 from .errors import ConfigError
 from .settings import load_settings
@@ -55,6 +58,21 @@ def broker_for(config: Path | None, bootstrap: str | None) -> BrokerSettings:
                           "command that starts it; run `streamwise broker` and pass --bootstrap "
                           "127.0.0.1:PORT (or set STREAMWISE_BROKER__BOOTSTRAP_SERVERS)")
     return broker
+
+
+@topics_app.command("create")
+def topics_create(bootstrap: BootstrapOpt = None, config: ConfigOpt = None) -> None:
+    """Create the streamwise topics (and the input topics' dead-letter topics) that do not
+    exist yet, with their partition counts and broker.replication_factor: for a real Kafka
+    cluster, once, before the workers start (the embedded broker creates them itself)."""
+    broker = broker_for(config, bootstrap)
+    check_broker(broker)
+    created = create_topics(broker.bootstrap_servers, all_topic_specs(),
+                            replication_factor=broker.replication_factor,
+                            **{k: v for k, v in broker.client_kwargs().items()
+                               if k != "bootstrap_servers"})
+    typer.echo(f"created {len(created)} topics" + (f": {', '.join(created)}" if created else
+                                                   " (all exist)"))
 
 
 @topics_app.command("list")

@@ -34,6 +34,8 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     ("approve", ["approve", "t-1", "-c", MISSING], {}, "config file not found"),
     ("serve", ["serve", "-c", MISSING], {}, "config file not found"),
     ("topics list", ["topics", "list"], {}, "no broker address"),
+    ("topics create", ["topics", "create", "--bootstrap", "127.0.0.1:1"], {},
+     "no Kafka broker answers"),
     ("topics tail", ["topics", "tail", "orders", "--limit", "0"], {}, "Invalid value for '--limit'"),
     ("dlq list", ["dlq", "list", "--bootstrap", "127.0.0.1:1"], {}, "no Kafka broker answers"),
     ("dlq show", ["dlq", "show", "orders", "7"], {}, "PARTITION:OFFSET"),
