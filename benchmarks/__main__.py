@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 BENCHMARKS = ("bench_runtime", "bench_tools", "bench_forecast", "bench_retrieval",
-              "bench_llm", "bench_agent_loop", "bench_e2e", "bench_injection")
+              "bench_llm", "bench_agent_loop", "bench_e2e", "bench_injection", "bench_api")
 
 
 def main() -> int:

@@ -71,6 +71,9 @@ class SessionLog:
         self._lock = threading.Lock()
         with self._lock, self._conn:
             self._conn.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives a crash of the process, not of the machine;
+            # the conversation itself is in the checkpoints, this is the transcript.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_DDL)
 
     def close(self) -> None:
