@@ -60,23 +60,23 @@ class Partitions:
                 out.append(FetchedRecord(r.tp, r.offset, r.key, r.value, r.headers, part.epoch))
         return out
 
-    def start(self, tp: TP, epoch: int) -> bool:
-        """May a fetched record start? Counts it in flight if so."""
+    def start(self, tp: TP, epoch: int, n: int = 1) -> bool:
+        """May ``n`` fetched records of ``tp`` start? Counts them in flight if so."""
         with self._lock:
             part = self._parts.get(tp)
             if part is None or part.epoch != epoch or part.revoking or self.stopping:
                 return False
-            part.in_flight += 1
+            part.in_flight += n
             return True
 
-    def finish(self, tp: TP, epoch: int, offset: int | None) -> None:
-        """A started record ended: finished (``offset``) or abandoned (None)."""
+    def finish(self, tp: TP, epoch: int, n: int, offsets: Iterable[int]) -> None:
+        """``n`` started records ended, those at ``offsets`` finished (the rest abandoned)."""
         with self._lock:
             part = self._parts.get(tp)
             if part is None or part.epoch != epoch:
                 return
-            part.in_flight -= 1
-            if offset is not None:
+            part.in_flight -= n
+            for offset in offsets:
                 part.offsets.done(offset)
 
     def begin_revoke(self, tps: Iterable[TP]) -> set[TP]:

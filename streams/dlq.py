@@ -19,7 +19,8 @@ H_PARTITION = "dlq.origin_partition"
 H_OFFSET = "dlq.origin_offset"
 H_WORKER = "dlq.worker_id"
 H_TIME = "dlq.failed_at"
-H_REASON = "dlq.reason"  # invalid, too_large, handler, ... (``runtime.DeadLetterReason``)
+H_REASON = "dlq.reason"  # invalid, too_large, wrong_topic, reused_event_id, handler
+H_REFERENCE = "dlq.reference"  # "1": the value is a DeadLetterReference, not the record
 
 
 def dlq_topic(topic: str) -> str:
@@ -60,6 +61,20 @@ class DeadLetterInfo(BaseModel):
                    origin_partition=int(h[H_PARTITION]), origin_offset=int(h[H_OFFSET]),
                    worker_id=h[H_WORKER], failed_at=datetime.fromisoformat(h[H_TIME]),
                    reason=h.get(H_REASON, ""))
+
+
+class DeadLetterReference(BaseModel):
+    """Where a record is that the producer could not send whole to its dead-letter topic."""
+
+    topic: str
+    partition: int
+    offset: int
+    size: int
+    reason: str
+    send_error: str
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
 
 
 def dead_letter_info(exc: BaseException, *, attempts: int, topic: str, partition: int,

@@ -45,6 +45,10 @@ class Ledger(Protocol):
         """Mark ``(event_id, origin)`` pairs done, in one transaction; repeats are no-ops."""
         ...
 
+    def origins_among(self, event_ids: Iterable[str]) -> dict[str, str]:
+        """The origin each of ``event_ids`` already marked done was marked with."""
+        ...
+
     def forget_many(self, event_ids: Iterable[str]) -> int:
         """Unmark events (a dead letter's redrive); returns how many were marked."""
         ...
@@ -92,15 +96,18 @@ class SqliteLedger(_OneAtATime):
         )
 
     def done_among(self, event_ids: Iterable[str]) -> set[str]:
+        return set(self.origins_among(event_ids))
+
+    def origins_among(self, event_ids: Iterable[str]) -> dict[str, str]:
         ids = list(dict.fromkeys(event_ids))
-        found: set[str] = set()
+        found: dict[str, str] = {}
         for i in range(0, len(ids), self._CHUNK):
             chunk = ids[i:i + self._CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT event_id FROM done_events WHERE event_id IN ({marks})", chunk
+                f"SELECT event_id, origin FROM done_events WHERE event_id IN ({marks})", chunk
             ).fetchall()
-            found.update(r[0] for r in rows)
+            found.update((r[0], r[1]) for r in rows)
         return found
 
     def mark_done_many(self, entries: Iterable[tuple[str, str]]) -> None:
@@ -189,14 +196,17 @@ class PostgresLedger(_OneAtATime):
         return fn(self._db)
 
     def done_among(self, event_ids: Iterable[str]) -> set[str]:
+        return set(self.origins_among(event_ids))
+
+    def origins_among(self, event_ids: Iterable[str]) -> dict[str, str]:
         ids = list(dict.fromkeys(event_ids))
         if not ids:
-            return set()
+            return {}
 
-        def select(db: psycopg.Connection[tuple[Any, ...]]) -> set[str]:
-            rows = db.execute(f"SELECT event_id FROM {self.TABLE} WHERE event_id = ANY(%s)",
-                              [ids]).fetchall()
-            return {r[0] for r in rows}
+        def select(db: psycopg.Connection[tuple[Any, ...]]) -> dict[str, str]:
+            rows = db.execute(f"SELECT event_id, origin FROM {self.TABLE}"
+                              " WHERE event_id = ANY(%s)", [ids]).fetchall()
+            return {r[0]: r[1] for r in rows}
 
         return self._call(select)
 

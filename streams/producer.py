@@ -30,10 +30,8 @@ class Producer:
                  **overrides: Any) -> None:
         self.client = client or open_transport(settings).producer(
             settings, overrides.pop("client_id", settings.client_id), **overrides)
-        self._acks: deque[tuple[asyncio.Future[None], BaseException | None]] = deque()
         self._lock = threading.Lock()
-        self._wake_pending = False
-        self._loop_thread: int | None = None
+        self._acks: dict[asyncio.AbstractEventLoop, _Acks] = {}  # one queue per event loop
 
     async def send(self, event: Event, topic: str | None = None,
                    headers: Headers | None = None) -> None:
@@ -49,19 +47,14 @@ class Producer:
         """
         loop = asyncio.get_running_loop()
         result: asyncio.Future[None] = loop.create_future()
+        acks = self._acks.get(loop)
+        if acks is None:
+            with self._lock:
+                acks = self._acks.setdefault(loop, _Acks(loop))
 
         def delivered(exc: BaseException | None) -> None:
-            with self._lock:
-                self._acks.append((result, exc))
-                if self._wake_pending:
-                    return
-                self._wake_pending = True
-            if threading.get_ident() == self._loop_thread:
-                loop.call_soon(self._drain)
-            else:
-                loop.call_soon_threadsafe(self._drain)
+            acks.put(result, exc)
 
-        self._loop_thread = threading.get_ident()
         self.client.send(topic, value, key, headers, delivered)
         return result
 
@@ -75,18 +68,6 @@ class Producer:
         futures = [self.send_nowait(*r) for r in records]
         for fut in futures:
             await fut
-
-    def _drain(self) -> None:
-        with self._lock:
-            acks, self._acks = self._acks, deque()
-            self._wake_pending = False
-        for fut, exc in acks:
-            if fut.done():
-                continue
-            if exc is not None:
-                fut.set_exception(ProduceError(f"record not acknowledged by the broker: {exc}"))
-            else:
-                fut.set_result(None)
 
     def send_sync(self, topic: str, value: bytes | None, key: bytes | None = None,
                   timeout_s: float = 30.0) -> None:
@@ -110,3 +91,37 @@ class Producer:
 
     def close(self, timeout_s: float = 10.0) -> None:
         self.client.close(timeout_s)
+
+
+class _Acks:
+    """Acks for one event loop's futures, handed over with one wake-up per burst."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._thread = threading.get_ident()
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[asyncio.Future[None], BaseException | None]] = deque()
+        self._wake_pending = False
+
+    def put(self, fut: asyncio.Future[None], exc: BaseException | None) -> None:
+        with self._lock:
+            self._queue.append((fut, exc))
+            if self._wake_pending:
+                return
+            self._wake_pending = True
+        if threading.get_ident() == self._thread:
+            self._loop.call_soon(self._drain)
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            acks, self._queue = self._queue, deque()
+            self._wake_pending = False
+        for fut, exc in acks:
+            if fut.done():
+                continue
+            if exc is not None:
+                fut.set_exception(ProduceError(f"record not acknowledged by the broker: {exc}"))
+            else:
+                fut.set_result(None)

@@ -1,11 +1,15 @@
 """The consumer runtime: many handler calls in flight, per-key order, nothing lost.
 
 ``Worker(topics, handler, settings, broker=...)`` joins a consumer group and
-runs ``async def handler(event, ctx) -> list[OutputEvent]`` for every record.
+runs ``async def handler(event, ctx) -> list[OutputEvent]`` for every record,
+or, for a handler wrapped in ``batched``, ``handler(events, ctxs)`` once per
+fetched run of one partition's records.
 
-Threads: one consumer thread owns the ``KafkaConsumer`` (see ``_consumer``);
-handlers run on the asyncio loop that runs ``Worker.run()``; the ledger has
-its own thread (``_ledger_batch``); the producer has kafka-python's sender.
+Threads: one consumer thread owns the client's consumer (see ``_consumer``;
+the client is behind ``transport``); handlers run on the asyncio loop that
+runs ``Worker.run()``, in ``max_in_flight`` long-lived lanes (no task per
+record); the ledger has its own thread (``_ledger_batch``); the producer has
+its client's sender.
 
 Guarantee (at-least-once delivery, effectively-once handling):
 
@@ -14,7 +18,9 @@ Guarantee (at-least-once delivery, effectively-once handling):
    ``<topic>.dlq``. Only then does its offset count for the partition's
    contiguous watermark, which is what gets committed.
 2. A redelivered record whose event id is in the ledger is skipped, so the
-   handler of a finished event never runs again, on any worker of the group.
+   handler of a finished event never runs again, on any worker of the group;
+   a dead letter is marked by (topic, partition, offset), so a redelivered
+   record is not dead-lettered twice either.
 3. A crash between a handler's effects and the ledger mark re-runs the
    handler: effects must be idempotent on ``ctx.idempotency_key`` (the event
    id), and outputs take ids derived from the input's id (``ctx.output_id``;
@@ -23,13 +29,18 @@ Guarantee (at-least-once delivery, effectively-once handling):
 Records with the same (partition, key) run strictly in order; others run
 concurrently, up to ``max_in_flight``. A handler exception is retried with
 exponential backoff and full jitter up to ``max_attempts`` (``FatalError`` is
-not retried), then dead-lettered; records that do not parse or validate, or
-exceed ``max_record_bytes``, are dead-lettered at once.
+not retried), then dead-lettered. Dead-lettered at once, each with its reason
+(``dlq.reason``): records that do not parse or validate (``invalid``), exceed
+``max_record_bytes`` (``too_large``), carry an output type or a type another
+topic carries (``wrong_topic``), or reuse a finished event's id with other
+bytes (``reused_event_id``). A record the producer cannot send whole to the
+dead-letter topic is dead-lettered as a reference (``dlq.DeadLetterReference``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import random
@@ -39,6 +50,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -47,13 +59,13 @@ from ._keyed import KeyedQueue
 from ._ledger_batch import AsyncLedger
 from ._partitions import FetchedRecord, Partitions
 from .config import BrokerSettings, WorkerSettings
-from .dlq import dead_letter_info, dlq_topic
-from .errors import FatalError, RecordTooLargeError
-from .events import Event, OutputEvent, derive_event_id, parse_event
+from .dlq import H_REFERENCE, DeadLetterReference, dead_letter_info, dlq_topic
+from .errors import FatalError, MessageTooLargeError, RecordTooLargeError, StreamsError
+from .events import OUTPUT_TYPES, Event, OutputEvent, derive_event_id, parse_event
 from .ledger import Ledger, open_ledger
 from .metrics import WorkerMetrics
 from .producer import Producer
-from .topics import topic_for
+from .topics import TOPICS, topic_for
 from .transport import TP, Transport, open_transport
 
 log = logging.getLogger(__name__)
@@ -62,7 +74,15 @@ TRACE_HEADER = "trace_id"
 PARENT_HEADER = "parent_event_id"
 
 
-@dataclass(frozen=True)
+class WrongTopicError(StreamsError):
+    """An event whose type this topic does not carry (an output type, or another topic's)."""
+
+
+class ReusedEventIdError(StreamsError):
+    """A record reusing the id of a finished event with different content."""
+
+
+@dataclass(frozen=True, slots=True)
 class HandlerContext:
     """Where a record came from and what a handler needs to act on it safely."""
 
@@ -83,7 +103,26 @@ class HandlerContext:
 
 
 Handler = Callable[[Event, HandlerContext], Awaitable[Sequence[OutputEvent]]]
+BatchFn = Callable[[Sequence[Event], Sequence[HandlerContext]],
+                   Awaitable[Sequence[Sequence[OutputEvent]]]]
 Router = Callable[[OutputEvent], str]
+
+
+class batched:  # noqa: N801 - used as a decorator
+    """Opt a handler into batches: ``fn(events, ctxs)`` returns one output list per event.
+
+    The runtime calls it with a run of one partition's records in offset order
+    (so each key's events in order), publishes every output, waits for the acks
+    and marks the ledger once for the run. If it raises, each event of the run is
+    handled alone (``fn([event], [ctx])``) with the usual retries and dead letters.
+    Partitions, not keys, are then the unit of concurrency.
+    """
+
+    def __init__(self, fn: BatchFn) -> None:
+        self.fn = fn
+
+    async def __call__(self, event: Event, ctx: HandlerContext) -> Sequence[OutputEvent]:
+        return (await self.fn([event], [ctx]))[0]
 
 
 def default_worker_id() -> str:
@@ -96,23 +135,52 @@ def backoff_s(attempt: int, settings: WorkerSettings) -> float:
     return random.uniform(0, cap) / 1000
 
 
-async def publish_outputs(producer: Producer, parent: Event, outputs: Sequence[OutputEvent],
-                          trace_id: str, route: Router | None = None) -> list[OutputEvent]:
-    """Publish a handler's outputs (their ids come from ``ctx.output_id``: derived from ``parent``'s)."""
-    sent = list(outputs)
-    headers = [(TRACE_HEADER, trace_id.encode()), (PARENT_HEADER, parent.event_id.encode())]
-    await asyncio.gather(*(
-        producer.send(out, topic=route(out) if route else topic_for(out.type).name,
-                      headers=headers)
-        for out in sent))
-    return sent
+def content_digest(value: bytes | None) -> str:
+    return hashlib.blake2b(value or b"", digest_size=8).hexdigest()
+
+
+def _origin(rec: FetchedRecord, digest: str) -> str:
+    """The ledger's origin of an event: where it was read, and a digest of its bytes."""
+    return f"{rec.tp.topic}/{rec.tp.partition}/{rec.offset}#{digest}"
+
+
+def _dead_letter_id(rec: FetchedRecord) -> str:
+    return f"dlq:{rec.tp.topic}/{rec.tp.partition}/{rec.offset}"
+
+
+def _topic_check(topic: str, event_type: str) -> str | None:
+    if event_type in OUTPUT_TYPES:
+        return f"{event_type} is an output type; it does not belong on input topic {topic!r}"
+    spec = TOPICS.get(topic)
+    if spec is not None and event_type not in spec.event_types:
+        return f"topic {topic!r} carries {list(spec.event_types)}, not {event_type}"
+    return None
+
+
+@dataclass(slots=True)
+class _Parsed:
+    rec: FetchedRecord
+    event: Event
+    digest: str
+
+
+class _TopicCounters:
+    """Label children resolved once per topic, not per record."""
+
+    __slots__ = ("handled", "skipped", "retried", "latency")
+
+    def __init__(self, metrics: WorkerMetrics, topic: str) -> None:
+        self.handled = metrics.handled.labels(topic)
+        self.skipped = metrics.skipped.labels(topic)
+        self.retried = metrics.retried.labels(topic)
+        self.latency = metrics.handler_latency.labels(topic)
 
 
 class Worker:
-    def __init__(self, topics: Sequence[str], handler: Handler, settings: WorkerSettings,
-                 *, broker: BrokerSettings, worker_id: str | None = None,
-                 ledger: Ledger | None = None, route: Router | None = None,
-                 metrics: WorkerMetrics | None = None,
+    def __init__(self, topics: Sequence[str], handler: Handler | batched,
+                 settings: WorkerSettings, *, broker: BrokerSettings,
+                 worker_id: str | None = None, ledger: Ledger | None = None,
+                 route: Router | None = None, metrics: WorkerMetrics | None = None,
                  transport: Transport | None = None) -> None:
         self.topics = list(topics)
         self.transport = transport or open_transport(broker)
@@ -122,10 +190,12 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.route = route
         self.metrics = metrics or WorkerMetrics()
+        self._counters = {t: _TopicCounters(self.metrics, t) for t in self.topics}
         self._ledger_arg = ledger
         self.parts = Partitions()
-        self._queue: KeyedQueue[FetchedRecord] = KeyedQueue()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._queue: KeyedQueue[list[FetchedRecord]] = KeyedQueue()
+        self._lanes: list[asyncio.Task[None]] = []
+        self._waiting: list[asyncio.Future[None]] = []
         self._running = 0
         self._idle = asyncio.Event()
         self._stop = asyncio.Event()
@@ -135,6 +205,9 @@ class Worker:
         self._consumer: ConsumerThread | None = None
         self.producer: Producer | None = None
         self._ledger: AsyncLedger | None = None
+        # Event ids being handled here, with their digest: a second record with the same
+        # id waits for the first (same bytes) or is dead-lettered (other bytes).
+        self._active: dict[str, tuple[str, asyncio.Future[None]]] = {}
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -170,6 +243,8 @@ class Worker:
         self.producer = Producer(self.broker, client=self.transport.producer(
             self.broker, f"{self.worker_id}-producer"))
         self._ledger = AsyncLedger(self._ledger_arg or open_ledger(self.settings))
+        self._lanes = [self._loop.create_task(self._lane())
+                       for _ in range(self.settings.max_in_flight)]
         callbacks = ConsumerCallbacks(self._on_records, self._on_revoked, self._on_failure,
                                       self._loop.call_soon_threadsafe)
         self._consumer = ConsumerThread(self.topics, self.transport, self.broker, self.settings,
@@ -187,15 +262,16 @@ class Worker:
         self._consumer.stop_fetching.set()
         self.parts.stopping = True
         self._queue.drop(lambda _: True)
+        self._wake(len(self._waiting))  # idle lanes see the stop and end
         if self._running:
             self._idle.clear()
             try:
                 await asyncio.wait_for(self._idle.wait(), self.settings.drain_timeout_s)
             except TimeoutError:
                 log.warning("drain timed out with %d records in flight", self._running)
-        for task in list(self._tasks):
+        for task in self._lanes:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._lanes, return_exceptions=True)
         self._consumer.close_requested.set()
         await asyncio.to_thread(self._consumer.join, 60)
         await asyncio.to_thread(self.producer.close)
@@ -209,115 +285,284 @@ class Worker:
     # ---------------------------------------------------------------- dispatch
 
     def _on_records(self, records: list[FetchedRecord]) -> None:
-        for rec in records:
-            # A record without a key has no order to keep: it gets a key of its own.
-            key: Hashable = (rec.tp, rec.key) if rec.key is not None else (rec.tp, -rec.offset)
-            self._queue.push(key, rec)
-        self._pump()
+        pushed = 0
+        if isinstance(self.handler, batched):
+            runs: dict[TP, list[FetchedRecord]] = {}
+            for rec in records:
+                runs.setdefault(rec.tp, []).append(rec)
+            for tp, run in runs.items():
+                self._queue.push(tp, run)
+                pushed += 1
+        else:
+            for rec in records:
+                # A record without a key has no order to keep: it gets a key of its own.
+                key: Hashable = (rec.tp, rec.key) if rec.key is not None else (rec.tp, -rec.offset)
+                self._queue.push(key, [rec])
+                pushed += 1
+        self._wake(pushed)
 
     def _on_revoked(self, tps: set[TP]) -> None:
-        self._queue.drop(lambda rec: rec.tp in tps)
-        self._pump()
+        self._queue.drop(lambda run: run[0].tp in tps)
 
-    def _pump(self) -> None:
+    def _wake(self, n: int) -> None:
+        while n > 0 and self._waiting:
+            fut = self._waiting.pop()
+            if not fut.done():
+                fut.set_result(None)
+                n -= 1
+
+    async def _lane(self) -> None:
         assert self._loop is not None
-        while self._running < self.settings.max_in_flight and not self._stop.is_set():
+        while not self._stop.is_set():
             got = self._queue.pop_ready()
             if got is None:
-                break
-            key, rec = got
-            if not self.parts.start(rec.tp, rec.epoch):
+                fut = self._loop.create_future()
+                self._waiting.append(fut)
+                await fut
+                continue
+            key, run = got
+            first = run[0]
+            if not self.parts.start(first.tp, first.epoch, len(run)):
                 self._queue.release(key)
                 continue
             self._running += 1
             self.metrics.in_flight.set(self._running)
-            task = self._loop.create_task(self._run_record(key, rec))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            done: list[int] = []
+            try:
+                if len(run) == 1 and not isinstance(self.handler, batched):
+                    if await self._run_record(first):
+                        done.append(first.offset)
+                else:
+                    done = await self._run_batch(run)
+            finally:
+                self.parts.finish(first.tp, first.epoch, len(run), done)
+                self._queue.release(key)
+                self._running -= 1
+                self.metrics.in_flight.set(self._running)
+                if not self._running:
+                    self._idle.set()
 
-    async def _run_record(self, key: Hashable, rec: FetchedRecord) -> None:
-        finished = False
-        try:
-            failures = 0
-            while True:
-                try:
-                    await self._process(rec)
-                    finished = True
-                    return
-                except Exception as exc:  # the broker or the ledger, not the handler
-                    failures += 1
-                    log.warning("record %s@%d not finished (%s), retrying", rec.tp, rec.offset,
-                                exc)
-                    if self._stop.is_set():
-                        return
-                    await asyncio.sleep(min(5.0, 0.1 * 2 ** min(failures, 6)))
-        finally:
-            self.parts.finish(rec.tp, rec.epoch, rec.offset if finished else None)
-            self._queue.release(key)
-            self._running -= 1
-            self.metrics.in_flight.set(self._running)
-            if not self._running:
-                self._idle.set()
-            self._pump()
+    async def _run_record(self, rec: FetchedRecord) -> bool:
+        """Handle one record until finished (True), or until the worker stops (False)."""
+        failures = 0
+        while True:
+            try:
+                await self._process(rec)
+                return True
+            except Exception as exc:  # the broker or the ledger, not the handler
+                failures += 1
+                log.warning("record %s@%d not finished (%s), retrying", rec.tp, rec.offset, exc)
+                if self._stop.is_set():
+                    return False
+                await asyncio.sleep(min(5.0, 0.1 * 2 ** min(failures, 6)))
 
     # ---------------------------------------------------------------- one record
 
-    async def _process(self, rec: FetchedRecord) -> None:
-        assert self._ledger is not None
-        topic = rec.tp.topic
+    async def _parse(self, rec: FetchedRecord) -> _Parsed | None:
+        """The record's event, or None once it is dead-lettered (or was, before a redelivery)."""
         size = len(rec.value or b"")
         if size > self.settings.max_record_bytes:
             exc = RecordTooLargeError(f"value of {size} bytes exceeds max_record_bytes="
                                       f"{self.settings.max_record_bytes}")
             await self._dead_letter(rec, exc, attempts=0, reason="too_large")
-            return
+            return None
         try:
             event = parse_event(rec.value or b"")
         except ValidationError as exc:
             await self._dead_letter(rec, exc, attempts=0, reason="invalid")
+            return None
+        wrong = _topic_check(rec.tp.topic, event.type)
+        if wrong is not None:
+            await self._dead_letter(rec, WrongTopicError(wrong), attempts=0, reason="wrong_topic")
+            return None
+        return _Parsed(rec, event, content_digest(rec.value))
+
+    async def _already_done(self, p: _Parsed, origin: str | None) -> bool:
+        """Skip a finished event's redelivery; dead-letter another record reusing its id."""
+        if origin is None:
+            return False
+        _, _, digest = origin.rpartition("#")
+        if digest and "/" not in digest and digest != p.digest:
+            exc = ReusedEventIdError(f"event id {p.event.event_id} was finished with other "
+                                     f"content (first read at {origin.partition('#')[0]})")
+            await self._dead_letter(p.rec, exc, attempts=0, reason="reused_event_id")
+        else:
+            self._counters[p.rec.tp.topic].skipped.inc()
+        return True
+
+    async def _process(self, rec: FetchedRecord) -> None:
+        assert self._ledger is not None
+        p = await self._parse(rec)
+        if p is None or not await self._claim(p):
             return
-        if await self._ledger.is_done(event.event_id):
-            self.metrics.skipped.labels(topic).inc()
-            return
-        origin = f"{topic}/{rec.tp.partition}/{rec.offset}"
-        headers = dict(rec.headers)
-        trace_id = headers.get(TRACE_HEADER, event.event_id.encode()).decode(errors="replace")
+        try:
+            origin = (await self._ledger.origins([p.event.event_id])).get(p.event.event_id)
+            if not await self._already_done(p, origin):
+                await self._handle_one(p)
+        finally:
+            self._unclaim(p)
+
+    async def _claim(self, p: _Parsed) -> bool:
+        """Make ``p`` the copy of its event id handled here; False if it must not run."""
+        while (active := self._active.get(p.event.event_id)) is not None:
+            digest, finished = active
+            if digest != p.digest:
+                exc = ReusedEventIdError(f"event id {p.event.event_id} is being handled with "
+                                         "other content")
+                await self._dead_letter(p.rec, exc, attempts=0, reason="reused_event_id")
+                return False
+            await asyncio.shield(finished)  # then the ledger says whether it finished
+        self._active[p.event.event_id] = (p.digest, asyncio.get_running_loop().create_future())
+        return True
+
+    def _unclaim(self, p: _Parsed) -> None:
+        active = self._active.pop(p.event.event_id, None)
+        if active is not None and not active[1].done():
+            active[1].set_result(None)
+
+    def _context(self, p: _Parsed, attempt: int) -> HandlerContext:
+        rec = p.rec
+        trace = next((v for k, v in rec.headers if k == TRACE_HEADER), None)
+        return HandlerContext(
+            topic=rec.tp.topic, partition=rec.tp.partition, offset=rec.offset,
+            key=rec.key.decode(errors="replace") if rec.key else None,
+            event_id=p.event.event_id, idempotency_key=p.event.event_id,
+            trace_id=trace.decode(errors="replace") if trace else p.event.event_id,
+            attempt=attempt, worker_id=self.worker_id, producer=self.producer)
+
+    async def _handle_one(self, p: _Parsed) -> None:
+        assert self._ledger is not None
+        topic = p.rec.tp.topic
+        counters = self._counters[topic]
         for attempt in range(1, self.settings.max_attempts + 1):
-            ctx = HandlerContext(topic=topic, partition=rec.tp.partition, offset=rec.offset,
-                                 key=rec.key.decode(errors="replace") if rec.key else None,
-                                 event_id=event.event_id, idempotency_key=event.event_id,
-                                 trace_id=trace_id, attempt=attempt, worker_id=self.worker_id,
-                                 producer=self.producer)
+            ctx = self._context(p, attempt)
             started = time.perf_counter()
             try:
-                outputs = await self.handler(event, ctx)
-                assert self.producer is not None
-                await publish_outputs(self.producer, event, outputs or [], trace_id, self.route)
+                outputs = await self.handler(p.event, ctx)
+                await self._publish([(ctx, outputs or ())])
             except Exception as exc:
                 self.metrics.failed.labels(topic, type(exc).__name__).inc()
                 if isinstance(exc, FatalError) or attempt == self.settings.max_attempts:
-                    await self._dead_letter(rec, exc, attempts=attempt, reason="handler")
-                    await self._ledger.mark_done(event.event_id, origin)
+                    await self._dead_letter(p.rec, exc, attempts=attempt, reason="handler")
+                    await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))])
                     return
-                self.metrics.retried.labels(topic).inc()
+                counters.retried.inc()
                 await asyncio.sleep(backoff_s(attempt, self.settings))
                 continue
             finally:
-                self.metrics.handler_latency.labels(topic).observe(time.perf_counter() - started)
-            await self._ledger.mark_done(event.event_id, origin)
-            self.metrics.handled.labels(topic).inc()
+                counters.latency.observe(time.perf_counter() - started)
+            await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))])
+            counters.handled.inc()
             return
+
+    async def _publish(self, results: Sequence[tuple[HandlerContext, Sequence[OutputEvent]]],
+                       ) -> None:
+        """Send every output and wait for all the acks."""
+        assert self.producer is not None
+        futures = []
+        for ctx, outputs in results:
+            if not outputs:
+                continue
+            headers = [(TRACE_HEADER, ctx.trace_id.encode()),
+                       (PARENT_HEADER, ctx.event_id.encode())]
+            for out in outputs:
+                topic = self.route(out) if self.route else topic_for(out.type).name
+                futures.append(self.producer.send_nowait(topic, out.to_bytes(),
+                                                         out.key.encode(), headers))
+        for fut in futures:
+            await fut
+
+    # ---------------------------------------------------------------- a batch
+
+    async def _run_batch(self, run: list[FetchedRecord]) -> list[int]:
+        """Handle a run of one partition's records; the offsets finished."""
+        try:
+            await self._process_batch(run)
+            return [r.offset for r in run]
+        except Exception as exc:  # the broker or the ledger: finish record by record
+            log.warning("batch of %d from %s not finished (%s): one by one", len(run),
+                        run[0].tp, exc)
+        done = []
+        for rec in run:
+            if not await self._run_record(rec):
+                break
+            done.append(rec.offset)
+        return done
+
+    async def _process_batch(self, run: list[FetchedRecord]) -> None:
+        assert self._ledger is not None and isinstance(self.handler, batched)
+        parsed = [p for p in [await self._parse(rec) for rec in run] if p is not None]
+        claimed: list[_Parsed] = []
+        try:
+            for p in parsed:
+                if p.event.event_id in self._active and any(
+                        c.event.event_id == p.event.event_id for c in claimed):
+                    # A repeat within the run: the ledger answers once the first is marked.
+                    await self._mark_and_handle(claimed)
+                    for c in claimed:
+                        self._unclaim(c)
+                    claimed = []
+                if await self._claim(p):
+                    claimed.append(p)
+            await self._mark_and_handle(claimed)
+        finally:
+            for c in claimed:
+                self._unclaim(c)
+
+    async def _mark_and_handle(self, parsed: list[_Parsed]) -> None:
+        assert self._ledger is not None and isinstance(self.handler, batched)
+        origins = await self._ledger.origins([p.event.event_id for p in parsed])
+        todo = [p for p in parsed if not await self._already_done(
+            p, origins.get(p.event.event_id))]
+        if not todo:
+            return
+        run = [p.rec for p in todo]
+        ctxs = [self._context(p, 1) for p in todo]
+        topic = run[0].tp.topic
+        counters = self._counters[topic]
+        started = time.perf_counter()
+        try:
+            results = await self.handler.fn([p.event for p in todo], ctxs)
+            if len(results) != len(todo):
+                raise ValueError(f"a batch handler returned {len(results)} output lists "
+                                 f"for {len(todo)} events")
+            await self._publish(list(zip(ctxs, results, strict=True)))
+        except Exception as exc:
+            log.info("batch handler failed (%s): handling its %d events one by one",
+                     exc, len(todo))
+            for p in todo:
+                await self._handle_one(p)
+            return
+        finally:
+            counters.latency.observe(time.perf_counter() - started)
+        await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))
+                                      for p in todo])
+        counters.handled.inc(len(todo))
+
+    # ---------------------------------------------------------------- dead letters
 
     async def _dead_letter(self, rec: FetchedRecord, exc: BaseException, *, attempts: int,
                            reason: str) -> None:
-        assert self.producer is not None
+        assert self.producer is not None and self._ledger is not None
+        mark = _dead_letter_id(rec)
+        if await self._ledger.origins([mark]):
+            return  # dead-lettered before a redelivery: once is enough
         info = dead_letter_info(exc, attempts=attempts, topic=rec.tp.topic,
                                 partition=rec.tp.partition, offset=rec.offset,
                                 worker_id=self.worker_id, reason=reason)
-        await self.producer.send_raw(dlq_topic(rec.tp.topic), rec.value, key=rec.key,
-                                     headers=list(rec.headers) + info.headers())
+        target = dlq_topic(rec.tp.topic)
+        headers = list(rec.headers) + info.headers()
+        try:
+            sent: Any = self.producer.send_nowait(target, rec.value, rec.key, headers)
+        except MessageTooLargeError as too_big:
+            ref = DeadLetterReference(topic=rec.tp.topic, partition=rec.tp.partition,
+                                      offset=rec.offset, size=len(rec.value or b""),
+                                      reason=reason, send_error=str(too_big))
+            sent = self.producer.send_nowait(target, ref.to_bytes(), rec.key,
+                                             info.headers() + [(H_REFERENCE, b"1")])
+        await sent
+        await self._ledger.mark_done([(mark, f"{target}#")])
         self.metrics.dead_lettered.labels(rec.tp.topic, reason).inc()
         # One line that says what was wrong: a validation error's first line is only its title.
-        log.warning("dead-lettered %s@%d to %s (%s): %s: %s", rec.tp, rec.offset,
-                    dlq_topic(rec.tp.topic), reason, info.error_type,
-                    " ".join(info.error_message.split())[:1000])
+        log.warning("dead-lettered %s@%d to %s (%s): %s: %s", rec.tp, rec.offset, target,
+                    reason, info.error_type, " ".join(info.error_message.split())[:1000])

@@ -33,7 +33,9 @@ def make_events(n: int, keys: int) -> list[TicketMessageEvent]:
 
 
 def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    # Above the 1 MiB default: the broker takes larger records, and tests send some.
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                             max_request_size=4 * 1024 * 1024)
     for key, value in records:
         producer.send(topic, key=key, value=value)
     producer.flush()

@@ -13,14 +13,14 @@ import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from streams.broker import EmbeddedBroker
 from streams.config import WorkerSettings
-from streams.dlq import DeadLetterInfo
+from streams.dlq import H_REFERENCE, DeadLetterInfo, DeadLetterReference
 from streams.errors import FatalError
 from streams.events import Alert as AlertPayload
 from streams.events import (
@@ -33,7 +33,7 @@ from streams.events import (
     new_event_id,
     utcnow,
 )
-from streams.runtime import HandlerContext, Worker
+from streams.runtime import HandlerContext, Worker, batched
 
 from ._helpers import make_events
 from ._transports import Harness, KafkaHarness, MemoryHarness, run_until
@@ -258,3 +258,123 @@ def test_unfinished_records_are_redelivered_and_finished_ones_skipped(
     assert set(runs) == {e.event_id for e in events}
     assert {e for e, n in runs.items() if n > 1} == {stuck}  # only the unfinished ran again
     assert second.metrics.value(HANDLED, topic=topic) == 10  # key-0's; the rest skipped
+
+
+def _letters(harness: Harness, topic: str, expect: int) -> dict[bytes | None, DeadLetterInfo]:
+    got = harness.read(topic + ".dlq", expect)
+    assert len(got) == expect, [(r.key, dict(r.headers).get("dlq.reason")) for r in got]
+    return {r.key: DeadLetterInfo.from_headers(r.headers) for r in got}
+
+
+def test_wrong_type_and_reused_event_id_are_dead_lettered_with_a_reason(
+        harness: Harness, tmp_path: Path) -> None:
+    topic = harness.topic(1)
+    original = _message("k", "first")
+    reused = original.model_copy(update={"payload": TicketMessage(ticket_id="k", message="other")})
+    output = AlertEvent(key="alert", event_id=new_event_id(), occurred_at=utcnow(),
+                        payload=AlertPayload(subject_id="a", severity="info", kind="x",
+                                             message="an output on an input topic"))
+    records = [(b"k", original.to_bytes()), (b"k", original.to_bytes()),  # a plain repeat
+               (b"reused", reused.to_bytes()), (b"alert", output.to_bytes())]
+    harness.produce(topic, records)
+    calls: list[str] = []
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        calls.append(event.payload.message)  # type: ignore[union-attr]
+        return []
+
+    worker = _worker(harness, topic, handle, tmp_path, "faults")
+    asyncio.run(run_until([worker], lambda: _total(harness.committed("faults", topic, 1)) == 4,
+                          60))
+
+    assert calls == ["first"]
+    assert worker.metrics.value(SKIPPED, topic=topic) == 1  # the identical repeat
+    letters = _letters(harness, topic, 2)
+    assert letters[b"reused"].reason == "reused_event_id"
+    assert original.event_id in letters[b"reused"].error_message
+    assert letters[b"alert"].reason == "wrong_topic"
+    assert "output type" in letters[b"alert"].error_message
+
+
+def test_a_redelivered_record_is_dead_lettered_once(harness: Harness, tmp_path: Path) -> None:
+    """An invalid record has no event id for the ledger: dedupe is by topic/partition/offset."""
+    topic = harness.topic(1)
+    blocker = _message("slow", "0")
+    harness.produce(topic, [(b"slow", blocker.to_bytes()), (b"bad", b"{not json")])
+
+    def handler(block: bool) -> object:
+        async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+            if block:
+                await asyncio.Event().wait()  # holds the watermark below the bad record
+            return []
+        return handle
+
+    first = _worker(harness, topic, handler(True), tmp_path, "dlq-once", drain_timeout_s=0.2)
+    asyncio.run(run_until([first], lambda: first.metrics.value(
+        DEAD, topic=topic, reason="invalid") == 1, 60))
+    assert _total(harness.committed("dlq-once", topic, 1)) == 0
+    second = _worker(harness, topic, handler(False), tmp_path, "dlq-once")
+    asyncio.run(run_until([second], lambda: _total(harness.committed("dlq-once", topic, 1)) == 2,
+                          60))
+    assert second.metrics.value(HANDLED, topic=topic) == 1
+    assert second.metrics.value(DEAD, topic=topic, reason="invalid") == 0
+    _letters(harness, topic, 1)
+
+
+def test_a_record_too_big_to_dead_letter_whole_is_dead_lettered_as_a_reference(
+        harness: Harness, tmp_path: Path) -> None:
+    topic = harness.topic(1)
+    huge = b"x" * 1_200_000  # above the producer's 1 MiB request size (the broker takes it)
+    after = _message("after", "0")
+    harness.produce(topic, [(b"huge", huge), (b"after", after.to_bytes())])
+    handled: list[str] = []
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        handled.append(event.key)
+        return []
+
+    worker = _worker(harness, topic, handle, tmp_path, "huge")
+    asyncio.run(run_until([worker], lambda: _total(harness.committed("huge", topic, 1)) == 2, 60))
+
+    assert handled == ["after"]  # the partition moved on
+    [letter] = harness.read(topic + ".dlq", 1)
+    assert dict(letter.headers)[H_REFERENCE] == b"1"
+    ref = DeadLetterReference.model_validate_json(letter.value or b"")
+    assert (ref.topic, ref.partition, ref.offset, ref.reason) == (topic, 0, 0, "too_large")
+    assert ref.size == len(huge)
+
+
+def test_batched_handler_keeps_order_and_falls_back_to_one_by_one(
+        harness: Harness, tmp_path: Path) -> None:
+    topic = harness.topic(2)
+    events = make_events(300, keys=30)
+    boom = _message("boom", "0")
+    records = [(e.key.encode(), e.to_bytes()) for e in events]
+    records.insert(150, (b"boom", boom.to_bytes()))
+    harness.produce(topic, records)
+    seen: dict[str, list[int]] = defaultdict(list)
+    sizes: list[int] = []
+
+    async def handle(events: Sequence[Event], ctxs: Sequence[HandlerContext],
+                     ) -> list[list[OutputEvent]]:
+        if any(e.key == "boom" for e in events):
+            raise RuntimeError("this batch fails; alone, boom fails every time")
+        sizes.append(len(events))
+        for e in events:
+            seen[e.key].append(int(e.payload.message))  # type: ignore[union-attr]
+        return [[AlertEvent(key=e.key, event_id=c.output_id("alert"), occurred_at=utcnow(),
+                            payload=AlertPayload(subject_id=e.key, severity="info",
+                                                 kind="test", message=c.event_id))]
+                for e, c in zip(events, ctxs, strict=True)]
+
+    worker = _worker(harness, topic, batched(handle), tmp_path, "batched", max_attempts=2,
+                     retry_backoff_ms=1)
+    asyncio.run(run_until([worker], lambda: _total(harness.committed("batched", topic, 2))
+                          == 301, 60))
+
+    for key, seqs in seen.items():
+        assert seqs == list(range(10)), f"{key} out of order"
+    assert max(sizes) > 1
+    assert worker.metrics.value(HANDLED, topic=topic) == 300
+    assert _letters(harness, topic, 1)[b"boom"].reason == "handler"
+    assert len(harness.read(topic + ".out", 300)) == 300
