@@ -14,6 +14,13 @@
     without a ledger, per-key order or dead letters). Quix Streams and
     confluent-kafka are measured too where installed.
 
+(c) ``--kill-pause``: the pause a SIGKILL causes. Two worker processes
+    (``tests.streams._worker_main``) share 6 partitions while events arrive at
+    a steady rate; one is killed and restarted at once. The pause is the worst
+    produce-to-handled latency of the events produced after the kill: dynamic
+    membership (eager), static membership (``group_instance_id``) and the
+    cooperative assignor (``partition_assignment``).
+
 Rates are timed from the first handler call to the last record finished, so
 the group join (Tansu waits half the session timeout) is not counted.
 Prints the figures and writes benchmarks/results/runtime.json.
@@ -26,6 +33,10 @@ import asyncio
 import json
 import os
 import platform
+import signal
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -183,6 +194,95 @@ def run_worker(bootstrap: str, topic: str, n: int, out_topic: str, delay_s: floa
                     "streamwise_commit_seconds_count")), 2)}
 
 
+def _pause_after_kill(bootstrap: str, tmp: Path, mode: str, rate: int = 100,
+                      before_s: float = 8.0, after_s: float = 30.0) -> dict[str, Any]:
+    topic = f"bench-kill-{mode}"
+    create_topics(bootstrap, [(topic, 6), (topic + ".dlq", 1)])
+    effects = tmp / f"{topic}.sqlite"
+
+    def start(name: str) -> subprocess.Popen[bytes]:
+        args = ["--bootstrap", bootstrap, "--topic", topic, "--group", topic,
+                "--ledger", str(tmp / f"{topic}-ledger.sqlite"), "--effects", str(effects),
+                "--max-delay-ms", "2"]
+        if mode == "static":
+            args += ["--instance-id", f"bench-{name}"]
+        if mode == "cooperative":
+            args += ["--assignment", "cooperative"]
+        return subprocess.Popen([sys.executable, "-m", "tests.streams._worker_main", *args],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
+    sent: dict[str, float] = {}
+    procs = [start("a"), start("b")]
+    try:
+        def send_for(seconds: float) -> None:
+            end = time.time() + seconds
+            while time.time() < end:
+                for e in _events(max(1, rate // 20), 60, "kill"):
+                    producer.send(topic, key=e.key.encode(), value=e.to_bytes())
+                    sent[e.event_id] = time.time()
+                time.sleep(0.05)
+
+        send_for(1.0)  # then wait until both workers handle records: the group has formed
+        deadline = time.time() + 60
+        while _pids(effects) < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        warm = time.time()
+        send_for(before_s)
+        producer.flush()
+        killed_at = time.time()
+        procs[0].send_signal(signal.SIGKILL)
+        procs[0].wait(30)
+        procs[0] = start("a")
+        send_for(after_s)
+        producer.flush()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            done = dict(_effects(effects))
+            if len(done) >= len(sent):
+                break
+            time.sleep(0.5)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        producer.close()
+    late = [done[i] - t for i, t in sent.items() if t >= killed_at and i in done]
+    steady = sorted(done[i] - t for i, t in sent.items()
+                    if warm + 2 < t < killed_at - 1 and i in done)
+    return {"membership": mode, "events": len(sent),
+            "handled": len(done), "pause_s": round(max(late), 2) if late else None,
+            "steady_p50_latency_s": round(steady[len(steady) // 2], 3) if steady else None}
+
+
+def _pids(path: Path) -> int:
+    if not path.exists():
+        return 0
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        return int(db.execute("SELECT count(DISTINCT pid) FROM runs").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        db.close()
+
+
+def _effects(path: Path) -> list[tuple[str, float]]:
+    if not path.exists():
+        return []
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        return db.execute("SELECT event_id, at FROM effects").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        db.close()
+
+
 def _committed_total(bootstrap: str, group: str, topic: str, partitions: int) -> int:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
     total = sum(consumer.committed(TopicPartition(topic, p)) or 0 for p in range(partitions))
@@ -195,7 +295,12 @@ def main() -> None:
     ap.add_argument("--slow-events", type=int, default=3000)
     ap.add_argument("--naive-events", type=int, default=30)
     ap.add_argument("--noop-events", type=int, default=20000)
+    ap.add_argument("--kill-pause", action="store_true",
+                    help="only (c): the pause after a SIGKILL, dynamic vs static membership")
     args = ap.parse_args()
+    if args.kill_pause:
+        kill_pause()
+        return
     load_before = os.getloadavg()
     with EmbeddedBroker(create_default_topics=False) as broker, \
             tempfile.TemporaryDirectory() as tmp:
@@ -252,6 +357,24 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
+
+
+def kill_pause() -> None:
+    load_before = os.getloadavg()
+    with EmbeddedBroker(create_default_topics=False) as broker, \
+            tempfile.TemporaryDirectory() as tmp:
+        runs = [_pause_after_kill(broker.bootstrap, Path(tmp), mode)
+                for mode in ("dynamic", "static", "cooperative")]
+    for r in runs:
+        print(f"(c) {r['membership']:>11}: pause after a SIGKILL {r['pause_s']} s "
+              f"(steady latency p50 {r['steady_p50_latency_s']} s; {r['handled']}/{r['events']}"
+              " handled)")
+    out = RESULTS.with_name("runtime_kill_pause.json")
+    out.write_text(json.dumps({"load_average_before": [round(x, 2) for x in load_before],
+                               "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                               "note": "shared machine; session timeout 4 s", "runs": runs},
+                              indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

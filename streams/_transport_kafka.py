@@ -14,6 +14,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
+from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.errors import KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
@@ -67,6 +68,8 @@ class KafkaPythonConsumer:
         kwargs: dict[str, Any] = {**broker.client_kwargs(), "client_id": client_id}
         if settings.group_instance_id:
             kwargs["group_instance_id"] = settings.group_instance_id
+        if settings.partition_assignment == "cooperative":
+            kwargs["partition_assignment_strategy"] = (CooperativeStickyAssignor,)
         self.client = KafkaConsumer(
             **kwargs,
             group_id=settings.group_id,

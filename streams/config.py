@@ -20,7 +20,7 @@ class BrokerSettings(BaseModel):
 
     embedded: bool = True
     # The client library behind the runtime's transport seam (streams.transport).
-    client: Literal["kafka-python", "confluent-kafka"] = "kafka-python"
+    client: Literal["kafka-python"] = "kafka-python"
     # NoDecode: an environment value is given to the validator below as it is, so
     # STREAMWISE_BROKER__BOOTSTRAP_SERVERS=a:9092,b:9092 works as well as a JSON list.
     bootstrap_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -82,6 +82,9 @@ class WorkerSettings(BaseModel):
     # session timeout gets its partitions back without a group rebalance. One id per
     # worker process, stable across its restarts; None: dynamic membership.
     group_instance_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,249}$")
+    # "cooperative": a rebalance moves only the partitions that change owner (KIP-429), so
+    # the other members keep working through it; "eager": every member stops and rejoins.
+    partition_assignment: Literal["eager", "cooperative"] = "eager"
     # The idempotency ledger (streams.ledger): "sqlite" is one WAL file for the workers of
     # one machine; "postgres" is shared by workers anywhere, its DSN from
     # STREAMWISE_WORKER__POSTGRES_DSN (never from a config file).

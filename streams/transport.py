@@ -5,8 +5,10 @@ interfaces; an implementation adapts one client library:
 
 - ``kafka-python`` (``_transport_kafka``): the default, as the design names it;
 - ``memory`` (``_transport_memory``): an in-process broker with consumer groups,
-  for fast unit tests of the runtime (no sockets, no threads of its own);
-- ``confluent-kafka`` (``_transport_confluent``): where that package is installed.
+  for fast unit tests of the runtime (no sockets, no threads of its own).
+
+A confluent-kafka adapter would be a third (its listeners run inside ``poll``:
+drive them with ``run_blocking``); that package is not a dependency yet.
 
 ``open_transport(broker)`` picks one from ``BrokerSettings.client``. Every
 implementation passes the one contract suite in ``tests/streams/test_contract.py``.
@@ -130,11 +132,7 @@ def run_blocking(coro: Coroutine[Any, Any, None]) -> None:
 
 
 def open_transport(broker: BrokerSettings) -> Transport:
-    """The transport ``broker.client`` names."""
-    if broker.client == "confluent-kafka":
-        from ._transport_confluent import ConfluentTransport
-
-        return ConfluentTransport()
+    """The transport ``broker.client`` names (kafka-python, the only client wired so far)."""
     from ._transport_kafka import KafkaPythonTransport
 
     return KafkaPythonTransport()

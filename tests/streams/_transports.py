@@ -1,7 +1,7 @@
 """One harness per transport, so the runtime contract suite runs unchanged on each.
 
 ``memory``: the in-process broker (fast). ``kafka-python``: the real embedded
-Tansu broker. ``confluent-kafka``: the same broker, where the package is installed.
+Tansu broker.
 """
 
 from __future__ import annotations
@@ -93,7 +93,6 @@ class KafkaHarness(Harness):
 
     def settings(self) -> BrokerSettings:
         return BrokerSettings(bootstrap_servers=[self.broker.bootstrap], embedded=False,
-                              client=self.client,  # type: ignore[arg-type]
                               session_timeout_ms=4000, heartbeat_interval_ms=500)
 
     def transport(self) -> Transport:

@@ -46,6 +46,8 @@ def main() -> None:
     ap.add_argument("--max-in-flight", type=int, default=16)
     ap.add_argument("--session-timeout-ms", type=int, default=4000)
     ap.add_argument("--max-poll-interval-ms", type=int, default=300_000)
+    ap.add_argument("--instance-id", default=None, help="group.instance.id (static membership)")
+    ap.add_argument("--assignment", choices=["eager", "cooperative"], default="eager")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("kafka").setLevel(logging.ERROR)
@@ -67,7 +69,8 @@ def main() -> None:
                             max_poll_interval_ms=args.max_poll_interval_ms)
     settings = WorkerSettings(group_id=args.group, ledger_path=args.ledger,
                               max_in_flight=args.max_in_flight, drain_timeout_s=20,
-                              commit_interval_ms=200)
+                              commit_interval_ms=200, group_instance_id=args.instance_id,
+                              partition_assignment=args.assignment)
     Worker([args.topic], handle, settings, broker=broker).run_forever()
     print("WORKER EXITED CLEANLY", flush=True)
 
