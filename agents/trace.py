@@ -10,6 +10,7 @@ leaves one consistent trace, not two.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -106,6 +107,8 @@ class TraceStore:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        # Called with each run once it is written (the OpenTelemetry export, when on).
+        self.listeners: list[Callable[[TraceRun], None]] = []
         if not store.read_only:  # ``streamwise trace`` only reads
             with store.transaction() as cur:
                 cur.execute(_DDL)
@@ -134,6 +137,8 @@ class TraceStore:
                       _json(s.result), s.error, s.idempotency_key, s.replayed, s.input_tokens,
                       s.output_tokens, s.latency_ms, _json(s.proposed),
                       _json(s.amended or None)] for i, s in enumerate(run.steps)])
+        for listener in self.listeners:
+            listener(run)
 
     def load(self, event_id: str) -> TraceRun | None:
         """The trace of ``event_id``'s run, or None when there is none (also when the store,

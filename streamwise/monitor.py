@@ -51,7 +51,7 @@ class TopicCounter:
                     if tp.topic.endswith(".dlq"):
                         for r in records:
                             headers = dict(r.headers or [])
-                            reason = headers.get("error_type", b"?").decode(errors="replace")
+                            reason = headers.get("dlq.error_type", b"?").decode(errors="replace")
                             self.dlq_reasons[reason] += 1
         self._consumer.close()
 

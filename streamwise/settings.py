@@ -53,6 +53,15 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
 
+class TelemetrySettings(BaseModel):
+    """OpenTelemetry export of agent runs (streamwise/telemetry.py); off by default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    otlp_endpoint: str | None = None  # e.g. http://otel-collector:4318/v1/traces
+    service_name: str = "streamwise"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STREAMWISE_", env_nested_delimiter="__", extra="forbid"
@@ -69,6 +78,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     agents: AgentSettings = Field(default_factory=AgentSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
     @classmethod
     def settings_customise_sources(

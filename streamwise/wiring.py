@@ -62,6 +62,7 @@ from streams.runtime import HandlerContext
 from tools import Actor, Store, ToolContext, ToolRegistry, build_registry
 
 from .settings import ROOT, Settings, abs_path, var_path
+from .telemetry import otlp_exporter
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,10 @@ def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
             update={"index_dir": str(abs_path(settings.retrieval.index_dir))}))
     agents = build_agents(settings.agents, store, registry, chat,
                           retriever.search if retriever else None, root=ROOT)
+    exporter = otlp_exporter(settings.telemetry)
+    if exporter is not None:  # OpenTelemetry spans beside the DuckDB traces
+        agents.traces.listeners.append(exporter)
+        closers.append(contextlib.closing(exporter))
     return Platform(settings, store, registry, retriever, agents, base_url, closers)
 
 
