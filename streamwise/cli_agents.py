@@ -14,7 +14,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from agents.checkpoint import sqlite_checkpointer
 from agents.contracts import ApprovalDecision, MessageRequest, QuestionRequest
+from agents.errors import UnknownThread
 from agents.trace import load_trace
 from streams.admin import check_broker
 from streams.broker import EmbeddedBroker
@@ -204,13 +206,32 @@ def approve(
     The thread's reply says what happened; on a ticket thread it is also published as a
     TicketReply when a broker is configured."""
     settings = _settings(config)
+    decision = ApprovalDecision(approved=not reject, reviewer=reviewer, note=note)
+    _check_thread(settings, thread_id)  # before the model and the index are loaded
     with open_platform(settings) as platform:
-        decision = ApprovalDecision(approved=not reject, reviewer=reviewer, note=note)
         result, events = asyncio.run(EventRouter(platform).resolve(thread_id, decision))
         console.print(f"{result.status}: {result.message}", markup=False, highlight=False)
         if thread_id.startswith("ticket:") and settings.broker.bootstrap_servers:
             asyncio.run(_publish(settings, events))
             console.print(f"published {len(events)} events (the reply to the ticket included)")
+
+
+def _check_thread(settings: Settings, thread_id: str) -> None:
+    """``UnknownThread`` when the (SQLite) checkpoint store has no such thread; a PostgreSQL
+    store is asked by the platform itself."""
+    if settings.agents.checkpoint_backend != "sqlite":
+        return
+    path = Path(settings.agents.checkpoint_path)
+    if str(path) != ":memory:" and not path.exists():
+        raise UnknownThread(f"no thread {thread_id!r}: no checkpoint store at {path} yet")
+    saver = sqlite_checkpointer(path)
+    try:
+        found = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+    finally:
+        saver.conn.close()
+    if found is None:
+        raise UnknownThread(f"no thread {thread_id!r} in the checkpoint store ({path}); "
+                            "the API's approvals list or the agent's reply names it")
 
 
 async def _publish(settings: Settings, events: list[OutputEvent]) -> None:

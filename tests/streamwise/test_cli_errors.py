@@ -31,7 +31,7 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     ("chat", ["chat", "-c", MISSING], {}, "config file not found"),
     ("ask", ["ask", ""], {}, "a question request needs text"),
     ("trace", ["trace", "no-such-event"], {}, "no trace for 'no-such-event'"),
-    ("approve", ["approve", "t-1", "-c", MISSING], {}, "config file not found"),
+    ("approve", ["approve", "no-such-thread"], {}, "no thread 'no-such-thread'"),
     ("serve", ["serve", "-c", MISSING], {}, "config file not found"),
     ("topics list", ["topics", "list"], {}, "no broker address"),
     ("topics create", ["topics", "create", "--bootstrap", "127.0.0.1:1"], {},
@@ -76,6 +76,7 @@ def test_the_cases_cover_every_command() -> None:
 def test_bad_input_is_one_line_and_a_nonzero_exit(name: str, args: list[str], env: dict[str, str],
                                                   says: str, tmp_path: Path) -> None:
     base = {"STREAMWISE_STORE__DB_PATH": str(tmp_path / "store.duckdb"),
+            "STREAMWISE_AGENTS__CHECKPOINT_PATH": str(tmp_path / "checkpoints.sqlite"),
             "STREAMWISE_WORKER__LEDGER_PATH": str(tmp_path / "ledger.sqlite"),
             "STREAMWISE_BROKER__BOOTSTRAP_SERVERS": "", "COLUMNS": "300"}
     (tmp_path / "streamwise.yaml").write_text("profile: existing\n")  # for `init`
