@@ -26,12 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
-from tools import Actor, Tool, ToolEnv, ToolRegistry
-from tools.analytics import RunSqlArgs, run_sql
+from tools import Actor, Store, Tool, ToolEnv, ToolRegistry
+from tools.analytics import ANALYST_TABLES, RunSqlArgs, run_sql
 from tools.errors import InvalidArguments
 from tools.seed import business_date
 
@@ -95,10 +94,12 @@ class SqlWorld:
         self._lock = threading.Lock()
         self._kit: SqlKit | None = None
 
-    def ready(self, db: duckdb.DuckDBPyConnection) -> SqlKit:
+    def ready(self, store: Store) -> SqlKit:
         with self._lock:
             if self._kit is None:
-                catalog = read_catalog(db)
+                # A DuckDB view of the store: itself, or a snapshot of a PostgreSQL store.
+                with store.analytics_reader(ANALYST_TABLES) as db:
+                    catalog = read_catalog(db)
                 layer = load_layer(self.layer_path).restrict(catalog)
                 vocabulary = Vocabulary(catalog, layer)
                 examples = [e for e in load_examples(self.examples_path)
@@ -121,11 +122,11 @@ def _fits(vocabulary: Vocabulary, query: StructuredQuery) -> bool:
 class QueryRunner:
     """The ``query`` tool's function: compile, run read-only, report the first rows."""
 
-    def __init__(self, world: SqlWorld) -> None:
-        self.world = world
+    def __init__(self, world: SqlWorld, store: Store) -> None:
+        self.world, self.store = world, store
 
     def __call__(self, args: StructuredQuery, env: ToolEnv) -> QueryResult:
-        kit = self.world.ready(env.db)
+        kit = self.world.ready(self.store)
         try:
             compiled = kit.compiler.compile(args, env.settings.sql_max_rows)
         except QueryError as exc:
@@ -140,15 +141,14 @@ class QueryRunner:
 
 def query_tool(registry: ToolRegistry, world: SqlWorld) -> Tool[Any, Any]:
     def vocabulary() -> Vocabulary:
-        with registry.store.cursor() as cur:
-            return world.ready(cur).vocabulary
+        return world.ready(registry.store).vocabulary
 
     return Tool(
         name=QUERY,
         description=("Answer a question from the store: metrics per group over filtered "
                      "rows in a period. Code writes and runs the SQL; errors say what to fix."),
         input_model=bound_query_model(vocabulary), output_model=QueryResult,
-        func=QueryRunner(world), roles=frozenset({"analyst"}))
+        func=QueryRunner(world, registry.store), roles=frozenset({"analyst"}))
 
 
 class AnalystAgent(AgentSpec):
@@ -189,8 +189,7 @@ class AnalystAgent(AgentSpec):
     def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
         if request.kind != "question":
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
-        with self.registry.store.cursor() as cur:
-            kit = self.world.ready(cur)
+        kit = self.world.ready(self.registry.store)
         linked = kit.linker.link(request.text)
         # Values an example's question names word for word ("Running Shoes"); not those it
         # maps from other words ("Mexico" -> 'MX'), which another question may mean too.

@@ -1,4 +1,4 @@
-"""The audit trail: one ``agent_runs`` row and its ``agent_steps`` per run, in DuckDB.
+"""The audit trail: one ``agent_runs`` row and its ``agent_steps`` per run, in the store.
 
 Every model call (tokens, latency), tool call (arguments, result or error,
 idempotency key, replayed or not) and approval of a run is a step. A run is
@@ -11,54 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-import duckdb
 from pydantic import BaseModel, Field
 
 from tools import Store
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS agent_runs (
-    event_id VARCHAR PRIMARY KEY,
-    agent VARCHAR NOT NULL,
-    thread_id VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL,
-    subject_id VARCHAR,
-    status VARCHAR NOT NULL,
-    decision VARCHAR,
-    message VARCHAR,
-    outputs JSON,
-    approvals JSON,
-    model_calls INTEGER,
-    input_tokens INTEGER,
-    output_tokens INTEGER,
-    tool_calls INTEGER,
-    model_latency_ms DOUBLE,
-    error VARCHAR,
-    updated_at TIMESTAMPTZ NOT NULL
-);
-CREATE TABLE IF NOT EXISTS agent_steps (
-    event_id VARCHAR NOT NULL,
-    seq INTEGER NOT NULL,
-    step INTEGER NOT NULL,
-    kind VARCHAR NOT NULL,
-    name VARCHAR NOT NULL,
-    arguments JSON,
-    status VARCHAR,
-    result JSON,
-    error VARCHAR,
-    idempotency_key VARCHAR,
-    replayed BOOLEAN,
-    input_tokens INTEGER,
-    output_tokens INTEGER,
-    latency_ms DOUBLE
-);
-ALTER TABLE agent_steps ADD COLUMN IF NOT EXISTS proposed JSON;
-ALTER TABLE agent_steps ADD COLUMN IF NOT EXISTS amended JSON;
-"""
+from tools._dialect import MISSING_TABLE_ERRORS
 
 
 class TraceStep(BaseModel):
@@ -103,51 +62,50 @@ class TraceRun(BaseModel):
 
 
 class TraceStore:
-    """Reads and writes traces in the main DuckDB store (``tools.Store``)."""
+    """Reads and writes traces in the main store (``tools.Store``, either backend; its
+    migrations create ``agent_runs`` and ``agent_steps``)."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         # Called with each run once it is written (the OpenTelemetry export, when on).
         self.listeners: list[Callable[[TraceRun], None]] = []
-        if not store.read_only:  # ``streamwise trace`` only reads
-            with store.transaction() as cur:
-                cur.execute(_DDL)
-
-    def _tx(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        return self._store.transaction()
 
     def write(self, run: TraceRun) -> None:
-        """Replace the run's rows with ``run`` and its steps."""
-        with self._tx() as cur:
-            cur.execute("DELETE FROM agent_steps WHERE event_id = ?", [run.event_id])
-            cur.execute("DELETE FROM agent_runs WHERE event_id = ?", [run.event_id])
-            cur.execute(
-                "INSERT INTO agent_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, now())",
-                [run.event_id, run.agent, run.thread_id, run.kind, run.subject_id, run.status,
-                 run.decision, run.message, _json(run.outputs), _json(run.approvals),
-                 run.model_calls, run.input_tokens, run.output_tokens, run.tool_calls,
-                 run.model_latency_ms, run.error])
-            if run.steps:
-                cur.executemany(
-                    "INSERT INTO agent_steps (event_id, seq, step, kind, name, arguments, "
-                    "status, result, error, idempotency_key, replayed, input_tokens, "
-                    "output_tokens, latency_ms, proposed, amended) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [[run.event_id, i, s.step, s.kind, s.name, _json(s.arguments), s.status,
-                      _json(s.result), s.error, s.idempotency_key, s.replayed, s.input_tokens,
-                      s.output_tokens, s.latency_ms, _json(s.proposed),
-                      _json(s.amended or None)] for i, s in enumerate(run.steps)])
+        """Replace the run's rows with ``run`` and its steps (one transaction, run again if
+        another worker wrote the same run meanwhile)."""
+        self._store.run(lambda cur: self._write(cur, run))
         for listener in self.listeners:
             listener(run)
+
+    @staticmethod
+    def _write(cur: Any, run: TraceRun) -> None:
+        cur.execute("DELETE FROM agent_steps WHERE event_id = ?", [run.event_id])
+        cur.execute("DELETE FROM agent_runs WHERE event_id = ?", [run.event_id])
+        cur.execute(
+            "INSERT INTO agent_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, now())",
+            [run.event_id, run.agent, run.thread_id, run.kind, run.subject_id, run.status,
+             run.decision, run.message, _json(run.outputs), _json(run.approvals),
+             run.model_calls, run.input_tokens, run.output_tokens, run.tool_calls,
+             run.model_latency_ms, run.error])
+        if run.steps:
+            cur.executemany(
+                "INSERT INTO agent_steps (event_id, seq, step, kind, name, arguments, "
+                "status, result, error, idempotency_key, replayed, input_tokens, "
+                "output_tokens, latency_ms, proposed, amended) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [[run.event_id, i, s.step, s.kind, s.name, _json(s.arguments), s.status,
+                  _json(s.result), s.error, s.idempotency_key, s.replayed, s.input_tokens,
+                  s.output_tokens, s.latency_ms, _json(s.proposed),
+                  _json(s.amended or None)] for i, s in enumerate(run.steps)])
 
     def load(self, event_id: str) -> TraceRun | None:
         """The trace of ``event_id``'s run, or None when there is none (also when the store,
         opened read-only, has never recorded a run and so has no trace tables)."""
-        with self._tx() as cur:
+        with self._store.cursor() as cur:
             try:
                 row = cur.execute("SELECT * FROM agent_runs WHERE event_id = ?",
                                   [event_id]).fetchone()
-            except duckdb.CatalogException:
+            except MISSING_TABLE_ERRORS:
                 return None
             if row is None:
                 return None
@@ -188,7 +146,7 @@ class TraceStore:
             params.append(until)
         sql = ("SELECT * FROM agent_runs" + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY updated_at DESC, event_id LIMIT ?")
-        with self._tx() as cur:
+        with self._store.cursor() as cur:
             rows = cur.execute(sql, [*params, limit]).fetchall()
             names = [d[0] for d in cur.description]
         runs = []

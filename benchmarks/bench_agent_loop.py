@@ -27,7 +27,7 @@ from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call
 from agents.support import SupportAgent
 from agents.trace import TraceStore
-from tools import Actor, Store, ToolContext, ToolSettings
+from tools import Actor, DuckDBStore, Store, ToolContext, ToolSettings
 from tools.catalog import build_registry
 from tools.retail_db import load_tau2
 
@@ -38,7 +38,7 @@ SETTINGS = ToolSettings(tau2_compat=True, refund_approval_limit=10**9)  # type: 
 
 
 def _store(db: dict[str, Any]) -> Store:
-    s = Store()
+    s = DuckDBStore()
     with s.transaction() as cur:
         load_tau2(cur, db)
     return s

@@ -50,7 +50,7 @@ from streamwise.cli_sim import publish
 from streamwise.render import percentile
 from streamwise.settings import ROOT, Settings, load_settings
 from streamwise.wiring import EventRouter, Platform, open_platform, request_for
-from tools import Store, ToolRegistry
+from tools import DuckDBStore, ToolRegistry
 from tools.seed import seed_store
 
 _NONE = {name: 0.0 for name in SimulatorMix.model_fields}
@@ -187,7 +187,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         settings = _settings(tmp)
-        store = Store(settings.store.db_path)
+        store = DuckDBStore(settings.store.db_path)
         seed_store(store, settings.store, ROOT / "data")
         store.close()
         with EmbeddedBroker() as broker, open_platform(settings, with_retriever=False) as platform:

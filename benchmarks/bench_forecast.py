@@ -23,7 +23,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from tools import Store, ToolSettings
+from tools import DuckDBStore, Store, ToolSettings
 from tools import _forecast as f
 from tools._seedgen import HISTORY_DAYS
 from tools.seed import seed_store
@@ -57,7 +57,7 @@ def _summary(scores: list[f.Backtest], seconds: float) -> dict[str, Any]:
 
 
 def run(sample: int | None, seed: int) -> dict[str, Any]:
-    store = Store()
+    store = DuckDBStore()
     seed_store(store, ToolSettings(seed=seed), ROOT / "data")
     series = _series(store)
     store.close()

@@ -44,7 +44,7 @@ from streams.events import (
 )
 from streamwise.settings import ROOT, Settings, load_settings
 from streamwise.wiring import Platform, open_platform, request_for
-from tools import Store
+from tools import DuckDBStore, Store
 from tools.seed import seed_store
 
 RESULTS = Path(__file__).resolve().parent / "results" / "injection.json"
@@ -254,7 +254,7 @@ def main() -> None:
         tmp = Path(tmp_dir)
         settings = _settings(tmp, args.model)
         template = tmp / "template.duckdb"
-        seeded = Store(template)
+        seeded = DuckDBStore(template)
         seed_store(seeded, settings.store, ROOT / "data")
         seeded.close()
         # One model server for every attempt (each platform would otherwise load its own).

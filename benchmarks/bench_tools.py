@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tools import Actor, Store, ToolContext, ToolSettings, build_registry
+from tools import Actor, DuckDBStore, ToolContext, ToolSettings, build_registry
 from tools.seed import seed_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def _timed(fn: Callable[[int], object], n: int, warmup: int = 20) -> dict[str, f
 
 def run(n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "bench.duckdb")
+        store = DuckDBStore(Path(tmp) / "bench.duckdb")
         settings = ToolSettings()
         seed_store(store, settings, ROOT / "data")
         registry = build_registry(store, settings)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tools import Actor, Store, ToolContext, ToolSettings, build_registry, export_tau2, load_tau2
+from tools import Actor, DuckDBStore, Store, ToolContext, ToolSettings, build_registry, export_tau2, load_tau2
 
 STATE_TABLES = ("orders", "users", "products")
 
@@ -164,7 +164,7 @@ def replay_gold(store: Store, actions: Sequence[Action], settings: ToolSettings,
 def expected_state(start: Mapping[str, Any], actions: Sequence[Action], settings: ToolSettings,
                    *, key: str) -> dict[str, Any]:
     """The retail state reached from ``start`` (db.json form) by the gold actions."""
-    store = Store()
+    store = DuckDBStore()
     try:
         with store.transaction() as cur:
             load_tau2(cur, start)

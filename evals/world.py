@@ -25,7 +25,7 @@ from agents.checkpoint import sqlite_checkpointer
 from agents.config import AgentSettings
 from agents.service import build_agents
 from agents.support import Retriever
-from tools import Store, ToolSettings, build_registry, load_tau2
+from tools import DuckDBStore, ToolSettings, build_registry, load_tau2
 from tools.seed import seed_store
 
 from .base import EvalWorld
@@ -33,7 +33,7 @@ from .base import EvalWorld
 
 def seeded_template(path: Path, settings: ToolSettings, data_dir: Path) -> Path:
     """The full seeded store (retail tables plus the generated operational data)."""
-    store = Store(path)
+    store = DuckDBStore(path)
     try:
         seed_store(store, settings, data_dir)
     finally:
@@ -43,7 +43,7 @@ def seeded_template(path: Path, settings: ToolSettings, data_dir: Path) -> Path:
 
 def retail_template(path: Path, data_dir: Path) -> Path:
     """Only the τ² retail tables: enough for the support suite, and seconds faster."""
-    store = Store(path)
+    store = DuckDBStore(path)
     try:
         with store.transaction() as cur:
             load_tau2(cur, data_dir / "db.json")
@@ -74,7 +74,7 @@ class Worlds:
     def open(self) -> Iterator[EvalWorld]:
         path = self.workdir / f"world-{next(self._n)}.duckdb"
         shutil.copyfile(self.template, path)
-        store = Store(path)
+        store = DuckDBStore(path)
         try:
             registry = build_registry(store, self.tool_settings)
             agents = build_agents(self.agent_settings, store, registry, self.chat,

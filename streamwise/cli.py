@@ -90,12 +90,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="simulator seed")] = 7,
     serve: Annotated[bool, typer.Option(
         "--serve", help="then serve the web console and API until Ctrl-C")] = False,
+    workers: Annotated[int, typer.Option(help="consumer group members sharing the work",
+                                         min=1, max=8)] = 1,
     config: ConfigOpt = None,
 ) -> None:
     """Run the platform end to end on the embedded default and print a summary."""
     from .demo import run_demo
 
-    run_demo(settings_or_exit(config), events=events, invalid=invalid, seed=seed, serve=serve)
+    run_demo(settings_or_exit(config), events=events, invalid=invalid, seed=seed, serve=serve,
+             workers=workers)
 
 
 from .cli_sim import simulate  # noqa: E402

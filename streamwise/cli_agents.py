@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,13 +26,13 @@ from streams.broker import EmbeddedBroker
 from streams.events import OutputEvent
 from streams.producer import Producer
 from streams.runtime import Worker
-from tools import Store
+from tools import open_store
 
 from .cli_ops import split_servers
 from .errors import StreamwiseError
 from .live import EventPrinter, use_json_logs
 from .render import answer_panel, trace_panel
-from .settings import Settings, var_path
+from .settings import Settings, store_name, var_path
 from .wiring import WORKER_TOPICS, EventRouter, open_platform
 
 console = Console()
@@ -59,6 +62,10 @@ def _broker(settings: Settings) -> Iterator[None]:
 def run(
     topics: Annotated[str, typer.Option(help="comma-separated input topics")] = ",".join(WORKER_TOPICS),
     bootstrap: Annotated[str | None, typer.Option(help="host:port of the broker")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64,
+        help="worker processes in the consumer group (more than 1 needs store.backend: "
+             "postgres)")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no line per event")] = False,
     json_logs: Annotated[bool, typer.Option(
         "--json-logs", help="events and log records as JSON lines, for a log collector")] = False,
@@ -67,11 +74,16 @@ def run(
     config: ConfigOpt = None,
 ) -> None:
     """Start a worker (one member of the consumer group) on the input topics until Ctrl-C;
-    prints a line per handled event: time, agent, event id, decision, latency, tokens."""
+    prints a line per handled event: time, agent, event id, decision, latency, tokens.
+    With --workers N, N worker processes share the model server and the store."""
     if json_logs:
         use_json_logs()
     say = logging.getLogger("streamwise.run").warning if json_logs else console.print
     settings = _settings(config)
+    if workers > 1 and settings.store.backend != "postgres":
+        raise StreamwiseError("--workers needs store.backend: postgres: DuckDB allows one "
+                              "writing process (set it in the config, or "
+                              "STREAMWISE_STORE__BACKEND=postgres)")
     if serve:
         from .cli_serve import api_tokens
 
@@ -80,7 +92,8 @@ def run(
         settings.broker.bootstrap_servers = split_servers(bootstrap)
     if settings.broker.bootstrap_servers:  # before the model starts, which takes a while
         check_broker(settings.broker)
-    with _broker(settings), open_platform(settings) as platform:
+    with _broker(settings), open_platform(settings) as platform, \
+            _more_workers(workers - 1, topics, config, settings, platform.llm_base_url):
         platform.warm(["order", "support"])
         router = EventRouter(platform, on_result=EventPrinter(
             "json" if json_logs else "quiet" if quiet else "lines"))
@@ -100,6 +113,32 @@ def run(
         else:
             worker.run_forever()
     say(f"stopped after {len(router.results)} agent runs")
+
+
+@contextlib.contextmanager
+def _more_workers(n: int, topics: str, config: Path | None, settings: Settings,
+                  llm_base_url: str | None) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``n`` more ``streamwise run`` processes in the same group, on the same broker, model
+    server and store; stopped (SIGTERM, then SIGKILL) when this one stops."""
+    env = dict(os.environ)
+    if llm_base_url:  # one model server for all: the children do not start their own
+        env["STREAMWISE_LLM__BASE_URL"] = llm_base_url
+    cmd = [sys.executable, "-c", "from streamwise.cli import app; app()", "run",
+           "--topics", topics, "--bootstrap", ",".join(settings.broker.bootstrap_servers), "--quiet"]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    children = [subprocess.Popen(cmd, env=env) for _ in range(n)]
+    try:
+        yield children
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def chat(
@@ -181,17 +220,17 @@ def trace(
 ) -> None:
     """Print the audit trace of one agent run: model calls, tool calls, approvals, outputs."""
     settings = _settings(config)
-    path = var_path(settings, settings.store.db_path)
     run = None
-    if path.exists():  # no store yet: no run was ever recorded
-        store = Store(path, read_only=True)
+    if settings.store.backend == "postgres" or var_path(settings, settings.store.db_path).exists():
+        store = open_store(settings.store, read_only=True)
         try:
             run = load_trace(store, event_id)
         finally:
             store.close()
     if run is None:
-        raise StreamwiseError(f"no trace for {event_id!r} in {path} (the id is in the worker's "
-                              "output, `streamwise ask`'s last line or the API's decision feed)")
+        raise StreamwiseError(f"no trace for {event_id!r} in {store_name(settings)} (the id is "
+                              "in the worker's output, `streamwise ask`'s last line or the "
+                              "API's decision feed)")
     console.print(trace_panel(run))
 
 

@@ -11,9 +11,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from tools.seed import seed_store
-from tools.store import Store
+from tools.store import open_store
 
-from .settings import ROOT, load_settings, var_path
+from .settings import ROOT, load_settings, store_name
 
 console = Console()
 
@@ -29,17 +29,16 @@ def seed_command(
     settings = load_settings(config)
     if seed is not None:
         settings = load_settings(config, store={**settings.store.model_dump(), "seed": seed})
-    db_path = var_path(settings, settings.store.db_path)
     data_dir = Path(settings.data_dir)
     if not data_dir.is_absolute():
         data_dir = ROOT / data_dir
-    store = Store(db_path)
+    store = open_store(settings.store)
     try:
         with Progress(console=console, transient=True) as progress:
             report = seed_store(store, settings.store, data_dir, progress, force=force)
     finally:
         store.close()
-    table = Table(title=f"{db_path} (seed {report.seed}, as of {report.as_of})")
+    table = Table(title=f"{store_name(settings)} (seed {report.seed}, as of {report.as_of})")
     table.add_column("table")
     table.add_column("rows", justify="right")
     table.add_column("checksum")
@@ -52,3 +51,4 @@ def seed_command(
         console.print(f"already seeded with seed {report.seed}: nothing changed{note}")
     else:
         console.print(f"seeded in {report.seconds:.1f}s")
+

@@ -26,7 +26,7 @@ from streams.broker import EmbeddedBroker
 from streams.runtime import Worker
 from streams.simulator import Simulator, SimulatorMix, invalid_records
 from tools.seed import seed_store
-from tools.store import Store
+from tools.store import open_store
 
 from .cli_sim import publish
 from .monitor import TopicCounter, counts_table
@@ -57,7 +57,7 @@ def _finished(worker: Worker, topics: tuple[str, ...]) -> int:
 def prepare(settings: Settings) -> None:
     """Seed the store and build the index (both no-ops when already done)."""
     with Progress(console=console) as progress:
-        store = Store(var_path(settings, settings.store.db_path))
+        store = open_store(settings.store)
         report = seed_store(store, settings.store, Path(settings.data_dir), progress)
         store.close()
     console.print(f"store {'already seeded' if report.skipped else 'seeded'}: "
@@ -65,7 +65,9 @@ def prepare(settings: Settings) -> None:
 
 
 def run_demo(settings: Settings, *, events: int = 22, invalid: int = 3, seed: int = 7,
-             timeout_s: float = 1800.0, serve: bool = False) -> Counter[str]:
+             timeout_s: float = 1800.0, serve: bool = False, workers: int = 1) -> Counter[str]:
+    """``workers`` members of the consumer group share the partitions (in this process, so
+    on either store backend; separate processes are ``streamwise run --workers N``)."""
     started = time.monotonic()
     prepare(settings)
     with EmbeddedBroker(log_path=var_path(settings, "var/log/tansu.log")) as broker:
@@ -85,7 +87,8 @@ def run_demo(settings: Settings, *, events: int = 22, invalid: int = 3, seed: in
                                         task, completed=done, total=total))
             console.print(f"model server at {platform.llm_base_url}")
             router = EventRouter(platform)
-            worker = Worker(WORKER_TOPICS, router.handle, settings.worker, broker=settings.broker)
+            group = [Worker(WORKER_TOPICS, router.handle, settings.worker, broker=settings.broker)
+                     for _ in range(workers)]
             counter = TopicCounter(settings.broker).start()
             simulator = Simulator(Path(settings.data_dir), seed=seed, mix=DEMO_MIX,
                                   run=uuid.uuid4().hex[:6])
@@ -95,20 +98,21 @@ def run_demo(settings: Settings, *, events: int = 22, invalid: int = 3, seed: in
             console.print(f"produced {total} records ({invalid} invalid); agents at work ...")
 
             async def drive() -> None:
-                task = asyncio.create_task(worker.run())
+                tasks = [asyncio.create_task(w.run()) for w in group]
                 deadline = time.monotonic() + timeout_s
                 with Live(console=console, refresh_per_second=2) as live:
-                    while time.monotonic() < deadline and not task.done():
-                        done = _finished(worker, WORKER_TOPICS)
+                    while time.monotonic() < deadline and not any(t.done() for t in tasks):
+                        done = sum(_finished(w, WORKER_TOPICS) for w in group)
                         live.update(_progress_view(counter.snapshot(), produced, done, total))
                         if done >= total:
                             break
                         await asyncio.sleep(0.5)
-                worker.stop()
-                await task
+                for w in group:
+                    w.stop()
+                await asyncio.gather(*tasks)
 
             asyncio.run(drive())
-            handled = _finished(worker, WORKER_TOPICS)
+            handled = sum(_finished(w, WORKER_TOPICS) for w in group)
             time.sleep(1.0)  # let the counter read the last outputs
             counts = counter.snapshot()
             counter.stop()

@@ -34,7 +34,8 @@ from .paths import CHECKOUT, default_config, from_home, packaged
 ROOT = CHECKOUT  # the source tree (tests, benchmarks); run-time paths come from paths.home()
 DEFAULT_CONFIG = packaged("configs") / "default.yaml"
 # Relative paths among the settings, resolved from the home when the settings are loaded.
-PATH_FIELDS = ("var_dir", "data_dir", "worker.ledger_path", "store.db_path", "retrieval.index_dir",
+PATH_FIELDS = ("var_dir", "data_dir", "worker.ledger_path", "store.db_path", "store.postgres_dir",
+               "retrieval.index_dir",
                "llm.models_dir", "agents.checkpoint_path", "api.sessions_path")
 
 
@@ -187,3 +188,12 @@ def var_path(settings: Settings, relative: str) -> Path:
     p = abs_path(relative)
     p.parent.mkdir(parents=True, exist_ok=True)
     return p
+
+
+def store_name(settings: Settings) -> str:
+    """Where the store is, for messages (never a DSN: it may hold a password)."""
+    if settings.store.backend == "postgres":
+        return "the PostgreSQL store" + (
+            f" (embedded, {abs_path(settings.store.postgres_dir)})"
+            if settings.store.postgres_dsn is None else "")
+    return str(abs_path(settings.store.db_path))

@@ -59,9 +59,9 @@ from streams.events import (
     utcnow,
 )
 from streams.runtime import HandlerContext
-from tools import Actor, Store, ToolContext, ToolRegistry, build_registry
+from tools import Actor, Store, ToolContext, ToolRegistry, build_registry, open_store
 
-from .settings import ROOT, Settings, abs_path, var_path
+from .settings import ROOT, Settings, abs_path
 from .telemetry import otlp_exporter
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
             closers.append(_Stopper(server))
         # With a local server the model name is ``local_model``; chat_model picks it.
         chat = chat_model(settings.llm, base_url=base_url, streaming=streaming)
-    store = Store(var_path(settings, settings.store.db_path))
+    store = open_store(settings.store)
     registry = build_registry(store, settings.store)
     retriever = None
     if with_retriever:

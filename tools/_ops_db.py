@@ -7,29 +7,30 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from ._dialect import MISSING_TABLE_ERRORS
 from ._geo import region_of
 from ._seedgen import HISTORY_DAYS
 from .context import ToolContext
 from .errors import InvalidArguments, NotFound, StoreError
 from .seed import business_date
+from .store import Cursor
 
 _NOT_SEEDED = "the operational tables are missing: run `streamwise seed` first"
 
 
-def query(db: duckdb.DuckDBPyConnection, sql: str,
+def query(db: Cursor, sql: str,
           params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
     """Run a query; a missing table is an ops problem (store not seeded), not the model's."""
     try:
         return db.execute(sql, list(params)).fetchall()
-    except duckdb.CatalogException as exc:
+    except MISSING_TABLE_ERRORS as exc:
         raise StoreError(f"{_NOT_SEEDED} ({exc})") from exc
 
 
-def today(db: duckdb.DuckDBPyConnection) -> date:
+def today(db: Cursor) -> date:
     return business_date(db)
 
 
@@ -38,11 +39,11 @@ def utc_naive(ctx: ToolContext) -> datetime:
     return ctx.now().astimezone(UTC).replace(tzinfo=None)
 
 
-def variant_rows(db: duckdb.DuckDBPyConnection, item_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+def variant_rows(db: Cursor, item_ids: list[str]) -> dict[str, tuple[Any, ...]]:
     """item_id -> (product_id, product name, price, available); NotFound names the unknown ids."""
     rows = query(db, "SELECT v.item_id, v.product_id, p.name, v.price, v.available "
                      "FROM variants v JOIN products p USING (product_id) "
-                     "WHERE v.item_id IN (SELECT unnest(?))", [item_ids])
+                     "WHERE v.item_id = ANY(?)", [item_ids])
     found = {r[0]: r[1:] for r in rows}
     missing = [i for i in item_ids if i not in found]
     if missing:
@@ -51,7 +52,7 @@ def variant_rows(db: duckdb.DuckDBPyConnection, item_ids: list[str]) -> dict[str
     return found
 
 
-def destination_region(db: duckdb.DuckDBPyConnection, state: str | None, zip_code: str | None,
+def destination_region(db: Cursor, state: str | None, zip_code: str | None,
                        order_id: str | None = None) -> str:
     """The region of a destination given by state or ZIP, or by the order's address."""
     if not state and not zip_code and order_id:
@@ -67,7 +68,7 @@ def destination_region(db: duckdb.DuckDBPyConnection, state: str | None, zip_cod
     return region
 
 
-def delivery_days(db: duckdb.DuckDBPyConnection, dest_region: str,
+def delivery_days(db: Cursor, dest_region: str,
                   service: str) -> dict[str, tuple[int, int, str, str, float]]:
     """warehouse -> (handling days, transit days, carrier id, carrier name, cost) for a service."""
     rows = query(db, "SELECT w.warehouse_id, w.handling_days, l.transit_days, c.carrier_id, "
@@ -78,17 +79,17 @@ def delivery_days(db: duckdb.DuckDBPyConnection, dest_region: str,
     return {r[0]: (int(r[1]), int(r[2]), r[3], r[4], float(r[5])) for r in rows}
 
 
-def available_stock(db: duckdb.DuckDBPyConnection,
+def available_stock(db: Cursor,
                     item_ids: list[str]) -> dict[str, dict[str, int]]:
     """warehouse -> item -> on_hand - reserved."""
     out: dict[str, dict[str, int]] = {}
     for w, i, a in query(db, "SELECT warehouse_id, item_id, on_hand - reserved FROM stock "
-                             "WHERE item_id IN (SELECT unnest(?))", [item_ids]):
+                             "WHERE item_id = ANY(?)", [item_ids]):
         out.setdefault(w, {})[i] = int(a)
     return out
 
 
-def daily_series(db: duckdb.DuckDBPyConnection, item_id: str,
+def daily_series(db: Cursor, item_id: str,
                  warehouse_id: str | None = None) -> tuple[date, NDArray[np.float64]]:
     """Units sold per day over the history window ending the day before the business date."""
     end = today(db)
@@ -105,7 +106,7 @@ def daily_series(db: duckdb.DuckDBPyConnection, item_id: str,
     return end, y
 
 
-def check_warehouse(db: duckdb.DuckDBPyConnection, warehouse_id: str | None) -> None:
+def check_warehouse(db: Cursor, warehouse_id: str | None) -> None:
     if warehouse_id is None:
         return
     if not query(db, "SELECT 1 FROM warehouses WHERE warehouse_id = ?", [warehouse_id]):

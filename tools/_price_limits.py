@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import duckdb
-
 from ._ops_db import query, today
 from .config import ToolSettings
+from .store import Cursor
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class PriceBand:
         return self.approved_lo - 1e-9 <= price <= self.approved_hi + 1e-9
 
 
-def window_start_price(db: duckdb.DuckDBPyConnection, item_id: str, days: int) -> float | None:
+def window_start_price(db: Cursor, item_id: str, days: int) -> float | None:
     """The list price in effect ``days`` before the business date (None without history)."""
     start = today(db) - timedelta(days=days)
     rows = query(db, "SELECT price FROM price_history WHERE item_id = ? AND effective_on <= ? "
@@ -50,7 +49,7 @@ def window_start_price(db: duckdb.DuckDBPyConnection, item_id: str, days: int) -
     return float(rows[0][0]) if rows else None
 
 
-def price_band(db: duckdb.DuckDBPyConnection, settings: ToolSettings, item_id: str,
+def price_band(db: Cursor, settings: ToolSettings, item_id: str,
                current: float) -> PriceBand:
     start = window_start_price(db, item_id, settings.price_change_window_days)
     refs = (current,) if start is None else (current, start)

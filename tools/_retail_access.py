@@ -10,11 +10,10 @@ import json
 import unicodedata
 from typing import Any
 
-import duckdb
-
 from .context import ToolContext
 from .errors import Forbidden, NotFound
 from .retail_db import ORDER_OPTIONAL_KEYS, fetch_dicts, order_record, user_record, variant_record
+from .store import Cursor
 
 _ORDER_HINT = "order ids look like '#W0000000' (with the '#'); look them up in the user's details"
 
@@ -33,7 +32,7 @@ def check_owner(ctx: ToolContext, user_id: str, what: str) -> None:
                         "a customer can only be helped with their own account and orders")
 
 
-def load_order(db: duckdb.DuckDBPyConnection, ctx: ToolContext, order_id: str) -> dict[str, Any]:
+def load_order(db: Cursor, ctx: ToolContext, order_id: str) -> dict[str, Any]:
     rows = fetch_dicts(db, "SELECT * FROM orders WHERE order_id = ?", [order_id])
     if not rows:
         raise NotFound("Order not found", _ORDER_HINT)
@@ -42,7 +41,7 @@ def load_order(db: duckdb.DuckDBPyConnection, ctx: ToolContext, order_id: str) -
     return record
 
 
-def save_order(db: duckdb.DuckDBPyConnection, order: dict[str, Any]) -> None:
+def save_order(db: Cursor, order: dict[str, Any]) -> None:
     """Write back an order; it now carries the optional keys, as the reference's dump does."""
     json_cols = ("address", "items", "fulfillments", "payment_history",
                  "exchange_items", "exchange_new_items", "return_items")
@@ -55,7 +54,7 @@ def save_order(db: duckdb.DuckDBPyConnection, order: dict[str, Any]) -> None:
                [*values, order["order_id"]])
 
 
-def load_user(db: duckdb.DuckDBPyConnection, ctx: ToolContext, user_id: str) -> dict[str, Any]:
+def load_user(db: Cursor, ctx: ToolContext, user_id: str) -> dict[str, Any]:
     rows = fetch_dicts(db, "SELECT * FROM users WHERE user_id = ?", [user_id])
     if not rows:
         raise NotFound("User not found",
@@ -64,7 +63,7 @@ def load_user(db: duckdb.DuckDBPyConnection, ctx: ToolContext, user_id: str) -> 
     return user_record(rows[0])
 
 
-def save_user(db: duckdb.DuckDBPyConnection, user: dict[str, Any]) -> None:
+def save_user(db: Cursor, user: dict[str, Any]) -> None:
     db.execute("UPDATE users SET address = ?, payment_methods = ? WHERE user_id = ?",
                [json.dumps(user["address"]), json.dumps(user["payment_methods"]),
                 user["user_id"]])
@@ -83,7 +82,7 @@ def is_gift_card(method: dict[str, Any]) -> bool:
     return bool(method["source"] == "gift_card")
 
 
-def load_variant(db: duckdb.DuckDBPyConnection, product_id: str,
+def load_variant(db: Cursor, product_id: str,
                  item_id: str) -> dict[str, Any]:
     """A variant of a given product (the reference's ``_get_variant``)."""
     if not db.execute("SELECT 1 FROM products WHERE product_id = ?", [product_id]).fetchone():

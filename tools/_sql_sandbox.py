@@ -1,7 +1,7 @@
 """The connection analyst SQL runs on: a read-only snapshot that cannot reach the store.
 
 Per query, the whitelisted tables it reads are copied, in one read transaction of
-the store (a consistent snapshot), into a new DuckDB file in a private temporary
+the store (a consistent snapshot; DuckDB or PostgreSQL), into a new DuckDB file in a private temporary
 directory. That file is then opened by a separate DuckDB instance with
 ``access_mode=READ_ONLY``, ``enable_external_access=false`` (no file, no network, no
 ATTACH/COPY/INSTALL/LOAD), extension autoloading off, no spilling to disk, a memory
@@ -14,43 +14,29 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+from ._pg_store import PgCursor, snapshot_to_duckdb
+from .store import copy_duckdb_tables
 
 
-def _copy(db: duckdb.DuckDBPyConnection, tables: Collection[str], path: Path) -> None:
-    # A connection of its own: the caller's cursor is inside the tool call's transaction,
-    # which must neither commit the copy nor see an attached database.
-    copier = db.cursor()
-    alias = _quote(f"analyst_snapshot_{uuid.uuid4().hex}")
-    try:
-        copier.execute(f"ATTACH {_literal(str(path))} AS {alias} (READ_WRITE)")
-        try:
-            copier.execute("BEGIN TRANSACTION")
-            for table in sorted(tables):
-                copier.execute(f"CREATE TABLE {alias}.main.{_quote(table)} AS "
-                               f"SELECT * FROM main.{_quote(table)}")
-            copier.execute("COMMIT")
-        finally:
-            copier.execute("DETACH " + alias)
-    finally:
-        copier.close()
+def _copy(db: Any, tables: Collection[str], path: Path) -> None:
+    """The tables from the store behind ``db`` (a cursor of either backend), in one read
+    transaction: DuckDB attaches the new file and copies; PostgreSQL's rows come over COPY
+    from the caller's REPEATABLE READ transaction (``_pg_store.snapshot_to_duckdb``)."""
+    if isinstance(db, PgCursor):
+        snapshot_to_duckdb(db, tables, path)
+    else:
+        copy_duckdb_tables(db, tables, path)
 
 
 @contextmanager
-def sandbox(db: duckdb.DuckDBPyConnection, tables: Collection[str], *,
+def sandbox(db: Any, tables: Collection[str], *,
             memory_limit_mb: int, threads: int = 2) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only, file-less, network-less connection over a snapshot of ``tables``
     (tables or views of ``db``'s main schema, copied as tables)."""

@@ -54,6 +54,7 @@ from duckdb.sqltypes import DuckDBPyType
 from pydantic import BaseModel, Field, StringConstraints
 
 from ._args import ToolArgs
+from ._pg_store import PgCursor, schema_only
 from ._sql_guard import VettedQuery, check_select
 from ._sql_sandbox import sandbox
 from .config import ToolSettings
@@ -122,8 +123,15 @@ def cell(value: Any) -> Cell:
     return str(value)
 
 
-def _store_tables(db: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, list[str]]]:
-    """The whitelisted tables the store has: name -> (table|view, ["column TYPE", ...])."""
+def _store_tables(db: Any) -> dict[str, tuple[str, list[str]]]:
+    """The whitelisted tables the store has: name -> (table|view, ["column TYPE", ...]),
+    in DuckDB's types (what the sandbox runs on; a PostgreSQL store's are mapped)."""
+    if isinstance(db, PgCursor):
+        schema = schema_only(db, ANALYST_TABLES)
+        try:
+            return _store_tables(schema)
+        finally:
+            schema.close()
     rows = db.execute(
         """
         SELECT lower(t.table_name), t.table_type, c.column_name, c.data_type
@@ -141,7 +149,7 @@ def _store_tables(db: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, list[st
     return out
 
 
-def schema_description(db: duckdb.DuckDBPyConnection) -> str:
+def schema_description(db: Any) -> str:
     """Every table and view run_sql may read, with its columns and types, one per line."""
     return "\n".join(f"{name} ({label}): {', '.join(columns)}"
                      for name, (label, columns) in sorted(_store_tables(db).items()))

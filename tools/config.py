@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class ToolSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # duckdb: one file, one worker process. postgres: several workers share one store;
+    # the DSN from the environment (STREAMWISE_STORE__POSTGRES_DSN), or, without one, an
+    # embedded PostgreSQL server (the pgserver wheel) under postgres_dir.
+    backend: Literal["duckdb", "postgres"] = "duckdb"
     db_path: str = "var/streamwise.duckdb"
+    postgres_dsn: SecretStr | None = None
+    postgres_dir: str = "var/pgstore"
     seed: int = 7
     # Refunds above this amount need a human approval.
     refund_approval_limit: Decimal = Field(default=Decimal("500"), ge=0)

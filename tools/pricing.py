@@ -274,8 +274,9 @@ def suggest_price(args: SuggestPriceArgs, env: ToolEnv) -> PriceSuggestion:
         else:
             candidate = optimum
             steps.append(f"profit-maximising price c·e/(1+e) = {optimum:.2f}")
-    comp = query(env.db, "SELECT median(price), count(*) FROM (SELECT arg_max(price, observed_on) "
-                         "AS price FROM competitor_prices WHERE item_id = ? GROUP BY competitor)",
+    comp = query(env.db, "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY price), count(*) "
+                         "FROM (SELECT DISTINCT ON (competitor) price FROM competitor_prices "
+                         "WHERE item_id = ? ORDER BY competitor, observed_on DESC) AS latest",
                  [args.item_id])
     comp_median = float(comp[0][0]) if comp and comp[0][0] is not None else None
     if comp_median is not None and candidate > comp_median * 1.10:

@@ -28,13 +28,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-import duckdb
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .config import ToolSettings
 from .context import Role, ToolContext
 from .errors import ApprovalRequired, ToolRefusal
-from .store import Store
+from .store import Cursor, Store
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
@@ -91,7 +90,7 @@ class ToolResult(BaseModel):
 class ToolEnv:
     """What a tool function gets besides its arguments."""
 
-    db: duckdb.DuckDBPyConnection  # a cursor inside the call's transaction
+    db: Cursor  # a cursor inside the call's transaction (DuckDB or PostgreSQL)
     ctx: ToolContext
     settings: ToolSettings
 
@@ -251,42 +250,9 @@ class ToolRegistry:
                                f"{name} changes data and needs an idempotency key",
                                "the caller must derive one from the event or chat turn")
         try:
-            with self.store.transaction() as db:
-                if t.side_effect:
-                    previous = db.execute(
-                        "SELECT tool, result, arguments, actor FROM tool_effects "
-                        "WHERE idempotency_key = ?",
-                        [ctx.idempotency_key],
-                    ).fetchone()
-                    # Another actor's key says nothing of that actor's call or its result.
-                    if previous is not None and not _same_actor(previous[3], ctx):
-                        return self._error(
-                            name, "idempotency_conflict",
-                            f"idempotency key {ctx.idempotency_key!r} is already in use",
-                            "derive a distinct key for each distinct call")
-                    # A key reused for another call must not hand back someone else's result.
-                    if previous is not None and (
-                        previous[0] != name
-                        or json.loads(previous[2]) != json.loads(args.model_dump_json())
-                    ):
-                        return self._error(
-                            name, "idempotency_conflict",
-                            f"idempotency key {ctx.idempotency_key!r} was already used for "
-                            f"a different call ({previous[0]})",
-                            "derive a distinct key for each distinct call")
-                    if previous is not None:
-                        return ToolResult(
-                            tool=name, status="ok", replayed=True,
-                            output=t.output_model.model_validate_json(previous[1]),
-                        )
-                output = t.func(args, ToolEnv(db=db, ctx=ctx, settings=self.settings))
-                if t.side_effect:
-                    db.execute(
-                        "INSERT INTO tool_effects VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [ctx.idempotency_key, name, args.model_dump_json(),
-                         output.model_dump_json(), ctx.actor.model_dump_json(),
-                         ctx.trace_id, ctx.now()],
-                    )
+            # One transaction: the effect and its idempotency record commit together; on
+            # PostgreSQL it is run again from scratch when a concurrent transaction won.
+            result = self.store.run(lambda db: self._attempt(t, args, ctx, db))
         except ToolRefusal as exc:
             return self._error(name, exc.code, exc.message, exc.hint)
         except ApprovalRequired as exc:
@@ -302,6 +268,46 @@ class ToolRegistry:
             return self._error(name, "internal_error", f"{name} failed unexpectedly; "
                                "nothing was changed",
                                "try again later, or transfer to a human agent")
+        return result
+
+    def _attempt(self, t: Tool[Any, Any], args: BaseModel, ctx: ToolContext,
+                 db: Cursor) -> ToolResult:
+        name = t.name
+        if t.side_effect:
+            previous = db.execute(
+                "SELECT tool, result, arguments, actor FROM tool_effects "
+                "WHERE idempotency_key = ?",
+                [ctx.idempotency_key],
+            ).fetchone()
+            # Another actor's key says nothing of that actor's call or its result.
+            if previous is not None and not _same_actor(previous[3], ctx):
+                return self._error(
+                    name, "idempotency_conflict",
+                    f"idempotency key {ctx.idempotency_key!r} is already in use",
+                    "derive a distinct key for each distinct call")
+            # A key reused for another call must not hand back someone else's result.
+            if previous is not None and (
+                previous[0] != name
+                or json.loads(previous[2]) != json.loads(args.model_dump_json())
+            ):
+                return self._error(
+                    name, "idempotency_conflict",
+                    f"idempotency key {ctx.idempotency_key!r} was already used for "
+                    f"a different call ({previous[0]})",
+                    "derive a distinct key for each distinct call")
+            if previous is not None:
+                return ToolResult(
+                    tool=name, status="ok", replayed=True,
+                    output=t.output_model.model_validate_json(previous[1]),
+                )
+        output = t.func(args, ToolEnv(db=db, ctx=ctx, settings=self.settings))
+        if t.side_effect:
+            db.execute(
+                "INSERT INTO tool_effects VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [ctx.idempotency_key, name, args.model_dump_json(),
+                 output.model_dump_json(), ctx.actor.model_dump_json(),
+                 ctx.trace_id, ctx.now()],
+            )
         return ToolResult(tool=name, status="ok", output=output)
 
     @staticmethod

@@ -247,7 +247,7 @@ def find_user_id_by_name_zip(args: FindUserByNameZipArgs, env: ToolEnv) -> UserI
     this function if the user is not found by email or cannot remember email."""
     rows = env.db.execute(
         "SELECT user_id, first_name, last_name FROM users "
-        "WHERE json_extract_string(address, '$.zip') = ? ORDER BY seq", [args.zip]).fetchall()
+        "WHERE address ->> 'zip' = ? ORDER BY seq", [args.zip]).fetchall()
     first, last = fold(args.first_name), fold(args.last_name)
     for user_id, first_name, last_name in rows:
         if fold(first_name) == first and fold(last_name) == last and _visible(env, user_id):

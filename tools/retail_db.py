@@ -31,7 +31,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from ._dialect import MISSING_TABLE_ERRORS
 from .errors import StoreError
+from .store import Cursor
 
 RETAIL_TABLES = ("products", "variants", "users", "orders")
 
@@ -90,6 +92,13 @@ CREATE TABLE IF NOT EXISTS orders (
     extended BOOLEAN NOT NULL DEFAULT FALSE,
     seq INTEGER NOT NULL
 );
+"""
+
+
+# The analysts' views, in DuckDB's SQL: on PostgreSQL they exist only in the analyst's
+# DuckDB snapshot (``_pg_store.snapshot_to_duckdb``), created over the copied base tables.
+VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
+    "order_items": (("orders",), """
 CREATE OR REPLACE VIEW order_items AS
 SELECT o.order_id, o.user_id, o.status,
        CAST(li.key AS INTEGER) AS line_no,
@@ -98,27 +107,31 @@ SELECT o.order_id, o.user_id, o.status,
        li.value ->> '$.name' AS name,
        CAST(li.value ->> '$.price' AS DOUBLE) AS price,
        li.value -> '$.options' AS options
-FROM orders AS o, json_each(o.items) AS li;
+FROM orders AS o, json_each(o.items) AS li"""),
+    "order_payments": (("orders",), """
 CREATE OR REPLACE VIEW order_payments AS
 SELECT o.order_id, o.user_id,
        CAST(p.key AS INTEGER) AS position,
        p.value ->> '$.transaction_type' AS transaction_type,
        CAST(p.value ->> '$.amount' AS DOUBLE) AS amount,
        p.value ->> '$.payment_method_id' AS payment_method_id
-FROM orders AS o, json_each(o.payment_history) AS p;
+FROM orders AS o, json_each(o.payment_history) AS p"""),
+    "user_payment_methods": (("users",), """
 CREATE OR REPLACE VIEW user_payment_methods AS
 SELECT u.user_id, m.key AS payment_method_id,
        m.value ->> '$.source' AS source,
        m.value ->> '$.brand' AS brand,
        m.value ->> '$.last_four' AS last_four,
        CAST(m.value ->> '$.balance' AS DOUBLE) AS balance
-FROM users AS u, json_each(u.payment_methods) AS m;
-"""
+FROM users AS u, json_each(u.payment_methods) AS m"""),
+}
 
 
 def create_retail_schema(db: duckdb.DuckDBPyConnection) -> None:
-    """Create the retail tables and views if missing (idempotent)."""
+    """Create the retail tables and views (DuckDB) if missing (idempotent)."""
     db.execute(_DDL)
+    for _, sql in VIEWS.values():
+        db.execute(sql)
 
 
 def _dumps(value: Any) -> str | None:
@@ -228,7 +241,7 @@ def variant_record(row: Mapping[str, Any]) -> dict[str, Any]:
             "available": bool(row["available"]), "price": row["price"]}
 
 
-def fetch_dicts(db: duckdb.DuckDBPyConnection, sql: str,
+def fetch_dicts(db: Cursor, sql: str,
                 params: list[Any] | None = None) -> list[dict[str, Any]]:
     """Run a query and return its rows as column->value dicts."""
     cur = db.execute(sql, params or [])
@@ -236,7 +249,7 @@ def fetch_dicts(db: duckdb.DuckDBPyConnection, sql: str,
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
-def export_tau2(db: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def export_tau2(db: Cursor) -> dict[str, Any]:
     """The retail tables back in ``db.json``'s shape (``load_tau2`` then this is the identity)."""
     try:
         products: dict[str, Any] = {
@@ -249,6 +262,6 @@ def export_tau2(db: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                  for r in fetch_dicts(db, "SELECT * FROM users ORDER BY seq")}
         orders = {r["order_id"]: order_record(r)
                   for r in fetch_dicts(db, "SELECT * FROM orders ORDER BY seq")}
-    except duckdb.CatalogException as exc:
+    except MISSING_TABLE_ERRORS as exc:
         raise StoreError(f"the retail tables are missing; load them first: {exc}") from exc
     return {"products": products, "users": users, "orders": orders}

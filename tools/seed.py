@@ -21,11 +21,13 @@ import duckdb
 from pydantic import BaseModel
 from rich.progress import Progress, TaskID
 
+from ._dialect import MISSING_TABLE_ERRORS
+from ._pg_store import PgCursor, copy_from_duckdb
 from ._seedgen import AS_OF, HISTORY_DAYS, generate
 from .config import ToolSettings
 from .errors import StoreError
 from .retail_db import RETAIL_TABLES, load_tau2
-from .store import Store
+from .store import Cursor, DuckDBStore, Store
 
 SEED_VERSION = "1"
 
@@ -63,13 +65,15 @@ def table_counts(db: duckdb.DuckDBPyConnection,
     return out
 
 
-def table_checksums(db: duckdb.DuckDBPyConnection,
+def table_checksums(db: Any,
                     tables: Iterable[str] | None = None) -> dict[str, str]:
     """An order-independent hash of each table's rows (all base tables by default).
 
     The sum (mod 2**64) of per-row hashes does not depend on row order and, unlike
-    XOR, does not cancel duplicate rows.
+    XOR, does not cancel duplicate rows. (DuckDB; ``_pg_checksums`` on PostgreSQL.)
     """
+    if isinstance(db, PgCursor):
+        return _pg_checksums(db, tables or SEEDED_TABLES)
     if tables is None:
         tables = [r[0] for r in db.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
@@ -81,6 +85,17 @@ def table_checksums(db: duckdb.DuckDBPyConnection,
             f"FROM {_quote(t)} AS _t").fetchone()
         assert row is not None
         out[t] = f"{int(row[0]):x}-{int(row[1]):016x}"
+    return out
+
+
+def _pg_checksums(db: PgCursor, tables: Iterable[str]) -> dict[str, str]:
+    """The same idea on PostgreSQL: md5 over the sorted md5s of the rows' text."""
+    out: dict[str, str] = {}
+    for t in tables:
+        row = db.execute(f"SELECT count(*), md5(coalesce(string_agg(h, '' ORDER BY h), '')) "
+                         f"FROM (SELECT md5(_t::text) AS h FROM {_quote(t)} AS _t) AS r").fetchone()
+        assert row is not None
+        out[t] = f"{int(row[0]):x}-{str(row[1])[:16]}"
     return out
 
 
@@ -109,13 +124,10 @@ def seed_store(store: Store, settings: ToolSettings, data_dir: str | Path,
     unless ``force``.
     """
     started = time.perf_counter()
-    db_json = Path(data_dir) / "db.json"
-    try:
-        raw = db_json.read_bytes()
-    except OSError as exc:
-        raise StoreError(f"cannot read {db_json}: {exc}", ) from exc
-    inputs = {"seed": str(settings.seed), "version": SEED_VERSION,
-              "data_sha256": hashlib.sha256(raw).hexdigest(), "as_of": AS_OF.isoformat()}
+    raw, inputs = _inputs(settings, data_dir)
+    if store.backend == "postgres":
+        return _seed_postgres(store, settings, data_dir, progress, force=force, inputs=inputs,
+                              started=started)
     task: TaskID | None = None
     with store.transaction() as db:
         meta = _read_meta(db)
@@ -155,10 +167,61 @@ def seed_store(store: Store, settings: ToolSettings, data_dir: str | Path,
                       row_counts=counts, checksums=sums)
 
 
-def business_date(db: duckdb.DuckDBPyConnection) -> date:
+def _inputs(settings: ToolSettings, data_dir: str | Path) -> tuple[bytes, dict[str, str]]:
+    db_json = Path(data_dir) / "db.json"
+    try:
+        raw = db_json.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"cannot read {db_json}: {exc}", ) from exc
+    return raw, {"seed": str(settings.seed), "version": SEED_VERSION,
+                 "data_sha256": hashlib.sha256(raw).hexdigest(), "as_of": AS_OF.isoformat()}
+
+
+def _seed_postgres(store: Store, settings: ToolSettings, data_dir: str | Path,
+                   progress: Progress | None, *, force: bool, inputs: dict[str, str],
+                   started: float) -> SeedReport:
+    """The generator writes an in-memory DuckDB store; its tables are copied over in one
+    PostgreSQL transaction (so the seeded world is the same row for row)."""
+    with store.transaction() as db:
+        meta = dict(db.execute("SELECT key, value FROM seed_meta").fetchall())
+        if not force and all(meta.get(k) == v for k, v in inputs.items()):
+            sums = table_checksums(db, SEEDED_TABLES)
+            return SeedReport(seed=settings.seed, as_of=AS_OF, history_days=HISTORY_DAYS,
+                              skipped=True, drifted=_combined(sums) != meta.get("checksum"),
+                              seconds=time.perf_counter() - started,
+                              row_counts=table_counts(db), checksums=sums)
+    with DuckDBStore() as scratch:
+        seed_store(scratch, settings, data_dir, progress, force=True)
+        with scratch.cursor() as source:
+            load_from_duckdb(store, source, SEEDED_TABLES, inputs=inputs)
+    with store.cursor() as db:
+        sums = table_checksums(db, SEEDED_TABLES)
+        counts = table_counts(db)
+    return SeedReport(seed=settings.seed, as_of=AS_OF, history_days=HISTORY_DAYS, skipped=False,
+                      drifted=False, seconds=time.perf_counter() - started,
+                      row_counts=counts, checksums=sums)
+
+
+def load_from_duckdb(store: Store, source: duckdb.DuckDBPyConnection, tables: Iterable[str],
+                     *, inputs: dict[str, str] | None = None) -> None:
+    """Replace ``tables`` of a PostgreSQL store with a DuckDB connection's, in one
+    transaction; the idempotency records (of the world replaced) go, and with ``inputs``
+    the seed metadata is rewritten."""
+    with store.transaction() as db:
+        assert isinstance(db, PgCursor)
+        copy_from_duckdb(source, db, list(tables))
+        db.execute("DELETE FROM tool_effects")
+        if inputs is not None:
+            sums = table_checksums(db, SEEDED_TABLES)
+            db.execute("DELETE FROM seed_meta")
+            db.executemany("INSERT INTO seed_meta VALUES (?, ?)",
+                           [[k, v] for k, v in {**inputs, "checksum": _combined(sums)}.items()])
+
+
+def business_date(db: Cursor) -> date:
     """The date the seeded world stands at: promotions, ETAs and forecasts count from it."""
     try:
         row = db.execute("SELECT value FROM seed_meta WHERE key = 'as_of'").fetchone()
-    except duckdb.CatalogException:
+    except MISSING_TABLE_ERRORS:
         row = None
     return date.fromisoformat(row[0]) if row else AS_OF

@@ -87,7 +87,7 @@ def get_stock(args: GetStockArgs, env: ToolEnv) -> StockReport:
                coalesce((SELECT sum(quantity) FROM purchase_orders p WHERE p.status = 'open'
                          AND p.item_id = s.item_id AND p.warehouse_id = s.warehouse_id), 0)
         FROM stock s JOIN warehouses w USING (warehouse_id)
-        WHERE s.item_id IN (SELECT unnest(?)) ORDER BY s.item_id, s.warehouse_id""", [ids])
+        WHERE s.item_id = ANY(?) ORDER BY s.item_id, s.warehouse_id""", [ids])
     per_item: dict[str, list[WarehouseStock]] = {i: [] for i in ids}
     for item, wh, region, on_hand, reserved, inbound in rows:
         per_item[item].append(WarehouseStock(
@@ -191,7 +191,8 @@ class ReservationResult(BaseModel):
 
 def _active(env: ToolEnv, order_id: str) -> list[ReservedLine]:
     rows = query(env.db, "SELECT item_id, warehouse_id, sum(quantity) FROM reservations "
-                         "WHERE order_id = ? AND status = 'active' GROUP BY ALL ORDER BY ALL",
+                         "WHERE order_id = ? AND status = 'active' GROUP BY item_id, warehouse_id "
+                         "ORDER BY item_id, warehouse_id",
                  [order_id])
     return [ReservedLine(item_id=i, warehouse_id=w, quantity=int(q)) for i, w, q in rows]
 

@@ -39,7 +39,7 @@ from typing import Any
 
 from agents.contracts import InventoryChange, OrderData, PriceChange, ShipmentDelay
 from evals.oracle import Label, Oracle, Payload, Rules
-from tools import Store, ToolSettings
+from tools import DuckDBStore, Store, ToolSettings
 from tools.catalog import build_registry
 from tools.seed import seed_store
 
@@ -310,7 +310,7 @@ def build(seed: int = 11, settings: ToolSettings | None = None) -> list[dict[str
     """The labelled events for a freshly seeded store."""
     settings = settings or ToolSettings()
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "store.duckdb")
+        store = DuckDBStore(Path(tmp) / "store.duckdb")
         try:
             seed_store(store, settings, ROOT / "data")
             registry = build_registry(store, settings)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from agents.checkpoint import sqlite_checkpointer
 from agents.loop import AgentSpec, LoopState, Toolbox
 from agents.trace import TraceStore
-from tools import Store, ToolEnv, ToolRegistry, tool
+from tools import DuckDBStore, Store, ToolEnv, ToolRegistry, tool
 from tools.errors import ApprovalRequired, NotFound
 
 
@@ -64,7 +64,7 @@ def refunds(store: Store) -> list[tuple[Any, ...]]:
 
 @pytest.fixture()
 def store() -> Iterator[Store]:
-    s = Store()
+    s = DuckDBStore()
     with s.transaction() as db:
         db.execute("CREATE TABLE t_orders (order_id VARCHAR, status VARCHAR)")
         db.execute("CREATE TABLE t_refunds (order_id VARCHAR, amount DOUBLE)")

@@ -20,7 +20,7 @@ from agents.loop import RESPOND
 from agents.order import OrderAgent
 from agents.scripted import ScriptedChatModel, call
 from agents.support import SupportAgent
-from tools import Store, ToolSettings
+from tools import DuckDBStore, Store, ToolSettings
 from tools.catalog import build_registry
 from tools.seed import seed_store
 
@@ -30,7 +30,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 @pytest.fixture(scope="module")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "template.duckdb"
-    s = Store(path)
+    s = DuckDBStore(path)
     seed_store(s, ToolSettings(), DATA)
     s.close()
     return path
@@ -40,7 +40,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def seeded(seeded_template: Path, tmp_path: Path) -> Iterator[Store]:
     path = tmp_path / "store.duckdb"
     shutil.copyfile(seeded_template, path)
-    s = Store(path)
+    s = DuckDBStore(path)
     yield s
     s.close()
 

@@ -13,12 +13,12 @@ from agents._sql_amend import Amended, amend
 from agents._sql_linking import EXAMPLES_PATH
 from agents.analyst import SqlKit, SqlWorld
 from tests.tools._seeded import seeded_template  # noqa: F401  (fixture)
-from tools import Store
+from tools import DuckDBStore
 
 
 @pytest.fixture(scope="module")
 def kit(seeded_template: Path) -> Iterator[SqlKit]:  # noqa: F811
-    store = Store(seeded_template)
+    store = DuckDBStore(seeded_template)
     try:
         with store.cursor() as cur:
             yield SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(cur)

@@ -22,7 +22,7 @@ from agents._sql_linking import Linker, load_examples
 from agents._sql_query import StructuredQuery, Vocabulary, bound_query_model
 from agents.trace import TraceStore
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
-from tools import Store
+from tools import DuckDBStore, Store
 from tools.seed import business_date
 
 
@@ -49,7 +49,7 @@ def world(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory,  # no
           ) -> Iterator[World]:
     path = tmp_path_factory.mktemp("analyst") / "store.duckdb"
     shutil.copyfile(seeded_template, path)
-    store = Store(path)  # the tests here only read; the audit trail's tables are made
+    store = DuckDBStore(path)  # the tests here only read; the audit trail's tables are made
     TraceStore(store)
     yield World(store)
     store.close()

@@ -25,7 +25,7 @@ from agents.contracts import MessageRequest
 from agents.order import OrderAgent
 from agents.scripted import ScriptedChatModel, call, say
 from agents.support import TRANSFER_MESSAGE
-from tools import Store, ToolSettings
+from tools import DuckDBStore, Store, ToolSettings
 from tools.catalog import build_registry
 from tools.retail_db import load_tau2
 
@@ -35,7 +35,7 @@ YES = "Yes, please go ahead."
 
 @pytest.fixture()
 def retail_store() -> Iterator[Store]:
-    s = Store()
+    s = DuckDBStore()
     with s.transaction() as db:
         load_tau2(db, DATA / "db.json")
     yield s

@@ -26,7 +26,7 @@ from agents.runtime import AgentRunner
 from agents.scripted import ScriptedChatModel, call
 from agents.support import SupportAgent
 from agents.trace import TraceStore
-from tools import Store, ToolRegistry, ToolSettings
+from tools import DuckDBStore, Store, ToolRegistry, ToolSettings
 from tools.retail_db import export_tau2, load_tau2
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -115,7 +115,7 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str
 
 
 def replay(task: dict[str, Any], db: dict[str, Any], tmp: Path) -> dict[str, Any]:
-    store = Store()
+    store = DuckDBStore()
     with store.transaction() as cur:
         load_tau2(cur, db)
     registry = build_registry(store, ToolSettings(tau2_compat=True))

@@ -12,7 +12,7 @@ import pytest
 from evals._tau2 import Task, load_tasks
 from evals.base import EvalWorld
 from evals.world import retail_template
-from tools import Store, ToolRegistry, ToolSettings, build_registry
+from tools import DuckDBStore, Store, ToolRegistry, ToolSettings, build_registry
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -36,7 +36,7 @@ def world_with(template: Path, tmp_path: Path
     def make(agents: Callable[[ToolRegistry], Any]) -> EvalWorld:
         path = tmp_path / f"world{len(opened)}.duckdb"
         shutil.copyfile(template, path)
-        store = Store(path)
+        store = DuckDBStore(path)
         opened.append(store)
         registry = build_registry(store, ToolSettings(tau2_compat=True))
         return EvalWorld(store=store, registry=registry, agents=agents(registry))

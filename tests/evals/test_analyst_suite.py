@@ -25,7 +25,7 @@ from evals.analyst import (
 )
 from evals.base import EvalWorld
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
-from tools import Store, ToolSettings
+from tools import DuckDBStore, Store, ToolSettings
 from tools.catalog import build_registry
 
 CASES = load_cases(analyst.AnalystSuite.default_tasks)
@@ -35,7 +35,7 @@ CASES = load_cases(analyst.AnalystSuite.default_tasks)
 def store(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:  # noqa: F811
     path = tmp_path_factory.mktemp("analyst") / "store.duckdb"
     shutil.copyfile(seeded_template, path)
-    s = Store(path)
+    s = DuckDBStore(path)
     analyst.ensure_audit_trail(s)
     yield s
     s.close()

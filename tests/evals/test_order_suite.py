@@ -27,7 +27,7 @@ from evals.base import EvalWorld
 from evals.oracle import DECISIONS, Oracle, Rules
 from evals.order import BASELINE_DECISION, OrderCase, OrderSuite, load_cases, score
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
-from tools import Store, ToolSettings
+from tools import DuckDBStore, ToolSettings
 from tools.catalog import build_registry
 
 CASES = load_cases(OrderSuite.default_tasks)
@@ -39,7 +39,7 @@ FLAGS = ("unknown_customer", "address_mismatch", "unusual_quantity", "high_total
 def oracle(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oracle]:  # noqa: F811
     path = tmp_path_factory.mktemp("order") / "store.duckdb"
     shutil.copyfile(seeded_template, path)
-    store = Store(path)
+    store = DuckDBStore(path)
     yield Oracle(store, build_registry(store, ToolSettings()))
     store.close()
 

@@ -25,7 +25,7 @@ from streams.simulator import Simulator, SimulatorMix
 from streamwise.cli_sim import publish
 from streamwise.settings import ROOT, load_settings
 from streamwise.wiring import WORKER_TOPICS, EventRouter, open_platform
-from tools import Store
+from tools import DuckDBStore
 from tools.seed import seed_store
 
 # Minutes on 2 busy cores: every agent call goes through the real 0.5B model.
@@ -73,7 +73,7 @@ def test_events_through_broker_worker_and_real_model(tmp_path: Path) -> None:
     settings.worker.max_in_flight = 4
     settings.agents.max_steps = 6  # bound the support agent's loop on a slow CPU
 
-    store = Store(settings.store.db_path)
+    store = DuckDBStore(settings.store.db_path)
     seed_store(store, settings.store, ROOT / "data")
     store.close()
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.tools._seeded import DATA, SETTINGS
-from tools import Actor, Store, ToolContext, ToolRegistry, ToolResult
+from tools import Actor, DuckDBStore, Store, ToolContext, ToolRegistry, ToolResult
 from tools.catalog import build_registry
 
 DB: dict[str, Any] = json.loads((DATA / "db.json").read_text(encoding="utf-8"))
@@ -87,7 +87,7 @@ def shared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
     """One store for a module whose attempts must all leave it unchanged (fingerprinted)."""
     path = tmp_path_factory.mktemp("security") / "store.duckdb"
     shutil.copyfile(seeded_template, path)
-    store = Store(path)
+    store = DuckDBStore(path)
     yield store, build_registry(store, SETTINGS)
     store.close()
 

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
-from tools import Actor, Store, ToolContext, ToolResult, ToolSettings, analytics
+from tools import Actor, DuckDBStore, Store, ToolContext, ToolResult, ToolSettings, analytics
 from tools._sql_guard import VettedQuery
 from tools.analytics import ANALYST_TABLES, SqlResult
 from tools.catalog import build_registry
@@ -79,10 +79,13 @@ def world(seeded_template: Path,  # noqa: F811
     side.execute(f"CREATE TABLE other.secrets AS SELECT '{FILE_CANARY}' AS a")
     side.close()
     shutil.copyfile(seeded_template, base / "store.duckdb")
-    store = Store(base / "store.duckdb")
+    store = DuckDBStore(base / "store.duckdb")
     with store.transaction() as db:
         db.execute("INSERT INTO tool_effects VALUES (?, 'refund', '{}', '{}', "
                    "'{\"role\": \"support\"}', NULL, now())", [KEY_CANARY])
+        # A small audit trail of its own in place of the store's (migrated) empty one.
+        db.execute("DROP TABLE agent_steps")
+        db.execute("DROP TABLE agent_runs")
         db.execute("CREATE TABLE agent_runs (event_id VARCHAR PRIMARY KEY, agent VARCHAR, "
                    "status VARCHAR, updated_at TIMESTAMPTZ)")
         db.execute("CREATE TABLE agent_steps (event_id VARCHAR, seq INTEGER, kind VARCHAR, "

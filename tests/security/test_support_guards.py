@@ -21,7 +21,7 @@ from agents import AgentResult
 from agents._support_confirm import classify
 from agents.scripted import call, calls
 from tests.agents.test_support import YES, Customer, Desk, customer, extract, rows, status
-from tools import Store
+from tools import DuckDBStore, Store
 from tools.retail_db import load_tau2
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -29,7 +29,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 @pytest.fixture()
 def store() -> Iterator[Store]:
-    s = Store()
+    s = DuckDBStore()
     with s.transaction() as db:
         load_tau2(db, DATA / "db.json")
     yield s

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from streamwise.cli import app
-from tools import Store
+from tools import DuckDBStore
 from tools.seed import table_checksums
 
 
@@ -19,7 +19,7 @@ def test_seed_command_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     first = runner.invoke(app, ["seed"])
     assert first.exit_code == 0, first.output
     assert "sales_history" in first.output and "seeded in" in first.output
-    s = Store(db, read_only=True)
+    s = DuckDBStore(db, read_only=True)
     with s.cursor() as c:
         before = table_checksums(c)
     s.close()
@@ -27,7 +27,7 @@ def test_seed_command_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert second.exit_code == 0 and "nothing changed" in second.output
     forced = runner.invoke(app, ["seed", "--force"])
     assert forced.exit_code == 0 and "seeded in" in forced.output
-    s = Store(db, read_only=True)
+    s = DuckDBStore(db, read_only=True)
     with s.cursor() as c:
         assert table_checksums(c) == before
         assert c.execute("SELECT value FROM seed_meta WHERE key = 'seed'").fetchone() == ("7",)

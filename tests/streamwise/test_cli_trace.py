@@ -4,12 +4,12 @@ import sys
 
 from agents.trace import TraceRun, TraceStep, TraceStore
 from streamwise.settings import ROOT
-from tools import Store
+from tools import DuckDBStore
 
 
 def test_trace_command_reads_a_run_from_the_store(tmp_path):
     db = tmp_path / "store.duckdb"
-    store = Store(db)
+    store = DuckDBStore(db)
     TraceStore(store).write(TraceRun(
         event_id="evt-1", agent="order", thread_id="order:evt-1", kind="order_placed",
         status="done", decision="confirm", message="All lines ship from one warehouse.",
@@ -26,3 +26,24 @@ def test_trace_command_reads_a_run_from_the_store(tmp_path):
                              capture_output=True, text=True, cwd=ROOT, env=env)
     assert missing.returncode == 1 and missing.stderr.startswith("error: no trace for 'nope'")
     assert "Traceback" not in missing.stderr
+
+
+def test_trace_while_a_worker_holds_the_duckdb_store_says_why_in_one_line(tmp_path):
+    """DuckDB gives no other process a view of a file open for writing: one clear line."""
+    db = tmp_path / "store.duckdb"
+    DuckDBStore(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); sys.stdin.read()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        env = {**os.environ, "STREAMWISE_STORE__DB_PATH": str(db), "COLUMNS": "300"}
+        shown = subprocess.run([sys.executable, "-m", "streamwise.cli", "trace", "evt-1"],
+                               capture_output=True, text=True, cwd=ROOT, env=env)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert shown.returncode == 1 and shown.stderr.startswith("error: ")
+    assert "Traceback" not in shown.stderr
+    assert "store.backend: postgres" in shown.stderr and len(shown.stderr.splitlines()) == 1

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tools import Actor, Store, ToolContext, ToolSettings
+from tools import Actor, DuckDBStore, Store, ToolContext, ToolSettings
 from tools.catalog import build_registry
 from tools.registry import ToolRegistry
 from tools.seed import seed_store
+
+from ._backends import BACKENDS, clones
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SETTINGS = ToolSettings()
@@ -20,17 +22,24 @@ SETTINGS = ToolSettings()
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "template.duckdb"
-    s = Store(path)
+    s = DuckDBStore(path)
     seed_store(s, SETTINGS, DATA)
     s.close()
     return path
 
 
-@pytest.fixture()
-def seeded(seeded_template: Path, tmp_path: Path) -> Iterator[Store]:
+@pytest.fixture(params=BACKENDS)
+def seeded(request: pytest.FixtureRequest, seeded_template: Path,
+           tmp_path: Path) -> Iterator[Store]:
+    """A freshly seeded store on each backend (the store contract suite)."""
+    if request.param == "postgres":
+        for pg in clones(request.getfixturevalue("postgres_server"),
+                         request.getfixturevalue("pg_seeded_template")):
+            yield pg.store()
+        return
     path = tmp_path / "store.duckdb"
     shutil.copyfile(seeded_template, path)
-    s = Store(path)
+    s = DuckDBStore(path)
     yield s
     s.close()
 

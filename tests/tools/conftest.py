@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
-from tools import Actor, Store, ToolContext, load_tau2
+from tools import Actor, DuckDBStore, Store, ToolContext, load_tau2
+from tools.retail_db import RETAIL_TABLES
+
+from ._backends import BACKENDS, clones, fill_from_duckdb, make_template
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -26,27 +29,63 @@ def tau2_db() -> dict[str, Any]:
 def template_db(tmp_path_factory: pytest.TempPathFactory, tau2_db: dict[str, Any]) -> Path:
     """A DuckDB file loaded from db.json once; each test copies it (faster than reloading)."""
     path = tmp_path_factory.mktemp("tau2") / "template.duckdb"
-    s = Store(path)
+    s = DuckDBStore(path)
     with s.transaction() as db:
         load_tau2(db, tau2_db)
     s.close()
     return path
 
 
-@pytest.fixture()
-def fresh_store(template_db: Path, tmp_path: Path) -> Iterator[Callable[[], Store]]:
-    """A factory of fresh stores holding db.json."""
+@pytest.fixture(scope="session")
+def pg_tau2_template(postgres_server: Any, tau2_db: dict[str, Any]) -> str:
+    """A PostgreSQL database holding db.json, cloned per test."""
+    return make_template(postgres_server, fill_from_duckdb(
+        lambda s: _load(s, tau2_db), list(RETAIL_TABLES)))
+
+
+@pytest.fixture(scope="session")
+def pg_seeded_template(postgres_server: Any) -> str:
+    """A PostgreSQL database seeded once (the generator's world, copied), cloned per test."""
+    from tools.seed import seed_store
+
+    from ._seeded import DATA as SEED_DATA
+    from ._seeded import SETTINGS
+
+    def fill(store: Store) -> None:
+        seed_store(store, SETTINGS, SEED_DATA)
+
+    return make_template(postgres_server, fill)
+
+
+def _load(store: Store, data: dict[str, Any]) -> None:
+    with store.transaction() as db:
+        load_tau2(db, data)
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_store(request: pytest.FixtureRequest, template_db: Path,
+                tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """A factory of fresh stores holding db.json, on each backend (the contract suite)."""
+    if request.param == "postgres":
+        template = request.getfixturevalue("pg_tau2_template")
+        yield from _pg_factory(request.getfixturevalue("postgres_server"), template)
+        return
     opened: list[Store] = []
 
     def make() -> Store:
         path = tmp_path / f"store{len(opened)}.duckdb"
         shutil.copyfile(template_db, path)
-        opened.append(Store(path))
+        opened.append(DuckDBStore(path))
         return opened[-1]
 
     yield make
     for s in opened:
         s.close()
+
+
+def _pg_factory(server: Any, template: str) -> Iterator[Callable[[], Store]]:
+    for pg in clones(server, template):
+        yield pg.store
 
 
 @pytest.fixture()

@@ -46,7 +46,8 @@ def test_optional_order_keys_round_trip(tau2_db: dict[str, Any]) -> None:
 
 
 def test_analyst_views(store: Store, tau2_db: dict[str, Any]) -> None:
-    with store.cursor() as db:
+    # What the analyst reads: the store itself (DuckDB) or its snapshot (PostgreSQL).
+    with store.analytics_reader(["order_items", "user_payment_methods"]) as db:
         lines = db.execute("SELECT count(*) FROM order_items").fetchone()
         total = db.execute(
             "SELECT round(sum(price), 2) FROM order_items WHERE order_id = '#W2611340'"

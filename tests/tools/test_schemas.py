@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import tools
-from tools import Store, build_registry
+from tools import DuckDBStore, build_registry
 
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
@@ -42,7 +42,7 @@ def _check(node: Any, root: dict[str, Any], path: str) -> None:
 
 @pytest.fixture(scope="module")
 def schemas() -> list[dict[str, Any]]:
-    return build_registry(Store()).openai_tools()
+    return build_registry(DuckDBStore()).openai_tools()
 
 
 def test_every_tool_schema_is_a_valid_openai_function(schemas: list[dict[str, Any]]) -> None:
@@ -93,7 +93,7 @@ def test_every_input_model_refuses_unknown_fields(schemas: list[dict[str, Any]])
 
 
 def test_role_filter_hides_tools(schemas: list[dict[str, Any]]) -> None:
-    registry = build_registry(Store())
+    registry = build_registry(DuckDBStore())
     analyst = {s["function"]["name"] for s in registry.openai_tools(role="analyst")}
     customer = {s["function"]["name"] for s in registry.openai_tools(role="customer")}
     assert "run_sql" in analyst and "cancel_pending_order" not in analyst
@@ -102,10 +102,10 @@ def test_role_filter_hides_tools(schemas: list[dict[str, Any]]) -> None:
 
 def test_public_api() -> None:
     assert sorted(tools.__all__) == sorted([
-        "ANALYTICS_TOOLS", "RETAIL_TOOLS", "Actor", "ApprovalRequest", "Store", "Tool",
-        "ToolContext", "ToolEnv", "ToolError", "ToolRegistry", "ToolResult", "ToolSettings",
-        "build_registry", "create_retail_schema", "export_tau2", "load_tau2",
-        "schema_description", "tool",
+        "ANALYTICS_TOOLS", "RETAIL_TOOLS", "Actor", "ApprovalRequest", "Cursor", "DuckDBStore",
+        "Store", "Tool", "ToolContext", "ToolEnv", "ToolError", "ToolRegistry", "ToolResult",
+        "ToolSettings", "build_registry", "create_retail_schema", "export_tau2", "load_tau2",
+        "open_store", "schema_description", "tool",
     ])
     for name in tools.__all__:
         assert hasattr(tools, name), name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -158,7 +159,9 @@ def test_never_reserves_more_than_available(registry: ToolRegistry,  # noqa: F81
 def test_reserve_defaults_to_the_orders_items_and_address(registry: ToolRegistry,  # noqa: F811
                                                           seeded: Store) -> None:  # noqa: F811
     order = _pending_order(seeded)
-    items = rows(seeded, "SELECT item_id FROM order_items WHERE order_id = ?", [order])
+    # From the order's JSON (the order_items view is DuckDB SQL: the analyst's, not the store's).
+    lines = json.loads(str(one(seeded, "SELECT items FROM orders WHERE order_id = ?", [order])))
+    items = [(line["item_id"],) for line in lines]
     for (i,) in items:
         _set_stock(seeded, i, {w: 10 for w in WAREHOUSES})
     out = _out(registry, "reserve_stock", {"order_id": order})

@@ -18,7 +18,7 @@ from streams.events import Event
 from streamwise.api import ApiContext, SessionLog, create_app, parse_tokens
 from streamwise.settings import Settings
 from streamwise.wiring import open_platform
-from tools import Store
+from tools import DuckDBStore
 
 TOKENS = {"operator": "op-token", "support": "sup-token", "analyst": "an-token"}
 BY_REGION = {"metrics": ["units_sold"], "group_by": ["sales_history.region"], "filters": [],
@@ -90,7 +90,7 @@ def build(settings: Settings, model: Model, *, customers: dict[str, str] | None 
 
 def big_pending_order(store_path: str) -> tuple[str, str]:
     """(user_id, order_id) of a pending order whose refund needs a person's approval."""
-    store = Store(store_path, read_only=True)
+    store = DuckDBStore(store_path, read_only=True)
     try:
         with store.cursor() as cur:
             row = cur.execute("""
