@@ -100,12 +100,13 @@ class SqlWorld:
                 # A DuckDB view of the store: itself, or a snapshot of a PostgreSQL store.
                 with store.analytics_reader(ANALYST_TABLES) as db:
                     catalog = read_catalog(db)
+                    today = business_date(db)
                 layer = load_layer(self.layer_path).restrict(catalog)
                 vocabulary = Vocabulary(catalog, layer)
                 examples = [e for e in load_examples(self.examples_path)
                             if _fits(vocabulary, e.query)]
                 self._kit = SqlKit(catalog, layer, vocabulary,
-                                   Compiler(catalog, layer, business_date(db)),
+                                   Compiler(catalog, layer, today),
                                    Linker(catalog, layer, examples))
             return self._kit
 
@@ -205,8 +206,7 @@ class AnalystAgent(AgentSpec):
         context = state.get("context") or {}
         if name != QUERY or "linked" not in context:
             return arguments, []
-        with self.registry.store.cursor() as cur:
-            kit = self.world.ready(cur)
+        kit = self.world.ready(self.registry.store)
         first = not any(t.get("name") == QUERY for t in state.get("trace") or [])
         done = amend(arguments, context["question"], Linked.model_validate(context["linked"]),
                      kit.catalog, kit.layer,

@@ -47,3 +47,10 @@ def postgres_dsn(postgres_server: Any) -> Iterator[str]:
     yield postgres_server.get_uri(database=name)
     with psycopg.connect(postgres_server.get_uri(), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def store_backend() -> str:
+    """The store backend of the ``seeded``/``fresh_store`` fixtures: DuckDB, except in the
+    tools tests, which run on both backends (the store contract, tests/tools/conftest.py)."""
+    return "duckdb"

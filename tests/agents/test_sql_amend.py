@@ -20,8 +20,7 @@ from tools import DuckDBStore
 def kit(seeded_template: Path) -> Iterator[SqlKit]:  # noqa: F811
     store = DuckDBStore(seeded_template)
     try:
-        with store.cursor() as cur:
-            yield SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(cur)
+        yield SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(store)
     finally:
         store.close()
 

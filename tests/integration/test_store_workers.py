@@ -30,10 +30,9 @@ from kafka import KafkaProducer
 from streams.broker import EmbeddedBroker, create_topics
 from streams.events import Event
 from streams.simulator import Simulator, SimulatorMix
+from tests.tools._backends import PgClones, clones, make_template
 from tools import Actor, Store, ToolContext, ToolSettings, build_registry
 from tools._pg_store import PostgresStore
-
-from ..tools._backends import PgClones, clones, make_template
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -180,7 +179,7 @@ def _run(events: list[Event], broker: EmbeddedBroker, dsn: str, tmp: Path, *, wo
 def test_three_workers_killed_at_random_reach_the_single_workers_store(
         broker: EmbeddedBroker, pg: PgClones, tmp_path: Path) -> None:
     events = Simulator(DATA, seed=11, mix=MIX, run="mw").burst(EVENTS)
-    assert any(e.type == "order.cancelled" for e in events)
+    assert any(e.type == "OrderCancelled" for e in events)
 
     single, multi = pg.dsn(), pg.dsn()
     _run(events, broker, single, tmp_path, workers=1, kills=0)

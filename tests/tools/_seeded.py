@@ -13,7 +13,7 @@ from tools.catalog import build_registry
 from tools.registry import ToolRegistry
 from tools.seed import seed_store
 
-from ._backends import BACKENDS, clones
+from ._backends import clones
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SETTINGS = ToolSettings()
@@ -28,11 +28,11 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=BACKENDS)
-def seeded(request: pytest.FixtureRequest, seeded_template: Path,
+@pytest.fixture()
+def seeded(request: pytest.FixtureRequest, store_backend: str, seeded_template: Path,
            tmp_path: Path) -> Iterator[Store]:
-    """A freshly seeded store on each backend (the store contract suite)."""
-    if request.param == "postgres":
+    """A freshly seeded store on the test's backend (both, in the tools tests)."""
+    if store_backend == "postgres":
         for pg in clones(request.getfixturevalue("postgres_server"),
                          request.getfixturevalue("pg_seeded_template")):
             yield pg.store()

@@ -62,11 +62,20 @@ def _load(store: Store, data: dict[str, Any]) -> None:
         load_tau2(db, data)
 
 
-@pytest.fixture(params=BACKENDS)
-def fresh_store(request: pytest.FixtureRequest, template_db: Path,
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The store contract: every tools test that opens a store runs on each backend.
+    # A test that names its backends itself (a DuckDB-only check of the generator) keeps them.
+    chosen = any(m.args and m.args[0] == "store_backend"
+                 for m in metafunc.definition.iter_markers("parametrize"))
+    if "store_backend" in metafunc.fixturenames and not chosen:
+        metafunc.parametrize("store_backend", BACKENDS)
+
+
+@pytest.fixture()
+def fresh_store(request: pytest.FixtureRequest, store_backend: str, template_db: Path,
                 tmp_path: Path) -> Iterator[Callable[[], Store]]:
-    """A factory of fresh stores holding db.json, on each backend (the contract suite)."""
-    if request.param == "postgres":
+    """A factory of fresh stores holding db.json, on the test's backend."""
+    if store_backend == "postgres":
         template = request.getfixturevalue("pg_tau2_template")
         yield from _pg_factory(request.getfixturevalue("postgres_server"), template)
         return

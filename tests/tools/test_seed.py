@@ -65,7 +65,7 @@ def test_checksums_ignore_row_order_but_not_duplicates() -> None:
 
 
 # About the generator (DuckDB SQL); the PostgreSQL copy is checked row for row elsewhere.
-@pytest.mark.parametrize("seeded", ["duckdb"], indirect=True)
+@pytest.mark.parametrize("store_backend", ["duckdb"])
 def test_generated_data_is_consistent(seeded: Store) -> None:  # noqa: F811
     n_variants = one(seeded, "SELECT count(*) FROM variants")
     n_wh = one(seeded, "SELECT count(*) FROM warehouses")
@@ -107,7 +107,7 @@ def test_history_mixes_intermittent_and_regular_items(seeded: Store) -> None:  #
 
 
 # About the generator (DuckDB SQL); the PostgreSQL copy is checked row for row elsewhere.
-@pytest.mark.parametrize("seeded", ["duckdb"], indirect=True)
+@pytest.mark.parametrize("store_backend", ["duckdb"])
 def test_weekly_seasonality_is_visible(seeded: Store) -> None:  # noqa: F811
     by_dow = dict(rows(seeded, "SELECT isodow(day), sum(quantity) FROM sales_history GROUP BY 1"))
     assert by_dow[6] > 1.15 * by_dow[2]  # Saturdays outsell Tuesdays
