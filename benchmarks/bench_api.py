@@ -35,7 +35,7 @@ from streams.broker import free_port
 from streamwise.api import ApiContext, SessionLog, create_app, parse_tokens
 from streamwise.settings import Settings
 from streamwise.wiring import open_platform
-from tools import Store
+from tools import DuckDBStore
 from tools.seed import seed_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def _platform(tmp: Path) -> tuple[Settings, Any]:
     settings.agents.checkpoint_path = str(tmp / "ck.sqlite")
     settings.api.sessions_path = str(tmp / "chat.sqlite")
     settings.broker.bootstrap_servers = []
-    store = Store(settings.store.db_path)
+    store = DuckDBStore(settings.store.db_path)
     seed_store(store, settings.store, Path(settings.data_dir))
     store.close()
     # Every turn's extraction: a status question, answered by code from the records.
