@@ -13,7 +13,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from agents.trace import TraceRun, TraceStep, TraceStore
 from streamwise.settings import TelemetrySettings
 from streamwise.telemetry import otlp_exporter
-from tools import Store
+from tools import DuckDBStore
 
 RUN = TraceRun(
     event_id="evt-1", agent="order", thread_id="order:evt-1", kind="order_placed", status="done",
@@ -60,7 +60,7 @@ def test_runs_written_to_the_trace_store_are_exported_as_spans(
     url, received = collector
     exporter = otlp_exporter(TelemetrySettings(otlp_endpoint=url, service_name="sw-test"))
     assert exporter is not None
-    store = Store()
+    store = DuckDBStore()
     traces = TraceStore(store)
     traces.listeners.append(exporter)
     traces.write(RUN)
