@@ -107,7 +107,7 @@ def test_the_compose_file_runs_real_commands_with_real_settings(monkeypatch: pyt
     assert {"kafka", "postgres", "topics", "model", "worker-1", "worker-2", "prometheus",
             "vllm"} <= set(services)
     ours = {name: s for name, s in services.items() if str(s.get("image", "")).startswith("streamwise:")}
-    assert set(ours) == {"topics", "model", "worker-1", "worker-2"}
+    assert set(ours) == {"topics", "seed", "model", "worker-1", "worker-2"}
     for name, service in ours.items():
         assert (DEPLOY / service["build"]["context"] / service["build"]["dockerfile"]).is_file()
         for args in _streamwise_invocations(service):
@@ -117,8 +117,9 @@ def test_the_compose_file_runs_real_commands_with_real_settings(monkeypatch: pyt
             monkeypatch.setenv(key, value)
         settings = load_settings(DEPLOY / "streamwise.yaml")  # refuses unknown STREAMWISE_* keys
         assert settings.broker.bootstrap_servers == ["kafka:9092"]
-        assert settings.worker.ledger_backend == settings.agents.checkpoint_backend == "postgres"
-        assert settings.worker.postgres_dsn is not None
+        assert (settings.store.backend == settings.worker.ledger_backend
+                == settings.agents.checkpoint_backend == "postgres")
+        assert settings.worker.postgres_dsn is not None and settings.store.postgres_dsn is not None
         for key in env:
             monkeypatch.delenv(key)
     # What Prometheus scrapes is where the services serve their metrics.
