@@ -37,6 +37,7 @@ import httpx
 from langchain_core.messages.utils import convert_to_openai_messages
 
 from agents.contracts import AgentResult
+from agents.llm.local import free_port
 from agents.loop import AgentSpec, Toolbox
 from agents.order import OrderAgent
 from agents.state import stored
@@ -68,6 +69,9 @@ def _settings(tmp: Path) -> Settings:
     s.agents.checkpoint_path = str(tmp / "checkpoints.sqlite")
     s.worker.ledger_path = str(tmp / "ledger.sqlite")
     s.retrieval.index_dir = str(tmp / "index")
+    # Not the configured fixed port: on a shared machine another run's server may take it
+    # between the check and the bind, and would answer this run's health check.
+    s.llm.local_port = free_port()
     return s
 
 
