@@ -24,6 +24,8 @@ from rich.console import Console
 from streams.runtime import Worker
 
 from .api import ApiContext, SessionLog, TokenTable, create_app, tokens_from_env
+from .api.replies import ReplyForwarder
+from .api.replies import wanted as replies_wanted
 from .errors import ConfigError
 from .settings import Settings, var_path
 from .wiring import Platform, open_platform
@@ -67,19 +69,25 @@ def build_api(settings: Settings, platform: Platform) -> FastAPI:
 
 
 def serve_forever(app: FastAPI, settings: Settings, worker: Worker | None = None) -> None:
-    """uvicorn (and ``worker``) until Ctrl-C; then the worker drains and commits. uvicorn's
-    access log has paths, never headers or tokens."""
+    """uvicorn (and ``worker``, and the ticket-reply forwarder when a webhook and a broker
+    are configured) until Ctrl-C; then the workers drain and commit. uvicorn's access log
+    has paths, never headers or tokens."""
     server = _Server(uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
                                     log_level="warning", timeout_graceful_shutdown=5))
 
+    ctx: ApiContext = app.state.ctx
+    workers: list[Worker | ReplyForwarder] = [worker] if worker is not None else []
+    if replies_wanted(ctx):
+        workers.append(ReplyForwarder(ctx))
+
     async def main() -> None:
-        working = asyncio.create_task(worker.run()) if worker is not None else None
+        working = [asyncio.create_task(w.run()) for w in workers]
         try:
-            await server.serve()  # returns on Ctrl-C / SIGTERM (uvicorn's handlers)
+            await server.serve()  # returns on Ctrl-C / SIGTERM (our handlers, below)
         finally:
-            if working is not None and worker is not None:
-                worker.stop()
-                await working
+            for w in workers:
+                w.stop()
+            await asyncio.gather(*working)
 
     asyncio.run(main())
 

@@ -63,15 +63,18 @@ async def decide(thread_id: Label, body: ApprovalDecide, who: Approver,
             except ProduceError as exc:
                 raise HTTPException(503, f"the decision is recorded, but publishing its "
                                          f"outcome failed: {exc}") from None
-        reply = OutgoingReply(channel="ticket", ticket_id=thread_id.removeprefix("ticket:"),
-                              message=result.message, trace_id=result.trace_id)
+        # Published, it reaches the webhook through ticket-replies (api/replies.py).
+        reply = None if published else OutgoingReply(
+            channel="ticket", ticket_id=thread_id.removeprefix("ticket:"),
+            message=result.message, trace_id=result.trace_id)
     else:
         if thread_id.startswith("chat:") and ctx.sessions.get(thread_id[5:]) is not None:
             session_id = thread_id[5:]
             ctx.say(session_id, "agent", result.message, result.event_id)
         reply = OutgoingReply(channel="chat", session_id=session_id or thread_id,
                               message=result.message, trace_id=result.trace_id)
-    await ctx.deliver(reply)
+    if reply is not None:
+        await ctx.deliver(reply)
     return ApprovalOutcome(thread_id=thread_id, status=result.status, decision=result.decision,
                            message=result.message, published=published,
                            delivered_to_session=session_id)
