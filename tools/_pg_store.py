@@ -19,6 +19,7 @@ import contextlib
 import shutil
 import tempfile
 import threading
+import warnings
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -255,14 +256,18 @@ def embedded_dsn(data_dir: Path, database: str = "streamwise") -> str:
     not running, left running for the other local workers (``streamwise store stop``
     is not needed: pgserver stops it when the last process using it exits)."""
     try:
-        import pgserver
+        with warnings.catch_warnings():  # its lock file falls back to /tmp/runtime-$UID: fine
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            import pgserver
     except ImportError as exc:
         raise StoreError("store.backend is postgres without a DSN, so an embedded PostgreSQL "
                          "is needed: `pip install pgserver==0.1.4`, or set "
                          "STREAMWISE_STORE__POSTGRES_DSN") from exc
     with _embedded_lock:
         data_dir.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(data_dir, cleanup_mode="stop")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            server = pgserver.get_server(data_dir, cleanup_mode="stop")
         _keep.append(server)
         with psycopg.connect(server.get_uri(), autocommit=True) as admin:
             found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",

@@ -211,3 +211,24 @@ def test_the_seed_on_postgres_is_the_same_world_row_for_row(
 
 def _plain(value: Any) -> Any:
     return round(value, 9) if isinstance(value, float) else value
+
+
+def test_postgres_without_a_dsn_starts_an_embedded_server_that_processes_share(
+        tmp_path: Any) -> None:
+    from tools import open_store
+    from tools._pg_store import _keep
+
+    settings = ToolSettings(backend="postgres", postgres_dir=str(tmp_path / "pgstore"))
+    kept = len(_keep)
+    try:
+        with open_store(settings) as first, first.transaction() as db:
+            db.execute("INSERT INTO seed_meta VALUES ('probe', 'kept')")
+        # A second opening (another worker) finds the same server and database, migrated once.
+        with open_store(settings) as second, second.cursor() as db:
+            assert db.execute("SELECT value FROM seed_meta WHERE key = 'probe'").fetchone() == (
+                "kept",)
+            assert schema_version(db) == LATEST
+    finally:
+        for server in _keep[kept:]:
+            server.cleanup()  # the last handle stops the server
+        del _keep[kept:]
