@@ -352,3 +352,33 @@ def test_serve_refuses_to_start_without_tokens(monkeypatch: pytest.MonkeyPatch) 
 def test_dead_letters_without_a_broker_are_503(shared: Any) -> None:
     answer = shared.get("/v1/dlq/orders", headers=bearer("operator"))
     assert answer.status_code == 503 and "no broker" in answer.json()["detail"]
+
+
+def test_a_ticket_threads_outcome_is_published_as_a_ticket_reply(world: Any) -> None:
+    from agents.contracts import MessageRequest
+
+    user, order = big_pending_order(world.store.db_path)
+    model = Model()
+    model.extraction({"intent": "cancel", "order_id": order})
+    published = Recorded()
+    posted: list[bytes] = []
+    world.api.reply_webhook_url = "http://helpdesk.test/replies"
+
+    def hook(request: httpx.Request) -> httpx.Response:
+        posted.append(request.content)
+        return httpx.Response(204)
+
+    webhook = httpx.AsyncClient(transport=httpx.MockTransport(hook))
+    for client in closing(build(world, model, publisher=published, webhook=webhook)):
+        agents = client.app.state.ctx.platform.agents
+        for n, text in enumerate((f"Please cancel {order}", YES)):
+            agents.run_sync(MessageRequest(agent="support", event_id=f"tk-{n}", text=text,
+                                           thread_id="ticket:T-77", subject_id="T-77",
+                                           author_user_id=user))
+        done = client.post("/v1/approvals/ticket:T-77", headers=bearer("support"),
+                           json={"decision": "approve", "reason": "ok"})
+        assert done.status_code == 200, done.text
+        assert done.json()["published"] == len(published.sent) > 0
+    replies = [e for e in published.sent if e.type == "TicketReply"]
+    assert [r.payload.message for r in replies] == [done.json()["message"]]  # type: ignore[union-attr]
+    assert posted == []  # the webhook gets it from ticket-replies, once (api/replies.py)
