@@ -22,6 +22,10 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(default=120.0, gt=0)
     max_concurrency: int = Field(default=4, ge=1)
     max_retries: int = Field(default=3, ge=0)
+    # The circuit breaker: after this many failed calls in a row (overloaded or
+    # unreachable), calls are refused for breaker_reset_s, then one trial call goes out.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_s: float = Field(default=30.0, gt=0)
     temperature: float = Field(default=0.0, ge=0)
     max_tokens: int = Field(default=384, ge=1)
     # Local server (embedded default only).

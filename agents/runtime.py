@@ -16,7 +16,6 @@ cannot read raises ``StateFormatError`` naming the thread.
 
 from __future__ import annotations
 
-import asyncio
 import traceback
 from typing import Any
 
@@ -97,12 +96,6 @@ class AgentRunner:
 
     def has_thread(self, thread_id: str) -> bool:
         return bool(self.snapshot(_config(thread_id)).values)
-
-    async def run(self, request: AgentRequest) -> AgentResult:
-        return await asyncio.to_thread(self.run_sync, request)
-
-    async def resume(self, thread_id: str, decision: ApprovalDecision) -> AgentResult:
-        return await asyncio.to_thread(self.resume_sync, thread_id, decision)
 
     # ------------------------------------------------------------------ passes
 

@@ -7,8 +7,10 @@
 
 All three graphs share one checkpointer (threads are distinct per agent) and
 write their traces to the store's ``agent_runs``/``agent_steps`` tables.
-``run`` and ``resume`` run the (synchronous) graph in a worker thread, so
-many requests can be in flight on one event loop.
+``run`` and ``resume`` run the (synchronous) graph on the agents' own thread
+pool (``build_agents(..., max_workers=N)``; the wiring sizes it from
+``worker.max_in_flight``), so that many requests can be in flight on one event
+loop; ``close`` shuts it down.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from .runtime import AgentRunner
 from .support import Retriever, SupportAgent
 from .trace import TraceRun, TraceStore
 
+DEFAULT_WORKERS = 16  # the worker's default max_in_flight
+
 
 @dataclass
 class Agents:
@@ -48,6 +52,10 @@ class Agents:
     traces: TraceStore
     # Per agent: one call per constant prompt prefix (see ``warm``).
     warmers: dict[AgentName, list[Callable[[], object]]] = field(default_factory=dict)
+    # Where ``run`` and ``resume`` run the graphs (not asyncio's default pool, whose
+    # min(32, cpus + 4) threads would cap the agent runs in flight).
+    executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="agent"))
 
     def runner(self, agent: AgentName) -> AgentRunner:
         runner: AgentRunner = getattr(self, agent)
@@ -65,10 +73,16 @@ class Agents:
         return self.runner(request["agent"]).resume_sync(thread_id, decision)
 
     async def run(self, request: AgentRequest) -> AgentResult:
-        return await asyncio.to_thread(self.run_sync, request)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.run_sync, request)
 
     async def resume(self, thread_id: str, decision: ApprovalDecision) -> AgentResult:
-        return await asyncio.to_thread(self.resume_sync, thread_id, decision)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.resume_sync, thread_id, decision)
+
+    def close(self) -> None:
+        """Wait for the runs in flight, then end the pool's threads."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
     def trace(self, event_id: str) -> TraceRun | None:
         return self.traces.load(event_id)
@@ -112,12 +126,13 @@ def _warmers(spec: AgentSpec, model: BaseChatModel,
 def build_agents(settings: AgentSettings, store: Store, registry: ToolRegistry,
                  chat_model: BaseChatModel, retriever: Retriever | None = None, *,
                  checkpointer: BaseCheckpointSaver[str] | None = None,
-                 root: Path | None = None) -> Agents:
+                 root: Path | None = None, max_workers: int = DEFAULT_WORKERS) -> Agents:
     """Compile the order, support and analyst graphs over one checkpointer and trace store.
 
     ``checkpointer`` defaults to the one ``settings`` configure (relative SQLite
     paths resolve under ``root``); ``retriever`` (``retrieval.search``-shaped:
-    ``(query, k, Filters) -> list[Hit]``) is optional.
+    ``(query, k, Filters) -> list[Hit]``) is optional. ``max_workers``: agent runs
+    in flight at once through ``run``/``resume``.
     """
     saver = checkpointer or open_checkpointer(settings, root=root)
     traces = TraceStore(store)
@@ -133,4 +148,5 @@ def build_agents(settings: AgentSettings, store: Store, registry: ToolRegistry,
     return Agents(order=runner(specs["order"]), support=runner(specs["support"]),
                   analyst=runner(specs["analyst"]), checkpointer=saver, traces=traces,
                   warmers={name: _warmers(spec, chat_model, registry)
-                           for name, spec in specs.items()})
+                           for name, spec in specs.items()},
+                  executor=ThreadPoolExecutor(max_workers, thread_name_prefix="agent"))

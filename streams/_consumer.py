@@ -75,6 +75,7 @@ class ConsumerThread(threading.Thread):
         self.assigned_once = threading.Event()
         self._consumer: Consumer | None = None
         self._paused = False
+        self._held = False
         self._resume_at: dict[TP, int] = {}
         self._consumed = {t: metrics.consumed.labels(t) for t in topics}
 
@@ -135,16 +136,22 @@ class ConsumerThread(threading.Thread):
             want_paused = False
         else:
             want_paused = self._paused
-        if want_paused:
-            assignment = consumer.assignment()
-            todo = assignment - consumer.paused()
-            if todo:
-                consumer.pause(todo)
-            self.metrics.paused_partitions.set(len(assignment))
+        held = self.parts.held()  # paused by a handler's BackpressureError
+        if want_paused or held or self._held:
+            target = consumer.assignment()
+            if not want_paused:
+                target &= held
+            paused = consumer.paused()
+            if target - paused:
+                consumer.pause(target - paused)
+            if paused - target:
+                consumer.resume(paused - target)
+            self.metrics.paused_partitions.set(len(target))
         elif self._paused:
             consumer.resume(consumer.paused())
             self.metrics.paused_partitions.set(0)
         self._paused = want_paused
+        self._held = bool(held)
 
     def commit(self, consumer: Consumer) -> None:
         offsets = self.parts.committable()

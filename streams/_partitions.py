@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,6 +43,32 @@ class Partitions:
         self._parts: dict[TP, _Part] = {}
         self._epochs = itertools.count(1)
         self.stopping = False
+        # Partitions paused by a handler's BackpressureError, until a time.monotonic().
+        self._holds: dict[TP, float] = {}
+
+    def hold(self, tp: TP, seconds: float) -> None:
+        """Pause fetching and starting ``tp``'s records for ``seconds`` (a later end wins)."""
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._holds[tp] = max(until, self._holds.get(tp, until))
+
+    def hold_left(self, tp: TP) -> float:
+        """Seconds until ``tp``'s hold ends (0: not held)."""
+        if not self._holds:  # the usual case, without the lock
+            return 0.0
+        with self._lock:
+            until = self._holds.get(tp)
+            return max(0.0, until - time.monotonic()) if until is not None else 0.0
+
+    def held(self) -> set[TP]:
+        """The partitions held now (expired holds are dropped)."""
+        if not self._holds:
+            return set()
+        with self._lock:
+            now = time.monotonic()
+            for tp in [tp for tp, until in self._holds.items() if until <= now]:
+                del self._holds[tp]
+            return set(self._holds)
 
     def assign(self, tps: Iterable[TP]) -> None:
         with self._lock:

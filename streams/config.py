@@ -75,6 +75,8 @@ class WorkerSettings(BaseModel):
     max_attempts: int = Field(default=3, ge=1)
     retry_backoff_ms: int = Field(default=200, ge=0)
     retry_backoff_max_ms: int = Field(default=5000, ge=0)
+    # The longest a BackpressureError (an overloaded model) pauses a partition at once.
+    max_pause_s: float = Field(default=60.0, gt=0)
     drain_timeout_s: float = Field(default=30.0, gt=0)
     commit_interval_ms: int = Field(default=500, ge=10)
     max_record_bytes: int = Field(default=1_000_000, ge=1024)

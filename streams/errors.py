@@ -10,6 +10,7 @@
      ├── RecordNotFoundError  no record at that partition and offset
      └── HandlerError         raised by handlers to control retries
           ├── RetryableError  transient (LLM timeout, broker hiccup): retried with backoff
+          ├── BackpressureError  a dependency is overloaded: the partition pauses, no attempt spent
           └── FatalError      will never succeed: dead-lettered at once
 """
 
@@ -44,6 +45,18 @@ class HandlerError(StreamsError):
 
 class RetryableError(HandlerError):
     """A transient failure: the runtime retries with exponential backoff and jitter."""
+
+
+class BackpressureError(HandlerError):
+    """A dependency is overloaded (the model answered 429/503, its circuit is open).
+
+    The runtime pauses the record's partition for ``retry_after_s`` (the server's
+    hint; None: ``retry_backoff_max_ms``; at most ``max_pause_s``) and then retries
+    the record without counting an attempt: it is never dead-lettered for this."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class FatalError(HandlerError):

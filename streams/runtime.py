@@ -29,7 +29,9 @@ Guarantee (at-least-once delivery, effectively-once handling):
 Records with the same (partition, key) run strictly in order; others run
 concurrently, up to ``max_in_flight``. A handler exception is retried with
 exponential backoff and full jitter up to ``max_attempts`` (``FatalError`` is
-not retried), then dead-lettered. Dead-lettered at once, each with its reason
+not retried), then dead-lettered; a ``BackpressureError`` (an overloaded model)
+pauses the partition for its ``retry_after_s`` and retries the record without
+spending an attempt. Dead-lettered at once, each with its reason
 (``dlq.reason``): records that do not parse or validate (``invalid``), exceed
 ``max_record_bytes`` (``too_large``), carry an output type or a type another
 topic carries (``wrong_topic``), or reuse a finished event's id with other
@@ -40,6 +42,7 @@ dead-letter topic is dead-lettered as a reference (``dlq.DeadLetterReference``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -60,7 +63,13 @@ from ._ledger_batch import AsyncLedger
 from ._partitions import FetchedRecord, Partitions
 from .config import BrokerSettings, WorkerSettings
 from .dlq import H_REFERENCE, DeadLetterReference, dead_letter_info, dlq_topic
-from .errors import FatalError, MessageTooLargeError, RecordTooLargeError, StreamsError
+from .errors import (
+    BackpressureError,
+    FatalError,
+    MessageTooLargeError,
+    RecordTooLargeError,
+    StreamsError,
+)
 from .events import OUTPUT_TYPES, Event, OutputEvent, derive_event_id, parse_event
 from .ledger import Ledger, open_ledger
 from .metrics import WorkerMetrics
@@ -434,7 +443,9 @@ class Worker:
         assert self._ledger is not None
         topic = p.rec.tp.topic
         counters = self._counters[topic]
-        for attempt in range(1, self.settings.max_attempts + 1):
+        attempt = 1
+        while True:
+            await self._wait_hold(p.rec.tp)
             ctx = self._context(p, attempt)
             started = time.perf_counter()
             try:
@@ -442,18 +453,38 @@ class Worker:
                 await self._publish([(ctx, outputs or ())])
             except Exception as exc:
                 self.metrics.failed.labels(topic, type(exc).__name__).inc()
+                if isinstance(exc, BackpressureError):  # no attempt spent: wait and retry
+                    self._hold(p.rec.tp, exc)
+                    continue
                 if isinstance(exc, FatalError) or attempt == self.settings.max_attempts:
                     await self._dead_letter(p.rec, exc, attempts=attempt, reason="handler")
                     await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))])
                     return
                 counters.retried.inc()
                 await asyncio.sleep(backoff_s(attempt, self.settings))
+                attempt += 1
                 continue
             finally:
                 counters.latency.observe(time.perf_counter() - started)
             await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))])
             counters.handled.inc()
             return
+
+    def _hold(self, tp: TP, exc: BackpressureError) -> None:
+        """Pause ``tp`` (fetching, and starting its records) for the time ``exc`` asks."""
+        hinted = exc.retry_after_s
+        seconds = self.settings.retry_backoff_max_ms / 1000 if hinted is None else hinted
+        seconds = min(self.settings.max_pause_s, seconds)
+        log.warning("pausing %s for %.1fs: %s", tp, seconds, exc)
+        self.parts.hold(tp, seconds)
+
+    async def _wait_hold(self, tp: TP) -> None:
+        """Wait out ``tp``'s hold; raises when the worker stops meanwhile (not finished)."""
+        while (left := self.parts.hold_left(tp)) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), left)
+            if self._stop.is_set():
+                raise StreamsError(f"stopped while {tp} was paused")
 
     async def _publish(self, results: Sequence[tuple[HandlerContext, Sequence[OutputEvent]]],
                        ) -> None:
@@ -530,6 +561,8 @@ class Worker:
         except Exception as exc:
             log.info("batch handler failed (%s): handling its %d events one by one",
                      exc, len(todo))
+            if isinstance(exc, BackpressureError):
+                self._hold(run[0].tp, exc)
             for p in todo:
                 await self._handle_one(p)
             return

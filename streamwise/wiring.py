@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,10 +31,11 @@ from agents.contracts import (
     PriceChangedRequest,
     ShipmentDelayedRequest,
 )
-from agents.llm import LocalServer, chat_model
+from agents.llm import CircuitOpenError, LLMOverloadedError, LocalServer, chat_model
 from agents.service import Agents, build_agents
 from payloads import fit_json, fit_label, fit_text
 from retrieval import Retriever
+from streams.errors import BackpressureError
 from streams.events import (
     ActionTaken,
     ActionTakenEvent,
@@ -94,6 +95,7 @@ class Platform:
         return thread
 
     def close(self) -> None:
+        self.agents.close()
         for closer in reversed(self._closers):
             with contextlib.suppress(Exception):
                 closer.__exit__(None, None, None)
@@ -129,7 +131,8 @@ def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
         retriever = Retriever(settings.retrieval.model_copy(
             update={"index_dir": str(abs_path(settings.retrieval.index_dir))}))
     agents = build_agents(settings.agents, store, registry, chat,
-                          retriever.search if retriever else None, root=ROOT)
+                          retriever.search if retriever else None, root=ROOT,
+                          max_workers=settings.worker.max_in_flight)
     exporter = otlp_exporter(settings.telemetry)
     if exporter is not None:  # OpenTelemetry spans beside the DuckDB traces
         agents.traces.listeners.append(exporter)
@@ -226,6 +229,17 @@ def _output_event(out: AgentOutput, result: AgentResult, event_id: str) -> Outpu
         details=fit_json({**out.details, "thread_id": result.thread_id})))
 
 
+@contextlib.contextmanager
+def overload_as_backpressure() -> Iterator[None]:
+    """An overloaded model (429/503 after the client's retries, or its circuit open) is
+    the runtime's ``BackpressureError``: the partition pauses for the server's Retry-After
+    and the record is retried, rather than spending attempts towards a dead letter."""
+    try:
+        yield
+    except (LLMOverloadedError, CircuitOpenError) as exc:
+        raise BackpressureError(str(exc), retry_after_s=exc.retry_after) from exc
+
+
 class EventRouter:
     """The ``streams`` handler for every input topic."""
 
@@ -249,7 +263,8 @@ class EventRouter:
             log.warning("no agent handles %s events; skipped %s", event.type, event.event_id)
             return []
         started = time.perf_counter()
-        result = await self.platform.agents.run(request)
+        with overload_as_backpressure():
+            result = await self.platform.agents.run(request)
         seconds = time.perf_counter() - started
         self.results.append((result, seconds))
         if self.on_result is not None:
@@ -259,7 +274,8 @@ class EventRouter:
     async def resolve(self, thread_id: str,
                       decision: ApprovalDecision) -> tuple[AgentResult, list[OutputEvent]]:
         """Resume a thread waiting for an approval; the events that tell its outcome."""
-        result = await self.platform.agents.resume(thread_id, decision)
+        with overload_as_backpressure():
+            result = await self.platform.agents.resume(thread_id, decision)
         approval_id = decision.approval_id or f"{thread_id}:{result.event_id}"
         return result, resolution_outputs(result, approval_id)
 

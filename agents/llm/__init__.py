@@ -2,16 +2,17 @@
 
 Public surface:
 
-- ``chat_model(settings) -> ChatOpenAI`` for LangGraph graphs;
-- ``LLMClient`` (+ ``LLMCall`` trace records, ``ChatResult``) for direct calls;
+- ``chat_model(settings) -> GatedChatOpenAI`` (a ``ChatOpenAI``), the one model client:
+  at most ``max_concurrency`` requests in flight, a circuit breaker, overloads raised
+  as ``LLMOverloadedError`` / ``CircuitOpenError`` (both with ``retry_after``);
 - ``LocalServer(settings)``: the llama.cpp-backed server as a child process,
   ``llm_endpoint(settings)``: settings with a live base URL (starting one if null);
 - ``assemble`` / ``MODELS``: the verified local GGUF files;
 - the wire models in ``agents.llm.protocol`` and errors in ``agents.llm.errors``.
 """
 
-from .chat import chat_model
-from .client import ChatResult, LLMCall, LLMClient
+from ._gate import CircuitBreaker, ModelGate
+from .chat import GatedChatOpenAI, chat_model
 from .errors import (
     CircuitOpenError,
     LLMCallError,
@@ -29,15 +30,15 @@ from .models import DEFAULT_MODEL, MODELS, ModelSpec, assemble
 __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
-    "ChatResult",
+    "CircuitBreaker",
     "CircuitOpenError",
-    "LLMCall",
     "LLMCallError",
-    "LLMClient",
     "LLMConnectionError",
     "LLMError",
     "LLMOverloadedError",
     "LLMStatusError",
+    "GatedChatOpenAI",
+    "ModelGate",
     "LocalServer",
     "LocalServerError",
     "ModelAssemblyError",

@@ -1,18 +1,62 @@
-"""``chat_model``: a LangChain ``ChatOpenAI`` on the same settings as ``LLMClient``."""
+"""``chat_model``: the one model client of the agents, a LangChain ``ChatOpenAI``.
+
+Every request goes through the chat model's ``ModelGate`` (``_gate``): at most
+``max_concurrency`` in flight, a circuit breaker, and typed overload errors.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
+from pydantic import PrivateAttr
 
 from ..config import LLMSettings
+from ._gate import CircuitBreaker, ModelGate
 from .errors import LLMError
 
 
+class GatedChatOpenAI(ChatOpenAI):  # type: ignore[override]
+    """``ChatOpenAI`` whose every request passes ``gate`` (bound, breaker, typed errors)."""
+
+    _gate: ModelGate = PrivateAttr()
+
+    @property
+    def gate(self) -> ModelGate:
+        return self._gate
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None,
+                  **kwargs: Any) -> ChatResult:
+        with self._gate.call():
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        with self._gate.call():
+            yield from super()._stream(*args, **kwargs)
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                         **kwargs: Any) -> ChatResult:
+        # The gate is a thread primitive (agents run in threads): the async API takes the
+        # same gated path in a thread (without token callbacks).
+        return await asyncio.to_thread(self._generate, messages, stop, None, **kwargs)
+
+    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        raise NotImplementedError("stream from a thread (invoke with streaming=True): "
+                                  "the async stream would bypass the model gate")
+        yield  # pragma: no cover - makes this an async generator
+
+
 def chat_model(settings: LLMSettings, *, base_url: str | None = None,
-               **overrides: Any) -> ChatOpenAI:
-    """A ``ChatOpenAI`` for ``settings`` (base URL, key, model, timeout, retries, temperature).
+               **overrides: Any) -> GatedChatOpenAI:
+    """A gated ``ChatOpenAI`` for ``settings`` (base URL, key, model, timeout, retries,
+    temperature, ``max_concurrency``, breaker).
 
     With no ``base_url`` in the settings, pass the one a ``LocalServer`` yields
     (or use ``llm_endpoint(settings)``, which fills it in). Agents should bind
@@ -34,4 +78,7 @@ def chat_model(settings: LLMSettings, *, base_url: str | None = None,
         "stream_usage": True,
     }
     kwargs.update(overrides)
-    return ChatOpenAI(**kwargs)
+    chat = GatedChatOpenAI(**kwargs)
+    chat._gate = ModelGate(settings.max_concurrency, CircuitBreaker(
+        settings.breaker_failures, settings.breaker_reset_s))
+    return chat

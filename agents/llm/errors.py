@@ -1,4 +1,4 @@
-"""Errors of the LLM layer (client, local server, model assembly).
+"""Errors of the LLM layer (the gated chat model, local server, model assembly).
 
     LLMError
      ├── ModelAssemblyError     the model's part packages are missing or incomplete
@@ -6,7 +6,7 @@
      ├── LocalServerError       the local model server could not be started
      └── LLMCallError           a chat completion failed
           ├── LLMStatusError    the server answered 4xx/5xx (``status_code``, ``body``)
-          │    └── LLMOverloadedError  429/503 after every retry (``retry_after``)
+          │    └── LLMOverloadedError  429/502/503/504 after the SDK's retries (``retry_after``)
           ├── LLMConnectionError  the server could not be reached or timed out
           └── CircuitOpenError    too many failures in a row: calls refused for a while
 """

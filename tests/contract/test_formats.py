@@ -1,16 +1,11 @@
-"""JSON-schema responses, streaming with a final usage chunk, and LLMClient records."""
+"""JSON-schema responses and streaming with a final usage chunk."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Any
 
 import pytest
 from openai import OpenAI
-
-from agents.config import LLMSettings
-from agents.llm import LLMClient
 
 from .conftest import Endpoint
 from .test_tools import ASK, TOOLS
@@ -68,21 +63,6 @@ def test_stream_tool_call(client: OpenAI, endpoint: Endpoint) -> None:
     if endpoint.local:
         # The local server streams a call's arguments as they are decoded.
         assert pieces > 1
-
-
-def test_llm_client_records_the_call(endpoint: Endpoint) -> None:
-    settings = LLMSettings(base_url=endpoint.base_url, model=endpoint.model,
-                           api_key=endpoint.api_key)
-
-    async def main() -> Any:
-        async with LLMClient(settings) as c:
-            return await c.chat(ASK, tools=TOOLS, tool_choice="required", max_tokens=48)
-
-    result = asyncio.run(main())
-    call = result.call
-    assert call.status == "ok" and call.attempts == 1 and call.latency_ms > 0
-    assert call.prompt_tokens > 0 and call.completion_tokens > 0
-    assert call.tool_calls and call.tool_calls[0] in {"get_order", "respond"}
 
 
 def test_shared_prefix_is_served_from_the_cache(client: OpenAI, endpoint: Endpoint) -> None:

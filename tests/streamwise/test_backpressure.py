@@ -1,0 +1,87 @@
+"""An overloaded model pauses the partition and the record is retried, never dead-lettered.
+
+The whole path on the in-memory transport: a fake HTTP model (a local thread)
+answers 503 with Retry-After, the gated chat model raises ``LLMOverloadedError``,
+the wiring's ``overload_as_backpressure`` makes it a ``BackpressureError``, the
+runtime pauses the partition (capped by ``max_pause_s``) and retries the record
+without spending an attempt (``max_attempts=1``: a plain retry would dead-letter it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents.config import LLMSettings
+from agents.llm import chat_model
+from streams._transport_memory import MemoryConsumer, MemoryTransport
+from streams.config import BrokerSettings, WorkerSettings
+from streams.events import Event, OutputEvent
+from streams.runtime import HandlerContext, Worker
+from streams.transport import TP
+from streamwise.wiring import overload_as_backpressure
+from tests.fake_llm import FakeLLM, fake_llm
+from tests.streams._helpers import make_events
+from tests.streams._transports import run_until
+
+
+class SpyTransport(MemoryTransport):
+    """Records every partition its consumers pause."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paused: list[set[TP]] = []
+
+    def consumer(self, broker: BrokerSettings, settings: WorkerSettings,
+                 client_id: str) -> MemoryConsumer:
+        consumer = super().consumer(broker, settings, client_id)
+        pause = consumer.pause
+
+        def spy(tps: set[TP]) -> None:
+            self.paused.append(set(tps))
+            pause(tps)
+
+        consumer.pause = spy  # type: ignore[method-assign]
+        return consumer
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLLM]:
+    with fake_llm() as f:
+        yield f
+
+
+def test_an_overload_pauses_the_partition_then_the_record_succeeds(
+        fake: FakeLLM, tmp_path: Path) -> None:
+    fake.script = [(503, {"Retry-After": "30"})]
+    model = chat_model(LLMSettings(base_url=fake.url, model="m", max_retries=0))
+    transport = SpyTransport()
+    transport.broker.create_topic("tickets", 2)
+    event = make_events(1, keys=1)[0]
+    tp = transport.broker.append("tickets", event.to_bytes(), event.key.encode())
+    answers: list[Any] = []
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        with overload_as_backpressure():
+            answers.append((await asyncio.to_thread(model.invoke, "hi")).content)
+        return []
+
+    settings = WorkerSettings(group_id="g", ledger_path=str(tmp_path / "ledger.sqlite"),
+                              max_attempts=1, max_pause_s=0.3, commit_interval_ms=50)
+    worker = Worker(["tickets"], handle, settings, broker=BrokerSettings(embedded=False),
+                    transport=transport)
+    asyncio.run(run_until(
+        [worker], lambda: worker.metrics.value("streamwise_records_handled_total",
+                                               topic="tickets") == 1, 60))
+
+    assert answers == ["hello"] and fake.requests == 2
+    assert {tp} in transport.paused  # the partition, and only it, was paused
+    assert worker.metrics.value("streamwise_handler_failures_total", topic="tickets",
+                                error="BackpressureError") == 1
+    assert transport.broker.records("tickets.dlq") == []
+    assert worker.metrics.value("streamwise_records_dead_lettered_total", topic="tickets",
+                                reason="handler") == 0
