@@ -85,3 +85,49 @@ def test_an_overload_pauses_the_partition_then_the_record_succeeds(
     assert transport.broker.records("tickets.dlq") == []
     assert worker.metrics.value("streamwise_records_dead_lettered_total", topic="tickets",
                                 reason="handler") == 0
+
+
+class FakeConsumer:
+    def __init__(self, tps: set[TP]) -> None:
+        self.tps = tps
+        self._paused: set[TP] = set()
+
+    def assignment(self) -> set[TP]:
+        return set(self.tps)
+
+    def paused(self) -> set[TP]:
+        return set(self._paused)
+
+    def pause(self, tps: set[TP]) -> None:
+        self._paused |= tps
+
+    def resume(self, tps: set[TP]) -> None:
+        self._paused -= tps
+
+
+def test_a_held_partition_stays_paused_beside_the_buffer_limit() -> None:
+    from streams._consumer import ConsumerThread
+    from streams._partitions import Partitions
+    from streams.metrics import WorkerMetrics
+    from streams.transport import RawRecord
+
+    a, b = TP("t", 0), TP("t", 1)
+    parts = Partitions()
+    parts.assign({a, b})
+    thread = ConsumerThread(["t"], MemoryTransport(), BrokerSettings(embedded=False),
+                            WorkerSettings(max_buffered=2), parts, None,  # type: ignore[arg-type]
+                            WorkerMetrics(), "c")
+    consumer = FakeConsumer({a, b})
+    thread._backpressure(consumer)  # type: ignore[arg-type]
+    assert consumer.paused() == set()
+    parts.hold(a, 60)
+    thread._backpressure(consumer)  # type: ignore[arg-type]
+    assert consumer.paused() == {a}
+    fetched = parts.fetched_many([RawRecord(b, i, None, b"", ()) for i in range(2)])
+    thread._backpressure(consumer)  # type: ignore[arg-type]
+    assert consumer.paused() == {a, b}  # the buffer is full: everything pauses
+    for rec in fetched:
+        assert parts.start(rec.tp, rec.epoch)
+        parts.finish(rec.tp, rec.epoch, 1, [rec.offset])
+    thread._backpressure(consumer)  # type: ignore[arg-type]
+    assert consumer.paused() == {a}  # drained: only the held partition stays paused
