@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tools import Actor, Store, Tool, ToolEnv, ToolRegistry
 from tools.analytics import ANALYST_TABLES, RunSqlArgs, run_sql
@@ -152,8 +152,24 @@ def query_tool(registry: ToolRegistry, world: SqlWorld) -> Tool[Any, Any]:
         func=QueryRunner(world, registry.store), roles=frozenset({"analyst"}))
 
 
-class AnalystAgent(AgentSpec):
+class AnalystTurn(BaseModel):
+    """The analyst's ``context``: the question as linked, from prepare to amend."""
+
+    question: str = ""
+    linked: Linked | None = None
+    example_values: list[str] = Field(default_factory=list)  # values examples showed
+
+
+class AnalystState(LoopState):
+    """The analyst's graph state: each question is one turn; nothing is kept across."""
+
+    context: AnalystTurn = Field(default_factory=AnalystTurn)
+    memory: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnalystAgent(AgentSpec[AnalystState]):
     name = "analyst"
+    state_schema = AnalystState
     tool_names = (QUERY,)
     respond_description = "Finish: the answer is written from the query's result."
 
@@ -167,10 +183,10 @@ class AnalystAgent(AgentSpec):
             self.world = SqlWorld(layer_path, examples_path)
             registry.register(query_tool(registry, self.world))
 
-    def offered(self, state: LoopState | None) -> list[str]:
+    def offered(self, state: AnalystState | None) -> list[str]:
         # The first call must be a query: a small model otherwise "answers" at once. The
         # set is a prefix of the usual one, so the server's prefix cache still serves it.
-        if state is not None and state.get("step", 0) == 0:
+        if state is not None and state.step == 0:
             return [QUERY]
         return [QUERY, RESPOND]
 
@@ -178,16 +194,16 @@ class AnalystAgent(AgentSpec):
         # The answer is rendered in code from the result: the model types no figure.
         return {"type": "object", "properties": {}, "required": []}
 
-    def system_prompt(self, state: LoopState) -> str:
+    def system_prompt(self, state: AnalystState) -> str:
         return _PROMPT
 
     def constant_prompts(self) -> list[str]:
         return [_PROMPT]
 
-    def actor(self, state: LoopState) -> Actor:
+    def actor(self, state: AnalystState) -> Actor:
         return Actor(role="analyst")
 
-    def prepare(self, request: AgentRequest, state: LoopState, box: Toolbox) -> dict[str, Any]:
+    def prepare(self, request: AgentRequest, state: AnalystState, box: Toolbox) -> dict[str, Any]:
         if request.kind != "question":
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
         kit = self.world.ready(self.registry.store)
@@ -198,24 +214,22 @@ class AnalystAgent(AgentSpec):
                  for v in (f.value if isinstance(f.value, list) else [f.value])
                  if isinstance(v, str) and f" {phrase(v)} " in f" {phrase(e.question)} "]
         return {"messages": [HumanMessage(first_message(request.text, linked, kit))],
-                "context": {"question": request.text, "example_values": shown,
-                            "linked": linked.model_dump(mode="json")}}
+                "context": AnalystTurn(question=request.text, linked=linked,
+                                       example_values=shown)}
 
-    def amend(self, state: LoopState, name: str, arguments: dict[str, Any],
+    def amend(self, state: AnalystState, name: str, arguments: dict[str, Any],
               ) -> tuple[dict[str, Any], list[str]]:
-        context = state.get("context") or {}
-        if name != QUERY or "linked" not in context:
+        turn = state.context
+        if name != QUERY or turn.linked is None:
             return arguments, []
         kit = self.world.ready(self.registry.store)
-        first = not any(t.get("name") == QUERY for t in state.get("trace") or [])
-        done = amend(arguments, context["question"], Linked.model_validate(context["linked"]),
-                     kit.catalog, kit.layer,
-                     {phrase(v) for v in context.get("example_values", [])},
-                     first=first)
+        first = not any(t.get("name") == QUERY for t in state.trace)
+        done = amend(arguments, turn.question, turn.linked, kit.catalog, kit.layer,
+                     {phrase(v) for v in turn.example_values}, first=first)
         return done.arguments, done.notes
 
-    def finish(self, state: LoopState, box: Toolbox) -> dict[str, Any]:
-        trace = state.get("trace") or []
+    def finish(self, state: AnalystState, box: Toolbox) -> dict[str, Any]:
+        trace = state.trace
         runs = [t for t in trace if t.get("kind") == "tool" and t.get("name") == QUERY
                 and t.get("status") in ("ok", "error")]
         good = [t for t in runs if t.get("status") == "ok" and t.get("result")]
@@ -233,7 +247,7 @@ class AnalystAgent(AgentSpec):
         else:
             message = render_failure([_error_text(t.get("error")) for t in runs])
         failed = len(runs) - len(good)
-        status = "step_limit" if state.get("outcome") == "step_limit" and not good else "done"
+        status = "step_limit" if state.outcome == "step_limit" and not good else "done"
         reply = AgentOutput(kind="reply", subject_id=box.request.subject_id, message=message,
                             details={"sql": answer.sql if answer else None,
                                      "row_count": len(answer.rows) if answer else 0,

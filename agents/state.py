@@ -99,15 +99,6 @@ class LoopState(BaseModel):
     memory: Any = Field(default_factory=dict)
     result: TurnResult | None = None  # this turn's, once finished
 
-    def get(self, name: str, default: Any = None) -> Any:
-        """A field by name, as the TypedDict state read (``None`` -> ``default``).
-
-        Only for hooks written against that state (``agents/analyst.py``); read
-        attributes in new code.
-        """
-        value = getattr(self, name, None)
-        return default if value is None else value
-
     def with_memory(self, memory: Any) -> Self:
         """This state with ``memory`` (JSON or the model) as its memory."""
         return self.model_validate({**dict(self), "memory": memory})

@@ -21,7 +21,7 @@ A. ``order_placed`` -> confirm | split_shipment | backorder | hold_for_review.
       backorder; no single warehouse covers every item -> split_shipment;
       else confirm.
    3. Whatever the decision, each line of a catalogued item whose unit price
-      is below its floor price, unit cost x (1 + margin_floor), raises a
+      is below its floor price, unit cost / (1 - margin_floor) in whole cents, raises a
       ``below_margin`` alert.
 B. ``shipment_delayed`` -> notify_customer; ``long_delay`` when delay_days >=
    delay_alert_days; ``unknown_order`` when the order is not in the store.
@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -187,7 +187,9 @@ class Oracle:
 
     def floor_price(self, unit_cost: float) -> Decimal:
         # Decimal arithmetic, so a price exactly at a threshold is not lost to float rounding.
-        return Decimal(str(unit_cost)) * (1 + Decimal(str(self.rules.margin_floor)))
+        # The floor is a gross margin: price >= cost / (1 - floor), in whole cents, rounded up.
+        exact = Decimal(str(unit_cost)) / (1 - Decimal(str(self.rules.margin_floor)))
+        return exact.quantize(Decimal("0.01"), rounding=ROUND_CEILING)
 
     def order(self, order: OrderData) -> Label:
         flags = self.risk_flags(order)
