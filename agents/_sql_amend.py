@@ -177,21 +177,25 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],
             notes: list[str]) -> None:
-    """Move a filter whose value the question names to the column that holds that value
+    """Move a filter whose values the question names to the column that holds them
     nearest the query's table without multiplying its rows ('Columbus' is a warehouse's
     city, not a warehouse id; a T-shirt is a product name, not an order line's)."""
     value = f.get("value")
-    if not isinstance(value, str):
+    values = value if isinstance(value, list) else [value]
+    hits = [next((h for h in linked.values if isinstance(v, str)
+                  and phrase(h.value) == phrase(v)), None) for v in values]
+    if not hits or any(h is None for h in hits):
         return
-    hit = next((h for h in linked.values if phrase(h.value) == phrase(value)), None)
-    if hit is None:
+    shared = set.intersection(*(set(h.columns) for h in hits if h is not None))
+    if not shared:
         return
     field = str(f.get("field", ""))
-    best = min(hit.columns, key=cost)
-    if field != best and (field not in hit.columns or cost(best) < cost(field)) \
+    best = min(shared, key=cost)
+    if field != best and (field not in shared or cost(best) < cost(field)) \
             and cost(best)[0] < _UNREACHABLE:
-        notes.append(f"filter on {field} moved to {best}, which holds {hit.value!r}")
-        f["field"], f["value"] = best, hit.value
+        notes.append(f"filter on {field} moved to {best}, which holds {value!r}")
+        stored = [h.value for h in hits if h is not None]
+        f["field"], f["value"] = best, stored if isinstance(value, list) else stored[0]
 
 
 def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:

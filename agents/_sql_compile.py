@@ -265,7 +265,9 @@ def _match_value(name: str, text: str, values: list[str]) -> str:
         if candidate in folded:
             return folded[candidate]
     # Part of one value only ("earbuds" -> 'Wireless Earbuds'); part of several: ask which.
-    inside = [v for k, v in folded.items() if text.lower().rstrip("s") in k]
+    # Whole words only: "blue" is not part of 'Bluetooth Speaker'.
+    word = re.compile(r"\b" + re.escape(text.lower().rstrip("s")) + r"s?\b")
+    inside = [v for k, v in folded.items() if word.search(k)]
     if len(inside) == 1:
         return inside[0]
     near = [k for k, v in folded.items() if v in inside][:5] or difflib.get_close_matches(

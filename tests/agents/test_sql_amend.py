@@ -169,3 +169,12 @@ def test_unnamed_members_of_a_list_are_dropped(kit: SqlKit) -> None:
                          "value": ["T-Shirt", "Bluetooth Speaker"]}])
     assert done.arguments["filters"] == [{"field": "products.name", "op": "in",
                                           "value": ["T-Shirt"]}]
+
+
+def test_a_one_value_list_moves_like_a_value(kit: SqlKit) -> None:
+    done = run(kit, "How many active stock reservations does the Columbus warehouse have?",
+               metrics=["active_reservations"],
+               filters=[{"field": "reservations.warehouse_id", "op": "in",
+                         "value": ["Columbus"]}])
+    assert {"field": "warehouses.city", "op": "in", "value": ["Columbus"]} in (
+        done.arguments["filters"])

@@ -244,3 +244,12 @@ def test_an_aggregate_of_any_number_column(world: World) -> None:
     assert [c.name for c in compiled.columns] == ["avg_cost_usd"]
     metric = world.layer.metric("avg(carrier_lanes.cost_usd)")
     assert metric is not None and metric.format == "money" and metric.label == "average cost usd"
+
+
+def test_a_filter_value_matches_stored_values_by_whole_words_only() -> None:
+    from agents._sql_compile import QueryError, _match_value
+
+    names = ["Bluetooth Speaker", "Wireless Earbuds", "T-Shirt"]
+    assert _match_value("products.name", "earbuds", names) == "Wireless Earbuds"
+    with pytest.raises(QueryError):
+        _match_value("products.name", "blue", names)
