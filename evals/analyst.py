@@ -287,7 +287,11 @@ def score(case: AnalystCase, result: AgentResult, gold: Table,
         detail={"question": case.question, "answer": result.message,
                 "sql": answer.sql if answer else "", "gold_rows": gold.rows[:10],
                 "answer_rows": answer.rows[:10] if answer else [], "invented": invented,
-                "status": result.status})
+                "status": result.status,
+                # The model's own queries and what code changed in them, for reading.
+                "queries": [{"proposed": s.proposed if s.amended else s.arguments,
+                             "amended": s.amended, "status": s.status}
+                            for s in steps if s.kind == "tool" and s.name in QUERY_TOOLS]})
 
 
 def invented_figures(text: str, question: str, answer: Any,
