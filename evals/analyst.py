@@ -411,8 +411,7 @@ class AnalystSuite:
         if key not in self._views:
             ensure_audit_trail(world.store)
             self._views[key] = view_tables(world.store)
-            with world.store.cursor() as cur:
-                self._kits[key] = SqlWorld(DEFAULT_LAYER, EXAMPLES_PATH).ready(cur)
+            self._kits[key] = SqlWorld(DEFAULT_LAYER, EXAMPLES_PATH).ready(world.store)
         try:
             gold = run_query(world.store, case.gold_sql)
         except duckdb.Error as exc:

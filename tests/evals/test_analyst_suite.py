@@ -270,8 +270,7 @@ def test_the_no_model_baseline_answers_a_plain_count_and_fails_a_breakdown(
     from agents.analyst import SqlWorld
     from evals.analyst import baseline_table
 
-    with store.cursor() as cur:
-        kit = SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(cur)
+    kit = SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(store)
     cancelled = baseline_table(kit, store, "How many orders were cancelled?")
     gold = run_query(store, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
     assert cancelled is not None and tables_match(gold, cancelled)
