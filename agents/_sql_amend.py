@@ -55,11 +55,12 @@ _PERIODS: list[tuple[re.Pattern[str], str]] = [
         (r"\bnext (7|seven) days\b|\bnext week\b|\bcoming week\b", "next_7_days"),
         (r"\bnext (30|thirty) days\b|\bnext month\b", "next_30_days"),
     ]]
-# Any word of time: with none of them the question means all time.
+# Words that place a question in time: with none of them it means all time. A bare unit
+# is not one ("routes that take more than 4 days" is a duration, not a period).
 _TIME_WORDS = re.compile(
-    r"\b(today|yesterday|tomorrow|day|days|daily|week|weeks|weekly|month|months|monthly|"
-    r"year|years|yearly|quarter|recent|recently|lately|since|until|before|after|during|"
-    r"last|past|previous|next|coming|upcoming|date|dated|period|window|"
+    r"\b(today|yesterday|tomorrow|tonight|recent|recently|lately|since|until|before|after|"
+    r"during|last|past|previous|next|coming|upcoming|dated|quarter|"
+    r"this (day|week|month|year)|month to date|year to date|"
     r"january|february|march|april|may|june|july|august|september|october|november|"
     r"december|20\d\d)\b")
 # "top" and "bottom" pick rows, like a superlative.

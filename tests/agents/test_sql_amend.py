@@ -99,6 +99,7 @@ def test_number_filters_are_the_model_s(kit: SqlKit) -> None:
     ("Revenue this month", "this_month"),
     ("Refunds last month", "last_month"),
     ("How many orders do we have?", "all"),
+    ("How many routes take more than 4 days by ground?", "all"),
 ])
 def test_the_period_is_the_one_the_question_names(kit: SqlKit, question: str,
                                                   period: str) -> None:
