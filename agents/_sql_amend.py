@@ -63,14 +63,20 @@ _TIME_WORDS = re.compile(
     r"this (day|week|month|year)|month to date|year to date|"
     r"january|february|march|april|may|june|july|august|september|october|november|"
     r"december|20\d\d)\b")
+# A date the question names: a day, a month or a year.
+_DATES = re.compile(r"\b(\d{4} \d{1,2} \d{1,2}|\d{1,2} \d{1,2} \d{4}|20\d\d|january|february|"
+                    r"march|april|may|june|july|august|september|october|november|december|"
+                    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
 # "top" and "bottom" pick rows, like a superlative.
 _DESCENDING = r"most|highest|largest|biggest|greatest|top|best|longest|maximum|max"
 _ASCENDING = r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|minimum|min"
 _TOP_N = re.compile(rf"\b(top|bottom) {_NUMBER}\b|\b{_NUMBER} (\w+ ){{0,3}}?(with |have |has )?"
                     rf"(the )?({_DESCENDING}|{_ASCENDING})\b")
-_SUPERLATIVE = re.compile(rf"\b({_DESCENDING}|{_ASCENDING})\b")
+# "most recent" places in time; it ranks nothing.
+_NOT_RANKING = r"(?! (recent|recently|latest)\b)"
+_SUPERLATIVE = re.compile(rf"\b({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")
 # "the most" picks one row; "most first" only sorts.
-_PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first)")
+_PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")
 _ASC = re.compile(rf"\b({_ASCENDING})\b")
 # Words that ask for rows (a breakdown or a list) rather than one total.
 _GROUPING = re.compile(
@@ -156,7 +162,15 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
     that no example showed; a value copied from an example, made up ('all', a user id)
     or one of many names (products) the question never says is dropped."""
     column = catalog.column(str(f.get("field", "")))
-    if column is None or column.kind != "text" or f.get("op") in ("is_null", "is_not_null"):
+    if column is None or f.get("op") in ("is_null", "is_not_null"):
+        return f
+    if column.kind == "date":
+        if _DATES.search(said):
+            return f
+        notes.append(f"filter on {f.get('field')} dropped: the question names no date "
+                     "(the period says when)")
+        return None
+    if column.kind != "text":
         return f
     value = f.get("value")
     values = value if isinstance(value, list) else [value]

@@ -24,8 +24,9 @@ Scoring (``score``):
   reads (views count as the tables they read; table names come from DuckDB's
   own parser, ``json_serialize_sql``).
 * **invented_figure**: how many numbers the answer text states that appear in
-  no successful query result of the run (the trace's query results and
-  the answer table, including row counts), in no successful SQL text and not
+  no successful query result of the run (the trace's query results, with the
+  period each ran over, and the answer table, including row counts), in no
+  successful SQL text and not
   in the question (so "top 5" is not a figure); ids and dates are not figures.
   Matching follows ``evals._figures`` (stated precision, 1 % tolerance,
   percentages of fractions).
@@ -305,6 +306,8 @@ def invented_figures(text: str, question: str, answer: Any,
         rows = src.get("rows", []) if isinstance(src, dict) else []
         values.extend(_figures.numbers_in(rows))
         values.extend(_figures.numbers_in(src.get("sql", "")))
+        # The period the query ran over, as the tool reported it ("last 30 days (...)").
+        values.extend(_figures.numbers_in(src.get("period", "")))
         values.append(float(len(rows)))
         if isinstance(src.get("row_count"), int):
             values.append(float(src["row_count"]))

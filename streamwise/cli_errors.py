@@ -26,7 +26,7 @@ from retrieval.errors import RetrievalError
 from streams.errors import StreamsError
 from tools.errors import ToolsError
 
-from .errors import ConfigError, StreamwiseError
+from .errors import BadInputError, StreamwiseError
 
 # Exit codes: 1 the command failed, 2 the input or configuration is wrong (as click's usage errors).
 EXIT_FAILED = 1
@@ -53,7 +53,7 @@ def _validation_line(exc: ValidationError) -> str:
 
 def one_line(exc: BaseException) -> OneLineError:
     """The one-line error for ``exc``."""
-    if isinstance(exc, ConfigError):
+    if isinstance(exc, BadInputError):
         return OneLineError(str(exc), EXIT_BAD_INPUT)
     if isinstance(exc, _EXPECTED):
         return OneLineError(str(exc) or type(exc).__name__)

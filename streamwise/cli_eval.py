@@ -33,7 +33,7 @@ from evals.support import CustomerProtocol, SupportSuite
 from evals.world import Worlds, seeded_template
 from retrieval import Retriever
 
-from .errors import StreamwiseError
+from .errors import BadInputError
 from .settings import ROOT, Settings, abs_path
 
 console = Console()
@@ -58,8 +58,9 @@ SUITES = {
 PROTOCOLS: tuple[str, ...] = get_args(CustomerProtocol)
 
 
-class EvalError(StreamwiseError):
-    """A problem the user can fix; the CLI's error boundary prints it as one line."""
+class EvalError(BadInputError):
+    """A problem the user can fix (a suite, option, task file or model they named); the
+    CLI's error boundary prints it as one line and exits 2."""
 
 
 def _suite(name: str, protocol: str, k: int, max_turns: int) -> Suite:
@@ -192,7 +193,10 @@ def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | N
     path = tasks or suite.default_tasks
     if not path.is_file():
         raise EvalError(f"task file not found: {path}")
-    cases = spread(list(suite.load(path)), sample)[:limit]
+    try:
+        cases = spread(list(suite.load(path)), sample)[:limit]
+    except ValueError as exc:  # the loader names the bad entry
+        raise EvalError(str(exc)) from None
     if not cases:
         raise EvalError(f"no cases in {path}")
     with _endpoint(settings, base_url, model, local_model) as (llm, label):

@@ -1,7 +1,8 @@
 """Errors of the composition root.
 
     StreamwiseError
-     └── ConfigError     the configuration is invalid; the message lists every problem
+     └── BadInputError   what the user gave is wrong (the CLI exits 2, as for usage errors)
+          └── ConfigError   the configuration is invalid; the message lists every problem
 """
 
 
@@ -9,5 +10,9 @@ class StreamwiseError(Exception):
     """Base of errors raised by the ``streamwise`` package."""
 
 
-class ConfigError(StreamwiseError):
+class BadInputError(StreamwiseError):
+    """An argument, option or input file is wrong; the message says how."""
+
+
+class ConfigError(BadInputError):
     """The configuration is invalid or missing."""

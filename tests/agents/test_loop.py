@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -230,7 +229,7 @@ def test_chat_resumes_after_restart(registry: ToolRegistry, checkpoint_path: Pat
     model = ScriptedChatModel(script=[call("lookup_order", order_id="#1"),
                                       call("respond", message="Delivered.")])
     second = runner(registry, checkpoint_path, model, store)  # a restarted process
-    result = asyncio.run(second.run(ask("turn-2", "order #1", thread="chat-42")))
+    result = second.run_sync(ask("turn-2", "order #1", thread="chat-42"))
 
     assert result.message == "Delivered." and result.thread_id == "chat-42"
     texts = [m.content for m in model.seen[0] if m.type == "human"]

@@ -132,6 +132,7 @@ def test_a_breakdown_for_a_total_is_dropped(kit: SqlKit) -> None:
     ("Which product shows up on the most order lines?", "desc", 1),
     ("Which carrier is the cheapest per parcel?", "asc", 1),
     ("Units sold per region, most first", "desc", None),
+    ("Average price per variant in the most recent price check", "none", None),
 ])
 def test_ranking_words_set_order_and_limit(kit: SqlKit, question: str, order: str,
                                            limit: int | None) -> None:
@@ -179,3 +180,14 @@ def test_a_one_value_list_moves_like_a_value(kit: SqlKit) -> None:
                          "value": ["Columbus"]}])
     assert {"field": "warehouses.city", "op": "in", "value": ["Columbus"]} in (
         done.arguments["filters"])
+
+
+def test_a_date_filter_stands_only_where_the_question_names_a_date(kit: SqlKit) -> None:
+    days = [{"field": "sales_history.day", "op": "between",
+             "value": ["2026-11-01", "2026-11-30"]}]
+    invented = run(kit, "On which day of the week do we sell the most units?",
+                   metrics=["units_sold"], filters=days)
+    assert invented.arguments["filters"] == []
+    named = run(kit, "How many units did we sell in November 2026?", metrics=["units_sold"],
+                filters=days)
+    assert named.arguments["filters"] == days
