@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -15,6 +16,7 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from streams.events import TicketMessage, TicketMessageEvent, new_event_id, utcnow
+from streams.runtime import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,3 +119,18 @@ class WorkerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+async def run_until(worker: Worker, done: Callable[[], bool], timeout_s: float = 60) -> None:
+    """Run ``worker`` until ``done()`` (or ``timeout_s``), then stop it; a worker that
+    fails raises here."""
+    task = asyncio.create_task(worker.run())
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not done() and time.monotonic() < deadline:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.05)
+    finally:
+        worker.stop()
+        await task

@@ -28,7 +28,7 @@ from streams.events import Event, OutputEvent
 from streams.ledger import SqliteLedger
 from streams.runtime import HandlerContext, Worker
 
-from ._helpers import make_events, produce, produce_events
+from ._helpers import make_events, produce, produce_events, run_until
 
 
 @pytest.fixture(scope="module")
@@ -40,22 +40,6 @@ def broker() -> Iterator[EmbeddedBroker]:
 def _settings(broker: EmbeddedBroker) -> BrokerSettings:
     return BrokerSettings(bootstrap_servers=[broker.bootstrap], session_timeout_ms=4000,
                           heartbeat_interval_ms=500)
-
-
-def _run_until(worker: Worker, done: object, timeout_s: float = 60) -> None:
-    async def main() -> None:
-        task = asyncio.create_task(worker.run())
-        deadline = time.monotonic() + timeout_s
-        try:
-            while not done() and time.monotonic() < deadline:  # type: ignore[operator]
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.05)
-        finally:
-            worker.stop()
-            await task
-
-    asyncio.run(main())
 
 
 def test_topics_and_tail(broker: EmbeddedBroker) -> None:
@@ -107,8 +91,9 @@ def test_dead_letters_from_a_worker_are_listed_shown_and_redriven(
     settings = WorkerSettings(group_id=f"g-{name}", ledger_path=str(ledger_path), max_attempts=2,
                               retry_backoff_ms=10)
     broker_settings = _settings(broker)
-    _run_until(Worker([name], handle, settings, broker=broker_settings),
-               lambda: len(handled) == 2 and len(list_dead_letters(broker_settings, name)) == 3)
+    asyncio.run(run_until(
+        Worker([name], handle, settings, broker=broker_settings),
+        lambda: len(handled) == 2 and len(list_dead_letters(broker_settings, name)) == 3))
 
     letters = list_dead_letters(broker_settings, name)
     assert sorted(str(lt.record.key) for lt in letters) == ["junk", "key-1", "key-1"]
@@ -145,5 +130,6 @@ def test_dead_letters_from_a_worker_are_listed_shown_and_redriven(
     assert not any(k.startswith("dlq.") for k, _ in back[0].headers)
 
     fixed = True
-    _run_until(Worker([name], handle, settings, broker=broker_settings), lambda: len(handled) == 4)
+    asyncio.run(run_until(Worker([name], handle, settings, broker=broker_settings),
+                          lambda: len(handled) == 4))
     assert sorted(handled) == sorted(e.event_id for e in events)

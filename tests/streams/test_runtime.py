@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from ._helpers import (
     count,
     make_events,
     produce_events,
+    run_until,
     wait_for,
 )
 
@@ -63,19 +63,6 @@ def _topic(broker: EmbeddedBroker, partitions: int) -> str:
 def _broker_settings(broker: EmbeddedBroker, **kw: int) -> BrokerSettings:
     return BrokerSettings(bootstrap_servers=[broker.bootstrap], session_timeout_ms=4000,
                           heartbeat_interval_ms=500, **kw)
-
-
-async def _run_until(worker: Worker, done: object, timeout_s: float) -> None:
-    task = asyncio.create_task(worker.run())
-    deadline = time.monotonic() + timeout_s
-    try:
-        while not done() and time.monotonic() < deadline:  # type: ignore[operator]
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-    finally:
-        worker.stop()
-        await task
 
 
 def _worker_args(broker: EmbeddedBroker, topic: str, group: str, tmp: Path,
@@ -196,7 +183,7 @@ def test_postgres_ledger_from_settings_skips_redelivered_finished_events(
                               postgres_dsn=SecretStr(postgres_dsn), commit_interval_ms=100)
     worker = Worker([topic], handle, settings, broker=_broker_settings(broker))
     m = worker.metrics
-    asyncio.run(_run_until(worker, lambda: m.value("streamwise_records_handled_total", topic=topic)
+    asyncio.run(run_until(worker, lambda: m.value("streamwise_records_handled_total", topic=topic)
                            + m.value("streamwise_records_skipped_total", topic=topic) == 60, 60))
 
     assert calls == {e.event_id: 1 for e in events}

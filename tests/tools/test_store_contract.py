@@ -120,7 +120,7 @@ def _race_setup(store: Store) -> list[tuple[str, list[str]]]:
     return [(item, orders[2 * n:2 * n + 2]) for n, item in enumerate(items)]
 
 
-def _check_race(store: Store, rounds: list[tuple[str, list[str]]],
+def assert_one_wins_each_round(store: Store, rounds: list[tuple[str, list[str]]],
                 results: list[tuple[int, int, str, str | None, str | None]]) -> None:
     assert len(results) == 2 * len(rounds)
     for n in range(len(rounds)):
@@ -162,7 +162,7 @@ def test_two_processes_reserving_the_last_unit_one_wins_postgres(pg_seeded: PgCl
                 p.kill()
                 p.join()
     assert [p.exitcode for p in procs] == [0, 0]
-    _check_race(store, rounds, results)
+    assert_one_wins_each_round(store, rounds, results)
 
 
 def test_two_threads_reserving_the_last_unit_one_wins_duckdb(tmp_path: Any,
@@ -192,7 +192,7 @@ def test_two_threads_reserving_the_last_unit_one_wins_duckdb(tmp_path: Any,
             t.start()
         for t in threads:
             t.join(timeout=120)
-        _check_race(store, rounds, results)
+        assert_one_wins_each_round(store, rounds, results)
 
 
 def test_the_seed_on_postgres_is_the_same_world_row_for_row(
