@@ -11,6 +11,7 @@ own handlers and answer with an HTML fragment for htmx to swap in.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -121,14 +122,24 @@ async def approvals_page(request: Request, who: Viewer, ctx: Ctx) -> HTMLRespons
 async def decide(request: Request, thread_id: str, who: Viewer, ctx: Ctx) -> HTMLResponse:
     _admit(who, "support")
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+
+    async def act() -> Any:
+        return await approvals.decide(thread_id, ApprovalDecide.model_validate(form), who, ctx)
+
+    return await _form_action(request, act, "outcome", "outcome")
+
+
+async def _form_action(request: Request, act: Callable[[], Awaitable[Any]], template: str,
+                       name: str) -> HTMLResponse:
+    """A form's action as a fragment: its result, or the problem (422 for bad input, the
+    HTTP error's status otherwise) for the page to show in place."""
     try:
-        body = ApprovalDecide.model_validate(form)
-        outcome = await approvals.decide(thread_id, body, who, ctx)
+        result = await act()
     except ValidationError as exc:
         return fragment(request, "problem", 422, message=str(exc.errors()[0]["msg"]))
     except HTTPException as exc:
         return fragment(request, "problem", exc.status_code, message=str(exc.detail))
-    return fragment(request, "outcome", outcome=outcome)
+    return fragment(request, template, **{name: result})
 
 
 @router.get("/traces", response_class=HTMLResponse)
@@ -174,15 +185,12 @@ async def dlq_page(request: Request, who: Viewer, ctx: Ctx, topic: str = "") -> 
 async def redrive(request: Request, topic: str, who: Viewer, ctx: Ctx) -> HTMLResponse:
     _admit(who)
     form = parse_qs((await request.body()).decode())
-    try:
-        topic = dlq._topic(topic)
+
+    async def act() -> Any:
         body = dlq.RedriveBody(records=form.get("record", []), all=bool(form.get("all")))
-        done = await dlq.redrive(topic, body, who, ctx)
-    except ValidationError as exc:
-        return fragment(request, "problem", 422, message=str(exc.errors()[0]["msg"]))
-    except HTTPException as exc:
-        return fragment(request, "problem", exc.status_code, message=str(exc.detail))
-    return fragment(request, "redriven", result=done)
+        return await dlq.redrive(dlq._topic(topic), body, who, ctx)
+
+    return await _form_action(request, act, "redriven", "result")
 
 
 @router.get("/analyst", response_class=HTMLResponse)
