@@ -72,9 +72,10 @@ class Agents:
             raise UnknownThread(f"no thread {thread_id!r} in the checkpoint store")
         return self.runner(request["agent"]).resume_sync(thread_id, decision)
 
-    async def run(self, request: AgentRequest) -> AgentResult:
+    async def run(self, request: AgentRequest,
+                  callbacks: list[BaseCallbackHandler] | None = None) -> AgentResult:
         return await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.run_sync, request)
+            self.executor, self.run_sync, request, callbacks)
 
     async def resume(self, thread_id: str, decision: ApprovalDecision) -> AgentResult:
         return await asyncio.get_running_loop().run_in_executor(

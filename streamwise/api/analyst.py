@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated
 
@@ -22,7 +21,7 @@ async def ask(body: AskBody, who: Annotated[Principal, Depends(require("analyst"
               ctx: Ctx) -> AskAnswer:
     request = QuestionRequest(agent="analyst", text=body.question,
                               event_id=f"ask-{uuid.uuid4().hex[:12]}")
-    result = await asyncio.to_thread(ctx.platform.agents.run_sync, request)
+    result = await ctx.platform.agents.run(request)
     answer = result.answer
     return AskAnswer(event_id=result.event_id, status=result.status, answer=result.message,
                      sql=answer.sql if answer else None,

@@ -124,8 +124,7 @@ async def post_message(body: MessageCreate, session: Owned, who: Chatter, ctx: C
                                                   "thread_id": session.thread_id})
         queue: asyncio.Queue[ServerSentEvent] = asyncio.Queue()
         progress = _Progress(asyncio.get_running_loop(), queue)
-        task = asyncio.create_task(asyncio.to_thread(
-            ctx.platform.agents.run_sync, request, [progress]))
+        task = asyncio.create_task(ctx.platform.agents.run(request, [progress]))
         ctx.metrics.streams.inc()
         try:
             while not task.done():
