@@ -2,9 +2,10 @@
 
 ``ModelGate.call()`` waits for one of ``max_concurrency`` slots (per chat model, and
 the wiring builds one per process), refuses at once while the circuit is open
-(``CircuitOpenError``), and turns the OpenAI SDK's errors once its own retries
-are spent into this package's: 429/502/503/504 into ``LLMOverloadedError`` with
-the server's ``Retry-After``, a connection error or timeout into
+(``CircuitOpenError``), and turns the OpenAI SDK's errors into this package's:
+429/502/503/504 (which the SDK does not retry, see ``chat``) into
+``LLMOverloadedError`` with the server's ``Retry-After``; once the SDK's retries are
+spent, a connection error or timeout into
 ``LLMConnectionError``. Overloads and connection errors count against the
 breaker; the composition root turns both overload errors into backpressure.
 """

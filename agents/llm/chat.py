@@ -10,6 +10,8 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
+import openai
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -17,7 +19,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import PrivateAttr
 
 from ..config import LLMSettings
-from ._gate import CircuitBreaker, ModelGate
+from ._gate import OVERLOAD_STATUS, CircuitBreaker, ModelGate
 from .errors import LLMError
 
 
@@ -53,6 +55,13 @@ class GatedChatOpenAI(ChatOpenAI):  # type: ignore[override]
         yield  # pragma: no cover - makes this an async generator
 
 
+def _no_sdk_retry_on_overload(response: httpx.Response) -> None:
+    """Mark an overload answer final for the OpenAI SDK (it obeys ``x-should-retry``);
+    its retries stay for dropped connections and timeouts."""
+    if response.status_code in OVERLOAD_STATUS:
+        response.headers["x-should-retry"] = "false"
+
+
 def chat_model(settings: LLMSettings, *, base_url: str | None = None,
                **overrides: Any) -> GatedChatOpenAI:
     """A gated ``ChatOpenAI`` for ``settings`` (base URL, key, model, timeout, retries,
@@ -76,6 +85,10 @@ def chat_model(settings: LLMSettings, *, base_url: str | None = None,
         "max_tokens": settings.max_tokens,
         # Our server and vLLM both report usage in the last streamed chunk.
         "stream_usage": True,
+        # An overload is answered by pausing partitions (backpressure), not by the SDK
+        # sleeping out its retries while holding one of the gate's slots.
+        "http_client": openai.DefaultHttpxClient(
+            event_hooks={"response": [_no_sdk_retry_on_overload]}),
     }
     kwargs.update(overrides)
     chat = GatedChatOpenAI(**kwargs)

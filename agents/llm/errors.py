@@ -6,7 +6,7 @@
      ├── LocalServerError       the local model server could not be started
      └── LLMCallError           a chat completion failed
           ├── LLMStatusError    the server answered 4xx/5xx (``status_code``, ``body``)
-          │    └── LLMOverloadedError  429/502/503/504 after the SDK's retries (``retry_after``)
+          │    └── LLMOverloadedError  429/502/503/504, at once (no SDK retries) (``retry_after``)
           ├── LLMConnectionError  the server could not be reached or timed out
           └── CircuitOpenError    too many failures in a row: calls refused for a while
 """
@@ -42,7 +42,7 @@ class LLMStatusError(LLMCallError):
 
 
 class LLMOverloadedError(LLMStatusError):
-    """The server stayed overloaded (429/503) through every retry."""
+    """The server is overloaded (429/503): back off for ``retry_after``, do not retry now."""
 
     def __init__(self, message: str, *, status_code: int, body: str = "",
                  retry_after: float | None = None) -> None:

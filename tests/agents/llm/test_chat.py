@@ -81,6 +81,14 @@ def test_an_overload_is_a_typed_error_with_the_servers_retry_after(fake: FakeLLM
     assert model.invoke("hi").content == "hello"
 
 
+def test_an_overload_is_not_retried_by_the_sdk(fake: FakeLLM) -> None:
+    fake.script = [(503, {"Retry-After": "0"})]
+    model = chat_model(settings(fake.url).model_copy(update={"max_retries": 3}))
+    with pytest.raises(LLMOverloadedError):
+        model.invoke("hi")
+    assert fake.requests == 1  # the caller backs off (pauses the partition), not the SDK
+
+
 def test_the_circuit_opens_after_failures_and_refuses_without_a_request(fake: FakeLLM) -> None:
     fake.script = [(503, {}), (503, {})]
     model = chat_model(settings(fake.url, breaker_failures=2, breaker_reset_s=300))
