@@ -7,6 +7,7 @@ then with a plain completion (streamed when asked); ``hold`` (an Event) keeps ea
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,6 +74,14 @@ def fake_llm() -> Iterator[FakeLLM]:
                 self.wfile.write(body)
             finally:
                 fake.done()
+
+        def do_GET(self) -> None:  # noqa: N802 - a server's /health, not the child's pid
+            body = json.dumps({"status": "ok", "pid": os.getpid()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -128,9 +128,16 @@ class LocalServer:
                     f"the local LLM server exited with code {self._proc.returncode} during "
                     f"start-up (port {self.port}); pass log_path to see its output")
             try:
-                if httpx.get(url, timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError as exc:
+                answer = httpx.get(url, timeout=1.0)
+                if answer.status_code == 200:
+                    if answer.json().get("pid") == self._proc.pid:
+                        return
+                    # Another process took the port between our check and the child's bind.
+                    raise LocalServerError(
+                        f"port {self.port} is served by another process, not the local LLM "
+                        f"server started here (pid {self._proc.pid}); set llm.local_port to a "
+                        "free port or leave it empty")
+            except (httpx.HTTPError, ValueError) as exc:
                 last = exc
             time.sleep(0.2)
         raise LocalServerError(f"the local LLM server did not get healthy on port {self.port} "

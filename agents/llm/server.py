@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -70,7 +71,9 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "model": engine.model_name, "parallel": engine.parallel,
+        # ``pid``: LocalServer checks that the server answering is the child it started.
+        return {"status": "ok", "pid": os.getpid(), "model": engine.model_name,
+                "parallel": engine.parallel,
                 "waiting": engine.waiting, "running": engine.busy}
 
     @app.get("/v1/models")

@@ -15,6 +15,8 @@ from agents.llm import (
     LLMConnectionError,
     LLMError,
     LLMOverloadedError,
+    LocalServer,
+    LocalServerError,
     chat_model,
 )
 from agents.llm._gate import retry_after_s
@@ -29,6 +31,14 @@ def fake() -> Iterator[FakeLLM]:
 
 def settings(url: str, **kw: object) -> LLMSettings:
     return LLMSettings(base_url=url, model="m", max_retries=0, **kw)  # type: ignore[arg-type]
+
+
+def test_a_local_server_port_answered_by_another_process_is_refused(fake: FakeLLM) -> None:
+    port = int(fake.url.rsplit(":", 1)[1].split("/")[0])
+    server = LocalServer(LLMSettings(), port=port, startup_timeout_s=60)
+    with pytest.raises(LocalServerError, match="another process"):
+        server.start()
+    assert server.pid is None  # the child it started is stopped
 
 
 def test_null_base_url_is_explained() -> None:
