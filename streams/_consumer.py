@@ -7,6 +7,11 @@ and keeps polling. Records go to the event loop with ``call_soon_threadsafe``,
 one call per poll. The client is behind ``transport.Consumer``; its rebalance
 listener (``release`` / ``resume`` here) drains and commits a revoked
 partition through ``RebalanceIO``, which keeps the client's heartbeats going.
+
+Exactly-once (``transactions`` given): every commit, the periodic one and the
+one on revoke, is one transaction with the records the finished records staged
+below the watermarks (``Partitions.staged``) and the watermarks themselves; the
+ledger marks they staged are handed to the loop once it committed.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from typing import Any
 
 from ._partitions import FetchedRecord, Partitions
 from .config import BrokerSettings, WorkerSettings
-from .errors import BrokerError, CommitError
+from .errors import BrokerError, CommitError, FencedError
 from .metrics import WorkerMetrics
-from .transport import TP, Consumer, RebalanceIO, Transport
+from .transport import TP, Consumer, RebalanceIO, TransactionalProducer, Transport
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +40,13 @@ class ConsumerCallbacks:
     def __init__(self, on_records: Callable[[list[FetchedRecord]], None],
                  on_revoked: Callable[[set[TP]], None],
                  on_failure: Callable[[BaseException], None],
-                 call_soon: Callable[..., Any]) -> None:
+                 call_soon: Callable[..., Any],
+                 on_committed: Callable[[list[tuple[str, str]]], None] | None = None) -> None:
         self.on_records = on_records
         self.on_revoked = on_revoked
         self.on_failure = on_failure
         self.call_soon = call_soon  # loop.call_soon_threadsafe
+        self.on_committed = on_committed  # exactly-once: ledger marks of committed records
 
 
 class _Listener:
@@ -60,7 +67,8 @@ class _Listener:
 class ConsumerThread(threading.Thread):
     def __init__(self, topics: list[str], transport: Transport, broker: BrokerSettings,
                  settings: WorkerSettings, parts: Partitions, callbacks: ConsumerCallbacks,
-                 metrics: WorkerMetrics, client_id: str) -> None:
+                 metrics: WorkerMetrics, client_id: str,
+                 transactions: TransactionalProducer | None = None) -> None:
         super().__init__(name=f"consumer-{client_id}", daemon=True)
         self.topics = topics
         self.transport = transport
@@ -78,6 +86,9 @@ class ConsumerThread(threading.Thread):
         self._held = False
         self._resume_at: dict[TP, int] = {}
         self._consumed = {t: metrics.consumed.labels(t) for t in topics}
+        self.transactions = transactions
+        # The consumer thread and the client's rebalance thread both commit: one at a time.
+        self._commit_lock = threading.Lock()
 
     def run(self) -> None:
         try:
@@ -159,12 +170,28 @@ class ConsumerThread(threading.Thread):
             return
         started = time.perf_counter()
         try:
-            consumer.commit(offsets)
+            if self.transactions is not None:
+                self._commit_transaction(consumer, offsets)
+            else:
+                consumer.commit(offsets)
+                self.parts.mark_committed(offsets)
+        except FencedError:
+            raise  # another producer has this worker's transactional id: stop
         except CommitError as exc:  # e.g. a rebalance is under way: the next round retries
             log.warning("%s", exc)
             return
         self.metrics.commit_latency.observe(time.perf_counter() - started)
-        self.parts.mark_committed(offsets)
+
+    def _commit_transaction(self, consumer: Consumer, offsets: dict[TP, int]) -> None:
+        """One transaction: what the records below ``offsets`` staged, and ``offsets``."""
+        assert self.transactions is not None
+        with self._commit_lock:
+            staged = self.parts.staged(offsets)
+            self.transactions.commit([r for s in staged for r in s.records], offsets, consumer)
+            self.parts.mark_committed(offsets)
+        marks = [m for s in staged for m in s.marks]
+        if marks and self.cb.on_committed is not None:
+            self.cb.call_soon(self.cb.on_committed, marks)
 
     def _update_lag(self, consumer: Consumer) -> None:
         for tp, mark in self.parts.watermarks().items():
@@ -192,8 +219,14 @@ class ConsumerThread(threading.Thread):
             if offsets:
                 started = time.perf_counter()
                 try:
-                    await io.commit(offsets)
+                    if self.transactions is not None and self._consumer is not None:
+                        # Blocks this (rebalance) thread for one transaction: milliseconds.
+                        self._commit_transaction(self._consumer, offsets)
+                    else:
+                        await io.commit(offsets)
                     self.metrics.commit_latency.observe(time.perf_counter() - started)
+                except FencedError as exc:
+                    self.cb.call_soon(self.cb.on_failure, exc)
                 except CommitError as exc:
                     log.warning("%s", exc)
         marks = self.parts.watermarks()

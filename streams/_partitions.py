@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ._offsets import PartitionOffsets
-from .transport import TP, RawRecord
+from .transport import TP, OutRecord, RawRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +30,18 @@ class FetchedRecord:
 
 
 @dataclass
+class Staged:
+    """Exactly-once: what a finished record sends and marks when its offset is committed."""
+
+    records: list[OutRecord] = field(default_factory=list)
+    marks: list[tuple[str, str]] = field(default_factory=list)  # ledger (event id, origin)
+
+
+@dataclass
 class _Part:
     epoch: int
     offsets: PartitionOffsets = field(default_factory=PartitionOffsets)
+    staged: dict[int, Staged] = field(default_factory=dict)  # by offset, until committed
     in_flight: int = 0
     revoking: bool = False
 
@@ -96,8 +105,12 @@ class Partitions:
             part.in_flight += n
             return True
 
-    def finish(self, tp: TP, epoch: int, n: int, offsets: Iterable[int]) -> None:
-        """``n`` started records ended, those at ``offsets`` finished (the rest abandoned)."""
+    def finish(self, tp: TP, epoch: int, n: int, offsets: Iterable[int],
+               staged: dict[int, Staged] | None = None) -> None:
+        """``n`` started records ended, those at ``offsets`` finished (the rest abandoned).
+
+        ``staged``: what finished records send with their offsets' commit (exactly-once).
+        """
         with self._lock:
             part = self._parts.get(tp)
             if part is None or part.epoch != epoch:
@@ -105,6 +118,18 @@ class Partitions:
             part.in_flight -= n
             for offset in offsets:
                 part.offsets.done(offset)
+            if staged:
+                part.staged.update(staged)
+
+    def staged(self, offsets: dict[TP, int]) -> list[Staged]:
+        """What the records below ``offsets`` staged, partition by partition, in offset order."""
+        with self._lock:
+            out: list[Staged] = []
+            for tp, mark in offsets.items():
+                part = self._parts.get(tp)
+                if part is not None:
+                    out.extend(part.staged[o] for o in sorted(part.staged) if o < mark)
+            return out
 
     def begin_revoke(self, tps: Iterable[TP]) -> set[TP]:
         with self._lock:
@@ -139,8 +164,11 @@ class Partitions:
     def mark_committed(self, offsets: dict[TP, int]) -> None:
         with self._lock:
             for tp, offset in offsets.items():
-                if tp in self._parts:
-                    self._parts[tp].offsets.mark_committed(offset)
+                part = self._parts.get(tp)
+                if part is not None:
+                    part.offsets.mark_committed(offset)
+                    for o in [o for o in part.staged if o < offset]:
+                        del part.staged[o]
 
     def counts(self) -> tuple[int, int]:
         """(fetched and not finished, in flight) over all owned partitions."""

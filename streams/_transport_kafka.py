@@ -9,18 +9,23 @@ waits with the IO loop's own sleep (``consumer._net.sleep``) and commits with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
 from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
-from kafka.errors import KafkaError, MessageSizeTooLargeError
+from kafka.errors import (
+    InvalidProducerEpochError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    ProducerFencedError,
+)
 from kafka.structs import OffsetAndMetadata
 
 from .config import BrokerSettings, WorkerSettings
-from .errors import BrokerError, CommitError, MessageTooLargeError, ProduceError
-from .transport import TP, Delivered, Headers, RawRecord, RebalanceListener
+from .errors import BrokerError, CommitError, FencedError, MessageTooLargeError, ProduceError
+from .transport import TP, Consumer, Delivered, Headers, OutRecord, RawRecord, RebalanceListener
 
 COMMIT_TIMEOUT_MS = 10_000
 
@@ -68,6 +73,8 @@ class KafkaPythonConsumer:
         kwargs: dict[str, Any] = {**broker.client_kwargs(), "client_id": client_id}
         if settings.group_instance_id:
             kwargs["group_instance_id"] = settings.group_instance_id
+        if settings.exactly_once:  # outputs of aborted transactions are not read
+            kwargs["isolation_level"] = "read_committed"
         if settings.partition_assignment == "cooperative":
             kwargs["partition_assignment_strategy"] = (CooperativeStickyAssignor,)
         self.client = KafkaConsumer(
@@ -156,6 +163,53 @@ def _ok(on_delivery: Delivered) -> Callable[[Any], None]:
     return lambda _metadata: on_delivery(None)
 
 
+class KafkaPythonTransactionalProducer:
+    """kafka-python's transactional producer (KIP-98), fenced by group metadata (KIP-447)."""
+
+    def __init__(self, broker: BrokerSettings, client_id: str, transactional_id: str) -> None:
+        self.client = KafkaProducer(**{**broker.client_kwargs(), "client_id": client_id,
+                                       "acks": "all", "linger_ms": 2,
+                                       "transactional_id": transactional_id})
+        try:
+            self.client.init_transactions()  # aborts what a predecessor left open
+        except KafkaError as exc:
+            self.client.close(timeout=0)
+            raise BrokerError(f"transactions could not start for {transactional_id!r}: {exc}"
+                              ) from exc
+
+    def commit(self, records: Sequence[OutRecord], offsets: dict[TP, int],
+               consumer: Consumer) -> None:
+        assert isinstance(consumer, KafkaPythonConsumer)
+        try:
+            self.client.begin_transaction()
+            for r in records:
+                self._send(r)
+            if offsets:
+                self.client.send_offsets_to_transaction(_offsets(offsets),
+                                                        consumer.client.group_metadata())
+            self.client.commit_transaction()  # flushes: fails if any send failed
+        except (ProducerFencedError, InvalidProducerEpochError) as exc:
+            raise FencedError(f"transactional id taken over: {exc}") from exc
+        except (KafkaError, MessageTooLargeError) as exc:
+            try:
+                self.client.abort_transaction()
+            except KafkaError as fatal:  # the producer cannot go on: stop this worker
+                raise FencedError(f"transaction failed ({exc}) and its abort too: {fatal}"
+                                  ) from fatal
+            raise CommitError(f"transaction aborted: {exc}") from exc
+
+    def _send(self, r: OutRecord) -> None:
+        try:
+            self.client.send(r.topic, value=r.value, key=r.key, headers=list(r.headers) or None)
+        except MessageSizeTooLargeError as exc:
+            if r.fallback is None:
+                raise MessageTooLargeError(f"record for {r.topic!r} refused: {exc}") from exc
+            self._send(r.fallback)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        self.client.close(timeout=timeout_s)
+
+
 class KafkaPythonTransport:
     name = "kafka-python"
 
@@ -166,3 +220,7 @@ class KafkaPythonTransport:
     def producer(self, broker: BrokerSettings, client_id: str,
                  **overrides: Any) -> KafkaPythonProducer:
         return KafkaPythonProducer(broker, client_id, **overrides)
+
+    def transactional_producer(self, broker: BrokerSettings, client_id: str,
+                               transactional_id: str) -> KafkaPythonTransactionalProducer:
+        return KafkaPythonTransactionalProducer(broker, client_id, transactional_id)

@@ -8,7 +8,12 @@ committed), as a real group's join barrier guarantees. A member that is closed
 hands its partitions over at once. Producers refuse records above
 ``max_request_bytes`` as kafka-python's does (1 MiB by default).
 
-It is a test double: no retention, no transactions, no network; everything is
+Transactions as the runtime sees them on Kafka: a transactional producer's
+records and offsets are applied together at commit, or not at all (so every
+reader is ``read_committed``); making a producer with a transactional id fences
+the one made before with that id (its commits raise ``FencedError``).
+
+It is a test double: no retention, no network; everything is
 guarded by one lock, and listeners run outside it (they wait for the runtime).
 """
 
@@ -18,12 +23,22 @@ import itertools
 import threading
 import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .config import BrokerSettings, WorkerSettings
-from .errors import CommitError, MessageTooLargeError, ProduceError
-from .transport import TP, Delivered, Headers, RawRecord, RebalanceListener, run_blocking
+from .errors import CommitError, FencedError, MessageTooLargeError, ProduceError
+from .transport import (
+    TP,
+    Consumer,
+    Delivered,
+    Headers,
+    OutRecord,
+    RawRecord,
+    RebalanceListener,
+    run_blocking,
+)
 
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 _RECORD_OVERHEAD = 64  # what a record costs besides key, value and headers
@@ -45,6 +60,7 @@ class MemoryBroker:
         self._groups: dict[str, _Group] = {}
         self._ids = itertools.count(1)
         self._round_robin = itertools.count()
+        self._txn_epochs: dict[str, int] = {}  # transactional id -> the live producer's epoch
 
     # ------------------------------------------------------------ topics and records
 
@@ -193,11 +209,14 @@ class MemoryConsumer:
 
     def commit(self, offsets: dict[TP, int]) -> None:
         with self.broker._cond:
-            g = self.broker._groups[self.group]
-            stale = [tp for tp in offsets if g.owner.get(tp) != self.member_id]
-            if stale:
-                raise CommitError(f"{sorted(stale)} are not this member's any more")
-            g.committed.update(offsets)
+            self._commit_locked(offsets)
+
+    def _commit_locked(self, offsets: dict[TP, int]) -> None:
+        g = self.broker._groups[self.group]
+        stale = [tp for tp in offsets if g.owner.get(tp) != self.member_id]
+        if stale:
+            raise CommitError(f"{sorted(stale)} are not this member's any more")
+        g.committed.update(offsets)
 
     def highwater(self, tp: TP) -> int | None:
         with self.broker._cond:
@@ -216,8 +235,7 @@ class MemoryProducer:
              on_delivery: Delivered) -> None:
         if self._closed:
             raise ProduceError("the producer is closed")
-        size = _RECORD_OVERHEAD + len(value or b"") + len(key or b"") + sum(
-            len(k) + len(v) for k, v in headers or ())
+        size = _size(value, key, headers)
         if size > self.broker.max_request_bytes:
             raise MessageTooLargeError(f"a record of {size} bytes is above the producer's "
                                        f"max_request_size={self.broker.max_request_bytes}")
@@ -229,6 +247,42 @@ class MemoryProducer:
 
     def close(self, timeout_s: float = 10.0) -> None:
         self._closed = True
+
+
+def _size(value: bytes | None, key: bytes | None, headers: Headers | None) -> int:
+    return _RECORD_OVERHEAD + len(value or b"") + len(key or b"") + sum(
+        len(k) + len(v) for k, v in headers or ())
+
+
+class MemoryTransactionalProducer:
+    def __init__(self, broker: MemoryBroker, transactional_id: str) -> None:
+        self.broker = broker
+        self.transactional_id = transactional_id
+        with broker._cond:
+            self.epoch = broker._txn_epochs.get(transactional_id, 0) + 1
+            broker._txn_epochs[transactional_id] = self.epoch
+
+    def commit(self, records: Sequence[OutRecord], offsets: dict[TP, int],
+               consumer: Consumer) -> None:
+        assert isinstance(consumer, MemoryConsumer)
+        b = self.broker
+        sending = []
+        for r in records:  # refused as kafka-python refuses: before anything is sent
+            while _size(r.value, r.key, r.headers) > b.max_request_bytes and r.fallback:
+                r = r.fallback
+            if _size(r.value, r.key, r.headers) > b.max_request_bytes:
+                raise CommitError(f"transaction aborted: a record for {r.topic!r} is too large")
+            sending.append(r)
+        with b._cond:
+            if b._txn_epochs.get(self.transactional_id) != self.epoch:
+                raise FencedError(f"{self.transactional_id!r} was taken by a newer producer")
+            if offsets:
+                consumer._commit_locked(offsets)  # CommitError: not the owner, nothing applied
+            for r in sending:
+                b.append(r.topic, r.value, r.key, r.headers)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        pass
 
 
 class MemoryTransport:
@@ -245,4 +299,8 @@ class MemoryTransport:
 
     def producer(self, broker: BrokerSettings, client_id: str, **overrides: Any) -> MemoryProducer:
         return MemoryProducer(self.broker)
+
+    def transactional_producer(self, broker: BrokerSettings, client_id: str,
+                               transactional_id: str) -> MemoryTransactionalProducer:
+        return MemoryTransactionalProducer(self.broker, transactional_id)
 

@@ -93,5 +93,11 @@ class WorkerSettings(BaseModel):
     ledger_backend: Literal["sqlite", "postgres"] = "sqlite"
     ledger_path: str = "var/state/ledger.sqlite"
     postgres_dsn: SecretStr | None = None
+    # Exactly-once (a broker with transactions: Apache Kafka): a partition's outputs and
+    # dead letters are produced with its committed offsets in one transaction every
+    # commit_interval_ms, and the consumer reads read_committed. Off: at-least-once with
+    # idempotent ids and the ledger (all the embedded Tansu broker supports: it keeps
+    # aborted records visible to read_committed readers). See README "Exactly-once".
+    exactly_once: bool = False
     metrics_port: int | None = None  # configs/*.yaml turn it on (9400)
     metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for a Prometheus beside it

@@ -35,6 +35,11 @@ class CommitError(StreamsError):
     """The group did not take an offset commit now (e.g. a rebalance is under way)."""
 
 
+class FencedError(CommitError):
+    """Another producer took this worker's transactional id (a restart of it, or a zombie
+    was fenced): this worker must stop; its open transaction is aborted."""
+
+
 class LedgerError(StreamsError):
     """The idempotency ledger could not be opened or reached."""
 

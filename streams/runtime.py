@@ -37,6 +37,18 @@ spending an attempt. Dead-lettered at once, each with its reason
 topic carries (``wrong_topic``), or reuse a finished event's id with other
 bytes (``reused_event_id``). A record the producer cannot send whole to the
 dead-letter topic is dead-lettered as a reference (``dlq.DeadLetterReference``).
+
+Exactly-once (``WorkerSettings.exactly_once``, a broker with transactions): a
+finished record's outputs, dead letter and ledger marks are staged, not sent;
+the consumer thread commits a partition's watermark in one transaction with
+the records staged below it (``_consumer``), then the ledger marks go in. A
+crash aborts the open transaction: neither its outputs nor its offsets count,
+and the records are handled again (effects still idempotent, as in 3.). The
+transactional id is ``<group_id>.<group_instance_id or worker_id>``: zombies are
+fenced by the group's generation (KIP-447, Kafka 2.5+), so one id per worker is
+enough; a stable one (static membership) also aborts a killed predecessor's open
+transaction when it restarts, where a fresh one leaves it to the transaction
+timeout (read_committed readers of those partitions wait that long).
 """
 
 from __future__ import annotations
@@ -60,7 +72,7 @@ from pydantic import ValidationError
 from ._consumer import ConsumerCallbacks, ConsumerThread
 from ._keyed import KeyedQueue
 from ._ledger_batch import AsyncLedger
-from ._partitions import FetchedRecord, Partitions
+from ._partitions import FetchedRecord, Partitions, Staged
 from .config import BrokerSettings, WorkerSettings
 from .dlq import H_REFERENCE, DeadLetterReference, dead_letter_info, dlq_topic
 from .errors import (
@@ -75,7 +87,14 @@ from .ledger import Ledger, open_ledger
 from .metrics import WorkerMetrics
 from .producer import Producer
 from .topics import TOPICS, topic_for
-from .transport import TP, Transport, open_transport
+from .transport import (
+    TP,
+    OutRecord,
+    TransactionalProducer,
+    Transport,
+    open_transport,
+    transactional,
+)
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +212,8 @@ class Worker:
                  transport: Transport | None = None) -> None:
         self.topics = list(topics)
         self.transport = transport or open_transport(broker)
+        if settings.exactly_once:
+            transactional(self.transport)  # fail here, not in run(), if it has none
         self.handler = handler
         self.settings = settings
         self.broker = broker
@@ -217,6 +238,16 @@ class Worker:
         # Event ids being handled here, with their digest: a second record with the same
         # id waits for the first (same bytes) or is dead-lettered (other bytes).
         self._active: dict[str, tuple[str, asyncio.Future[None]]] = {}
+        # Exactly-once: the transactional producer, what records in flight staged, and
+        # the ledger marks of committed transactions being written.
+        self._txn: TransactionalProducer | None = None
+        self._staged: dict[tuple[TP, int], Staged] = {}
+        self._marking: set[asyncio.Task[None]] = set()
+
+    @property
+    def transactional_id(self) -> str:
+        s = self.settings
+        return f"{s.group_id}.{s.group_instance_id or self.worker_id}"
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -252,12 +283,17 @@ class Worker:
         self.producer = Producer(self.broker, client=self.transport.producer(
             self.broker, f"{self.worker_id}-producer"))
         self._ledger = AsyncLedger(self._ledger_arg or open_ledger(self.settings))
+        if self.settings.exactly_once:  # fences a predecessor with the same id
+            self._txn = await asyncio.to_thread(
+                transactional(self.transport).transactional_producer, self.broker,
+                f"{self.worker_id}-txn", self.transactional_id)
         self._lanes = [self._loop.create_task(self._lane())
                        for _ in range(self.settings.max_in_flight)]
         callbacks = ConsumerCallbacks(self._on_records, self._on_revoked, self._on_failure,
-                                      self._loop.call_soon_threadsafe)
+                                      self._loop.call_soon_threadsafe, self._on_committed)
         self._consumer = ConsumerThread(self.topics, self.transport, self.broker, self.settings,
-                                        self.parts, callbacks, self.metrics, self.worker_id)
+                                        self.parts, callbacks, self.metrics, self.worker_id,
+                                        self._txn)
         self._consumer.start()
         try:
             await self._stop.wait()
@@ -284,6 +320,9 @@ class Worker:
         self._consumer.close_requested.set()
         await asyncio.to_thread(self._consumer.join, 60)
         await asyncio.to_thread(self.producer.close)
+        if self._txn is not None:
+            await asyncio.to_thread(self._txn.close)
+        await asyncio.gather(*self._marking, return_exceptions=True)
         if self._ledger is not None:
             await asyncio.to_thread(self._ledger.close)
 
@@ -309,6 +348,31 @@ class Worker:
                 self._queue.push(key, [rec])
                 pushed += 1
         self._wake(pushed)
+
+    def _on_committed(self, marks: list[tuple[str, str]]) -> None:
+        """Exactly-once: a transaction committed; its records' ledger marks go in now."""
+        assert self._ledger is not None
+        task = asyncio.get_running_loop().create_task(self._ledger.mark_done(marks))
+        self._marking.add(task)
+        task.add_done_callback(self._marked)
+
+    def _marked(self, task: asyncio.Task[None]) -> None:
+        self._marking.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The offsets are committed: only a later duplicate of these ids would run again.
+            log.warning("ledger marks after a commit failed: %s", task.exception())
+
+    def _stage(self, tp: TP, offset: int) -> Staged:
+        return self._staged.setdefault((tp, offset), Staged())
+
+    async def _mark(self, recs: Sequence[FetchedRecord], entries: list[tuple[str, str]]) -> None:
+        """Mark ``entries`` (one per record of ``recs``) done, or stage them (exactly-once)."""
+        assert self._ledger is not None
+        if self._txn is None:
+            await self._ledger.mark_done(entries)
+            return
+        for rec, entry in zip(recs, entries, strict=True):
+            self._stage(rec.tp, rec.offset).marks.append(entry)
 
     def _on_revoked(self, tps: set[TP]) -> None:
         self._queue.drop(lambda run: run[0].tp in tps)
@@ -337,6 +401,7 @@ class Worker:
             self._running += 1
             self.metrics.in_flight.set(self._running)
             done: list[int] = []
+            staged: dict[int, Staged] = {}
             try:
                 if len(run) == 1 and not isinstance(self.handler, batched):
                     if await self._run_record(first):
@@ -344,7 +409,12 @@ class Worker:
                 else:
                     done = await self._run_batch(run)
             finally:
-                self.parts.finish(first.tp, first.epoch, len(run), done)
+                if self._staged:
+                    for rec in run:
+                        mine = self._staged.pop((rec.tp, rec.offset), None)
+                        if mine is not None and rec.offset in done:
+                            staged[rec.offset] = mine
+                self.parts.finish(first.tp, first.epoch, len(run), done, staged)
                 self._queue.release(key)
                 self._running -= 1
                 self.metrics.in_flight.set(self._running)
@@ -355,6 +425,7 @@ class Worker:
         """Handle one record until finished (True), or until the worker stops (False)."""
         failures = 0
         while True:
+            self._staged.pop((rec.tp, rec.offset), None)  # a failed try staged nothing
             try:
                 await self._process(rec)
                 return True
@@ -458,7 +529,7 @@ class Worker:
                     continue
                 if isinstance(exc, FatalError) or attempt == self.settings.max_attempts:
                     await self._dead_letter(p.rec, exc, attempts=attempt, reason="handler")
-                    await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))])
+                    await self._mark([p.rec], [(p.event.event_id, _origin(p.rec, p.digest))])
                     return
                 counters.retried.inc()
                 await asyncio.sleep(backoff_s(attempt, self.settings))
@@ -466,7 +537,7 @@ class Worker:
                 continue
             finally:
                 counters.latency.observe(time.perf_counter() - started)
-            await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))])
+            await self._mark([p.rec], [(p.event.event_id, _origin(p.rec, p.digest))])
             counters.handled.inc()
             return
 
@@ -488,7 +559,7 @@ class Worker:
 
     async def _publish(self, results: Sequence[tuple[HandlerContext, Sequence[OutputEvent]]],
                        ) -> None:
-        """Send every output and wait for all the acks."""
+        """Send every output and wait for all the acks (exactly-once: stage them)."""
         assert self.producer is not None
         futures = []
         for ctx, outputs in results:
@@ -496,8 +567,14 @@ class Worker:
                 continue
             headers = [(TRACE_HEADER, ctx.trace_id.encode()),
                        (PARENT_HEADER, ctx.event_id.encode())]
+            staged = self._stage(TP(ctx.topic, ctx.partition), ctx.offset).records \
+                if self._txn is not None else None
             for out in outputs:
                 topic = self.route(out) if self.route else topic_for(out.type).name
+                if staged is not None:
+                    staged.append(OutRecord(topic, out.to_bytes(), out.key.encode(),
+                                            tuple(headers)))
+                    continue
                 futures.append(self.producer.send_nowait(topic, out.to_bytes(),
                                                          out.key.encode(), headers))
         for fut in futures:
@@ -568,8 +645,7 @@ class Worker:
             return
         finally:
             counters.latency.observe(time.perf_counter() - started)
-        await self._ledger.mark_done([(p.event.event_id, _origin(p.rec, p.digest))
-                                      for p in todo])
+        await self._mark(run, [(p.event.event_id, _origin(p.rec, p.digest)) for p in todo])
         counters.handled.inc(len(todo))
 
     # ---------------------------------------------------------------- dead letters
@@ -585,6 +661,26 @@ class Worker:
                                 worker_id=self.worker_id, reason=reason)
         target = dlq_topic(rec.tp.topic)
         headers = list(rec.headers) + info.headers()
+        if self._txn is not None:  # sent with the offset's commit, whole or as a reference
+            ref = DeadLetterReference(topic=rec.tp.topic, partition=rec.tp.partition,
+                                      offset=rec.offset, size=len(rec.value or b""),
+                                      reason=reason, send_error="above the producer's request size")
+            staged = self._stage(rec.tp, rec.offset)
+            staged.records.append(OutRecord(target, rec.value, rec.key, tuple(headers), OutRecord(
+                target, ref.to_bytes(), rec.key, tuple(info.headers() + [(H_REFERENCE, b"1")]))))
+            staged.marks.append((mark, f"{target}#"))
+        else:
+            await self._send_dead_letter(rec, target, headers, info.headers(), reason)
+            await self._ledger.mark_done([(mark, f"{target}#")])
+        self.metrics.dead_lettered.labels(rec.tp.topic, reason).inc()
+        # One line that says what was wrong: a validation error's first line is only its title.
+        log.warning("dead-lettered %s@%d to %s (%s): %s: %s", rec.tp, rec.offset, target,
+                    reason, info.error_type, " ".join(info.error_message.split())[:1000])
+
+    async def _send_dead_letter(self, rec: FetchedRecord, target: str,
+                                headers: list[tuple[str, bytes]],
+                                info_headers: list[tuple[str, bytes]], reason: str) -> None:
+        assert self.producer is not None
         try:
             sent: Any = self.producer.send_nowait(target, rec.value, rec.key, headers)
         except MessageTooLargeError as too_big:
@@ -592,10 +688,5 @@ class Worker:
                                       offset=rec.offset, size=len(rec.value or b""),
                                       reason=reason, send_error=str(too_big))
             sent = self.producer.send_nowait(target, ref.to_bytes(), rec.key,
-                                             info.headers() + [(H_REFERENCE, b"1")])
+                                             info_headers + [(H_REFERENCE, b"1")])
         await sent
-        await self._ledger.mark_done([(mark, f"{target}#")])
-        self.metrics.dead_lettered.labels(rec.tp.topic, reason).inc()
-        # One line that says what was wrong: a validation error's first line is only its title.
-        log.warning("dead-lettered %s@%d to %s (%s): %s: %s", rec.tp, rec.offset, target,
-                    reason, info.error_type, " ".join(info.error_message.split())[:1000])

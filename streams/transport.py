@@ -7,6 +7,10 @@ interfaces; an implementation adapts one client library:
 - ``memory`` (``_transport_memory``): an in-process broker with consumer groups,
   for fast unit tests of the runtime (no sockets, no threads of its own).
 
+A transport may also offer ``transactional_producer`` (``TransactionalTransport``):
+exactly-once commits, a batch of records and a consumer's offsets in one broker
+transaction; ``WorkerSettings.exactly_once`` needs it (``transactional(transport)``).
+
 A confluent-kafka adapter would be a third (its listeners run inside ``poll``:
 drive them with ``run_blocking``); that package is not a dependency yet.
 
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from .config import BrokerSettings, WorkerSettings
+from .errors import StreamsError
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -119,6 +124,52 @@ class Transport(Protocol):
 
     def producer(self, broker: BrokerSettings, client_id: str, **overrides: Any) -> ProducerClient:
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutRecord:
+    """A record to produce inside a transaction."""
+
+    topic: str
+    value: bytes | None
+    key: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+    # Sent instead when the producer refuses this record as too large (a dead letter's
+    # reference): deciding needs the client, and the client is only asked at commit.
+    fallback: OutRecord | None = None
+
+
+class TransactionalProducer(Protocol):
+    """Exactly-once: records and a consumer's offsets committed in one transaction.
+
+    Made with a transactional id; making it fences (aborts the open transaction of)
+    any earlier producer with the same id.
+    """
+
+    def commit(self, records: Sequence[OutRecord], offsets: dict[TP, int],
+               consumer: Consumer) -> None:
+        """Begin, send ``records``, add ``offsets`` for ``consumer``'s group, commit: all or none.
+
+        Raises ``errors.FencedError`` when another producer took the transactional id
+        (stop: nothing of this one is visible), ``errors.CommitError`` when the
+        transaction was aborted for a reason that may pass (commit the same again later).
+        """
+        ...
+
+    def close(self, timeout_s: float = 10.0) -> None: ...
+
+
+class TransactionalTransport(Transport, Protocol):
+    def transactional_producer(self, broker: BrokerSettings, client_id: str,
+                               transactional_id: str) -> TransactionalProducer: ...
+
+
+def transactional(transport: Transport) -> TransactionalTransport:
+    """``transport`` if it offers transactions (optional for a transport), else an error."""
+    if not callable(getattr(transport, "transactional_producer", None)):
+        raise StreamsError(f"the {transport.name} transport has no transactions: "
+                           "worker.exactly_once needs them")
+    return transport  # type: ignore[return-value]
 
 
 def run_blocking(coro: Coroutine[Any, Any, None]) -> None:

@@ -2,7 +2,8 @@
 
 Its handler records a side effect per event in an SQLite table keyed by event
 id (INSERT OR IGNORE: idempotent, as the runtime requires) and appends every
-handler run to a ``runs`` log, so tests can count re-runs.
+handler run to a ``runs`` log, so tests can count re-runs. With ``--outputs`` it
+also returns one output per event (id derived from the input's) to ``<topic>.out``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlite3
 import time
 
 from streams.config import BrokerSettings, WorkerSettings
-from streams.events import Event, OutputEvent
+from streams.events import Alert, AlertEvent, Event, OutputEvent, utcnow
 from streams.runtime import HandlerContext, Worker
 
 SCHEMA = (
@@ -48,6 +49,8 @@ def main() -> None:
     ap.add_argument("--max-poll-interval-ms", type=int, default=300_000)
     ap.add_argument("--instance-id", default=None, help="group.instance.id (static membership)")
     ap.add_argument("--assignment", choices=["eager", "cooperative"], default="eager")
+    ap.add_argument("--outputs", action="store_true", help="one output per event to <topic>.out")
+    ap.add_argument("--exactly-once", action="store_true", help="worker.exactly_once")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("kafka").setLevel(logging.ERROR)
@@ -61,7 +64,11 @@ def main() -> None:
         seq = int(getattr(event.payload, "message", "0") or 0)
         db.execute("INSERT OR IGNORE INTO effects VALUES (?, ?, ?, ?, ?)",
                    (ctx.idempotency_key, event.key, seq, pid, time.time()))
-        return []
+        if not args.outputs:
+            return []
+        return [AlertEvent(key=event.key, event_id=ctx.output_id("alert"), occurred_at=utcnow(),
+                           payload=Alert(subject_id=event.key, severity="info", kind="test",
+                                         message=ctx.event_id))]
 
     broker = BrokerSettings(bootstrap_servers=[args.bootstrap],
                             session_timeout_ms=args.session_timeout_ms,
@@ -70,8 +77,10 @@ def main() -> None:
     settings = WorkerSettings(group_id=args.group, ledger_path=args.ledger,
                               max_in_flight=args.max_in_flight, drain_timeout_s=20,
                               commit_interval_ms=200, group_instance_id=args.instance_id,
-                              partition_assignment=args.assignment)
-    Worker([args.topic], handle, settings, broker=broker).run_forever()
+                              partition_assignment=args.assignment,
+                              exactly_once=args.exactly_once)
+    Worker([args.topic], handle, settings, broker=broker,
+           route=lambda _: args.topic + ".out").run_forever()
     print("WORKER EXITED CLEANLY", flush=True)
 
 

@@ -21,7 +21,7 @@ import pytest
 from streams.broker import EmbeddedBroker
 from streams.config import WorkerSettings
 from streams.dlq import H_REFERENCE, DeadLetterInfo, DeadLetterReference
-from streams.errors import FatalError
+from streams.errors import FatalError, FencedError, StreamsError
 from streams.events import Alert as AlertPayload
 from streams.events import (
     AlertEvent,
@@ -63,7 +63,7 @@ def harness(request: pytest.FixtureRequest) -> Harness:
 def _worker(h: Harness, topic: str, handle: object, tmp: Path, group: str,
             **settings: object) -> Worker:
     ws = WorkerSettings(group_id=group, ledger_path=str(tmp / "ledger.sqlite"),
-                        commit_interval_ms=50, **settings)  # type: ignore[arg-type]
+                        **{"commit_interval_ms": 50, **settings})  # type: ignore[arg-type]
     return Worker([topic], handle, ws, broker=h.settings(),  # type: ignore[arg-type]
                   transport=h.transport(), route=lambda _: topic + ".out")
 
@@ -73,7 +73,12 @@ def _message(key: str, text: str) -> TicketMessageEvent:
                               payload=TicketMessage(ticket_id=key, message=text))
 
 
-def test_order_per_key_outputs_and_commits(harness: Harness, tmp_path: Path) -> None:
+# exactly_once on kafka-python runs real transactions on Tansu (offsets and outputs
+# committed together); Tansu does not hide aborted records, so what an abort leaves
+# behind is checked on the memory transport only (test_exactly_once_a_fenced_...).
+@pytest.mark.parametrize("exactly_once", [False, True], ids=["at-least-once", "exactly-once"])
+def test_order_per_key_outputs_and_commits(harness: Harness, tmp_path: Path,
+                                           exactly_once: bool) -> None:
     topic = harness.topic(3)
     events = make_events(600, keys=60)
     harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in events])
@@ -91,7 +96,8 @@ def test_order_per_key_outputs_and_commits(harness: Harness, tmp_path: Path) -> 
                            payload=AlertPayload(subject_id=event.key, severity="info",
                                                 kind="test", message=ctx.event_id))]
 
-    worker = _worker(harness, topic, handle, tmp_path, "order", max_in_flight=32)
+    worker = _worker(harness, topic, handle, tmp_path, "order", max_in_flight=32,
+                     exactly_once=exactly_once)
     asyncio.run(run_until([worker], lambda: worker.metrics.value(HANDLED, topic=topic) == 600
                           and _total(harness.committed("order", topic, 3)) == 600, 60))
 
@@ -104,6 +110,59 @@ def test_order_per_key_outputs_and_commits(harness: Harness, tmp_path: Path) -> 
            for o in outs}
     assert ids == {e.event_id: derive_event_id(e.event_id, "0/Alert") for e in events}
     assert all(dict(o.headers)["parent_event_id"].decode() in ids for o in outs)
+
+
+def test_exactly_once_a_fenced_worker_leaves_neither_outputs_nor_offsets(
+        tmp_path: Path) -> None:
+    # Memory only: Tansu keeps an aborted transaction's records visible to read_committed.
+    harness = MemoryHarness()
+    topic = harness.topic(2)
+    events = make_events(80, keys=8)
+    harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in events]
+                    + [(b"bad", b"not an event")])
+    runs: dict[str, int] = defaultdict(int)
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        runs[event.event_id] += 1
+        return [AlertEvent(key=event.key, event_id=ctx.output_id("0/Alert"), occurred_at=utcnow(),
+                           payload=AlertPayload(subject_id=event.key, severity="info",
+                                                kind="test", message=ctx.event_id))]
+
+    # The first worker finishes everything but never gets to commit: its replacement (same
+    # static member id, so same transactional id) starts and fences it.
+    first = _worker(harness, topic, handle, tmp_path, "eos", exactly_once=True,
+                    group_instance_id="w1", commit_interval_ms=600_000)
+    fence = harness.transport().transactional_producer  # type: ignore[attr-defined]
+
+    def finished_then_fenced() -> bool:
+        if first.metrics.value(HANDLED, topic=topic) < 80:
+            return False
+        fence(harness.settings(), "replacement", first.transactional_id)
+        return True
+
+    with pytest.raises(FencedError):
+        asyncio.run(run_until([first], finished_then_fenced, 30))
+    assert len(runs) == 80
+    assert harness.read(topic + ".out", 0) == [] and harness.read(topic + ".dlq", 0) == []
+    assert _total(harness.committed("eos", topic, 2)) == 0
+
+    second = _worker(harness, topic, handle, tmp_path, "eos", exactly_once=True,
+                     group_instance_id="w1")
+    asyncio.run(run_until([second], lambda: _total(harness.committed("eos", topic, 2)) == 81,
+                          30))
+    assert all(n == 2 for n in runs.values())  # the ledger had no marks: all ran again
+    outs = [json.loads(o.value or b"")["event_id"] for o in harness.read(topic + ".out", 80)]
+    assert sorted(outs) == sorted(derive_event_id(e.event_id, "0/Alert") for e in events)
+    assert len(harness.read(topic + ".dlq", 1)) == 1
+
+
+def test_exactly_once_needs_a_transport_with_transactions(tmp_path: Path) -> None:
+    class Plain:
+        name = "plain"
+
+    with pytest.raises(StreamsError, match="no transactions"):
+        Worker(["t"], batched(lambda *_: None), WorkerSettings(exactly_once=True),  # type: ignore
+               broker=MemoryHarness().settings(), transport=Plain())  # type: ignore[arg-type]
 
 
 def _total(marks: dict[int, int | None]) -> int:
