@@ -20,6 +20,15 @@ settles it instead of asking the model again:
   5" / "which 2 ... most" set the order and the limit; a superlative without a
   number ("which product ... the most") keeps the first row.
 
+- **hygiene** — a filter written twice, one that lists every value of its column
+  (``available in (true, false)``) and an id filter the question never names are
+  dropped; metrics of another table than the first metric's are dropped (one query
+  reads one base table).
+- **constructs** — "day of the week" / "month of the year" bucket the metric's
+  date by weekday / month name; "more than 4" / "at least 2" on a breakdown keeps
+  the groups whose metric passes (``having``), and "how many ..." then counts
+  them (``count_groups``); "tied" / "ties" keeps every group tied with the last.
+
 Everything else (which metric, which column) stays the model's choice. Each change
 is named in ``Amended.notes`` so the trace shows what code changed and why.
 """
@@ -36,7 +45,7 @@ from ._semantic import SemanticLayer
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase
 
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
 _NUMBER = r"(\d+|" + "|".join(_WORDS) + r")"
 
@@ -91,6 +100,21 @@ _COLUMN = re.compile(r"(?:^|\()(\w+)\.\w+")  # "orders.status", "avg(variants.pr
 _NEGATED_WINDOW = 4  # words between a negation and the value it excludes
 _UNREACHABLE = 99
 _PARAPHRASED_VALUES = 12  # a category this small may be named in other words (statuses)
+# "more than 4", "at least 2", "fewer than 10": a bound on a figure; (op, number).
+_BOUND = re.compile(rf"\b(more than|greater than|over|above|exceeding|at least|no fewer than|"
+                    rf"fewer than|less than|under|below|at most|no more than) \$?"
+                    rf"(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{'|'.join(_WORDS)})\b"
+                    rf"(?!\s*(%|percent|days? ago))")
+_BOUND_OPS = {"more than": ">", "greater than": ">", "over": ">", "above": ">",
+              "exceeding": ">", "at least": ">=", "no fewer than": ">=", "fewer than": "<",
+              "less than": "<", "under": "<", "below": "<", "at most": "<=",
+              "no more than": "<="}
+_HOW_MANY = re.compile(r"^\W*(how many|count|number of|what number of)\b")
+_TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
+_CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
+           (re.compile(r"\b(month of the year|months of the year|calendar month)\b"),
+            "month_of_year")]
+_DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
 
 
 class Amended(BaseModel):
@@ -119,10 +143,12 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     def cost(ref: str) -> tuple[int, int]:
         return _cost(catalog, root, ref)
 
+    _one_table(args, layer, notes)
     filters = [kept for f in filters
                if (kept := _own_values(f, said, catalog, example_values, notes)) is not None]
     for f in filters:
         _rehome(f, linked, cost, notes)
+    filters = _useful(filters, catalog, notes)
 
     negated = bool(_NEGATION.search(words))
     for f in filters:
@@ -134,7 +160,11 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters += _value_filters(linked, filters, grouped, words, notes, cost, subjects)
     args["filters"] = filters
 
-    if grouped and not _GROUPING.search(words):
+    grouped = _cycles(args, grouped, words, notes)
+    if not grouped and _BOUND.search(words) and _HOW_MANY.search(words):
+        grouped = _per_subject(args, words, catalog, layer, notes)
+    bounded = bool(grouped) and _having(args, words, filters, notes)
+    if grouped and not bounded and not _GROUPING.search(words):
         args["group_by"] = []
         notes.append(f"one total asked: group_by {grouped} dropped")
         grouped = []
@@ -149,9 +179,121 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         notes.append(f"the question names no time: period all, not {args.get('period')}")
         args["period"] = "all"
 
-    if grouped:
+    if grouped and not bounded:
         _rank(args, words, notes)
+        if args.get("limit") and _TIES.search(words) and not args.get("ties"):
+            args["ties"] = True
+            notes.append("ties: the question asks for every group tied")
     return Amended(arguments=args, notes=notes)
+
+
+def _one_table(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+    """Only the metrics of the first metric's table: one query counts from one table."""
+    metrics = args.get("metrics")
+    if not isinstance(metrics, list) or len(metrics) < 2:
+        return
+    tables = [m.table if (m := layer.metric(n)) is not None else None
+              for n in metrics if isinstance(n, str)]
+    if None in tables or len(set(tables)) < 2:
+        return
+    kept = [n for n, t in zip(metrics, tables, strict=True) if t == tables[0]]
+    notes.append(f"metrics {[n for n in metrics if n not in kept]} dropped: another table "
+                 f"than {tables[0]}'s")
+    args["metrics"] = kept
+
+
+def _useful(filters: list[dict[str, Any]], catalog: Catalog,
+            notes: list[str]) -> list[dict[str, Any]]:
+    """The filters less repeats and those that keep every row (every value listed)."""
+    out: list[dict[str, Any]] = []
+    for f in filters:
+        if f in out:
+            notes.append(f"filter {f.get('field')} {f.get('op')} {f.get('value')!r} dropped: "
+                         "written twice")
+            continue
+        column = catalog.column(str(f.get("field", "")))
+        value = f.get("value")
+        if column is not None and f.get("op") == "in" and isinstance(value, list):
+            listed = {str(v).lower() for v in value}
+            every = ({"true", "false"} if column.kind == "bool"
+                     else {v.lower() for v in column.values})
+            if every and every <= listed:
+                notes.append(f"filter on {f.get('field')} dropped: it lists every value")
+                continue
+        out.append(f)
+    return out
+
+
+def _cycles(args: dict[str, Any], grouped: list[str], words: str,
+            notes: list[str]) -> list[str]:
+    """"Which day of the week": the date bucketed by weekday, not by calendar day."""
+    for pattern, cycle in _CYCLES:
+        if not pattern.search(words) or cycle in grouped:
+            continue
+        dates = [g for g in grouped if g in _DATE_GRAINS]
+        grouped = ([cycle if g == dates[0] else g for g in grouped if g not in dates[1:]]
+                   if dates else [cycle, *grouped])
+        notes.append(f"group_by {cycle}: the question asks for a {cycle.replace('_', ' ')}")
+        args["group_by"] = grouped
+    return grouped
+
+
+def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
+            notes: list[str]) -> bool:
+    """"Orders with more than 4 lines": a bound on the metric per group (``having``);
+    "how many ..." then counts the groups. False when the question bounds nothing or
+    a filter already carries the bound (a price above $1,000 is a row's)."""
+    if args.get("having"):
+        if _HOW_MANY.search(words) and not args.get("count_groups"):
+            args["count_groups"] = True
+            notes.append("count_groups: the question asks how many groups")
+        return True
+    bound = _BOUND.search(words)
+    if bound is None or not args.get("metrics"):
+        return False
+    number = bound.group(2)
+    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    if any(_is_number(f.get("value"), value) for f in filters):
+        return False
+    args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
+    notes.append(f"having {args['having']['op']} {value:g}: the question bounds the metric")
+    if _HOW_MANY.search(words):
+        args["count_groups"] = True
+        notes.append("count_groups: the question asks how many groups")
+    return True
+
+
+def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                 notes: list[str]) -> list[str]:
+    """"How many customers placed more than 3 orders": the metric per customer, grouped
+    by the counted thing's key on the metric's table (``orders.user_id``)."""
+    root = _root(args.get("metrics"), [], layer)
+    if root is None or root not in catalog.tables:
+        return []
+    subject = words.split("how many", 1)[-1].split()[:3] if "how many" in words else []
+    for table, note in layer.tables.items():
+        names = {table, table.replace("_", " "), *note.synonyms}
+        said = {w for w in names if any(phrase(w) in (s, s.rstrip("s")) for s in subject)}
+        keys = catalog.tables[table].primary_key if table in catalog.tables else []
+        if not said or table == root or len(keys) != 1:
+            continue
+        if catalog.tables[root].column(keys[0]) is not None:
+            ref = f"{root}.{keys[0]}"
+            notes.append(f"group_by {ref}: the metric per {table} the question counts")
+            args["group_by"] = [ref]
+            return [ref]
+    return []
+
+
+def _is_number(value: Any, number: float) -> bool:
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        try:
+            if float(str(v).replace(",", "").lstrip("$")) == number:
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[str],
@@ -162,7 +304,7 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
     that no example showed; a value copied from an example, made up ('all', a user id)
     or one of many names (products) the question never says is dropped."""
     column = catalog.column(str(f.get("field", "")))
-    if column is None or f.get("op") in ("is_null", "is_not_null"):
+    if column is None or f.get("op") in ("is_null", "is_not_null", "latest"):
         return f
     if column.kind == "date":
         if _DATES.search(said):
@@ -180,11 +322,13 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
             kept.append(v)
         elif phrase(v) in examples:
             notes.append(f"filter {f.get('field')} = {v!r} dropped: copied from an example")
-        elif v in column.values and len(column.values) <= _PARAPHRASED_VALUES:
+        elif v in column.values and len(column.values) <= _PARAPHRASED_VALUES \
+                and not column.name.endswith("_id"):  # nobody says an id in other words
             kept.append(v)
         else:
             notes.append(f"filter {f.get('field')} = {v!r} dropped: the question does not "
                          "name it")
+    kept = list(dict.fromkeys(kept))
     if not kept:
         return None
     return {**f, "value": kept if isinstance(value, list) else kept[0]}

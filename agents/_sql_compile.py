@@ -113,7 +113,16 @@ class Compiler:
         selects = [self._dimension(g, time_col, plan, len(q.group_by)) for g in q.group_by]
         shared_filter = len({m.filter for m in metrics}) == 1
         selects += [self._metric(m, inline_filter=not shared_filter) for m in metrics]
-        where += [self._filter(f, plan, time_col) for f in q.filters]
+        latest = [f for f in q.filters if f.op == "latest"]
+        for f in q.filters:
+            if f.op != "latest":
+                _add(where, self._filter(f, plan, time_col))
+        if q.having is not None and not q.group_by:
+            raise QueryError("having needs groups: it keeps the groups whose first metric "
+                             "passes", "put the column to count per in group_by")
+        if (q.having is not None or q.count_groups) and not metrics:
+            raise QueryError("having and count_groups need a metric",
+                             "put the metric to test per group in metrics")
         described = ""
         span = period_range(q.period, self.as_of)
         if span is not None:
@@ -122,13 +131,37 @@ class Compiler:
                                  "date column", "use period all, or a metric with dates")
             where.append(f"CAST({time_col} AS DATE) BETWEEN {_date(span[0])} AND {_date(span[1])}")
             described = f"{q.period.replace('_', ' ')} ({span[0]} to {span[1]})"
-        sql = self._render(q, plan, selects, where, metrics, max_rows)
-        return Compiled(sql=sql, columns=[s.out for s in selects], period=described)
-
-    def _render(self, q: StructuredQuery, plan: _Plan, selects: list[_Select],
-                where: list[str], metrics: list[Metric], max_rows: int) -> str:
+        # "latest" reads the latest date among the rows the other conditions keep, so
+        # "BargainBay's latest check" is BargainBay's, not the latest check of anyone.
+        dated = [(f, self._date_expr(f, plan, time_col)) for f in latest]
         joins = render_joins(plan.root, plan.tables, self.catalog)
-        return _render_sql(q, plan.root, joins, selects, where, bool(metrics), max_rows)
+        inner = " ".join([f"FROM {plan.root}", *joins]
+                         + (["WHERE " + " AND ".join(where)] if where else []))
+        for _, expr in dated:
+            where.append(f"{expr} = (SELECT max({expr}) {inner})")
+        sql = _render_sql(q, plan.root, joins, selects, where, bool(metrics), max_rows)
+        columns = [s.out for s in selects]
+        if q.count_groups and q.group_by:
+            noun = selects[0].out.name.removesuffix("_id").replace("_", " ")
+            count = OutputColumn(name="group_count", label=f"number of {noun}s", format="count",
+                                 metric=True)
+            sql, columns = f"SELECT count(*) AS group_count FROM (\n{sql}\n) AS groups", [count]
+        return Compiled(sql=sql, columns=columns, period=described)
+
+    def _date_expr(self, f: Filter, plan: _Plan, time_col: str | None) -> str:
+        """The date a ``latest`` filter compares: a date column, else the metric's date."""
+        if f.field in GRAINS or self.catalog.column(f.field) is None:
+            if time_col is None:
+                raise QueryError(f"latest on {f.field} needs dates and {plan.root} has none",
+                                 "use latest on a date column")
+            return f"CAST({time_col} AS DATE)"
+        column = self.catalog.column(f.field)
+        assert column is not None
+        if column.kind != "date":
+            raise QueryError(f"latest needs a date column, and {f.field} is not one",
+                             "use latest on a date column")
+        plan.tables.append(column.table)
+        return f"CAST({f.field} AS DATE)"
 
     # -- names -----------------------------------------------------------------------
 
@@ -163,8 +196,9 @@ class Compiler:
             if time_col is None:
                 raise QueryError(f"group_by {name} needs dates, and {plan.root} has none",
                                  "group by a column instead, or use a metric with dates")
-            expr = f"CAST(date_trunc('{name}', {time_col}) AS DATE)"
-            return _Select(expr, OutputColumn(name=name, label=name, format="date"))
+            expr, fmt = _grain(name, time_col)
+            return _Select(expr, OutputColumn(name=name, label=name.replace("_", " "),
+                                              format=fmt))
         dim = self.layer.dimension(name)
         if dim is not None:
             plan.tables += [dim.table, *dim.joins]
@@ -196,7 +230,8 @@ class Compiler:
             if time_col is None:
                 raise QueryError(f"the filter on {f.field} needs dates and {plan.root} has none",
                                  "filter on a date column instead")
-            expr, kind = f"CAST({time_col} AS DATE)", "date"
+            expr, kind = _grain(f.field, time_col)
+            expr = f"CAST({time_col} AS DATE)" if kind == "date" else expr
         elif (dim := self.layer.dimension(f.field)) is not None:
             plan.tables += [dim.table, *dim.joins]
             expr, kind = self._fill(dim.sql), dim.kind
@@ -253,6 +288,21 @@ class Compiler:
                 raise QueryError(f"{name} holds dates, not {value!r}",
                                  "give a date as YYYY-MM-DD, or use period") from None
         return _quote(_match_value(name, text, values))
+
+
+def _grain(name: str, time_col: str) -> tuple[str, str]:
+    """The SQL of a calendar bucket of ``time_col`` and its format."""
+    if name == "weekday":
+        return f"dayname({time_col})", "text"
+    if name == "month_of_year":
+        return f"monthname({time_col})", "text"
+    return f"CAST(date_trunc('{name}', {time_col}) AS DATE)", "date"
+
+
+def _add(where: list[str], condition: str) -> None:
+    """A condition once: a filter the metric already carries is not written twice."""
+    if condition not in where:
+        where.append(condition)
 
 
 def _match_value(name: str, text: str, values: list[str]) -> str:
@@ -316,9 +366,24 @@ def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_
     if where:
         parts.append("WHERE " + " AND ".join(where))
     groups = [s for s in selects if not s.out.metric]
+    metrics = [s for s in selects if s.out.metric]
     if has_metrics and groups:
         parts.append("GROUP BY " + ", ".join(str(i) for i in range(1, len(groups) + 1)))
+    if q.having is not None and metrics:
+        value = int(q.having.value) if q.having.value.is_integer() else q.having.value
+        parts.append(f"HAVING {metrics[0].expr} {q.having.op} {value}")
+    if q.count_groups and groups:
+        return "\n".join(parts)  # counted as a whole: no order, no limit
     order = _order_by(q, selects, has_metrics)
+    if q.ties and q.limit and metrics and groups:
+        # Every group ranked within the limit, ties included (rank, not row_number).
+        direction = "ASC" if q.order == "asc" else "DESC"
+        parts.append(f"QUALIFY rank() OVER (ORDER BY {metrics[0].expr} {direction}) "
+                     f"<= {q.limit}")
+        if order:
+            parts.append("ORDER BY " + order)
+        parts.append(f"LIMIT {max_rows}")
+        return "\n".join(parts)
     if order:
         parts.append("ORDER BY " + order)
     limit = q.limit or (None if has_metrics and not groups else max_rows)

@@ -21,9 +21,12 @@ from ._sql_catalog import Catalog
 Period = Literal["all", "today", "last_7_days", "last_30_days", "last_90_days", "this_month",
                  "last_month", "this_year", "last_year", "next_7_days", "next_30_days"]
 Op = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not_in", "contains", "between",
-             "is_null", "is_not_null"]
+             "is_null", "is_not_null", "latest"]
+Compare = Literal[">", ">=", "<", "<=", "=", "!="]
 Order = Literal["desc", "asc", "none"]
-GRAINS = ("month", "week", "day")
+# Calendar buckets of the metric's date: truncations (month, week, day, year) and cycles
+# ("which day of the week", "which month of the year"), which group across years.
+GRAINS = ("month", "week", "day", "year", "weekday", "month_of_year")
 Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
@@ -37,8 +40,24 @@ class Filter(BaseModel):
     value: Value = None
 
 
+class Having(BaseModel):
+    """A condition on the first metric of each group ("orders with more than 4 lines")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: Compare
+    value: float
+
+
 class StructuredQuery(BaseModel):
-    """What to compute: metrics per group, over filtered rows in a period."""
+    """What to compute: metrics per group, over filtered rows in a period.
+
+    ``having`` keeps the groups whose first metric passes; ``count_groups`` answers
+    with how many groups are left ("how many customers placed more than 3 orders");
+    ``ties`` keeps every group tied with the last one the limit keeps ("which cities
+    are tied for the most customers"). A filter with op ``latest`` keeps the rows of
+    the field's latest date among the rows the other filters keep.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -48,6 +67,9 @@ class StructuredQuery(BaseModel):
     period: Period = "all"
     order: Order = "none"
     limit: int | None = Field(default=None, ge=1, le=1000)
+    having: Having | None = None
+    count_groups: bool = False
+    ties: bool = False
 
 
 _VALUE_SCHEMA: dict[str, Any] = {"anyOf": [
@@ -100,6 +122,15 @@ class Vocabulary:
                           "description": "by the first metric (else the first group_by)"},
                 "limit": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 1000},
                                     {"type": "null"}]},
+                # Optional: a small model leaves them out; code sets them from the words.
+                "having": {"anyOf": [{"type": "object", "properties": {
+                    "op": {"enum": _literal_values(Compare)}, "value": {"type": "number"}},
+                    "required": ["op", "value"], "additionalProperties": False},
+                    {"type": "null"}], "description": "keep groups whose first metric passes"},
+                "count_groups": {"type": "boolean",
+                                 "description": "answer with the number of groups"},
+                "ties": {"type": "boolean",
+                         "description": "keep groups tied with the last one kept"},
             },
             "required": ["metrics", "group_by", "filters", "period", "order", "limit"],
             "additionalProperties": False,

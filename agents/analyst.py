@@ -47,6 +47,7 @@ from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
 QUERY = "query"
+_OPTIONAL = ("having", "count_groups", "ties")  # query fields a model may leave out
 _SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them all
 
 _PROMPT = """\
@@ -54,7 +55,9 @@ You answer questions about a retail company's operations by calling the query to
 Fill the query from the question: the metrics to compute (a business metric when one \
 fits, else sum/avg/min/max of a number column), group_by columns (or the columns to list \
 when no metric fits), filters with values copied from the question, a period counted back \
-from the business date, order and limit.
+from the business date, order and limit. Optional: having (a bound on the first metric per \
+group), count_groups (how many groups), ties (keep groups tied with the last), and a filter \
+op latest on a date column (the latest date only).
 Use only the names the first message shows. If query returns an error, read its message \
 and hint, fix the query and call query again. When a result comes back, call respond."""
 
@@ -307,8 +310,11 @@ def first_message(question: str, linked: Linked, kit: SqlKit) -> str:
     if linked.examples:
         lines.append("Examples:")
         for e in linked.examples:
-            lines.append(f"Q: {e.question}\nquery: "
-                         + json.dumps(e.query.model_dump(mode="json"), separators=(",", ":")))
+            shown = e.query.model_dump(mode="json")
+            for key in _OPTIONAL:  # shown where an example uses them, else left out
+                if not shown.get(key):
+                    shown.pop(key, None)
+            lines.append(f"Q: {e.question}\nquery: " + json.dumps(shown, separators=(",", ":")))
     lines.append(f"Question: {question}")
     return "\n".join(lines)
 

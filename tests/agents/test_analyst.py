@@ -299,3 +299,16 @@ def test_a_breakdown_for_a_total_is_dropped(registry: ToolRegistry, tmp_path: Pa
                     "Refunded amounts per payment method", event_id="q2")
     assert result.answer is not None and result.answer.columns == ["payment_method_id",
                                                                     "refunds"]
+
+
+def test_a_count_of_things_past_a_bound_is_answered_from_groups(registry: ToolRegistry,
+                                                                tmp_path: Path) -> None:
+    # The model names only the metric; code groups per customer, bounds and counts.
+    result, _ = ask(registry, tmp_path, [call("query", **q(metrics=["order_count"])),
+                                         call("respond")],
+                    "How many customers have placed more than 3 orders?")
+    gold = one(registry.store, "SELECT count(*) FROM (SELECT user_id FROM orders "
+                               "GROUP BY 1 HAVING count(*) > 3)")
+    assert result.answer is not None and result.answer.rows == [[gold]]
+    assert result.message == f"Number of users: {gold:,}."
+    assert "having > 3: the question bounds the metric" in amendments(registry)[0]

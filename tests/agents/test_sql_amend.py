@@ -191,3 +191,66 @@ def test_a_date_filter_stands_only_where_the_question_names_a_date(kit: SqlKit) 
     named = run(kit, "How many units did we sell in November 2026?", metrics=["units_sold"],
                 filters=days)
     assert named.arguments["filters"] == days
+
+
+def test_repeated_every_value_and_unnamed_id_filters_are_dropped(kit: SqlKit) -> None:
+    twice = {"field": "reservations.status", "op": "=", "value": "active"}
+    done = run(kit, "How many active stock reservations are there?",
+               metrics=["reservation_count"], filters=[twice, dict(twice)])
+    assert done.arguments["filters"] == [twice]
+    every = run(kit, "How many promotions target a single variant?",
+                metrics=["promotion_count"], filters=[
+                    {"field": "variants.available", "op": "in", "value": ["true", "false"]}])
+    assert every.arguments["filters"] == []
+    ids = run(kit, "How many units are on order for the Atlanta warehouse?",
+              metrics=["units_on_order"], filters=[
+                  {"field": "purchase_orders.warehouse_id", "op": "in",
+                   "value": ["WH-DFW", "WH-ATL", "WH-CMH"]}])
+    assert ids.arguments["filters"] == [{"field": "warehouses.city", "op": "=",
+                                         "value": "Atlanta"}]
+
+
+def test_metrics_of_another_table_are_dropped(kit: SqlKit) -> None:
+    done = run(kit, "Which cities have the most customers?",
+               metrics=["customer_count", "order_count"], group_by=["customer_city"])
+    assert done.arguments["metrics"] == ["customer_count"]
+
+
+def test_day_of_the_week_buckets_the_date_by_weekday(kit: SqlKit) -> None:
+    done = run(kit, "Which day of the week sells the most units?", metrics=["units_sold"],
+               group_by=["day"])
+    assert done.arguments["group_by"] == ["weekday"]
+    assert (done.arguments["order"], done.arguments["limit"]) == ("desc", 1)
+    added = run(kit, "Units sold by month of the year", metrics=["units_sold"])
+    assert added.arguments["group_by"] == ["month_of_year"]
+
+
+def test_a_bound_on_a_count_per_thing_becomes_having_and_how_many_counts_the_groups(
+        kit: SqlKit) -> None:
+    done = run(kit, "How many customers have placed more than 3 orders?")
+    assert done.arguments["group_by"] == ["orders.user_id"]
+    assert done.arguments["having"] == {"op": ">", "value": 3.0}
+    assert done.arguments["count_groups"] is True
+    listed = run(kit, "Which customers placed at least two orders?", group_by=["orders.user_id"])
+    assert listed.arguments["having"] == {"op": ">=", "value": 2.0}
+    assert not listed.arguments.get("count_groups")
+    # A bound a filter already carries is a row's, not a group's.
+    row = run(kit, "How many variants are priced above $1,000?", metrics=["variant_count"],
+              filters=[{"field": "variants.price", "op": ">", "value": 1000}])
+    assert "having" not in row.arguments
+
+
+def test_tied_keeps_every_group_tied(kit: SqlKit) -> None:
+    done = run(kit, "Which cities are tied for the most customers?",
+               metrics=["customer_count"], group_by=["customer_city"])
+    assert (done.arguments["limit"], done.arguments["ties"]) == (1, True)
+    plain = run(kit, "Which city has the most customers?", metrics=["customer_count"],
+                group_by=["customer_city"])
+    assert not plain.arguments.get("ties")
+
+
+def test_a_latest_filter_stands_without_a_named_date(kit: SqlKit) -> None:
+    latest = [{"field": "competitor_prices.observed_on", "op": "latest", "value": None}]
+    done = run(kit, "What was BargainBay's average price in its most recent price check?",
+               metrics=["avg(competitor_prices.price)"], filters=latest)
+    assert latest[0] in done.arguments["filters"]

@@ -19,7 +19,7 @@ from agents._semantic import load_layer
 from agents._sql_catalog import Catalog, read_catalog
 from agents._sql_compile import Compiler, QueryError, period_range
 from agents._sql_linking import Linker, load_examples
-from agents._sql_query import StructuredQuery, Vocabulary, bound_query_model
+from agents._sql_query import GRAINS, StructuredQuery, Vocabulary, bound_query_model
 from agents.trace import TraceStore
 from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
 from tools import DuckDBStore, Store
@@ -179,7 +179,7 @@ def test_the_schema_names_only_the_stores_tables_and_columns(world: World) -> No
     fields, metrics = schema["$defs"]["field"]["enum"], schema["$defs"]["metric"]["enum"]
     for name in fields:
         assert (world.catalog.column(name) is not None or world.layer.dimension(name)
-                or name in ("month", "week", "day")), name
+                or name in GRAINS), name
     assert "orders.order_date" not in fields and not any(f.startswith("refunds.") for f in fields)
     assert {"refunds", "units_sold", "margin", "on_hand", "open_purchase_orders"} <= set(metrics)
 
@@ -253,3 +253,62 @@ def test_a_filter_value_matches_stored_values_by_whole_words_only() -> None:
     assert _match_value("products.name", "earbuds", names) == "Wireless Earbuds"
     with pytest.raises(QueryError):
         _match_value("products.name", "blue", names)
+
+
+def test_a_date_bucketed_by_weekday_and_month_of_year(world: World) -> None:
+    rows = world.run(metrics=["units_sold"], group_by=["weekday"], order="desc")
+    assert same(rows, world.rows("SELECT dayname(day) d, sum(quantity) n FROM sales_history "
+                                 "GROUP BY d ORDER BY n DESC"))
+    by_month = world.run(metrics=["units_sold"], group_by=["month_of_year"])
+    assert {r[0] for r in by_month} <= {date(2026, m, 1).strftime("%B") for m in range(1, 13)}
+
+
+def test_having_keeps_the_groups_whose_metric_passes_and_count_groups_counts_them(
+        world: World) -> None:
+    per_order = {"metrics": ["order_lines"], "group_by": ["order_items.order_id"],
+                 "having": {"op": ">", "value": 4}}
+    gold = world.rows("SELECT order_id, count(*) FROM order_items GROUP BY 1 HAVING count(*) > 4")
+    assert sorted(world.run(**per_order)) == sorted(gold) and gold
+    assert world.run(**per_order, count_groups=True) == [(len(gold),)]
+    compiled = world.compiler.compile(StructuredQuery.model_validate(
+        {**per_order, "count_groups": True}))
+    assert [c.name for c in compiled.columns] == ["group_count"]
+    assert compiled.columns[0].label == "number of orders"
+
+
+def test_ties_keep_every_group_tied_with_the_last_one_kept(world: World) -> None:
+    gold = world.rows("WITH c AS (SELECT address ->> '$.city' city, count(*) n FROM users "
+                      "GROUP BY 1) SELECT city, n FROM c WHERE n = (SELECT max(n) FROM c)")
+    tied = world.run(metrics=["customer_count"], group_by=["customer_city"], order="desc",
+                     limit=1, ties=True)
+    assert sorted(tied) == sorted(gold) and len(gold) > 1  # the seeded store has a tie
+    assert len(world.run(metrics=["customer_count"], group_by=["customer_city"],
+                         order="desc", limit=1)) == 1
+
+
+def test_latest_keeps_the_latest_date_among_the_rows_the_other_filters_keep(
+        world: World) -> None:
+    bargain = {"field": "competitor_prices.competitor", "op": "=", "value": "BargainBay"}
+    rows = world.run(metrics=["avg(competitor_prices.price)"], filters=[
+        bargain, {"field": "competitor_prices.observed_on", "op": "latest", "value": None}])
+    assert same(rows, world.rows(
+        "SELECT avg(price) FROM competitor_prices WHERE competitor = 'BargainBay' AND "
+        "observed_on = (SELECT max(observed_on) FROM competitor_prices "
+        "WHERE competitor = 'BargainBay')"))
+    with pytest.raises(QueryError) as caught:
+        world.run(metrics=["avg(competitor_prices.price)"], filters=[
+            {"field": "competitor_prices.price", "op": "latest", "value": None}])
+    assert "date column" in caught.value.hint
+
+
+def test_a_filter_the_metric_carries_is_written_once(world: World) -> None:
+    compiled = world.compiler.compile(StructuredQuery.model_validate(
+        {"metrics": ["active_reservations"],
+         "filters": [{"field": "reservations.status", "op": "=", "value": "active"}]}))
+    assert compiled.sql.count("reservations.status = 'active'") == 1
+
+
+def test_having_needs_groups_and_a_metric(world: World) -> None:
+    with pytest.raises(QueryError) as caught:
+        world.run(metrics=["order_count"], having={"op": ">", "value": 3})
+    assert "group_by" in caught.value.hint

@@ -277,3 +277,15 @@ def test_the_no_model_baseline_answers_a_plain_count_and_fails_a_breakdown(
     by_status = baseline_table(kit, store, "How many orders are in each status?")
     gold = run_query(store, "SELECT status, count(*) FROM orders GROUP BY status")
     assert by_status is None or not tables_match(gold, by_status)
+
+
+def test_the_period_a_query_ran_over_is_the_querys_not_an_invented_figure() -> None:
+    table = Table(columns=["units"], rows=[[812]])
+    step = _ok_step("SELECT sum(quantity) FROM sales_history", table)
+    assert step.result is not None
+    step.result["period"] = "last 30 days (2026-10-02 to 2026-11-01)"
+    said = "Units sold: 812 (last 30 days (2026-10-02 to 2026-11-01))."
+    assert analyst.invented_figures(said, "How many units did we sell lately?", None,
+                                    [step]) == []
+    assert analyst.invented_figures(said.replace("30", "60"), "How many units lately?", None,
+                                    [step]) == ["60"]
