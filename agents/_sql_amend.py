@@ -27,7 +27,8 @@ settles it instead of asking the model again:
 - **constructs** — "day of the week" / "month of the year" bucket the metric's
   date by weekday / month name; "more than 4" / "at least 2" on a breakdown keeps
   the groups whose metric passes (``having``), and "how many ..." then counts
-  them (``count_groups``); "tied" / "ties" keeps every group tied with the last.
+  them (``count_groups``); "tied" / "ties" keeps every group tied with the last;
+  "in its most recent check" keeps the rows of the metric's latest date.
 
 Everything else (which metric, which column) stays the model's choice. Each change
 is named in ``Amended.notes`` so the trace shows what code changed and why.
@@ -114,6 +115,11 @@ _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
            (re.compile(r"\b(month of the year|months of the year|calendar month)\b"),
             "month_of_year")]
+# "in its most recent price check", "as of the latest snapshot": the rows of the latest date
+# (not "the last 30 days" nor "last month", which are periods).
+_LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (most recent|latest|"
+                     r"newest|last)\b(?! (\d+|day|days|week|weeks|month|months|year|years|"
+                     r"quarter)\b)")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
 
 
@@ -161,6 +167,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     args["filters"] = filters
 
     grouped = _cycles(args, grouped, words, notes)
+    _latest(args, words, layer, notes)
     if not grouped and _BOUND.search(words) and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
     bounded = bool(grouped) and _having(args, words, filters, notes)
@@ -185,6 +192,23 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
     return Amended(arguments=args, notes=notes)
+
+
+def _latest(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
+    """"In its most recent price check": the metric over the rows of its latest date."""
+    filters = args.get("filters") or []
+    if not _LATEST.search(words) or args.get("period") not in (None, "all") or any(
+            f.get("op") == "latest" for f in filters):
+        return
+    names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    metric = layer.metric(names[0]) if names else None
+    if metric is None:
+        return
+    column = metric.time_column or layer.time_column(metric.table)
+    if column is None or any(f.get("field") == column for f in filters):
+        return
+    args["filters"] = [*filters, {"field": column, "op": "latest", "value": None}]
+    notes.append(f"filter {column} latest: the question asks for the latest")
 
 
 def _one_table(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:

@@ -254,3 +254,14 @@ def test_a_latest_filter_stands_without_a_named_date(kit: SqlKit) -> None:
     done = run(kit, "What was BargainBay's average price in its most recent price check?",
                metrics=["avg(competitor_prices.price)"], filters=latest)
     assert latest[0] in done.arguments["filters"]
+
+
+def test_in_the_most_recent_check_keeps_the_latest_date(kit: SqlKit) -> None:
+    bargain = {"field": "competitor_prices.competitor", "op": "=", "value": "BargainBay"}
+    done = run(kit, "In its most recent price check, what was BargainBay's average price?",
+               metrics=["competitor_price"], filters=[bargain])
+    assert done.arguments["filters"] == [bargain, {"field": "competitor_prices.observed_on",
+                                                   "op": "latest", "value": None}]
+    period = run(kit, "What was BargainBay's average price in the last 30 days?",
+                 metrics=["competitor_price"], filters=[bargain])
+    assert period.arguments["filters"] == [bargain]
