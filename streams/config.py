@@ -19,8 +19,10 @@ class BrokerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embedded: bool = True
-    # The client library behind the runtime's transport seam (streams.transport).
-    client: Literal["kafka-python"] = "kafka-python"
+    # The client library behind the runtime's transport seam (streams.transport):
+    # kafka-python (a dependency) or confluent-kafka (librdkafka; the optional
+    # `confluent` extra: pip install 'streamwise[confluent]').
+    client: Literal["kafka-python", "confluent-kafka"] = "kafka-python"
     # NoDecode: an environment value is given to the validator below as it is, so
     # STREAMWISE_BROKER__BOOTSTRAP_SERVERS=a:9092,b:9092 works as well as a JSON list.
     bootstrap_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -7,12 +7,13 @@ interfaces; an implementation adapts one client library:
 - ``memory`` (``_transport_memory``): an in-process broker with consumer groups,
   for fast unit tests of the runtime (no sockets, no threads of its own).
 
+- ``confluent-kafka`` (``_transport_confluent``): optional (the ``confluent``
+  extra), imported only when chosen; its listeners run inside ``poll`` and are
+  driven with ``run_blocking``.
+
 A transport may also offer ``transactional_producer`` (``TransactionalTransport``):
 exactly-once commits, a batch of records and a consumer's offsets in one broker
 transaction; ``WorkerSettings.exactly_once`` needs it (``transactional(transport)``).
-
-A confluent-kafka adapter would be a third (its listeners run inside ``poll``:
-drive them with ``run_blocking``); that package is not a dependency yet.
 
 ``open_transport(broker)`` picks one from ``BrokerSettings.client``. Every
 implementation passes the one contract suite in ``tests/streams/test_contract.py``.
@@ -183,7 +184,11 @@ def run_blocking(coro: Coroutine[Any, Any, None]) -> None:
 
 
 def open_transport(broker: BrokerSettings) -> Transport:
-    """The transport ``broker.client`` names (kafka-python, the only client wired so far)."""
+    """The transport ``broker.client`` names (the memory one is built by tests, not named)."""
+    if broker.client == "confluent-kafka":
+        from ._transport_confluent import ConfluentTransport
+
+        return ConfluentTransport()
     from ._transport_kafka import KafkaPythonTransport
 
     return KafkaPythonTransport()

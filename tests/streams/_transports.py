@@ -1,7 +1,9 @@
 """One harness per transport, so the runtime contract suite runs unchanged on each.
 
-``memory``: the in-process broker (fast). ``kafka-python``: the real embedded
-Tansu broker.
+``memory``: the in-process broker (fast). ``kafka-python`` and
+``confluent-kafka``: the real embedded Tansu broker (what the tests produce and
+read back goes through kafka-python either way: the transport under test only
+runs the workers).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class KafkaHarness(Harness):
 
     def settings(self) -> BrokerSettings:
         return BrokerSettings(bootstrap_servers=[self.broker.bootstrap], embedded=False,
+                              client=self.client,  # type: ignore[arg-type]
                               session_timeout_ms=4000, heartbeat_interval_ms=500)
 
     def transport(self) -> Transport:

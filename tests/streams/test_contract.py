@@ -44,7 +44,8 @@ DEAD = "streamwise_records_dead_lettered_total"
 
 
 def _clients() -> list[object]:
-    return ["memory", pytest.param("kafka-python", marks=pytest.mark.slow)]
+    return ["memory", pytest.param("kafka-python", marks=pytest.mark.slow),
+            pytest.param("confluent-kafka", marks=pytest.mark.slow)]
 
 
 @pytest.fixture(scope="module")
