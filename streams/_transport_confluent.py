@@ -22,11 +22,21 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .config import BrokerSettings, WorkerSettings
-from .errors import BrokerError, CommitError, MessageTooLargeError, ProduceError
-from .transport import TP, Delivered, Headers, RawRecord, RebalanceListener, run_blocking
+from .errors import BrokerError, CommitError, FencedError, MessageTooLargeError, ProduceError
+from .transport import (
+    TP,
+    Consumer,
+    Delivered,
+    Headers,
+    OutRecord,
+    RawRecord,
+    RebalanceListener,
+    run_blocking,
+)
 
 if TYPE_CHECKING:
     import confluent_kafka
@@ -35,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MAX_POLL_RECORDS = 500
 OFFSET_INVALID = -1001  # librdkafka: no offset given, start from the committed one
+TXN_TIMEOUT_S = 30.0
 
 
 def _ck() -> Any:
@@ -100,6 +111,8 @@ class ConfluentConsumer:
         }
         if settings.group_instance_id:
             conf["group.instance.id"] = settings.group_instance_id
+        if settings.exactly_once:  # outputs of aborted transactions are not read
+            conf["isolation.level"] = "read_committed"
         self._incremental = settings.partition_assignment == "cooperative"
         self.client = self._ck.Consumer(conf, logger=log)
         self._listener: RebalanceListener | None = None
@@ -260,6 +273,63 @@ def _produce_error(ck: Any, err: Any, topic: str) -> ProduceError:
     return ProduceError(f"could not send to {topic!r}: {err}")
 
 
+class ConfluentTransactionalProducer:
+    """librdkafka's transactional producer (KIP-98), fenced by group metadata (KIP-447)."""
+
+    def __init__(self, broker: BrokerSettings, client_id: str, transactional_id: str) -> None:
+        self._ck = _ck()
+        self.client = self._ck.Producer({**client_config(broker, client_id), "acks": "all",
+                                         "linger.ms": 2, "transactional.id": transactional_id},
+                                        logger=log)
+        try:
+            self.client.init_transactions(TXN_TIMEOUT_S)  # aborts what a predecessor left open
+        except self._ck.KafkaException as exc:
+            raise BrokerError(f"transactions could not start for {transactional_id!r}: {exc}"
+                              ) from exc
+
+    def commit(self, records: Sequence[OutRecord], offsets: dict[TP, int],
+               consumer: Consumer) -> None:
+        assert isinstance(consumer, ConfluentConsumer)
+        ck = self._ck
+        try:
+            self.client.begin_transaction()
+            for r in records:
+                self._send(r)
+            if offsets:
+                self.client.send_offsets_to_transaction(
+                    [ck.TopicPartition(t, p, o) for (t, p), o in offsets.items()],
+                    consumer.client.consumer_group_metadata(), TXN_TIMEOUT_S)
+            self.client.commit_transaction(TXN_TIMEOUT_S)  # flushes: fails if a send failed
+        except (ck.KafkaException, MessageTooLargeError) as exc:
+            err = exc.args[0] if isinstance(exc, ck.KafkaException) else None
+            if err is not None and err.fatal():  # fenced (or another fatal producer error)
+                raise FencedError(f"transactional producer failed: {err}") from exc
+            try:
+                self.client.abort_transaction(TXN_TIMEOUT_S)
+            except ck.KafkaException as fatal:  # the producer cannot go on: stop this worker
+                raise FencedError(f"transaction failed ({exc}) and its abort too: {fatal}"
+                                  ) from fatal
+            raise CommitError(f"transaction aborted: {exc}") from exc
+
+    def _send(self, r: OutRecord) -> None:
+        try:
+            self.client.produce(r.topic, value=r.value, key=r.key,
+                                headers=list(r.headers) or None)
+        except BufferError:  # the local queue is full: let deliveries drain it, then again
+            self.client.poll(0.1)
+            self._send(r)
+        except self._ck.KafkaException as exc:
+            error = _produce_error(self._ck, exc.args[0], r.topic)
+            if not isinstance(error, MessageTooLargeError):
+                raise
+            if r.fallback is None:
+                raise error from exc
+            self._send(r.fallback)
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        self.client.flush(timeout_s)
+
+
 class ConfluentTransport:
     name = "confluent-kafka"
 
@@ -273,3 +343,7 @@ class ConfluentTransport:
     def producer(self, broker: BrokerSettings, client_id: str,
                  **overrides: Any) -> ConfluentProducer:
         return ConfluentProducer(broker, client_id, **overrides)
+
+    def transactional_producer(self, broker: BrokerSettings, client_id: str,
+                               transactional_id: str) -> ConfluentTransactionalProducer:
+        return ConfluentTransactionalProducer(broker, client_id, transactional_id)

@@ -5,8 +5,7 @@ interfaces; an implementation adapts one client library:
 
 - ``kafka-python`` (``_transport_kafka``): the default, as the design names it;
 - ``memory`` (``_transport_memory``): an in-process broker with consumer groups,
-  for fast unit tests of the runtime (no sockets, no threads of its own).
-
+  for fast unit tests of the runtime (no sockets, no threads of its own);
 - ``confluent-kafka`` (``_transport_confluent``): optional (the ``confluent``
   extra), imported only when chosen; its listeners run inside ``poll`` and are
   driven with ``run_blocking``.
