@@ -157,7 +157,11 @@ class ConfluentConsumer:
 
     def poll(self, timeout_ms: int) -> list[RawRecord]:
         try:
-            messages = self.client.consume(MAX_POLL_RECORDS, timeout_ms / 1000)
+            # consume() waits for a full batch or the timeout; poll() returns with the
+            # first record, and what else is fetched already comes without waiting.
+            first = self.client.poll(timeout_ms / 1000)
+            messages = [] if first is None else [first, *self.client.consume(
+                MAX_POLL_RECORDS - 1, 0)]
         except self._ck.KafkaException as exc:
             raise BrokerError(f"poll failed: {exc}") from exc
         out = []
