@@ -66,6 +66,7 @@ class AgentRunner:
         if snap.values:
             self._state(snap)  # a checkpoint this version cannot read: say so before running
         if snap.next and snap.interrupts:
+            self._write_if_missing(snap)
             return self._result(snap)
         if snap.next:
             # A pass that died mid-way: finish it from its last checkpoint first.
@@ -73,6 +74,7 @@ class AgentRunner:
             if snap.next or _turn(snap) == request.idempotency_base:
                 return self._result(snap)
         elif _turn(snap) == request.idempotency_base and snap.values.get("result"):
+            self._write_if_missing(snap)
             return self._result(snap).model_copy(update={"replayed": True})
         snap = self._invoke({"request": request.model_dump(mode="json")}, config, None,
                             request=request)
@@ -158,6 +160,13 @@ class AgentRunner:
                                      outputs=[o.model_dump(mode="json") for o in result.outputs],
                                      approvals=[a.model_dump(mode="json")
                                                 for a in result.approvals]))
+
+    def _write_if_missing(self, snap: StateSnapshot) -> None:
+        """The trace of a pass whose process died after its last checkpoint and before its
+        trace was written (a kill -9 in between): the re-delivered event writes it."""
+        request = (snap.values or {}).get("request")
+        if self.traces is not None and request and self.traces.load(request["event_id"]) is None:
+            self._write(snap)
 
     def _write_failed(self, snap: StateSnapshot, request: AgentRequest | None,
                       exc: BaseException) -> None:

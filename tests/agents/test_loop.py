@@ -168,6 +168,25 @@ def test_redelivered_finished_request_returns_stored_result(
     assert again.message == first.message and refunds(store) == [("#2", 10.0)]
 
 
+def test_a_redelivered_request_writes_the_trace_a_crash_left_out(
+        registry: ToolRegistry, checkpoint_path: Path, store: Store) -> None:
+    """A process killed after the graph's last checkpoint and before the trace was written:
+    the event comes again, the stored result is replayed, and the trace is written then."""
+    model = ScriptedChatModel(script=[call("refund", order_id="#2", amount=10),
+                                      call("respond", message="done")])
+    r = runner(registry, checkpoint_path, model, store)
+    first = r.run_sync(ask("e6b"))
+    with store.transaction() as db:  # what the kill left: the checkpoint, no trace
+        db.execute("DELETE FROM agent_steps WHERE event_id = 'e6b'")
+        db.execute("DELETE FROM agent_runs WHERE event_id = 'e6b'")
+    again = r.run_sync(ask("e6b"))
+
+    assert again.replayed and refunds(store) == [("#2", 10.0)]
+    trace = load_trace(store, "e6b")
+    assert trace is not None and trace.status == "done" and trace.message == first.message
+    assert [s.name for s in trace.steps if s.kind == "tool"] == ["refund"]
+
+
 def test_step_limit_ends_a_loop_that_never_answers(registry: ToolRegistry,
                                                    checkpoint_path: Path, store: Store) -> None:
     model = ScriptedChatModel(script=[lambda m: call("lookup_order", order_id="#1")] * 10)
