@@ -246,8 +246,10 @@ def approve(
     TicketReply when a broker is configured."""
     settings = _settings(config)
     decision = ApprovalDecision(approved=not reject, reviewer=reviewer, note=note)
-    _check_thread(settings, thread_id)  # before the model and the index are loaded
-    with open_platform(settings) as platform:
+    _check_thread(settings, thread_id)  # before the model is loaded
+    # No retriever: resuming a thread does not search, and its index is a DuckDB file the
+    # running worker holds (a second process could not open it).
+    with open_platform(settings, with_retriever=False) as platform:
         result, events = asyncio.run(EventRouter(platform).resolve(thread_id, decision))
         console.print(f"{result.status}: {result.message}", markup=False, highlight=False)
         if thread_id.startswith("ticket:") and settings.broker.bootstrap_servers:

@@ -117,14 +117,20 @@ def open_platform(settings: Settings, *, chat: BaseChatModel | None = None,
     ``streaming`` makes model calls stream, so callbacks see tokens as they come."""
     closers: list[contextlib.AbstractContextManager[object]] = []
     base_url = settings.llm.base_url
+    # The store first: a store that cannot be opened (a DuckDB file a worker holds) is
+    # said at once, not after the model server has started.
+    store = open_store(settings.store)
     if chat is None:
         if base_url is None:
             server = LocalServer(settings.llm)
-            base_url = server.start()
+            try:
+                base_url = server.start()
+            except BaseException:
+                store.close()
+                raise
             closers.append(_Stopper(server))
         # With a local server the model name is ``local_model``; chat_model picks it.
         chat = chat_model(settings.llm, base_url=base_url, streaming=streaming)
-    store = open_store(settings.store)
     registry = build_registry(store, settings.store)
     retriever = None
     if with_retriever:

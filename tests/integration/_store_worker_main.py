@@ -1,5 +1,5 @@
-"""A worker process of the multi-worker store test: the real platform (order agent, tools,
-traces) on a PostgreSQL store, the scripted model, one consumer group member.
+"""A worker process of the multi-worker store test: the real platform (order and support
+agents, tools, traces) on a PostgreSQL store, the scripted model, one consumer group member.
 
     python -m tests.integration._store_worker_main --bootstrap H:P --topic T --group G \\
         --dsn postgresql://... --state DIR
@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import logging
 
-from agents.scripted import ScriptedChatModel
 from streams.runtime import Worker
 from streamwise.settings import load_settings
 from streamwise.wiring import EventRouter, open_platform
+from tests.integration._scripted import scripted_model
 
 
 def main() -> None:
@@ -33,10 +33,9 @@ def main() -> None:
         agents={"checkpoint_path": f"{args.state}/checkpoints.sqlite"},
         broker={"bootstrap_servers": [args.bootstrap], "embedded": False,
                 "session_timeout_ms": 4000, "heartbeat_interval_ms": 500})
-    # The order agent decides by rules and needs no model for these events: a model
-    # call would fail the run (an empty script), which the test would see.
-    with open_platform(settings, chat=ScriptedChatModel(script=[]),
-                       with_retriever=False) as platform:
+    # The order agent decides by rules and needs no model; the support agent reads a
+    # ticket with the scripted model (any other model call fails the run: the test sees it).
+    with open_platform(settings, chat=scripted_model(), with_retriever=False) as platform:
         router = EventRouter(platform)
         Worker([args.topic], router.handle, settings.worker, broker=settings.broker).run_forever()
     print("WORKER EXITED CLEANLY", flush=True)

@@ -6,12 +6,17 @@ through the tools, with side effects under the events' idempotency keys. One wor
 process runs the events on one clone of the seeded store; three worker processes of
 one group run the same events on another clone while a random one of them is killed
 with SIGKILL, several times. The two final stores must be equal: nothing lost, no
-effect applied twice. While the three run, ``streamwise trace`` and analyst SQL read
-the store from other processes.
+effect applied twice. A ticket among the events asks to cancel an order whose refund
+needs a person: the support agent (the scripted model reads the ticket) pauses for
+approval, and ``streamwise approve``, another process, decides it while the workers run;
+the cancellation lands in the store. While the three run, ``streamwise trace``,
+``streamwise ask`` (the analyst, scripted) and analyst SQL read the store from other
+processes.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -21,6 +26,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +34,14 @@ import pytest
 from kafka import KafkaProducer
 
 from streams.broker import EmbeddedBroker, create_topics
-from streams.events import Event
+from streams.events import (
+    Event,
+    TicketMessage,
+    TicketMessageEvent,
+    TicketOpened,
+    TicketOpenedEvent,
+    utcnow,
+)
 from streams.simulator import Simulator, SimulatorMix
 from tests.tools._backends import PgClones, clones, make_template
 from tools import Actor, Store, ToolContext, ToolSettings, build_registry
@@ -38,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 EVENTS = 36
 KILLS = 3
+TICKET = "T-mw-approve"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -120,6 +134,10 @@ def _done(state: Path) -> int:
         db.close()
 
 
+def _reached(state: Path, target: int) -> bool:
+    return _done(state) >= target
+
+
 def _wait(predicate: Callable[[], bool], timeout_s: float, what: str,
           workers: list[StoreWorker]) -> None:
     deadline = time.monotonic() + timeout_s
@@ -139,7 +157,10 @@ def _world(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         "reservations": "SELECT order_id, item_id, warehouse_id, quantity, status, "
                         "release_reason FROM reservations WHERE order_id LIKE '#Smw%'",
         "tool_effects": "SELECT idempotency_key, tool, arguments FROM tool_effects",
-        "agent_runs": "SELECT event_id, agent, status, decision, message FROM agent_runs",
+        # Not the analyst's question (asked in one of the two runs only).
+        "agent_runs": "SELECT event_id, agent, status, decision, message FROM agent_runs "
+                      "WHERE agent <> 'analyst'",
+        "cancelled": "SELECT order_id, status FROM orders WHERE status = 'cancelled'",
         "prices": "SELECT item_id, price FROM variants",
         "price_history": "SELECT item_id, effective_on, price, source FROM price_history",
     }
@@ -149,7 +170,7 @@ def _world(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _run(events: list[Event], broker: EmbeddedBroker, dsn: str, tmp: Path, *, workers: int,
-         kills: int, during: Callable[[], None] | None = None) -> None:
+         kills: int, during: Callable[[Path, list[StoreWorker]], None]) -> None:
     topic = f"store-{uuid.uuid4().hex[:8]}"
     create_topics(broker.bootstrap, [(topic, 6), (topic + ".dlq", 1)])
     _produce(broker.bootstrap, topic, events)
@@ -163,48 +184,98 @@ def _run(events: list[Event], broker: EmbeddedBroker, dsn: str, tmp: Path, *, wo
     try:
         for k in range(kills):
             target = min(len(events) - 1, _done(state) + rng.randint(3, 8))
-            _wait(lambda t=target: _done(state) >= t, 180, f"progress before kill {k}", everyone)
+            _wait(partial(_reached, state, target), 180, f"progress before kill {k}", everyone)
             victim = rng.randrange(len(group))
             group[victim].kill()
             group[victim] = StoreWorker(tmp, *args)
             everyone.append(group[victim])
-        if during is not None:
-            during()
+        during(state, everyone)
         _wait(lambda: _done(state) >= len(events), 240, "every event done", everyone)
     finally:
         codes = [w.stop() for w in group]
     assert codes == [0] * len(group), "\n".join(w.log()[-2000:] for w in group)
 
 
+def _ticket(store: Store) -> tuple[str, list[Event]]:
+    """(the order, the events): a ticket asking to cancel a pending order whose refund needs
+    a person's approval, and the customer's "yes" to the agent's proposal (one key: one
+    partition, in order)."""
+    with store.analytics_reader(["orders", "order_items"]) as db:
+        user, order = db.execute("""
+            SELECT o.user_id, o.order_id FROM orders o JOIN order_items i USING (order_id)
+            WHERE o.status = 'pending' GROUP BY ALL HAVING sum(i.price) > 600
+            ORDER BY o.order_id LIMIT 1""").fetchone()
+    return order, [TicketOpenedEvent(event_id="evt-mw-ticket-opened", key=TICKET, occurred_at=utcnow(),
+                              payload=TicketOpened(ticket_id=TICKET, subject="Cancel",
+                                                   message=f"Please cancel {order}",
+                                                   user_id=user)),
+            TicketMessageEvent(event_id="evt-mw-ticket-yes", key=TICKET, occurred_at=utcnow(),
+                               payload=TicketMessage(ticket_id=TICKET,
+                                                     message="Yes, please go ahead."))]
+
+
+def _cli(dsn: str, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``streamwise ARGS`` in another process on the store, with the scripted model."""
+    env = {**os.environ, "STREAMWISE_STORE__BACKEND": "postgres",
+           "STREAMWISE_STORE__POSTGRES_DSN": dsn, "COLUMNS": "200",
+           "STREAMWISE_AGENTS__CHECKPOINT_PATH": str(state / "checkpoints.sqlite")}
+    return subprocess.run([sys.executable, "-m", "tests.integration._scripted", *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+
+
+def _approve_when_pending(dsn: str, state: Path, workers: list[StoreWorker]) -> str:
+    """Wait for the ticket's thread to pause for approval, then approve it with the CLI."""
+    def pending() -> bool:
+        with PostgresStore(dsn, read_only=True) as reader, reader.cursor() as db:
+            row = db.execute("SELECT status FROM agent_runs WHERE event_id = ?",
+                             ["evt-mw-ticket-yes"]).fetchone()
+        return row is not None and row[0] == "awaiting_approval"
+
+    _wait(pending, 240, "the ticket's approval", workers)
+    decided = _cli(dsn, state, "approve", f"ticket:{TICKET}", "--reviewer", "test")
+    assert decided.returncode == 0, decided.stdout + decided.stderr
+    return decided.stdout
+
+
 def test_three_workers_killed_at_random_reach_the_single_workers_store(
         broker: EmbeddedBroker, pg: PgClones, tmp_path: Path) -> None:
-    events = Simulator(DATA, seed=11, mix=MIX, run="mw").burst(EVENTS)
+    single, multi = pg.dsn(), pg.dsn()
+    with PostgresStore(single, read_only=True) as store:
+        order, ticket = _ticket(store)
+    events = ticket + Simulator(DATA, seed=11, mix=MIX, run="mw").burst(EVENTS)
     assert any(e.type == "OrderCancelled" for e in events)
 
-    single, multi = pg.dsn(), pg.dsn()
-    _run(events, broker, single, tmp_path, workers=1, kills=0)
+    def approve(state: Path, workers: list[StoreWorker]) -> None:
+        _approve_when_pending(single, state, workers)
 
-    read_while_running: list[str] = []
+    _run(events, broker, single, tmp_path, workers=1, kills=0, during=approve)
 
-    def read() -> None:
-        # Other processes read the store while the workers write it.
+    shown: dict[str, str] = {}
+
+    def during(state: Path, workers: list[StoreWorker]) -> None:
+        # Other processes read the store, and decide an approval, while the workers write it.
+        shown["approve"] = _approve_when_pending(multi, state, workers)
         with PostgresStore(multi, read_only=True) as reader, reader.cursor() as db:
-            event_id = db.execute("SELECT event_id FROM agent_runs LIMIT 1").fetchone()[0]
-        env = {**os.environ, "STREAMWISE_STORE__BACKEND": "postgres",
-               "STREAMWISE_STORE__POSTGRES_DSN": multi}
-        shown = subprocess.run(
-            [sys.executable, "-c", "from streamwise.cli import app; app()", "trace", event_id],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        assert shown.returncode == 0, shown.stdout + shown.stderr
-        read_while_running.append(shown.stdout)
+            event_id = db.execute("SELECT event_id FROM agent_runs WHERE agent = 'order' "
+                                  "LIMIT 1").fetchone()[0]
+        traced = _cli(multi, state, "trace", event_id)
+        assert traced.returncode == 0, traced.stdout + traced.stderr
+        shown["trace"] = traced.stdout
+        asked = _cli(multi, state, "ask", "How many units did each region sell last month?",
+                     "--json")
+        assert asked.returncode == 0, asked.stdout + asked.stderr
+        shown["ask"] = asked.stdout
         with PostgresStore(multi) as analyst_store:
             result = build_registry(analyst_store, ToolSettings()).call(
                 "run_sql", {"sql": "SELECT count(*) AS runs FROM agent_runs"},
                 ToolContext(actor=Actor(role="analyst")))
         assert result.ok, result.for_model()
 
-    _run(events, broker, multi, tmp_path, workers=3, kills=KILLS, during=read)
-    assert read_while_running and event_id_in(read_while_running[0])
+    _run(events, broker, multi, tmp_path, workers=3, kills=KILLS, during=during)
+    assert shown["approve"].startswith("done:") and order in shown["approve"]
+    assert "evt-mw" in shown["trace"]
+    answer = json.loads(shown["ask"])
+    assert answer["status"] == "done" and answer["answer"]["rows"]
 
     with PostgresStore(single, read_only=True) as a, PostgresStore(multi, read_only=True) as b:
         one, three = _world(a), _world(b)
@@ -212,9 +283,8 @@ def test_three_workers_killed_at_random_reach_the_single_workers_store(
     assert len(one["agent_runs"]) == sum(e.type != "OrderCancelled" for e in events)
     assert any(r[1] == "reserve_stock" for r in one["tool_effects"])
     assert any(r[1] == "release_reservation" for r in one["tool_effects"])
+    # The approved cancellation ran once, with the approval, and the order is cancelled.
+    assert [r[1] for r in one["tool_effects"]].count("cancel_pending_order") == 1
+    assert (order, "cancelled") in one["cancelled"]
     for name in one:
         assert three[name] == one[name], name
-
-
-def event_id_in(text: str) -> bool:
-    return "evt-mw" in text
