@@ -28,6 +28,7 @@ from .errors import BrokerError, CommitError, FencedError, MessageTooLargeError,
 from .transport import TP, Consumer, Delivered, Headers, OutRecord, RawRecord, RebalanceListener
 
 COMMIT_TIMEOUT_MS = 10_000
+TRANSACTION_TIMEOUT_MS = 10_000
 
 
 def _offsets(offsets: dict[TP, int]) -> dict[TopicPartition, OffsetAndMetadata]:
@@ -169,7 +170,10 @@ class KafkaPythonTransactionalProducer:
     def __init__(self, broker: BrokerSettings, client_id: str, transactional_id: str) -> None:
         self.client = KafkaProducer(**{**broker.client_kwargs(), "client_id": client_id,
                                        "acks": "all", "linger_ms": 2,
-                                       "transactional_id": transactional_id})
+                                       "transactional_id": transactional_id,
+                                       # As Kafka Streams sets it: a killed worker's open
+                                       # transaction holds read_committed readers this long.
+                                       "transaction_timeout_ms": TRANSACTION_TIMEOUT_MS})
         try:
             self.client.init_transactions()  # aborts what a predecessor left open
         except KafkaError as exc:

@@ -8,8 +8,10 @@ its own process group so Ctrl-C in a terminal reaches only us, and we decide.
 
 Known limits of Tansu (measured; do not rely on them in tests that must hold
 on Kafka too): memory only (data lost on restart), wrong high-watermark
-offsets, ``read_committed`` shows aborted records, partitions cannot be added,
-retention is not enforced, a group join waits half the session timeout.
+offsets, ``read_committed`` shows aborted records (and waits below an open
+transaction until a producer with its transactional id comes: no transaction
+timeout), partitions cannot be added, retention is not enforced, a group join
+waits half the session timeout.
 """
 
 from __future__ import annotations

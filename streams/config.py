@@ -101,5 +101,11 @@ class WorkerSettings(BaseModel):
     # idempotent ids and the ledger (all the embedded Tansu broker supports: it keeps
     # aborted records visible to read_committed readers). See README "Exactly-once".
     exactly_once: bool = False
+    # The producer's transactional id under exactly_once: unique per live worker, stable
+    # across its restarts, so a restart aborts what its killed predecessor left open (an
+    # open transaction holds read_committed readers back until the broker times it out:
+    # 10 s on Kafka as set here, never on Tansu). None: "<group_id>.<group_instance_id>",
+    # else "<group_id>.<worker id>" (fresh per process).
+    transactional_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,249}$")
     metrics_port: int | None = None  # configs/*.yaml turn it on (9400)
     metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for a Prometheus beside it

@@ -44,11 +44,12 @@ the consumer thread commits a partition's watermark in one transaction with
 the records staged below it (``_consumer``), then the ledger marks go in. A
 crash aborts the open transaction: neither its outputs nor its offsets count,
 and the records are handled again (effects still idempotent, as in 3.). The
-transactional id is ``<group_id>.<group_instance_id or worker_id>``: zombies are
-fenced by the group's generation (KIP-447, Kafka 2.5+), so one id per worker is
-enough; a stable one (static membership) also aborts a killed predecessor's open
-transaction when it restarts, where a fresh one leaves it to the transaction
-timeout (read_committed readers of those partitions wait that long).
+transactional id (``WorkerSettings.transactional_id``, else
+``<group_id>.<group_instance_id or worker_id>``): zombies are fenced by the
+group's generation (KIP-447, Kafka 2.5+), so one id per worker is enough; a
+stable one also aborts a killed predecessor's open transaction when it
+restarts, where a fresh one leaves it to the transaction timeout
+(read_committed readers of those partitions wait that long).
 """
 
 from __future__ import annotations
@@ -247,7 +248,7 @@ class Worker:
     @property
     def transactional_id(self) -> str:
         s = self.settings
-        return f"{s.group_id}.{s.group_instance_id or self.worker_id}"
+        return s.transactional_id or f"{s.group_id}.{s.group_instance_id or self.worker_id}"
 
     # ---------------------------------------------------------------- lifecycle
 

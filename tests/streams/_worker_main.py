@@ -51,6 +51,7 @@ def main() -> None:
     ap.add_argument("--assignment", choices=["eager", "cooperative"], default="eager")
     ap.add_argument("--outputs", action="store_true", help="one output per event to <topic>.out")
     ap.add_argument("--exactly-once", action="store_true", help="worker.exactly_once")
+    ap.add_argument("--transactional-id", default=None, help="worker.transactional_id")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("kafka").setLevel(logging.ERROR)
@@ -78,7 +79,8 @@ def main() -> None:
                               max_in_flight=args.max_in_flight, drain_timeout_s=20,
                               commit_interval_ms=200, group_instance_id=args.instance_id,
                               partition_assignment=args.assignment,
-                              exactly_once=args.exactly_once)
+                              exactly_once=args.exactly_once,
+                              transactional_id=args.transactional_id)
     Worker([args.topic], handle, settings, broker=broker,
            route=lambda _: args.topic + ".out").run_forever()
     print("WORKER EXITED CLEANLY", flush=True)
