@@ -3,7 +3,9 @@
 A metric is an aggregate SQL expression over a base table, with the extra tables
 its expression needs, an optional row filter and the date column that a period
 ("last month") applies to. A dimension is a named expression to group or filter
-by. Expressions may use ``{as_of}``, the business date, as a DATE literal.
+by. A segment is a named row condition ("sold out": ``NOT variants.available``) a
+query filters by, also through a join ("order lines of sold-out variants"); its
+synonyms are the phrases that name it. Expressions may use ``{as_of}``, the business date, as a DATE literal.
 ``check`` refuses a layer that names a table or column the catalog lacks, so a
 config typo fails at start, not in a user's answer.
 """
@@ -57,6 +59,10 @@ class Dimension(_Term):
     kind: Literal["text", "number", "date"] = "text"
 
 
+class Segment(_Term):
+    """A named condition: ``sql`` is a boolean expression over its tables."""
+
+
 class TableNote(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -71,6 +77,7 @@ class SemanticLayer(BaseModel):
     tables: dict[str, TableNote] = Field(default_factory=dict)
     metrics: list[Metric] = Field(default_factory=list)
     dimensions: list[Dimension] = Field(default_factory=list)
+    segments: list[Segment] = Field(default_factory=list)
 
     def metric(self, name: str) -> Metric | None:
         """A named metric, or an aggregate of one column written ``avg(table.column)``."""
@@ -90,6 +97,9 @@ class SemanticLayer(BaseModel):
     def dimension(self, name: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.name == name), None)
 
+    def segment(self, name: str) -> Segment | None:
+        return next((g for g in self.segments if g.name == name), None)
+
     def time_column(self, table: str) -> str | None:
         note = self.tables.get(table)
         return f"{table}.{note.time_column}" if note and note.time_column else None
@@ -107,7 +117,8 @@ class SemanticLayer(BaseModel):
                     for t in catalog.tables if t not in counted]
         layer = SemanticLayer(
             tables={t: n for t, n in self.tables.items() if t in have}, metrics=metrics,
-            dimensions=[d for d in self.dimensions if {d.table, *d.joins} <= have])
+            dimensions=[d for d in self.dimensions if {d.table, *d.joins} <= have],
+            segments=[g for g in self.segments if {g.table, *g.joins} <= have])
         layer.check(catalog)
         return layer
 
@@ -120,7 +131,7 @@ class SemanticLayer(BaseModel):
             elif note.time_column and catalog.column(f"{table}.{note.time_column}") is None:
                 problems.append(f"tables.{table}.time_column: no column {note.time_column}")
         names: set[str] = set()
-        for term in [*self.metrics, *self.dimensions]:
+        for term in [*self.metrics, *self.dimensions, *self.segments]:
             if term.name in names:
                 problems.append(f"{term.name}: defined twice")
             names.add(term.name)

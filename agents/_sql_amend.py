@@ -13,6 +13,8 @@ settles it instead of asking the model again:
 - **values** — a category value the question names (``Linked.values``) becomes a
   filter when the query has none on that column (``in`` for several, ``!=`` /
   ``not_in`` after a negation such as "not" or "except").
+- **named conditions** — a segment of the semantic layer the question names ("sold
+  out") becomes a filter (``= false`` after a negation: "not sold out").
 - **invented values** — a text filter value the question does not name is
   dropped when it is not one of the column's values or was copied from an
   example; an exclusion (``!=``) the question does not ask for becomes ``=``.
@@ -164,6 +166,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     subjects = {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
     filters += _value_filters(linked, filters, grouped, words, notes, cost, subjects)
+    filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
 
     grouped = _cycles(args, grouped, words, notes)
@@ -436,6 +439,25 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[
         if field in grouped and not negated and len(values) == 1:
             continue  # "orders by status ... pending": the breakdown shows it
         notes.append(f"filter {field} {f['op']} {f['value']!r}: the question names it")
+        added.append(f)
+    return added
+
+
+def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: str,
+                     words: str, notes: list[str],
+                     cost: Callable[[str], tuple[int, int]]) -> list[dict[str, Any]]:
+    """A filter for each named condition the question names ("sold out"), false after a
+    negation ("not sold out"); none when the query filters it or no join reaches it."""
+    added = []
+    filtered = {str(f.get("field")) for f in filters}
+    for seg in layer.segments:
+        named = [p for p in [seg.name.replace("_", " "), seg.label, *seg.synonyms]
+                 if f" {phrase(p)} " in said]
+        if not named or seg.name in filtered or cost(f"{seg.table}.x")[0] >= _UNREACHABLE:
+            continue
+        negated = _negated(words, named[0])
+        f = {"field": seg.name, "op": "=", "value": not negated}
+        notes.append(f"filter {seg.name} = {not negated}: the question names it")
         added.append(f)
     return added
 

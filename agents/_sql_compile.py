@@ -232,6 +232,9 @@ class Compiler:
                                  "filter on a date column instead")
             expr, kind = _grain(f.field, time_col)
             expr = f"CAST({time_col} AS DATE)" if kind == "date" else expr
+        elif (seg := self.layer.segment(f.field)) is not None:
+            plan.tables += [seg.table, *seg.joins]
+            return self._segment(f, self._fill(seg.sql))
         elif (dim := self.layer.dimension(f.field)) is not None:
             plan.tables += [dim.table, *dim.joins]
             expr, kind = self._fill(dim.sql), dim.kind
@@ -261,6 +264,17 @@ class Compiler:
         if f.op == "contains":
             return f"CAST({expr} AS VARCHAR) ILIKE {_quote('%' + str(items[0]) + '%')}"
         return f"{expr} {f.op} {self._literal(f.field, kind, items[0], values)}"
+
+    def _segment(self, f: Filter, condition: str) -> str:
+        """A named condition: ``= true`` keeps the rows it holds for, ``= false`` the rest."""
+        value = f.value[0] if isinstance(f.value, list) and len(f.value) == 1 else f.value
+        holds = str(value).strip().lower() not in ("false", "no", "0")
+        if f.op in ("!=", "not_in"):
+            holds = not holds
+        elif f.op not in ("=", "in"):
+            raise QueryError(f"{f.field} is a named condition: filter it with = true or false",
+                             "use op = and value true (or false for the rows it excludes)")
+        return f"({condition})" if holds else f"NOT ({condition})"
 
     def _literal(self, name: str, kind: str, value: Any, values: list[str]) -> str:
         if value is None:

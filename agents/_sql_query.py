@@ -94,7 +94,8 @@ class Vocabulary:
                    if c.kind == "number" and not c.name.endswith(("_id", "_no", "position"))]
         self.metrics = [m.name for m in layer.metrics] + [
             f"{fn}({ref})" for ref in numbers for fn in AGGREGATES]
-        self.fields = [*catalog.column_refs(), *(d.name for d in layer.dimensions), *GRAINS]
+        self.fields = [*catalog.column_refs(), *(d.name for d in layer.dimensions),
+                       *(g.name for g in layer.segments), *GRAINS]
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""

@@ -265,3 +265,11 @@ def test_in_the_most_recent_check_keeps_the_latest_date(kit: SqlKit) -> None:
     period = run(kit, "What was BargainBay's average price in the last 30 days?",
                  metrics=["competitor_price"], filters=[bargain])
     assert period.arguments["filters"] == [bargain]
+
+
+def test_a_named_condition_becomes_a_filter_also_through_a_join(kit: SqlKit) -> None:
+    done = run(kit, "How many order lines are for variants that are sold out?",
+               metrics=["order_lines"])
+    assert done.arguments["filters"] == [{"field": "sold_out", "op": "=", "value": True}]
+    negated = run(kit, "How many variants are not sold out?", metrics=["variant_count"])
+    assert negated.arguments["filters"] == [{"field": "sold_out", "op": "=", "value": False}]

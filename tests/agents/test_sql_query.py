@@ -179,7 +179,7 @@ def test_the_schema_names_only_the_stores_tables_and_columns(world: World) -> No
     fields, metrics = schema["$defs"]["field"]["enum"], schema["$defs"]["metric"]["enum"]
     for name in fields:
         assert (world.catalog.column(name) is not None or world.layer.dimension(name)
-                or name in GRAINS), name
+                or world.layer.segment(name) or name in GRAINS), name
     assert "orders.order_date" not in fields and not any(f.startswith("refunds.") for f in fields)
     assert {"refunds", "units_sold", "margin", "on_hand", "open_purchase_orders"} <= set(metrics)
 
@@ -312,3 +312,14 @@ def test_having_needs_groups_and_a_metric(world: World) -> None:
     with pytest.raises(QueryError) as caught:
         world.run(metrics=["order_count"], having={"op": ">", "value": 3})
     assert "group_by" in caught.value.hint
+
+
+def test_a_named_condition_filters_through_its_table(world: World) -> None:
+    sold_out = {"field": "sold_out", "op": "=", "value": True}
+    assert world.run(metrics=["order_lines"], filters=[sold_out]) == world.rows(
+        "SELECT count(*) FROM order_items JOIN variants USING (item_id) WHERE NOT available")
+    kept = world.run(metrics=["variant_count"], filters=[{**sold_out, "value": False}])
+    assert kept == world.rows("SELECT count(*) FROM variants WHERE available")
+    with pytest.raises(QueryError) as caught:
+        world.run(metrics=["variant_count"], filters=[{**sold_out, "op": ">"}])
+    assert "true" in caught.value.hint
