@@ -21,16 +21,18 @@ from typing import Any
 
 import duckdb
 
-from ._pg_store import PgCursor, snapshot_to_duckdb
+from ._pg_store import PgCursor, analyst_cursor, snapshot_to_duckdb
 from .store import copy_duckdb_tables
 
 
 def _copy(db: Any, tables: Collection[str], path: Path) -> None:
     """The tables from the store behind ``db`` (a cursor of either backend), in one read
     transaction: DuckDB attaches the new file and copies; PostgreSQL's rows come over COPY
-    from the caller's REPEATABLE READ transaction (``_pg_store.snapshot_to_duckdb``)."""
+    in a REPEATABLE READ transaction (``_pg_store.snapshot_to_duckdb``), as the store's
+    read-only analyst role where it has one (``_pg_store.analyst_cursor``)."""
     if isinstance(db, PgCursor):
-        snapshot_to_duckdb(db, tables, path)
+        with analyst_cursor(db) as reader:
+            snapshot_to_duckdb(reader, tables, path)
     else:
         copy_duckdb_tables(db, tables, path)
 

@@ -54,7 +54,7 @@ from duckdb.sqltypes import DuckDBPyType
 from pydantic import BaseModel, Field, StringConstraints
 
 from ._args import ToolArgs
-from ._pg_store import PgCursor, schema_only
+from ._pg_store import PgCursor, analyst_cursor, schema_only
 from ._sql_guard import VettedQuery, check_select
 from ._sql_sandbox import sandbox
 from .config import ToolSettings
@@ -127,7 +127,8 @@ def _store_tables(db: Any) -> dict[str, tuple[str, list[str]]]:
     """The whitelisted tables the store has: name -> (table|view, ["column TYPE", ...]),
     in DuckDB's types (what the sandbox runs on; a PostgreSQL store's are mapped)."""
     if isinstance(db, PgCursor):
-        schema = schema_only(db, ANALYST_TABLES)
+        with analyst_cursor(db) as reader:  # what the analyst's role may read
+            schema = schema_only(reader, ANALYST_TABLES)
         try:
             return _store_tables(schema)
         finally:

@@ -18,6 +18,10 @@ class ToolSettings(BaseModel):
     db_path: str = "var/streamwise.duckdb"
     postgres_dsn: SecretStr | None = None
     postgres_dir: str = "var/pgstore"
+    # postgres: the connection the analyst's SQL copy reads with, as a role the store
+    # grants SELECT on the whitelisted tables only (STREAMWISE_STORE__ANALYST_DSN). The
+    # embedded server has one (streamwise_analyst); without it, the store's own connection.
+    analyst_dsn: SecretStr | None = None
     seed: int = 7
     # Refunds above this amount need a human approval.
     refund_approval_limit: Decimal = Field(default=Decimal("500"), ge=0)

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from rich.progress import Progress, TaskID
 
 from ._dialect import MISSING_TABLE_ERRORS
-from ._pg_store import PgCursor, copy_from_duckdb
+from ._pg_store import PgCursor, PostgresStore, copy_from_duckdb
 from ._seedgen import AS_OF, HISTORY_DAYS, generate
 from .config import ToolSettings
 from .errors import StoreError
@@ -210,6 +210,8 @@ def load_from_duckdb(store: Store, source: duckdb.DuckDBPyConnection, tables: It
     with store.transaction() as db:
         assert isinstance(db, PgCursor)
         copy_from_duckdb(source, db, list(tables))
+        if isinstance(store, PostgresStore):  # re-created tables lost their grants
+            store.grant_analyst(db)
         db.execute("DELETE FROM tool_effects")
         if inputs is not None:
             sums = table_checksums(db, SEEDED_TABLES)

@@ -206,16 +206,21 @@ def open_store(settings: Any, *, root: Path | None = None, read_only: bool = Fal
     PostgreSQL: the DSN from ``settings.postgres_dsn`` (production: from the environment,
     ``STREAMWISE_STORE__POSTGRES_DSN``); without one, an embedded PostgreSQL server
     (the ``pgserver`` wheel) under ``settings.postgres_dir``, shared by local workers.
+    The analyst's copy connects as a read-only role: ``settings.analyst_dsn``, or on the
+    embedded server its ``streamwise_analyst``.
     """
     base = root or Path.cwd()
     if settings.backend == "postgres":
-        from ._pg_store import PostgresStore, embedded_dsn
+        from ._pg_store import PostgresStore, analyst_dsn, embedded_dsn
 
+        reader = settings.analyst_dsn.get_secret_value() if settings.analyst_dsn else None
         if settings.postgres_dsn is not None:
             dsn = settings.postgres_dsn.get_secret_value()
         else:
             dsn = embedded_dsn(_under(base, settings.postgres_dir))
-        return PostgresStore(dsn, read_only=read_only, pool_size=max(4, 2 * workers))
+            reader = reader or analyst_dsn(dsn)  # the embedded server has the role
+        return PostgresStore(dsn, read_only=read_only, pool_size=max(4, 2 * workers),
+                             analyst_dsn=reader)
     path = settings.db_path
     return DuckDBStore(path if path == ":memory:" else _under(base, path), read_only=read_only)
 

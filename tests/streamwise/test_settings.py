@@ -36,16 +36,18 @@ def test_production_config_loads_with_kafka_vllm_gpu_postgres():
     assert s.worker.ledger_backend == "postgres"
     assert s.store.backend == "postgres"
     assert s.agents.postgres_dsn is None and s.worker.postgres_dsn is None  # never in the file
-    assert s.store.postgres_dsn is None
+    assert s.store.postgres_dsn is None and s.store.analyst_dsn is None
 
 
 def test_postgres_dsns_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("STREAMWISE_WORKER__POSTGRES_DSN", "postgresql://w:secret@db/ledger")
     monkeypatch.setenv("STREAMWISE_AGENTS__POSTGRES_DSN", "postgresql://a:secret@db/checkpoints")
     monkeypatch.setenv("STREAMWISE_STORE__POSTGRES_DSN", "postgresql://s:secret@db/store")
+    monkeypatch.setenv("STREAMWISE_STORE__ANALYST_DSN", "postgresql://ro:secret@db/store")
     s = load_settings(ROOT / "configs" / "production.yaml")
-    assert s.store.postgres_dsn is not None
+    assert s.store.postgres_dsn is not None and s.store.analyst_dsn is not None
     assert s.store.postgres_dsn.get_secret_value() == "postgresql://s:secret@db/store"
+    assert s.store.analyst_dsn.get_secret_value() == "postgresql://ro:secret@db/store"
     assert s.worker.postgres_dsn is not None and s.agents.postgres_dsn is not None
     assert s.worker.postgres_dsn.get_secret_value() == "postgresql://w:secret@db/ledger"
     assert s.agents.postgres_dsn.get_secret_value() == "postgresql://a:secret@db/checkpoints"

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from pydantic import BaseModel
 
@@ -228,6 +229,15 @@ def test_postgres_without_a_dsn_starts_an_embedded_server_that_processes_share(
             assert db.execute("SELECT value FROM seed_meta WHERE key = 'probe'").fetchone() == (
                 "kept",)
             assert schema_version(db) == LATEST
+        # The embedded server has the analyst's role: SELECT on the whitelisted tables only.
+        with open_store(settings) as third:
+            assert isinstance(third, PostgresStore)
+            with third.analyst_cursor() as ro:
+                assert ro.execute("SELECT current_user").fetchone() == ("streamwise_analyst",)
+                assert ro.execute("SELECT count(*) FROM seed_meta").fetchone() == (1,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), \
+                    third.analyst_cursor() as ro:
+                ro.execute("SELECT count(*) FROM tool_effects")
     finally:
         for server in _keep[kept:]:
             server.cleanup()  # the last handle stops the server
