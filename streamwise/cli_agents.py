@@ -33,7 +33,7 @@ from .errors import StreamwiseError
 from .live import EventPrinter, use_json_logs
 from .render import answer_panel, trace_panel
 from .settings import Settings, store_name, var_path
-from .wiring import WORKER_TOPICS, EventRouter, open_platform
+from .wiring import CATALOG_TOPIC, WORKER_TOPICS, EventRouter, open_platform
 
 console = Console()
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file")]
@@ -92,13 +92,21 @@ def run(
         settings.broker.bootstrap_servers = split_servers(bootstrap)
     if settings.broker.bootstrap_servers:  # before the model starts, which takes a while
         check_broker(settings.broker)
-    with _broker(settings), open_platform(settings) as platform, \
-            _more_workers(workers - 1, topics, config, settings, platform.llm_base_url):
+    names = [t.strip() for t in topics.split(",") if t.strip()]
+    # The retrieval index is a DuckDB file: one process can hold it. Only a worker that
+    # reads the catalog topic (whose events update the index) opens it; the other
+    # workers of --workers N (and a `streamwise run --topics` without catalog) do not.
+    others = [t for t in names if t != CATALOG_TOPIC]
+    if workers > 1 and not others:
+        raise StreamwiseError(f"--workers {workers} on the {CATALOG_TOPIC} topic alone: its "
+                              "events update the retrieval index, which one process holds")
+    with _broker(settings), open_platform(settings, with_retriever=CATALOG_TOPIC in names) \
+            as platform, _more_workers(workers - 1, ",".join(others), config, settings,
+                                       platform.llm_base_url):
         platform.warm(["order", "support"])
         router = EventRouter(platform, on_result=EventPrinter(
             "json" if json_logs else "quiet" if quiet else "lines"))
-        worker = Worker([t.strip() for t in topics.split(",") if t.strip()], router.handle,
-                        settings.worker, broker=settings.broker)
+        worker = Worker(names, router.handle, settings.worker, broker=settings.broker)
         port = settings.worker.metrics_port
         say(f"worker {worker.worker_id} in group {settings.worker.group_id} on "
             f"{', '.join(worker.topics)}; model at {platform.llm_base_url}; "
@@ -119,7 +127,8 @@ def run(
 def _more_workers(n: int, topics: str, config: Path | None, settings: Settings,
                   llm_base_url: str | None) -> Iterator[list[subprocess.Popen[bytes]]]:
     """``n`` more ``streamwise run`` processes in the same group, on the same broker, model
-    server and store; stopped (SIGTERM, then SIGKILL) when this one stops."""
+    server and store; stopped (SIGTERM, then SIGKILL) when this one stops. Each serves
+    its metrics on the next port (9401, 9402, ... after this one's 9400)."""
     env = dict(os.environ)
     if llm_base_url:  # one model server for all: the children do not start their own
         env["STREAMWISE_LLM__BASE_URL"] = llm_base_url
@@ -127,7 +136,7 @@ def _more_workers(n: int, topics: str, config: Path | None, settings: Settings,
            "--topics", topics, "--bootstrap", ",".join(settings.broker.bootstrap_servers), "--quiet"]
     if config is not None:
         cmd += ["--config", str(config)]
-    children = [subprocess.Popen(cmd, env=env) for _ in range(n)]
+    children = [subprocess.Popen(cmd, env=_child_env(env, settings, k)) for k in range(n)]
     try:
         yield children
     finally:
@@ -139,6 +148,13 @@ def _more_workers(n: int, topics: str, config: Path | None, settings: Settings,
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+
+
+def _child_env(env: dict[str, str], settings: Settings, k: int) -> dict[str, str]:
+    """The environment of the ``k``-th extra worker: its own metrics port (one port per
+    process: a second bind would fail and leave that worker unscraped)."""
+    port = settings.worker.metrics_port
+    return {**env, "STREAMWISE_WORKER__METRICS_PORT": str(port + k + 1)} if port else env
 
 
 def chat(

@@ -69,6 +69,8 @@ log = logging.getLogger(__name__)
 
 # Input topics the workers consume, and the agent behind each.
 WORKER_TOPICS = ("orders", "inventory", "prices", "tickets", "catalog")
+# Its events update the retrieval index (a file one process holds).
+CATALOG_TOPIC = "catalog"
 
 
 @dataclass
