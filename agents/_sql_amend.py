@@ -102,6 +102,9 @@ _NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than
 _COLUMN = re.compile(r"(?:^|\()(\w+)\.\w+")  # "orders.status", "avg(variants.price)"
 _NEGATED_WINDOW = 4  # words between a negation and the value it excludes
 _UNREACHABLE = 99
+# Words that quantify rather than name: "all the stock" asks for no filter at all.
+_QUANTIFIERS = frozenset({"all", "any", "every", "each", "none", "total", "everything",
+                          "anything", "*", "%"})
 _PARAPHRASED_VALUES = 12  # a category this small may be named in other words (statuses)
 # "more than 4", "at least 2", "fewer than 10": a bound on a figure; (op, number).
 _BOUND = re.compile(rf"\b(more than|greater than|over|above|exceeding|at least|no fewer than|"
@@ -345,7 +348,9 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
     values = value if isinstance(value, list) else [value]
     kept: list[Any] = []
     for v in values:
-        if not isinstance(v, str) or f" {phrase(v)} " in said:
+        if isinstance(v, str) and v.strip().lower() in _QUANTIFIERS:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: a quantifier, not a value")
+        elif not isinstance(v, str) or f" {phrase(v)} " in said:
             kept.append(v)
         elif phrase(v) in examples:
             notes.append(f"filter {f.get('field')} = {v!r} dropped: copied from an example")

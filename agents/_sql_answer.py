@@ -51,7 +51,8 @@ def render_answer(columns: list[OutputColumn], rows: list[list[Any]], *, truncat
     count = f"{len(rows):,}{'+' if truncated else ''}"
     what = ("row" if metrics else "result") + ("" if len(rows) == 1 and not truncated else "s")
     listed = "; ".join(_row_text(columns, r) for r in rows[:_SHOWN])
-    more = f"; and {len(rows) - _SHOWN:,} more" if len(rows) > _SHOWN else ""
+    # "the rest in the table", not "and 45 more": a difference is a figure no cell holds.
+    more = "; the rest are in the table" if len(rows) > _SHOWN else ""
     return f"{count} {what}{when}: {listed}{more}."
 
 

@@ -207,6 +207,8 @@ def test_a_large_result_is_answered_whole_though_the_model_reads_ten_rows(
     shown = json.loads(str(model.seen[1][-1].content))
     assert len(shown["rows"]) == 10 and shown["row_count"] == count
     assert result.message.startswith(f"{count} results: ")
+    # Not "and N more": a difference of counts is a figure no cell of the result holds.
+    assert result.message.endswith("; the rest are in the table.")
 
 
 def test_ask_saves_the_chart_and_prints_json(seeded: Store, tmp_path: Path,  # noqa: F811
