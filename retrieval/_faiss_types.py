@@ -1,8 +1,13 @@
 """FAISS index recipes, chosen by corpus size.
 
 - below ``flat_threshold``: **flat**, exact inner product with an id map; removable.
-- below ``pq_threshold``: **ivf_sq8**, IVF with 8-bit scalar codes: 4x smaller than
-  flat, recall@10 ~0.99 at nprobe 16, removable (hashtable direct map), GPU-movable.
+- below ``pq_threshold`` on CPU: **ivf_fs**, IVF fast-scan PQ (4-bit codes, d/4 bytes
+  per vector, scanned with SIMD lookup tables) whose top ``k_factor * k`` are re-ranked
+  from 8-bit scalar codes (IndexRefine over IndexScalarQuantizer): ~1.1x the bytes of
+  ivf_sq8, faster at the same recall. No removal (tombstones + rebuild) and no GPU
+  implementation of fast-scan, so with a GPU the chooser keeps ivf_sq8 instead.
+- below ``pq_threshold`` with a GPU (or asked for): **ivf_sq8**, IVF with 8-bit scalar
+  codes: 4x smaller than flat, removable (hashtable direct map), GPU-movable.
 - option **hnsw**: HNSW32, good QPS without training, but it cannot remove ids
   (tombstones + rebuild) nor move to GPU.
 - at or above ``pq_threshold`` (hundreds of millions): **ivf_pq**, IVF-PQ codes
@@ -24,25 +29,31 @@ import numpy as np
 # SWIG bindings: the shipped stubs lag the runtime API (parameter kwargs, downcasts).
 faiss: Any = _faiss
 
-REMOVABLE = {"flat": True, "ivf_sq8": True, "hnsw": False, "ivf_pq": False}
-# ivf_pq ids are insertion positions (see new_index).
-POSITIONAL = {"flat": False, "ivf_sq8": False, "hnsw": False, "ivf_pq": True}
-NEEDS_TRAINING = {"flat": False, "ivf_sq8": True, "hnsw": False, "ivf_pq": True}
-GPU_MOVABLE = {"flat": True, "ivf_sq8": True, "hnsw": False, "ivf_pq": True}
+REMOVABLE = {"flat": True, "ivf_sq8": True, "ivf_fs": False, "hnsw": False, "ivf_pq": False}
+# ivf_fs/ivf_pq ids are insertion positions: the refine codes are looked up by position.
+POSITIONAL = {"flat": False, "ivf_sq8": False, "ivf_fs": True, "hnsw": False, "ivf_pq": True}
+NEEDS_TRAINING = {"flat": False, "ivf_sq8": True, "ivf_fs": True, "hnsw": False, "ivf_pq": True}
+GPU_MOVABLE = {"flat": True, "ivf_sq8": True, "ivf_fs": False, "hnsw": False, "ivf_pq": True}
+# Candidates re-ranked per result by the refine types (recall@10 was the same at 8).
+K_FACTOR = 4.0
 
 
-def choose_type(n: int, *, flat_threshold: int, pq_threshold: int) -> str:
+def choose_type(n: int, *, flat_threshold: int, pq_threshold: int, gpu: bool = False) -> str:
     if n < flat_threshold:
         return "flat"
     if n < pq_threshold:
-        return "ivf_sq8"
+        return "ivf_sq8" if gpu else "ivf_fs"
     return "ivf_pq"
 
 
 def choose_nlist(n: int) -> int:
-    """About 4*sqrt(n) lists, a power of two, so each list holds a few hundred vectors."""
+    """At least 4*sqrt(n) lists (rounded up to a power of two).
+
+    Rounded up, not to the nearest: on clustered 384-d data at 100k, 1024 lists gave
+    recall@10 0.93 at nprobe 16 and 2048 lists 0.97 (finer lists follow the clusters).
+    """
     target = max(1, int(4 * math.sqrt(max(n, 1))))
-    nlist = 1 << max(0, round(math.log2(target)))
+    nlist = 1 << max(0, math.ceil(math.log2(target)))
     # k-means needs ~39 points per centroid to be meaningful.
     while nlist > 1 and n < 39 * nlist:
         nlist //= 2
@@ -66,6 +77,19 @@ def new_index(kind: str, dim: int, n_expected: int) -> Any:
         quantizer.this.disown()
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
         return ivf
+    if kind == "ivf_fs":
+        # 4-bit PQ over 4-dim sub-vectors (falls back to fewer dims per code for odd d).
+        m = next(m for m in (dim // 4, dim // 2, dim) if m and dim % m == 0)
+        fs = faiss.IndexIVFPQFastScan(quantizer, dim, nlist, m, 4, ip)
+        fs.own_fields = True
+        quantizer.this.disown()
+        sq8 = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, ip)
+        refine = faiss.IndexRefine(fs, sq8)
+        refine.k_factor = K_FACTOR
+        refine.own_fields = True
+        fs.this.disown()
+        sq8.this.disown()
+        return refine
     if kind == "ivf_pq":
         m = 48 if dim % 48 == 0 else next(m for m in (32, 24, 16, 8, 4, 2, 1) if dim % m == 0)
         ivfpq = faiss.IndexIVFPQ(quantizer, dim, nlist, m, 8, ip)
@@ -75,11 +99,11 @@ def new_index(kind: str, dim: int, n_expected: int) -> Any:
         # refine parameters. Ids are positions instead (the wrapper adds ids
         # 0, 1, 2, ... in order and never removes from this type).
         refine = faiss.IndexRefineFlat(ivfpq)
-        refine.k_factor = 4.0
+        refine.k_factor = K_FACTOR
         refine.own_fields = True
         ivfpq.this.disown()
         return refine
-    raise ValueError(f"unknown index type {kind!r}: use flat, ivf_sq8, hnsw or ivf_pq")
+    raise ValueError(f"unknown index type {kind!r}: use flat, ivf_sq8, ivf_fs, hnsw or ivf_pq")
 
 
 def train(index: Any, kind: str, vectors: np.ndarray, seed: int = 1234) -> None:
@@ -103,9 +127,9 @@ def _ivf(index: Any) -> Any:
 
 def search_params(kind: str, *, nprobe: int, ef_search: int, sel: Any) -> Any:
     """Per-call parameters; the caller keeps ``sel`` alive for the duration of the search."""
-    if kind == "ivf_pq":
+    if kind in ("ivf_fs", "ivf_pq"):
         base = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
-        params = faiss.IndexRefineSearchParameters(k_factor=4.0, base_index_params=base)
+        params = faiss.IndexRefineSearchParameters(k_factor=K_FACTOR, base_index_params=base)
         params._base = base  # SWIG holds a raw pointer: keep the base alive with its owner
         return params
     if kind == "ivf_sq8":
@@ -116,8 +140,10 @@ def search_params(kind: str, *, nprobe: int, ef_search: int, sel: Any) -> Any:
 
 
 def set_defaults(kind: str, index: Any, *, nprobe: int, ef_search: int) -> None:
-    """Defaults on the index itself too, for paths that take no parameters (GPU clones)."""
-    if kind in ("ivf_sq8", "ivf_pq"):
+    """Defaults on the index itself: unfiltered searches pass no parameters (GPU clones too)."""
+    if kind in ("ivf_sq8", "ivf_fs", "ivf_pq"):
         _ivf(index).nprobe = nprobe
+        if isinstance(index, faiss.IndexRefine):
+            index.k_factor = K_FACTOR
     elif kind == "hnsw":
         faiss.downcast_index(index.index).hnsw.efSearch = ef_search

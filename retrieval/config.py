@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IndexType = Literal["auto", "flat", "ivf_sq8", "hnsw", "ivf_pq"]
+IndexType = Literal["auto", "flat", "ivf_sq8", "ivf_fs", "hnsw", "ivf_pq"]
 
 
 class RetrievalSettings(BaseModel):

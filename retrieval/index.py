@@ -3,7 +3,7 @@
 Int ids ("vids") are allocated 0, 1, 2, ... and never reused, so a vid is also
 the row of the attribute columns kept beside the index; a rebuild renumbers.
 Filters become an ``IDSelectorBitmap`` over vids; types that cannot remove ids
-(HNSW, IVF-PQ) keep deleted vids as tombstones, excluded by the same bitmap,
+(IVF fast-scan, HNSW, IVF-PQ) keep deleted vids as tombstones, excluded by the same bitmap,
 until a rebuild compacts them.
 """
 
@@ -51,7 +51,7 @@ class VectorIndex:
         self.threads = threads
         self.flat_threshold = flat_threshold
         self.pq_threshold = pq_threshold
-        self.nprobe = nprobe
+        self._nprobe = nprobe
         self.ef_search = ef_search
         self.mmap_min_bytes = mmap_min_bytes
         self.fields = tuple(fields)
@@ -74,6 +74,22 @@ class VectorIndex:
         self._cols: dict[str, list[int]] = {f: [] for f in self.fields}
         self._vocab: dict[str, dict[str, int]] = {f: {} for f in self.fields}
         self._np_cache: dict[str, np.ndarray] = {}
+
+    @property
+    def nprobe(self) -> int:
+        return self._nprobe
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        # Set on the index once, not per search: unfiltered searches pass no parameters.
+        with self._lock:
+            self._nprobe = value
+            if self._index is not None:
+                self._apply_defaults()
+
+    def _apply_defaults(self) -> None:
+        T.set_defaults(self.kind, self._index, nprobe=self._nprobe, ef_search=self.ef_search)
+        self._gpu_stale = True
 
     def __len__(self) -> int:
         return len(self._vid)
@@ -186,7 +202,8 @@ class VectorIndex:
     def _choose(self, n: int) -> str:
         if self.wanted_type != "auto":
             return self.wanted_type
-        return T.choose_type(n, flat_threshold=self.flat_threshold, pq_threshold=self.pq_threshold)
+        return T.choose_type(n, flat_threshold=self.flat_threshold, pq_threshold=self.pq_threshold,
+                             gpu=self.device == "gpu")
 
     def _maybe_rebuild(self) -> None:
         """Grow into the next type, or compact when tombstones pass a quarter of the index."""
@@ -231,16 +248,20 @@ class VectorIndex:
             if allowed == 0:
                 return [[] for _ in range(len(queries))]
             k_eff = min(k, allowed)
-            params = T.search_params(
-                self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel
-            )
-            index = self._index if sel is not None else self._search_target()
-            use = params if index is self._index else None
-            scores, vids = index.search(queries, k_eff, params=use)
+            if sel is None:
+                # nprobe/efSearch/k_factor live on the index (set_defaults): no per-call
+                # parameter objects on the hot path.
+                scores, vids = self._search_target().search(queries, k_eff)
+            else:
+                params = T.search_params(
+                    self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel
+                )
+                scores, vids = self._index.search(queries, k_eff, params=params)
             del bitmap  # kept alive until here: the selector points into it
+            docs = self._docs
             return [
-                [(doc, float(s)) for s, v in zip(srow, vrow, strict=True)
-                 if v >= 0 and (doc := self._docs[v]) is not None]
+                [(doc, s) for s, v in zip(srow.tolist(), vrow.tolist(), strict=True)
+                 if v >= 0 and (doc := docs[v]) is not None]
                 for srow, vrow in zip(scores, vids, strict=True)
             ]
 
