@@ -34,6 +34,9 @@ REMOVABLE = {"flat": True, "ivf_sq8": True, "ivf_fs": False, "hnsw": False, "ivf
 POSITIONAL = {"flat": False, "ivf_sq8": False, "ivf_fs": True, "hnsw": False, "ivf_pq": True}
 NEEDS_TRAINING = {"flat": False, "ivf_sq8": True, "ivf_fs": True, "hnsw": False, "ivf_pq": True}
 GPU_MOVABLE = {"flat": True, "ivf_sq8": True, "ivf_fs": False, "hnsw": False, "ivf_pq": True}
+# Size tier: an index grows into a higher tier, never sideways (a saved IVF-SQ8 index is
+# not rebuilt as fast-scan on its first write).
+TIER = {"flat": 0, "ivf_sq8": 1, "ivf_fs": 1, "hnsw": 1, "ivf_pq": 2}
 # Candidates re-ranked per result by the refine types (recall@10 was the same at 8).
 K_FACTOR = 4.0
 

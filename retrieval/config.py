@@ -27,7 +27,8 @@ class RetrievalSettings(BaseModel):
     model_path: str | None = None
     cache_size: int = Field(default=50_000, ge=0)
     index_type: IndexType = "auto"
-    # auto: exact flat search below this many vectors, IVF-SQ8 at or above it.
+    # auto: exact flat search below this many vectors, IVF fast-scan + SQ8 re-rank at or
+    # above it on CPU (IVF-SQ8 on GPU: fast-scan has no GPU implementation).
     flat_threshold: int = Field(default=50_000, ge=1)
     # auto: IVF-PQ with exact re-ranking at or above this many vectors.
     pq_threshold: int = Field(default=50_000_000, ge=1)

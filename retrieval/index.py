@@ -209,7 +209,7 @@ class VectorIndex:
         """Grow into the next type, or compact when tombstones pass a quarter of the index."""
         n = len(self._vid)
         auto = self.wanted_type == "auto"
-        grow = auto and self._choose(n) != self.kind and n >= self.flat_threshold
+        grow = auto and T.TIER[self._choose(n)] > T.TIER[self.kind]
         # IVF lists sized for the corpus at build time get long as it grows: re-cluster at 16x.
         outgrown = T.NEEDS_TRAINING[self.kind] and n > 16 * max(self._built_n, 1)
         if grow or outgrown or (self._index.ntotal > 64 and self.tombstones > self._index.ntotal // 4):
