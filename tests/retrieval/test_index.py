@@ -172,3 +172,14 @@ def test_wrong_dimension_is_refused():
     ix = VectorIndex(D)
     with pytest.raises(IndexStateError):
         ix.build(["a"], np.zeros((1, D + 1), np.float32), [{}])
+
+
+def test_a_saved_ivf_sq8_index_is_not_rebuilt_sideways_on_write(tmp_path):
+    x = _data(3000)
+    ix = VectorIndex(D, index_type="ivf_sq8", nprobe=64)
+    ix.build(_ids(3000), x, _attrs(3000))
+    ix.save(tmp_path)
+    again = VectorIndex(D, flat_threshold=2000, nprobe=64)  # auto would choose ivf_fs
+    again.load(tmp_path)
+    again.upsert(["new"], x[5:6], [{"kind": "faq"}])
+    assert again.kind == "ivf_sq8" and len(again) == 3001
