@@ -324,8 +324,12 @@ def _match_value(name: str, text: str, values: list[str]) -> str:
     if not values or text in values:
         return text
     folded = {v.lower(): v for v in values}
+    # "order_agent" in agent_runs.agent, "pending status" in orders.status: the value with
+    # the column's own name said beside it.
+    column = name.rpartition(".")[2].lower()
+    bare = re.sub(rf"(^|[ _]){re.escape(column)}s?($|[ _])", " ", text.lower()).strip(" _")
     for candidate in (text.lower(), text.lower().rstrip("s"), text.lower() + "s",
-                      text.lower().replace("_", " "), text.lower().replace(" ", "_")):
+                      text.lower().replace("_", " "), text.lower().replace(" ", "_"), bare):
         if candidate in folded:
             return folded[candidate]
     # Part of one value only ("earbuds" -> 'Wireless Earbuds'); part of several: ask which.

@@ -323,3 +323,10 @@ def test_a_named_condition_filters_through_its_table(world: World) -> None:
     with pytest.raises(QueryError) as caught:
         world.run(metrics=["variant_count"], filters=[{**sold_out, "op": ">"}])
     assert "true" in caught.value.hint
+
+
+def test_a_value_said_with_its_columns_name_is_matched_to_the_value(world: World) -> None:
+    for said in ("pending status", "pending_status", "status pending"):
+        rows = world.run(metrics=["order_count"],
+                         filters=[{"field": "orders.status", "op": "=", "value": said}])
+        assert rows == world.rows("SELECT count(*) FROM orders WHERE status = 'pending'"), said
