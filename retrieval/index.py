@@ -258,11 +258,11 @@ class VectorIndex:
                 )
                 scores, vids = self._index.search(queries, k_eff, params=params)
             del bitmap  # kept alive until here: the selector points into it
-            docs = self._docs
+            docs = self._docs  # one tolist() per call: per-row numpy iteration costs more
             return [
-                [(doc, s) for s, v in zip(srow.tolist(), vrow.tolist(), strict=True)
+                [(doc, s) for s, v in zip(srow, vrow, strict=True)
                  if v >= 0 and (doc := docs[v]) is not None]
-                for srow, vrow in zip(scores, vids, strict=True)
+                for srow, vrow in zip(scores.tolist(), vids.tolist(), strict=True)
             ]
 
     def _selector(
