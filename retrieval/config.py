@@ -34,6 +34,8 @@ class RetrievalSettings(BaseModel):
     pq_threshold: int = Field(default=50_000_000, ge=1)
     nprobe: int = Field(default=16, ge=1)
     ef_search: int = Field(default=64, ge=1)
+    # Candidates per result re-ranked from SQ8 codes by ivf_fs/ivf_pq (8-16 for near-tie data).
+    k_factor: float = Field(default=4.0, ge=1.0)
     # Index files larger than this are memory-mapped on load (read-only until written).
     mmap_min_bytes: int = Field(default=1 << 30, ge=0)
     # Save the FAISS index after this many live updates (0: only on close/explicit save);

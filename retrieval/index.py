@@ -42,6 +42,7 @@ class VectorIndex:
         pq_threshold: int = 50_000_000,
         nprobe: int = 16,
         ef_search: int = 64,
+        k_factor: float = T.K_FACTOR,
         mmap_min_bytes: int = 1 << 30,
         fields: Sequence[str] = FILTER_FIELDS,
     ) -> None:
@@ -53,6 +54,7 @@ class VectorIndex:
         self.pq_threshold = pq_threshold
         self._nprobe = nprobe
         self.ef_search = ef_search
+        self.k_factor = k_factor
         self.mmap_min_bytes = mmap_min_bytes
         self.fields = tuple(fields)
         faiss.omp_set_num_threads(threads)
@@ -88,7 +90,8 @@ class VectorIndex:
                 self._apply_defaults()
 
     def _apply_defaults(self) -> None:
-        T.set_defaults(self.kind, self._index, nprobe=self._nprobe, ef_search=self.ef_search)
+        T.set_defaults(self.kind, self._index, nprobe=self._nprobe, ef_search=self.ef_search,
+                       k_factor=self.k_factor)
         self._gpu_stale = True
 
     def __len__(self) -> int:
@@ -127,7 +130,8 @@ class VectorIndex:
             self._built_n = len(doc_ids)
             if len(doc_ids):
                 T.train(self._index, kind, self._check(vectors))
-            T.set_defaults(kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search)
+            T.set_defaults(kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search,
+                       k_factor=self.k_factor)
             self._add(doc_ids, vectors, attrs)
 
     def upsert(
@@ -254,7 +258,8 @@ class VectorIndex:
                 scores, vids = self._search_target().search(queries, k_eff)
             else:
                 params = T.search_params(
-                    self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel
+                    self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel,
+                    k_factor=self.k_factor,
                 )
                 scores, vids = self._index.search(queries, k_eff, params=params)
             del bitmap  # kept alive until here: the selector points into it
@@ -338,7 +343,8 @@ class VectorIndex:
             mmap = path.stat().st_size >= self.mmap_min_bytes
             self._index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP if mmap else 0)
             self._read_only, self._source = mmap, path
-            T.set_defaults(self.kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search)
+            T.set_defaults(self.kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search,
+                       k_factor=self.k_factor)
             with np.load(d / "idmap.npz") as z:
                 live = z["live"]
                 self._docs = [str(x) if ok else None for x, ok in zip(z["docs"], live, strict=True)]
@@ -353,7 +359,8 @@ class VectorIndex:
         # inside FAISS, so the first write loads it into memory instead.
         if self._read_only and self._source is not None:
             self._index = faiss.read_index(str(self._source))
-            T.set_defaults(self.kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search)
+            T.set_defaults(self.kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search,
+                       k_factor=self.k_factor)
             self._read_only = False
 
 

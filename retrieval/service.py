@@ -63,7 +63,7 @@ class Retriever:
         self.index = VectorIndex(
             self.embedder.dim, index_type=s.index_type, device=s.device, threads=s.threads,
             flat_threshold=s.flat_threshold, pq_threshold=s.pq_threshold, nprobe=s.nprobe,
-            ef_search=s.ef_search, mmap_min_bytes=s.mmap_min_bytes,
+            ef_search=s.ef_search, k_factor=s.k_factor, mmap_min_bytes=s.mmap_min_bytes,
         )
         self.bm25 = BM25Index(FILTER_FIELDS)
         self._hashes: dict[str, str] = {}

@@ -61,6 +61,9 @@ def test_fast_scan_recall_against_exact_search():
     recall = np.mean([len({int(d[1:]) for d, _ in f} & set(t.tolist())) / 10
                       for f, t in zip(found, truth, strict=True)])
     assert recall >= 0.93  # 0.9465 (IVF-SQ8 0.9485 on the same data)
+    ix.k_factor = 16.0  # read by set_defaults: it takes effect with the next nprobe/rebuild
+    ix.nprobe = 8
+    assert ix._index.k_factor == 16.0
 
 
 def test_chooser_builds_fast_scan_above_the_flat_threshold_and_gpu_falls_back():
