@@ -32,6 +32,31 @@ _INTENT_WORDS = (
 )
 
 
+# What a message must say for the model's reading of an intent to stand: a small model
+# also reports intents nobody asked for (an address change, a payment change).
+_SAID = {
+    "cancel": r"cancel",
+    "return": r"return|refund|send (?:it |them )?back",
+    "exchange": r"exchang|swap|chang|modif|switch|replac|upgrad|downgrad|instead|bigger|"
+                r"smaller|cheap|expensive|\bsize\b|prefer",
+    "modify_items": r"exchang|swap|chang|modif|switch|replac|upgrad|downgrad|instead|bigger|"
+                    r"smaller|cheap|expensive|\bsize\b|prefer",
+    "modify_address": r"address|\bship|deliver|moved|\bmove\b",
+    "user_address": r"address|moved|\bmove\b",
+    "modify_payment": r"payment method|pay (?:for )?(?:it |the order |this order )?(?:with|by|"
+                      r"using)|(?:chang|switch|updat)\w* (?:\w+ ){0,4}(?:payment|card|paypal)",
+    "status": r"where|track|status|arriv|when|how much|total|\bship|deliver|what|which|"
+              r"how many|price|cost|\?",
+    "human": r"human|person|representative|manager|supervisor|someone",
+}
+
+
+def intent_said(intent: str, text: str) -> bool:
+    """Whether the message says anything that asks for ``intent``."""
+    pattern = _SAID.get(intent)
+    return pattern is None or re.search(pattern, text.lower()) is not None
+
+
 def clean(text: str) -> str:
     """The message without control or format characters (zero-width, bidi), cut to
     ``MAX_CHARS``."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ._support_wish import fit, read_wishes
+
 _WORD = re.compile(r"[a-z0-9]+")
 _ALL = {"all", "everything", "every", "entire", "whole"}
 _STOP = {"the", "a", "an", "my", "one", "item", "items", "order", "and", "of", "to", "for",
@@ -26,6 +28,14 @@ def words(text: str) -> set[str]:
             continue
         found.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
     return found
+
+
+def _stem(w: str) -> str:
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+# Sizes as customers say them, as the catalog writes them.
+_SIZE_WORDS = {"small": "s", "medium": "m", "large": "l", "xs": "xs", "xl": "xl", "xxl": "xxl"}
 
 
 def means_all(descriptions: list[str]) -> bool:
@@ -46,12 +56,15 @@ def match_items(order: dict[str, Any], descriptions: list[str]) -> list[dict[str
             picked.append(exact[0])
             continue
         wanted = words(description)
+        sizes = {_SIZE_WORDS[w] for w in wanted if w in _SIZE_WORDS}
+        wanted |= sizes
         scored = []
         for i, line in enumerate(lines):
             name = words(line["name"])
             hits = sum(1 for n in name if any(_same(n, w) for w in wanted))
-            if not hits:
-                continue
+            size = str(line.get("options", {}).get("size", "")).lower()
+            if not hits or (sizes and size in _SIZE_WORDS.values() and size not in sizes):
+                continue  # "the small t-shirt" is not the XXL one
             options = words(" ".join(str(v) for v in line.get("options", {}).values()))
             scored.append((2 * hits + len(wanted & options), i))
         if scored:
@@ -92,15 +105,16 @@ def _mentioned(value: str, text: str) -> bool:
 
 
 def _evidence(variant: dict[str, Any], current: dict[str, Any], text: str,
-              others: dict[str, set[str]]) -> float:
+              others: dict[str, set[str]], skip: set[str]) -> float:
     """How strongly ``text`` asks for ``variant``'s options over the current ones: a
     changed option it names counts 1 (a partial name partly), one for which it names a
-    different value of that option counts -1."""
+    different value of that option counts -1. Options in ``skip`` are scored elsewhere
+    (a stated preference order)."""
     said_words = words(text)
     score = 0.0
     for key, value in variant["options"].items():
         v = str(value).lower()
-        if str(current["options"].get(key, "")).lower() == v:
+        if key in skip or str(current["options"].get(key, "")).lower() == v:
             continue
         if _mentioned(v, text):
             score += 1
@@ -117,38 +131,48 @@ def pick_variant(product: dict[str, Any], current: dict[str, Any], wanted: list[
     """The available variant the wanted options describe, nearest to the current item
     (options not mentioned stay as they are); None when nothing asked matches.
 
-    The model's ``wanted`` slots count most; the customer's own ``message`` adds its
-    evidence (a small model drops or garbles options: "size XXL, crew neck"), and a
-    value of the current item that either names ("instead of Apple HomeKit") is what
-    is there, not what is wanted."""
+    ``message`` is what the customer said about this item. The model's ``wanted``
+    slots count most; the message adds its evidence (a small model drops or garbles
+    options: "size XXL, crew neck"), and a value of the current item that either names
+    ("instead of Apple HomeKit") is what is there, not what is wanted. Wishes relative
+    to the current item ("bigger", "less bright", "prefer A > B", "the cheapest", "the
+    same size") are read in code (``_support_wish``): a variant that breaks one is not
+    taken; among the rest, more of what was asked wins, then (unless a price was asked
+    for) more options kept and the smallest move along ordered options."""
     variants: dict[str, dict[str, Any]] = product["variants"]
     for w in wanted:
         if w.strip() in variants and w.strip() != current["item_id"]:
             exact = variants[w.strip()]
             return exact if exact.get("available") else None
     slots, said = " ".join(wanted).lower(), message.lower()
-    cheapest = any(c in f"{slots} {said}" for c in ("cheap", "lowest price"))
     # The values each option takes in this product, as the customer may name them.
-    others: dict[str, set[str]] = {}
+    options: dict[str, list[str]] = {}
     for variant in variants.values():
         for key, value in variant["options"].items():
-            others.setdefault(key, set()).add(str(value).lower())
+            if str(value) not in options.setdefault(key, []):
+                options[key].append(str(value))
+    wishes = read_wishes(f"{slots} ; {said}", options, current["options"])
+    # Options with a preference order or a bound are scored by it, not by the mention.
+    preferred = {k for k, w in wishes.options.items() if w.prefer or w.bound}
     current_values = {k: str(v).lower() for k, v in current["options"].items()}
-    for key in others:
-        others[key].discard(current_values.get(key, ""))
-    best: tuple[float, dict[str, Any]] | None = None
+    others = {k: {v.lower() for v in values} - {current_values.get(k, "")}
+              for k, values in options.items()}
+    best: tuple[tuple[float, ...], dict[str, Any]] | None = None
     for variant in variants.values():
         if variant["item_id"] == current["item_id"] or not variant.get("available"):
             continue
-        asked = (_SLOT_WEIGHT * _evidence(variant, current, slots, others)
-                 + _MESSAGE_WEIGHT * _evidence(variant, current, said, others))
-        if asked <= 0 and not cheapest:
+        met = fit(wishes, variant["options"], current["options"], options)
+        if met is None:
+            continue
+        asked = (_SLOT_WEIGHT * _evidence(variant, current, slots, others, preferred)
+                 + _MESSAGE_WEIGHT * _evidence(variant, current, said, others, preferred)
+                 + _MESSAGE_WEIGHT * met.asked)
+        if asked <= 0 and not wishes.price:
             continue
         kept = sum(1 for k, v in variant["options"].items()
                    if current_values.get(k) == str(v).lower())
-        score = asked + kept
-        if cheapest:
-            score = asked - variant["price"] / 1e4
+        score = ((round(asked, 6), wishes.price * variant["price"]) if wishes.price
+                 else (round(asked, 6), kept, -met.distance))
         if best is None or score > best[0]:
             best = (score, variant)
     return best[1] if best else None
@@ -197,3 +221,64 @@ def pick_method(user: dict[str, Any], mention: str,
             if found:
                 return found[0]
     return methods.get(original or "")
+
+
+_GENERIC_HEADS = {"set", "kit", "machine", "maker", "cleaner"}
+_BOUNDARY = re.compile(r"[.;,(!?]|\band\b|\balso\b")
+
+
+def _name_hits(name: str, text: str) -> list[tuple[int, int]]:
+    """Where ``text`` (lower case) names the product ``name``: its head noun ("the
+    lamp", "boots"), or the name run together ("tshirt" for T-Shirt)."""
+    parts = _WORD.findall(name.lower())
+    if not parts:
+        return []
+    heads, joined = {_stem(parts[-1])}, "".join(parts)
+    if len(parts) > 1 and parts[-1] in _GENERIC_HEADS:
+        heads.add(_stem(parts[-2]))  # "the luggage" is the Luggage Set
+    hits = []
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        stem = _stem(w)
+        if any(_same(stem, h) or _same(w, h) for h in heads) or (
+                len(parts) > 1 and w in (joined, joined + "s")):
+            hits.append((m.start(), m.end()))
+    return hits
+
+
+def about(text: str, name: str, names: list[str]) -> str:
+    """What ``text`` says about the item called ``name``, when it names several products
+    (``names``): from each mention (back to the clause it opens) to the next mention of
+    another product. The whole text when it names this product alone or not at all."""
+    lowered = text.lower()
+    own = _name_hits(name, lowered)
+    other = sorted(h for n in dict.fromkeys(names) if n.lower() != name.lower()
+                   for h in _name_hits(n, lowered) if h not in own)
+    if not own or not other:
+        return text
+    pieces = []
+    for start, _ in own:
+        before = [h for h in other if h[1] <= start]
+        floor = before[-1][1] if before else 0
+        cuts = [m.end() for m in _BOUNDARY.finditer(lowered, floor, start)]
+        begin = max([floor, *cuts])
+        after = [h for h in other if h[0] >= start]
+        pieces.append(text[begin:after[0][0] if after else len(text)].strip())
+    return " ; ".join(dict.fromkeys(pieces))
+
+
+_KEEP = re.compile(r"\b(?:keep|keeping|not cancel|don'?t cancel|do not cancel|except)\b")
+
+
+def kept_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    """The order lines the text says to keep ("cancel the boots and keep the kettle"): a
+    mention whose clause, before the name, says keep."""
+    lowered = text.lower()
+    kept = []
+    for line in order["items"]:
+        for start, _ in _name_hits(line["name"], lowered):
+            cuts = [m.end() for m in _BOUNDARY.finditer(lowered, 0, start)]
+            if _KEEP.search(lowered, cuts[-1] if cuts else 0, start):
+                kept.append(line)
+                break
+    return kept

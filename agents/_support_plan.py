@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field
 
 from ._support_match import (
     PaymentChoiceError,
+    about,
     describe_options,
+    kept_in,
     match_items,
     means_all,
     method_label,
@@ -33,6 +35,7 @@ Kind = Literal["change", "refuse", "missing", "info", "transfer"]
 _ORDER_ID = re.compile(r"#?[Ww](\d{7})\b")
 _WANTS = {"cancel": "pending", "modify_items": "pending", "modify_address": "pending",
           "modify_payment": "pending", "return": "delivered", "exchange": "delivered"}
+_SWAP = {"exchange": "modify_items", "modify_items": "exchange"}
 _VERB = {"cancel": "cancel", "return": "return items of", "exchange": "exchange items of",
          "modify_items": "change items of", "modify_address": "change the address of",
          "modify_payment": "change the payment of"}
@@ -43,6 +46,8 @@ class Outcome(BaseModel):
     line: str  # what the reply says about this request (facts only)
     call: PlannedCall | None = None
     missing: list[str] = Field(default_factory=list)
+    # Money to the customer (a refund, > 0) or from them (a charge, < 0), for the total.
+    amount: float = 0.0
 
 
 def order_id_of(text: str) -> str:
@@ -100,12 +105,33 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
     order_ids = [order_id_of(request.order_id)] if order_id_of(request.order_id) else []
     if not order_ids:
         order_ids = _find_orders(request, records, text)
+    if not order_ids and intent in _SWAP:
+        # "exchange" for a pending order, "change" for a delivered one: the order's status
+        # says which tool changes its items, not the word the customer used.
+        other = request.model_copy(update={"intent": _SWAP[intent]})
+        order_ids = _find_orders(other, records, text)
+        request = other if order_ids else request
     if not order_ids:
         what = f" with the {', '.join(request.items)}" if request.items else ""
         return [Outcome(kind="missing", missing=["order_id"],
                         line=f"Which order{what} do you mean? Please give its order id "
                              "(it starts with #W).")]
-    return [_one(request, records, oid, text) for oid in order_ids]
+    return [_one(_as_status(request, records.order(oid)), records, oid, text)
+            for oid in order_ids]
+
+
+def _as_status(request: CustomerRequest, order: dict[str, Any] | None) -> CustomerRequest:
+    """An item change as the one the order's status allows (exchange when delivered,
+    modify when pending)."""
+    other = _SWAP.get(request.intent)
+    if other and order is not None and order["status"] == _WANTS[other]:
+        return request.model_copy(update={"intent": other})
+    return request
+
+
+_ALL_ITEMS = re.compile(r"\b(?:all (?:the )?(?:things|items|of it|of them)|everything)\b"
+                        r"(?! (?:except|but|not|else|associated|related))")
+_ALL_ORDERS = re.compile(r"\ball (?:of )?(?:my |the |your )?(?:\w+ )?orders\b")
 
 
 def _find_orders(request: CustomerRequest, records: Records, text: str) -> list[str]:
@@ -113,6 +139,10 @@ def _find_orders(request: CustomerRequest, records: Records, text: str) -> list[
     message's own words name the items when the model gave none."""
     status = _WANTS[request.intent]
     fitting = [o for o in records.orders() if o["status"] == status]
+    lowered = text.lower()
+    if (_ALL_ORDERS.search(lowered) and request.intent in ("cancel", "modify_address")) or (
+            _ALL_ITEMS.search(lowered) and request.intent in ("return", "cancel")):
+        return [o["order_id"] for o in fitting]  # "cancel all my pending orders"
     if means_all(request.items) or (not request.items and request.intent == "cancel"):
         return [fitting[0]["order_id"]] if len(fitting) == 1 else []
     found = [o["order_id"] for o in fitting if match_items(o, request.items)]
@@ -131,6 +161,36 @@ def _refusal(order: dict[str, Any], intent: str) -> Outcome:
     return Outcome(kind="refuse", line=why + offer)
 
 
+_WHOLE = re.compile(r"\b(?:whole|entire|full|all of the) order\b")
+_NOT_WHOLE = re.compile(r"\b(?:never|not|n't|no)\s+(?:want to |to )?(?:cancel|do (?:it|that|this))")
+
+
+def _partial_cancel(request: CustomerRequest, order: dict[str, Any],
+                    text: str) -> Outcome | None:
+    """A refusal when the customer names some items of a multi-item order to cancel (or
+    says to keep some): policy cancels whole orders only, so the others would go too.
+    None when the whole order is meant: no items named, all of them, its id given, or
+    "the whole order" said (and not "never cancel the whole order")."""
+    lines = order["items"]
+    if len(lines) < 2 or means_all(request.items):
+        return None
+    lowered = text.lower()
+    whole = any(_WHOLE.search(s) and not _NOT_WHOLE.search(s)
+                for s in re.split(r"(?<=[.!?])\s+", lowered))
+    kept = kept_in(order, text)
+    named = match_items(order, request.items) if request.items else []
+    named = [i for i in (named or named_in(order, text)) if i not in kept]
+    by_id = order["order_id"].lower().lstrip("#") in lowered
+    if not kept and (whole or by_id or not named or len(named) == len(lines)):
+        return None
+    others = [i for i in lines if i not in named]
+    return Outcome(kind="refuse", line=(
+        f"I have not cancelled order {order['order_id']}: an order can only be cancelled as "
+        f"a whole, and besides the {', '.join(sorted({i['name'] for i in named})) or 'items'} "
+        f"it holds the {', '.join(sorted({i['name'] for i in others}))}. Tell me if you "
+        "want the whole order cancelled."))
+
+
 def _done(intent: str) -> str:
     return {"cancel": "cancelled", "return": "returned", "exchange": "exchanged"}.get(intent,
                                                                                       "changed")
@@ -147,14 +207,28 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
     paid = [p for p in order["payment_history"] if p["transaction_type"] == "payment"]
     original = paid[0]["payment_method_id"] if paid else None
     if intent == "cancel":
+        partial = _partial_cancel(request, order, text)
+        if partial is not None:
+            return partial
         # The request's own reason; the message's words only when the model gave none.
         said = (request.reason or text).lower()
         reason = "ordered by mistake" if "mistake" in said else "no longer needed"
         total = sum(p["amount"] for p in paid)
         method = records.user["payment_methods"].get(original or "", {})
+        try:
+            named = pick_method(records.user, request.payment, original)
+        except PaymentChoiceError:
+            named = None
+        if request.payment and named is not None and method and named["id"] != method["id"]:
+            # Policy: a cancellation refunds the original payment; a wish for another is
+            # told, not overruled silently (the customer may not want it then).
+            return Outcome(kind="refuse", line=(
+                f"I have not cancelled order {order_id}: its refund can only go back to the "
+                f"original payment method, {method_label(method)}, not to "
+                f"{method_label(named)}. Tell me if you want it cancelled anyway."))
         when = "right away" if method.get("source") == "gift_card" else "in 5-7 business days"
-        return Outcome(kind="change", call=PlannedCall(tool="cancel_pending_order", arguments={
-            "order_id": order_id, "reason": reason}),
+        return Outcome(kind="change", amount=total, call=PlannedCall(
+            tool="cancel_pending_order", arguments={"order_id": order_id, "reason": reason}),
             line=f"Cancel order {order_id} (reason: {reason}); {money(total)} is refunded to "
                  f"{method_label(method) if method else 'the original payment method'} {when}.")
     if intent == "modify_address":
@@ -170,7 +244,8 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
     if intent == "modify_payment":
         return _payment(order, method, original)
     lines = match_items(order, request.items) if request.items else []
-    lines = lines or named_in(order, text)
+    lines = lines or named_in(order, text) or (
+        list(order["items"]) if _ALL_ITEMS.search(text.lower()) else [])
     if not lines:
         names = ", ".join(sorted({i["name"] for i in order["items"]}))
         return Outcome(kind="missing", missing=["items"],
@@ -180,7 +255,7 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
             return Outcome(kind="refuse", line="A return can only be refunded to the original "
                                                "payment method or a gift card.")
         refund = sum(i["price"] for i in lines)
-        return Outcome(kind="change", call=PlannedCall(
+        return Outcome(kind="change", amount=refund, call=PlannedCall(
             tool="return_delivered_order_items", arguments={
                 "order_id": order_id, "item_ids": [i["item_id"] for i in lines],
                 "payment_method_id": method["id"]}),
@@ -196,12 +271,15 @@ def _names(lines: list[dict[str, Any]]) -> str:
 def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
           lines: list[dict[str, Any]], method: dict[str, Any], text: str) -> Outcome:
     new_ids, parts, diff = [], [], 0.0
+    # Each item's wishes are read from what the message says about it, not about the others.
+    names = [i["name"] for o in records.orders() for i in o["items"]]
     for k, line in enumerate(lines):
         product = records.product(line["product_id"])
         wanted = request.wanted
         if product and len(wanted) == len(lines) and wanted[k].strip() in product["variants"]:
             wanted = [wanted[k]]  # ids pair with the items by position
-        variant = pick_variant(product, line, wanted, text) if product else None
+        said = about(text, line["name"], names)
+        variant = pick_variant(product, line, wanted, said) if product else None
         if variant is None:
             choices = [describe_options(v["options"]) for v in (product or {}).get(
                 "variants", {}).values() if v.get("available") and v["item_id"] != line["item_id"]]
@@ -222,7 +300,7 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
     pays = (f"you pay {money(diff)} with" if diff > 0 else f"{money(diff)} is refunded to")
     note = "" if request.intent == "exchange" else (
         " Items of an order can be changed only once, so include everything you want changed.")
-    return Outcome(kind="change", call=PlannedCall(tool=tool, arguments={
+    return Outcome(kind="change", amount=-round(diff, 2), call=PlannedCall(tool=tool, arguments={
         "order_id": order["order_id"], "item_ids": [i["item_id"] for i in lines],
         "new_item_ids": new_ids, "payment_method_id": method["id"]}),
         line=f"{verb} in order {order['order_id']}: {'; '.join(parts)}; {pays} "

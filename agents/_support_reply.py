@@ -122,6 +122,18 @@ def _error_text(record: dict[str, Any] | None) -> str:
         return str(raw) or "it did not run."
 
 
+def _total(changes: list[Outcome]) -> str:
+    """The sum of what several changes refund and charge (customers ask "how much in
+    total"); nothing for a single change, whose line says it."""
+    refunds = sum(o.amount for o in changes if o.amount > 0)
+    charges = -sum(o.amount for o in changes if o.amount < 0)
+    if len([o for o in changes if o.amount]) < 2:
+        return ""
+    said = [f"${refunds:,.2f} refunded to you" if refunds else "",
+            f"${charges:,.2f} for you to pay" if charges else ""]
+    return "In total: " + " and ".join(s for s in said if s) + "."
+
+
 def _planned(outcomes: list[Outcome], notes: list[str]) -> tuple[str, str, list[str]]:
     changes = [o for o in outcomes if o.kind == "change"]
     refusals = [o.line for o in outcomes if o.kind == "refuse"]
@@ -135,6 +147,9 @@ def _planned(outcomes: list[Outcome], notes: list[str]) -> tuple[str, str, list[
     if changes:
         listed = "\n".join(f"{n}. {o.line}" for n, o in enumerate(changes, 1))
         parts.append(f"Here is what I will do:\n{listed}")
+        total = _total(changes)
+        if total:
+            parts.append(total)
     parts += [o.line for o in missing]
     slots = list(dict.fromkeys(s for o in missing for s in o.missing))
     if changes:

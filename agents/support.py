@@ -33,7 +33,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from retrieval.models import Filters, Hit
 from tools import Actor, ToolRegistry
 
-from ._customer import clean, intents_in, mentioned_orders
+from ._customer import clean, intent_said, intents_in, mentioned_orders
+from ._support_clauses import complete
 from ._support_confirm import Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
 from ._support_match import words
@@ -171,6 +172,9 @@ class SupportAgent(AgentSpec[SupportState]):
         if names_someone_else(self.registry, box.request, text, extraction, details["user_id"]):
             context.notes = [*context.notes, "other_customer"]
         records = Records(own, details)
+        # What the message's own verbs ask for, beside the model's reading of it.
+        requests = complete(requests, text, [i["name"] for o in records.orders()
+                                             for i in o["items"]])
         planned_for = [(r, plan(r, records, text)) for r in requests]
         outcomes = _merge([o for _, found in planned_for for o in found])
         leftover = [r for r, found in planned_for if any(o.kind == "missing" for o in found)]
@@ -231,7 +235,8 @@ def _requests(extraction: Extraction, text: str) -> list[CustomerRequest]:
     """The model's requests, grounded in the text, with order ids the text gives;
     keyword intents when the model gave none."""
     said = words(text)
-    requests = [_grounded(r, text, said) for r in extraction.requests]
+    requests = [_grounded(r, text, said) for r in extraction.requests
+                if intent_said(r.intent, text)]
     orders = mentioned_orders(text)
     if not requests:
         intents = [i for i in intents_in(text) if i not in ("status",)] or intents_in(text)
@@ -259,8 +264,10 @@ def _merge(outcomes: list[Outcome]) -> list[Outcome]:
             args["item_ids"] = [*args["item_ids"], *(i for i, _ in pairs)]
             if "new_item_ids" in args:
                 args["new_item_ids"] = [*args["new_item_ids"], *(n for _, n in pairs)]
-            twin.call = PlannedCall(tool=call.tool, arguments=args)
-            twin.line = f"{twin.line} {o.line}"
+            if pairs:  # the same items twice (two readings of one wish) change nothing
+                twin.call = PlannedCall(tool=call.tool, arguments=args)
+                twin.line = f"{twin.line} {o.line}"
+                twin.amount += o.amount
             continue
         if any(m.model_dump() == o.model_dump() for m in merged):
             continue

@@ -1,0 +1,72 @@
+"""Which item each request verb of a message governs, read in code.
+
+A small model often records one request of a message that makes three ("exchange
+the helmet …, and exchange the luggage set …. Lastly, modify the grill …"), or
+puts every item under one intent. Once the customer is known, code knows the
+names of the items in their orders, so it reads the message's own structure: an
+item named after a request verb (exchange, return, cancel, modify …) in the same
+clause list is what that verb asks for; "keep the kettle", "do not cancel", a
+new sentence, "because", "if" end what a verb governs. The model's requests are
+completed with what this finds (``complete``), never replaced.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._support_match import _name_hits
+from ._support_schema import CustomerRequest
+
+_VERBS = (
+    ("exchange", r"exchang\w*|swap\w*|replac\w*"),
+    ("return", r"return\w*|send (?:it |them )?back|refund\w*"),
+    ("cancel", r"cancel\w*"),
+    ("modify_items", r"modify\w*|modif\w*|chang\w*|switch\w*|upgrad\w*"),
+)
+_VERB = re.compile("|".join(f"(?P<{intent}>\\b(?:{p}))" for intent, p in _VERBS))
+# What ends the reach of a verb: a new sentence or clause of another kind.
+_STOP = re.compile(r"[.;!?]|\b(?:because|since|if|but|unless|keep|keeping|except|although|"
+                   r"though|so that)\b")
+_NEGATED = re.compile(r"\b(?:not|never|n't|don'?t|no longer want to)\s+(?:\w+\s+)?$")
+
+
+def governed(text: str, names: list[str]) -> list[tuple[str, str]]:
+    """(intent, item name) for each item named within a request verb's reach, in order."""
+    lowered = text.lower()
+    verbs = [(m.start(), m.end(), m.lastgroup or "") for m in _VERB.finditer(lowered)
+             if not _NEGATED.search(lowered[max(0, m.start() - 24):m.start()])]
+    found: list[tuple[int, str, str]] = []
+    for name in dict.fromkeys(names):
+        for start, _ in _name_hits(name, lowered):
+            before = [v for v in verbs if v[1] <= start]
+            if not before:
+                continue
+            _, end, intent = before[-1]
+            if _STOP.search(lowered, end, start):
+                continue
+            found.append((start, intent, name))
+    return [(intent, name) for _, intent, name in sorted(found)]
+
+
+def complete(requests: list[CustomerRequest], text: str,
+             names: list[str]) -> list[CustomerRequest]:
+    """The model's requests, with the items the message's verbs govern added: to the
+    request of the same intent, or as a new request when the model gave none."""
+    found = governed(text, names)
+    out = []
+    for r in requests:
+        # An item the message puts under another verb is not this request's.
+        own = {n for i, n in found if i == r.intent}
+        elsewhere = [n for i, n in found if i != r.intent and n not in own]
+        items = [d for d in r.items if not any(_name_hits(n, d.lower()) for n in elsewhere)]
+        out.append(r.model_copy(update={"items": items}))
+    payment = next((r.payment for r in requests if r.payment), "")
+    for intent, name in found:
+        same = next((r for r in out if r.intent == intent), None)
+        if same is None:
+            out.append(CustomerRequest(intent=intent, items=[name],  # type: ignore[arg-type]
+                                       payment=payment))
+        elif not any(name.lower() == i.lower() or _name_hits(name, i.lower())
+                     for i in same.items):  # "the small tshirt" already names T-Shirt
+            same.items = [*same.items, name][:12]
+    return out

@@ -1,0 +1,155 @@
+"""Wishes relative to the item a customer has, the words about each item, and the verbs
+that govern them: read in code (pure functions over product records; no store, no model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agents._support_clauses import complete, governed
+from agents._support_match import about, kept_in, pick_variant
+from agents._support_schema import CustomerRequest
+from agents._support_wish import order_of, read_wishes
+
+
+def product(options: list[dict[str, str]], prices: list[float] | None = None,
+            unavailable: tuple[int, ...] = ()) -> dict[str, Any]:
+    prices = prices or [100.0 + i for i in range(len(options))]
+    return {"variants": {str(1000 + i): {"item_id": str(1000 + i), "options": o,
+                                         "available": i not in unavailable, "price": p}
+                         for i, (o, p) in enumerate(zip(options, prices, strict=True))}}
+
+
+def line(p: dict[str, Any], item_id: str) -> dict[str, Any]:
+    v = p["variants"][item_id]
+    return {"item_id": item_id, "options": v["options"], "price": v["price"], "name": "X"}
+
+
+@pytest.mark.parametrize(("values", "ranked"), [
+    (["1000ml", "500ml", "750ml"], ["500ml", "750ml", "1000ml"]),
+    (["1.5L", "1L", "2L"], ["1L", "1.5L", "2L"]),
+    (["1 liter", "2 liters", "1.5 liters"], ["1 liter", "1.5 liters", "2 liters"]),
+    (["1TB SSD", "256GB SSD", "512GB SSD"], ["256GB SSD", "512GB SSD", "1TB SSD"]),
+    (["XL", "S", "XXL", "M"], ["S", "M", "XL", "XXL"]),
+    (["high", "low", "medium"], ["low", "medium", "high"]),
+    (["1080p", "4K", "2K"], ["1080p", "2K", "4K"]),
+    (["17-inch", "13-inch", "15-inch"], ["13-inch", "15-inch", "17-inch"]),
+    (["3 ft", "6 ft", "4 ft"], ["3 ft", "4 ft", "6 ft"]),
+    (["60%", "full size", "80%"], ["60%", "80%", "full size"]),
+    (["i9", "i5", "i7"], ["i5", "i7", "i9"]),
+    (["portable", "large", "medium"], ["portable", "medium", "large"]),
+])
+def test_option_values_have_an_order(values: list[str], ranked: list[str]) -> None:
+    ranks = order_of(values)
+    assert ranks is not None and sorted(values, key=ranks.__getitem__) == ranked
+
+
+def test_values_without_a_common_order_have_none() -> None:
+    assert order_of(["red", "blue"]) is None
+    assert order_of(["IPX4", "not resistant"]) is None
+    assert order_of(["500ml", "2 cups"]) is None  # two dimensions
+
+
+LAMP = product([
+    {"color": "white", "brightness": "medium", "power source": "USB"},       # 1000 current
+    {"color": "white", "brightness": "high", "power source": "USB"},         # 1001
+    {"color": "silver", "brightness": "low", "power source": "AC adapter"},  # 1002
+    {"color": "silver", "brightness": "low", "power source": "battery"},     # 1003
+    {"color": "black", "brightness": "low", "power source": "USB"},          # 1004
+    {"color": "black", "brightness": "medium", "power source": "AC adapter"},  # 1005
+], prices=[138, 164, 143, 150, 153, 135])
+
+
+@pytest.mark.parametrize(("said", "want"), [
+    ("a less bright one (prefer AC adapter > battery > USB)", "1002"),
+    ("a less bright one (prefer battery > USB > AC)", "1003"),
+    ("a dimmer one, prefer USB over battery", "1004"),
+    ("a brighter one", "1001"),
+    ("the cheapest one", "1005"),
+    ("the most expensive one", "1001"),
+])
+def test_relative_wishes_and_preferences_pick_the_variant(said: str, want: str) -> None:
+    got = pick_variant(LAMP, line(LAMP, "1000"), [], said)
+    assert got is not None and got["item_id"] == want
+
+
+BOTTLE = product([
+    {"capacity": "500ml", "material": "glass", "color": "black"},            # 1000 current
+    {"capacity": "750ml", "material": "glass", "color": "black"},            # 1001
+    {"capacity": "1000ml", "material": "stainless steel", "color": "red"},   # 1002
+    {"capacity": "500ml", "material": "plastic", "color": "black"},          # 1003
+])
+
+
+def test_bigger_means_a_larger_value_of_the_size_like_option_nearest_first() -> None:
+    got = pick_variant(BOTTLE, line(BOTTLE, "1000"), [], "a bigger one")
+    assert got is not None and got["item_id"] == "1001"
+    biggest = pick_variant(BOTTLE, line(BOTTLE, "1000"), [], "the largest capacity")
+    assert biggest is not None and biggest["item_id"] == "1002"
+    # Nothing smaller than the smallest: nothing is picked (the customer is asked).
+    assert pick_variant(BOTTLE, line(BOTTLE, "1000"), [], "a smaller one") is None
+
+
+SHIRT = product([
+    {"size": "M", "color": "blue"}, {"size": "S", "color": "blue"},
+    {"size": "XS", "color": "blue"}, {"size": "S", "color": "black"},
+    {"size": "L", "color": "blue"},
+])
+
+
+def test_steps_amounts_bounds_and_kept_options() -> None:
+    one_smaller = pick_variant(SHIRT, line(SHIRT, "1000"), [], "one size smaller, prefer black")
+    assert one_smaller is not None and one_smaller["item_id"] == "1003"
+    puzzle = product([{"pieces": "500", "theme": "art"}, {"pieces": "1500", "theme": "art"},
+                      {"pieces": "1000", "theme": "art"}, {"pieces": "1500", "theme": "animals"}])
+    more = pick_variant(puzzle, line(puzzle, "1000"), [],
+                        "1000 more pieces, and I prefer animal than art theme")
+    assert more is not None and more["item_id"] == "1003"
+    laptop = product([{"processor": "i5", "ram": "8GB"}, {"processor": "i7", "ram": "8GB"},
+                      {"processor": "i9", "ram": "16GB"}, {"processor": "i5", "ram": "16GB"}],
+                     prices=[900, 1200, 1100, 950])
+    cheap = pick_variant(laptop, line(laptop, "1000"), [], "the cheapest i7 or above")
+    assert cheap is not None and cheap["item_id"] == "1002"
+    same = read_wishes("the same size and color but bigger", {"size": ["S", "M"], "color": [
+        "red"]}, {"size": "S", "color": "red"})
+    assert same.options["color"].keep and not same.options["size"].keep
+
+
+def test_each_item_s_wishes_come_from_what_is_said_about_it() -> None:
+    text = ("I want to exchange the water bottle to a bigger one, and the desk lamp to a less "
+            "bright one (prefer AC adapter > battery > USB).")
+    names = ["Water Bottle", "Desk Lamp", "Hiking Boots"]
+    assert "bigger" in about(text, "Water Bottle", names)
+    assert "bright" not in about(text, "Water Bottle", names)
+    assert "bigger" not in about(text, "Desk Lamp", names)
+    # A message about one product: all of it.
+    assert about("exchange the lamp, red please", "Desk Lamp", names) == \
+        "exchange the lamp, red please"
+
+
+def test_verbs_govern_the_items_named_after_them() -> None:
+    text = ("If not, cancel the charger I just bought, because it goes with the tablet. Also "
+            "cancel the boot and keep the kettle, and return the sneaker. I lost my tablet.")
+    names = ["Tablet", "Portable Charger", "Hiking Boots", "Electric Kettle", "Sneakers"]
+    assert governed(text, names) == [("cancel", "Portable Charger"), ("cancel", "Hiking Boots"),
+                                     ("return", "Sneakers")]
+    assert governed("please do not cancel the kettle", names) == []
+
+
+def test_the_model_s_requests_are_completed_not_replaced() -> None:
+    text = ("exchange the helmet for a red one, and exchange the luggage set to black. Lastly, "
+            "modify the grill I just ordered.")
+    names = ["Cycling Helmet", "Luggage Set", "Grill"]
+    model = [CustomerRequest(intent="exchange", items=["helmet", "grill"], payment="visa")]
+    got = complete(model, text, names)
+    assert [(r.intent, r.items) for r in got] == [
+        ("exchange", ["helmet", "Luggage Set"]),
+        ("modify_items", ["Grill"])]
+    assert got[1].payment == "visa"  # a payment named once holds for the message
+
+
+def test_an_item_the_customer_keeps_is_read() -> None:
+    order = {"items": [{"name": "Electric Kettle"}, {"name": "Hiking Boots"}]}
+    assert kept_in(order, "cancel the boots and keep the kettle") == [order["items"][0]]
+    assert kept_in(order, "cancel the boots and the kettle") == []
