@@ -311,3 +311,37 @@ def test_warm_sends_each_constant_prefix_once_per_server_instance(retail_store: 
     systems = Counter(str(messages[0].content) for messages in desk.model.seen)
     order_prompts = OrderAgent(build_registry(retail_store)).constant_prompts()
     assert systems == {prompt: 2 for prompt in [*order_prompts, EXTRACT_PROMPT]}
+
+
+def test_an_intent_the_message_does_not_say_is_not_acted_on(retail_store: Store,
+                                                            tmp_path: Path) -> None:
+    # τ² train task 15: the model added an address change to an item change.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "modify_items", "items": ["boots"], "wanted": ["size 8"],
+         "payment": "paypal"},
+        {"intent": "modify_address", "address": {"address1": "12345"}},
+        first_name="Fatima", last_name="Johnson", zip="78712")])
+    asked = desk.say("I want to modify the pending boots to a size 8, and want the material, "
+                     "but do not care about waterproof or not. I prefer PayPal for any payment "
+                     "or refund. I am Fatima Johnson in zipcode 78712.")
+    assert asked.decision == "confirm" and "address" not in asked.message.lower()
+    assert "3613716226" in asked.message
+
+
+def test_cancelling_some_items_of_an_order_is_refused_with_why(retail_store: Store,
+                                                               tmp_path: Path) -> None:
+    # τ² train task 31's words: the boots share their order with a kettle to keep; the
+    # charger's order holds it alone; the model put every item under one cancel.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "cancel", "items": ["charger", "boot", "kettle"]},
+        first_name="Olivia", last_name="Lopez", zip="76171")])
+    asked = desk.say("Cancel the charger I just bought. Also cancel the boot and keep the "
+                     "kettle, and return the sneaker. I am Olivia Lopez, zipcode 76171.")
+    assert asked.decision == "confirm"
+    assert "I have not cancelled order #W5481803" in asked.message
+    assert "Cancel order #W9373487" in asked.message and "Return Sneakers" in asked.message
+    assert "In total:" in asked.message  # two changes with money: their sum is told
+    desk.say(YES)
+    assert status(retail_store, "#W5481803") == "pending"
+    assert status(retail_store, "#W9373487") == "cancelled"
+    assert status(retail_store, "#W7449508") == "return requested"
