@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ._support_match import _name_hits
+from ._support_match import name_hits
 from ._support_schema import CustomerRequest
 
 _VERBS = (
@@ -37,7 +37,7 @@ def governed(text: str, names: list[str]) -> list[tuple[str, str]]:
              if not _NEGATED.search(lowered[max(0, m.start() - 24):m.start()])]
     found: list[tuple[int, str, str]] = []
     for name in dict.fromkeys(names):
-        for start, _ in _name_hits(name, lowered):
+        for start, _ in name_hits(name, lowered):
             before = [v for v in verbs if v[1] <= start]
             if not before:
                 continue
@@ -58,7 +58,7 @@ def complete(requests: list[CustomerRequest], text: str,
         # An item the message puts under another verb is not this request's.
         own = {n for i, n in found if i == r.intent}
         elsewhere = [n for i, n in found if i != r.intent and n not in own]
-        items = [d for d in r.items if not any(_name_hits(n, d.lower()) for n in elsewhere)]
+        items = [d for d in r.items if not any(name_hits(n, d.lower()) for n in elsewhere)]
         out.append(r.model_copy(update={"items": items}))
     payment = next((r.payment for r in requests if r.payment), "")
     for intent, name in found:
@@ -66,7 +66,7 @@ def complete(requests: list[CustomerRequest], text: str,
         if same is None:
             out.append(CustomerRequest(intent=intent, items=[name],  # type: ignore[arg-type]
                                        payment=payment))
-        elif not any(name.lower() == i.lower() or _name_hits(name, i.lower())
+        elif not any(name.lower() == i.lower() or name_hits(name, i.lower())
                      for i in same.items):  # "the small tshirt" already names T-Shirt
             same.items = [*same.items, name][:12]
     return out

@@ -227,7 +227,7 @@ _GENERIC_HEADS = {"set", "kit", "machine", "maker", "cleaner"}
 _BOUNDARY = re.compile(r"[.;,(!?]|\band\b|\balso\b")
 
 
-def _name_hits(name: str, text: str) -> list[tuple[int, int]]:
+def name_hits(name: str, text: str) -> list[tuple[int, int]]:
     """Where ``text`` (lower case) names the product ``name``: its head noun ("the
     lamp", "boots"), or the name run together ("tshirt" for T-Shirt)."""
     parts = _WORD.findall(name.lower())
@@ -251,9 +251,9 @@ def about(text: str, name: str, names: list[str]) -> str:
     (``names``): from each mention (back to the clause it opens) to the next mention of
     another product. The whole text when it names this product alone or not at all."""
     lowered = text.lower()
-    own = _name_hits(name, lowered)
+    own = name_hits(name, lowered)
     other = sorted(h for n in dict.fromkeys(names) if n.lower() != name.lower()
-                   for h in _name_hits(n, lowered) if h not in own)
+                   for h in name_hits(n, lowered) if h not in own)
     if not own or not other:
         return text
     pieces = []
@@ -276,7 +276,7 @@ def kept_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
     lowered = text.lower()
     kept = []
     for line in order["items"]:
-        for start, _ in _name_hits(line["name"], lowered):
+        for start, _ in name_hits(line["name"], lowered):
             cuts = [m.end() for m in _BOUNDARY.finditer(lowered, 0, start)]
             if _KEEP.search(lowered, cuts[-1] if cuts else 0, start):
                 kept.append(line)

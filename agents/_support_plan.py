@@ -23,6 +23,7 @@ from ._support_match import (
     match_items,
     means_all,
     method_label,
+    name_hits,
     named_in,
     pick_method,
     pick_variant,
@@ -279,7 +280,8 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         if product and len(wanted) == len(lines) and wanted[k].strip() in product["variants"]:
             wanted = [wanted[k]]  # ids pair with the items by position
         said = about(text, line["name"], names)
-        variant = pick_variant(product, line, wanted, said) if product else None
+        variant = _like_other(records, line, said) if product else None
+        variant = variant or (pick_variant(product, line, wanted, said) if product else None)
         if variant is None:
             choices = [describe_options(v["options"]) for v in (product or {}).get(
                 "variants", {}).values() if v.get("available") and v["item_id"] != line["item_id"]]
@@ -305,6 +307,63 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         "new_item_ids": new_ids, "payment_method_id": method["id"]}),
         line=f"{verb} in order {order['order_id']}: {'; '.join(parts)}; {pays} "
              f"{method_label(method)}.{note}")
+
+
+_LIKE_OTHER = re.compile(
+    r"\b(?:same\b[^.;]{0,30}?\bas|like|that is in)\b[^.;]{0,12}?\b(?:the one|one|my other|"
+    r"the other|your|my)\b[^.;]{0,40}?\b(?:received|have|had|got|bought|ordered|order)\b")
+
+
+def _like_other(records: Records, line: dict[str, Any], said: str) -> dict[str, Any] | None:
+    """"the same type as the one I already received", "the type that is in my pending
+    order": the variant of this product that the customer's other order holds, when
+    exactly one other is there (and it can be had)."""
+    found = _LIKE_OTHER.search(said.lower())
+    if not found:
+        return None
+    product = records.product(line["product_id"])
+    named = re.match(r"same (\w+(?: \w+)?) as", found.group(0))
+    if named and named.group(1) != "type" and named.group(1) in line.get("options", {}):
+        return None  # "the same size as my other pair": one option, read as a wish
+    others = {i["item_id"] for o in records.orders() for i in o["items"]
+              if i["product_id"] == line["product_id"] and i["item_id"] != line["item_id"]}
+    if len(others) != 1 or product is None:
+        return None
+    variant = product["variants"].get(others.pop())
+    return variant if variant and variant.get("available") else None
+
+
+_ASKS_OPTIONS = re.compile(
+    r"\b(?:how many|what|which|all|know)\b[^.?!]{0,80}?\b(?:options|variants|versions|"
+    r"kinds|types)\b|\bcheapest available\b|\bavailable\b[^.?!]{0,40}\b(?:options|variants)\b")
+
+
+def product_info(records: Records, text: str) -> list[Outcome]:
+    """Answers to questions about what a product comes in ("how many t-shirt options are
+    available", "the cheapest available keyboard and its options"): the catalog's
+    available variants with their prices, counted, for each product the question names."""
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", text) if _ASKS_OPTIONS.search(s.lower())]
+    if not sentences:
+        return []
+    found = records.box.call("list_all_product_types", {}, step="decide", index=99)
+    if not found.ok or found.output is None:
+        return []
+    catalog: dict[str, str] = found.output.model_dump(mode="json")["products"]
+    lines = []
+    for name, product_id in catalog.items():
+        if not any(name_hits(name, s.lower()) for s in sentences):
+            continue
+        product = records.product(product_id)
+        if product is None:
+            continue
+        have = sorted((v for v in product["variants"].values() if v.get("available")),
+                      key=lambda v: v["price"])
+        listed = "; ".join(f"{describe_options(v['options'])} ({v['item_id']}): "
+                           f"{money(v['price'])}" for v in have)
+        lines.append(Outcome(kind="info", line=(
+            f"The {name} has {len(have)} options available now, cheapest first: {listed}."
+            if have else f"The {name} has no options available now.")))
+    return lines
 
 
 def _payment(order: dict[str, Any], method: dict[str, Any], original: str | None) -> Outcome:

@@ -345,3 +345,29 @@ def test_cancelling_some_items_of_an_order_is_refused_with_why(retail_store: Sto
     assert status(retail_store, "#W5481803") == "pending"
     assert status(retail_store, "#W9373487") == "cancelled"
     assert status(retail_store, "#W7449508") == "return requested"
+
+
+def test_the_same_variant_as_in_another_order(retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 23's words: the pending grill becomes the one already received.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "modify_items", "items": ["grill"]},
+        first_name="Sofia", last_name="Hernandez", zip="98193")])
+    asked = desk.say("I want to modify the grill I just ordered to the same type as the one I "
+                     "already received. I am Sofia Hernandez, 98193.")
+    assert asked.decision == "confirm"
+    assert "Grill 5946177616" in asked.message and "for 7082455361" in asked.message
+
+
+def test_a_question_about_a_product_s_options_is_answered_from_the_catalog(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 2's question, beside a return.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "return", "items": ["cleaner", "headphone", "smart watch"]},
+        first_name="Yusuf", last_name="Rossi", zip="19122")])
+    asked = desk.say("I want to know exactly how many tshirt options are available in the "
+                     "online store right now. I want to also return the cleaner, headphone, "
+                     "and smart watch. I am Yusuf Rossi in zip code 19122.")
+    available = rows(retail_store, "SELECT count(*) FROM variants v JOIN products p USING "
+                                   "(product_id) WHERE p.name = 'T-Shirt' AND v.available", [])
+    assert f"The T-Shirt has {available[0][0]} options available now" in asked.message
+    assert asked.decision == "confirm" and "Return Vacuum Cleaner" in asked.message
