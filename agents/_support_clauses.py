@@ -30,6 +30,15 @@ _STOP = re.compile(r"[.;!?]|\b(?:because|since|if|but|unless|keep|keeping|except
 _NEGATED = re.compile(r"\b(?:not|never|n't|don'?t|no longer want to)\s+(?:\w+\s+)?$")
 
 
+# Address changes, named by what they change: an order's address or the profile's.
+_ADDRESSES = (
+    ("modify_address", re.compile(r"\b(?:order(?:'s)? (?:shipping )?address|address of (?:the |"
+                                  r"my |this )?order|shipping address)")),
+    ("user_address", re.compile(r"\b(?:default|profile|user|home) address")),
+)
+_CHANGE = re.compile(r"\b(?:chang|modif|updat|switch|mov|set)\w*")
+
+
 def governed(text: str, names: list[str]) -> list[tuple[str, str]]:
     """(intent, item name) for each item named within a request verb's reach, in order."""
     lowered = text.lower()
@@ -61,6 +70,11 @@ def complete(requests: list[CustomerRequest], text: str,
         items = [d for d in r.items if not any(name_hits(n, d.lower()) for n in elsewhere)]
         out.append(r.model_copy(update={"items": items}))
     payment = next((r.payment for r in requests if r.payment), "")
+    lowered = text.lower()
+    for intent, said in _ADDRESSES:
+        if said.search(lowered) and _CHANGE.search(lowered) and \
+                not any(r.intent == intent for r in out):
+            out.append(CustomerRequest(intent=intent))  # type: ignore[arg-type]
     for intent, name in found:
         same = next((r for r in out if r.intent == intent), None)
         if same is None:

@@ -98,7 +98,7 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
                         call=PlannedCall(tool="transfer_to_human_agents",
                                          arguments={"summary": "customer asked for a human"}))]
     if intent == "user_address":
-        return [_user_address(request, records)]
+        return [_user_address(request, records, text)]
     if intent == "status":
         return [_status(request, records)]
     if intent not in _WANTS:
@@ -132,7 +132,7 @@ def _as_status(request: CustomerRequest, order: dict[str, Any] | None) -> Custom
 
 _ALL_ITEMS = re.compile(r"\b(?:all (?:the )?(?:things|items|of it|of them)|everything)\b"
                         r"(?! (?:except|but|not|else|associated|related))")
-_ALL_ORDERS = re.compile(r"\ball (?:of )?(?:my |the |your )?(?:\w+ )?orders\b")
+_ALL_ORDERS = re.compile(r"\ball (?:of )?(?:my |the |your )?(?:\w+ )?orders?\b")
 
 
 def _find_orders(request: CustomerRequest, records: Records, text: str) -> list[str]:
@@ -397,10 +397,25 @@ def _address_of(request: CustomerRequest, records: Records, text: str,
         source = records.order(other[0])
         if source is not None:
             return dict(source["address"])
+    named = _named_address(records, lowered)
+    if named is not None:
+        return named
     if any(w in lowered for w in ("default address", "my profile", "profile address",
                                   "home address", "default")):
         return dict(records.user["address"])
     return None
+
+
+def _named_address(records: Records, lowered: str) -> dict[str, str] | None:
+    """"the Washington DC address (it is in one of my orders)": the one address among the
+    customer's orders and profile whose city the message names (None unless exactly one)."""
+    known = [dict(o["address"]) for o in records.orders()] + [dict(records.user["address"])]
+    found = []
+    for address in known:
+        city = str(address.get("city", "")).lower()
+        if city and re.search(rf"\b{re.escape(city)}\b", lowered) and address not in found:
+            found.append(address)
+    return found[0] if len(found) == 1 else None
 
 
 def _format(address: dict[str, str]) -> str:
@@ -412,6 +427,8 @@ def _format(address: dict[str, str]) -> str:
 def _order_address(request: CustomerRequest, records: Records, order: dict[str, Any],
                    text: str) -> Outcome:
     address = _address_of(request, records, text)
+    if address == dict(order["address"]):
+        address = None  # the message named where it already goes (their own city)
     if address is None:
         return Outcome(kind="missing", missing=["address"], line=(
             f"What is the new address for order {order['order_id']} (street, city, state, "
@@ -422,13 +439,17 @@ def _order_address(request: CustomerRequest, records: Records, order: dict[str, 
         line=f"Ship order {order['order_id']} to {_format(address)}.")
 
 
-def _user_address(request: CustomerRequest, records: Records) -> Outcome:
+def _user_address(request: CustomerRequest, records: Records, text: str) -> Outcome:
     given = request.address
-    if given is None or not given.complete():
-        return Outcome(kind="missing", missing=["address"],
-                       line="What is your new default address (street, city, state, zip)?")
-    address = {"address1": given.address1, "address2": given.address2, "city": given.city,
-               "state": given.state, "country": given.country or "USA", "zip": given.zip}
+    if given is not None and given.complete():
+        address = {"address1": given.address1, "address2": given.address2, "city": given.city,
+                   "state": given.state, "country": given.country or "USA", "zip": given.zip}
+    else:
+        found = _named_address(records, text.lower())
+        if found is None or found == dict(records.user["address"]):
+            return Outcome(kind="missing", missing=["address"],
+                           line="What is your new default address (street, city, state, zip)?")
+        address = found
     return Outcome(kind="change", call=PlannedCall(tool="modify_user_address", arguments={
         "user_id": records.user["user_id"], **address}),
         line=f"Change your default address to {_format(address)}.")

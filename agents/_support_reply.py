@@ -131,7 +131,10 @@ def _total(changes: list[Outcome]) -> str:
         return ""
     said = [f"${refunds:,.2f} refunded to you" if refunds else "",
             f"${charges:,.2f} for you to pay" if charges else ""]
-    return "In total: " + " and ".join(s for s in said if s) + "."
+    net = refunds - charges
+    both = (f"; net, {'you get' if net >= 0 else 'you pay'} ${abs(net):,.2f}"
+            if refunds and charges else "")
+    return "In total: " + " and ".join(s for s in said if s) + both + "."
 
 
 def _planned(outcomes: list[Outcome], notes: list[str]) -> tuple[str, str, list[str]]:

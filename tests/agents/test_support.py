@@ -371,3 +371,32 @@ def test_a_question_about_a_product_s_options_is_answered_from_the_catalog(
                                    "(product_id) WHERE p.name = 'T-Shirt' AND v.available", [])
     assert f"The T-Shirt has {available[0][0]} options available now" in asked.message
     assert asked.decision == "confirm" and "Return Vacuum Cleaner" in asked.message
+
+
+def test_an_address_named_by_its_city_among_the_customer_s_orders(retail_store: Store,
+                                                                  tmp_path: Path) -> None:
+    # τ² train task 87's words: every pending order and the profile to the DC address.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "modify_address", "items": ["user_address", "Washington DC address"]},
+        email="yusuf.hernandez8836@example.com")])
+    asked = desk.say("I want to modify all my pending order address to the Washington DC "
+                     "address (which I do not want to reveal but is in one of the orders), along "
+                     "with my user default address. My email is "
+                     "yusuf.hernandez8836@example.com.")
+    assert asked.decision == "confirm"
+    for order_id in ("#W2166301", "#W2466703", "#W6832752"):
+        assert f"Ship order {order_id} to 565 Maple Drive, Suite 501, Washington, DC 20307" \
+            in asked.message
+    assert "Change your default address to 565 Maple Drive" in asked.message
+
+
+def test_the_total_of_several_changes_states_the_net() -> None:
+    # τ² train task 95: pay 167.87 for one laptop, get 60.78 back for the other.
+    from agents._support_plan import Outcome
+    from agents._support_reply import _total
+
+    changes = [Outcome(kind="change", line="a", amount=-167.87),
+               Outcome(kind="change", line="b", amount=60.78)]
+    assert _total(changes) == ("In total: $60.78 refunded to you and $167.87 for you to pay; "
+                               "net, you pay $107.09.")
+    assert _total(changes[:1]) == ""
