@@ -112,13 +112,41 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
         other = request.model_copy(update={"intent": _SWAP[intent]})
         order_ids = _find_orders(other, records, text)
         request = other if order_ids else request
+    if not order_ids and request.items:
+        # The items sit only in orders of another status ("return the laptop" that has not
+        # shipped): that order, so the reply says why, or does what the customer said to
+        # do instead.
+        order_ids = [o["order_id"] for o in records.orders() if match_items(o, request.items)]
+        order_ids = order_ids if len(order_ids) == 1 else []
     if not order_ids:
         what = f" with the {', '.join(request.items)}" if request.items else ""
         return [Outcome(kind="missing", missing=["order_id"],
                         line=f"Which order{what} do you mean? Please give its order id "
                              "(it starts with #W).")]
-    return [_one(_as_status(request, records.order(oid)), records, oid, text)
-            for oid in order_ids]
+    out = []
+    for oid in order_ids:
+        asked = _as_status(request, records.order(oid))
+        done = _one(asked, records, oid, text)
+        instead = _fallback(text, asked.intent)
+        order = records.order(oid)
+        if done.kind == "refuse" and instead and order and order["status"] == _WANTS[instead]:
+            done = _one(asked.model_copy(update={"intent": instead}), records, oid, text)
+        out.append(done)
+    return out
+
+
+_IF_NOT = re.compile(r"\bif (?:it|they|this|that|the \w+) (?:cannot|can't|can not|could not|"
+                     r"couldn't|is not able to|isn't able to) be (\w+)[^.!?]*?\b(cancel|return|"
+                     r"exchange)")
+
+
+def _fallback(text: str, intent: str) -> str:
+    """What the customer said to do when ``intent`` cannot be done ("if it cannot be
+    returned, see if it can be canceled"); "" when nothing."""
+    for m in _IF_NOT.finditer(text.lower()):
+        if m.group(1).startswith(intent[:5]) and m.group(2) != intent[:len(m.group(2))]:
+            return m.group(2)
+    return ""
 
 
 def _as_status(request: CustomerRequest, order: dict[str, Any] | None) -> CustomerRequest:

@@ -400,3 +400,21 @@ def test_the_total_of_several_changes_states_the_net() -> None:
     assert _total(changes) == ("In total: $60.78 refunded to you and $167.87 for you to pay; "
                                "net, you pay $107.09.")
     assert _total(changes[:1]) == ""
+
+
+def test_what_the_customer_said_to_do_instead_when_policy_refuses(retail_store: Store,
+                                                                  tmp_path: Path) -> None:
+    # τ² train task 69's words: the laptop to return sits in an order not yet shipped.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "return", "items": ["laptop"], "reason": "found a better deal"},
+        first_name="Emma", last_name="Smith", zip="10192")])
+    text = ("I want to return an item I just received: a laptop. I want to return it because "
+            "I found a better deal elsewhere. If it cannot be returned, see if it can be "
+            "canceled. I am Emma Smith, zip 10192.")
+    asked = desk.say(text)
+    assert asked.decision == "confirm" and "Cancel order #W2417020" in asked.message
+    refused = Desk(retail_store, tmp_path / "b", [extract(
+        {"intent": "return", "items": ["laptop"]}, first_name="Emma", last_name="Smith",
+        zip="10192")]).say("I want to return the laptop I received. I am Emma Smith, 10192.")
+    assert refused.decision == "refuse" and "#W2417020" in refused.message
+    assert "pending" in refused.message and "cancel" in refused.message
