@@ -100,7 +100,7 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
     if intent == "user_address":
         return [_user_address(request, records, text)]
     if intent == "status":
-        return [_status(request, records)]
+        return _status(request, records)
     if intent not in _WANTS:
         return []
     order_ids = [order_id_of(request.order_id)] if order_id_of(request.order_id) else []
@@ -483,18 +483,51 @@ def _user_address(request: CustomerRequest, records: Records, text: str) -> Outc
         line=f"Change your default address to {_format(address)}.")
 
 
-def _status(request: CustomerRequest, records: Records) -> Outcome:
+def _status(request: CustomerRequest, records: Records) -> list[Outcome]:
     oid = order_id_of(request.order_id)
     orders = [records.order(oid)] if oid else records.orders()[-3:]
     found = [o for o in orders if o is not None]
     if not found:
-        return Outcome(kind="refuse", line=f"I can't find order {oid or ''} on your account.")
-    lines = []
-    for o in found:
-        total = sum(p["amount"] for p in o["payment_history"]
-                    if p["transaction_type"] == "payment")
-        tracking = [t for f in o["fulfillments"] for t in f["tracking_id"]]
-        lines.append(f"Order {o['order_id']} is {o['status']}: "
-                     f"{', '.join(i['name'] for i in o['items'])}; paid {money(total)}"
-                     + (f"; tracking {', '.join(tracking)}" if tracking else "") + ".")
-    return Outcome(kind="info", line=" ".join(lines))
+        return [Outcome(kind="refuse", line=f"I can't find order {oid or ''} on your account.")]
+    return [_order_facts(o) for o in found]
+
+
+def _order_facts(order: dict[str, Any]) -> Outcome:
+    """One order's status, items, amount paid and tracking numbers (one line per order,
+    so the same order asked about twice is said once)."""
+    total = sum(p["amount"] for p in order["payment_history"]
+                if p["transaction_type"] == "payment")
+    tracking = [t for f in order["fulfillments"] for t in f["tracking_id"]]
+    return Outcome(kind="info", line=(
+        f"Order {order['order_id']} is {order['status']}: "
+        f"{', '.join(i['name'] for i in order['items'])}; paid {money(total)}"
+        + (f"; tracking number {', '.join(tracking)}" if tracking else "; not shipped yet, "
+           "so no tracking number") + "."))
+
+
+_ASKS_TRACKING = re.compile(r"\btracking\b|\bwhere (?:is|are) my\b|\bhas (?:it|my \w+) shipped\b")
+
+
+def order_info(records: Records, text: str) -> list[Outcome]:
+    """Answers to "what is the tracking number of the order with the tablet" (or of
+    #W...): the facts of each order the question names by id or by an item in it; with
+    neither, of the one order the whole message names (by id or item), if only one."""
+    lowered = text.lower()
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", lowered) if _ASKS_TRACKING.search(s)]
+    if not sentences:
+        return []
+    orders = records.orders()
+
+    def named(part: str) -> list[dict[str, Any]]:
+        ids = {order_id_of(m.group(0)) for m in _ORDER_ID.finditer(part)}
+        by_id = [o for o in orders if o["order_id"] in ids]
+        return by_id or [o for o in orders if any(name_hits(i["name"], part) for i in o["items"])]
+
+    found: list[dict[str, Any]] = []
+    for sentence in sentences:
+        hits = named(sentence)
+        if not hits:
+            whole = named(lowered)
+            hits = whole if len(whole) == 1 else []
+        found += [o for o in hits if o not in found]
+    return [_order_facts(o) for o in found]

@@ -38,7 +38,7 @@ from ._support_clauses import complete
 from ._support_confirm import Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
 from ._support_match import words
-from ._support_plan import Outcome, Records, plan, product_info
+from ._support_plan import Outcome, Records, order_info, plan, product_info
 from ._support_reply import TRANSFER_MESSAGE, compose
 from ._support_schema import (
     EXTRACT_PROMPT,
@@ -176,8 +176,8 @@ class SupportAgent(AgentSpec[SupportState]):
         requests = complete(requests, text, [i["name"] for o in records.orders()
                                              for i in o["items"]])
         planned_for = [(r, plan(r, records, text)) for r in requests]
-        outcomes = product_info(records, text) + _merge(
-            [o for _, found in planned_for for o in found])
+        outcomes = _merge(product_info(records, text) + order_info(records, text)
+                          + [o for _, found in planned_for for o in found])
         leftover = [r for r, found in planned_for if any(o.kind == "missing" for o in found)]
         box.trace.extend(own.trace)
         changes = [o.call for o in outcomes if o.kind == "change" and o.call]

@@ -373,6 +373,30 @@ def test_a_question_about_a_product_s_options_is_answered_from_the_catalog(
     assert asked.decision == "confirm" and "Return Vacuum Cleaner" in asked.message
 
 
+def test_a_tracking_question_names_the_order_by_an_item_in_it(retail_store: Store,
+                                                              tmp_path: Path) -> None:
+    # The model reads only the return; code answers the tracking question, for the one
+    # order holding the item the question names (not every order of the customer).
+    c = customer(retail_store)
+    shipped = rows(retail_store, """
+        SELECT o.order_id, i.name, f.tracking
+        FROM orders o JOIN order_items i USING (order_id),
+             (SELECT order_id, unnest(json_extract_string(fulfillments,
+                                      '$[*].tracking_id[0]')) AS tracking FROM orders) f
+        WHERE f.order_id = o.order_id AND o.user_id = ? AND o.status = 'delivered'
+        ORDER BY o.order_id, i.line_no LIMIT 1""", [c.user_id])
+    assert shipped, "the fixture customer has a delivered order with a tracking number"
+    order_id, item, tracking = shipped[0]
+    others = rows(retail_store, "SELECT order_id FROM orders WHERE user_id = ? AND "
+                                "order_id <> ?", [c.user_id, order_id])
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "return", "items": [item]},
+                                                 email=c.email)])
+    asked = desk.say(f"I want to know the tracking number of the order with the {item}, and "
+                     f"return the {item}. {c.email}")
+    assert f"Order {order_id} is delivered" in asked.message and tracking in asked.message
+    assert not any(f"Order {o} is" in asked.message for (o,) in others)
+
+
 def test_an_address_named_by_its_city_among_the_customer_s_orders(retail_store: Store,
                                                                   tmp_path: Path) -> None:
     # τ² train task 87's words: every pending order and the profile to the DC address.
