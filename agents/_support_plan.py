@@ -279,6 +279,12 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
         names = ", ".join(sorted({i["name"] for i in order["items"]}))
         return Outcome(kind="missing", missing=["items"],
                        line=f"Which items of order {order_id} do you mean? It has: {names}.")
+    lines, which = _one_of_each(lines, text)
+    if which:
+        return Outcome(kind="missing", missing=["items"], line=" ".join(
+            f"Order {order_id} has {len(group)} {group[0]['name']} items: "
+            + "; ".join(f"{i['item_id']} ({describe_options(i.get('options', {}))})"
+                        for i in group) + ". Which one do you mean?" for group in which))
     if intent == "return":
         if method["source"] != "gift_card" and method["id"] != original:
             return Outcome(kind="refuse", line="A return can only be refunded to the original "
@@ -291,6 +297,33 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
             line=f"Return {_names(lines)} of order {order_id}; {money(refund)} is refunded to "
                  f"{method_label(method)}.")
     return _swap(request, records, order, lines, method, text)
+
+
+_MANY = re.compile(r"\b(?:both|all|two|three|four|each|every|these|those)\W+(?:\w+\W+){0,2}$")
+
+
+def _one_of_each(lines: list[dict[str, Any]], text: str,
+                 ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    """Lines of one product the message names in the singular ("return a vacuum cleaner"
+    when the order holds two): one line when they are the same item, else a question
+    (which of them). Returns the lines to act on and the groups to ask about."""
+    lowered = text.lower()
+    kept: list[dict[str, Any]] = []
+    ask: list[list[dict[str, Any]]] = []
+    for name in dict.fromkeys(i["name"] for i in lines):
+        group = [i for i in lines if i["name"] == name]
+        hits = name_hits(name, lowered)
+        head = name.lower().split()[-1] if name.split() else ""
+        singular = bool(hits) and not any(
+            (lowered[a:b].endswith("s") and not head.endswith("s"))
+            or _MANY.search(lowered[max(0, a - 40):a]) for a, b in hits)
+        if len(group) < 2 or not singular:
+            kept += group
+        elif len({i["item_id"] for i in group}) == 1:
+            kept.append(group[0])
+        else:
+            ask.append(group)
+    return kept, ask
 
 
 def _names(lines: list[dict[str, Any]]) -> str:

@@ -397,6 +397,28 @@ def test_a_tracking_question_names_the_order_by_an_item_in_it(retail_store: Stor
     assert not any(f"Order {o} is" in asked.message for (o,) in others)
 
 
+def test_one_of_two_different_items_of_a_product_is_asked_about_not_both_returned(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 46's order holds two Vacuum Cleaners of different variants.
+    two = rows(retail_store, """SELECT item_id FROM order_items WHERE order_id = '#W9502127'
+                                AND name = 'Vacuum Cleaner' ORDER BY item_id""", [])
+    assert len(two) == 2 and two[0] != two[1]
+    who = {"first_name": "Daiki", "last_name": "Johnson", "zip": "80273"}
+    desk = Desk(retail_store, tmp_path, [
+        extract({"intent": "return", "order_id": "#W9502127",
+                 "items": ["air purifier", "vacuum cleaner"]}, **who),
+        extract({"intent": "return", "order_id": "#W9502127",
+                 "items": ["vacuum cleaners"]}, **who)])
+    asked = desk.say("I want to return an air purifier and a vacuum cleaner in order "
+                     "#W9502127. I am Daiki Johnson, 80273.", thread="one")
+    assert asked.decision == "need_info" and "Which one do you mean?" in asked.message
+    assert all(item_id in asked.message for (item_id,) in two)
+    both = desk.say("I want to return both vacuum cleaners in order #W9502127. I am Daiki "
+                    "Johnson, 80273.", thread="both")
+    assert both.decision == "confirm"
+    assert all(item_id in both.message for (item_id,) in two)
+
+
 def test_an_address_named_by_its_city_among_the_customer_s_orders(retail_store: Store,
                                                                   tmp_path: Path) -> None:
     # τ² train task 87's words: every pending order and the profile to the DC address.
