@@ -446,7 +446,7 @@ def _payment(order: dict[str, Any], method: dict[str, Any], original: str | None
 
 
 def _address_of(request: CustomerRequest, records: Records, text: str,
-                ) -> dict[str, str] | None:
+                current: dict[str, str]) -> dict[str, str] | None:
     given = request.address
     if given is not None and given.complete():
         return {"address1": given.address1, "address2": given.address2, "city": given.city,
@@ -458,7 +458,7 @@ def _address_of(request: CustomerRequest, records: Records, text: str,
         source = records.order(other[0])
         if source is not None:
             return dict(source["address"])
-    named = _named_address(records, lowered)
+    named = _named_address(records, lowered, current)
     if named is not None:
         return named
     if any(w in lowered for w in ("default address", "my profile", "profile address",
@@ -467,10 +467,14 @@ def _address_of(request: CustomerRequest, records: Records, text: str,
     return None
 
 
-def _named_address(records: Records, lowered: str) -> dict[str, str] | None:
+def _named_address(records: Records, lowered: str,
+                   current: dict[str, str] | None = None) -> dict[str, str] | None:
     """"the Washington DC address (it is in one of my orders)": the one address among the
-    customer's orders and profile whose city the message names (None unless exactly one)."""
+    customer's orders and profile whose city the message names (None unless exactly one),
+    other than ``current``, the address being changed ("I live in Denver, change it to
+    the Chicago one")."""
     known = [dict(o["address"]) for o in records.orders()] + [dict(records.user["address"])]
+    known = [a for a in known if a != current]
     found = []
     for address in known:
         city = str(address.get("city", "")).lower()
@@ -487,7 +491,7 @@ def _format(address: dict[str, str]) -> str:
 
 def _order_address(request: CustomerRequest, records: Records, order: dict[str, Any],
                    text: str) -> Outcome:
-    address = _address_of(request, records, text)
+    address = _address_of(request, records, text, dict(order["address"]))
     if address == dict(order["address"]):
         address = None  # the message named where it already goes (their own city)
     if address is None:
@@ -506,8 +510,8 @@ def _user_address(request: CustomerRequest, records: Records, text: str) -> Outc
         address = {"address1": given.address1, "address2": given.address2, "city": given.city,
                    "state": given.state, "country": given.country or "USA", "zip": given.zip}
     else:
-        found = _named_address(records, text.lower())
-        if found is None or found == dict(records.user["address"]):
+        found = _named_address(records, text.lower(), dict(records.user["address"]))
+        if found is None:
             return Outcome(kind="missing", missing=["address"],
                            line="What is your new default address (street, city, state, zip)?")
         address = found

@@ -45,7 +45,10 @@ class NewAddress(_Slots):
     country: str = ""
 
     def complete(self) -> bool:
-        return all((self.address1, self.city, self.state, self.zip))
+        """Street, city, state and zip, the street with its number: a small model fills
+        address1 with the city ("Denver") from "I live in Denver CO 80239"."""
+        return all((self.address1, self.city, self.state, self.zip)) and any(
+            c.isdigit() for c in self.address1) and self.zip not in self.address1
 
 
 class CustomerRequest(_Slots):

@@ -419,6 +419,27 @@ def test_one_of_two_different_items_of_a_product_is_asked_about_not_both_returne
     assert all(item_id in both.message for (item_id,) in two)
 
 
+def test_a_street_address_without_a_street_is_not_taken_from_the_model(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 43's words; the model put the customer's own city in the street slot.
+    chicago = rows(retail_store, """SELECT DISTINCT json_extract_string(address, '$.address1')
+                                    FROM orders WHERE user_id = 'lucas_santos_6600'
+                                    AND json_extract_string(address, '$.city') = 'Chicago'""",
+                   [])
+    assert len(chicago) == 1
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "user_address", "address": {"address1": "Denver", "address2": "CO",
+                                               "city": "Denver", "state": "CO",
+                                               "zip": "80239"}},
+        first_name="Lucas", last_name="Santos", zip="80239")])
+    asked = desk.say("I want to change my default address to my daughter's address so that I "
+                     "don't have to change it every time I order something for her. I am "
+                     "Lucas Santos, I live in Denver CO 80239, and my daughter lives in "
+                     "Chicago.")
+    assert asked.decision == "confirm" and chicago[0][0] in asked.message
+    assert "to Denver" not in asked.message
+
+
 def test_an_address_named_by_its_city_among_the_customer_s_orders(retail_store: Store,
                                                                   tmp_path: Path) -> None:
     # τ² train task 87's words: every pending order and the profile to the DC address.
