@@ -67,6 +67,7 @@ class Records:
         self.box, self.user = box, user
         self._orders: dict[str, dict[str, Any] | None] = {}
         self._products: dict[str, dict[str, Any] | None] = {}
+        self._catalog: dict[str, str] | None = None
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         if order_id not in self.user["orders"]:
@@ -80,6 +81,14 @@ class Records:
 
     def orders(self) -> list[dict[str, Any]]:
         return [o for o in (self.order(i) for i in self.user["orders"]) if o is not None]
+
+    def catalog(self) -> dict[str, str]:
+        """Product name -> product id, for the whole shop."""
+        if self._catalog is None:
+            found = self.box.call("list_all_product_types", {}, step="decide", index=99)
+            self._catalog = (found.output.model_dump(mode="json")["products"]
+                             if found.ok and found.output is not None else {})
+        return self._catalog
 
     def product(self, product_id: str) -> dict[str, Any] | None:
         if product_id not in self._products:
@@ -126,11 +135,16 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
     out = []
     for oid in order_ids:
         asked = _as_status(request, records.order(oid))
-        done = _one(asked, records, oid, text)
-        instead = _fallback(text, asked.intent)
+        done = first = _one(asked, records, oid, text)
         order = records.order(oid)
-        if done.kind == "refuse" and instead and order and order["status"] == _WANTS[instead]:
-            done = _one(asked.model_copy(update={"intent": instead}), records, oid, text)
+        for instead in _fallbacks(text, asked.intent):
+            if done.kind != "refuse":
+                break
+            if order and order["status"] == _WANTS[instead]:
+                done = _one(asked.model_copy(update={"intent": instead}), records, oid, text)
+        if done is not first and done.kind != "refuse":  # why the customer's fallback is used
+            out.append(Outcome(kind="info", line=f"{first.line.split(' You can ')[0]} As you "
+                                                 "asked for that case, instead:"))
         out.append(done)
     return out
 
@@ -138,15 +152,31 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
 _IF_NOT = re.compile(r"\bif (?:it|they|this|that|the \w+) (?:cannot|can't|can not|could not|"
                      r"couldn't|is not able to|isn't able to) be (\w+)[^.!?]*?\b(cancel|return|"
                      r"exchange)")
+# A condition on whatever was asked before: "if there is no way to do that, return it".
+_IF_FAILS = re.compile(r"\bif (?:there is no way|there's no way|not possible|(?:that|this|it) "
+                       r"(?:is not possible|isn't possible|is impossible|does not work|"
+                       r"doesn't work|fails)|there are (?:any )?(?:issues|problems))"
+                       r"[^.!?]*?\b(cancel|return|exchange)")
 
 
-def _fallback(text: str, intent: str) -> str:
-    """What the customer said to do when ``intent`` cannot be done ("if it cannot be
-    returned, see if it can be canceled"); "" when nothing."""
-    for m in _IF_NOT.finditer(text.lower()):
-        if m.group(1).startswith(intent[:5]) and m.group(2) != intent[:len(m.group(2))]:
-            return m.group(2)
-    return ""
+def _fallbacks(text: str, intent: str) -> list[str]:
+    """What the customer said to do, in their order, when ``intent`` cannot be done ("if
+    it cannot be returned, see if it can be canceled"; "if there is no way to do that,
+    return the item; if there are any issues, cancel the entire order")."""
+    lowered = text.lower()
+    found: list[str] = []
+    matches = sorted([*_IF_NOT.finditer(lowered), *_IF_FAILS.finditer(lowered)],
+                     key=lambda m: m.start())
+    for m in matches:
+        if m.re is _IF_NOT:
+            if not m.group(1).startswith(intent[:5]):
+                continue
+            verb = m.group(2)
+        else:
+            verb = m.group(1)
+        if verb != intent[:len(verb)] and verb not in found:
+            found.append(verb)
+    return found
 
 
 def _as_status(request: CustomerRequest, order: dict[str, Any] | None) -> CustomerRequest:
@@ -346,6 +376,15 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         if variant is None:
             choices = [describe_options(v["options"]) for v in (product or {}).get(
                 "variants", {}).values() if v.get("available") and v["item_id"] != line["item_id"]]
+            other = _other_product(records, line, product, said)
+            if other:
+                done = "exchanged" if request.intent == "exchange" else "changed"
+                return Outcome(kind="refuse", line=(
+                    f"I can't change the {line['name']} ({line['item_id']}) for {other}: an "
+                    f"item can only be {done} for another option of the same product. The "
+                    f"{line['name']} comes in: {'; '.join(choices[:5]) or 'no other option now'}."
+                    + (" You can return it instead." if order["status"] == "delivered" else
+                       " You can cancel the order instead.")))
             return Outcome(kind="missing", missing=["wanted"], line=(
                 f"Which options do you want for the {line['name']} ({line['item_id']})? "
                 f"Available: {'; '.join(choices[:5]) or 'none'}."))
@@ -368,6 +407,37 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         "new_item_ids": new_ids, "payment_method_id": method["id"]}),
         line=f"{verb} in order {order['order_id']}: {'; '.join(parts)}; {pays} "
              f"{method_label(method)}.{note}")
+
+
+# "for a coat": the last word of what an item is to become; these are not other products.
+_INTO = re.compile(r"\b(?:for|to|into|with)\s+(?:a|an|some)\s+((?:[\w-]+\s+){0,2}?)([a-z]+)"
+                   r"\s*(?=[.,;!?]|$|\band\b|\binstead\b|\bif\b)")
+_NOT_A_PRODUCT = {"one", "ones", "version", "variant", "option", "model", "type", "kind",
+                  "size", "color", "colour", "pair", "item", "product", "refund", "replacement",
+                  "different", "new", "better", "cheaper", "bigger", "smaller", "discount"}
+
+
+def _other_product(records: Records, line: dict[str, Any], product: dict[str, Any] | None,
+                   said: str) -> str:
+    """What the customer wants this item to become when that is another product ("change
+    the luggage set for a coat"), read after the item's own mention; "" when nothing is."""
+    lowered = said.lower()
+    own = name_hits(line["name"], lowered)
+    start = own[0][1] if own else 0
+    for name in records.catalog():
+        if name != line["name"] and any(a >= start and (a, b) not in own
+                                        for a, b in name_hits(name, lowered)):
+            return f"the {name}"
+    own_words = set(re.findall(r"[a-z0-9]+", line["name"].lower()))
+    for variant in (product or {}).get("variants", {}).values():
+        for value in variant["options"].values():
+            own_words |= set(re.findall(r"[a-z0-9]+", str(value).lower()))
+    for m in _INTO.finditer(lowered, start):
+        head = m.group(2)
+        stem = head[:-1] if head.endswith("s") else head
+        if head not in _NOT_A_PRODUCT and head not in own_words and stem not in own_words:
+            return f"a {head}"
+    return ""
 
 
 _LIKE_OTHER = re.compile(
@@ -406,12 +476,8 @@ def product_info(records: Records, text: str) -> list[Outcome]:
     sentences = [s for s in re.split(r"(?<=[.?!])\s+", text) if _ASKS_OPTIONS.search(s.lower())]
     if not sentences:
         return []
-    found = records.box.call("list_all_product_types", {}, step="decide", index=99)
-    if not found.ok or found.output is None:
-        return []
-    catalog: dict[str, str] = found.output.model_dump(mode="json")["products"]
     lines = []
-    for name, product_id in catalog.items():
+    for name, product_id in records.catalog().items():
         if not any(name_hits(name, s.lower()) for s in sentences):
             continue
         product = records.product(product_id)

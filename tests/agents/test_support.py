@@ -440,6 +440,25 @@ def test_a_street_address_without_a_street_is_not_taken_from_the_model(
     assert "to Denver" not in asked.message
 
 
+def test_another_product_wanted_is_refused_with_why_and_the_customer_s_fallbacks_follow(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 66's words: a pending order's Luggage Set "for a coat".
+    who = {"first_name": "Aarav", "last_name": "Lee", "zip": "85025"}
+    request = {"intent": "modify_items", "items": ["luggage set"], "wanted": ["coat"]}
+    desk = Desk(retail_store, tmp_path, [extract(request, **who), extract(request, **who)])
+    asked = desk.say("I want to change the luggage set in my order for a coat. I am Aarav "
+                     "Lee. I live in Phoenix, AZ 85025.", thread="plain")
+    assert asked.decision == "refuse"
+    assert "only be changed for another option of the same product" in asked.message
+    assert "You can cancel the order instead." in asked.message
+    fallback = desk.say("I want to change the luggage set in my order for a coat. If there is "
+                        "no way to do that, return the item. If there are any issues, cancel "
+                        "the entire order. I am Aarav Lee. I live in Phoenix, AZ 85025.",
+                        thread="fallback")
+    assert fallback.decision == "confirm"
+    assert "for a coat" in fallback.message and "Cancel order #W3361211" in fallback.message
+
+
 def test_an_address_named_by_its_city_among_the_customer_s_orders(retail_store: Store,
                                                                   tmp_path: Path) -> None:
     # τ² train task 87's words: every pending order and the profile to the DC address.
