@@ -8,6 +8,7 @@ adapter > battery > USB", "i7 or above", "the same size". Code reads them here:
 - ``order_of`` ranks the values an option takes in a product: numbers with
   units (500ml < 1.5L, 256GB < 1TB, 13-inch < 15-inch, 1080p < 4K), and known
   scales (XS < S < M < L < XL, low < medium < high, beginner < expert, i5 < i7);
+  "easier"/"the easiest" name the difficulty, "the brightest" the brightness;
   an option whose values fit neither has no order, and no relative wish about it
   is read;
 - ``read_wishes`` finds, in the words about one item, the options they rank
@@ -57,10 +58,15 @@ _COMPARATIVE: dict[str, tuple[str, int]] = {
     "brighter": ("bright", 1), "dimmer": ("bright", -1), "thicker": ("thick", 1),
     "thinner": ("thick", -1), "faster": ("speed", 1), "slower": ("speed", -1),
     "more": ("", 1), "less": ("", -1), "fewer": ("", -1),
+    "easier": ("difficult", -1), "harder": ("difficult", 1),
 }
 _MOST = {"maximized": 1, "maximize": 1, "maximum": 1, "max": 1, "highest": 1, "largest": 1,
          "biggest": 1, "longest": 1, "minimized": -1, "minimize": -1, "minimum": -1,
-         "min": -1, "lowest": -1, "smallest": -1, "shortest": -1}
+         "min": -1, "lowest": -1, "smallest": -1, "shortest": -1, "fewest": -1,
+         "easiest": -1, "hardest": 1, "brightest": 1, "dimmest": -1}
+# Superlatives and comparatives that name their option themselves ("the easiest one").
+_IMPLIED = {"easiest": "difficult", "hardest": "difficult", "brightest": "bright",
+            "dimmest": "bright", "largest": "size", "biggest": "size", "smallest": "size"}
 _SIZE_KEYS = ("size", "capacity", "piece", "pieces", "diameter", "length", "height")
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "a": 1}
 _WINDOW = 3  # words either side of a comparative that may name its option
@@ -199,8 +205,7 @@ def read_wishes(text: str, options: dict[str, list[str]],
                 wish.delta, wish.steps = delta, steps
         elif t in _MOST:
             key = _key_near(tokens, i, [k for k in keys if k in ordered]) or (
-                _default_key("size", keys, ordered) if t in ("largest", "biggest", "smallest")
-                else "")
+                _default_key(_IMPLIED[t], keys, ordered) if t in _IMPLIED else "")
             if key:
                 wishes.of(key).extreme = _MOST[t]
         elif t == "same" or t == "keep":

@@ -153,3 +153,20 @@ def test_an_item_the_customer_keeps_is_read() -> None:
     order = {"items": [{"name": "Electric Kettle"}, {"name": "Hiking Boots"}]}
     assert kept_in(order, "cancel the boots and keep the kettle") == [order["items"][0]]
     assert kept_in(order, "cancel the boots and the kettle") == []
+
+
+def test_superlatives_that_name_their_option() -> None:
+    # τ² train task 41's words: "the easiest one with fewest pieces".
+    puzzle = product([
+        {"pieces": "1000", "theme": "fantasy", "difficulty level": "intermediate"},  # current
+        {"pieces": "500", "theme": "art", "difficulty level": "intermediate"},
+        {"pieces": "500", "theme": "animals", "difficulty level": "beginner"},
+        {"pieces": "1500", "theme": "art", "difficulty level": "beginner"},
+        {"pieces": "500", "theme": "art", "difficulty level": "expert"},
+    ])
+    easiest = pick_variant(puzzle, line(puzzle, "1000"), [], "the easiest one with fewest pieces")
+    assert easiest is not None and easiest["item_id"] == "1002"
+    hardest = pick_variant(puzzle, line(puzzle, "1000"), [], "a harder one")
+    assert hardest is not None and hardest["item_id"] == "1004"
+    brightest = pick_variant(LAMP, line(LAMP, "1004"), [], "the brightest one")
+    assert brightest is not None and brightest["item_id"] == "1001"
