@@ -30,6 +30,13 @@ def words(text: str) -> set[str]:
     return found
 
 
+def said_words(text: str) -> set[str]:
+    """``words`` plus each pair of adjacent words run together: "book shelf" names the
+    Bookshelf, "t shirt" the T-Shirt."""
+    raw = _WORD.findall(text.lower())
+    return words(text) | {_stem(a + b) for a, b in zip(raw, raw[1:], strict=False)}
+
+
 def _stem(w: str) -> str:
     return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
@@ -55,7 +62,7 @@ def match_items(order: dict[str, Any], descriptions: list[str]) -> list[dict[str
         if exact:
             picked.append(exact[0])
             continue
-        wanted = words(description)
+        wanted = said_words(description)
         sizes = {_SIZE_WORDS[w] for w in wanted if w in _SIZE_WORDS}
         wanted |= sizes
         scored = []
@@ -81,7 +88,7 @@ def _same(a: str, b: str) -> bool:
 def named_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
     """The order lines whose product the text names: the whole name ("desk lamp") or its
     head noun ("the keyboard" for a Mechanical Keyboard), plurals included."""
-    said = words(text)
+    said = said_words(text)
     found = []
     for line in order["items"]:
         name = [w for w in (words(line["name"])) if w]
@@ -97,7 +104,7 @@ def named_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
 _SLOT_WEIGHT, _MESSAGE_WEIGHT = 3.0, 1.5
 
 
-def _mentioned(value: str, text: str) -> bool:
+def mentioned(value: str, text: str) -> bool:
     """``value`` said as whole words ("S" is not in "shoes"; "crew neck" is in "crew-neck")."""
     tokens = _WORD.findall(value.lower())
     return bool(tokens) and re.search(r"\b" + r"\W+".join(map(re.escape, tokens)) + r"\b",
@@ -116,9 +123,9 @@ def _evidence(variant: dict[str, Any], current: dict[str, Any], text: str,
         v = str(value).lower()
         if key in skip or str(current["options"].get(key, "")).lower() == v:
             continue
-        if _mentioned(v, text):
+        if mentioned(v, text):
             score += 1
-        elif any(_mentioned(o, text) for o in others.get(key, set()) - {v}):
+        elif any(mentioned(o, text) for o in others.get(key, set()) - {v}):
             score -= 1  # the customer named another value of this option
         elif (value_words := words(v)) and value_words & said_words:
             # "Google Home" for "Google Assistant": a partial match counts partly.
@@ -237,12 +244,16 @@ def name_hits(name: str, text: str) -> list[tuple[int, int]]:
     if len(parts) > 1 and parts[-1] in _GENERIC_HEADS:
         heads.add(_stem(parts[-2]))  # "the luggage" is the Luggage Set
     hits = []
-    for m in _WORD.finditer(text):
+    found = list(_WORD.finditer(text))
+    for k, m in enumerate(found):
         w = m.group(0)
         stem = _stem(w)
         if any(_same(stem, h) or _same(w, h) for h in heads) or (
                 len(parts) > 1 and w in (joined, joined + "s")):
             hits.append((m.start(), m.end()))
+        elif k + 1 < len(found) and len(parts) == 1 and (
+                w + found[k + 1].group(0) in (joined, joined + "s")):
+            hits.append((m.start(), found[k + 1].end()))  # "book shelf" for Bookshelf
     return hits
 
 
@@ -267,7 +278,8 @@ def about(text: str, name: str, names: list[str]) -> str:
     return " ; ".join(dict.fromkeys(pieces))
 
 
-_KEEP = re.compile(r"\b(?:keep|keeping|not cancel|don'?t cancel|do not cancel|except)\b")
+_KEEP = re.compile(r"\b(?:keep|keeping|not cancel|don'?t cancel|do not cancel|except|"
+                   r"everything but|all but|other than|apart from)\b")
 
 
 def kept_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:

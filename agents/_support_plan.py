@@ -22,6 +22,7 @@ from ._support_match import (
     kept_in,
     match_items,
     means_all,
+    mentioned,
     method_label,
     name_hits,
     named_in,
@@ -153,8 +154,9 @@ _IF_NOT = re.compile(r"\bif (?:it|they|this|that|the \w+) (?:cannot|can't|can no
                      r"couldn't|is not able to|isn't able to) be (\w+)[^.!?]*?\b(cancel|return|"
                      r"exchange)")
 # A condition on whatever was asked before: "if there is no way to do that, return it".
-_IF_FAILS = re.compile(r"\bif (?:there is no way|there's no way|not possible|(?:that|this|it) "
-                       r"(?:is not possible|isn't possible|is impossible|does not work|"
+_IF_FAILS = re.compile(r"\bif (?:there is no way|there's no way|not possible|not,|"
+                       r"(?:that|this|it|they) (?:is|are)(?: not|n't) (?:possible|available)|"
+                       r"(?:that|this|it) (?:is impossible|is unavailable|does not work|"
                        r"doesn't work|fails)|there are (?:any )?(?:issues|problems))"
                        r"[^.!?]*?\b(cancel|return|exchange)")
 
@@ -190,6 +192,8 @@ def _as_status(request: CustomerRequest, order: dict[str, Any] | None) -> Custom
 
 _ALL_ITEMS = re.compile(r"\b(?:all (?:the )?(?:things|items|of it|of them)|everything)\b"
                         r"(?! (?:except|but|not|else|associated|related))")
+_ALL_BUT = re.compile(r"\b(?:everything|all (?:the |of the |my )?(?:things|items))\b[^.!?]{0,60}?"
+                      r"\b(?:except|but|other than|apart from)\b")
 _ALL_ORDERS = re.compile(r"\ball (?:of )?(?:my |the |your )?(?:\w+ )?orders?\b")
 
 
@@ -305,6 +309,9 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
     lines = match_items(order, request.items) if request.items else []
     lines = lines or named_in(order, text) or (
         list(order["items"]) if _ALL_ITEMS.search(text.lower()) else [])
+    if _ALL_BUT.search(text.lower()):  # "return everything except the coffee machine"
+        kept = kept_in(order, text)
+        lines = [i for i in order["items"] if i not in kept] if kept else lines
     if not lines:
         names = ", ".join(sorted({i["name"] for i in order["items"]}))
         return Outcome(kind="missing", missing=["items"],
@@ -385,6 +392,11 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
                     f"{line['name']} comes in: {'; '.join(choices[:5]) or 'no other option now'}."
                     + (" You can return it instead." if order["status"] == "delivered" else
                        " You can cancel the order instead.")))
+            if _fallbacks(text, request.intent) and (wanted or _asks_options(product, said)):
+                # What they asked for is not there, and they said what to do then.
+                return Outcome(kind="refuse", line=(
+                    f"No available {line['name']} has the options you asked for; it comes "
+                    f"in: {'; '.join(choices[:5]) or 'no other option now'}."))
             return Outcome(kind="missing", missing=["wanted"], line=(
                 f"Which options do you want for the {line['name']} ({line['item_id']})? "
                 f"Available: {'; '.join(choices[:5]) or 'none'}."))
@@ -407,6 +419,14 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         "new_item_ids": new_ids, "payment_method_id": method["id"]}),
         line=f"{verb} in order {order['order_id']}: {'; '.join(parts)}; {pays} "
              f"{method_label(method)}.{note}")
+
+
+def _asks_options(product: dict[str, Any] | None, said: str) -> bool:
+    """Whether the words about an item name one of its product's option values."""
+    lowered = said.lower()
+    return any(mentioned(str(value), lowered)
+               for variant in (product or {}).get("variants", {}).values()
+               for value in variant["options"].values())
 
 
 # "for a coat": the last word of what an item is to become; these are not other products.
