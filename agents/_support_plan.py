@@ -133,6 +133,14 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
         return [Outcome(kind="missing", missing=["order_id"],
                         line=f"Which order{what} do you mean? Please give its order id "
                              "(it starts with #W).")]
+    if len(order_ids) > 1 and (way := _by_price(text)):
+        # "the more expensive one" of the same product in two orders: that order only.
+        priced = [(line["price"], oid) for oid in order_ids
+                  if (order := records.order(oid)) is not None
+                  for line in (match_items(order, request.items) if request.items else [])
+                  or named_in(order, text)]
+        if priced:
+            order_ids = [(max(priced) if way > 0 else min(priced))[1]]
     out = []
     for oid in order_ids:
         asked = _as_status(request, records.order(oid))
@@ -354,13 +362,29 @@ def _one_of_each(lines: list[dict[str, Any]], text: str,
         singular = bool(hits) and not any(
             (lowered[a:b].endswith("s") and not head.endswith("s"))
             or _MANY.search(lowered[max(0, a - 40):a]) for a, b in hits)
-        if len(group) < 2 or not singular:
+        way = _by_price(text)
+        if len(group) >= 2 and way:  # "the more expensive one" of them
+            kept.append(sorted(group, key=lambda i: i["price"])[-1 if way > 0 else 0])
+        elif len(group) < 2 or not singular:
             kept += group
         elif len({i["item_id"] for i in group}) == 1:
             kept.append(group[0])
         else:
             ask.append(group)
     return kept, ask
+
+
+_THE_PRICIER = re.compile(r"\bthe (?:(more|less) expensive|(pricier|costlier)|(cheaper)) one\b")
+
+
+def _by_price(text: str) -> int:
+    """+1 for "the more expensive one" of two items the customer has, -1 for "the cheaper
+    one" / "the less expensive one", 0 when the words do not choose by price. ("a cheaper
+    one" is a wish for the new item, read in ``_support_wish``.)"""
+    m = _THE_PRICIER.search(text.lower())
+    if not m:
+        return 0
+    return 1 if m.group(1) == "more" or m.group(2) else -1
 
 
 def _names(lines: list[dict[str, Any]]) -> str:

@@ -487,6 +487,22 @@ def test_a_product_named_in_two_words_and_an_unavailable_wish_with_a_fallback(
     assert "No available Bookshelf has the options you asked for" in asked.message
 
 
+def test_the_more_expensive_one_of_two_items_in_two_orders(retail_store: Store,
+                                                           tmp_path: Path) -> None:
+    # τ² train task 83's customer has a Tablet in #W3069600 ($938.92) and in #W9571698
+    # ($989.70, paid with a gift card).
+    who = {"first_name": "Chen", "last_name": "Silva", "zip": "46281"}
+    request = {"intent": "return", "items": ["tablet"]}
+    desk = Desk(retail_store, tmp_path, [extract(request, **who), extract(request, **who)])
+    more = desk.say("I received two tablets and I only need one. I want to return the more "
+                    "expensive one. I am Chen Silva, 46281.", thread="more")
+    assert more.decision == "confirm" and "6065192424" in more.message
+    assert "8551474201" not in more.message
+    less = desk.say("I received two tablets and I only need one. I want to return the less "
+                    "expensive one. I am Chen Silva, 46281.", thread="less")
+    assert "8551474201" in less.message and "6065192424" not in less.message
+
+
 def test_an_address_named_by_its_city_among_the_customer_s_orders(retail_store: Store,
                                                                   tmp_path: Path) -> None:
     # τ² train task 87's words: every pending order and the profile to the DC address.
