@@ -658,9 +658,13 @@ _ASKS_TRACKING = re.compile(r"\btracking\b|\bwhere (?:is|are) my\b|\bhas (?:it|m
 def order_info(records: Records, text: str) -> list[Outcome]:
     """Answers to "what is the tracking number of the order with the tablet" (or of
     #W...): the facts of each order the question names by id or by an item in it; with
-    neither, of the one order the whole message names (by id or item), if only one."""
+    neither, of the one order the sentence before it names, else the whole message."""
     lowered = text.lower()
-    sentences = [s for s in re.split(r"(?<=[.?!])\s+", lowered) if _ASKS_TRACKING.search(s)]
+    split = re.split(r"(?<=[.?!])\s+", lowered)
+    # Each question with the sentence before it: "my tablet came damaged. I want the
+    # tracking number of that order".
+    sentences = [(split[k - 1] if k else "", q) for k, q in enumerate(split)
+                 if _ASKS_TRACKING.search(q)]
     if not sentences:
         return []
     orders = records.orders()
@@ -671,10 +675,11 @@ def order_info(records: Records, text: str) -> list[Outcome]:
         return by_id or [o for o in orders if any(name_hits(i["name"], part) for i in o["items"])]
 
     found: list[dict[str, Any]] = []
-    for sentence in sentences:
+    for before, sentence in sentences:
         hits = named(sentence)
-        if not hits:
-            whole = named(lowered)
-            hits = whole if len(whole) == 1 else []
+        for context in (before, lowered):
+            if not hits:
+                near = named(context)
+                hits = near if len(near) == 1 else []
         found += [o for o in hits if o not in found]
     return [_order_facts(o) for o in found]

@@ -175,8 +175,12 @@ class SupportAgent(AgentSpec[SupportState]):
         # What the message's own verbs ask for, beside the model's reading of it.
         requests = complete(requests, text, [i["name"] for o in records.orders()
                                              for i in o["items"]])
-        planned_for = [(r, plan(r, records, text)) for r in requests]
-        outcomes = _merge(product_info(records, text) + order_info(records, text)
+        answered = order_info(records, text)
+        # A tracking question answered for the order it names is not also a status dump
+        # of the latest orders.
+        planned_for = [(r, plan(r, records, text)) for r in requests
+                       if not (answered and r.intent == "status" and not r.order_id)]
+        outcomes = _merge(product_info(records, text) + answered
                           + [o for _, found in planned_for for o in found])
         leftover = [r for r, found in planned_for if any(o.kind == "missing" for o in found)]
         box.trace.extend(own.trace)

@@ -395,6 +395,19 @@ def test_a_tracking_question_names_the_order_by_an_item_in_it(retail_store: Stor
                      f"return the {item}. {c.email}")
     assert f"Order {order_id} is delivered" in asked.message and tracking in asked.message
     assert not any(f"Order {o} is" in asked.message for (o,) in others)
+    # "that order": the one the sentence before names, though the message names two.
+    other_item = rows(retail_store, """SELECT i.name FROM order_items i JOIN orders o
+                                       USING (order_id) WHERE o.user_id = ? AND
+                                       o.order_id <> ? AND i.name NOT IN (SELECT name FROM
+                                       order_items WHERE order_id = ?) LIMIT 1""",
+                      [c.user_id, order_id, order_id])
+    assert other_item, "the fixture customer has an item in another order"
+    desk.model.script.append(extract({"intent": "return", "items": [item]}, email=c.email))
+    that = desk.say(f"My {item} came damaged. I want to know the tracking number of that "
+                    f"order. Also, tell me about the {other_item[0][0]}. {c.email}",
+                    thread="that")
+    assert f"Order {order_id} is delivered" in that.message and tracking in that.message
+    assert not any(f"Order {o} is" in that.message for (o,) in others)
 
 
 def test_one_of_two_different_items_of_a_product_is_asked_about_not_both_returned(
