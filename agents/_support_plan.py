@@ -363,15 +363,20 @@ def _one_of_each(lines: list[dict[str, Any]], text: str,
             (lowered[a:b].endswith("s") and not head.endswith("s"))
             or _MANY.search(lowered[max(0, a - 40):a]) for a, b in hits)
         way = _by_price(text)
+        # "one Tea Kettle ... and another Tea Kettle": each further one is named so.
+        named = 1 + sum(1 for a, _ in hits if _ANOTHER.search(lowered[max(0, a - 20):a]))
         if len(group) >= 2 and way:  # "the more expensive one" of them
             kept.append(sorted(group, key=lambda i: i["price"])[-1 if way > 0 else 0])
-        elif len(group) < 2 or not singular:
+        elif len(group) < 2 or not singular or named >= len(group):
             kept += group
         elif len({i["item_id"] for i in group}) == 1:
-            kept.append(group[0])
+            kept += group[:named]
         else:
             ask.append(group)
     return kept, ask
+
+
+_ANOTHER = re.compile(r"\b(?:another|other|second|third)\W+(?:\w+\W+){0,1}$")
 
 
 _THE_PRICIER = re.compile(r"\bthe (?:(more|less) expensive|(pricier|costlier)|(cheaper)) one\b")

@@ -561,3 +561,16 @@ def test_what_the_customer_said_to_do_instead_when_policy_refuses(retail_store: 
         zip="10192")]).say("I want to return the laptop I received. I am Emma Smith, 10192.")
     assert refused.decision == "refuse" and "#W2417020" in refused.message
     assert "pending" in refused.message and "cancel" in refused.message
+
+
+def test_one_and_another_of_the_same_item_are_both_acted_on() -> None:
+    # τ² train task 105's words: two identical Tea Kettle lines, each named.
+    from agents._support_plan import _one_of_each
+
+    kettle = {"name": "Tea Kettle", "item_id": "7292993796", "price": 100.0, "options": {}}
+    two = [kettle, dict(kettle)]
+    both, ask = _one_of_each(two, "I want to exchange one Tea Kettle to ceramic; and another "
+                                  "Tea Kettle to 1.5 liters.")
+    assert len(both) == 2 and not ask
+    one, ask = _one_of_each(two, "I want to exchange a Tea Kettle to ceramic.")
+    assert len(one) == 1 and not ask
