@@ -13,7 +13,8 @@ low-rank data as ``bench_retrieval`` (one query per call, 1 thread, best of 2 pa
 - each at nprobe 12/16/20 and k_factor 4/8, with recall@10 against exact search.
 
 The baseline is today's choice (flat, 4·√n lists rounded up, k_factor 4, nprobe 16),
-measured in the same run. Writes benchmarks/results/faiss_coarse.json.
+measured in the same run. Writes benchmarks/results/faiss_coarse.json (other sizes:
+faiss_coarse_<size>.json).
 """
 
 from __future__ import annotations
@@ -112,9 +113,11 @@ def main() -> None:
     out = {"vectors": args.size, "queries": args.queries, "dim": D, "faiss": faiss.__version__,
            "baseline": baseline, "runs": runs, "loadavg_before": load_before,
            "loadavg_after": os.getloadavg(), "cpus": os.cpu_count()}
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    path = RESULTS if args.size == 1_000_000 else RESULTS.with_stem(
+        f"{RESULTS.stem}_{args.size}")
+    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"baseline (today's choice): {baseline['qps_1_thread']:,.0f} QPS recall@10 "
-          f"{baseline['recall_at_10']:.4f}; wrote {RESULTS}")
+          f"{baseline['recall_at_10']:.4f}; wrote {path}")
 
 
 if __name__ == "__main__":
