@@ -353,6 +353,7 @@ def _one_of_each(lines: list[dict[str, Any]], text: str,
     when the order holds two): one line when they are the same item, else a question
     (which of them). Returns the lines to act on and the groups to ask about."""
     lowered = text.lower()
+    way = _by_price(text)
     kept: list[dict[str, Any]] = []
     ask: list[list[dict[str, Any]]] = []
     for name in dict.fromkeys(i["name"] for i in lines):
@@ -362,7 +363,6 @@ def _one_of_each(lines: list[dict[str, Any]], text: str,
         singular = bool(hits) and not any(
             (lowered[a:b].endswith("s") and not head.endswith("s"))
             or _MANY.search(lowered[max(0, a - 40):a]) for a, b in hits)
-        way = _by_price(text)
         # "one Tea Kettle ... and another Tea Kettle": each further one is named so.
         named = 1 + sum(1 for a, _ in hits if _ANOTHER.search(lowered[max(0, a - 20):a]))
         if len(group) >= 2 and way:  # "the more expensive one" of them
