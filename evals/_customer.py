@@ -37,16 +37,41 @@ GREETING = "Hi! How can I help you today?"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
+# What the task keeps from the agent ("do not reveal it to the agent"): never said.
+_SECRET = re.compile(r"\b(?:do not|don't|not want to) (?:reveal|share|mention)\b", re.I)
+# The brief speaks of the agent in the third person; the customer speaks to it.
+_ASK_AGENT = re.compile(r"(?:\bI )?\b[Aa]sk the (?:customer service )?agent (?:explicitly )?"
+                        r"(?:(to )|(?=(?:how|what|which|whether|if|about)\b))")
+_AGENT = re.compile(r"\bthe (?:customer service )?agent\b", re.I)
+# "the agent asks" -> "you ask": the verb loses its third-person s.
+_THIRD_PERSON = re.compile(r"\byou (ask|say|tell|propose|confirm|offer|allow)s\b|\byou (has|does|doesn't)\b")
+_FIRST_PERSON = {"has": "have", "does": "do", "doesn't": "don't"}
+
+
+def _to_the_agent(sentence: str) -> str:
+    """ "Ask the agent how much I save" -> "Please tell me how much I save";
+    "If the agent asks for confirmation, ..." -> "If you ask for confirmation, ..." """
+    def ask(m: re.Match[str]) -> str:
+        polite = "please " if m.group(1) else "please tell me "
+        return polite.capitalize() if m.start() == 0 else polite
+
+    def verb(m: re.Match[str]) -> str:
+        return f"you {m.group(1) or _FIRST_PERSON[m.group(2)]}"
+
+    return _THIRD_PERSON.sub(verb, _AGENT.sub("you", _ASK_AGENT.sub(ask, sentence)))
+
+
 def _voiced(*texts: str | None) -> str:
-    """The brief's sentences in the customer's voice. ``customer_voice`` drops conditional
-    sentences (right for a ticket); here "If there is no X, I'd take Y" is a wanted
-    option the agent needs, so only the dialogue script (sentences about the agent,
-    e.g. "If the agent asks for confirmation, ...") is left out, sentence by sentence."""
+    """Every sentence of the brief in the customer's voice, as a ticket that says it all
+    at once. ``customer_voice`` drops conditional sentences (right for the demo's
+    tickets); here "If there is no X, I'd take Y" is a wanted option the agent needs, and
+    "if the agent asks which laptop, it is the 15-inch one" a fact, so only what the task
+    keeps from the agent is left out, sentence by sentence."""
     kept = []
     for text in texts:
         for sentence in _SENTENCE.split((text or "").strip()):
-            if sentence.strip(" .") and "agent" not in sentence.lower():
-                kept.append(customer_voice(sentence))
+            if sentence.strip(" .") and not _SECRET.search(sentence):
+                kept.append(_to_the_agent(customer_voice(sentence)))
     return " ".join(kept)
 
 

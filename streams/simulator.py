@@ -86,7 +86,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _SUBJECT_VERBS = ("want", "wish", "would", "prefer", "are", "were", "have", "had", "need", "live",
                   "just", "received", "recently", "realize", "wonder", "ask", "bought", "also",
                   "ordered", "made", "think", "thought", "like", "love", "don't", "do", "can",
-                  "will", "go", "only", "really", "expect", "already")
+                  "will", "go", "only", "really", "expect", "already", "regret", "change", "say",
+                  "add", "paid", "should", "first", "become", "forgot", "decide", "intend",
+                  "plan", "find", "opened", "tried", "got", "placed")
 
 
 def customer_voice(instructions: str) -> str:

@@ -178,7 +178,18 @@ def test_the_first_message_carries_every_fact(train: dict[str, Task]) -> None:
     assert "remember" not in text  # what the customer does not know is not said
     assert " you " not in f" {text.lower()} "
     lamp = first_message(train["6"])  # "If the agent asks for confirmation, only ..."
-    assert "desk lamp" in lamp and "agent" not in lamp.lower()
+    assert "If you ask for confirmation, only exchange the desk lamp." in lamp
+    assert "agent" not in lamp.lower()
+
+
+def test_what_the_brief_says_about_the_agent_is_said_to_it(train: dict[str, Task]) -> None:
+    vacuum = first_message(train["46"])
+    assert "If you ask me for which vacuum cleaner, mention the robotic one." in vacuum
+    assert "Please provide the refund within 3 days" in vacuum  # "Ask the agent explicitly to"
+    assert "Please tell me how much money I can save" in first_message(train["19"])
+    # "(Everything except a keyboard and a mouse, but do not reveal it to the agent)"
+    assert "keyboard" not in first_message(train["13"]).lower()
+    assert "5206946487" not in first_message(train["29"])  # "(do not share this with ...)"
 
 
 _FACT = re.compile(r"#W\d{7}|[\w.+-]+@[\w-]+\.\w+|\b\d{5}\b|\b[a-z]+_[a-z]+_\d{4}\b")
