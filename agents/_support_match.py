@@ -218,6 +218,8 @@ def pick_method(user: dict[str, Any], mention: str,
         return methods.get(original or "")
     kinds = [("gift", "gift_card"), ("paypal", "paypal"), ("credit", "credit_card"),
              ("card", "credit_card"), ("visa", "credit_card"), ("mastercard", "credit_card")]
+    if re.search(r"\bgc\b", said):
+        kinds.insert(0, ("gc", "gift_card"))
     digits = set(re.findall(r"\b\d{4}\b", said))
     for method in methods.values():
         if method.get("last_four") and method["last_four"] in digits:
@@ -228,6 +230,34 @@ def pick_method(user: dict[str, Any], mention: str,
             if found:
                 return found[0]
     return methods.get(original or "")
+
+
+_METHOD_NAMED = re.compile(r"\b(?:gift ?cards?|gc|paypal|(?:credit|debit) cards?|visa|mastercard|"
+                           r"amex|card ending (?:in )?\d{4}|original (?:payment )?method)\b")
+# Words that make a later method the fallback of an earlier one ("PayPal, but otherwise a
+# credit card is fine"; "to my card; if that is not possible, to the GC").
+_OTHERWISE = re.compile(r"\b(?:if|otherwise|else|instead|alternatively)\b")
+
+
+def fallback_methods(user: dict[str, Any], text: str,
+                     original: str | None) -> list[dict[str, Any]]:
+    """The customer's methods the message names after a fallback word, in its order: what
+    to use when the method asked for first is not allowed."""
+    lowered = text.lower()
+    named = list(_METHOD_NAMED.finditer(lowered))
+    if not named:
+        return []
+    found: list[dict[str, Any]] = []
+    for m in named[1:]:
+        if not _OTHERWISE.search(lowered, named[0].end(), m.start()):
+            continue
+        try:
+            method = pick_method(user, m.group(0), original)
+        except PaymentChoiceError:
+            continue
+        if method is not None and method not in found:
+            found.append(method)
+    return found
 
 
 _GENERIC_HEADS = {"set", "kit", "machine", "maker", "cleaner"}

@@ -19,6 +19,7 @@ from ._support_match import (
     PaymentChoiceError,
     about,
     describe_options,
+    fallback_methods,
     kept_in,
     match_items,
     means_all,
@@ -331,17 +332,32 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
             + "; ".join(f"{i['item_id']} ({describe_options(i.get('options', {}))})"
                         for i in group) + ". Which one do you mean?" for group in which))
     if intent == "return":
-        if method["source"] != "gift_card" and method["id"] != original:
-            return Outcome(kind="refuse", line="A return can only be refunded to the original "
-                                               "payment method or a gift card.")
+        why = ""
+        if not _refundable(method, original):
+            allowed = [m for m in fallback_methods(records.user, text, original)
+                       if _refundable(m, original)]
+            rule = (f"A return can't be refunded to {method_label(method)}: only to the "
+                    "original payment method or a gift card.")
+            if not allowed:
+                options = [m for m in records.user["payment_methods"].values()
+                           if _refundable(m, original)]
+                return Outcome(kind="missing", missing=["payment"], line=(
+                    f"{rule} Which should I use for order {order_id}: "
+                    f"{' or '.join(method_label(m) for m in options)}?"))
+            method, why = allowed[0], f"{rule} As you asked for that case: "
         refund = sum(i["price"] for i in lines)
         return Outcome(kind="change", amount=refund, call=PlannedCall(
             tool="return_delivered_order_items", arguments={
                 "order_id": order_id, "item_ids": [i["item_id"] for i in lines],
                 "payment_method_id": method["id"]}),
-            line=f"Return {_names(lines)} of order {order_id}; {money(refund)} is refunded to "
-                 f"{method_label(method)}.")
+            line=f"{why}Return {_names(lines)} of order {order_id}; {money(refund)} is "
+                 f"refunded to {method_label(method)}.")
     return _swap(request, records, order, lines, method, text)
+
+
+def _refundable(method: dict[str, Any], original: str | None) -> bool:
+    """Policy: a return is refunded to the original payment method or a gift card."""
+    return method["source"] == "gift_card" or method["id"] == original
 
 
 _MANY = re.compile(r"\b(?:both|all|two|three|four|each|every|these|those)\W+(?:\w+\W+){0,2}$")
@@ -379,11 +395,12 @@ def _one_of_each(lines: list[dict[str, Any]], text: str,
 _ANOTHER = re.compile(r"\b(?:another|other|second|third)\W+(?:\w+\W+){0,1}$")
 
 
-_THE_PRICIER = re.compile(r"\bthe (?:(more|less) expensive|(pricier|costlier)|(cheaper)) one\b")
+_THE_PRICIER = re.compile(r"\bthe (?:(more|less) expensive|(pricier|costlier)|(cheaper)) "
+                          r"(?:one|[a-z]+s?)\b")
 
 
 def _by_price(text: str) -> int:
-    """+1 for "the more expensive one" of two items the customer has, -1 for "the cheaper
+    """+1 for "the more expensive one" (or "tablet") of two items the customer has, -1 for "the cheaper
     one" / "the less expensive one", 0 when the words do not choose by price. ("a cheaper
     one" is a wish for the new item, read in ``_support_wish``.)"""
     m = _THE_PRICIER.search(text.lower())

@@ -574,3 +574,36 @@ def test_one_and_another_of_the_same_item_are_both_acted_on() -> None:
     assert len(both) == 2 and not ask
     one, ask = _one_of_each(two, "I want to exchange a Tea Kettle to ceramic.")
     assert len(one) == 1 and not ask
+
+
+def test_a_refund_method_policy_refuses_falls_back_to_the_one_the_customer_gave(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 83's words: the pricier tablet was paid with a gift card, so a credit
+    # card refund is not allowed; the customer said what to do then.
+    who = {"first_name": "Chen", "last_name": "Silva", "zip": "46281"}
+    request = {"intent": "return", "items": ["tablet"], "payment": "credit card"}
+    desk = Desk(retail_store, tmp_path, [extract(request, **who), extract(request, **who)])
+    asked = desk.say("I want to return the more expensive tablet and refund to credit card. "
+                     "If refund to credit card is not possible, refund to GC. I am Chen "
+                     "Silva, 46281.", thread="fallback")
+    assert asked.decision == "confirm"
+    assert "can't be refunded to Mastercard credit card ending 2732" in asked.message
+    assert "6065192424" in asked.message and "gift_card_7250692" in asked.message
+    plain = desk.say("I want to return the more expensive tablet and refund to credit card. "
+                     "I am Chen Silva, 46281.", thread="plain")
+    # No fallback given: the methods policy allows are offered, nothing is proposed.
+    assert plain.decision == "need_info" and "gift_card_7250692" in plain.message, plain.message
+    assert "Which should I use for order #W9571698" in plain.message
+
+
+def test_fallback_methods_follow_a_fallback_word() -> None:
+    from agents._support_match import fallback_methods
+
+    user = {"payment_methods": {
+        "paypal_1": {"source": "paypal", "id": "paypal_1"},
+        "credit_card_2": {"source": "credit_card", "id": "credit_card_2", "last_four": "1111"},
+        "gift_card_3": {"source": "gift_card", "id": "gift_card_3"}}}
+    ids = [m["id"] for m in fallback_methods(
+        user, "PayPal is preferred, but otherwise a credit card can be accepted.", "paypal_1")]
+    assert ids == ["credit_card_2"]
+    assert fallback_methods(user, "Refund to PayPal and pay with the gift card.", None) == []
