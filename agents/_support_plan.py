@@ -325,7 +325,7 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
         names = ", ".join(sorted({i["name"] for i in order["items"]}))
         return Outcome(kind="missing", missing=["items"],
                        line=f"Which items of order {order_id} do you mean? It has: {names}.")
-    lines, which = _one_of_each(lines, text)
+    lines, which = _one_of_each(lines, text, by_options=intent == "return")
     if which:
         return Outcome(kind="missing", missing=["items"], line=" ".join(
             f"Order {order_id} has {len(group)} {group[0]['name']} items: "
@@ -363,11 +363,13 @@ def _refundable(method: dict[str, Any], original: str | None) -> bool:
 _MANY = re.compile(r"\b(?:both|all|two|three|four|each|every|these|those)\W+(?:\w+\W+){0,2}$")
 
 
-def _one_of_each(lines: list[dict[str, Any]], text: str,
+def _one_of_each(lines: list[dict[str, Any]], text: str, by_options: bool = False,
                  ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
     """Lines of one product the message names in the singular ("return a vacuum cleaner"
-    when the order holds two): one line when they are the same item, else a question
-    (which of them). Returns the lines to act on and the groups to ask about."""
+    when the order holds two): one line when they are the same item or, with
+    ``by_options`` (no new item is wanted, so an option said describes the current one),
+    the one line whose own option value the message says ("the robotic one"); else a
+    question (which of them). Returns the lines to act on and the groups to ask about."""
     lowered = text.lower()
     way = _by_price(text)
     kept: list[dict[str, Any]] = []
@@ -387,9 +389,24 @@ def _one_of_each(lines: list[dict[str, Any]], text: str,
             kept += group
         elif len({i["item_id"] for i in group}) == 1:
             kept += group[:named]
+        elif by_options and len(told := _told_apart(group, lowered)) == 1:
+            kept += told
         else:
             ask.append(group)
     return kept, ask
+
+
+def _told_apart(group: list[dict[str, Any]], lowered: str) -> list[dict[str, Any]]:
+    """The lines of ``group`` with an option value no other line has that the text says."""
+    def values(line: dict[str, Any]) -> set[str]:
+        return {str(v).lower() for v in line.get("options", {}).values()}
+
+    told = []
+    for line in group:
+        others = set().union(*(values(o) for o in group if o is not line))
+        if any(mentioned(v, lowered) for v in values(line) - others):
+            told.append(line)
+    return told
 
 
 _ANOTHER = re.compile(r"\b(?:another|other|second|third)\W+(?:\w+\W+){0,1}$")

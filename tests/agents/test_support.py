@@ -607,3 +607,19 @@ def test_fallback_methods_follow_a_fallback_word() -> None:
         user, "PayPal is preferred, but otherwise a credit card can be accepted.", "paypal_1")]
     assert ids == ["credit_card_2"]
     assert fallback_methods(user, "Refund to PayPal and pay with the gift card.", None) == []
+
+
+def test_which_of_two_lines_a_return_means_is_read_from_an_option_only_it_has() -> None:
+    # τ² train task 46: a robotic and a canister vacuum cleaner in one order.
+    from agents._support_plan import _one_of_each
+
+    options = {"type": "robotic", "bagged/bagless": "bagged"}
+    robotic = {"name": "Vacuum Cleaner", "item_id": "1", "price": 1.0, "options": options}
+    canister = {**robotic, "item_id": "2", "options": {**options, "type": "canister"}}
+    text = "I want to return a vacuum cleaner. If you ask which one, it is the robotic one."
+    assert _one_of_each([robotic, canister], text, by_options=True) == ([robotic], [])
+    # An exchange may name the option it wants: still asked.
+    assert _one_of_each([robotic, canister], text) == ([], [[robotic, canister]])
+    # A value both have ("bagged") tells nothing.
+    shared = "I want to return the bagged vacuum cleaner."
+    assert _one_of_each([robotic, canister], shared, by_options=True)[1] == [[robotic, canister]]
