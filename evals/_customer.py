@@ -7,7 +7,9 @@ the customer is done. Approvals are the harness's business, not the customer's.
 The scripted customer is deterministic, so a CPU run of a small model is
 comparable from run to run; it is keyed on the agent's ``decision``:
 
-- ``confirm`` (a change is proposed, a "yes" is asked for): "Yes, please go ahead.";
+- ``confirm`` (a change is proposed, a "yes" is asked for): "Yes, please go ahead.",
+  except where the brief scripts that moment ("if the agent asks for confirmation, only
+  exchange the desk lamp"): that, once, first;
 - ``need_info`` (the agent asks for a fact): every fact the task gives, again
   (it cannot tell which one is wanted);
 - anything else ends the conversation, unless the task has several requests
@@ -61,6 +63,31 @@ def _to_the_agent(sentence: str) -> str:
     return _THIRD_PERSON.sub(verb, _AGENT.sub("you", _ASK_AGENT.sub(ask, sentence)))
 
 
+# "If the agent asks for confirmation, only exchange the lamp": what the customer says
+# when a change is proposed, not in the opening.
+_AT_CONFIRM = re.compile(r"(?:,?\s*\bbut\b)?\s*\b(?:if|when|once) the agent asks (?:you )?"
+                         r"(?:for (?:final )?confirmation|to confirm)[^,]*,\s*", re.I)
+# The brief's stage directions around what is said then.
+_DIRECTION = re.compile(r"^(?:do not say yes immediately, because |mention that )", re.I)
+
+
+def _at_confirm(sentence: str) -> tuple[str, str]:
+    """A sentence split into what the opening says and what is said at the confirmation."""
+    m = _AT_CONFIRM.search(sentence)
+    if not m:
+        return sentence, ""
+    said = _DIRECTION.sub("", sentence[m.end():])
+    return sentence[:m.start()] + ("." if m.start() else ""), said[:1].upper() + said[1:]
+
+
+def at_confirmation(task: Task) -> list[str]:
+    """What the brief has the customer say when a change is proposed, in their voice."""
+    i = task.instructions
+    return [_to_the_agent(customer_voice(said))
+            for sentence in _SENTENCE.split((i.reason_for_call or "").strip())
+            if not _SECRET.search(sentence) and (said := _at_confirm(sentence)[1])]
+
+
 def _voiced(*texts: str | None) -> str:
     """Every sentence of the brief in the customer's voice, as a ticket that says it all
     at once. ``customer_voice`` drops conditional sentences (right for the demo's
@@ -70,6 +97,7 @@ def _voiced(*texts: str | None) -> str:
     kept = []
     for text in texts:
         for sentence in _SENTENCE.split((text or "").strip()):
+            sentence = _at_confirm(sentence)[0]
             if sentence.strip(" .") and not _SECRET.search(sentence):
                 kept.append(_to_the_agent(customer_voice(sentence)))
     return " ".join(kept)
@@ -100,6 +128,7 @@ class ScriptedCustomer:
         self.results: list[AgentResult] = []
         self._asked_rest = 0
         self._facts_given = 0
+        self._at_confirm = at_confirmation(task)
 
     def opening(self) -> str:
         return first_message(self.task)
@@ -107,7 +136,8 @@ class ScriptedCustomer:
     def reply(self, result: AgentResult) -> str | None:
         self.results.append(result)
         if result.decision == "confirm":
-            return YES
+            # What the brief says at the first confirmation ("only the lamp"), then yes.
+            return self._at_confirm.pop(0) if self._at_confirm else YES
         if result.decision == "need_info":
             # The facts a third time would tell the agent nothing new: the customer gives up.
             self._facts_given += 1

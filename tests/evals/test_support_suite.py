@@ -178,8 +178,19 @@ def test_the_first_message_carries_every_fact(train: dict[str, Task]) -> None:
     assert "remember" not in text  # what the customer does not know is not said
     assert " you " not in f" {text.lower()} "
     lamp = first_message(train["6"])  # "If the agent asks for confirmation, only ..."
-    assert "If you ask for confirmation, only exchange the desk lamp." in lamp
-    assert "agent" not in lamp.lower()
+    assert "desk lamp" in lamp and "agent" not in lamp.lower()
+
+
+def test_what_the_brief_says_at_the_confirmation_is_said_then(train: dict[str, Task]) -> None:
+    lamp = ScriptedCustomer(train["6"])
+    assert "only exchange" not in lamp.opening().lower()
+    assert lamp.reply(result("confirm")) == "Only exchange the desk lamp."
+    assert lamp.reply(result("confirm")) == YES  # once, then the protocol's yes
+    grill = ScriptedCustomer(train["24"])  # "... the grill, but if the agent asks you to ..."
+    assert grill.opening().startswith("I want to cancel the grill. ")
+    assert grill.reply(result("confirm")) == "I regret and want to keep it."
+    assert ScriptedCustomer(train["92"]).reply(result("confirm")) == (
+        "I also want to return the smart watch and e-reader.")
 
 
 def test_what_the_brief_says_about_the_agent_is_said_to_it(train: dict[str, Task]) -> None:
