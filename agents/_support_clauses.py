@@ -13,6 +13,7 @@ completed with what this finds (``complete``), never replaced.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from ._support_match import name_hits
 from ._support_schema import CustomerRequest
@@ -84,3 +85,48 @@ def complete(requests: list[CustomerRequest], text: str,
                      for i in same.items):  # "the small tshirt" already names T-Shirt
             same.items = [*same.items, name][:12]
     return out
+
+
+_ONLY = re.compile(r"\b(?:only|just)\b")
+_ALSO = re.compile(r"\b(?:also|as well|too|in addition|another request)\b")
+
+
+def asks_change(text: str) -> bool:
+    """Whether the text has a request verb ("I regret and want to keep it" has none)."""
+    return _VERB.search(text.lower()) is not None
+
+
+def amends(text: str) -> Literal["", "only", "also"]:
+    """How a reply to a proposal amends it: "only the lamp" narrows it to some of its
+    items, "I also want to return the watch" adds to it; "" when it does neither."""
+    lowered = text.lower()
+    if _ONLY.search(lowered):
+        return "only"
+    if _ALSO.search(lowered) and asks_change(lowered):
+        return "also"
+    return ""
+
+
+def only(requests: list[CustomerRequest], reply: str, names: list[str],
+         said: list[CustomerRequest]) -> list[CustomerRequest]:
+    """The item requests narrowed to the items ``reply`` names ("only exchange the desk
+    lamp"); a request left without items is dropped, others (an address) stay. A payment
+    method the reply names (``said``, its own reading) replaces the earlier one."""
+    lowered = reply.lower()
+    named = [n for n in dict.fromkeys(names) if name_hits(n, lowered)]
+    if not named:
+        return requests
+    payment = next((r.payment for r in said if r.payment), "")
+    out = []
+    for r in requests:
+        if r.intent in _ITEM_INTENTS:
+            items = [i for i in r.items if any(name_hits(n, i.lower()) for n in named)
+                     ] if r.items else named
+            if not items:
+                continue
+            r = r.model_copy(update={"items": items})
+        out.append(r.model_copy(update={"payment": payment}) if payment else r)
+    return out
+
+
+_ITEM_INTENTS = {intent for intent, _ in _VERBS}

@@ -31,7 +31,8 @@ _AFFIRM = re.compile(
 _NEGATION = re.compile(
     r"\b(?:no|nope|nah|not|never|don'?t|do not|doesn'?t|didn'?t|can'?t|cannot|won'?t|"
     r"wouldn'?t|shouldn'?t|isn'?t|aren'?t|stop|wait|hold on|hold off|abort|cancel that|"
-    r"changed my mind|rather not|instead|but|unless|except|without|neither|nor)\b")
+    r"changed my mind|rather not|instead|but|unless|except|without|neither|nor|regret|"
+    r"(?:want|like|prefer) to keep (?:it|them))\b")
 _QUESTION_START = re.compile(
     r"^(?:should|shall|can|could|would|will|is|are|am|do|does|did|what|why|how|when|"
     r"where|which|who|may|might|must)\b")

@@ -22,6 +22,8 @@ class SupportTurn(BaseModel):
     identity: str = ""  # why no customer is known: none_given | not_found | ambiguous
     outcomes: list[Outcome] = Field(default_factory=list)  # each request, planned
     customer: str = ""  # the customer's first name
+    # A reply that amends the proposal shown: "only" (some of its items) or "also" (more).
+    amending: Literal["", "only", "also"] = ""
 
 
 class SupportMemory(BaseModel):
@@ -32,6 +34,7 @@ class SupportMemory(BaseModel):
     proposal: Proposal | None = None  # shown, waiting for a yes on the next turn
     requests: list[CustomerRequest] = Field(default_factory=list)  # still to be handled
     leftover: list[CustomerRequest] = Field(default_factory=list)  # after the proposal
+    said: str = ""  # the words the proposal was planned from, for a reply that amends it
     last_turn: str = ""  # the event id of the turn before this one
 
 

@@ -34,7 +34,7 @@ from retrieval.models import Filters, Hit
 from tools import Actor, ToolRegistry
 
 from ._customer import clean, intent_said, intents_in, mentioned_orders
-from ._support_clauses import complete
+from ._support_clauses import amends, asks_change, complete, only
 from ._support_confirm import Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
 from ._support_match import words
@@ -127,11 +127,15 @@ class SupportAgent(AgentSpec[SupportState]):
                     and not names_other_order(text, proposal.order_ids()):
                 context.confirmed = proposal
                 final = {"confirmed": proposal.digest}
+            elif amending := amends(text):
+                # "Only the lamp" / "I also want to return the watch": the proposal's
+                # requests are planned again with the reply (``decide``).
+                context.amending = amending
             elif answer == "no":
                 # A short no ends it; a longer one ("no, return the lamp instead") may
                 # carry a new request: the model reads it, the old one is not kept.
                 memory.requests, memory.leftover = [], []
-                if len(text.split()) <= 6:
+                if len(text.split()) <= 6 or not asks_change(text):
                     final = {"declined": True}
         memory.last_turn = request.event_id
         return {"memory": memory, "context": context, "final": final, "must_respond": True,
@@ -150,9 +154,15 @@ class SupportAgent(AgentSpec[SupportState]):
             return {"memory": memory, "planned": [c for _, c in calls]}
         if final.get("declined") or final.get("refused"):
             return {}
-        text = context.text
+        reply = text = context.text
         extraction = parse_extraction(final if "message" not in final else {})
-        requests = _requests(extraction, text) or memory.requests
+        if context.amending == "also":
+            requests = [*memory.requests, *_requests(extraction, reply)]
+            text = f"{memory.said} {reply}"
+        elif context.amending == "only":
+            requests, text = memory.requests, memory.said
+        else:
+            requests = _requests(extraction, text) or memory.requests
         memory.requests = []
         if not memory.user_id:
             found = from_conversation(self.registry, box.request, text, extraction, box)
@@ -173,8 +183,10 @@ class SupportAgent(AgentSpec[SupportState]):
             context.notes = [*context.notes, "other_customer"]
         records = Records(own, details)
         # What the message's own verbs ask for, beside the model's reading of it.
-        requests = complete(requests, text, [i["name"] for o in records.orders()
-                                             for i in o["items"]])
+        names = [i["name"] for o in records.orders() for i in o["items"]]
+        requests = complete(requests, text, names)
+        if context.amending == "only":
+            requests = only(requests, reply, names, _requests(extraction, reply))
         answered = order_info(records, text)
         # A tracking question answered for the order it names is not also a status dump
         # of the latest orders.
@@ -190,7 +202,7 @@ class SupportAgent(AgentSpec[SupportState]):
             memory.proposal = Proposal(calls=changes, turn=box.request.event_id, summary=[
                 o.line for o in outcomes if o.kind == "change"]).sealed()
             # Kept to show the proposal again after a question, and what is left after it.
-            memory.requests, memory.leftover = requests, leftover
+            memory.requests, memory.leftover, memory.said = requests, leftover, text
         else:
             memory.requests, memory.leftover = leftover, []
         context.outcomes = outcomes

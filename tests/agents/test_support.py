@@ -623,3 +623,51 @@ def test_which_of_two_lines_a_return_means_is_read_from_an_option_only_it_has() 
     # A value both have ("bagged") tells nothing.
     shared = "I want to return the bagged vacuum cleaner."
     assert _one_of_each([robotic, canister], shared, by_options=True)[1] == [[robotic, canister]]
+
+
+def test_a_reply_that_narrows_the_proposal_to_some_items(retail_store: Store,
+                                                         tmp_path: Path) -> None:
+    # τ² train task 6's words: two exchanges proposed, then "only the desk lamp".
+    who = {"first_name": "Mei", "last_name": "Kovacs", "zip": "28236"}
+    desk = Desk(retail_store, tmp_path, [
+        extract({"intent": "exchange", "items": ["water bottle", "desk lamp"]}, **who),
+        extract({"intent": "exchange", "items": ["desk lamp"]})])
+    both = desk.say("I want to exchange the water bottle and the desk lamp. I want to exchange "
+                    "the water bottle to a bigger one, and the desk lamp to a less bright one "
+                    "(prefer battery > USB > AC). I am Mei Kovacs, zip code 28236.")
+    assert both.decision == "confirm" and "8538875209" in both.message
+    lamp = desk.say("Only exchange the desk lamp.")
+    assert lamp.decision == "confirm" and "8538875209" not in lamp.message
+    assert "Desk Lamp 8384507844" in lamp.message and "power source battery" in lamp.message
+    done = desk.say(YES)
+    assert [o.action for o in done.outputs if o.kind == "action"] == [
+        "exchange_delivered_order_items"]
+    assert "8538875209" not in done.message
+
+
+def test_a_reply_that_adds_to_the_proposal_keeps_what_it_had(retail_store: Store,
+                                                             tmp_path: Path) -> None:
+    # τ² train task 92's words: the skateboards proposed, then the watch and e-reader too.
+    who = {"first_name": "Mei", "last_name": "Ahmed", "zip": "78705"}
+    desk = Desk(retail_store, tmp_path, [
+        extract({"intent": "return", "items": ["skateboards"], "payment": "credit card"},
+                **who),
+        extract({"intent": "return", "items": ["smart watch", "e-reader"]})])
+    first = desk.say("I am angry about the quality of the two skateboards I just bought. I "
+                     "want to return them and refund to credit card. I am Mei Ahmed, 78705.")
+    assert first.decision == "confirm" and "1631806422" not in first.message
+    more = desk.say("I also want to return the smart watch and e-reader.")
+    assert more.decision == "confirm"
+    for item in ("4545791457", "3098764622", "1631806422", "9494281769"):
+        assert item in more.message
+
+
+def test_a_reply_that_keeps_the_item_declines_the_proposal(retail_store: Store,
+                                                           tmp_path: Path) -> None:
+    c = customer(retail_store)
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "cancel", "order_id": c.pending},
+                                                 email=c.email)])
+    desk.say(f"cancel {c.pending}, {c.email}")
+    kept = desk.say("I regret and want to keep it.")  # no request verb: no model call
+    assert kept.decision == "reply" and desk.model.remaining == 0
+    assert status(retail_store, c.pending) == "pending"
