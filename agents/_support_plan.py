@@ -147,11 +147,14 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
         asked = _as_status(request, records.order(oid))
         done = first = _one(asked, records, oid, text)
         order = records.order(oid)
-        for instead in _fallbacks(text, asked.intent):
+        for instead, clause in _fallbacks(text, asked.intent):
             if done.kind != "refuse":
                 break
             if order and order["status"] == _WANTS[instead]:
-                done = _one(asked.model_copy(update={"intent": instead}), records, oid, text)
+                # The fallback's own words give its reason ("... cancel the order since I
+                # no longer need it"), not the rest of the message.
+                done = _one(asked.model_copy(update={"intent": instead, "reason": clause}),
+                            records, oid, text)
         if done is not first and done.kind != "refuse":  # why the customer's fallback is used
             out.append(Outcome(kind="info", line=f"{first.line.split(' You can ')[0]} As you "
                                                  "asked for that case, instead:"))
@@ -170,12 +173,13 @@ _IF_FAILS = re.compile(r"\bif (?:there is no way|there's no way|not possible|not
                        r"[^.!?]*?\b(cancel|return|exchange)")
 
 
-def _fallbacks(text: str, intent: str) -> list[str]:
+def _fallbacks(text: str, intent: str) -> list[tuple[str, str]]:
     """What the customer said to do, in their order, when ``intent`` cannot be done ("if
     it cannot be returned, see if it can be canceled"; "if there is no way to do that,
-    return the item; if there are any issues, cancel the entire order")."""
+    return the item; if there are any issues, cancel the entire order"): each as the
+    verb and the clause that says it (to the end of its sentence)."""
     lowered = text.lower()
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     matches = sorted([*_IF_NOT.finditer(lowered), *_IF_FAILS.finditer(lowered)],
                      key=lambda m: m.start())
     for m in matches:
@@ -185,8 +189,9 @@ def _fallbacks(text: str, intent: str) -> list[str]:
             verb = m.group(2)
         else:
             verb = m.group(1)
-        if verb != intent[:len(verb)] and verb not in found:
-            found.append(verb)
+        if verb != intent[:len(verb)] and verb not in (v for v, _ in found):
+            end = re.search(r"[.!?;]|$", lowered[m.end():])
+            found.append((verb, lowered[m.start():m.end() + (end.start() if end else 0)]))
     return found
 
 

@@ -671,3 +671,18 @@ def test_a_reply_that_keeps_the_item_declines_the_proposal(retail_store: Store,
     kept = desk.say("I regret and want to keep it.")  # no request verb: no model call
     assert kept.decision == "reply" and desk.model.remaining == 0
     assert status(retail_store, c.pending) == "pending"
+
+
+def test_a_fallback_cancellation_gives_its_own_reason(retail_store: Store,
+                                                      tmp_path: Path) -> None:
+    # τ² train task 76's words: the skateboard's options do not exist; its order is then
+    # cancelled for the reason that sentence gives, not the jacket's "by mistake".
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "modify_items", "items": ["skateboard"],
+         "wanted": ["maple", "34 inch", "graphic"]},
+        first_name="Ava", last_name="Nguyen", zip="94128")])
+    asked = desk.say("I ordered a fleece jacket by mistake. I also want to modify the "
+                     "skateboard to maple material, 34 inch, graphic. If that is not possible, "
+                     "cancel the order since I no longer need this one. I am Ava Nguyen, "
+                     "94128.")
+    assert "Cancel order #W1242543 (reason: no longer needed)" in asked.message
