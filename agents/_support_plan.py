@@ -437,11 +437,19 @@ def _names(lines: list[dict[str, Any]]) -> str:
 
 def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
           lines: list[dict[str, Any]], method: dict[str, Any], text: str) -> Outcome:
-    new_ids, parts, diff = [], [], 0.0
+    new_ids, parts, diff, kept, not_there = [], [], 0.0, [], []
     # Each item's wishes are read from what the message says about it, not about the others.
     names = [i["name"] for o in records.orders() for i in o["items"]]
     for k, line in enumerate(lines):
         product = records.product(line["product_id"])
+        must = _required(text, line["name"])
+        if must and product and not any(
+                v.get("available") and _has_all(v, must) for v in product["variants"].values()):
+            # "If there is no keyboard that is clicky, RGB, full size, I'd rather only
+            # exchange the thermostat": this one stays as it is.
+            not_there.append(f"No available {line['name']} is {', '.join(must)}, so as you "
+                             f"asked, the {line['name']} ({line['item_id']}) stays as it is.")
+            continue
         wanted = request.wanted
         if product and len(wanted) == len(lines) and wanted[k].strip() in product["variants"]:
             wanted = [wanted[k]]  # ids pair with the items by position
@@ -469,9 +477,12 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
                 f"Which options do you want for the {line['name']} ({line['item_id']})? "
                 f"Available: {'; '.join(choices[:5]) or 'none'}."))
         new_ids.append(variant["item_id"])
+        kept.append(line)
         diff += variant["price"] - line["price"]
         parts.append(f"{line['name']} {line['item_id']} ({describe_options(line['options'])}) "
                      f"for {variant['item_id']} ({describe_options(variant['options'])})")
+    if not kept:
+        return Outcome(kind="refuse", line=" ".join(not_there))
     if method["source"] == "gift_card" and diff > (method.get("balance") or 0):
         return Outcome(kind="refuse", line=f"Your gift card {method['id']} has "
                                            f"{money(method.get('balance') or 0)}, not enough "
@@ -483,10 +494,38 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
     note = "" if request.intent == "exchange" else (
         " Items of an order can be changed only once, so include everything you want changed.")
     return Outcome(kind="change", amount=-round(diff, 2), call=PlannedCall(tool=tool, arguments={
-        "order_id": order["order_id"], "item_ids": [i["item_id"] for i in lines],
+        "order_id": order["order_id"], "item_ids": [i["item_id"] for i in kept],
         "new_item_ids": new_ids, "payment_method_id": method["id"]}),
-        line=f"{verb} in order {order['order_id']}: {'; '.join(parts)}; {pays} "
-             f"{method_label(method)}.{note}")
+        line=" ".join([*not_there, f"{verb} in order {order['order_id']}: {'; '.join(parts)}; "
+                                   f"{pays} {method_label(method)}.{note}"]))
+
+
+_IF_NONE = re.compile(r"\bif there (?:is|are) no ([a-z][a-z -]*?) (?:that is|that are|that has|"
+                      r"that have|with|in) ([^.;!?]+?),\s*((?:i'd|i would|i'll|i will|i want|"
+                      r"then|just|only|please|keep|cancel|return)[^.;!?]*)")
+# The consequence leaves the item as it is ("I'd rather only exchange the thermostat"),
+# rather than naming other options for it ("I'd go for no backlight").
+_LEAVE = re.compile(r"\b(?:only|just)\b|\bkeep (?:it|them|the)\b|\bnot (?:exchange|change|"
+                    r"modify)")
+
+
+def _required(text: str, name: str) -> list[str]:
+    """The options this product must have, when the message says to leave it as it is
+    otherwise ("if there is no keyboard that is clicky, RGB backlight, full size, I'd
+    rather only exchange the thermostat" -> clicky, RGB backlight, full size)."""
+    for m in _IF_NONE.finditer(text.lower()):
+        then = m.group(3)
+        if name_hits(name, m.group(1)) and _LEAVE.search(then) and not (
+                re.search(r"\b(?:only|just)\b", then) and name_hits(name, then)):
+            return [v.strip() for v in re.split(r",|\band\b", m.group(2)) if v.strip()]
+    return []
+
+
+def _has_all(variant: dict[str, Any], values: list[str]) -> bool:
+    """Whether every value's words are among the variant's options ("RGB backlight" is
+    backlight RGB)."""
+    own = set(re.findall(r"[a-z0-9]+", describe_options(variant["options"]).lower()))
+    return all(set(re.findall(r"[a-z0-9]+", v)) <= own for v in values)
 
 
 def _asks_options(product: dict[str, Any] | None, said: str) -> bool:

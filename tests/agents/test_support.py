@@ -686,3 +686,23 @@ def test_a_fallback_cancellation_gives_its_own_reason(retail_store: Store,
                      "cancel the order since I no longer need this one. I am Ava Nguyen, "
                      "94128.")
     assert "Cancel order #W1242543 (reason: no longer needed)" in asked.message
+
+
+def test_an_item_whose_required_options_do_not_exist_is_left_as_the_customer_said(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 1's words (task 0 has the same first sentence but "I'd go for no
+    # backlight": other options, not leaving it, see the test above).
+    request = {"intent": "exchange", "order_id": "#W2378156",
+               "items": ["mechanical keyboard", "smart thermostat"],
+               "wanted": ["clicky", "Google Home"]}
+    desk = Desk(retail_store, tmp_path, [extract(request, first_name="Yusuf",
+                                                 last_name="Rossi", zip="19122")])
+    asked = desk.say("I received my order #W2378156 and wish to exchange the mechanical "
+                     "keyboard for the same one but with clicky switches and the smart "
+                     "thermostat for one compatible with Google Home instead of Apple HomeKit. "
+                     "If there is no keyboard that is clicky, RGB backlight, full size, I'd "
+                     "rather only exchange the thermostat. I am Yusuf Rossi in zip code 19122.")
+    assert asked.decision == "confirm"
+    assert "4983901480 (compatibility Apple HomeKit, color black) for 7747408585" in asked.message
+    assert "No available Mechanical Keyboard is clicky, rgb backlight, full size" in asked.message
+    assert "1151293680 (" not in asked.message  # the keyboard is not exchanged
