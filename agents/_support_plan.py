@@ -351,12 +351,16 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
                     f"{' or '.join(method_label(m) for m in options)}?"))
             method, why = allowed[0], f"{rule} As you asked for that case: "
         refund = sum(i["price"] for i in lines)
+        # What stays in the order, and what it cost, is the customer's next question.
+        kept = [i for i in order["items"] if i not in lines]
+        rest = (f" The items you keep in order {order_id} ({', '.join(i['name'] for i in kept)})"
+                f" cost {money(sum(i['price'] for i in kept))}." if kept else "")
         return Outcome(kind="change", amount=refund, call=PlannedCall(
             tool="return_delivered_order_items", arguments={
                 "order_id": order_id, "item_ids": [i["item_id"] for i in lines],
                 "payment_method_id": method["id"]}),
             line=f"{why}Return {_names(lines)} of order {order_id}; {money(refund)} is "
-                 f"refunded to {method_label(method)}.")
+                 f"refunded to {method_label(method)}.{rest}")
     return _swap(request, records, order, lines, method, text)
 
 

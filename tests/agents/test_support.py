@@ -706,3 +706,19 @@ def test_an_item_whose_required_options_do_not_exist_is_left_as_the_customer_sai
     assert "4983901480 (compatibility Apple HomeKit, color black) for 7747408585" in asked.message
     assert "No available Mechanical Keyboard is clicky, rgb backlight, full size" in asked.message
     assert "1151293680 (" not in asked.message  # the keyboard is not exchanged
+
+
+def test_a_partial_return_names_the_option_it_means_and_what_the_order_keeps(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 46's words: two vacuum cleaners in the order, "the robotic one" meant.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "return", "items": ["air purifier", "vacuum cleaner"]},
+        first_name="Daiki", last_name="Johnson", zip="80273")])
+    asked = desk.say("I want to return an air purifier and a vacuum cleaner in my recent "
+                     "order #W9502127. If you ask me for which vacuum cleaner, mention the "
+                     "robotic one. I am Daiki Johnson, 80273.")
+    assert asked.decision == "confirm"
+    assert "Return Air Purifier (9534205511), Vacuum Cleaner (6259501109)" in asked.message
+    assert "$1,126.04 is refunded" in asked.message
+    assert ("The items you keep in order #W9502127 (Vacuum Cleaner, Patio Umbrella, Dumbbell "
+            "Set) cost $1,497.65.") in asked.message
