@@ -351,17 +351,31 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
                     f"{' or '.join(method_label(m) for m in options)}?"))
             method, why = allowed[0], f"{rule} As you asked for that case: "
         refund = sum(i["price"] for i in lines)
-        # What stays in the order, and what it cost, is the customer's next question.
-        kept = [i for i in order["items"] if i not in lines]
-        rest = (f" The items you keep in order {order_id} ({', '.join(i['name'] for i in kept)})"
-                f" cost {money(sum(i['price'] for i in kept))}." if kept else "")
         return Outcome(kind="change", amount=refund, call=PlannedCall(
             tool="return_delivered_order_items", arguments={
                 "order_id": order_id, "item_ids": [i["item_id"] for i in lines],
                 "payment_method_id": method["id"]}),
             line=f"{why}Return {_names(lines)} of order {order_id}; {money(refund)} is "
-                 f"refunded to {method_label(method)}.{rest}")
+                 f"refunded to {method_label(method)}.")
     return _swap(request, records, order, lines, method, text)
+
+
+def after_returns(outcomes: list[Outcome], records: Records) -> list[Outcome]:
+    """What each order that a proposed return leaves partly kept still holds, and what
+    that cost: the customer's usual next question ("what did I pay for the rest")."""
+    out = []
+    for o in outcomes:
+        if o.kind != "change" or o.call is None or o.call.tool != "return_delivered_order_items":
+            continue
+        order = records.order(str(o.call.arguments["order_id"]))
+        kept = [i for i in (order or {}).get("items", [])
+                if i["item_id"] not in o.call.arguments["item_ids"]]
+        if order and kept:
+            out.append(Outcome(kind="info", line=(
+                f"After this return, order {order['order_id']} still holds "
+                f"{', '.join(i['name'] for i in kept)}, which cost "
+                f"{money(sum(i['price'] for i in kept))}.")))
+    return out
 
 
 def _refundable(method: dict[str, Any], original: str | None) -> bool:

@@ -35,6 +35,7 @@ class SupportMemory(BaseModel):
     requests: list[CustomerRequest] = Field(default_factory=list)  # still to be handled
     leftover: list[CustomerRequest] = Field(default_factory=list)  # after the proposal
     said: str = ""  # the words the proposal was planned from, for a reply that amends it
+    shown: list[Outcome] = Field(default_factory=list)  # the proposal's changes, as planned
     last_turn: str = ""  # the event id of the turn before this one
 
 

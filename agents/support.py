@@ -38,7 +38,7 @@ from ._support_clauses import amends, asks_change, complete, only
 from ._support_confirm import Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
 from ._support_match import words
-from ._support_plan import Outcome, Records, order_info, plan, product_info
+from ._support_plan import Outcome, Records, after_returns, order_info, plan, product_info
 from ._support_reply import TRANSFER_MESSAGE, compose
 from ._support_schema import (
     EXTRACT_PROMPT,
@@ -156,9 +156,13 @@ class SupportAgent(AgentSpec[SupportState]):
             return {}
         reply = text = context.text
         extraction = parse_extraction(final if "message" not in final else {})
+        shown: list[Outcome] = []
         if context.amending == "also":
-            requests = [*memory.requests, *_requests(extraction, reply)]
-            text = f"{memory.said} {reply}"
+            # The changes shown stay as they were resolved; the reply's requests are added.
+            shown = [o.model_copy(deep=True) for o in memory.shown]
+            payment = next((r.payment for r in memory.requests if r.payment), "")
+            requests = [r if r.payment else r.model_copy(update={"payment": payment})
+                        for r in _requests(extraction, reply)]
         elif context.amending == "only":
             requests, text = memory.requests, memory.said
         else:
@@ -192,8 +196,9 @@ class SupportAgent(AgentSpec[SupportState]):
         # of the latest orders.
         planned_for = [(r, plan(r, records, text)) for r in requests
                        if not (answered and r.intent == "status" and not r.order_id)]
-        outcomes = _merge(product_info(records, text) + answered
+        outcomes = _merge(product_info(records, text) + answered + shown
                           + [o for _, found in planned_for for o in found])
+        outcomes += after_returns(outcomes, records)
         leftover = [r for r, found in planned_for if any(o.kind == "missing" for o in found)]
         box.trace.extend(own.trace)
         changes = [o.call for o in outcomes if o.kind == "change" and o.call]
@@ -203,6 +208,7 @@ class SupportAgent(AgentSpec[SupportState]):
                 o.line for o in outcomes if o.kind == "change"]).sealed()
             # Kept to show the proposal again after a question, and what is left after it.
             memory.requests, memory.leftover, memory.said = requests, leftover, text
+            memory.shown = [o for o in outcomes if o.kind == "change"]
         else:
             memory.requests, memory.leftover = leftover, []
         context.outcomes = outcomes
