@@ -224,6 +224,9 @@ def pick_method(user: dict[str, Any], mention: str,
     for method in methods.values():
         if method.get("last_four") and method["last_four"] in digits:
             return method
+    for method in methods.values():  # "the visa card": that brand, not the first card
+        if method.get("brand") and re.search(rf"\b{re.escape(method['brand'].lower())}\b", said):
+            return method
     for word, source in kinds:
         if word in said:
             found = [m for m in methods.values() if m["source"] == source]

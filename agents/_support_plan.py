@@ -142,6 +142,19 @@ def plan(request: CustomerRequest, records: Records, text: str) -> list[Outcome]
                   or named_in(order, text)]
         if priced:
             order_ids = [(max(priced) if way > 0 else min(priced))[1]]
+    if len(order_ids) > 1:
+        # "If you ask which laptop, it is the 15-inch, 32GB one": the order holding it.
+        lines = [(oid, line) for oid in order_ids if (order := records.order(oid)) is not None
+                 for line in (match_items(order, request.items) if request.items else [])
+                 or named_in(order, text)]
+        told = [oid for oid, line in lines if line in _told_apart(
+            [li for _, li in lines if li["name"] == line["name"]],
+            _identified(text, line["name"]))]
+        order_ids = list(dict.fromkeys(told)) or order_ids
+    if len(order_ids) > 1 and request.intent in _SWAP.keys() | {"return"}:
+        order_ids, which = _one_order(order_ids, records, request, text)
+        if which:
+            return [Outcome(kind="missing", missing=["order_id"], line=which)]
     out = []
     for oid in order_ids:
         asked = _as_status(request, records.order(oid))
@@ -246,12 +259,12 @@ def _partial_cancel(request: CustomerRequest, order: dict[str, Any],
                     text: str) -> Outcome | None:
     """A refusal when the customer names some items of a multi-item order to cancel (or
     says to keep some): policy cancels whole orders only, so the others would go too.
-    None when the whole order is meant: no items named, all of them, its id given, or
-    "the whole order" said (and not "never cancel the whole order")."""
+    None when the whole order is meant: no items named, all of them, its id given, all
+    orders, or "the whole order" said (and not "never cancel the whole order")."""
     lines = order["items"]
-    if len(lines) < 2 or means_all(request.items):
-        return None
     lowered = text.lower()
+    if len(lines) < 2 or means_all(request.items) or _ALL_ORDERS.search(lowered):
+        return None  # "cancel all my pending orders" means whole orders
     whole = any(_WHOLE.search(s) and not _NOT_WHOLE.search(s)
                 for s in re.split(r"(?<=[.!?])\s+", lowered))
     kept = kept_in(order, text)
@@ -391,8 +404,9 @@ def _one_of_each(lines: list[dict[str, Any]], text: str, by_options: bool = Fals
     """Lines of one product the message names in the singular ("return a vacuum cleaner"
     when the order holds two): one line when they are the same item or, with
     ``by_options`` (no new item is wanted, so an option said describes the current one),
-    the one line whose own option value the message says ("the robotic one"); else a
-    question (which of them). Returns the lines to act on and the groups to ask about."""
+    the one line whose own option value the message says ("the robotic one"), or the
+    one the message identifies ("which vacuum? the robotic one"); else a question.
+    Returns the lines to act on and the groups to ask about."""
     lowered = text.lower()
     way = _by_price(text)
     kept: list[dict[str, Any]] = []
@@ -400,10 +414,7 @@ def _one_of_each(lines: list[dict[str, Any]], text: str, by_options: bool = Fals
     for name in dict.fromkeys(i["name"] for i in lines):
         group = [i for i in lines if i["name"] == name]
         hits = name_hits(name, lowered)
-        head = name.lower().split()[-1] if name.split() else ""
-        singular = bool(hits) and not any(
-            (lowered[a:b].endswith("s") and not head.endswith("s"))
-            or _MANY.search(lowered[max(0, a - 40):a]) for a, b in hits)
+        singular = _singular(name, lowered)
         # "one Tea Kettle ... and another Tea Kettle": each further one is named so.
         named = 1 + sum(1 for a, _ in hits if _ANOTHER.search(lowered[max(0, a - 20):a]))
         if len(group) >= 2 and way:  # "the more expensive one" of them
@@ -412,11 +423,50 @@ def _one_of_each(lines: list[dict[str, Any]], text: str, by_options: bool = Fals
             kept += group
         elif len({i["item_id"] for i in group}) == 1:
             kept += group[:named]
-        elif by_options and len(told := _told_apart(group, lowered)) == 1:
+        elif len(told := _told_apart(group, lowered if by_options else
+                                     _identified(text, name))) == 1:
             kept += told
         else:
             ask.append(group)
     return kept, ask
+
+
+def _one_order(order_ids: list[str], records: Records, request: CustomerRequest,
+               text: str) -> tuple[list[str], str]:
+    """Orders for items named in the singular that several orders hold: the one order
+    holding every item the request names ("the bookshelf and jigsaw I received in the
+    same order"), else a question (which order) when an item named once sits in several.
+    Returns the orders to act on and the question ("" when none)."""
+    lowered = text.lower()
+    held = {oid: (match_items(order, request.items) if request.items else [])
+            or named_in(order, text) for oid in order_ids
+            if (order := records.order(oid)) is not None}
+    names = {line["name"] for lines in held.values() for line in lines}
+    plural = [n for n in names if name_hits(n, lowered) and not _singular(n, lowered)]
+    if len(names) > 1 and not plural:
+        whole = [oid for oid, lines in held.items() if {li["name"] for li in lines} == names]
+        if len(whole) == 1:
+            return whole, ""
+    for name in sorted(names):
+        holders = [oid for oid, lines in held.items() if any(li["name"] == name for li in lines)]
+        if len(holders) > 1 and _singular(name, lowered):
+            return [], (f"You have a {name} in {len(holders)} orders ("
+                        + "; ".join(f"{oid}: " + ", ".join(
+                            f"{li['item_id']} ({describe_options(li.get('options', {}))})"
+                            for li in held[oid] if li["name"] == name) for oid in holders)
+                        + "). Which one do you mean?")
+    return order_ids, ""
+
+
+_WHICH = re.compile(r"\bwhich ([a-z][a-z -]*?),?\s+(?:it is|it's|it was|mention|say)\s+"
+                    r"([^.;!?]+)")
+
+
+def _identified(text: str, name: str) -> str:
+    """What the message says identifies the customer's own ``name`` item ("if you ask
+    which laptop, it is 15-inch, 32GB" -> "15-inch, 32gb"); "" when it says nothing."""
+    return " ".join(m.group(2) for m in _WHICH.finditer(text.lower())
+                    if name_hits(name, m.group(1)))
 
 
 def _told_apart(group: list[dict[str, Any]], lowered: str) -> list[dict[str, Any]]:
@@ -430,6 +480,16 @@ def _told_apart(group: list[dict[str, Any]], lowered: str) -> list[dict[str, Any
         if any(mentioned(v, lowered) for v in values(line) - others):
             told.append(line)
     return told
+
+
+def _singular(name: str, lowered: str) -> bool:
+    """Whether the text names ``name`` only in the singular ("the lamp", not "the lamps",
+    "both lamps" or "all three lamps")."""
+    hits = name_hits(name, lowered)
+    head = name.lower().split()[-1] if name.split() else ""
+    return bool(hits) and not any(
+        (lowered[a:b].endswith("s") and not head.endswith("s"))
+        or _MANY.search(lowered[max(0, a - 40):a]) for a, b in hits)
 
 
 _ANOTHER = re.compile(r"\b(?:another|other|second|third)\W+(?:\w+\W+){0,1}$")
@@ -494,6 +554,13 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
             return Outcome(kind="missing", missing=["wanted"], line=(
                 f"Which options do you want for the {line['name']} ({line['item_id']})? "
                 f"Available: {'; '.join(choices[:5]) or 'none'}."))
+        if (unmet := _price_unmet(said, variant)):
+            # "If it is less than 200 bucks, exchange it; if not, return it."
+            done = "exchanged" if request.intent == "exchange" else "changed"
+            return Outcome(kind="refuse", line=(
+                f"The {line['name']} {variant['item_id']} ({describe_options(variant['options'])})"
+                f" costs {money(variant['price'])}, {unmet}, so as you said the {line['name']} "
+                f"({line['item_id']}) is not {done}."))
         new_ids.append(variant["item_id"])
         kept.append(line)
         diff += variant["price"] - line["price"]
@@ -516,6 +583,26 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         "new_item_ids": new_ids, "payment_method_id": method["id"]}),
         line=" ".join([*not_there, f"{verb} in order {order['order_id']}: {'; '.join(parts)}; "
                                    f"{pays} {method_label(method)}.{note}"]))
+
+
+_PRICE_IF = re.compile(r"\bif (?:it|its price|the price|that|this|that one|the new one)(?: is|'s|"
+                       r" costs?)? (less|lower|cheaper|under|below|more|higher|over|above)"
+                       r"(?: than)? \$?(\d+(?:\.\d+)?)")
+
+
+def _price_unmet(said: str, variant: dict[str, Any]) -> str:
+    """Why the new item fails a price condition the customer set ("if it is less than 200
+    bucks"); "" when it meets it or none is set."""
+    m = _PRICE_IF.search(said.lower())
+    if not m:
+        return ""
+    limit, price = float(m.group(2)), variant["price"]
+    below = m.group(1) in ("less", "lower", "cheaper", "under", "below")
+    if below and price >= limit:
+        return f"not less than {money(limit)}"
+    if not below and price <= limit:
+        return f"not more than {money(limit)}"
+    return ""
 
 
 _IF_NONE = re.compile(r"\bif there (?:is|are) no ([a-z][a-z -]*?) (?:that is|that are|that has|"
@@ -658,6 +745,10 @@ def _payment(order: dict[str, Any], method: dict[str, Any], original: str | None
 
 def _address_of(request: CustomerRequest, records: Records, text: str,
                 current: dict[str, str]) -> dict[str, str] | None:
+    # The address as written, read by code, before the model's copy of it.
+    written = written_address(text)
+    if written is not None and written != current:
+        return written
     given = request.address
     if given is not None and given.complete():
         return {"address1": given.address1, "address2": given.address2, "city": given.city,
@@ -676,6 +767,42 @@ def _address_of(request: CustomerRequest, records: Records, text: str,
                                   "home address", "default")):
         return dict(records.user["address"])
     return None
+
+
+_STREET = (r"Street|St|Avenue|Ave|Drive|Dr|Lane|Ln|Road|Rd|Boulevard|Blvd|Way|Court|Ct|"
+           r"Place|Pl|Broadway|Parkway|Pkwy|Terrace|Circle")
+_WRITTEN = re.compile(rf"\b(\d+ (?:[A-Z][\w.]* )*?(?:{_STREET})\b)\.?,?\s*"
+                      r"(?:((?:Suite|Apt|Apartment|Unit) \w+),?\s*)?"
+                      r"([A-Z][A-Za-z.]*(?: [A-Z][A-Za-z.]*)*),\s*"
+                      r"([A-Z]{2}|[A-Z][a-z]+(?: [A-Z][a-z]+)?),?\s*(\d{5})\b")
+_STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "florida": "FL", "georgia": "GA",
+    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
+    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
+    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
+    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH",
+    "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC",
+    "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR",
+    "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC", "south dakota": "SD",
+    "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA",
+    "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+    "district of columbia": "DC"}
+
+
+def written_address(text: str) -> dict[str, str] | None:
+    """A whole US address the message writes out ("445 Maple Drive, Suite 394, Fort
+    Worth, Texas, 76165"), in the store's form (two-letter state); None when it has none
+    (a city alone is not an address)."""
+    m = _WRITTEN.search(text)
+    if not m:
+        return None
+    state = m.group(4)
+    state = state if len(state) == 2 else _STATES.get(state.lower(), "")
+    if not state:
+        return None
+    return {"address1": m.group(1), "address2": m.group(2) or "", "city": m.group(3),
+            "state": state, "country": "USA", "zip": m.group(5)}
 
 
 def _named_address(records: Records, lowered: str,
@@ -717,7 +844,10 @@ def _order_address(request: CustomerRequest, records: Records, order: dict[str, 
 
 def _user_address(request: CustomerRequest, records: Records, text: str) -> Outcome:
     given = request.address
-    if given is not None and given.complete():
+    written = written_address(text)
+    if written is not None and written != dict(records.user["address"]):
+        address = written
+    elif given is not None and given.complete():
         address = {"address1": given.address1, "address2": given.address2, "city": given.city,
                    "state": given.state, "country": given.country or "USA", "zip": given.zip}
     else:

@@ -224,12 +224,27 @@ def read_wishes(text: str, options: dict[str, list[str]],
                 wishes.of(key).prefer = [none]
     _bounds(tokens, options, ordered, wishes)
     _preferences(tokens, options, wishes)
+    if _OTHERS_KEPT.search(joined):
+        # "a lower resolution, without changing the other options": every option the
+        # words neither wish for nor name a new value of stays as it is.
+        for key in keys:
+            wish = wishes.of(key)
+            new = [v for v in options[key] if v.lower() != str(current.get(key, "")).lower()]
+            if not (wish.direction or wish.extreme or wish.delta or wish.steps or wish.prefer
+                    or wish.bound or _mentions(tokens, new)):
+                wish.keep = True
     for key, wish in list(wishes.options.items()):
         if wish.keep and (wish.direction or wish.extreme or wish.delta or wish.prefer):
             wish.keep = False  # "the same X but bigger": the wish wins
         if key not in current:
             del wishes.options[key]
     return wishes
+
+
+_OTHERS_KEPT = re.compile(r"\b(?:without chang\w* (?:the |any )?other|keep\w* (?:all )?(?:the )?"
+                          r"other (?:options|specs|features)|(?:everything|all) else (?:the )?"
+                          r"same|other (?:options|specs|features) (?:the )?same|otherwise the "
+                          r"same)")
 
 
 def _mentions(tokens: list[str], values: list[str]) -> list[tuple[int, str]]:

@@ -727,3 +727,94 @@ def test_a_partial_return_names_the_option_it_means_and_what_the_order_keeps(
     assert "$1,126.04 is refunded" in asked.message
     assert ("After this return, order #W9502127 still holds Vacuum Cleaner, Patio Umbrella, "
             "Dumbbell Set, which cost $1,497.65.") in asked.message
+
+
+def test_the_item_the_customer_identifies_is_the_one_exchanged(retail_store: Store,
+                                                               tmp_path: Path) -> None:
+    # τ² train task 93's words: a laptop in each of two orders; options name the new one,
+    # the identifying clause the customer's own (15-inch, 32GB: #W4073673's).
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "exchange", "items": ["laptop"], "wanted": ["i7", "8GB", "1TB SSD"]},
+        first_name="Lei", last_name="Wilson", zip="32255")])
+    asked = desk.say("I received a laptop and I want to exchange it to i7 processor, 8GB, 1TB "
+                     "SSD. If you ask for which laptop, it is 15-inch, 32GB. I am Lei Wilson, "
+                     "32255.")
+    assert asked.decision == "confirm"
+    assert "Laptop 2216662955" in asked.message and "3478699712" not in asked.message
+
+
+def test_items_named_once_in_several_orders_take_the_order_holding_them_all(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 103's words: a Bookshelf in #W6239298 and in #W8660475; only the first
+    # also holds the jigsaw. One bookshelf alone is asked about, not returned twice.
+    who = {"email": "lucas.brown9344@example.com"}
+    desk = Desk(retail_store, tmp_path, [
+        extract({"intent": "return", "items": ["bookshelf", "jigsaw"]}, **who),
+        extract({"intent": "return", "items": ["bookshelf"]}, **who)])
+    both = desk.say("I want to return the bookshelf and jigsaw I received in the same order. "
+                    "My email is lucas.brown9344@example.com.", thread="both")
+    assert both.decision == "confirm" and "8479046075" not in both.message, both.message
+    assert "Bookshelf (4900661478), Jigsaw Puzzle (3614853563) of order #W6239298" in both.message
+    one = desk.say("I want to return the bookshelf. My email is lucas.brown9344@example.com.",
+                   thread="one")
+    assert one.decision == "need_info" and "You have a Bookshelf in 2 orders" in one.message
+    assert "#W6239298: 4900661478" in one.message and "#W8660475: 8479046075" in one.message
+
+
+def test_a_price_condition_the_new_item_fails_leads_to_the_customer_s_fallback(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 89's words: the cheapest keyboard costs $226.11, not under $200.
+    request = {"intent": "exchange", "items": ["mechanical keyboard"], "wanted": ["cheapest"]}
+    who = {"first_name": "Raj", "last_name": "Santos", "zip": "98157"}
+    desk = Desk(retail_store, tmp_path, [extract(request, **who), extract(request, **who)])
+    text = ("I want to know what is the cheapest available mechanical keyboard right now and "
+            "its options. If it is less than {} bucks I want to exchange my current one to "
+            "it. If not, I want to return my current one. I am Raj Santos, 98157.")
+    asked = desk.say(text.format(200), thread="under")
+    assert "costs $226.11, not less than $200.00" in asked.message
+    assert "Return Mechanical Keyboard (9690244451) of order #W4680753" in asked.message
+    met = desk.say(text.format(300), thread="met")
+    assert "Exchange in order #W4680753: Mechanical Keyboard 9690244451" in met.message
+
+
+def test_a_card_named_by_its_brand_is_that_card() -> None:
+    from agents._support_match import pick_method
+
+    user = {"payment_methods": {
+        "credit_card_1": {"source": "credit_card", "id": "credit_card_1", "brand": "mastercard",
+                          "last_four": "1111"},
+        "credit_card_2": {"source": "credit_card", "id": "credit_card_2", "brand": "visa",
+                          "last_four": "2222"}}}
+    assert pick_method(user, "the visa card", None)["id"] == "credit_card_2"
+    assert pick_method(user, "Mastercard", None)["id"] == "credit_card_1"
+    assert pick_method(user, "credit card", None)["id"] == "credit_card_1"  # any card
+
+
+def test_all_pending_orders_are_cancelled_whole(retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 16's words: #W8665881 holds a Smart Watch, and the watch to return is
+    # in a delivered order; "all pending orders" still means both orders, whole.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "cancel", "reason": "no longer needed"},
+        {"intent": "return", "items": ["watch"]},
+        first_name="Fatima", last_name="Johnson", zip="78712")])
+    asked = desk.say("I want to cancel all pending orders (since they are no longer needed) "
+                     "and return the watch I have received (but nothing else). I am Fatima "
+                     "Johnson in zipcode 78712.")
+    assert asked.decision == "confirm"
+    assert "Cancel order #W5199551" in asked.message and "Cancel order #W8665881" in asked.message
+    assert "Return Smart Watch (2554056026) of order #W9389413" in asked.message
+
+
+def test_an_address_written_out_is_read_by_code(retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 41's words: the model filled no address slot.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "modify_address"}, {"intent": "user_address"},
+        first_name="Mei", last_name="Patel")])
+    asked = desk.say("I might have typed my address wrong. I want to correct all order "
+                     "addresses and my user address. My user id is mei_patel_7272 and I live "
+                     "in 445 Maple Drive, Suite 394, Fort Worth, Texas, 76165.")
+    assert asked.decision == "confirm"
+    for order_id in ("#W9583042", "#W4082615"):
+        assert (f"Ship order {order_id} to 445 Maple Drive, Suite 394, Fort Worth, TX 76165"
+                in asked.message)
+    assert "Change your default address to 445 Maple Drive, Suite 394" in asked.message

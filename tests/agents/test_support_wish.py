@@ -170,3 +170,20 @@ def test_superlatives_that_name_their_option() -> None:
     assert hardest is not None and hardest["item_id"] == "1004"
     brightest = pick_variant(LAMP, line(LAMP, "1004"), [], "the brightest one")
     assert brightest is not None and brightest["item_id"] == "1001"
+
+
+def test_without_changing_the_other_options_keeps_every_option_not_wished_for() -> None:
+    # τ² train task 99's words.
+    camera = product([{"resolution": "24MP", "zoom": "3x", "storage": "SD card"},
+                      {"resolution": "20MP", "zoom": "5x", "storage": "CF card"},
+                      {"resolution": "20MP", "zoom": "3x", "storage": "SD card"},
+                      {"resolution": "30MP", "zoom": "3x", "storage": "SD card"}],
+                     prices=[100, 90, 95, 120])
+    said = "exchange my camera to a slightly lower resolution, without changing the other options"
+    lower = pick_variant(camera, line(camera, "1000"), [], said)
+    assert lower is not None and lower["item_id"] == "1002"
+    # A new value the words name is a wish, not kept: "in CF card, keep the other options".
+    cf = read_wishes("the CF card one, keep the other options",
+                     {"zoom": ["3x", "5x"], "storage": ["SD card", "CF card"]},
+                     {"zoom": "3x", "storage": "SD card"})
+    assert cf.options["zoom"].keep and not cf.options["storage"].keep
