@@ -41,6 +41,21 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 # What the task keeps from the agent ("do not reveal it to the agent"): never said.
 _SECRET = re.compile(r"\b(?:do not|don't|not want to) (?:reveal|share|mention)\b", re.I)
+_ASIDE = re.compile(r"\s*\(([^()]*)\)")
+
+
+def _unsaid(sentence: str) -> str:
+    """The sentence without what the task keeps from the agent: an aside that says so
+    ("the DC address (which you do not want to reveal ...)") goes, unless what it guards
+    is a number the sentence states ("the item id is 5206946487 (do not share this)");
+    a sentence that says so itself goes whole."""
+    def aside(m: re.Match[str]) -> str:
+        return "" if _SECRET.search(m.group(1)) else m.group(0)
+
+    kept = _ASIDE.sub(aside, sentence)
+    if kept != sentence and re.search(r"\d{4,}", kept):
+        return ""
+    return "" if _SECRET.search(kept) else kept
 # The brief speaks of the agent in the third person; the customer speaks to it.
 _ASK_AGENT = re.compile(r"(?:\bI )?\b[Aa]sk the (?:customer service )?agent (?:explicitly )?"
                         r"(?:(to )|(?=(?:how|what|which|whether|if|about)\b))")
@@ -85,7 +100,7 @@ def at_confirmation(task: Task) -> list[str]:
     i = task.instructions
     return [_to_the_agent(customer_voice(said))
             for sentence in _SENTENCE.split((i.reason_for_call or "").strip())
-            if not _SECRET.search(sentence) and (said := _at_confirm(sentence)[1])]
+            if (said := _at_confirm(_unsaid(sentence))[1])]
 
 
 def _voiced(*texts: str | None) -> str:
@@ -97,7 +112,7 @@ def _voiced(*texts: str | None) -> str:
     kept = []
     for text in texts:
         for sentence in _SENTENCE.split((text or "").strip()):
-            sentence = _at_confirm(sentence)[0]
+            sentence = _at_confirm(_unsaid(sentence))[0]
             if sentence.strip(" .") and not _SECRET.search(sentence):
                 kept.append(_to_the_agent(customer_voice(sentence)))
     return " ".join(kept)

@@ -201,6 +201,10 @@ def test_what_the_brief_says_about_the_agent_is_said_to_it(train: dict[str, Task
     # "(Everything except a keyboard and a mouse, but do not reveal it to the agent)"
     assert "keyboard" not in first_message(train["13"]).lower()
     assert "5206946487" not in first_message(train["29"])  # "(do not share this with ...)"
+    # "... to the Washington DC address (which you do not want to reveal but ...), along
+    # with your user default address": the aside goes, the request stays.
+    assert ("I want to modify all my pending order address to the Washington DC address, "
+            "along with my user default address.") in first_message(train["87"])
 
 
 _FACT = re.compile(r"#W\d{7}|[\w.+-]+@[\w-]+\.\w+|\b\d{5}\b|\b[a-z]+_[a-z]+_\d{4}\b")
