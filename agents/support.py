@@ -128,8 +128,9 @@ class SupportAgent(AgentSpec[SupportState]):
                 context.confirmed = proposal
                 final = {"confirmed": proposal.digest}
             elif amending := amends(text):
-                # "Only the lamp" / "I also want to return the watch": the proposal's
-                # requests are planned again with the reply (``decide``).
+                # "Only the lamp": the proposal's requests are planned again, narrowed;
+                # "I also want to return the watch": its changes stay and the reply's are
+                # added (``decide``). Either way a new proposal waits for a new yes.
                 context.amending = amending
             elif answer == "no":
                 # A short no ends it; a longer one ("no, return the lamp instead") may
