@@ -69,6 +69,8 @@ def match_items(order: dict[str, Any], descriptions: list[str]) -> list[dict[str
         for i, line in enumerate(lines):
             name = words(line["name"])
             hits = sum(1 for n in name if any(_same(n, w) for w in wanted))
+            if _run_together(line["name"]) in wanted:  # "tshirt" names the T-Shirt
+                hits = max(hits, len(name))
             size = str(line.get("options", {}).get("size", "")).lower()
             if not hits or (sizes and size in _SIZE_WORDS.values() and size not in sizes):
                 continue  # "the small t-shirt" is not the XXL one
@@ -85,6 +87,11 @@ def _same(a: str, b: str) -> bool:
     return a == b or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
 
 
+def _run_together(name: str) -> str:
+    """The product name as one word: "T-Shirt" -> "tshirt"."""
+    return "".join(_WORD.findall(name.lower()))
+
+
 def named_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
     """The order lines whose product the text names: the whole name ("desk lamp") or its
     head noun ("the keyboard" for a Mechanical Keyboard), plurals included."""
@@ -94,7 +101,7 @@ def named_in(order: dict[str, Any], text: str) -> list[dict[str, Any]]:
         name = [w for w in (words(line["name"])) if w]
         head = words(line["name"].split()[-1]) if line["name"].split() else set()
         if (name and all(any(_same(n, w) for w in said) for n in name)) or any(
-                _same(h, w) for h in head for w in said):
+                _same(h, w) for h in head for w in said) or _run_together(line["name"]) in said:
             found.append(line)
     return found
 

@@ -818,3 +818,16 @@ def test_an_address_written_out_is_read_by_code(retail_store: Store, tmp_path: P
         assert (f"Ship order {order_id} to 445 Maple Drive, Suite 394, Fort Worth, TX 76165"
                 in asked.message)
     assert "Change your default address to 445 Maple Drive, Suite 394" in asked.message
+
+
+def test_a_product_name_written_as_one_word_names_the_item(retail_store: Store,
+                                                           tmp_path: Path) -> None:
+    # τ² train task 3's words: "tshirt" is the T-Shirt (before: "which order with the
+    # small tshirt do you mean?").
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "modify_items", "items": ["small tshirt"], "wanted": ["purple"]},
+        first_name="Yusuf", last_name="Rossi", zip="19122")])
+    asked = desk.say("I want to modify all my pending small tshirt to purple, same size, same "
+                     "v-neck, and prefer polyester. I am Yusuf Rossi in zipcode 19122.")
+    assert asked.decision == "confirm"
+    assert "T-Shirt 8349118980" in asked.message and "for 9647292434" in asked.message
