@@ -280,7 +280,7 @@ def name_hits(name: str, text: str) -> list[tuple[int, int]]:
     parts = _WORD.findall(name.lower())
     if not parts:
         return []
-    heads, joined = {_stem(parts[-1])}, "".join(parts)
+    heads, joined = {_stem(parts[-1])}, _run_together(name)
     if len(parts) > 1 and parts[-1] in _GENERIC_HEADS:
         heads.add(_stem(parts[-2]))  # "the luggage" is the Luggage Set
     hits = []
