@@ -373,21 +373,33 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
     return _swap(request, records, order, lines, method, text)
 
 
-def after_returns(outcomes: list[Outcome], records: Records) -> list[Outcome]:
-    """What each order that a proposed return leaves partly kept still holds, and what
-    that cost: the customer's usual next question ("what did I pay for the rest")."""
+def after_changes(outcomes: list[Outcome], records: Records) -> list[Outcome]:
+    """What each order a proposed change leaves behind holds and costs: after a return,
+    the items kept and what they cost ("what did I pay for the rest"); after an item
+    change of a pending order, the order's new total ("what will my order cost now")."""
     out = []
     for o in outcomes:
-        if o.kind != "change" or o.call is None or o.call.tool != "return_delivered_order_items":
+        if o.kind != "change" or o.call is None:
             continue
-        order = records.order(str(o.call.arguments["order_id"]))
-        kept = [i for i in (order or {}).get("items", [])
-                if i["item_id"] not in o.call.arguments["item_ids"]]
-        if order and kept:
+        args = o.call.arguments
+        order = records.order(str(args.get("order_id", "")))
+        if order is None:
+            continue
+        if o.call.tool == "return_delivered_order_items":
+            kept = [i for i in order["items"] if i["item_id"] not in args["item_ids"]]
+            if kept:
+                out.append(Outcome(kind="info", line=(
+                    f"After this return, order {order['order_id']} still holds "
+                    f"{', '.join(i['name'] for i in kept)}, which cost "
+                    f"{money(sum(i['price'] for i in kept))}.")))
+        elif o.call.tool == "modify_pending_order_items":
+            new = dict(zip(args["item_ids"], args["new_item_ids"], strict=True))
+            prices = {v["item_id"]: v["price"] for i in order["items"] if i["item_id"] in new
+                      for v in (records.product(i["product_id"]) or {"variants": {}})[
+                          "variants"].values()}
+            total = sum(prices.get(new.get(i["item_id"], ""), i["price"]) for i in order["items"])
             out.append(Outcome(kind="info", line=(
-                f"After this return, order {order['order_id']} still holds "
-                f"{', '.join(i['name'] for i in kept)}, which cost "
-                f"{money(sum(i['price'] for i in kept))}.")))
+                f"After this change, order {order['order_id']} costs {money(total)} in all.")))
     return out
 
 
@@ -696,35 +708,6 @@ def _like_other(records: Records, line: dict[str, Any], said: str) -> dict[str, 
     return variant if variant and variant.get("available") else None
 
 
-_ASKS_OPTIONS = re.compile(
-    r"\b(?:how many|what|which|all|know)\b[^.?!]{0,80}?\b(?:options|variants|versions|"
-    r"kinds|types)\b|\bcheapest available\b|\bavailable\b[^.?!]{0,40}\b(?:options|variants)\b")
-
-
-def product_info(records: Records, text: str) -> list[Outcome]:
-    """Answers to questions about what a product comes in ("how many t-shirt options are
-    available", "the cheapest available keyboard and its options"): the catalog's
-    available variants with their prices, counted, for each product the question names."""
-    sentences = [s for s in re.split(r"(?<=[.?!])\s+", text) if _ASKS_OPTIONS.search(s.lower())]
-    if not sentences:
-        return []
-    lines = []
-    for name, product_id in records.catalog().items():
-        if not any(name_hits(name, s.lower()) for s in sentences):
-            continue
-        product = records.product(product_id)
-        if product is None:
-            continue
-        have = sorted((v for v in product["variants"].values() if v.get("available")),
-                      key=lambda v: v["price"])
-        listed = "; ".join(f"{describe_options(v['options'])} ({v['item_id']}): "
-                           f"{money(v['price'])}" for v in have)
-        lines.append(Outcome(kind="info", line=(
-            f"The {name} has {len(have)} options available now, cheapest first: {listed}."
-            if have else f"The {name} has no options available now.")))
-    return lines
-
-
 def _payment(order: dict[str, Any], method: dict[str, Any], original: str | None) -> Outcome:
     if method["id"] == original:
         return Outcome(kind="missing", missing=["payment"], line=(
@@ -867,11 +850,11 @@ def _status(request: CustomerRequest, records: Records) -> list[Outcome]:
     found = [o for o in orders if o is not None]
     if not found:
         return [Outcome(kind="refuse", line=f"I can't find order {oid or ''} on your account.")]
-    return [_order_facts(o) for o in found]
+    return [order_facts(o) for o in found]
 
 
-def _order_facts(order: dict[str, Any]) -> Outcome:
-    """One order's status, items, amount paid and tracking numbers (one line per order,
+def order_facts(order: dict[str, Any]) -> Outcome:
+    """One order's status, items, amount paid, tracking numbers and address (one line per order,
     so the same order asked about twice is said once)."""
     total = sum(p["amount"] for p in order["payment_history"]
                 if p["transaction_type"] == "payment")
@@ -880,37 +863,4 @@ def _order_facts(order: dict[str, Any]) -> Outcome:
         f"Order {order['order_id']} is {order['status']}: "
         f"{', '.join(i['name'] for i in order['items'])}; paid {money(total)}"
         + (f"; tracking number {', '.join(tracking)}" if tracking else "; not shipped yet, "
-           "so no tracking number") + "."))
-
-
-_ASKS_TRACKING = re.compile(r"\btracking\b|\bwhere (?:is|are) my\b|\bhas (?:it|my \w+) shipped\b")
-
-
-def order_info(records: Records, text: str) -> list[Outcome]:
-    """Answers to "what is the tracking number of the order with the tablet" (or of
-    #W...): the facts of each order the question names by id or by an item in it; with
-    neither, of the one order the sentence before it names, else the whole message."""
-    lowered = text.lower()
-    split = re.split(r"(?<=[.?!])\s+", lowered)
-    # Each question with the sentence before it: "my tablet came damaged. I want the
-    # tracking number of that order".
-    sentences = [(split[k - 1] if k else "", q) for k, q in enumerate(split)
-                 if _ASKS_TRACKING.search(q)]
-    if not sentences:
-        return []
-    orders = records.orders()
-
-    def named(part: str) -> list[dict[str, Any]]:
-        ids = {order_id_of(m.group(0)) for m in _ORDER_ID.finditer(part)}
-        by_id = [o for o in orders if o["order_id"] in ids]
-        return by_id or [o for o in orders if any(name_hits(i["name"], part) for i in o["items"])]
-
-    found: list[dict[str, Any]] = []
-    for before, sentence in sentences:
-        hits = named(sentence)
-        for context in (before, lowered):
-            if not hits:
-                near = named(context)
-                hits = near if len(near) == 1 else []
-        found += [o for o in hits if o not in found]
-    return [_order_facts(o) for o in found]
+           "so no tracking number") + f"; shipping address {_format(dict(order['address']))}."))

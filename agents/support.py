@@ -37,8 +37,9 @@ from ._customer import clean, intent_said, intents_in, mentioned_orders
 from ._support_clauses import amends, asks_change, complete, only
 from ._support_confirm import Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
+from ._support_info import item_info, order_info, product_info
 from ._support_match import words
-from ._support_plan import Outcome, Records, after_returns, order_info, plan, product_info
+from ._support_plan import Outcome, Records, after_changes, plan
 from ._support_reply import TRANSFER_MESSAGE, compose
 from ._support_schema import (
     EXTRACT_PROMPT,
@@ -192,14 +193,14 @@ class SupportAgent(AgentSpec[SupportState]):
         requests = complete(requests, text, names)
         if context.amending == "only":
             requests = only(requests, reply, names, _requests(extraction, reply))
-        answered = order_info(records, text)
-        # A tracking question answered for the order it names is not also a status dump
+        answered = order_info(records, text) + item_info(records, text)
+        # A question answered for the order or item it names is not also a status dump
         # of the latest orders.
         planned_for = [(r, plan(r, records, text)) for r in requests
                        if not (answered and r.intent == "status" and not r.order_id)]
         outcomes = _merge(product_info(records, text) + answered + shown
                           + [o for _, found in planned_for for o in found])
-        outcomes += after_returns(outcomes, records)
+        outcomes += after_changes(outcomes, records)
         leftover = [r for r, found in planned_for if any(o.kind == "missing" for o in found)]
         box.trace.extend(own.trace)
         changes = [o.call for o in outcomes if o.kind == "change" and o.call]

@@ -9,6 +9,7 @@ the reply written from facts.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -831,3 +832,67 @@ def test_a_product_name_written_as_one_word_names_the_item(retail_store: Store,
                      "v-neck, and prefer polyester. I am Yusuf Rossi in zipcode 19122.")
     assert asked.decision == "confirm"
     assert "T-Shirt 8349118980" in asked.message and "for 9647292434" in asked.message
+
+
+def test_a_question_about_an_ordered_item_is_answered_with_its_options_and_price(
+        retail_store: Store, tmp_path: Path) -> None:
+    # The model reads only "status"; code answers for the item the question names, and
+    # the status of the latest orders is not dumped beside it.
+    user_id, email, name = rows(retail_store, """
+        SELECT o.user_id, u.email, i.name FROM order_items i JOIN orders o USING (order_id)
+        JOIN users u ON u.user_id = o.user_id
+        GROUP BY ALL HAVING count(*) = 1 ORDER BY 1, 3 LIMIT 1""", [])[0]
+    (item_id, price, options), = rows(retail_store, """
+        SELECT item_id, price, CAST(options AS VARCHAR) FROM order_items
+        WHERE user_id = ? AND name = ?""", [user_id, name])
+    key, value = next(iter(json.loads(options).items()))
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "status"}, email=email)])
+    asked = desk.say(f"Hi. What {key} is the {name} I bought, and how much did it cost? {email}")
+    assert f"{name} {item_id}" in asked.message and f"{key} {value}" in asked.message
+    assert f"${price:,.2f}" in asked.message and "is delivered:" not in asked.message
+    # Naming an item without asking about it answers nothing about it.
+    desk.model.script.append(extract({"intent": "status"}, email=email))
+    told = desk.say(f"I like the {name}. {email}", thread="no question")
+    assert "Your orders hold" not in told.message
+
+
+def test_the_total_of_an_item_bought_in_several_lines(retail_store: Store,
+                                                      tmp_path: Path) -> None:
+    user_id, email, name, total, count = rows(retail_store, """
+        SELECT o.user_id, u.email, i.name, sum(i.price), count(*)
+        FROM order_items i JOIN orders o USING (order_id) JOIN users u ON u.user_id = o.user_id
+        GROUP BY ALL HAVING count(*) > 1 ORDER BY 1, 3 LIMIT 1""", [])[0]
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "status"}, email=email)])
+    asked = desk.say(f"I want to know the total price of all the {name}s I have bought. {email}")
+    assert f"Together: ${total:,.2f} for {count}." in asked.message
+
+
+def test_an_item_change_says_the_order_s_new_total(retail_store: Store, tmp_path: Path) -> None:
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "modify_items", "items": ["grill"]}, first_name="Sofia",
+        last_name="Hernandez", zip="98193")])
+    asked = desk.say("I want to modify the grill I just ordered to the same type as the one I "
+                     "already received. I am Sofia Hernandez, 98193.")
+    (order_id, total), = rows(retail_store, """
+        SELECT order_id, sum(price) - sum(price) FILTER (WHERE item_id = '5946177616')
+               + (SELECT price FROM variants WHERE item_id = '7082455361')
+        FROM order_items WHERE order_id IN (SELECT order_id FROM order_items
+                                            WHERE item_id = '5946177616' AND status = 'pending'
+                                            AND user_id IN (SELECT user_id FROM users WHERE
+                                            first_name = 'Sofia' AND last_name = 'Hernandez'))
+        GROUP BY order_id""", [])
+    assert f"After this change, order {order_id} costs ${total:,.2f} in all." in asked.message
+
+
+def test_an_options_question_about_the_product_the_sentence_before_names(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 29's wording: the product is named only before the question.
+    desk = Desk(retail_store, tmp_path, [extract({"intent": "status"},
+                                                 first_name="Isabella", last_name="Johansson",
+                                                 zip="32286")])
+    asked = desk.say("I want a shorter skateboard. If several are available, I want to know "
+                     "all options and their prices. I am Isabella Johansson, 32286.")
+    (available,), = rows(retail_store, "SELECT count(*) FROM variants v JOIN products p USING "
+                                       "(product_id) WHERE p.name = 'Skateboard' AND v.available",
+                         [])
+    assert f"The Skateboard has {available} options available now" in asked.message
