@@ -34,17 +34,33 @@ _NEGATED = re.compile(r"\b(?:not|never|n't|don'?t|no longer want to)\s+(?:\w+\s+
 # Address changes, named by what they change: an order's address or the profile's.
 _ADDRESSES = (
     ("modify_address", re.compile(r"\b(?:order(?:'s)? (?:shipping )?address|address of (?:the |"
-                                  r"my |this )?order|shipping address)")),
+                                  r"my |this )?order|shipping address|order\b[^.!?]{0,40}?\bto "
+                                  r"(?:my|the|our|her|his) (?:[\w.]+ ){0,2}address)")),
     ("user_address", re.compile(r"\b(?:default|profile|user|home) address")),
 )
 _CHANGE = re.compile(r"\b(?:chang|modif|updat|switch|mov|set)\w*")
+_TO = re.compile(r"\bto (?:my|the|your|our|his|her) (?:\w+ )?$")
+
+
+def _default_as_target(lowered: str) -> bool:
+    """Whether the message names the default address only as where something goes ("change
+    it to my default address"), never as what to change ("change my default address")."""
+    said = list(_ADDRESSES[1][1].finditer(lowered))
+    return bool(said) and all(_TO.search(lowered, max(0, m.start() - 24), m.start())
+                              for m in said)
+
+
+def request_verbs(lowered: str) -> list[tuple[int, int, str]]:
+    """(start, end, intent) of each request verb the text says, not negated ("don't
+    cancel")."""
+    return [(m.start(), m.end(), m.lastgroup or "") for m in _VERB.finditer(lowered)
+            if not _NEGATED.search(lowered[max(0, m.start() - 24):m.start()])]
 
 
 def governed(text: str, names: list[str]) -> list[tuple[str, str]]:
     """(intent, item name) for each item named within a request verb's reach, in order."""
     lowered = text.lower()
-    verbs = [(m.start(), m.end(), m.lastgroup or "") for m in _VERB.finditer(lowered)
-             if not _NEGATED.search(lowered[max(0, m.start() - 24):m.start()])]
+    verbs = request_verbs(lowered)
     found: list[tuple[int, str, str]] = []
     for name in dict.fromkeys(names):
         for start, _ in name_hits(name, lowered):
@@ -56,6 +72,26 @@ def governed(text: str, names: list[str]) -> list[tuple[str, str]]:
                 continue
             found.append((start, intent, name))
     return [(intent, name) for _, intent, name in sorted(found)]
+
+
+_ORDER_ID = re.compile(r"#?\bw(\d{7})\b")
+
+
+def cancelled_orders(lowered: str) -> list[str]:
+    """The order ids a cancel verb governs ("finally, cancel order #W5995614 because
+    ..."), in order."""
+    found: list[str] = []
+    verbs = request_verbs(lowered)
+    for k, (_, end, intent) in enumerate(verbs):
+        if intent != "cancel":
+            continue
+        stop = _STOP.search(lowered, end)
+        reach = min(stop.start() if stop else len(lowered),
+                    verbs[k + 1][0] if k + 1 < len(verbs) else len(lowered))
+        for m in _ORDER_ID.finditer(lowered, end, reach):
+            if f"#W{m.group(1)}" not in found:
+                found.append(f"#W{m.group(1)}")
+    return found
 
 
 def complete(requests: list[CustomerRequest], text: str,
@@ -72,10 +108,27 @@ def complete(requests: list[CustomerRequest], text: str,
         out.append(r.model_copy(update={"items": items}))
     payment = next((r.payment for r in requests if r.payment), "")
     lowered = text.lower()
+    if _default_as_target(lowered):
+        # "modify it to my default address": an order goes there; the profile stays.
+        out = [r for r in out if r.intent != "user_address"]
+        if not any(r.intent == "modify_address" for r in out):
+            out.append(CustomerRequest(intent="modify_address"))
     for intent, said in _ADDRESSES:
+        if intent == "user_address" and _default_as_target(lowered):
+            continue
         if said.search(lowered) and _CHANGE.search(lowered) and \
                 not any(r.intent == intent for r in out):
             out.append(CustomerRequest(intent=intent))  # type: ignore[arg-type]
+    for oid in cancelled_orders(lowered):
+        if any(r.intent == "cancel" and r.order_id.upper().lstrip("#") == oid.lstrip("#")
+               for r in out):
+            continue
+        bare = next((r for r in out if r.intent == "cancel" and not r.order_id
+                     and not r.items), None)
+        if bare is not None:
+            bare.order_id = oid
+        else:
+            out.append(CustomerRequest(intent="cancel", order_id=oid))
     for intent, name in found:
         same = next((r for r in out if r.intent == intent), None)
         if same is None:
@@ -84,6 +137,33 @@ def complete(requests: list[CustomerRequest], text: str,
         elif not any(name.lower() == i.lower() or name_hits(name, i.lower())
                      for i in same.items):  # "the small tshirt" already names T-Shirt
             same.items = [*same.items, name][:12]
+    return out
+
+
+# A sentence that asks whether something could be done, and says not to do it yet.
+_NOT_YET = re.compile(r"\b(?:don'?t|do not) (?:process|proceed|do (?:it|anything|that)|make "
+                      r"(?:any|the|that) change)|\bnot sure yet\b|"
+                      r"\bjust (?:want to )?(?:check|ask|know)\b")
+
+
+def only_asked(text: str, names: list[str]) -> list[str]:
+    """The items named in a sentence that asks about them without asking for the change
+    ("check whether I can return the vacuum cleaner, but I am not sure yet so don't
+    process anything"): a question to answer, not a request to act on."""
+    sentences = re.split(r"(?<=[.?!])\s+", text.lower())
+    return [n for n in dict.fromkeys(names)
+            if any(_NOT_YET.search(s) and name_hits(n, s) for s in sentences)]
+
+
+def without(requests: list[CustomerRequest], names: list[str]) -> list[CustomerRequest]:
+    """The requests without the items ``names`` name; an item request left with no item
+    is dropped."""
+    out = []
+    for r in requests:
+        items = [i for i in r.items if not any(name_hits(n, i.lower()) for n in names)]
+        if r.intent in _ITEM_INTENTS and r.items and not items:
+            continue
+        out.append(r.model_copy(update={"items": items}))
     return out
 
 
@@ -130,3 +210,18 @@ def only(requests: list[CustomerRequest], reply: str, names: list[str],
 
 
 _ITEM_INTENTS = {intent for intent, _ in _VERBS}
+
+
+def refer_back(requests: list[CustomerRequest], reply: str, names: list[str],
+               said: str) -> list[CustomerRequest]:
+    """A reply to a proposal that asks for another change without naming an item or an
+    order ("I change my mind and return the more expensive one"): its item requests are
+    about the items the proposal's message (``said``) named."""
+    lowered = reply.lower()
+    if any(name_hits(n, lowered) for n in names) or _ORDER_ID.search(lowered):
+        return requests
+    earlier = [n for n in dict.fromkeys(names) if name_hits(n, said.lower())]
+    return [r.model_copy(update={"items": earlier})
+            if r.intent in _ITEM_INTENTS and earlier
+            and not any(name_hits(n, i.lower()) for i in r.items for n in names) else r
+            for r in requests]

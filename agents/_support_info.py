@@ -118,3 +118,23 @@ def item_info(records: Records, text: str) -> list[Outcome]:
                  f"{len(held)}." if len(held) > 1 else "")
         out.append(Outcome(kind="info", line=f"Your orders hold: {facts}.{total}"))
     return out
+
+
+_ALLOWED = {"pending": "it can be cancelled with its order, or changed",
+            "delivered": "it can be returned or exchanged"}
+
+
+def allowed_info(records: Records, names: list[str]) -> list[Outcome]:
+    """For items the customer asks about without asking for the change ("check whether I
+    can return the vacuum cleaner, but don't process anything"): what policy allows for
+    each, by its order's status. Nothing is proposed."""
+    out = []
+    for order in records.orders():
+        for line in order["items"]:
+            if line["name"] in names:
+                can = _ALLOWED.get(order["status"], "it can't be changed now")
+                out.append(Outcome(kind="info", line=(
+                    f"The {line['name']} {line['item_id']} is in order {order['order_id']}, "
+                    f"which is {order['status']}, so {can}; I have not changed anything "
+                    "about it.")))
+    return out

@@ -50,15 +50,16 @@ def means_all(descriptions: list[str]) -> bool:
 
 
 def match_items(order: dict[str, Any], descriptions: list[str]) -> list[dict[str, Any]]:
-    """The order lines the descriptions name: by item id, else by the best word overlap
+    """The order lines the descriptions name: by item (or product) id, else by the best word overlap
     with the product name (options break ties). Each line once; duplicates kept."""
     lines: list[dict[str, Any]] = order["items"]
     if means_all(descriptions):
         return list(lines)
     picked: list[int] = []
     for description in descriptions:
-        exact = [i for i, line in enumerate(lines)
-                 if line["item_id"] == description.strip() and i not in picked]
+        # A product id where an item id was meant names that product's line.
+        exact = [i for i, line in enumerate(lines) if description.strip() in
+                 (line["item_id"], line.get("product_id")) and i not in picked]
         if exact:
             picked.append(exact[0])
             continue
@@ -249,6 +250,22 @@ _METHOD_NAMED = re.compile(r"\b(?:gift ?cards?|gc|paypal|(?:credit|debit) cards?
 _OTHERWISE = re.compile(r"\b(?:if|otherwise|else|instead|alternatively)\b")
 
 
+def fallback_clause(text: str) -> str:
+    """The clause (lower case, to the end of its sentence) that gives what to do when the
+    first method named is not allowed: "if refund to credit card is not possible, return
+    everything on that order and refund to gc"; "" when there is none."""
+    lowered = text.lower()
+    first = _METHOD_NAMED.search(lowered)
+    if first is None:
+        return ""
+    for m in _OTHERWISE.finditer(lowered, first.end()):
+        end = re.search(r"[.!?]|$", lowered[m.start():])
+        clause = lowered[m.start():m.start() + (end.start() if end else 0)]
+        if _METHOD_NAMED.search(clause):
+            return clause
+    return ""
+
+
 def fallback_methods(user: dict[str, Any], text: str,
                      original: str | None) -> list[dict[str, Any]]:
     """The customer's methods the message names after a fallback word, in its order: what
@@ -270,7 +287,7 @@ def fallback_methods(user: dict[str, Any], text: str,
     return found
 
 
-_GENERIC_HEADS = {"set", "kit", "machine", "maker", "cleaner"}
+_GENERIC_HEADS = {"set", "kit", "machine", "maker", "cleaner", "puzzle"}  # "the jigsaw"
 _BOUNDARY = re.compile(r"[.;,(!?]|\band\b|\balso\b")
 
 
@@ -300,22 +317,36 @@ def name_hits(name: str, text: str) -> list[tuple[int, int]]:
 def about(text: str, name: str, names: list[str]) -> str:
     """What ``text`` says about the item called ``name``, when it names several products
     (``names``): from each mention (back to the clause it opens) to the next mention of
-    another product. The whole text when it names this product alone or not at all."""
+    another product, or past it when the two are joined by "and" alone ("exchange the pet
+    bed and office chair to the cheapest version": both get the wish). The whole text
+    when it names this product alone or not at all."""
     lowered = text.lower()
     own = name_hits(name, lowered)
-    other = sorted(h for n in dict.fromkeys(names) if n.lower() != name.lower()
+    other = sorted((*h, n) for n in dict.fromkeys(names) if n.lower() != name.lower()
                    for h in name_hits(n, lowered) if h not in own)
     if not own or not other:
         return text
     pieces = []
-    for start, _ in own:
-        before = [h for h in other if h[1] <= start]
-        floor = before[-1][1] if before else 0
+    for start, end in own:
+        floor = max([e for _, e, _ in other if e <= start], default=0)
         cuts = [m.end() for m in _BOUNDARY.finditer(lowered, floor, start)]
         begin = max([floor, *cuts])
         after = [h for h in other if h[0] >= start]
+        while after and _joined(lowered[end:after[0][0]], after[0][2]):
+            end, after = after[0][1], after[1:]
         pieces.append(text[begin:after[0][0] if after else len(text)].strip())
     return " ; ".join(dict.fromkeys(pieces))
+
+
+_AND = re.compile(r"\s*,?\s*(?:and|&|or|plus|as well as)\b(.*)", re.DOTALL)
+
+
+def _joined(between: str, other_name: str) -> bool:
+    """Whether the words between two mentions only join them: "and", an article and the
+    rest of the second product's name ("[bed] and office [chair]")."""
+    m = _AND.fullmatch(between)
+    return m is not None and set(_WORD.findall(m.group(1))) <= {
+        "the", "my", "a", "an", *_WORD.findall(other_name.lower())}
 
 
 _KEEP = re.compile(r"\b(?:keep|keeping|not cancel|don'?t cancel|do not cancel|except|"

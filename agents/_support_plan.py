@@ -15,10 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ._support_clauses import request_verbs
 from ._support_match import (
     PaymentChoiceError,
     about,
     describe_options,
+    fallback_clause,
     fallback_methods,
     kept_in,
     match_items,
@@ -217,11 +219,23 @@ def _as_status(request: CustomerRequest, order: dict[str, Any] | None) -> Custom
     return request
 
 
-_ALL_ITEMS = re.compile(r"\b(?:all (?:the )?(?:things|items|of it|of them)|everything)\b"
+_ALL_ITEMS = re.compile(r"\b(?:all (?:the |my |of my )?(?:things|items|of it|of them)|everything)\b"
                         r"(?! (?:except|but|not|else|associated|related))")
 _ALL_BUT = re.compile(r"\b(?:everything|all (?:the |of the |my )?(?:things|items))\b[^.!?]{0,60}?"
                       r"\b(?:except|but|other than|apart from)\b")
 _ALL_ORDERS = re.compile(r"\ball (?:of )?(?:my |the |your )?(?:\w+ )?orders?\b")
+
+
+def _asks_all(text: str, intent: str) -> bool:
+    """Whether a sentence asks this change of every item ("I want to upgrade all my items
+    to the most expensive variants"): "all items" after a verb of this intent."""
+    family = {intent, _SWAP.get(intent, intent)}
+    for sentence in re.split(r"(?<=[.?!])\s+", text.lower()):
+        m = _ALL_ITEMS.search(sentence)
+        if m and any(end <= m.start() and verb in family
+                     for _, end, verb in request_verbs(sentence)):
+            return True
+    return False
 
 
 def _find_orders(request: CustomerRequest, records: Records, text: str) -> list[str]:
@@ -233,10 +247,21 @@ def _find_orders(request: CustomerRequest, records: Records, text: str) -> list[
     if (_ALL_ORDERS.search(lowered) and request.intent in ("cancel", "modify_address")) or (
             _ALL_ITEMS.search(lowered) and request.intent in ("return", "cancel")):
         return [o["order_id"] for o in fitting]  # "cancel all my pending orders"
+    named = [o for o in fitting if _says_city(o["address"]["city"], lowered, " order")]
+    if len(named) == 1 and (not request.items or request.intent == "modify_address"):
+        return [named[0]["order_id"]]  # "change my LA order to my NYC address"
     if means_all(request.items) or (not request.items and request.intent == "cancel"):
         return [fitting[0]["order_id"]] if len(fitting) == 1 else []
     found = [o["order_id"] for o in fitting if match_items(o, request.items)]
-    return found or [o["order_id"] for o in fitting if named_in(o, text)]
+    found = found or [o["order_id"] for o in fitting if named_in(o, text)]
+    if request.intent == "modify_address" and len(found) != 1:
+        # "I sent an order to my son's address in Washington DC": the one order going to a
+        # city the message names (not the customer's own address).
+        home = dict(records.user["address"])
+        there = [o["order_id"] for o in fitting if _says_city(o["address"]["city"], lowered)
+                 and dict(o["address"]) != home]
+        found = there if len(there) == 1 else found
+    return found
 
 
 def _refusal(order: dict[str, Any], intent: str) -> Outcome:
@@ -334,6 +359,8 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
     if intent == "modify_payment":
         return _payment(order, method, original)
     lines = match_items(order, request.items) if request.items else []
+    if _asks_all(text, intent):  # "upgrade all my items": every line, whatever was named
+        lines = list(order["items"])
     lines = lines or named_in(order, text) or (
         list(order["items"]) if _ALL_ITEMS.search(text.lower()) else [])
     if _ALL_BUT.search(text.lower()):  # "return everything except the coffee machine"
@@ -363,6 +390,8 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
                     f"{rule} Which should I use for order {order_id}: "
                     f"{' or '.join(method_label(m) for m in options)}?"))
             method, why = allowed[0], f"{rule} As you asked for that case: "
+            if _ALL_ITEMS.search(fallback_clause(text)):
+                lines = list(order["items"])  # "... return everything and refund to GC"
         refund = sum(i["price"] for i in lines)
         return Outcome(kind="change", amount=refund, call=PlannedCall(
             tool="return_delivered_order_items", arguments={
@@ -544,6 +573,10 @@ def _swap(request: CustomerRequest, records: Records, order: dict[str, Any],
         if product and len(wanted) == len(lines) and wanted[k].strip() in product["variants"]:
             wanted = [wanted[k]]  # ids pair with the items by position
         said = about(text, line["name"], names)
+        ids = {i for i in re.findall(r"\b\d{10}\b", said)
+               if product and i in product["variants"] and i != line["item_id"]}
+        if len(ids) == 1:
+            wanted = [ids.pop()]  # "exchange my shoes to item ID 4107812777"
         variant = _like_other(records, line, said) if product else None
         variant = variant or (pick_variant(product, line, wanted, said) if product else None)
         if variant is None:
@@ -796,12 +829,22 @@ def _named_address(records: Records, lowered: str,
     the Chicago one")."""
     known = [dict(o["address"]) for o in records.orders()] + [dict(records.user["address"])]
     known = [a for a in known if a != current]
-    found = []
-    for address in known:
-        city = str(address.get("city", "")).lower()
-        if city and re.search(rf"\b{re.escape(city)}\b", lowered) and address not in found:
-            found.append(address)
+    found = [a for a in known if _says_city(str(a.get("city", "")), lowered)]
+    found = [a for k, a in enumerate(found) if a not in found[:k]]
     return found[0] if len(found) == 1 else None
+
+
+# What people call a city instead of its name ("my NYC address", "the LA order").
+_CITY_SHORT = {"new york": ("nyc", "new york city"), "los angeles": ("la", "l.a."),
+               "san francisco": ("sf",), "washington": ("dc", "d.c.")}
+
+
+def _says_city(city: str, lowered: str, after: str = "") -> bool:
+    """Whether ``lowered`` names ``city`` (or its usual short name), followed by
+    ``after`` ("order": "my LA order")."""
+    city = city.lower()
+    return bool(city) and any(re.search(rf"(?<![\w.]){re.escape(n)}{after}(?![\w.])", lowered)
+                              for n in (city, *_CITY_SHORT.get(city, ())))
 
 
 def _format(address: dict[str, str]) -> str:

@@ -22,8 +22,9 @@ class SupportTurn(BaseModel):
     identity: str = ""  # why no customer is known: none_given | not_found | ambiguous
     outcomes: list[Outcome] = Field(default_factory=list)  # each request, planned
     customer: str = ""  # the customer's first name
-    # A reply that amends the proposal shown: "only" (some of its items) or "also" (more).
-    amending: Literal["", "only", "also"] = ""
+    # A reply that amends the proposal shown: "only" (some of its items), "also" (more),
+    # or "instead" (a new request, perhaps about the proposal's items).
+    amending: Literal["", "only", "also", "instead"] = ""
 
 
 class SupportMemory(BaseModel):

@@ -165,6 +165,15 @@ class AgentSpec(Generic[StateT]):
     respond_description = "Give the final answer and end this turn."
     state_schema: type[LoopState] = LoopState
 
+    # Model calls a turn may spend before ``fallback_answer`` is asked (0: the loop's
+    # ``max_steps``).
+    answer_tries: int = 0
+
+    def fallback_answer(self, state: StateT) -> dict[str, Any] | None:
+        """The answer code gives when the model has given no valid one in
+        ``answer_tries`` calls; None ends the turn at the step limit (the default)."""
+        return None
+
     def respond_parameters(self) -> dict[str, Any]:
         return {"type": "object",
                 "properties": {"message": {"type": "string", "description": "the answer"}},
@@ -282,8 +291,13 @@ def build_loop(spec: AgentSpec[Any], *, model: BaseChatModel, registry: ToolRegi
 
     def call_model(state: LoopState) -> dict[str, Any]:
         step = state.step
-        if step >= max_steps:
-            return {"outcome": "step_limit"}
+        if step >= min(max_steps, spec.answer_tries or max_steps):
+            fallback = spec.fallback_answer(state)
+            if fallback is None:
+                return {"outcome": "step_limit"}
+            record = {"step": step, "kind": "model", "name": str(model_name), "status": "error",
+                      "error": f"no valid answer in {step} calls; code's fallback answers"}
+            return stored({"final": fallback, "outcome": "fallback", "trace": [record]})
         prompt = spec.prompt(state)
         last_turn = step + 1 >= max_steps or state.must_respond
         started = time.perf_counter()
@@ -315,6 +329,8 @@ def build_loop(spec: AgentSpec[Any], *, model: BaseChatModel, registry: ToolRegi
     def after_model(state: LoopState) -> str:
         if state.outcome == "step_limit":
             return "finish"
+        if state.outcome == "fallback":
+            return "act"
         ai = last_ai(state.messages)
         pending = ai is not None and (ai.invalid_tool_calls
                                       or any(c["name"] != RESPOND for c in ai.tool_calls))

@@ -87,7 +87,7 @@ class LoopState(BaseModel):
     request: AgentRequest  # the current turn's
     step: int = 0  # model calls in this turn
     final: dict[str, Any] | None = None  # the respond() arguments (or code's own answer)
-    outcome: Literal["", "answered", "step_limit"] = ""
+    outcome: Literal["", "answered", "fallback", "step_limit"] = ""
     must_respond: bool = False  # the next model call may only respond (after a repeat)
     decided: bool = False  # the agent's decide() ran for this turn's answer
     planned: list[PlannedCall] = Field(default_factory=list)  # decided, not yet run

@@ -29,16 +29,25 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.utils.json import parse_partial_json
 
 from retrieval.models import Filters, Hit
 from tools import Actor, ToolRegistry
 
 from ._customer import clean, intent_said, intents_in, mentioned_orders
-from ._support_clauses import amends, asks_change, complete, only
+from ._support_clauses import (
+    amends,
+    asks_change,
+    complete,
+    only,
+    only_asked,
+    refer_back,
+    without,
+)
 from ._support_confirm import Proposal, classify, names_other_order
 from ._support_identity import channel_user, from_conversation, names_someone_else
-from ._support_info import item_info, order_info, product_info
-from ._support_match import words
+from ._support_info import allowed_info, item_info, order_info, product_info
+from ._support_match import name_hits, words
 from ._support_plan import Outcome, Records, after_changes, plan
 from ._support_reply import TRANSFER_MESSAGE, compose
 from ._support_schema import (
@@ -51,7 +60,7 @@ from ._support_schema import (
 from ._support_state import SupportMemory, SupportState, SupportTurn
 from .contracts import AgentRequest
 from .errors import RequestError
-from .loop import RESPOND, AgentSpec, Toolbox
+from .loop import RESPOND, AgentSpec, Toolbox, last_ai
 from .state import PlannedCall
 
 Retriever = Callable[[str, int, Filters | None], Sequence[Hit]]
@@ -95,6 +104,25 @@ class SupportAgent(AgentSpec[SupportState]):
     def offered(self, state: SupportState | None) -> list[str]:
         return [RESPOND]
 
+    # The prompt is the same on a retry (this message only), so a second call would fail
+    # as the first did.
+    answer_tries = 1
+
+    def fallback_answer(self, state: SupportState) -> dict[str, Any]:
+        """The model's extraction as far as it goes when it was cut off (a long message can
+        run past the token limit), else none: code reads the message by its own rules."""
+        ai = last_ai(state.messages)
+        raw = [str(bad.get("args") or "") for bad in (ai.invalid_tool_calls if ai else [])
+               if bad.get("name") == RESPOND]
+        for text in raw:
+            try:
+                parsed = parse_partial_json(text)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                return parsed
+        return {"message": ""}
+
     def prompt(self, state: SupportState) -> list[BaseMessage]:
         # Only this message: the thread's history is in code (memory), not in the prompt.
         return [SystemMessage(EXTRACT_PROMPT), HumanMessage(state.context.text)]
@@ -133,12 +161,17 @@ class SupportAgent(AgentSpec[SupportState]):
                 # "I also want to return the watch": its changes stay and the reply's are
                 # added (``decide``). Either way a new proposal waits for a new yes.
                 context.amending = amending
-            elif answer == "no":
-                # A short no ends it; a longer one ("no, return the lamp instead") may
-                # carry a new request: the model reads it, the old one is not kept.
-                memory.requests, memory.leftover = [], []
-                if len(text.split()) <= 6 or not asks_change(text):
-                    final = {"declined": True}
+            else:
+                if answer == "no":
+                    # A short no ends it; a longer one ("no, return the lamp instead") may
+                    # carry a new request: the model reads it, the old one is not kept.
+                    memory.requests, memory.leftover = [], []
+                    if len(text.split()) <= 6 or not asks_change(text):
+                        final = {"declined": True}
+                if final is None and asks_change(text):
+                    # "I change my mind and return the more expensive one": a new request,
+                    # about the proposal's items when it names none (``decide``).
+                    context.amending = "instead"
         memory.last_turn = request.event_id
         return {"memory": memory, "context": context, "final": final, "must_respond": True,
                 "messages": [HumanMessage(text or "(empty message)")]}
@@ -191,9 +224,15 @@ class SupportAgent(AgentSpec[SupportState]):
         # What the message's own verbs ask for, beside the model's reading of it.
         names = [i["name"] for o in records.orders() for i in o["items"]]
         requests = complete(requests, text, names)
+        asked = only_asked(text, names)
+        requests = without(requests, asked)
         if context.amending == "only":
-            requests = only(requests, reply, names, _requests(extraction, reply))
-        answered = order_info(records, text) + item_info(records, text)
+            requests = _pinned(only(requests, reply, names, _requests(extraction, reply)),
+                               memory.shown, records)
+        elif context.amending == "instead":
+            requests = refer_back(requests, reply, names, memory.said)
+        answered = (order_info(records, text) + item_info(records, text)
+                    + allowed_info(records, asked))
         # A question answered for the order or item it names is not also a status dump
         # of the latest orders.
         planned_for = [(r, plan(r, records, text)) for r in requests
@@ -270,6 +309,23 @@ def _requests(extraction: Extraction, text: str) -> list[CustomerRequest]:
         requests = [r if r.order_id else r.model_copy(update={"order_id": orders[0]})
                     for r in requests]
     return [r for r in requests if r.intent != "other"]
+
+
+def _pinned(requests: list[CustomerRequest], shown: list[Outcome],
+            records: Records) -> list[CustomerRequest]:
+    """Each narrowed request in the order its items were shown in: "only the backpack" of
+    the lamp-and-backpack order stays that order's, though other orders hold a backpack."""
+    out = []
+    for r in requests:
+        orders = {str(o.call.arguments["order_id"]) for o in shown
+                  if o.call and "item_ids" in o.call.arguments
+                  for line in (records.order(str(o.call.arguments["order_id"])) or {}).get(
+                      "items", [])
+                  if line["item_id"] in o.call.arguments["item_ids"]
+                  and any(name_hits(line["name"], i.lower()) for i in r.items)}
+        pin = not r.order_id and len(orders) == 1
+        out.append(r.model_copy(update={"order_id": orders.pop()}) if pin else r)
+    return out
 
 
 def _merge(outcomes: list[Outcome]) -> list[Outcome]:

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from agents._support_clauses import complete, governed
+from agents._support_clauses import cancelled_orders, complete, governed, only_asked
 from agents._support_match import about, kept_in, pick_variant
+from agents._support_plan import _asks_all
 from agents._support_schema import CustomerRequest
 from agents._support_wish import order_of, read_wishes
 
@@ -187,3 +188,44 @@ def test_without_changing_the_other_options_keeps_every_option_not_wished_for() 
                      {"zoom": ["3x", "5x"], "storage": ["SD card", "CF card"]},
                      {"zoom": "3x", "storage": "SD card"})
     assert cf.options["zoom"].keep and not cf.options["storage"].keep
+
+
+def test_items_joined_by_and_share_the_wish_after_them() -> None:
+    names = ["Pet Bed", "Office Chair", "Water Bottle"]
+    text = ("I want to return the water bottle, and exchange the pet bed and office chair to "
+            "the cheapest version.")
+    assert "cheapest" in about(text, "Pet Bed", names)
+    assert "cheapest" in about(text, "Office Chair", names)
+    assert "cheapest" not in about(text, "Water Bottle", names)
+    # A verb between them ends the first item's words.
+    text = "Exchange the pet bed and return the office chair, the cheapest one."
+    assert "cheapest" not in about(text, "Pet Bed", names)
+
+
+def test_a_sentence_that_says_not_to_process_it_only_asks() -> None:
+    names = ["Air Purifier", "Vacuum Cleaner"]
+    text = ("Return the air purifier. Also, check whether I can return the vacuum cleaner, "
+            "but don't process anything.")
+    assert only_asked(text, names) == ["Vacuum Cleaner"]
+    # Keeping other options is a wish, not a question.
+    assert only_asked("Exchange the vacuum cleaner without changing the other options.",
+                      names) == []
+
+
+def test_all_items_after_a_verb_of_the_request_means_every_line() -> None:
+    text = ("I just won a lottery, and I want to upgrade all my items to the most expensive "
+            "variants. Make sure the new shoe is still the same size.")
+    assert _asks_all(text, "modify_items") and _asks_all(text, "exchange")
+    assert not _asks_all(text, "return")
+    assert not _asks_all("Exchange the shoe. I love all my items.", "exchange")
+
+
+def test_a_cancel_verb_governs_the_order_ids_in_its_clause() -> None:
+    text = ("for order #w5056519, i want to change the address. finally, i want to cancel "
+            "order #w5995614 because i ordered by mistake.")
+    assert cancelled_orders(text) == ["#W5995614"]
+    assert cancelled_orders("cancel order #w1111111 and return items of #w2222222") == \
+        ["#W1111111"]
+    assert cancelled_orders("do not cancel #w1111111, return it") == []
+    asked = complete([CustomerRequest(intent="cancel")], text, [])
+    assert [(r.intent, r.order_id) for r in asked] == [("cancel", "#W5995614")]
