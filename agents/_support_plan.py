@@ -843,7 +843,7 @@ def _says_city(city: str, lowered: str, after: str = "") -> bool:
     """Whether ``lowered`` names ``city`` (or its usual short name), followed by
     ``after`` ("order": "my LA order")."""
     city = city.lower()
-    return bool(city) and any(re.search(rf"(?<![\w.]){re.escape(n)}{after}(?![\w.])", lowered)
+    return bool(city) and any(re.search(rf"(?<!\w){re.escape(n)}{after}(?!\w)", lowered)
                               for n in (city, *_CITY_SHORT.get(city, ())))
 
 
