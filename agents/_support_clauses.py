@@ -28,6 +28,7 @@ _VERB = re.compile("|".join(f"(?P<{intent}>\\b(?:{p}))" for intent, p in _VERBS)
 # What ends the reach of a verb: a new sentence or clause of another kind.
 _STOP = re.compile(r"[.;!?]|\b(?:because|since|if|but|unless|keep|keeping|except|although|"
                    r"though|so that)\b")
+_MIND = re.compile(r"\s+(?:my|your|his|her|our|their) minds?\b")  # "I changed my mind"
 _NEGATED = re.compile(r"\b(?:not|never|n't|don'?t|no longer want to)\s+(?:\w+\s+)?$")
 
 
@@ -54,7 +55,8 @@ def request_verbs(lowered: str) -> list[tuple[int, int, str]]:
     """(start, end, intent) of each request verb the text says, not negated ("don't
     cancel")."""
     return [(m.start(), m.end(), m.lastgroup or "") for m in _VERB.finditer(lowered)
-            if not _NEGATED.search(lowered[max(0, m.start() - 24):m.start()])]
+            if not _NEGATED.search(lowered[max(0, m.start() - 24):m.start()])
+            and not _MIND.match(lowered, m.end())]
 
 
 def governed(text: str, names: list[str]) -> list[tuple[str, str]]:
@@ -221,7 +223,17 @@ def refer_back(requests: list[CustomerRequest], reply: str, names: list[str],
     if any(name_hits(n, lowered) for n in names) or _ORDER_ID.search(lowered):
         return requests
     earlier = [n for n in dict.fromkeys(names) if name_hits(n, said.lower())]
+    # Only the item changes the reply's own verbs ask for ("... return the more expensive
+    # one": not an exchange a model read into "more expensive").
+    said_verbs = [v for _, _, v in request_verbs(lowered)]
+    verbs = set(said_verbs)
+    verbs |= {"exchange", "modify_items"} if verbs & {"exchange", "modify_items"} else set()
+    kept = [r for r in requests if r.intent not in _ITEM_INTENTS or not verbs or r.intent in verbs]
+    payment = next((r.payment for r in requests if r.payment), "")
+    for verb in dict.fromkeys(said_verbs):
+        if verb in _ITEM_INTENTS and not any(r.intent in verbs for r in kept):
+            kept.append(CustomerRequest(intent=verb, payment=payment))  # type: ignore[arg-type]
     return [r.model_copy(update={"items": earlier})
             if r.intent in _ITEM_INTENTS and earlier
             and not any(name_hits(n, i.lower()) for i in r.items for n in names) else r
-            for r in requests]
+            for r in kept]

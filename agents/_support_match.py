@@ -250,6 +250,17 @@ _METHOD_NAMED = re.compile(r"\b(?:gift ?cards?|gc|paypal|(?:credit|debit) cards?
 _OTHERWISE = re.compile(r"\b(?:if|otherwise|else|instead|alternatively)\b")
 
 
+def refund_named(text: str) -> str:
+    """The payment method the text names for a refund ("... cancel the whole order and
+    refund to gift card"), as written; "" when none."""
+    lowered = text.lower()
+    for m in re.finditer(r"\brefund", lowered):
+        method = _METHOD_NAMED.search(lowered, m.end(), m.end() + 40)
+        if method:
+            return method.group(0)
+    return ""
+
+
 def fallback_clause(text: str) -> str:
     """The clause (lower case, to the end of its sentence) that gives what to do when the
     first method named is not allowed: "if refund to credit card is not possible, return

@@ -31,6 +31,7 @@ from ._support_match import (
     named_in,
     pick_method,
     pick_variant,
+    refund_named,
 )
 from ._support_schema import CustomerRequest
 from .loop import Toolbox
@@ -330,11 +331,16 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
         reason = "ordered by mistake" if "mistake" in said else "no longer needed"
         total = sum(p["amount"] for p in paid)
         method = records.user["payment_methods"].get(original or "", {})
+        # The method the request names, else one its reason (a fallback's clause) or a
+        # sentence that asks to cancel names for the refund ("... cancel the whole order
+        # and refund to gift card").
+        wish = request.payment or refund_named(request.reason) or refund_named(" ".join(
+            s for s in re.split(r"(?<=[.!?])\s+", text) if "cancel" in s.lower()))
         try:
-            named = pick_method(records.user, request.payment, original)
+            named = pick_method(records.user, wish, original)
         except PaymentChoiceError:
             named = None
-        if request.payment and named is not None and method and named["id"] != method["id"]:
+        if wish and named is not None and method and named["id"] != method["id"]:
             # Policy: a cancellation refunds the original payment; a wish for another is
             # told, not overruled silently (the customer may not want it then).
             return Outcome(kind="refuse", line=(

@@ -939,7 +939,8 @@ def test_a_change_of_mind_without_a_product_name_is_about_the_proposal_s_items(
     desk = Desk(retail_store, tmp_path, [
         extract({"intent": "return", "items": ["tablet"], "payment": "credit card"},
                 first_name="Chen", last_name="Silva", zip="46281"),
-        extract({"intent": "return", "items": ["the more expensive one"],
+        # The model reads the reply as an exchange ("more expensive"); its verb says return.
+        extract({"intent": "exchange", "items": ["the more expensive one"],
                  "payment": "gift card"})])
     first = desk.say("I received two tablets and I only need one. I want to return the less "
                      "expensive one and refund to credit card. I am Chen Silva, 46281.")
@@ -1043,3 +1044,18 @@ def test_the_new_item_named_by_its_id_and_the_old_one_by_its_product_id(
     order = {"items": [{"item_id": item_id, "product_id": product_id,
                         "name": "Mechanical Keyboard", "options": {}}]}
     assert [i["item_id"] for i in match_items(order, [product_id])] == [item_id]
+
+
+def test_a_cancel_whose_sentence_asks_the_refund_elsewhere_is_refused_with_why(
+        retail_store: Store, tmp_path: Path) -> None:
+    # τ² train task 57's words: the refund of a cancellation goes back to the original
+    # payment (a credit card here), so "... and refund to gift card" is told, not overruled.
+    desk = Desk(retail_store, tmp_path, [extract(
+        {"intent": "cancel", "order_id": "#W4284542"},
+        first_name="Ivan", last_name="Hernandez", zip="92133")])
+    asked = desk.say("If you cannot cancel just the air purifier, I want to cancel the whole "
+                     "order #W4284542 and refund to gift card. If you cannot refund to the gift "
+                     "card, no cancelation at all. I am Ivan Hernandez, 92133.")
+    assert "I have not cancelled order #W4284542" in asked.message
+    assert "only go back to the original payment method" in asked.message
+    assert status(retail_store, "#W4284542") == "pending"

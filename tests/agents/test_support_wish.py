@@ -7,8 +7,14 @@ from typing import Any
 
 import pytest
 
-from agents._support_clauses import cancelled_orders, complete, governed, only_asked
-from agents._support_match import about, kept_in, pick_variant
+from agents._support_clauses import (
+    cancelled_orders,
+    complete,
+    governed,
+    only_asked,
+    request_verbs,
+)
+from agents._support_match import about, kept_in, pick_variant, refund_named
 from agents._support_plan import _asks_all
 from agents._support_schema import CustomerRequest
 from agents._support_wish import order_of, read_wishes
@@ -229,3 +235,10 @@ def test_a_cancel_verb_governs_the_order_ids_in_its_clause() -> None:
     assert cancelled_orders("do not cancel #w1111111, return it") == []
     asked = complete([CustomerRequest(intent="cancel")], text, [])
     assert [(r.intent, r.order_id) for r in asked] == [("cancel", "#W5995614")]
+
+
+def test_changing_one_s_mind_is_not_a_request_to_change_items() -> None:
+    assert [v for _, _, v in request_verbs("i change my mind and return the other one")] == \
+        ["return"]
+    assert refund_named("cancel the whole order and refund to gift card.") == "gift card"
+    assert refund_named("cancel the whole order.") == ""
