@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from ._support_match import name_hits
+from ._support_match import name_hits, sentences
 from ._support_schema import CustomerRequest
 
 _VERBS = (
@@ -152,9 +152,8 @@ def only_asked(text: str, names: list[str]) -> list[str]:
     """The items named in a sentence that asks about them without asking for the change
     ("check whether I can return the vacuum cleaner, but I am not sure yet so don't
     process anything"): a question to answer, not a request to act on."""
-    sentences = re.split(r"(?<=[.?!])\s+", text.lower())
     return [n for n in dict.fromkeys(names)
-            if any(_NOT_YET.search(s) and name_hits(n, s) for s in sentences)]
+            if any(_NOT_YET.search(s) and name_hits(n, s) for s in sentences(text.lower()))]
 
 
 def without(requests: list[CustomerRequest], names: list[str]) -> list[CustomerRequest]:

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from ._customer import mentioned_orders
-from ._support_match import describe_options, name_hits
+from ._support_match import describe_options, name_hits, sentences
 from ._support_plan import Outcome, Records, money, order_facts
 
 _ASKS_OPTIONS = re.compile(
@@ -31,7 +31,7 @@ _WHICH_ORDERED = re.compile(r"\bwhich\b[^.?!]*\b(?:ordered|bought|purchased|have
 
 def _questions(text: str, asks: re.Pattern[str]) -> list[tuple[str, str]]:
     """Each sentence ``asks`` matches, lowercased, with the sentence before it."""
-    split = re.split(r"(?<=[.?!])\s+", text.lower())
+    split = sentences(text.lower())
     return [(split[k - 1] if k else "", s) for k, s in enumerate(split) if asks.search(s)]
 
 

@@ -261,6 +261,11 @@ def refund_named(text: str) -> str:
     return ""
 
 
+def sentences(text: str) -> list[str]:
+    """The text's sentences, split after ``.``, ``?`` and ``!``."""
+    return re.split(r"(?<=[.?!])\s+", text)
+
+
 def fallback_clause(text: str) -> str:
     """The clause (lower case, to the end of its sentence) that gives what to do when the
     first method named is not allowed: "if refund to credit card is not possible, return

@@ -32,6 +32,7 @@ from ._support_match import (
     pick_method,
     pick_variant,
     refund_named,
+    sentences,
 )
 from ._support_schema import CustomerRequest
 from .loop import Toolbox
@@ -231,7 +232,7 @@ def _asks_all(text: str, intent: str) -> bool:
     """Whether a sentence asks this change of every item ("I want to upgrade all my items
     to the most expensive variants"): "all items" after a verb of this intent."""
     family = {intent, _SWAP.get(intent, intent)}
-    for sentence in re.split(r"(?<=[.?!])\s+", text.lower()):
+    for sentence in sentences(text.lower()):
         m = _ALL_ITEMS.search(sentence)
         if m and any(end <= m.start() and verb in family
                      for _, end, verb in request_verbs(sentence)):
@@ -292,7 +293,7 @@ def _partial_cancel(request: CustomerRequest, order: dict[str, Any],
     if len(lines) < 2 or means_all(request.items) or _ALL_ORDERS.search(lowered):
         return None  # "cancel all my pending orders" means whole orders
     whole = any(_WHOLE.search(s) and not _NOT_WHOLE.search(s)
-                for s in re.split(r"(?<=[.!?])\s+", lowered))
+                for s in sentences(lowered))
     kept = kept_in(order, text)
     named = match_items(order, request.items) if request.items else []
     named = [i for i in (named or named_in(order, text)) if i not in kept]
@@ -335,7 +336,7 @@ def _one(request: CustomerRequest, records: Records, order_id: str, text: str) -
         # sentence that asks to cancel names for the refund ("... cancel the whole order
         # and refund to gift card").
         wish = request.payment or refund_named(request.reason) or refund_named(" ".join(
-            s for s in re.split(r"(?<=[.!?])\s+", text) if "cancel" in s.lower()))
+            s for s in sentences(text) if "cancel" in s.lower()))
         try:
             named = pick_method(records.user, wish, original)
         except PaymentChoiceError:
