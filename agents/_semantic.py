@@ -19,7 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._sql_catalog import Catalog
+from ._sql_catalog import Catalog, JsonAttribute
 
 Format = Literal["count", "money", "units", "days", "percent", "number"]
 _TOP = Path(__file__).resolve().parents[1]
@@ -78,6 +78,10 @@ class SemanticLayer(BaseModel):
     metrics: list[Metric] = Field(default_factory=list)
     dimensions: list[Dimension] = Field(default_factory=list)
     segments: list[Segment] = Field(default_factory=list)
+    # Read from the store, not the config: the category-valued keys of JSON columns (a
+    # variant's color). There are dozens, so the model is not offered them; code filters
+    # by one when the question names one of its values ("variants in blue").
+    attributes: list[Dimension] = Field(default_factory=list)
 
     def metric(self, name: str) -> Metric | None:
         """A named metric, or an aggregate of one column written ``avg(table.column)``."""
@@ -95,7 +99,23 @@ class SemanticLayer(BaseModel):
             joins=[], sql=name, filter=None, time_column=None, format=fmt)
 
     def dimension(self, name: str) -> Dimension | None:
-        return next((d for d in self.dimensions if d.name == name), None)
+        return next((d for d in [*self.dimensions, *self.attributes] if d.name == name), None)
+
+    def with_attributes(self, found: list[JsonAttribute]) -> SemanticLayer:
+        """The layer with a dimension for each JSON attribute that no configured dimension
+        already reads (``customer_state`` is ``users.address``'s state)."""
+        configured = {_json_path(d.sql) for d in self.dimensions}
+        taken = {t.name for t in [*self.metrics, *self.dimensions, *self.segments]}
+        attributes = []
+        for a in found:
+            name = re.sub(r"[^a-z0-9]+", "_", f"{a.table}_{a.key}".lower()).strip("_")
+            if (a.table, a.column, a.key) in configured or name in taken:
+                continue
+            taken.add(name)
+            attributes.append(Dimension(
+                name=name, label=f"{a.key} ({a.table})", table=a.table, sql=a.sql,
+                description=f"the {a.key} in {a.table}.{a.column}"))
+        return self.model_copy(update={"attributes": attributes})
 
     def segment(self, name: str) -> Segment | None:
         return next((g for g in self.segments if g.name == name), None)
@@ -131,7 +151,7 @@ class SemanticLayer(BaseModel):
             elif note.time_column and catalog.column(f"{table}.{note.time_column}") is None:
                 problems.append(f"tables.{table}.time_column: no column {note.time_column}")
         names: set[str] = set()
-        for term in [*self.metrics, *self.dimensions, *self.segments]:
+        for term in [*self.metrics, *self.dimensions, *self.segments, *self.attributes]:
             if term.name in names:
                 problems.append(f"{term.name}: defined twice")
             names.add(term.name)
@@ -148,6 +168,15 @@ class SemanticLayer(BaseModel):
                         problems.append(f"{term.name}: no column {table}.{column}")
         if problems:
             raise ValueError("the semantic layer does not fit the store: " + "; ".join(problems))
+
+
+_JSON_PATH = re.compile(r"^\s*([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s*->>\s*'\$?\.?([^']+)'\s*$")
+
+
+def _json_path(sql: str) -> tuple[str, str, str] | None:
+    """(table, column, key) of ``table.column ->> '$.key'``, else None."""
+    match = _JSON_PATH.match(sql)
+    return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
 def load_layer(path: str | Path = DEFAULT_PATH) -> SemanticLayer:

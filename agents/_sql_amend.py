@@ -44,9 +44,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._semantic import SemanticLayer
+from ._semantic import Metric, SemanticLayer
 from ._sql_catalog import Catalog
-from ._sql_linking import Linked, phrase
+from ._sql_linking import Linked, phrase, tokens
 
 _WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
@@ -149,10 +149,15 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters = [dict(f) for f in filters]
 
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+    args["filters"] = filters
+    if _count_named(args, words, catalog, layer, notes):
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
     root = _root(args.get("metrics"), grouped, layer)
 
     def cost(ref: str) -> tuple[int, int]:
-        return _cost(catalog, root, ref)
+        dim = layer.dimension(ref)
+        return _cost(catalog, root, f"{dim.table}." if dim is not None else ref)
 
     _one_table(args, layer, notes)
     filters = [kept for f in filters
@@ -177,6 +182,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if not grouped and _BOUND.search(words) and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
     bounded = bool(grouped) and _having(args, words, filters, notes)
+    if not bounded and not grouped:
+        filters += _column_bound(args, words, filters, catalog, root, notes)
     if grouped and not bounded and not _GROUPING.search(words):
         args["group_by"] = []
         notes.append(f"one total asked: group_by {grouped} dropped")
@@ -315,6 +322,100 @@ def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     return []
 
 
+def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table "how many X ..." counts, when the words after "how many" name exactly one
+    table (its name or a synonym: "routes" -> carrier_lanes)."""
+    match = _HOW_MANY.search(words)
+    if match is None or match.group(1) != "how many":
+        return None
+    said = f" {phrase(' '.join(words[match.end():].split()[:3]))} "
+    # The longest name wins: "order lines" names order_items, not orders.
+    best: dict[str, int] = {}
+    for table, note in layer.tables.items():
+        for name in (table, table.replace("_", " "), *note.synonyms):
+            if table in catalog.tables and f" {phrase(name)} " in said:
+                best[table] = max(best.get(table, 0), len(phrase(name)))
+    longest = max(best.values(), default=0)
+    named = [t for t, n in best.items() if n == longest]
+    return named[0] if len(named) == 1 else None
+
+
+def _names(words: str, metric: Metric, layer: SemanticLayer) -> bool:
+    """Whether the question names the metric or its table in any of their words."""
+    note = layer.tables.get(metric.table)
+    names = [metric.name.replace("_", " "), metric.label, *metric.synonyms, metric.table,
+             metric.table.replace("_", " "), *(note.synonyms if note else [])]
+    said = set(tokens(words))
+    return any(w in said for n in names for w in tokens(n) if len(w) > 3)
+
+
+def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                 notes: list[str]) -> bool:
+    """"How many routes take ...": a count of the routes, when the model's first metric is
+    no count (an average of their days). Breakdowns and filters on tables the counted one
+    cannot reach go with the old metric. True when the metric changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    table = _counted_table(words, catalog, layer)
+    if table is None or first is not None and first.format == "count" and (
+            first.table == table or _names(words, first, layer)):
+        return False
+    counts = [m for m in layer.metrics if m.table == table and m.format == "count"
+              and not m.filter]
+    if not counts:
+        return False
+    args["metrics"] = [counts[0].name]
+    notes.append(f"metric {counts[0].name}: the question counts {table}"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    reach = {table, *(t for t in catalog.tables if catalog.path(table, t) is not None)}
+    for key in ("group_by", "filters"):
+        items = args.get(key) or []
+        kept = [i for i in items if _field_table(i if key == "group_by" else i.get("field"),
+                                                 catalog, layer) in reach]
+        if len(kept) < len(items):
+            notes.append(f"{key} on tables {table} does not reach dropped")
+            args[key] = kept
+    return True
+
+
+def _field_table(field: Any, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table of a query field (a column, dimension or segment); None for a calendar
+    bucket, which goes with any metric that has dates."""
+    if not isinstance(field, str):
+        return None
+    term = layer.dimension(field) or layer.segment(field)
+    if term is not None:
+        return term.table
+    table = field.partition(".")[0]
+    return table if table in catalog.tables else None
+
+
+_UNIT_BOUND = re.compile(_BOUND.pattern + r"\s+([a-z]+)")
+
+
+def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
+                  catalog: Catalog, root: str | None, notes: list[str]) -> list[dict[str, Any]]:
+    """"Routes that take more than 4 days": a row filter on the one number column of the
+    query's table that the unit names (``carrier_lanes.transit_days > 4``)."""
+    bound = _UNIT_BOUND.search(words)
+    if bound is None or root not in catalog.tables:
+        return []
+    number, unit = bound.group(2), bound.group(4)
+    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    if any(_is_number(f.get("value"), value) for f in filters):
+        return []
+    stem = unit[:-1] if unit.endswith("s") else unit
+    columns = [c for c in catalog.tables[root].columns
+               if c.kind == "number" and stem in c.name.split("_")
+               or c.kind == "number" and f"{stem}s" in c.name.split("_")]
+    if len(columns) != 1:
+        return []
+    f = {"field": columns[0].ref, "op": _BOUND_OPS[bound.group(1)],
+         "value": int(value) if value.is_integer() else value}
+    notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its {unit}")
+    return [f]
+
+
 def _is_number(value: Any, number: float) -> bool:
     values = value if isinstance(value, list) else [value]
     for v in values:
@@ -381,7 +482,8 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     if not shared:
         return
     field = str(f.get("field", ""))
-    best = min(shared, key=cost)
+    first = next(h for h in hits if h is not None)
+    best = min((c for c in first.columns if c in shared), key=cost)  # ties: the list's order
     if field != best and (field not in shared or cost(best) < cost(field)) \
             and cost(best)[0] < _UNREACHABLE:
         notes.append(f"filter on {field} moved to {best}, which holds {value!r}")

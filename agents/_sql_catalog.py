@@ -20,6 +20,7 @@ _HIDDEN_COLUMNS = frozenset({"seq", "extended"})
 # Bookkeeping; the audit trail (agent_runs, agent_steps) is for analysts and stays.
 _HIDDEN_TABLES = frozenset({"tool_effects", "seed_meta"})
 _MAX_SAMPLES = 60  # a text column with at most this many values is a "category"
+_MAX_KEYS = 100  # a JSON column with more keys is keyed by ids (payment methods), not attributes
 
 
 class CatalogColumn(BaseModel):
@@ -46,6 +47,21 @@ class CatalogColumn(BaseModel):
                          "DECIMAL", "REAL", "UBIGINT", "UINTEGER")):
             return "number"
         return "text"
+
+
+class JsonAttribute(BaseModel):
+    """A top-level key of a JSON column whose values are a category: a variant's
+    ``options.color`` ('blue', 'black', ...), an address's ``state``."""
+
+    table: str
+    column: str
+    key: str
+    rows: int  # rows that have the key
+    values: list[str]
+
+    @property
+    def sql(self) -> str:
+        return f"{self.table}.{self.column} ->> {_literal(self.key)}"
 
 
 class Join(BaseModel):
@@ -123,6 +139,41 @@ def read_catalog(db: duckdb.DuckDBPyConnection) -> Catalog:
             if c.kind == "text":
                 c.values = _category_values(db, t.name, c.name)
     return Catalog(tables=tables, joins=_joins(db, tables))
+
+
+def json_attributes(db: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[JsonAttribute]:
+    """The category-valued keys of the catalog's JSON columns, the commonest first."""
+    found: list[JsonAttribute] = []
+    for t in catalog.tables.values():
+        for c in t.columns:
+            if c.kind != "json":
+                continue
+            keys = db.execute(
+                f'SELECT k, count(*) FROM (SELECT unnest(json_keys("{c.name}")) AS k '
+                f'FROM "{t.name}" WHERE json_type("{c.name}") = \'OBJECT\') '
+                f"GROUP BY k ORDER BY 2 DESC, 1 LIMIT {_MAX_KEYS + 1}").fetchall()
+            if len(keys) > _MAX_KEYS:
+                continue
+            for key, rows in keys:
+                attribute = JsonAttribute(table=t.name, column=c.name, key=key, rows=rows,
+                                          values=[])
+                attribute.values = expression_values(db, t.name, attribute.sql)
+                if attribute.values:
+                    found.append(attribute)
+    return sorted(found, key=lambda a: -a.rows)
+
+
+def expression_values(db: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[str]:
+    """The values of a text expression over ``table`` when they are a category, else []."""
+    rows = db.execute(f'SELECT DISTINCT {sql} AS v FROM "{table}" WHERE v IS NOT NULL '
+                      f"LIMIT {_MAX_SAMPLES + 1}").fetchall()
+    if len(rows) > _MAX_SAMPLES:
+        return []
+    return sorted(str(r[0]) for r in rows)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _category_values(db: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:

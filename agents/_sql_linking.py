@@ -44,6 +44,12 @@ def _word(word: str) -> str:
     return _FORMS.get(word, word)
 
 
+# Stored values that, in a question, quantify or answer rather than name ("have none of").
+_NOT_VALUES = frozenset({"none", "all", "any", "yes", "no", "not", "other", "each", "every",
+                         "half", "both", "either", "neither", "single", "double", "most",
+                         "least", "more", "less", "few", "many"})
+
+
 # Words that ask for rows rather than one total.
 _GROUPING = re.compile(r"\b(by|per|each|every|which|who|list|top|most|least|highest|lowest|"
                        r"breakdown|split|monthly|weekly|daily|trend)\b")
@@ -119,6 +125,7 @@ def _top(scores: list[float], k: int, floor: float = 0.0) -> list[int]:
 
 class Linker:
     def __init__(self, catalog: Catalog, layer: SemanticLayer, examples: list[Example], *,
+                 dimension_values: dict[str, list[str]] | None = None,
                  tables: int = 2, metrics: int = 4, shots: int = 4) -> None:
         self.catalog, self.layer, self.examples = catalog, layer, examples
         self.k_tables, self.k_metrics, self.k_shots = tables, metrics, shots
@@ -134,8 +141,15 @@ class Linker:
         self.dims_bm25 = Bm25([tokens(d.search_text()) for d in layer.dimensions])
         self.example_tokens = [tokens(e.question) for e in examples]
         self.examples_bm25 = Bm25(self.example_tokens)
-        self.values = [(c.ref, v) for t in catalog.tables.values() for c in t.columns
-                       for v in c.values if len(v) >= 3 and not v.isdigit()]
+        # Where a value may be: columns, then the configured dimensions (a customer's city),
+        # then the JSON attributes, the commonest first (layer.attributes is in that order).
+        dimension_values = dimension_values or {}
+        holders = [(c.ref, c.values) for t in catalog.tables.values() for c in t.columns] + [
+            (d.name, dimension_values.get(d.name, []))
+            for d in [*layer.dimensions, *layer.attributes]]
+        self.values = [(ref, v) for ref, values in holders for v in values
+                       if len(v) >= 3 and not v.isdigit() and v.lower() not in _NOT_VALUES]
+        self.attributes = {a.name for a in layer.attributes}
 
     def link(self, question: str) -> Linked:
         q = tokens(question)
@@ -145,13 +159,13 @@ class Linker:
         first = self.layer.metric(metrics[0]) if metrics else None
         root = first.table if first else None
         for v in values:  # the column nearest the metric's table first
-            v.columns.sort(key=lambda ref: self._hops(root, ref.partition(".")[0]))
+            v.columns.sort(key=lambda ref: self._hops(root, self.table_of(ref)))
         tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
         for name in metrics[:2]:
             m = self.layer.metric(name)
             if m is not None:
                 tables += [m.table, *m.joins]
-        tables += [v.columns[0].partition(".")[0] for v in values]  # the nearest holder
+        tables += [self.table_of(v.columns[0]) for v in values]  # the nearest holder
         return Linked(tables=list(dict.fromkeys(tables)), metrics=metrics, dimensions=dims,
                       values=values, examples=self._examples(question, q, metrics))
 
@@ -186,6 +200,11 @@ class Linker:
         best = _top(scores, self.k_shots)
         return [self.examples[i] for i in reversed(best)]
 
+    def table_of(self, field: str) -> str:
+        """The table of a ``table.column`` or of a dimension."""
+        dim = self.layer.dimension(field)
+        return dim.table if dim is not None else field.partition(".")[0]
+
     def _hops(self, root: str | None, table: str) -> int:
         path = self.catalog.path(root, table) if root else None
         return len(path) if path is not None else 99
@@ -198,6 +217,9 @@ class Linker:
             if needle.strip() and needle in text:
                 hit = hits.setdefault(needle.strip(), ValueHit(value=value, columns=[]))
                 hit.columns.append(ref)
+        for hit in hits.values():  # an attribute only where no column or dimension holds it
+            named = [c for c in hit.columns if c not in self.attributes]
+            hit.columns = named or hit.columns
         # The longest phrase wins: "gift card" hides "gift".
         found = sorted(hits.values(), key=lambda h: -len(h.value))
         kept: list[ValueHit] = []

@@ -96,6 +96,8 @@ class Vocabulary:
             f"{fn}({ref})" for ref in numbers for fn in AGGREGATES]
         self.fields = [*catalog.column_refs(), *(d.name for d in layer.dimensions),
                        *(g.name for g in layer.segments), *GRAINS]
+        # Valid in a query, not offered to the model: code adds them (see SemanticLayer).
+        self.code_fields = [a.name for a in layer.attributes]
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""
@@ -144,7 +146,7 @@ class Vocabulary:
                     if n not in self.metrics]
         fields = [*query.group_by, *(f.field for f in query.filters)]
         problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
-                     if n not in self.fields]
+                     if n not in self.fields and n not in self.code_fields]
         if problems:
             raise ValueError("; ".join(problems))
 

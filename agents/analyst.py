@@ -38,7 +38,7 @@ from ._charts import chart_for
 from ._semantic import DEFAULT_PATH, SemanticLayer, load_layer
 from ._sql_amend import amend
 from ._sql_answer import render_answer, render_failure
-from ._sql_catalog import Catalog, read_catalog
+from ._sql_catalog import Catalog, expression_values, json_attributes, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
 from ._sql_linking import EXAMPLES_PATH, Linked, Linker, load_examples, phrase
 from ._sql_query import StructuredQuery, Vocabulary, bound_query_model
@@ -104,13 +104,20 @@ class SqlWorld:
                 with store.analytics_reader(ANALYST_TABLES) as db:
                     catalog = read_catalog(db)
                     today = business_date(db)
-                layer = load_layer(self.layer_path).restrict(catalog)
+                    attributes = json_attributes(db, catalog)
+                    layer = load_layer(self.layer_path).restrict(catalog).with_attributes(
+                        attributes)
+                    read = {a.sql: a.values for a in attributes}
+                    values = {d.name: read.get(d.sql) or expression_values(db, d.table, d.sql)
+                              for d in [*layer.dimensions, *layer.attributes]
+                              if d.kind == "text" and not d.joins and "{" not in d.sql}
                 vocabulary = Vocabulary(catalog, layer)
                 examples = [e for e in load_examples(self.examples_path)
                             if _fits(vocabulary, e.query)]
                 self._kit = SqlKit(catalog, layer, vocabulary,
                                    Compiler(catalog, layer, today),
-                                   Linker(catalog, layer, examples))
+                                   Linker(catalog, layer, examples,
+                                          dimension_values=values))
             return self._kit
 
 

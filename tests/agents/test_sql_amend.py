@@ -11,6 +11,7 @@ import pytest
 from agents._semantic import DEFAULT_PATH
 from agents._sql_amend import Amended, amend
 from agents._sql_linking import EXAMPLES_PATH
+from agents._sql_query import StructuredQuery
 from agents.analyst import SqlKit, SqlWorld
 from tests.tools._seeded import seeded_template  # noqa: F401  (fixture)
 from tools import DuckDBStore
@@ -280,3 +281,58 @@ def test_a_quantifier_is_not_a_filter_value(kit: SqlKit) -> None:
                metrics=["stock_value"],
                filters=[{"field": "stock.item_id", "op": "=", "value": "all"}])
     assert done.arguments["filters"] == []
+
+
+def test_a_value_of_a_json_attribute_filters_by_that_attribute(
+        kit: SqlKit, seeded_template: Path) -> None:  # noqa: F811
+    question = "How many variants of the T-Shirt are black?"
+    done = run(kit, question, metrics=["variant_count"])
+    assert {"field": "variants_color", "op": "=", "value": "black"} in done.arguments["filters"]
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(done.arguments))
+    store = DuckDBStore(seeded_template)
+    try:
+        with store.cursor() as cur:
+            (got,), = cur.execute(compiled.sql).fetchall()
+            (want,), = cur.execute(
+                "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+                "WHERE p.name = 'T-Shirt' AND v.options ->> 'color' = 'black'").fetchall()
+    finally:
+        store.close()
+    assert got == want > 0
+
+
+def test_attributes_are_valid_fields_but_not_offered_to_the_model(kit: SqlKit) -> None:
+    offered = kit.vocabulary.schema()["$defs"]["field"]["enum"]
+    assert "variants_color" not in offered
+    kit.vocabulary.check(StructuredQuery(
+        metrics=["variant_count"],
+        filters=[{"field": "variants_color", "op": "=", "value": "blue"}]))
+
+
+def test_a_value_a_column_holds_is_not_read_as_an_attribute(kit: SqlKit) -> None:
+    # 'laptop' is a product's name and also a backpack's compartment option.
+    hits = {h.value.lower(): h.columns for h in kit.linker.link(
+        "What do laptop variants cost on average?").values}
+    assert hits["laptop"] and not any(c.startswith("variants_") for c in hits["laptop"])
+
+
+def test_quantity_words_are_not_values(kit: SqlKit) -> None:
+    linked = kit.linker.link("Which products have over half of their variants in stock?")
+    assert not any(h.value.lower() == "half" for h in linked.values)
+
+
+def test_how_many_counts_the_thing_it_names(kit: SqlKit) -> None:
+    done = run(kit, "How many lanes take more than 3 days with the ground service?",
+               metrics=["order_count"], group_by=["order_items.order_id"],
+               filters=[{"field": "order_items.order_id", "op": ">", "value": 3}])
+    args = done.arguments
+    assert args["metrics"] == ["carrier_lanes_count"] and args["group_by"] == []
+    assert {"field": "carrier_lanes.transit_days", "op": ">", "value": 3} in args["filters"]
+    assert {"field": "carriers.service", "op": "=", "value": "ground"} in args["filters"]
+    assert not any(f["field"].startswith("order_items") for f in args["filters"])
+
+
+def test_a_count_the_question_names_stands(kit: SqlKit) -> None:
+    done = run(kit, "How many customers placed an order that is still pending?",
+               metrics=["order_count"])
+    assert done.arguments["metrics"] == ["order_count"]
