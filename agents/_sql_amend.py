@@ -90,11 +90,12 @@ _SUPERLATIVE = re.compile(rf"\b({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")
 # "the most" picks one row; "most first" only sorts.
 _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")
 _ASC = re.compile(rf"\b({_ASCENDING})\b")
-# Words that ask for rows (a breakdown or a list) rather than one total.
+# Words that ask for rows (a breakdown or a list) rather than one total ("across all
+# warehouses" is not one: it sums over them).
 _GROUPING = re.compile(
     r"\b(by|per|each|every|which|who|whom|list|show|top|bottom|most|least|highest|lowest|"
-    r"largest|smallest|fewest|breakdown|split|across|among|monthly|weekly|daily|trend|"
-    r"over time|what are|where|name|names)\b")
+    r"largest|smallest|fewest|breakdown|split|among|monthly|weekly|daily|trend|"
+    r"over time|what are|where|name|names)\b" + _NOT_RANKING)
 # Words that exclude: the value after them is "not" that value.
 _NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than|besides|"
                        r"outside|aren t|isn t|wasn t|weren t|don t|doesn t|didn t|haven t|"
@@ -153,6 +154,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if _count_named(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
+    if _metric_of_values(args, linked, catalog, layer, notes):
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
     root = _root(args.get("metrics"), grouped, layer)
 
     def cost(ref: str) -> tuple[int, int]:
@@ -208,11 +212,16 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
 
 def _latest(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
-    """"In its most recent price check": the metric over the rows of its latest date."""
+    """"In its most recent price check": the metric over the rows of its latest date (a
+    day, not a window: a period the question does not name goes)."""
     filters = args.get("filters") or []
-    if not _LATEST.search(words) or args.get("period") not in (None, "all") or any(
-            f.get("op") == "latest" for f in filters):
+    if not _LATEST.search(words) or any(f.get("op") == "latest" for f in filters):
         return
+    if args.get("period") not in (None, "all"):
+        if _period(words) is not None:
+            return
+        notes.append(f"period all, not {args.get('period')}: the question asks for the latest")
+        args["period"] = "all"
     names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     metric = layer.metric(names[0]) if names else None
     if metric is None:
@@ -367,15 +376,54 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     args["metrics"] = [counts[0].name]
     notes.append(f"metric {counts[0].name}: the question counts {table}"
                  + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, table, catalog, layer, notes)
+    return True
+
+
+def _metric_of_values(args: dict[str, Any], linked: Linked, catalog: Catalog,
+                      layer: SemanticLayer, notes: list[str]) -> bool:
+    """"BargainBay's average price": when a value the question names lies on no table the
+    model's metric reaches (a distinct count), or reaches without multiplying its rows
+    (any other), the likeliest linked metric of a table that holds it counts instead (a
+    competitor's price, not our sales price).
+    Breakdowns and filters the new table does not reach go. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None:
+        return False
+    subjects = {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
+    for hit in linked.values:
+        if phrase(hit.value) in subjects:
+            continue
+        holders = {_field_table(c, catalog, layer) for c in hit.columns} - {None}
+        # A distinct count stays right through a join that multiplies rows; a sum does not.
+        fanouts = 0 if "count(distinct" not in first.sql.lower() else _UNREACHABLE - 1
+        if any(_cost(catalog, first.table, f"{t}.")[0] <= fanouts for t in holders if t):
+            continue
+        better = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                       and any(_cost(catalog, m.table, f"{t}.")[0] == 0 for t in holders if t)
+                       and m.format == first.format), None)
+        if better is None or better.name == first.name:
+            continue
+        args["metrics"] = [better.name]
+        notes.append(f"metric {better.name}, not {first.name}: {hit.value!r} is "
+                     f"{better.table}'s")
+        _drop_unreached(args, better.table, catalog, layer, notes)
+        return True
+    return False
+
+
+def _drop_unreached(args: dict[str, Any], table: str, catalog: Catalog, layer: SemanticLayer,
+                    notes: list[str]) -> None:
+    """Breakdowns and filters on tables that ``table`` has no join to."""
     reach = {table, *(t for t in catalog.tables if catalog.path(table, t) is not None)}
     for key in ("group_by", "filters"):
         items = args.get(key) or []
         kept = [i for i in items if _field_table(i if key == "group_by" else i.get("field"),
-                                                 catalog, layer) in reach]
+                                                 catalog, layer) in (reach | {None})]
         if len(kept) < len(items):
             notes.append(f"{key} on tables {table} does not reach dropped")
             args[key] = kept
-    return True
 
 
 def _field_table(field: Any, catalog: Catalog, layer: SemanticLayer) -> str | None:

@@ -336,3 +336,26 @@ def test_a_count_the_question_names_stands(kit: SqlKit) -> None:
     done = run(kit, "How many customers placed an order that is still pending?",
                metrics=["order_count"])
     assert done.arguments["metrics"] == ["order_count"]
+
+
+def test_a_value_of_another_table_brings_that_table_s_metric(kit: SqlKit) -> None:
+    done = run(kit, "What was ShopRival's average price in its latest price check?",
+               metrics=["average_selling_price"], period="last_30_days",
+               group_by=["variants.product_id"])
+    args = done.arguments
+    assert args["metrics"] == ["competitor_price"] and args["period"] == "all"
+    assert {"field": "competitor_prices.competitor", "op": "=",
+            "value": "ShopRival"} in args["filters"]
+    assert any(f["op"] == "latest" for f in args["filters"])
+    assert args["group_by"] == []  # "most recent" and "latest" rank nothing
+
+
+def test_a_distinct_count_through_a_join_stands(kit: SqlKit) -> None:
+    done = run(kit, "How many customers keep a PayPal account?", metrics=["customer_count"])
+    assert done.arguments["metrics"] == ["customer_count"]
+
+
+def test_across_sums_over_rather_than_breaks_down(kit: SqlKit) -> None:
+    done = run(kit, "What is our stock worth at cost across our warehouses?",
+               metrics=["stock_value"], group_by=["stock.warehouse_id"])
+    assert done.arguments["group_by"] == []
