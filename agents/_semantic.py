@@ -82,6 +82,7 @@ class SemanticLayer(BaseModel):
     # variant's color). There are dozens, so the model is not offered them; code filters
     # by one when the question names one of its values ("variants in blue").
     attributes: list[Dimension] = Field(default_factory=list)
+    value_synonyms: dict[str, list[str]] = Field(default_factory=dict)  # 'TX': [Texas]
 
     def metric(self, name: str) -> Metric | None:
         """A named metric, or an aggregate of one column written ``avg(table.column)``."""
@@ -138,7 +139,8 @@ class SemanticLayer(BaseModel):
         layer = SemanticLayer(
             tables={t: n for t, n in self.tables.items() if t in have}, metrics=metrics,
             dimensions=[d for d in self.dimensions if {d.table, *d.joins} <= have],
-            segments=[g for g in self.segments if {g.table, *g.joins} <= have])
+            segments=[g for g in self.segments if {g.table, *g.joins} <= have],
+            value_synonyms=self.value_synonyms)
         layer.check(catalog)
         return layer
 

@@ -523,7 +523,7 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     value = f.get("value")
     values = value if isinstance(value, list) else [value]
     hits = [next((h for h in linked.values if isinstance(v, str)
-                  and phrase(h.value) == phrase(v)), None) for v in values]
+                  and phrase(v) in (phrase(h.value), phrase(h.words))), None) for v in values]
     if not hits or any(h is None for h in hits):
         return
     shared = set.intersection(*(set(h.columns) for h in hits if h is not None))
@@ -532,11 +532,15 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     field = str(f.get("field", ""))
     first = next(h for h in hits if h is not None)
     best = min((c for c in first.columns if c in shared), key=cost)  # ties: the list's order
+    stored = [h.value for h in hits if h is not None]
+    as_stored = stored if isinstance(value, list) else stored[0]
     if field != best and (field not in shared or cost(best) < cost(field)) \
             and cost(best)[0] < _UNREACHABLE:
         notes.append(f"filter on {field} moved to {best}, which holds {value!r}")
-        stored = [h.value for h in hits if h is not None]
-        f["field"], f["value"] = best, stored if isinstance(value, list) else stored[0]
+        f["field"], f["value"] = best, as_stored
+    elif field in shared and value != as_stored:
+        notes.append(f"filter {field} = {as_stored!r}, as stored for {value!r}")
+        f["value"] = as_stored
 
 
 def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:
@@ -585,7 +589,8 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[
             by_column.setdefault(nearest, []).append(hit.value)
     added = []
     for field, values in by_column.items():
-        negated = any(_negated(words, v) for v in values)
+        said = {h.value: h.words for h in linked.values}
+        negated = any(_negated(words, said.get(v, v)) for v in values)
         f: dict[str, Any]
         if len(values) == 1:
             f = {"field": field, "op": "!=" if negated else "=", "value": values[0]}

@@ -50,6 +50,11 @@ _NOT_VALUES = frozenset({"none", "all", "any", "yes", "no", "not", "other", "eac
                          "least", "more", "less", "few", "many"})
 
 
+def _nameable(value: str) -> bool:
+    """A stored value a question may name as it is ('TX' or '42' would match other words)."""
+    return len(value) >= 3 and not value.isdigit() and value.lower() not in _NOT_VALUES
+
+
 # Words that ask for rows rather than one total.
 _GROUPING = re.compile(r"\b(by|per|each|every|which|who|list|top|most|least|highest|lowest|"
                        r"breakdown|split|monthly|weekly|daily|trend)\b")
@@ -101,8 +106,13 @@ class Example(BaseModel):
 
 
 class ValueHit(BaseModel):
-    value: str
-    columns: list[str]  # every table.column holding it
+    value: str  # as stored
+    columns: list[str]  # every table.column (or dimension) holding it
+    said: str = ""  # the words the question names it with, when not the value ("Texas")
+
+    @property
+    def words(self) -> str:
+        return self.said or self.value
 
 
 class Linked(BaseModel):
@@ -148,7 +158,7 @@ class Linker:
             (d.name, dimension_values.get(d.name, []))
             for d in [*layer.dimensions, *layer.attributes]]
         self.values = [(ref, v) for ref, values in holders for v in values
-                       if len(v) >= 3 and not v.isdigit() and v.lower() not in _NOT_VALUES]
+                       if _nameable(v) or v in layer.value_synonyms]
         self.attributes = {a.name for a in layer.attributes}
 
     def link(self, question: str) -> Linked:
@@ -212,18 +222,28 @@ class Linker:
     def _values(self, question: str) -> list[ValueHit]:
         text = f" {phrase(question)} "
         hits: dict[str, ValueHit] = {}
+        synonyms = self.layer.value_synonyms
         for ref, value in self.values:
-            needle = f" {phrase(value)} "
-            if needle.strip() and needle in text:
-                hit = hits.setdefault(needle.strip(), ValueHit(value=value, columns=[]))
-                hit.columns.append(ref)
-        for hit in hits.values():  # an attribute only where no column or dimension holds it
-            named = [c for c in hit.columns if c not in self.attributes]
-            hit.columns = named or hit.columns
+            for said in ([value] if _nameable(value) else []) + synonyms.get(value, []):
+                needle = f" {phrase(said)} "
+                if needle.strip() and needle in text:
+                    hit = hits.setdefault(f"{needle.strip()}\0{value}", ValueHit(
+                        value=value, columns=[], said="" if said == value else said))
+                    hit.columns.append(ref)
+        # An attribute only where no column or dimension holds the words ('Laptop' is a
+        # product, not the backpack compartment 'laptop').
+        held = {key.partition("\0")[0] for key, hit in hits.items()
+                if any(c not in self.attributes for c in hit.columns)}
+        for key, hit in list(hits.items()):
+            if key.partition("\0")[0] in held:
+                hit.columns = [c for c in hit.columns if c not in self.attributes]
+                if not hit.columns:
+                    del hits[key]
         # The longest phrase wins: "gift card" hides "gift".
-        found = sorted(hits.values(), key=lambda h: -len(h.value))
+        found = sorted(hits.values(), key=lambda h: -len(h.words))
         kept: list[ValueHit] = []
         for h in found:
-            if not any(h.value.lower() in k.value.lower() for k in kept):
+            shorter = [k for k in kept if len(k.words) > len(h.words)]
+            if not any(f" {phrase(h.words)} " in f" {phrase(k.words)} " for k in shorter):
                 kept.append(h)
         return kept[:6]

@@ -359,3 +359,19 @@ def test_across_sums_over_rather_than_breaks_down(kit: SqlKit) -> None:
     done = run(kit, "What is our stock worth at cost across our warehouses?",
                metrics=["stock_value"], group_by=["stock.warehouse_id"])
     assert done.arguments["group_by"] == []
+
+
+def test_a_value_named_by_its_synonym_filters_by_the_stored_value(kit: SqlKit) -> None:
+    done = run(kit, "How many customers are based in California?",
+               metrics=["customer_count"])
+    assert done.arguments["filters"] == [{"field": "customer_state", "op": "=",
+                                          "value": "CA"}]
+    mine = run(kit, "How many customers are based in California?", metrics=["customer_count"],
+               filters=[{"field": "customer_state", "op": "=", "value": "California"}])
+    assert mine.arguments["filters"] == [{"field": "customer_state", "op": "=", "value": "CA"}]
+
+
+def test_a_short_stored_value_is_not_read_from_other_words(kit: SqlKit) -> None:
+    # 'IN' (Indiana) is a stored state; the word "in" does not name it.
+    linked = kit.linker.link("How many orders are in the pending state?")
+    assert not any(h.value == "IN" for h in linked.values)
