@@ -200,6 +200,12 @@ class AnalystAgent(AgentSpec[AnalystState]):
             return [QUERY]
         return [QUERY, RESPOND]
 
+    def answered(self, state: AnalystState, trace: list[dict[str, Any]]) -> bool:
+        # finish answers from the first result with rows, so once there is one a later
+        # model call could not change the answer: it would only cost its seconds.
+        return any(t.get("kind") == "tool" and t.get("name") == QUERY and t.get("status") == "ok"
+                   and (t.get("result") or {}).get("row_count") for t in trace)
+
     def respond_parameters(self) -> dict[str, Any]:
         # The answer is rendered in code from the result: the model types no figure.
         return {"type": "object", "properties": {}, "required": []}
@@ -313,7 +319,9 @@ def first_message(question: str, linked: Linked, kit: SqlKit) -> str:
             f"{d.name}: {d.description}" for d in (layer.dimension(n) for n in linked.dimensions)
             if d is not None))
     for hit in linked.values:
-        lines.append(f"The question's {hit.value!r} is a value of {', '.join(hit.columns[:3])}.")
+        stored = f" (stored as {hit.value!r})" if hit.said else ""
+        lines.append(f"The question's {hit.words!r}{stored} is a value of "
+                     f"{', '.join(hit.columns[:3])}.")
     if linked.examples:
         lines.append("Examples:")
         for e in linked.examples:

@@ -217,6 +217,11 @@ class AgentSpec(Generic[StateT]):
         """Memory updates (JSON) after a call (e.g. the user a look-up authenticated)."""
         return {}
 
+    def answered(self, state: StateT, trace: list[dict[str, Any]]) -> bool:
+        """After a batch of tool calls (``trace`` holds them): whether code already has what
+        it answers with, so the turn finishes without another model call. Default: no."""
+        return False
+
     def finish(self, state: StateT, box: Toolbox) -> dict[str, Any]:
         """The ``AgentResult`` fields (decision, message, outputs, answer, status): a
         ``TurnResult``'s."""
@@ -409,8 +414,12 @@ def build_loop(spec: AgentSpec[Any], *, model: BaseChatModel, registry: ToolRegi
                 messages.append(ToolMessage(result.for_model(), tool_call_id=call["id"] or "",
                                             name=name, status="success" if result.ok else "error"))
             index += 1
-        return stored({"messages": messages, "awaiting": awaiting, "trace": box.trace,
-                       "memory": memory, "must_respond": repeated})
+        update: dict[str, Any] = {"messages": messages, "awaiting": awaiting,
+                                  "trace": box.trace, "memory": memory,
+                                  "must_respond": repeated}
+        if not awaiting and spec.answered(state, box.trace):
+            update.update(final={}, outcome="answered")
+        return stored(update)
 
     def after_tools(state: LoopState) -> str:
         if state.awaiting:

@@ -146,7 +146,7 @@ def test_an_unknown_name_never_reaches_the_store(registry: ToolRegistry, tmp_pat
 
 def test_every_figure_of_the_answer_comes_from_the_result(
         registry: ToolRegistry, tmp_path: Path) -> None:
-    result, model = ask(registry, tmp_path, [call("query", **BY_REGION), call("respond")],
+    result, model = ask(registry, tmp_path, [call("query", **BY_REGION)],
                         "Units sold per region last month, most first")
 
     with registry.store.cursor() as cur:
@@ -162,20 +162,21 @@ def test_every_figure_of_the_answer_comes_from_the_result(
     chart = result.answer.chart
     assert chart == chart_for([("region", "VARCHAR"), ("units_sold", "HUGEINT")], gold)
     assert chart is not None and chart["mark"] == "bar"
-    # The model read the result back with the instruction to respond.
-    reply = model.seen[1][-1]
-    assert isinstance(reply, ToolMessage) and "call respond" in str(reply.content)
+    # A result with rows is the answer: no second model call to read it back.
+    assert len(model.seen) == 1
 
 
 def test_the_answer_is_the_first_result_with_rows(registry: ToolRegistry,
                                                   tmp_path: Path) -> None:
     empty = q(metrics=["units_sold"], filters=[
         {"field": "sales_history.quantity", "op": "<", "value": 0}], group_by=["day"])
-    result, _ = ask(registry, tmp_path, [
+    result, model = ask(registry, tmp_path, [
         call("query", **empty), call("query", **BY_REGION), call("query", **REFUNDS),
         call("respond")], "Units sold per region last month")
     assert result.answer is not None and result.answer.columns == ["region", "units_sold"]
     assert result.outputs[0].details["failed_queries"] == 0
+    # An empty result goes back to the model; the first with rows ends the turn.
+    assert len(model.seen) == 2
 
 
 def test_the_first_message_shows_the_linked_schema_terms_values_and_examples(
@@ -200,12 +201,14 @@ def test_a_large_result_is_answered_whole_though_the_model_reads_ten_rows(
         registry: ToolRegistry, tmp_path: Path) -> None:
     listing = q(group_by=["stock.item_id"], filters=[
         {"field": "stock.on_hand", "op": "=", "value": 0}])
-    result, model = ask(registry, tmp_path, [call("query", **listing), call("respond")],
-                        "Which items are out of stock somewhere?")
+    result, _ = ask(registry, tmp_path, [call("query", **listing)],
+                    "Which items are out of stock somewhere?")
     count = one(registry.store, "SELECT count(DISTINCT item_id) FROM stock WHERE on_hand = 0")
     assert result.answer is not None and len(result.answer.rows) == count > 10
-    shown = json.loads(str(model.seen[1][-1].content))
-    assert len(shown["rows"]) == 10 and shown["row_count"] == count
+    trace = load_trace(registry.store, "q1")
+    assert trace is not None
+    (shown,) = [s.result for s in trace.steps if s.name == "query"]
+    assert shown is not None and len(shown["rows"]) == 10 and shown["row_count"] == count
     assert result.message.startswith(f"{count} results: ")
     # Not "and N more": a difference of counts is a figure no cell of the result holds.
     assert result.message.endswith("; the rest are in the table.")
