@@ -596,8 +596,8 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[
             f = {"field": field, "op": "!=" if negated else "=", "value": values[0]}
         else:
             f = {"field": field, "op": "not_in" if negated else "in", "value": values}
-        if field in grouped and not negated and len(values) == 1:
-            continue  # "orders by status ... pending": the breakdown shows it
+        if field in grouped and not negated and len(values) == 1 and _GROUPING.search(words):
+            continue  # "orders by status ... pending": the breakdown shows it (and stays)
         notes.append(f"filter {field} {f['op']} {f['value']!r}: the question names it")
         added.append(f)
     return added

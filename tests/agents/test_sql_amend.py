@@ -375,3 +375,11 @@ def test_a_short_stored_value_is_not_read_from_other_words(kit: SqlKit) -> None:
     # 'IN' (Indiana) is a stored state; the word "in" does not name it.
     linked = kit.linker.link("How many orders are in the pending state?")
     assert not any(h.value == "IN" for h in linked.values)
+
+
+def test_a_breakdown_dropped_for_a_total_leaves_the_named_value_as_a_filter(
+        kit: SqlKit) -> None:
+    done = run(kit, "How many customers live in Texas?", metrics=["customer_count"],
+               group_by=["customer_state"])
+    assert done.arguments["group_by"] == []
+    assert done.arguments["filters"] == [{"field": "customer_state", "op": "=", "value": "TX"}]
