@@ -177,7 +177,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             notes.append(f"the question excludes nothing: {f.get('field')} {f['op']}")
 
     subjects = {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
-    filters += _value_filters(linked, filters, grouped, words, notes, cost, subjects)
+    filters += _value_filters(linked, filters, words, notes, cost, subjects)
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
 
@@ -572,7 +572,7 @@ def _cost(catalog: Catalog, root: str | None, ref: str) -> tuple[int, int]:
     return (fanouts, len(path))
 
 
-def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[str],
+def _value_filters(linked: Linked, filters: list[dict[str, Any]],
                    words: str, notes: list[str], cost: Callable[[str], tuple[int, int]],
                    subjects: set[str]) -> list[dict[str, Any]]:
     """Filters for the category values the question names that the query lacks, each on
@@ -596,8 +596,6 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]], grouped: list[
             f = {"field": field, "op": "!=" if negated else "=", "value": values[0]}
         else:
             f = {"field": field, "op": "not_in" if negated else "in", "value": values}
-        if field in grouped and not negated and len(values) == 1 and _GROUPING.search(words):
-            continue  # "orders by status ... pending": the breakdown shows it (and stays)
         notes.append(f"filter {field} {f['op']} {f['value']!r}: the question names it")
         added.append(f)
     return added
