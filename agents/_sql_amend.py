@@ -151,6 +151,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     args["filters"] = filters
+    if _named_metric(args, words, catalog, layer, notes):
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
     if _count_named(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
@@ -329,6 +332,40 @@ def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
             args["group_by"] = [ref]
             return [ref]
     return []
+
+
+_ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
+
+
+def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                  notes: list[str]) -> bool:
+    """"What gross profit did we make": the metric the question asks for by its label or
+    a synonym of two words or more, right after "what (is/was) (the/our)", counts (the
+    longest named wins; a tie changes nothing), unless the model chose a metric the
+    question names too. Elsewhere such words only qualify ("units on open purchase
+    orders"). True when it changed."""
+    asked = _ASKED_FOR.match(phrase(words))
+    if asked is None:
+        return False
+    said = f" {asked.group(1)} "
+    named: dict[str, int] = {}
+    for m in layer.metrics:
+        for text in (m.label, *m.synonyms):
+            term = phrase(text)
+            if len(term.split()) >= 2 and said.startswith(f" {term} "):
+                named[m.name] = max(named.get(m.name, 0), len(term.split()))
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    longest = max(named.values(), default=0)
+    best = [n for n, length in named.items() if length == longest]
+    if len(best) != 1 or (metrics and metrics[0] in named):
+        return False
+    chosen = layer.metric(best[0])
+    assert chosen is not None
+    args["metrics"] = [best[0]]
+    notes.append(f"metric {best[0]}: the question names it"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    return True
 
 
 def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:

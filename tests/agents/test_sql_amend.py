@@ -383,3 +383,15 @@ def test_a_breakdown_dropped_for_a_total_leaves_the_named_value_as_a_filter(
                group_by=["customer_state"])
     assert done.arguments["group_by"] == []
     assert done.arguments["filters"] == [{"field": "customer_state", "op": "=", "value": "TX"}]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("What was our gross profit in September 2026?", "margin"),
+    ("What cost of goods sold did we book last month?", "cost_of_goods"),
+    # Elsewhere a metric's words only qualify what is asked: the model's choice stands.
+    ("How many units are still on open purchase orders?", "margin_pct"),
+])
+def test_the_metric_a_what_question_asks_for_by_name_counts(kit: SqlKit, question: str,
+                                                             expected: str) -> None:
+    done = run(kit, question, metrics=["margin_pct"])
+    assert done.arguments["metrics"][0] == expected
