@@ -408,11 +408,14 @@ class AnalystSuite:
     def load(self, path: Path) -> Sequence[AnalystCase]:
         return load_cases(path)
 
+    def prepare(self, store: Store) -> None:
+        ensure_audit_trail(store)
+
     def run_case(self, case: AnalystCase, world: EvalWorld) -> CaseResult:
         started = time.perf_counter()
         key = id(world.store)
         if key not in self._views:
-            ensure_audit_trail(world.store)
+            ensure_audit_trail(world.store)  # no-op after prepare; a world of its own needs it
             self._views[key] = view_tables(world.store)
             self._kits[key] = SqlWorld(DEFAULT_LAYER, EXAMPLES_PATH).ready(world.store)
         try:

@@ -64,6 +64,11 @@ class Suite(Protocol):
         """The cases of a task file (raises ValueError naming the bad entry)."""
         ...
 
+    def prepare(self, store: Store) -> None:
+        """Write what the cases need into the template store, once, before any world
+        opens: agents built with a world read the store's catalog then."""
+        ...
+
     def run_case(self, case: Any, world: EvalWorld) -> CaseResult:
         """Run the agent on one case and score it; never raises for an agent failure."""
         ...

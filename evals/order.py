@@ -47,6 +47,7 @@ from agents.contracts import (
     parse_request,
 )
 from agents.trace import TraceStep
+from tools import Store
 
 from . import _figures
 from .base import CaseResult, EvalWorld
@@ -202,6 +203,9 @@ class OrderSuite:
     name = "order"
     default_tasks = SETS / "order_events.jsonl"
     mutates = True
+
+    def prepare(self, store: Store) -> None:
+        """Nothing: the seeded store is what the cases start from."""
 
     def load(self, path: Path) -> Sequence[OrderCase]:
         return load_cases(path)

@@ -21,6 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict
 
 from agents.contracts import AgentResult, ApprovalDecision, MessageRequest
+from tools import Store
 
 from ._customer import ScriptedCustomer, SimulatedCustomer
 from ._tau2 import (
@@ -62,6 +63,9 @@ class SupportSuite:
             raise ValueError(f"k and max_turns must be at least 1 (got k={k}, "
                              f"max_turns={max_turns})")
         self.protocol, self.k, self.max_turns, self.user_model = protocol, k, max_turns, user_model
+
+    def prepare(self, store: Store) -> None:
+        """Nothing: the seeded store is what the cases start from."""
 
     def load(self, path: Path) -> list[SupportCase]:
         return [SupportCase(task=t, trial=i) for t in load_tasks(path) for i in range(self.k)]

@@ -32,6 +32,7 @@ from evals.runner import RunInfo, run_suite
 from evals.support import CustomerProtocol, SupportSuite
 from evals.world import Worlds, seeded_template
 from retrieval import Retriever
+from tools import DuckDBStore
 
 from .errors import BadInputError
 from .settings import ROOT, Settings, abs_path
@@ -206,6 +207,11 @@ def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | N
             work = Path(tmp)
             with console.status("seeding the evaluation store ..."):
                 template = seeded_template(work / "template.duckdb", settings.store, data_dir)
+                store = DuckDBStore(template)
+                try:
+                    suite.prepare(store)
+                finally:
+                    store.close()
             retriever = (_retriever(settings, work / "index", data_dir)
                          if SUITES[suite_name].retrieval else None)
             search: SearchFn | None = retriever.search if retriever else None

@@ -289,3 +289,19 @@ def test_the_period_a_query_ran_over_is_the_querys_not_an_invented_figure() -> N
                                     [step]) == []
     assert analyst.invented_figures(said.replace("30", "60"), "How many units lately?", None,
                                     [step]) == ["60"]
+
+
+def test_prepare_writes_the_audit_trail_before_any_agent_reads_the_catalog(
+        seeded_template: Path, tmp_path: Path) -> None:  # noqa: F811
+    # Agents read the catalog (and its category values) when they are built, so the
+    # decisions audit questions name must be in the store before the worlds open.
+    path = tmp_path / "template.duckdb"
+    shutil.copyfile(seeded_template, path)
+    template = DuckDBStore(path)
+    try:
+        count = "SELECT count(*) FROM agent_runs WHERE decision = 'hold_for_review'"
+        assert analyst.run_query(template, count).rows == [[0]]
+        AnalystSuite().prepare(template)
+        assert analyst.run_query(template, count).rows[0][0] > 0
+    finally:
+        template.close()
