@@ -137,7 +137,7 @@ def read_catalog(db: duckdb.DuckDBPyConnection) -> Catalog:
     for t in tables.values():
         for c in t.columns:
             if c.kind == "text":
-                c.values = _category_values(db, t.name, c.name)
+                c.values = expression_values(db, t.name, f'"{c.name}"')
     return Catalog(tables=tables, joins=_joins(db, tables))
 
 
@@ -165,7 +165,7 @@ def json_attributes(db: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[Jso
 
 def expression_values(db: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[str]:
     """The values of a text expression over ``table`` when they are a category, else []."""
-    rows = db.execute(f'SELECT DISTINCT {sql} AS v FROM "{table}" WHERE v IS NOT NULL '
+    rows = db.execute(f'SELECT DISTINCT {sql} AS _value FROM "{table}" WHERE _value IS NOT NULL '
                       f"LIMIT {_MAX_SAMPLES + 1}").fetchall()
     if len(rows) > _MAX_SAMPLES:
         return []
@@ -174,14 +174,6 @@ def expression_values(db: duckdb.DuckDBPyConnection, table: str, sql: str) -> li
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _category_values(db: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
-    rows = db.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL '
-                      f"LIMIT {_MAX_SAMPLES + 1}").fetchall()
-    if len(rows) > _MAX_SAMPLES:
-        return []
-    return sorted(str(r[0]) for r in rows)
 
 
 def _joins(db: duckdb.DuckDBPyConnection, tables: dict[str, CatalogTable]) -> list[Join]:
