@@ -179,7 +179,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             f["op"] = "=" if f["op"] == "!=" else "in"
             notes.append(f"the question excludes nothing: {f.get('field')} {f['op']}")
 
-    subjects = {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
+    subjects = _subjects(catalog)
     filters += _value_filters(linked, filters, words, notes, cost, subjects)
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
@@ -337,6 +337,11 @@ def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
 _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
 
 
+def _subjects(catalog: Catalog) -> set[str]:
+    """The tables' names as a question says them: what it counts, not a value ("orders")."""
+    return {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
+
+
 def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                   notes: list[str]) -> bool:
     """"What gross profit did we make": the metric the question asks for by its label or
@@ -428,7 +433,7 @@ def _metric_of_values(args: dict[str, Any], linked: Linked, catalog: Catalog,
     first = layer.metric(metrics[0]) if metrics else None
     if first is None:
         return False
-    subjects = {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
+    subjects = _subjects(catalog)
     for hit in linked.values:
         if phrase(hit.value) in subjects:
             continue
