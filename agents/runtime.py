@@ -63,13 +63,14 @@ class AgentRunner:
         if callbacks:
             config["callbacks"] = callbacks
         snap = self.snapshot(config)
-        if snap.values:
+        if _turn(snap) is not None:
             self._state(snap)  # a checkpoint this version cannot read: say so before running
         if snap.next and snap.interrupts:
             self._write_if_missing(snap)
             return self._result(snap)
         if snap.next:
-            # A pass that died mid-way: finish it from its last checkpoint first.
+            # A pass that died mid-way: finish it from its last checkpoint first (also one
+            # that died after saving its input, before its start task put the request in).
             snap = self._invoke(None, config, snap)
             if snap.next or _turn(snap) == request.idempotency_base:
                 return self._result(snap)
@@ -163,9 +164,13 @@ class AgentRunner:
 
     def _write_if_missing(self, snap: StateSnapshot) -> None:
         """The trace of a pass whose process died after its last checkpoint and before its
-        trace was written (a kill -9 in between): the re-delivered event writes it."""
+        trace was written (a kill -9 in between), or whose last checkpoint write failed after
+        the pass had finished (the trace says failed): the re-delivered event writes it."""
         request = (snap.values or {}).get("request")
-        if self.traces is not None and request and self.traces.load(request["event_id"]) is None:
+        if self.traces is None or not request:
+            return
+        stored = self.traces.load(request["event_id"])
+        if stored is None or stored.status == "failed":
             self._write(snap)
 
     def _write_failed(self, snap: StateSnapshot, request: AgentRequest | None,

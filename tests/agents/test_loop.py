@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,10 @@ def test_rejected_approval_is_told_to_the_model(registry: ToolRegistry, checkpoi
 
 
 class Crash(RuntimeError):
+    pass
+
+
+class Killed(BaseException):  # SIGKILL: no handler runs after it
     pass
 
 
@@ -337,3 +342,42 @@ def test_code_planned_calls_run_in_order_and_pause_for_approval(
     # The held call ran with its key, then the rest of the plan; no second model call.
     assert sorted(refunds(store)) == [("#1", 1.0), ("#1", 250.0)]
     assert done.message == "needs_approval,approved,ok,ok" and model.remaining == 0
+
+
+@pytest.mark.parametrize("death", [Killed, Crash])
+@pytest.mark.parametrize("dies_after", range(1, 9))
+def test_a_pass_that_dies_between_any_two_checkpoint_writes_finishes_on_redelivery(
+        registry: ToolRegistry, store: Store, checkpoint_path: Path, dies_after: int,
+        death: type[BaseException]) -> None:
+    """A kill -9 (or an exception) can fall after any write of the checkpointer: after the
+    input's checkpoint but before its start task's writes, between steps, after the last.
+    The event comes again (a new process): it finishes once, and its trace says so."""
+    writes: list[str] = []
+
+    def dying(saver: Any) -> Any:
+        def counted(name: str, write: Callable[..., Any]) -> Callable[..., Any]:
+            def counted_write(*args: Any, **kwargs: Any) -> Any:
+                writes.append(name)
+                if len(writes) > dies_after:  # LangGraph may write from several threads
+                    raise death(f"the process died after write {dies_after}")
+                return write(*args, **kwargs)
+            return counted_write
+
+        for name in ("put", "put_writes"):
+            setattr(saver, name, counted(name, getattr(saver, name)))
+        return saver
+
+    script = [call("refund", order_id="#2", amount=40), call("respond", message="ok")]
+    first = AgentRunner("support", build_loop(
+        HelpdeskSpec(), model=ScriptedChatModel(script=list(script)), registry=registry,
+        checkpointer=dying(sqlite_checkpointer(checkpoint_path)), max_steps=5),
+        TraceStore(store))
+    with pytest.raises(death):
+        first.run_sync(ask("e5k"))
+
+    second = runner(registry, checkpoint_path, ScriptedChatModel(script=list(script)), store)
+    result = second.run_sync(ask("e5k"))
+    assert result.status == "done" and result.message == "ok"
+    assert refunds(store) == [("#2", 40.0)]
+    trace = load_trace(store, "e5k")
+    assert trace is not None and trace.status == "done"
