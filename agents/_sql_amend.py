@@ -17,7 +17,9 @@ settles it instead of asking the model again:
   out") becomes a filter (``= false`` after a negation: "not sold out").
 - **invented values** — a text filter value the question does not name is
   dropped when it is not one of the column's values or was copied from an
-  example; an exclusion (``!=``) the question does not ask for becomes ``=``.
+  example; an exclusion (``!=``) the question does not ask for becomes ``=``; when
+  the question spells out some of a list's values, the unnamed others go; a number
+  filter with a number the question never states (other than 0 and 1) is dropped.
 - **shape** — a breakdown is dropped when the question asks for one total; "top
   5" / "which 2 ... most" set the order and the limit; a superlative without a
   number ("which product ... the most") keeps the first row.
@@ -38,6 +40,7 @@ is named in ``Amended.notes`` so the trace shows what code changed and why.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +53,9 @@ from ._sql_linking import Linked, phrase, tokens
 
 _WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
+# Only for reading a filter's number back from the question, not for "top N".
+_MORE_NUMBER_WORDS = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000,
+                      "week": 7, "weeks": 7, "fortnight": 14}
 _NUMBER = r"(\d+|" + "|".join(_WORDS) + r")"
 
 # Periods the question names, most specific first; the value is the query's period.
@@ -116,6 +122,7 @@ _BOUND_OPS = {"more than": ">", "greater than": ">", "over": ">", "above": ">",
               "exceeding": ">", "at least": ">=", "no fewer than": ">=", "fewer than": "<",
               "less than": "<", "under": "<", "below": "<", "at most": "<=",
               "no more than": "<="}
+_UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
 _HOW_MANY = re.compile(r"^\W*(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
@@ -168,7 +175,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     _one_table(args, layer, notes)
     filters = [kept for f in filters
-               if (kept := _own_values(f, said, catalog, example_values, notes)) is not None]
+               if (kept := _own_values(f, said, words, catalog, example_values, notes))
+               is not None]
     for f in filters:
         _rehome(f, linked, cost, notes)
     filters = _useful(filters, catalog, notes)
@@ -205,6 +213,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             None, "all"):
         notes.append(f"the question names no time: period all, not {args.get('period')}")
         args["period"] = "all"
+
+    _as_of_today(args, layer, notes)
 
     if grouped and not bounded:
         _rank(args, words, notes)
@@ -379,7 +389,10 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     match = _HOW_MANY.search(words)
     if match is None or match.group(1) != "how many":
         return None
-    said = f" {phrase(' '.join(words[match.end():].split()[:3]))} "
+    counted = words[match.end():].split()[:3]
+    if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
+        return None
+    said = f" {phrase(' '.join(counted))} "
     # The longest name wins: "order lines" names order_items, not orders.
     best: dict[str, int] = {}
     for table, note in layer.tables.items():
@@ -517,8 +530,8 @@ def _is_number(value: Any, number: float) -> bool:
     return False
 
 
-def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[str],
-                notes: list[str]) -> dict[str, Any] | None:
+def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,
+                examples: set[str], notes: list[str]) -> dict[str, Any] | None:
     """The filter with only the text values the question gives it, or None when none is
     left. A value counts when the question names it, or when it is one of a short list
     of category values (a status said in other words: "called off" for 'cancelled')
@@ -533,10 +546,14 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
         notes.append(f"filter on {f.get('field')} dropped: the question names no date "
                      "(the period says when)")
         return None
+    if column.kind == "number":
+        return _own_numbers(f, words, notes)
     if column.kind != "text":
         return f
     value = f.get("value")
     values = value if isinstance(value, list) else [value]
+    # A question that spells out some of the values wants those: the others are padding.
+    spelled = any(isinstance(v, str) and f" {phrase(v)} " in said for v in values)
     kept: list[Any] = []
     for v in values:
         if isinstance(v, str) and v.strip().lower() in _QUANTIFIERS:
@@ -546,7 +563,7 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
         elif phrase(v) in examples:
             notes.append(f"filter {f.get('field')} = {v!r} dropped: copied from an example")
         elif v in column.values and len(column.values) <= _PARAPHRASED_VALUES \
-                and not column.name.endswith("_id"):  # nobody says an id in other words
+                and not column.name.endswith("_id") and not spelled:  # nor an id
             kept.append(v)
         else:
             notes.append(f"filter {f.get('field')} = {v!r} dropped: the question does not "
@@ -555,6 +572,33 @@ def _own_values(f: dict[str, Any], said: str, catalog: Catalog, examples: set[st
     if not kept:
         return None
     return {**f, "value": kept if isinstance(value, list) else kept[0]}
+
+
+def _own_numbers(f: dict[str, Any], words: str, notes: list[str]) -> dict[str, Any] | None:
+    """The filter, unless it compares with a number the question never states (a copied
+    "min_qty >= 5"). 0 and 1 stand unsaid ("out of stock", "more than once"); a percentage
+    may be written as a fraction ("15%" as 0.15) and the other way round."""
+    value = f.get("value")
+    values = value if isinstance(value, list) else [value]
+    stated = _stated_numbers(words)
+    for v in values:
+        try:
+            number = float(str(v).replace(",", "").lstrip("$"))
+        except ValueError:
+            return f  # not a number: validation says so
+        if number not in (0, 1) and not any(
+                math.isclose(number, n * scale) for n in stated for scale in (1, 0.01, 100)):
+            notes.append(f"filter {f.get('field')} {f.get('op')} {value} dropped: the "
+                         "question states no such number")
+            return None
+    return f
+
+
+def _stated_numbers(words: str) -> set[float]:
+    """The numbers a question states, in digits or words ("five", "a thousand", "a week")."""
+    found = {float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", words)}
+    named = {**_WORDS, **_MORE_NUMBER_WORDS}
+    return found | {float(n) for w, n in named.items() if re.search(rf"\b{w}\b", words)}
 
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],
@@ -676,6 +720,16 @@ def _period(words: str) -> str | None:
         if pattern.search(words):
             return period
     return None
+
+
+def _as_of_today(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+    """"Running today" with a metric that already holds the rows current on the business
+    date (active promotions): the period "today" would keep only the rows that began today."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if args.get("period") == "today" and first is not None and "{as_of}" in (first.filter or ""):
+        args["period"] = "all"
+        notes.append(f"period all: {first.name} already counts what is current today")
 
 
 def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:

@@ -58,8 +58,8 @@ def test_a_negated_value_becomes_an_exclusion(kit: SqlKit) -> None:
 
 
 def test_the_model_filter_on_a_named_column_stands(kit: SqlKit) -> None:
-    mine = [{"field": "orders.status", "op": "in", "value": ["pending", "processed"]}]
-    done = run(kit, "How many orders are pending?", filters=mine)
+    mine = [{"field": "orders.status", "op": "in", "value": ["pending", "cancelled"]}]
+    done = run(kit, "How many orders are pending or cancelled?", filters=mine)
     assert done.arguments["filters"] == mine
 
 
@@ -355,6 +355,43 @@ def test_a_distinct_count_through_a_join_stands(kit: SqlKit) -> None:
     assert done.arguments["metrics"] == ["customer_count"]
 
 
+def test_how_many_units_sums_units_rather_than_counting_a_table_named_later(
+        kit: SqlKit) -> None:
+    done = run(kit, "How many units reserved do we hold in total?",
+               metrics=["reserved_units"])
+    assert done.arguments["metrics"] == ["reserved_units"]
+
+
+def test_values_the_question_does_not_spell_out_beside_one_it_does_are_dropped(
+        kit: SqlKit) -> None:
+    done = run(kit, "What did cancelled orders add up to?", filters=[
+        {"field": "orders.status", "op": "in", "value": ["cancelled", "pending", "delivered"]}])
+    assert done.arguments["filters"] == [{"field": "orders.status", "op": "in",
+                                          "value": ["cancelled"]}]
+
+
+def test_a_status_said_in_other_words_stands_when_none_is_spelled_out(kit: SqlKit) -> None:
+    mine = [{"field": "orders.status", "op": "=", "value": "cancelled"}]
+    done = run(kit, "How many orders were called off?", filters=mine)
+    assert done.arguments["filters"] == mine
+
+
+@pytest.mark.parametrize(("question", "value", "stands"), [
+    ("Which products have a variant priced above $1,200?", 1200, True),
+    ("Which products have a variant priced above $1,200?", 500, False),
+    ("Which products have a variant priced above a thousand dollars?", 1000, True),
+    ("Which products have a variant priced above 99.5?", 99.5, True),
+    ("Which variants are out of stock?", 0, True),
+    ("Which products come in the most variants?", 5, False),
+])
+def test_a_number_filter_stands_only_with_a_number_the_question_states(
+        kit: SqlKit, question: str, value: float, stands: bool) -> None:
+    mine = [{"field": "variants.price", "op": ">", "value": value}]
+    done = run(kit, question, metrics=["variant_count"], filters=mine)
+    assert (mine[0] in done.arguments["filters"]) is stands
+    assert stands or any("states no such number" in n for n in done.notes)
+
+
 def test_across_sums_over_rather_than_breaks_down(kit: SqlKit) -> None:
     done = run(kit, "What is our stock worth at cost across our warehouses?",
                metrics=["stock_value"], group_by=["stock.warehouse_id"])
@@ -395,3 +432,11 @@ def test_the_metric_a_what_question_asks_for_by_name_counts(kit: SqlKit, questio
                                                              expected: str) -> None:
     done = run(kit, question, metrics=["margin_pct"])
     assert done.arguments["metrics"][0] == expected
+
+
+def test_today_with_a_metric_of_what_is_current_adds_no_period(kit: SqlKit) -> None:
+    done = run(kit, "Which deals are live today?", metrics=["active_promotions"],
+               period="today")
+    assert done.arguments["period"] == "all"
+    assert run(kit, "How many promotions started today?", metrics=["promotion_count"]
+               ).arguments["period"] == "today"
