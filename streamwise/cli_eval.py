@@ -135,6 +135,9 @@ def evaluate(
     sample: Annotated[int | None, typer.Option(
         help="run N cases spread evenly over the file (every category, when the file is "
              "grouped by category)")] = None,
+    skip_sample: Annotated[int | None, typer.Option(
+        help="leave out the cases --sample M would run (those tuned on): --sample 48 "
+             "--skip-sample 24 runs 24 others")] = None,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. "
                                                  "http://host:8000/v1 (vLLM)")] = None,
     model: Annotated[str | None, typer.Option(help="model name at --base-url")] = None,
@@ -158,14 +161,21 @@ def evaluate(
 
     settings = settings_or_exit(config)
     _run(settings, suite_name, tasks, limit, sample, base_url, model, local_model, protocol, k,
-         max_turns, user_base_url, user_model, out)
+         max_turns, user_base_url, user_model, out, skip_sample)
 
 
-def spread(cases: list[Any], n: int | None) -> list[Any]:
-    """``n`` cases at even steps through ``cases`` (all of them when ``n`` is None or more)."""
-    if n is None or n >= len(cases):
-        return cases
-    return [cases[i * len(cases) // n] for i in range(n)]
+def spread(cases: list[Any], n: int | None, skip: int | None = None) -> list[Any]:
+    """``n`` cases at even steps through ``cases`` (all of them when ``n`` is None or more),
+    less those of the ``skip``-case sample: the cases a change was tuned on, so that the
+    rest measure questions it has never seen."""
+    skipped = set(_steps(len(cases), skip)) if skip is not None else set()
+    return [cases[i] for i in _steps(len(cases), n) if i not in skipped]
+
+
+def _steps(count: int, n: int | None) -> list[int]:
+    if n is None or n >= count:
+        return list(range(count))
+    return [i * count // n for i in range(n)]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -175,9 +185,9 @@ def _first_line(exc: BaseException) -> str:
 def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | None,
          sample: int | None, base_url: str | None, model: str | None, local_model: str | None, protocol: str,
          k: int, max_turns: int, user_base_url: str | None, user_model: str | None,
-         out: Path | None) -> None:
+         out: Path | None, skip_sample: int | None = None) -> None:
     for option, value in (("--limit", limit), ("--sample", sample), ("--k", k),
-                          ("--max-turns", max_turns)):
+                          ("--max-turns", max_turns), ("--skip-sample", skip_sample)):
         if value is not None and value < 1:
             raise EvalError(f"{option} must be at least 1 (got {value})")
     if base_url and local_model:
@@ -195,7 +205,7 @@ def _run(settings: Settings, suite_name: str, tasks: Path | None, limit: int | N
     if not path.is_file():
         raise EvalError(f"task file not found: {path}")
     try:
-        cases = spread(list(suite.load(path)), sample)[:limit]
+        cases = spread(list(suite.load(path)), sample, skip_sample)[:limit]
     except ValueError as exc:  # the loader names the bad entry
         raise EvalError(str(exc)) from None
     if not cases:

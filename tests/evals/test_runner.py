@@ -157,6 +157,17 @@ def test_a_sample_spreads_over_the_whole_file() -> None:
     assert spread(cases, None) == cases and spread(cases, 100) == cases
 
 
+def test_skipping_a_sample_leaves_only_cases_it_does_not_hold() -> None:
+    from streamwise.cli_eval import spread
+
+    cases = [f"{family}{i}" for family in "abcd" for i in range(10)]
+    tuned = spread(cases, 8)
+    unseen = spread(cases, 16, skip=8)
+    assert len(unseen) == 8 and not set(unseen) & set(tuned)
+    assert {c[0] for c in unseen} == set("abcd")
+    assert set(spread(cases, None, skip=8)) == set(cases) - set(tuned)
+
+
 def test_a_stopped_run_keeps_the_cases_it_measured(tmp_path: Path) -> None:
     class Stopped(Toy):
         def run_case(self, case: tuple[str, str, bool, float], world: EvalWorld) -> CaseResult:
