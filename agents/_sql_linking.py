@@ -3,7 +3,9 @@
 BM25 over short documents: each table (its description, synonyms and columns),
 each metric and dimension of the semantic layer, and the example bank's
 questions. Category values (a status, a region, a product name) that appear in
-the question verbatim are found by matching, and pull their table in. The
+the question verbatim are found by matching, and pull their table in; ids the
+question gives (an item, an order, a user) are looked up in the store's id
+columns, which have too many values to list. The
 result is what the model's first message shows, so the schema it reads is small.
 """
 
@@ -13,6 +15,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -28,6 +31,11 @@ _STOP_WORDS = (
     "of on or our per so that the their there these this to was were what when where which "
     "who will with we us show give list tell many much all each")
 _STOP = frozenset(_STOP_WORDS.split())
+# A token that may be an id: has a digit ("1240311797", "#W1006327", "harper_ito_5985").
+_ID = re.compile(r"(?<![\w#])#?\w[\w-]*\d[\w-]*")
+
+# Whether the store holds ``value`` in ``table.column`` (id columns are too long to list).
+Holds = Callable[[str, str], bool]
 
 
 # Word forms a question uses for the same thing (no stemmer package here).
@@ -161,9 +169,14 @@ class Linker:
                        if _nameable(v) or v in layer.value_synonyms]
         self.attributes = {a.name for a in layer.attributes}
 
-    def link(self, question: str) -> Linked:
+    def link(self, question: str, holds: Holds | None = None) -> Linked:
+        """``holds`` asks the store about ids the question gives; without it ids are not
+        linked (their columns list no values)."""
         q = tokens(question)
-        values = self._values(question)
+        ids = self._ids(question, holds) if holds else []
+        inside = f" {' '.join(phrase(h.words) for h in ids)} "  # 'Harper' of harper_ito_5985
+        values = ids + [v for v in self._values(question) if v.value not in
+                        {h.value for h in ids} and f" {phrase(v.words)} " not in inside]
         metrics = self._metrics(question, q, values)
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         first = self.layer.metric(metrics[0]) if metrics else None
@@ -218,6 +231,25 @@ class Linker:
     def _hops(self, root: str | None, table: str) -> int:
         path = self.catalog.path(root, table) if root else None
         return len(path) if path is not None else 99
+
+    def _ids(self, question: str, holds: Holds) -> list[ValueHit]:
+        """Ids the question gives ("variant 1240311797", "order W1006327"), each with the
+        id columns that hold it, as typed or with the '#' order ids carry. Short numbers
+        are quantities or years, not ids."""
+        columns = [c for t in self.catalog.tables.values() for c in t.columns
+                   if c.kind == "text" and c.name.endswith("_id")]
+        hits: list[ValueHit] = []
+        for token in dict.fromkeys(_ID.findall(question)):
+            if len(token) < (6 if token.isdigit() else 5):
+                continue
+            for value in dict.fromkeys([token, token if token.startswith("#") else f"#{token}"]):
+                refs = [c.ref for c in columns
+                        if (value in c.values if c.values else holds(c.ref, value))]
+                if refs:
+                    hits.append(ValueHit(value=value, columns=refs,
+                                         said="" if value == token else token))
+                    break
+        return hits
 
     def _values(self, question: str) -> list[ValueHit]:
         text = f" {phrase(question)} "

@@ -40,7 +40,7 @@ from ._sql_amend import amend
 from ._sql_answer import render_answer, render_failure
 from ._sql_catalog import Catalog, expression_values, json_attributes, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
-from ._sql_linking import EXAMPLES_PATH, Linked, Linker, load_examples, phrase
+from ._sql_linking import EXAMPLES_PATH, Holds, Linked, Linker, load_examples, phrase
 from ._sql_query import StructuredQuery, Vocabulary, bound_query_model
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
@@ -119,6 +119,17 @@ class SqlWorld:
                                    Linker(catalog, layer, examples,
                                           dimension_values=values))
             return self._kit
+
+
+def store_holds(store: Store) -> Holds:
+    """Whether ``store`` holds a value in an id column: the linker's question about an id
+    the question gives (names from the store's own catalog, the value a parameter)."""
+    def holds(ref: str, value: str) -> bool:
+        table, _, column = ref.partition(".")
+        with store.cursor() as db:
+            return db.execute(f'SELECT 1 FROM "{table}" WHERE "{column}" = ? LIMIT 1',
+                              [value]).fetchone() is not None
+    return holds
 
 
 def _fits(vocabulary: Vocabulary, query: StructuredQuery) -> bool:
@@ -223,7 +234,7 @@ class AnalystAgent(AgentSpec[AnalystState]):
         if request.kind != "question":
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
         kit = self.world.ready(self.registry.store)
-        linked = kit.linker.link(request.text)
+        linked = kit.linker.link(request.text, store_holds(self.registry.store))
         # Values an example's question names word for word ("Running Shoes"); not those it
         # maps from other words ("Mexico" -> 'MX'), which another question may mean too.
         shown = [v for e in linked.examples for f in e.query.filters

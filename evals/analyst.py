@@ -57,7 +57,7 @@ from agents._sql_amend import amend
 from agents._sql_compile import QueryError
 from agents._sql_linking import EXAMPLES_PATH
 from agents._sql_query import StructuredQuery
-from agents.analyst import SqlKit, SqlWorld
+from agents.analyst import SqlKit, SqlWorld, store_holds
 from agents.contracts import AgentResult, QuestionRequest
 from agents.trace import TraceRun, TraceStep, TraceStore
 from tools import Store
@@ -382,7 +382,7 @@ def ensure_audit_trail(store: Store) -> None:
 def baseline_table(kit: SqlKit, store: Store, question: str) -> Table | None:
     """The no-model baseline: the linker's likeliest metric, completed by code from the
     question's words (``_sql_amend``), compiled and run; None when that fails."""
-    linked = kit.linker.link(question)
+    linked = kit.linker.link(question, store_holds(store))
     if not linked.metrics:
         return None
     start = StructuredQuery(metrics=linked.metrics[:1]).model_dump(mode="json")

@@ -10,20 +10,25 @@ import pytest
 
 from agents._semantic import DEFAULT_PATH
 from agents._sql_amend import Amended, amend
-from agents._sql_linking import EXAMPLES_PATH
+from agents._sql_linking import EXAMPLES_PATH, Holds
 from agents._sql_query import StructuredQuery
-from agents.analyst import SqlKit, SqlWorld
+from agents.analyst import SqlKit, SqlWorld, store_holds
 from tests.tools._seeded import seeded_template  # noqa: F401  (fixture)
 from tools import DuckDBStore
 
 
 @pytest.fixture(scope="module")
-def kit(seeded_template: Path) -> Iterator[SqlKit]:  # noqa: F811
+def store(seeded_template: Path) -> Iterator[DuckDBStore]:  # noqa: F811
     store = DuckDBStore(seeded_template)
     try:
-        yield SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(store)
+        yield store
     finally:
         store.close()
+
+
+@pytest.fixture(scope="module")
+def kit(store: DuckDBStore) -> SqlKit:
+    return SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(store)
 
 
 def q(**fields: Any) -> dict[str, Any]:
@@ -32,9 +37,9 @@ def q(**fields: Any) -> dict[str, Any]:
 
 
 def run(kit: SqlKit, question: str, examples: frozenset[str] = frozenset(),
-        **fields: Any) -> Amended:
-    return amend(q(**fields), question, kit.linker.link(question), kit.catalog, kit.layer,
-                 set(examples))
+        holds: Holds | None = None, **fields: Any) -> Amended:
+    return amend(q(**fields), question, kit.linker.link(question, holds), kit.catalog,
+                 kit.layer, set(examples))
 
 
 def test_a_value_the_question_names_becomes_a_filter(kit: SqlKit) -> None:
@@ -440,3 +445,47 @@ def test_today_with_a_metric_of_what_is_current_adds_no_period(kit: SqlKit) -> N
     assert done.arguments["period"] == "all"
     assert run(kit, "How many promotions started today?", metrics=["promotion_count"]
                ).arguments["period"] == "today"
+
+
+def _some(store: DuckDBStore, sql: str) -> str:
+    with store.cursor() as db:
+        return str(db.execute(sql).fetchone()[0])
+
+
+def test_an_id_the_question_gives_is_linked_to_the_columns_that_hold_it(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    item = _some(store, "SELECT max(item_id) FROM stock")
+    order = _some(store, "SELECT max(order_id) FROM orders")
+    user = _some(store, "SELECT max(user_id) FROM users WHERE user_id LIKE '%\\_%' ESCAPE '\\'")
+    holds = store_holds(store)
+    linked = kit.linker.link(f"How many units of item {item} are on hand?", holds)
+    assert linked.values[0].value == item and "stock.item_id" in linked.values[0].columns
+    # Order ids carry a '#' a person may leave out.
+    bare = order.lstrip("#")
+    (hit, *_) = kit.linker.link(f"What is the status of order {bare}?", holds).values
+    assert hit.value == order and hit.columns[0] == "orders.order_id" and hit.said == bare
+    # A user name's parts are not also read as first and last names.
+    linked = kit.linker.link(f"How many orders did {user} place?", holds)
+    assert [h.value for h in linked.values if h.value != "order"] == [user]
+
+
+def test_numbers_and_dates_are_not_looked_up_as_ids(kit: SqlKit) -> None:
+    asked: list[str] = []
+
+    def holds(ref: str, value: str) -> bool:
+        asked.append(value)
+        return True
+
+    kit.linker.link("Which 25 orders after 2026-10-01 cost more than 1200 in 2026?", holds)
+    # Only the date has the shape of an id (and the store holds it in no id column).
+    assert set(asked) == {"2026-10-01"}
+
+
+def test_a_filter_on_the_wrong_id_column_moves_to_the_one_that_holds_the_id(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    item = _some(store, "SELECT max(item_id) FROM unit_costs")
+    done = run(kit, f"What is the unit cost of item {item}?", holds=store_holds(store),
+               metrics=["unit_costs_count"],
+               filters=[{"field": "variants.product_id", "op": "=", "value": item}])
+    assert {"field": "unit_costs.item_id", "op": "=", "value": item} in done.arguments["filters"]
+    assert not any(f["field"] == "variants.product_id" for f in done.arguments["filters"])

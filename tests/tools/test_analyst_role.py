@@ -76,3 +76,12 @@ def test_tables_the_seed_re_creates_are_granted_again(store: PostgresStore,
             load_from_duckdb(store, source, ["orders"])  # DROP TABLE, CREATE TABLE, COPY
     with store.analyst_cursor() as ro:
         assert ro.execute("SELECT count(*) > 0 FROM orders").fetchone() == (True,)
+
+
+def test_the_analyst_s_id_lookup_reads_a_postgresql_store(store: PostgresStore) -> None:
+    from agents.analyst import store_holds
+
+    with store.cursor() as db:
+        order = db.execute("SELECT max(order_id) FROM orders").fetchone()[0]
+    holds = store_holds(store)
+    assert holds("orders.order_id", order) and not holds("orders.order_id", order + "x")
