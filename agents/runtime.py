@@ -63,8 +63,10 @@ class AgentRunner:
         if callbacks:
             config["callbacks"] = callbacks
         snap = self.snapshot(config)
-        if _turn(snap) is not None:
-            self._state(snap)  # a checkpoint this version cannot read: say so before running
+        # A checkpoint this version cannot read: say so before running. (One with no
+        # request yet is a pass that died at its start: it is finished below.)
+        if (snap.values or {}).get("request") is not None:
+            self._state(snap)
         if snap.next and snap.interrupts:
             self._write_if_missing(snap)
             return self._result(snap)
