@@ -519,15 +519,17 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     return [f]
 
 
+def _number(value: Any) -> float | None:
+    """A filter value as a number ("1,200", "$99.5"); None when it is none."""
+    try:
+        return float(str(value).replace(",", "").lstrip("$"))
+    except ValueError:
+        return None
+
+
 def _is_number(value: Any, number: float) -> bool:
     values = value if isinstance(value, list) else [value]
-    for v in values:
-        try:
-            if float(str(v).replace(",", "").lstrip("$")) == number:
-                return True
-        except ValueError:
-            continue
-    return False
+    return any(_number(v) == number for v in values)
 
 
 def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,
@@ -582,9 +584,8 @@ def _own_numbers(f: dict[str, Any], words: str, notes: list[str]) -> dict[str, A
     values = value if isinstance(value, list) else [value]
     stated = _stated_numbers(words)
     for v in values:
-        try:
-            number = float(str(v).replace(",", "").lstrip("$"))
-        except ValueError:
+        number = _number(v)
+        if number is None:
             return f  # not a number: validation says so
         if number not in (0, 1) and not any(
                 math.isclose(number, n * scale) for n in stated for scale in (1, 0.01, 100)):
