@@ -4,8 +4,11 @@
 - below ``pq_threshold`` on CPU: **ivf_fs**, IVF fast-scan PQ (4-bit codes, d/4 bytes
   per vector, scanned with SIMD lookup tables) whose top ``k_factor * k`` are re-ranked
   from 8-bit scalar codes (IndexRefine over IndexScalarQuantizer): ~1.1x the bytes of
-  ivf_sq8, faster at the same recall. No removal (tombstones + rebuild) and no GPU
-  implementation of fast-scan, so with a GPU the chooser keeps ivf_sq8 instead.
+  ivf_sq8, faster at the same recall. Its coarse quantizer keeps the centroids in fp16:
+  a single query reads every centroid, so half the bytes is most of a query's time
+  saved, and the lists it picks were the same as float's (k-means itself runs in float).
+  No removal (tombstones + rebuild) and no GPU implementation of fast-scan, so with a
+  GPU the chooser keeps ivf_sq8 instead.
 - below ``pq_threshold`` with a GPU (or asked for): **ivf_sq8**, IVF with 8-bit scalar
   codes: 4x smaller than flat, removable (hashtable direct map), GPU-movable.
 - option **hnsw**: HNSW32, good QPS without training, but it cannot remove ids
@@ -16,6 +19,9 @@
   (mmap) or be replaced by SQ8 codes; not exercised on this machine.
 
 All use inner product on L2-normalised vectors (cosine).
+
+The IVF types choose their nprobe per corpus at build time (``calibrate_nprobe``): the
+smallest that reaches a recall target on a sample of the corpus itself.
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ def new_index(kind: str, dim: int, n_expected: int) -> Any:
     if kind == "ivf_fs":
         # 4-bit PQ over 4-dim sub-vectors (falls back to fewer dims per code for odd d).
         m = next(m for m in (dim // 4, dim // 2, dim) if m and dim % m == 0)
+        quantizer = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, ip)
         fs = faiss.IndexIVFPQFastScan(quantizer, dim, nlist, m, 4, ip)
         fs.own_fields = True
         quantizer.this.disown()
@@ -120,8 +127,56 @@ def train(index: Any, kind: str, vectors: np.ndarray, seed: int = 1234) -> None:
     if len(vectors) > cap:
         rng = np.random.default_rng(seed)
         vectors = vectors[rng.choice(len(vectors), cap, replace=False)]
-    _ivf(index).cp.niter = 10
-    index.train(np.ascontiguousarray(vectors, dtype=np.float32))
+    ivf = _ivf(index)
+    ivf.cp.niter = 10
+    # k-means in float whatever the quantizer stores; the quantizer gets the centroids.
+    clustering = faiss.IndexFlatIP(ivf.d) if not isinstance(
+        faiss.downcast_index(ivf.quantizer), faiss.IndexFlat) else None
+    ivf.clustering_index = clustering
+    try:
+        index.train(np.ascontiguousarray(vectors, dtype=np.float32))
+    finally:
+        ivf.clustering_index = None
+
+
+# nprobe values tried in turn by ``calibrate_nprobe`` (then every list).
+NPROBE_LADDER = (1, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+def calibrate_nprobe(
+    index: Any, kind: str, vectors: np.ndarray, *, target: float, k_factor: float,
+    k: int = 10, sample: int = 500, seed: int = 7, ladder: tuple[int, ...] = NPROBE_LADDER,
+) -> tuple[int, float]:
+    """The smallest nprobe whose recall@k on a sample of the corpus reaches ``target``.
+
+    The queries are ``sample`` of the indexed vectors (ids are their rows, as ``build``
+    adds them); each query's own id is left out of the exact and the found top k alike, as
+    it would be a free hit. Returns (nprobe, its recall); every list if none reaches it.
+    Leaves that nprobe set on the index.
+    """
+    ivf = _ivf(index)
+    n = len(vectors)
+    rows = np.random.default_rng(seed).choice(n, min(sample, n), replace=False)
+    queries = np.ascontiguousarray(vectors[rows])
+    depth = min(k + 1, n)
+    _, exact = faiss.knn(queries, vectors, depth, metric=faiss.METRIC_INNER_PRODUCT)
+    truth = [set(_others(found, row, k)) for found, row in zip(exact, rows, strict=True)]
+    recall = 0.0
+    for nprobe in [p for p in ladder if p < ivf.nlist] + [ivf.nlist]:
+        set_defaults(kind, index, nprobe=nprobe, ef_search=0, k_factor=k_factor)
+        _, approx = index.search(queries, depth)
+        recall = float(np.mean([
+            len(truth_row & set(_others(found, row, k))) / max(len(truth_row), 1)
+            for found, row, truth_row in zip(approx, rows, truth, strict=True)
+        ]))
+        if recall >= target:
+            return nprobe, recall
+    return ivf.nlist, recall
+
+
+def _others(found: np.ndarray, row: int, k: int) -> list[int]:
+    """The first ``k`` ids of ``found`` other than the query's own."""
+    return [int(v) for v in found if v != row][:k]
 
 
 def _ivf(index: Any) -> Any:

@@ -32,7 +32,10 @@ class RetrievalSettings(BaseModel):
     flat_threshold: int = Field(default=50_000, ge=1)
     # auto: IVF-PQ with exact re-ranking at or above this many vectors.
     pq_threshold: int = Field(default=50_000_000, ge=1)
-    nprobe: int = Field(default=16, ge=1)
+    # IVF lists searched per query. None: chosen per corpus at build time, the smallest
+    # that reaches recall_target (recall@10 on a sample of the corpus against exact search).
+    nprobe: int | None = Field(default=None, ge=1)
+    recall_target: float = Field(default=0.95, gt=0.0, le=1.0)
     ef_search: int = Field(default=64, ge=1)
     # Candidates per result re-ranked from SQ8 codes by ivf_fs/ivf_pq (8-16 for near-tie data).
     k_factor: float = Field(default=4.0, ge=1.0)

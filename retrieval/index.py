@@ -40,7 +40,8 @@ class VectorIndex:
         threads: int = 1,
         flat_threshold: int = 50_000,
         pq_threshold: int = 50_000_000,
-        nprobe: int = 16,
+        nprobe: int | None = None,
+        recall_target: float = 0.95,
         ef_search: int = 64,
         k_factor: float = T.K_FACTOR,
         mmap_min_bytes: int = 1 << 30,
@@ -52,7 +53,12 @@ class VectorIndex:
         self.threads = threads
         self.flat_threshold = flat_threshold
         self.pq_threshold = pq_threshold
-        self._nprobe = nprobe
+        # None: each IVF build chooses the smallest nprobe reaching ``recall_target``
+        # on a sample of its own corpus (T.calibrate_nprobe); an int fixes it.
+        self._fixed_nprobe = nprobe
+        self.recall_target = recall_target
+        self._nprobe = nprobe or 16
+        self.calibrated_recall: float | None = None
         self.ef_search = ef_search
         self.k_factor = k_factor
         self.mmap_min_bytes = mmap_min_bytes
@@ -85,7 +91,8 @@ class VectorIndex:
     def nprobe(self, value: int) -> None:
         # Set on the index once, not per search: unfiltered searches pass no parameters.
         with self._lock:
-            self._nprobe = value
+            self._fixed_nprobe = self._nprobe = value
+            self.calibrated_recall = None
             if self._index is not None:
                 self._apply_defaults()
 
@@ -133,6 +140,12 @@ class VectorIndex:
             T.set_defaults(kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search,
                        k_factor=self.k_factor)
             self._add(doc_ids, vectors, attrs)
+            self.calibrated_recall = None
+            if self._fixed_nprobe is None and T.NEEDS_TRAINING[kind] and len(doc_ids) > 1:
+                self._nprobe, self.calibrated_recall = T.calibrate_nprobe(
+                    self._index, kind, self._check(vectors), target=self.recall_target,
+                    k_factor=self.k_factor)
+                self._apply_defaults()
 
     def upsert(
         self, doc_ids: Sequence[str], vectors: np.ndarray, attrs: Sequence[Mapping[str, Any]]
@@ -320,7 +333,8 @@ class VectorIndex:
                 self._source = d / "vectors.faiss"
             meta = {
                 "format": _FORMAT, "kind": self.kind, "dim": self.dim, "fields": self.fields,
-                "vocab": self._vocab,
+                "vocab": self._vocab, "nprobe": self._nprobe,
+                "calibrated_recall": self.calibrated_recall,
             }
             _atomic(d / "idmap.json", lambda p: p.write_text(json.dumps(meta)))
             docs = np.array(["" if x is None else x for x in self._docs], dtype=str)
@@ -343,6 +357,8 @@ class VectorIndex:
             mmap = path.stat().st_size >= self.mmap_min_bytes
             self._index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP if mmap else 0)
             self._read_only, self._source = mmap, path
+            if self._fixed_nprobe is None and meta.get("calibrated_recall") is not None:
+                self._nprobe, self.calibrated_recall = meta["nprobe"], meta["calibrated_recall"]
             T.set_defaults(self.kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search,
                        k_factor=self.k_factor)
             with np.load(d / "idmap.npz") as z:

@@ -74,5 +74,8 @@ class IndexStats(BaseModel):
     documents: dict[str, int]
     dim: int
     index_bytes: int
+    # IVF types: lists searched per query, and the recall@10 that chose it (None: fixed).
+    nprobe: int | None = None
+    calibrated_recall: float | None = None
     embed_cache_hits: int
     embed_cache_misses: int

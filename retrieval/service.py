@@ -63,7 +63,8 @@ class Retriever:
         self.index = VectorIndex(
             self.embedder.dim, index_type=s.index_type, device=s.device, threads=s.threads,
             flat_threshold=s.flat_threshold, pq_threshold=s.pq_threshold, nprobe=s.nprobe,
-            ef_search=s.ef_search, k_factor=s.k_factor, mmap_min_bytes=s.mmap_min_bytes,
+            recall_target=s.recall_target, ef_search=s.ef_search, k_factor=s.k_factor,
+            mmap_min_bytes=s.mmap_min_bytes,
         )
         self.bm25 = BM25Index(FILTER_FIELDS)
         self._hashes: dict[str, str] = {}
@@ -265,6 +266,8 @@ class Retriever:
         return IndexStats(
             index_type=self.index.kind, device=self.index.device, vectors=len(self.index),
             documents=self.store.counts(), dim=self.embedder.dim, index_bytes=self.index.nbytes(),
+            nprobe=self.index.nprobe if self.index.kind.startswith("ivf") else None,
+            calibrated_recall=self.index.calibrated_recall,
             embed_cache_hits=cache_hits, embed_cache_misses=cache_misses,
         )
 

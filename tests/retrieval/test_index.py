@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from retrieval import IndexStateError, VectorIndex
+from retrieval import _faiss_types as T
 from retrieval._faiss_types import choose_nlist, choose_type
 
 D = 32
@@ -186,3 +187,61 @@ def test_a_saved_ivf_sq8_index_is_not_rebuilt_sideways_on_write(tmp_path):
     again.load(tmp_path)
     again.upsert(["new"], x[5:6], [{"kind": "faq"}])
     assert again.kind == "ivf_sq8" and len(again) == 3001
+
+
+def _recall_at_10(ix: VectorIndex, q: np.ndarray, truth: np.ndarray) -> float:
+    found = ix.search(q, 10)
+    return float(np.mean([len({int(d[1:]) for d, _ in f} & set(t.tolist())) / 10
+                          for f, t in zip(found, truth, strict=True)]))
+
+
+@pytest.mark.parametrize("kind", ["ivf_fs", "ivf_sq8"])
+def test_nprobe_is_chosen_per_corpus_to_reach_the_recall_target(kind):
+    x = _clustered(6200, seed=3)
+    base, q = x[:6000], x[6000:]
+    _, truth = faiss.knn(q, base, 10, metric=faiss.METRIC_INNER_PRODUCT)
+    nlist = choose_nlist(6000)
+    ix = VectorIndex(64, index_type=kind, k_factor=8.0)
+    ix.build(_ids(6000), base, [{}] * 6000)
+    assert ix.calibrated_recall is not None and ix.calibrated_recall >= 0.95
+    assert 1 <= ix.nprobe < nlist  # this data needs far fewer lists than all
+    # Checked on queries the calibration never saw (not in the corpus): within the
+    # sampling error of the 500-vector estimate.
+    assert _recall_at_10(ix, q, truth) >= 0.93
+    # The smallest that reaches it: one step down the ladder misses the target (tried
+    # alone, calibration falls through to every list).
+    lower = max(p for p in (0, *T.NPROBE_LADDER) if p < ix.nprobe)
+    if lower:
+        assert T.calibrate_nprobe(ix._index, kind, base, target=0.95, k_factor=8.0,
+                                  ladder=(lower,))[0] == nlist
+    # An unreachable target: every list.
+    assert T.calibrate_nprobe(ix._index, kind, base, target=1.01, k_factor=8.0)[0] == nlist
+    strict = VectorIndex(64, index_type=kind, k_factor=8.0, recall_target=0.99)
+    strict.build(_ids(6000), base, [{}] * 6000)
+    assert strict.nprobe >= ix.nprobe
+
+
+def test_fast_scan_keeps_its_centroids_in_fp16_and_clusters_in_float():
+    x = _clustered(3000, seed=4)
+    ix = VectorIndex(64, index_type="ivf_fs", nprobe=4)
+    ix.build(_ids(3000), x, [{}] * 3000)
+    ivf = faiss.extract_index_ivf(ix._index.base_index)
+    quantizer = faiss.downcast_index(ivf.quantizer)
+    assert isinstance(quantizer, faiss.IndexScalarQuantizer)
+    assert quantizer.sq.qtype == faiss.ScalarQuantizer.QT_fp16
+    assert quantizer.ntotal == ivf.nlist and ivf.clustering_index is None
+    assert [h[0][0] for h in ix.search(x[:5], 1)] == _ids(5)
+
+
+def test_a_calibrated_nprobe_is_saved_and_a_fixed_one_wins_on_load(tmp_path):
+    x = _clustered(3000, seed=5)
+    ix = VectorIndex(64, index_type="ivf_fs")
+    ix.build(_ids(3000), x, [{}] * 3000)
+    ix.save(tmp_path)
+    again = VectorIndex(64)
+    again.load(tmp_path)
+    assert (again.nprobe, again.calibrated_recall) == (ix.nprobe, ix.calibrated_recall)
+    assert faiss.extract_index_ivf(again._index.base_index).nprobe == ix.nprobe
+    fixed = VectorIndex(64, nprobe=ix.nprobe + 1)
+    fixed.load(tmp_path)
+    assert fixed.nprobe == ix.nprobe + 1 and fixed.calibrated_recall is None
