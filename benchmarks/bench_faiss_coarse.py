@@ -4,17 +4,20 @@
 
 The chosen CPU index at 1M (``ivf_fs``: IVF4096 over 4-bit fast-scan PQ, re-ranked from
 SQ8 codes) spends most of a single query in the coarse quantizer: 4,096 centroids x 384
-floats (6.3 MB) read per query. This measures, on bare FAISS over the same clustered
-low-rank data as ``bench_retrieval`` (one query per call, 1 thread, best of 2 passes):
+floats (6.3 MB) read per query (with the float quantizer it had then). This measures,
+on bare FAISS over the same clustered low-rank data as ``bench_retrieval`` (one query
+per call, 1 thread, best of 2 passes):
 
 - the coarse search alone per query (flat, and HNSW32 at several efSearch);
-- the whole query for IVF4096 with a flat quantizer (today's choice) beside an HNSW
+- the whole query for IVF4096 with a flat quantizer (the choice then) beside an HNSW
   quantizer, and flat quantizers over fewer lists (2048, 1024);
 - each at nprobe 12/16/20 and k_factor 4/8, with recall@10 against exact search.
 
-The baseline is today's choice (flat, 4·√n lists rounded up, k_factor 4, nprobe 16),
-measured in the same run. Writes benchmarks/results/faiss_coarse.json (other sizes:
-faiss_coarse_<size>.json).
+The baseline is the choice this was written to question (flat, 4·√n lists rounded up,
+k_factor 4, nprobe 16), measured in the same run. What came of it: ``ivf_fs`` now keeps
+its centroids in fp16 and chooses nprobe per corpus (``retrieval._faiss_types``); this
+script still measures the float quantizer alternatives above. Writes
+benchmarks/results/faiss_coarse.json (other sizes: faiss_coarse_<size>.json).
 """
 
 from __future__ import annotations
@@ -116,7 +119,7 @@ def main() -> None:
     path = RESULTS if args.size == 1_000_000 else RESULTS.with_stem(
         f"{RESULTS.stem}_{args.size}")
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"baseline (today's choice): {baseline['qps_1_thread']:,.0f} QPS recall@10 "
+    print(f"baseline (flat, nprobe 16): {baseline['qps_1_thread']:,.0f} QPS recall@10 "
           f"{baseline['recall_at_10']:.4f}; wrote {path}")
 
 
