@@ -82,6 +82,9 @@ class VectorIndex:
         self._cols: dict[str, list[int]] = {f: [] for f in self.fields}
         self._vocab: dict[str, dict[str, int]] = {f: {} for f in self.fields}
         self._np_cache: dict[str, np.ndarray] = {}
+        # The index's vector count, kept here: reading ``ntotal`` through SWIG costs a few
+        # microseconds, which an unfiltered search would pay on every call.
+        self._ntotal = 0
 
     @property
     def nprobe(self) -> int:
@@ -109,7 +112,7 @@ class VectorIndex:
 
     @property
     def tombstones(self) -> int:
-        return (self._index.ntotal if self._index is not None else 0) - len(self._vid)
+        return self._ntotal - len(self._vid)
 
     def ids(self) -> list[str]:
         return list(self._vid)
@@ -213,6 +216,7 @@ class VectorIndex:
         return self._vocab[field].setdefault(key, len(self._vocab[field]))
 
     def _changed(self) -> None:
+        self._ntotal = self._index.ntotal if self._index is not None else 0
         self._np_cache.clear()
         self._gpu_stale = True
 
@@ -261,21 +265,20 @@ class VectorIndex:
         with self._lock:
             if self._index is None or not self._vid:
                 return [[] for _ in range(len(queries))]
-            sel, bitmap, allowed = self._selector(constraints)
-            if allowed == 0:
-                return [[] for _ in range(len(queries))]
-            k_eff = min(k, allowed)
-            if sel is None:
-                # nprobe/efSearch/k_factor live on the index (set_defaults): no per-call
-                # parameter objects on the hot path.
-                scores, vids = self._search_target().search(queries, k_eff)
+            if not constraints and self._ntotal == len(self._vid):
+                # The hot path: nprobe/efSearch/k_factor live on the index (set_defaults),
+                # so no per-call parameter objects, selector or bitmap.
+                scores, vids = self._search_target().search(queries, min(k, len(self._vid)))
             else:
+                sel, bitmap, allowed = self._selector(constraints)
+                if allowed == 0:
+                    return [[] for _ in range(len(queries))]
                 params = T.search_params(
                     self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel,
                     k_factor=self.k_factor,
                 )
-                scores, vids = self._index.search(queries, k_eff, params=params)
-            del bitmap  # kept alive until here: the selector points into it
+                scores, vids = self._index.search(queries, min(k, allowed), params=params)
+                del bitmap  # kept alive until here: the selector points into it
             docs = self._docs  # one tolist() per call: per-row numpy iteration costs more
             return [
                 [(doc, s) for s, v in zip(srow, vrow, strict=True)
@@ -285,9 +288,8 @@ class VectorIndex:
 
     def _selector(
         self, constraints: Mapping[str, Sequence[str]] | None
-    ) -> tuple[Any, np.ndarray | None, int]:
-        if not constraints and self.tombstones == 0:
-            return None, None, len(self._vid)
+    ) -> tuple[Any, np.ndarray, int]:
+        """A FAISS selector of the live docs matching ``constraints``, its bitmap, its count."""
         mask = self._live_mask()
         for field, values in (constraints or {}).items():
             if field not in self._vocab:
@@ -369,6 +371,7 @@ class VectorIndex:
             self._vocab = meta["vocab"]
             self._vid = {doc: v for v, doc in enumerate(self._docs) if doc is not None}
             self._built_n = len(self._vid)
+            self._changed()
 
     def _writable(self) -> None:
         # An mmap-loaded index is read-only: writing to it aborts the process

@@ -155,6 +155,7 @@ def test_persistence_and_mmap_reload(tmp_path, kind):
     again = VectorIndex(D, nprobe=64, mmap_min_bytes=0)  # force mmap
     again.load(tmp_path)
     assert again.kind == kind and len(again) == 2999 and "d5" not in again
+    assert again.tombstones == ix.tombstones == (1 if kind == "ivf_fs" else 0)
     assert again.search(x[:20], 5) == before
     assert again.search(x[7:8], 1, {"kind": ["product"]})[0][0][0] == "d7"
     # writing to an mmap'ed index would abort inside FAISS: it is re-read into memory first
