@@ -32,7 +32,10 @@ settles it instead of asking the model again:
   date by weekday / month name; "more than 4" / "at least 2" on a breakdown keeps
   the groups whose metric passes (``having``), and "how many ..." then counts
   them (``count_groups``); "tied" / "ties" keeps every group tied with the last;
-  "in its most recent check" keeps the rows of the metric's latest date.
+  "in its most recent check" keeps the rows of the metric's latest date; "on
+  average ... per day / does an order have" averages the metric per day or per order
+  (``average_groups``); "what percentage of orders were cancelled" moves the filters
+  said after the verb into ``share`` (the part of the whole the other filters keep).
 
 Everything else (which metric, which column) stays the model's choice. Each change
 is named in ``Amended.notes`` so the trace shows what code changed and why.
@@ -134,6 +137,18 @@ _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (mos
                      r"newest|last)\b(?! (\d+|day|days|week|weeks|month|months|year|years|"
                      r"quarter)\b)")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
+# "On average, how many lines does an order have", "units sold per day on average": a
+# figure per thing (an order, a day), averaged over the things.
+_ON_AVERAGE = re.compile(r"\b(on average|on an average|average number of|average count of)\b")
+_PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did) "  # a lookahead: overlapping
+                        r"(?:(?:a|an|one|the|single) )?((?:\w+ ){0,2}\w+))")
+_PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
+              "monthly": "month", "year": "year"}
+# "What percentage of orders were cancelled": the rows a condition keeps, as a share of all.
+_SHARE = re.compile(r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
+                    r"proportion|fraction) of\b|\bhow many percent of\b")
+_SHARE_VERB = re.compile(r"\b(?:are|were|is|was|have|has|had|got|get|came|come|went|go|"
+                         r"that|which|who)\b")
 
 
 class Amended(BaseModel):
@@ -191,12 +206,16 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters += _value_filters(linked, filters, words, notes, cost, subjects)
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
+    _share(args, words, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)
     if not grouped and _BOUND.search(words) and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
     bounded = bool(grouped) and _having(args, words, filters, notes)
+    if not bounded and _ON_AVERAGE.search(words):
+        grouped = _average_per(args, grouped, words, catalog, layer, notes)
+        bounded = bool(args.get("average_groups"))
     if not bounded and not grouped:
         filters += _column_bound(args, words, filters, catalog, root, notes)
     if grouped and not bounded and not _GROUPING.search(words):
@@ -320,6 +339,81 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
         args["count_groups"] = True
         notes.append("count_groups: the question asks how many groups")
     return True
+
+
+def _table_named(text: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table ``text`` names (its name or a synonym; the longest name wins)."""
+    said = f" {phrase(text)} "
+    best: tuple[int, str] | None = None
+    for table, note in layer.tables.items():
+        for name in (table, table.replace("_", " "), *note.synonyms):
+            term = phrase(name)
+            if table in catalog.tables and term and f" {term} " in said \
+                    and (best is None or len(term) > best[0]):
+                best = (len(term), table)
+    return best[1] if best else None
+
+
+def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
+                 layer: SemanticLayer, notes: list[str]) -> list[str]:
+    """"On average, how many lines does an order have": the metric per order (grouped by
+    the order's key on the metric's table, or by day for "per day"), averaged over the
+    orders (``average_groups``). Unchanged when the metric is an average already or the
+    question names no thing to average over."""
+    names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    metric = layer.metric(names[0]) if names else None
+    if metric is None or re.match(r"\s*avg\(", metric.sql, re.IGNORECASE):
+        return grouped
+    for match in _PER_THING.finditer(words):
+        thing = match.group(1)
+        grain = _PER_GRAIN.get(thing.split()[0])
+        if grain is not None:
+            key = thing = grain
+        else:
+            table = _table_named(thing, catalog, layer)
+            keys = catalog.tables[table].primary_key if table in catalog.tables else []
+            if table is None or table == metric.table or len(keys) != 1 \
+                    or catalog.tables[metric.table].column(keys[0]) is None:
+                continue
+            key, thing = f"{metric.table}.{keys[0]}", table
+        args["group_by"], args["average_groups"] = [key], True
+        args["order"], args["limit"] = "none", None
+        notes.append(f"average_groups over group_by {key}: the question asks for an average "
+                     f"per {thing}")
+        return [key]
+    return grouped
+
+
+def _share(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
+    """"What percentage of orders were cancelled": the filters on what the question says
+    after the counted thing's verb move to ``share`` (the part); those it says before
+    ("of the delivered orders") stay filters (the whole)."""
+    match = _SHARE.search(words)
+    filters = args.get("filters") or []
+    if match is None or args.get("share") or not args.get("metrics") or not filters:
+        return
+    rest = words[match.end():]
+    verb = _SHARE_VERB.search(rest)
+    whole, part = (rest[:verb.start()], rest[verb.end():]) if verb else (rest, "")
+
+    def named_in(f: dict[str, Any], text: str) -> bool:
+        value = f.get("value")
+        values = value if isinstance(value, list) else [value]
+        said = f" {phrase(text)} "
+        texts = [str(v) for v in values if isinstance(v, str)]
+        if (segment := layer.segment(str(f.get("field")))) is not None:
+            texts += [segment.name.replace("_", " "), segment.label, *segment.synonyms]
+        return any(t and f" {phrase(t)} " in said for t in texts)
+
+    moved = [f for f in filters if named_in(f, part) and not named_in(f, whole)]
+    if not moved and len(filters) == 1 and not named_in(filters[0], whole) and part:
+        moved = filters  # the one condition, said in other words ("were called off")
+    if not moved:
+        return
+    args["filters"] = [f for f in filters if f not in moved]
+    args["share"] = moved
+    notes.append("share of " + ", ".join(f"{f.get('field')} {f.get('op')} {f.get('value')!r}"
+                                         for f in moved) + ": the question asks what part")
 
 
 def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,

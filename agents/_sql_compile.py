@@ -112,7 +112,12 @@ class Compiler:
             where.append(self._fill(metrics[0].filter))
         selects = [self._dimension(g, time_col, plan, len(q.group_by)) for g in q.group_by]
         shared_filter = len({m.filter for m in metrics}) == 1
-        selects += [self._metric(m, inline_filter=not shared_filter) for m in metrics]
+        if q.share and not metrics:
+            raise QueryError("share needs a metric: it is a metric's share of its total",
+                             "put the metric to compare in metrics")
+        share = " AND ".join(self._filter(f, plan, time_col) for f in q.share)
+        selects += [self._metric(m, inline_filter=not shared_filter, share=share)
+                    for m in metrics]
         latest = [f for f in q.filters if f.op == "latest"]
         for f in q.filters:
             if f.op != "latest":
@@ -120,9 +125,13 @@ class Compiler:
         if q.having is not None and not q.group_by:
             raise QueryError("having needs groups: it keeps the groups whose first metric "
                              "passes", "put the column to count per in group_by")
-        if (q.having is not None or q.count_groups) and not metrics:
-            raise QueryError("having and count_groups need a metric",
+        if (q.having is not None or q.count_groups or q.average_groups) and not metrics:
+            raise QueryError("having, count_groups and average_groups need a metric",
                              "put the metric to test per group in metrics")
+        if q.average_groups and (q.count_groups or not q.group_by):
+            raise QueryError("average_groups averages the first metric over the groups: it "
+                             "needs group_by and no count_groups",
+                             "put the thing to average per (an order's id, a day) in group_by")
         described = ""
         span = period_range(q.period, self.as_of)
         if span is not None:
@@ -146,6 +155,15 @@ class Compiler:
             count = OutputColumn(name="group_count", label=f"number of {noun}s", format="count",
                                  metric=True)
             sql, columns = f"SELECT count(*) AS group_count FROM (\n{sql}\n) AS groups", [count]
+        elif q.average_groups:
+            per = selects[0].out.label.removesuffix(" id")
+            metric = next(c for c in columns if c.metric)
+            average = OutputColumn(name=f"average_{metric.name}",
+                                   label=f"average {metric.label} per {per}",
+                                   format="number" if metric.format == "count" else metric.format,
+                                   metric=True)
+            sql = (f"SELECT avg({metric.name}) AS {average.name} FROM (\n{sql}\n) AS groups")
+            columns = [average]
         return Compiled(sql=sql, columns=columns, period=described)
 
     def _date_expr(self, f: Filter, plan: _Plan, time_col: str | None) -> str:
@@ -213,12 +231,17 @@ class Compiler:
         fmt = {"date": "date", "number": "number"}.get(column.kind, "text")
         return _Select(name, OutputColumn(name=alias, label=alias.replace("_", " "), format=fmt))
 
-    def _metric(self, m: Metric, *, inline_filter: bool) -> _Select:
-        expr = self._fill(m.sql)
-        if inline_filter and m.filter:
-            expr = _with_filter(expr, self._fill(m.filter))
+    def _metric(self, m: Metric, *, inline_filter: bool, share: str = "") -> _Select:
+        raw = self._fill(m.sql)
+        own = self._fill(m.filter) if inline_filter and m.filter else ""
+        expr = _with_filter(raw, own) if own else raw
         # "avg(carrier_lanes.cost_usd)" is named avg_cost_usd in the result.
         name = re.sub(r"^(\w+)\(\w+\.(\w+)\)$", r"\1_\2", m.name)
+        if share:  # the part the share's rows make of the whole, in percent
+            part = _with_filter(raw, f"({own}) AND {share}" if own else share)
+            return _Select(f"100.0 * {part} / nullif({expr}, 0)", OutputColumn(
+                name=f"{name}_share_pct", label=f"share of {m.label} (%)", format="percent",
+                metric=True))
         return _Select(expr, OutputColumn(name=name, label=m.label, format=m.format,
                                           metric=True))
 

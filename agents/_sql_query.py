@@ -53,10 +53,14 @@ class StructuredQuery(BaseModel):
     """What to compute: metrics per group, over filtered rows in a period.
 
     ``having`` keeps the groups whose first metric passes; ``count_groups`` answers
-    with how many groups are left ("how many customers placed more than 3 orders");
-    ``ties`` keeps every group tied with the last one the limit keeps ("which cities
-    are tied for the most customers"). A filter with op ``latest`` keeps the rows of
-    the field's latest date among the rows the other filters keep.
+    with how many groups are left ("how many customers placed more than 3 orders"),
+    ``average_groups`` with the average of the first metric over them ("how many
+    lines does an order have on average"); ``share`` answers each metric over the rows
+    its filters keep as a percentage of the metric over all the rows the query keeps
+    ("what percentage of orders were cancelled"); ``ties`` keeps every group tied with
+    the last one the limit keeps ("which cities are tied for the most customers"). A
+    filter with op ``latest`` keeps the rows of the field's latest date among the rows
+    the other filters keep.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -69,6 +73,8 @@ class StructuredQuery(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=1000)
     having: Having | None = None
     count_groups: bool = False
+    average_groups: bool = False
+    share: list[Filter] = Field(default_factory=list, max_length=MAX_FILTERS)
     ties: bool = False
 
 
@@ -113,12 +119,8 @@ class Vocabulary:
                              "items": enum("field", "a column, dimension or month/week/day"),
                              "description": "one result row per value of these (or the "
                                             "columns to list when there is no metric)"},
-                "filters": {"type": "array", "maxItems": MAX_FILTERS, "items": {
-                    "type": "object",
-                    "properties": {"field": {"$ref": "#/$defs/field"},
-                                   "op": {"enum": _literal_values(Op)},
-                                   "value": _VALUE_SCHEMA},
-                    "required": ["field", "op", "value"], "additionalProperties": False}},
+                "filters": {"type": "array", "maxItems": MAX_FILTERS,
+                            "items": {"$ref": "#/$defs/filter"}},
                 "period": {"enum": _literal_values(Period),
                            "description": "relative to the business date"},
                 "order": {"enum": _literal_values(Order),
@@ -132,19 +134,32 @@ class Vocabulary:
                     {"type": "null"}], "description": "keep groups whose first metric passes"},
                 "count_groups": {"type": "boolean",
                                  "description": "answer with the number of groups"},
+                "average_groups": {"type": "boolean",
+                                   "description": "answer with the first metric's average "
+                                                  "over the groups"},
+                "share": {"type": "array", "maxItems": MAX_FILTERS,
+                          "items": {"$ref": "#/$defs/filter"},
+                          "description": "answer each metric over the rows these keep as a "
+                                         "percentage of it over all rows"},
                 "ties": {"type": "boolean",
                          "description": "keep groups tied with the last one kept"},
             },
             "required": ["metrics", "group_by", "filters", "period", "order", "limit"],
             "additionalProperties": False,
-            "$defs": {"metric": {"enum": self.metrics}, "field": {"enum": self.fields}},
+            "$defs": {"metric": {"enum": self.metrics}, "field": {"enum": self.fields},
+                      "filter": {"type": "object",
+                                 "properties": {"field": {"$ref": "#/$defs/field"},
+                                                "op": {"enum": _literal_values(Op)},
+                                                "value": _VALUE_SCHEMA},
+                                 "required": ["field", "op", "value"],
+                                 "additionalProperties": False}},
         }
 
     def check(self, query: StructuredQuery) -> None:
         """Raise ValueError naming each unknown name and the nearest known ones."""
         problems = [_unknown(n, self.metrics, "metric") for n in query.metrics
                     if n not in self.metrics]
-        fields = [*query.group_by, *(f.field for f in query.filters)]
+        fields = [*query.group_by, *(f.field for f in [*query.filters, *query.share])]
         problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
                      if n not in self.fields and n not in self.code_fields]
         if problems:

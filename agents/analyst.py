@@ -47,7 +47,7 @@ from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
 
 QUERY = "query"
-_OPTIONAL = ("having", "count_groups", "ties")  # query fields a model may leave out
+_OPTIONAL = ("having", "count_groups", "average_groups", "share", "ties")  # a model may omit
 _SHOWN_TO_MODEL = 10  # rows the model reads back; the answer's table has them all
 
 _PROMPT = """\

@@ -489,3 +489,32 @@ def test_a_filter_on_the_wrong_id_column_moves_to_the_one_that_holds_the_id(
                filters=[{"field": "variants.product_id", "op": "=", "value": item}])
     assert {"field": "unit_costs.item_id", "op": "=", "value": item} in done.arguments["filters"]
     assert not any(f["field"] == "variants.product_id" for f in done.arguments["filters"])
+
+
+def test_a_percentage_of_rows_moves_the_condition_said_after_the_verb_into_share(
+        kit: SqlKit) -> None:
+    pending = {"field": "orders.status", "op": "=", "value": "pending"}
+    done = run(kit, "What share of our orders are still pending?", filters=[pending])
+    assert done.arguments["share"] == [pending] and done.arguments["filters"] == []
+    # said before the verb, a value is the whole, not the part
+    whole = run(kit, "What percentage of pending orders were paid by gift card?",
+                filters=[pending])
+    assert whole.arguments["filters"] == [pending]
+    assert [f["value"] for f in whole.arguments["share"]] == ["gift_card"]
+    # no percentage asked: the filter stays a filter
+    plain = run(kit, "How many orders are still pending?", filters=[pending])
+    assert not plain.arguments.get("share")
+
+
+def test_on_average_per_thing_groups_by_its_key_and_averages_the_groups(kit: SqlKit) -> None:
+    done = run(kit, "How many lines does a typical order have on average?",
+               metrics=["order_lines"])
+    assert done.arguments["group_by"] == ["order_items.order_id"]
+    assert done.arguments["average_groups"] is True
+    daily = run(kit, "On average, how many units do we sell per day?", metrics=["units_sold"])
+    assert daily.arguments["group_by"] == ["day"] and daily.arguments["average_groups"] is True
+    # an average metric is averaged already; no "on average": a plain total
+    assert not run(kit, "On average, what does a variant cost per unit?",
+                   metrics=["avg(variants.price)"]).arguments.get("average_groups")
+    assert not run(kit, "How many lines do orders have?",
+                   metrics=["order_lines"]).arguments.get("average_groups")

@@ -330,3 +330,30 @@ def test_a_value_said_with_its_columns_name_is_matched_to_the_value(world: World
         rows = world.run(metrics=["order_count"],
                          filters=[{"field": "orders.status", "op": "=", "value": said}])
         assert rows == world.rows("SELECT count(*) FROM orders WHERE status = 'pending'"), said
+
+
+def test_average_groups_averages_the_first_metric_over_the_groups(world: World) -> None:
+    per_order = {"metrics": ["order_lines"], "group_by": ["order_items.order_id"]}
+    gold = world.rows("SELECT avg(n) FROM (SELECT order_id, count(*) n FROM order_items "
+                      "GROUP BY 1)")
+    assert same(world.run(**per_order, average_groups=True), gold)
+    compiled = world.compiler.compile(StructuredQuery.model_validate(
+        {**per_order, "average_groups": True}))
+    assert [c.label for c in compiled.columns] == ["average items ordered per order"]
+    with pytest.raises(QueryError, match="needs group_by"):
+        world.run(metrics=["order_lines"], average_groups=True)
+
+
+def test_share_is_each_metric_over_its_rows_as_a_percentage_of_all_rows(world: World) -> None:
+    pending = {"field": "orders.status", "op": "=", "value": "pending"}
+    gold = world.rows("SELECT 100.0 * count(*) FILTER (WHERE status = 'pending') / count(*) "
+                      "FROM orders")
+    assert same(world.run(metrics=["order_count"], share=[pending]), gold) and 0 < gold[0][0] < 100
+    # the filters are the whole: the share of pending orders among those of one customer
+    user = world.rows("SELECT user_id FROM orders LIMIT 1")[0][0]
+    mine = world.rows(f"SELECT 100.0 * count(*) FILTER (WHERE status = 'pending') / count(*) "
+                      f"FROM orders WHERE user_id = '{user}'")
+    assert same(world.run(metrics=["order_count"], share=[pending], filters=[
+        {"field": "orders.user_id", "op": "=", "value": user}]), mine)
+    with pytest.raises(QueryError, match="share needs a metric"):
+        world.run(group_by=["orders.status"], share=[pending])
