@@ -2,11 +2,13 @@
 
 Every figure in it is a cell of the result, formatted by its column's kind
 (money, units, days, percent); the model writes none of it. Without a
-successful query the answer says so and gives the last error.
+successful query the answer says so and gives the last error, less the figures
+the model put in its query (an error quotes the value it refused).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._sql_compile import OutputColumn
@@ -56,8 +58,14 @@ def render_answer(columns: list[OutputColumn], rows: list[list[Any]], *, truncat
     return f"{count} {what}{when}: {listed}{more}."
 
 
-def render_failure(errors: list[str]) -> str:
+_FIGURE = re.compile(r"(?<![\w.$])\$?\d[\d,]*(?:\.\d+)?%?(?![\w.])")
+
+
+def render_failure(errors: list[str], question: str = "") -> str:
     if not errors:
         return "I could not answer: no query was run."
-    # No count of attempts: an answer states no figure that no successful query returned.
-    return f"I could not answer: no query succeeded. The last error: {errors[-1]}"
+    # No count of attempts, and no figure but the question's: an answer states no figure
+    # that no successful query returned ("not 0.5" quotes the model, not the store).
+    error = _FIGURE.sub(lambda m: m.group(0) if m.group(0) in question else "the value given",
+                        errors[-1])
+    return f"I could not answer: no query succeeded. The last error: {error}"

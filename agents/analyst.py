@@ -272,7 +272,8 @@ class AnalystAgent(AgentSpec[AnalystState]):
             message = render_answer(list(result.columns), rows, truncated=result.truncated,
                                     period=result.period)
         else:
-            message = render_failure([_error_text(t.get("error")) for t in runs])
+            message = render_failure([_error_text(t.get("error")) for t in runs],
+                                     state.context.question)
         failed = len(runs) - len(good)
         status = "step_limit" if state.outcome == "step_limit" and not good else "done"
         reply = AgentOutput(kind="reply", subject_id=box.request.subject_id, message=message,

@@ -317,3 +317,12 @@ def test_a_count_of_things_past_a_bound_is_answered_from_groups(registry: ToolRe
     assert result.answer is not None and result.answer.rows == [[gold]]
     assert result.message == f"Number of users: {gold:,}."
     assert "having > 3: the question bounds the metric" in amendments(registry)[0]
+
+
+def test_a_failure_quotes_no_figure_the_model_gave_only_the_question_s() -> None:
+    from agents._sql_answer import render_failure
+    text = render_failure(["variants.available is true or false, not 0.5 (give true or false)"],
+                          "Which products have most of their variants sold out?")
+    assert "0.5" not in text and "not the value given" in text
+    kept = render_failure(["no route above 4 days, try 3.5"], "Which routes take more than 4 days?")
+    assert "4 days" in kept and "3.5" not in kept
