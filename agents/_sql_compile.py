@@ -4,7 +4,8 @@ The FROM table is the first metric's base table (else the first column's); every
 other table a name needs is joined along the catalog's keys. Filter values are
 checked against the column's type and, for a category column, matched to a value
 it really holds ("Pending" -> 'pending'), so a query does not silently come back
-empty. A period is a date range ending at the business date. Anything that cannot
+empty. A filter on a table that would repeat the root's rows (the many side of a
+key) is asked as EXISTS rather than joined, so sums and counts are not multiplied. A period is a date range ending at the business date. Anything that cannot
 be compiled raises ``QueryError`` whose message says what to change.
 """
 
@@ -115,13 +116,13 @@ class Compiler:
         if q.share and not metrics:
             raise QueryError("share needs a metric: it is a metric's share of its total",
                              "put the metric to compare in metrics")
-        share = " AND ".join(self._filter(f, plan, time_col) for f in q.share)
+        share = " AND ".join(self._conditions(q.share, plan, time_col))
         selects += [self._metric(m, inline_filter=not shared_filter, share=share)
                     for m in metrics]
         latest = [f for f in q.filters if f.op == "latest"]
-        for f in q.filters:
-            if f.op != "latest":
-                _add(where, self._filter(f, plan, time_col))
+        for condition in self._conditions([f for f in q.filters if f.op != "latest"], plan,
+                                          time_col):
+            _add(where, condition)
         if q.having is not None and not q.group_by:
             raise QueryError("having needs groups: it keeps the groups whose first metric "
                              "passes", "put the column to count per in group_by")
@@ -246,6 +247,51 @@ class Compiler:
                                           metric=True))
 
     # -- filters ---------------------------------------------------------------------
+
+    def _conditions(self, filters: list[Filter], plan: _Plan, time_col: str | None,
+                    ) -> list[str]:
+        """The filters' conditions. Those on a table that would multiply the root's rows
+        (one reached through a one-to-many key, "stock of items with an open purchase
+        order") are asked as EXISTS, one per table, instead of joined, so a sum or a
+        count over the root stays right; a table the select list joins anyway is joined."""
+        out: list[str] = []
+        semi: dict[str, list[str]] = {}
+        for f in filters:
+            own = _Plan(root=plan.root)
+            condition = self._filter(f, own, time_col)
+            needed = {t for t in own.tables if t != plan.root}
+            table = next(iter(needed)) if len(needed) == 1 else None
+            if table is not None and table not in plan.tables and self._fans_out(plan.root,
+                                                                                 table):
+                semi.setdefault(table, []).append(condition)
+            else:
+                plan.tables += own.tables
+                out.append(condition)
+        return out + [self._exists(plan.root, t, " AND ".join(c)) for t, c in semi.items()]
+
+    def _fans_out(self, root: str, table: str) -> bool:
+        """Whether joining ``table`` to ``root`` can repeat a root row (a step toward the
+        many side of a key: the join's ``left``)."""
+        at = root
+        for j in self.catalog.path(root, table) or []:
+            if at == j.right:
+                return True
+            at = j.right
+        return False
+
+    def _exists(self, root: str, table: str, condition: str) -> str:
+        path = self.catalog.path(root, table)
+        assert path  # _fans_out found it
+        first = path[0]
+        start = first.left if first.right == root else first.right
+        joined, clauses = {root, start}, []
+        for j in path[1:]:
+            new = j.right if j.right not in joined else j.left
+            clauses.append(f"JOIN {new} ON {j.left}.{j.left_column} = {j.right}.{j.right_column}")
+            joined.add(new)
+        link = f"{first.left}.{first.left_column} = {first.right}.{first.right_column}"
+        return (f"EXISTS (SELECT 1 FROM {' '.join([start, *clauses])} "
+                f"WHERE {link} AND {condition})")
 
     def _filter(self, f: Filter, plan: _Plan, time_col: str | None) -> str:
         values: list[str] = []

@@ -357,3 +357,25 @@ def test_share_is_each_metric_over_its_rows_as_a_percentage_of_all_rows(world: W
         {"field": "orders.user_id", "op": "=", "value": user}]), mine)
     with pytest.raises(QueryError, match="share needs a metric"):
         world.run(group_by=["orders.status"], share=[pending])
+
+
+def test_a_filter_on_the_many_side_of_a_key_keeps_the_root_rows_once(world: World) -> None:
+    # A variant may have several open purchase orders: joining them would count its
+    # stock once per order. The filter is asked as EXISTS; the rows are the root's.
+    gold = world.rows("SELECT sum(on_hand) FROM stock WHERE item_id IN "
+                      "(SELECT item_id FROM purchase_orders WHERE status = 'open')")
+    joined = world.rows("SELECT sum(s.on_hand) FROM stock s JOIN purchase_orders p "
+                        "ON p.item_id = s.item_id WHERE p.status = 'open'")
+    assert gold != joined  # the seeded store has variants with several open orders
+    open_po = {"field": "purchase_orders.status", "op": "=", "value": "open"}
+    assert same(world.run(metrics=["on_hand"], filters=[open_po]), gold)
+    # two conditions on that table hold for the same row of it, as a join would ask
+    both = world.rows("SELECT sum(on_hand) FROM stock WHERE item_id IN (SELECT item_id FROM "
+                      "purchase_orders WHERE status = 'open' AND quantity > 100)")
+    assert same(world.run(metrics=["on_hand"], filters=[
+        open_po, {"field": "purchase_orders.quantity", "op": ">", "value": 100}]), both)
+    # a table the breakdown joins anyway is joined, not asked
+    sql = world.compiler.compile(StructuredQuery.model_validate(
+        {"metrics": ["order_count"], "group_by": ["order_items.name"],
+         "filters": [{"field": "order_items.status", "op": "=", "value": "pending"}]})).sql
+    assert "EXISTS" not in sql and "JOIN order_items" in sql
