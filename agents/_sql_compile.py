@@ -5,8 +5,9 @@ other table a name needs is joined along the catalog's keys. Filter values are
 checked against the column's type and, for a category column, matched to a value
 it really holds ("Pending" -> 'pending'), so a query does not silently come back
 empty. A filter on a table that would repeat the root's rows (the many side of a
-key) is asked as EXISTS rather than joined, so sums and counts are not multiplied. A period is a date range ending at the business date. Anything that cannot
-be compiled raises ``QueryError`` whose message says what to change.
+key) is asked as EXISTS rather than joined, so sums and counts are not multiplied. A
+period is a date range ending at the business date. Anything that cannot be compiled
+raises ``QueryError`` whose message says what to change.
 """
 
 from __future__ import annotations
