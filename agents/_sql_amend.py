@@ -342,16 +342,18 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
 
 
 def _table_named(text: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
-    """The table ``text`` names (its name or a synonym; the longest name wins)."""
+    """The one table ``text`` names (its name or a synonym). The longest name wins ("order
+    lines" names order_items, not orders); a tie names none."""
     said = f" {phrase(text)} "
-    best: tuple[int, str] | None = None
+    best: dict[str, int] = {}
     for table, note in layer.tables.items():
         for name in (table, table.replace("_", " "), *note.synonyms):
             term = phrase(name)
-            if table in catalog.tables and term and f" {term} " in said \
-                    and (best is None or len(term) > best[0]):
-                best = (len(term), table)
-    return best[1] if best else None
+            if table in catalog.tables and term and f" {term} " in said:
+                best[table] = max(best.get(table, 0), len(term))
+    longest = max(best.values(), default=0)
+    named = [t for t, n in best.items() if n == longest]
+    return named[0] if len(named) == 1 else None
 
 
 def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
@@ -486,16 +488,7 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     counted = words[match.end():].split()[:3]
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
-    said = f" {phrase(' '.join(counted))} "
-    # The longest name wins: "order lines" names order_items, not orders.
-    best: dict[str, int] = {}
-    for table, note in layer.tables.items():
-        for name in (table, table.replace("_", " "), *note.synonyms):
-            if table in catalog.tables and f" {phrase(name)} " in said:
-                best[table] = max(best.get(table, 0), len(phrase(name)))
-    longest = max(best.values(), default=0)
-    named = [t for t, n in best.items() if n == longest]
-    return named[0] if len(named) == 1 else None
+    return _table_named(" ".join(counted), catalog, layer)
 
 
 def _names(words: str, metric: Metric, layer: SemanticLayer) -> bool:
