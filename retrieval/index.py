@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faiss as _faiss
 import numpy as np
@@ -265,26 +265,45 @@ class VectorIndex:
         with self._lock:
             if self._index is None or not self._vid:
                 return [[] for _ in range(len(queries))]
-            if not constraints and self._ntotal == len(self._vid):
-                # The hot path: nprobe/efSearch/k_factor live on the index (set_defaults),
-                # so no per-call parameter objects, selector or bitmap.
-                scores, vids = self._search_target().search(queries, min(k, len(self._vid)))
-            else:
-                sel, bitmap, allowed = self._selector(constraints)
-                if allowed == 0:
-                    return [[] for _ in range(len(queries))]
-                params = T.search_params(
-                    self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel,
-                    k_factor=self.k_factor,
-                )
-                scores, vids = self._index.search(queries, min(k, allowed), params=params)
-                del bitmap  # kept alive until here: the selector points into it
+            if not constraints and self._ntotal == len(self._vid) and k > 0:
+                return self._search_live(queries, min(k, len(self._vid)))
+            sel, bitmap, allowed = self._selector(constraints)
+            if allowed == 0:
+                return [[] for _ in range(len(queries))]
+            params = T.search_params(
+                self.kind, nprobe=self.nprobe, ef_search=self.ef_search, sel=sel,
+                k_factor=self.k_factor,
+            )
+            scores, vids = self._index.search(queries, min(k, allowed), params=params)
+            del bitmap  # kept alive until here: the selector points into it
             docs = self._docs  # one tolist() per call: per-row numpy iteration costs more
             return [
                 [(doc, s) for s, v in zip(srow, vrow, strict=True)
                  if v >= 0 and (doc := docs[v]) is not None]
                 for srow, vrow in zip(scores.tolist(), vids.tolist(), strict=True)
             ]
+
+    def _search_live(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """The hot path: no filter and no tombstone, so every id found is a live doc.
+
+        nprobe/efSearch/k_factor live on the index (set_defaults), so there is no
+        per-call parameter object, selector or bitmap; the C++ search is called
+        directly (``_check`` did the checks FAISS's Python wrapper repeats), and the
+        pairs are built by ``map``/``zip`` in C: at ~70 us a query (ivf_fs, 100k) a
+        microsecond is over 1% of it.
+        """
+        n = len(queries)
+        scores = np.empty((n, k), dtype=np.float32)
+        vids = np.empty((n, k), dtype=np.int64)
+        ptr = faiss.swig_ptr
+        self._search_target().search_c(n, ptr(queries), k, ptr(scores), ptr(vids), None)
+        docs = cast(list[str], self._docs)  # no tombstone on this path: no None
+        doc: Callable[[int], str] = docs.__getitem__
+        # Fewer than k found: FAISS pads the tail with -1 (which would index from the end);
+        # zip then stops at the last doc found.
+        return [list(zip(map(doc, vrow if vrow[-1] >= 0 else [v for v in vrow if v >= 0]),
+                         srow, strict=False))
+                for srow, vrow in zip(scores.tolist(), vids.tolist(), strict=True)]
 
     def _selector(
         self, constraints: Mapping[str, Sequence[str]] | None
