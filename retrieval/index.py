@@ -138,8 +138,8 @@ class VectorIndex:
             self._reset(kind)
             self._index = T.new_index(kind, self.dim, len(doc_ids))
             self._built_n = len(doc_ids)
-            if len(doc_ids):
-                T.train(self._index, kind, self._check(vectors))
+            trained_on = T.train(self._index, kind, self._check(vectors)) if len(doc_ids) \
+                else None
             T.set_defaults(kind, self._index, nprobe=self.nprobe, ef_search=self.ef_search,
                        k_factor=self.k_factor)
             self._add(doc_ids, vectors, attrs)
@@ -147,7 +147,7 @@ class VectorIndex:
             if self._fixed_nprobe is None and T.NEEDS_TRAINING[kind] and len(doc_ids) > 1:
                 self._nprobe, self.calibrated_recall = T.calibrate_nprobe(
                     self._index, kind, self._check(vectors), target=self.recall_target,
-                    k_factor=self.k_factor)
+                    k_factor=self.k_factor, trained_on=trained_on)
                 self._apply_defaults()
 
     def upsert(

@@ -89,6 +89,16 @@ def test_many_lists_are_probed_through_a_fast_scan_quantizer(tmp_path):
     assert again.search(q, 10) == found
 
 
+def test_calibration_queries_avoid_the_rows_kmeans_trained_on():
+    trained = np.arange(0, 10_000, 2)  # every even row
+    rows = T.calibration_rows(10_000, 500, seed=7, trained_on=trained)
+    assert len(set(rows.tolist())) == 500 and all(r % 2 for r in rows)
+    # too few rows left out: the sample may use any row
+    most = np.arange(9_800)
+    assert len(T.calibration_rows(10_000, 500, seed=7, trained_on=most)) == 500
+    assert len(T.calibration_rows(300, 500, seed=7, trained_on=None)) == 300
+
+
 def test_fewer_found_than_asked_returns_only_what_was_found():
     # One list of 64 probed cannot hold k results: FAISS pads with -1, which is no doc.
     x = _data(3000)
