@@ -14,9 +14,10 @@ per call, 1 thread, best of 2 passes):
 - each at nprobe 12/16/20 and k_factor 4/8, with recall@10 against exact search.
 
 The baseline is the choice this was written to question (flat, 4·√n lists rounded up,
-k_factor 4, nprobe 16), measured in the same run. What came of it: ``ivf_fs`` now keeps
-its centroids in fp16 and chooses nprobe per corpus (``retrieval._faiss_types``); this
-script still measures the float quantizer alternatives above. Writes
+k_factor 4, nprobe 16), measured in the same run. What came of it: ``ivf_fs`` chooses
+nprobe per corpus and, from 1,024 lists, scans its centroids as fast-scan PQ codes
+re-ranked exactly (``retrieval._faiss_types._coarse_fs``); this script still measures
+the float quantizer alternatives above. Writes
 benchmarks/results/faiss_coarse.json (other sizes: faiss_coarse_<size>.json).
 """
 
