@@ -69,6 +69,7 @@ class TableNote(BaseModel):
     description: str
     time_column: str | None = None  # the column a period applies to, by name
     synonyms: list[str] = Field(default_factory=list)
+    key: list[str] = Field(default_factory=list)  # a view's key, which a view cannot declare
 
 
 class SemanticLayer(BaseModel):
@@ -83,6 +84,9 @@ class SemanticLayer(BaseModel):
     # by one when the question names one of its values ("variants in blue").
     attributes: list[Dimension] = Field(default_factory=list)
     value_synonyms: dict[str, list[str]] = Field(default_factory=dict)  # 'TX': [Texas]
+
+    def view_keys(self) -> dict[str, list[str]]:
+        return {table: note.key for table, note in self.tables.items() if note.key}
 
     def metric(self, name: str) -> Metric | None:
         """A named metric, or an aggregate of one column written ``avg(table.column)``."""
@@ -152,6 +156,8 @@ class SemanticLayer(BaseModel):
                 problems.append(f"tables.{table}: no such table")
             elif note.time_column and catalog.column(f"{table}.{note.time_column}") is None:
                 problems.append(f"tables.{table}.time_column: no column {note.time_column}")
+            problems += [f"tables.{table}.key: no column {c}" for c in note.key
+                         if table in catalog.tables and catalog.column(f"{table}.{c}") is None]
         names: set[str] = set()
         for term in [*self.metrics, *self.dimensions, *self.segments, *self.attributes]:
             if term.name in names:

@@ -4,13 +4,14 @@ Tables and views with their columns and SQL types, primary keys, the join graph
 and a few sample values per text column. Joins are the store's foreign keys as
 DuckDB reports them, plus the implicit ones the seed relies on: a column that
 is, by name, another table's single-column primary key (``sales_history.item_id``
--> ``variants.item_id``). The compiler joins only along these edges, so the
-model never writes a join condition.
+-> ``variants.item_id``). A view cannot declare a key, so the semantic layer
+may name one (``tables.<view>.key``): the view then takes part in those joins
+like a table (``order_payments.payment_method_id`` -> ``user_payment_methods``).
+The compiler joins only along these edges, so the model never writes a join
+condition.
 """
 
 from __future__ import annotations
-
-from collections import deque
 
 import duckdb
 from pydantic import BaseModel, Field
@@ -96,28 +97,45 @@ class Catalog(BaseModel):
         return [c.ref for t in self.tables.values() for c in t.columns if c.kind != "json"]
 
     def path(self, start: str, goal: str) -> list[Join] | None:
-        """The shortest chain of joins from ``start`` to ``goal`` (either direction)."""
+        """The shortest chain of joins from ``start`` to ``goal`` (either direction).
+
+        Among chains of that length, the one with the fewest steps up to a shared parent
+        and back down to another of its children: orders reach the payment methods an
+        order was paid with through its payments, not the methods its customer holds
+        through the customer (siblings under one parent are not related to each other).
+        """
         if start == goal:
             return []
+        chains: list[tuple[str, list[Join]]] = [(start, [])]
         seen = {start}
-        queue: deque[tuple[str, list[Join]]] = deque([(start, [])])
-        while queue:
-            table, chain = queue.popleft()
-            for j in self.joins:
-                if table not in (j.left, j.right):
-                    continue
-                nxt = j.right if j.left == table else j.left
-                if nxt in seen:
-                    continue
-                if nxt == goal:
-                    return [*chain, j]
-                seen.add(nxt)
-                queue.append((nxt, [*chain, j]))
+        while chains:
+            longer = [(j.right if j.left == table else j.left, [*chain, j])
+                      for table, chain in chains for j in self.joins
+                      if table in (j.left, j.right)
+                      and (j.right if j.left == table else j.left) not in seen]
+            found = [chain for table, chain in longer if table == goal]
+            if found:
+                return min(found, key=lambda chain: _siblings(start, chain))
+            seen |= {table for table, _ in longer}
+            chains = longer
         return None
 
 
-def read_catalog(db: duckdb.DuckDBPyConnection) -> Catalog:
-    """The catalog of the store behind ``db`` (main schema, without bookkeeping tables)."""
+def _siblings(start: str, chain: list[Join]) -> int:
+    """Steps of ``chain`` from ``start`` that go up to a key's table and straight back
+    down from it to another table referencing it."""
+    at, up_before, turns = start, False, 0
+    for j in chain:
+        up = at == j.left  # at holds the reference: a step to the table it references
+        turns += up_before and not up
+        up_before, at = up, j.right if up else j.left
+    return turns
+
+
+def read_catalog(db: duckdb.DuckDBPyConnection,
+                 view_keys: dict[str, list[str]] | None = None) -> Catalog:
+    """The catalog of the store behind ``db`` (main schema, without bookkeeping tables);
+    ``view_keys``: the key of a view the store cannot declare (the semantic layer's)."""
     rows = db.execute(
         "SELECT t.table_name, t.table_type, c.column_name, c.data_type "
         "FROM information_schema.tables t JOIN information_schema.columns c "
@@ -134,6 +152,10 @@ def read_catalog(db: duckdb.DuckDBPyConnection) -> Catalog:
             "WHERE constraint_type = 'PRIMARY KEY' AND schema_name = 'main'").fetchall():
         if table in tables:
             tables[table].primary_key = list(columns)
+    for table, columns in (view_keys or {}).items():
+        view = tables.get(table)
+        if view is not None and not view.primary_key and all(view.column(c) for c in columns):
+            view.primary_key = list(columns)
     for t in tables.values():
         for c in t.columns:
             if c.kind == "text":

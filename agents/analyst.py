@@ -101,12 +101,12 @@ class SqlWorld:
         with self._lock:
             if self._kit is None:
                 # A DuckDB view of the store: itself, or a snapshot of a PostgreSQL store.
+                configured = load_layer(self.layer_path)
                 with store.analytics_reader(ANALYST_TABLES) as db:
-                    catalog = read_catalog(db)
+                    catalog = read_catalog(db, configured.view_keys())
                     today = business_date(db)
                     attributes = json_attributes(db, catalog)
-                    layer = load_layer(self.layer_path).restrict(catalog).with_attributes(
-                        attributes)
+                    layer = configured.restrict(catalog).with_attributes(attributes)
                     read = {a.sql: a.values for a in attributes}
                     values = {d.name: read.get(d.sql) or expression_values(db, d.table, d.sql)
                               for d in [*layer.dimensions, *layer.attributes]

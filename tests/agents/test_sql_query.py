@@ -29,10 +29,11 @@ from tools.seed import business_date
 class World:
     def __init__(self, store: Store) -> None:
         self.store = store
+        configured = load_layer()
         with store.cursor() as cur:
-            self.catalog: Catalog = read_catalog(cur)
+            self.catalog: Catalog = read_catalog(cur, configured.view_keys())
             self.as_of = business_date(cur)
-        self.layer = load_layer().restrict(self.catalog)
+        self.layer = configured.restrict(self.catalog)
         self.vocabulary = Vocabulary(self.catalog, self.layer)
         self.compiler = Compiler(self.catalog, self.layer, self.as_of)
 
@@ -379,3 +380,34 @@ def test_a_filter_on_the_many_side_of_a_key_keeps_the_root_rows_once(world: Worl
         {"metrics": ["order_count"], "group_by": ["order_items.name"],
          "filters": [{"field": "order_items.status", "op": "=", "value": "pending"}]})).sql
     assert "EXISTS" not in sql and "JOIN order_items" in sql
+
+
+def test_a_payment_method_filter_reads_the_method_each_payment_used(world: World) -> None:
+    # user_payment_methods is a view: its key comes from the layer, so payments join it
+    # by payment_method_id, not through the customer (the methods a customer holds).
+    refunded = world.run(metrics=["refunds"], filters=[
+        {"field": "user_payment_methods.source", "op": "=", "value": "credit_card"}])
+    assert refunded == world.rows(
+        "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund' "
+        "AND payment_method_id LIKE 'credit_card%'")
+    # from orders the two ways are as short: through the payments, not the customer
+    orders = world.run(metrics=["order_count"], filters=[
+        {"field": "user_payment_methods.source", "op": "=", "value": "gift_card"}])
+    assert orders == world.rows(
+        "SELECT count(DISTINCT order_id) FROM order_payments "
+        "WHERE payment_method_id LIKE 'gift_card%'")
+    assert orders != world.rows(
+        "SELECT count(*) FROM orders WHERE user_id IN "
+        "(SELECT user_id FROM user_payment_methods WHERE source = 'gift_card')")
+
+
+def test_among_equally_short_join_paths_siblings_come_last() -> None:
+    from agents._sql_catalog import Join
+    joins = [Join(left="orders", right="users", left_column="user_id", right_column="user_id"),
+             Join(left="methods", right="users", left_column="user_id", right_column="user_id"),
+             Join(left="payments", right="orders", left_column="order_id",
+                  right_column="order_id"),
+             Join(left="payments", right="methods", left_column="method_id",
+                  right_column="method_id")]
+    catalog = Catalog(tables={}, joins=joins)
+    assert [j.left for j in catalog.path("orders", "methods") or []] == ["payments"] * 2
