@@ -491,13 +491,18 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     return _table_named(" ".join(counted), catalog, layer)
 
 
-def _names(words: str, metric: Metric, layer: SemanticLayer) -> bool:
-    """Whether the question names the metric or its table in any of their words."""
-    note = layer.tables.get(metric.table)
-    names = [metric.name.replace("_", " "), metric.label, *metric.synonyms, metric.table,
-             metric.table.replace("_", " "), *(note.synonyms if note else [])]
-    said = set(tokens(words))
-    return any(w in said for n in names for w in tokens(n) if len(w) > 3)
+def _names(words: str, metric: Metric, layer: SemanticLayer, counted: str) -> bool:
+    """Whether the question names the metric or its table in any of their words, other
+    than the words that also name the ``counted`` table ("orders" names orders, not
+    order_payments_count)."""
+    def names(table: str) -> list[str]:
+        note = layer.tables.get(table)
+        return [table, table.replace("_", " "), *(note.synonyms if note else [])]
+
+    own = [metric.name.replace("_", " "), metric.label, *metric.synonyms, *names(metric.table)]
+    shared = {w for n in names(counted) for w in tokens(n)}
+    said = set(tokens(words)) - shared
+    return any(w in said for n in own for w in tokens(n) if len(w) > 3)
 
 
 def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -509,7 +514,7 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     first = layer.metric(metrics[0]) if metrics else None
     table = _counted_table(words, catalog, layer)
     if table is None or first is not None and first.format == "count" and (
-            first.table == table or _names(words, first, layer)):
+            first.table == table or _names(words, first, layer, table)):
         return False
     counts = [m for m in layer.metrics if m.table == table and m.format == "count"
               and not m.filter]

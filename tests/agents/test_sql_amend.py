@@ -337,6 +337,14 @@ def test_how_many_counts_the_thing_it_names(kit: SqlKit) -> None:
     assert not any(f["field"].startswith("order_items") for f in args["filters"])
 
 
+def test_a_word_shared_with_the_counted_table_does_not_name_the_metric(kit: SqlKit) -> None:
+    # "orders" shares "order" with order_payments_count, but counts orders
+    done = run(kit, "How many orders were settled with PayPal?",
+               metrics=["order_payments_count"], group_by=["order_payments.order_id"])
+    assert done.arguments["metrics"] == ["order_count"]
+    assert done.arguments["group_by"] == []
+
+
 def test_a_count_the_question_names_stands(kit: SqlKit) -> None:
     done = run(kit, "How many customers placed an order that is still pending?",
                metrics=["order_count"])
