@@ -421,10 +421,23 @@ def _share(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[s
 def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                  notes: list[str]) -> list[str]:
     """"How many customers placed more than 3 orders": the metric per customer, grouped
-    by the counted thing's key on the metric's table (``orders.user_id``)."""
+    by the counted thing's key on the metric's table (``orders.user_id``). When the
+    metric counts the customers themselves, the thing said after the bound ("more than
+    one credit card") is what is counted per customer."""
     root = _root(args.get("metrics"), [], layer)
     if root is None or root not in catalog.tables:
         return []
+    bound = _BOUND.search(words)
+    per = _table_named(" ".join(words[bound.end():].split()[:3]), catalog, layer) \
+        if bound else None
+    if per is not None and per != root and root == _counted_table(words, catalog, layer):
+        counts = [m for m in layer.metrics if m.table == per and m.format == "count"
+                  and not m.filter]
+        keys = catalog.tables[root].primary_key
+        if counts and len(keys) == 1 and catalog.tables[per].column(keys[0]) is not None:
+            args["metrics"] = [counts[0].name]
+            notes.append(f"metric {counts[0].name}: the question bounds the {per} per {root}")
+            root = per
     subject = words.split("how many", 1)[-1].split()[:3] if "how many" in words else []
     for table, note in layer.tables.items():
         names = {table, table.replace("_", " "), *note.synonyms}

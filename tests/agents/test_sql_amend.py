@@ -345,6 +345,14 @@ def test_a_word_shared_with_the_counted_table_does_not_name_the_metric(kit: SqlK
     assert done.arguments["group_by"] == []
 
 
+def test_a_bound_on_what_each_counted_thing_has_counts_that_per_thing(kit: SqlKit) -> None:
+    # the model counted the customers; the bound is on their orders
+    args = run(kit, "How many customers placed more than 3 orders?",
+               metrics=["customer_count"]).arguments
+    assert args["metrics"] == ["order_count"] and args["group_by"] == ["orders.user_id"]
+    assert args["having"] == {"op": ">", "value": 3.0} and args["count_groups"]
+
+
 def test_a_count_the_question_names_stands(kit: SqlKit) -> None:
     done = run(kit, "How many customers placed an order that is still pending?",
                metrics=["order_count"])
