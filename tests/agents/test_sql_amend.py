@@ -339,10 +339,10 @@ def test_how_many_counts_the_thing_it_names(kit: SqlKit) -> None:
 
 def test_a_word_shared_with_the_counted_table_does_not_name_the_metric(kit: SqlKit) -> None:
     # "orders" shares "order" with order_payments_count, but counts orders
-    done = run(kit, "How many orders were settled with PayPal?",
+    done = run(kit, "How many orders were settled at least once with PayPal?",
                metrics=["order_payments_count"], group_by=["order_payments.order_id"])
     assert done.arguments["metrics"] == ["order_count"]
-    assert done.arguments["group_by"] == []
+    assert done.arguments["group_by"] == []  # orders per order: 1 each
 
 
 def test_a_bound_on_what_each_counted_thing_has_counts_that_per_thing(kit: SqlKit) -> None:
