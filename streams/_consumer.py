@@ -1,9 +1,13 @@
 """The consumer thread: the only thread that calls poll, pause, resume and commit.
 
-It polls in short rounds whatever happens, so heartbeats and the
-``max.poll.interval.ms`` clock never depend on how long a handler takes; when
-too many fetched records wait for a handler slot it pauses every partition
-and keeps polling. Records go to the event loop with ``call_soon_threadsafe``,
+It polls in short rounds, so heartbeats and the ``max.poll.interval.ms`` clock
+never depend on how long a handler takes. A poll fetches only what fits in the
+buffer (``max_buffered`` records fetched and waiting for a handler slot); a full
+buffer waits for room, fetching nothing, and only one that stays full for
+``full_buffer_pause_ms`` pauses every partition (and polling goes on). Pausing is
+the last resort because librdkafka drops a paused partition's prefetched records:
+at a buffer that fills and drains all the time, pausing halved the confluent-kafka
+worker's throughput. Records go to the event loop with ``call_soon_threadsafe``,
 one call per poll. The client is behind ``transport.Consumer``; its rebalance
 listener (``release`` / ``resume`` here) drains and commits a revoked
 partition through ``RebalanceIO``, which keeps the client's heartbeats going.
@@ -31,6 +35,8 @@ from .transport import TP, Consumer, RebalanceIO, TransactionalProducer, Transpo
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_MS = 100
+MAX_POLL_RECORDS = 500
+FULL_WAIT_S = 0.005  # a full buffer's wait for room between checks
 LAG_INTERVAL_S = 5.0
 
 
@@ -83,6 +89,7 @@ class ConsumerThread(threading.Thread):
         self.assigned_once = threading.Event()
         self._consumer: Consumer | None = None
         self._paused = False
+        self._full_since: float | None = None  # time.monotonic() the buffer filled up
         self._held = False
         self._resume_at: dict[TP, int] = {}
         self._consumed = {t: metrics.consumed.labels(t) for t in topics}
@@ -109,13 +116,17 @@ class ConsumerThread(threading.Thread):
         next_commit = time.monotonic()
         next_lag = time.monotonic() + LAG_INTERVAL_S
         while not self.close_requested.is_set():
-            self._backpressure(consumer)
-            try:
-                records = consumer.poll(POLL_TIMEOUT_MS)
-            except BrokerError as exc:
-                log.warning("poll failed, retrying: %s", exc)
-                time.sleep(0.2)
-                continue
+            room = self._backpressure(consumer)
+            if room or self._paused:  # paused: polls go on, for the group and the listener
+                try:
+                    records = consumer.poll(POLL_TIMEOUT_MS, max(1, room))
+                except BrokerError as exc:
+                    log.warning("poll failed, retrying: %s", exc)
+                    time.sleep(0.2)
+                    continue
+            else:  # full: wait for room
+                time.sleep(FULL_WAIT_S)
+                records = []
             if not self.assigned_once.is_set() and consumer.assignment():
                 self.assigned_once.set()
             if records:
@@ -136,17 +147,25 @@ class ConsumerThread(threading.Thread):
                 next_lag = now + LAG_INTERVAL_S
         self.commit(consumer)
 
-    def _backpressure(self, consumer: Consumer) -> None:
+    def _backpressure(self, consumer: Consumer, now: float | None = None) -> int:
+        """Pause or resume partitions; how many records the next poll may fetch (0: none)."""
+        now = time.monotonic() if now is None else now
         pending, in_flight = self.parts.counts()
         buffered = pending - in_flight
         self.metrics.buffered.set(buffered)
         limit = self.settings.max_buffered
-        if self.stop_fetching.is_set() or buffered >= limit:
+        room = min(MAX_POLL_RECORDS, limit - buffered)
+        if room > 0:
+            self._full_since = None
+        elif self._full_since is None:
+            self._full_since = now
+        if self.stop_fetching.is_set():
             want_paused = True
-        elif buffered <= limit // 2:
-            want_paused = False
+        elif self._paused:
+            want_paused = buffered > limit // 2  # resume once half of it drained
         else:
-            want_paused = self._paused
+            want_paused = self._full_since is not None and (
+                now - self._full_since >= self.settings.full_buffer_pause_ms / 1000)
         held = self.parts.held()  # paused by a handler's BackpressureError
         if want_paused or held or self._held:
             target = consumer.assignment()
@@ -163,6 +182,7 @@ class ConsumerThread(threading.Thread):
             self.metrics.paused_partitions.set(0)
         self._paused = want_paused
         self._held = bool(held)
+        return 0 if want_paused else max(0, room)
 
     def commit(self, consumer: Consumer) -> None:
         offsets = self.parts.committable()

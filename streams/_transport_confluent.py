@@ -155,13 +155,14 @@ class ConfluentConsumer:
         self.client.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
                               on_lost=self._on_lost)
 
-    def poll(self, timeout_ms: int) -> list[RawRecord]:
+    def poll(self, timeout_ms: int, max_records: int) -> list[RawRecord]:
         try:
             # consume() waits for a full batch or the timeout; poll() returns with the
             # first record, and what else is fetched already comes without waiting.
             first = self.client.poll(timeout_ms / 1000)
-            messages = [] if first is None else [first, *self.client.consume(
-                MAX_POLL_RECORDS - 1, 0)]
+            more = min(MAX_POLL_RECORDS, max_records) - 1
+            messages = [] if first is None else [first, *(
+                self.client.consume(more, 0) if more > 0 else ())]
         except self._ck.KafkaException as exc:
             raise BrokerError(f"poll failed: {exc}") from exc
         out = []

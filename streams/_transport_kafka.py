@@ -93,9 +93,9 @@ class KafkaPythonConsumer:
     def subscribe(self, topics: list[str], listener: RebalanceListener) -> None:
         self.client.subscribe(topics, listener=_Listener(self, listener))
 
-    def poll(self, timeout_ms: int) -> list[RawRecord]:
+    def poll(self, timeout_ms: int, max_records: int) -> list[RawRecord]:
         try:
-            batches = self.client.poll(timeout_ms=timeout_ms)
+            batches = self.client.poll(timeout_ms=timeout_ms, max_records=max_records)
         except KafkaError as exc:
             raise BrokerError(f"poll failed: {exc}") from exc
         out = []

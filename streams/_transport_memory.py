@@ -172,7 +172,7 @@ class MemoryConsumer:
         if assign:
             self._listener.on_assigned(assign, self.seek)
 
-    def poll(self, timeout_ms: int) -> list[RawRecord]:
+    def poll(self, timeout_ms: int, max_records: int) -> list[RawRecord]:
         deadline = time.monotonic() + timeout_ms / 1000
         b = self.broker
         while True:
@@ -182,7 +182,7 @@ class MemoryConsumer:
                 for tp in sorted(self._assigned - self._paused):
                     part = b._topics[tp.topic][tp.partition]
                     at = self._position[tp]
-                    got = part[at:at + 500 - len(out)]
+                    got = part[at:at + min(500, max_records) - len(out)]
                     out.extend(got)
                     self._position[tp] = at + len(got)
                 if out:

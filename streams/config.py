@@ -74,6 +74,9 @@ class WorkerSettings(BaseModel):
     group_id: str = "streamwise-workers"
     max_in_flight: int = Field(default=16, ge=1)
     max_buffered: int = Field(default=1000, ge=1)
+    # A full buffer first waits this long for room (fetching nothing) before every
+    # partition pauses: pausing and resuming costs librdkafka its prefetched records.
+    full_buffer_pause_ms: int = Field(default=1000, ge=0)
     max_attempts: int = Field(default=3, ge=1)
     retry_backoff_ms: int = Field(default=200, ge=0)
     retry_backoff_max_ms: int = Field(default=5000, ge=0)

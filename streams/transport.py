@@ -75,8 +75,9 @@ class Consumer(Protocol):
 
     def subscribe(self, topics: list[str], listener: RebalanceListener) -> None: ...
 
-    def poll(self, timeout_ms: int) -> list[RawRecord]:
-        """Records fetched from unpaused partitions (may run the listener first)."""
+    def poll(self, timeout_ms: int, max_records: int) -> list[RawRecord]:
+        """Up to ``max_records`` records fetched from unpaused partitions (may run the
+        listener first)."""
         ...
 
     def assignment(self) -> set[TP]: ...

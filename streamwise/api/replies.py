@@ -65,7 +65,7 @@ class ReplyForwarder:
         consumer.subscribe([TOPIC], _Listener())
         try:
             while not self._stop.is_set():
-                records = consumer.poll(500)
+                records = consumer.poll(500, 500)
                 for record in records:
                     self._forward(record, loop)
                 if records:

@@ -113,6 +113,26 @@ def test_order_per_key_outputs_and_commits(harness: Harness, tmp_path: Path,
     assert all(dict(o.headers)["parent_event_id"].decode() in ids for o in outs)
 
 
+def test_a_poll_never_fetches_more_than_the_buffer_holds(harness: Harness,
+                                                         tmp_path: Path) -> None:
+    topic = harness.topic(2)
+    events = make_events(120, keys=12)
+    harness.produce(topic, [(e.key.encode(), e.to_bytes()) for e in events])
+    peak = {"buffered": 0}
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        pending, in_flight = worker.parts.counts()
+        peak["buffered"] = max(peak["buffered"], pending - in_flight)
+        await asyncio.sleep(0)
+        return []
+
+    worker = _worker(harness, topic, handle, tmp_path, "small-buffer", max_in_flight=2,
+                     max_buffered=5)
+    asyncio.run(run_until([worker], lambda: worker.metrics.value(HANDLED, topic=topic) == 120
+                          and _total(harness.committed("small-buffer", topic, 2)) == 120, 60))
+    assert 0 < peak["buffered"] <= 5
+
+
 def test_exactly_once_a_fenced_worker_leaves_neither_outputs_nor_offsets(
         tmp_path: Path) -> None:
     # Memory only: Tansu keeps an aborted transaction's records visible to read_committed.

@@ -115,8 +115,8 @@ def test_a_held_partition_stays_paused_beside_the_buffer_limit() -> None:
     parts = Partitions()
     parts.assign({a, b})
     thread = ConsumerThread(["t"], MemoryTransport(), BrokerSettings(embedded=False),
-                            WorkerSettings(max_buffered=2), parts, None,  # type: ignore[arg-type]
-                            WorkerMetrics(), "c")
+                            WorkerSettings(max_buffered=2, full_buffer_pause_ms=0), parts,
+                            None, WorkerMetrics(), "c")  # type: ignore[arg-type]
     consumer = FakeConsumer({a, b})
     thread._backpressure(consumer)  # type: ignore[arg-type]
     assert consumer.paused() == set()
@@ -131,3 +131,37 @@ def test_a_held_partition_stays_paused_beside_the_buffer_limit() -> None:
         parts.finish(rec.tp, rec.epoch, 1, [rec.offset])
     thread._backpressure(consumer)  # type: ignore[arg-type]
     assert consumer.paused() == {a}  # drained: only the held partition stays paused
+
+
+def test_a_full_buffer_fetches_nothing_and_pauses_only_if_it_stays_full() -> None:
+    from streams._consumer import ConsumerThread
+    from streams._partitions import Partitions
+    from streams.metrics import WorkerMetrics
+    from streams.transport import RawRecord
+
+    a, b = TP("t", 0), TP("t", 1)
+    parts = Partitions()
+    parts.assign({a, b})
+    thread = ConsumerThread(["t"], MemoryTransport(), BrokerSettings(embedded=False),
+                            WorkerSettings(max_buffered=4, full_buffer_pause_ms=1000), parts,
+                            None, WorkerMetrics(), "c")  # type: ignore[arg-type]
+    consumer = FakeConsumer({a, b})
+    assert thread._backpressure(consumer, now=0.0) == 4  # type: ignore[arg-type]
+    fetched = parts.fetched_many([RawRecord(b, i, None, b"", ()) for i in range(4)])
+    # Full: the next poll may fetch nothing, but nothing is paused yet.
+    assert thread._backpressure(consumer, now=10.0) == 0  # type: ignore[arg-type]
+    assert thread._backpressure(consumer, now=10.9) == 0  # type: ignore[arg-type]
+    assert consumer.paused() == set()
+    # Still full after full_buffer_pause_ms: everything pauses.
+    assert thread._backpressure(consumer, now=11.0) == 0  # type: ignore[arg-type]
+    assert consumer.paused() == {a, b}
+    for rec in fetched[:1]:  # 3 left: above half the limit, so it stays paused
+        assert parts.start(rec.tp, rec.epoch)
+        parts.finish(rec.tp, rec.epoch, 1, [rec.offset])
+    assert thread._backpressure(consumer, now=11.1) == 0  # type: ignore[arg-type]
+    assert consumer.paused() == {a, b}
+    for rec in fetched[1:2]:  # 2 left: half drained, fetching resumes with room for 2
+        assert parts.start(rec.tp, rec.epoch)
+        parts.finish(rec.tp, rec.epoch, 1, [rec.offset])
+    assert thread._backpressure(consumer, now=11.2) == 2  # type: ignore[arg-type]
+    assert consumer.paused() == set()
