@@ -18,11 +18,13 @@ import pytest
 
 from agents.config import LLMSettings
 from agents.llm import chat_model
+from streams._partitions import Partitions
 from streams._transport_memory import MemoryConsumer, MemoryTransport
 from streams.config import BrokerSettings, WorkerSettings
 from streams.events import Event, OutputEvent
+from streams.metrics import WorkerMetrics
 from streams.runtime import HandlerContext, Worker
-from streams.transport import TP
+from streams.transport import TP, RawRecord
 from streamwise.wiring import overload_as_backpressure
 from tests.fake_llm import FakeLLM, fake_llm
 from tests.streams._helpers import make_events
@@ -105,19 +107,24 @@ class FakeConsumer:
         self._paused -= tps
 
 
-def test_a_held_partition_stays_paused_beside_the_buffer_limit() -> None:
+def _consumer_thread(settings: WorkerSettings) -> tuple[Any, Partitions, FakeConsumer]:
+    """A consumer thread (not started) over two assigned partitions of topic t."""
     from streams._consumer import ConsumerThread
-    from streams._partitions import Partitions
-    from streams.metrics import WorkerMetrics
-    from streams.transport import RawRecord
 
-    a, b = TP("t", 0), TP("t", 1)
     parts = Partitions()
-    parts.assign({a, b})
-    thread = ConsumerThread(["t"], MemoryTransport(), BrokerSettings(embedded=False),
-                            WorkerSettings(max_buffered=2, full_buffer_pause_ms=0), parts,
-                            None, WorkerMetrics(), "c")  # type: ignore[arg-type]
-    consumer = FakeConsumer({a, b})
+    parts.assign({A, B})
+    thread = ConsumerThread(["t"], MemoryTransport(), BrokerSettings(embedded=False), settings,
+                            parts, None, WorkerMetrics(), "c")  # type: ignore[arg-type]
+    return thread, parts, FakeConsumer({A, B})
+
+
+A, B = TP("t", 0), TP("t", 1)
+
+
+def test_a_held_partition_stays_paused_beside_the_buffer_limit() -> None:
+    thread, parts, consumer = _consumer_thread(WorkerSettings(max_buffered=2,
+                                                              full_buffer_pause_ms=0))
+    a, b = A, B
     thread._backpressure(consumer)  # type: ignore[arg-type]
     assert consumer.paused() == set()
     parts.hold(a, 60)
@@ -134,18 +141,9 @@ def test_a_held_partition_stays_paused_beside_the_buffer_limit() -> None:
 
 
 def test_a_full_buffer_fetches_nothing_and_pauses_only_if_it_stays_full() -> None:
-    from streams._consumer import ConsumerThread
-    from streams._partitions import Partitions
-    from streams.metrics import WorkerMetrics
-    from streams.transport import RawRecord
-
-    a, b = TP("t", 0), TP("t", 1)
-    parts = Partitions()
-    parts.assign({a, b})
-    thread = ConsumerThread(["t"], MemoryTransport(), BrokerSettings(embedded=False),
-                            WorkerSettings(max_buffered=4, full_buffer_pause_ms=1000), parts,
-                            None, WorkerMetrics(), "c")  # type: ignore[arg-type]
-    consumer = FakeConsumer({a, b})
+    thread, parts, consumer = _consumer_thread(WorkerSettings(max_buffered=4,
+                                                              full_buffer_pause_ms=1000))
+    a, b = A, B
     assert thread._backpressure(consumer, now=0.0) == 4  # type: ignore[arg-type]
     fetched = parts.fetched_many([RawRecord(b, i, None, b"", ()) for i in range(4)])
     # Full: the next poll may fetch nothing, but nothing is paused yet.
