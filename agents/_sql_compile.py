@@ -150,7 +150,12 @@ class Compiler:
                          + (["WHERE " + " AND ".join(where)] if where else []))
         for _, expr in dated:
             where.append(f"{expr} = (SELECT max({expr}) {inner})")
-        sql = _render_sql(q, plan.root, joins, selects, where, bool(metrics), max_rows)
+        source = plan.root
+        if metrics and not q.share and not any(m.joins for m in metrics) and any(
+                self._fans_out(plan.root, t) for t in set(plan.tables) - {plan.root}):
+            source, selects = _one_row_per_group(plan.root, joins, where, selects)
+            joins, where = [], []
+        sql = _render_sql(q, source, joins, selects, where, bool(metrics), max_rows)
         columns = [s.out for s in selects]
         if q.count_groups and q.group_by:
             noun = selects[0].out.name.removesuffix("_id").replace("_", " ")
@@ -444,6 +449,24 @@ def render_joins(root: str, tables: list[str], catalog: Catalog) -> list[str]:
                            f"{j.right}.{j.right_column}")
             joined.add(new)
     return clauses
+
+
+def _one_row_per_group(root: str, joins: list[str], where: list[str], selects: list[_Select],
+                       ) -> tuple[str, list[_Select]]:
+    """The joined rows cut to one per root row and group, as a subquery named ``root``.
+
+    A join toward the many side of a key repeats a root row once per match, so a sum
+    over the root would count it as often ("stock on hand by purchase-order status":
+    a variant with three open orders is still one stock row). The metrics read only the
+    root's columns, so they run unchanged over the subquery; the groups come out of it
+    as ``_group<i>``."""
+    groups = [s for s in selects if not s.out.metric]
+    names = {id(s): f"_group{i}" for i, s in enumerate(groups)}
+    cols = ", ".join([f"{root}.*", *(f"{s.expr} AS {names[id(s)]}" for s in groups)])
+    inner = " ".join([f"SELECT DISTINCT {cols} FROM {root}", *joins]
+                     + (["WHERE " + " AND ".join(where)] if where else []))
+    return f"({inner}) AS {root}", [
+        _Select(names[id(s)], s.out) if id(s) in names else s for s in selects]
 
 
 def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_Select],
