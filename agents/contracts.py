@@ -132,10 +132,8 @@ OrderRequest = OrderPlacedRequest | ShipmentDelayedRequest | InventoryAdjustedRe
     | PriceChangedRequest
 # One model per kind, told apart by ``kind``: code that reads a payload narrows first
 # (``isinstance`` or ``match``), so a request cannot lack what its kind needs.
-AgentRequest = Annotated[
-    OrderPlacedRequest | ShipmentDelayedRequest | InventoryAdjustedRequest
-    | PriceChangedRequest | MessageRequest | QuestionRequest,
-    Field(discriminator="kind")]
+AgentRequest = Annotated[OrderRequest | MessageRequest | QuestionRequest,
+                         Field(discriminator="kind")]
 # Validates a request's JSON (the graph state keeps it so) or a dict into its kind's model.
 AGENT_REQUEST: TypeAdapter[AgentRequest] = TypeAdapter(AgentRequest)
 

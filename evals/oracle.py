@@ -263,8 +263,3 @@ class Oracle:
         below_cost = ",below_cost" if cost is not None and new < Decimal(str(cost)) else ""
         return _label("alert" if alerts else "no_action", alerts,
                       "price:" + (",".join(alerts) or "small_change") + below_cost)
-
-
-def oracle_for(store: Store, registry: ToolRegistry, agents: AgentSettings | None = None,
-               tools: ToolSettings | None = None) -> Oracle:
-    return Oracle(store, registry, Rules.of(agents or AgentSettings(), tools or registry.settings))
