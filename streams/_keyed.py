@@ -50,6 +50,13 @@ class KeyedQueue(Generic[T]):
         self._size -= 1
         return key, item
 
+    def pop_ready_many(self, limit: int) -> list[tuple[Hashable, T]]:
+        """Up to ``limit`` items of different free keys (``pop_ready`` repeated)."""
+        out: list[tuple[Hashable, T]] = []
+        while len(out) < limit and (got := self.pop_ready()) is not None:
+            out.append(got)
+        return out
+
     def release(self, key: Hashable) -> None:
         """The item handed out for ``key`` is finished: the key's next item may go."""
         self._busy.discard(key)

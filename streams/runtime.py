@@ -27,16 +27,21 @@ Guarantee (at-least-once delivery, effectively-once handling):
    an event cannot be built without an id), so they dedupe too.
 
 Records with the same (partition, key) run strictly in order; others run
-concurrently, up to ``max_in_flight``. A handler exception is retried with
-exponential backoff and full jitter up to ``max_attempts`` (``FatalError`` is
-not retried), then dead-lettered; a ``BackpressureError`` (an overloaded model)
-pauses the partition for its ``retry_after_s`` and retries the record without
-spending an attempt. Dead-lettered at once, each with its reason
-(``dlq.reason``): records that do not parse or validate (``invalid``), exceed
-``max_record_bytes`` (``too_large``), carry an output type or a type another
-topic carries (``wrong_topic``), or reuse a finished event's id with other
-bytes (``reused_event_id``). A record the producer cannot send whole to the
-dead-letter topic is dead-lettered as a reference (``dlq.DeadLetterReference``).
+concurrently, up to ``max_in_flight``. A per-record handler whose calls take under
+``FAST_HANDLER_S`` on average (nothing to overlap) has the ready records of up to
+``GROUP_MAX`` keys handled in one lane turn, one call after another, with one ledger
+lookup, one wait for the acks and one mark per partition, as a batched handler's run.
+
+A handler exception is retried with exponential backoff and full jitter up to
+``max_attempts`` (``FatalError`` is not retried), then dead-lettered; a
+``BackpressureError`` (an overloaded model) pauses the partition for its
+``retry_after_s`` and retries the record without spending an attempt.
+Dead-lettered at once, each with its reason (``dlq.reason``): records that do not parse
+or validate (``invalid``), exceed ``max_record_bytes`` (``too_large``), carry an
+output type or a type another topic carries (``wrong_topic``), or reuse a finished
+event's id with other bytes (``reused_event_id``). A record the producer cannot
+send whole to the dead-letter topic is dead-lettered as a reference
+(``dlq.DeadLetterReference``).
 
 Exactly-once (``WorkerSettings.exactly_once``, a broker with transactions): a
 finished record's outputs, dead letter and ledger marks are staged, not sent;
@@ -100,6 +105,11 @@ from .transport import (
 log = logging.getLogger(__name__)
 
 TRACE_HEADER = "trace_id"
+# A per-record handler whose calls take less than this on average (no real wait in
+# them) gains nothing from running records concurrently: ready records of up to
+# GROUP_MAX keys are then handled in one lane turn, one after another.
+FAST_HANDLER_S = 0.001
+GROUP_MAX = 64
 PARENT_HEADER = "parent_event_id"
 
 
@@ -228,6 +238,7 @@ class Worker:
         self._lanes: list[asyncio.Task[None]] = []
         self._waiting: list[asyncio.Future[None]] = []
         self._running = 0
+        self._handler_s = 1.0  # running mean of a handler call: slow until measured
         self._idle = asyncio.Event()
         self._stop = asyncio.Event()
         self._stop_early = False
@@ -395,32 +406,50 @@ class Worker:
                 await fut
                 continue
             key, run = got
-            first = run[0]
-            if not self.parts.start(first.tp, first.epoch, len(run)):
-                self._queue.release(key)
+            if len(run) > 1 or isinstance(self.handler, batched) or (
+                    self._handler_s >= FAST_HANDLER_S):
+                await self._run_started([key], run)
                 continue
-            self._running += 1
-            self.metrics.in_flight.set(self._running)
-            done: list[int] = []
-            staged: dict[int, Staged] = {}
-            try:
-                if len(run) == 1 and not isinstance(self.handler, batched):
-                    if await self._run_record(first):
-                        done.append(first.offset)
-                else:
-                    done = await self._run_batch(run)
-            finally:
-                if self._staged:
-                    for rec in run:
-                        mine = self._staged.pop((rec.tp, rec.offset), None)
-                        if mine is not None and rec.offset in done:
-                            staged[rec.offset] = mine
-                self.parts.finish(first.tp, first.epoch, len(run), done, staged)
+            # A fast handler: other ready keys' records go with this one, handled one
+            # after another with one ledger lookup, one wait for acks and one mark.
+            group: dict[tuple[TP, int], tuple[list[Hashable], list[FetchedRecord]]] = {}
+            for k, (rec,) in [(key, run), *self._queue.pop_ready_many(GROUP_MAX - 1)]:
+                keys, recs = group.setdefault((rec.tp, rec.epoch), ([], []))
+                keys.append(k)
+                recs.append(rec)
+            for keys, recs in group.values():
+                await self._run_started(keys, recs)
+
+    async def _run_started(self, keys: list[Hashable], run: list[FetchedRecord]) -> None:
+        """Handle ``run`` (records of one partition, ``keys`` theirs) and release the keys."""
+        first = run[0]
+        if not self.parts.start(first.tp, first.epoch, len(run)):
+            for key in keys:
                 self._queue.release(key)
-                self._running -= 1
-                self.metrics.in_flight.set(self._running)
-                if not self._running:
-                    self._idle.set()
+            return
+        self._running += 1
+        self.metrics.in_flight.set(self._running)
+        done: list[int] = []
+        staged: dict[int, Staged] = {}
+        try:
+            if len(run) == 1 and not isinstance(self.handler, batched):
+                if await self._run_record(first):
+                    done.append(first.offset)
+            else:
+                done = await self._run_batch(run)
+        finally:
+            if self._staged:
+                for rec in run:
+                    mine = self._staged.pop((rec.tp, rec.offset), None)
+                    if mine is not None and rec.offset in done:
+                        staged[rec.offset] = mine
+            self.parts.finish(first.tp, first.epoch, len(run), done, staged)
+            for key in keys:
+                self._queue.release(key)
+            self._running -= 1
+            self.metrics.in_flight.set(self._running)
+            if not self._running:
+                self._idle.set()
 
     async def _run_record(self, rec: FetchedRecord) -> bool:
         """Handle one record until finished (True), or until the worker stops (False)."""
@@ -511,36 +540,47 @@ class Worker:
             trace_id=trace.decode(errors="replace") if trace else p.event.event_id,
             attempt=attempt, worker_id=self.worker_id, producer=self.producer)
 
-    async def _handle_one(self, p: _Parsed) -> None:
+    async def _handle_one(self, p: _Parsed, failure: Exception | None = None) -> None:
+        """Handle ``p`` until finished: retried, dead-lettered or marked done.
+
+        ``failure``: what its first attempt raised, when it ran in a group."""
         assert self._ledger is not None
         topic = p.rec.tp.topic
         counters = self._counters[topic]
         attempt = 1
         while True:
-            await self._wait_hold(p.rec.tp)
-            ctx = self._context(p, attempt)
-            started = time.perf_counter()
-            try:
-                outputs = await self.handler(p.event, ctx)
-                await self._publish([(ctx, outputs or ())])
-            except Exception as exc:
-                self.metrics.failed.labels(topic, type(exc).__name__).inc()
-                if isinstance(exc, BackpressureError):  # no attempt spent: wait and retry
-                    self._hold(p.rec.tp, exc)
-                    continue
-                if isinstance(exc, FatalError) or attempt == self.settings.max_attempts:
-                    await self._dead_letter(p.rec, exc, attempts=attempt, reason="handler")
+            if failure is None:
+                await self._wait_hold(p.rec.tp)
+                ctx = self._context(p, attempt)
+                started = time.perf_counter()
+                try:
+                    outputs = await self.handler(p.event, ctx)
+                    self._handled_in(counters, time.perf_counter() - started)
+                    await self._publish([(ctx, outputs or ())])
+                except Exception as exc:
+                    failure = exc
+                else:
                     await self._mark([p.rec], [(p.event.event_id, _origin(p.rec, p.digest))])
+                    counters.handled.inc()
                     return
-                counters.retried.inc()
-                await asyncio.sleep(backoff_s(attempt, self.settings))
-                attempt += 1
+            raised, failure = failure, None
+            self.metrics.failed.labels(topic, type(raised).__name__).inc()
+            if isinstance(raised, BackpressureError):  # no attempt spent: wait and retry
+                self._hold(p.rec.tp, raised)
                 continue
-            finally:
-                counters.latency.observe(time.perf_counter() - started)
-            await self._mark([p.rec], [(p.event.event_id, _origin(p.rec, p.digest))])
-            counters.handled.inc()
-            return
+            if isinstance(raised, FatalError) or attempt == self.settings.max_attempts:
+                await self._dead_letter(p.rec, raised, attempts=attempt, reason="handler")
+                await self._mark([p.rec], [(p.event.event_id, _origin(p.rec, p.digest))])
+                return
+            counters.retried.inc()
+            await asyncio.sleep(backoff_s(attempt, self.settings))
+            attempt += 1
+
+    def _handled_in(self, counters: _TopicCounters, seconds: float) -> None:
+        """One handler call took ``seconds``: its histogram, and the running mean that
+        decides whether records are grouped (``FAST_HANDLER_S``)."""
+        counters.latency.observe(seconds)
+        self._handler_s += (seconds - self._handler_s) * 0.05
 
     def _hold(self, tp: TP, exc: BackpressureError) -> None:
         """Pause ``tp`` (fetching, and starting its records) for the time ``exc`` asks."""
@@ -599,7 +639,7 @@ class Worker:
         return done
 
     async def _process_batch(self, run: list[FetchedRecord]) -> None:
-        assert self._ledger is not None and isinstance(self.handler, batched)
+        assert self._ledger is not None
         parsed = [p for p in [await self._parse(rec) for rec in run] if p is not None]
         claimed: list[_Parsed] = []
         try:
@@ -619,35 +659,63 @@ class Worker:
                 self._unclaim(c)
 
     async def _mark_and_handle(self, parsed: list[_Parsed]) -> None:
-        assert self._ledger is not None and isinstance(self.handler, batched)
+        assert self._ledger is not None
         origins = await self._ledger.origins([p.event.event_id for p in parsed])
         todo = [p for p in parsed if not await self._already_done(
             p, origins.get(p.event.event_id))]
         if not todo:
             return
-        run = [p.rec for p in todo]
+        await self._wait_hold(todo[0].rec.tp)
         ctxs = [self._context(p, 1) for p in todo]
-        topic = run[0].tp.topic
-        counters = self._counters[topic]
-        started = time.perf_counter()
+        counters = self._counters[todo[0].rec.tp.topic]
+        failed: list[tuple[_Parsed, Exception | None]] = []
         try:
-            results = await self.handler.fn([p.event for p in todo], ctxs)
-            if len(results) != len(todo):
-                raise ValueError(f"a batch handler returned {len(results)} output lists "
-                                 f"for {len(todo)} events")
-            await self._publish(list(zip(ctxs, results, strict=True)))
+            if isinstance(self.handler, batched):
+                started = time.perf_counter()
+                results = await self.handler.fn([p.event for p in todo], ctxs)
+                counters.latency.observe(time.perf_counter() - started)
+                if len(results) != len(todo):
+                    raise ValueError(f"a batch handler returned {len(results)} output lists "
+                                     f"for {len(todo)} events")
+                await self._publish(list(zip(ctxs, results, strict=True)))
+            else:
+                failed = await self._call_each(todo, ctxs, counters)
         except Exception as exc:
             log.info("batch handler failed (%s): handling its %d events one by one",
                      exc, len(todo))
             if isinstance(exc, BackpressureError):
-                self._hold(run[0].tp, exc)
+                self._hold(todo[0].rec.tp, exc)
             for p in todo:
                 await self._handle_one(p)
             return
-        finally:
-            counters.latency.observe(time.perf_counter() - started)
-        await self._mark(run, [(p.event.event_id, _origin(p.rec, p.digest)) for p in todo])
-        counters.handled.inc(len(todo))
+        ok = [p for p in todo if all(p is not f for f, _ in failed)]
+        await self._mark([p.rec for p in ok],
+                         [(p.event.event_id, _origin(p.rec, p.digest)) for p in ok])
+        counters.handled.inc(len(ok))
+        for p, raised in failed:  # retried, or dead-lettered, on their own
+            await self._handle_one(p, raised)
+
+    async def _call_each(self, todo: list[_Parsed], ctxs: list[HandlerContext],
+                         counters: _TopicCounters) -> list[tuple[_Parsed, Exception | None]]:
+        """A per-record handler over a group, one call after another; publishes what the
+        calls that returned produced, and returns the records not finished: each with what
+        its call raised, or None if it was not called (a pause for backpressure)."""
+        assert not isinstance(self.handler, batched)
+        results: list[tuple[HandlerContext, Sequence[OutputEvent]]] = []
+        failed: list[tuple[_Parsed, Exception | None]] = []
+        for i, (p, ctx) in enumerate(zip(todo, ctxs, strict=True)):
+            started = time.perf_counter()
+            try:
+                results.append((ctx, await self.handler(p.event, ctx) or ()))
+            except BackpressureError as exc:  # the rest waits out the pause, on its own
+                failed += [(p, exc), *((q, None) for q in todo[i + 1:])]
+                break
+            except Exception as exc:
+                failed.append((p, exc))
+            finally:
+                self._handled_in(counters, time.perf_counter() - started)
+        await self._publish(results)
+        return failed
 
     # ---------------------------------------------------------------- dead letters
 

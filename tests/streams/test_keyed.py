@@ -18,6 +18,16 @@ def test_same_key_waits_for_release() -> None:
     assert len(q) == 0 and q.busy == 2
 
 
+def test_pop_ready_many_takes_one_item_of_each_free_key() -> None:
+    q: KeyedQueue[int] = KeyedQueue()
+    for key, item in [("a", 1), ("a", 2), ("b", 3), ("c", 4), ("d", 5)]:
+        q.push(key, item)
+    assert q.pop_ready_many(3) == [("a", 1), ("b", 3), ("c", 4)]
+    assert q.pop_ready_many(3) == [("d", 5)]  # a's next waits for a's release
+    q.release("a")
+    assert q.pop_ready_many(3) == [("a", 2)]
+
+
 def test_keys_take_turns() -> None:
     q: KeyedQueue[str] = KeyedQueue()
     for i in range(3):
