@@ -21,6 +21,7 @@ from agents.llm import chat_model
 from streams._partitions import Partitions
 from streams._transport_memory import MemoryConsumer, MemoryTransport
 from streams.config import BrokerSettings, WorkerSettings
+from streams.errors import BackpressureError
 from streams.events import Event, OutputEvent
 from streams.metrics import WorkerMetrics
 from streams.runtime import HandlerContext, Worker
@@ -87,6 +88,48 @@ def test_an_overload_pauses_the_partition_then_the_record_succeeds(
     assert transport.broker.records("tickets.dlq") == []
     assert worker.metrics.value("streamwise_records_dead_lettered_total", topic="tickets",
                                 reason="handler") == 0
+
+
+def test_an_overload_in_a_group_pauses_and_the_rest_waits_without_spending_attempts(
+        tmp_path: Path) -> None:
+    transport = SpyTransport()
+    transport.broker.create_topic("tickets", 1)
+    events = make_events(40, keys=8)
+    for e in events:
+        transport.broker.append("tickets", e.to_bytes(), e.key.encode())
+    calls: list[str] = []
+    overloaded = {"left": 1}
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        calls.append(event.event_id)
+        if len(calls) == 5 and overloaded["left"]:  # the model is overloaded, once
+            overloaded["left"] -= 1
+            raise BackpressureError("503", retry_after_s=0.2)
+        return []
+
+    settings = WorkerSettings(group_id="g", ledger_path=str(tmp_path / "ledger.sqlite"),
+                              max_attempts=1, commit_interval_ms=50)
+    worker = Worker(["tickets"], handle, settings, broker=BrokerSettings(embedded=False),
+                    transport=transport)
+    worker._handler_s = 0.0  # measured fast from the first record: records go in groups
+    groups: list[int] = []
+    call_each = worker._call_each
+
+    async def counted(*args: Any) -> Any:
+        groups.append(len(args[0]))
+        return await call_each(*args)
+
+    worker._call_each = counted  # type: ignore[method-assign]
+    asyncio.run(run_until(
+        [worker], lambda: worker.metrics.value("streamwise_records_handled_total",
+                                               topic="tickets") == 40, 60))
+
+    # with max_attempts=1 a spent attempt would have dead-lettered it: none was spent
+    assert transport.broker.records("tickets.dlq") == []
+    assert max(groups) >= 5  # the overloaded call was not the last of its group
+    assert len(calls) == 41 and len(set(calls)) == 40  # only the overloaded call again
+    assert worker.metrics.value("streamwise_handler_failures_total", topic="tickets",
+                                error="BackpressureError") == 1
 
 
 class FakeConsumer:
