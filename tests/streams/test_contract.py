@@ -15,7 +15,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -37,7 +36,7 @@ from streams.events import (
 from streams.runtime import HandlerContext, Worker, batched
 
 from ._helpers import make_events
-from ._transports import Harness, KafkaHarness, MemoryHarness, run_until
+from ._transports import Harness, KafkaHarness, MemoryHarness, grouped, run_until
 
 HANDLED = "streamwise_records_handled_total"
 SKIPPED = "streamwise_records_skipped_total"
@@ -470,13 +469,12 @@ def test_a_fast_handler_runs_ready_records_in_groups_with_every_guarantee(
     harness.produce(topic, records)
     seen: dict[str, list[int]] = defaultdict(list)
     calls: dict[str, int] = defaultdict(int)
+    failures = {"boom": RuntimeError("always fails"), "fatal": FatalError("cannot ever work")}
 
     async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
         calls[event.key] += 1
-        if event.key == "boom":
-            raise RuntimeError("always fails")
-        if event.key == "fatal":
-            raise FatalError("cannot ever work")
+        if event.key in failures:
+            raise failures[event.key]
         if event.key == "flaky" and ctx.attempt == 1:
             raise RuntimeError("the first try fails")
         if event.key != "flaky":
@@ -487,15 +485,7 @@ def test_a_fast_handler_runs_ready_records_in_groups_with_every_guarantee(
 
     worker = _worker(harness, topic, handle, tmp_path, "groups", max_attempts=3,
                      retry_backoff_ms=1)
-    groups: list[int] = []
-    call_each = worker._call_each
-
-    async def counted(*args: Any) -> Any:
-        groups.append(len(args[0]))
-        return await call_each(*args)
-
-    worker._call_each = counted  # type: ignore[method-assign]
-    worker._handler_s = 0.0  # known to be fast from the first record (measured, it would be)
+    groups = grouped(worker)
     asyncio.run(run_until([worker], lambda: _total(harness.committed("groups", topic, 2))
                           == len(records), 60))
 

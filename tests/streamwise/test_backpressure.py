@@ -29,7 +29,7 @@ from streams.transport import TP, RawRecord
 from streamwise.wiring import overload_as_backpressure
 from tests.fake_llm import FakeLLM, fake_llm
 from tests.streams._helpers import make_events
-from tests.streams._transports import run_until
+from tests.streams._transports import grouped, run_until
 
 
 class SpyTransport(MemoryTransport):
@@ -111,15 +111,7 @@ def test_an_overload_in_a_group_pauses_and_the_rest_waits_without_spending_attem
                               max_attempts=1, commit_interval_ms=50)
     worker = Worker(["tickets"], handle, settings, broker=BrokerSettings(embedded=False),
                     transport=transport)
-    worker._handler_s = 0.0  # measured fast from the first record: records go in groups
-    groups: list[int] = []
-    call_each = worker._call_each
-
-    async def counted(*args: Any) -> Any:
-        groups.append(len(args[0]))
-        return await call_each(*args)
-
-    worker._call_each = counted  # type: ignore[method-assign]
+    groups = grouped(worker)
     asyncio.run(run_until(
         [worker], lambda: worker.metrics.value("streamwise_records_handled_total",
                                                topic="tickets") == 40, 60))
