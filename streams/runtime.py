@@ -554,8 +554,10 @@ class Worker:
                 ctx = self._context(p, attempt)
                 started = time.perf_counter()
                 try:
-                    outputs = await self.handler(p.event, ctx)
-                    self._handled_in(counters, time.perf_counter() - started)
+                    try:
+                        outputs = await self.handler(p.event, ctx)
+                    finally:
+                        self._handled_in(counters, time.perf_counter() - started)
                     await self._publish([(ctx, outputs or ())])
                 except Exception as exc:
                     failure = exc
