@@ -30,7 +30,9 @@ Records with the same (partition, key) run strictly in order; others run
 concurrently, up to ``max_in_flight``. A per-record handler whose calls take under
 ``FAST_HANDLER_S`` on average (nothing to overlap) has the ready records of up to
 ``GROUP_MAX`` keys handled in one lane turn, one call after another, with one ledger
-lookup, one wait for the acks and one mark per partition, as a batched handler's run.
+lookup, one wait for the acks and one mark per partition, as a batched handler's run;
+after a call of ``SLOW_CALL_S`` or more, the records of the group not yet called run
+side by side.
 
 A handler exception is retried with exponential backoff and full jitter up to
 ``max_attempts`` (``FatalError`` is not retried), then dead-lettered; a
@@ -110,6 +112,9 @@ TRACE_HEADER = "trace_id"
 # GROUP_MAX keys are then handled in one lane turn, one after another.
 FAST_HANDLER_S = 0.001
 GROUP_MAX = 64
+# A call in a group that takes this long means the handler stopped being fast: the
+# group's records not yet called go on side by side, not one after another.
+SLOW_CALL_S = 0.01
 PARENT_HEADER = "parent_event_id"
 
 
@@ -694,28 +699,36 @@ class Worker:
         await self._mark([p.rec for p in ok],
                          [(p.event.event_id, _origin(p.rec, p.digest)) for p in ok])
         counters.handled.inc(len(ok))
-        for p, raised in failed:  # retried, or dead-lettered, on their own
-            await self._handle_one(p, raised)
+        # The rest, each on its own and side by side (their keys differ): retried,
+        # dead-lettered, or not yet called. Every one ends before a failure goes up.
+        ended = await asyncio.gather(*(self._handle_one(p, raised) for p, raised in failed),
+                                     return_exceptions=True)
+        for end in ended:
+            if isinstance(end, BaseException):
+                raise end
 
     async def _call_each(self, todo: list[_Parsed], ctxs: list[HandlerContext],
                          counters: _TopicCounters) -> list[tuple[_Parsed, Exception | None]]:
         """A per-record handler over a group, one call after another; publishes what the
         calls that returned produced, and returns the records not finished: each with what
-        its call raised, or None if it was not called (a pause for backpressure)."""
+        its call raised, or None if it was not called (after a call that was overloaded,
+        or slow: ``SLOW_CALL_S``)."""
         assert not isinstance(self.handler, batched)
         results: list[tuple[HandlerContext, Sequence[OutputEvent]]] = []
         failed: list[tuple[_Parsed, Exception | None]] = []
         for i, (p, ctx) in enumerate(zip(todo, ctxs, strict=True)):
             started = time.perf_counter()
+            overloaded = False
             try:
                 results.append((ctx, await self.handler(p.event, ctx) or ()))
-            except BackpressureError as exc:  # the rest waits out the pause, on its own
-                failed += [(p, exc), *((q, None) for q in todo[i + 1:])]
-                break
             except Exception as exc:
                 failed.append((p, exc))
-            finally:
-                self._handled_in(counters, time.perf_counter() - started)
+                overloaded = isinstance(exc, BackpressureError)
+            took = time.perf_counter() - started
+            self._handled_in(counters, took)
+            if overloaded or took >= SLOW_CALL_S:  # the rest, on its own (after the pause)
+                failed += [(q, None) for q in todo[i + 1:]]
+                break
         await self._publish(results)
         return failed
 

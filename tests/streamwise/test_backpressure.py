@@ -124,6 +124,33 @@ def test_an_overload_in_a_group_pauses_and_the_rest_waits_without_spending_attem
                                 error="BackpressureError") == 1
 
 
+def test_a_slow_call_in_a_group_sends_the_rest_of_it_side_by_side(tmp_path: Path) -> None:
+    transport = MemoryTransport()
+    transport.broker.create_topic("tickets", 1)
+    for e in make_events(8, keys=8):
+        transport.broker.append("tickets", e.to_bytes(), e.key.encode())
+    running = {"now": 0, "peak": 0}
+
+    async def handle(event: Event, ctx: HandlerContext) -> list[OutputEvent]:
+        running["now"] += 1
+        running["peak"] = max(running["peak"], running["now"])
+        await asyncio.sleep(0.05)  # no longer fast: a model call, say
+        running["now"] -= 1
+        return []
+
+    settings = WorkerSettings(group_id="g", ledger_path=str(tmp_path / "ledger.sqlite"),
+                              commit_interval_ms=50)
+    worker = Worker(["tickets"], handle, settings, broker=BrokerSettings(embedded=False),
+                    transport=transport)
+    groups = grouped(worker)
+    asyncio.run(run_until(
+        [worker], lambda: worker.metrics.value("streamwise_records_handled_total",
+                                               topic="tickets") == 8, 60))
+
+    assert groups == [8]  # one group of the 8 keys, measured fast before it began
+    assert running["peak"] == 7  # after the first, slow call the other 7 ran side by side
+
+
 class FakeConsumer:
     def __init__(self, tps: set[TP]) -> None:
         self.tps = tps
