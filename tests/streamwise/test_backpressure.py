@@ -90,6 +90,19 @@ def test_an_overload_pauses_the_partition_then_the_record_succeeds(
                                 reason="handler") == 0
 
 
+def _run_grouped(tmp_path: Path, transport: MemoryTransport, handle: Any, events: int,
+                 **settings: Any) -> tuple[Worker, list[int]]:
+    """Run a worker that groups from its first record until ``events`` are handled."""
+    worker = Worker(["tickets"], handle, WorkerSettings(
+        group_id="g", ledger_path=str(tmp_path / "ledger.sqlite"), commit_interval_ms=50,
+        **settings), broker=BrokerSettings(embedded=False), transport=transport)
+    groups = grouped(worker)
+    asyncio.run(run_until(
+        [worker], lambda: worker.metrics.value("streamwise_records_handled_total",
+                                               topic="tickets") == events, 60))
+    return worker, groups
+
+
 def test_an_overload_in_a_group_pauses_and_the_rest_waits_without_spending_attempts(
         tmp_path: Path) -> None:
     transport = SpyTransport()
@@ -107,14 +120,7 @@ def test_an_overload_in_a_group_pauses_and_the_rest_waits_without_spending_attem
             raise BackpressureError("503", retry_after_s=0.2)
         return []
 
-    settings = WorkerSettings(group_id="g", ledger_path=str(tmp_path / "ledger.sqlite"),
-                              max_attempts=1, commit_interval_ms=50)
-    worker = Worker(["tickets"], handle, settings, broker=BrokerSettings(embedded=False),
-                    transport=transport)
-    groups = grouped(worker)
-    asyncio.run(run_until(
-        [worker], lambda: worker.metrics.value("streamwise_records_handled_total",
-                                               topic="tickets") == 40, 60))
+    worker, groups = _run_grouped(tmp_path, transport, handle, 40, max_attempts=1)
 
     # with max_attempts=1 a spent attempt would have dead-lettered it: none was spent
     assert transport.broker.records("tickets.dlq") == []
@@ -138,14 +144,7 @@ def test_a_slow_call_in_a_group_sends_the_rest_of_it_side_by_side(tmp_path: Path
         running["now"] -= 1
         return []
 
-    settings = WorkerSettings(group_id="g", ledger_path=str(tmp_path / "ledger.sqlite"),
-                              commit_interval_ms=50)
-    worker = Worker(["tickets"], handle, settings, broker=BrokerSettings(embedded=False),
-                    transport=transport)
-    groups = grouped(worker)
-    asyncio.run(run_until(
-        [worker], lambda: worker.metrics.value("streamwise_records_handled_total",
-                                               topic="tickets") == 8, 60))
+    _, groups = _run_grouped(tmp_path, transport, handle, 8)
 
     assert groups == [8]  # one group of the 8 keys, measured fast before it began
     assert running["peak"] == 7  # after the first, slow call the other 7 ran side by side
