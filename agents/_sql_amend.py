@@ -540,10 +540,10 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     # The counted thing's own key as a breakdown counts 1 per group: one total is asked.
     keys = catalog.tables[table].primary_key if table in catalog.tables else []
     grouped = args.get("group_by") or []
-    if len(keys) == 1 and any(isinstance(g, str) and g.partition(".")[2] == keys[0]
-                              for g in grouped):
-        args["group_by"] = [g for g in grouped
-                            if not (isinstance(g, str) and g.partition(".")[2] == keys[0])]
+    kept = [g for g in grouped if not (len(keys) == 1 and isinstance(g, str)
+                                       and g.partition(".")[2] == keys[0])]
+    if len(kept) < len(grouped):
+        args["group_by"] = kept
         notes.append(f"group_by {keys[0]} dropped: one {table} per group counts 1 each")
     return True
 

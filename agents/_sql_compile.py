@@ -460,13 +460,12 @@ def _one_row_per_group(root: str, joins: list[str], where: list[str], selects: l
     a variant with three open orders is still one stock row). The metrics read only the
     root's columns, so they run unchanged over the subquery; the groups come out of it
     as ``_group<i>``."""
-    groups = [s for s in selects if not s.out.metric]
-    names = {id(s): f"_group{i}" for i, s in enumerate(groups)}
-    cols = ", ".join([f"{root}.*", *(f"{s.expr} AS {names[id(s)]}" for s in groups)])
+    cols = ", ".join([f"{root}.*", *(f"{s.expr} AS _group{i}"
+                                     for i, s in enumerate(selects) if not s.out.metric)])
     inner = " ".join([f"SELECT DISTINCT {cols} FROM {root}", *joins]
                      + (["WHERE " + " AND ".join(where)] if where else []))
     return f"({inner}) AS {root}", [
-        _Select(names[id(s)], s.out) if id(s) in names else s for s in selects]
+        s if s.out.metric else _Select(f"_group{i}", s.out) for i, s in enumerate(selects)]
 
 
 def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_Select],

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_POLL_RECORDS = 500
 OFFSET_INVALID = -1001  # librdkafka: no offset given, start from the committed one
 TXN_TIMEOUT_S = 30.0
 
@@ -160,9 +159,8 @@ class ConfluentConsumer:
             # consume() waits for a full batch or the timeout; poll() returns with the
             # first record, and what else is fetched already comes without waiting.
             first = self.client.poll(timeout_ms / 1000)
-            more = min(MAX_POLL_RECORDS, max_records) - 1
             messages = [] if first is None else [first, *(
-                self.client.consume(more, 0) if more > 0 else ())]
+                self.client.consume(max_records - 1, 0) if max_records > 1 else ())]
         except self._ck.KafkaException as exc:
             raise BrokerError(f"poll failed: {exc}") from exc
         out = []

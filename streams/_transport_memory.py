@@ -182,7 +182,7 @@ class MemoryConsumer:
                 for tp in sorted(self._assigned - self._paused):
                     part = b._topics[tp.topic][tp.partition]
                     at = self._position[tp]
-                    got = part[at:at + min(500, max_records) - len(out)]
+                    got = part[at:at + max_records - len(out)]
                     out.extend(got)
                     self._position[tp] = at + len(got)
                 if out:
