@@ -8,8 +8,9 @@ the modules retrieval/index.py imports (``_device``, ``_faiss_types``, ``errors`
 ``retrieval`` package's ``__init__`` (sentence-transformers, duckdb, pydantic ...) is
 bypassed.
 
-For each index type (flat on ``--n-flat`` vectors, then ivf_sq8 on ``--n-ivf``), built once
-through ``VectorIndex(device="gpu")`` on clustered, L2-normalised 384-d vectors:
+For each index (flat on ``--n-flat`` vectors, then the type ``index_type="auto"`` chooses
+on ``--n-ivf`` with a GPU: ivf_sq8, its nprobe calibrated by the build unless ``--nprobe``),
+built once through ``VectorIndex(device="gpu")`` on clustered, L2-normalised 384-d vectors:
 
 - recall@10 of CPU and GPU results against exact search (first ``--recall-queries``
   queries), and GPU/CPU agreement
@@ -160,14 +161,17 @@ def check_index(VectorIndex: Any, kind: str, n: int, args: argparse.Namespace,
     ids = [str(i) for i in range(n)]
     cats = [{"kind": "product", "category": f"c{j}", "in_stock": j % 2 == 0} for j in range(10)]
     attrs = [cats[i % 10] for i in range(n)]
-    ix = VectorIndex(d, index_type=kind, device="gpu", threads=args.threads, nprobe=args.nprobe)
+    ix = VectorIndex(d, index_type=kind, device="gpu", threads=args.threads,
+                     nprobe=args.nprobe or None)  # None: the build calibrates nprobe
     out["device_resolved"] = ix.device
     t = time.perf_counter()
     ix.build(ids, base, attrs)
     out["build_s"] = round(time.perf_counter() - t, 2)
-    if kind == "ivf_sq8":
+    out["chosen_type"] = ix.kind  # "auto" resolves by size and device
+    if ix.kind != "flat":
         out["nlist"] = int(faiss.extract_index_ivf(ix._index).nlist)
         out["nprobe"] = ix.nprobe
+        out["calibrated_recall"] = ix.calibrated_recall
 
     def on(device: str) -> None:
         ix.device = device  # same built index; only the search target changes
@@ -219,13 +223,16 @@ def _speeds(ix: Any, index: Any, q: Any, k: int, args: argparse.Namespace) -> di
     wrap = _median_time(lambda: ix.search(q, k), args.repeats)
     raw = _median_time(lambda: index.search(q, k), args.repeats)
 
-    def one_by_one() -> None:
-        for row in single:
-            ix.search(row[None, :], k)
+    rows = [row[None, :] for row in single]
 
-    lat = _median_time(one_by_one, max(1, args.repeats // 2)) / len(single)
+    def one_by_one(search: Any) -> float:
+        return _median_time(lambda: [search(row, k) for row in rows],
+                            max(1, args.repeats // 2)) / len(rows)
+
+    lat, lat_raw = one_by_one(ix.search), one_by_one(index.search)
     return {"batch_qps_wrapper": round(len(q) / wrap, 1), "batch_qps_raw": round(len(q) / raw, 1),
-            "single_query_ms_wrapper": round(lat * 1e3, 4)}
+            "single_query_ms_wrapper": round(lat * 1e3, 4),
+            "single_query_ms_raw": round(lat_raw * 1e3, 4)}
 
 
 def _writes(ix: Any, q: Any, k: int, n: int) -> dict[str, Any]:
@@ -267,7 +274,7 @@ def main() -> int:
     ap.add_argument("--recall-queries", type=int, default=2000)
     ap.add_argument("--single", type=int, default=200, help="queries timed one call each")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--nprobe", type=int, default=16)
+    ap.add_argument("--nprobe", type=int, default=0, help="0: calibrated by the build")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default=None, help="JSON path (default $OUT/gpu_check.json)")
     ap.add_argument("--require-gpu", action="store_true", help="exit 2 when FAISS sees no GPU")
@@ -299,7 +306,9 @@ def main() -> int:
                         else None)
     report["results"] = []
     t0 = time.perf_counter()
-    for kind, n in (("flat", args.n_flat), ("ivf_sq8", args.n_ivf)):  # flat first: quick
+    # flat first (quick); then the type VectorIndex chooses at --n-ivf with a GPU (ivf_sq8:
+    # fast-scan has no GPU implementation), nprobe calibrated by the build unless --nprobe.
+    for kind, n in (("flat", args.n_flat), ("auto", args.n_ivf)):
         if n <= 0:
             continue
         try:
