@@ -28,8 +28,12 @@ DEFAULT_PATH = next((p for p in (_TOP / "configs" / "semantic.yaml",
                                  _TOP / "streamwise" / "_configs" / "semantic.yaml") if p.is_file()),
                     _TOP / "configs" / "semantic.yaml")
 AGGREGATES = ("sum", "avg", "min", "max")
+# Written by code only (``_sql_amend``: "how many products have volume tiers" counts the
+# distinct products of volume_tiers); not offered to the model, whose schema it would double.
+CODE_AGGREGATES = ("count_distinct",)
 _FN_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest"}
-_AGGREGATE = re.compile(r"^(sum|avg|min|max)\(([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\)$")
+_AGGREGATE = re.compile(
+    r"^(sum|avg|min|max|count_distinct)\(([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\)$")
 _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -95,6 +99,13 @@ class SemanticLayer(BaseModel):
         if found is not None or match is None:
             return found
         fn, table, column = match.groups()
+        if fn == "count_distinct":
+            thing = column.removesuffix("_id").replace("_", " ")
+            return Metric.model_construct(
+                name=name, label=f"{thing} count", description=f"number of distinct {thing}s "
+                f"in {table}", synonyms=[], table=table, joins=[],
+                sql=f"count(DISTINCT {table}.{column})", filter=None, time_column=None,
+                format="count")
         fmt: Format = ("money" if re.search(r"price|cost|amount|balance|usd", column)
                        else "days" if "days" in column and fn != "sum" else "number")
         # Not validated: the name is the SQL, checked against the catalog by the vocabulary.

@@ -126,7 +126,8 @@ _BOUND_OPS = {"more than": ">", "greater than": ">", "over": ">", "above": ">",
               "less than": "<", "under": "<", "below": "<", "at most": "<=",
               "no more than": "<="}
 _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
-_HOW_MANY = re.compile(r"^\W*(how many|count|number of|what number of)\b")
+# At the start, or after one leading clause ("for each supplier country, how many ...").
+_HOW_MANY = re.compile(r"^(?:[^,?]*,\s*)?\W*(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
            (re.compile(r"\b(month of the year|months of the year|calendar month)\b"),
@@ -174,6 +175,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     args["filters"] = filters
     if _named_metric(args, words, catalog, layer, notes):
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
+    if _column_aggregate(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _count_named(args, words, catalog, layer, notes):
@@ -492,6 +496,72 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     return True
 
 
+_AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "total": "sum", "combined": "sum",
+                    "highest": "max", "largest": "max", "biggest": "max", "maximum": "max",
+                    "lowest": "min", "smallest": "min", "minimum": "min"}
+_BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all"})
+
+
+def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                      notes: list[str]) -> bool:
+    """"What is the average unit cost across our variants": an aggregate word right before
+    the words of one number column (its name, or its table's and its name: "variant
+    price") asks for that aggregate of that column, unless the model's first metric is
+    it or a term whose label the question says. Several columns so named: the one of
+    the table the words name too (unit_costs.unit_cost, not purchase_orders'), else
+    the one on the model's table, else none. True when it changed."""
+    if _HOW_MANY.search(words):
+        return False
+    said = phrase(words).split()
+    found: dict[str, int] = {}  # "avg(table.column)" -> how many words named it
+    for table in catalog.tables.values():
+        for c in table.columns:
+            if c.kind != "number" or c.name.endswith(("_id", "_no", "position")):
+                continue
+            for name in (c.name, f"{table.name} {c.name}"):
+                term = phrase(name.replace("_", " ")).split()
+                for i in range(1, len(said) - len(term) + 1):
+                    if said[i:i + len(term)] != term:
+                        continue
+                    j = i - 1
+                    while j > 0 and said[j] in _BEFORE_COLUMN:
+                        j -= 1
+                    if fn := _AGGREGATE_WORDS.get(said[j]):
+                        key = f"{fn}({c.ref})"
+                        found[key] = max(found.get(key, 0), len(term))
+    if not found:
+        return False
+    longest = max(found.values())
+    best = [k for k, n in found.items() if n == longest]
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if len(best) > 1:
+        def named_for(key: str) -> bool:  # unit_costs.unit_cost: the table holds the column
+            table, column = key[key.index("(") + 1:-1].split(".")
+            return phrase(table.replace("_", " ")) == phrase(column.replace("_", " "))
+        best = ([k for k in best if named_for(k)]
+                or [k for k in best if first is not None and f"({first.table}." in k])
+    if len(best) != 1 or metrics[:1] == best:
+        return False
+    # A term of the layer over the same column refines it ("refunds": the amounts of
+    # refund transactions), as does one whose label the question says (other than its
+    # table's name, which a table's row count has for label).
+    named = first is not None and any(m.name == first.name for m in layer.metrics)
+    column = best[0][best[0].index("(") + 1:-1]
+    if named and first is not None and (column in first.sql or any(
+            f" {term} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
+            if len((term := phrase(t)).split()) >= 2
+            and term != phrase(first.table.replace("_", " ")))):
+        return False
+    chosen = layer.metric(best[0])
+    assert chosen is not None
+    args["metrics"] = [best[0], *metrics[1:]]
+    notes.append(f"metric {best[0]}: the question asks for the {chosen.label}"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    return True
+
+
 def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
     """The table "how many X ..." counts, when the words after "how many" name exactly one
     table (its name or a synonym: "routes" -> carrier_lanes)."""
@@ -526,9 +596,10 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
     table = _counted_table(words, catalog, layer)
-    if table is None or first is not None and first.format == "count" and (
-            first.table == table or _names(words, first, layer, table)):
+    if table is None or first is not None and first.format == "count" and first.table == table:
         return False
+    if first is not None and first.format == "count" and _names(words, first, layer, table):
+        return _count_distinct(args, words, first, table, catalog, notes)
     counts = [m for m in layer.metrics if m.table == table and m.format == "count"
               and not m.filter]
     if not counts:
@@ -545,6 +616,24 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     if len(kept) < len(grouped):
         args["group_by"] = kept
         notes.append(f"group_by {keys[0]} dropped: one {table} per group counts 1 each")
+    return True
+
+
+def _count_distinct(args: dict[str, Any], words: str, first: Metric, counted: str,
+                    catalog: Catalog, notes: list[str]) -> bool:
+    """"How many products come with volume discounts": the model counts the rows of the
+    table the question names too (volume_tiers), which hold the counted thing's key
+    several times over; the count is of its distinct keys there. Not for a bound ("more
+    than 3 orders"): a count per counted thing answers that (``_per_subject``)."""
+    keys = catalog.tables[counted].primary_key if counted in catalog.tables else []
+    rows = catalog.tables.get(first.table)
+    if (_BOUND.search(words) or len(keys) != 1 or rows is None or rows.column(keys[0]) is None
+            or first.filter or first.sql.replace(" ", "").lower() != "count(*)"):
+        return False
+    ref = f"{first.table}.{keys[0]}"
+    args["metrics"] = [f"count_distinct({ref})", *args["metrics"][1:]]
+    notes.append(f"metric count_distinct({ref}): the question counts {counted} "
+                 f"among {first.table}")
     return True
 
 

@@ -242,8 +242,10 @@ class Compiler:
         raw = self._fill(m.sql)
         own = self._fill(m.filter) if inline_filter and m.filter else ""
         expr = _with_filter(raw, own) if own else raw
-        # "avg(carrier_lanes.cost_usd)" is named avg_cost_usd in the result.
-        name = re.sub(r"^(\w+)\(\w+\.(\w+)\)$", r"\1_\2", m.name)
+        # "avg(carrier_lanes.cost_usd)" is named avg_cost_usd in the result,
+        # "count_distinct(volume_tiers.product_id)" product_count.
+        name = re.sub(r"^count_distinct\(\w+\.(\w+?)(?:_id)?\)$", r"\1_count", m.name)
+        name = re.sub(r"^(\w+)\(\w+\.(\w+)\)$", r"\1_\2", name)
         if share:  # the part the share's rows make of the whole, in percent
             part = _with_filter(raw, f"({own}) AND {share}" if own else share)
             return _Select(f"100.0 * {part} / nullif({expr}, 0)", OutputColumn(

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ._semantic import AGGREGATES, SemanticLayer
+from ._semantic import AGGREGATES, CODE_AGGREGATES, SemanticLayer
 from ._sql_catalog import Catalog
 
 Period = Literal["all", "today", "last_7_days", "last_30_days", "last_90_days", "this_month",
@@ -104,6 +104,8 @@ class Vocabulary:
                        *(g.name for g in layer.segments), *GRAINS]
         # Valid in a query, not offered to the model: code adds them (see SemanticLayer).
         self.code_fields = [a.name for a in layer.attributes]
+        self.code_metrics = {f"{fn}({ref})" for ref in catalog.column_refs()
+                             for fn in CODE_AGGREGATES}
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""
@@ -158,7 +160,7 @@ class Vocabulary:
     def check(self, query: StructuredQuery) -> None:
         """Raise ValueError naming each unknown name and the nearest known ones."""
         problems = [_unknown(n, self.metrics, "metric") for n in query.metrics
-                    if n not in self.metrics]
+                    if n not in self.metrics and n not in self.code_metrics]
         fields = [*query.group_by, *(f.field for f in [*query.filters, *query.share])]
         problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
                      if n not in self.fields and n not in self.code_fields]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -374,6 +375,70 @@ def test_a_value_of_another_table_brings_that_table_s_metric(kit: SqlKit) -> Non
 def test_a_distinct_count_through_a_join_stands(kit: SqlKit) -> None:
     done = run(kit, "How many customers keep a PayPal account?", metrics=["customer_count"])
     assert done.arguments["metrics"] == ["customer_count"]
+
+
+def _rows(store: DuckDBStore, sql: str) -> list[tuple[Any, ...]]:
+    with store.cursor() as cur:
+        return sorted(cur.execute(sql).fetchall())
+
+
+def test_how_many_things_among_the_rows_of_a_named_table_counts_distinct_keys(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # volume_tiers holds several tiers per product: its row count is not the answer
+    done = run(kit, "How many products come with volume discounts for buying in bulk?",
+               metrics=["volume_tiers_count"])
+    assert done.arguments["metrics"] == ["count_distinct(volume_tiers.product_id)"]
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(done.arguments))
+    assert compiled.columns[0].name == "product_count"
+    want = _rows(store, "SELECT count(DISTINCT product_id) FROM volume_tiers")
+    assert _rows(store, compiled.sql) == want
+    assert want != _rows(store, "SELECT count(*) FROM volume_tiers")
+
+
+def test_a_bound_per_thing_is_not_a_distinct_count(kit: SqlKit) -> None:
+    done = run(kit, "How many orders contain more than 4 items?", metrics=["order_items_count"])
+    assert not any(m.startswith("count_distinct") for m in done.arguments["metrics"])
+
+
+def test_how_many_after_a_leading_clause_counts_the_thing_it_names(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "For each supplier country, how many suppliers are there?",
+               metrics=["supplier_products_count"], group_by=["suppliers.country"])
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(done.arguments))
+    assert _rows(store, compiled.sql) == _rows(
+        store, "SELECT country, count(*) FROM suppliers GROUP BY 1")
+
+
+def test_an_aggregate_word_before_a_number_column_asks_for_that_aggregate(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # two columns are named unit_cost: the table named for it holds the answer
+    done = run(kit, "What is the average unit cost across all our variants?",
+               metrics=["unit_costs_count"])
+    assert done.arguments["metrics"] == ["avg(unit_costs.unit_cost)"]
+    done = run(kit, "Which 5 products have the highest average variant price?",
+               metrics=["variant_count"], group_by=["products.name"], order="desc", limit=5)
+    args = done.arguments
+    assert args["metrics"] == ["avg(variants.price)"] and args["group_by"] == ["products.name"]
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(args))
+    assert _rows(store, compiled.sql) == _rows(
+        store, "SELECT p.name, avg(v.price) AS a FROM variants v JOIN products p "
+               "USING (product_id) GROUP BY 1 ORDER BY a DESC LIMIT 5")
+
+
+def test_a_term_over_the_named_column_stands(kit: SqlKit) -> None:
+    # "refunds" sums order_payments.amount over refund transactions only
+    refunds = next(m for m in kit.layer.metrics if "order_payments.amount" in m.sql
+                   and m.filter and "refund" in m.filter)
+    done = run(kit, "What is the total amount we have refunded to customers?",
+               metrics=[refunds.name])
+    assert done.arguments["metrics"] == [refunds.name]
+
+
+def test_a_distinct_count_is_code_s_not_offered_to_the_model(kit: SqlKit) -> None:
+    assert "count_distinct" not in json.dumps(kit.vocabulary.schema())
+    kit.vocabulary.check(StructuredQuery(metrics=["count_distinct(orders.user_id)"]))
+    with pytest.raises(ValueError, match="not a metric"):
+        kit.vocabulary.check(StructuredQuery(metrics=["count_distinct(orders.nope)"]))
 
 
 def test_how_many_units_sums_units_rather_than_counting_a_table_named_later(
