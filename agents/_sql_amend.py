@@ -549,9 +549,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     named = first is not None and any(m.name == first.name for m in layer.metrics)
     column = best[0][best[0].index("(") + 1:-1]
     if named and first is not None and (column in first.sql or any(
-            f" {term} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
-            if len((term := phrase(t)).split()) >= 2
-            and term != phrase(first.table.replace("_", " ")))):
+            f" {label} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
+            if len((label := phrase(t)).split()) >= 2
+            and label != phrase(first.table.replace("_", " ")))):
         return False
     chosen = layer.metric(best[0])
     assert chosen is not None
