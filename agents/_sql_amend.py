@@ -51,8 +51,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._semantic import Metric, SemanticLayer
+from ._sql_calendar import calendar_filter
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
+from ._sql_query import MAX_FILTERS
 
 _WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
@@ -138,6 +140,7 @@ _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (mos
                      r"newest|last)\b(?! (\d+|day|days|week|weeks|month|months|year|years|"
                      r"quarter)\b)")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
+_CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.
 _ON_AVERAGE = re.compile(r"\b(on average|on an average|average number of|average count of)\b")
@@ -210,6 +213,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters += _value_filters(linked, filters, words, notes, cost, subjects)
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
+    _calendar(args, words, catalog, layer, notes)
     _share(args, words, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
@@ -306,10 +310,36 @@ def _useful(filters: list[dict[str, Any]], catalog: Catalog,
     return out
 
 
+def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+              notes: list[str]) -> None:
+    """"Ended during October 2026": the range the question names, on the date column it
+    means, in place of the model's date filters (``_sql_calendar``); over all time."""
+    found = calendar_filter(args, words, catalog, layer)
+    if found is None:
+        return
+    wanted, replaced = found
+    kept = [f for f in args["filters"] if f.get("field") not in (*replaced, wanted["field"])]
+    if len(kept) >= MAX_FILTERS or wanted in args["filters"]:
+        return
+    args["filters"] = [*kept, wanted]
+    notes.append(f"filter {wanted['field']} {wanted['op']} {wanted['value']}: the date the "
+                 "question names")
+    if args.get("period") not in (None, "all"):
+        notes.append(f"period all, not {args.get('period')}: the question names its dates")
+        args["period"] = "all"
+
+
 def _cycles(args: dict[str, Any], grouped: list[str], words: str,
             notes: list[str]) -> list[str]:
-    """"Which day of the week": the date bucketed by weekday, not by calendar day."""
+    """"Which day of the week": the date bucketed by weekday, not by calendar day; and a
+    cycle the question does not ask for is its calendar grain ("each month from May to
+    October 2026" means six months, not six month names)."""
     for pattern, cycle in _CYCLES:
+        grain = _CALENDAR_GRAIN[cycle]
+        if cycle in grouped and not pattern.search(words) and grain not in grouped:
+            grouped = [grain if g == cycle else g for g in grouped]
+            notes.append(f"group_by {grain}, not {cycle}: the question names no cycle")
+            args["group_by"] = grouped
         if not pattern.search(words) or cycle in grouped:
             continue
         dates = [g for g in grouped if g in _DATE_GRAINS]

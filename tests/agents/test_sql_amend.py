@@ -434,6 +434,38 @@ def test_a_term_over_the_named_column_stands(kit: SqlKit) -> None:
     assert done.arguments["metrics"] == [refunds.name]
 
 
+def test_a_named_month_filters_the_date_column_the_question_means(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # the model bounds the wrong edge: "during October" is the whole month
+    done = run(kit, "How many promotions ended during October 2026?",
+               metrics=["promotion_count"], period="last_30_days",
+               filters=[{"field": "promotions.ends_on", "op": ">=", "value": "2026-10-31"}])
+    args = done.arguments
+    assert args["filters"] == [{"field": "promotions.ends_on", "op": "between",
+                                "value": ["2026-10-01", "2026-10-31"]}]
+    assert args["period"] == "all"
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(args))
+    assert _rows(store, compiled.sql) == _rows(
+        store, "SELECT count(*) FROM promotions "
+               "WHERE ends_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'")
+    # "received" names received_on, whichever date column the model filtered
+    args = run(kit, "How many purchase orders were received during October 2026?",
+               metrics=["purchase_order_count"],
+               filters=[{"field": "purchase_orders.expected_on", "op": ">",
+                         "value": "2026-10-01"}]).arguments
+    assert [f["field"] for f in args["filters"]
+            if f["field"].endswith("_on")] == ["purchase_orders.received_on"]
+
+
+def test_a_cycle_the_question_does_not_ask_for_is_its_calendar_grain(kit: SqlKit) -> None:
+    done = run(kit, "How many units did we sell in each month from May to October 2026?",
+               metrics=["units_sold"], group_by=["month_of_year"])
+    assert done.arguments["group_by"] == ["month"]
+    done = run(kit, "Which month of the year sells the most units?",
+               metrics=["units_sold"], group_by=["month_of_year"])
+    assert done.arguments["group_by"] == ["month_of_year"]
+
+
 def test_a_distinct_count_is_code_s_not_offered_to_the_model(kit: SqlKit) -> None:
     assert "count_distinct" not in json.dumps(kit.vocabulary.schema())
     kit.vocabulary.check(StructuredQuery(metrics=["count_distinct(orders.user_id)"]))

@@ -1,0 +1,121 @@
+"""Calendar dates a question names ("in September 2026", "from May to October 2026",
+"by November 7, 2026"), read into a filter on a date column by code: a small model
+writes such ranges wrong (``ends_on >= 2026-10-31`` for "ended during October 2026").
+
+``named_range`` reads the words; ``calendar_filter`` chooses the date column (one whose
+name the question says, "received" for ``received_on``; else the one the model
+filtered; else the metric's time column) and the filter for it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ._semantic import SemanticLayer
+from ._sql_catalog import Catalog
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+_MONTHS["sept"] = 9
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY = rf"(?P<m>{_MONTH})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y>20\d\d)\b"
+_ISO = r"(?P<iy>20\d\d)-(?P<im>\d{2})-(?P<id>\d{2})\b"
+_MONTH_YEAR = rf"(?P<mm>{_MONTH})\.?,? (?P<my>20\d\d)\b"
+_YEAR = r"(?P<yy>20\d\d)\b"
+_ONE = re.compile(rf"\b(?:(?P<prep>in|during|on|by|before|after|since|until|through|from|"
+                  rf"for) (?:the )?)?(?:{_DAY}|{_ISO}|{_MONTH_YEAR}|{_YEAR})")
+# "from May to October 2026", "between June and August 2026": one year for both months.
+_SPAN = re.compile(rf"\b(?:from|between) (?P<a>{_MONTH}) (?:to|and|through|until) "
+                   rf"(?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
+# Bounds: "by" a date includes it, "before" it does not.
+_OPS = {"by": "<=", "until": "<=", "through": "<=", "before": "<", "after": ">",
+        "since": ">=", "from": ">="}
+
+
+@dataclass(frozen=True)
+class NamedRange:
+    start: date
+    end: date  # inclusive
+    op: str  # "between" or a bound: "<=", "<", ">", ">="
+
+    def filter(self, field: str) -> dict[str, Any]:
+        if self.op == "between":
+            return {"field": field, "op": "between",
+                    "value": [self.start.isoformat(), self.end.isoformat()]}
+        edge = self.start if self.op in ("<", ">=") else self.end
+        return {"field": field, "op": self.op, "value": edge.isoformat()}
+
+
+def named_range(words: str) -> NamedRange | None:
+    """The one calendar range ``words`` (lower case) name; None for none or several."""
+    span = _SPAN.search(words)
+    if span is not None:
+        year = int(span["y"])
+        first, last = _MONTHS[span["a"]], _MONTHS[span["b"]]
+        if first > last:
+            return None
+        return NamedRange(date(year, first, 1), _month_end(year, last), "between")
+    found = list(_ONE.finditer(words))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    if len(re.findall(rf"\b(?:{_MONTH})\b", words)) > (1 if m["m"] or m["mm"] else 0):
+        return None  # "between June 1 and June 30, 2026": more than this one date
+    try:
+        if m["d"]:
+            start = end = date(int(m["y"]), _MONTHS[m["m"]], int(m["d"]))
+        elif m["iy"]:
+            start = end = date(int(m["iy"]), int(m["im"]), int(m["id"]))
+        elif m["mm"]:
+            start = date(int(m["my"]), _MONTHS[m["mm"]], 1)
+            end = _month_end(start.year, start.month)
+        else:
+            start, end = date(int(m["yy"]), 1, 1), date(int(m["yy"]), 12, 31)
+    except ValueError:  # "February 30, 2026"
+        return None
+    return NamedRange(start, end, _OPS.get(m["prep"] or "", "between"))
+
+
+def calendar_filter(args: dict[str, Any], words: str, catalog: Catalog,
+                    layer: SemanticLayer) -> tuple[dict[str, Any], list[str]] | None:
+    """The filter the named range puts on the right date column of the query's metric
+    table, and the date filters of the model's it replaces; None when the question
+    names no one range or the metric has no date column."""
+    named = named_range(words)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    metric = layer.metric(metrics[0]) if metrics else None
+    if named is None or metric is None or metric.table not in catalog.tables:
+        return None
+    dated = [c.ref for c in catalog.tables[metric.table].columns if c.kind == "date"]
+    filtered = [f["field"] for f in args.get("filters") or []
+                if isinstance(f, dict) and (c := catalog.column(str(f.get("field")))) is not None
+                and c.kind == "date"]
+    said = {_stem(w) for w in re.findall(r"[a-z]+", words)}
+    # "ordered" names ordered_on, unless it is the table's own word ("purchase orders").
+    own = {_stem(w) for w in metric.table.split("_")} | {"on", "at", "date", "day"}
+    by_name = [ref for ref in dated
+               if any(_stem(w) in said for w in ref.split(".")[1].split("_")
+                      if _stem(w) not in own)]
+    time_col = metric.time_column or layer.time_column(metric.table)
+    choices = by_name or [ref for ref in filtered if ref in dated] or (
+        [time_col] if time_col else [])
+    if len(choices) != 1:
+        return None
+    return named.filter(choices[0]), filtered
+
+
+def _stem(word: str) -> str:
+    """"ended", "ends" -> "end"; "effective", "effect" -> "effect" (6 letters at most)."""
+    for suffix in ("ing", "ed", "s", "ive"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])

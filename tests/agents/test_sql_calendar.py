@@ -1,0 +1,43 @@
+"""Calendar dates a question names become a filter on the date column it means."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from agents._sql_calendar import NamedRange, named_range
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("how many promotions ended during october 2026?",
+     NamedRange(date(2026, 10, 1), date(2026, 10, 31), "between")),
+    ("units sold in each month from may to october 2026",
+     NamedRange(date(2026, 5, 1), date(2026, 10, 31), "between")),
+    ("the list price on june 1st, 2026", NamedRange(date(2026, 6, 1), date(2026, 6, 1), "between")),
+    ("orders due to arrive by november 7, 2026",
+     NamedRange(date(2026, 11, 7), date(2026, 11, 7), "<=")),
+    ("received before 2026-03-04", NamedRange(date(2026, 3, 4), date(2026, 3, 4), "<")),
+    ("sales since feb 2026", NamedRange(date(2026, 2, 1), date(2026, 2, 28), ">=")),
+    ("revenue in 2025", NamedRange(date(2025, 1, 1), date(2025, 12, 31), "between")),
+])
+def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
+    assert named_range(words) == expected
+
+
+@pytest.mark.parametrize("words", [
+    "what did we sell last month",  # relative: the query's period says it
+    "between june 1 and june 30, 2026",  # two dates
+    "september 2026 against october 2026",
+    "from october to may 2026",  # backwards
+    "on february 30, 2026",  # no such day
+])
+def test_no_one_range_is_no_range(words: str) -> None:
+    assert named_range(words) is None
+
+
+def test_a_bound_filters_from_the_edge_it_names() -> None:
+    by = NamedRange(date(2026, 11, 1), date(2026, 11, 30), "<=")
+    since = NamedRange(date(2026, 11, 1), date(2026, 11, 30), ">=")
+    assert by.filter("t.d") == {"field": "t.d", "op": "<=", "value": "2026-11-30"}
+    assert since.filter("t.d") == {"field": "t.d", "op": ">=", "value": "2026-11-01"}
