@@ -54,7 +54,7 @@ from ._semantic import Metric, SemanticLayer
 from ._sql_calendar import calendar_filter
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
-from ._sql_query import MAX_FILTERS
+from ._sql_query import MAX_FILTERS, MAX_GROUPS
 
 _WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
@@ -243,12 +243,33 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     _as_of_today(args, layer, notes)
 
+    _names_beside_ids(args, catalog, notes)
     if grouped and not bounded:
         _rank(args, words, notes)
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
     return Amended(arguments=args, notes=notes)
+
+
+def _names_beside_ids(args: dict[str, Any], catalog: Catalog, notes: list[str]) -> None:
+    """"Which supplier has the most open purchase orders": a breakdown by a key of a
+    table with a ``name`` (``purchase_orders.supplier_id``) shows that name beside it,
+    which is what a person reads (the id stays: names need not be unique)."""
+    grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+    for ref in list(grouped):
+        column = ref.partition(".")[2]
+        if not column.endswith("_id") or catalog.column(ref) is None:
+            continue
+        named = next((t.name for t in catalog.tables.values() if t.primary_key == [column]
+                      and t.column("name") is not None), None)
+        shown = f"{named}.name"
+        if named is None or shown in grouped or len(grouped) >= MAX_GROUPS:
+            continue
+        grouped.insert(grouped.index(ref) + 1, shown)
+        notes.append(f"group_by {shown} beside {ref}: a name a person reads")
+    if grouped != [g for g in args.get("group_by") or [] if isinstance(g, str)]:
+        args["group_by"] = grouped
 
 
 def _latest(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
@@ -355,7 +376,13 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
     """"Orders with more than 4 lines": a bound on the metric per group (``having``);
     "how many ..." then counts the groups. False when the question bounds nothing or
     a filter already carries the bound (a price above $1,000 is a row's)."""
-    if args.get("having"):
+    having = args.get("having")
+    if isinstance(having, dict) and _own_numbers(
+            {"field": "having", "op": having.get("op"), "value": having.get("value")},
+            words, notes) is None:
+        args["having"] = None  # a bound the question never states
+        having = None
+    if having:
         if _HOW_MANY.search(words) and not args.get("count_groups"):
             args["count_groups"] = True
             notes.append("count_groups: the question asks how many groups")

@@ -466,6 +466,22 @@ def test_a_cycle_the_question_does_not_ask_for_is_its_calendar_grain(kit: SqlKit
     assert done.arguments["group_by"] == ["month_of_year"]
 
 
+def test_a_breakdown_by_a_key_shows_the_name_beside_it_and_an_unstated_bound_goes(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which supplier has the most purchase orders still open, and how many?",
+               metrics=["open_purchase_orders"], group_by=["purchase_orders.supplier_id"],
+               having={"op": ">", "value": 10})
+    args = done.arguments
+    assert args["group_by"] == ["purchase_orders.supplier_id", "suppliers.name"]
+    assert not args.get("having")  # the question states no 10
+    assert args["order"] == "desc" and args["limit"] == 1
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(args))
+    assert _rows(store, compiled.sql) == _rows(
+        store, "SELECT p.supplier_id, s.name, count(*) AS n FROM purchase_orders p "
+               "JOIN suppliers s USING (supplier_id) WHERE p.status = 'open' "
+               "GROUP BY 1, 2 ORDER BY n DESC LIMIT 1")
+
+
 def test_a_distinct_count_is_code_s_not_offered_to_the_model(kit: SqlKit) -> None:
     assert "count_distinct" not in json.dumps(kit.vocabulary.schema())
     kit.vocabulary.check(StructuredQuery(metrics=["count_distinct(orders.user_id)"]))
