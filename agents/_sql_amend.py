@@ -557,6 +557,9 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "total": "sum", "combined":
                     "highest": "max", "largest": "max", "biggest": "max", "maximum": "max",
                     "lowest": "min", "smallest": "min", "minimum": "min"}
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all"})
+_PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
+                "priciest": "highest"}
+_PRICE_SUPERLATIVE = re.compile(rf"\b({'|'.join(_PRICE_WORDS)}) (\w+)")
 
 
 def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -569,7 +572,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     the one on the model's table, else none. True when it changed."""
     if _HOW_MANY.search(words):
         return False
-    said = phrase(words).split()
+    # "the cheapest variant" asks for the lowest variant price
+    said = _PRICE_SUPERLATIVE.sub(lambda m: f"{_PRICE_WORDS[m[1]]} {m[2]} price",
+                                  phrase(words)).split()
     found: dict[str, int] = {}  # "avg(table.column)" -> how many words named it
     for table in catalog.tables.values():
         for c in table.columns:
@@ -600,12 +605,13 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
                 or [k for k in best if first is not None and f"({first.table}." in k])
     if len(best) != 1 or metrics[:1] == best:
         return False
-    # A term of the layer over the same column refines it ("refunds": the amounts of
-    # refund transactions), as does one whose label the question says (other than its
-    # table's name, which a table's row count has for label).
+    # A term of the layer with the same aggregate of the column refines it ("refunds":
+    # the sum of refund transactions' amounts), as does one whose label the question says
+    # (other than its table's name, which a table's row count has for label).
     named = first is not None and any(m.name == first.name for m in layer.metrics)
-    column = best[0][best[0].index("(") + 1:-1]
-    if named and first is not None and (column in first.sql or any(
+    fn, column = best[0][:-1].split("(")
+    if named and first is not None and (
+            first.sql.replace(" ", "").lower().startswith(f"{fn}({column}") or any(
             f" {label} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
             if len((label := phrase(t)).split()) >= 2
             and label != phrase(first.table.replace("_", " ")))):

@@ -425,6 +425,17 @@ def test_an_aggregate_word_before_a_number_column_asks_for_that_aggregate(
                "USING (product_id) GROUP BY 1 ORDER BY a DESC LIMIT 5")
 
 
+def test_the_cheapest_thing_is_the_lowest_of_its_price(kit: SqlKit, store: DuckDBStore) -> None:
+    # list_price is an average of variants.price: the cheapest variant is the minimum
+    args = run(kit, "What is the cheapest variant we sell: which product, and at what price?",
+               metrics=["list_price"], group_by=["products.name"]).arguments
+    assert args["metrics"] == ["min(variants.price)"]
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(args))
+    assert _rows(store, compiled.sql) == _rows(
+        store, "SELECT p.name, v.price FROM variants v JOIN products p USING (product_id) "
+               "ORDER BY v.price LIMIT 1")
+
+
 def test_a_term_over_the_named_column_stands(kit: SqlKit) -> None:
     # "refunds" sums order_payments.amount over refund transactions only
     refunds = next(m for m in kit.layer.metrics if "order_payments.amount" in m.sql
