@@ -132,6 +132,15 @@ def store_holds(store: Store) -> Holds:
     return holds
 
 
+def shown_values(linked: Linked) -> list[str]:
+    """The values the linked examples show: those an example's question names word for
+    word ("Running Shoes"); not those it maps from other words ("Mexico" -> 'MX'), which
+    another question may mean too. A model that copies one unasked is corrected."""
+    return [v for e in linked.examples for f in e.query.filters
+            for v in (f.value if isinstance(f.value, list) else [f.value])
+            if isinstance(v, str) and f" {phrase(v)} " in f" {phrase(e.question)} "]
+
+
 def _fits(vocabulary: Vocabulary, query: StructuredQuery) -> bool:
     """An example whose names this store has (a retail-only store drops the rest)."""
     try:
@@ -235,14 +244,9 @@ class AnalystAgent(AgentSpec[AnalystState]):
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
         kit = self.world.ready(self.registry.store)
         linked = kit.linker.link(request.text, store_holds(self.registry.store))
-        # Values an example's question names word for word ("Running Shoes"); not those it
-        # maps from other words ("Mexico" -> 'MX'), which another question may mean too.
-        shown = [v for e in linked.examples for f in e.query.filters
-                 for v in (f.value if isinstance(f.value, list) else [f.value])
-                 if isinstance(v, str) and f" {phrase(v)} " in f" {phrase(e.question)} "]
         return {"messages": [HumanMessage(first_message(request.text, linked, kit))],
                 "context": AnalystTurn(question=request.text, linked=linked,
-                                       example_values=shown)}
+                                       example_values=shown_values(linked))}
 
     def amend(self, state: AnalystState, name: str, arguments: dict[str, Any],
               ) -> tuple[dict[str, Any], list[str]]:

@@ -55,9 +55,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agents._semantic import DEFAULT_PATH as DEFAULT_LAYER
 from agents._sql_amend import amend
 from agents._sql_compile import QueryError
-from agents._sql_linking import EXAMPLES_PATH
+from agents._sql_linking import EXAMPLES_PATH, Linked, phrase
 from agents._sql_query import StructuredQuery
-from agents.analyst import SqlKit, SqlWorld, store_holds
+from agents.analyst import SqlKit, SqlWorld, shown_values, store_holds
 from agents.contracts import AgentResult, QuestionRequest
 from agents.trace import TraceRun, TraceStep, TraceStore
 from tools import Store
@@ -386,7 +386,22 @@ def baseline_table(kit: SqlKit, store: Store, question: str) -> Table | None:
     if not linked.metrics:
         return None
     start = StructuredQuery(metrics=linked.metrics[:1]).model_dump(mode="json")
-    done = amend(start, question, linked, kit.catalog, kit.layer, set())
+    return _amended_table(kit, store, question, linked, start, set())
+
+
+def replayed_table(kit: SqlKit, store: Store, question: str,
+                   proposed: dict[str, Any]) -> Table | None:
+    """A recorded model query (a result file's ``proposed``) completed by today's code, as
+    the agent would on its first query, compiled and run; None when that fails. Replaying
+    a run's proposals measures a change to the rules without the model (``evals.replay``)."""
+    linked = kit.linker.link(question, store_holds(store))
+    return _amended_table(kit, store, question, linked, proposed,
+                          {phrase(v) for v in shown_values(linked)})
+
+
+def _amended_table(kit: SqlKit, store: Store, question: str, linked: Linked,
+                   proposed: dict[str, Any], example_values: set[str]) -> Table | None:
+    done = amend(proposed, question, linked, kit.catalog, kit.layer, example_values)
     try:
         compiled = kit.compiler.compile(StructuredQuery.model_validate(done.arguments))
         return run_query(store, compiled.sql)

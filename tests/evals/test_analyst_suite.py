@@ -28,7 +28,9 @@ from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
 from tools import DuckDBStore, Store, ToolSettings
 from tools.catalog import build_registry
 
-CASES = load_cases(analyst.AnalystSuite.default_tasks)
+# The labelled set and the held-out one (evals/sets/README.md): the same checks hold for both.
+CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
+         *load_cases(analyst.AnalystSuite.default_tasks.with_name("analyst_heldout.jsonl"))]
 
 
 @pytest.fixture(scope="module")
