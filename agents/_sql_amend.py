@@ -128,8 +128,10 @@ _BOUND_OPS = {"more than": ">", "greater than": ">", "over": ">", "above": ">",
               "less than": "<", "under": "<", "below": "<", "at most": "<=",
               "no more than": "<="}
 _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
-# At the start, or after one leading clause ("for each supplier country, how many ...").
-_HOW_MANY = re.compile(r"^(?:[^,?]*,\s*)?\W*(how many|count|number of|what number of)\b")
+# At the start, or after one leading clause ("for each supplier country, how many ..."),
+# but "on average, how many lines does an order have" is an average (``_average_per``).
+_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,?]*,\s*)?\W*"
+                       r"(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
            (re.compile(r"\b(month of the year|months of the year|calendar month)\b"),

@@ -493,6 +493,13 @@ def test_a_breakdown_by_a_key_shows_the_name_beside_it_and_an_unstated_bound_goe
                "GROUP BY 1, 2 ORDER BY n DESC LIMIT 1")
 
 
+def test_on_average_how_many_is_no_count_of_what_follows(kit: SqlKit) -> None:
+    # "items" also names variants; after "on average," the question averages order lines
+    done = run(kit, "On average, how many items does an order contain?",
+               metrics=["order_items_count"])
+    assert done.arguments["metrics"] == ["order_items_count"]
+
+
 def test_a_distinct_count_is_code_s_not_offered_to_the_model(kit: SqlKit) -> None:
     assert "count_distinct" not in json.dumps(kit.vocabulary.schema())
     kit.vocabulary.check(StructuredQuery(metrics=["count_distinct(orders.user_id)"]))
