@@ -143,6 +143,9 @@ _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (mos
                      r"quarter)\b)")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
+_BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|busiest|quietest|slowest)"
+                         rf"(?: single)? (?P<grain>day|week|month|year)\b(?! of the)")
+_WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?! of the)")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.
 _ON_AVERAGE = re.compile(r"\b(on average|on an average|average number of|average count of)\b")
@@ -245,6 +248,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     _as_of_today(args, layer, notes)
 
+    if not bounded and not args.get("count_groups"):
+        grouped = _grain_asked(args, grouped, words, notes)
     _names_beside_ids(args, catalog, notes)
     if grouped and not bounded:
         _rank(args, words, notes)
@@ -252,6 +257,27 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
     return Amended(arguments=args, notes=notes)
+
+
+def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,
+                 notes: list[str]) -> list[str]:
+    """"Our best single day for units sold", "which month had the most orders": the
+    question asks for a calendar day (week, month, year), so the metric is grouped by it;
+    a superlative on the day itself picks the one."""
+    best = _BEST_GRAIN.search(words)
+    which = _WHICH_GRAIN.search(words)
+    grain = best["grain"] if best else which["grain"] if which else None
+    if grain is None or any(g in _DATE_GRAINS for g in grouped) or len(grouped) >= MAX_GROUPS:
+        return grouped
+    grouped = [grain, *grouped]
+    args["group_by"] = grouped
+    notes.append(f"group_by {grain}: the question asks for a {grain}")
+    if best is not None:
+        order = "asc" if _ASC.search(best["sup"]) or best["sup"] in ("quietest", "slowest") \
+            else "desc"
+        args["order"], args["limit"] = order, 1
+        notes.append(f"order {order}, limit 1: the question picks one {grain}")
+    return grouped
 
 
 def _names_beside_ids(args: dict[str, Any], catalog: Catalog, notes: list[str]) -> None:

@@ -500,6 +500,21 @@ def test_on_average_how_many_is_no_count_of_what_follows(kit: SqlKit) -> None:
     assert done.arguments["metrics"] == ["order_items_count"]
 
 
+def test_a_question_for_a_day_groups_by_day_and_the_best_one_is_picked(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    args = run(kit, "What was our best single day for units sold, and how many units?",
+               metrics=["units_sold"]).arguments
+    assert args["group_by"] == ["day"] and (args["order"], args["limit"]) == ("desc", 1)
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(args))
+    assert [tuple(map(str, r)) for r in _rows(store, compiled.sql)] == [
+        tuple(map(str, r)) for r in _rows(store, "SELECT day, sum(quantity) AS u FROM "
+                                          "sales_history GROUP BY 1 ORDER BY u DESC LIMIT 1")]
+    # "which day of the week" is a cycle, not a day
+    args = run(kit, "Which day of the week sells the most units?",
+               metrics=["units_sold"]).arguments
+    assert args["group_by"] == ["weekday"]
+
+
 def test_a_distinct_count_is_code_s_not_offered_to_the_model(kit: SqlKit) -> None:
     assert "count_distinct" not in json.dumps(kit.vocabulary.schema())
     kit.vocabulary.check(StructuredQuery(metrics=["count_distinct(orders.user_id)"]))
