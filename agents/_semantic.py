@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._sql_catalog import Catalog, JsonAttribute
 
-Format = Literal["count", "money", "units", "days", "percent", "number"]
+Format = Literal["count", "money", "units", "days", "percent", "number", "date"]
 _TOP = Path(__file__).resolve().parents[1]
 # The checkout's configs/, or where a wheel puts them (streamwise/_configs, see pyproject).
 DEFAULT_PATH = next((p for p in (_TOP / "configs" / "semantic.yaml",
@@ -34,6 +34,9 @@ CODE_AGGREGATES = ("count_distinct",)
 _FN_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest"}
 _AGGREGATE = re.compile(
     r"^(sum|avg|min|max|count_distinct)\(([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\)$")
+# The store's date columns' names (``day``, ``ordered_on``, ``created_at``): an earliest or
+# latest of one (written by code, ``_sql_calendar.date_extreme``) is a date, not a number.
+_DATE_NAME = re.compile(r"(^day$|date|_on$|_at$)")
 _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -107,11 +110,14 @@ class SemanticLayer(BaseModel):
                 sql=f"count(DISTINCT {table}.{column})", filter=None, time_column=None,
                 format="count")
         fmt: Format = ("money" if re.search(r"price|cost|amount|balance|usd", column)
-                       else "days" if "days" in column and fn != "sum" else "number")
+                       else "days" if "days" in column and fn != "sum"
+                       else "date" if _DATE_NAME.search(column) and fn in ("min", "max")
+                       else "number")
+        word = {"min": "earliest", "max": "latest"}[fn] if fmt == "date" else _FN_WORDS[fn]
         # Not validated: the name is the SQL, checked against the catalog by the vocabulary.
         return Metric.model_construct(
-            name=name, label=f"{_FN_WORDS[fn]} {column.replace('_', ' ')}",
-            description=f"the {_FN_WORDS[fn]} of {table}.{column}", synonyms=[], table=table,
+            name=name, label=f"{word} {column.replace('_', ' ')}",
+            description=f"the {word} of {table}.{column}", synonyms=[], table=table,
             joins=[], sql=name, filter=None, time_column=None, format=fmt)
 
     def dimension(self, name: str) -> Dimension | None:

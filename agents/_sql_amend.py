@@ -51,7 +51,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._semantic import Metric, SemanticLayer
-from ._sql_calendar import calendar_filter
+from ._sql_calendar import calendar_filter, date_extreme
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
 from ._sql_query import MAX_FILTERS, MAX_GROUPS
@@ -185,7 +185,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if _named_metric(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _column_aggregate(args, words, catalog, layer, notes):
+    if _date_asked(args, words, catalog, layer, notes) or _column_aggregate(
+            args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _count_named(args, words, catalog, layer, notes):
@@ -578,6 +579,20 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     notes.append(f"metric {best[0]}: the question names it"
                  + (f", not {metrics[0]}" if metrics else ""))
     _drop_unreached(args, chosen.table, catalog, layer, notes)
+    return True
+
+
+def _date_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                notes: list[str]) -> bool:
+    """"What was the first day in our sales records": the earliest (latest) date of the
+    column the question means is the answer (``_sql_calendar.date_extreme``)."""
+    metric = date_extreme(args, words, catalog, layer)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    if metric is None or metrics[:1] == [metric]:
+        return False
+    args["metrics"] = [metric]
+    notes.append(f"metric {metric}: the question asks for a date"
+                 + (f", not {metrics[0]}" if metrics else ""))
     return True
 
 

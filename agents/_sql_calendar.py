@@ -10,6 +10,7 @@ filtered; else the metric's time column) and the filter for it.
 from __future__ import annotations
 
 import calendar
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +32,13 @@ _ONE = re.compile(rf"\b(?:(?P<prep>in|during|on|by|before|after|since|until|thro
 # "from May to October 2026", "between June and August 2026": one year for both months.
 _SPAN = re.compile(rf"\b(?:from|between) (?P<a>{_MONTH}) (?:to|and|through|until) "
                    rf"(?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
+# "The first day in our sales records", "when did we last ...": a date asked for, not a
+# period ("the last 30 days", "last month" are periods).
+_FIRST = ("first", "earliest", "oldest")
+_EXTREME = re.compile(r"^\W*(?:(?:what|which) (?:was|is|were) (?:the|our|its) (?P<which>first|"
+                      r"earliest|oldest|last|latest|most recent|newest) (?:day|date)\b|when\b.*?"
+                      r"\b(?P<when>first|earliest|last|latest|most recent)\b"
+                      r"(?! \d| (?:day|week|month|year)s?\b))")
 # Bounds: "by" a date includes it, "before" it does not.
 _OPS = {"by": "<=", "until": "<=", "through": "<=", "before": "<", "after": ">",
         "since": ">=", "from": ">="}
@@ -86,35 +94,63 @@ def calendar_filter(args: dict[str, Any], words: str, catalog: Catalog,
     table, and the date filters of the model's it replaces; None when the question
     names no one range or the metric has no date column."""
     named = named_range(words)
+    column = date_column(args, words, catalog, layer) if named is not None else None
+    if named is None or column is None:
+        return None
+    return named.filter(column), _date_filters(args, catalog)
+
+
+def date_extreme(args: dict[str, Any], words: str, catalog: Catalog,
+                 layer: SemanticLayer) -> str | None:
+    """"What was the first day in our sales records", "when did the latest purchase order
+    arrive": the earliest or latest date of the column the question means, as a metric
+    (``min(sales_history.day)``); None when the question asks for no such date."""
+    asked = _EXTREME.search(words)
+    if asked is None:
+        return None
+    column = date_column(args, words, catalog, layer)
+    if column is None:
+        return None
+    which = asked["which"] or asked["when"]
+    return f"{'min' if which in _FIRST else 'max'}({column})"
+
+
+def date_column(args: dict[str, Any], words: str, catalog: Catalog,
+                layer: SemanticLayer) -> str | None:
+    """The date column of the query's metric table that ``words`` mean: one whose name
+    they say ("received" -> received_on), else the one the model filtered, else the
+    metric's time column; None when that is not one column."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     metric = layer.metric(metrics[0]) if metrics else None
-    if named is None or metric is None or metric.table not in catalog.tables:
+    if metric is None or metric.table not in catalog.tables:
         return None
     dated = [c.ref for c in catalog.tables[metric.table].columns if c.kind == "date"]
-    filtered = [f["field"] for f in args.get("filters") or []
-                if isinstance(f, dict) and (c := catalog.column(str(f.get("field")))) is not None
-                and c.kind == "date"]
-    said = {_stem(w) for w in re.findall(r"[a-z]+", words)}
-    # "ordered" names ordered_on, unless it is the table's own word ("purchase orders").
-    own = {_stem(w) for w in metric.table.split("_")} | {"on", "at", "date", "day"}
+    said = re.findall(r"[a-z]+", words)
+    # "ordered" names ordered_on, unless it is the table's or the metric's own word
+    # ("purchase orders"; "price changes" is not changed_at).
+    own = [*metric.table.split("_"), *re.findall(r"[a-z]+", metric.label.lower()),
+           "on", "at", "date", "day"]
     by_name = [ref for ref in dated
-               if any(_stem(w) in said for w in ref.split(".")[1].split("_")
-                      if _stem(w) not in own)]
+               if any(_same_word(w, s) for w in ref.split(".")[1].split("_")
+                      if not any(_same_word(w, o) for o in own) for s in said)]
     time_col = metric.time_column or layer.time_column(metric.table)
-    choices = by_name or [ref for ref in filtered if ref in dated] or (
+    choices = by_name or [ref for ref in _date_filters(args, catalog) if ref in dated] or (
         [time_col] if time_col else [])
-    if len(choices) != 1:
-        return None
-    return named.filter(choices[0]), filtered
+    return choices[0] if len(choices) == 1 else None
 
 
-def _stem(word: str) -> str:
-    """"ended", "ends" -> "end"; "effective", "effect" -> "effect" (6 letters at most)."""
-    for suffix in ("ing", "ed", "s", "ive"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    return word[:6]
+def _date_filters(args: dict[str, Any], catalog: Catalog) -> list[str]:
+    return [f["field"] for f in args.get("filters") or []
+            if isinstance(f, dict) and (c := catalog.column(str(f.get("field")))) is not None
+            and c.kind == "date"]
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Forms of one word: "received"/"receive", "ended"/"ends", "effective"/"effect" (a
+    shared start of five letters, or all of the shorter word), not "recent"/"received"."""
+    a, b = (w[:-1] if len(w) > 3 and w.endswith("s") else w for w in (a, b))
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 3 and shared >= min(len(a), len(b), 5)
 
 
 def _month_end(year: int, month: int) -> date:

@@ -104,8 +104,10 @@ class Vocabulary:
                        *(g.name for g in layer.segments), *GRAINS]
         # Valid in a query, not offered to the model: code adds them (see SemanticLayer).
         self.code_fields = [a.name for a in layer.attributes]
+        dates = [c.ref for t in catalog.tables.values() for c in t.columns if c.kind == "date"]
         self.code_metrics = {f"{fn}({ref})" for ref in catalog.column_refs()
-                             for fn in CODE_AGGREGATES}
+                             for fn in CODE_AGGREGATES} | {
+                                f"{fn}({ref})" for ref in dates for fn in ("min", "max")}
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""

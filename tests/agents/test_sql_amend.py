@@ -515,6 +515,24 @@ def test_a_question_for_a_day_groups_by_day_and_the_best_one_is_picked(
     assert args["group_by"] == ["weekday"]
 
 
+def test_a_question_for_the_first_or_last_date_asks_for_that_date(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    args = run(kit, "What was the first day in our sales records?",
+               metrics=["min(sales_history.quantity)"]).arguments
+    assert args["metrics"] == ["min(sales_history.day)"]
+    compiled = kit.compiler.compile(StructuredQuery.model_validate(args))
+    assert compiled.columns[0].format == "date"
+    assert [str(r[0]) for r in _rows(store, compiled.sql)] == [
+        str(r[0]) for r in _rows(store, "SELECT min(day) FROM sales_history")]
+    # "received" names the column; "the last day of October" is a date given, not asked
+    args = run(kit, "When did we receive the most recent purchase order?",
+               metrics=["purchase_order_count"]).arguments
+    assert args["metrics"] == ["max(purchase_orders.received_on)"]
+    args = run(kit, "How many units did we sell on the last day of October 2026?",
+               metrics=["units_sold"]).arguments
+    assert args["metrics"] == ["units_sold"]
+
+
 def test_a_distinct_count_is_code_s_not_offered_to_the_model(kit: SqlKit) -> None:
     assert "count_distinct" not in json.dumps(kit.vocabulary.schema())
     kit.vocabulary.check(StructuredQuery(metrics=["count_distinct(orders.user_id)"]))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from agents._sql_calendar import NamedRange, named_range
+from agents._sql_calendar import NamedRange, _same_word, named_range
 
 
 @pytest.mark.parametrize(("words", "expected"), [
@@ -41,3 +41,11 @@ def test_a_bound_filters_from_the_edge_it_names() -> None:
     since = NamedRange(date(2026, 11, 1), date(2026, 11, 30), ">=")
     assert by.filter("t.d") == {"field": "t.d", "op": "<=", "value": "2026-11-30"}
     assert since.filter("t.d") == {"field": "t.d", "op": ">=", "value": "2026-11-01"}
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("received", "receive", True), ("ended", "ends", True), ("effective", "effect", True),
+    ("recent", "received", False), ("day", "days", True), ("on", "one", False),
+])
+def test_forms_of_one_word(a: str, b: str, same: bool) -> None:
+    assert _same_word(a, b) is same
