@@ -296,9 +296,8 @@ def _names_beside_ids(args: dict[str, Any], catalog: Catalog, notes: list[str]) 
         if named is None or shown in grouped or len(grouped) >= MAX_GROUPS:
             continue
         grouped.insert(grouped.index(ref) + 1, shown)
-        notes.append(f"group_by {shown} beside {ref}: a name a person reads")
-    if grouped != [g for g in args.get("group_by") or [] if isinstance(g, str)]:
         args["group_by"] = grouped
+        notes.append(f"group_by {shown} beside {ref}: a name a person reads")
 
 
 def _latest(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
@@ -406,11 +405,10 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
     "how many ..." then counts the groups. False when the question bounds nothing or
     a filter already carries the bound (a price above $1,000 is a row's)."""
     having = args.get("having")
-    if isinstance(having, dict) and _own_numbers(
-            {"field": "having", "op": having.get("op"), "value": having.get("value")},
-            words, notes) is None:
-        args["having"] = None  # a bound the question never states
-        having = None
+    if isinstance(having, dict) and not _stated(having.get("value"), words):
+        notes.append(f"having {having.get('op')} {having.get('value')} dropped: the "
+                     "question states no such number")
+        args["having"] = having = None
     if having:
         if _HOW_MANY.search(words) and not args.get("count_groups"):
             args["count_groups"] = True
@@ -886,21 +884,25 @@ def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,
 
 def _own_numbers(f: dict[str, Any], words: str, notes: list[str]) -> dict[str, Any] | None:
     """The filter, unless it compares with a number the question never states (a copied
-    "min_qty >= 5"). 0 and 1 stand unsaid ("out of stock", "more than once"); a percentage
-    may be written as a fraction ("15%" as 0.15) and the other way round."""
+    "min_qty >= 5")."""
     value = f.get("value")
     values = value if isinstance(value, list) else [value]
-    stated = _stated_numbers(words)
-    for v in values:
-        number = _number(v)
-        if number is None:
-            return f  # not a number: validation says so
-        if number not in (0, 1) and not any(
-                math.isclose(number, n * scale) for n in stated for scale in (1, 0.01, 100)):
-            notes.append(f"filter {f.get('field')} {f.get('op')} {value} dropped: the "
-                         "question states no such number")
-            return None
-    return f
+    if all(_stated(v, words) for v in values):
+        return f
+    notes.append(f"filter {f.get('field')} {f.get('op')} {value} dropped: the "
+                 "question states no such number")
+    return None
+
+
+def _stated(value: Any, words: str) -> bool:
+    """Whether the question states ``value`` (anything but a number passes: validation
+    says what is wrong with it). 0 and 1 stand unsaid ("out of stock", "more than
+    once"); a percentage may be written as a fraction ("15%" as 0.15) and the other way
+    round."""
+    number = _number(value)
+    return number is None or number in (0, 1) or any(
+        math.isclose(number, n * scale) for n in _stated_numbers(words)
+        for scale in (1, 0.01, 100))
 
 
 def _stated_numbers(words: str) -> set[float]:

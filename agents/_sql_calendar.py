@@ -130,9 +130,12 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
     # ("purchase orders"; "price changes" is not changed_at).
     own = [*metric.table.split("_"), *re.findall(r"[a-z]+", metric.label.lower()),
            "on", "at", "date", "day"]
-    by_name = [ref for ref in dated
-               if any(_same_word(w, s) for w in ref.split(".")[1].split("_")
-                      if not any(_same_word(w, o) for o in own) for s in said)]
+
+    def says(part: str) -> bool:  # a word of a column's name, said as itself
+        return not any(_same_word(part, o) for o in own) and any(
+            _same_word(part, w) for w in said)
+
+    by_name = [ref for ref in dated if any(says(p) for p in ref.split(".")[1].split("_"))]
     time_col = metric.time_column or layer.time_column(metric.table)
     choices = by_name or [ref for ref in _date_filters(args, catalog) if ref in dated] or (
         [time_col] if time_col else [])
