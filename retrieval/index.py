@@ -27,6 +27,7 @@ from .errors import IndexStateError
 faiss: Any = _faiss
 
 FILTER_FIELDS = ("kind", "category", "in_stock")
+_DocOf = Callable[[int], str]  # a vid's doc id, on paths that see no tombstone
 _FORMAT = 1
 
 
@@ -263,10 +264,11 @@ class VectorIndex:
         """Top ``k`` (doc id, inner product) per query, only among docs matching ``constraints``."""
         queries = self._check(queries)
         with self._lock:
+            # The hot path first: each test on the way costs ~1% of an IVF search at 100k.
+            if not constraints and 0 < len(self._vid) == self._ntotal and k > 0:
+                return self._search_live(queries, min(k, self._ntotal))
             if self._index is None or not self._vid:
                 return [[] for _ in range(len(queries))]
-            if not constraints and self._ntotal == len(self._vid) and k > 0:
-                return self._search_live(queries, min(k, len(self._vid)))
             sel, bitmap, allowed = self._selector(constraints)
             if allowed == 0:
                 return [[] for _ in range(len(queries))]
@@ -297,8 +299,7 @@ class VectorIndex:
         vids = np.empty((n, k), dtype=np.int64)
         ptr = faiss.swig_ptr
         self._search_target().search_c(n, ptr(queries), k, ptr(scores), ptr(vids), None)
-        docs = cast(list[str], self._docs)  # no tombstone on this path: no None
-        doc: Callable[[int], str] = docs.__getitem__
+        doc = cast(_DocOf, self._docs.__getitem__)  # no tombstone here: no None
         # Fewer than k found: FAISS pads the tail with -1 (which would index from the end);
         # zip then stops at the last doc found.
         return [list(zip(map(doc, vrow if vrow[-1] >= 0 else [v for v in vrow if v >= 0]),
