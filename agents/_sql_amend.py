@@ -31,7 +31,11 @@ settles it instead of asking the model again:
 - **constructs** — "day of the week" / "month of the year" bucket the metric's
   date by weekday / month name; "more than 4" / "at least 2" on a breakdown keeps
   the groups whose metric passes (``having``), and "how many ..." then counts
-  them (``count_groups``); "tied" / "ties" keeps every group tied with the last;
+  them (``count_groups``); "how many customers placed more than 3 orders" / "on how
+  many days did we sell more than 1,500 units" counts the things whose count of what
+  the bound names (or whose metric, per day) passes it, and "on average, how many
+  items does an order contain" averages that count per thing; "tied" / "ties" keeps
+  every group tied with the last;
   "in its most recent check" keeps the rows of the metric's latest date; "on
   average ... per day / does an order have" averages the metric per day or per order
   (``average_groups``); "what percentage of orders were cancelled" moves the filters
@@ -128,9 +132,10 @@ _BOUND_OPS = {"more than": ">", "greater than": ">", "over": ">", "above": ">",
               "less than": "<", "under": "<", "below": "<", "at most": "<=",
               "no more than": "<="}
 _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
-# At the start, or after one leading clause ("for each supplier country, how many ..."),
+# At the start (after a preposition: "on how many days"), or after one leading clause
+# ("for each supplier country, how many ..."),
 # but "on average, how many lines does an order have" is an average (``_average_per``).
-_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,?]*,\s*)?\W*"
+_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,?]*,\s*)?\W*(?:(?:on|in|at|for) )?"
                        r"(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
@@ -224,9 +229,12 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)
-    if not grouped and _BOUND.search(words) and _HOW_MANY.search(words):
+    counted_per = _count_per_subject(args, words, catalog, layer, notes)
+    if counted_per:
+        grouped, filters = counted_per, args["filters"]
+    elif not grouped and _BOUND.search(words) and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
-    bounded = bool(grouped) and _having(args, words, filters, notes)
+    bounded = bool(counted_per) or bool(grouped) and _having(args, words, filters, notes)
     if not bounded and _ON_AVERAGE.search(words):
         grouped = _average_per(args, grouped, words, catalog, layer, notes)
         bounded = bool(args.get("average_groups"))
@@ -450,6 +458,7 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
     the order's key on the metric's table, or by day for "per day"), averaged over the
     orders (``average_groups``). Unchanged when the metric is an average already or the
     question names no thing to average over."""
+    _count_asked_per(args, words, catalog, layer, notes)
     names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     metric = layer.metric(names[0]) if names else None
     if metric is None or re.match(r"\s*avg\(", metric.sql, re.IGNORECASE):
@@ -472,6 +481,60 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
                      f"per {thing}")
         return [key]
     return grouped
+
+
+_HOW_MANY_OF = re.compile(r"\bhow many ((?:\w+ ){0,2}\w+)")
+
+
+def _count_asked_per(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                     notes: list[str]) -> None:
+    """"On average, how many items does an order contain": the figure averaged is a count
+    of the rows the words after "how many" name among the thing's own (order_items per
+    order), whatever the model's metric was (the items' average price)."""
+    many = _HOW_MANY_OF.search(words)
+    if many is None:
+        return
+    for match in _PER_THING.finditer(words):
+        named = _table_of_count(many.group(1), _table_named(match.group(1), catalog, layer),
+                                catalog, layer)
+        count = _row_count(named[0], catalog, layer) if named else None
+        if named is None or count is None:
+            continue
+        counted, term = named
+        metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+        first = layer.metric(metrics[0]) if metrics else None
+        if first is None or first.table != counted or first.format != "count":
+            args["metrics"] = [count]
+            notes.append(f"metric {count}: the question averages how many "
+                         f"{counted} per {match.group(1).split()[0]}")
+            _drop_unreached(args, counted, catalog, layer, notes)
+            _drop_named_within(args, term, words, notes)
+        return
+
+
+def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[str]) -> None:
+    """Filters whose text values the question says only inside ``span`` (a phrase: the
+    words that name the counted table): 'payment' in "payment methods" names no
+    transaction type."""
+    said = f" {phrase(words)} "
+    at = said.find(f" {span} ")
+    if at < 0:
+        return
+    rest = f"{said[:at]} | {said[at + len(span) + 1:]}"
+    inside = f" {span} "
+
+    def only_inside(f: dict[str, Any]) -> bool:
+        value = f.get("value")
+        texts = [v for v in (value if isinstance(value, list) else [value])
+                 if isinstance(v, str)]
+        return bool(texts) and all(f" {phrase(t)} " in inside and f" {phrase(t)} " not in rest
+                                   for t in texts)
+
+    filters = args.get("filters") or []
+    kept = [f for f in filters if not only_inside(f)]
+    if len(kept) < len(filters):
+        notes.append(f"filters named only in {span!r} dropped: those words name the table")
+        args["filters"] = kept
 
 
 def _share(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
@@ -504,6 +567,96 @@ def _share(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[s
     args["share"] = moved
     notes.append("share of " + ", ".join(f"{f.get('field')} {f.get('op')} {f.get('value')!r}"
                                          for f in moved) + ": the question asks what part")
+
+
+def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
+                       layer: SemanticLayer, notes: list[str]) -> list[str]:
+    """"How many customers placed more than 3 orders", "how many orders contain more
+    than 4 items", "on how many days did we sell more than 1,500 units": the bound is on
+    a figure per counted thing (a count of the thing said after the bound, per the
+    counted thing's key; the query's metric, per day), and the answer counts the things
+    that pass (``having``, ``count_groups``). The question fixes that shape whatever the
+    model grouped by; a filter carrying the bound's number was the model's way to say it
+    and goes. [] when the question is not of this shape."""
+    asked, bound = _HOW_MANY.search(words), _BOUND.search(words)
+    if asked is None or bound is None or asked.group(1) != "how many" \
+            or bound.start() < asked.end():
+        return []
+    counted = words[asked.end():].split()[:3]
+    after = " ".join(words[bound.end():].split()[:3])
+    grain = _PER_GRAIN.get(counted[0].rstrip("s")) if counted else None
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if grain is not None:  # "on how many days ... more than 1,500 units": the metric per day
+        if first is None or first.format == "count" and not _names(after, first, layer, ""):
+            return []
+        per = first.table
+        grouped = [grain]
+    else:
+        subject = _counted_table(words, catalog, layer)
+        keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+        named = _table_of_count(after, subject, catalog, layer) if len(keys) == 1 else None
+        count = _row_count(named[0], catalog, layer) if named else None
+        if named is None or count is None:
+            return []
+        per, term = named
+        if first is None or first.table != per or first.format != "count":
+            args["metrics"] = [count]
+            notes.append(f"metric {count}: the question bounds the {per} per {subject}")
+            _drop_unreached(args, per, catalog, layer, notes)
+            _drop_named_within(args, term, words, notes)
+        grouped = [f"{per}.{keys[0]}"]
+    number = bound.group(2)
+    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    filters = args.get("filters") or []
+    kept = [f for f in filters if not _is_number(f.get("value"), value)
+            or isinstance(f.get("value"), bool)]
+    if len(kept) < len(filters):
+        notes.append(f"filters on {value:g} dropped: the number bounds the {per} per group")
+    args["filters"], args["group_by"] = kept, grouped
+    args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
+    args["count_groups"], args["order"], args["limit"] = True, "none", None
+    notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}, "
+                 "count_groups: the question counts what passes a bound per group")
+    return grouped
+
+
+def _row_count(table: str | None, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """A metric counting ``table``'s rows: the layer's unfiltered count, else the distinct
+    count of its one-column key (the same number: code writes it, as for "how many")."""
+    counts = [m.name for m in layer.metrics if m.table == table and m.format == "count"
+              and not m.filter]
+    keys = catalog.tables[table].primary_key if table in catalog.tables else []
+    if counts or len(keys) != 1:
+        return counts[0] if counts else None
+    return f"count_distinct({table}.{keys[0]})"
+
+
+def _table_of_count(text: str, subject: str | None, catalog: Catalog,
+                    layer: SemanticLayer) -> tuple[str, str] | None:
+    """The table whose rows ``text`` ("orders", "items", "payment methods") counts per
+    ``subject``, and the name it goes by there: one that names it and holds the subject's
+    key ("items" of orders are order_items, whose name says what they belong to). None
+    unless exactly one."""
+    if subject is None or subject not in catalog.tables:
+        return None
+    key = catalog.tables[subject].primary_key[0]
+    said = f" {phrase(text)} "
+    found: dict[str, str] = {}  # table -> the longest of its names said
+    for table in catalog.tables:
+        note = layer.tables.get(table)
+        if table == subject or catalog.tables[table].column(key) is None:
+            continue
+        # "items" of an order: order_items; an owner's prefix may be another word
+        # ("payment methods" of a customer: user_payment_methods).
+        tail = [table.split("_", 1)[1]] if "_" in table else []
+        for name in (table, *tail, *(note.synonyms if note else [])):
+            term = phrase(name.replace("_", " "))
+            if f" {term} " in said and len(term) > len(found.get(table, "")):
+                found[table] = term
+    longest = max(map(len, found.values()), default=0)  # "payment methods", not "payments"
+    named = [(t, term) for t, term in found.items() if len(term) == longest]
+    return named[0] if len(named) == 1 else None
 
 
 def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,

@@ -316,7 +316,7 @@ def test_a_count_of_things_past_a_bound_is_answered_from_groups(registry: ToolRe
                                "GROUP BY 1 HAVING count(*) > 3)")
     assert result.answer is not None and result.answer.rows == [[gold]]
     assert result.message == f"Number of users: {gold:,}."
-    assert "having > 3: the question bounds the metric" in amendments(registry)[0]
+    assert any("having > 3" in note for note in amendments(registry)[0])
 
 
 def test_a_failure_quotes_no_figure_the_model_gave_only_the_question_s() -> None:

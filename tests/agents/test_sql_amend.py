@@ -11,6 +11,7 @@ import pytest
 
 from agents._semantic import DEFAULT_PATH
 from agents._sql_amend import Amended, amend
+from agents._sql_compile import QueryError
 from agents._sql_linking import EXAMPLES_PATH, Holds
 from agents._sql_query import StructuredQuery
 from agents.analyst import SqlKit, SqlWorld, store_holds
@@ -494,10 +495,10 @@ def test_a_breakdown_by_a_key_shows_the_name_beside_it_and_an_unstated_bound_goe
 
 
 def test_on_average_how_many_is_no_count_of_what_follows(kit: SqlKit) -> None:
-    # "items" also names variants; after "on average," the question averages order lines
+    # "items" also names variants; the items an order contains are its lines
     done = run(kit, "On average, how many items does an order contain?",
-               metrics=["order_items_count"])
-    assert done.arguments["metrics"] == ["order_items_count"]
+               metrics=["order_lines"])
+    assert done.arguments["metrics"] == ["order_lines"]
 
 
 def test_a_question_for_a_day_groups_by_day_and_the_best_one_is_picked(
@@ -698,3 +699,63 @@ def test_on_average_per_thing_groups_by_its_key_and_averages_the_groups(kit: Sql
                    metrics=["avg(variants.price)"]).arguments.get("average_groups")
     assert not run(kit, "How many lines do orders have?",
                    metrics=["order_lines"]).arguments.get("average_groups")
+
+
+def _answer(kit: SqlKit, store: DuckDBStore, args: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return _rows(store, kit.compiler.compile(StructuredQuery.model_validate(args)).sql)
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold"), [
+    # the model wrote the bound as a row filter on some column; the bound is per order
+    ("How many orders contain more than 4 items?",
+     q(metrics=["order_lines"], filters=[{"field": "order_items.item_id", "op": ">",
+                                          "value": 4}]),
+     "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY 1 HAVING count(*) > 4)"),
+    # ... or counted another table's rows: the orders per customer count
+    ("How many customers have placed more than 3 orders?",
+     q(metrics=["purchase_order_count"], filters=[{"field": "purchase_orders.quantity",
+                                                   "op": ">", "value": 3.0}]),
+     "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 HAVING count(*) > 3)"),
+    # "one" is the bound, not a percent-off of 1
+    ("How many products have had more than one promotion?",
+     q(metrics=["promotion_count"], group_by=["products.name"],
+       filters=[{"field": "promotions.percent_off", "op": ">=", "value": 1.0}]),
+     "SELECT count(*) FROM (SELECT product_id FROM promotions GROUP BY 1 HAVING count(*) > 1)"),
+    # per day: the metric itself is bounded, and the calendar filter stays
+    ("On how many days in October 2026 did we sell more than 1,500 units?",
+     q(metrics=["units_sold"], group_by=["day"],
+       filters=[{"field": "sales_history.day", "op": ">", "value": "1500"}]),
+     "SELECT count(*) FROM (SELECT day FROM sales_history WHERE day BETWEEN '2026-10-01' "
+     "AND '2026-10-31' GROUP BY 1 HAVING sum(quantity) > 1500)"),
+    # what is averaged is the count of the rows named after "how many", per thing
+    ("On average, how many payment methods does a customer have saved?",
+     q(metrics=["avg(order_payments.amount)"],
+       filters=[{"field": "order_payments.transaction_type", "op": "=", "value": "payment"}]),
+     "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM user_payment_methods GROUP BY 1)"),
+])
+def test_a_bound_or_average_per_thing_counts_the_rows_named_after_it(
+        kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any],
+        gold: str) -> None:
+    try:
+        naive: list[tuple[Any, ...]] | None = _answer(kit, store, proposed)
+    except QueryError:
+        naive = None  # a date compared with a number does not compile
+    done = amend(proposed, question, kit.linker.link(question, None), kit.catalog, kit.layer,
+                 set())
+    got = _answer(kit, store, done.arguments)
+    assert [float(v) for r in got for v in r] == pytest.approx(
+        [float(v) for r in _rows(store, gold) for v in r])
+    assert got != naive
+
+
+def test_a_value_said_beside_the_counted_table_s_name_stays_a_filter(kit: SqlKit) -> None:
+    # "card" names user_payment_methods; "credit" is still the kind of card counted
+    credit = {"field": "user_payment_methods.source", "op": "=", "value": "credit_card"}
+    done = run(kit, "How many customers have more than one credit card saved?",
+               metrics=["customer_count"], filters=[credit])
+    assert done.arguments["filters"] == [credit]
+    assert done.arguments["group_by"] == ["user_payment_methods.user_id"]
+    assert done.arguments["having"] == {"op": ">", "value": 1.0}
+    # a question about one total, with no bound per thing, keeps the model's shape
+    plain = run(kit, "How many orders contain a laptop?", metrics=["order_count"])
+    assert not plain.arguments.get("count_groups")
