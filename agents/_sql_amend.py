@@ -207,6 +207,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         return _cost(catalog, root, f"{dim.table}." if dim is not None else ref)
 
     _one_table(args, layer, notes)
+    _asked_constructs(args, said, words, catalog, example_values, notes)
     filters = [kept for f in filters
                if (kept := _own_values(f, said, words, catalog, example_values, notes))
                is not None]
@@ -225,7 +226,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
     _calendar(args, words, catalog, layer, notes)
-    _share(args, words, layer, notes)
+    _share(args, words, catalog, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)
@@ -343,6 +344,30 @@ def _one_table(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> 
     notes.append(f"metrics {[n for n in metrics if n not in kept]} dropped: another table "
                  f"than {tables[0]}'s")
     args["metrics"] = kept
+
+
+def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Catalog,
+                      examples: set[str], notes: list[str]) -> None:
+    """The constructs the model may set only where the question asks for them: an average
+    over groups with no "on average", a count of groups with no "how many", a share with
+    no percentage asked go; a share keeps only the values the question gives (as filters
+    do)."""
+    if args.get("average_groups") and not _ON_AVERAGE.search(words):
+        args["average_groups"] = False
+        notes.append("average_groups dropped: the question asks for no average per thing")
+    if args.get("count_groups") and not _HOW_MANY.search(words):
+        args["count_groups"] = False
+        notes.append("count_groups dropped: the question asks for no count")
+    share = args.get("share")
+    if not share:
+        return
+    if not isinstance(share, list) or not all(isinstance(f, dict) for f in share) \
+            or not _SHARE.search(words):
+        args["share"] = None
+        notes.append("share dropped: the question asks for no percentage")
+        return
+    kept = [k for f in share if (k := _own_values(dict(f), said, words, catalog, examples, notes))]
+    args["share"] = _useful(kept, catalog, notes) or None
 
 
 def _useful(filters: list[dict[str, Any]], catalog: Catalog,
@@ -537,13 +562,17 @@ def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[
         args["filters"] = kept
 
 
-def _share(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
+def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+           notes: list[str]) -> None:
     """"What percentage of orders were cancelled": the filters on what the question says
     after the counted thing's verb move to ``share`` (the part); those it says before
     ("of the delivered orders") stay filters (the whole)."""
     match = _SHARE.search(words)
+    if match is None:
+        return
+    _share_counts(args, words[match.end():], catalog, layer, notes)
     filters = args.get("filters") or []
-    if match is None or args.get("share") or not args.get("metrics") or not filters:
+    if args.get("share") or not args.get("metrics") or not filters:
         return
     rest = words[match.end():]
     verb = _SHARE_VERB.search(rest)
@@ -657,6 +686,26 @@ def _table_of_count(text: str, subject: str | None, catalog: Catalog,
     longest = max(map(len, found.values()), default=0)  # "payment methods", not "payments"
     named = [(t, term) for t, term in found.items() if len(term) == longest]
     return named[0] if len(named) == 1 else None
+
+
+_LEADING = frozenset({"all", "the", "our", "of", "every"})
+
+
+def _share_counts(args: dict[str, Any], rest: str, catalog: Catalog, layer: SemanticLayer,
+                  notes: list[str]) -> None:
+    """"What percentage of all orders were cancelled": the whole is a count of the rows of
+    the table named after "of", unless the model's metric is already that table's (its
+    units, its money). A metric of another table, or a ratio, is no share of them."""
+    said = [w for w in rest.split() if w not in _LEADING][:3]
+    table = _table_named(" ".join(said[:1]), catalog, layer) if said else None
+    count = _row_count(table, catalog, layer)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if table is None or count is None or first is not None and first.table == table:
+        return
+    args["metrics"] = [count]
+    notes.append(f"metric {count}: the question asks what part of the {table}")
+    _drop_unreached(args, table, catalog, layer, notes)
 
 
 def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,

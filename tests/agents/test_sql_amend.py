@@ -759,3 +759,31 @@ def test_a_value_said_beside_the_counted_table_s_name_stays_a_filter(kit: SqlKit
     # a question about one total, with no bound per thing, keeps the model's shape
     plain = run(kit, "How many orders contain a laptop?", metrics=["order_count"])
     assert not plain.arguments.get("count_groups")
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold"), [
+    # a ratio of another table is no share of orders: the whole is the orders' count
+    ("What percentage of all orders were cancelled?",
+     q(metrics=["margin_pct"], group_by=["order_city"],
+       filters=[{"field": "orders.status", "op": "=", "value": "cancelled"}]),
+     "SELECT 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) FROM orders"),
+    # constructs the question never asks for go, and so do share values it never names
+    ("What share of all the units we have on hand sits in the Atlanta warehouse?",
+     q(metrics=["on_hand"], group_by=["stock.warehouse_id"], count_groups=True,
+       average_groups=True, share=[{"field": "warehouses.warehouse_id", "op": "=",
+                                    "value": "WH-DFW"}] * 2),
+     "SELECT 100.0 * sum(on_hand) FILTER (WHERE warehouse_id = 'WH-ATL') / sum(on_hand) "
+     "FROM stock"),
+])
+def test_a_share_is_of_what_the_question_names(
+        kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any],
+        gold: str) -> None:
+    done = amend(proposed, question, kit.linker.link(question, None), kit.catalog, kit.layer,
+                 set())
+    assert [float(v) for r in _answer(kit, store, done.arguments) for v in r] == pytest.approx(
+        [float(v) for r in _rows(store, gold) for v in r])
+
+
+def test_a_share_of_units_keeps_the_model_s_sum(kit: SqlKit) -> None:
+    done = run(kit, "What percentage of the units on hand are in Dallas?", metrics=["on_hand"])
+    assert done.arguments["metrics"] == ["on_hand"]
