@@ -57,7 +57,7 @@ from pydantic import BaseModel
 from ._semantic import Metric, SemanticLayer
 from ._sql_calendar import calendar_filter, date_extreme
 from ._sql_catalog import Catalog
-from ._sql_linking import Linked, phrase, tokens
+from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_FILTERS, MAX_GROUPS
 
 _WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -221,10 +221,13 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             f["op"] = "=" if f["op"] == "!=" else "in"
             notes.append(f"the question excludes nothing: {f.get('field')} {f['op']}")
 
-    subjects = _subjects(catalog)
+    subjects = {phrase(h.value) for h in linked.values
+                if _in_table_names(h, said, catalog, layer)} | _subjects(catalog)
     filters += _value_filters(linked, filters, words, notes, cost, subjects)
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
+    if (listed := _listed_breakdown(args, words, linked, cost, notes)) is not None:
+        grouped, filters = listed, args["filters"]
     _calendar(args, words, catalog, layer, notes)
     _share(args, words, catalog, layer, notes)
 
@@ -370,9 +373,48 @@ def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Cata
     args["share"] = _useful(kept, catalog, notes) or None
 
 
+_LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,4}\(([^)]*)\)")
+
+
+def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,
+                      cost: Callable[[str], tuple[int, int]],
+                      notes: list[str]) -> list[str] | None:
+    """"For each service level (ground, express, economy)": values listed after "each X"
+    name the groups, not a filter: the breakdown is by the column holding them all."""
+    match = _LISTED.search(words)
+    if match is None:
+        return None
+    inside = f" {phrase(match.group(1))} "
+    hits = [h for h in linked.values if f" {phrase(h.words)} " in inside]
+    shared = set.intersection(*(set(h.columns) for h in hits)) if len(hits) > 1 else set()
+    if not shared:
+        return None
+    column = min(sorted(shared), key=cost)
+    if cost(column)[0] >= _UNREACHABLE:
+        return None
+    filters = args.get("filters") or []
+    args["filters"] = [f for f in filters if f.get("field") not in shared]
+    args["group_by"] = [column]
+    notes.append(f"group_by {column}, no filter on it: the question lists its groups")
+    return [column]
+
+
 def _useful(filters: list[dict[str, Any]], catalog: Catalog,
             notes: list[str]) -> list[dict[str, Any]]:
-    """The filters less repeats and those that keep every row (every value listed)."""
+    """The filters less repeats and those that keep every row (every value listed); one
+    column equal to several values at once ("source = 'paypal' AND source = 'gift_card'",
+    which no row is) lists them (``in``)."""
+    equal: dict[str, list[dict[str, Any]]] = {}
+    for f in filters:
+        if f.get("op") == "=" and not isinstance(f.get("value"), list | dict | None):
+            equal.setdefault(str(f.get("field")), []).append(f)
+    for field, same in equal.items():
+        values = list(dict.fromkeys(f["value"] for f in same))
+        if len(values) > 1:
+            notes.append(f"filters {field} = {values!r} listed: no row has them all")
+            at = filters.index(same[0])
+            filters = [f for f in filters if f not in same]
+            filters.insert(at, {"field": field, "op": "in", "value": values})
     out: list[dict[str, Any]] = []
     for f in filters:
         if f in out:
@@ -749,6 +791,24 @@ _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our
 def _subjects(catalog: Catalog) -> set[str]:
     """The tables' names as a question says them: what it counts, not a value ("orders")."""
     return {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
+
+
+def _in_table_names(hit: ValueHit, said: str, catalog: Catalog, layer: SemanticLayer) -> bool:
+    """Whether the question says the value only as part of a longer name of another
+    table than the value's ('payment' in "payment methods", which names
+    user_payment_methods, is no transaction type). A name that is the value itself ("gift
+    cards"), or a table's own value in its name ('model' in "model calls" of agent
+    steps), still names the value."""
+    term = f" {phrase(hit.words)} "
+    own = {c.partition(".")[0] for c in hit.columns}
+    synonyms = {t: note.synonyms for t, note in layer.tables.items()}
+    names = {f" {phrase(n.replace('_', ' '))} " for t in catalog.tables if t not in own
+             for n in (t, *t.split("_", 1)[1:], *synonyms.get(t, []))}
+    rest = said
+    for name in sorted(names, key=len, reverse=True):
+        if term in name and term != name:
+            rest = rest.replace(name, " | ")
+    return term in said and term not in rest
 
 
 def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,

@@ -787,3 +787,40 @@ def test_a_share_is_of_what_the_question_names(
 def test_a_share_of_units_keeps_the_model_s_sum(kit: SqlKit) -> None:
     done = run(kit, "What percentage of the units on hand are in Dallas?", metrics=["on_hand"])
     assert done.arguments["metrics"] == ["on_hand"]
+
+
+def test_one_column_equal_to_several_values_lists_them(kit: SqlKit) -> None:
+    said = [{"field": "orders.status", "op": "=", "value": v} for v in ("pending", "cancelled")]
+    done = run(kit, "How many orders are pending or cancelled?", filters=said)
+    (f,) = done.arguments["filters"]
+    assert f["op"] == "in" and sorted(f["value"]) == ["cancelled", "pending"]
+
+
+def test_values_listed_after_for_each_name_the_groups(kit: SqlKit, store: DuckDBStore) -> None:
+    question = ("For each service level (ground, express, economy), what is the average "
+                "cost per parcel?")
+    done = run(kit, question, metrics=["shipping_cost"], group_by=["carriers.name"],
+               filters=[{"field": "carriers.service", "op": "=", "value": v}
+                        for v in ("ground", "express")])
+    assert done.arguments["group_by"] == ["carriers.service"]
+    assert not done.arguments["filters"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT c.service, avg(l.cost_usd) FROM carrier_lanes l "
+               "JOIN carriers c USING (carrier_id) GROUP BY 1")
+    # a list that is not after "each ..." stays a filter
+    kept = run(kit, "What is the average cost per parcel of ground and express?",
+               metrics=["shipping_cost"])
+    assert [f["field"] for f in kept.arguments["filters"]] == ["carriers.service"]
+
+
+def test_a_value_said_inside_another_table_s_name_is_no_filter(kit: SqlKit) -> None:
+    # 'payment' is a transaction type, but "payment method" names the saved methods
+    done = run(kit, "For each kind of payment method, how much have customers paid us?",
+               metrics=["payments"])
+    assert not any(f["field"] == "order_payments.transaction_type"
+                   for f in done.arguments["filters"])
+    # a table's own value in its name still filters: "gift cards" are saved methods
+    cards = run(kit, "How many gift cards do customers hold?",
+                metrics=["user_payment_methods_count"])
+    assert {"field": "user_payment_methods.source", "op": "=", "value": "gift_card"} in \
+        cards.arguments["filters"]
