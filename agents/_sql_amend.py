@@ -201,6 +201,11 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     root = _root(args.get("metrics"), grouped, layer)
+    if root in catalog.tables:  # no join leads there: it would not compile
+        args["filters"] = filters
+        _drop_unreached(args, root, catalog, layer, notes)
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
 
     def cost(ref: str) -> tuple[int, int]:
         dim = layer.dimension(ref)
@@ -228,6 +233,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     args["filters"] = filters
     if (listed := _listed_breakdown(args, words, linked, cost, notes)) is not None:
         grouped, filters = listed, args["filters"]
+    if _route(args, words, linked, catalog, cost, notes):
+        grouped, filters = list(args.get("group_by") or []), args["filters"]
     _calendar(args, words, catalog, layer, notes)
     _share(args, words, catalog, layer, notes)
 
@@ -371,6 +378,59 @@ def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Cata
         return
     kept = [k for f in share if (k := _own_values(dict(f), said, words, catalog, examples, notes))]
     args["share"] = _useful(kept, catalog, notes) or None
+
+
+_ROUTE = re.compile(r"\bfrom (?P<origin>(?:[\w-]+ ){0,4}?[\w-]+) to (?P<dest>(?:[\w-]+ ){0,3}[\w-]+)")
+_ORIGIN_WORDS = ("origin", "from", "source", "src")
+_DEST_WORDS = ("dest", "destination", "to", "target")
+
+
+def _route(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+           cost: Callable[[str], tuple[int, int]], notes: list[str]) -> bool:
+    """"From the Northeast region to the West": on a table with an origin and a
+    destination column holding those values, the first is the origin and the second the
+    destination; other filters on those values go, and so do breakdowns by those columns
+    (one value each). True when it changed the query."""
+    match = _ROUTE.search(words)
+    if match is None:
+        return False
+
+    def hits(span: str) -> list[ValueHit]:
+        said = f" {phrase(span)} "
+        return [h for h in linked.values if f" {phrase(h.words)} " in said]
+
+    for origin in hits(match.group("origin")):
+        for dest in hits(match.group("dest")):
+            pair = _end_columns(origin, dest, catalog, cost)
+            if pair is None:
+                continue
+            values = {origin.value, dest.value}
+            filters = [f for f in args.get("filters") or [] if f.get("field") not in pair
+                       and not (f.get("value") in values or isinstance(f.get("value"), list)
+                                and values & set(f["value"]))]
+            filters += [{"field": pair[0], "op": "=", "value": origin.value},
+                        {"field": pair[1], "op": "=", "value": dest.value}]
+            args["filters"] = filters
+            args["group_by"] = [g for g in args.get("group_by") or [] if g not in pair]
+            notes.append(f"filters {pair[0]} = {origin.value!r}, {pair[1]} = {dest.value!r}: "
+                         "the question says from where to where")
+            return True
+    return False
+
+
+def _end_columns(origin: ValueHit, dest: ValueHit, catalog: Catalog,
+                 cost: Callable[[str], tuple[int, int]]) -> tuple[str, str] | None:
+    """The nearest table's (origin column, destination column) that hold the two values."""
+    pairs = []
+    for o in origin.columns:
+        table, _, o_name = o.partition(".")
+        for d in dest.columns:
+            d_table, _, d_name = d.partition(".")
+            if d_table == table and o_name.split("_")[0] in _ORIGIN_WORDS \
+                    and d_name.split("_")[0] in _DEST_WORDS and catalog.column(o) is not None:
+                pairs.append((o, d))
+    reachable = [p for p in pairs if cost(p[0])[0] < _UNREACHABLE]
+    return min(reachable, key=lambda p: cost(p[0])) if reachable else None
 
 
 _LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,4}\(([^)]*)\)")

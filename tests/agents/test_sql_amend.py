@@ -824,3 +824,29 @@ def test_a_value_said_inside_another_table_s_name_is_no_filter(kit: SqlKit) -> N
                 metrics=["user_payment_methods_count"])
     assert {"field": "user_payment_methods.source", "op": "=", "value": "gift_card"} in \
         cards.arguments["filters"]
+
+
+def test_from_one_place_to_another_sets_the_origin_and_the_destination(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    question = "Which carrier is the cheapest from the Northeast region to the West region?"
+    done = run(kit, question, metrics=["shipping_cost"], group_by=["carriers.name"],
+               filters=[{"field": "carrier_lanes.origin_region", "op": "=", "value": "west"}])
+    assert {"field": "carrier_lanes.origin_region", "op": "=", "value": "northeast"} in \
+        done.arguments["filters"]
+    assert {"field": "carrier_lanes.dest_region", "op": "=", "value": "west"} in \
+        done.arguments["filters"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT c.name, avg(l.cost_usd) AS x FROM carrier_lanes l JOIN carriers c "
+               "USING (carrier_id) WHERE origin_region = 'northeast' AND dest_region = 'west' "
+               "GROUP BY 1 ORDER BY x LIMIT 1")
+    # breakdowns by the two ends hold one value each: they go
+    ends = run(kit, "What does ground shipping cost from the West region to the Northeast?",
+               metrics=["shipping_cost"],
+               group_by=["carrier_lanes.origin_region", "carrier_lanes.dest_region"])
+    assert not ends.arguments["group_by"]
+
+
+def test_a_breakdown_no_join_reaches_is_dropped(kit: SqlKit) -> None:
+    done = run(kit, "What does ground shipping cost per region?", metrics=["shipping_cost"],
+               group_by=["carriers.name", "sales_history.region"])
+    assert done.arguments["group_by"] == ["carriers.name"]
