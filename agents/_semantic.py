@@ -49,6 +49,9 @@ class _Term(BaseModel):
     synonyms: list[str] = Field(default_factory=list)
     table: str  # the base table: a query over this term starts (FROM) here
     joins: list[str] = Field(default_factory=list)  # other tables the expression reads
+    # Tables only a subquery inside ``sql`` reads (a state's region for an address): they
+    # must exist, and are not joined.
+    reads: list[str] = Field(default_factory=list)
     sql: str  # over fully qualified columns (table.column)
 
     def search_text(self) -> str:
@@ -64,6 +67,9 @@ class Metric(_Term):
 
 class Dimension(_Term):
     kind: Literal["text", "number", "date"] = "text"
+    # The column whose values this takes from nearer its table (a customer's region is
+    # state_regions.region, without the joins through orders and warehouses).
+    values_of: str | None = None
 
 
 class Segment(_Term):
@@ -159,8 +165,8 @@ class SemanticLayer(BaseModel):
                     for t in catalog.tables if t not in counted]
         layer = SemanticLayer(
             tables={t: n for t, n in self.tables.items() if t in have}, metrics=metrics,
-            dimensions=[d for d in self.dimensions if {d.table, *d.joins} <= have],
-            segments=[g for g in self.segments if {g.table, *g.joins} <= have],
+            dimensions=[d for d in self.dimensions if {d.table, *d.joins, *d.reads} <= have],
+            segments=[g for g in self.segments if {g.table, *g.joins, *g.reads} <= have],
             value_synonyms=self.value_synonyms)
         layer.check(catalog)
         return layer
@@ -180,17 +186,20 @@ class SemanticLayer(BaseModel):
             if term.name in names:
                 problems.append(f"{term.name}: defined twice")
             names.add(term.name)
-            for table in [term.table, *term.joins]:
+            for table in [term.table, *term.joins, *term.reads]:
                 if table not in catalog.tables:
                     problems.append(f"{term.name}: no table {table}")
             texts = [term.sql, getattr(term, "filter", None) or "",
                      getattr(term, "time_column", None) or ""]
             for text in texts:
                 for table, column in _REF.findall(text):
-                    if table not in [term.table, *term.joins]:
+                    if table not in [term.table, *term.joins, *term.reads]:
                         problems.append(f"{term.name}: {table}.{column} needs {table} in joins")
                     elif catalog.column(f"{table}.{column}") is None:
                         problems.append(f"{term.name}: no column {table}.{column}")
+            values_of = getattr(term, "values_of", None)
+            if values_of and catalog.column(values_of) is None:
+                problems.append(f"{term.name}.values_of: no column {values_of}")
         if problems:
             raise ValueError("the semantic layer does not fit the store: " + "; ".join(problems))
 

@@ -219,6 +219,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     for f in filters:
         _rehome(f, linked, cost, notes)
     filters = _useful(filters, catalog, notes)
+    grouped = _nearer_groups(args, grouped, layer, cost, notes)
 
     negated = bool(_NEGATION.search(words))
     for f in filters:
@@ -1232,6 +1233,23 @@ def _stated_numbers(words: str) -> set[float]:
     found = {float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", words)}
     named = {**_WORDS, **_MORE_NUMBER_WORDS}
     return found | {float(n) for w, n in named.items() if re.search(rf"\b{w}\b", words)}
+
+
+def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLayer,
+                   cost: Callable[[str], tuple[int, int]], notes: list[str]) -> list[str]:
+    """A breakdown by a column that a dimension takes the values of nearer the query's
+    table ("customers in each region": the customer's region, not the region of the
+    warehouses that reserved their orders' stock)."""
+    nearer = list(grouped)
+    for i, ref in enumerate(grouped):
+        best = min((d for d in layer.dimensions if d.values_of == ref),
+                   key=lambda d: cost(d.name), default=None)
+        if best is not None and cost(best.name) < cost(ref):
+            nearer[i] = best.name
+            notes.append(f"group_by {best.name}, not {ref}: the same values, nearer")
+    if nearer != grouped:
+        args["group_by"] = nearer
+    return nearer
 
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],

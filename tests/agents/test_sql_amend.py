@@ -850,3 +850,22 @@ def test_a_breakdown_no_join_reaches_is_dropped(kit: SqlKit) -> None:
     done = run(kit, "What does ground shipping cost per region?", metrics=["shipping_cost"],
                group_by=["carriers.name", "sales_history.region"])
     assert done.arguments["group_by"] == ["carriers.name"]
+
+
+def test_a_region_of_customers_is_their_address_s_not_their_orders_warehouses(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    region = ("SELECT r.region, count(*) FROM users u JOIN state_regions r "
+              "ON r.state = u.address ->> '$.state' GROUP BY 1")
+    done = run(kit, "How many customers do we have in each fulfilment region?",
+               metrics=["customer_count"], group_by=["state_regions.region"])
+    assert done.arguments["group_by"] == ["customer_region"]
+    assert _answer(kit, store, done.arguments) == _rows(store, region)
+    west = run(kit, "How many customers live in the West fulfilment region?",
+               metrics=["customer_count"],
+               filters=[{"field": "state_regions.region", "op": "=", "value": "west"}])
+    assert _answer(kit, store, west.arguments) == [
+        r[1:] for r in _rows(store, region) if r[0] == "west"]
+    # a warehouse's region is its own column: nothing to move
+    stock = run(kit, "How many units are on hand in each region?", metrics=["on_hand"],
+                group_by=["warehouses.region"])
+    assert stock.arguments["group_by"] == ["warehouses.region"]

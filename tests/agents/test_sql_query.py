@@ -203,6 +203,16 @@ def test_the_layer_refuses_a_name_the_store_lacks(world: World) -> None:
     broken.metrics[0].sql = "count(orders.order_day)"
     with pytest.raises(ValueError, match="no column orders.order_day"):
         broken.check(world.catalog)
+    # a subquery's table must be declared as read, and a values_of column must exist
+    layer = load_layer()
+    region = next(d for d in layer.dimensions if d.reads)
+    for change, problem in [({"reads": []}, "needs state_regions in joins"),
+                            ({"values_of": "state_regions.area"},
+                             "values_of: no column state_regions.area")]:
+        changed = layer.model_copy(update={"dimensions": [region.model_copy(update=change)]})
+        with pytest.raises(ValueError, match=problem):
+            changed.check(world.catalog)
+    layer.model_copy(update={"dimensions": [region]}).check(world.catalog)
 
 
 def test_every_example_compiles_and_runs_and_the_bank_covers_the_tables(world: World) -> None:
