@@ -36,7 +36,10 @@ settles it instead of asking the model again:
   the bound names (or whose metric, per day) passes it, and "on average, how many
   items does an order contain" averages that count per thing; "tied" / "ties" keeps
   every group tied with the last;
-  "in its most recent check" keeps the rows of the metric's latest date; "on
+  "in its most recent check" keeps the rows of the metric's latest date; "never
+  placed an order" / "sold nothing in October" keeps the counted rows with no such row
+  (``absent``); "from the Northeast to the West" sets a table's origin and destination;
+  "for each service level (ground, express)" groups by the column listed; "on
   average ... per day / does an order have" averages the metric per day or per order
   (``average_groups``); "what percentage of orders were cancelled" moves the filters
   said after the verb into ``share`` (the part of the whole the other filters keep).
@@ -236,6 +239,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped, filters = listed, args["filters"]
     if _route(args, words, linked, catalog, cost, notes):
         grouped, filters = list(args.get("group_by") or []), args["filters"]
+    if _absent(args, words, catalog, layer, notes):
+        grouped, filters = list(args.get("group_by") or []), args["filters"]
     _calendar(args, words, catalog, layer, notes)
     _share(args, words, catalog, layer, notes)
 
@@ -432,6 +437,53 @@ def _end_columns(origin: ValueHit, dest: ValueHit, catalog: Catalog,
                 pairs.append((o, d))
     reachable = [p for p in pairs if cost(p[0])[0] < _UNREACHABLE]
     return min(reachable, key=lambda p: cost(p[0])) if reachable else None
+
+
+# "never placed an order", "sold nothing", "none of their variants", "without any sales"
+_NONE = re.compile(r"\b(?:never|no|none of|nothing|not any|without any|without)\b")
+_FLIPPED = {"!=": "=", "not_in": "in"}
+
+
+def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+            notes: list[str]) -> bool:
+    """"How many customers have never placed an order", "how many variants sold nothing in
+    October 2026": the counted rows with no row of the table the negation names (after
+    it, or just before: "sold nothing"), among those its conditions keep; the conditions
+    themselves are said plainly ("none of their variants sold out": sold out ones). True
+    when it changed the query."""
+    subject = _counted_table(words, catalog, layer)
+    if subject is None or len(catalog.tables[subject].primary_key) != 1:
+        return False
+    for match in _NONE.finditer(words):
+        after = " ".join(words[match.end():].split()[:4])
+        before = " ".join(words[:match.start()].split()[-1:])
+        named = _table_of_count(after, subject, catalog, layer) or \
+            _table_of_count(before, subject, catalog, layer)
+        count = _row_count(subject, catalog, layer)
+        if named is None or count is None:
+            continue
+        table = named[0]
+        args["metrics"], args["absent"] = [count], [table]
+        said = f" {phrase(words)} "
+        # The rows lacked are those the question describes: a status it only implies
+        # (as "called off" implies cancelled) would turn "never" into "never pending".
+        unsaid = [f for f in args.get("filters") or []
+                  if _field_table(f.get("field"), catalog, layer) == table
+                  and isinstance(f.get("value"), str) and f" {phrase(f['value'])} " not in said]
+        if unsaid:
+            args["filters"] = [f for f in args["filters"] if f not in unsaid]
+            notes.append(f"filters on {table} the question does not say dropped")
+        for f in args.get("filters") or []:
+            if _field_table(f.get("field"), catalog, layer) == table:
+                if f.get("op") in _FLIPPED:
+                    f["op"] = _FLIPPED[f["op"]]
+                elif isinstance(f.get("value"), bool) and layer.segment(str(f["field"])):
+                    f["value"] = True
+        notes.append(f"metric {count}, absent {table}: the question counts {subject} with "
+                     f"no {table}")
+        _drop_unreached(args, subject, catalog, layer, notes)
+        return True
+    return False
 
 
 _LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,4}\(([^)]*)\)")

@@ -124,11 +124,15 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
     metric = layer.metric(metrics[0]) if metrics else None
     if metric is None or metric.table not in catalog.tables:
         return None
-    dated = [c.ref for c in catalog.tables[metric.table].columns if c.kind == "date"]
+    # A table with no dates of its own dates the rows it must lack ("variants with no
+    # sales in October": the sales' days).
+    table = next((t for t in [metric.table, *(args.get("absent") or [])] if t in catalog.tables
+                  and any(c.kind == "date" for c in catalog.tables[t].columns)), metric.table)
+    dated = [c.ref for c in catalog.tables[table].columns if c.kind == "date"]
     said = re.findall(r"[a-z]+", words)
     # "ordered" names ordered_on, unless it is the table's or the metric's own word
     # ("purchase orders"; "price changes" is not changed_at).
-    own = [*metric.table.split("_"), *re.findall(r"[a-z]+", metric.label.lower()),
+    own = [*table.split("_"), *re.findall(r"[a-z]+", metric.label.lower()),
            "on", "at", "date", "day"]
 
     def says(part: str) -> bool:  # a word of a column's name, said as itself
@@ -136,7 +140,8 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
             _same_word(part, w) for w in said)
 
     by_name = [ref for ref in dated if any(says(p) for p in ref.split(".")[1].split("_"))]
-    time_col = metric.time_column or layer.time_column(metric.table)
+    time_col = (metric.time_column if table == metric.table else None) or \
+        layer.time_column(table)
     choices = by_name or [ref for ref in _date_filters(args, catalog) if ref in dated] or (
         [time_col] if time_col else [])
     return choices[0] if len(choices) == 1 else None

@@ -122,7 +122,7 @@ class Compiler:
                     for m in metrics]
         latest = [f for f in q.filters if f.op == "latest"]
         for condition in self._conditions([f for f in q.filters if f.op != "latest"], plan,
-                                          time_col):
+                                          time_col, absent=q.absent):
             _add(where, condition)
         if q.having is not None and not q.group_by:
             raise QueryError("having needs groups: it keeps the groups whose first metric "
@@ -257,25 +257,33 @@ class Compiler:
     # -- filters ---------------------------------------------------------------------
 
     def _conditions(self, filters: list[Filter], plan: _Plan, time_col: str | None,
-                    ) -> list[str]:
+                    absent: list[str] | None = None) -> list[str]:
         """The filters' conditions. Those on a table that would multiply the root's rows
         (one reached through a one-to-many key, "stock of items with an open purchase
         order") are asked as EXISTS, one per table, instead of joined, so a sum or a
-        count over the root stays right; a table the select list joins anyway is joined."""
+        count over the root stays right; a table the select list joins anyway is joined.
+        For an ``absent`` table the EXISTS is negated: no such row (that its filters keep)."""
+        absent = absent or []
+        for lacked in absent:
+            if lacked == plan.root or not self._fans_out(plan.root, lacked):
+                raise QueryError(f"{plan.root} rows cannot lack {lacked} rows: each has at "
+                                 "most one", "count from the table whose rows may have none")
         out: list[str] = []
-        semi: dict[str, list[str]] = {}
+        semi: dict[str, list[str]] = {t: [] for t in absent}
         for f in filters:
             own = _Plan(root=plan.root)
             condition = self._filter(f, own, time_col)
             needed = {t for t in own.tables if t != plan.root}
             table = next(iter(needed)) if len(needed) == 1 else None
-            if table is not None and table not in plan.tables and self._fans_out(plan.root,
-                                                                                 table):
+            if table is not None and (table in absent or table not in plan.tables
+                                      and self._fans_out(plan.root, table)):
                 semi.setdefault(table, []).append(condition)
             else:
                 plan.tables += own.tables
                 out.append(condition)
-        return out + [self._exists(plan.root, t, " AND ".join(c)) for t, c in semi.items()]
+        return out + [("NOT " if t in absent else "")
+                      + self._exists(plan.root, t, " AND ".join(c) or "TRUE")
+                      for t, c in semi.items()]
 
     def _fans_out(self, root: str, table: str) -> bool:
         """Whether joining ``table`` to ``root`` can repeat a root row (a step toward the

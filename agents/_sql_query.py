@@ -58,7 +58,8 @@ class StructuredQuery(BaseModel):
     lines does an order have on average"); ``share`` answers each metric over the rows
     its filters keep as a percentage of the metric over all the rows the query keeps
     ("what percentage of orders were cancelled"); ``ties`` keeps every group tied with
-    the last one the limit keeps ("which cities are tied for the most customers"). A
+    the last one the limit keeps ("which cities are tied for the most customers");
+    ``absent`` keeps the rows with none of a table's rows ("never ordered"). A
     filter with op ``latest`` keeps the rows of the field's latest date among the rows
     the other filters keep.
     """
@@ -76,6 +77,10 @@ class StructuredQuery(BaseModel):
     average_groups: bool = False
     share: list[Filter] = Field(default_factory=list, max_length=MAX_FILTERS)
     ties: bool = False
+    # Code only (not in the model's schema): keep the rows of the query's table that have
+    # no row of these tables, among the rows the filters on them keep ("customers who
+    # never placed an order", "variants with no sales in October").
+    absent: list[str] = Field(default_factory=list, max_length=2)
 
 
 _VALUE_SCHEMA: dict[str, Any] = {"anyOf": [
@@ -163,6 +168,8 @@ class Vocabulary:
         """Raise ValueError naming each unknown name and the nearest known ones."""
         problems = [_unknown(n, self.metrics, "metric") for n in query.metrics
                     if n not in self.metrics and n not in self.code_metrics]
+        problems += [f"{t!r} is not a table of the store" for t in query.absent
+                     if t not in self.catalog.tables]
         fields = [*query.group_by, *(f.field for f in [*query.filters, *query.share])]
         problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
                      if n not in self.fields and n not in self.code_fields]

@@ -869,3 +869,28 @@ def test_a_region_of_customers_is_their_address_s_not_their_orders_warehouses(
     stock = run(kit, "How many units are on hand in each region?", metrics=["on_hand"],
                 group_by=["warehouses.region"])
     assert stock.arguments["group_by"] == ["warehouses.region"]
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold"), [
+    # the model's status is implied by nothing the question says: "never" is any order
+    ("How many customers have never placed an order?",
+     q(metrics=["customer_count"],
+       filters=[{"field": "orders.status", "op": "=", "value": "pending"}]),
+     "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
+     "WHERE o.user_id = u.user_id)"),
+    # the table named just before "nothing", dated by the question's month
+    ("How many variants sold nothing in October 2026?", q(metrics=["units_sold"]),
+     "SELECT count(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM sales_history s "
+     "WHERE s.item_id = v.item_id AND s.day BETWEEN '2026-10-01' AND '2026-10-31')"),
+])
+def test_never_or_nothing_counts_the_things_without_such_rows(
+        kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any],
+        gold: str) -> None:
+    done = amend(proposed, question, kit.linker.link(question, None), kit.catalog, kit.layer,
+                 set())
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    # without the negation the same words count the things that have such rows
+    plain = amend(q(metrics=["customer_count"]), "How many customers have placed an order?",
+                  kit.linker.link("How many customers have placed an order?", None),
+                  kit.catalog, kit.layer, set())
+    assert not plain.arguments.get("absent")

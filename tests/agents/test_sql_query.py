@@ -392,6 +392,24 @@ def test_a_filter_on_the_many_side_of_a_key_keeps_the_root_rows_once(world: Worl
     assert "EXISTS" not in sql and "JOIN order_items" in sql
 
 
+def test_an_absent_table_keeps_the_root_rows_with_none_of_its_rows(world: World) -> None:
+    never = world.rows("SELECT count(*) FROM users u WHERE NOT EXISTS "
+                       "(SELECT 1 FROM orders o WHERE o.user_id = u.user_id)")
+    assert same(world.run(metrics=["customer_count"], absent=["orders"]), never)
+    # the filters on the absent table say which of its rows are lacked
+    unsold = world.rows("SELECT count(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM "
+                        "sales_history s WHERE s.item_id = v.item_id AND s.day BETWEEN "
+                        "'2026-10-01' AND '2026-10-31')")
+    october = {"field": "sales_history.day", "op": "between",
+               "value": ["2026-10-01", "2026-10-31"]}
+    assert same(world.run(metrics=["variant_count"], filters=[october],
+                          absent=["sales_history"]), unsold)
+    assert unsold != never and unsold[0][0] > 0
+    # an order has one customer: it cannot lack one
+    with pytest.raises(QueryError, match="cannot lack users rows"):
+        world.run(metrics=["order_count"], absent=["users"])
+
+
 def test_a_payment_method_filter_reads_the_method_each_payment_used(world: World) -> None:
     # user_payment_methods is a view: its key comes from the layer, so payments join it
     # by payment_method_id, not through the customer (the methods a customer holds).
