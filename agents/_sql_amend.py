@@ -223,6 +223,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         _rehome(f, linked, cost, notes)
     filters = _useful(filters, catalog, notes)
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
+    grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
 
     negated = bool(_NEGATION.search(words))
     for f in filters:
@@ -1238,9 +1239,13 @@ def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,
     # A question that spells out some of the values wants those: the others are padding.
     spelled = any(isinstance(v, str) and f" {phrase(v)} " in said for v in values)
     kept: list[Any] = []
+    tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
     for v in values:
         if isinstance(v, str) and v.strip().lower() in _QUANTIFIERS:
             notes.append(f"filter {f.get('field')} = {v!r} dropped: a quantifier, not a value")
+        elif isinstance(v, str) and phrase(v) in tables and v not in column.values:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: it names a table, not a "
+                         "value")
         elif not isinstance(v, str) or f" {phrase(v)} " in said:
             kept.append(v)
         elif phrase(v) in examples:
@@ -1285,6 +1290,43 @@ def _stated_numbers(words: str) -> set[float]:
     found = {float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", words)}
     named = {**_WORDS, **_MORE_NUMBER_WORDS}
     return found | {float(n) for w, n in named.items() if re.search(rf"\b{w}\b", words)}
+
+
+_MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
+_WHICH = re.compile(r"^\W*(?:which|what) (?:(?:top )?\d+ |one |single )?((?:\w+ ){0,2}\w+)")
+
+
+def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
+                   layer: SemanticLayer, root: str | None,
+                   cost: Callable[[str], tuple[int, int]], notes: list[str]) -> list[str]:
+    """"Which 3 products have the highest average unit cost": one row per product. When
+    the model's breakdown reads none of that table's columns, it is by the table's key
+    (on the query's own table when it holds it; the name is added beside it)."""
+    asked = _WHICH.match(words)
+    subject = _table_named(asked.group(1), catalog, layer) if asked else None
+    keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+    thing = phrase(asked.group(1)).split()[0] if asked else ""
+    if subject is None or len(keys) != 1 or subject == root or any(
+            g.partition(".")[2] in (keys[0], "name") and catalog.column(g) is not None
+            # "which states": customer_state is one (its last word names it)
+            or phrase(g.replace("_", " ").replace(".", " ")).split()[-1:] == [thing]
+            for g in grouped):
+        return grouped
+    most = _MOST_OF.search(words, asked.end()) if asked else None
+    counted = _table_of_count(most.group(1), subject, catalog, layer) if most else None
+    count = _row_count(counted[0], catalog, layer) if counted else None
+    if counted and count and root != counted[0]:  # "placed the most orders": a count of them
+        args["metrics"], root = [count], counted[0]
+        notes.append(f"metric {count}: the question ranks {subject} by their {root}")
+        _drop_unreached(args, root, catalog, layer, notes)
+    own = root in catalog.tables and catalog.tables[root].column(keys[0]) is not None
+    key = f"{root}.{keys[0]}" if own else f"{subject}.{keys[0]}"
+    if cost(key)[0] >= _UNREACHABLE:
+        return grouped
+    args["group_by"] = [key]
+    notes.append(f"group_by {key}: the question asks which {subject}"
+                 + (f", not by {', '.join(grouped)}" if grouped else ""))
+    return [key]
 
 
 def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLayer,

@@ -894,3 +894,27 @@ def test_never_or_nothing_counts_the_things_without_such_rows(
                   kit.linker.link("How many customers have placed an order?", None),
                   kit.catalog, kit.layer, set())
     assert not plain.arguments.get("absent")
+
+
+def test_which_things_are_asked_for_gives_one_row_per_thing(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # grouped by variants and filtered on the word "product": one row per product instead
+    done = run(kit, "Which 3 products have the highest average unit cost?",
+               metrics=["avg(unit_costs.unit_cost)"], group_by=["variants.item_id"],
+               filters=[{"field": "products.name", "op": "=", "value": "product"}])
+    assert not done.arguments["filters"]
+    got = _answer(kit, store, done.arguments)
+    gold = _rows(store, "SELECT p.product_id, p.name, avg(c.unit_cost) AS a FROM unit_costs c "
+                        "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY a DESC "
+                        "LIMIT 3")
+    assert [(str(r[0]), r[1]) for r in got] == [(str(r[0]), r[1]) for r in gold]
+    assert [float(r[2]) for r in got] == pytest.approx([float(r[2]) for r in gold])
+    # "the most orders" of a customer: the orders per customer, whatever the model counted
+    most = run(kit, "Which customer has placed the most orders, and how many?",
+               metrics=["purchase_order_count"], group_by=["customer_state"])
+    assert most.arguments["metrics"] == ["order_count"]
+    assert most.arguments["group_by"][0] == "orders.user_id"
+    # a breakdown that already names the thing asked for stands
+    states = run(kit, "Which 2 states have the most customers?", metrics=["customer_count"],
+                 group_by=["customer_state"])
+    assert states.arguments["group_by"] == ["customer_state"]
