@@ -1076,7 +1076,9 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
     table = _counted_table(words, catalog, layer)
-    if table is None or first is not None and first.format == "count" and first.table == table:
+    if table is None:
+        return _count_column(args, words, first, catalog, notes)
+    if first is not None and first.format == "count" and first.table == table:
         return False
     if first is not None and first.format == "count" and _names(words, first, layer, table):
         return _count_distinct(args, words, first, table, catalog, notes)
@@ -1096,6 +1098,26 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     if len(kept) < len(grouped):
         args["group_by"] = kept
         notes.append(f"group_by {keys[0]} dropped: one {table} per group counts 1 each")
+    return True
+
+
+def _count_column(args: dict[str, Any], words: str, first: Metric | None, catalog: Catalog,
+                  notes: list[str]) -> bool:
+    """"How many competitors do we track": no table is a competitor, but a text column
+    of that name holds them: its distinct values are counted (on the model's table when
+    it has one, else the one such column of the store)."""
+    match = _HOW_MANY.search(words)
+    said = words[match.end():].split()[:1] if match and match.group(1) == "how many" else []
+    thing = phrase(said[0]) if said else ""
+    columns = [c for t in catalog.tables.values() for c in t.columns
+               if c.kind == "text" and phrase(c.name.replace("_", " ")) == thing]
+    own = [c for c in columns if first is not None and c.table == first.table]
+    column = (own or columns)[0] if len(own or columns) == 1 else None
+    if column is None or first is not None and "distinct" in first.sql.lower():
+        return False
+    metric = f"count_distinct({column.ref})"
+    args["metrics"] = [metric]
+    notes.append(f"metric {metric}: the question counts the {thing}s {column.ref} holds")
     return True
 
 

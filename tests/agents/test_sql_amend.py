@@ -918,3 +918,15 @@ def test_which_things_are_asked_for_gives_one_row_per_thing(
     states = run(kit, "Which 2 states have the most customers?", metrics=["customer_count"],
                  group_by=["customer_state"])
     assert states.arguments["group_by"] == ["customer_state"]
+
+
+def test_how_many_of_a_column_s_values_counts_them_distinct(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "How many competitors do we track prices for?",
+               metrics=["competitor_prices_count"])
+    assert done.arguments["metrics"] == ["count_distinct(competitor_prices.competitor)"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT count(DISTINCT competitor) FROM competitor_prices")
+    # a table's own rows are counted as rows
+    assert run(kit, "How many suppliers do we have?",
+               metrics=["suppliers_count"]).arguments["metrics"] == ["suppliers_count"]
