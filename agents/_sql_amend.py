@@ -61,7 +61,7 @@ from ._semantic import Metric, SemanticLayer
 from ._sql_calendar import calendar_filter, date_extreme
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
-from ._sql_query import MAX_FILTERS, MAX_GROUPS
+from ._sql_query import MAX_FILTERS, MAX_GROUPS, MAX_METRICS
 
 _WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
@@ -900,6 +900,8 @@ def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
 
 
 _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
+# "which 3 products made the most gross profit": what the things are ranked by
+_RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 
 
 def _subjects(catalog: Catalog) -> set[str]:
@@ -927,20 +929,19 @@ def _in_table_names(hit: ValueHit, said: str, catalog: Catalog, layer: SemanticL
 
 def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                   notes: list[str]) -> bool:
-    """"What gross profit did we make": the metric the question asks for by its label or
-    a synonym of two words or more, right after "what (is/was) (the/our)", counts (the
+    """"What gross profit did we make", "which products made the most gross profit": the
+    metric the question asks for by its label or a synonym of two words or more, right
+    after "what (is/was) (the/our)" or "the most/least", counts (the
     longest named wins; a tie changes nothing), unless the model chose a metric the
     question names too. Elsewhere such words only qualify ("units on open purchase
     orders"). True when it changed."""
-    asked = _ASKED_FOR.match(phrase(words))
-    if asked is None:
-        return False
-    said = f" {asked.group(1)} "
+    anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(phrase(words)),
+                                          _RANKED_BY.search(phrase(words))) if m]
     named: dict[str, int] = {}
     for m in layer.metrics:
         for text in (m.label, *m.synonyms):
             term = phrase(text)
-            if len(term.split()) >= 2 and said.startswith(f" {term} "):
+            if len(term.split()) >= 2 and any(a.startswith(f" {term} ") for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     longest = max(named.values(), default=0)
@@ -992,7 +993,8 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     # "the cheapest variant" asks for the lowest variant price
     said = _PRICE_SUPERLATIVE.sub(lambda m: f"{_PRICE_WORDS[m[1]]} {m[2]} price",
                                   phrase(words)).split()
-    found: dict[str, int] = {}  # "avg(table.column)" -> how many words named it
+    found: dict[str, int] = {}  # "table.column" -> how many words named it
+    aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
     for table in catalog.tables.values():
         for c in table.columns:
             if c.kind != "number" or c.name.endswith(("_id", "_no", "position")):
@@ -1002,12 +1004,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
                 for i in range(1, len(said) - len(term) + 1):
                     if said[i:i + len(term)] != term:
                         continue
-                    j = i - 1
-                    while j > 0 and said[j] in _BEFORE_COLUMN:
-                        j -= 1
-                    if fn := _AGGREGATE_WORDS.get(said[j]):
-                        key = f"{fn}({c.ref})"
-                        found[key] = max(found.get(key, 0), len(term))
+                    fns = _aggregates_before(said, i)
+                    if fns and len(term) >= found.get(c.ref, 0):
+                        found[c.ref], aggregates[c.ref] = len(term), fns
     if not found:
         return False
     longest = max(found.values())
@@ -1015,13 +1014,19 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
     if len(best) > 1:
-        def named_for(key: str) -> bool:  # unit_costs.unit_cost: the table holds the column
-            table, column = key[key.index("(") + 1:-1].split(".")
+        def named_for(ref: str) -> bool:  # unit_costs.unit_cost: the table holds the column
+            table, column = ref.split(".")
             return phrase(table.replace("_", " ")) == phrase(column.replace("_", " "))
+        tables = _tables_said(words, catalog, layer)
         best = ([k for k in best if named_for(k)]
-                or [k for k in best if first is not None and f"({first.table}." in k])
-    if len(best) != 1 or metrics[:1] == best:
+                or [k for k in best if k.split(".")[0] in tables]
+                or [k for k in best if first is not None and k.startswith(f"{first.table}.")])
+    if len(best) != 1:
         return False
+    asked = [f"{fn}({best[0]})" for fn in aggregates[best[0]]]
+    if metrics[:len(asked)] == asked:
+        return False
+    best = asked
     # A term of the layer with the same aggregate of the column refines it ("refunds":
     # the sum of refund transactions' amounts), as does one whose label the question says
     # (other than its table's name, which a table's row count has for label).
@@ -1035,11 +1040,39 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         return False
     chosen = layer.metric(best[0])
     assert chosen is not None
-    args["metrics"] = [best[0], *metrics[1:]]
-    notes.append(f"metric {best[0]}: the question asks for the {chosen.label}"
+    args["metrics"] = [*best, *metrics[1:]][:MAX_METRICS] if len(best) == 1 else best
+    notes.append(f"metric {', '.join(best)}: the question asks for the {chosen.label}"
                  + (f", not {metrics[0]}" if metrics else ""))
     _drop_unreached(args, chosen.table, catalog, layer, notes)
     return True
+
+
+def _aggregates_before(said: list[str], at: int) -> list[str]:
+    """The aggregates the words before ``said[at]`` ask for: "the average", "the lowest
+    and the highest"."""
+    fns: list[str] = []
+    j = at - 1
+    while j > 0:
+        while j > 0 and said[j] in _BEFORE_COLUMN:
+            j -= 1
+        fn = _AGGREGATE_WORDS.get(said[j])
+        if fn is None:
+            break
+        fns.insert(0, fn)
+        j -= 1
+        while j > 0 and said[j] in _BEFORE_COLUMN:
+            j -= 1
+        if said[j] not in ("and", "or"):
+            break
+        j -= 1
+    return list(dict.fromkeys(fns))
+
+
+def _tables_said(words: str, catalog: Catalog, layer: SemanticLayer) -> set[str]:
+    """The tables the question names (by name or synonym), anywhere."""
+    said = f" {phrase(words)} "
+    return {t for t in catalog.tables for n in (t.replace("_", " "), *(
+        layer.tables[t].synonyms if t in layer.tables else [])) if f" {phrase(n)} " in said}
 
 
 def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:

@@ -930,3 +930,19 @@ def test_how_many_of_a_column_s_values_counts_them_distinct(
     # a table's own rows are counted as rows
     assert run(kit, "How many suppliers do we have?",
                metrics=["suppliers_count"]).arguments["metrics"] == ["suppliers_count"]
+
+
+def test_the_metric_a_ranking_names_is_the_one_ranked(kit: SqlKit) -> None:
+    done = run(kit, "Which 3 products made the most gross profit over the last 30 days?",
+               metrics=["margin_pct", "revenue"], group_by=["products.product_id"])
+    assert done.arguments["metrics"] == ["margin"]
+
+
+def test_the_lowest_and_the_highest_of_a_column_are_both_asked(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the price range of the office chair variants: the lowest and "
+                    "the highest price?", metrics=["min(competitor_prices.price)"])
+    assert done.arguments["metrics"] == ["min(variants.price)", "max(variants.price)"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT min(v.price), max(v.price) FROM variants v JOIN products p "
+               "USING (product_id) WHERE p.name = 'Office Chair'")
