@@ -111,7 +111,8 @@ _ASC = re.compile(rf"\b({_ASCENDING})\b")
 # Words that ask for rows (a breakdown or a list) rather than one total ("across all
 # warehouses" is not one: it sums over them).
 _GROUPING = re.compile(
-    r"\b(by|per|each|every|which|who|whom|list|show|top|bottom|most|least|highest|lowest|"
+    r"\b(by|per|each|every|which|who|whom|list(?! prices?\b)|show|top|bottom|most|least|"
+    r"highest|lowest|"
     r"largest|smallest|fewest|breakdown|split|among|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
 # Words that exclude: the value after them is "not" that value.
@@ -1361,10 +1362,19 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     subject = _table_named(asked.group(1), catalog, layer) if asked else None
     keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
     thing = phrase(asked.group(1)).split()[0] if asked else ""
-    if subject is None or len(keys) != 1 or subject == root or any(
-            g.partition(".")[2] in (keys[0], "name") and catalog.column(g) is not None
+    names_thing = [g for g in grouped
+                   if phrase(g.replace("_", " ").replace(".", " ")).split()[-1:] == [thing]]
+    if thing and not names_thing and root in catalog.tables:
+        # "which decision has the order agent made most often": a column of that name
+        column = catalog.tables[root].column(thing)
+        if column is not None and column.kind == "text":
+            args["group_by"] = [column.ref]
+            notes.append(f"group_by {column.ref}: the question asks which {thing}"
+                         + (f", not by {', '.join(grouped)}" if grouped else ""))
+            return [column.ref]
+    if subject is None or len(keys) != 1 or subject == root or names_thing or any(
             # "which states": customer_state is one (its last word names it)
-            or phrase(g.replace("_", " ").replace(".", " ")).split()[-1:] == [thing]
+            g.partition(".")[2] in (keys[0], "name") and catalog.column(g) is not None
             for g in grouped):
         return grouped
     most = _MOST_OF.search(words, asked.end()) if asked else None
@@ -1468,7 +1478,7 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
     for hit in linked.values:
         if any(c in filtered for c in hit.columns):
             continue  # the model filtered that column (its choice of value stands)
-        if phrase(hit.value) in subjects:
+        if phrase(hit.value) in subjects and not _before_its_column(hit, words):
             continue  # "orders" is what is counted, not the agent named 'order'
         nearest = min(hit.columns, key=cost)
         if cost(nearest)[0] < _UNREACHABLE:
@@ -1485,6 +1495,14 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
         notes.append(f"filter {field} {f['op']} {f['value']!r}: the question names it")
         added.append(f)
     return added
+
+
+def _before_its_column(hit: ValueHit, words: str) -> bool:
+    """Whether the question says the value just before its column's name ("the order
+    agent", "the express service"): a value then, even one that names a table."""
+    said = f" {phrase(words)} "
+    return any(f" {phrase(hit.words)} {phrase(c.partition('.')[2].replace('_', ' '))} " in said
+               for c in hit.columns)
 
 
 def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: str,
@@ -1546,6 +1564,10 @@ def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
         n, order = 1, "asc" if _ASC.search(pick.group(0)) else "desc"
     elif (sorted_by := _SUPERLATIVE.search(words)) is not None:
         n, order = args.get("limit"), "asc" if _ASC.search(sorted_by.group(0)) else "desc"
+        which = _WHICH.match(words)
+        thing = which.group(1).split()[0] if which else ""
+        if thing and phrase(thing) == thing and not thing.isdigit():
+            n = 1  # "which decision ... most often": one (a plural would ask for several)
     else:
         return
     if (args.get("order"), args.get("limit")) != (order, n):

@@ -946,3 +946,29 @@ def test_the_lowest_and_the_highest_of_a_column_are_both_asked(
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT min(v.price), max(v.price) FROM variants v JOIN products p "
                "USING (product_id) WHERE p.name = 'Office Chair'")
+
+
+def test_which_of_a_column_s_values_groups_by_it_and_a_singular_picks_one(
+        kit: SqlKit) -> None:
+    done = run(kit, "Which city has most warehouses?", metrics=["warehouses_count"],
+               group_by=["warehouses.state"])
+    assert done.arguments["group_by"] == ["warehouses.city"]
+    assert done.arguments["limit"] == 1  # "which city": one
+    plural = run(kit, "Which cities have most warehouses?", metrics=["warehouses_count"],
+                 group_by=["warehouses.city"])
+    assert plural.arguments["limit"] is None
+
+
+def test_a_value_said_before_its_column_s_name_is_a_value() -> None:
+    from agents._sql_amend import _before_its_column
+    from agents._sql_linking import ValueHit
+    agent = ValueHit(value="order", columns=["agent_runs.agent"])
+    # 'order' is also the orders table's name, but "the order agent" is an agent
+    assert _before_its_column(agent, "which decision has the order agent made most often?")
+    assert not _before_its_column(agent, "how many orders are pending?")
+
+
+def test_list_price_asks_for_no_list(kit: SqlKit) -> None:
+    done = run(kit, "How many list price changes took effect in September 2026?",
+               metrics=["price_changes"], group_by=["purchase_orders.po_id"])
+    assert done.arguments["group_by"] == []
