@@ -83,6 +83,8 @@ class TableNote(BaseModel):
     time_column: str | None = None  # the column a period applies to, by name
     synonyms: list[str] = Field(default_factory=list)
     key: list[str] = Field(default_factory=list)  # a view's key, which a view cannot declare
+    # Other words a question uses for a date column ("due", "arrive" -> expected_on).
+    date_words: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class SemanticLayer(BaseModel):
@@ -179,7 +181,9 @@ class SemanticLayer(BaseModel):
                 problems.append(f"tables.{table}: no such table")
             elif note.time_column and catalog.column(f"{table}.{note.time_column}") is None:
                 problems.append(f"tables.{table}.time_column: no column {note.time_column}")
-            problems += [f"tables.{table}.key: no column {c}" for c in note.key
+            problems += [f"tables.{table}.{what}: no column {c}"
+                         for what, columns in (("key", note.key), ("date_words", note.date_words))
+                         for c in columns
                          if table in catalog.tables and catalog.column(f"{table}.{c}") is None]
         names: set[str] = set()
         for term in [*self.metrics, *self.dimensions, *self.segments, *self.attributes]:

@@ -139,7 +139,12 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
         return not any(_same_word(part, o) for o in own) and any(
             _same_word(part, w) for w in said)
 
-    by_name = [ref for ref in dated if any(says(p) for p in ref.split(".")[1].split("_"))]
+    note = layer.tables.get(table)
+    spoken = {c: w for c, w in note.date_words.items()} if note else {}
+    text = f" {' '.join(said)} "
+    by_name = [ref for ref in dated if any(says(p) for p in ref.split(".")[1].split("_"))
+               or any(f" {w} " in text or " " not in w and any(_same_word(w, s) for s in said)
+                      for w in spoken.get(ref.split(".")[1], []))]
     time_col = (metric.time_column if table == metric.table else None) or \
         layer.time_column(table)
     choices = by_name or [ref for ref in _date_filters(args, catalog) if ref in dated] or (

@@ -972,3 +972,15 @@ def test_list_price_asks_for_no_list(kit: SqlKit) -> None:
     done = run(kit, "How many list price changes took effect in September 2026?",
                metrics=["price_changes"], group_by=["purchase_orders.po_id"])
     assert done.arguments["group_by"] == []
+
+
+def test_a_date_column_is_also_named_by_the_layer_s_words_for_it(kit: SqlKit) -> None:
+    # "due to arrive" is the expected date, though no word of expected_on is said
+    done = run(kit, "How many open purchase orders are due to arrive by November 7, 2026?",
+               metrics=["purchase_order_count"])
+    assert {"field": "purchase_orders.expected_on", "op": "<=", "value": "2026-11-07"} in \
+        done.arguments["filters"]
+    # with no such word the table's time column stands
+    placed = run(kit, "How many purchase orders did we have in October 2026?",
+                 metrics=["purchase_order_count"])
+    assert [f["field"] for f in placed.arguments["filters"]] == ["purchase_orders.ordered_on"]
