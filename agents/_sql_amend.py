@@ -35,16 +35,18 @@ settles it instead of asking the model again:
   many days did we sell more than 1,500 units" counts the things whose count of what
   the bound names (or whose metric, per day) passes it, and "on average, how many
   items does an order contain" averages that count per thing; "tied" / "ties" keeps
-  every group tied with the last;
-  "in its most recent check" keeps the rows of the metric's latest date; "never
-  placed an order" / "sold nothing in October" keeps the counted rows with no such row
-  (``absent``); "from the Northeast to the West" sets a table's origin and destination;
-  "for each service level (ground, express)" groups by the column listed; "on
+  every group tied with the last; "in its most recent check" keeps the rows of the
+  metric's latest date; "never placed an order" / "sold nothing in October" keeps the
+  counted rows with no such row (``absent``); "from the Northeast to the West" sets a
+  table's origin and destination; "for each service level (ground, express)" groups by
+  the column listed; "which 3 products" gives a row per product; "on
   average ... per day / does an order have" averages the metric per day or per order
   (``average_groups``); "what percentage of orders were cancelled" moves the filters
   said after the verb into ``share`` (the part of the whole the other filters keep).
 
-Everything else (which metric, which column) stays the model's choice. Each change
+Where the words do not settle it, the metric and the columns stay the model's choice
+(the words settle it for the shapes above, and for "how many X", "the average unit
+cost", "the most gross profit": see each rule). Each change
 is named in ``Amended.notes`` so the trace shows what code changed and why.
 """
 
@@ -381,11 +383,11 @@ def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Cata
         return
     if not isinstance(share, list) or not all(isinstance(f, dict) for f in share) \
             or not _SHARE.search(words):
-        args["share"] = None
+        args["share"] = []
         notes.append("share dropped: the question asks for no percentage")
         return
     kept = [k for f in share if (k := _own_values(dict(f), said, words, catalog, examples, notes))]
-    args["share"] = _useful(kept, catalog, notes) or None
+    args["share"] = _useful(kept, catalog, notes)
 
 
 _ROUTE = re.compile(r"\bfrom (?P<origin>(?:[\w-]+ ){0,4}?[\w-]+) to (?P<dest>(?:[\w-]+ ){0,3}[\w-]+)")
@@ -867,24 +869,12 @@ def _share_counts(args: dict[str, Any], rest: str, catalog: Catalog, layer: Sema
 
 def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                  notes: list[str]) -> list[str]:
-    """"How many customers placed more than 3 orders": the metric per customer, grouped
-    by the counted thing's key on the metric's table (``orders.user_id``). When the
-    metric counts the customers themselves, the thing said after the bound ("more than
-    one credit card") is what is counted per customer."""
+    """"How many customers spent more than $500": when no table is named after the bound
+    (``_count_per_subject`` has no count to bound), the model's metric per customer,
+    grouped by the counted thing's key on the metric's table (``orders.user_id``)."""
     root = _root(args.get("metrics"), [], layer)
     if root is None or root not in catalog.tables:
         return []
-    bound = _BOUND.search(words)
-    per = _table_named(" ".join(words[bound.end():].split()[:3]), catalog, layer) \
-        if bound else None
-    if per is not None and per != root and root == _counted_table(words, catalog, layer):
-        counts = [m for m in layer.metrics if m.table == per and m.format == "count"
-                  and not m.filter]
-        keys = catalog.tables[root].primary_key
-        if counts and len(keys) == 1 and catalog.tables[per].column(keys[0]) is not None:
-            args["metrics"] = [counts[0].name]
-            notes.append(f"metric {counts[0].name}: the question bounds the {per} per {root}")
-            root = per
     subject = words.split("how many", 1)[-1].split()[:3] if "how many" in words else []
     for table, note in layer.tables.items():
         names = {table, table.replace("_", " "), *note.synonyms}

@@ -30,6 +30,8 @@ GRAINS = ("month", "week", "day", "year", "weekday", "month_of_year")
 Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
+# Query fields only code writes: not in the model's schema, nor in the examples it reads.
+CODE_ONLY_FIELDS = frozenset({"absent"})
 
 
 class Filter(BaseModel):

@@ -41,7 +41,7 @@ from ._sql_answer import render_answer, render_failure
 from ._sql_catalog import Catalog, expression_values, json_attributes, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
 from ._sql_linking import EXAMPLES_PATH, Holds, Linked, Linker, load_examples, phrase
-from ._sql_query import StructuredQuery, Vocabulary, bound_query_model
+from ._sql_query import CODE_ONLY_FIELDS, StructuredQuery, Vocabulary, bound_query_model
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
@@ -341,7 +341,7 @@ def first_message(question: str, linked: Linked, kit: SqlKit) -> str:
     if linked.examples:
         lines.append("Examples:")
         for e in linked.examples:
-            shown = e.query.model_dump(mode="json")
+            shown = e.query.model_dump(mode="json", exclude=set(CODE_ONLY_FIELDS))
             for key in _OPTIONAL:  # shown where an example uses them, else left out
                 if not shown.get(key):
                     shown.pop(key, None)

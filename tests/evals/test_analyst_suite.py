@@ -28,9 +28,10 @@ from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
 from tools import DuckDBStore, Store, ToolSettings
 from tools.catalog import build_registry
 
-# The labelled set and the held-out one (evals/sets/README.md): the same checks hold for both.
+# The labelled set and the held-out ones (evals/sets/README.md): the same checks hold for all.
 CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
-         *load_cases(analyst.AnalystSuite.default_tasks.with_name("analyst_heldout.jsonl"))]
+         *(case for name in ("analyst_heldout.jsonl", "analyst_heldout2.jsonl")
+           for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
 
 
 @pytest.fixture(scope="module")
