@@ -35,7 +35,7 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from retrieval import RetrievalSettings, Retriever, SentenceTransformerEmbedder  # noqa: E402
-from retrieval.index import VectorIndex  # noqa: E402
+from retrieval.index import Hits, VectorIndex  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval.json"
@@ -127,7 +127,7 @@ def _measure(index: VectorIndex, q: np.ndarray, truth: np.ndarray, k: int = 10,
     w_total, b_total = [0.0] * passes, [0.0] * passes
     ratios: list[float] = []
     # Each side keeps what its call returned; turning that into ids for recall is not timed.
-    got: list[list[list[tuple[str, float]]]] = []
+    got: list[Hits] = []
     got_bare: list[tuple[np.ndarray, np.ndarray]] = []
     for p in range(passes):
         got, got_bare = [], []

@@ -133,7 +133,7 @@ def _recall(found: Any, truth: Any, k: int) -> float:
     return float(hits / (k * len(truth)))
 
 
-def _ids(results: list[list[tuple[str, float]]]) -> list[list[int]]:
+def _ids(results: Any) -> list[list[int]]:  # VectorIndex.search's Hits
     return [[int(doc) for doc, _ in row] for row in results]
 
 

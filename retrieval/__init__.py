@@ -3,7 +3,7 @@
 Public surface: ``Retriever`` (build, search, apply_catalog_update, add_resolution,
 stats), the boundary models (``Hit``, ``Filters``, ``Document``, ``UpdateResult``,
 ``IndexStats``), ``Embedder`` / ``SentenceTransformerEmbedder``, ``VectorIndex``,
-``DocumentStore`` and the settings.
+``DocumentStore`` and the settings; ``VectorIndex.search`` returns ``Hits``.
 """
 
 from .config import RetrievalSettings
@@ -15,7 +15,7 @@ from .errors import (
     ModelError,
     RetrievalError,
 )
-from .index import VectorIndex
+from .index import Hits, VectorIndex
 from .models import Document, Filters, Hit, IndexStats, UpdateResult
 from .service import Retriever
 from .store import DocumentStore
@@ -28,6 +28,7 @@ __all__ = [
     "EvaluationError",
     "Filters",
     "Hit",
+    "Hits",
     "IndexStateError",
     "IndexStats",
     "ModelError",

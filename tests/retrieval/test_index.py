@@ -174,6 +174,28 @@ def test_upsert_delete_and_filters(kind):
     assert ix.search(x[:1], 5, {"category": ["no-such"]}) == [[]]
 
 
+def test_hits_are_arrays_of_doc_ids_and_rows_read_as_pairs():
+    x = _data(100)
+    ix = VectorIndex(D, index_type="flat")
+    ix.build(_ids(3), x[:3], _attrs(3))
+    hits = ix.search(x[:2], 5)  # 5 asked, 3 docs: FAISS pads each row's tail
+    assert hits.doc_ids.shape == hits.scores.shape == (2, 3)
+    # ids longer than any before widen the column; the padding still reads as no doc
+    ix.upsert(["a-much-longer-doc-id"], x[3:4], [{}])
+    flat = ix.search(x[3:4], 5)
+    assert flat[0][0][0] == "a-much-longer-doc-id" and len(flat[0]) == 4
+    ivf = VectorIndex(D, index_type="ivf_sq8", nprobe=1)
+    ivf.build(_ids(100), x, _attrs(100))
+    padded = ivf.search(x[:1], 100)
+    assert "" in padded.doc_ids[0].tolist()  # fewer found than asked: a row ends in ''
+    row = padded[0]
+    assert 0 < len(row) < 100 and all(doc for doc, _ in row)
+    assert row == [(d, s) for d, s in zip(padded.doc_ids[0].tolist(),
+                                         padded.scores[0].tolist(), strict=True) if d]
+    with pytest.raises(IndexStateError, match="empty doc id"):
+        ix.upsert([""], x[4:5], [{}])
+
+
 def test_hnsw_deletes_are_tombstones_until_compaction():
     x = _data(400)
     ix = VectorIndex(D, index_type="hnsw")
