@@ -193,6 +193,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     args["filters"] = filters
+    _unsaid_qualifier(args, words, layer, notes)
     if _named_metric(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
@@ -200,7 +201,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _count_named(args, words, catalog, layer, notes):
+    if _count_named(args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _metric_of_values(args, linked, catalog, layer, notes):
@@ -770,7 +771,7 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     if asked is None or bound is None or asked.group(1) != "how many" \
             or bound.start() < asked.end():
         return []
-    counted = words[asked.end():].split()[:3]
+    counted = _counted_words(words, asked)
     after = " ".join(words[bound.end():].split()[:3])
     grain = _PER_GRAIN.get(counted[0].rstrip("s")) if counted else None
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
@@ -916,6 +917,38 @@ def _in_table_names(hit: ValueHit, said: str, catalog: Catalog, layer: SemanticL
         if term in name and term != name:
             rest = rest.replace(name, " | ")
     return term in said and term not in rest
+
+
+_CATEGORY = re.compile(r"\s*(?:AND\s+)?[\w.]+\s*=\s*'[^']*'\s*", re.IGNORECASE)
+
+
+def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
+                      notes: list[str]) -> None:
+    """"Which tools has the order agent called": not failed_tool_calls, whose label adds
+    a word ("failed") to tool calls' that the question never says: the model's first metric
+    becomes the plainer one of the same table and kind, whose condition is part of its and
+    which lacks only a category ("status = 'error'"; a bound or a date may be said in
+    other words: "none on hand")."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or not first.filter:
+        return
+    said = set(tokens(words))
+    own = {w for text in (first.label, *first.synonyms) for w in tokens(text)}
+    for plain in layer.metrics:
+        if plain.table != first.table or plain.format != first.format or plain is first \
+                or (plain.filter and plain.filter not in first.filter) \
+                or not set(tokens(plain.label)) < set(tokens(first.label)) \
+                or not _CATEGORY.fullmatch(first.filter.replace(plain.filter or "", "")):
+            continue
+        table = layer.tables.get(plain.table)
+        shared = {w for text in (plain.label, *plain.synonyms, plain.table.replace("_", " "),
+                                 *(table.synonyms if table else [])) for w in tokens(text)}
+        if own - shared and not (own - shared) & said:
+            args["metrics"] = [plain.name, *metrics[1:]]
+            notes.append(f"metric {plain.name}, not {first.name}: the question does not say "
+                         f"{', '.join(sorted(own - shared))}")
+            return
 
 
 def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -1072,28 +1105,44 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     match = _HOW_MANY.search(words)
     if match is None or match.group(1) != "how many":
         return None
-    counted = words[match.end():].split()[:3]
+    counted = _counted_words(words, match)
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
     return _table_named(" ".join(counted), catalog, layer)
 
 
-def _names(words: str, metric: Metric, layer: SemanticLayer, counted: str) -> bool:
+_OF_THE = re.compile(r"\s*of (?:the|our|all|these|those)\b")
+
+
+def _counted_words(words: str, asked: re.Match[str]) -> list[str]:
+    """The three words naming what "how many" counts: "how many of the order agent's
+    runs" counts "order agent runs" (``words`` has its apostrophes as spaces)."""
+    rest = words[asked.end():]
+    if of := _OF_THE.match(rest):
+        rest = rest[of.end():]
+    return [w for w in rest.split() if w != "s"][:3]
+
+
+def _names(words: str, metric: Metric, layer: SemanticLayer, counted: str,
+           linked: Linked | None = None) -> bool:
     """Whether the question names the metric or its table in any of their words, other
     than the words that also name the ``counted`` table ("orders" names orders, not
-    order_payments_count)."""
+    order_payments_count) or a value of it ("how many runs failed" says a run's status,
+    not failed_tool_calls)."""
     def names(table: str) -> list[str]:
         note = layer.tables.get(table)
         return [table, table.replace("_", " "), *(note.synonyms if note else [])]
 
     own = [metric.name.replace("_", " "), metric.label, *metric.synonyms, *names(metric.table)]
     shared = {w for n in names(counted) for w in tokens(n)}
+    shared |= {w for h in (linked.values if linked else [])
+               if any(c.partition(".")[0] == counted for c in h.columns) for w in tokens(h.words)}
     said = set(tokens(words)) - shared
     return any(w in said for n in own for w in tokens(n) if len(w) > 3)
 
 
-def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
-                 notes: list[str]) -> bool:
+def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                 layer: SemanticLayer, notes: list[str]) -> bool:
     """"How many routes take ...": a count of the routes, when the model's first metric is
     no count (an average of their days). Breakdowns and filters on tables the counted one
     cannot reach go with the old metric. True when the metric changed."""
@@ -1104,7 +1153,8 @@ def _count_named(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
         return _count_column(args, words, first, catalog, notes)
     if first is not None and first.format == "count" and first.table == table:
         return False
-    if first is not None and first.format == "count" and _names(words, first, layer, table):
+    if first is not None and first.format == "count" and _names(words, first, layer, table,
+                                                                linked):
         return _count_distinct(args, words, first, table, catalog, notes)
     counts = [m for m in layer.metrics if m.table == table and m.format == "count"
               and not m.filter]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -984,3 +985,67 @@ def test_a_date_column_is_also_named_by_the_layer_s_words_for_it(kit: SqlKit) ->
     placed = run(kit, "How many purchase orders did we have in October 2026?",
                  metrics=["purchase_order_count"])
     assert [f["field"] for f in placed.arguments["filters"]] == ["purchase_orders.ordered_on"]
+
+
+@pytest.fixture(scope="module")
+def audited(seeded_template: Path,  # noqa: F811
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]:
+    """A store with the analyst suite's fixed agent runs (decisions, steps, statuses)."""
+    from evals.analyst import ensure_audit_trail
+    path = tmp_path_factory.mktemp("audited") / "store.duckdb"
+    shutil.copyfile(seeded_template, path)
+    store = DuckDBStore(path)
+    ensure_audit_trail(store)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def audit_kit(audited: DuckDBStore) -> SqlKit:
+    return SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(audited)
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold"), [
+    # the platform's codes said as words: 'hold_for_review', 'awaiting_approval'
+    ("How many orders has the order agent held for review?",
+     q(metrics=["agent_run_count"]),
+     "SELECT count(DISTINCT subject_id) FROM agent_runs WHERE agent = 'order' AND "
+     "decision = 'hold_for_review'"),
+    ("How many agent runs are waiting for approval?", q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_runs WHERE status = 'awaiting_approval'"),
+    # "failed" is the runs' status, not the failed tool calls the model counted
+    ("How many order agent runs failed?", q(metrics=["failed_tool_calls"]),
+     "SELECT count(*) FROM agent_runs WHERE agent = 'order' AND status = 'failed'"),
+    # "of the order agent's runs": the runs are counted, each by its model calls
+    ("How many of the order agent's runs needed more than one call to the model?",
+     q(metrics=["agent_run_count"], group_by=["agent_runs.agent"],
+       having={"op": ">", "value": 1}),
+     "SELECT count(*) FROM (SELECT r.event_id FROM agent_runs r JOIN agent_steps s "
+     "USING (event_id) WHERE r.agent = 'order' AND s.kind = 'model' GROUP BY 1 "
+     "HAVING count(*) > 1)"),
+    # tool calls, not failed ones, when the question never says "failed"
+    ("Which tools has the order agent called, and how many times each?",
+     q(metrics=["failed_tool_calls"], group_by=["agent_steps.name"]),
+     "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent = 'order' AND s.kind = 'tool' GROUP BY 1"),
+])
+def test_audit_questions_read_the_trail_as_the_question_says(
+        audit_kit: SqlKit, audited: DuckDBStore, question: str, proposed: dict[str, Any],
+        gold: str) -> None:
+    done = amend(proposed, question, audit_kit.linker.link(question, None), audit_kit.catalog,
+                 audit_kit.layer, set())
+    got = _answer(audit_kit, audited, done.arguments)
+    assert got == _rows(audited, gold)
+    # the model's query alone answers something else
+    assert _answer(audit_kit, audited, proposed) != got
+
+
+def test_a_qualified_metric_stands_when_the_question_says_its_qualifier(
+        audit_kit: SqlKit) -> None:
+    question = "Which tools failed most often for the order agent?"
+    done = amend(q(metrics=["failed_tool_calls"], group_by=["agent_steps.name"]), question,
+                 audit_kit.linker.link(question, None), audit_kit.catalog, audit_kit.layer,
+                 set())
+    assert done.arguments["metrics"] == ["failed_tool_calls"]
