@@ -81,6 +81,9 @@ class TableNote(BaseModel):
 
     description: str
     time_column: str | None = None  # the column a period applies to, by name
+    # Rows that last from time_column to this column (a promotion runs from starts_on to
+    # ends_on): a period means the rows running in it, unless a date word names one end.
+    ends_column: str | None = None
     synonyms: list[str] = Field(default_factory=list)
     key: list[str] = Field(default_factory=list)  # a view's key, which a view cannot declare
     # Other words a question uses for a date column ("due", "arrive" -> expected_on).
@@ -154,6 +157,10 @@ class SemanticLayer(BaseModel):
         note = self.tables.get(table)
         return f"{table}.{note.time_column}" if note and note.time_column else None
 
+    def ends_column(self, table: str) -> str | None:
+        note = self.tables.get(table)
+        return f"{table}.{note.ends_column}" if note and note.ends_column else None
+
     def restrict(self, catalog: Catalog) -> SemanticLayer:
         """The terms whose tables the store has (a store without the operational tables
         still answers questions about orders); then ``check`` the rest."""
@@ -182,7 +189,9 @@ class SemanticLayer(BaseModel):
             elif note.time_column and catalog.column(f"{table}.{note.time_column}") is None:
                 problems.append(f"tables.{table}.time_column: no column {note.time_column}")
             problems += [f"tables.{table}.{what}: no column {c}"
-                         for what, columns in (("key", note.key), ("date_words", note.date_words))
+                         for what, columns in (("key", note.key), ("date_words", note.date_words),
+                                               ("ends_column", [note.ends_column]
+                                                if note.ends_column else []))
                          for c in columns
                          if table in catalog.tables and catalog.column(f"{table}.{c}") is None]
         names: set[str] = set()

@@ -260,6 +260,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if not bounded and _ON_AVERAGE.search(words):
         grouped = _average_per(args, grouped, words, catalog, layer, notes)
         bounded = bool(args.get("average_groups"))
+    filters += _percent_off(words, filters, catalog, root, notes)
     if not bounded and not grouped:
         filters += _column_bound(args, words, filters, catalog, root, notes)
     if grouped and not bounded and not _GROUPING.search(words):
@@ -1294,6 +1295,28 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     f = {"field": columns[0].ref, "op": _BOUND_OPS[bound.group(1)],
          "value": int(value) if value.is_integer() else value}
     notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its {unit}")
+    return [f]
+
+
+# "give 30% off": that discount exactly (a bound on it, "more than 30%", is no equality)
+_PERCENT_OFF = re.compile(r"(?<!than )(?<!least )(?<!most )(?<!over )(?<!under )"
+                          r"\b(\d+(?:\.\d+)?)\s*(?:%|percent) off\b")
+
+
+def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
+                 root: str | None, notes: list[str]) -> list[dict[str, Any]]:
+    """"Which promotions give 30% off": the one percent column of the query's table equal
+    to that number, unless a filter already carries it."""
+    said = _PERCENT_OFF.search(words)
+    if said is None or root not in catalog.tables:
+        return []
+    value = float(said.group(1))
+    columns = [c for c in catalog.tables[root].columns
+               if c.kind == "number" and "percent" in c.name.split("_")]
+    if len(columns) != 1 or any(f.get("field") == columns[0].ref for f in filters):
+        return []
+    f = {"field": columns[0].ref, "op": "=", "value": int(value) if value.is_integer() else value}
+    notes.append(f"filter {f['field']} = {f['value']}: the question names that discount")
     return [f]
 
 

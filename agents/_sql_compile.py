@@ -140,7 +140,14 @@ class Compiler:
             if time_col is None:
                 raise QueryError(f"the period {q.period} does not apply: {plan.root} has no "
                                  "date column", "use period all, or a metric with dates")
-            where.append(f"CAST({time_col} AS DATE) BETWEEN {_date(span[0])} AND {_date(span[1])}")
+            ends = self.layer.ends_column(plan.root)
+            if ends is not None and time_col == self.layer.time_column(plan.root):
+                # rows that last (promotions): those running at some time in the period
+                where.append(f"CAST({time_col} AS DATE) <= {_date(span[1])} AND "
+                             f"CAST({ends} AS DATE) >= {_date(span[0])}")
+            else:
+                where.append(f"CAST({time_col} AS DATE) BETWEEN {_date(span[0])} AND "
+                             f"{_date(span[1])}")
             described = f"{q.period.replace('_', ' ')} ({span[0]} to {span[1]})"
         # "latest" reads the latest date among the rows the other conditions keep, so
         # "BargainBay's latest check" is BargainBay's, not the latest check of anyone.

@@ -1049,3 +1049,23 @@ def test_a_qualified_metric_stands_when_the_question_says_its_qualifier(
                  audit_kit.linker.link(question, None), audit_kit.catalog, audit_kit.layer,
                  set())
     assert done.arguments["metrics"] == ["failed_tool_calls"]
+
+
+def test_a_period_keeps_the_promotions_running_in_it_and_a_discount_said_is_one(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which promotions running today give 30% off? List their names.",
+               metrics=["promotion_count"], group_by=["promotions.name"])
+    assert {"field": "promotions.percent_off", "op": "=", "value": 30} in \
+        done.arguments["filters"]
+    got = [r[0] for r in _answer(kit, store, done.arguments)]
+    gold = [r[0] for r in _rows(store, "SELECT name FROM promotions WHERE percent_off = 30 "
+                                       "AND starts_on <= DATE '2026-11-01' "
+                                       "AND ends_on >= DATE '2026-11-01'")]
+    assert got == gold and gold
+    # the promotions that start today are not those running today
+    assert _rows(store, "SELECT name FROM promotions WHERE starts_on = DATE '2026-11-01'") \
+        != sorted((g,) for g in gold)
+    # a bound on the discount is no equality
+    more = run(kit, "How many promotions give more than 30% off?",
+               metrics=["promotion_count"])
+    assert all(f.get("op") != "=" for f in more.arguments["filters"])
