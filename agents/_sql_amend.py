@@ -787,6 +787,18 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
         keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
         named = _table_of_count(after, subject, catalog, layer) if len(keys) == 1 else None
         count = _row_count(named[0], catalog, layer) if named else None
+        if named is None and len(keys) == 1 and (
+                bound.group(2) in ("once", "twice") or after.startswith("times")):
+            # "changed more than twice": the rows are the events the verb before names,
+            # counted by the layer's count of them when it is named ("price changes")
+            for said in _event_words(words[:bound.start()]):
+                if named := _table_of_count(said, subject, catalog, layer):
+                    count = next((m.name for m in layer.metrics if m.table == named[0]
+                                  and m.format == "count" and any(
+                                      f" {phrase(t)} " in f" {said} "
+                                      for t in (m.label, *m.synonyms))),
+                                 _row_count(named[0], catalog, layer))
+                    break
         if named is None or count is None:
             return []
         per, term = named
@@ -809,6 +821,15 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}, "
                  "count_groups: the question counts what passes a bound per group")
     return grouped
+
+
+def _event_words(before: str) -> list[str]:
+    """The last words before a count of times with each past tense as its stem ("list
+    price changed": "list price change", "list price chang"), then as said, to find the
+    table whose rows are those events (price changes, not the prices the words say)."""
+    said = before.split()[-4:]
+    return [" ".join(w[:len(w) - cut] if w.endswith("ed") and len(w) > 4 else w for w in said)
+            for cut in (1, 2, 0)]
 
 
 def _row_count(table: str | None, catalog: Catalog, layer: SemanticLayer) -> str | None:

@@ -1069,3 +1069,21 @@ def test_a_period_keeps_the_promotions_running_in_it_and_a_discount_said_is_one(
     more = run(kit, "How many promotions give more than 30% off?",
                metrics=["promotion_count"])
     assert all(f.get("op") != "=" for f in more.arguments["filters"])
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold"), [
+    # the events are named by the verb before the count of times
+    ("How many customers have ordered more than twice?", q(metrics=["customer_count"]),
+     "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 HAVING count(*) > 2)"),
+    # ... and counted by the layer's term for them (price changes leave out initial prices)
+    ("How many variants have seen their price changed more than twice?",
+     q(metrics=["list_price"], group_by=["variants.item_id"]),
+     "SELECT count(*) FROM (SELECT item_id FROM price_history WHERE previous_price IS NOT "
+     "NULL GROUP BY 1 HAVING count(*) > 2)"),
+])
+def test_a_count_of_times_counts_the_events_the_verb_names(
+        kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any],
+        gold: str) -> None:
+    done = amend(proposed, question, kit.linker.link(question, None), kit.catalog, kit.layer,
+                 set())
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
