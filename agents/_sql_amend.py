@@ -1446,8 +1446,10 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     subject = _table_named(asked.group(1), catalog, layer) if asked else None
     keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
     thing = phrase(asked.group(1)).split()[0] if asked else ""
+    # "which fulfilment region('s warehouse)": a breakdown by a region names it
+    said = phrase(asked.group(1)).split()[:2] if asked else []
     names_thing = [g for g in grouped
-                   if phrase(g.replace("_", " ").replace(".", " ")).split()[-1:] == [thing]]
+                   if set(phrase(g.replace("_", " ").replace(".", " ")).split()[-1:]) & set(said)]
     if thing and not names_thing and root in catalog.tables:
         # "which decision has the order agent made most often": a column of that name
         column = catalog.tables[root].column(thing)

@@ -1087,3 +1087,9 @@ def test_a_count_of_times_counts_the_events_the_verb_names(
     done = amend(proposed, question, kit.linker.link(question, None), kit.catalog, kit.layer,
                  set())
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
+
+
+def test_a_breakdown_by_the_column_a_which_question_names_stands(kit: SqlKit) -> None:
+    done = run(kit, "Which fulfilment region's warehouse has the fewest units on hand?",
+               metrics=["on_hand"], group_by=["state_regions.region"])
+    assert done.arguments["group_by"] == ["state_regions.region"]
