@@ -108,6 +108,7 @@ _TOP_N = re.compile(rf"\b(top|bottom) {_NUMBER}\b|\b{_NUMBER} (\w+ ){{0,3}}?(wit
 _NOT_RANKING = r"(?! (recent|recently|latest)\b)"
 _SUPERLATIVE = re.compile(rf"\b({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")
 # "the most" picks one row; "most first" only sorts.
+_WHICH_N = re.compile(rf"^\W*(?:which|what) (?:top )?(\d{{1,2}}|{'|'.join(_WORDS)}) ")
 _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")
 _ASC = re.compile(rf"\b({_ASCENDING})\b")
 # Words that ask for rows (a breakdown or a list) rather than one total ("across all
@@ -1595,7 +1596,8 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
                      words: str, notes: list[str],
                      cost: Callable[[str], tuple[int, int]]) -> list[dict[str, Any]]:
     """A filter for each named condition the question names ("sold out"), false after a
-    negation ("not sold out"); none when the query filters it or no join reaches it."""
+    negation ("not sold out"); none when the query filters it or no join reaches it. A
+    model's filter whose value is a word of that name ('main' of "main supplier") goes."""
     added = []
     filtered = {str(f.get("field")) for f in filters}
     for seg in layer.segments:
@@ -1604,6 +1606,12 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
         if not named or seg.name in filtered or cost(f"{seg.table}.x")[0] >= _UNREACHABLE:
             continue
         negated = _negated(words, named[0])
+        inside = [g for g in filters if isinstance(g.get("value"), str) and g["value"].strip()
+                  and f" {phrase(g['value'])} " in f" {phrase(named[0])} "]
+        if inside:
+            filters[:] = [g for g in filters if g not in inside]
+            notes.append(f"filters {[g['value'] for g in inside]} dropped: words of "
+                         f"{named[0]!r}")
         f = {"field": seg.name, "op": "=", "value": not negated}
         notes.append(f"filter {seg.name} = {not negated}: the question names it")
         added.append(f)
@@ -1641,11 +1649,18 @@ def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
     only orders."""
     top = _TOP_N.search(words)
     pick = _PICK.search(words)
+    which_n = _WHICH_N.match(words)
+    ranked = _SUPERLATIVE.search(words)
     n: int | None
     if top is not None:
         number = next(g for g in (top.group(2), top.group(3)) if g)
         n = int(number) if number.isdigit() else _WORDS[number]
         order = "asc" if _ASC.search(top.group(0)) else "desc"
+    elif which_n is not None and ranked is not None:
+        # "which 3 suppliers have we spent the most with": as many as it asks for
+        number = which_n.group(1)
+        n = int(number) if number.isdigit() else _WORDS[number]
+        order = "asc" if _ASC.search(ranked.group(0)) else "desc"
     elif pick is not None:
         n, order = 1, "asc" if _ASC.search(pick.group(0)) else "desc"
     elif (sorted_by := _SUPERLATIVE.search(words)) is not None:

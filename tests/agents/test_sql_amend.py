@@ -1093,3 +1093,18 @@ def test_a_breakdown_by_the_column_a_which_question_names_stands(kit: SqlKit) ->
     done = run(kit, "Which fulfilment region's warehouse has the fewest units on hand?",
                metrics=["on_hand"], group_by=["state_regions.region"])
     assert done.arguments["group_by"] == ["state_regions.region"]
+
+
+def test_which_n_things_with_the_most_keeps_n_rows(kit: SqlKit) -> None:
+    done = run(kit, "Which 3 suppliers have we spent the most with on purchase orders?",
+               metrics=["purchase_value"], group_by=["suppliers.name"], order="desc", limit=10)
+    assert (done.arguments["order"], done.arguments["limit"]) == ("desc", 3)
+
+
+def test_a_segment_s_name_is_its_condition_not_a_value(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the average lead time in days from our main suppliers?",
+               metrics=["lead_time"], filters=[{"field": "supplier_products.supplier_id",
+                                                "op": "=", "value": "main"}])
+    assert done.arguments["filters"] == [{"field": "main_supplier", "op": "=", "value": True}]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT avg(lead_time_mean_days) FROM supplier_products WHERE is_primary")
