@@ -1131,19 +1131,48 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     counted = _counted_words(words, match)
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
-    return _table_named(" ".join(counted), catalog, layer)
+    return _head_table(_counted_words(words, match, 4), catalog, layer)
+
+
+# Words after which a noun phrase has ended: "how many orders | from customers in Texas".
+_PHRASE_ENDS = frozenset({"from", "in", "on", "at", "for", "with", "by", "per", "to", "that",
+                          "which", "who", "do", "does", "did", "are", "is", "was", "were",
+                          "have", "has", "had", "will", "can", "we", "our", "of"})
+
+
+def _head_table(counted: list[str], catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table the last name of a noun phrase names, its head ("region-to-region routes"
+    are routes): the phrase ends at a preposition or a verb, and the table whose name
+    ends last in it wins (the longer name of two ending there). None for a tie."""
+    said: list[str] = []
+    for w in counted:
+        if said and w in _PHRASE_ENDS:
+            break
+        said.append(w)
+    words = phrase(" ".join(said)).split()
+    best: dict[str, tuple[int, int]] = {}  # table -> (where its name ends, its length)
+    for table, note in layer.tables.items():
+        for name in (table, table.replace("_", " "), *note.synonyms):
+            term = phrase(name).split()
+            ends = [i + len(term) for i in range(len(words) - len(term) + 1)
+                    if term and words[i:i + len(term)] == term]
+            if table in catalog.tables and ends:
+                best[table] = max(best.get(table, (0, 0)), (max(ends), len(term)))
+    top = max(best.values(), default=None)
+    named = [t for t, at in best.items() if at == top]
+    return named[0] if len(named) == 1 else None
 
 
 _OF_THE = re.compile(r"\s*of (?:the|our|all|these|those)\b")
 
 
-def _counted_words(words: str, asked: re.Match[str]) -> list[str]:
-    """The three words naming what "how many" counts: "how many of the order agent's
+def _counted_words(words: str, asked: re.Match[str], n: int = 3) -> list[str]:
+    """The ``n`` words naming what "how many" counts: "how many of the order agent's
     runs" counts "order agent runs" (``words`` has its apostrophes as spaces)."""
     rest = words[asked.end():]
     if of := _OF_THE.match(rest):
         rest = rest[of.end():]
-    return [w for w in rest.split() if w != "s"][:3]
+    return [w for w in rest.split() if w != "s"][:n]
 
 
 def _names(words: str, metric: Metric, layer: SemanticLayer, counted: str,

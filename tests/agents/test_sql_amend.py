@@ -1108,3 +1108,17 @@ def test_a_segment_s_name_is_its_condition_not_a_value(kit: SqlKit, store: DuckD
     assert done.arguments["filters"] == [{"field": "main_supplier", "op": "=", "value": True}]
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT avg(lead_time_mean_days) FROM supplier_products WHERE is_primary")
+
+
+@pytest.mark.parametrize(("question", "table"), [
+    ("On how many region-to-region routes does our express service deliver in a day?",
+     "carrier_lanes"),
+    ("How many order agent runs failed?", "agent_runs"),
+    ("How many purchase orders are open?", "purchase_orders"),
+    ("How many orders from customers in Texas were cancelled?", "orders"),
+])
+def test_how_many_counts_the_head_of_its_noun_phrase(kit: SqlKit, question: str,
+                                                     table: str) -> None:
+    from agents._sql_amend import _counted_table
+    words = question.lower().replace("'", " ")
+    assert _counted_table(words, kit.catalog, kit.layer) == table
