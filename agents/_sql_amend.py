@@ -112,9 +112,9 @@ _WHICH_N = re.compile(rf"^\W*(?:which|what) (?:top )?(\d{{1,2}}|{'|'.join(_WORDS
 _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")
 _ASC = re.compile(rf"\b({_ASCENDING})\b")
 # Words that ask for rows (a breakdown or a list) rather than one total ("across all
-# warehouses" is not one: it sums over them).
+# warehouses", "across every warehouse" is not one: it sums over them).
 _GROUPING = re.compile(
-    r"\b(by|per|each|every|which|who|whom|list(?! prices?\b)|show|top|bottom|most|least|"
+    r"\b(by|per|each|(?<!across )every|which|who|whom|list(?! prices?\b)|show|top|bottom|most|least|"
     r"highest|lowest|"
     r"largest|smallest|fewest|breakdown|split|among|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
@@ -456,9 +456,13 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
     """"How many customers have never placed an order", "how many variants sold nothing in
     October 2026": the counted rows with no row of the table the negation names (after
     it, or just before: "sold nothing"), among those its conditions keep; the conditions
-    themselves are said plainly ("none of their variants sold out": sold out ones). True
-    when it changed the query."""
+    themselves are said plainly ("none of their variants sold out": sold out ones). "Which
+    products have none of their variants sold out" lists them. True when it changed the
+    query."""
     subject = _counted_table(words, catalog, layer)
+    which = _WHICH.match(words) if subject is None else None
+    if which is not None:
+        subject = _table_named(which.group(1), catalog, layer)
     if subject is None or len(catalog.tables[subject].primary_key) != 1:
         return False
     for match in _NONE.finditer(words):
@@ -488,6 +492,11 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
                     f["value"] = True
         notes.append(f"metric {count}, absent {table}: the question counts {subject} with "
                      f"no {table}")
+        if which is not None:
+            shown = "name" if catalog.tables[subject].column("name") else \
+                catalog.tables[subject].primary_key[0]
+            args["group_by"], args["order"], args["limit"] = [f"{subject}.{shown}"], "none", None
+            notes.append(f"group_by {subject}.{shown}: the question asks which {subject}")
         _drop_unreached(args, subject, catalog, layer, notes)
         return True
     return False
@@ -1635,12 +1644,15 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
         if not named or seg.name in filtered or cost(f"{seg.table}.x")[0] >= _UNREACHABLE:
             continue
         negated = _negated(words, named[0])
+        # the segment says it: a value that is a word of its name, or any condition on a
+        # column it reads ("available != true" beside "sold out" would contradict it)
         inside = [g for g in filters if isinstance(g.get("value"), str) and g["value"].strip()
-                  and f" {phrase(g['value'])} " in f" {phrase(named[0])} "]
+                  and f" {phrase(g['value'])} " in f" {phrase(named[0])} "
+                  or re.search(rf"\b{re.escape(str(g.get('field')))}\b", seg.sql)]
         if inside:
             filters[:] = [g for g in filters if g not in inside]
-            notes.append(f"filters {[g['value'] for g in inside]} dropped: words of "
-                         f"{named[0]!r}")
+            notes.append(f"filters on {sorted({str(g.get('field')) for g in inside})} "
+                         f"dropped: {named[0]!r} says them")
         f = {"field": seg.name, "op": "=", "value": not negated}
         notes.append(f"filter {seg.name} = {not negated}: the question names it")
         added.append(f)

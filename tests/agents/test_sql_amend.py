@@ -1122,3 +1122,22 @@ def test_how_many_counts_the_head_of_its_noun_phrase(kit: SqlKit, question: str,
     from agents._sql_amend import _counted_table
     words = question.lower().replace("'", " ")
     assert _counted_table(words, kit.catalog, kit.layer) == table
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold"), [
+    ("Which customers have never placed an order?", q(metrics=["customer_count"]),
+     "SELECT u.user_id FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
+     "WHERE o.user_id = u.user_id)"),
+    # the segment goes inside, and the model's contradicting filter on its column goes
+    ("Which products have no variants that are sold out?",
+     q(metrics=["variant_count"], group_by=["products.name"],
+       filters=[{"field": "variants.available", "op": "!=", "value": True}]),
+     "SELECT p.name FROM products p WHERE NOT EXISTS (SELECT 1 FROM variants v "
+     "WHERE v.product_id = p.product_id AND NOT v.available)"),
+])
+def test_which_things_have_none_lists_them(kit: SqlKit, store: DuckDBStore, question: str,
+                                           proposed: dict[str, Any], gold: str) -> None:
+    done = amend(proposed, question, kit.linker.link(question, None), kit.catalog, kit.layer,
+                 set())
+    assert [r[0] for r in _answer(kit, store, done.arguments)] == \
+        [r[0] for r in _rows(store, gold)]
