@@ -1140,7 +1140,8 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     counted = _counted_words(words, match)
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
-    return _head_table(_counted_words(words, match, 4), catalog, layer)
+    return _head_table(_counted_words(words, match, 4), catalog, layer) or _table_named(
+        " ".join(counted), catalog, layer)
 
 
 # Words after which a noun phrase has ended: "how many orders | from customers in Texas".
@@ -1150,21 +1151,24 @@ _PHRASE_ENDS = frozenset({"from", "in", "on", "at", "for", "with", "by", "per", 
 
 
 def _head_table(counted: list[str], catalog: Catalog, layer: SemanticLayer) -> str | None:
-    """The table the last name of a noun phrase names, its head ("region-to-region routes"
-    are routes): the phrase ends at a preposition or a verb, and the table whose name
-    ends last in it wins (the longer name of two ending there). None for a tie."""
+    """The table the head of the counted noun phrase names: its last name said in the
+    plural ("region-to-region routes" are routes, "variants sold nothing" variants; a
+    modifier is singular), the phrase ending at a preposition or an auxiliary; the longer
+    name of two ending there ("purchase orders"). None for none or a tie."""
     said: list[str] = []
     for w in counted:
         if said and w in _PHRASE_ENDS:
             break
         said.append(w)
     words = phrase(" ".join(said)).split()
+    plural = [len(w) > 3 and w.endswith("s") and not w.endswith("ss")
+              for w in re.findall(r"[a-z0-9]+", " ".join(said))]
     best: dict[str, tuple[int, int]] = {}  # table -> (where its name ends, its length)
     for table, note in layer.tables.items():
         for name in (table, table.replace("_", " "), *note.synonyms):
             term = phrase(name).split()
             ends = [i + len(term) for i in range(len(words) - len(term) + 1)
-                    if term and words[i:i + len(term)] == term]
+                    if term and words[i:i + len(term)] == term and plural[i + len(term) - 1]]
             if table in catalog.tables and ends:
                 best[table] = max(best.get(table, (0, 0)), (max(ends), len(term)))
     top = max(best.values(), default=None)
