@@ -229,6 +229,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters = _useful(filters, catalog, notes)
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
+    grouped = _unasked_groups(args, grouped, words, layer, notes)
 
     negated = bool(_NEGATION.search(words))
     for f in filters:
@@ -1521,6 +1522,33 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     notes.append(f"group_by {key}: the question asks which {subject}"
                  + (f", not by {', '.join(grouped)}" if grouped else ""))
     return [key]
+
+
+_GENERIC = frozenset({"name", "id", "count", "number", "total", "value", "type", "kind"})
+
+
+def _unasked_groups(args: dict[str, Any], grouped: list[str], words: str,
+                    layer: SemanticLayer, notes: list[str]) -> list[str]:
+    """"Which 2 products appear on the most cancelled lines": a breakdown by product, not
+    also by the order's city. A column or dimension none of whose words the question says
+    goes, when another group's words are said (calendar grains stay)."""
+    said = set(tokens(words))
+
+    def asked(ref: str) -> bool:  # a dimension by its own words ("city" of order_city)
+        dim = layer.dimension(ref)
+        texts = [dim.name, dim.label, *dim.synonyms] if dim else [ref.replace(".", " ")]
+        own = {w for t in texts for w in tokens(t)} - _GENERIC
+        if dim is not None:
+            own = own - set(tokens(dim.table.replace("_", " "))) or own
+        return bool(own & said)
+
+    shown = [g for g in grouped if g in _DATE_GRAINS or asked(g)]
+    if not shown or len(shown) == len(grouped):
+        return grouped
+    dropped = [g for g in grouped if g not in shown]
+    args["group_by"] = shown
+    notes.append(f"group_by {dropped} dropped: the question asks for no such breakdown")
+    return shown
 
 
 def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLayer,

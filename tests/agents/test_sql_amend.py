@@ -1141,3 +1141,13 @@ def test_which_things_have_none_lists_them(kit: SqlKit, store: DuckDBStore, ques
                  set())
     assert [r[0] for r in _answer(kit, store, done.arguments)] == \
         [r[0] for r in _rows(store, gold)]
+
+
+def test_a_breakdown_the_question_never_asks_for_goes(kit: SqlKit) -> None:
+    done = run(kit, "Which 3 products were on the most cancelled order lines?",
+               metrics=["order_lines"], group_by=["products.name", "order_city"])
+    assert done.arguments["group_by"] == ["products.name"]
+    # one it asks for stays, and so does a calendar grain
+    kept = run(kit, "How many cancelled order lines were there by city and month?",
+               metrics=["order_lines"], group_by=["order_city", "month"])
+    assert kept.arguments["group_by"] == ["order_city", "month"]
