@@ -230,6 +230,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _unasked_groups(args, grouped, words, layer, notes)
+    _which_not_null(filters, grouped, words, catalog, notes)
 
     negated = bool(_NEGATION.search(words))
     for f in filters:
@@ -1522,6 +1523,23 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     notes.append(f"group_by {key}: the question asks which {subject}"
                  + (f", not by {', '.join(grouped)}" if grouped else ""))
     return [key]
+
+
+def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: str,
+                    catalog: Catalog, notes: list[str]) -> None:
+    """"Which card brands do customers use": the brands there are; a method with no brand
+    (PayPal) answers no "which", so rows without a value in the text column grouped by
+    (when the question asks "which" of it) are left out."""
+    asked = _WHICH.match(words)
+    if asked is None or len(grouped) != 1:
+        return
+    column = catalog.column(grouped[0])
+    thing = set(tokens(asked.group(1)))
+    if column is None or column.kind != "text" or not set(tokens(column.name)) & thing:
+        return
+    if not any(f.get("field") == column.ref for f in filters):
+        filters.append({"field": column.ref, "op": "is_not_null", "value": None})
+        notes.append(f"filter {column.ref} is_not_null: the question asks which {column.name}")
 
 
 _GENERIC = frozenset({"name", "id", "count", "number", "total", "value", "type", "kind"})

@@ -1151,3 +1151,12 @@ def test_a_breakdown_the_question_never_asks_for_goes(kit: SqlKit) -> None:
     kept = run(kit, "How many cancelled order lines were there by city and month?",
                metrics=["order_lines"], group_by=["order_city", "month"])
     assert kept.arguments["group_by"] == ["order_city", "month"]
+
+
+def test_which_values_of_a_column_leaves_out_rows_without_one(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which card brands are saved, and how many of each?",
+               metrics=["user_payment_methods_count"], group_by=["user_payment_methods.brand"])
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT brand, count(*) FROM user_payment_methods WHERE brand IS NOT NULL "
+               "GROUP BY 1")
