@@ -890,8 +890,10 @@ def _share_counts(args: dict[str, Any], rest: str, catalog: Catalog, layer: Sema
     """"What percentage of all orders were cancelled": the whole is a count of the rows of
     the table named after "of", unless the model's metric is already that table's (its
     units, its money). A metric of another table, or a ratio, is no share of them."""
-    said = [w for w in rest.split() if w not in _LEADING][:3]
-    table = _table_named(" ".join(said[:1]), catalog, layer) if said else None
+    said = [w for w in rest.split() if w not in _LEADING and w != "s"][:4]
+    # "of the order agent's runs": the runs (the head of the phrase), else the first word
+    table = _head_table(said, catalog, layer) or (
+        _table_named(" ".join(said[:1]), catalog, layer) if said else None)
     count = _row_count(table, catalog, layer)
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
@@ -1153,13 +1155,16 @@ _PHRASE_ENDS = frozenset({"from", "in", "on", "at", "for", "with", "by", "per", 
 
 
 def _head_table(counted: list[str], catalog: Catalog, layer: SemanticLayer) -> str | None:
-    """The table the head of the counted noun phrase names: its last name said in the
-    plural ("region-to-region routes" are routes, "variants sold nothing" variants; a
-    modifier is singular), the phrase ending at a preposition or an auxiliary; the longer
-    name of two ending there ("purchase orders"). None for none or a tie."""
+    """The table the head of a noun phrase of table names names: its last name said in
+    the plural ("region-to-region routes" are routes, "variants sold nothing" variants; a
+    modifier is singular), the phrase ending at a preposition, an auxiliary or a word in
+    no table's name ("the money customers paid" names no table); the longer name of two
+    ending there ("purchase orders"). None for none or a tie."""
+    known = {w for t, note in layer.tables.items()
+             for name in (t.replace("_", " "), *note.synonyms) for w in phrase(name).split()}
     said: list[str] = []
     for w in counted:
-        if said and w in _PHRASE_ENDS:
+        if w in _PHRASE_ENDS or not set(phrase(w).split()) & known:
             break
         said.append(w)
     words = phrase(" ".join(said)).split()
@@ -1535,7 +1540,8 @@ def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: st
         return
     column = catalog.column(grouped[0])
     thing = set(tokens(asked.group(1)))
-    if column is None or column.kind != "text" or not set(tokens(column.name)) & thing:
+    if column is None or column.kind != "text" or column.name.endswith("_id") \
+            or not set(tokens(column.name)) & thing:
         return
     if not any(f.get("field") == column.ref for f in filters):
         filters.append({"field": column.ref, "op": "is_not_null", "value": None})
