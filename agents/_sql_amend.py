@@ -1056,10 +1056,13 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     found: dict[str, int] = {}  # "table.column" -> how many words named it
     aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
     for table in catalog.tables.values():
-        for c in table.columns:
-            if c.kind != "number" or c.name.endswith(("_id", "_no", "position")):
-                continue
-            for name in (c.name, f"{table.name} {c.name}"):
+        numbers = [c for c in table.columns
+                   if c.kind == "number" and not c.name.endswith(("_id", "_no", "position"))]
+        note = layer.tables.get(table.name)
+        for c in numbers:
+            # "the largest single payment": a table's one number column, by the table's name
+            own = [table.name, *(note.synonyms if note else [])] if len(numbers) == 1 else []
+            for name in (c.name, f"{table.name} {c.name}", *own):
                 term = phrase(name.replace("_", " ")).split()
                 for i in range(1, len(said) - len(term) + 1):
                     if said[i:i + len(term)] != term:

@@ -1160,3 +1160,11 @@ def test_which_values_of_a_column_leaves_out_rows_without_one(
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT brand, count(*) FROM user_payment_methods WHERE brand IS NOT NULL "
                "GROUP BY 1")
+
+
+def test_an_aggregate_of_a_table_s_one_number_is_asked_by_the_table_s_name(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What was the smallest refund we have issued?", metrics=["refund_count"])
+    assert done.arguments["metrics"][0] == "min(order_payments.amount)"
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT min(amount) FROM order_payments WHERE transaction_type = 'refund'")
