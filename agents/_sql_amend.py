@@ -227,6 +227,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     for f in filters:
         _rehome(f, linked, cost, notes)
     filters = _useful(filters, catalog, notes)
+    filters = _said_flags(filters, said, catalog, notes)
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _unasked_groups(args, grouped, words, layer, notes)
@@ -1531,6 +1532,23 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     notes.append(f"group_by {key}: the question asks which {subject}"
                  + (f", not by {', '.join(grouped)}" if grouped else ""))
     return [key]
+
+
+def _said_flags(filters: list[dict[str, Any]], said: str, catalog: Catalog,
+                notes: list[str]) -> list[dict[str, Any]]:
+    """A yes/no column is a condition only where the question says its word ("available",
+    "primary"); otherwise the model made it up ("variants that sold nothing" are not only
+    the available ones). Named conditions over such columns are segments ("sold out")."""
+    kept = []
+    for f in filters:
+        column = catalog.column(str(f.get("field")))
+        if column is not None and column.kind == "bool" and not any(
+                f" {w} " in said for w in phrase(column.name.replace("_", " ")).split()
+                if w not in ("is", "has")):
+            notes.append(f"filter on {column.ref} dropped: the question does not say it")
+            continue
+        kept.append(f)
+    return kept
 
 
 def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: str,

@@ -1168,3 +1168,17 @@ def test_an_aggregate_of_a_table_s_one_number_is_asked_by_the_table_s_name(
     assert done.arguments["metrics"][0] == "min(order_payments.amount)"
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT min(amount) FROM order_payments WHERE transaction_type = 'refund'")
+
+
+def test_a_yes_no_column_is_a_condition_only_where_the_question_says_it(kit: SqlKit) -> None:
+    made_up = [{"field": "variants.available", "op": "=", "value": True}]
+    done = run(kit, "How many variants do we have in the catalog?", metrics=["variant_count"],
+               filters=made_up)
+    assert done.arguments["filters"] == []
+    said = run(kit, "How many variants are available?", metrics=["variant_count"],
+               filters=made_up)
+    assert said.arguments["filters"] == made_up
+    # said in other words, a flag is a named condition (a segment)
+    backup = run(kit, "How many products have a backup supplier?", metrics=["product_count"])
+    assert {"field": "backup_supplier", "op": "=", "value": True} in \
+        backup.arguments["filters"]
