@@ -929,6 +929,8 @@ def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
 
 
 _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
+# "how many units shipped out of Denver": what is counted or summed
+_HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 
@@ -992,12 +994,13 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                   notes: list[str]) -> bool:
     """"What gross profit did we make", "which products made the most gross profit": the
     metric the question asks for by its label or a synonym of two words or more, right
-    after "what (is/was) (the/our)" or "the most/least", counts (the
+    after "what (is/was) (the/our)", "the most/least" or "how many", counts (the
     longest named wins; a tie changes nothing), unless the model chose a metric the
     question names too. Elsewhere such words only qualify ("units on open purchase
     orders"). True when it changed."""
     anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(phrase(words)),
-                                          _RANKED_BY.search(phrase(words))) if m]
+                                          _RANKED_BY.search(phrase(words)),
+                                          _HOW_MANY_ANCHOR.search(phrase(words))) if m]
     named: dict[str, int] = {}
     for m in layer.metrics:
         for text in (m.label, *m.synonyms):

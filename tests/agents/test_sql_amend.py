@@ -1182,3 +1182,9 @@ def test_a_yes_no_column_is_a_condition_only_where_the_question_says_it(kit: Sql
     backup = run(kit, "How many products have a backup supplier?", metrics=["product_count"])
     assert {"field": "backup_supplier", "op": "=", "value": True} in \
         backup.arguments["filters"]
+
+
+def test_what_how_many_names_by_a_metric_s_words_is_that_metric(kit: SqlKit) -> None:
+    done = run(kit, "How many units shipped out of the Dallas warehouse in October 2026?",
+               metrics=["units_on_order"])
+    assert done.arguments["metrics"] == ["units_sold"]
