@@ -221,8 +221,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     _one_table(args, layer, notes)
     _asked_constructs(args, said, words, catalog, example_values, notes)
+    held = {h.value.casefold() for h in linked.values}
     filters = [kept for f in filters
-               if (kept := _own_values(f, said, words, catalog, example_values, notes))
+               if (kept := _own_values(f, said, words, catalog, example_values, notes, held))
                is not None]
     for f in filters:
         _rehome(f, linked, cost, notes)
@@ -1412,12 +1413,15 @@ def _is_number(value: Any, number: float) -> bool:
 
 
 def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,
-                examples: set[str], notes: list[str]) -> dict[str, Any] | None:
+                examples: set[str], notes: list[str],
+                held: frozenset[str] | set[str] = frozenset()) -> dict[str, Any] | None:
     """The filter with only the text values the question gives it, or None when none is
     left. A value counts when the question names it, or when it is one of a short list
     of category values (a status said in other words: "called off" for 'cancelled')
     that no example showed; a value copied from an example, made up ('all', a user id)
-    or one of many names (products) the question never says is dropped."""
+    or one of many names (products) the question never says is dropped, as is a word of
+    the question that is none of the column's values and no value the question names
+    elsewhere (``held``: 'Columbus' on a warehouse id moves to the city)."""
     column = catalog.column(str(f.get("field", "")))
     if column is None or f.get("op") in ("is_null", "is_not_null", "latest"):
         return f
@@ -1443,6 +1447,12 @@ def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,
         elif isinstance(v, str) and phrase(v) in tables and v not in column.values:
             notes.append(f"filter {f.get('field')} = {v!r} dropped: it names a table, not a "
                          "value")
+        elif isinstance(v, str) and column.values and v.strip().casefold() not in held \
+                and v.strip().casefold() not in {c.casefold() for c in column.values}:
+            # a word of the question ("due to arrive") that no row holds: the values
+            # the question does name are added from the linked values
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: not one of its values "
+                         f"({', '.join(column.values)})")
         elif not isinstance(v, str) or f" {phrase(v)} " in said:
             kept.append(v)
         elif phrase(v) in examples:

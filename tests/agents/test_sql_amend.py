@@ -1188,3 +1188,14 @@ def test_what_how_many_names_by_a_metric_s_words_is_that_metric(kit: SqlKit) -> 
     done = run(kit, "How many units shipped out of the Dallas warehouse in October 2026?",
                metrics=["units_on_order"])
     assert done.arguments["metrics"] == ["units_sold"]
+
+
+def test_a_word_of_the_question_that_no_row_holds_is_no_value(kit: SqlKit) -> None:
+    done = run(kit, "How many orders are being shipped to Texas?",
+               filters=[{"field": "orders.status", "op": "=", "value": "shipped"}])
+    assert all(f.get("value") != "shipped" for f in done.arguments["filters"])
+    # a stored value the question says stands
+    kept = run(kit, "How many orders were delivered to Texas?",
+               filters=[{"field": "orders.status", "op": "=", "value": "delivered"}])
+    assert {"field": "orders.status", "op": "=", "value": "delivered"} in \
+        kept.arguments["filters"]
