@@ -579,9 +579,19 @@ def test_a_number_filter_stands_only_with_a_number_the_question_states(
     assert stands or any("states no such number" in n for n in done.notes)
 
 
-def test_across_sums_over_rather_than_breaks_down(kit: SqlKit) -> None:
-    done = run(kit, "What is our stock worth at cost across our warehouses?",
-               metrics=["stock_value"], group_by=["stock.warehouse_id"])
+@pytest.mark.parametrize(("question", "metric", "grouped"), [
+    # "across" sums over the warehouses rather than breaking down by them
+    ("What is our stock worth at cost across our warehouses?", "stock_value",
+     "stock.warehouse_id"),
+    ("What is our stock worth at cost across every warehouse?", "stock_value",
+     "stock.warehouse_id"),
+    # "list price" asks for no list
+    ("How many list price changes took effect in September 2026?", "price_changes",
+     "purchase_orders.po_id"),
+])
+def test_one_total_is_asked_where_no_word_asks_for_rows(
+        kit: SqlKit, question: str, metric: str, grouped: str) -> None:
+    done = run(kit, question, metrics=[metric], group_by=[grouped])
     assert done.arguments["group_by"] == []
 
 
@@ -967,12 +977,6 @@ def test_a_value_said_before_its_column_s_name_is_a_value() -> None:
     # 'order' is also the orders table's name, but "the order agent" is an agent
     assert _before_its_column(agent, "which decision has the order agent made most often?")
     assert not _before_its_column(agent, "how many orders are pending?")
-
-
-def test_list_price_asks_for_no_list(kit: SqlKit) -> None:
-    done = run(kit, "How many list price changes took effect in September 2026?",
-               metrics=["price_changes"], group_by=["purchase_orders.po_id"])
-    assert done.arguments["group_by"] == []
 
 
 def test_a_date_column_is_also_named_by_the_layer_s_words_for_it(kit: SqlKit) -> None:
