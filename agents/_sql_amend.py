@@ -100,8 +100,10 @@ _DATES = re.compile(r"\b(\d{4} \d{1,2} \d{1,2}|\d{1,2} \d{1,2} \d{4}|20\d\d|janu
                     r"march|april|may|june|july|august|september|october|november|december|"
                     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
 # "top" and "bottom" pick rows, like a superlative.
-_DESCENDING = r"most|highest|largest|biggest|greatest|top|best|longest|maximum|max"
-_ASCENDING = r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|minimum|min"
+_DESCENDING = (r"most|highest|largest|biggest|greatest|top|best|longest|maximum|max|busiest|"
+               r"widest|heaviest|priciest|costliest|fattest|strongest")
+_ASCENDING = (r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|minimum|min|"
+              r"thinnest|narrowest|slimmest|weakest|quietest|lightest")
 _TOP_N = re.compile(rf"\b(top|bottom) {_NUMBER}\b|\b{_NUMBER} (\w+ ){{0,3}}?(with |have |has )?"
                     rf"(the )?({_DESCENDING}|{_ASCENDING})\b")
 # "most recent" places in time; it ranks nothing.
@@ -139,6 +141,11 @@ _BOUND_OPS = {"more than": ">", "greater than": ">", "over": ">", "above": ">",
               "less than": "<", "under": "<", "below": "<", "at most": "<=",
               "no more than": "<="}
 _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
+# "A week or longer", "5 or more items", "10 units or fewer": the same bounds as "at least
+# 7 days", "at least 5 items", "at most 10 units", written so one pattern reads them all.
+_OR_MORE = re.compile(rf"\b(a|an|{_NUMBER}) (?:(\w+) or (more|longer|over|above|greater|"
+                      rf"less|fewer|shorter|under|below)|or (more|fewer|less) (\w+))\b")
+_AT_MOST_WORDS = frozenset({"less", "fewer", "shorter", "under", "below"})
 # At the start (after a preposition: "on how many days"), or after one leading clause
 # ("for each supplier country, how many ..."),
 # but "on average, how many lines does an order have" is an average (``_average_per``).
@@ -155,13 +162,14 @@ _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (mos
                      r"quarter)\b)")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
-_BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|busiest|quietest|slowest)"
+_BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|slowest)"
                          rf"(?: single)? (?P<grain>day|week|month|year)\b(?! of the)")
 _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?! of the)")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.
-_ON_AVERAGE = re.compile(r"\b(on average|on an average|average number of|average count of)\b")
-_PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did) "  # a lookahead: overlapping
+_ON_AVERAGE = re.compile(r"\b(on average|on an average|on a typical|average number of|"
+                         r"average count of)\b")
+_PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical) "  # overlapping
                         r"(?:(?:a|an|one|the|single) )?((?:\w+ ){0,2}\w+))")
 _PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
               "monthly": "month", "year": "year"}
@@ -184,7 +192,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     validation says what is wrong with them. After the first query of a turn a period
     of all time stands: the model may have been told the named one does not apply."""
     said = f" {phrase(question)} "
-    words = question.lower().replace("'", " ").replace("’", " ")
+    words = _plain_bounds(question.lower().replace("'", " ").replace("’", " "))
     args = dict(arguments)
     notes: list[str] = []
     filters = args.get("filters")
@@ -230,6 +238,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters = _useful(filters, catalog, notes)
     filters = _said_flags(filters, said, catalog, notes)
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
+    grouped = _said_breakdown(args, grouped, words, catalog, layer, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _unasked_groups(args, grouped, words, layer, notes)
     _which_not_null(filters, grouped, words, catalog, notes)
@@ -310,7 +319,7 @@ def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,
     args["group_by"] = grouped
     notes.append(f"group_by {grain}: the question asks for a {grain}")
     if best is not None:
-        order = "asc" if _ASC.search(best["sup"]) or best["sup"] in ("quietest", "slowest") \
+        order = "asc" if _ASC.search(best["sup"]) or best["sup"] == "slowest" \
             else "desc"
         args["order"], args["limit"] = order, 1
         notes.append(f"order {order}, limit 1: the question picks one {grain}")
@@ -1354,6 +1363,22 @@ def _field_table(field: Any, catalog: Catalog, layer: SemanticLayer) -> str | No
 _UNIT_BOUND = re.compile(_BOUND.pattern + r"\s+([a-z]+)")
 
 
+def _plain_bounds(words: str) -> str:
+    """``words`` with "N units or more" and "N or more units" as "at least N units" (and
+    "... or fewer" as "at most"); a week counts 7 days."""
+    def plain(m: re.Match[str]) -> str:
+        number, unit = m.group(2) or "1", m.group(3) or m.group(6)
+        direction = m.group(4) or m.group(5)
+        if m.group(2) is None and unit not in ("day", "week"):
+            return m.group(0)  # "a lot or more" bounds nothing
+        count = int(number) if number.isdigit() else _WORDS[number]
+        if unit in ("week", "weeks"):
+            count, unit = 7 * count, "days"
+        bound = "at most" if direction in _AT_MOST_WORDS else "at least"
+        return f"{bound} {count} {unit}"
+    return _OR_MORE.sub(plain, words)
+
+
 def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
                   catalog: Catalog, root: str | None, notes: list[str]) -> list[dict[str, Any]]:
     """"Routes that take more than 4 days": a row filter on the one number column of the
@@ -1621,6 +1646,70 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
         if best is not None and cost(best.name) < cost(ref):
             nearer[i] = best.name
             notes.append(f"group_by {best.name}, not {ref}: the same values, nearer")
+    if nearer != grouped:
+        args["group_by"] = nearer
+    return nearer
+
+
+# "For each region", "per country", "in every one of our cities": a breakdown by the
+# thing's attribute the words name.
+_EACH = re.compile(r"\b(?:each|every|per)(?: single| one of (?:the|our|its|their))? (\w+)")
+_NOT_ATTRIBUTES = _GENERIC | {"status", "source"}  # the same name means other things per table
+
+
+def _group_word(ref: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The attribute a breakdown reads, in one word: a column's name, a dimension's
+    label's last word ("shipping region": region)."""
+    dim = layer.dimension(ref)
+    if dim is not None:
+        label = dim.label.lower().split() if dim.label else []
+        return phrase(label[-1]) if label else None
+    column = catalog.column(ref)
+    return column.name if column is not None and column.kind in ("text", "number") else None
+
+
+def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
+                    layer: SemanticLayer, cost: Callable[[str], tuple[int, int]],
+                    notes: list[str]) -> list[str]:
+    """A breakdown by the attribute the question names, from the table nearest the
+    query's: "pending orders headed to each region" is by the orders' region, not by
+    state; "units free to sell for each region" is by the warehouses' region, not the
+    region of the same items' sales."""
+    said = set(phrase(words).split())
+
+    def holders(word: str) -> list[str]:
+        if word in _NOT_ATTRIBUTES:
+            return []
+        refs = [c.ref for t in catalog.tables.values() for c in t.columns
+                if c.name == word and c.kind in ("text", "number")]
+        refs += [d.name for d in layer.dimensions if _group_word(d.name, catalog, layer) == word]
+        return [r for r in refs if cost(r)[0] < _UNREACHABLE]
+
+    nearer = list(grouped)
+    for i, ref in enumerate(grouped):
+        word = _group_word(ref, catalog, layer)
+        if word is None or word not in said:
+            continue
+        best = min(holders(word), key=cost, default=ref)
+        if cost(best) < cost(ref):
+            nearer[i] = best
+            notes.append(f"group_by {best}, not {ref}: the same {word}, nearer")
+    for match in _EACH.finditer(words):
+        word = phrase(match.group(1))
+        options = holders(word)
+        if not options or any(_group_word(g, catalog, layer) == word for g in nearer):
+            continue
+        unsaid = [i for i, g in enumerate(nearer) if _group_word(g, catalog, layer) not in said]
+        if len(nearer) and not unsaid:
+            continue
+        best = min(options, key=cost)
+        if unsaid:
+            notes.append(f"group_by {best}, not {nearer[unsaid[0]]}: the question asks "
+                         f"for each {word}")
+            nearer[unsaid[0]] = best
+        else:
+            notes.append(f"group_by {best}: the question asks for each {word}")
+            nearer.append(best)
     if nearer != grouped:
         args["group_by"] = nearer
     return nearer

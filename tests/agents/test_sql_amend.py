@@ -141,6 +141,8 @@ def test_a_breakdown_for_a_total_is_dropped(kit: SqlKit) -> None:
     ("Which product shows up on the most order lines?", "desc", 1),
     ("Which carrier is the cheapest per parcel?", "asc", 1),
     ("Units sold per region, most first", "desc", None),
+    ("Which 4 suppliers have the thinnest margins?", "asc", 4),
+    ("Which order status is the busiest?", "desc", 1),
     ("Average price per variant in the most recent price check", "none", None),
 ])
 def test_ranking_words_set_order_and_limit(kit: SqlKit, question: str, order: str,
@@ -716,6 +718,61 @@ def _answer(kit: SqlKit, store: DuckDBStore, args: dict[str, Any]) -> list[tuple
     return _rows(store, kit.compiler.compile(StructuredQuery.model_validate(args)).sql)
 
 
+@pytest.mark.parametrize(("question", "proposed", "gold", "naive"), [
+    # the model broke down by state; the question asks for regions, the orders' own
+    ("How many pending orders go out to each region?",
+     q(metrics=["order_count"], group_by=["state_regions.state"],
+       filters=[{"field": "orders.status", "op": "=", "value": "pending"}]),
+     "SELECT r.region, count(*) FROM orders o JOIN state_regions r "
+     "ON r.state = o.address ->> '$.state' WHERE o.status = 'pending' GROUP BY 1",
+     "SELECT address ->> '$.state', count(*) FROM orders WHERE status = 'pending' GROUP BY 1"),
+    # a state of the address an order ships to, not the states of its stock's warehouses
+    ("Which state received the most delivered orders?",
+     q(metrics=["order_count"], group_by=["state_regions.state"],
+       filters=[{"field": "orders.status", "op": "=", "value": "delivered"}]),
+     "SELECT address ->> '$.state', count(*) FROM orders WHERE status = 'delivered' "
+     "GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+     "SELECT w.state, count(DISTINCT o.order_id) FROM orders o JOIN reservations r USING "
+     "(order_id) JOIN warehouses w USING (warehouse_id) WHERE o.status = 'delivered' "
+     "GROUP BY 1 ORDER BY 2 DESC LIMIT 1"),
+    # "region" is also a column of the sales rows; the warehouses' region is nearer stock
+    ("Per region, how many units sit on warehouse shelves?",
+     q(metrics=["on_hand"], group_by=["sales_history.region"]),
+     "SELECT w.region, sum(s.on_hand) FROM stock s JOIN warehouses w USING (warehouse_id) "
+     "GROUP BY 1",
+     "SELECT h.region, sum(s.on_hand) FROM stock s JOIN (SELECT DISTINCT item_id, region "
+     "FROM sales_history) h USING (item_id) GROUP BY 1"),
+])
+def test_a_breakdown_is_by_the_attribute_said_from_the_nearest_table(
+        kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any], gold: str,
+        naive: str) -> None:
+    done = amend(proposed, question, kit.linker.link(question), kit.catalog, kit.layer, set())
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, naive)
+
+
+@pytest.mark.parametrize(("question", "op", "days"), [
+    ("How many routes need 5 days or longer in transit?", ">=", 5),
+    ("How many routes take a week or more to deliver?", ">=", 7),
+    ("How many routes take 3 days or less in transit?", "<=", 3),
+])
+def test_a_bound_written_with_or_more_bounds_the_column_its_unit_names(
+        kit: SqlKit, store: DuckDBStore, question: str, op: str, days: int) -> None:
+    done = run(kit, question, metrics=["carrier_lanes_count"])
+    want = f"SELECT count(*) FROM carrier_lanes WHERE transit_days {op} {days}"
+    assert _answer(kit, store, done.arguments) == _rows(store, want)
+    assert _rows(store, want) != _rows(store, "SELECT count(*) FROM carrier_lanes")
+
+
+def test_on_an_average_day_averages_the_figure_per_day(kit: SqlKit, store: DuckDBStore) -> None:
+    question = "On an average day in September 2026, how many units did we sell?"
+    done = run(kit, question, metrics=["units_sold"])
+    want = ("SELECT avg(units) FROM (SELECT day, sum(quantity) AS units FROM sales_history "
+            "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1)")
+    assert [tuple(round(v, 6) for v in r) for r in _answer(kit, store, done.arguments)] == \
+        [tuple(round(v, 6) for v in r) for r in _rows(store, want)]
+
+
 @pytest.mark.parametrize(("question", "proposed", "gold"), [
     # the model wrote the bound as a row filter on some column; the bound is per order
     ("How many orders contain more than 4 items?",
@@ -1093,10 +1150,15 @@ def test_a_count_of_times_counts_the_events_the_verb_names(
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
 
 
-def test_a_breakdown_by_the_column_a_which_question_names_stands(kit: SqlKit) -> None:
+def test_a_breakdown_by_the_column_a_which_question_names_stands(kit: SqlKit,
+                                                                store: DuckDBStore) -> None:
     done = run(kit, "Which fulfilment region's warehouse has the fewest units on hand?",
                metrics=["on_hand"], group_by=["state_regions.region"])
-    assert done.arguments["group_by"] == ["state_regions.region"]
+    # by region (the warehouses' own column: the same values as their state's, nearer)
+    assert done.arguments["group_by"] == ["warehouses.region"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT w.region, sum(s.on_hand) FROM stock s JOIN warehouses w "
+               "USING (warehouse_id) GROUP BY 1 ORDER BY 2 LIMIT 1")
 
 
 def test_which_n_things_with_the_most_keeps_n_rows(kit: SqlKit) -> None:
