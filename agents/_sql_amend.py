@@ -167,10 +167,15 @@ _BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|slowest)"
 _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?! of the)")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.
+# "The average value of an order" is one too: the order's total, averaged over orders.
 _ON_AVERAGE = re.compile(r"\b(on average|on an average|on a typical|average number of|"
-                         r"average count of)\b")
-_PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical) "  # overlapping
+                         r"average count of|average (?:\w+ ){1,2}?(?:(?:of|for) (?:a|an|one)|per) )")
+_PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical|of a|of an|"
+                        r"for a|for an) "  # a lookahead: overlapping matches
                         r"(?:(?:a|an|one|the|single) )?((?:\w+ ){0,2}\w+))")
+# Words that make the figure per thing a total of its rows ("adding up its item prices").
+_TOTAL_WORDS = re.compile(r"\b(value|total|worth|come to|comes to|adding up|add up|sum|"
+                          r"spend|spent|revenue)\b")
 _PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
               "monthly": "month", "year": "year"}
 # "What percentage of orders were cancelled": the rows a condition keeps, as a share of all.
@@ -669,7 +674,7 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
     question names no thing to average over."""
     _count_asked_per(args, words, catalog, layer, notes)
     names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
-    metric = layer.metric(names[0]) if names else None
+    metric = _total_per_thing(args, names, words, layer, notes)
     if metric is None or re.match(r"\s*avg\(", metric.sql, re.IGNORECASE):
         return grouped
     for match in _PER_THING.finditer(words):
@@ -690,6 +695,26 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
                      f"per {thing}")
         return [key]
     return grouped
+
+
+def _total_per_thing(args: dict[str, Any], names: list[str], words: str,
+                     layer: SemanticLayer, notes: list[str]) -> Metric | None:
+    """The figure to average per thing: where the question asks for a thing's total
+    ("what an order comes to, adding up its items"), the model's first sum, or the sum
+    behind its average of a column (an order's value, not an item's average price)."""
+    metrics = [m for n in names if (m := layer.metric(n)) is not None]
+    if not metrics or not _TOTAL_WORDS.search(words):
+        return metrics[0] if metrics else None
+    summed = next((m for m in metrics if re.match(r"\s*sum\(", m.sql, re.IGNORECASE)), None)
+    averaged = re.fullmatch(r"\s*avg\((\w+\.\w+)\)\s*", metrics[0].sql, re.IGNORECASE)
+    if summed is None and averaged is not None:
+        summed = layer.metric(f"sum({averaged.group(1)})")
+    if summed is None or summed is metrics[0]:
+        return metrics[0]
+    args["metrics"] = [summed.name]
+    notes.append(f"metric {summed.name}, not {metrics[0].name}: the question averages a total "
+                 f"per thing")
+    return summed
 
 
 _HOW_MANY_OF = re.compile(r"\bhow many ((?:\w+ ){0,2}\w+)")
@@ -1240,6 +1265,8 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     table = _counted_table(words, catalog, layer)
     if table is None:
         return _count_column(args, words, first, catalog, notes)
+    if _count_present(args, words, first, table, catalog, layer, notes):
+        return True
     if first is not None and first.format == "count" and first.table == table:
         return False
     if first is not None and first.format == "count" and _names(words, first, layer, table,
@@ -1261,6 +1288,40 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     if len(kept) < len(grouped):
         args["group_by"] = kept
         notes.append(f"group_by {keys[0]} dropped: one {table} per group counts 1 each")
+    return True
+
+
+_HAVING_VERB = re.compile(r"\b(?:have|has|had|hold|holds|held|with|got|get|gets)\b")
+
+
+def _count_present(args: dict[str, Any], words: str, first: Metric | None, counted: str,
+                   catalog: Catalog, layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many orders have stock reserved for them", "how many customers have a gift
+    card": the counted things that appear in the table named after the verb, as the
+    distinct keys that table holds (its filters then apply to its own rows). Not with a
+    bound ("more than 3 orders", ``_per_subject``) or a negation (``_absent``), nor when
+    the model counts rows of another table that holds the key (``_count_distinct``)."""
+    keys = catalog.tables[counted].primary_key if counted in catalog.tables else []
+    if first is not None and first.table != counted and len(keys) == 1 and \
+            first.table in catalog.tables and catalog.tables[first.table].column(keys[0]):
+        return False
+    match = _HOW_MANY.search(words)
+    verb = _HAVING_VERB.search(words, match.end()) if match else None
+    if verb is None or len(keys) != 1 or _BOUND.search(words) or _NONE.search(words):
+        return False
+    holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
+               if t != counted and catalog.tables[t].column(keys[0]) is not None
+               and keys[0] not in catalog.tables[t].primary_key]
+    if len(holders) != 1:
+        return False
+    metric = f"count_distinct({holders[0]}.{keys[0]})"
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    if metrics[:1] == [metric]:
+        return False
+    args["metrics"] = [metric]
+    notes.append(f"metric {metric}: the question counts the {counted} that have "
+                 f"{holders[0]}")
+    _drop_unreached(args, holders[0], catalog, layer, notes)
     return True
 
 

@@ -499,8 +499,8 @@ def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_
     if q.having is not None and metrics:
         value = int(q.having.value) if q.having.value.is_integer() else q.having.value
         parts.append(f"HAVING {metrics[0].expr} {q.having.op} {value}")
-    if q.count_groups and groups:
-        return "\n".join(parts)  # counted as a whole: no order, no limit
+    if (q.count_groups or q.average_groups) and groups:
+        return "\n".join(parts)  # counted or averaged as a whole: no order, no limit
     order = _order_by(q, selects, has_metrics)
     if q.ties and q.limit and metrics and groups:
         # Every group ranked within the limit, ties included (rank, not row_number).

@@ -751,6 +751,21 @@ def test_a_breakdown_is_by_the_attribute_said_from_the_nearest_table(
     assert _rows(store, gold) != _rows(store, naive)
 
 
+@pytest.mark.parametrize(("question", "metric", "gold"), [
+    ("How many orders have had a refund?", "order_count",
+     "SELECT count(DISTINCT order_id) FROM order_payments WHERE transaction_type = 'refund'"),
+    ("How many customers have a gift card on file?", "customer_count",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE source = 'gift_card'"),
+    ("How many different orders hold reserved stock?", "order_count",
+     "SELECT count(DISTINCT order_id) FROM reservations"),
+])
+def test_how_many_things_have_rows_of_another_table_counts_its_distinct_keys(
+        kit: SqlKit, store: DuckDBStore, question: str, metric: str, gold: str) -> None:
+    done = run(kit, question, metrics=[metric])
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _answer(kit, store, q(metrics=[metric]))
+
+
 @pytest.mark.parametrize(("question", "op", "days"), [
     ("How many routes need 5 days or longer in transit?", ">=", 5),
     ("How many routes take a week or more to deliver?", ">=", 7),
@@ -764,13 +779,38 @@ def test_a_bound_written_with_or_more_bounds_the_column_its_unit_names(
     assert _rows(store, want) != _rows(store, "SELECT count(*) FROM carrier_lanes")
 
 
-def test_on_an_average_day_averages_the_figure_per_day(kit: SqlKit, store: DuckDBStore) -> None:
-    question = "On an average day in September 2026, how many units did we sell?"
-    done = run(kit, question, metrics=["units_sold"])
-    want = ("SELECT avg(units) FROM (SELECT day, sum(quantity) AS units FROM sales_history "
+_PER_DAY = ("SELECT avg(units) FROM (SELECT day, sum(quantity) AS units FROM sales_history "
             "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1)")
-    assert [tuple(round(v, 6) for v in r) for r in _answer(kit, store, done.arguments)] == \
-        [tuple(round(v, 6) for v in r) for r in _rows(store, want)]
+_PER_ORDER = ("SELECT avg(v) FROM (SELECT order_id, sum(price) AS v FROM order_items "
+              "WHERE status = 'processed' GROUP BY 1)")
+
+
+@pytest.mark.parametrize(("question", "metrics", "gold", "naive"), [
+    ("On an average day in September 2026, how many units did we sell?", ["units_sold"],
+     _PER_DAY, "SELECT sum(quantity) FROM sales_history "
+               "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    ("What were the average units sold per day in September 2026?", ["units_sold"], _PER_DAY,
+     "SELECT sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # the model averaged the lines' prices; an order's value is the sum of its lines
+    ("What is the average value of a processed order?", ["avg(order_items.price)"], _PER_ORDER,
+     "SELECT avg(price) FROM order_items WHERE status = 'processed'"),
+    ("What does a processed order come to on average, adding up its lines?",
+     ["order_lines", "order_value"], _PER_ORDER,
+     "SELECT avg(n) FROM (SELECT count(*) AS n FROM order_items WHERE status = 'processed' "
+     "GROUP BY order_id)"),
+    # the layer's term is that average in one expression
+    ("What is the average order value of processed orders?", ["average_order_value"],
+     _PER_ORDER, "SELECT avg(price) FROM order_items WHERE status = 'processed'"),
+])
+def test_an_average_per_thing_averages_the_thing_s_total(
+        kit: SqlKit, store: DuckDBStore, question: str, metrics: list[str], gold: str,
+        naive: str) -> None:
+    def rounded(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [tuple(round(v, 6) for v in r) for r in rows]
+    done = run(kit, question, metrics=metrics)
+    assert rounded(_answer(kit, store, done.arguments)) == rounded(_rows(store, gold))
+    assert rounded(_rows(store, gold)) != rounded(_rows(store, naive))
 
 
 @pytest.mark.parametrize(("question", "proposed", "gold"), [

@@ -353,6 +353,10 @@ def test_average_groups_averages_the_first_metric_over_the_groups(world: World) 
     assert [c.label for c in compiled.columns] == ["average items ordered per order"]
     with pytest.raises(QueryError, match="needs group_by"):
         world.run(metrics=["order_lines"], average_groups=True)
+    # every group is averaged, however few rows an answer may show
+    few = world.compiler.compile(StructuredQuery.model_validate(
+        {**per_order, "average_groups": True}), max_rows=5)
+    assert same(world.rows(few.sql), gold)
 
 
 def test_share_is_each_metric_over_its_rows_as_a_percentage_of_all_rows(world: World) -> None:
