@@ -108,7 +108,7 @@ _TOP_N = re.compile(rf"\b(top|bottom) {_NUMBER}\b|\b{_NUMBER} (\w+ ){{0,3}}?(wit
                     rf"(the )?({_DESCENDING}|{_ASCENDING})\b")
 # "most recent" places in time; it ranks nothing.
 _NOT_RANKING = r"(?! (recent|recently|latest)\b)"
-_SUPERLATIVE = re.compile(rf"\b({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")
+_SUPERLATIVE = re.compile(rf"\b(?<!at )({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")  # not "at least"
 # "the most" picks one row; "most first" only sorts.
 _WHICH_N = re.compile(rf"^\W*(?:which|what) (?:top )?(\d{{1,2}}|{'|'.join(_WORDS)}) ")
 _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")
@@ -116,7 +116,7 @@ _ASC = re.compile(rf"\b({_ASCENDING})\b")
 # Words that ask for rows (a breakdown or a list) rather than one total ("across all
 # warehouses", "across every warehouse" is not one: it sums over them).
 _GROUPING = re.compile(
-    r"\b(by|per|each|(?<!across )every|which|who|whom|list(?! prices?\b)|show|top|bottom|most|least|"
+    r"\b(?<!at )(by|per|each|(?<!across )every|which|who|whom|list(?! prices?\b)|show|top|bottom|most|least|"
     r"highest|lowest|"
     r"largest|smallest|fewest|breakdown|split|among|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
@@ -270,18 +270,20 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)
-    counted_per = _count_per_subject(args, words, catalog, layer, notes)
+    # "lanes that take 7 days or longer": a bound on a column of each row, not per group
+    row_bound = _column_bound(args, words, filters, catalog, root, notes)
+    filters += row_bound
+    counted_per = [] if row_bound else _count_per_subject(args, words, catalog, layer, notes)
     if counted_per:
         grouped, filters = counted_per, args["filters"]
-    elif not grouped and _BOUND.search(words) and _HOW_MANY.search(words):
+    elif not grouped and not row_bound and _BOUND.search(words) and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
-    bounded = bool(counted_per) or bool(grouped) and _having(args, words, filters, notes)
+    bounded = bool(counted_per) or bool(grouped) and not row_bound and _having(
+        args, words, filters, notes)
     if not bounded and _ON_AVERAGE.search(words):
         grouped = _average_per(args, grouped, words, catalog, layer, notes)
         bounded = bool(args.get("average_groups"))
     filters += _percent_off(words, filters, catalog, root, notes)
-    if not bounded and not grouped:
-        filters += _column_bound(args, words, filters, catalog, root, notes)
     if grouped and not bounded and not _GROUPING.search(words):
         args["group_by"] = []
         notes.append(f"one total asked: group_by {grouped} dropped")
@@ -847,6 +849,12 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
                                       for t in (m.label, *m.synonyms))),
                                  _row_count(named[0], catalog, layer))
                     break
+        if named is None and len(keys) == 1:
+            # "products bought from more than one supplier": suppliers per product are
+            # the distinct suppliers the table linking the two holds for it
+            link = _link_table(after, subject, catalog, layer)
+            if link is not None:
+                named, count = link[:2], f"count_distinct({link[0]}.{link[2]})"
         if named is None or count is None:
             return []
         per, term = named
@@ -918,6 +926,25 @@ def _table_of_count(text: str, subject: str | None, catalog: Catalog,
     return named[0] if len(named) == 1 else None
 
 
+def _link_table(text: str, subject: str, catalog: Catalog,
+                layer: SemanticLayer) -> tuple[str, str, str] | None:
+    """The table linking ``subject`` to the thing ``text`` names (supplier_products for
+    products and suppliers), the thing's name as said, and its key there: a table holding
+    both keys, the one whose own key is the pair when several do."""
+    thing = _table_named(text, catalog, layer)
+    own = catalog.tables[subject].primary_key
+    theirs = catalog.tables[thing].primary_key if thing in catalog.tables else []
+    if thing is None or thing == subject or len(theirs) != 1 or len(own) != 1:
+        return None
+    both = [t for t in catalog.tables.values() if t.name not in (subject, thing)
+            and t.column(own[0]) is not None and t.column(theirs[0]) is not None]
+    pairs = [t for t in both if {own[0], theirs[0]} <= set(t.primary_key)]
+    chosen = pairs if pairs else both
+    if len(chosen) != 1:
+        return None
+    return chosen[0].name, text.split()[0], theirs[0]
+
+
 _LEADING = frozenset({"all", "the", "our", "of", "every"})
 
 
@@ -968,6 +995,8 @@ _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our
 _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
+# "the busiest day by units sold": the measure a ranking or breakdown is by
+_BY_MEASURE = re.compile(r"\bby (.*)$")
 
 
 def _subjects(catalog: Catalog) -> set[str]:
@@ -1029,13 +1058,14 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                   notes: list[str]) -> bool:
     """"What gross profit did we make", "which products made the most gross profit": the
     metric the question asks for by its label or a synonym of two words or more, right
-    after "what (is/was) (the/our)", "the most/least" or "how many", counts (the
+    after "what (is/was) (the/our)", "the most/least", "how many" or "by", counts (the
     longest named wins; a tie changes nothing), unless the model chose a metric the
     question names too. Elsewhere such words only qualify ("units on open purchase
     orders"). True when it changed."""
     anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(phrase(words)),
                                           _RANKED_BY.search(phrase(words)),
-                                          _HOW_MANY_ANCHOR.search(phrase(words))) if m]
+                                          _HOW_MANY_ANCHOR.search(phrase(words)),
+                                          _BY_MEASURE.search(phrase(words))) if m]
     named: dict[str, int] = {}
     for m in layer.metrics:
         for text in (m.label, *m.synonyms):
@@ -1158,6 +1188,8 @@ def _aggregates_before(said: list[str], at: int) -> list[str]:
         while j > 0 and said[j] in _BEFORE_COLUMN:
             j -= 1
         fn = _AGGREGATE_WORDS.get(said[j])
+        if said[j] == "much" and said[j - 1] == "how":  # "how much balance is left"
+            fn = "sum"
         if fn is None:
             break
         fns.insert(0, fn)
@@ -1448,6 +1480,8 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     if bound is None or root not in catalog.tables:
         return []
     number, unit = bound.group(2), bound.group(4)
+    if unit in _UNIT_WORDS:  # "more than 1,500 units": quantities, not a unit_price column
+        return []
     value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
     if any(_is_number(f.get("value"), value) for f in filters):
         return []

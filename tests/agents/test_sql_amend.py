@@ -143,6 +143,7 @@ def test_a_breakdown_for_a_total_is_dropped(kit: SqlKit) -> None:
     ("Units sold per region, most first", "desc", None),
     ("Which 4 suppliers have the thinnest margins?", "asc", 4),
     ("Which order status is the busiest?", "desc", 1),
+    ("Which order statuses have at least 100 orders?", "none", None),  # a bound, no rank
     ("Average price per variant in the most recent price check", "none", None),
 ])
 def test_ranking_words_set_order_and_limit(kit: SqlKit, question: str, order: str,
@@ -764,6 +765,41 @@ def test_how_many_things_have_rows_of_another_table_counts_its_distinct_keys(
     done = run(kit, question, metrics=[metric])
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
     assert _rows(store, gold) != _answer(kit, store, q(metrics=[metric]))
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold", "naive"), [
+    # suppliers per product are the distinct suppliers the sourcing table links to it
+    ("How many products are sourced from more than one supplier?",
+     q(metrics=["product_count"], group_by=["products.product_id"]),
+     "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 "
+     "HAVING count(DISTINCT supplier_id) > 1)",
+     "SELECT count(*) FROM (SELECT product_id FROM purchase_orders GROUP BY 1 "
+     "HAVING count(DISTINCT supplier_id) > 1)"),
+    # a bound whose unit names a column of the rows is a row filter, not one per group
+    ("How many lanes need at least 6 days in transit?",
+     q(metrics=["carrier_lanes_count"], group_by=["carriers.name"]),
+     "SELECT count(*) FROM carrier_lanes WHERE transit_days >= 6",
+     "SELECT count(*) FROM (SELECT carrier_id FROM carrier_lanes GROUP BY 1 "
+     "HAVING count(*) >= 6)"),
+    # the measure a ranking is "by" is the metric
+    ("Which was the quietest day of September 2026 by units sold?",
+     q(metrics=["order_count"], group_by=["day"]),
+     "SELECT day, sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-09-01' "
+     "AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 LIMIT 1",
+     "SELECT day, sum(quantity * unit_price) FROM sales_history WHERE day BETWEEN "
+     "DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 LIMIT 1"),
+    # "how much" before a number column asks for its sum
+    ("How much balance do customers keep on their gift cards?",
+     q(metrics=["payments"]),
+     "SELECT sum(balance) FROM user_payment_methods WHERE source = 'gift_card'",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+])
+def test_what_the_question_measures_stands_over_the_model_s_metric(
+        kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any], gold: str,
+        naive: str) -> None:
+    done = amend(proposed, question, kit.linker.link(question), kit.catalog, kit.layer, set())
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, naive)
 
 
 @pytest.mark.parametrize(("question", "op", "days"), [
