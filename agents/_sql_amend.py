@@ -849,12 +849,12 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
                                       for t in (m.label, *m.synonyms))),
                                  _row_count(named[0], catalog, layer))
                     break
-        if named is None and len(keys) == 1:
+        if named is None and subject is not None and len(keys) == 1:
             # "products bought from more than one supplier": suppliers per product are
             # the distinct suppliers the table linking the two holds for it
             link = _link_table(after, subject, catalog, layer)
             if link is not None:
-                named, count = link[:2], f"count_distinct({link[0]}.{link[2]})"
+                named, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
         if named is None or count is None:
             return []
         per, term = named
