@@ -995,6 +995,19 @@ _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our
 _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
+# "How many units did we receive": the measure is the noun and the verb ("units received").
+_DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
+                      r"our \w+|the \w+) (\w+)")
+
+
+def _stem(word: str) -> str:
+    """One form of a verb's: "received", "receive", "receiving" -> "receiv"."""
+    for end in ("ed", "ing", "e"):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            return word[:-len(end)]
+    return word
+
+
 # "the busiest day by units sold": the measure a ranking or breakdown is by
 _BY_MEASURE = re.compile(r"\bby (.*)$")
 
@@ -1072,6 +1085,11 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             term = phrase(text)
             if len(term.split()) >= 2 and any(a.startswith(f" {term} ") for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
+    if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
+        asked = {_stem(w) for w in tokens(f"{done.group(1)} {done.group(2)}")}
+        for m in layer.metrics:  # "units received", not "units on order" (open ones)
+            if len(m.label.split()) == 2 and {_stem(w) for w in tokens(m.label)} == asked:
+                named[m.name] = max(named.get(m.name, 0), 2)
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     longest = max(named.values(), default=0)
     best = [n for n, length in named.items() if length == longest]
@@ -1339,7 +1357,7 @@ def _count_present(args: dict[str, Any], words: str, first: Metric | None, count
         return False
     match = _HOW_MANY.search(words)
     verb = _HAVING_VERB.search(words, match.end()) if match else None
-    if verb is None or len(keys) != 1 or _BOUND.search(words) or _NONE.search(words):
+    if verb is None or len(keys) != 1 or _BOUND.search(words) or _NEGATION.search(words):
         return False
     holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
                if t != counted and catalog.tables[t].column(keys[0]) is not None

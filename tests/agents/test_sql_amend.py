@@ -767,6 +767,12 @@ def test_how_many_things_have_rows_of_another_table_counts_its_distinct_keys(
     assert _rows(store, gold) != _answer(kit, store, q(metrics=[metric]))
 
 
+def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) -> None:
+    done = run(kit, "How many variants have not had a price change since August?",
+               metrics=["variant_count"])
+    assert not any(m.startswith("count_distinct(") for m in done.arguments["metrics"])
+
+
 @pytest.mark.parametrize(("question", "proposed", "gold", "naive"), [
     # suppliers per product are the distinct suppliers the sourcing table links to it
     ("How many products are sourced from more than one supplier?",
@@ -788,6 +794,13 @@ def test_how_many_things_have_rows_of_another_table_counts_its_distinct_keys(
      "AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 LIMIT 1",
      "SELECT day, sum(quantity * unit_price) FROM sales_history WHERE day BETWEEN "
      "DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 LIMIT 1"),
+    # "how many units did we receive": the noun and the verb name the layer's term
+    ("How many units did we receive from suppliers in September 2026?",
+     q(metrics=["units_sold"]),
+     "SELECT sum(quantity) FROM purchase_orders WHERE status = 'received' "
+     "AND received_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
     # "how much" before a number column asks for its sum
     ("How much balance do customers keep on their gift cards?",
      q(metrics=["payments"]),
