@@ -303,6 +303,10 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     if not bounded and not args.get("count_groups"):
         grouped = _grain_asked(args, grouped, words, notes)
+    if not grouped and (args.get("having") or args.get("count_groups")):
+        # the model's bound per group with no groups: the rows themselves are asked for
+        args["having"], args["count_groups"] = None, False
+        notes.append("having and count_groups dropped: there are no groups to bound")
     _names_beside_ids(args, catalog, notes)
     if grouped and not bounded:
         _rank(args, words, notes)
@@ -995,6 +999,7 @@ _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our
 _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
+_UNITS_ASKED = re.compile(r"\bhow many units\b")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
                       r"our \w+|the \w+) (\w+)")
@@ -1085,6 +1090,12 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             term = phrase(text)
             if len(term.split()) >= 2 and any(a.startswith(f" {term} ") for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
+    if _UNITS_ASKED.search(words):  # "how many units of chairs are on hand": units on hand
+        for m in layer.metrics:
+            rest = phrase(m.label.lower().removeprefix("units "))
+            if m.format == "units" and m.label.lower().startswith("units ") \
+                    and f" {rest} " in f" {phrase(words)} ":
+                named[m.name] = max(named.get(m.name, 0), 2)
     if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
         asked = {_stem(w) for w in tokens(f"{done.group(1)} {done.group(2)}")}
         for m in layer.metrics:  # "units received", not "units on order" (open ones)

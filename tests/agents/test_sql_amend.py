@@ -801,6 +801,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND received_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
      "SELECT sum(quantity) FROM sales_history "
      "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "how many units ... on hand": the units term whose other words are said
+    ("How many units of laptops sit on hand across the network?",
+     q(metrics=["sum(order_items.price)"], group_by=["products.name"]),
+     "SELECT sum(on_hand) FROM stock JOIN variants USING (item_id) JOIN products p "
+     "ON p.product_id = variants.product_id WHERE p.name = 'Laptop'",
+     "SELECT sum(price) FROM order_items JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop'"),
+    # a bound per group the model wrote without groups: the rows are what is counted
+    ("In how many cases is a variant missing from a warehouse's shelves, none on hand?",
+     q(metrics=["out_of_stock_items"], having={"op": "<", "value": 1}, count_groups=True),
+     "SELECT count(*) FROM stock WHERE on_hand = 0", "SELECT count(*) FROM stock"),
     # "how much" before a number column asks for its sum
     ("How much balance do customers keep on their gift cards?",
      q(metrics=["payments"]),
