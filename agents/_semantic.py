@@ -29,11 +29,13 @@ DEFAULT_PATH = next((p for p in (_TOP / "configs" / "semantic.yaml",
                     _TOP / "configs" / "semantic.yaml")
 AGGREGATES = ("sum", "avg", "min", "max")
 # Written by code only (``_sql_amend``: "how many products have volume tiers" counts the
-# distinct products of volume_tiers); not offered to the model, whose schema it would double.
-CODE_AGGREGATES = ("count_distinct",)
-_FN_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest"}
+# distinct products of volume_tiers, "the median price" is one); not offered to the model,
+# whose schema they would double.
+CODE_AGGREGATES = ("count_distinct", "median")
+_FN_WORDS = {"sum": "total", "avg": "average", "min": "lowest", "max": "highest",
+             "median": "median"}
 _AGGREGATE = re.compile(
-    r"^(sum|avg|min|max|count_distinct)\(([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\)$")
+    r"^(sum|avg|min|max|median|count_distinct)\(([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\)$")
 # The store's date columns' names (``day``, ``ordered_on``, ``created_at``): an earliest or
 # latest of one (written by code, ``_sql_calendar.date_extreme``) is a date, not a number.
 _DATE_NAME = re.compile(r"(^day$|date|_on$|_at$)")

@@ -52,6 +52,7 @@ is named in ``Amended.notes`` so the trace shows what code changed and why.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -1129,7 +1130,8 @@ def _date_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     return True
 
 
-_AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "total": "sum", "combined": "sum",
+_AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total": "sum",
+                    "combined": "sum",
                     "highest": "max", "largest": "max", "biggest": "max", "maximum": "max",
                     "lowest": "min", "smallest": "min", "minimum": "min"}
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all"})
@@ -1649,7 +1651,11 @@ def _stated_numbers(words: str) -> set[float]:
 
 
 _MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
-_WHICH = re.compile(r"^\W*(?:which|what) (?:(?:top )?\d+ |one |single )?((?:\w+ ){0,2}\w+)")
+_WHICH = re.compile(r"^\W*(?:which|what) (?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
+# "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
+_LIST = re.compile(rf"^\W*(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
+                   rf"(?:(?:top |bottom )?{_NUMBER} )?(?:[a-z]+-[a-z]+ )?"
+                   rf"(?P<thing>(?:\w+ ){{0,2}}\w+)")
 
 
 def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
@@ -1658,12 +1664,14 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     """"Which 3 products have the highest average unit cost": one row per product. When
     the model's breakdown reads none of that table's columns, it is by the table's key
     (on the query's own table when it holds it; the name is added beside it)."""
-    asked = _WHICH.match(words)
-    subject = _table_named(asked.group(1), catalog, layer) if asked else None
+    asked = _WHICH.match(words) or _LIST.match(words)
+    named = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
+                                         asked.group("thing").split())) if asked else ""
+    subject = _table_named(named, catalog, layer) if named else None
     keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
-    thing = phrase(asked.group(1)).split()[0] if asked else ""
+    thing = phrase(asked.group("thing")).split()[0] if asked else ""
     # "which fulfilment region('s warehouse)": a breakdown by a region names it
-    said = phrase(asked.group(1)).split()[:2] if asked else []
+    said = phrase(asked.group("thing")).split()[:2] if asked else []
     names_thing = [g for g in grouped
                    if set(phrase(g.replace("_", " ").replace(".", " ")).split()[-1:]) & set(said)]
     if thing and not names_thing and root in catalog.tables:
@@ -1821,6 +1829,8 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
     for match in _EACH.finditer(words):
         word = phrase(match.group(1))
         options = holders(word)
+        if not options and not nearer and match.group(0).split()[0] in ("each", "per"):
+            options = _key_of(word, catalog, layer, cost)  # "for each supplier"
         if not options or any(_group_word(g, catalog, layer) == word for g in nearer):
             continue
         unsaid = [i for i, g in enumerate(nearer) if _group_word(g, catalog, layer) not in said]
@@ -1837,6 +1847,19 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
     if nearer != grouped:
         args["group_by"] = nearer
     return nearer
+
+
+def _key_of(word: str, catalog: Catalog, layer: SemanticLayer,
+            cost: Callable[[str], tuple[int, int]]) -> list[str]:
+    """The key of the table ``word`` names, as a breakdown: on the nearest table holding
+    it (a purchase order's supplier_id, not the suppliers' own), [] when none is reached."""
+    table = _table_named(word, catalog, layer) if word not in _PER_GRAIN else None
+    keys = catalog.tables[table].primary_key if table in catalog.tables else []
+    if table is None or len(keys) != 1:
+        return []
+    refs = [f"{t.name}.{keys[0]}" for t in catalog.tables.values() if t.column(keys[0])]
+    best = min(refs, key=cost, default=None)
+    return [best] if best is not None and cost(best)[0] < _UNREACHABLE else []
 
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],

@@ -414,6 +414,33 @@ def test_how_many_after_a_leading_clause_counts_the_thing_it_names(
         store, "SELECT country, count(*) FROM suppliers GROUP BY 1")
 
 
+def test_the_median_of_a_number_column_is_asked_by_its_word(kit: SqlKit,
+                                                           store: DuckDBStore) -> None:
+    done = run(kit, "What is the median list price of a variant?", metrics=["list_price"])
+    gold = "SELECT median(price) FROM variants"
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, "SELECT avg(price) FROM variants")
+
+
+@pytest.mark.parametrize(("question", "proposed", "gold"), [
+    ("List the 4 top-selling products by units sold.", q(metrics=["units_sold"]),
+     "SELECT p.name, sum(quantity) FROM sales_history JOIN products p USING (product_id) "
+     "GROUP BY p.product_id, 1 ORDER BY 2 DESC LIMIT 4"),
+    ("Show our 2 busiest warehouses by units sold.", q(metrics=["units_sold"]),
+     "SELECT w.name, sum(quantity) FROM sales_history JOIN warehouses w USING (warehouse_id) "
+     "GROUP BY w.warehouse_id, 1 ORDER BY 2 DESC LIMIT 2"),
+    ("How many purchase orders went out to each supplier?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT s.name, count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
+     "GROUP BY s.supplier_id, 1"),
+])
+def test_a_list_of_things_or_a_figure_for_each_thing_is_one_row_per_thing(
+        kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any],
+        gold: str) -> None:
+    done = amend(proposed, question, kit.linker.link(question), kit.catalog, kit.layer, set())
+    assert sorted(r[1:] for r in _answer(kit, store, done.arguments)) == _rows(store, gold)
+
+
 def test_an_aggregate_word_before_a_number_column_asks_for_that_aggregate(
         kit: SqlKit, store: DuckDBStore) -> None:
     # two columns are named unit_cost: the table named for it holds the answer
