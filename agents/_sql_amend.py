@@ -1091,11 +1091,14 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             term = phrase(text)
             if len(term.split()) >= 2 and any(a.startswith(f" {term} ") for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
-    if _UNITS_ASKED.search(words):  # "how many units of chairs are on hand": units on hand
-        for m in layer.metrics:
+    first = layer.metric(str((args.get("metrics") or [""])[0]))
+    said = f" {phrase(words)} "
+    if _UNITS_ASKED.search(words) and not (first is not None and any(  # the model's, said
+            len(t.split()) >= 2 and f" {phrase(t)} " in said for t in first.synonyms)):
+        for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
             rest = phrase(m.label.lower().removeprefix("units "))
             if m.format == "units" and m.label.lower().startswith("units ") \
-                    and f" {rest} " in f" {phrase(words)} ":
+                    and f" {rest} " in said:
                 named[m.name] = max(named.get(m.name, 0), 2)
     if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
         asked = {_stem(w) for w in tokens(f"{done.group(1)} {done.group(2)}")}

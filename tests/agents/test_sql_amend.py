@@ -835,6 +835,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ON p.product_id = variants.product_id WHERE p.name = 'Laptop'",
      "SELECT sum(price) FROM order_items JOIN products p USING (product_id) "
      "WHERE p.name = 'Laptop'"),
+    # ... unless the model's term is said too ("free to sell" units, not reserved ones)
+    ("How many units are free to sell in each warehouse once reserved stock is set aside?",
+     q(metrics=["available_stock"], group_by=["warehouses.name"]),
+     "SELECT w.name, sum(on_hand - reserved) FROM stock JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1",
+     "SELECT w.name, sum(reserved) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "GROUP BY 1"),
     # a bound per group the model wrote without groups: the rows are what is counted
     ("In how many cases is a variant missing from a warehouse's shelves, none on hand?",
      q(metrics=["out_of_stock_items"], having={"op": "<", "value": 1}, count_groups=True),
