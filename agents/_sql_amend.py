@@ -1136,7 +1136,11 @@ def _date_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
 _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total": "sum",
                     "combined": "sum",
                     "highest": "max", "largest": "max", "biggest": "max", "maximum": "max",
+                    "deepest": "max", "steepest": "max", "shallowest": "min",
                     "lowest": "min", "smallest": "min", "minimum": "min"}
+# A column's abbreviations as a question spells them ("min_order_qty": minimum order quantity).
+_SPELLED = {"qty": "quantity", "min": "minimum", "max": "maximum", "pct": "percent",
+            "avg": "average", "num": "number", "amt": "amount", "std": "standard deviation"}
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all"})
 _PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
                 "priciest": "highest"}
@@ -1165,7 +1169,8 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         for c in numbers:
             # "the largest single payment": a table's one number column, by the table's name
             own = [table.name, *(note.synonyms if note else [])] if len(numbers) == 1 else []
-            for name in (c.name, f"{table.name} {c.name}", *own):
+            spelled = " ".join(_SPELLED.get(w, w) for w in c.name.split("_"))
+            for name in (c.name, spelled, f"{table.name} {c.name}", *own):
                 term = phrase(name.replace("_", " ")).split()
                 for i in range(1, len(said) - len(term) + 1):
                     if said[i:i + len(term)] != term:
@@ -1335,9 +1340,10 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
         return True
     if first is not None and first.format == "count" and first.table == table:
         return False
-    if first is not None and first.format == "count" and _names(words, first, layer, table,
-                                                                linked):
-        return _count_distinct(args, words, first, table, catalog, notes)
+    if first is not None and first.format == "count" and _names(
+            words, first, layer, table, linked) and _count_distinct(
+            args, words, first, table, catalog, notes):
+        return True
     counts = [m for m in layer.metrics if m.table == table and m.format == "count"
               and not m.filter]
     if not counts:

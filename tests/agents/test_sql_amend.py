@@ -359,10 +359,20 @@ def test_a_bound_on_what_each_counted_thing_has_counts_that_per_thing(kit: SqlKi
     assert args["having"] == {"op": ">", "value": 3.0} and args["count_groups"]
 
 
-def test_a_count_the_question_names_stands(kit: SqlKit) -> None:
+def test_how_many_things_counts_them_though_the_model_counts_what_they_did(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # customers with a pending order, not the pending orders (a customer may have several)
     done = run(kit, "How many customers placed an order that is still pending?",
                metrics=["order_count"])
-    assert done.arguments["metrics"] == ["order_count"]
+    gold = "SELECT count(DISTINCT user_id) FROM orders WHERE status = 'pending'"
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, "SELECT count(*) FROM orders "
+                                              "WHERE status = 'pending'")
+    # "how many warehouses ... region": the region's words name another table's count
+    done = run(kit, "How many warehouses are in the west region?",
+               metrics=["state_regions_count"])
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT count(*) FROM warehouses WHERE region = 'west'")
 
 
 def test_a_value_of_another_table_brings_that_table_s_metric(kit: SqlKit) -> None:
@@ -846,6 +856,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("In how many cases is a variant missing from a warehouse's shelves, none on hand?",
      q(metrics=["out_of_stock_items"], having={"op": "<", "value": 1}, count_groups=True),
      "SELECT count(*) FROM stock WHERE on_hand = 0", "SELECT count(*) FROM stock"),
+    # a country said by name is its stored code
+    ("How many of our suppliers are based in China?", q(metrics=["suppliers_count"]),
+     "SELECT count(*) FROM suppliers WHERE country = 'CN'", "SELECT count(*) FROM suppliers"),
+    # a column's abbreviations spelled out; "deepest" is the largest
+    ("What is the average minimum order quantity our suppliers ask for?",
+     q(metrics=["lead_time"]), "SELECT avg(min_order_qty) FROM supplier_products",
+     "SELECT avg(lead_time_mean_days) FROM supplier_products"),
+    ("What is the deepest discount a promotion has offered?", q(metrics=["promotion_count"]),
+     "SELECT max(percent_off) FROM promotions", "SELECT count(*) FROM promotions"),
     # "how much" before a number column asks for its sum
     ("How much balance do customers keep on their gift cards?",
      q(metrics=["payments"]),
