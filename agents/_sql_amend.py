@@ -1001,6 +1001,7 @@ _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 _UNITS_ASKED = re.compile(r"\bhow many units\b")
+_VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
                       r"our \w+|the \w+) (\w+)")
@@ -1093,8 +1094,19 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
     first = layer.metric(str((args.get("metrics") or [""])[0]))
     said = f" {phrase(words)} "
-    if _UNITS_ASKED.search(words) and not (first is not None and any(  # the model's, said
-            len(t.split()) >= 2 and f" {phrase(t)} " in said for t in first.synonyms)):
+    valued = False
+    if (value := _VALUE_OF.search(phrase(words))) is not None:  # "the value of open POs"
+        of = set(tokens(value.group(1)))
+        for m in layer.metrics:
+            own = set(tokens(m.label)) - {"value"}
+            if "value" in tokens(m.label) and own and own <= of:
+                named[m.name] = max(named.get(m.name, 0), len(own) + 1)
+                valued = True
+    if not valued and first is not None and (  # the model's term is said too
+            len(tokens(first.label)) >= 2 and set(tokens(first.label)) <= set(tokens(words))
+            or any(len(tokens(t)) >= 2 and f" {phrase(t)} " in said for t in first.synonyms)):
+        return False  # ("purchase orders ... overdue", "units ... free to sell")
+    if _UNITS_ASKED.search(words):
         for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
             rest = phrase(m.label.lower().removeprefix("units "))
             if m.format == "units" and m.label.lower().startswith("units ") \

@@ -359,6 +359,13 @@ def test_a_bound_on_what_each_counted_thing_has_counts_that_per_thing(kit: SqlKi
     assert args["having"] == {"op": ">", "value": 3.0} and args["count_groups"]
 
 
+def test_the_model_s_term_whose_words_the_question_says_stands(kit: SqlKit) -> None:
+    # "how many purchase orders" also names the plain count; "overdue" is said too
+    done = run(kit, "How many purchase orders are overdue?",
+               metrics=["overdue_purchase_orders"])
+    assert done.arguments["metrics"] == ["overdue_purchase_orders"]
+
+
 def test_how_many_things_counts_them_though_the_model_counts_what_they_did(
         kit: SqlKit, store: DuckDBStore) -> None:
     # customers with a pending order, not the pending orders (a customer may have several)
@@ -856,6 +863,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("In how many cases is a variant missing from a warehouse's shelves, none on hand?",
      q(metrics=["out_of_stock_items"], having={"op": "<", "value": 1}, count_groups=True),
      "SELECT count(*) FROM stock WHERE on_hand = 0", "SELECT count(*) FROM stock"),
+    # "the value of open purchase orders": their value, not their count
+    ("What is the total value of our open purchase orders?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT sum(quantity * unit_cost) FROM purchase_orders WHERE status = 'open'",
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open'"),
     # a country said by name is its stored code
     ("How many of our suppliers are based in China?", q(metrics=["suppliers_count"]),
      "SELECT count(*) FROM suppliers WHERE country = 'CN'", "SELECT count(*) FROM suppliers"),
