@@ -792,13 +792,15 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         return
     rest = words[match.end():]
     verb = _SHARE_VERB.search(rest)
-    whole, part = (rest[:verb.start()], rest[verb.end():]) if verb else (rest, "")
+    whole, part = (rest[:verb.start()], rest[verb.end():]) if verb else _after_head(
+        rest, catalog, layer)
 
     def named_in(f: dict[str, Any], text: str) -> bool:
         value = f.get("value")
         values = value if isinstance(value, list) else [value]
         said = f" {phrase(text)} "
         texts = [str(v) for v in values if isinstance(v, str)]
+        texts += [w for v in texts for w in layer.value_synonyms.get(v, [])]  # "Texas"
         if (segment := layer.segment(str(f.get("field")))) is not None:
             texts += [segment.name.replace("_", " "), segment.label, *segment.synonyms]
         return any(t and f" {phrase(t)} " in said for t in texts)
@@ -812,6 +814,19 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     args["share"] = moved
     notes.append("share of " + ", ".join(f"{f.get('field')} {f.get('op')} {f.get('value')!r}"
                                          for f in moved) + ": the question asks what part")
+
+
+def _after_head(rest: str, catalog: Catalog, layer: SemanticLayer) -> tuple[str, str]:
+    """("the order agent's runs", "failed"): a share's whole ends at the last word that
+    names a table before the first that names none ("runs failed": no verb said)."""
+    said = rest.split()
+    ends = [i for i, w in enumerate(said) if _tables_said(w, catalog, layer)]
+    if not ends:
+        return rest, ""
+    end = ends[0]
+    while end + 1 < len(said) and end + 1 in ends:
+        end += 1
+    return " ".join(said[:end + 1]), " ".join(said[end + 1:])
 
 
 def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
@@ -1108,9 +1123,12 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
         return False  # ("purchase orders ... overdue", "units ... free to sell")
     if _UNITS_ASKED.search(words):
         for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
-            rest = phrase(m.label.lower().removeprefix("units "))
-            if m.format == "units" and m.label.lower().startswith("units ") \
-                    and f" {rest} " in said:
+            rest = m.label.lower().removeprefix("units ")
+            # "sold" as any form ("did we sell"); "on order" as said ("order from" is not)
+            plain = len(tokens(rest)) == len(rest.split())
+            if m.format == "units" and m.label.lower().startswith("units ") and (
+                    set(tokens(rest)) <= set(tokens(words)) if plain
+                    else f" {phrase(rest)} " in said):
                 named[m.name] = max(named.get(m.name, 0), 2)
     if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
         asked = {_stem(w) for w in tokens(f"{done.group(1)} {done.group(2)}")}
@@ -1550,24 +1568,24 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
 
 
 # "give 30% off": that discount exactly (a bound on it, "more than 30%", is no equality)
-_PERCENT_OFF = re.compile(r"(?<!than )(?<!least )(?<!most )(?<!over )(?<!under )"
-                          r"\b(\d+(?:\.\d+)?)\s*(?:%|percent) off\b")
+_PERCENT_OFF = re.compile(rf"\b(?:({'|'.join(_BOUND_OPS)}) )?"
+                          r"(\d+(?:\.\d+)?)\s*(?:%|percent) off\b")
 
 
 def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
                  root: str | None, notes: list[str]) -> list[dict[str, Any]]:
-    """"Which promotions give 30% off": the one percent column of the query's table equal
-    to that number, unless a filter already carries it."""
+    """"Which promotions give 30% off", "more than 20% off": the one percent column of the
+    query's table equal to (or bounded by) that number, unless a filter carries it."""
     said = _PERCENT_OFF.search(words)
     if said is None or root not in catalog.tables:
         return []
-    value = float(said.group(1))
+    op, value = _BOUND_OPS.get(said.group(1) or "", "="), float(said.group(2))
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "number" and "percent" in c.name.split("_")]
     if len(columns) != 1 or any(f.get("field") == columns[0].ref for f in filters):
         return []
-    f = {"field": columns[0].ref, "op": "=", "value": int(value) if value.is_integer() else value}
-    notes.append(f"filter {f['field']} = {f['value']}: the question names that discount")
+    f = {"field": columns[0].ref, "op": op, "value": int(value) if value.is_integer() else value}
+    notes.append(f"filter {f['field']} {op} {f['value']}: the question names that discount")
     return [f]
 
 

@@ -671,6 +671,7 @@ def test_a_breakdown_dropped_for_a_total_leaves_the_named_value_as_a_filter(
     ("What cost of goods sold did we book last month?", "cost_of_goods"),
     # Elsewhere a metric's words only qualify what is asked: the model's choice stands.
     ("How many units are still on open purchase orders?", "margin_pct"),
+    ("What margin do open purchase orders leave us?", "margin_pct"),
 ])
 def test_the_metric_a_what_question_asks_for_by_name_counts(kit: SqlKit, question: str,
                                                              expected: str) -> None:
@@ -868,6 +869,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["open_purchase_orders"]),
      "SELECT sum(quantity * unit_cost) FROM purchase_orders WHERE status = 'open'",
      "SELECT count(*) FROM purchase_orders WHERE status = 'open'"),
+    # "more than 20% off" bounds the discount
+    ("How many promotions give more than 20% off?", q(metrics=["promotion_count"]),
+     "SELECT count(*) FROM promotions WHERE percent_off > 20",
+     "SELECT count(*) FROM promotions WHERE percent_off = 20"),
+    # a share whose condition follows its things with no verb before it ("runs failed")
+    ("What percentage of pending orders ship to Texas?", q(metrics=["order_count"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE address ->> '$.state' = 'TX') / count(*) "
+     "FROM orders WHERE status = 'pending'",
+     "SELECT count(*) FROM orders WHERE status = 'pending' AND address ->> '$.state' = 'TX'"),
     # a country said by name is its stored code
     ("How many of our suppliers are based in China?", q(metrics=["suppliers_count"]),
      "SELECT count(*) FROM suppliers WHERE country = 'CN'", "SELECT count(*) FROM suppliers"),
