@@ -62,7 +62,7 @@ from pydantic import BaseModel
 
 from ._semantic import Metric, SemanticLayer
 from ._sql_calendar import calendar_filter, date_extreme
-from ._sql_catalog import Catalog
+from ._sql_catalog import Catalog, CatalogColumn
 from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_FILTERS, MAX_GROUPS, MAX_METRICS
 
@@ -133,14 +133,17 @@ _QUANTIFIERS = frozenset({"all", "any", "every", "each", "none", "total", "every
                           "anything", "*", "%"})
 _PARAPHRASED_VALUES = 12  # a category this small may be named in other words (statuses)
 # "more than 4", "at least 2", "fewer than 10": a bound on a figure; (op, number).
-_BOUND = re.compile(rf"\b(more than|greater than|over|above|exceeding|at least|no fewer than|"
-                    rf"fewer than|less than|under|below|at most|no more than) \$?"
+_BOUND = re.compile(rf"\b(more than|greater than|larger than|bigger than|higher than|over|above|"
+                    rf"exceeding|at least|no fewer than|fewer than|less than|smaller than|"
+                    rf"lower than|under|below|at most|no more than|exactly) \$?"
                     rf"(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{'|'.join(_WORDS)})\b"
                     rf"(?!\s*(%|percent|days? ago))")
-_BOUND_OPS = {"more than": ">", "greater than": ">", "over": ">", "above": ">",
+_BOUND_OPS = {"more than": ">", "greater than": ">", "larger than": ">", "bigger than": ">",
+              "higher than": ">", "smaller than": "<", "lower than": "<",
+              "over": ">", "above": ">",
               "exceeding": ">", "at least": ">=", "no fewer than": ">=", "fewer than": "<",
               "less than": "<", "under": "<", "below": "<", "at most": "<=",
-              "no more than": "<="}
+              "no more than": "<=", "exactly": "="}
 _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
 # "A week or longer", "5 or more items", "10 units or fewer": the same bounds as "at least
 # 7 days", "at least 5 items", "at most 10 units", written so one pattern reads them all.
@@ -272,7 +275,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)
     # "lanes that take 7 days or longer": a bound on a column of each row, not per group
-    row_bound = _column_bound(args, words, filters, catalog, root, notes)
+    row_bound = _column_bound(args, words, filters, catalog, layer, root, notes)
     filters += row_bound
     counted_per = [] if row_bound else _count_per_subject(args, words, catalog, layer, notes)
     if counted_per:
@@ -1167,6 +1170,7 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total"
                     "combined": "sum",
                     "highest": "max", "largest": "max", "biggest": "max", "maximum": "max",
                     "deepest": "max", "steepest": "max", "shallowest": "min",
+                    "longest": "max", "shortest": "min",
                     "lowest": "min", "smallest": "min", "minimum": "min"}
 # A column's abbreviations as a question spells them ("min_order_qty": minimum order quantity).
 _SPELLED = {"qty": "quantity", "min": "minimum", "max": "maximum", "pct": "percent",
@@ -1200,7 +1204,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
             # "the largest single payment": a table's one number column, by the table's name
             own = [table.name, *(note.synonyms if note else [])] if len(numbers) == 1 else []
             spelled = " ".join(_SPELLED.get(w, w) for w in c.name.split("_"))
-            for name in (c.name, spelled, f"{table.name} {c.name}", *own):
+            # "handling time", "transit time": a column of days said as a time
+            timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
+            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *own):
                 term = phrase(name.replace("_", " ")).split()
                 for i in range(1, len(said) - len(term) + 1):
                     if said[i:i + len(term)] != term:
@@ -1542,14 +1548,38 @@ def _plain_bounds(words: str) -> str:
     return _OR_MORE.sub(plain, words)
 
 
+_MONEY_UNITS = frozenset({"dollars", "dollar", "usd", "bucks"})
+_MONEY_COLUMN = re.compile(r"price|cost|amount|balance|usd")
+
+
+def _money_column(words: str, root: str, catalog: Catalog,
+                  layer: SemanticLayer) -> list[CatalogColumn]:
+    """"Variants priced above $1,000": the money column of the rows the question counts or
+    lists (the one it names when several: priced -> price), none when those are other
+    things than the query's rows ("customers who spent more than $5,000": per customer)."""
+    which = _WHICH.match(words) or _LIST.match(words)
+    things = _counted_table(words, catalog, layer) or (
+        _table_named(which.group("thing"), catalog, layer) if which else None)
+    if things != root:
+        return []
+    money = [c for c in catalog.tables[root].columns
+             if c.kind == "number" and _MONEY_COLUMN.search(c.name)]
+    said = {_stem(w) for w in tokens(words)}
+    named = [c for c in money if {_stem(w) for w in c.name.split("_")} & said]
+    return named if len(money) > 1 else money
+
+
 def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
-                  catalog: Catalog, root: str | None, notes: list[str]) -> list[dict[str, Any]]:
+                  catalog: Catalog, layer: SemanticLayer, root: str | None,
+                  notes: list[str]) -> list[dict[str, Any]]:
     """"Routes that take more than 4 days": a row filter on the one number column of the
     query's table that the unit names (``carrier_lanes.transit_days > 4``)."""
     bound = _UNIT_BOUND.search(words)
+    if bound is None and (money := _BOUND.search(words)) is not None and "$" in money.group(0):
+        bound = money  # "larger than $2,000?": dollars, with no unit word after
     if bound is None or root not in catalog.tables:
         return []
-    number, unit = bound.group(2), bound.group(4)
+    number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
     if unit in _UNIT_WORDS:  # "more than 1,500 units": quantities, not a unit_price column
         return []
     value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
@@ -1559,6 +1589,8 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "number" and stem in c.name.split("_")
                or c.kind == "number" and f"{stem}s" in c.name.split("_")]
+    if not columns and (unit in _MONEY_UNITS or "$" in bound.group(0)):
+        columns = _money_column(words, root, catalog, layer)
     if len(columns) != 1:
         return []
     f = {"field": columns[0].ref, "op": _BOUND_OPS[bound.group(1)],
@@ -1721,7 +1753,15 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
             notes.append(f"group_by {column.ref}: the question asks which {thing}"
                          + (f", not by {', '.join(grouped)}" if grouped else ""))
             return [column.ref]
-    if subject is None or len(keys) != 1 or subject == root or names_thing or any(
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    # "which warehouse has the lowest handling time": its rows' own column, row by row;
+    # "which orders were cancelled": the rows themselves
+    own_column = first is not None and re.fullmatch(
+        rf"(min|max|avg|sum|median)\({root}\.\w+\)", first.sql.replace(" ", "")) is not None
+    listed = not _SUPERLATIVE.search(words) and not _HOW_MANY.search(words)
+    if subject is None or len(keys) != 1 or subject == root and not (own_column or listed) \
+            or names_thing or any(
             # "which states": customer_state is one (its last word names it)
             g.partition(".")[2] in (keys[0], "name") and catalog.column(g) is not None
             for g in grouped):

@@ -359,6 +359,16 @@ def test_a_bound_on_what_each_counted_thing_has_counts_that_per_thing(kit: SqlKi
     assert args["having"] == {"op": ">", "value": 3.0} and args["count_groups"]
 
 
+def test_which_rows_pass_a_condition_lists_them(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which orders were cancelled?", metrics=["order_count"])
+    assert [r[0] for r in _answer(kit, store, done.arguments)] == [
+        r[0] for r in _rows(store, "SELECT order_id FROM orders WHERE status = 'cancelled'")]
+    # "the money customers spent": a bound per customer, not on a row's price
+    done = run(kit, "Which customers spent more than 5000 dollars on delivered orders?",
+               metrics=["order_value"])
+    assert not any(f["field"] == "order_items.price" for f in done.arguments["filters"])
+
+
 def test_the_model_s_term_whose_words_the_question_says_stands(kit: SqlKit) -> None:
     # "how many purchase orders" also names the plain count; "overdue" is said too
     done = run(kit, "How many purchase orders are overdue?",
@@ -878,6 +888,20 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT 100.0 * count(*) FILTER (WHERE address ->> '$.state' = 'TX') / count(*) "
      "FROM orders WHERE status = 'pending'",
      "SELECT count(*) FROM orders WHERE status = 'pending' AND address ->> '$.state' = 'TX'"),
+    # "exactly 2": an equality bound per thing
+    ("How many orders have exactly 2 lines?", q(metrics=["order_lines"]),
+     "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY 1 HAVING count(*) = 2)",
+     "SELECT count(*) FROM (SELECT order_id FROM order_items GROUP BY 1 HAVING count(*) > 2)"),
+    # a bound in dollars on the counted rows is on their money column
+    ("How many variants are priced above 1000 dollars?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants WHERE price > 1000", "SELECT count(*) FROM variants"),
+    ("How many payments were larger than $2,000?", q(metrics=["order_payments_count"]),
+     "SELECT count(*) FROM order_payments WHERE transaction_type = 'payment' AND amount > 2000",
+     "SELECT count(*) FROM order_payments WHERE transaction_type = 'payment'"),
+    # which of the rows has the lowest of its own column: row by row
+    ("Which variant has the highest list price?", q(metrics=["variant_count"]),
+     "SELECT item_id, price FROM variants ORDER BY 2 DESC LIMIT 1",
+     "SELECT count(*) FROM variants"),
     # a country said by name is its stored code
     ("How many of our suppliers are based in China?", q(metrics=["suppliers_count"]),
      "SELECT count(*) FROM suppliers WHERE country = 'CN'", "SELECT count(*) FROM suppliers"),
