@@ -105,8 +105,10 @@ _DESCENDING = (r"most|highest|largest|biggest|greatest|top|best|longest|maximum|
                r"widest|heaviest|priciest|costliest|fattest|strongest")
 _ASCENDING = (r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|minimum|min|"
               r"thinnest|narrowest|slimmest|weakest|quietest|lightest")
-_TOP_N = re.compile(rf"\b(top|bottom) {_NUMBER}\b|\b{_NUMBER} (\w+ ){{0,3}}?(with |have |has )?"
-                    rf"(the )?({_DESCENDING}|{_ASCENDING})\b")
+# A count of rows is small: "which month of 2026 had the most" ranks no 2,026 rows.
+_FEW = rf"(\d{{1,3}}|{'|'.join(_WORDS)})"
+_TOP_N = re.compile(rf"\b(top|bottom) {_FEW}\b|(?<![\d,.]){_FEW} (\w+ ){{0,3}}?"
+                    rf"(with |have |has )?(the )?({_DESCENDING}|{_ASCENDING})\b")
 # "most recent" places in time; it ranks nothing.
 _NOT_RANKING = r"(?! (recent|recently|latest)\b)"
 _SUPERLATIVE = re.compile(rf"\b(?<!at )({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")  # not "at least"
@@ -168,14 +170,16 @@ _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
 _BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|slowest)"
                          rf"(?: single)? (?P<grain>day|week|month|year)\b(?! of the)")
+_PER_GRAIN_SAID = re.compile(r"\b(?:per|each|every|by) (?P<grain>day|week|month|year)\b")
 _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?! of the)")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.
 # "The average value of an order" is one too: the order's total, averaged over orders.
 _ON_AVERAGE = re.compile(r"\b(on average|on an average|on a typical|average number of|"
-                         r"average count of|average (?:\w+ ){1,2}?(?:(?:of|for) (?:a|an|one)|per) )")
+                         r"average count of|average (?:\w+ ){1,2}?(?:(?:of|for) (?:a|an|one)|per) |"
+                         r"(?:does|do|did|has|have) (?:the|an) (?:average|typical) )")
 _PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical|of a|of an|"
-                        r"for a|for an) "  # a lookahead: overlapping matches
+                        r"for a|for an|the average|the typical) "  # a lookahead: overlapping
                         r"(?:(?:a|an|one|the|single) )?((?:\w+ ){0,2}\w+))")
 # Words that make the figure per thing a total of its rows ("adding up its item prices").
 _TOTAL_WORDS = re.compile(r"\b(value|total|worth|come to|comes to|adding up|add up|sum|"
@@ -249,6 +253,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
     grouped = _said_breakdown(args, grouped, words, catalog, layer, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
+    grouped = _most_common(args, grouped, words, catalog, root, notes)
     grouped = _unasked_groups(args, grouped, words, layer, notes)
     _which_not_null(filters, grouped, words, catalog, notes)
 
@@ -326,7 +331,7 @@ def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,
     question asks for a calendar day (week, month, year), so the metric is grouped by it;
     a superlative on the day itself picks the one."""
     best = _BEST_GRAIN.search(words)
-    which = _WHICH_GRAIN.search(words)
+    which = _WHICH_GRAIN.search(words) or _PER_GRAIN_SAID.search(words)
     grain = best["grain"] if best else which["grain"] if which else None
     if grain is None or any(g in _DATE_GRAINS for g in grouped) or len(grouped) >= MAX_GROUPS:
         return grouped
@@ -791,6 +796,8 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         return
     _share_counts(args, words[match.end():], catalog, layer, notes)
     filters = args.get("filters") or []
+    if not filters and not args.get("share") and args.get("metrics"):
+        _share_of_term(args, layer, notes)
     if args.get("share") or not args.get("metrics") or not filters:
         return
     rest = words[match.end():]
@@ -817,6 +824,42 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     args["share"] = moved
     notes.append("share of " + ", ".join(f"{f.get('field')} {f.get('op')} {f.get('value')!r}"
                                          for f in moved) + ": the question asks what part")
+    # "what percentage of purchase orders are still open": the whole is all of them, not
+    # the open ones a term counts
+    first = layer.metric(str(args["metrics"][0]))
+    plain = _plain_metric(first, layer) if first is not None else None
+    if plain is not None and first is not None:
+        args["metrics"] = [plain.name, *args["metrics"][1:]]
+        notes.append(f"metric {plain.name}, not {first.name}: the whole of a share is "
+                     "unfiltered")
+
+
+_SIMPLE_CONDITION = re.compile(r"^\s*(\w+\.\w+)\s*(=|!=|>=|<=|>|<)\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?))\s*$")
+
+
+def _plain_metric(first: Metric, layer: SemanticLayer) -> Metric | None:
+    """The term counting (summing) what ``first`` does without its condition."""
+    return next((m for m in layer.metrics if first.filter and m.table == first.table
+                 and m.format == first.format and not m.filter and not m.joins
+                 and m.sql == first.sql), None)
+
+
+def _share_of_term(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+    """"What share of stock locations are out of stock": the share of the term's own
+    condition (a simple one) among all rows the plain term counts."""
+    first = layer.metric(str(args["metrics"][0]))
+    condition = _SIMPLE_CONDITION.match(first.filter or "") if first is not None else None
+    plain = _plain_metric(first, layer) if first is not None else None
+    if condition is None or plain is None or first is None:
+        return
+    field, op, text, number = condition.groups()
+    value: Any = text if text is not None else float(number)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    args["metrics"] = [plain.name, *args["metrics"][1:]]
+    args["share"] = [{"field": field, "op": op, "value": value}]
+    notes.append(f"share of {field} {op} {value!r}, metric {plain.name}: the question asks "
+                 f"what part of all is {first.label}")
 
 
 def _after_head(rest: str, catalog: Catalog, layer: SemanticLayer) -> tuple[str, str]:
@@ -1724,9 +1767,9 @@ def _stated_numbers(words: str) -> set[float]:
 _MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
 _WHICH = re.compile(r"^\W*(?:which|what) (?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
-_LIST = re.compile(rf"^\W*(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
-                   rf"(?:(?:top |bottom )?{_NUMBER} )?(?:[a-z]+-[a-z]+ )?"
-                   rf"(?P<thing>(?:\w+ ){{0,2}}\w+)")
+_LIST = re.compile(rf"^\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
+                   rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"
+                   rf"(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
 
 
 def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
@@ -1781,6 +1824,28 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     notes.append(f"group_by {key}: the question asks which {subject}"
                  + (f", not by {', '.join(grouped)}" if grouped else ""))
     return [key]
+
+
+_MOST_COMMON = re.compile(r"\b(?:most|least) (?:common|frequent|popular|usual|often used) "
+                          r"((?:\w+ ){0,2}\w+)")
+
+
+def _most_common(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
+                 root: str | None, notes: list[str]) -> list[str]:
+    """"What is the most common order status": a breakdown by the text column of the
+    query's table that the words name (the ranking then picks the first)."""
+    said = _MOST_COMMON.search(words)
+    if said is None or grouped or root not in catalog.tables:
+        return grouped
+    named = set(phrase(said.group(1)).split())
+    columns = [c for c in catalog.tables[root].columns
+               if c.kind == "text" and not c.name.endswith("_id")
+               and phrase(c.name.replace("_", " ")).split()[-1] in named]
+    if len(columns) != 1:
+        return grouped
+    args["group_by"] = [columns[0].ref]
+    notes.append(f"group_by {columns[0].ref}: the question asks for the most common one")
+    return [columns[0].ref]
 
 
 def _said_flags(filters: list[dict[str, Any]], said: str, catalog: Catalog,

@@ -456,6 +456,9 @@ def test_the_median_of_a_number_column_is_asked_by_its_word(kit: SqlKit,
     ("Show our 2 busiest warehouses by units sold.", q(metrics=["units_sold"]),
      "SELECT w.name, sum(quantity) FROM sales_history JOIN warehouses w USING (warehouse_id) "
      "GROUP BY w.warehouse_id, 1 ORDER BY 2 DESC LIMIT 2"),
+    ("Top 3 suppliers by purchase order value", q(metrics=["purchase_value"]),
+     "SELECT s.name, sum(quantity * unit_cost) FROM purchase_orders JOIN suppliers s "
+     "USING (supplier_id) GROUP BY s.supplier_id, 1 ORDER BY 2 DESC LIMIT 3"),
     ("How many purchase orders went out to each supplier?",
      q(metrics=["purchase_order_count"]),
      "SELECT s.name, count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
@@ -902,6 +905,31 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("Which variant has the highest list price?", q(metrics=["variant_count"]),
      "SELECT item_id, price FROM variants ORDER BY 2 DESC LIMIT 1",
      "SELECT count(*) FROM variants"),
+    # a year is no count of rows to keep; the month asked for is picked
+    ("Which month of 2026 brought in the most revenue?", q(metrics=["revenue"]),
+     "SELECT date_trunc('month', day)::DATE, sum(quantity * unit_price) FROM sales_history "
+     "GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+     "SELECT sum(quantity * unit_price) FROM sales_history"),
+    ("How many units did we sell per month in 2026?", q(metrics=["units_sold"]),
+     "SELECT date_trunc('month', day)::DATE, sum(quantity) FROM sales_history GROUP BY 1",
+     "SELECT sum(quantity) FROM sales_history"),
+    # "the average customer": an average per customer
+    ("How many orders does the average customer place?", q(metrics=["order_count"]),
+     "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM orders GROUP BY 1)",
+     "SELECT count(*) FROM orders"),
+    # a share of what a term's condition keeps, among all the rows
+    ("What share of our stock locations are out of stock?",
+     q(metrics=["out_of_stock_items"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE on_hand = 0) / count(*) FROM stock",
+     "SELECT count(*) FROM stock WHERE on_hand = 0"),
+    ("What percentage of purchase orders are still open?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE status = 'open') / count(*) FROM purchase_orders",
+     "SELECT 100.0"),
+    # the most common value of a column
+    ("What is the most common order status?", q(metrics=["order_count"]),
+     "SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+     "SELECT count(*) FROM orders"),
     # a country said by name is its stored code
     ("How many of our suppliers are based in China?", q(metrics=["suppliers_count"]),
      "SELECT count(*) FROM suppliers WHERE country = 'CN'", "SELECT count(*) FROM suppliers"),
