@@ -177,9 +177,10 @@ _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?!
 # "The average value of an order" is one too: the order's total, averaged over orders.
 _ON_AVERAGE = re.compile(r"\b(on average|on an average|on a typical|average number of|"
                          r"average count of|average (?:\w+ ){1,2}?(?:(?:of|for) (?:a|an|one)|per) |"
-                         r"(?:does|do|did|has|have) (?:the|an) (?:average|typical) )")
+                         r"(?:does|do|did|has|have) (?:the|an) (?:average|typical) |"
+                         r"average (?:daily|weekly|monthly) )")
 _PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical|of a|of an|"
-                        r"for a|for an|the average|the typical) "  # a lookahead: overlapping
+                        r"for a|for an|the average|the typical|average(?= daily| weekly| monthly)) "
                         r"(?:(?:a|an|one|the|single) )?((?:\w+ ){0,2}\w+))")
 # Words that make the figure per thing a total of its rows ("adding up its item prices").
 _TOTAL_WORDS = re.compile(r"\b(value|total|worth|come to|comes to|adding up|add up|sum|"
@@ -226,7 +227,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if _count_named(args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _metric_of_values(args, linked, catalog, layer, notes):
+    if _metric_of_values(args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     root = _root(args.get("metrics"), grouped, layer)
@@ -712,6 +713,10 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
     return grouped
 
 
+# One sum, not a ratio of sums (an average selling price is revenue over units).
+_ONE_SUM = re.compile(r"\s*sum\((?:[^()]|\([^()]*\))*\)\s*", re.IGNORECASE)
+
+
 def _total_per_thing(args: dict[str, Any], names: list[str], words: str,
                      layer: SemanticLayer, notes: list[str]) -> Metric | None:
     """The figure to average per thing: where the question asks for a thing's total
@@ -720,7 +725,7 @@ def _total_per_thing(args: dict[str, Any], names: list[str], words: str,
     metrics = [m for n in names if (m := layer.metric(n)) is not None]
     if not metrics or not _TOTAL_WORDS.search(words):
         return metrics[0] if metrics else None
-    summed = next((m for m in metrics if re.match(r"\s*sum\(", m.sql, re.IGNORECASE)), None)
+    summed = next((m for m in metrics if _ONE_SUM.fullmatch(m.sql)), None)
     averaged = re.fullmatch(r"\s*avg\((\w+\.\w+)\)\s*", metrics[0].sql, re.IGNORECASE)
     if summed is None and averaged is not None:
         summed = layer.metric(f"sum({averaged.group(1)})")
@@ -1163,10 +1168,8 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             if "value" in tokens(m.label) and own and own <= of:
                 named[m.name] = max(named.get(m.name, 0), len(own) + 1)
                 valued = True
-    if not valued and first is not None and (  # the model's term is said too
-            len(tokens(first.label)) >= 2 and set(tokens(first.label)) <= set(tokens(words))
-            or any(len(tokens(t)) >= 2 and f" {phrase(t)} " in said for t in first.synonyms)):
-        return False  # ("purchase orders ... overdue", "units ... free to sell")
+    if not valued and first is not None and _term_said(first, words):
+        return False  # the model's term is said too ("purchase orders ... overdue")
     if _UNITS_ASKED.search(words):
         for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
             rest = m.label.lower().removeprefix("units ")
@@ -1514,7 +1517,15 @@ def _count_distinct(args: dict[str, Any], words: str, first: Metric, counted: st
     return True
 
 
-def _metric_of_values(args: dict[str, Any], linked: Linked, catalog: Catalog,
+def _term_said(metric: Metric, words: str) -> bool:
+    """Whether the question says a term: every word of its label (in any order), or one
+    of its synonyms as written."""
+    said = f" {phrase(words)} "
+    return len(tokens(metric.label)) >= 2 and set(tokens(metric.label)) <= set(tokens(words)) \
+        or any(len(tokens(t)) >= 2 and f" {phrase(t)} " in said for t in metric.synonyms)
+
+
+def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                       layer: SemanticLayer, notes: list[str]) -> bool:
     """"BargainBay's average price": when a value the question names lies on no table the
     model's metric reaches (a distinct count), or reaches without multiplying its rows
@@ -1523,8 +1534,8 @@ def _metric_of_values(args: dict[str, Any], linked: Linked, catalog: Catalog,
     Breakdowns and filters the new table does not reach go. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if first is None:
-        return False
+    if first is None or first in layer.metrics and _term_said(first, words):
+        return False  # a term the question says: "promotions active on October 1"
     subjects = _subjects(catalog)
     for hit in linked.values:
         if phrase(hit.value) in subjects:

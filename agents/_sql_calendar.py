@@ -32,6 +32,15 @@ _ONE = re.compile(rf"\b(?:(?P<prep>in|during|on|by|before|after|since|until|thro
 # "from May to October 2026", "between June and August 2026": one year for both months.
 _SPAN = re.compile(rf"\b(?:from|between) (?P<a>{_MONTH}) (?:to|and|through|until) "
                    rf"(?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
+# "between August 1 and August 15, 2026", "from July 1 to September 30, 2026".
+_DAY_SPAN = re.compile(rf"\b(?:from|between) (?P<m1>{_MONTH})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
+                       rf"(?:,? (?P<y1>20\d\d))? (?:to|and|through|until) (?:(?P<m2>{_MONTH})\.? )?"
+                       rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y2>20\d\d)\b")
+# "the third quarter of 2026", "q3 2026", "the first half of 2026".
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
+             "4th": 4}
+_QUARTER = re.compile(r"\b(?:(?:the )?(?P<n>first|second|third|fourth|1st|2nd|3rd|4th) "
+                      r"(?P<part>quarter|half)(?: of)?|q(?P<q>[1-4])) (?P<y>20\d\d)\b")
 # "The first day in our sales records", "when did we last ...": a date asked for, not a
 # period ("the last 30 days", "last month" are periods).
 _FIRST = ("first", "earliest", "oldest")
@@ -60,6 +69,24 @@ class NamedRange:
 
 def named_range(words: str) -> NamedRange | None:
     """The one calendar range ``words`` (lower case) name; None for none or several."""
+    days = _DAY_SPAN.search(words)
+    if days is not None:
+        year = int(days["y2"])
+        try:
+            start = date(int(days["y1"] or year), _MONTHS[days["m1"]], int(days["d1"]))
+            end = date(year, _MONTHS[days["m2"] or days["m1"]], int(days["d2"]))
+        except ValueError:
+            return None
+        return NamedRange(start, end, "between") if start <= end else None
+    part = _QUARTER.search(words)
+    if part is not None:
+        year = int(part["y"])
+        size = 6 if part["part"] == "half" else 3
+        n = int(part["q"]) if part["q"] else _ORDINALS[part["n"]]
+        if n > 12 // size:
+            return None
+        first = (n - 1) * size + 1
+        return NamedRange(date(year, first, 1), _month_end(year, first + size - 1), "between")
     span = _SPAN.search(words)
     if span is not None:
         year = int(span["y"])

@@ -374,6 +374,10 @@ def test_the_model_s_term_whose_words_the_question_says_stands(kit: SqlKit) -> N
     done = run(kit, "How many purchase orders are overdue?",
                metrics=["overdue_purchase_orders"])
     assert done.arguments["metrics"] == ["overdue_purchase_orders"]
+    # 'active' is also a reservation's status; "active promotions" are said
+    done = run(kit, "How many promotions are active at the moment?",
+               metrics=["active_promotions"])
+    assert done.arguments["metrics"] == ["active_promotions"]
 
 
 def test_how_many_things_counts_them_though_the_model_counts_what_they_did(

@@ -20,6 +20,15 @@ from agents._sql_calendar import NamedRange, _same_word, named_range
     ("received before 2026-03-04", NamedRange(date(2026, 3, 4), date(2026, 3, 4), "<")),
     ("sales since feb 2026", NamedRange(date(2026, 2, 1), date(2026, 2, 28), ">=")),
     ("revenue in 2025", NamedRange(date(2025, 1, 1), date(2025, 12, 31), "between")),
+    ("between june 1 and june 30, 2026", NamedRange(date(2026, 6, 1), date(2026, 6, 30),
+                                                    "between")),
+    ("units sold from july 1 to september 15, 2026",
+     NamedRange(date(2026, 7, 1), date(2026, 9, 15), "between")),
+    ("between august 3 and 9, 2026", NamedRange(date(2026, 8, 3), date(2026, 8, 9), "between")),
+    ("revenue in the third quarter of 2026",
+     NamedRange(date(2026, 7, 1), date(2026, 9, 30), "between")),
+    ("q2 2026 sales", NamedRange(date(2026, 4, 1), date(2026, 6, 30), "between")),
+    ("in the second half of 2026", NamedRange(date(2026, 7, 1), date(2026, 12, 31), "between")),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected
@@ -27,7 +36,7 @@ def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> No
 
 @pytest.mark.parametrize("words", [
     "what did we sell last month",  # relative: the query's period says it
-    "between june 1 and june 30, 2026",  # two dates
+    "between june 30 and june 1, 2026",  # backwards
     "september 2026 against october 2026",
     "from october to may 2026",  # backwards
     "on february 30, 2026",  # no such day
