@@ -252,7 +252,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters = _useful(filters, catalog, notes)
     filters = _said_flags(filters, said, catalog, notes)
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
-    grouped = _said_breakdown(args, grouped, words, catalog, layer, cost, notes)
+    grouped = _said_breakdown(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _most_common(args, grouped, words, catalog, root, notes)
     grouped = _unasked_groups(args, grouped, words, layer, notes)
@@ -1238,7 +1238,8 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     if _HOW_MANY.search(words):
         return False
     # "the cheapest variant" asks for the lowest variant price
-    said = _PRICE_SUPERLATIVE.sub(lambda m: f"{_PRICE_WORDS[m[1]]} {m[2]} price",
+    # "the cheapest (laptop) variant": the lowest price of a (laptop) variant
+    said = _PRICE_SUPERLATIVE.sub(lambda m: f"{_PRICE_WORDS[m[1]]} price {m[2]}",
                                   phrase(words)).split()
     found: dict[str, int] = {}  # "table.column" -> how many words named it
     aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
@@ -1940,7 +1941,8 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 
 # "For each region", "per country", "in every one of our cities": a breakdown by the
 # thing's attribute the words name.
-_EACH = re.compile(r"\b(?:each|every|per)(?: single| one of (?:the|our|its|their))? (\w+)")
+_EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which)"
+                   r"(?: single| one of (?:the|our|its|their))? ((?:\w+ ){0,2}\w+)")
 _NOT_ATTRIBUTES = _GENERIC | {"status", "source"}  # the same name means other things per table
 
 
@@ -1956,8 +1958,8 @@ def _group_word(ref: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
 
 
 def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
-                    layer: SemanticLayer, cost: Callable[[str], tuple[int, int]],
-                    notes: list[str]) -> list[str]:
+                    layer: SemanticLayer, root: str | None,
+                    cost: Callable[[str], tuple[int, int]], notes: list[str]) -> list[str]:
     """A breakdown by the attribute the question names, from the table nearest the
     query's: "pending orders headed to each region" is by the orders' region, not by
     state; "units free to sell for each region" is by the warehouses' region, not the
@@ -1981,11 +1983,13 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
         if cost(best) < cost(ref):
             nearer[i] = best
             notes.append(f"group_by {best}, not {ref}: the same {word}, nearer")
-    for match in _EACH.finditer(words):
-        word = phrase(match.group(1))
-        options = holders(word)
-        if not options and not nearer and match.group(0).split()[0] in ("each", "per"):
-            options = _key_of(word, catalog, layer, cost)  # "for each supplier"
+    for how, thing in _breakdowns_said(words):
+        word = phrase(thing.split()[0])
+        # "by"/"which": a text attribute ("by region", "which city"), not a measure
+        options = [r for r in holders(word) if how in ("each", "every", "per")
+                   or (catalog.column(r) or _TEXT).kind == "text"]
+        if not options and not nearer and how in ("each", "per", "by"):
+            options = _key_of(thing, root, catalog, layer, cost)  # "for each supplier"
         if not options or any(_group_word(g, catalog, layer) == word for g in nearer):
             continue
         unsaid = [i for i, g in enumerate(nearer) if _group_word(g, catalog, layer) not in said]
@@ -2004,13 +2008,32 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
     return nearer
 
 
-def _key_of(word: str, catalog: Catalog, layer: SemanticLayer,
+_TEXT = CatalogColumn(table="", name="", type="VARCHAR")  # a dimension reads as text
+
+
+def _breakdowns_said(words: str) -> list[tuple[str, str]]:
+    """(how, the noun phrase) of each breakdown the words ask for: "for each region",
+    "per purchase order", "by customer" (singular: "placed by customers" names who),
+    "which city"."""
+    found = []
+    for match in _EACH.finditer(words):
+        how = match.group(1)
+        thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
+                                             match.group(2).split()))
+        if thing and (how != "by" or phrase(thing.split()[0]) == thing.split()[0]):
+            found.append((how, thing))
+    return found
+
+
+def _key_of(thing: str, root: str | None, catalog: Catalog, layer: SemanticLayer,
             cost: Callable[[str], tuple[int, int]]) -> list[str]:
-    """The key of the table ``word`` names, as a breakdown: on the nearest table holding
-    it (a purchase order's supplier_id, not the suppliers' own), [] when none is reached."""
-    table = _table_named(word, catalog, layer) if word not in _PER_GRAIN else None
+    """The key of the table ``thing`` names, as a breakdown: on the nearest table holding
+    it (a purchase order's supplier_id, not the suppliers' own), [] when none is reached
+    or it is the query's own rows' key (one row per group)."""
+    table = _table_named(thing, catalog, layer) if thing.split()[0] not in _PER_GRAIN else None
     keys = catalog.tables[table].primary_key if table in catalog.tables else []
-    if table is None or len(keys) != 1:
+    if table is None or len(keys) != 1 or root in catalog.tables and \
+            catalog.tables[root].primary_key == keys:
         return []
     refs = [f"{t.name}.{keys[0]}" for t in catalog.tables.values() if t.column(keys[0])]
     best = min(refs, key=cost, default=None)

@@ -453,6 +453,16 @@ def test_the_median_of_a_number_column_is_asked_by_its_word(kit: SqlKit,
     assert _rows(store, gold) != _rows(store, "SELECT avg(price) FROM variants")
 
 
+def test_per_the_query_s_own_rows_is_no_breakdown(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the average quantity per purchase order?",
+               metrics=["avg(purchase_orders.quantity)"])
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT avg(quantity) FROM purchase_orders")
+    # "placed by customers" says who, it asks for no breakdown by customer
+    done = run(kit, "How many orders were placed by customers in Texas?")
+    assert not done.arguments["group_by"]
+
+
 @pytest.mark.parametrize(("question", "proposed", "gold"), [
     ("List the 4 top-selling products by units sold.", q(metrics=["units_sold"]),
      "SELECT p.name, sum(quantity) FROM sales_history JOIN products p USING (product_id) "
@@ -463,6 +473,12 @@ def test_the_median_of_a_number_column_is_asked_by_its_word(kit: SqlKit,
     ("Top 3 suppliers by purchase order value", q(metrics=["purchase_value"]),
      "SELECT s.name, sum(quantity * unit_cost) FROM purchase_orders JOIN suppliers s "
      "USING (supplier_id) GROUP BY s.supplier_id, 1 ORDER BY 2 DESC LIMIT 3"),
+    ("What is the average unit cost of our variants by product?",
+     q(metrics=["avg(unit_costs.unit_cost)"]),
+     "SELECT p.name, avg(unit_cost) FROM unit_costs JOIN products p USING (product_id) "
+     "GROUP BY p.product_id, 1"),
+    ("Which city do the most customers live in?", q(metrics=["customer_count"]),
+     "SELECT count(*) FROM users GROUP BY address ->> '$.city' ORDER BY 1 DESC LIMIT 1"),
     ("How many purchase orders went out to each supplier?",
      q(metrics=["purchase_order_count"]),
      "SELECT s.name, count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
