@@ -266,7 +266,17 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     subjects = {phrase(h.value) for h in linked.values
                 if _in_table_names(h, said, catalog, layer)} | _subjects(catalog)
-    filters += _value_filters(linked, filters, words, notes, cost, subjects)
+    # "which tool failed the most" with failed tool calls: 'failed' is the term's, not a
+    # run status to filter by
+    term = layer.metric(str((args.get("metrics") or [""])[0]))
+    note = layer.tables.get(term.table) if term is not None else None
+    explained = {w for t in ((term.label, *term.synonyms) if term in layer.metrics else ())
+                 for w in tokens(t)} - {  # a row count's own table name explains nothing
+        w for t in ((term.table.replace("_", " "), *note.synonyms) if term and note else ())
+        for w in tokens(t)}
+    filters += [f for f in _value_filters(linked, filters, words, notes, cost, subjects)
+                if not set(tokens(" ".join(map(str, f["value"] if isinstance(f["value"], list)
+                                               else [f["value"]])))) <= explained]
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
     if (listed := _listed_breakdown(args, words, linked, cost, notes)) is not None:
@@ -802,7 +812,7 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     _share_counts(args, words[match.end():], catalog, layer, notes)
     filters = args.get("filters") or []
     if not filters and not args.get("share") and args.get("metrics"):
-        _share_of_term(args, layer, notes)
+        _share_of_term(args, catalog, layer, notes)
     if args.get("share") or not args.get("metrics") or not filters:
         return
     rest = words[match.end():]
@@ -843,21 +853,36 @@ _SIMPLE_CONDITION = re.compile(r"^\s*(\w+\.\w+)\s*(=|!=|>=|<=|>|<)\s*(?:'([^']*)
 
 
 def _plain_metric(first: Metric, layer: SemanticLayer) -> Metric | None:
-    """The term counting (summing) what ``first`` does without its condition."""
-    return next((m for m in layer.metrics if first.filter and m.table == first.table
-                 and m.format == first.format and not m.filter and not m.joins
-                 and m.sql == first.sql), None)
+    """The term counting (summing) what ``first`` does without its last condition: tool
+    calls for failed tool calls (kind = 'tool', without status = 'error')."""
+    def rest(m: Metric) -> str | None:
+        if not first.filter or m.filter == first.filter:
+            return None
+        if not m.filter:
+            return first.filter
+        head = f"{m.filter} AND "
+        return first.filter[len(head):] if first.filter.startswith(head) else None
+    return next((m for m in layer.metrics if m.table == first.table
+                 and m.format == first.format and not m.joins and m.sql == first.sql
+                 and _SIMPLE_CONDITION.match(rest(m) or "")), None)
 
 
-def _share_of_term(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+def _share_of_term(args: dict[str, Any], catalog: Catalog, layer: SemanticLayer,
+                   notes: list[str]) -> None:
     """"What share of stock locations are out of stock": the share of the term's own
-    condition (a simple one) among all rows the plain term counts."""
+    condition (a simple one) among all rows the plainer term counts."""
     first = layer.metric(str(args["metrics"][0]))
-    condition = _SIMPLE_CONDITION.match(first.filter or "") if first is not None else None
     plain = _plain_metric(first, layer) if first is not None else None
-    if condition is None or plain is None or first is None:
+    if plain is None or first is None or not first.filter:
+        return
+    condition = _SIMPLE_CONDITION.match(first.filter.removeprefix(f"{plain.filter} AND ")
+                                        if plain.filter else first.filter)
+    if condition is None:
         return
     field, op, text, number = condition.groups()
+    column = catalog.column(field)
+    if text is not None and column is not None and column.values and text not in column.values:
+        return  # no row holds it: the term's own count (0) answers
     value: Any = text if text is not None else float(number)
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -369,6 +369,22 @@ def test_which_rows_pass_a_condition_lists_them(kit: SqlKit, store: DuckDBStore)
     assert not any(f["field"] == "order_items.price" for f in done.arguments["filters"])
 
 
+def test_a_word_the_term_says_is_no_other_table_s_value(kit: SqlKit) -> None:
+    # 'failed' is a run's status too; failed tool calls already say it
+    done = run(kit, "Which tool failed the most?", metrics=["failed_tool_calls"])
+    assert done.arguments["filters"] == []
+    assert done.arguments["group_by"] == ["tool_name"]
+
+
+def test_the_plainer_term_of_a_share_drops_only_the_last_condition(kit: SqlKit) -> None:
+    from agents._sql_amend import _plain_metric
+    plain = {m.name: p.name for m in kit.layer.metrics
+             if (p := _plain_metric(m, kit.layer)) is not None}
+    assert plain["failed_tool_calls"] == "agent_tool_calls"
+    assert plain["open_purchase_orders"] == "purchase_order_count"
+    assert "purchase_order_count" not in plain  # nothing plainer than no condition
+
+
 def test_the_model_s_term_whose_words_the_question_says_stands(kit: SqlKit) -> None:
     # "how many purchase orders" also names the plain count; "overdue" is said too
     done = run(kit, "How many purchase orders are overdue?",
