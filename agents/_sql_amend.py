@@ -2036,6 +2036,11 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
 _TEXT = CatalogColumn(table="", name="", type="VARCHAR")  # a dimension reads as text
 
 
+# Participles with no -ed: "paid by card", "sold by BargainBay" say how or who.
+_DONE_WORDS = frozenset({"paid", "sold", "made", "bought", "sent", "held", "run", "done",
+                         "taken", "given", "shipped", "kept", "set", "put", "brought", "won"})
+
+
 def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     """(how, the noun phrase) of each breakdown the words ask for: "for each region",
     "per purchase order", "by customer" (singular: "placed by customers" names who),
@@ -2045,8 +2050,12 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         how = match.group(1)
         thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                              match.group(2).split()))
-        if thing and (how != "by" or phrase(thing.split()[0]) == thing.split()[0]):
-            found.append((how, thing))
+        before = words[:match.start()].split()[-1:]
+        if not thing or how == "by" and (
+                phrase(thing.split()[-1]) != thing.split()[-1]  # "by customers": who
+                or before and (before[0].endswith("ed") or before[0] in _DONE_WORDS)):
+            continue  # "paid by credit card": how, not a breakdown
+        found.append((how, thing))
     return found
 
 

@@ -474,8 +474,11 @@ def test_per_the_query_s_own_rows_is_no_breakdown(kit: SqlKit, store: DuckDBStor
                metrics=["avg(purchase_orders.quantity)"])
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT avg(quantity) FROM purchase_orders")
-    # "placed by customers" says who, it asks for no breakdown by customer
-    done = run(kit, "How many orders were placed by customers in Texas?")
+    # "placed by customers" says who, "paid by credit card" how: no breakdown by them
+    for question in ("How many orders were placed by customers in Texas?",
+                     "How many orders were paid by credit card?"):
+        assert not run(kit, question).arguments["group_by"], question
+    done = run(kit, "What is the total amount paid by gift card?", metrics=["payments"])
     assert not done.arguments["group_by"]
 
 
