@@ -1030,7 +1030,8 @@ def _link_table(text: str, subject: str, catalog: Catalog,
     thing = _table_named(text, catalog, layer)
     own = catalog.tables[subject].primary_key
     theirs = catalog.tables[thing].primary_key if thing in catalog.tables else []
-    if thing is None or thing == subject or len(theirs) != 1 or len(own) != 1:
+    if thing is None or thing == subject or len(theirs) != 1 or len(own) != 1 \
+            or catalog.tables[thing].column(own[0]) is not None:  # it holds the key itself
         return None
     both = [t for t in catalog.tables.values() if t.name not in (subject, thing)
             and t.column(own[0]) is not None and t.column(theirs[0]) is not None]
@@ -1840,15 +1841,21 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     own_column = first is not None and re.fullmatch(
         rf"(min|max|avg|sum|median)\({root}\.\w+\)", first.sql.replace(" ", "")) is not None
     listed = not _SUPERLATIVE.search(words) and not _HOW_MANY.search(words)
-    if subject is None or len(keys) != 1 or subject == root and not (own_column or listed) \
-            or names_thing or any(
+    most = _MOST_OF.search(words, asked.end()) if asked and len(keys) == 1 else None
+    # "which product appears on the most orders": its distinct orders among the order
+    # lines that link the two (not its purchase orders, which "orders" also ends)
+    link = _link_table(most.group(1), subject, catalog, layer) if most and subject else None
+    counted = _table_of_count(most.group(1), subject, catalog, layer) \
+        if most and link is None else None
+    count = _row_count(counted[0], catalog, layer) if counted else None
+    if link is not None:
+        counted, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
+    if subject is None or len(keys) != 1 or subject == root and not (
+            own_column or listed or counted) or names_thing or any(
             # "which states": customer_state is one (its last word names it)
             g.partition(".")[2] in (keys[0], "name") and catalog.column(g) is not None
             for g in grouped):
         return grouped
-    most = _MOST_OF.search(words, asked.end()) if asked else None
-    counted = _table_of_count(most.group(1), subject, catalog, layer) if most else None
-    count = _row_count(counted[0], catalog, layer) if counted else None
     if counted and count and root != counted[0]:  # "placed the most orders": a count of them
         args["metrics"], root = [count], counted[0]
         notes.append(f"metric {count}: the question ranks {subject} by their {root}")

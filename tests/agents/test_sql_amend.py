@@ -474,6 +474,10 @@ def test_per_the_query_s_own_rows_is_no_breakdown(kit: SqlKit, store: DuckDBStor
                metrics=["avg(purchase_orders.quantity)"])
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT avg(quantity) FROM purchase_orders")
+    # "waiting to be shipped" is the pending status
+    done = run(kit, "How many orders are waiting to be shipped?")
+    assert done.arguments["filters"] == [{"field": "orders.status", "op": "=",
+                                          "value": "pending"}]
     # "placed by customers" says who, "paid by credit card" how: no breakdown by them
     for question in ("How many orders were placed by customers in Texas?",
                      "How many orders were paid by credit card?"):
@@ -498,6 +502,10 @@ def test_per_the_query_s_own_rows_is_no_breakdown(kit: SqlKit, store: DuckDBStor
      "GROUP BY p.product_id, 1"),
     ("Which city do the most customers live in?", q(metrics=["customer_count"]),
      "SELECT count(*) FROM users GROUP BY address ->> '$.city' ORDER BY 1 DESC LIMIT 1"),
+    # the orders a product appears on: its distinct orders among the order lines
+    ("Which 3 products appear on the most orders?", q(metrics=["product_count"]),
+     "SELECT p.name, count(DISTINCT order_id) FROM order_items JOIN products p "
+     "USING (product_id) GROUP BY p.product_id, 1 ORDER BY 2 DESC LIMIT 3"),
     ("How many purchase orders went out to each supplier?",
      q(metrics=["purchase_order_count"]),
      "SELECT s.name, count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
