@@ -295,6 +295,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters += row_bound
     counted_per = [] if row_bound else _count_per_subject(args, words, catalog, layer, notes)
     if counted_per:
+        _calendar(args, words, catalog, layer, notes)  # the new metric's date, if it changed
         grouped, filters = counted_per, args["filters"]
     elif not grouped and not row_bound and _BOUND.search(words) and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
@@ -931,8 +932,15 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     else:
         subject = _counted_table(words, catalog, layer)
         keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
-        named = _table_of_count(after, subject, catalog, layer) if len(keys) == 1 else None
+        units = _units_term(words, keys[0], catalog, layer) \
+            if len(keys) == 1 and after.split()[:1] and after.split()[0] in _UNIT_WORDS else None
+        named = _table_of_count(after, subject, catalog, layer) \
+            if len(keys) == 1 and units is None else None
         count = _row_count(named[0], catalog, layer) if named else None
+        if units is not None:
+            # "variants with fewer than 5 units on hand", "variants that sold more than 500
+            # units": the units term the question says, summed per variant
+            named, count = (units.table, "units"), units.name
         if named is None and len(keys) == 1 and (
                 bound.group(2) in ("once", "twice") or after.startswith("times")):
             # "changed more than twice": the rows are the events the verb before names,
@@ -973,6 +981,21 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}, "
                  "count_groups: the question counts what passes a bound per group")
     return grouped
+
+
+def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) -> Metric | None:
+    """The one "units ..." term the question says ("units on hand" as said, "units sold"
+    in any form: "sold", "sell") whose table holds ``key``; None for none or several."""
+    said = f" {phrase(words)} "
+
+    def says(m: Metric) -> bool:
+        rest = m.label.lower().removeprefix("units ")
+        if len(tokens(rest)) == len(rest.split()):
+            return set(tokens(rest)) <= set(tokens(words))
+        return f" {phrase(rest)} " in said
+    found = [m for m in layer.metrics if m.format == "units" and m.label.lower().startswith(
+        "units ") and catalog.tables[m.table].column(key) is not None and says(m)]
+    return found[0] if len(found) == 1 else None
 
 
 def _event_words(before: str) -> list[str]:

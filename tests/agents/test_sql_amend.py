@@ -977,6 +977,20 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("What is the most common order status?", q(metrics=["order_count"]),
      "SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
      "SELECT count(*) FROM orders"),
+    # a bound in units per counted thing sums the units term the question says, per thing
+    ("How many variants have fewer than 5 units on hand in total?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) < 5)",
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING count(*) < 5)"),
+    ("How many variants sold more than 500 units in October 2026?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM sales_history WHERE day BETWEEN "
+     "DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1 HAVING sum(quantity) > 500)",
+     "SELECT count(*) FROM (SELECT item_id FROM sales_history GROUP BY 1 "
+     "HAVING sum(quantity) > 500)"),
+    ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
+     "SELECT count(*) FROM promotions WHERE kind = 'percent'",
+     "SELECT count(*) FROM promotions"),
     # a country said by name is its stored code
     ("How many of our suppliers are based in China?", q(metrics=["suppliers_count"]),
      "SELECT count(*) FROM suppliers WHERE country = 'CN'", "SELECT count(*) FROM suppliers"),
