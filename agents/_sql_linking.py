@@ -69,6 +69,12 @@ _GROUPING = re.compile(r"\b(by|per|each|every|which|who|list|top|most|least|high
 
 
 _COUNTING = re.compile(r"\b(how many|number of|count)\b")
+# A time window says when, not what: "the last 30 days" names no days-metric (transit days).
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
+           "december")
+_WINDOW = re.compile(rf"\b(?:(?:last|past|previous|next|first|within|over)(?: the)? (?:\d+|\w+) "
+                     rf"(?:days?|weeks?|months?|years?)|\d+ (?:days?|weeks?) ago|(?:{_MONTHS})"
+                     rf"(?: \d{{1,2}}(?:st|nd|rd|th)?)?,? 20\d\d|20\d\d)\b")
 
 
 def tokens(text: str) -> list[str]:
@@ -177,7 +183,7 @@ class Linker:
         inside = f" {' '.join(phrase(h.words) for h in ids)} "  # 'Harper' of harper_ito_5985
         values = ids + [v for v in self._values(question) if v.value not in
                         {h.value for h in ids} and f" {phrase(v.words)} " not in inside]
-        metrics = self._metrics(question, q, values)
+        metrics = self._metrics(question, tokens(_WINDOW.sub(" ", question.lower())), values)
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         first = self.layer.metric(metrics[0]) if metrics else None
         root = first.table if first else None

@@ -241,6 +241,9 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
                for h in linked.values)
     assert linked.examples and all(e.query.metrics or e.query.group_by
                                    for e in linked.examples)
+    # a time window names no days-metric: "the last 30 days" is when, profit is what
+    linked = linker.link("How much profit did we make on the Smartphone in the last 30 days?")
+    assert linked.metrics[0] == "margin"
 
 
 def test_an_aggregate_of_any_number_column(world: World) -> None:
