@@ -118,9 +118,11 @@ _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKIN
 _ASC = re.compile(rf"\b({_ASCENDING})\b")
 # Words that ask for rows (a breakdown or a list) rather than one total ("across all
 # warehouses", "across every warehouse" is not one: it sums over them).
+# "due by November 7" is a date's bound, no breakdown
 _GROUPING = re.compile(
-    r"\b(?<!at )(by|per|each|(?<!across )every|which|who|whom|list(?! prices?\b)|show|top|bottom|most|least|"
-    r"highest|lowest|"
+    r"\b(?<!at )(by(?! (?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|the end|\d))|per|each|(?<!across )every|which|who|whom|"
+    r"list(?! prices?\b)|show|top|bottom|most|least|highest|lowest|"
     r"largest|smallest|fewest|breakdown|split|among|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
 # Words that exclude: the value after them is "not" that value.
@@ -224,7 +226,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _count_named(args, words, linked, catalog, layer, notes):
+    if _count_named(args, words, linked, catalog, layer, notes) or _which_have(
+            args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _metric_of_values(args, words, linked, catalog, layer, notes):
@@ -1529,6 +1532,38 @@ def _count_present(args: dict[str, Any], words: str, first: Metric | None, count
     return True
 
 
+def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                notes: list[str]) -> bool:
+    """"Which products have a promotion running today": the things among the rows of
+    the table named after the verb, one row each (by the things' key there), counted by
+    that table's terms (their conditions and dates then apply). Not with a negation
+    (``_absent``) or a bound. True when it changed the query."""
+    which = _WHICH.match(words) or _LIST.match(words)
+    if which is None or _NEGATION.search(words) or _BOUND.search(words):
+        return False
+    thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
+                                         which.group("thing").split()))
+    subject = _table_named(thing, catalog, layer) if thing else None
+    keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+    verb = _HAVING_VERB.search(words, which.end("thing") - len(which.group("thing"))
+                               + len(thing))
+    if subject is None or len(keys) != 1 or verb is None:
+        return False
+    holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
+               if t != subject and catalog.tables[t].column(keys[0]) is not None
+               and keys[0] not in catalog.tables[t].primary_key]
+    count = _row_count(holders[0], catalog, layer) if len(holders) == 1 else None
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if count is None or first is not None and first.table == holders[0]:
+        return False
+    args["metrics"], args["group_by"] = [count], [f"{holders[0]}.{keys[0]}"]
+    notes.append(f"metric {count}, group_by {holders[0]}.{keys[0]}: the question asks which "
+                 f"{subject} have {holders[0]}")
+    _drop_unreached(args, holders[0], catalog, layer, notes)
+    return True
+
+
 def _count_column(args: dict[str, Any], words: str, first: Metric | None, catalog: Catalog,
                   notes: list[str]) -> bool:
     """"How many competitors do we track": no table is a competitor, but a text column
@@ -2279,6 +2314,10 @@ def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
         if thing and phrase(thing) == thing and not thing.isdigit():
             n = 1  # "which decision ... most often": one (a plural would ask for several)
     else:
+        if args.get("limit") and not _stated(args["limit"], words):
+            # "which products have a promotion running": all of them, not the model's 10
+            notes.append(f"limit {args['limit']} dropped: the question ranks nothing")
+            args["order"], args["limit"] = "none", None
         return
     if (args.get("order"), args.get("limit")) != (order, n):
         notes.append(f"order {order}, limit {n}: as the question ranks")

@@ -359,6 +359,15 @@ def test_a_bound_on_what_each_counted_thing_has_counts_that_per_thing(kit: SqlKi
     assert args["having"] == {"op": ">", "value": 3.0} and args["count_groups"]
 
 
+def test_which_things_have_rows_of_another_table_lists_them(kit: SqlKit,
+                                                            store: DuckDBStore) -> None:
+    # all of them: the model's limit of 10 ranks nothing the question asks to rank
+    done = run(kit, "Which customers have a gift card on file?", metrics=["customer_count"],
+               order="desc", limit=10)
+    assert [r[0] for r in _answer(kit, store, done.arguments)] == [r[0] for r in _rows(
+        store, "SELECT DISTINCT user_id FROM user_payment_methods WHERE source = 'gift_card'")]
+
+
 def test_which_rows_pass_a_condition_lists_them(kit: SqlKit, store: DuckDBStore) -> None:
     done = run(kit, "Which orders were cancelled?", metrics=["order_count"])
     assert [r[0] for r in _answer(kit, store, done.arguments)] == [
@@ -474,6 +483,10 @@ def test_per_the_query_s_own_rows_is_no_breakdown(kit: SqlKit, store: DuckDBStor
                metrics=["avg(purchase_orders.quantity)"])
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT avg(quantity) FROM purchase_orders")
+    # "due by November 7" bounds a date; it asks for no breakdown
+    done = run(kit, "How many open purchase orders are due to arrive by November 7, 2026?",
+               metrics=["open_purchase_orders"], group_by=["purchase_orders.po_id"])
+    assert not done.arguments["group_by"]
     # "waiting to be shipped" is the pending status
     done = run(kit, "How many orders are waiting to be shipped?")
     assert done.arguments["filters"] == [{"field": "orders.status", "op": "=",
