@@ -176,7 +176,10 @@ class SemanticLayer(BaseModel):
                     for t in catalog.tables if t not in counted]
         layer = SemanticLayer(
             tables={t: n for t, n in self.tables.items() if t in have}, metrics=metrics,
-            dimensions=[d for d in self.dimensions if {d.table, *d.joins, *d.reads} <= have],
+            # a customer's state stays without state_regions; only its nearer twin goes
+            dimensions=[d if not d.values_of or d.values_of.partition(".")[0] in have
+                        else d.model_copy(update={"values_of": None})
+                        for d in self.dimensions if {d.table, *d.joins, *d.reads} <= have],
             segments=[g for g in self.segments if {g.table, *g.joins, *g.reads} <= have],
             value_synonyms=self.value_synonyms)
         layer.check(catalog)
