@@ -31,7 +31,8 @@ from tools.catalog import build_registry
 # The labelled set and the held-out ones (evals/sets/README.md): the same checks hold for all.
 CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
          *(case for name in ("analyst_heldout.jsonl", "analyst_heldout2.jsonl",
-                             "analyst_heldout3.jsonl", "analyst_heldout4.jsonl")
+                             "analyst_heldout3.jsonl", "analyst_heldout4.jsonl",
+                             "analyst_heldout5.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
 
 
