@@ -39,6 +39,8 @@ _AGGREGATE = re.compile(
 # The store's date columns' names (``day``, ``ordered_on``, ``created_at``): an earliest or
 # latest of one (written by code, ``_sql_calendar.date_extreme``) is a date, not a number.
 _DATE_NAME = re.compile(r"(^day$|date|_on$|_at$)")
+# "count_distinct(customer_city)": how many values a dimension takes (code writes it).
+_DIMENSION_COUNT = re.compile(r"^count_distinct\(([a-z_][a-z0-9_]*)\)$")
 _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 
@@ -111,6 +113,8 @@ class SemanticLayer(BaseModel):
     def metric(self, name: str) -> Metric | None:
         """A named metric, or an aggregate of one column written ``avg(table.column)``."""
         found = next((m for m in self.metrics if m.name == name), None)
+        if found is None and (counted := _DIMENSION_COUNT.match(name)) is not None:
+            return self._values_counted(counted.group(1))
         match = _AGGREGATE.match(name)
         if found is not None or match is None:
             return found
@@ -132,6 +136,16 @@ class SemanticLayer(BaseModel):
             name=name, label=f"{word} {column.replace('_', ' ')}",
             description=f"the {word} of {table}.{column}", synonyms=[], table=table,
             joins=[], sql=name, filter=None, time_column=None, format=fmt)
+
+    def _values_counted(self, name: str) -> Metric | None:
+        dim = self.dimension(name)
+        if dim is None:
+            return None
+        return Metric.model_construct(
+            name=f"count_distinct({name})", label=f"{dim.label} count",
+            description=f"number of distinct values of {dim.label}", synonyms=[],
+            table=dim.table, joins=dim.joins, reads=dim.reads,
+            sql=f"count(DISTINCT {dim.sql})", filter=None, time_column=None, format="count")
 
     def dimension(self, name: str) -> Dimension | None:
         return next((d for d in [*self.dimensions, *self.attributes] if d.name == name), None)

@@ -123,7 +123,8 @@ _GROUPING = re.compile(
     r"\b(?<!at )(by(?! (?:january|february|march|april|may|june|july|august|september|"
     r"october|november|december|the end|\d))|per|each|(?<!across )every|which|who|whom|"
     r"list(?! prices?\b)|show|top|bottom|most|least|highest|lowest|"
-    r"largest|smallest|fewest|breakdown|split|among|monthly|weekly|daily|trend|"
+    r"largest|smallest|fewest|cheapest|priciest|fastest|quickest|slowest|shortest|longest|"
+    r"breakdown|split|among|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
 # Words that exclude: the value after them is "not" that value.
 _NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than|besides|"
@@ -219,7 +220,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     args["filters"] = filters
     _unsaid_qualifier(args, words, layer, notes)
-    if _named_metric(args, words, catalog, layer, notes):
+    if _named_metric(args, words, catalog, layer, notes) or _units_ranked(
+            args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _date_asked(args, words, catalog, layer, notes) or _column_aggregate(
@@ -232,6 +234,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         filters = args["filters"]
     if _metric_of_values(args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
+    if (ranked := _speed(args, words, linked, layer, catalog, notes)) != words:
+        words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     root = _root(args.get("metrics"), grouped, layer)
     if root in catalog.tables:  # no join leads there: it would not compile
@@ -304,6 +309,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = _per_subject(args, words, catalog, layer, notes)
     bounded = bool(counted_per) or bool(grouped) and not row_bound and _having(
         args, words, filters, notes)
+    if not bounded and (both := _both(args, words, catalog, layer, notes)):
+        grouped, bounded = both, True
     if not bounded and _ON_AVERAGE.search(words):
         grouped = _average_per(args, grouped, words, catalog, layer, notes)
         bounded = bool(args.get("average_groups"))
@@ -619,6 +626,8 @@ def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: Semanti
     if found is None:
         return
     wanted, replaced = found
+    if _running_within(args, wanted, replaced, layer, notes):
+        return
     kept = [f for f in args["filters"] if f.get("field") not in (*replaced, wanted["field"])]
     if len(kept) >= MAX_FILTERS or wanted in args["filters"]:
         return
@@ -628,6 +637,39 @@ def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: Semanti
     if args.get("period") not in (None, "all"):
         notes.append(f"period all, not {args.get('period')}: the question names its dates")
         args["period"] = "all"
+
+
+_AS_OF_BOUND = re.compile(r"\s*(\w+\.\w+)\s*(<=|>=|<|>)\s*\{as_of\}\s*")
+
+
+def _running_within(args: dict[str, Any], wanted: dict[str, Any], replaced: list[str],
+                    layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Promotions active on October 1", "running during September": a term of what is
+    current on the business date (its filter bounds its dates by ``{as_of}``) read for
+    the named day or range: the plain term, its bounds on that range's edges (what ran
+    at any time in it). True when it did."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or wanted["op"] != "between" or "{as_of}" not in (first.filter or ""):
+        return False
+    bounds = [_AS_OF_BOUND.fullmatch(p) for p in re.split(r"\s+AND\s+", first.filter or "",
+                                                           flags=re.IGNORECASE)]
+    plain = next((m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+                  and not m.filter and not m.joins), None)
+    if plain is None or not all(bounds):
+        return False
+    start, end = wanted["value"]
+    edges = [{"field": b[1], "op": b[2], "value": end if b[2] in ("<=", "<") else start}
+             for b in bounds if b is not None]
+    kept = [f for f in args["filters"] if f.get("field") not in replaced]
+    if len(kept) + len(edges) > MAX_FILTERS:
+        return False
+    args["metrics"], args["filters"] = [plain.name, *metrics[1:]], [*kept, *edges]
+    notes.append(f"metric {plain.name} with {first.name}'s dates bounded by {start}..{end}: "
+                 "the question asks what ran then")
+    if args.get("period") not in (None, "all"):
+        args["period"] = "all"
+    return True
 
 
 def _cycles(args: dict[str, Any], grouped: list[str], words: str,
@@ -681,6 +723,39 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
     return True
 
 
+_BOTH = re.compile(r"\bboth\b")
+
+
+def _both(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+          notes: list[str]) -> list[str]:
+    """"How many customers have both a credit card and a PayPal account": the things
+    whose rows hold every one of the values (not any of them), as the things whose
+    distinct values among those rows number as many as the values. The groups (by the
+    things' key where the values are), or [] when the question is not of that shape."""
+    if not _BOTH.search(words) or _NEGATION.search(words):
+        return []
+    listed = [f for f in args.get("filters") or [] if f.get("op") == "in"
+              and isinstance(f.get("value"), list) and len(f["value"]) >= 2
+              and catalog.column(str(f.get("field"))) is not None]
+    which = _WHICH.match(words)
+    subject = _counted_table(words, catalog, layer) or (
+        _table_named(which.group("thing"), catalog, layer) if which else None)
+    if len(listed) != 1 or subject not in catalog.tables:
+        return []
+    column = catalog.column(str(listed[0]["field"]))
+    keys = catalog.tables[subject].primary_key
+    if column is None or column.table == subject or len(keys) != 1 \
+            or catalog.tables[column.table].column(keys[0]) is None:
+        return []
+    key = f"{column.table}.{keys[0]}"
+    args.update(metrics=[f"count_distinct({column.ref})"], group_by=[key],
+                having={"op": "=", "value": float(len(listed[0]["value"]))},
+                count_groups=bool(_HOW_MANY.search(words)), order="none", limit=None)
+    notes.append(f"the {subject} with every one of {listed[0]['value']}: group_by {key}, "
+                 f"having count_distinct({column.ref}) = {len(listed[0]['value'])}")
+    return [key]
+
+
 def _table_named(text: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
     """The one table ``text`` names (its name or a synonym). The longest name wins ("order
     lines" names order_items, not orders); a tie names none."""
@@ -696,6 +771,9 @@ def _table_named(text: str, catalog: Catalog, layer: SemanticLayer) -> str | Non
     return named[0] if len(named) == 1 else None
 
 
+_COUNT_WORDS = frozenset({"number", "count", "amount", "quantity"})
+
+
 def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
                  layer: SemanticLayer, notes: list[str]) -> list[str]:
     """"On average, how many lines does an order have": the metric per order (grouped by
@@ -709,6 +787,8 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
         return grouped
     for match in _PER_THING.finditer(words):
         thing = match.group(1)
+        if thing.split()[0] in _COUNT_WORDS:  # "the average number of items" is no item
+            continue
         grain = _PER_GRAIN.get(thing.split()[0])
         if grain is not None:
             key = thing = grain
@@ -751,7 +831,7 @@ def _total_per_thing(args: dict[str, Any], names: list[str], words: str,
     return summed
 
 
-_HOW_MANY_OF = re.compile(r"\bhow many ((?:\w+ ){0,2}\w+)")
+_HOW_MANY_OF = re.compile(r"\b(?:how many|(?:number|count) of) ((?:\w+ ){0,2}\w+)")
 
 
 def _count_asked_per(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -762,7 +842,7 @@ def _count_asked_per(args: dict[str, Any], words: str, catalog: Catalog, layer: 
     many = _HOW_MANY_OF.search(words)
     if many is None:
         return
-    for match in _PER_THING.finditer(words):
+    for match in _PER_THING.finditer(words, many.start(1)):  # not "the average number of"
         named = _table_of_count(many.group(1), _table_named(match.group(1), catalog, layer),
                                 catalog, layer)
         count = _row_count(named[0], catalog, layer) if named else None
@@ -1119,6 +1199,8 @@ _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 _UNITS_ASKED = re.compile(r"\bhow many units\b")
+# "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
+_UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) units\b")
 _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
@@ -1250,6 +1332,67 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     return True
 
 
+# "The fastest carrier", "the slowest supplier to deliver": a ranking by how long
+# something takes; "the fastest-selling product" ranks by how much sells.
+_SPEED = re.compile(r"\b(fastest|quickest|speediest|slowest)\b(?P<rate>[ -](?:selling|moving|"
+                    r"growing|sellers?)\b)?")
+_SPEED_AS = {("fastest", True): "shortest", ("quickest", True): "shortest",
+             ("speediest", True): "shortest", ("slowest", True): "longest",
+             ("fastest", False): "highest", ("quickest", False): "highest",
+             ("speediest", False): "highest", ("slowest", False): "lowest"}
+_DURATION = re.compile(r"\bdays?\b|latency|_ms\b|\(ms\)|\btime\b")
+
+
+def _is_duration(metric: Metric | None) -> bool:
+    return metric is not None and (metric.format == "days" or bool(_DURATION.search(
+        f"{metric.label} {metric.sql}".lower().replace("_days", " days"))))
+
+
+def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLayer,
+           catalog: Catalog, notes: list[str]) -> str:
+    """"Which carrier is the fastest": speed is a duration ranked from the shortest, so
+    the term is the linker's likeliest duration when the model's is none, and the words
+    say "shortest" ("longest" for the slowest). Without a duration to rank, "fastest"
+    is the most of the term ("the slowest week for sales"). Returns the words."""
+    said = _SPEED.search(words)
+    if said is None:
+        return words
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if not _is_duration(first) and not said["rate"]:
+        duration = next((n for n in linked.metrics if _is_duration(layer.metric(n))), None)
+        if duration is not None:
+            args["metrics"] = [duration]
+            notes.append(f"metric {duration}: speed is how long it takes"
+                         + (f", not {metrics[0]}" if metrics else ""))
+            chosen = layer.metric(duration)
+            assert chosen is not None
+            _drop_unreached(args, chosen.table, catalog, layer, notes)
+            first = chosen
+    as_word = _SPEED_AS[(said.group(1), _is_duration(first) and not said["rate"])]
+    return f"{words[:said.start()]}{as_word}{words[said.end(1):]}"
+
+
+def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                  layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Which warehouse holds the most units": a units term is ranked; the model's when
+    it is one, else the linker's likeliest. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if not _UNITS_RANKED.search(words) or first is not None and first.format == "units":
+        return False
+    units = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
+                  and m.format == "units"), None)
+    chosen = layer.metric(units) if units else None
+    if chosen is None:
+        return False
+    args["metrics"] = [chosen.name]
+    notes.append(f"metric {chosen.name}: the question ranks by units"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    return True
+
+
 def _date_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                 notes: list[str]) -> bool:
     """"What was the first day in our sales records": the earliest (latest) date of the
@@ -1279,6 +1422,17 @@ _PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensi
 _PRICE_SUPERLATIVE = re.compile(rf"\b({'|'.join(_PRICE_WORDS)}) (\w+)")
 
 
+def _price_column(thing: str, catalog: Catalog, layer: SemanticLayer) -> str:
+    """What "expensive" reads of a thing: its price, or its cost where it has no price
+    ("the most expensive lane" costs the most to ship on)."""
+    table = catalog.tables.get(_table_named(thing, catalog, layer) or "")
+    columns = [c.name for c in table.columns if c.kind == "number"] if table else []
+    if any("price" in c for c in columns):
+        return "price"
+    cost = [c for c in columns if "cost" in c]
+    return cost[0].replace("_", " ") if len(cost) == 1 else "price"
+
+
 def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                       notes: list[str]) -> bool:
     """"What is the average unit cost across our variants": an aggregate word right before
@@ -1291,8 +1445,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         return False
     # "the cheapest variant" asks for the lowest variant price
     # "the cheapest (laptop) variant": the lowest price of a (laptop) variant
-    said = _PRICE_SUPERLATIVE.sub(lambda m: f"{_PRICE_WORDS[m[1]]} price {m[2]}",
-                                  phrase(words)).split()
+    said = _PRICE_SUPERLATIVE.sub(
+        lambda m: f"{_PRICE_WORDS[m[1]]} {_price_column(m[2], catalog, layer)} {m[2]}",
+        phrase(words)).split()
     found: dict[str, int] = {}  # "table.column" -> how many words named it
     aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
     for table in catalog.tables.values():
@@ -1301,7 +1456,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         note = layer.tables.get(table.name)
         for c in numbers:
             # "the largest single payment": a table's one number column, by the table's name
-            own = [table.name, *(note.synonyms if note else [])] if len(numbers) == 1 else []
+            # ("the largest order by value" names its measure after "by")
+            own = [table.name, *(note.synonyms if note else [])] \
+                if len(numbers) == 1 and not _BY_MEASURE.search(words) else []
             spelled = " ".join(_SPELLED.get(w, w) for w in c.name.split("_"))
             # "handling time", "transit time": a column of days said as a time
             timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
@@ -1470,7 +1627,7 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     first = layer.metric(metrics[0]) if metrics else None
     table = _counted_table(words, catalog, layer)
     if table is None:
-        return _count_column(args, words, first, catalog, notes)
+        return _count_column(args, words, first, catalog, layer, notes)
     if _count_present(args, words, first, table, catalog, layer, notes):
         return True
     if first is not None and first.format == "count" and first.table == table:
@@ -1564,23 +1721,42 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     return True
 
 
+_DISTINCT_WORDS = frozenset({"different", "distinct", "unique", "separate", "individual"})
+
+
+def _singular(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") and len(word) > 4 else phrase(word)
+
+
 def _count_column(args: dict[str, Any], words: str, first: Metric | None, catalog: Catalog,
-                  notes: list[str]) -> bool:
-    """"How many competitors do we track": no table is a competitor, but a text column
-    of that name holds them: its distinct values are counted (on the model's table when
-    it has one, else the one such column of the store)."""
+                  layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many competitors do we track", "how many different cities do our customers
+    live in": no table is a competitor or a city, but a text column or a dimension of
+    that name holds them: its distinct values are counted. The one on the model's table
+    wins, else the one on a table the question names, else the only one."""
     match = _HOW_MANY.search(words)
-    said = words[match.end():].split()[:1] if match and match.group(1) == "how many" else []
-    thing = phrase(said[0]) if said else ""
-    columns = [c for t in catalog.tables.values() for c in t.columns
-               if c.kind == "text" and phrase(c.name.replace("_", " ")) == thing]
-    own = [c for c in columns if first is not None and c.table == first.table]
-    column = (own or columns)[0] if len(own or columns) == 1 else None
-    if column is None or first is not None and "distinct" in first.sql.lower():
+    said = [w for w in words[match.end():].split() if w not in _DISTINCT_WORDS][:1] \
+        if match and match.group(1) == "how many" else []
+    thing = _singular(said[0]) if said else ""
+    if not thing:
         return False
-    metric = f"count_distinct({column.ref})"
+    found: list[tuple[str, str]] = [  # (what is counted distinct, its table)
+        (c.ref, c.table) for t in catalog.tables.values() for c in t.columns
+        if c.kind == "text" and phrase(c.name.replace("_", " ")) == thing]
+    found += [(d.name, d.table) for d in layer.dimensions
+              if d.kind == "text" and d.label.split()[-1] == thing]
+    said_tables = _tables_said(words, catalog, layer)
+    for keep in (lambda t: first is not None and t == first.table, lambda t: t in said_tables,
+                 lambda t: True):
+        kept = [f for f in found if keep(f[1])]
+        if kept:
+            break
+    if len(kept) != 1 or first is not None and first.name.startswith("count_distinct("):
+        return False
+    metric = f"count_distinct({kept[0][0]})"
     args["metrics"] = [metric]
-    notes.append(f"metric {metric}: the question counts the {thing}s {column.ref} holds")
+    notes.append(f"metric {metric}: the question counts the {thing} values {kept[0][0]} holds")
+    _drop_unreached(args, kept[0][1], catalog, layer, notes)
     return True
 
 
@@ -1862,10 +2038,23 @@ def _stated_numbers(words: str) -> set[float]:
 
 _MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
 _WHICH = re.compile(r"^\W*(?:which|what) (?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
+# "What is the cheapest variant", "what are the 3 most expensive lanes": which things,
+# too (not "the most common status", ``_most_common``, nor "the most recent").
+_WHAT_THE_MOST = re.compile(
+    rf"^\W*what (?:is|was|are|were) (?:the|our) (?:(?:top )?{_FEW} |single )?"
+    rf"(?:{_DESCENDING}|{_ASCENDING}|fastest|quickest|slowest)\b(?! (?:common|frequent|popular|"
+    rf"usual|often|recent|recently|latest)\b) (?:(?:expensive|[a-z]+-[a-z]+) )?"
+    rf"(?P<thing>(?:\w+ ){{0,2}}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
 _LIST = re.compile(rf"^\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
                    rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"
                    rf"(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
+
+
+def _names_table(word: str, table: str, layer: SemanticLayer) -> bool:
+    note = layer.tables.get(table)
+    names = [table.replace("_", " "), *(note.synonyms if note else [])]
+    return any(phrase(n).split()[-1:] == [phrase(word)] for n in names)
 
 
 def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
@@ -1874,11 +2063,14 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     """"Which 3 products have the highest average unit cost": one row per product. When
     the model's breakdown reads none of that table's columns, it is by the table's key
     (on the query's own table when it holds it; the name is added beside it)."""
-    asked = _WHICH.match(words) or _LIST.match(words)
+    the_most = _WHAT_THE_MOST.match(words)
+    asked = the_most or _WHICH.match(words) or _LIST.match(words)
     named = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                          asked.group("thing").split())) if asked else ""
     subject = _table_named(named, catalog, layer) if named else None
     keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+    if the_most and subject is not None and not _names_table(named.split()[-1], subject, layer):
+        return grouped  # "the highest revenue day" asks for a day, not a sales row
     thing = phrase(asked.group("thing")).split()[0] if asked else ""
     # "which fulfilment region('s warehouse)": a breakdown by a region names it
     said = phrase(asked.group("thing")).split()[:2] if asked else []
@@ -1908,6 +2100,12 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     count = _row_count(counted[0], catalog, layer) if counted else None
     if link is not None:
         counted, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
+    if subject is not None and len(keys) > 1 and the_most and subject == root and own_column \
+            and len(keys) <= MAX_GROUPS and not names_thing:
+        # "the most expensive lane": a lane is its carrier, origin and destination
+        args["group_by"] = [f"{subject}.{k}" for k in keys]
+        notes.append(f"group_by {', '.join(keys)}: the question asks which {subject}")
+        return list(args["group_by"])
     if subject is None or len(keys) != 1 or subject == root and not (
             own_column or listed or counted) or names_thing or any(
             # "which states": customer_state is one (its last word names it)

@@ -255,6 +255,7 @@ class Compiler:
         # "count_distinct(volume_tiers.product_id)" product_count.
         name = re.sub(r"^count_distinct\(\w+\.(\w+?)(?:_id)?\)$", r"\1_count", m.name)
         name = re.sub(r"^(\w+)\(\w+\.(\w+)\)$", r"\1_\2", name)
+        name = re.sub(r"^count_distinct\((\w+)\)$", r"\1_count", name)
         if share:  # the part the share's rows make of the whole, in percent
             part = _with_filter(raw, f"({own}) AND {share}" if own else share)
             return _Select(f"100.0 * {part} / nullif({expr}, 0)", OutputColumn(

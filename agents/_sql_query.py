@@ -114,7 +114,8 @@ class Vocabulary:
         dates = [c.ref for t in catalog.tables.values() for c in t.columns if c.kind == "date"]
         self.code_metrics = {f"{fn}({ref})" for ref in catalog.column_refs()
                              for fn in CODE_AGGREGATES} | {
-                                f"{fn}({ref})" for ref in dates for fn in ("min", "max")}
+                                f"{fn}({ref})" for ref in dates for fn in ("min", "max")} | {
+                                f"count_distinct({d.name})" for d in layer.dimensions}
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""

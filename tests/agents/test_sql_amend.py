@@ -1557,3 +1557,108 @@ def test_a_word_of_the_question_that_no_row_holds_is_no_value(kit: SqlKit) -> No
                filters=[{"field": "orders.status", "op": "=", "value": "delivered"}])
     assert {"field": "orders.status", "op": "=", "value": "delivered"} in \
         kept.arguments["filters"]
+
+
+@pytest.mark.parametrize(("question", "metric", "counted", "gold"), [
+    ("In how many different cities do our shoppers live?", "customer_count",
+     "count_distinct(customer_city)",
+     "SELECT count(DISTINCT address ->> '$.city') FROM users"),
+    ("How many unique countries do our vendors come from?", "suppliers_count",
+     "count_distinct(suppliers.country)", "SELECT count(DISTINCT country) FROM suppliers"),
+])
+def test_how_many_different_values_of_an_attribute_counts_them(
+        kit: SqlKit, store: DuckDBStore, question: str, metric: str, counted: str,
+        gold: str) -> None:
+    done = run(kit, question, metrics=[metric])
+    assert done.arguments["metrics"] == [counted]
+    kit.vocabulary.check(StructuredQuery.model_validate(done.arguments))  # code may write it
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _answer(kit, store, q(metrics=[metric])) != _rows(store, gold)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("Which carrier delivers quickest on average?",
+     "SELECT carrier_id, avg(transit_days) FROM carrier_lanes GROUP BY 1 ORDER BY 2 LIMIT 1"),
+    ("Which carrier is the slowest?",
+     "SELECT carrier_id, avg(transit_days) FROM carrier_lanes GROUP BY 1 ORDER BY 2 DESC "
+     "LIMIT 1"),
+])
+def test_speed_ranks_a_duration_from_the_shortest(kit: SqlKit, store: DuckDBStore,
+                                                  question: str, gold: str) -> None:
+    done = run(kit, question, metrics=["carriers_count"], group_by=["carriers.carrier_id"])
+    assert done.arguments["metrics"] == ["transit_days"]
+    got = _answer(kit, store, done.arguments)
+    assert [(row[0], row[-1]) for row in got] == _rows(store, gold)
+
+
+def test_speed_of_something_that_is_no_duration_ranks_the_most_first(kit: SqlKit) -> None:
+    done = run(kit, "Which product is our fastest-selling one?", metrics=["units_sold"],
+               group_by=["products.product_id"])
+    assert done.arguments["metrics"] == ["units_sold"]
+    assert (done.arguments["order"], done.arguments["limit"]) == ("desc", 1)
+
+
+@pytest.mark.parametrize(("question", "metric", "gold"), [
+    # a lane's key is its carrier, origin and destination; "expensive" is its cost
+    ("What is the most expensive route to ship on?", "carrier_lanes_count",
+     "SELECT carrier_id, origin_region, dest_region, cost_usd FROM carrier_lanes "
+     "ORDER BY cost_usd DESC LIMIT 1"),
+    ("What was the cheapest item in the catalogue?", "variant_count",
+     "SELECT item_id, price FROM variants ORDER BY price LIMIT 1"),
+])
+def test_what_is_the_cheapest_thing_names_the_thing(kit: SqlKit, store: DuckDBStore,
+                                                    question: str, metric: str,
+                                                    gold: str) -> None:
+    done = run(kit, question, metrics=[metric])
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+
+
+def test_what_is_the_highest_revenue_day_lists_no_sales_rows(kit: SqlKit) -> None:
+    done = run(kit, "What was the highest revenue day in October 2026?", metrics=["revenue"])
+    assert not any(g.startswith("sales_history.") for g in done.arguments["group_by"])
+
+
+def test_a_measure_named_after_by_is_not_the_table_s_one_number_column(kit: SqlKit) -> None:
+    done = run(kit, "What is the biggest order by value?", metrics=["order_value"])
+    assert done.arguments["metrics"] == ["order_value"]
+    assert (done.arguments["order"], done.arguments["limit"]) == ("desc", 1)
+
+
+def test_the_fewest_units_ranks_a_units_term(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which warehouse keeps the fewest units?", metrics=["warehouses_count"])
+    assert done.arguments["metrics"] == ["on_hand"]
+    assert [row[0] for row in _answer(kit, store, done.arguments)] == [r[0] for r in _rows(
+        store, "SELECT warehouse_id FROM stock GROUP BY 1 ORDER BY sum(on_hand) LIMIT 1")]
+
+
+def test_the_average_number_of_things_per_thing_groups_by_the_second(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the average number of line items per order?",
+               metrics=["order_lines"])
+    assert done.arguments["group_by"] == ["order_items.order_id"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT avg(n) FROM (SELECT order_id, count(*) AS n FROM order_items GROUP BY 1)")
+
+
+def test_a_term_of_what_runs_today_is_read_on_the_day_named(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    gold = ("SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-09-20' "
+            "AND ends_on >= DATE '2026-09-20'")
+    done = run(kit, "How many promotions were live on September 20, 2026?",
+               metrics=["active_promotions"])
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    # what started that day, or what runs today, is another figure
+    assert _rows(store, gold) != _rows(
+        store, "SELECT count(*) FROM promotions WHERE starts_on = DATE '2026-09-20'")
+    assert _answer(kit, store, q(metrics=["active_promotions"])) != _rows(store, gold)
+
+
+def test_both_of_two_values_keeps_the_things_with_each(kit: SqlKit, store: DuckDBStore) -> None:
+    question = "How many shoppers keep both a gift card and a credit card on file?"
+    done = run(kit, question, holds=store_holds(store), metrics=["customer_count"])
+    gold = ("SELECT count(*) FROM (SELECT user_id FROM user_payment_methods WHERE source IN "
+            "('gift_card', 'credit_card') GROUP BY 1 HAVING count(DISTINCT source) = 2)")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    either = run(kit, "How many shoppers keep a gift card or a credit card on file?",
+                 holds=store_holds(store), metrics=["customer_count"])
+    assert _answer(kit, store, either.arguments) != _rows(store, gold)
