@@ -1343,6 +1343,10 @@ _SPEED_AS = {("fastest", True): "shortest", ("quickest", True): "shortest",
 _DURATION = re.compile(r"\bdays?\b|latency|_ms\b|\(ms\)|\btime\b")
 
 
+# "The cheapest region to ship to": a ranking by what something costs.
+_PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costliest|dearest)\b")
+
+
 def _is_duration(metric: Metric | None) -> bool:
     return metric is not None and (metric.format == "days" or bool(_DURATION.search(
         f"{metric.label} {metric.sql}".lower().replace("_days", " days"))))
@@ -1354,11 +1358,20 @@ def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLaye
     the term is the linker's likeliest duration when the model's is none, and the words
     say "shortest" ("longest" for the slowest). Without a duration to rank, "fastest"
     is the most of the term ("the slowest week for sales"). Returns the words."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if _PRICEY.search(words) and (first is None or first.format != "money"):
+        # "which destination region is cheapest to ship to": the likeliest money term
+        money = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
+                      and m.format == "money"), None)
+        if money is not None and (chosen := layer.metric(money)) is not None:
+            args["metrics"] = [money]
+            notes.append(f"metric {money}: the question ranks by what things cost"
+                         + (f", not {metrics[0]}" if metrics else ""))
+            _drop_unreached(args, chosen.table, catalog, layer, notes)
     said = _SPEED.search(words)
     if said is None:
         return words
-    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
-    first = layer.metric(metrics[0]) if metrics else None
     if not _is_duration(first) and not said["rate"]:
         duration = next((n for n in linked.metrics if _is_duration(layer.metric(n))), None)
         if duration is not None:
@@ -1415,7 +1428,8 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total"
                     "lowest": "min", "smallest": "min", "minimum": "min"}
 # A column's abbreviations as a question spells them ("min_order_qty": minimum order quantity).
 _SPELLED = {"qty": "quantity", "min": "minimum", "max": "maximum", "pct": "percent",
-            "avg": "average", "num": "number", "amt": "amount", "std": "standard deviation"}
+            "avg": "average", "num": "number", "amt": "amount", "std": "standard deviation",
+            "dest": "destination", "orig": "origin"}
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all"})
 _PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
                 "priciest": "highest"}
@@ -1462,7 +1476,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
             spelled = " ".join(_SPELLED.get(w, w) for w in c.name.split("_"))
             # "handling time", "transit time": a column of days said as a time
             timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
-            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *own):
+            # "gift card balance": a synonym of its table before it
+            prefixed = [f"{t} {c.name}" for t in (note.synonyms if note else [])]
+            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *prefixed, *own):
                 term = phrase(name.replace("_", " ")).split()
                 for i in range(1, len(said) - len(term) + 1):
                     if said[i:i + len(term)] != term:
@@ -2037,7 +2053,8 @@ def _stated_numbers(words: str) -> set[float]:
 
 
 _MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
-_WHICH = re.compile(r"^\W*(?:which|what) (?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
+_WHICH = re.compile(r"^\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) (?:(?:top )?\d+ |one |single )?"
+                    r"(?P<thing>(?:\w+ ){0,2}\w+)")
 # "What is the cheapest variant", "what are the 3 most expensive lanes": which things,
 # too (not "the most common status", ``_most_common``, nor "the most recent").
 _WHAT_THE_MOST = re.compile(
@@ -2229,9 +2246,15 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 
 # "For each region", "per country", "in every one of our cities": a breakdown by the
 # thing's attribute the words name.
-_EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which)"
+_EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which|"
+                   r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which)"
                    r"(?: single| one of (?:the|our|its|their))? ((?:\w+ ){0,2}\w+)")
 _NOT_ATTRIBUTES = _GENERIC | {"status", "source"}  # the same name means other things per table
+
+
+def _spelled(name: str) -> str:
+    """A column's name as words, its abbreviations spelled out ("destination region")."""
+    return phrase(" ".join(_SPELLED.get(w, w) for w in name.split("_")))
 
 
 def _group_word(ref: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
@@ -2257,8 +2280,9 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
     def holders(word: str) -> list[str]:
         if word in _NOT_ATTRIBUTES:
             return []
+        # one word ("region") or a column's two spelled out ("destination region")
         refs = [c.ref for t in catalog.tables.values() for c in t.columns
-                if c.name == word and c.kind in ("text", "number")]
+                if word in (c.name, _spelled(c.name)) and c.kind in ("text", "number")]
         refs += [d.name for d in layer.dimensions if _group_word(d.name, catalog, layer) == word]
         return [r for r in refs if cost(r)[0] < _UNREACHABLE]
 
@@ -2273,6 +2297,8 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
             notes.append(f"group_by {best}, not {ref}: the same {word}, nearer")
     for how, thing in _breakdowns_said(words):
         word = phrase(thing.split()[0])
+        if holders(two := phrase(" ".join(thing.split()[:2]))):
+            word = two
         # "by"/"which": a text attribute ("by region", "which city"), not a measure
         options = [r for r in holders(word) if how in ("each", "every", "per")
                    or (catalog.column(r) or _TEXT).kind == "text"]

@@ -1662,3 +1662,24 @@ def test_both_of_two_values_keeps_the_things_with_each(kit: SqlKit, store: DuckD
     either = run(kit, "How many shoppers keep a gift card or a credit card on file?",
                  holds=store_holds(store), metrics=["customer_count"])
     assert _answer(kit, store, either.arguments) != _rows(store, gold)
+
+
+def test_a_ranking_by_what_things_cost_takes_a_money_term_and_a_spelled_column(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # "origin region" is the column origin_region; "costliest" ranks a money term
+    done = run(kit, "From which origin region is shipping costliest?",
+               metrics=["state_regions_count"])
+    assert done.arguments["metrics"] == ["shipping_cost"]
+    assert done.arguments["group_by"] == ["carrier_lanes.origin_region"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT origin_region, avg(cost_usd) FROM carrier_lanes GROUP BY 1 "
+               "ORDER BY 2 DESC LIMIT 1")
+
+
+def test_a_column_said_after_its_table_s_synonym_is_aggregated(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the combined gift card balance of all our customers?",
+               holds=store_holds(store), metrics=["payments"])
+    assert done.arguments["metrics"] == ["sum(user_payment_methods.balance)"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT sum(balance) FROM user_payment_methods WHERE source = 'gift_card'")
