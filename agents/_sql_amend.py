@@ -1199,6 +1199,10 @@ _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 _UNITS_ASKED = re.compile(r"\bhow many units\b")
+# "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
+_SHARE_OF = re.compile(r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
+                       r"proportion|fraction) of (?:(?:the|our|all) )*(.*)$")
+_BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 # "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
 _UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) units\b")
 _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
@@ -1282,15 +1286,24 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     longest named wins; a tie changes nothing), unless the model chose a metric the
     question names too. Elsewhere such words only qualify ("units on open purchase
     orders"). True when it changed."""
-    anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(phrase(words)),
-                                          _RANKED_BY.search(phrase(words)),
-                                          _HOW_MANY_ANCHOR.search(phrase(words)),
-                                          _BY_MEASURE.search(phrase(words))) if m]
+    said_as = phrase(words)
+    anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(said_as), _RANKED_BY.search(said_as),
+                                          _HOW_MANY_ANCHOR.search(said_as),
+                                          _BY_MEASURE.search(said_as),
+                                          _SHARE_OF.search(said_as), _BOUND_OF.search(said_as))
+               if m]
+    # "the highest total revenue": the term after its aggregate word
+    anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined")
+                if a.startswith(f" {w} ")]
+    # One word names a term only where it is no table's name ("the most orders" counts
+    # rows, "the highest revenue" is the term)
+    tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
     named: dict[str, int] = {}
     for m in layer.metrics:
         for text in (m.label, *m.synonyms):
             term = phrase(text)
-            if len(term.split()) >= 2 and any(a.startswith(f" {term} ") for a in anchors):
+            if (len(term.split()) >= 2 or term not in tables and not _HOW_MANY_ANCHOR.search(
+                    said_as)) and any(a.startswith(f" {term} ") for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
     first = layer.metric(str((args.get("metrics") or [""])[0]))
     said = f" {phrase(words)} "
@@ -1672,6 +1685,10 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
 
 
 _HAVING_VERB = re.compile(r"\b(?:have|has|had|hold|holds|held|with|got|get|gets)\b")
+# "How many distinct products were sold in October": the table the participle names
+# holds them (the match ends before it, so that it is among the words said after).
+_DONE_TO_THEM = re.compile(r"\b(?:were|was|are|is|been|got|get) (?=(?:\w+ed|sold|paid|bought|"
+                           r"held|made|sent|shipped|kept|given|taken)\b)")
 
 
 def _count_present(args: dict[str, Any], words: str, first: Metric | None, counted: str,
@@ -1686,7 +1703,8 @@ def _count_present(args: dict[str, Any], words: str, first: Metric | None, count
             first.table in catalog.tables and catalog.tables[first.table].column(keys[0]):
         return False
     match = _HOW_MANY.search(words)
-    verb = _HAVING_VERB.search(words, match.end()) if match else None
+    verb = (_HAVING_VERB.search(words, match.end()) or _DONE_TO_THEM.search(words, match.end())
+            ) if match else None
     if verb is None or len(keys) != 1 or _BOUND.search(words) or _NEGATION.search(words):
         return False
     holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
@@ -1900,34 +1918,58 @@ def _money_column(words: str, root: str, catalog: Catalog,
     return named if len(money) > 1 else money
 
 
+_AMOUNT = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+# "Priced between $100 and $200", "from 3 to 5 days": both ends, inclusive.
+_BETWEEN = re.compile(rf"\b(?:between|from) (\$)?{_AMOUNT} (?:and|to) \$?{_AMOUNT}\b"
+                      rf"(?:\s+([a-z]+))?(?!\s*(%|percent))")
+
+
 def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
                   catalog: Catalog, layer: SemanticLayer, root: str | None,
                   notes: list[str]) -> list[dict[str, Any]]:
-    """"Routes that take more than 4 days": a row filter on the one number column of the
-    query's table that the unit names (``carrier_lanes.transit_days > 4``)."""
-    bound = _UNIT_BOUND.search(words)
-    if bound is None and (money := _BOUND.search(words)) is not None and "$" in money.group(0):
-        bound = money  # "larger than $2,000?": dollars, with no unit word after
-    if bound is None or root not in catalog.tables:
+    """"Routes that take more than 4 days", "variants priced between $100 and $200": a
+    row filter on the one number column of the query's table that the unit names
+    (``carrier_lanes.transit_days > 4``), or its money column for dollars."""
+    if root not in catalog.tables:
         return []
-    number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
+    between = _BETWEEN.search(words)
+    if between is not None:
+        low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
+        unit, money = between.group(4) or "", bool(between.group(1))
+        op: str = "between"
+        value: Any = [_plain_number(low), _plain_number(high)]
+    else:
+        bound = _UNIT_BOUND.search(words)
+        if bound is None and (dollars := _BOUND.search(words)) is not None \
+                and "$" in dollars.group(0):
+            bound = dollars  # "larger than $2,000?": dollars, with no unit word after
+        if bound is None:
+            return []
+        number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
+        money, op = "$" in bound.group(0), _BOUND_OPS[bound.group(1)]
+        amount = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+        value = _plain_number(amount)
     if unit in _UNIT_WORDS:  # "more than 1,500 units": quantities, not a unit_price column
         return []
-    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
-    if any(_is_number(f.get("value"), value) for f in filters):
+    if any(_is_number(f.get("value"), v) for f in filters
+           for v in (value if isinstance(value, list) else [value])):
         return []
     stem = unit[:-1] if unit.endswith("s") else unit
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "number" and stem in c.name.split("_")
                or c.kind == "number" and f"{stem}s" in c.name.split("_")]
-    if not columns and (unit in _MONEY_UNITS or "$" in bound.group(0)):
+    if not columns and (unit in _MONEY_UNITS or money):
         columns = _money_column(words, root, catalog, layer)
     if len(columns) != 1:
         return []
-    f = {"field": columns[0].ref, "op": _BOUND_OPS[bound.group(1)],
-         "value": int(value) if value.is_integer() else value}
-    notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its {unit}")
+    f = {"field": columns[0].ref, "op": op, "value": value}
+    notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its "
+                 f"{unit or 'amount'}")
     return [f]
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
 
 
 # "give 30% off": that discount exactly (a bound on it, "more than 30%", is no equality)
@@ -2117,9 +2159,10 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     count = _row_count(counted[0], catalog, layer) if counted else None
     if link is not None:
         counted, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
-    if subject is not None and len(keys) > 1 and the_most and subject == root and own_column \
-            and len(keys) <= MAX_GROUPS and not names_thing:
-        # "the most expensive lane": a lane is its carrier, origin and destination
+    if subject is not None and 1 < len(keys) <= MAX_GROUPS and subject == root and (
+            the_most and own_column or listed) and not names_thing:
+        # "the most expensive lane", "which lanes take 3 days": a lane is its carrier,
+        # origin and destination
         args["group_by"] = [f"{subject}.{k}" for k in keys]
         notes.append(f"group_by {', '.join(keys)}: the question asks which {subject}")
         return list(args["group_by"])

@@ -1683,3 +1683,43 @@ def test_a_column_said_after_its_table_s_synonym_is_aggregated(
     assert done.arguments["metrics"] == ["sum(user_payment_methods.balance)"]
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT sum(balance) FROM user_payment_methods WHERE source = 'gift_card'")
+
+
+@pytest.mark.parametrize(("question", "metric", "gold"), [
+    ("How many lanes cost between $10 and $20 to ship on?", "carrier_lanes_count",
+     "SELECT count(*) FROM carrier_lanes WHERE cost_usd BETWEEN 10 AND 20"),
+    ("Which routes take from 2 to 3 days?", "carrier_lanes_count",
+     "SELECT carrier_id, origin_region, dest_region FROM carrier_lanes "
+     "WHERE transit_days BETWEEN 2 AND 3"),
+])
+def test_a_range_between_two_numbers_bounds_the_column_its_unit_names(
+        kit: SqlKit, store: DuckDBStore, question: str, metric: str, gold: str) -> None:
+    done = run(kit, question, metrics=[metric])
+    assert any(f["op"] == "between" for f in done.arguments["filters"])
+    got = _answer(kit, store, done.arguments)
+    width = len(_rows(store, gold)[0])
+    assert [row[:width] for row in got] == _rows(store, gold)
+
+
+def test_the_units_of_distinct_things_sold_count_them_among_the_sales(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "How many different variants were sold in September 2026?",
+               metrics=["variant_count"])
+    gold = ("SELECT count(DISTINCT item_id) FROM sales_history "
+            "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _answer(kit, store, q(metrics=["variant_count"])) != _rows(store, gold)
+
+
+@pytest.mark.parametrize(("question", "wrong", "metric"), [
+    # after "share of", "more than N", "the highest total": the term the words name
+    ("What share of units sold in September 2026 went to the south central region?",
+     "state_regions_count", "units_sold"),
+    ("Which variants have more than 400 units on hand in total?", "out_of_stock_items",
+     "on_hand"),
+    ("Which warehouse had the highest total revenue last month?", "warehouses_count",
+     "revenue"),
+])
+def test_a_term_named_after_a_share_a_bound_or_a_ranking_is_the_metric(
+        kit: SqlKit, question: str, wrong: str, metric: str) -> None:
+    assert run(kit, question, metrics=[wrong]).arguments["metrics"][0] == metric
