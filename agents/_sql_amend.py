@@ -295,6 +295,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped, filters = list(args.get("group_by") or []), args["filters"]
     _calendar(args, words, catalog, layer, notes)
     _share(args, words, catalog, layer, notes)
+    _difference(args, words, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)
@@ -936,6 +937,48 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
 _SIMPLE_CONDITION = re.compile(r"^\s*(\w+\.\w+)\s*(=|!=|>=|<=|>|<)\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?))\s*$")
 
 
+# "The difference between the highest and lowest price", "how many more orders were
+# delivered than cancelled", "how much less revenue ... than ...".
+_DIFFERENCE = re.compile(r"\b(?:difference|gap|spread)\b(?: in (?:\w+ ){1,2}?)? between\b|"
+                         r"\bhow (?:many|much) (?P<way>more|fewer|less)\b(?=.* than\b)")
+
+
+def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
+                notes: list[str]) -> None:
+    """A difference the question asks for: of its two metrics (the larger extreme first:
+    "between the lowest and highest price" is positive too), or of its metric over the
+    two values of one filter, in the order said ("fewer" the other way round)."""
+    asked = _DIFFERENCE.search(words)
+    if asked is None or args.get("share") or args.get("group_by"):
+        return
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    both = [f for f in args.get("filters") or [] if f.get("op") == "in"
+            and isinstance(f.get("value"), list) and len(f["value"]) == 2]
+    if len(metrics) == 2 and not both:
+        if metrics[0].startswith("min(") and metrics[1] == f"max({metrics[0][4:]}":
+            args["metrics"] = metrics = [metrics[1], metrics[0]]
+        args["minus"] = True
+        notes.append(f"minus: the question asks for {metrics[0]} minus {metrics[1]}")
+        return
+    if len(both) != 1 or not metrics:
+        return
+    said = f" {phrase(words)} "
+
+    def at(value: Any) -> int:
+        names = [str(value), *layer.value_synonyms.get(str(value), [])]
+        found = [said.find(f" {phrase(n)} ") for n in names]
+        return min((i for i in found if i >= 0), default=len(said))
+
+    values = sorted(both[0]["value"], key=at)
+    if asked["way"] in ("fewer", "less"):
+        values.reverse()
+    field = both[0]["field"]
+    args["filters"] = [f for f in args["filters"] if f is not both[0]]
+    args["versus"] = [{"field": field, "op": "=", "value": v} for v in values]
+    notes.append(f"versus {field} = {values[0]} and {values[1]}: the question asks for the "
+                 "difference")
+
+
 def _plain_metric(first: Metric, layer: SemanticLayer) -> Metric | None:
     """The term counting (summing) what ``first`` does without its last condition: tool
     calls for failed tool calls (kind = 'tool', without status = 'error')."""
@@ -1202,6 +1245,7 @@ _UNITS_ASKED = re.compile(r"\bhow many units\b")
 # "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
 _SHARE_OF = re.compile(r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
                        r"proportion|fraction) of (?:(?:the|our|all) )*(.*)$")
+_HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")
 _BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 # "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
 _UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) units\b")
@@ -1290,7 +1334,8 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(said_as), _RANKED_BY.search(said_as),
                                           _HOW_MANY_ANCHOR.search(said_as),
                                           _BY_MEASURE.search(said_as),
-                                          _SHARE_OF.search(said_as), _BOUND_OF.search(said_as))
+                                          _SHARE_OF.search(said_as), _BOUND_OF.search(said_as),
+                                          _HOW_MUCH_MORE.search(said_as))
                if m]
     # "the highest total revenue": the term after its aggregate word
     anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined")
@@ -1524,8 +1569,11 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     # (other than its table's name, which a table's row count has for label).
     named = first is not None and any(m.name == first.name for m in layer.metrics)
     fn, column = best[0][:-1].split("(")
+    # ("the highest transit time" is no average transit time, though it says the label)
+    extreme = fn in ("min", "max") and not re.match(r"\s*(min|max)\(", first.sql if first
+                                                     else "", re.IGNORECASE)
     if named and first is not None and (
-            first.sql.replace(" ", "").lower().startswith(f"{fn}({column}") or any(
+            first.sql.replace(" ", "").lower().startswith(f"{fn}({column}") or not extreme and any(
             f" {label} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
             if len((label := phrase(t)).split()) >= 2
             and label != phrase(first.table.replace("_", " ")))):

@@ -122,6 +122,10 @@ class Compiler:
         share = " AND ".join(self._conditions(q.share, plan, time_col))
         selects += [self._metric(m, inline_filter=not shared_filter, share=share)
                     for m in metrics]
+        differences = self._differences(q, metrics, selects, plan, time_col, shared_filter)
+        if q.versus:  # its two parts replace the metric over all the rows
+            selects = [s for s in selects if not s.out.metric]
+        selects += differences
         latest = [f for f in q.filters if f.op == "latest"]
         for condition in self._conditions([f for f in q.filters if f.op != "latest"], plan,
                                           time_col, absent=q.absent):
@@ -181,6 +185,40 @@ class Compiler:
             sql = (f"SELECT avg({metric.name}) AS {average.name} FROM (\n{sql}\n) AS groups")
             columns = [average]
         return Compiled(sql=sql, columns=columns, period=described)
+
+    def _differences(self, q: StructuredQuery, metrics: list[Metric], selects: list[_Select],
+                     plan: _Plan, time_col: str | None, shared_filter: bool) -> list[_Select]:
+        """The columns ``versus`` and ``minus`` add: the first metric over each of two
+        sets of rows, and a difference."""
+        measured = [s for s in selects if s.out.metric]
+        if q.minus:
+            if len(measured) < 2:
+                raise QueryError("minus needs two metrics: it is the first minus the second",
+                                 "put both metrics in metrics")
+            first, second = measured[:2]
+            return [_Select(f"({first.expr}) - ({second.expr})", OutputColumn(
+                name="difference", label=f"{first.out.label} minus {second.out.label}",
+                format=first.out.format, metric=True))]
+        if not q.versus:
+            return []
+        if len(q.versus) != 2 or not metrics:
+            raise QueryError("versus compares a metric over the rows of two filters",
+                             "give a metric and exactly two filters in versus")
+        m = metrics[0]
+        raw = self._fill(m.sql)
+        own = self._fill(m.filter) if m.filter and not shared_filter else ""
+        out = []
+        for f in q.versus:
+            condition = " AND ".join(self._conditions([f], plan, time_col))
+            value = "_".join(re.findall(r"[a-z0-9]+", str(f.value).lower()))[:30]
+            out.append(_Select(
+                _with_filter(raw, f"({own}) AND {condition}" if own else condition),
+                OutputColumn(name=f"{m.name}_{value}", label=f"{m.label}, {f.value}",
+                             format=m.format, metric=True)))
+        out.append(_Select(f"({out[0].expr}) - ({out[1].expr})", OutputColumn(
+            name="difference", label=f"{m.label}: {q.versus[0].value} minus "
+            f"{q.versus[1].value}", format=m.format, metric=True)))
+        return out
 
     def _date_expr(self, f: Filter, plan: _Plan, time_col: str | None) -> str:
         """The date a ``latest`` filter compares: a date column, else the metric's date."""

@@ -31,7 +31,7 @@ Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
-CODE_ONLY_FIELDS = frozenset({"absent"})
+CODE_ONLY_FIELDS = frozenset({"absent", "minus", "versus"})
 
 
 class Filter(BaseModel):
@@ -83,6 +83,12 @@ class StructuredQuery(BaseModel):
     # no row of these tables, among the rows the filters on them keep ("customers who
     # never placed an order", "variants with no sales in October").
     absent: list[str] = Field(default_factory=list, max_length=2)
+    # Code only: the first metric minus the second, as one more column ("the difference
+    # between the highest and the lowest price").
+    minus: bool = False
+    # Code only: the first metric over the rows of the first filter and of the second, and
+    # the first minus the second ("how many more orders were delivered than cancelled").
+    versus: list[Filter] = Field(default_factory=list, max_length=2)
 
 
 _VALUE_SCHEMA: dict[str, Any] = {"anyOf": [
@@ -173,7 +179,8 @@ class Vocabulary:
                     if n not in self.metrics and n not in self.code_metrics]
         problems += [f"{t!r} is not a table of the store" for t in query.absent
                      if t not in self.catalog.tables]
-        fields = [*query.group_by, *(f.field for f in [*query.filters, *query.share])]
+        fields = [*query.group_by,
+                  *(f.field for f in [*query.filters, *query.share, *query.versus])]
         problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
                      if n not in self.fields and n not in self.code_fields]
         if problems:

@@ -1723,3 +1723,29 @@ def test_the_units_of_distinct_things_sold_count_them_among_the_sales(
 def test_a_term_named_after_a_share_a_bound_or_a_ranking_is_the_metric(
         kit: SqlKit, question: str, wrong: str, metric: str) -> None:
     assert run(kit, question, metrics=[wrong]).arguments["metrics"][0] == metric
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("How many more orders were delivered than were cancelled?",
+     "SELECT count(*) FILTER (WHERE status = 'delivered') - count(*) FILTER "
+     "(WHERE status = 'cancelled') FROM orders"),
+    # "fewer" is the other way round: the answer is how many fewer
+    ("How many fewer cancelled orders are there than delivered ones?",
+     "SELECT count(*) FILTER (WHERE status = 'delivered') - count(*) FILTER "
+     "(WHERE status = 'cancelled') FROM orders"),
+])
+def test_how_many_more_of_one_value_than_another_is_their_difference(
+        kit: SqlKit, store: DuckDBStore, question: str, gold: str) -> None:
+    done = run(kit, question, holds=store_holds(store))
+    got = _answer(kit, store, done.arguments)
+    assert [row[-1:] for row in got] == _rows(store, gold)
+
+
+def test_the_difference_between_the_extremes_is_the_largest_less_the_smallest(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the spread between the lowest and the highest handling time "
+                    "of our warehouses?", metrics=["warehouses_count"])
+    assert done.arguments["minus"]
+    got = _answer(kit, store, done.arguments)
+    assert [row[-1:] for row in got] == _rows(
+        store, "SELECT max(handling_days) - min(handling_days) FROM warehouses")

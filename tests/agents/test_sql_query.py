@@ -377,6 +377,27 @@ def test_share_is_each_metric_over_its_rows_as_a_percentage_of_all_rows(world: W
         world.run(group_by=["orders.status"], share=[pending])
 
 
+def test_versus_is_a_metric_over_two_sets_of_rows_and_their_difference(world: World) -> None:
+    gold = world.rows("SELECT count(*) FILTER (WHERE status = 'processed'), count(*) FILTER "
+                      "(WHERE status = 'pending'), count(*) FILTER (WHERE status = 'processed')"
+                      " - count(*) FILTER (WHERE status = 'pending') FROM orders")
+    got = world.run(metrics=["order_count"], versus=[
+        {"field": "orders.status", "op": "=", "value": "processed"},
+        {"field": "orders.status", "op": "=", "value": "pending"}])
+    assert same(got, gold) and gold[0][2] != 0
+    with pytest.raises(QueryError, match="over the rows of two filters"):
+        world.run(metrics=["order_count"], versus=[
+            {"field": "orders.status", "op": "=", "value": "pending"}])
+
+
+def test_minus_is_the_first_metric_less_the_second(world: World) -> None:
+    gold = world.rows("SELECT max(price), min(price), max(price) - min(price) FROM variants")
+    assert same(world.run(metrics=["max(variants.price)", "min(variants.price)"], minus=True),
+                gold)
+    with pytest.raises(QueryError, match="minus needs two metrics"):
+        world.run(metrics=["max(variants.price)"], minus=True)
+
+
 def test_a_filter_on_the_many_side_of_a_key_keeps_the_root_rows_once(world: World) -> None:
     # A variant may have several open purchase orders: joining them would count its
     # stock once per order. The filter is asked as EXISTS; the rows are the root's.
