@@ -294,7 +294,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if _absent(args, words, catalog, layer, notes):
         grouped, filters = list(args.get("group_by") or []), args["filters"]
     _calendar(args, words, catalog, layer, notes)
-    _share(args, words, catalog, layer, notes)
+    if not _ratio(args, words, catalog, layer, notes):
+        _share(args, words, catalog, layer, notes)
     _difference(args, words, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
@@ -886,6 +887,55 @@ def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[
         args["filters"] = kept
 
 
+# "Reserved units as a percentage of units on hand": one term over another.
+_PART_OF = re.compile(r"(?P<part>(?:\b\w+ ){1,4}?)as an? (?:percentage|percent|share|"
+                      r"proportion|fraction) of (?P<whole>.*)$")
+_TERM_FILLER = frozenset({"unit", "number", "total", "count", "amount"})
+
+
+def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+           notes: list[str]) -> bool:
+    """"What percentage of the stock on hand in Reno is reserved": the part is a term of
+    the whole's table (units reserved), not a condition on its rows, so the answer is
+    one term as a percentage of the other (``combine``). True when it is."""
+    share = _SHARE.search(words)
+    if share is not None:
+        rest = words[share.end():]
+        verb = _SHARE_VERB.search(rest)
+        if verb is None:
+            return False
+        whole_said, part_said = rest[:verb.start()], rest[verb.end():]
+    elif (of := _PART_OF.search(words)) is not None:
+        part_said, whole_said = of["part"], of["whole"]
+    else:
+        return False
+    whole = _term_in(whole_said, layer, None)
+    part = _term_in(part_said, layer, whole.table) if whole is not None else None
+    if whole is None or part is None or part.name == whole.name:
+        return False
+    args["metrics"], args["combine"], args["share"] = [part.name, whole.name], "percent", []
+    notes.append(f"combine percent: {part.name} as a percentage of {whole.name}")
+    return True
+
+
+def _term_in(said: str, layer: SemanticLayer, table: str | None) -> Metric | None:
+    """The term ``said`` names (on ``table`` when given): its label or a synonym as
+    written, or every word of its label but a filler ("units reserved": "reserved");
+    the longest so named, none for a tie."""
+    text, own = f" {phrase(said)} ", set(tokens(said))
+    best: dict[str, int] = {}
+    for m in layer.metrics:
+        if table is not None and m.table != table:
+            continue
+        for name in (m.label, *m.synonyms):
+            words = set(tokens(name)) - _TERM_FILLER
+            if f" {phrase(name)} " in text or words and words <= own:
+                best[m.name] = max(best.get(m.name, 0), len(tokens(name)))
+    top = max(best.values(), default=0)
+    named = [n for n, size in best.items() if size == top]
+    return layer.metric(named[0]) if len(named) == 1 else None
+
+
 def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
            notes: list[str]) -> None:
     """"What percentage of orders were cancelled": the filters on what the question says
@@ -957,8 +1007,9 @@ def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
     if len(metrics) == 2 and not both:
         if metrics[0].startswith("min(") and metrics[1] == f"max({metrics[0][4:]}":
             args["metrics"] = metrics = [metrics[1], metrics[0]]
-        args["minus"] = True
-        notes.append(f"minus: the question asks for {metrics[0]} minus {metrics[1]}")
+        args["combine"] = "difference"
+        notes.append(f"combine difference: the question asks for {metrics[0]} minus "
+                     f"{metrics[1]}")
         return
     if len(both) != 1 or not metrics:
         return

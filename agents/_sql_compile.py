@@ -188,17 +188,21 @@ class Compiler:
 
     def _differences(self, q: StructuredQuery, metrics: list[Metric], selects: list[_Select],
                      plan: _Plan, time_col: str | None, shared_filter: bool) -> list[_Select]:
-        """The columns ``versus`` and ``minus`` add: the first metric over each of two
-        sets of rows, and a difference."""
+        """The columns ``versus`` and ``combine`` add: the first metric over each of two
+        sets of rows and their difference, or two metrics' difference or ratio."""
         measured = [s for s in selects if s.out.metric]
-        if q.minus:
+        if q.combine is not None:
             if len(measured) < 2:
-                raise QueryError("minus needs two metrics: it is the first minus the second",
-                                 "put both metrics in metrics")
+                raise QueryError(f"combine {q.combine} needs two metrics: the first and the "
+                                 "second", "put both metrics in metrics")
             first, second = measured[:2]
-            return [_Select(f"({first.expr}) - ({second.expr})", OutputColumn(
-                name="difference", label=f"{first.out.label} minus {second.out.label}",
-                format=first.out.format, metric=True))]
+            if q.combine == "difference":
+                return [_Select(f"({first.expr}) - ({second.expr})", OutputColumn(
+                    name="difference", label=f"{first.out.label} minus {second.out.label}",
+                    format=first.out.format, metric=True))]
+            return [_Select(f"100.0 * ({first.expr}) / nullif({second.expr}, 0)", OutputColumn(
+                name="percent", label=f"{first.out.label} as % of {second.out.label}",
+                format="percent", metric=True))]
         if not q.versus:
             return []
         if len(q.versus) != 2 or not metrics:

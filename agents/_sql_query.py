@@ -31,7 +31,7 @@ Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
-CODE_ONLY_FIELDS = frozenset({"absent", "minus", "versus"})
+CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus"})
 
 
 class Filter(BaseModel):
@@ -83,9 +83,10 @@ class StructuredQuery(BaseModel):
     # no row of these tables, among the rows the filters on them keep ("customers who
     # never placed an order", "variants with no sales in October").
     absent: list[str] = Field(default_factory=list, max_length=2)
-    # Code only: the first metric minus the second, as one more column ("the difference
-    # between the highest and the lowest price").
-    minus: bool = False
+    # Code only: the first metric and the second combined, as one more column: their
+    # difference ("between the highest and the lowest price") or the first as a percentage
+    # of the second ("what percentage of the stock on hand is reserved").
+    combine: Literal["difference", "percent"] | None = None
     # Code only: the first metric over the rows of the first filter and of the second, and
     # the first minus the second ("how many more orders were delivered than cancelled").
     versus: list[Filter] = Field(default_factory=list, max_length=2)

@@ -1745,7 +1745,26 @@ def test_the_difference_between_the_extremes_is_the_largest_less_the_smallest(
         kit: SqlKit, store: DuckDBStore) -> None:
     done = run(kit, "What is the spread between the lowest and the highest handling time "
                     "of our warehouses?", metrics=["warehouses_count"])
-    assert done.arguments["minus"]
+    assert done.arguments["combine"] == "difference"
     got = _answer(kit, store, done.arguments)
     assert [row[-1:] for row in got] == _rows(
         store, "SELECT max(handling_days) - min(handling_days) FROM warehouses")
+
+
+@pytest.mark.parametrize("question", [
+    "What percentage of the stock on hand in Denver is reserved?",
+    "Reserved units as a share of units on hand in Denver?",
+])
+def test_one_term_as_a_percentage_of_another(kit: SqlKit, store: DuckDBStore,
+                                             question: str) -> None:
+    done = run(kit, question, holds=store_holds(store), metrics=["on_hand"])
+    assert done.arguments["combine"] == "percent"
+    gold = _rows(store, "SELECT 100.0 * sum(s.reserved) / sum(s.on_hand) FROM stock s JOIN "
+                        "warehouses w USING (warehouse_id) WHERE w.city = 'Denver'")
+    assert [row[-1:] for row in _answer(kit, store, done.arguments)] == gold
+
+
+def test_a_share_whose_part_is_a_condition_stays_a_share(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What percentage of purchase orders have been received?",
+               holds=store_holds(store), metrics=["purchase_order_count"])
+    assert "combine" not in done.arguments and done.arguments["share"]

@@ -390,12 +390,15 @@ def test_versus_is_a_metric_over_two_sets_of_rows_and_their_difference(world: Wo
             {"field": "orders.status", "op": "=", "value": "pending"}])
 
 
-def test_minus_is_the_first_metric_less_the_second(world: World) -> None:
+def test_combine_is_two_metrics_difference_or_ratio(world: World) -> None:
     gold = world.rows("SELECT max(price), min(price), max(price) - min(price) FROM variants")
-    assert same(world.run(metrics=["max(variants.price)", "min(variants.price)"], minus=True),
-                gold)
-    with pytest.raises(QueryError, match="minus needs two metrics"):
-        world.run(metrics=["max(variants.price)"], minus=True)
+    assert same(world.run(metrics=["max(variants.price)", "min(variants.price)"],
+                          combine="difference"), gold)
+    ratio = world.rows("SELECT sum(reserved), sum(on_hand), 100.0 * sum(reserved) / "
+                       "sum(on_hand) FROM stock")
+    assert same(world.run(metrics=["reserved_units", "on_hand"], combine="percent"), ratio)
+    with pytest.raises(QueryError, match="needs two metrics"):
+        world.run(metrics=["max(variants.price)"], combine="difference")
 
 
 def test_a_filter_on_the_many_side_of_a_key_keeps_the_root_rows_once(world: World) -> None:
