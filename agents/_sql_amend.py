@@ -1391,15 +1391,21 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     # "the highest total revenue": the term after its aggregate word
     anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined")
                 if a.startswith(f" {w} ")]
-    # One word names a term only where it is no table's name ("the most orders" counts
-    # rows, "the highest revenue" is the term)
+    # "the average daily revenue": the term after its aggregate and grain
+    anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in (
+        "average daily", "average weekly", "average monthly", "daily", "weekly", "monthly",
+        "average", "mean")
+        if a.startswith(f" {w} ")]
+    # One word names a term only where it is no table's name nor a count of things ("the
+    # most orders", "which items" are rows; "the highest revenue" is the term)
     tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
     named: dict[str, int] = {}
     for m in layer.metrics:
         for text in (m.label, *m.synonyms):
             term = phrase(text)
-            if (len(term.split()) >= 2 or term not in tables and not _HOW_MANY_ANCHOR.search(
-                    said_as)) and any(a.startswith(f" {term} ") for a in anchors):
+            if (len(term.split()) >= 2 or term not in tables and m.format != "count"
+                    and not _HOW_MANY_ANCHOR.search(said_as)) and any(
+                    a.startswith(f" {term} ") for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
     first = layer.metric(str((args.get("metrics") or [""])[0]))
     said = f" {phrase(words)} "
@@ -1411,8 +1417,15 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             if "value" in tokens(m.label) and own and own <= of:
                 named[m.name] = max(named.get(m.name, 0), len(own) + 1)
                 valued = True
-    if not valued and first is not None and _term_said(first, words):
-        return False  # the model's term is said too ("purchase orders ... overdue")
+    # the model's term is said too ("purchase orders ... overdue"), unless another is named
+    # in more words as written ("the average percentage price change" over the words of
+    # "average list price")
+    verbatim = max((len(phrase(t).split()) for t in ((first.label, *first.synonyms) if first
+                                                     else ()) if f" {phrase(t)} " in said),
+                   default=0)
+    if not valued and first is not None and _term_said(first, words) and not any(
+            n > max(verbatim, 2) for n in named.values()):
+        return False
     if _UNITS_ASKED.search(words):
         for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
             rest = m.label.lower().removeprefix("units ")

@@ -1768,3 +1768,25 @@ def test_a_share_whose_part_is_a_condition_stays_a_share(kit: SqlKit, store: Duc
     done = run(kit, "What percentage of purchase orders have been received?",
                holds=store_holds(store), metrics=["purchase_order_count"])
     assert "combine" not in done.arguments and done.arguments["share"]
+
+
+@pytest.mark.parametrize(("question", "wrong", "gold"), [
+    ("How many list price changes were markdowns?", "price_history_count",
+     "SELECT count(*) FROM price_history WHERE price < previous_price"),
+    ("How many times did we raise the price of a variant in October 2026? Count the price "
+     "hikes.", "price_history_count",
+     "SELECT count(*) FROM price_history WHERE price > previous_price "
+     "AND effective_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
+    ("What is the average percentage price change across all price changes?", "list_price",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE previous_price IS NOT NULL"),
+    ("What was our average weekly units sold in September 2026?", "average_selling_price",
+     "SELECT avg(u) FROM (SELECT date_trunc('week', day), sum(quantity) AS u FROM "
+     "sales_history WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1)"),
+])
+def test_price_moves_and_terms_after_a_grain_are_read(kit: SqlKit, store: DuckDBStore,
+                                                      question: str, wrong: str,
+                                                      gold: str) -> None:
+    done = run(kit, question, holds=store_holds(store), metrics=[wrong])
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _answer(kit, store, q(metrics=[wrong])) != _rows(store, gold)
