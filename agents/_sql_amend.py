@@ -61,7 +61,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._semantic import Metric, SemanticLayer
-from ._sql_calendar import calendar_filter, date_extreme
+from ._sql_calendar import calendar_filter, date_column, date_extreme
 from ._sql_catalog import Catalog, CatalogColumn
 from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_FILTERS, MAX_GROUPS, MAX_METRICS
@@ -77,13 +77,14 @@ _NUMBER = r"(\d+|" + "|".join(_WORDS) + r")"
 _PERIODS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), v) for p, v in [
         (r"\b(today|so far today)\b", "today"),
-        (r"\b(last|past|previous) (7|seven) days\b|\b(last|past|previous) week\b", "last_7_days"),
+        (r"\b(last|past|previous) (7|seven) days\b|\b(last|past|previous) week\b(?! of)",
+         "last_7_days"),
         (r"\b(last|past|previous) (30|thirty) days\b", "last_30_days"),
         (r"\b(last|past|previous) (90|ninety) days\b|\b(last|past) (3|three) months\b",
          "last_90_days"),
-        (r"\bthis month\b|\bmonth to date\b", "this_month"),
+        (r"\bthis month\b|\bmonth[ -]to[ -]date\b|\bmtd\b", "this_month"),
         (r"\b(last|previous) month\b", "last_month"),
-        (r"\bthis year\b|\byear to date\b", "this_year"),
+        (r"\bthis year\b|\byear[ -]to[ -]date\b|\bytd\b|\bso far this year\b", "this_year"),
         (r"\b(last|previous) year\b", "last_year"),
         (r"\bnext (7|seven) days\b|\bnext week\b|\bcoming week\b", "next_7_days"),
         (r"\bnext (30|thirty) days\b|\bnext month\b", "next_30_days"),
@@ -93,7 +94,7 @@ _PERIODS: list[tuple[re.Pattern[str], str]] = [
 _TIME_WORDS = re.compile(
     r"\b(today|yesterday|tomorrow|tonight|recent|recently|lately|since|until|before|after|"
     r"during|last|past|previous|next|coming|upcoming|dated|quarter|"
-    r"this (day|week|month|year)|month to date|year to date|"
+    r"this (day|week|month|year)|month[ -]to[ -]date|year[ -]to[ -]date|ytd|mtd|"
     r"january|february|march|april|may|june|july|august|september|october|november|"
     r"december|20\d\d)\b")
 # A date the question names: a day, a month or a year.
@@ -209,7 +210,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     validation says what is wrong with them. After the first query of a turn a period
     of all time stands: the model may have been told the named one does not apply."""
     said = f" {phrase(question)} "
-    words = _plain_bounds(question.lower().replace("'", " ").replace("’", " "))
+    words = _column_names(_plain_bounds(question.lower().replace("'", " ").replace("’", " ")),
+                          catalog)
     args = dict(arguments)
     notes: list[str] = []
     filters = args.get("filters")
@@ -333,6 +335,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         args["period"] = "all"
 
     _as_of_today(args, layer, notes)
+    _period_column(args, words, catalog, layer, notes)
 
     if not bounded and not args.get("count_groups"):
         grouped = _grain_asked(args, grouped, words, notes)
@@ -1486,6 +1489,11 @@ def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLaye
         # "which destination region is cheapest to ship to": the likeliest money term
         money = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
                       and m.format == "money"), None)
+        if money is None and first is not None and first.table in catalog.tables:
+            # none linked: the query's table's one price or cost column, averaged
+            priced = [c for c in catalog.tables[first.table].columns
+                      if c.kind == "number" and re.search(r"price|cost", c.name)]
+            money = f"avg({priced[0].ref})" if len(priced) == 1 else None
         if money is not None and (chosen := layer.metric(money)) is not None:
             args["metrics"] = [money]
             notes.append(f"metric {money}: the question ranks by what things cost"
@@ -1993,6 +2001,18 @@ def _field_table(field: Any, catalog: Catalog, layer: SemanticLayer) -> str | No
 _UNIT_BOUND = re.compile(_BOUND.pattern + r"\s+([a-z]+)")
 
 
+def _column_names(words: str, catalog: Catalog) -> str:
+    """``words`` with a column's name said in full that starts with an extreme ("minimum
+    order quantity") written as the column's (min_order_qty): it ranks nothing."""
+    for table in catalog.tables.values():
+        for c in table.columns:
+            parts = c.name.split("_")
+            if parts[0] in ("min", "max") and len(parts) > 1:
+                spelled = " ".join(_SPELLED.get(p, p) for p in parts)
+                words = re.sub(rf"\b{spelled}s?\b", c.name, words)
+    return words
+
+
 def _plain_bounds(words: str) -> str:
     """``words`` with "N units or more" and "N or more units" as "at least N units" (and
     "... or fewer" as "at most"); a week counts 7 days."""
@@ -2006,7 +2026,12 @@ def _plain_bounds(words: str) -> str:
             count, unit = 7 * count, "days"
         bound = "at most" if direction in _AT_MOST_WORDS else "at least"
         return f"{bound} {count} {unit}"
+    # "products with only one supplier": exactly one
+    words = _ONLY_N.sub(lambda m: f"exactly {m.group(1)} ", words)
     return _OR_MORE.sub(plain, words)
+
+
+_ONLY_N = re.compile(rf"\b(?:only|just) {_NUMBER} (?=[a-z])")
 
 
 _MONEY_UNITS = frozenset({"dollars", "dollar", "usd", "bucks"})
@@ -2665,6 +2690,22 @@ def _as_of_today(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -
     if args.get("period") == "today" and first is not None and "{as_of}" in (first.filter or ""):
         args["period"] = "all"
         notes.append(f"period all: {first.name} already counts what is current today")
+
+
+def _period_column(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                   notes: list[str]) -> None:
+    """"Purchase orders due to arrive in the next 7 days": the period applies to the date
+    column the words name (expected_on), not the metric's own (ordered_on)."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    metric = layer.metric(metrics[0]) if metrics else None
+    if args.get("period") in (None, "all") or metric is None:
+        return
+    column = date_column(args, words, catalog, layer)
+    own = metric.time_column or layer.time_column(metric.table)
+    if column is not None and own is not None and column != own \
+            and column.partition(".")[0] == metric.table:
+        args["period_on"] = column
+        notes.append(f"period_on {column}: the date the question means")
 
 
 def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:

@@ -13,7 +13,7 @@ import calendar
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ._semantic import SemanticLayer
@@ -41,6 +41,10 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 
              "4th": 4}
 _QUARTER = re.compile(r"\b(?:(?:the )?(?P<n>first|second|third|fourth|1st|2nd|3rd|4th) "
                       r"(?P<part>quarter|half)(?: of)?|q(?P<q>[1-4])) (?P<y>20\d\d)\b")
+# "the first week of October 2026", "the last week of September 2026": days 1-7 (8-14,
+# ...), or the month's last seven.
+_WEEK_OF = re.compile(rf"\b(?:the )?(?P<n>first|second|third|fourth|last|1st|2nd|3rd|4th) "
+                      rf"week of {_MONTH_YEAR}")
 # "The first day in our sales records", "when did we last ...": a date asked for, not a
 # period ("the last 30 days", "last month" are periods).
 _FIRST = ("first", "earliest", "oldest")
@@ -78,6 +82,13 @@ def named_range(words: str) -> NamedRange | None:
         except ValueError:
             return None
         return NamedRange(start, end, "between") if start <= end else None
+    week = _WEEK_OF.search(words)
+    if week is not None:
+        year, month = int(week["my"]), _MONTHS[week["mm"]]
+        month_end = _month_end(year, month)
+        start = month_end - timedelta(days=6) if week["n"] == "last" else date(
+            year, month, 7 * (_ORDINALS[week["n"]] - 1) + 1)
+        return NamedRange(start, start + timedelta(days=6), "between")
     part = _QUARTER.search(words)
     if part is not None:
         year = int(part["y"])

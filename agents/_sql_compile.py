@@ -143,16 +143,17 @@ class Compiler:
         described = ""
         span = period_range(q.period, self.as_of)
         if span is not None:
-            if time_col is None:
+            period_col = self._period_column(q, plan) or time_col
+            if period_col is None:
                 raise QueryError(f"the period {q.period} does not apply: {plan.root} has no "
                                  "date column", "use period all, or a metric with dates")
             ends = self.layer.ends_column(plan.root)
-            if ends is not None and time_col == self.layer.time_column(plan.root):
+            if ends is not None and period_col == self.layer.time_column(plan.root):
                 # rows that last (promotions): those running at some time in the period
-                where.append(f"CAST({time_col} AS DATE) <= {_date(span[1])} AND "
+                where.append(f"CAST({period_col} AS DATE) <= {_date(span[1])} AND "
                              f"CAST({ends} AS DATE) >= {_date(span[0])}")
             else:
-                where.append(f"CAST({time_col} AS DATE) BETWEEN {_date(span[0])} AND "
+                where.append(f"CAST({period_col} AS DATE) BETWEEN {_date(span[0])} AND "
                              f"{_date(span[1])}")
             described = f"{q.period.replace('_', ' ')} ({span[0]} to {span[1]})"
         # "latest" reads the latest date among the rows the other conditions keep, so
@@ -223,6 +224,16 @@ class Compiler:
             name="difference", label=f"{m.label}: {q.versus[0].value} minus "
             f"{q.versus[1].value}", format=m.format, metric=True)))
         return out
+
+    def _period_column(self, q: StructuredQuery, plan: _Plan) -> str | None:
+        if q.period_on is None:
+            return None
+        column = self.catalog.column(q.period_on)
+        if column is None or column.kind != "date":
+            raise QueryError(f"period_on needs a date column, and {q.period_on} is not one",
+                             "name a date column of the query's tables")
+        plan.tables.append(column.table)
+        return column.ref
 
     def _date_expr(self, f: Filter, plan: _Plan, time_col: str | None) -> str:
         """The date a ``latest`` filter compares: a date column, else the metric's date."""

@@ -1790,3 +1790,43 @@ def test_price_moves_and_terms_after_a_grain_are_read(kit: SqlKit, store: DuckDB
     done = run(kit, question, holds=store_holds(store), metrics=[wrong])
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
     assert _answer(kit, store, q(metrics=[wrong])) != _rows(store, gold)
+
+
+def test_a_period_applies_to_the_date_the_question_means(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "How many purchase orders came in over the past week? Count those "
+                    "received.", holds=store_holds(store), metrics=["purchase_order_count"])
+    assert done.arguments["period_on"] == "purchase_orders.received_on"
+    gold = ("SELECT count(*) FROM purchase_orders WHERE status = 'received' "
+            "AND received_on BETWEEN DATE '2026-10-25' AND DATE '2026-10-31'")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _answer(kit, store, {**done.arguments, "period_on": None}) != _rows(store, gold)
+
+
+def test_only_one_is_exactly_one(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "How many products are sourced from just one supplier?",
+               metrics=["product_count"])
+    gold = "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 " \
+           "HAVING count(*) = 1)"
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, "SELECT count(*) FROM products")
+
+
+def test_a_column_named_for_an_extreme_ranks_nothing(kit: SqlKit) -> None:
+    done = run(kit, "For each supplier, what is the mean minimum order quantity?",
+               metrics=["lead_time"])
+    assert done.arguments["metrics"] == ["avg(supplier_products.min_order_qty)"]
+    assert done.arguments["limit"] is None
+
+
+def test_cheapest_with_no_money_term_linked_ranks_the_table_s_cost(kit: SqlKit) -> None:
+    done = run(kit, "Which carrier is cheapest from the mountain region to the midwest?",
+               metrics=["carrier_lanes_count"])
+    assert done.arguments["metrics"][0] in ("avg(carrier_lanes.cost_usd)", "shipping_cost")
+    assert (done.arguments["order"], done.arguments["limit"]) == ("asc", 1)
+
+
+def test_year_to_date_is_this_year(kit: SqlKit) -> None:
+    assert run(kit, "What is our YTD revenue?", metrics=["revenue"]).arguments["period"] == \
+        "this_year"
+    assert run(kit, "Units sold year-to-date?", metrics=["units_sold"]).arguments["period"] == \
+        "this_year"

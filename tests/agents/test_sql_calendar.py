@@ -29,6 +29,10 @@ from agents._sql_calendar import NamedRange, _same_word, named_range
      NamedRange(date(2026, 7, 1), date(2026, 9, 30), "between")),
     ("q2 2026 sales", NamedRange(date(2026, 4, 1), date(2026, 6, 30), "between")),
     ("in the second half of 2026", NamedRange(date(2026, 7, 1), date(2026, 12, 31), "between")),
+    ("orders in the second week of august 2026",
+     NamedRange(date(2026, 8, 8), date(2026, 8, 14), "between")),
+    ("during the last week of february 2026",
+     NamedRange(date(2026, 2, 22), date(2026, 2, 28), "between")),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected
