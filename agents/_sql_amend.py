@@ -222,8 +222,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     args["filters"] = filters
     _unsaid_qualifier(args, words, layer, notes)
-    if _named_metric(args, words, catalog, layer, notes) or _units_ranked(
-            args, words, linked, catalog, layer, notes):
+    if _named_metric(args, words, catalog, layer, notes) | _narrower_term(
+            args, words, layer, notes) or _units_ranked(args, words, linked, catalog, layer,
+                                                        notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _date_asked(args, words, catalog, layer, notes) or _column_aggregate(
@@ -261,6 +262,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         _rehome(f, linked, cost, notes)
     filters = _useful(filters, catalog, notes)
     filters = _said_flags(filters, said, catalog, notes)
+    filters += _flags_said(filters, words, catalog, layer, cost, notes)
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
     grouped = _said_breakdown(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
@@ -1516,6 +1518,35 @@ def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLaye
     return f"{words[:said.start()]}{as_word}{words[said.end(1):]}"
 
 
+def _narrower_term(args: dict[str, Any], words: str, layer: SemanticLayer,
+                   notes: list[str]) -> bool:
+    """"How many open purchase orders are overdue": of two terms the question says, the
+    one whose condition adds to the other's (overdue ones are open ones past due)."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None:
+        return False
+    # what the narrower term adds is said as its own word, not as part of a table's name
+    # ("units on order" is not said by "units ... on purchase orders")
+    names = {w for t, note in layer.tables.items()
+             for n in (t.replace("_", " "), *note.synonyms) for w in tokens(n)}
+
+    def adds(m: Metric) -> bool:
+        extra = set(tokens(m.label)) - set(tokens(first.label)) - _TERM_FILLER
+        return bool(extra) and not extra & names and extra <= set(tokens(words))
+
+    narrower = [m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+                and m.filter and m.name != first.name and adds(m)
+                and (not first.filter or m.filter.startswith(f"{first.filter} AND "))]
+    if not narrower:
+        return False
+    chosen = max(narrower, key=lambda m: len(m.filter or ""))
+    args["metrics"] = [chosen.name, *metrics[1:]]
+    notes.append(f"metric {chosen.name}, not {first.name}: the question says the narrower "
+                 "term")
+    return True
+
+
 def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                   layer: SemanticLayer, notes: list[str]) -> bool:
     """"Which warehouse holds the most units": a units term is ranked; the model's when
@@ -1897,8 +1928,13 @@ def _count_column(args: dict[str, Any], words: str, first: Metric | None, catalo
     found: list[tuple[str, str]] = [  # (what is counted distinct, its table)
         (c.ref, c.table) for t in catalog.tables.values() for c in t.columns
         if c.kind == "text" and phrase(c.name.replace("_", " ")) == thing]
-    found += [(d.name, d.table) for d in layer.dimensions
-              if d.kind == "text" and d.label.split()[-1] == thing]
+    # a dimension's label ends with the thing ("customer city"); a JSON attribute's
+    # label is its key and table ("color (variants)")
+    # ("color", not "frame color", when both are)
+    named = [d for d in [*layer.dimensions, *layer.attributes] if d.kind == "text"]
+    exact = [d for d in named if phrase(d.label.split(" (")[0]) == thing]
+    found += [(d.name, d.table) for d in exact or [
+        d for d in named if d.label.split(" (")[0].split()[-1] == thing]]
     said_tables = _tables_said(words, catalog, layer)
     for keep in (lambda t: first is not None and t == first.table, lambda t: t in said_tables,
                  lambda t: True):
@@ -2073,6 +2109,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     if between is not None:
         low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
         unit, money = between.group(4) or "", bool(between.group(1))
+        at = between.start()
         op: str = "between"
         value: Any = [_plain_number(low), _plain_number(high)]
     else:
@@ -2084,6 +2121,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
             return []
         number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
         money, op = "$" in bound.group(0), _BOUND_OPS[bound.group(1)]
+        at = bound.start()
         amount = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
         value = _plain_number(amount)
     if unit in _UNIT_WORDS:  # "more than 1,500 units": quantities, not a unit_price column
@@ -2095,6 +2133,8 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "number" and stem in c.name.split("_")
                or c.kind == "number" and f"{stem}s" in c.name.split("_")]
+    if not columns and (not unit or unit in _MONEY_UNITS or money):
+        columns = _column_before(words[:at], root, catalog, layer)
     if not columns and (unit in _MONEY_UNITS or money):
         columns = _money_column(words, root, catalog, layer)
     if len(columns) != 1:
@@ -2103,6 +2143,24 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its "
                  f"{unit or 'amount'}")
     return [f]
+
+
+def _column_before(before: str, root: str, catalog: Catalog,
+                   layer: SemanticLayer) -> list[CatalogColumn]:
+    """The number column a bound's words just before it name: "priced above" the price,
+    "a gift card balance over" the balance (of the query's table, else of a table the
+    question names, else the only one)."""
+    said = {_stem(phrase(w)) for w in before.split()[-3:]}
+    named = [c for t in catalog.tables.values() for c in t.columns if c.kind == "number"
+             and not c.name.endswith(("_id", "_no", "position"))
+             and (c.table == root or catalog.path(root, c.table) is not None)
+             and any(_stem(phrase(p)) in said for p in c.name.split("_") if len(p) > 3)]
+    tables = _tables_said(before, catalog, layer)
+    for keep in (lambda c: c.table == root, lambda c: c.table in tables, lambda c: True):
+        kept = [c for c in named if keep(c)]
+        if kept:
+            return kept
+    return []
 
 
 def _plain_number(value: float) -> int | float:
@@ -2362,6 +2420,38 @@ def _said_flags(filters: list[dict[str, Any]], said: str, catalog: Catalog,
     return kept
 
 
+def _flags_said(filters: list[dict[str, Any]], words: str, catalog: Catalog,
+                layer: SemanticLayer, cost: Callable[[str], tuple[int, int]],
+                notes: list[str]) -> list[dict[str, Any]]:
+    """"The average list price of available variants", "variants that are (not)
+    available": a yes/no column said as an adjective of its table's things is a
+    condition, true, or false when "not" comes right before it."""
+    added = []
+    for table in catalog.tables.values():
+        note = layer.tables.get(table.name)
+        nouns = "|".join(re.escape(phrase(n)) for n in (
+            table.name.replace("_", " "), *(note.synonyms if note else [])))
+        for c in table.columns:
+            word = c.name.removeprefix("is_").removeprefix("has_").replace("_", " ")
+            if c.kind != "bool" or any(f.get("field") == c.ref for f in filters) \
+                    or cost(c.ref)[0] >= _UNREACHABLE:
+                continue
+            before = re.search(rf"\b{word} (?:\w+ )?(?:{nouns})s?\b", phrase(words))
+            after = re.search(rf"\b(?:{nouns})s? (?:(?:that|which) )?(?:are|is|were|was) "
+                              rf"(?:still |currently )?(?P<no>not |no longer )?{word}\b",
+                              phrase(words))
+            if after is not None:
+                holds = not after["no"]
+            elif before is not None and not _negated(words, word):
+                holds = True
+            else:
+                continue
+            added.append({"field": c.ref, "op": "=", "value": holds})
+            notes.append(f"filter {c.ref} = {str(holds).lower()}: the question says "
+                         f"{'' if holds else 'not '}{word}")
+    return added
+
+
 def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: str,
                     catalog: Catalog, notes: list[str]) -> None:
     """"Which card brands do customers use": the brands there are; a method with no brand
@@ -2612,6 +2702,10 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
             continue  # the model filtered that column (its choice of value stands)
         if phrase(hit.value) in subjects and not _before_its_column(hit, words):
             continue  # "orders" is what is counted, not the agent named 'order'
+        if re.fullmatch(r"[\d.,]+\s*%?", hit.value) and any(
+                hit.value.rstrip("% ") in m.group(0)
+                for m in [*_BOUND.finditer(words), *_BETWEEN.finditer(words)]):
+            continue  # "a balance of at least $80" names no size '80%'
         nearest = min(hit.columns, key=cost)
         if cost(nearest)[0] < _UNREACHABLE:
             by_column.setdefault(nearest, []).append(hit.value)

@@ -125,7 +125,8 @@ class Vocabulary:
         self.code_metrics = {f"{fn}({ref})" for ref in catalog.column_refs()
                              for fn in CODE_AGGREGATES} | {
                                 f"{fn}({ref})" for ref in dates for fn in ("min", "max")} | {
-                                f"count_distinct({d.name})" for d in layer.dimensions}
+                                f"count_distinct({d.name})"
+                                for d in [*layer.dimensions, *layer.attributes]}
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""

@@ -1830,3 +1830,47 @@ def test_year_to_date_is_this_year(kit: SqlKit) -> None:
         "this_year"
     assert run(kit, "Units sold year-to-date?", metrics=["units_sold"]).arguments["period"] == \
         "this_year"
+
+
+def test_how_many_different_values_of_a_json_attribute(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "How many distinct materials are our variants made of?",
+               metrics=["variant_count"])
+    assert done.arguments["metrics"] == ["count_distinct(variants_material)"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT count(DISTINCT options ->> '$.material') FROM variants")
+
+
+@pytest.mark.parametrize(("question", "metric", "gold"), [
+    ("How many products have a variant priced above $1,500?", "product_count",
+     "SELECT count(DISTINCT product_id) FROM variants WHERE price > 1500"),
+    ("How many customers hold a gift card balance of at least $80?", "customer_count",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE balance >= 80"),
+])
+def test_a_bound_filters_the_column_said_just_before_it(kit: SqlKit, store: DuckDBStore,
+                                                        question: str, metric: str,
+                                                        gold: str) -> None:
+    done = run(kit, question, holds=store_holds(store), metrics=[metric])
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+
+
+@pytest.mark.parametrize(("question", "holds"), [
+    ("What is the mean list price of the available items?", True),
+    ("What is the mean list price of items that are not available?", False),
+])
+def test_a_yes_no_column_said_of_the_things_is_a_condition(
+        kit: SqlKit, store: DuckDBStore, question: str, holds: bool) -> None:
+    done = run(kit, question, metrics=["list_price"])
+    assert {"field": "variants.available", "op": "=", "value": holds} in \
+        done.arguments["filters"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, f"SELECT avg(price) FROM variants WHERE available = {holds}")
+
+
+def test_the_narrower_of_two_terms_said_wins(kit: SqlKit) -> None:
+    done = run(kit, "Of our open purchase orders, how many are overdue?",
+               metrics=["open_purchase_orders"])
+    assert done.arguments["metrics"] == ["overdue_purchase_orders"]
+    # "units ... on purchase orders" does not say "units on order"
+    kept = run(kit, "How many units did we put on purchase orders in September 2026?",
+               metrics=["sum(purchase_orders.quantity)"])
+    assert kept.arguments["metrics"] == ["sum(purchase_orders.quantity)"]
