@@ -536,7 +536,13 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         if named is None or count is None:
             continue
         table = named[0]
+        # "no open purchase orders": the term's own condition is on the rows lacked
+        before = layer.metric(str((args.get("metrics") or [""])[0]))
+        kept = _term_conditions(before) if before is not None and before.table == table \
+            and _term_said(before, words) else []
         args["metrics"], args["absent"] = [count], [table]
+        args["filters"] = [*(args.get("filters") or []), *(
+            f for f in kept if f not in (args.get("filters") or []))][:MAX_FILTERS]
         said = f" {phrase(words)} "
         # The rows lacked are those the question describes: a status it only implies
         # (as "called off" implies cancelled) would turn "never" into "never pending".
@@ -1033,6 +1039,17 @@ def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
     args["versus"] = [{"field": field, "op": "=", "value": v} for v in values]
     notes.append(f"versus {field} = {values[0]} and {values[1]}: the question asks for the "
                  "difference")
+
+
+def _term_conditions(metric: Metric) -> list[dict[str, Any]]:
+    """A term's condition as filters, when it is simple ones joined by AND (open purchase
+    orders: status = 'open'); none otherwise."""
+    parts = re.split(r"\s+AND\s+", metric.filter or "", flags=re.IGNORECASE)
+    found = [_SIMPLE_CONDITION.match(p) for p in parts if metric.filter]
+    if not found or not all(found):
+        return []
+    return [{"field": m[1], "op": m[2], "value": m[3] if m[3] is not None else float(m[4])}
+            for m in found if m is not None]
 
 
 def _plain_metric(first: Metric, layer: SemanticLayer) -> Metric | None:
@@ -2292,12 +2309,13 @@ def _stated_numbers(words: str) -> set[float]:
 _MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
 _WHICH = re.compile(r"^\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) (?:(?:top )?\d+ |one |single )?"
                     r"(?P<thing>(?:\w+ ){0,2}\w+)")
-# "What is the cheapest variant", "what are the 3 most expensive lanes": which things,
-# too (not "the most common status", ``_most_common``, nor "the most recent").
+# "What is the cheapest variant", "what are the 3 most expensive lanes", "the most popular
+# product": which things, too (not "the most recent"; "the most common status" names no
+# table's things, ``_most_common``).
 _WHAT_THE_MOST = re.compile(
     rf"^\W*what (?:is|was|are|were) (?:the|our) (?:(?:top )?{_FEW} |single )?"
-    rf"(?:{_DESCENDING}|{_ASCENDING}|fastest|quickest|slowest)\b(?! (?:common|frequent|popular|"
-    rf"usual|often|recent|recently|latest)\b) (?:(?:expensive|[a-z]+-[a-z]+) )?"
+    rf"(?:{_DESCENDING}|{_ASCENDING}|fastest|quickest|slowest)\b(?! (?:recent|recently|latest)\b)"
+    rf" (?:(?:expensive|popular|common|frequent|[a-z]+-[a-z]+) )?"
     rf"(?P<thing>(?:\w+ ){{0,2}}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
 _LIST = re.compile(rf"^\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"

@@ -1874,3 +1874,23 @@ def test_the_narrower_of_two_terms_said_wins(kit: SqlKit) -> None:
     kept = run(kit, "How many units did we put on purchase orders in September 2026?",
                metrics=["sum(purchase_orders.quantity)"])
     assert kept.arguments["metrics"] == ["sum(purchase_orders.quantity)"]
+
+
+def test_no_rows_of_a_term_keeps_the_term_s_condition(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "How many variants have no open purchase orders?",
+               metrics=["open_purchase_orders"])
+    gold = ("SELECT count(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM purchase_orders p "
+            "WHERE p.item_id = v.item_id AND p.status = 'open')")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, "SELECT count(*) FROM variants v WHERE NOT "
+                                              "EXISTS (SELECT 1 FROM purchase_orders p "
+                                              "WHERE p.item_id = v.item_id)")
+
+
+def test_what_is_the_most_popular_thing_names_it(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What was the most popular product by units sold in September 2026?",
+               metrics=["units_sold"])
+    got = _answer(kit, store, done.arguments)
+    assert [(row[0], row[-1]) for row in got] == _rows(
+        store, "SELECT product_id, sum(quantity) FROM sales_history WHERE day BETWEEN "
+               "DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 DESC LIMIT 1")
