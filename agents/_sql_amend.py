@@ -537,9 +537,9 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
             continue
         table = named[0]
         # "no open purchase orders": the term's own condition is on the rows lacked
-        before = layer.metric(str((args.get("metrics") or [""])[0]))
-        kept = _term_conditions(before) if before is not None and before.table == table \
-            and _term_said(before, words) else []
+        term = layer.metric(str((args.get("metrics") or [""])[0]))
+        kept = _term_conditions(term) if term is not None and term.table == table \
+            and _term_said(term, words) else []
         args["metrics"], args["absent"] = [count], [table]
         args["filters"] = [*(args.get("filters") or []), *(
             f for f in kept if f not in (args.get("filters") or []))][:MAX_FILTERS]
