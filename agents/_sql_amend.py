@@ -174,7 +174,10 @@ _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
 _BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|slowest)"
                          rf"(?: single)? (?P<grain>day|week|month|year)\b(?! of the)")
-_PER_GRAIN_SAID = re.compile(r"\b(?:per|each|every|by) (?P<grain>day|week|month|year)\b")
+_PER_GRAIN_SAID = re.compile(r"\b(?:per|each|every|by) (?P<grain>day|week|month|year)\b|"
+                             r"(?<!average )(?<!mean )(?<!typical )\b(?P<ly>daily|weekly|monthly)"
+                             r"(?! average)\b")
+_LY = {"daily": "day", "weekly": "week", "monthly": "month"}
 _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?! of the)")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.
@@ -223,8 +226,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     args["filters"] = filters
     _unsaid_qualifier(args, words, layer, notes)
     if _named_metric(args, words, catalog, layer, notes) | _narrower_term(
-            args, words, layer, notes) or _units_ranked(args, words, linked, catalog, layer,
-                                                        notes):
+            args, words, layer, notes) or _units_ranked(
+            args, words, linked, catalog, layer, notes) or _things_ranked(
+            args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _date_asked(args, words, catalog, layer, notes) or _column_aggregate(
@@ -361,7 +365,7 @@ def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,
     a superlative on the day itself picks the one."""
     best = _BEST_GRAIN.search(words)
     which = _WHICH_GRAIN.search(words) or _PER_GRAIN_SAID.search(words)
-    grain = best["grain"] if best else which["grain"] if which else None
+    grain = best["grain"] if best else (which["grain"] or _LY[which["ly"]]) if which else None
     if grain is None or any(g in _DATE_GRAINS for g in grouped) or len(grouped) >= MAX_GROUPS:
         return grouped
     grouped = [grain, *grouped]
@@ -796,7 +800,9 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
     _count_asked_per(args, words, catalog, layer, notes)
     names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     metric = _total_per_thing(args, names, words, layer, notes)
-    if metric is None or re.match(r"\s*avg\(", metric.sql, re.IGNORECASE):
+    # an average already (avg(), or a ratio named so: the average order value)
+    if metric is None or re.match(r"\s*avg\(", metric.sql, re.IGNORECASE) \
+            or metric.label.lower().startswith("average"):
         return grouped
     for match in _PER_THING.finditer(words):
         thing = match.group(1)
@@ -1562,6 +1568,36 @@ def _narrower_term(args: dict[str, Any], words: str, layer: SemanticLayer,
     notes.append(f"metric {chosen.name}, not {first.name}: the question says the narrower "
                  "term")
     return True
+
+
+def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                   layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Which 3 cities have the most pending orders", "the top 3 states by number of
+    customers": a ranking by how many of a table's things (the values said before them
+    filter them), when the model's term is no count of them and the question does not
+    say it. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    # value words before the things ("pending"), not the things ("order" is an agent too)
+    values = {w for h in linked.values for w in phrase(h.words).split()} - _subjects(catalog)
+    for anchor in (_RANKED_BY.search(words), _BY_MEASURE.search(words)):
+        if anchor is None:
+            continue
+        rest = re.sub(r"^(?:(?:number|count) of (?:the |our )?)", "", anchor.group(1)).split()
+        rest = list(itertools.dropwhile(lambda w: phrase(w) in values, rest))[:4]
+        table = _head_table(rest, catalog, layer)
+        count = _row_count(table, catalog, layer) if table else None
+        if count is None or table is None:
+            continue
+        if first is not None and (first.table == table and first.format == "count"
+                                  or _term_said(first, words)):
+            return False
+        args["metrics"] = [count]
+        notes.append(f"metric {count}: the question ranks by how many {table}"
+                     + (f", not {metrics[0]}" if metrics else ""))
+        _drop_unreached(args, table, catalog, layer, notes)
+        return True
+    return False
 
 
 def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
@@ -2348,6 +2384,13 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     said = phrase(asked.group("thing")).split()[:2] if asked else []
     names_thing = [g for g in grouped
                    if set(phrase(g.replace("_", " ").replace(".", " ")).split()[-1:]) & set(said)]
+    own_dims = [d.name for d in layer.dimensions if root and d.table == root
+                and _group_word(d.name, catalog, layer) == _singular(thing)] if thing else []
+    if len(own_dims) == 1 and not names_thing:
+        # "the top 3 states by number of customers": the customers' own state
+        args["group_by"] = own_dims
+        notes.append(f"group_by {own_dims[0]}: the question asks which {thing}")
+        return own_dims
     if thing and not names_thing and root in catalog.tables:
         # "which decision has the order agent made most often": a column of that name
         column = catalog.tables[root].column(thing)
@@ -2536,7 +2579,8 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 # thing's attribute the words name.
 _EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which|"
                    r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which)"
-                   r"(?: single| one of (?:the|our|its|their))? ((?:\w+ ){0,2}\w+)")
+                   rf"(?: single| one of (?:the|our|its|their)| (?:top )?{_FEW}(?= \w))?"
+                   r" (?P<thing>(?:\w+ ){0,2}\w+)")
 _NOT_ATTRIBUTES = _GENERIC | {"status", "source"}  # the same name means other things per table
 
 
@@ -2571,7 +2615,8 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
         # one word ("region") or a column's two spelled out ("destination region")
         refs = [c.ref for t in catalog.tables.values() for c in t.columns
                 if word in (c.name, _spelled(c.name)) and c.kind in ("text", "number")]
-        refs += [d.name for d in layer.dimensions if _group_word(d.name, catalog, layer) == word]
+        refs += [d.name for d in layer.dimensions if word in (
+            _group_word(d.name, catalog, layer), phrase(d.label))]
         return [r for r in refs if cost(r)[0] < _UNREACHABLE]
 
     nearer = list(grouped)
@@ -2584,7 +2629,7 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
             nearer[i] = best
             notes.append(f"group_by {best}, not {ref}: the same {word}, nearer")
     for how, thing in _breakdowns_said(words):
-        word = phrase(thing.split()[0])
+        word = _singular(thing.split()[0])
         if holders(two := phrase(" ".join(thing.split()[:2]))):
             word = two
         # "by"/"which": a text attribute ("by region", "which city"), not a measure
@@ -2626,7 +2671,7 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     for match in _EACH.finditer(words):
         how = match.group(1)
         thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
-                                             match.group(2).split()))
+                                             match.group("thing").split()))
         before = words[:match.start()].split()[-1:]
         if not thing or how == "by" and (
                 phrase(thing.split()[-1]) != thing.split()[-1]  # "by customers": who

@@ -1894,3 +1894,34 @@ def test_what_is_the_most_popular_thing_names_it(kit: SqlKit, store: DuckDBStore
     assert [(row[0], row[-1]) for row in got] == _rows(
         store, "SELECT product_id, sum(quantity) FROM sales_history WHERE day BETWEEN "
                "DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 DESC LIMIT 1")
+
+
+def test_a_grain_said_as_an_adverb_breaks_down_by_it(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Weekly units sold in September 2026?", metrics=["units_sold"])
+    assert "week" in done.arguments["group_by"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT CAST(date_trunc('week', day) AS DATE), sum(quantity) FROM sales_history "
+               "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1")
+    # an average per day is one figure: the days' totals averaged, not listed
+    assert run(kit, "What were our average daily units sold in September 2026?",
+               metrics=["units_sold"]).arguments["average_groups"]
+
+
+def test_an_average_term_is_broken_down_not_averaged_again(kit: SqlKit) -> None:
+    done = run(kit, "What is the average basket per customer state?",
+               metrics=["average_order_value"])
+    assert done.arguments["group_by"] == ["customer_state"]
+    assert not done.arguments.get("average_groups")
+
+
+@pytest.mark.parametrize(("question", "wrong", "gold"), [
+    ("Name the 2 states with the largest number of customers.", "state_regions_count",
+     "SELECT address ->> '$.state', count(*) FROM users GROUP BY 1 ORDER BY 2 DESC LIMIT 2"),
+    ("Which 2 cities received the most delivered orders?", "reserved_units",
+     "SELECT address ->> '$.city', count(*) FROM orders WHERE status = 'delivered' "
+     "GROUP BY 1 ORDER BY 2 DESC LIMIT 2"),
+])
+def test_a_ranking_by_how_many_things_counts_them(kit: SqlKit, store: DuckDBStore,
+                                                 question: str, wrong: str, gold: str) -> None:
+    done = run(kit, question, holds=store_holds(store), metrics=[wrong])
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
