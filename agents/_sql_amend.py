@@ -1015,6 +1015,8 @@ def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
     """A difference the question asks for: of its two metrics (the larger extreme first:
     "between the lowest and highest price" is positive too), or of its metric over the
     two values of one filter, in the order said ("fewer" the other way round)."""
+    if _range_of_column(args, words, layer, notes):
+        return
     asked = _DIFFERENCE.search(words)
     if asked is None or args.get("share") or args.get("group_by"):
         return
@@ -1056,6 +1058,27 @@ def _term_conditions(metric: Metric) -> list[dict[str, Any]]:
         return []
     return [{"field": m[1], "op": m[2], "value": m[3] if m[3] is not None else float(m[4])}
             for m in found if m is not None]
+
+
+_RANGE = re.compile(r"\b(?:price|cost|time|day|lead time|transit time) range\b|\brange of\b")
+# (not the lowest or highest: "the price range: the lowest and the highest" asks for both)
+_ONE_COLUMN = re.compile(r"\s*(?:avg|sum|median)\((\w+\.\w+)\)\s*", re.IGNORECASE)
+
+
+def _range_of_column(args: dict[str, Any], words: str, layer: SemanticLayer,
+                     notes: list[str]) -> bool:
+    """"The widest price range across its variants": the highest less the lowest of the
+    column the term reads (per group when there are groups; a ranking then ranks it)."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
+    if not _RANGE.search(words) or column is None or first is None or first.filter:
+        return False
+    args["metrics"] = [f"max({column[1]})", f"min({column[1]})"]
+    args["combine"] = "difference"
+    notes.append(f"combine difference of max and min {column[1]}: the question asks for its "
+                 "range")
+    return True
 
 
 def _plain_metric(first: Metric, layer: SemanticLayer) -> Metric | None:
@@ -2177,8 +2200,20 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         at = bound.start()
         amount = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
         value = _plain_number(amount)
-    if unit in _UNIT_WORDS:  # "more than 1,500 units": quantities, not a unit_price column
-        return []
+    if unit in _UNIT_WORDS:
+        # "purchase orders for more than 100 units": each row's quantity, when the rows
+        # are the things counted; otherwise a sum per thing (``_count_per_subject``)
+        which = _WHICH.match(words) or _LIST.match(words)
+        things = _counted_table(words, catalog, layer) or (
+            _table_named(which.group("thing"), catalog, layer) if which else None)
+        quantity = [c for c in catalog.tables[root].columns
+                    if c.kind == "number" and c.name in ("quantity", "qty", "units")]
+        if things != root or len(quantity) != 1:
+            return []
+        f = {"field": quantity[0].ref, "op": op, "value": value}
+        notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds each "
+                     f"{root} row's units")
+        return [f]
     if any(_is_number(f.get("value"), v) for f in filters
            for v in (value if isinstance(value, list) else [value])):
         return []

@@ -582,7 +582,8 @@ def _order_by(q: StructuredQuery, selects: list[_Select], has_metrics: bool) -> 
         return ""
     direction = q.order.upper() if q.order != "none" else ""
     if metrics and (direction or q.limit):
-        return f"{metrics[0].out.name} {direction or 'DESC'} NULLS LAST"
+        ranked = metrics[-1] if q.combine else metrics[0]  # "the widest price range"
+        return f"{ranked.out.name} {direction or 'DESC'} NULLS LAST"
     dated = [s for s in groups if s.out.format == "date"]
     numbers = [s for s in groups if s.out.format == "number"]
     # A list ordered "desc" means by its figure ("the most expensive items"), else by date.
