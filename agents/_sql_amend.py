@@ -1751,7 +1751,10 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     # ("the highest transit time" is no average transit time, though it says the label)
     extreme = fn in ("min", "max") and not re.match(r"\s*(min|max)\(", first.sql if first
                                                      else "", re.IGNORECASE)
-    if named and first is not None and (
+    # ("the input tokens": one of the columns the term adds up, named on its own)
+    part = first is not None and column in first.sql and len(set(
+        re.findall(r"\b\w+\.\w+\b", first.sql))) > 1
+    if named and first is not None and not part and (
             first.sql.replace(" ", "").lower().startswith(f"{fn}({column}") or not extreme and any(
             f" {label} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
             if len((label := phrase(t)).split()) >= 2
@@ -1774,6 +1777,9 @@ def _aggregates_before(said: list[str], at: int) -> list[str]:
     while j > 0:
         while j > 0 and said[j] in _BEFORE_COLUMN:
             j -= 1
+        if j > 1 and said[j] == "of" and said[j - 1] in ("number", "amount") \
+                and said[j - 2] == "total":
+            j -= 2  # "the total number of input tokens" ("the largest number of" counts)
         fn = _AGGREGATE_WORDS.get(said[j])
         if said[j] == "much" and said[j - 1] == "how":  # "how much balance is left"
             fn = "sum"

@@ -26,7 +26,9 @@ _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY = rf"(?P<m>{_MONTH})\.? (?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y>20\d\d)\b"
 _ISO = r"(?P<iy>20\d\d)-(?P<im>\d{2})-(?P<id>\d{2})\b"
 _MONTH_YEAR = rf"(?P<mm>{_MONTH})\.?,? (?P<my>20\d\d)\b"
-_YEAR = r"(?P<yy>20\d\d)\b"
+# (not a bound's number: "more than 2000 tokens")
+_YEAR = (r"(?<!than )(?<!least )(?<!most )(?<!over )(?<!under )(?<!above )(?<!below )"
+         r"(?<!exactly )(?<!\$)(?P<yy>20\d\d)\b(?!,\d)")
 _ONE = re.compile(rf"\b(?:(?P<prep>in|during|on|by|before|after|since|until|through|from|"
                   rf"for) (?:the )?)?(?:{_DAY}|{_ISO}|{_MONTH_YEAR}|{_YEAR})")
 # "from May to October 2026", "between June and August 2026": one year for both months.

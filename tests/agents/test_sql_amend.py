@@ -1945,3 +1945,18 @@ def test_a_range_is_the_highest_less_the_lowest_and_ranks_by_it(
     assert sorted((row[0], row[-1]) for row in got) == _rows(
         store, "SELECT product_id, max(price) - min(price) FROM variants GROUP BY 1 "
                "ORDER BY 2 DESC LIMIT 2")
+
+
+def test_one_column_of_those_a_term_adds_up_is_asked_on_its_own(kit: SqlKit) -> None:
+    # (the test store has no agent runs: the query, not its rows, is checked)
+    done = run(kit, "What is the total number of output tokens the support agent used?",
+               metrics=["model_tokens"])
+    assert done.arguments["metrics"] == ["sum(agent_runs.output_tokens)"]
+    assert run(kit, "How many tokens did the support agent use in all?",
+               metrics=["model_tokens"]).arguments["metrics"] == ["model_tokens"]
+
+
+def test_a_bound_s_number_is_no_year(kit: SqlKit) -> None:
+    done = run(kit, "How many agent runs used more than 2000 tokens?",
+               metrics=["agent_run_count"])
+    assert not any("2000-01-01" in str(f.get("value")) for f in done.arguments["filters"])
