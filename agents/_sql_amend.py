@@ -311,6 +311,17 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     # "lanes that take 7 days or longer": a bound on a column of each row, not per group
     row_bound = _column_bound(args, words, filters, catalog, layer, root, notes)
     filters += row_bound
+    if row_bound and _SHARE.search(words) and not args.get("share") and not args.get("combine"):
+        # "what percentage of all variants have a list price over $500": the bound is the
+        # part, the rows' count the whole
+        filters = [f for f in filters if f not in row_bound]
+        args["filters"], args["share"] = filters, row_bound
+        measured = layer.metric(str((args.get("metrics") or [""])[0]))
+        count = _row_count(root, catalog, layer)
+        if count is not None and (measured is None or measured.format != "count"):
+            args["metrics"] = [count]
+        notes.append(f"share of {row_bound[0]['field']} {row_bound[0]['op']} "
+                     f"{row_bound[0]['value']}: the question asks what part")
     counted_per = [] if row_bound else _count_per_subject(args, words, catalog, layer, notes)
     if counted_per:
         _calendar(args, words, catalog, layer, notes)  # the new metric's date, if it changed
@@ -926,9 +937,11 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         part_said, whole_said = of["part"], of["whole"]
     else:
         return False
+    if _BOUND.search(part_said) or _BETWEEN.search(part_said):
+        return False  # "variants have a list price over $500": a condition on the rows
     whole = _term_in(whole_said, layer, None)
     part = _term_in(part_said, layer, whole.table) if whole is not None else None
-    if whole is None or part is None or part.name == whole.name:
+    if whole is None or part is None or part.name == whole.name or part.format != whole.format:
         return False
     args["metrics"], args["combine"], args["share"] = [part.name, whole.name], "percent", []
     notes.append(f"combine percent: {part.name} as a percentage of {whole.name}")
@@ -1063,6 +1076,7 @@ def _term_conditions(metric: Metric) -> list[dict[str, Any]]:
 _RANGE = re.compile(r"\b(?:price|cost|time|day|lead time|transit time) range\b|\brange of\b")
 # (not the lowest or highest: "the price range: the lowest and the highest" asks for both)
 _ONE_COLUMN = re.compile(r"\s*(?:avg|sum|median)\((\w+\.\w+)\)\s*", re.IGNORECASE)
+_EXTREME_COLUMN = re.compile(r"\s*(?:avg|sum|median|min|max)\((\w+\.\w+)\)\s*", re.IGNORECASE)
 
 
 def _range_of_column(args: dict[str, Any], words: str, layer: SemanticLayer,
@@ -1071,8 +1085,13 @@ def _range_of_column(args: dict[str, Any], words: str, layer: SemanticLayer,
     column the term reads (per group when there are groups; a ranking then ranks it)."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
-    if not _RANGE.search(words) or column is None or first is None or first.filter:
+    # "the gap between its cheapest variant and its most expensive one": a range too
+    extremes = _DIFFERENCE.search(words) is not None and _ASC.search(words) is not None \
+        and re.search(rf"\b(?:{_DESCENDING}|most expensive|priciest)\b", words) is not None
+    pattern = _EXTREME_COLUMN if extremes else _ONE_COLUMN
+    column = pattern.fullmatch(first.sql) if first is not None else None
+    if not (_RANGE.search(words) or extremes) or column is None or first is None \
+            or first.filter or len(metrics) > 1 and extremes and not _RANGE.search(words):
         return False
     args["metrics"] = [f"max({column[1]})", f"min({column[1]})"]
     args["combine"] = "difference"
@@ -1367,6 +1386,7 @@ def _stem(word: str) -> str:
 
 # "the busiest day by units sold": the measure a ranking or breakdown is by
 _BY_MEASURE = re.compile(r"\bby (.*)$")
+_BY_NUMBER = re.compile(r"\bby (?:the )?((?:number|count) of .*)$")
 
 
 def _subjects(catalog: Catalog) -> set[str]:
@@ -1603,7 +1623,8 @@ def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Ca
     first = layer.metric(metrics[0]) if metrics else None
     # value words before the things ("pending"), not the things ("order" is an agent too)
     values = {w for h in linked.values for w in phrase(h.words).split()} - _subjects(catalog)
-    for anchor in (_RANKED_BY.search(words), _BY_MEASURE.search(words)):
+    # ("held by customers" says who, not a measure)
+    for anchor in (_RANKED_BY.search(words), _BY_NUMBER.search(words)):
         if anchor is None:
             continue
         rest = re.sub(r"^(?:(?:number|count) of (?:the |our )?)", "", anchor.group(1)).split()
@@ -1667,7 +1688,8 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total"
 _SPELLED = {"qty": "quantity", "min": "minimum", "max": "maximum", "pct": "percent",
             "avg": "average", "num": "number", "amt": "amount", "std": "standard deviation",
             "dest": "destination", "orig": "origin"}
-_BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all"})
+_BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all", "remaining",
+                            "outstanding", "current"})
 _PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
                 "priciest": "highest"}
 _PRICE_SUPERLATIVE = re.compile(rf"\b({'|'.join(_PRICE_WORDS)}) (\w+)")

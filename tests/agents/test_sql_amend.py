@@ -1960,3 +1960,34 @@ def test_a_bound_s_number_is_no_year(kit: SqlKit) -> None:
     done = run(kit, "How many agent runs used more than 2000 tokens?",
                metrics=["agent_run_count"])
     assert not any("2000-01-01" in str(f.get("value")) for f in done.arguments["filters"])
+
+
+def test_a_share_whose_part_is_a_bound_counts_the_rows(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What percentage of our lanes take more than 5 days?",
+               metrics=["transit_days"])
+    assert "combine" not in done.arguments
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT 100.0 * count(*) FILTER (WHERE transit_days > 5) / count(*) "
+               "FROM carrier_lanes")
+
+
+def test_held_by_customers_ranks_nothing_and_remaining_is_no_word_between(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the total remaining balance on gift cards held by customers "
+                    "living in Texas?", holds=store_holds(store), metrics=["payments"])
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT sum(balance) FROM user_payment_methods m JOIN users u USING (user_id) "
+               "WHERE u.address ->> '$.state' = 'TX' AND m.source = 'gift_card'")
+
+
+def test_the_gap_between_the_cheapest_and_the_dearest_is_a_range(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which 2 suppliers show the largest gap between their shortest and their "
+                    "longest mean lead time in days?",
+               metrics=["max(supplier_products.lead_time_mean_days)"],
+               group_by=["supplier_products.supplier_id"])
+    assert done.arguments["combine"] == "difference"
+    got = _answer(kit, store, done.arguments)
+    assert sorted((row[0], row[-1]) for row in got) == _rows(
+        store, "SELECT supplier_id, max(lead_time_mean_days) - min(lead_time_mean_days) "
+               "FROM supplier_products GROUP BY 1 ORDER BY 2 DESC LIMIT 2")
