@@ -195,8 +195,9 @@ _TOTAL_WORDS = re.compile(r"\b(value|total|worth|come to|comes to|adding up|add 
 _PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
               "monthly": "month", "year": "year"}
 # "What percentage of orders were cancelled": the rows a condition keeps, as a share of all.
-_SHARE = re.compile(r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
-                    r"proportion|fraction) of\b|\bhow many percent of\b")
+_SHARE_HEAD = (r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
+               r"proportion|fraction) of")
+_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b")
 _SHARE_VERB = re.compile(r"\b(?:are|were|is|was|have|has|had|got|get|came|come|went|go|"
                          r"that|which|who)\b")
 
@@ -240,6 +241,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _metric_of_values(args, words, linked, catalog, layer, notes):
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
+    if _cost_term(args, words, linked, layer, catalog, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if (ranked := _speed(args, words, linked, layer, catalog, notes)) != words:
@@ -1074,9 +1078,7 @@ def _term_conditions(metric: Metric) -> list[dict[str, Any]]:
 
 
 _RANGE = re.compile(r"\b(?:price|cost|time|day|lead time|transit time) range\b|\brange of\b")
-# (not the lowest or highest: "the price range: the lowest and the highest" asks for both)
-_ONE_COLUMN = re.compile(r"\s*(?:avg|sum|median)\((\w+\.\w+)\)\s*", re.IGNORECASE)
-_EXTREME_COLUMN = re.compile(r"\s*(?:avg|sum|median|min|max)\((\w+\.\w+)\)\s*", re.IGNORECASE)
+_ONE_COLUMN = re.compile(r"\s*(avg|sum|median|min|max)\((\w+\.\w+)\)\s*", re.IGNORECASE)
 
 
 def _range_of_column(args: dict[str, Any], words: str, layer: SemanticLayer,
@@ -1088,14 +1090,15 @@ def _range_of_column(args: dict[str, Any], words: str, layer: SemanticLayer,
     # "the gap between its cheapest variant and its most expensive one": a range too
     extremes = _DIFFERENCE.search(words) is not None and _ASC.search(words) is not None \
         and re.search(rf"\b(?:{_DESCENDING}|most expensive|priciest)\b", words) is not None
-    pattern = _EXTREME_COLUMN if extremes else _ONE_COLUMN
-    column = pattern.fullmatch(first.sql) if first is not None else None
+    column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
+    if column is not None and column[1].lower() in ("min", "max") and not extremes:
+        column = None  # "the price range: the lowest and the highest" asks for both
     if not (_RANGE.search(words) or extremes) or column is None or first is None \
             or first.filter or len(metrics) > 1 and extremes and not _RANGE.search(words):
         return False
-    args["metrics"] = [f"max({column[1]})", f"min({column[1]})"]
+    args["metrics"] = [f"max({column[2]})", f"min({column[2]})"]
     args["combine"] = "difference"
-    notes.append(f"combine difference of max and min {column[1]}: the question asks for its "
+    notes.append(f"combine difference of max and min {column[2]}: the question asks for its "
                  "range")
     return True
 
@@ -1364,8 +1367,7 @@ _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 _RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 _UNITS_ASKED = re.compile(r"\bhow many units\b")
 # "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
-_SHARE_OF = re.compile(r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
-                       r"proportion|fraction) of (?:(?:the|our|all) )*(.*)$")
+_SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
 _HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")
 _BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 # "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
@@ -1545,6 +1547,30 @@ def _is_duration(metric: Metric | None) -> bool:
         f"{metric.label} {metric.sql}".lower().replace("_days", " days"))))
 
 
+def _cost_term(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLayer,
+               catalog: Catalog, notes: list[str]) -> bool:
+    """"Which destination region is cheapest to ship to": a ranking by what things cost
+    is of the linker's likeliest money term when the model's is none, else of the query
+    table's one price or cost column, averaged. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if not _PRICEY.search(words) or first is not None and first.format == "money":
+        return False
+    money = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
+                  and m.format == "money"), None)
+    if money is None and first is not None and first.table in catalog.tables:
+        priced = [c for c in catalog.tables[first.table].columns
+                  if c.kind == "number" and re.search(r"price|cost", c.name)]
+        money = f"avg({priced[0].ref})" if len(priced) == 1 else None
+    if money is not None and (chosen := layer.metric(money)) is not None:
+        args["metrics"] = [money]
+        notes.append(f"metric {money}: the question ranks by what things cost"
+                     + (f", not {metrics[0]}" if metrics else ""))
+        _drop_unreached(args, chosen.table, catalog, layer, notes)
+        return True
+    return False
+
+
 def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLayer,
            catalog: Catalog, notes: list[str]) -> str:
     """"Which carrier is the fastest": speed is a duration ranked from the shortest, so
@@ -1553,20 +1579,6 @@ def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLaye
     is the most of the term ("the slowest week for sales"). Returns the words."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if _PRICEY.search(words) and (first is None or first.format != "money"):
-        # "which destination region is cheapest to ship to": the likeliest money term
-        money = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
-                      and m.format == "money"), None)
-        if money is None and first is not None and first.table in catalog.tables:
-            # none linked: the query's table's one price or cost column, averaged
-            priced = [c for c in catalog.tables[first.table].columns
-                      if c.kind == "number" and re.search(r"price|cost", c.name)]
-            money = f"avg({priced[0].ref})" if len(priced) == 1 else None
-        if money is not None and (chosen := layer.metric(money)) is not None:
-            args["metrics"] = [money]
-            notes.append(f"metric {money}: the question ranks by what things cost"
-                         + (f", not {metrics[0]}" if metrics else ""))
-            _drop_unreached(args, chosen.table, catalog, layer, notes)
     said = _SPEED.search(words)
     if said is None:
         return words
@@ -1732,7 +1744,7 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
             # ("the largest order by value" names its measure after "by")
             own = [table.name, *(note.synonyms if note else [])] \
                 if len(numbers) == 1 and not _BY_MEASURE.search(words) else []
-            spelled = " ".join(_SPELLED.get(w, w) for w in c.name.split("_"))
+            spelled = _spell(c.name)
             # "handling time", "transit time": a column of days said as a time
             timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
             # "gift card balance": a synonym of its table before it
@@ -2148,7 +2160,7 @@ def _column_names(words: str, catalog: Catalog) -> str:
         for c in table.columns:
             parts = c.name.split("_")
             if parts[0] in ("min", "max") and len(parts) > 1:
-                spelled = " ".join(_SPELLED.get(p, p) for p in parts)
+                spelled = _spell(c.name)
                 words = re.sub(rf"\b{spelled}s?\b", c.name, words)
     return words
 
@@ -2647,9 +2659,13 @@ _EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which|"
 _NOT_ATTRIBUTES = _GENERIC | {"status", "source"}  # the same name means other things per table
 
 
-def _spelled(name: str) -> str:
+def _spell(name: str) -> str:
     """A column's name as words, its abbreviations spelled out ("destination region")."""
-    return phrase(" ".join(_SPELLED.get(w, w) for w in name.split("_")))
+    return " ".join(_SPELLED.get(w, w) for w in name.split("_"))
+
+
+def _spelled(name: str) -> str:
+    return phrase(_spell(name))
 
 
 def _group_word(ref: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
