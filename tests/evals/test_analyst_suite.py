@@ -32,7 +32,7 @@ from tools.catalog import build_registry
 CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
          *(case for name in ("analyst_heldout.jsonl", "analyst_heldout2.jsonl",
                              "analyst_heldout3.jsonl", "analyst_heldout4.jsonl",
-                             "analyst_heldout5.jsonl")
+                             "analyst_heldout5.jsonl", "analyst_heldout6.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
 
 
@@ -148,7 +148,7 @@ def test_the_gold_answer_passes_every_case_and_a_wrong_one_fails(golds: dict[str
                      [_ok_step(case.gold_sql, mine)], views)
         assert good.passed, case.id
         assert good.scores == {"sql_error": 0.0, "no_answer": 0.0, "wrong_table": 0.0,
-                               "invented_figure": 0.0}, case.id
+                               "invented_figure": 0.0, "model_asked": 0.0}, case.id
         bad = score(case, _result(_wrong(gold), sql=case.gold_sql), gold,
                     [_ok_step(case.gold_sql, _wrong(gold))], views)
         assert not bad.passed, case.id
@@ -249,6 +249,22 @@ def test_a_structured_query_tool_counts_like_run_sql() -> None:
     quiet = _result(table).model_copy(update={"outputs": [AgentOutput(
         kind="reply", subject_id="q", details={"failed_queries": 2})]})
     assert score(case, quiet, table, [step]).scores["sql_error"] == 1.0
+
+
+def test_the_score_tells_code_s_query_from_the_model_s_and_whether_a_model_was_asked() -> None:
+    case = next(c for c in CASES if c.id == "ord-04")
+    table = Table(columns=["refunds"], rows=[[174087.69]])
+    ok = _ok_step("SELECT sum(amount) FROM order_payments", table).model_copy(
+        update={"name": "query"})
+    code = ok.model_copy(update={"step": 0})
+    by_code = score(case, _result(table), table, [code])
+    assert by_code.scores["model_asked"] == 0.0
+    assert [q["by"] for q in by_code.detail["queries"]] == ["code"]
+    model = TraceStep(step=1, kind="model", name="qwen", status="ok")
+    failed = code.model_copy(update={"status": "error", "result": None})
+    by_model = score(case, _result(table), table, [failed, model, ok])
+    assert by_model.scores["model_asked"] == 1.0
+    assert [q["by"] for q in by_model.detail["queries"]] == ["code", "model"]
 
 
 def test_dates_written_in_words_are_not_figures() -> None:
