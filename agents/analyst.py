@@ -6,10 +6,14 @@
   model cannot name a table or column that does not exist.
 - ``prepare`` links the question to a few tables, terms, category values and
   similar examples (``_sql_linking``) and puts them in the turn's first message.
-  The first model turn may only ``query``. Code completes each query from the
-  question's own words (``_sql_amend``: named values become filters, invented or
-  copied values and unasked periods, breakdowns and exclusions are dropped, "top
-  5" sets the limit); the trace keeps the model's query beside the amended one.
+  With ``first_query="code"`` (the default) it first runs code's own query
+  (``code_query``: the linker's likeliest term, completed from the words); rows
+  answer the turn without a model call; an error or no rows leave it to the model,
+  which sees code's call and its result. The first model turn may only ``query``.
+  Code completes each query from the question's own words (``_sql_amend``: named
+  values become filters, invented or copied values and unasked periods, breakdowns
+  and exclusions are dropped, "top 5" sets the limit); the trace keeps the query as
+  proposed beside the amended one.
 - The ``query`` tool compiles the structured query to SQL (joins along the
   store's keys) and runs it through ``run_sql``'s read-only path. A failure goes
   back to the model as ``ToolError(code, message, hint)`` and may be corrected.
@@ -24,9 +28,9 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from pydantic import BaseModel, Field
 
 from tools import Actor, Store, Tool, ToolEnv, ToolRegistry
@@ -36,7 +40,7 @@ from tools.seed import business_date
 
 from ._charts import chart_for
 from ._semantic import DEFAULT_PATH, SemanticLayer, load_layer
-from ._sql_amend import amend
+from ._sql_amend import Amended, amend
 from ._sql_answer import render_answer, render_failure
 from ._sql_catalog import Catalog, expression_values, json_attributes, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
@@ -141,6 +145,16 @@ def shown_values(linked: Linked) -> list[str]:
             if isinstance(v, str) and f" {phrase(v)} " in f" {phrase(e.question)} "]
 
 
+def code_query(kit: SqlKit, question: str, linked: Linked) -> tuple[dict[str, Any], Amended] | None:
+    """Code's own query for ``question``: the linker's likeliest term, completed from the
+    question's words as a model's query would be; None when no term is linked. Returns the
+    starting query and its completion (the trace shows both)."""
+    if not linked.metrics:
+        return None
+    start = StructuredQuery(metrics=linked.metrics[:1]).model_dump(mode="json")
+    return start, amend(start, question, linked, kit.catalog, kit.layer, set())
+
+
 def _fits(vocabulary: Vocabulary, query: StructuredQuery) -> bool:
     """An example whose names this store has (a retail-only store drops the rest)."""
     try:
@@ -203,9 +217,10 @@ class AnalystAgent(AgentSpec[AnalystState]):
     tool_names = (QUERY,)
     respond_description = "Finish: the answer is written from the query's result."
 
-    def __init__(self, registry: ToolRegistry, *, layer_path: Path = DEFAULT_PATH,
-                 examples_path: Path = EXAMPLES_PATH) -> None:
+    def __init__(self, registry: ToolRegistry, *, first_query: Literal["code", "model"] = "code",
+                 layer_path: Path = DEFAULT_PATH, examples_path: Path = EXAMPLES_PATH) -> None:
         self.registry = registry
+        self.first_query = first_query
         existing = registry.get(QUERY) if QUERY in registry else None
         if existing is not None and isinstance(existing.func, QueryRunner):
             self.world = existing.func.world  # another analyst over the same registry
@@ -244,9 +259,33 @@ class AnalystAgent(AgentSpec[AnalystState]):
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
         kit = self.world.ready(self.registry.store)
         linked = kit.linker.link(request.text, store_holds(self.registry.store))
-        return {"messages": [HumanMessage(first_message(request.text, linked, kit))],
-                "context": AnalystTurn(question=request.text, linked=linked,
-                                       example_values=shown_values(linked))}
+        update: dict[str, Any] = {
+            "messages": [HumanMessage(first_message(request.text, linked, kit))],
+            "context": AnalystTurn(question=request.text, linked=linked,
+                                   example_values=shown_values(linked))}
+        if self.first_query == "code":
+            update.update(self._code_first(request.text, linked, kit, box, update["messages"]))
+        return update
+
+    def _code_first(self, question: str, linked: Linked, kit: SqlKit, box: Toolbox,
+                    messages: list[BaseMessage]) -> dict[str, Any]:
+        """Run code's query (traced at step 0, before any model call). Rows answer the turn
+        (finish reads them from the trace). An error or no rows leave it to the model, which
+        is shown code's call and its result as if it had made them: it corrects that query
+        as it would its own (and the rules treat its next query as a correction)."""
+        proposal = code_query(kit, question, linked)
+        if proposal is None:
+            return {}
+        start, done = proposal
+        result = box.call(QUERY, done.arguments, step=0)
+        box.trace[-1].update(proposed=start, amended=done.notes)
+        if isinstance(result.output, QueryResult) and result.output.row_count:
+            return {"final": {}, "outcome": "answered"}
+        tried = AIMessage("", tool_calls=[{"name": QUERY, "args": done.arguments,
+                                           "id": "code-query", "type": "tool_call"}])
+        told = ToolMessage(result.for_model(), tool_call_id="code-query", name=QUERY,
+                           status="success" if result.ok else "error")
+        return {"messages": [*messages, tried, told]}
 
     def amend(self, state: AnalystState, name: str, arguments: dict[str, Any],
               ) -> tuple[dict[str, Any], list[str]]:

@@ -145,7 +145,7 @@ def build_agents(settings: AgentSettings, store: Store, registry: ToolRegistry,
 
     specs: dict[AgentName, OrderAgent | SupportAgent | AnalystAgent] = {
         "order": OrderAgent(registry, settings), "support": SupportAgent(registry, retriever),
-        "analyst": AnalystAgent(registry)}
+        "analyst": AnalystAgent(registry, first_query=settings.analyst_first_query)}
     return Agents(order=runner(specs["order"]), support=runner(specs["support"]),
                   analyst=runner(specs["analyst"]), checkpointer=saver, traces=traces,
                   warmers={name: _warmers(spec, chat_model, registry)

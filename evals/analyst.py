@@ -30,6 +30,8 @@ Scoring (``score``):
   in the question (so "top 5" is not a figure); ids and dates are not figures.
   Matching follows ``evals._figures`` (stated precision, 1 % tolerance,
   percentages of fractions).
+* **model_asked**: whether the run called the model at all (with the analyst's
+  ``first_query="code"`` a question code's query answers costs no model call).
 * **baseline_passed**: the same check on a no-model baseline run in the same
   case: the linker's likeliest metric, completed by code from the question's
   words and compiled (``baseline_table``) — what the model adds is the gap.
@@ -57,7 +59,7 @@ from agents._sql_amend import amend
 from agents._sql_compile import QueryError
 from agents._sql_linking import EXAMPLES_PATH, Linked, phrase
 from agents._sql_query import StructuredQuery
-from agents.analyst import SqlKit, SqlWorld, shown_values, store_holds
+from agents.analyst import SqlKit, SqlWorld, code_query, shown_values, store_holds
 from agents.contracts import AgentResult, QuestionRequest
 from agents.trace import TraceRun, TraceStep, TraceStore
 from tools import Store
@@ -284,14 +286,17 @@ def score(case: AnalystCase, result: AgentResult, gold: Table,
                                    or _failed_in_details(result)),
                 "no_answer": float(answer is None and not ok_steps),
                 "wrong_table": float(wrong_table),
-                "invented_figure": float(len(invented))},
+                "invented_figure": float(len(invented)),
+                "model_asked": float(any(s.kind == "model" for s in steps))},
         detail={"question": case.question, "answer": result.message,
                 "sql": answer.sql if answer else "", "gold_rows": gold.rows[:10],
                 "answer_rows": answer.rows[:10] if answer else [], "invented": invented,
                 "status": result.status,
-                # The model's own queries and what code changed in them, for reading.
+                # Each query as proposed (by code before any model call, at step 0, or by
+                # the model) and what code changed in it, for reading and evals.replay.
                 "queries": [{"proposed": s.proposed if s.amended else s.arguments,
-                             "amended": s.amended, "status": s.status}
+                             "amended": s.amended, "status": s.status,
+                             "by": "code" if s.step == 0 else "model"}
                             for s in steps if s.kind == "tool" and s.name in QUERY_TOOLS]})
 
 
@@ -382,11 +387,8 @@ def ensure_audit_trail(store: Store) -> None:
 def baseline_table(kit: SqlKit, store: Store, question: str) -> Table | None:
     """The no-model baseline: the linker's likeliest metric, completed by code from the
     question's words (``_sql_amend``), compiled and run; None when that fails."""
-    linked = kit.linker.link(question, store_holds(store))
-    if not linked.metrics:
-        return None
-    start = StructuredQuery(metrics=linked.metrics[:1]).model_dump(mode="json")
-    return _amended_table(kit, store, question, linked, start, set())
+    proposal = code_query(kit, question, kit.linker.link(question, store_holds(store)))
+    return None if proposal is None else _compiled_table(kit, store, proposal[1].arguments)
 
 
 def replayed_table(kit: SqlKit, store: Store, question: str,
@@ -402,8 +404,12 @@ def replayed_table(kit: SqlKit, store: Store, question: str,
 def _amended_table(kit: SqlKit, store: Store, question: str, linked: Linked,
                    proposed: dict[str, Any], example_values: set[str]) -> Table | None:
     done = amend(proposed, question, linked, kit.catalog, kit.layer, example_values)
+    return _compiled_table(kit, store, done.arguments)
+
+
+def _compiled_table(kit: SqlKit, store: Store, arguments: dict[str, Any]) -> Table | None:
     try:
-        compiled = kit.compiler.compile(StructuredQuery.model_validate(done.arguments))
+        compiled = kit.compiler.compile(StructuredQuery.model_validate(arguments))
         return run_query(store, compiled.sql)
     except (QueryError, ValidationError, duckdb.Error):
         return None
@@ -450,7 +456,8 @@ class AnalystSuite:
                               passed=False, error=f"{type(exc).__name__}: {exc}",
                               seconds=time.perf_counter() - started,
                               scores={"sql_error": 0.0, "no_answer": 1.0, "wrong_table": 0.0,
-                                      "invented_figure": 0.0, **baseline})
+                                      "invented_figure": 0.0, "model_asked": 0.0,
+                                      **baseline})
         out = score(case, result, gold, trace.steps if trace else [], self._views[key])
         out.seconds = time.perf_counter() - started
         out.scores.update(baseline)
@@ -466,5 +473,6 @@ class AnalystSuite:
                 "sql_error_rate": totals["sql_error"] / n,
                 "wrong_table_rate": totals["wrong_table"] / n,
                 "no_answer_rate": totals["no_answer"] / n,
-                "baseline_execution_accuracy": totals["baseline_passed"] / n}
+                "baseline_execution_accuracy": totals["baseline_passed"] / n,
+                "model_asked_rate": totals["model_asked"] / n}
 

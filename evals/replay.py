@@ -51,7 +51,8 @@ def proposals(files: Sequence[Path]) -> list[tuple[str, str, dict[str, Any], Tab
     for path in files:
         for case in json.loads(path.read_text())["cases"]:
             detail = case.get("detail") or {}
-            queries = detail.get("queries") or []
+            # The model's queries only: code's own (by "code") is not a proposal to replay.
+            queries = [q for q in detail.get("queries") or [] if q.get("by", "model") == "model"]
             proposed = queries[0].get("proposed") if queries else None
             gold = detail.get("gold_rows")
             if not proposed or not gold:

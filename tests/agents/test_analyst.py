@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -50,9 +50,13 @@ def registry(seeded: Store) -> Iterator[ToolRegistry]:  # noqa: F811
 
 
 def ask(registry: ToolRegistry, tmp_path: Path, script: list[Any], text: str,
-        max_steps: int = 6, event_id: str = "q1") -> tuple[AgentResult, ScriptedChatModel]:
+        max_steps: int = 6, event_id: str = "q1", first_query: Literal["code", "model"] = "model",
+        ) -> tuple[AgentResult, ScriptedChatModel]:
+    """Ask with a scripted model; by default the model writes the first query (the loop
+    under test), ``first_query="code"`` as deployed."""
     model = ScriptedChatModel(script=script)
-    graph = build_loop(AnalystAgent(registry), model=model, registry=registry,
+    graph = build_loop(AnalystAgent(registry, first_query=first_query), model=model,
+                       registry=registry,
                        checkpointer=sqlite_checkpointer(tmp_path / "ck.sqlite"),
                        max_steps=max_steps)
     runner = AgentRunner("analyst", graph, TraceStore(registry.store))
@@ -322,6 +326,51 @@ def test_a_count_of_things_past_a_bound_is_answered_from_groups(registry: ToolRe
     assert result.answer is not None and result.answer.rows == [[gold]]
     assert result.message == f"Number of users: {gold:,}."
     assert any("having > 3" in note for note in amendments(registry)[0])
+
+
+def test_code_s_own_query_answers_without_a_model_call(registry: ToolRegistry,
+                                                       tmp_path: Path) -> None:
+    result, model = ask(registry, tmp_path, [], "How many orders were cancelled?",
+                        first_query="code")
+
+    cancelled = one(registry.store, "SELECT count(*) FROM orders WHERE status = 'cancelled'")
+    assert result.status == "done" and result.answer is not None
+    assert result.answer.rows == [[cancelled]] and model.seen == []
+    trace = load_trace(registry.store, "q1")
+    assert trace is not None
+    (step,) = [s for s in trace.steps if s.name == "query"]
+    # Traced as code's (step 0), with the linked term it started from and what the words added.
+    assert step.step == 0 and step.status == "ok"
+    assert step.proposed["metrics"] == ["order_count"] and step.proposed["filters"] == []
+    assert any("cancelled" in note for note in step.amended)
+
+
+def test_when_code_s_query_fails_the_model_writes_one(registry: ToolRegistry,
+                                                      tmp_path: Path) -> None:
+    # Code's query keeps the period the words say, which refunds (no date column) lack.
+    result, model = ask(registry, tmp_path, [call("query", **REFUNDS), call("respond")],
+                        "How much money did we refund last month?", first_query="code")
+
+    total = one(registry.store, "SELECT sum(amount) FROM order_payments "
+                                "WHERE transaction_type = 'refund'")
+    assert result.answer is not None and result.answer.rows == [[pytest.approx(total)]]
+    trace = load_trace(registry.store, "q1")
+    assert trace is not None
+    assert [(s.step, s.status) for s in trace.steps if s.name == "query"] == [
+        (0, "error"), (1, "ok")]
+    # The model sees code's call and its error, as it would its own, and corrects it.
+    assert len(model.seen) == 1
+    told = last_error(model.seen[0])
+    assert "no date column" in told["message"] and "period all" in told["hint"]
+
+
+def test_a_question_no_term_fits_goes_to_the_model(registry: ToolRegistry,
+                                                   tmp_path: Path) -> None:
+    result, model = ask(registry, tmp_path, [call("query", **REFUNDS)], "Hello there",
+                        first_query="code")
+    assert len(model.seen) == 1 and result.answer is not None
+    trace = load_trace(registry.store, "q1")
+    assert trace is not None and [s.step for s in trace.steps if s.name == "query"] == [1]
 
 
 def test_a_failure_quotes_no_figure_the_model_gave_only_the_question_s() -> None:

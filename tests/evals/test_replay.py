@@ -27,10 +27,11 @@ def store(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory,  # no
 
 
 def _case(case_id: str, question: str, proposed: dict[str, object], gold: list[list[object]],
-          passed: bool) -> dict[str, object]:
+          passed: bool, *, code_first: dict[str, object] | None = None) -> dict[str, object]:
+    code = [{"proposed": code_first, "by": "code"}] if code_first is not None else []
     return {"case_id": case_id, "passed": passed,
             "detail": {"question": question, "gold_rows": gold,
-                       "queries": [{"proposed": proposed}]}}
+                       "queries": [*code, {"proposed": proposed, "by": "model"}]}}
 
 
 def test_a_recorded_query_is_completed_by_today_s_rules_and_scored(
@@ -49,6 +50,10 @@ def test_a_recorded_query_is_completed_by_today_s_rules_and_scored(
         _case("b", "How many promotions ended during October 2026?",
               {**month, "filters": []}, wrong, True),
         _case("c", "no proposal recorded", {}, count, False),
+        # code's own query ran first: the model's (the next) is the proposal replayed
+        _case("d", "How many promotions ended during October 2026?", month, count, False,
+              code_first={**base, "metrics": ["order_count"], "filters": []}),
     ]}))
     got = {r.case_id: (r.passed_then, r.passed_now) for r in replay([results], store)}
-    assert got == {"a": (False, True), "b": (True, False)}  # once per proposal; c skipped
+    # once per question and proposal (d's model query is a's); c skipped
+    assert got == {"a": (False, True), "b": (True, False)}
