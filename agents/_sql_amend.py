@@ -1361,6 +1361,8 @@ def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
 
 
 _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
+# "units sold per region last month", "total revenue by month": a headline, the term first
+_HEADLINE = re.compile(r"^(?:(?:show|list|give|get)(?: me)? )?(?:(?:the|our) )?(?!what\b|which\b|how\b)(.*)$")
 # "how many units shipped out of Denver": what is counted or summed
 _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
@@ -1455,7 +1457,8 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     question names too. Elsewhere such words only qualify ("units on open purchase
     orders"). True when it changed."""
     said_as = phrase(words)
-    anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(said_as), _RANKED_BY.search(said_as),
+    anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(said_as), _HEADLINE.match(said_as),
+                                          _RANKED_BY.search(said_as),
                                           _HOW_MANY_ANCHOR.search(said_as),
                                           _BY_MEASURE.search(said_as),
                                           _SHARE_OF.search(said_as), _BOUND_OF.search(said_as),

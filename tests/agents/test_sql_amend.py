@@ -747,6 +747,10 @@ def test_a_breakdown_dropped_for_a_total_leaves_the_named_value_as_a_filter(
     # Elsewhere a metric's words only qualify what is asked: the model's choice stands.
     ("How many units are still on open purchase orders?", "margin_pct"),
     ("What margin do open purchase orders leave us?", "margin_pct"),
+    # A headline names its term first: "units sold per region", not a count of regions.
+    ("Units sold per region last month", "units_sold"),
+    ("Show me the gross profit by product for September 2026", "margin"),
+    ("Revenue per product", "revenue"),
 ])
 def test_the_metric_a_what_question_asks_for_by_name_counts(kit: SqlKit, question: str,
                                                              expected: str) -> None:
