@@ -214,8 +214,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     validation says what is wrong with them. After the first query of a turn a period
     of all time stands: the model may have been told the named one does not apply."""
     said = f" {phrase(question)} "
-    words = _column_names(_plain_bounds(question.lower().replace("'", " ").replace("’", " ")),
-                          catalog)
+    words = _column_names(_plain_bounds(_as_question(
+        question.lower().replace("'", " ").replace("’", " "))), catalog)
     args = dict(arguments)
     notes: list[str] = []
     filters = args.get("filters")
@@ -2166,6 +2166,15 @@ def _column_names(words: str, catalog: Catalog) -> str:
                 spelled = _spell(c.name)
                 words = re.sub(rf"\b{spelled}s?\b", c.name, words)
     return words
+
+
+def _as_question(words: str) -> str:
+    """An instruction to count read as the question it asks: "count the variants that ..."
+    as "how many variants ..." (a list asked for, "list the ...", is read as it is)."""
+    return _COUNT_THE.sub("how many ", words, count=1)
+
+
+_COUNT_THE = re.compile(r"^\W*(?:please )?count (?:up )?(?:the |all (?:the )?)?(?=[a-z])")
 
 
 def _plain_bounds(words: str) -> str:

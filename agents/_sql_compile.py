@@ -127,8 +127,12 @@ class Compiler:
             selects = [s for s in selects if not s.out.metric]
         selects += differences
         latest = [f for f in q.filters if f.op == "latest"]
+        span = period_range(q.period, self.as_of)
+        # "variants that sold nothing in the last 30 days": where the counted rows have no
+        # dates, the period is the one in which the absent table has none of its rows.
+        lacking_when = self._absent_period(q, plan, time_col, span)
         for condition in self._conditions([f for f in q.filters if f.op != "latest"], plan,
-                                          time_col, absent=q.absent):
+                                          time_col, absent=q.absent, within=lacking_when):
             _add(where, condition)
         if q.having is not None and not q.group_by:
             raise QueryError("having needs groups: it keeps the groups whose first metric "
@@ -141,8 +145,9 @@ class Compiler:
                              "needs group_by and no count_groups",
                              "put the thing to average per (an order's id, a day) in group_by")
         described = ""
-        span = period_range(q.period, self.as_of)
-        if span is not None:
+        if span is not None and lacking_when:
+            described = f"{q.period.replace('_', ' ')} ({span[0]} to {span[1]})"
+        elif span is not None:
             period_col = self._period_column(q, plan) or time_col
             if period_col is None:
                 raise QueryError(f"the period {q.period} does not apply: {plan.root} has no "
@@ -319,20 +324,35 @@ class Compiler:
 
     # -- filters ---------------------------------------------------------------------
 
+    def _absent_period(self, q: StructuredQuery, plan: _Plan, time_col: str | None,
+                       span: tuple[date, date] | None) -> dict[str, str]:
+        """The period as a condition on the first absent table with dates, where the
+        query's own rows have none (else {}: the period applies as usual)."""
+        if span is None or not q.absent or self._period_column(q, plan) or time_col:
+            return {}
+        lacked = next((t for t in q.absent if self.layer.time_column(t)), None)
+        if lacked is None:
+            return {}
+        column = self.layer.time_column(lacked)
+        return {lacked: f"CAST({column} AS DATE) BETWEEN {_date(span[0])} AND {_date(span[1])}"}
+
     def _conditions(self, filters: list[Filter], plan: _Plan, time_col: str | None,
-                    absent: list[str] | None = None) -> list[str]:
+                    absent: list[str] | None = None,
+                    within: dict[str, str] | None = None) -> list[str]:
         """The filters' conditions. Those on a table that would multiply the root's rows
         (one reached through a one-to-many key, "stock of items with an open purchase
         order") are asked as EXISTS, one per table, instead of joined, so a sum or a
         count over the root stays right; a table the select list joins anyway is joined.
-        For an ``absent`` table the EXISTS is negated: no such row (that its filters keep)."""
+        For an ``absent`` table the EXISTS is negated: no such row (that its filters keep,
+        in the period ``within`` gives it)."""
         absent = absent or []
         for lacked in absent:
             if lacked == plan.root or not self._fans_out(plan.root, lacked):
                 raise QueryError(f"{plan.root} rows cannot lack {lacked} rows: each has at "
                                  "most one", "count from the table whose rows may have none")
         out: list[str] = []
-        semi: dict[str, list[str]] = {t: [] for t in absent}
+        semi: dict[str, list[str]] = {t: [*([within[t]] if within and t in within else [])]
+                                      for t in absent}
         for f in filters:
             own = _Plan(root=plan.root)
             condition = self._filter(f, own, time_col)

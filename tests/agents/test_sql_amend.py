@@ -1995,3 +1995,19 @@ def test_the_gap_between_the_cheapest_and_the_dearest_is_a_range(
     assert sorted((row[0], row[-1]) for row in got) == _rows(
         store, "SELECT supplier_id, max(lead_time_mean_days) - min(lead_time_mean_days) "
                "FROM supplier_products GROUP BY 1 ORDER BY 2 DESC LIMIT 2")
+
+
+@pytest.mark.parametrize("question", [
+    "How many variants had no sales over the last 30 days?",
+    "Count the variants that sold nothing in the past 30 days",
+])
+def test_a_period_on_rows_without_dates_is_when_the_absent_rows_are_lacking(
+        kit: SqlKit, store: DuckDBStore, question: str) -> None:
+    done = run(kit, question, metrics=["variant_count"])
+    gold = ("SELECT count(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM sales_history s "
+            "WHERE s.item_id = v.item_id AND s.day BETWEEN DATE '2026-10-02' "
+            "AND DATE '2026-10-31')")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, "SELECT count(*) FROM variants v WHERE NOT "
+                                              "EXISTS (SELECT 1 FROM sales_history s "
+                                              "WHERE s.item_id = v.item_id)")
