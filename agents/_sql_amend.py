@@ -370,7 +370,34 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
+    _rounding(args, words, notes)
     return Amended(arguments=args, notes=notes)
+
+
+_ROUNDED = re.compile(
+    r"\b(?:round(?:ed|ing)?|correct|accurate|give (?:it|them|that)|expressed|shown?)\b[^.?;]{0,40}?"
+    r"\bto (?:the nearest )?(?:(?P<n>\d|one|two|three|four|a|no|zero) (?:decimal(?: place)?s?|dp"
+    r"|places?|digits? after the point)\b|(?P<whole>(?:a )?whole(?: \w+)?|an? integers?|integers?"
+    r"|(?:the nearest )?(?:dollar|unit|day|percent(?:age point)?)s?)\b|(?P<cent>(?:the )?cents?)\b)"
+    r"|\bas (?:a )?(?P<as_whole>whole (?:number|dollar|day|unit|percent)s?|integers?)\b"
+    r"|\bin whole (?:dollars|days|units|percent)\b(?P<in_whole>)"
+    r"|\((?P<paren>\d) (?:decimal(?: place)?s?|dp)\)"
+    r"|\bto (?P<bare>\d|one|two|three|four) (?:decimal(?: place)?s?|dp)\b"
+    r"|\bto the nearest (?:whole(?: \w+)?|dollar|integer|(?P<near_cent>cent))\b")
+_DIGIT_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "no": 0, "zero": 0}
+
+
+def _rounding(args: dict[str, Any], words: str, notes: list[str]) -> None:
+    """"Round to 1 decimal", "to two decimal places", "as a whole number", "to the nearest
+    dollar", "to the cent": the figures come rounded as the question asks."""
+    said = _ROUNDED.search(words)
+    if said is None or args.get("decimals") is not None:
+        return
+    n = said["n"] or said["paren"] or said["bare"]
+    cents = said["cent"] or said["near_cent"]
+    decimals = (int(n) if n.isdigit() else _DIGIT_WORDS[n]) if n else 2 if cents else 0
+    args["decimals"] = decimals
+    notes.append(f"decimals {decimals}: the question asks its figures rounded so")
 
 
 def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,

@@ -188,7 +188,8 @@ class Compiler:
                                    label=f"average {metric.label} per {per}",
                                    format="number" if metric.format == "count" else metric.format,
                                    metric=True)
-            sql = (f"SELECT avg({metric.name}) AS {average.name} FROM (\n{sql}\n) AS groups")
+            sql = (f"SELECT {_rounded(f'avg({metric.name})', q.decimals)} AS {average.name} "
+                   f"FROM (\n{sql}\n) AS groups")
             columns = [average]
         return Compiled(sql=sql, columns=columns, period=described)
 
@@ -561,10 +562,20 @@ def _one_row_per_group(root: str, joins: list[str], where: list[str], selects: l
         s if s.out.metric else _Select(f"_group{i}", s.out) for i, s in enumerate(selects)]
 
 
+def _rounded(expr: str, decimals: int | None) -> str:
+    return expr if decimals is None else f"round({expr}, {decimals})"
+
+
 def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_Select],
                 where: list[str], has_metrics: bool, max_rows: int) -> str:
-    cols = ", ".join(s.expr if s.expr == s.out.name or s.expr.endswith(f".{s.out.name}")
-                     else f"{s.expr} AS {s.out.name}" for s in selects)
+    def column(s: _Select) -> str:
+        expr = s.expr
+        if q.decimals is not None and s.out.metric and s.out.format not in ("date", "text") \
+                and not (q.count_groups or q.average_groups):  # those round their own figure
+            expr = _rounded(expr, q.decimals)
+        return expr if expr == s.out.name or expr.endswith(f".{s.out.name}") \
+            else f"{expr} AS {s.out.name}"
+    cols = ", ".join(column(s) for s in selects)
     parts = [f"SELECT {'' if has_metrics else 'DISTINCT '}{cols}", f"FROM {root}", *joins]
     if where:
         parts.append("WHERE " + " AND ".join(where))

@@ -31,7 +31,7 @@ Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
-CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on"})
+CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals"})
 
 
 class Filter(BaseModel):
@@ -93,6 +93,9 @@ class StructuredQuery(BaseModel):
     # Code only: the date column the period applies to, where the question names another
     # than the metric's ("purchase orders due to arrive in the next 7 days": expected_on).
     period_on: str | None = None
+    # Code only: the decimals the figures are rounded to, where the question says ("round
+    # to 1 decimal", "as a whole number").
+    decimals: int | None = Field(default=None, ge=0, le=6)
 
 
 _VALUE_SCHEMA: dict[str, Any] = {"anyOf": [

@@ -2011,3 +2011,23 @@ def test_a_period_on_rows_without_dates_is_when_the_absent_rows_are_lacking(
     assert _rows(store, gold) != _rows(store, "SELECT count(*) FROM variants v WHERE NOT "
                                               "EXISTS (SELECT 1 FROM sales_history s "
                                               "WHERE s.item_id = v.item_id)")
+
+
+@pytest.mark.parametrize(("question", "decimals"), [
+    ("What is the average unit cost, rounded to two decimal places?", 2),
+    ("Average transit time per carrier, to 1 decimal place", 1),
+    ("How much revenue did we make last month, to the nearest whole number?", 0),
+    ("What is the average gift card balance in whole dollars?", 0),
+    ("What is the average price of a variant?", None),
+])
+def test_the_rounding_a_question_asks_for_is_kept(kit: SqlKit, question: str,
+                                                  decimals: int | None) -> None:
+    assert run(kit, question).arguments.get("decimals") == decimals
+
+
+def test_figures_come_rounded_as_asked(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What is the average list price of a variant for each product, "
+                    "rounded to 1 decimal?", metrics=["list_price"])
+    gold = ("SELECT product_id, round(avg(price), 1) FROM variants GROUP BY 1")
+    assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
+        store, gold)

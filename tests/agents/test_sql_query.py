@@ -486,3 +486,17 @@ def test_a_breakdown_on_the_many_side_of_a_key_counts_each_root_row_once(world: 
     sql = world.compiler.compile(StructuredQuery.model_validate(
         {"metrics": ["on_hand"], "group_by": ["warehouses.name"]})).sql
     assert "DISTINCT" not in sql and "JOIN warehouses" in sql
+
+
+def test_decimals_round_the_figures_not_the_groups_nor_the_ranking(world: World) -> None:
+    per_order = {"metrics": ["order_lines"], "group_by": ["order_items.order_id"]}
+    assert world.run(**per_order, average_groups=True, decimals=2) == world.rows(
+        "SELECT round(avg(n), 2) FROM (SELECT order_id, count(*) n FROM order_items GROUP BY 1)")
+    ranked = world.run(metrics=["shipping_cost"], group_by=["carrier_lanes.carrier_id"],
+                       order="desc", decimals=1, having={"op": ">", "value": 10})
+    assert ranked == world.rows(
+        "SELECT carrier_id, round(avg(cost_usd), 1) c FROM carrier_lanes GROUP BY 1 "
+        "HAVING avg(cost_usd) > 10 ORDER BY avg(cost_usd) DESC")
+    # a date is no figure to round
+    assert world.run(metrics=["max(sales_history.day)"], decimals=0) == world.rows(
+        "SELECT max(day) FROM sales_history")
