@@ -364,7 +364,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         # the model's bound per group with no groups: the rows themselves are asked for
         args["having"], args["count_groups"] = None, False
         notes.append("having and count_groups dropped: there are no groups to bound")
-    _names_beside_ids(args, catalog, notes)
+    _names_beside_ids(args, words, catalog, notes)
     if grouped and not bounded:
         _rank(args, words, notes)
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
@@ -421,23 +421,37 @@ def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,
     return grouped
 
 
-def _names_beside_ids(args: dict[str, Any], catalog: Catalog, notes: list[str]) -> None:
+def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
+                      notes: list[str]) -> None:
     """"Which supplier has the most open purchase orders": a breakdown by a key of a
     table with a ``name`` (``purchase_orders.supplier_id``) shows that name beside it,
-    which is what a person reads (the id stays: names need not be unique)."""
+    which is what a person reads (the id stays: names need not be unique). "Name each
+    warehouse by its city": the text column the question names instead."""
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+    said = {w for m in _SHOWN_BY.finditer(phrase(words))
+            for w in (m.group(1), m.group(1).split()[0])}  # "its city and", "its city"
     for ref in list(grouped):
         column = ref.partition(".")[2]
         if not column.endswith("_id") or catalog.column(ref) is None:
             continue
-        named = next((t.name for t in catalog.tables.values() if t.primary_key == [column]
-                      and t.column("name") is not None), None)
-        shown = f"{named}.name"
+        keyed = next((t for t in catalog.tables.values() if t.primary_key == [column]), None)
+        if keyed is None:
+            continue
+        texts = [c.name for c in keyed.columns if c.kind == "text" and c.name != column]
+        wanted = next((c for c in texts if _spelled(c) in said), None)
+        named = keyed.name if wanted or "name" in texts else None
+        shown = f"{keyed.name}.{wanted or 'name'}"
         if named is None or shown in grouped or len(grouped) >= MAX_GROUPS:
             continue
         grouped.insert(grouped.index(ref) + 1, shown)
         args["group_by"] = grouped
         notes.append(f"group_by {shown} beside {ref}: a name a person reads")
+
+
+# "name each warehouse by its city", "identify them by their email"
+_SHOWN_BY = re.compile(r"(?:\bby (?:its|their|the)|\b(?:name[ds]?|identif(?:y|ied)|label(?:l?ed)?)"
+                       r"(?: them| it| each(?: one| \w+)?| the \w+)? by(?: its| their| the)?)"
+                       r" (\w+(?: \w+)?)\b")
 
 
 def _latest(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:

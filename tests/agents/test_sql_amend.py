@@ -2031,3 +2031,18 @@ def test_figures_come_rounded_as_asked(kit: SqlKit, store: DuckDBStore) -> None:
     gold = ("SELECT product_id, round(avg(price), 1) FROM variants GROUP BY 1")
     assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
         store, gold)
+
+
+@pytest.mark.parametrize(("question", "metric", "shown"), [
+    ("Units sold per warehouse in September 2026, identified by their city",
+     "units_sold", "warehouses.city"),
+    ("Which 3 suppliers have the most open purchase orders? Name each by its country.",
+     "open_purchase_orders", "suppliers.country"),
+    ("Which 3 suppliers have the most open purchase orders?", "open_purchase_orders",
+     "suppliers.name"),
+])
+def test_a_thing_is_shown_by_the_column_the_question_names_it_by(
+        kit: SqlKit, question: str, metric: str, shown: str) -> None:
+    done = run(kit, question, metrics=[metric])
+    assert shown in done.arguments["group_by"]
+    assert len([g for g in done.arguments["group_by"] if not g.endswith("_id")]) == 1
