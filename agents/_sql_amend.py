@@ -2749,6 +2749,11 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
                 if word in (c.name, _spelled(c.name)) and c.kind in ("text", "number")]
         refs += [d.name for d in layer.dimensions if word in (
             _group_word(d.name, catalog, layer), phrase(d.label))]
+        owner, _, attribute = word.partition(" ")
+        if not refs and attribute and (table := _table_named(owner, catalog, layer)):
+            # "by supplier country": the column of the table the first word names
+            refs = [c.ref for c in catalog.tables[table].columns
+                    if attribute == _spelled(c.name) and c.kind == "text"]
         return [r for r in refs if cost(r)[0] < _UNREACHABLE]
 
     nearer = list(grouped)

@@ -2046,3 +2046,13 @@ def test_a_thing_is_shown_by_the_column_the_question_names_it_by(
     done = run(kit, question, metrics=[metric])
     assert shown in done.arguments["group_by"]
     assert len([g for g in done.arguments["group_by"] if not g.endswith("_id")]) == 1
+
+
+def test_a_breakdown_by_a_table_s_column_said_with_the_table_s_name(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Units on open purchase orders, split by supplier country",
+               metrics=["units_on_order"])
+    assert done.arguments["group_by"] == ["suppliers.country"]
+    assert _answer(kit, store, done.arguments) == _rows(
+        store, "SELECT s.country, sum(p.quantity) FROM purchase_orders p JOIN suppliers s "
+               "USING (supplier_id) WHERE p.status = 'open' GROUP BY 1")
