@@ -370,8 +370,55 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
+    _in_every(args, words, linked, catalog, layer, notes)
     _rounding(args, words, notes)
     return Amended(arguments=args, notes=notes)
+
+
+# "in every warehouse", "at all of our warehouses" ("for every"/"across all" are breakdowns
+# and totals)
+_IN_EVERY = re.compile(r"\b(?:in|at) (?:every(?: single)?(?: one of)?|all(?: of)?) "
+                       r"(?:our |the |its |their )?(?P<place>\w+(?: \w+)?)")
+
+
+def _in_every(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+              layer: SemanticLayer, notes: list[str]) -> None:
+    """"How many items are out of stock in every warehouse": of a table with a row per
+    thing and place (stock), the things whose rows all meet the condition (the filters on
+    those rows, else the condition of the term for them), counted or listed."""
+    said = _IN_EVERY.search(words)
+    which = _WHICH.match(words) or _LIST.match(words)
+    thing = _counted_table(words, catalog, layer) or next(
+        (t for text in ((which.group("thing"), which.group("thing").split()[0]) if which else ())
+         if (t := _table_named(text, catalog, layer))), None)  # "items are sold": items
+    place = _table_named(said["place"], catalog, layer) if said else None
+    if place is None or thing is None or thing == place:
+        return
+    keys = [catalog.tables[t].primary_key for t in (thing, place)]
+    if any(len(k) != 1 for k in keys):
+        return
+    thing_key, place_key = keys[0][0], keys[1][0]
+    filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
+    for name in dict.fromkeys([*(args.get("metrics") or []), *linked.metrics]):
+        term = layer.metric(str(name))
+        rows = term.table if term is not None else None
+        if rows is None or any(catalog.tables[rows].column(k) is None
+                               for k in (thing_key, place_key)):
+            continue
+        kept = [f for f in filters if _field_table(f.get("field"), catalog, layer) == rows]
+        condition = kept or _term_conditions(term) if term is not None else kept
+        count = _row_count(rows, catalog, layer)
+        if not condition or count is None:
+            continue
+        counted = _counted_table(words, catalog, layer) is not None
+        args.update(metrics=[count], group_by=[f"{rows}.{thing_key}"], filters=condition,
+                    every=True, count_groups=counted, having=None, average_groups=False,
+                    absent=[],
+                    share=[], order="none", limit=None, period="all")
+        notes.append(f"every: the {thing} whose {rows} rows in each {place} meet "
+                     f"{[f.get('field') for f in condition]}"
+                     + (", counted" if counted else ""))
+        return
 
 
 _ROUNDED = re.compile(

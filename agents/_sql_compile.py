@@ -131,8 +131,15 @@ class Compiler:
         # "variants that sold nothing in the last 30 days": where the counted rows have no
         # dates, the period is the one in which the absent table has none of its rows.
         lacking_when = self._absent_period(q, plan, time_col, span)
-        for condition in self._conditions([f for f in q.filters if f.op != "latest"], plan,
-                                          time_col, absent=q.absent, within=lacking_when):
+        conditions = self._conditions([f for f in q.filters if f.op != "latest"], plan,
+                                      time_col, absent=q.absent, within=lacking_when)
+        every = ""
+        if q.every:
+            if not q.group_by or not metrics:
+                raise QueryError("every tests each group's rows: it needs group_by and a "
+                                 "metric", "put the things to keep in group_by")
+            every, conditions = " AND ".join(conditions) or "TRUE", []
+        for condition in conditions:
             _add(where, condition)
         if q.having is not None and not q.group_by:
             raise QueryError("having needs groups: it keeps the groups whose first metric "
@@ -170,11 +177,11 @@ class Compiler:
         for _, expr in dated:
             where.append(f"{expr} = (SELECT max({expr}) {inner})")
         source = plan.root
-        if metrics and not q.share and not any(m.joins for m in metrics) and any(
+        if metrics and not q.share and not every and not any(m.joins for m in metrics) and any(
                 self._fans_out(plan.root, t) for t in set(plan.tables) - {plan.root}):
             source, selects = _one_row_per_group(plan.root, joins, where, selects)
             joins, where = [], []
-        sql = _render_sql(q, source, joins, selects, where, bool(metrics), max_rows)
+        sql = _render_sql(q, source, joins, selects, where, bool(metrics), max_rows, every)
         columns = [s.out for s in selects]
         if q.count_groups and q.group_by:
             noun = selects[0].out.name.removesuffix("_id").replace("_", " ")
@@ -567,7 +574,8 @@ def _rounded(expr: str, decimals: int | None) -> str:
 
 
 def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_Select],
-                where: list[str], has_metrics: bool, max_rows: int) -> str:
+                where: list[str], has_metrics: bool, max_rows: int, every: str = "") -> str:
+    """The SELECT; ``every``: a condition each group's rows must all meet."""
     def column(s: _Select) -> str:
         expr = s.expr
         if q.decimals is not None and s.out.metric and s.out.format not in ("date", "text") \
@@ -583,9 +591,12 @@ def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_
     metrics = [s for s in selects if s.out.metric]
     if has_metrics and groups:
         parts.append("GROUP BY " + ", ".join(str(i) for i in range(1, len(groups) + 1)))
+    having = [f"bool_and({every})"] if every else []
     if q.having is not None and metrics:
         value = int(q.having.value) if q.having.value.is_integer() else q.having.value
-        parts.append(f"HAVING {metrics[0].expr} {q.having.op} {value}")
+        having.append(f"{metrics[0].expr} {q.having.op} {value}")
+    if having:
+        parts.append("HAVING " + " AND ".join(having))
     if (q.count_groups or q.average_groups) and groups:
         return "\n".join(parts)  # counted or averaged as a whole: no order, no limit
     order = _order_by(q, selects, has_metrics)

@@ -31,7 +31,7 @@ Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
-CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals"})
+CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals", "every"})
 
 
 class Filter(BaseModel):
@@ -96,6 +96,9 @@ class StructuredQuery(BaseModel):
     # Code only: the decimals the figures are rounded to, where the question says ("round
     # to 1 decimal", "as a whole number").
     decimals: int | None = Field(default=None, ge=0, le=6)
+    # Code only: the filters test every row of a group instead of picking rows: the groups
+    # whose rows all pass ("items with no stock in every warehouse").
+    every: bool = False
 
 
 _VALUE_SCHEMA: dict[str, Any] = {"anyOf": [

@@ -2056,3 +2056,18 @@ def test_a_breakdown_by_a_table_s_column_said_with_the_table_s_name(
     assert _answer(kit, store, done.arguments) == _rows(
         store, "SELECT s.country, sum(p.quantity) FROM purchase_orders p JOIN suppliers s "
                "USING (supplier_id) WHERE p.status = 'open' GROUP BY 1")
+
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("How many variants have nothing on hand in every one of our warehouses?", True),
+    ("Which items are sold out at all of our warehouses?", False),
+])
+def test_things_whose_rows_meet_a_condition_in_every_place(
+        kit: SqlKit, store: DuckDBStore, question: str, counted: bool) -> None:
+    done = run(kit, question, metrics=["on_hand"])
+    every = "SELECT item_id FROM stock GROUP BY item_id HAVING bool_and(on_hand = 0)"
+    gold = f"SELECT count(*) FROM ({every})" if counted else every
+    assert done.arguments["every"] is True
+    assert [row[:1] for row in _answer(kit, store, done.arguments)] == _rows(store, gold)
+    # not the items out of stock in some warehouse
+    assert _rows(store, gold) != _rows(store, gold.replace("bool_and", "bool_or"))

@@ -500,3 +500,15 @@ def test_decimals_round_the_figures_not_the_groups_nor_the_ranking(world: World)
     # a date is no figure to round
     assert world.run(metrics=["max(sales_history.day)"], decimals=0) == world.rows(
         "SELECT max(day) FROM sales_history")
+
+
+def test_every_keeps_the_groups_whose_rows_all_pass_the_filters(world: World) -> None:
+    zero = [{"field": "stock.on_hand", "op": "=", "value": 0}]
+    rows = world.run(metrics=["stock_count"], group_by=["stock.item_id"], filters=zero,
+                     every=True, count_groups=True)
+    assert rows == world.rows("SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 "
+                              "HAVING bool_and(on_hand = 0))")
+    assert rows != world.run(metrics=["stock_count"], group_by=["stock.item_id"], filters=zero,
+                             count_groups=True)
+    with pytest.raises(QueryError, match="needs group_by"):
+        world.run(metrics=["stock_count"], filters=zero, every=True)
