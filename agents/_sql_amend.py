@@ -370,9 +370,81 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
+    _columns_compared(args, words, catalog, layer, notes)
     _in_every(args, words, linked, catalog, layer, notes)
     _rounding(args, words, notes)
     return Amended(arguments=args, notes=notes)
+
+
+_MORE_THAN = ("above|over|higher than|greater than|more than|larger than|bigger than|exceeds?"
+              "|exceeding|in excess of|after|later than|dearer than|pricier than")
+_LESS_THAN = "below|under|lower than|less than|smaller than|cheaper than|before|earlier than"
+# "priced below their unit cost", "received after the expected date": a column, not a number
+_COMPARED = re.compile(rf"\b(?:(?P<more>{_MORE_THAN})|(?P<less>{_LESS_THAN})) "
+                       r"(?:(?:what|the|their|its|our|each|his|her|it|they) )*"
+                       r"(?P<other>[a-z][a-z ]*)")
+# "more units reserved than on hand": the first column between, the other after "than"
+_MORE_X_THAN = re.compile(r"\b(?:(?P<more>more|greater|higher)|(?P<less>fewer|less|lower)) "
+                          r"(?P<this>[a-z][a-z ]{2,30}?) than "
+                          r"(?:(?:what|the|their|its|our|each|it|they|is|are) )*"
+                          r"(?P<other>[a-z][a-z ]*)")
+_SAID_AS = {"arriv": "receiv", "deliver": "receiv", "due": "expect"}  # stems, as a column says
+_NOT_COMPARED = ("_id", "_no", "position", "seq", "lat", "lon")
+
+
+def _columns_compared(args: dict[str, Any], words: str, catalog: Catalog,
+                      layer: SemanticLayer, notes: list[str]) -> None:
+    """"Variants priced below their unit cost", "purchase orders received after their
+    expected date": a row condition between the column the words before the comparison
+    name and the one after it (two numbers or two dates), as the question says them."""
+    root = _root(args.get("metrics"), [g for g in args.get("group_by") or []
+                                       if isinstance(g, str)], layer)
+    if root not in catalog.tables or args.get("compare"):
+        return
+    pairs = [(said, " ".join(words[:said.start()].split()[-3:]))
+             for said in _COMPARED.finditer(words)]
+    pairs += [(said, said["this"]) for said in _MORE_X_THAN.finditer(words)]
+    for said, before in pairs:
+        after = " ".join(said["other"].split()[:3])
+        left = _compared_column(before, root, catalog, layer, near_end=True)
+        right = _compared_column(after, root, catalog, layer, near_end=False)
+        if left is None or right is None or left.ref == right.ref or left.kind != right.kind:
+            continue
+        op = ">" if said["more"] else "<"
+        args["compare"] = [{"field": left.ref, "op": op, "value": right.ref}]
+        # a bound the model read on either column was this comparison
+        args["filters"] = [f for f in args.get("filters") or []
+                           if not (isinstance(f, dict) and f.get("field") in (left.ref, right.ref)
+                                   and f.get("op") in _BOUND_OPS.values())]
+        notes.append(f"compare {left.ref} {op} {right.ref}: the question compares the two")
+        return
+
+
+def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLayer, *,
+                     near_end: bool) -> CatalogColumn | None:
+    """The one number or date column ``text`` names by its parts ("unit cost", "priced",
+    "expected date"), reachable from ``root``: the most parts said, then said nearest the
+    comparison (the end of ``text`` or its start), then the table's name said too, then
+    the root's own."""
+    stems = [_SAID_AS.get(s, s) for s in (_stem(phrase(w)) for w in text.split())]
+    tables = _tables_said(text, catalog, layer)
+    scored = []
+    for table in catalog.tables.values():
+        if table.name != root and catalog.path(root, table.name) is None:
+            continue
+        for c in table.columns:
+            if c.kind not in ("number", "date") or c.name.endswith(_NOT_COMPARED):
+                continue
+            at = [i for p in c.name.split("_") if len(p) > 2
+                  for i, s in enumerate(stems) if s == _stem(phrase(p))]
+            if at:
+                near = max(at) if near_end else -min(at)
+                scored.append(((len(at), near, c.table in tables, c.table == root), c))
+    if not scored:
+        return None
+    best = max(key for key, _ in scored)
+    top = [c for key, c in scored if key == best]
+    return top[0] if len(top) == 1 else None
 
 
 # "in every warehouse", "at all of our warehouses" ("for every"/"across all" are breakdowns

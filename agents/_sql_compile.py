@@ -132,7 +132,8 @@ class Compiler:
         # dates, the period is the one in which the absent table has none of its rows.
         lacking_when = self._absent_period(q, plan, time_col, span)
         conditions = self._conditions([f for f in q.filters if f.op != "latest"], plan,
-                                      time_col, absent=q.absent, within=lacking_when)
+                                      time_col, absent=q.absent, within=lacking_when,
+                                      compare=q.compare)
         every = ""
         if q.every:
             if not q.group_by or not metrics:
@@ -345,8 +346,8 @@ class Compiler:
         return {lacked: f"CAST({column} AS DATE) BETWEEN {_date(span[0])} AND {_date(span[1])}"}
 
     def _conditions(self, filters: list[Filter], plan: _Plan, time_col: str | None,
-                    absent: list[str] | None = None,
-                    within: dict[str, str] | None = None) -> list[str]:
+                    absent: list[str] | None = None, within: dict[str, str] | None = None,
+                    compare: list[Filter] | None = None) -> list[str]:
         """The filters' conditions. Those on a table that would multiply the root's rows
         (one reached through a one-to-many key, "stock of items with an open purchase
         order") are asked as EXISTS, one per table, instead of joined, so a sum or a
@@ -361,9 +362,11 @@ class Compiler:
         out: list[str] = []
         semi: dict[str, list[str]] = {t: [*([within[t]] if within and t in within else [])]
                                       for t in absent}
-        for f in filters:
+        tagged = [(f, False) for f in filters] + [(f, True) for f in compare or []]
+        for f, between_columns in tagged:
             own = _Plan(root=plan.root)
-            condition = self._filter(f, own, time_col)
+            condition = (self._comparison(f, own) if between_columns
+                         else self._filter(f, own, time_col))
             needed = {t for t in own.tables if t != plan.root}
             table = next(iter(needed)) if len(needed) == 1 else None
             if table is not None and (table in absent or table not in plan.tables
@@ -375,6 +378,26 @@ class Compiler:
         return out + [("NOT " if t in absent else "")
                       + self._exists(plan.root, t, " AND ".join(c) or "TRUE")
                       for t, c in semi.items()]
+
+    def _comparison(self, f: Filter, plan: _Plan) -> str:
+        """``field op value`` where the value names another column: two numbers or two
+        dates of a row ("priced below its unit cost", "received after it was expected")."""
+        if f.op not in ("<", "<=", ">", ">=", "=", "!="):
+            raise QueryError(f"a comparison of two columns takes <, <=, >, >=, = or !=, "
+                             f"not {f.op}", "use one of those")
+        sides, kinds = [], set()
+        for ref in (f.field, str(f.value)):
+            column = self.catalog.column(ref)
+            if column is None or column.kind not in ("number", "date"):
+                raise QueryError(f"{ref!r} is not a number or date column of the store",
+                                 "compare two number columns or two date columns")
+            plan.tables.append(column.table)
+            kinds.add(column.kind)
+            sides.append(f"CAST({ref} AS DATE)" if column.kind == "date" else ref)
+        if len(kinds) != 1:
+            raise QueryError(f"{f.field} and {f.value} are a number and a date",
+                             "compare two columns of one kind")
+        return f"{sides[0]} {f.op} {sides[1]}"
 
     def _fans_out(self, root: str, table: str) -> bool:
         """Whether joining ``table`` to ``root`` can repeat a root row (a step toward the

@@ -31,7 +31,8 @@ Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
-CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals", "every"})
+CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals", "every",
+                              "compare"})
 
 
 class Filter(BaseModel):
@@ -99,6 +100,9 @@ class StructuredQuery(BaseModel):
     # Code only: the filters test every row of a group instead of picking rows: the groups
     # whose rows all pass ("items with no stock in every warehouse").
     every: bool = False
+    # Code only: row conditions between two columns, each a filter whose value is the other
+    # column ("variants priced below their unit cost": variants.price < unit_costs.unit_cost).
+    compare: list[Filter] = Field(default_factory=list, max_length=2)
 
 
 _VALUE_SCHEMA: dict[str, Any] = {"anyOf": [
@@ -191,7 +195,8 @@ class Vocabulary:
         problems += [f"{t!r} is not a table of the store" for t in query.absent
                      if t not in self.catalog.tables]
         fields = [*query.group_by, *([query.period_on] if query.period_on else []),
-                  *(f.field for f in [*query.filters, *query.share, *query.versus])]
+                  *(f.field for f in [*query.filters, *query.share, *query.versus]),
+                  *(str(v) for f in query.compare for v in (f.field, f.value))]
         problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
                      if n not in self.fields and n not in self.code_fields]
         if problems:

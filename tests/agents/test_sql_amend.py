@@ -2071,3 +2071,19 @@ def test_things_whose_rows_meet_a_condition_in_every_place(
     assert [row[:1] for row in _answer(kit, store, done.arguments)] == _rows(store, gold)
     # not the items out of stock in some warehouse
     assert _rows(store, gold) != _rows(store, gold.replace("bool_and", "bool_or"))
+
+
+@pytest.mark.parametrize(("question", "metric", "gold"), [
+    ("How many sales were made at a unit price below the list price?", "units_sold",
+     "SELECT count(*) FROM sales_history s JOIN variants v USING (item_id) "
+     "WHERE s.unit_price < v.price"),
+    ("How many competitor price checks found a price lower than our list price?",
+     "average_competitor_price",
+     "SELECT count(*) FROM competitor_prices c JOIN variants v USING (item_id) "
+     "WHERE c.price < v.price"),
+])
+def test_two_columns_of_a_row_compared(kit: SqlKit, store: DuckDBStore, question: str,
+                                       metric: str, gold: str) -> None:
+    done = run(kit, question, metrics=[metric])
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, gold.replace("<", ">="))

@@ -512,3 +512,18 @@ def test_every_keeps_the_groups_whose_rows_all_pass_the_filters(world: World) ->
                              count_groups=True)
     with pytest.raises(QueryError, match="needs group_by"):
         world.run(metrics=["stock_count"], filters=zero, every=True)
+
+
+def test_compare_keeps_the_rows_where_one_column_beats_another(world: World) -> None:
+    below = [{"field": "variants.price", "op": "<", "value": "unit_costs.unit_cost"}]
+    assert world.run(metrics=["variant_count"], compare=below) == world.rows(
+        "SELECT count(*) FROM variants v JOIN unit_costs u USING (item_id) "
+        "WHERE v.price < u.unit_cost")
+    late = [{"field": "purchase_orders.received_on", "op": ">",
+             "value": "purchase_orders.expected_on"}]
+    assert world.run(metrics=["purchase_order_count"], compare=late) == world.rows(
+        "SELECT count(*) FROM purchase_orders WHERE received_on > expected_on")
+    with pytest.raises(QueryError, match="a number and a date"):
+        world.run(metrics=["purchase_order_count"], compare=[
+            {"field": "purchase_orders.quantity", "op": ">",
+             "value": "purchase_orders.expected_on"}])
