@@ -61,7 +61,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ._semantic import Metric, SemanticLayer
-from ._sql_calendar import calendar_filter, date_column, date_extreme
+from ._sql_calendar import calendar_filter, date_column, date_extreme, named_range
 from ._sql_catalog import Catalog, CatalogColumn
 from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_FILTERS, MAX_GROUPS, MAX_METRICS
@@ -372,6 +372,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             notes.append("ties: the question asks for every group tied")
     _columns_compared(args, words, catalog, layer, notes)
     _in_every(args, words, linked, catalog, layer, notes)
+    _as_of_history(args, words, catalog, layer, notes)
     _rounding(args, words, notes)
     return Amended(arguments=args, notes=notes)
 
@@ -445,6 +446,51 @@ def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLaye
     best = max(key for key, _ in scored)
     top = [c for key, c in scored if key == best]
     return top[0] if len(top) == 1 else None
+
+
+_GLUE = frozenset({"of", "the", "a", "an", "and", "per", "for", "with", "our", "to", "in", "by"})
+
+
+def _as_of_history(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                   notes: list[str]) -> None:
+    """"What was the list price of variant 1340995114 on September 15, 2026": a column
+    of one thing that has no dates (``variants.price``, today's) read on a day from the
+    table that keeps its history (``price_history.price``: a row per change, with the
+    day it took effect), as the latest row on or before that day."""
+    day = named_range(words)
+    first = layer.metric(str((args.get("metrics") or [""])[0]))
+    column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
+    if day is None or day.op not in ("between", "<=") or day.start != day.end \
+            or first is None or column is None or layer.time_column(first.table):
+        return
+    keys = catalog.tables[first.table].primary_key
+    name = column.group(2).partition(".")[2]
+    filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
+    thing = [f for f in filters if keys and f.get("field") == f"{first.table}.{keys[0]}"
+             and f.get("op") == "=" and isinstance(f.get("value"), str)]
+    if len(keys) != 1 or len(thing) != 1:
+        return  # one thing's value on a day; of many things, each has its own last change
+    # of the tables with that column by day, the one described as the term is (the list
+    # price's changes, not competitors' prices)
+    term = set(phrase(f"{first.label} {first.description}").split()) - _GLUE
+    overlap = {}
+    for table in catalog.tables.values():
+        note = layer.tables.get(table.name)
+        if table.name != first.table and layer.time_column(table.name) and note \
+                and table.column(name) is not None and table.column(keys[0]) is not None:
+            overlap[table.name] = len(term & set(phrase(" ".join([note.description,
+                                                                  *note.synonyms])).split()))
+    best = [t for t, n in overlap.items() if n == max(overlap.values(), default=0) and n]
+    for table in (catalog.tables[t] for t in best[:1] if len(best) == 1):
+        kept_on = str(layer.time_column(table.name))
+        args.update(metrics=[f"max({table.name}.{name})"], group_by=[], period="all",
+                    filters=[{"field": f"{table.name}.{keys[0]}", "op": "=",
+                              "value": thing[0]["value"]},
+                             {"field": kept_on, "op": "<=", "value": day.end.isoformat()},
+                             {"field": kept_on, "op": "latest"}])
+        notes.append(f"{table.name}.{name} as of {day.end}: its latest row on or before the "
+                     f"day, for {first.table}.{name} has only today's")
+        return
 
 
 # "in every warehouse", "at all of our warehouses" ("for every"/"across all" are breakdowns

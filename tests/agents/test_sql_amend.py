@@ -2087,3 +2087,18 @@ def test_two_columns_of_a_row_compared(kit: SqlKit, store: DuckDBStore, question
     done = run(kit, question, metrics=[metric])
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
     assert _rows(store, gold) != _rows(store, gold.replace("<", ">="))
+
+
+@pytest.mark.parametrize(("question", "day"), [
+    ("What was the list price of variant 1340995114 on September 15, 2026?", "2026-09-15"),
+    ("Item 1340995114: what was its price on 2026-08-08?", "2026-08-08"),
+])
+def test_a_value_on_a_day_is_read_from_the_table_that_keeps_its_history(
+        kit: SqlKit, store: DuckDBStore, question: str, day: str) -> None:
+    done = run(kit, question, metrics=["list_price"],
+               filters=[{"field": "variants.item_id", "op": "=", "value": "1340995114"}])
+    gold = ("SELECT price FROM price_history WHERE item_id = '1340995114' AND effective_on <= "
+            f"DATE '{day}' ORDER BY effective_on DESC LIMIT 1")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, "SELECT price FROM variants "
+                                              "WHERE item_id = '1340995114'")
