@@ -1579,7 +1579,7 @@ _SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
 _HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")
 _BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 # "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
-_UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) units\b")
+_UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?P<kind>[a-z]+) )?units\b")
 _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
@@ -1871,18 +1871,30 @@ def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Cat
     it is one, else the linker's likeliest. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if not _UNITS_RANKED.search(words) or first is not None and first.format == "units":
+    ranked = _UNITS_RANKED.search(words)
+    kind = _stem(ranked["kind"]) if ranked and ranked["kind"] else ""
+    if ranked is None or first is not None and first.format == "units" and (
+            not kind or _says(first, kind)):
         return False
-    units = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
-                  and m.format == "units"), None)
-    chosen = layer.metric(units) if units else None
-    if chosen is None:
+    # "the most reserved units": the units term that says so, else the likeliest
+    units = [m for n in linked.metrics if (m := layer.metric(n)) is not None
+             and m.format == "units"]
+    units += [m for m in layer.metrics if kind and m.format == "units" and m not in units]
+    chosen = next((m for m in units if kind and _says(m, kind)),
+                  None if kind else next(iter(units), None))
+    if chosen is None or chosen == first:
         return False
     args["metrics"] = [chosen.name]
     notes.append(f"metric {chosen.name}: the question ranks by units"
                  + (f", not {metrics[0]}" if metrics else ""))
     _drop_unreached(args, chosen.table, catalog, layer, notes)
     return True
+
+
+def _says(metric: Metric, stem: str) -> bool:
+    """Whether the term's label or a synonym has a word of that stem ("reserv")."""
+    return any(_stem(w) == stem for t in (metric.label, *metric.synonyms)
+               for w in phrase(t).split())
 
 
 def _date_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -2206,7 +2218,8 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     that table's terms (their conditions and dates then apply). Not with a negation
     (``_absent``) or a bound. True when it changed the query."""
     which = _WHICH.match(words) or _LIST.match(words)
-    if which is None or _NEGATION.search(words) or _BOUND.search(words):
+    if which is None or _NEGATION.search(words) or _BOUND.search(words) \
+            or _UNITS_RANKED.search(words):  # "has the most reserved units": a sum of units
         return False
     thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                          which.group("thing").split()))

@@ -2102,3 +2102,11 @@ def test_a_value_on_a_day_is_read_from_the_table_that_keeps_its_history(
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
     assert _rows(store, gold) != _rows(store, "SELECT price FROM variants "
                                               "WHERE item_id = '1340995114'")
+
+
+def test_the_most_units_of_a_kind_ranks_that_kind(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which warehouse has the most reserved units?", metrics=["order_count"])
+    assert done.arguments["metrics"] == ["reserved_units"]
+    assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
+        store, "SELECT warehouse_id, sum(reserved) FROM stock GROUP BY 1 ORDER BY 2 DESC "
+               "LIMIT 1")
