@@ -1763,10 +1763,28 @@ def _cost_term(args: dict[str, Any], words: str, linked: Linked, layer: Semantic
     table's one price or cost column, averaged. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if not _PRICEY.search(words) or first is not None and first.format == "money":
+    if not _PRICEY.search(words):
         return False
-    money = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
-                  and m.format == "money"), None)
+    # of the things asked for ("which carrier"): a money term of their rows, or of rows
+    # that name them (carrier lanes), the linker's likeliest first
+    which = _WHICH.match(words) or _LIST.match(words)
+    subject = next((t for text in ((which["thing"], which["thing"].split()[0]) if which else ())
+                    if (t := _table_named(text, catalog, layer))), None)
+    key = catalog.tables[subject].primary_key if subject else []
+
+    def priced_for(m: Metric | None) -> bool:
+        return m is not None and m.format == "money" and (
+            subject is None or m.table == subject
+            or len(key) == 1 and catalog.tables[m.table].column(key[0]) is not None)
+    if first is not None and first.format == "money" and (
+            priced_for(first) or not any(priced_for(m) for m in layer.metrics)):
+        return False
+    money = next((n for n in linked.metrics if priced_for(layer.metric(n))), None)
+    if money is None and subject is not None:
+        money = next((m.name for m in layer.metrics if priced_for(m)), None)
+    if money is None:  # the things are no table's rows ("which destination region")
+        money = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
+                      and m.format == "money"), None)
     if money is None and first is not None and first.table in catalog.tables:
         priced = [c for c in catalog.tables[first.table].columns
                   if c.kind == "number" and re.search(r"price|cost", c.name)]

@@ -2110,3 +2110,13 @@ def test_the_most_units_of_a_kind_ranks_that_kind(kit: SqlKit, store: DuckDBStor
     assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
         store, "SELECT warehouse_id, sum(reserved) FROM stock GROUP BY 1 ORDER BY 2 DESC "
                "LIMIT 1")
+
+
+@pytest.mark.parametrize("question", ["Which carrier is the cheapest?",
+                                      "Which carrier is cheapest on average?"])
+def test_the_cheapest_thing_ranks_a_money_term_of_its_own_rows(
+        kit: SqlKit, store: DuckDBStore, question: str) -> None:
+    done = run(kit, question, metrics=["average_order_value"])
+    assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
+        store, "SELECT carrier_id, avg(cost_usd) FROM carrier_lanes GROUP BY 1 "
+               "ORDER BY 2 LIMIT 1")
