@@ -123,7 +123,7 @@ _ASC = re.compile(rf"\b({_ASCENDING})\b")
 _GROUPING = re.compile(
     r"\b(?<!at )(by(?! (?:january|february|march|april|may|june|july|august|september|"
     r"october|november|december|the end|\d))|per|each|(?<!across )every|which|who|whom|"
-    r"list(?! prices?\b)|show|top|bottom|most|least|highest|lowest|"
+    r"list(?! prices?\b)|show|top|bottom|most|least|highest|lowest|best|worst|"
     r"largest|smallest|fewest|cheapest|priciest|fastest|quickest|slowest|shortest|longest|"
     r"breakdown|split|among|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
@@ -1572,7 +1572,7 @@ _HEADLINE = re.compile(r"^(?:(?:show|list|give|get)(?: me)? )?(?:(?:the|our) )?(
 # "how many units shipped out of Denver": what is counted or summed
 _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
-_RANKED_BY = re.compile(rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
+_RANKED_BY = re.compile(rf"\b(?:the|our) (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 _UNITS_ASKED = re.compile(r"\bhow many units\b")
 # "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
 _SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
@@ -2091,7 +2091,9 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
 # Words after which a noun phrase has ended: "how many orders | from customers in Texas".
 _PHRASE_ENDS = frozenset({"from", "in", "on", "at", "for", "with", "by", "per", "to", "that",
                           "which", "who", "do", "does", "did", "are", "is", "was", "were",
-                          "have", "has", "had", "will", "can", "we", "our", "of"})
+                          "have", "has", "had", "will", "can", "we", "our", "of",
+                          # a time said after the thing ("the best-selling product last month")
+                          "last", "this", "past", "previous", "during", "today", "yesterday"})
 
 
 def _head_table(counted: list[str], catalog: Catalog, layer: SemanticLayer) -> str | None:
@@ -2407,8 +2409,14 @@ def _column_names(words: str, catalog: Catalog) -> str:
 
 def _as_question(words: str) -> str:
     """An instruction to count read as the question it asks: "count the variants that ..."
-    as "how many variants ..." (a list asked for, "list the ...", is read as it is)."""
+    as "how many variants ..." (a list asked for, "list the ...", is read as it is); "the
+    best-selling product" as "the most sold product"."""
+    words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
     return _COUNT_THE.sub("how many ", words, count=1)
+
+
+_SELLING = re.compile(r"\b(?:(?:best|top|(?P<worst>worst|slowest))[- ]?sell(?:ing|ers?)|"
+                      r"bestsell(?:ing|ers?))\b")
 
 
 _COUNT_THE = re.compile(r"^\W*(?:please )?count (?:up )?(?:the |all (?:the )?)?(?=[a-z])")
@@ -2675,7 +2683,7 @@ _WHICH = re.compile(r"^\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) (?:(?:top
 _WHAT_THE_MOST = re.compile(
     rf"^\W*what (?:is|was|are|were) (?:the|our) (?:(?:top )?{_FEW} |single )?"
     rf"(?:{_DESCENDING}|{_ASCENDING}|fastest|quickest|slowest)\b(?! (?:recent|recently|latest)\b)"
-    rf" (?:(?:expensive|popular|common|frequent|[a-z]+-[a-z]+) )?"
+    rf"(?:-[a-z]+)? (?:(?:expensive|popular|common|frequent|[a-z]+-[a-z]+) )?"
     rf"(?P<thing>(?:\w+ ){{0,2}}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
 _LIST = re.compile(rf"^\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"

@@ -2120,3 +2120,16 @@ def test_the_cheapest_thing_ranks_a_money_term_of_its_own_rows(
     assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
         store, "SELECT carrier_id, avg(cost_usd) FROM carrier_lanes GROUP BY 1 "
                "ORDER BY 2 LIMIT 1")
+
+
+@pytest.mark.parametrize(("question", "direction"), [
+    ("What was the best-selling product in September 2026?", "DESC"),
+    ("What was our worst-selling product in September 2026?", "ASC"),
+])
+def test_best_selling_ranks_units_sold(kit: SqlKit, store: DuckDBStore, question: str,
+                                       direction: str) -> None:
+    done = run(kit, question, metrics=["product_count"])
+    assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
+        store, "SELECT product_id, sum(quantity) FROM sales_history WHERE day BETWEEN "
+               f"DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 {direction} "
+               "LIMIT 1")
