@@ -370,6 +370,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
+    _rehome_to_final_table(args, linked, catalog, layer, notes)
     _columns_compared(args, words, catalog, layer, notes)
     _in_every(args, words, linked, catalog, layer, notes)
     _as_of_history(args, words, catalog, layer, notes)
@@ -3035,6 +3036,25 @@ def _key_of(thing: str, root: str | None, catalog: Catalog, layer: SemanticLayer
     refs = [f"{t.name}.{keys[0]}" for t in catalog.tables.values() if t.column(keys[0])]
     best = min(refs, key=cost, default=None)
     return [best] if best is not None and cost(best)[0] < _UNREACHABLE else []
+
+
+def _rehome_to_final_table(args: dict[str, Any], linked: Linked, catalog: Catalog,
+                           layer: SemanticLayer, notes: list[str]) -> None:
+    """The named values' filters, again, nearest the table the query ends up counting
+    from: a rule may have changed the metric after they were placed ("what percentage of
+    orders were delivered": the orders' status, not their lines')."""
+    root = _root(args.get("metrics"), [g for g in args.get("group_by") or []
+                                       if isinstance(g, str)], layer)
+    if root not in catalog.tables:
+        return
+
+    def cost(ref: str) -> tuple[int, int]:
+        dim = layer.dimension(ref)
+        return _cost(catalog, root, f"{dim.table}." if dim is not None else ref)
+    for key in ("filters", "share"):
+        for f in args.get(key) or []:
+            if isinstance(f, dict) and isinstance(f.get("value"), str | list):
+                _rehome(f, linked, cost, notes)
 
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],

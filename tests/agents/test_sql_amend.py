@@ -2133,3 +2133,14 @@ def test_best_selling_ranks_units_sold(kit: SqlKit, store: DuckDBStore, question
         store, "SELECT product_id, sum(quantity) FROM sales_history WHERE day BETWEEN "
                f"DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1 ORDER BY 2 {direction} "
                "LIMIT 1")
+
+
+def test_a_named_value_moves_to_the_table_a_later_rule_counts_from(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # "percentage" links a margin term of order lines first; the share counts orders
+    done = run(kit, "What percentage of orders were delivered?", metrics=["margin_pct"])
+    assert [f["field"] for f in done.arguments["share"]] == ["orders.status"]
+    got = _answer(kit, store, done.arguments)
+    gold = _rows(store, "SELECT 100.0 * count(*) FILTER (WHERE status = 'delivered') / count(*) "
+                        "FROM orders")
+    assert got[0][-1] == pytest.approx(gold[0][0])
