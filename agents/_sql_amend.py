@@ -370,6 +370,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
+    _single_row(args, words, layer, notes)
     _rehome_to_final_table(args, linked, catalog, layer, notes)
     _columns_compared(args, words, catalog, layer, notes)
     _in_every(args, words, linked, catalog, layer, notes)
@@ -3036,6 +3037,27 @@ def _key_of(thing: str, root: str | None, catalog: Catalog, layer: SemanticLayer
     refs = [f"{t.name}.{keys[0]}" for t in catalog.tables.values() if t.column(keys[0])]
     best = min(refs, key=cost, default=None)
     return [best] if best is not None and cost(best)[0] < _UNREACHABLE else []
+
+
+# "the most expensive single lane", "its cheapest single variant": one row's value
+_SINGLE = re.compile(rf"\b(?:(?P<low>{_ASCENDING}|least expensive)|{_DESCENDING}|most expensive"
+                     rf"|priciest|dearest) single\b")
+
+
+def _single_row(args: dict[str, Any], words: str, layer: SemanticLayer,
+                notes: list[str]) -> None:
+    """"Which carrier has the most expensive single lane": an average term over one
+    column ranks that column's highest (lowest) row instead."""
+    said = _SINGLE.search(words)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
+    if said is None or first is None or column is None or first.filter \
+            or column.group(1).lower() != "avg":
+        return
+    single = f"{'min' if said['low'] else 'max'}({column.group(2)})"
+    args["metrics"] = [single, *metrics[1:]]
+    notes.append(f"metric {single}, not {first.name}: the question asks for a single row's")
 
 
 def _rehome_to_final_table(args: dict[str, Any], linked: Linked, catalog: Catalog,

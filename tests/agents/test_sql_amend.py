@@ -2144,3 +2144,13 @@ def test_a_named_value_moves_to_the_table_a_later_rule_counts_from(
     gold = _rows(store, "SELECT 100.0 * count(*) FILTER (WHERE status = 'delivered') / count(*) "
                         "FROM orders")
     assert got[0][-1] == pytest.approx(gold[0][0])
+
+
+def test_the_most_expensive_single_row_ranks_the_column_s_extreme(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which carrier has the most expensive single lane?",
+               metrics=["shipping_cost"])
+    assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
+        store, "SELECT carrier_id, max(cost_usd) FROM carrier_lanes GROUP BY 1 "
+               "ORDER BY 2 DESC LIMIT 1")
+    assert done.arguments["metrics"] == ["max(carrier_lanes.cost_usd)"]  # not the average
