@@ -3256,6 +3256,15 @@ def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
     which_n = _WHICH_N.match(words)
     ranked = _SUPERLATIVE.search(words)
     n: int | None
+    extremes = any(str(m).startswith(("min(", "max(")) for m in args.get("metrics") or [])
+    if extremes and top is None and which_n is None and any(
+            how in ("each", "every", "per") for how, _ in _breakdowns_said(words)):
+        # "for each carrier, the shortest and longest transit times": the superlatives
+        # are each group's extremes, not a ranking of the groups
+        if args.get("limit") and float(args["limit"]) not in _stated_numbers(words):
+            notes.append(f"limit {args['limit']} dropped: each group's extremes are asked")
+            args["order"], args["limit"] = "none", None
+        return
     if top is not None:
         number = next(g for g in (top.group(2), top.group(3)) if g)
         n = int(number) if number.isdigit() else _WORDS[number]

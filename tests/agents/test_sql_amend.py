@@ -2154,3 +2154,11 @@ def test_the_most_expensive_single_row_ranks_the_column_s_extreme(
         store, "SELECT carrier_id, max(cost_usd) FROM carrier_lanes GROUP BY 1 "
                "ORDER BY 2 DESC LIMIT 1")
     assert done.arguments["metrics"] == ["max(carrier_lanes.cost_usd)"]  # not the average
+
+
+def test_each_group_s_extremes_are_no_ranking_of_the_groups(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "For each product, what are the lowest and the highest variant prices?",
+               metrics=["list_price"], order="asc", limit=1)
+    assert [(row[0], *row[-2:]) for row in _answer(kit, store, done.arguments)] == _rows(
+        store, "SELECT product_id, min(price), max(price) FROM variants GROUP BY 1")
