@@ -1152,7 +1152,7 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     if _BOUND.search(part_said) or _BETWEEN.search(part_said):
         return False  # "variants have a list price over $500": a condition on the rows
     whole = _term_in(whole_said, layer, None)
-    part = _term_in(part_said, layer, whole.table) if whole is not None else None
+    part = _term_in(part_said, layer, whole.table, like=whole) if whole is not None else None
     if whole is None or part is None or part.name == whole.name or part.format != whole.format:
         return False
     args["metrics"], args["combine"], args["share"] = [part.name, whole.name], "percent", []
@@ -1160,10 +1160,12 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     return True
 
 
-def _term_in(said: str, layer: SemanticLayer, table: str | None) -> Metric | None:
+def _term_in(said: str, layer: SemanticLayer, table: str | None,
+             like: Metric | None = None) -> Metric | None:
     """The term ``said`` names (on ``table`` when given): its label or a synonym as
     written, or every word of its label but a filler ("units reserved": "reserved");
-    the longest so named, none for a tie."""
+    the longest so named, of those the longest in ``like``'s format ("refunds" as a
+    share of an amount: the refunded amount, not their count), none for a tie."""
     text, own = f" {phrase(said)} ", set(tokens(said))
     best: dict[str, int] = {}
     for m in layer.metrics:
@@ -1175,6 +1177,9 @@ def _term_in(said: str, layer: SemanticLayer, table: str | None) -> Metric | Non
                 best[m.name] = max(best.get(m.name, 0), len(tokens(name)))
     top = max(best.values(), default=0)
     named = [n for n, size in best.items() if size == top]
+    if len(named) > 1 and like is not None:
+        named = [n for n in named if (term := layer.metric(n)) is not None
+                 and term.format == like.format]
     return layer.metric(named[0]) if len(named) == 1 else None
 
 

@@ -2162,3 +2162,17 @@ def test_each_group_s_extremes_are_no_ranking_of_the_groups(
                metrics=["list_price"], order="asc", limit=1)
     assert [(row[0], *row[-2:]) for row in _answer(kit, store, done.arguments)] == _rows(
         store, "SELECT product_id, min(price), max(price) FROM variants GROUP BY 1")
+
+
+@pytest.mark.parametrize("question", [
+    "Refunds as a percentage of payments?",
+    "What percentage of the money customers paid us was refunded?",
+])
+def test_one_amount_as_a_percentage_of_another_of_the_same_rows(
+        kit: SqlKit, store: DuckDBStore, question: str) -> None:
+    done = run(kit, question, metrics=["refund_count"])
+    assert done.arguments["combine"] == "percent"
+    gold = _rows(store, "SELECT 100.0 * sum(amount) FILTER (WHERE transaction_type = 'refund') "
+                        "/ sum(amount) FILTER (WHERE transaction_type = 'payment') "
+                        "FROM order_payments")
+    assert _answer(kit, store, done.arguments)[0][-1] == pytest.approx(gold[0][0])
