@@ -1260,6 +1260,9 @@ def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
         notes.append(f"combine difference: the question asks for {metrics[0]} minus "
                      f"{metrics[1]}")
         return
+    if not both and metrics and _periods_versus(args, words, metrics[0], asked["way"], layer,
+                                                notes):
+        return
     if len(both) != 1 or not metrics:
         return
     said = f" {phrase(words)} "
@@ -1277,6 +1280,27 @@ def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
     args["versus"] = [{"field": field, "op": "=", "value": v} for v in values]
     notes.append(f"versus {field} = {values[0]} and {values[1]}: the question asks for the "
                  "difference")
+
+
+def _periods_versus(args: dict[str, Any], words: str, name: str, way: str,
+                    layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many more units did we sell in September 2026 than in October 2026": the
+    metric over each of the two calendar ranges said either side of "than", and the
+    first less the second ("fewer": the other way round). True when it is."""
+    metric = layer.metric(name)
+    column = (metric.time_column or layer.time_column(metric.table)) if metric else None
+    before, than, after = words.partition(" than ")
+    ranges = [named_range(before), named_range(after)] if than else []
+    if column is None or not ranges or any(r is None for r in ranges):
+        return False
+    if way in ("fewer", "less"):
+        ranges.reverse()
+    args["versus"] = [r.filter(column) for r in ranges if r is not None]
+    args["filters"] = [f for f in args.get("filters") or []
+                       if not (isinstance(f, dict) and f.get("field") == column)]
+    args["period"] = "all"
+    notes.append(f"versus {column} in two ranges: the question asks for the difference")
+    return True
 
 
 def _term_conditions(metric: Metric) -> list[dict[str, Any]]:

@@ -2176,3 +2176,19 @@ def test_one_amount_as_a_percentage_of_another_of_the_same_rows(
                         "/ sum(amount) FILTER (WHERE transaction_type = 'payment') "
                         "FROM order_payments")
     assert _answer(kit, store, done.arguments)[0][-1] == pytest.approx(gold[0][0])
+
+
+@pytest.mark.parametrize(("question", "first", "second"), [
+    ("How much more revenue did we make in August 2026 than in July 2026?", "08", "07"),
+    ("How much less revenue did we make in July 2026 than in August 2026?", "08", "07"),
+])
+def test_a_metric_over_two_calendar_ranges_and_their_difference(
+        kit: SqlKit, store: DuckDBStore, question: str, first: str, second: str) -> None:
+    done = run(kit, question, metrics=["revenue"])
+
+    def month(m: str) -> str:
+        return (f"sum(quantity * unit_price) FILTER (WHERE day BETWEEN DATE '2026-{m}-01' "
+                f"AND last_day(DATE '2026-{m}-01'))")
+    gold = _rows(store, f"SELECT {month(first)}, {month(second)}, "
+                        f"{month(first)} - {month(second)} FROM sales_history")
+    assert _answer(kit, store, done.arguments) == gold
