@@ -736,7 +736,7 @@ def _end_columns(origin: ValueHit, dest: ValueHit, catalog: Catalog,
 
 
 # "never placed an order", "sold nothing", "none of their variants", "without any sales"
-_NONE = re.compile(r"\b(?:never|no|none of|nothing|not any|without any|without)\b")
+_NONE = re.compile(r"\b(?:never|no|none of|nothing|not any|without any|without|lacks?|lacking)\b")
 _FLIPPED = {"!=": "=", "not_in": "in"}
 
 

@@ -2192,3 +2192,11 @@ def test_a_metric_over_two_calendar_ranges_and_their_difference(
     gold = _rows(store, f"SELECT {month(first)}, {month(second)}, "
                         f"{month(first)} - {month(second)} FROM sales_history")
     assert _answer(kit, store, done.arguments) == gold
+
+
+def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "How many products lack a backup supplier?", metrics=["product_count"])
+    gold = ("SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM supplier_products s "
+            "WHERE s.product_id = p.product_id AND NOT s.is_primary)")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    assert _rows(store, gold) != _rows(store, "SELECT count(*) FROM products")
