@@ -2200,3 +2200,14 @@ def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> No
             "WHERE s.product_id = p.product_id AND NOT s.is_primary)")
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
     assert _rows(store, gold) != _rows(store, "SELECT count(*) FROM products")
+
+
+@pytest.mark.parametrize(("question", "available"), [
+    ("How many variants can still be bought?", True),
+    ("How many variants can no longer be bought?", False),
+])
+def test_what_can_still_be_bought_is_the_available_flag(
+        kit: SqlKit, store: DuckDBStore, question: str, available: bool) -> None:
+    done = run(kit, question, metrics=["variant_count"])
+    gold = f"SELECT count(*) FROM variants WHERE available = {available}"
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
