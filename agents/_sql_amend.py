@@ -197,7 +197,10 @@ _PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "m
 # "What percentage of orders were cancelled": the rows a condition keeps, as a share of all.
 _SHARE_HEAD = (r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
                r"proportion|fraction) of")
-_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b")
+# "which product has the highest share of sold-out variants": a share, ranked
+_RANKED_SHARE = (rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (?:percentage|percent|share|proportion|"
+                 rf"fraction) of")
+_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b|{_RANKED_SHARE}\b")
 _SHARE_VERB = re.compile(r"\b(?:are|were|is|was|have|has|had|got|get|came|come|went|go|"
                          r"that|which|who)\b")
 
@@ -1382,7 +1385,8 @@ def _share_of_term(args: dict[str, Any], catalog: Catalog, layer: SemanticLayer,
 
 def _after_head(rest: str, catalog: Catalog, layer: SemanticLayer) -> tuple[str, str]:
     """("the order agent's runs", "failed"): a share's whole ends at the last word that
-    names a table before the first that names none ("runs failed": no verb said)."""
+    names a table before the first that names none ("runs failed": no verb said); with
+    nothing after it, the words before it are the part ("sold-out variants")."""
     said = rest.split()
     ends = [i for i, w in enumerate(said) if _tables_said(w, catalog, layer)]
     if not ends:
@@ -1390,6 +1394,8 @@ def _after_head(rest: str, catalog: Catalog, layer: SemanticLayer) -> tuple[str,
     end = ends[0]
     while end + 1 < len(said) and end + 1 in ends:
         end += 1
+    if end + 1 == len(said) and ends[0] > 0:
+        return " ".join(said[ends[0]:]), " ".join(said[:ends[0]])
     return " ".join(said[:end + 1]), " ".join(said[end + 1:])
 
 

@@ -647,7 +647,8 @@ def _order_by(q: StructuredQuery, selects: list[_Select], has_metrics: bool) -> 
         return ""
     direction = q.order.upper() if q.order != "none" else ""
     if metrics and (direction or q.limit):
-        ranked = metrics[-1] if q.combine else metrics[0]  # "the widest price range"
+        # "the widest price range", "the highest share of cancelled orders"
+        ranked = metrics[-1] if q.combine or q.share else metrics[0]
         return f"{ranked.out.name} {direction or 'DESC'} NULLS LAST"
     dated = [s for s in groups if s.out.format == "date"]
     numbers = [s for s in groups if s.out.format == "number"]

@@ -2211,3 +2211,11 @@ def test_what_can_still_be_bought_is_the_available_flag(
     done = run(kit, question, metrics=["variant_count"])
     gold = f"SELECT count(*) FROM variants WHERE available = {available}"
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
+
+
+def test_a_ranking_by_a_share_ranks_the_share(kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "Which product has the largest proportion of variants that are no longer "
+                    "available?", metrics=["variant_count"])
+    assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
+        store, "SELECT product_id, 100.0 * count(*) FILTER (WHERE NOT available) / count(*) p "
+               "FROM variants GROUP BY 1 ORDER BY p DESC LIMIT 1")
