@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field
 from tools import Actor, Store, Tool, ToolEnv, ToolRegistry
 from tools.analytics import ANALYST_TABLES, RunSqlArgs, run_sql
 from tools.errors import InvalidArguments
+from tools.retail_db import RETAIL_TABLES
 from tools.seed import business_date
 
 from ._charts import chart_for
@@ -118,11 +119,17 @@ class SqlWorld:
                 vocabulary = Vocabulary(catalog, layer)
                 examples = [e for e in load_examples(self.examples_path)
                             if _fits(vocabulary, e.query)]
-                self._kit = SqlKit(catalog, layer, vocabulary,
-                                   Compiler(catalog, layer, today),
-                                   Linker(catalog, layer, examples,
-                                          dimension_values=values))
+                kit = SqlKit(catalog, layer, vocabulary, Compiler(catalog, layer, today),
+                             Linker(catalog, layer, examples, dimension_values=values))
+                if not seeded(catalog):
+                    return kit  # read again once the store is seeded
+                self._kit = kit
             return self._kit
+
+
+def seeded(catalog: Catalog) -> bool:
+    """Whether the store holds the retail tables (not only the agents' audit trail)."""
+    return bool(set(catalog.tables) & set(RETAIL_TABLES))
 
 
 def store_holds(store: Store) -> Holds:
@@ -258,6 +265,9 @@ class AnalystAgent(AgentSpec[AnalystState]):
         if request.kind != "question":
             raise RequestError(f"the analyst agent answers questions, not {request.kind}")
         kit = self.world.ready(self.registry.store)
+        if not seeded(kit.catalog):
+            raise RequestError("the store holds no retail data to answer from: run "
+                               "`streamwise seed` first")
         linked = kit.linker.link(request.text, store_holds(self.registry.store))
         update: dict[str, Any] = {
             "messages": [HumanMessage(first_message(request.text, linked, kit))],

@@ -380,3 +380,21 @@ def test_a_failure_quotes_no_figure_the_model_gave_only_the_question_s() -> None
     assert "0.5" not in text and "not the value given" in text
     kept = render_failure(["no route above 4 days, try 3.5"], "Which routes take more than 4 days?")
     assert "4 days" in kept and "3.5" not in kept
+
+
+def test_an_unseeded_store_is_refused_with_what_to_do_and_read_again_once_seeded(
+        seeded: Store, tmp_path: Path) -> None:  # noqa: F811
+    from agents.errors import RequestError
+    from tools import DuckDBStore
+
+    empty = DuckDBStore(tmp_path / "empty.duckdb")
+    try:
+        TraceStore(empty)  # the agents' audit tables only, as a fresh var/ has
+        registry = ToolRegistry(empty, tools=ANALYTICS_TOOLS)
+        agent = AnalystAgent(registry)
+        with pytest.raises(RequestError, match="streamwise seed"):
+            ask(registry, tmp_path, [], "How many orders were cancelled?", first_query="code")
+        # the empty catalog was not kept: the same world reads a seeded store's
+        assert "orders" in agent.world.ready(seeded).catalog.tables
+    finally:
+        empty.close()
