@@ -259,10 +259,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
 
-    def cost(ref: str) -> tuple[int, int]:
-        dim = layer.dimension(ref)
-        return _cost(catalog, root, f"{dim.table}." if dim is not None else ref)
-
+    cost = _cost_from(root, catalog, layer)
     _one_table(args, layer, notes)
     _asked_constructs(args, said, words, catalog, example_values, notes)
     held = {h.value.casefold() for h in linked.values}
@@ -504,16 +501,21 @@ _IN_EVERY = re.compile(r"\b(?:in|at) (?:every(?: single)?(?: one of)?|all(?: of)
                        r"(?:our |the |its |their )?(?P<place>\w+(?: \w+)?)")
 
 
+def _asked_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table of the things "which X" / "list the X" asks for: the words after it, or
+    their first ("which items are sold": items)."""
+    which = _WHICH.match(words) or _LIST.match(words)
+    return next((t for text in ((which["thing"], which["thing"].split()[0]) if which else ())
+                 if (t := _table_named(text, catalog, layer))), None)
+
+
 def _in_every(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
               layer: SemanticLayer, notes: list[str]) -> None:
     """"How many items are out of stock in every warehouse": of a table with a row per
     thing and place (stock), the things whose rows all meet the condition (the filters on
     those rows, else the condition of the term for them), counted or listed."""
     said = _IN_EVERY.search(words)
-    which = _WHICH.match(words) or _LIST.match(words)
-    thing = _counted_table(words, catalog, layer) or next(
-        (t for text in ((which.group("thing"), which.group("thing").split()[0]) if which else ())
-         if (t := _table_named(text, catalog, layer))), None)  # "items are sold": items
+    thing = _counted_table(words, catalog, layer) or _asked_table(words, catalog, layer)
     place = _table_named(said["place"], catalog, layer) if said else None
     if place is None or thing is None or thing == place:
         return
@@ -1804,9 +1806,7 @@ def _cost_term(args: dict[str, Any], words: str, linked: Linked, layer: Semantic
         return False
     # of the things asked for ("which carrier"): a money term of their rows, or of rows
     # that name them (carrier lanes), the linker's likeliest first
-    which = _WHICH.match(words) or _LIST.match(words)
-    subject = next((t for text in ((which["thing"], which["thing"].split()[0]) if which else ())
-                    if (t := _table_named(text, catalog, layer))), None)
+    subject = _asked_table(words, catalog, layer)
     key = catalog.tables[subject].primary_key if subject else []
 
     def priced_for(m: Metric | None) -> bool:
@@ -3104,14 +3104,20 @@ def _rehome_to_final_table(args: dict[str, Any], linked: Linked, catalog: Catalo
                                        if isinstance(g, str)], layer)
     if root not in catalog.tables:
         return
-
-    def cost(ref: str) -> tuple[int, int]:
-        dim = layer.dimension(ref)
-        return _cost(catalog, root, f"{dim.table}." if dim is not None else ref)
+    cost = _cost_from(root, catalog, layer)
     for key in ("filters", "share"):
         for f in args.get(key) or []:
             if isinstance(f, dict) and isinstance(f.get("value"), str | list):
                 _rehome(f, linked, cost, notes)
+
+
+def _cost_from(root: str | None, catalog: Catalog,
+               layer: SemanticLayer) -> Callable[[str], tuple[int, int]]:
+    """How far a field (a table.column or a dimension) lies from ``root`` (``_cost``)."""
+    def cost(ref: str) -> tuple[int, int]:
+        dim = layer.dimension(ref)
+        return _cost(catalog, root, f"{dim.table}." if dim is not None else ref)
+    return cost
 
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],
