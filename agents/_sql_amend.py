@@ -611,13 +611,31 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
             continue
         texts = [c.name for c in keyed.columns if c.kind == "text" and c.name != column]
         wanted = next((c for c in texts if _spelled(c) in said), None)
-        named = keyed.name if wanted or "name" in texts else None
-        shown = f"{keyed.name}.{wanted or 'name'}"
+        named = keyed.name if wanted or "name" in texts else _owner_asked(
+            keyed.name, words, catalog)
+        shown = f"{named}.{wanted or 'name'}"
         if named is None or shown in grouped or len(grouped) >= MAX_GROUPS:
             continue
         grouped.insert(grouped.index(ref) + 1, shown)
         args["group_by"] = grouped
         notes.append(f"group_by {shown} beside {ref}: a name a person reads")
+
+
+def _owner_asked(table: str, words: str, catalog: Catalog) -> str | None:
+    """"The most expensive variant: which product is it": a nameless thing is shown by the
+    name of the thing it belongs to, when the question asks which (or what) that is."""
+    asked = {m.group(1).rstrip("s") for m in _WHICH_ONE.finditer(words)}
+    for column in catalog.tables[table].columns:
+        owner = next((t for t in catalog.tables.values()
+                      if t.primary_key == [column.name] and t.name != table), None)
+        if owner is not None and owner.column("name") is not None \
+                and owner.name.rstrip("s") in asked:
+            return owner.name
+    return None
+
+
+# "which product is it", "what product, and at what price"
+_WHICH_ONE = re.compile(r"\b(?:which|what) (\w+)")
 
 
 # "name each warehouse by its city", "identify them by their email"
@@ -1488,8 +1506,13 @@ def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) ->
         if len(tokens(rest)) == len(rest.split()):
             return set(tokens(rest)) <= set(tokens(words))
         return f" {phrase(rest)} " in said
-    found = [m for m in layer.metrics if m.format == "units" and m.label.lower().startswith(
-        "units ") and catalog.tables[m.table].column(key) is not None and says(m)]
+    held = [m for m in layer.metrics if m.format == "units"
+            and catalog.tables[m.table].column(key) is not None]
+    # a name said whole first ("units free to sell" is stock, though "sell" is in it)
+    whole = [m for m in held if any(
+        n.lower().startswith("units ") and f" {phrase(n)} " in said
+        for n in (m.label, *m.synonyms))]
+    found = whole or [m for m in held if m.label.lower().startswith("units ") and says(m)]
     return found[0] if len(found) == 1 else None
 
 

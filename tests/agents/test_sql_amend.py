@@ -998,6 +998,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1 HAVING sum(quantity) > 500)",
      "SELECT count(*) FROM (SELECT item_id FROM sales_history GROUP BY 1 "
      "HAVING sum(quantity) > 500)"),
+    # a units term said whole wins over one whose word ("sell") is inside it
+    ("How many variants have fewer than 20 units free to sell across all warehouses?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 "
+     "HAVING sum(on_hand - reserved) < 20)",
+     "SELECT count(*) FROM (SELECT item_id FROM sales_history GROUP BY 1 "
+     "HAVING sum(quantity) < 20)"),
+    # a nameless thing shown by the name of the thing it belongs to, when asked which
+    ("Which variant has the highest list price, and what product is it?",
+     q(metrics=["variant_count"]),
+     "SELECT v.item_id, p.name, v.price FROM variants v JOIN products p USING (product_id) "
+     "ORDER BY v.price DESC LIMIT 1",
+     "SELECT item_id, price FROM variants ORDER BY price DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
