@@ -1636,6 +1636,7 @@ _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\b(?:the|our) (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 _UNITS_ASKED = re.compile(r"\bhow many units\b")
+_NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be) \w+")
 # "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
 _SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
 _HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")
@@ -1767,16 +1768,20 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     verbatim = max((len(phrase(t).split()) for t in ((first.label, *first.synonyms) if first
                                                      else ()) if f" {phrase(t)} " in said),
                    default=0)
+    units_asked = bool(_UNITS_ASKED.search(words))
     if not valued and first is not None and _term_said(first, words) and not any(
-            n > max(verbatim, 2) for n in named.values()):
+            n > max(verbatim, 2) for n in named.values()) and not (
+            units_asked and first.format != "units"):  # "how many units" no count answers
         return False
-    if _UNITS_ASKED.search(words):
+    if units_asked:
+        # "on order and not yet received" says "on order", not "received"
+        affirmed = set(tokens(_NEGATED_WORD.sub(" ", words)))
         for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
             rest = m.label.lower().removeprefix("units ")
             # "sold" as any form ("did we sell"); "on order" as said ("order from" is not)
             plain = len(tokens(rest)) == len(rest.split())
             if m.format == "units" and m.label.lower().startswith("units ") and (
-                    set(tokens(rest)) <= set(tokens(words)) if plain
+                    set(tokens(rest)) <= affirmed if plain
                     else f" {phrase(rest)} " in said):
                 named[m.name] = max(named.get(m.name, 0), 2)
     if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"

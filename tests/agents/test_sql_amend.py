@@ -1011,6 +1011,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT v.item_id, p.name, v.price FROM variants v JOIN products p USING (product_id) "
      "ORDER BY v.price DESC LIMIT 1",
      "SELECT item_id, price FROM variants ORDER BY price DESC LIMIT 1"),
+    # "how many units": a units term, never a count of orders; "not yet received"
+    # does not say the received units
+    ("How many units do we have on order for the Denver warehouse that are not received yet?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT sum(quantity) FROM purchase_orders JOIN warehouses USING (warehouse_id) "
+     "WHERE status = 'open' AND city = 'Denver'",
+     "SELECT count(*) FROM purchase_orders JOIN warehouses USING (warehouse_id) "
+     "WHERE status = 'open' AND city = 'Denver'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
