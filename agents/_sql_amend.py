@@ -2004,6 +2004,8 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total"
 _SPELLED = {"qty": "quantity", "min": "minimum", "max": "maximum", "pct": "percent",
             "avg": "average", "num": "number", "amt": "amount", "std": "standard deviation",
             "dest": "destination", "orig": "origin"}
+_VALUE = "value"  # a column's value asked for with no aggregate word
+_BE = frozenset({"is", "was", "are", "were", "s"})
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all", "remaining",
                             "outstanding", "current"})
 _PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
@@ -2077,6 +2079,13 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
                 or [k for k in best if first is not None and k.startswith(f"{first.table}.")])
     if len(best) != 1:
         return False
+    if aggregates[best[0]] == [_VALUE]:
+        # "what is the unit cost of variant 12" asks for a value, which no count answers:
+        # the average of the rows the question keeps (one row's own value). A term that
+        # is a value ("what is the stock on hand worth") stands.
+        if first is not None and first.format != "count":
+            return False
+        aggregates[best[0]] = ["avg"]
     asked = [f"{fn}({best[0]})" for fn in aggregates[best[0]]]
     if metrics[:len(asked)] == asked:
         return False
@@ -2121,6 +2130,8 @@ def _aggregates_before(said: list[str], at: int) -> list[str]:
         fn = _AGGREGATE_WORDS.get(said[j])
         if said[j] == "much" and said[j - 1] == "how":  # "how much balance is left"
             fn = "sum"
+        if not fns and said[j] in _BE and said[j - 1] == "what" and j == 1:
+            fn = _VALUE  # "what is the unit cost of variant 12"
         if fn is None:
             break
         fns.insert(0, fn)
@@ -2475,9 +2486,16 @@ def _column_names(words: str, catalog: Catalog) -> str:
 def _as_question(words: str) -> str:
     """An instruction to count read as the question it asks: "count the variants that ..."
     as "how many variants ..." (a list asked for, "list the ...", is read as it is); "the
-    best-selling product" as "the most sold product"."""
+    best-selling product" as "the most sold product"; "what does X cost us per unit" as
+    "what is the unit cost of X"."""
     words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
+    words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
     return _COUNT_THE.sub("how many ", words, count=1)
+
+
+# "what does variant 12 cost us per unit": its unit cost
+_COST_PER_UNIT = re.compile(r"^\W*what (?:does|do|did) (?P<thing>.+?) cost(?: us| to make| to buy)?"
+                            r" (?:per unit|each|a unit|apiece)\b")
 
 
 _SELLING = re.compile(r"\b(?:(?:best|top|(?P<worst>worst|slowest))[- ]?sell(?:ing|ers?)|"

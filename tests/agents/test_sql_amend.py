@@ -810,6 +810,20 @@ def test_a_filter_on_the_wrong_id_column_moves_to_the_one_that_holds_the_id(
     assert not any(f["field"] == "variants.product_id" for f in done.arguments["filters"])
 
 
+def test_a_column_s_value_asked_of_one_thing_is_that_value_not_a_count(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    item = _some(store, "SELECT min(item_id) FROM unit_costs")
+    cost = _some(store, f"SELECT unit_cost FROM unit_costs WHERE item_id = '{item}'")
+    for question in (f"What is the unit cost of item {item}?",
+                     f"What does variant {item} cost us apiece?"):
+        done = run(kit, question, holds=store_holds(store), metrics=["unit_costs_count"])
+        (row,) = _answer(kit, store, done.arguments)
+        assert str(row[-1]) == cost, question
+    # a term that is itself a value is what "what is ... worth" asks for
+    done = run(kit, "What is the stock on hand in Reno worth at cost?", metrics=["stock_value"])
+    assert done.arguments["metrics"] == ["stock_value"]
+
+
 def test_a_percentage_of_rows_moves_the_condition_said_after_the_verb_into_share(
         kit: SqlKit) -> None:
     pending = {"field": "orders.status", "op": "=", "value": "pending"}
