@@ -1693,8 +1693,9 @@ def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
     """"Which tools has the order agent called": not failed_tool_calls, whose label adds
     a word ("failed") to tool calls' that the question never says: the model's first metric
     becomes the plainer one of the same table and kind, whose condition is part of its and
-    which lacks only a category ("status = 'error'"; a bound or a date may be said in
-    other words: "none on hand")."""
+    which lacks only a category ("status = 'error'") or the business date ("active
+    promotions": "how many promotions are tiered deals" asks about all of them). A bound
+    or another date may be said in other words: "none on hand"."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
     if first is None or not first.filter:
@@ -1705,7 +1706,8 @@ def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
         if plain.table != first.table or plain.format != first.format or plain is first \
                 or (plain.filter and plain.filter not in first.filter) \
                 or not set(tokens(plain.label)) < set(tokens(first.label)) \
-                or not _CATEGORY.fullmatch(first.filter.replace(plain.filter or "", "")):
+                or not _CATEGORY.fullmatch(first.filter.replace(plain.filter or "", "")) \
+                and "{as_of}" not in first.filter:
             continue
         table = layer.tables.get(plain.table)
         shared = {w for text in (plain.label, *plain.synonyms, plain.table.replace("_", " "),

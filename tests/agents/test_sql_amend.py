@@ -1033,6 +1033,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE status = 'open' AND city = 'Denver'",
      "SELECT count(*) FROM purchase_orders JOIN warehouses USING (warehouse_id) "
      "WHERE status = 'open' AND city = 'Denver'"),
+    # a term kept to the business date ("live deals") is not asked for when no word says so
+    ("How many of our deals give a percentage off?", q(metrics=["active_promotions"]),
+     "SELECT count(*) FROM promotions WHERE kind = 'percent'",
+     "SELECT count(*) FROM promotions WHERE kind = 'percent' "
+     "AND starts_on <= DATE '2026-11-01' AND ends_on >= DATE '2026-11-01'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
