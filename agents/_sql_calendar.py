@@ -148,11 +148,20 @@ def date_extreme(args: dict[str, Any], words: str, catalog: Catalog,
     asked = _EXTREME.search(words)
     if asked is None:
         return None
-    column = date_column(args, words, catalog, layer)
+    column = date_column(args, words, catalog, layer) or _named_table_time(words, layer)
     if column is None:
         return None
     which = asked["which"] or asked["when"]
     return f"{'min' if which in _FIRST else 'max'}({column})"
+
+
+def _named_table_time(words: str, layer: SemanticLayer) -> str | None:
+    """The time column of the one dated table the words name ("our sales records"), for a
+    date asked of a query whose metric table has none."""
+    said = f" {' '.join(re.findall(r'[a-z]+', words))} "
+    named = {f"{t}.{note.time_column}" for t, note in layer.tables.items() if note.time_column
+             and any(f" {n} " in said for n in (t.replace("_", " "), *note.synonyms))}
+    return named.pop() if len(named) == 1 else None
 
 
 def date_column(args: dict[str, Any], words: str, catalog: Catalog,

@@ -1038,6 +1038,9 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions WHERE kind = 'percent' "
      "AND starts_on <= DATE '2026-11-01' AND ends_on >= DATE '2026-11-01'"),
+    # a date asked of a table the question names, whatever term was likelier
+    ("What is the latest date in the sales history?", q(metrics=["transit_days"]),
+     "SELECT max(day) FROM sales_history", "SELECT avg(transit_days) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
