@@ -62,7 +62,7 @@ from pydantic import BaseModel
 
 from ._semantic import Metric, SemanticLayer
 from ._sql_calendar import calendar_filter, date_column, date_extreme, named_range
-from ._sql_catalog import Catalog, CatalogColumn
+from ._sql_catalog import Catalog, CatalogColumn, CatalogTable
 from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_FILTERS, MAX_GROUPS, MAX_METRICS
 
@@ -2571,12 +2571,15 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         op: str = "between"
         value: Any = [_plain_number(low), _plain_number(high)]
     else:
-        bound = _UNIT_BOUND.search(words)
-        if bound is None and (dollars := _BOUND.search(words)) is not None \
-                and "$" in dollars.group(0):
-            bound = dollars  # "larger than $2,000?": dollars, with no unit word after
-        if bound is None:
+        # "larger than $2,000?": dollars, with no unit word after. Of several bounds the
+        # first on a column: "at least one variant priced above $1,000" bounds the price
+        # (the count is ``_count_per_subject``'s)
+        bounds = [*_UNIT_BOUND.finditer(words),
+                  *(m for m in _BOUND.finditer(words) if "$" in m.group(0))]
+        if not bounds:
             return []
+        bound = next((m for m in bounds if _bounds_a_column(m, catalog.tables[root])),
+                     bounds[0])
         number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
         money, op = "$" in bound.group(0), _BOUND_OPS[bound.group(1)]
         at = bound.start()
@@ -2613,6 +2616,15 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its "
                  f"{unit or 'amount'}")
     return [f]
+
+
+def _bounds_a_column(bound: re.Match[str], table: CatalogTable) -> bool:
+    """Whether a bound is on money, on units, or on a number column its unit names."""
+    unit = bound.group(4) if bound.re is _UNIT_BOUND else ""
+    stem = unit[:-1] if unit.endswith("s") else unit
+    return "$" in bound.group(0) or unit in _MONEY_UNITS | _UNIT_WORDS or any(
+        c.kind == "number" and (stem in c.name.split("_") or f"{stem}s" in c.name.split("_"))
+        for c in table.columns)
 
 
 def _column_before(before: str, root: str, catalog: Catalog,

@@ -1041,6 +1041,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     # a date asked of a table the question names, whatever term was likelier
     ("What is the latest date in the sales history?", q(metrics=["transit_days"]),
      "SELECT max(day) FROM sales_history", "SELECT avg(transit_days) FROM carrier_lanes"),
+    # of two bounds, the one on a column filters the rows ("at least one" only says "any")
+    ("How many products have at least one variant with a price over $2,000?",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM variants WHERE price > 2000",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
