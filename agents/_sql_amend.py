@@ -2421,10 +2421,15 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
     Breakdowns and filters the new table does not reach go. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if first is None or first in layer.metrics and _term_said(first, words):
-        return False  # a term the question says: "promotions active on October 1"
+    if first is None:
+        return False
+    # a term the question says stands ("promotions active on October 1"), unless it is
+    # said as a named value's ("BargainBay's average price")
+    owned = [h for h in linked.values if f" {phrase(h.words)} s " in f" {phrase(words)} "]
+    if first in layer.metrics and _term_said(first, words) and not owned:
+        return False
     subjects = _subjects(catalog)
-    for hit in linked.values:
+    for hit in owned or linked.values:
         if phrase(hit.value) in subjects:
             continue
         holders = {_field_table(c, catalog, layer) for c in hit.columns} - {None}

@@ -1046,6 +1046,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM variants WHERE price > 2000",
      "SELECT count(*) FROM products"),
+    # a term said as a named value's is that value's table's term
+    ("What is ShopRival's average price on the items it lists?", q(metrics=["list_price"]),
+     "SELECT avg(price) FROM competitor_prices WHERE competitor = 'ShopRival'",
+     "SELECT avg(price) FROM variants WHERE item_id IN "
+     "(SELECT item_id FROM competitor_prices WHERE competitor = 'ShopRival')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
