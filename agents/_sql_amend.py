@@ -200,7 +200,10 @@ _SHARE_HEAD = (r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent
 # "which product has the highest share of sold-out variants": a share, ranked
 _RANKED_SHARE = (rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (?:percentage|percent|share|proportion|"
                  rf"fraction) of")
-_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b|{_RANKED_SHARE}\b")
+# "which products have more than 50% of their variants sold out": a share per group, bounded
+_BOUNDED_SHARE = (r"\b(?P<bound>more than|over|above|at least|less than|fewer than|under|below|"
+                  r"at most) (?P<percent>\d+(?:\.\d+)?)\s*(?:%|percent) of (?=their|its|each)")
+_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b|{_RANKED_SHARE}\b|{_BOUNDED_SHARE}")
 _SHARE_VERB = re.compile(r"\b(?:are|were|is|was|have|has|had|got|get|came|come|went|go|"
                          r"that|which|who)\b")
 
@@ -308,6 +311,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     _calendar(args, words, catalog, layer, notes)
     if not _ratio(args, words, catalog, layer, notes):
         _share(args, words, catalog, layer, notes)
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     _difference(args, words, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
@@ -1244,6 +1248,31 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     args["share"] = moved
     notes.append("share of " + ", ".join(f"{f.get('field')} {f.get('op')} {f.get('value')!r}"
                                          for f in moved) + ": the question asks what part")
+    if match["bound"]:
+        _bounded_share(args, words, match, catalog, layer, notes)
+
+
+def _bounded_share(args: dict[str, Any], words: str, match: re.Match[str], catalog: Catalog,
+                   layer: SemanticLayer, notes: list[str]) -> None:
+    """"Which products have more than 50% of their variants sold out": the share is each
+    group's, bounded (``having``); "how many products ..." groups by the counted thing's key
+    among the share's rows and counts the groups that pass."""
+    if not args.get("group_by"):
+        first = layer.metric(str(args["metrics"][0]))
+        subject = _counted_table(words, catalog, layer)
+        keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+        rows = _row_count(first.table, catalog, layer) if first is not None else None
+        if first is None or rows is None or len(keys) != 1 \
+                or catalog.tables[first.table].column(keys[0]) is None:
+            return
+        args["metrics"], args["group_by"] = [rows], [f"{first.table}.{keys[0]}"]
+        args["count_groups"] = True
+        notes.append(f"metric {rows}, group_by {first.table}.{keys[0]}, count_groups: the "
+                     f"question counts the {subject} whose share passes")
+    percent = float(match["percent"])
+    args["having"] = {"op": _BOUND_OPS[match["bound"]], "value": _plain_number(percent)}
+    notes.append(f"having {args['having']['op']} {percent:g}: the question bounds each "
+                 "group's share")
     # "what percentage of purchase orders are still open": the whole is all of them, not
     # the open ones a term counts
     first = layer.metric(str(args["metrics"][0]))
@@ -2497,9 +2526,17 @@ def _as_question(words: str) -> str:
     "what is the unit cost of X"."""
     words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
+    words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)
+    words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
+# "more than half of their variants": "more than 50% of"
+_FRACTIONS = {"half": 50, "a half": 50, "a quarter": 25, "three quarters": 75}
+_FRACTION = re.compile(rf"\b(more than|over|at least|less than|fewer than|under|at most) "
+                       rf"({'|'.join(_FRACTIONS)}) of\b")
+# "each product's variants" (the apostrophe read as a space): "variants of each product"
+_EACH_OWNS = re.compile(r"\b(?:each|every) (?P<owner>\w+) s (?P<owned>\w+)")
 # "what does variant 12 cost us per unit": its unit cost
 _COST_PER_UNIT = re.compile(r"^\W*what (?:does|do|did) (?P<thing>.+?) cost(?: us| to make| to buy)?"
                             r" (?:per unit|each|a unit|apiece)\b")

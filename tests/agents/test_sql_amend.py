@@ -1051,6 +1051,25 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT avg(price) FROM competitor_prices WHERE competitor = 'ShopRival'",
      "SELECT avg(price) FROM variants WHERE item_id IN "
      "(SELECT item_id FROM competitor_prices WHERE competitor = 'ShopRival')"),
+    # a bound on each group's share ("more than half of their variants"), counted or listed
+    ("How many products have more than 30% of their variants sold out?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT product_id FROM variants GROUP BY 1 "
+     "HAVING avg(CASE WHEN available THEN 0 ELSE 1 END) > 0.3)",
+     "SELECT count(*) FROM variants WHERE NOT available"),
+    ("Which products have at least three quarters of their variants sold out?",
+     q(metrics=["variant_count"]),
+     "SELECT v.product_id, p.name, round(100.0 * avg(CASE WHEN v.available THEN 0 ELSE 1 END), 4)"
+     " FROM variants v JOIN products p USING (product_id) GROUP BY 1, 2 "
+     "HAVING avg(CASE WHEN v.available THEN 0 ELSE 1 END) >= 0.75",
+     "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE NOT v.available GROUP BY 1, 2"),
+    # "each product's variants" are the variants of each product
+    ("What share of each product's variants can no longer be bought?",
+     q(metrics=["variant_count"]),
+     "SELECT v.product_id, p.name, round(100.0 * avg(CASE WHEN v.available THEN 0 ELSE 1 END), 4)"
+     " FROM variants v JOIN products p USING (product_id) GROUP BY 1, 2",
+     "SELECT round(100.0 * avg(CASE WHEN available THEN 0 ELSE 1 END), 4) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
