@@ -246,7 +246,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _metric_of_values(args, words, linked, catalog, layer, notes):
+    if _metric_of_values(args, words, linked, catalog, layer, notes) or _term_across(
+            args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _cost_term(args, words, linked, layer, catalog, notes):
@@ -2477,6 +2478,31 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
         _drop_unreached(args, better.table, catalog, layer, notes)
         return True
     return False
+
+
+def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                 layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Our average gross margin as a percentage of price across all variants": the figure
+    is taken over the rows the question names, so a linked term of the same kind on that
+    table counts instead of the likeliest (the margin at list price, not on sales)."""
+    across = _ACROSS.search(words)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    table = _table_named(across["things"], catalog, layer) if across else None
+    if first not in layer.metrics or table is None or first.table == table:
+        return False  # (a column the question names is what it asks for)
+    better = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                   and m.table == table and m.format == first.format), None)
+    if better is None:
+        return False
+    args["metrics"] = [better.name]
+    notes.append(f"metric {better.name}, not {first.name}: the question takes it across "
+                 f"{table}")
+    _drop_unreached(args, better.table, catalog, layer, notes)
+    return True
+
+
+_ACROSS = re.compile(r"\bacross (?:all )?(?:of )?(?:the |our )?(?P<things>(?:\w+ )?\w+)")
 
 
 def _drop_unreached(args: dict[str, Any], table: str, catalog: Catalog, layer: SemanticLayer,

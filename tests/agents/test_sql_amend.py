@@ -1070,6 +1070,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT v.product_id, p.name, round(100.0 * avg(CASE WHEN v.available THEN 0 ELSE 1 END), 4)"
      " FROM variants v JOIN products p USING (product_id) GROUP BY 1, 2",
      "SELECT round(100.0 * avg(CASE WHEN available THEN 0 ELSE 1 END), 4) FROM variants"),
+    # a figure taken "across" the rows of a table is that table's term of the kind
+    ("What is the mean gross margin percentage across all of our variants?",
+     q(metrics=["margin_pct"]),
+     "SELECT 100 * avg((v.price - c.unit_cost) / v.price) FROM variants v "
+     "JOIN unit_costs c USING (item_id)",
+     "SELECT 100 * sum(s.quantity * (s.unit_price - c.unit_cost)) / "
+     "sum(s.quantity * s.unit_price) FROM sales_history s JOIN unit_costs c USING (item_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
