@@ -242,7 +242,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _count_named(args, words, linked, catalog, layer, notes) or _which_have(
+    if _percent_per_subject(args, words, linked, catalog, layer, notes) or _count_named(
+            args, words, linked, catalog, layer, notes) or _which_have(
             args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
@@ -2261,6 +2262,37 @@ def _names(words: str, metric: Metric, layer: SemanticLayer, counted: str,
                if any(c.partition(".")[0] == counted for c in h.columns) for w in tokens(h.words)}
     said = set(tokens(words)) - shared
     return any(w in said for n in own for w in tokens(n) if len(w) > 3)
+
+
+def _percent_per_subject(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                         layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many variants make a gross margin below 40% at their current price": a bound in
+    percent on a percent term per counted thing. The likeliest linked percent term whose
+    table holds the thing's key, per key (``having``); the things that pass are counted.
+    True when it changed."""
+    bound = _PERCENT_BOUND.search(words)
+    subject = _counted_table(words, catalog, layer) if bound else None
+    keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+    if bound is None or len(keys) != 1:
+        return False
+    term = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                 and m.format == "percent" and m.table in catalog.tables
+                 and catalog.tables[m.table].column(keys[0]) is not None), None)
+    if term is None:
+        return False
+    value = _plain_number(float(bound["percent"]))
+    args["metrics"], args["group_by"] = [term.name], [f"{term.table}.{keys[0]}"]
+    args["having"] = {"op": _BOUND_OPS[bound["bound"]], "value": value}
+    args["count_groups"], args["order"], args["limit"] = True, "none", None
+    notes.append(f"metric {term.name} per {term.table}.{keys[0]}, having "
+                 f"{args['having']['op']} {value}, count_groups: the question counts the "
+                 f"{subject} whose {term.label} passes a bound")
+    return True
+
+
+# "a gross margin below 40%" (not "more than 30% of their variants": a share)
+_PERCENT_BOUND = re.compile(rf"\b(?P<bound>{'|'.join(_BOUND_OPS)}) (?P<percent>\d+(?:\.\d+)?)"
+                            r"\s*(?:%|percent)(?! of\b| off\b)")
 
 
 def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,

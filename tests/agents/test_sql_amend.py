@@ -1077,6 +1077,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN unit_costs c USING (item_id)",
      "SELECT 100 * sum(s.quantity * (s.unit_price - c.unit_cost)) / "
      "sum(s.quantity * s.unit_price) FROM sales_history s JOIN unit_costs c USING (item_id)"),
+    # a bound in percent on a percent term, per counted thing
+    ("How many variants earn a margin at list price of under 30 percent?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v JOIN unit_costs c USING (item_id) "
+     "WHERE (v.price - c.unit_cost) / v.price < 0.3",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
