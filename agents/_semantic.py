@@ -92,6 +92,8 @@ class TableNote(BaseModel):
     key: list[str] = Field(default_factory=list)  # a view's key, which a view cannot declare
     # Other words a question uses for a date column ("due", "arrive" -> expected_on).
     date_words: dict[str, list[str]] = Field(default_factory=dict)
+    # Other names a question uses for a number column ("bulk discount" -> percent_off).
+    column_words: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class SemanticLayer(BaseModel):
@@ -209,6 +211,7 @@ class SemanticLayer(BaseModel):
                 problems.append(f"tables.{table}.time_column: no column {note.time_column}")
             problems += [f"tables.{table}.{what}: no column {c}"
                          for what, columns in (("key", note.key), ("date_words", note.date_words),
+                                               ("column_words", note.column_words),
                                                ("ends_column", [note.ends_column]
                                                 if note.ends_column else []))
                          for c in columns

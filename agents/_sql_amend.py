@@ -2088,7 +2088,10 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
             timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
             # "gift card balance": a synonym of its table before it
             prefixed = [f"{t} {c.name}" for t in (note.synonyms if note else [])]
-            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *prefixed, *own):
+            # "the largest bulk discount": a name the layer gives the column
+            other = note.column_words.get(c.name, []) if note else []
+            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *prefixed, *own,
+                         *other):
                 term = phrase(name.replace("_", " ")).split()
                 for i in range(1, len(said) - len(term) + 1):
                     if said[i:i + len(term)] != term:
@@ -3353,6 +3356,8 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
                 hit.value.rstrip("% ") in m.group(0)
                 for m in [*_BOUND.finditer(words), *_BETWEEN.finditer(words)]):
             continue  # "a balance of at least $80" names no size '80%'
+        if not _said_outside(hit.words, words, _UNIT_PHRASE):
+            continue  # "in percent" is the unit of the figure asked for, no kind 'percent'
         nearest = min(hit.columns, key=cost)
         if cost(nearest)[0] < _UNREACHABLE:
             by_column.setdefault(nearest, []).append(hit.value)
@@ -3368,6 +3373,15 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
         notes.append(f"filter {field} {f['op']} {f['value']!r}: the question names it")
         added.append(f)
     return added
+
+
+# "in percent", "as a percentage", "in dollars": the unit a figure is asked in
+_UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b")
+
+
+def _said_outside(value: str, words: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``value`` is said somewhere in ``words`` other than where ``pattern`` is."""
+    return f" {phrase(value)} " in f" {phrase(pattern.sub(' ', words))} "
 
 
 def _before_its_column(hit: ValueHit, words: str) -> bool:

@@ -1083,6 +1083,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM variants v JOIN unit_costs c USING (item_id) "
      "WHERE (v.price - c.unit_cost) / v.price < 0.3",
      "SELECT count(*) FROM variants"),
+    # a column by a name the layer gives it; "in percent" is a unit, not the kind 'percent'
+    ("What is the average volume discount across the tiers, in percent?",
+     q(metrics=["promotion_count"]),
+     "SELECT avg(percent_off) FROM volume_tiers",
+     "SELECT count(*) FROM promotions WHERE kind = 'percent'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

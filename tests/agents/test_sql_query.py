@@ -213,6 +213,11 @@ def test_the_layer_refuses_a_name_the_store_lacks(world: World) -> None:
         with pytest.raises(ValueError, match=problem):
             changed.check(world.catalog)
     layer.model_copy(update={"dimensions": [region]}).check(world.catalog)
+    # other names for a column must name one the table has
+    tiers = broken.tables["volume_tiers"].model_copy(update={"column_words": {"pct": ["off"]}})
+    with pytest.raises(ValueError, match="column_words: no column pct"):
+        layer.model_copy(update={"tables": {**layer.tables, "volume_tiers": tiers}}).check(
+            world.catalog)
 
 
 def test_every_example_compiles_and_runs_and_the_bank_covers_the_tables(world: World) -> None:
