@@ -19,7 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._sql_catalog import Catalog, JsonAttribute
+from ._sql_catalog import Catalog, Join, JsonAttribute
 
 Format = Literal["count", "money", "units", "days", "percent", "number", "date"]
 _TOP = Path(__file__).resolve().parents[1]
@@ -94,6 +94,9 @@ class TableNote(BaseModel):
     date_words: dict[str, list[str]] = Field(default_factory=dict)
     # Other names a question uses for a number column ("bulk discount" -> percent_off).
     column_words: dict[str, list[str]] = Field(default_factory=dict)
+    # Columns that hold another table's key under another name, as "table.column"
+    # (an agent run's subject_id is the order's id for order-agent runs).
+    references: dict[str, str] = Field(default_factory=dict)
 
 
 class SemanticLayer(BaseModel):
@@ -111,6 +114,12 @@ class SemanticLayer(BaseModel):
 
     def view_keys(self) -> dict[str, list[str]]:
         return {table: note.key for table, note in self.tables.items() if note.key}
+
+    def references(self) -> list[Join]:
+        return [Join(left=table, right=target.partition(".")[0], left_column=column,
+                     right_column=target.partition(".")[2])
+                for table, note in self.tables.items()
+                for column, target in note.references.items()]
 
     def metric(self, name: str) -> Metric | None:
         """A named metric, or an aggregate of one column written ``avg(table.column)``."""
@@ -212,10 +221,15 @@ class SemanticLayer(BaseModel):
             problems += [f"tables.{table}.{what}: no column {c}"
                          for what, columns in (("key", note.key), ("date_words", note.date_words),
                                                ("column_words", note.column_words),
+                                               ("references", note.references),
                                                ("ends_column", [note.ends_column]
                                                 if note.ends_column else []))
                          for c in columns
                          if table in catalog.tables and catalog.column(f"{table}.{c}") is None]
+            problems += [f"tables.{table}.references.{c}: no column {target}"
+                         for c, target in note.references.items()  # (a store without
+                         if target.partition(".")[0] in catalog.tables  # the table: none)
+                         and catalog.column(target) is None]
         names: set[str] = set()
         for term in [*self.metrics, *self.dimensions, *self.segments, *self.attributes]:
             if term.name in names:

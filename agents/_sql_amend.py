@@ -2097,6 +2097,8 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
                     if said[i:i + len(term)] != term:
                         continue
                     fns = _aggregates_before(said, i)
+                    if fns == [_VALUE] and name in own:
+                        continue  # "what were the order lines worth": no value of a column
                     if fns and len(term) >= found.get(c.ref, 0):
                         found[c.ref], aggregates[c.ref] = len(term), fns
     if not found:

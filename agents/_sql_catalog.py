@@ -133,9 +133,11 @@ def _siblings(start: str, chain: list[Join]) -> int:
 
 
 def read_catalog(db: duckdb.DuckDBPyConnection,
-                 view_keys: dict[str, list[str]] | None = None) -> Catalog:
+                 view_keys: dict[str, list[str]] | None = None,
+                 references: list[Join] | None = None) -> Catalog:
     """The catalog of the store behind ``db`` (main schema, without bookkeeping tables);
-    ``view_keys``: the key of a view the store cannot declare (the semantic layer's)."""
+    ``view_keys``: the key of a view the store cannot declare, ``references``: joins on
+    columns whose names do not say what they reference (both the semantic layer's)."""
     rows = db.execute(
         "SELECT t.table_name, t.table_type, c.column_name, c.data_type "
         "FROM information_schema.tables t JOIN information_schema.columns c "
@@ -160,7 +162,9 @@ def read_catalog(db: duckdb.DuckDBPyConnection,
         for c in t.columns:
             if c.kind == "text":
                 c.values = expression_values(db, t.name, f'"{c.name}"')
-    return Catalog(tables=tables, joins=_joins(db, tables))
+    declared = [j for j in references or [] if j.left in tables and j.right in tables
+                and tables[j.left].column(j.left_column) and tables[j.right].column(j.right_column)]
+    return Catalog(tables=tables, joins=_joins(db, tables) + declared)
 
 
 def json_attributes(db: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[JsonAttribute]:

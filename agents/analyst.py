@@ -108,7 +108,7 @@ class SqlWorld:
                 # A DuckDB view of the store: itself, or a snapshot of a PostgreSQL store.
                 configured = load_layer(self.layer_path)
                 with store.analytics_reader(ANALYST_TABLES) as db:
-                    catalog = read_catalog(db, configured.view_keys())
+                    catalog = read_catalog(db, configured.view_keys(), configured.references())
                     today = business_date(db)
                     attributes = json_attributes(db, catalog)
                     layer = configured.restrict(catalog).with_attributes(attributes)

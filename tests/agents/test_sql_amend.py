@@ -1479,6 +1479,14 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
      q(metrics=["failed_tool_calls"], group_by=["agent_steps.name"]),
      "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent = 'order' AND s.kind = 'tool' GROUP BY 1"),
+    # a run's subject is its order (the layer's reference): the orders' own figures
+    ("What is the total price of the order lines on orders the order agent split into separate shipments?",
+     q(metrics=["order_value"]),
+     "SELECT sum(price) FROM order_items WHERE order_id IN (SELECT subject_id FROM "
+     "agent_runs WHERE agent = 'order' AND decision = 'split_shipment')"),
+    ("Which orders has the order agent held for review?", q(metrics=["agent_run_count"]),
+     "SELECT subject_id, count(*) FROM agent_runs WHERE agent = 'order' AND "
+     "decision = 'hold_for_review' GROUP BY 1"),
 ])
 def test_audit_questions_read_the_trail_as_the_question_says(
         audit_kit: SqlKit, audited: DuckDBStore, question: str, proposed: dict[str, Any],

@@ -31,7 +31,7 @@ class World:
         self.store = store
         configured = load_layer()
         with store.cursor() as cur:
-            self.catalog: Catalog = read_catalog(cur, configured.view_keys())
+            self.catalog: Catalog = read_catalog(cur, configured.view_keys(), configured.references())
             self.as_of = business_date(cur)
         self.layer = configured.restrict(self.catalog)
         self.vocabulary = Vocabulary(self.catalog, self.layer)
@@ -213,6 +213,11 @@ def test_the_layer_refuses_a_name_the_store_lacks(world: World) -> None:
         with pytest.raises(ValueError, match=problem):
             changed.check(world.catalog)
     layer.model_copy(update={"dimensions": [region]}).check(world.catalog)
+    # a reference must name columns both tables have
+    runs = layer.tables["agent_runs"].model_copy(update={"references": {"subject_id": "orders.id"}})
+    with pytest.raises(ValueError, match="references.subject_id: no column orders.id"):
+        layer.model_copy(update={"tables": {**layer.tables, "agent_runs": runs}}).check(
+            world.catalog)
     # other names for a column must name one the table has
     tiers = broken.tables["volume_tiers"].model_copy(update={"column_words": {"pct": ["off"]}})
     with pytest.raises(ValueError, match="column_words: no column pct"):
