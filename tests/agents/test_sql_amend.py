@@ -1088,6 +1088,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["promotion_count"]),
      "SELECT avg(percent_off) FROM volume_tiers",
      "SELECT count(*) FROM promotions WHERE kind = 'percent'"),
+    ("Which product has the highest cost to price ratio?", q(metrics=["cost_of_goods"]),
+     "SELECT c.product_id, p.name, max(c.cost_ratio) FROM unit_costs c "
+     "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT sum(s.quantity * c.unit_cost) FROM sales_history s JOIN unit_costs c "
+     "USING (item_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
