@@ -1719,14 +1719,19 @@ def _in_table_names(hit: ValueHit, said: str, catalog: Catalog, layer: SemanticL
 _CATEGORY = re.compile(r"\s*(?:AND\s+)?[\w.]+\s*=\s*'[^']*'\s*", re.IGNORECASE)
 
 
+# "in total", "ever", "of all time": not only what runs on the business date
+_EVER = re.compile(r"\b(?:in total|ever|of all time|all time|altogether|to date)\b")
+
+
 def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
                       notes: list[str]) -> None:
     """"Which tools has the order agent called": not failed_tool_calls, whose label adds
     a word ("failed") to tool calls' that the question never says: the model's first metric
     becomes the plainer one of the same table and kind, whose condition is part of its and
     which lacks only a category ("status = 'error'") or the business date ("active
-    promotions": "how many promotions are tiered deals" asks about all of them). A bound
-    or another date may be said in other words: "none on hand"."""
+    promotions": "how many promotions are tiered deals" asks about all of them, as does
+    "how many have we run, or are running, in total"). A bound or another date may be
+    said in other words: "none on hand"."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
     if first is None or not first.filter:
@@ -1743,10 +1748,12 @@ def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
         table = layer.tables.get(plain.table)
         shared = {w for text in (plain.label, *plain.synonyms, plain.table.replace("_", " "),
                                  *(table.synonyms if table else [])) for w in tokens(text)}
-        if own - shared and not (own - shared) & said:
+        ever = "{as_of}" in first.filter and bool(_EVER.search(words))
+        if own - shared and (not (own - shared) & said or ever):
             args["metrics"] = [plain.name, *metrics[1:]]
-            notes.append(f"metric {plain.name}, not {first.name}: the question does not say "
-                         f"{', '.join(sorted(own - shared))}")
+            notes.append(f"metric {plain.name}, not {first.name}: the question " + (
+                "asks about all time" if ever else
+                f"does not say {', '.join(sorted(own - shared))}"))
             return
 
 

@@ -1093,6 +1093,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT sum(s.quantity * c.unit_cost) FROM sales_history s JOIN unit_costs c "
      "USING (item_id)"),
+    ("How many promotions, running or finished, have we had altogether?",
+     q(metrics=["active_promotions"]), "SELECT count(*) FROM promotions",
+     "SELECT count(*) FROM promotions "
+     "WHERE starts_on <= DATE '2026-11-01' AND ends_on >= DATE '2026-11-01'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
