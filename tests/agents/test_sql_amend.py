@@ -1064,6 +1064,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "HAVING avg(CASE WHEN v.available THEN 0 ELSE 1 END) >= 0.75",
      "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
      "WHERE NOT v.available GROUP BY 1, 2"),
+    # "no longer" negates a state; it does not ask for things without rows
+    ("How many products have over half of their variants no longer available?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT product_id FROM variants GROUP BY 1 "
+     "HAVING avg(CASE WHEN available THEN 0 ELSE 1 END) > 0.5)",
+     "SELECT count(*) FROM products WHERE product_id NOT IN (SELECT product_id FROM variants)"),
     # "each product's variants" are the variants of each product
     ("What share of each product's variants can no longer be bought?",
      q(metrics=["variant_count"]),
