@@ -1161,6 +1161,10 @@ def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[
 # "Reserved units as a percentage of units on hand": one term over another.
 _PART_OF = re.compile(r"(?P<part>(?:\b\w+ ){1,4}?)as an? (?:percentage|percent|share|"
                       r"proportion|fraction) of (?P<whole>.*)$")
+# "refunds taken together come to what percentage of all the money paid": part first
+_PART_IS_WHAT = re.compile(r"^\W*(?P<part>(?:\w+ ){1,5}?)(?:come|comes|amount|amounts|add up) to "
+                           r"what (?:percentage|percent|share|proportion|fraction) of "
+                           r"(?P<whole>.*)$")
 _TERM_FILLER = frozenset({"unit", "number", "total", "count", "amount"})
 
 
@@ -1170,7 +1174,9 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     the whole's table (units reserved), not a condition on its rows, so the answer is
     one term as a percentage of the other (``combine``). True when it is."""
     share = _SHARE.search(words)
-    if share is not None:
+    if (asked := _PART_IS_WHAT.search(words)) is not None:
+        part_said, whole_said = asked["part"], asked["whole"]
+    elif share is not None:
         rest = words[share.end():]
         verb = _SHARE_VERB.search(rest)
         if verb is None:
@@ -1188,6 +1194,13 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         return False
     args["metrics"], args["combine"], args["share"] = [part.name, whole.name], "percent", []
     notes.append(f"combine percent: {part.name} as a percentage of {whole.name}")
+    # "refunds" named the refund rows; each term keeps its own rows now
+    own = f"{part.filter or ''} {whole.filter or ''}"
+    filters = args.get("filters") or []
+    kept = [f for f in filters if str(f.get("field")) not in own]
+    if len(kept) < len(filters):
+        args["filters"] = kept
+        notes.append("filters the terms' own conditions say dropped")
     return True
 
 

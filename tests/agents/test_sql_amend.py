@@ -1103,6 +1103,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["active_promotions"]), "SELECT count(*) FROM promotions",
      "SELECT count(*) FROM promotions "
      "WHERE starts_on <= DATE '2026-11-01' AND ends_on >= DATE '2026-11-01'"),
+    # the part said first: "X come to what percentage of Y"; "refunds" names no filter then
+    ("All our refunds added together amount to what share of the payments customers made?",
+     q(metrics=["refunds"], filters=[{"field": "order_payments.transaction_type", "op": "=",
+                                      "value": "refund"}]),
+     "SELECT sum(amount) FILTER (WHERE transaction_type = 'refund'), "
+     "sum(amount) FILTER (WHERE transaction_type = 'payment'), "
+     "100.0 * sum(amount) FILTER (WHERE transaction_type = 'refund') / "
+     "sum(amount) FILTER (WHERE transaction_type = 'payment') FROM order_payments",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
