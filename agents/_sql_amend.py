@@ -2899,18 +2899,20 @@ def _stated_numbers(words: str) -> set[float]:
 
 
 _MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
-_WHICH = re.compile(r"^\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) (?:(?:top )?\d+ |one |single )?"
-                    r"(?P<thing>(?:\w+ ){0,2}\w+)")
+# One leading clause may come first: "looking only at received orders, which 3 suppliers"
+_LEADING_CLAUSE = r"^(?:[^,?]*,\s*)?"
+_WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
+                    r"(?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
 # "What is the cheapest variant", "what are the 3 most expensive lanes", "the most popular
 # product": which things, too (not "the most recent"; "the most common status" names no
 # table's things, ``_most_common``).
 _WHAT_THE_MOST = re.compile(
-    rf"^\W*what (?:is|was|are|were) (?:the|our) (?:(?:top )?{_FEW} |single )?"
+    rf"{_LEADING_CLAUSE}\W*what (?:is|was|are|were) (?:the|our) (?:(?:top )?{_FEW} |single )?"
     rf"(?:{_DESCENDING}|{_ASCENDING}|fastest|quickest|slowest)\b(?! (?:recent|recently|latest)\b)"
     rf"(?:-[a-z]+)? (?:(?:expensive|popular|common|frequent|[a-z]+-[a-z]+) )?"
     rf"(?P<thing>(?:\w+ ){{0,2}}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
-_LIST = re.compile(rf"^\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
+_LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
                    rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"
                    rf"(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
 

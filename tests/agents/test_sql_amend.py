@@ -1112,6 +1112,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "100.0 * sum(amount) FILTER (WHERE transaction_type = 'refund') / "
      "sum(amount) FILTER (WHERE transaction_type = 'payment') FROM order_payments",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
+    # "which" after a leading clause still asks for the things
+    ("Counting only open purchase orders, which 2 warehouses have the most units on order?",
+     q(metrics=["units_on_order"]),
+     "SELECT p.warehouse_id, w.name, sum(p.quantity) FROM purchase_orders p "
+     "JOIN warehouses w USING (warehouse_id) WHERE p.status = 'open' "
+     "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
+     "SELECT sum(quantity) FROM purchase_orders WHERE status = 'open'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
