@@ -63,6 +63,9 @@ def test_a_negated_value_becomes_an_exclusion(kit: SqlKit) -> None:
     done = run(kit, "How many orders are not delivered?")
     assert done.arguments["filters"] == [{"field": "orders.status", "op": "!=",
                                           "value": "delivered"}]
+    done = run(kit, "Leaving out the cancelled ones, how many orders do we have?")
+    assert done.arguments["filters"] == [{"field": "orders.status", "op": "!=",
+                                          "value": "cancelled"}]
 
 
 def test_the_model_filter_on_a_named_column_stands(kit: SqlKit) -> None:
