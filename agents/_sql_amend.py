@@ -1268,6 +1268,25 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
                                          for f in moved) + ": the question asks what part")
     if match["bound"]:
         _bounded_share(args, words, match, catalog, layer, notes)
+        return
+    # "what percentage of purchase orders are still open": the whole is all of them, not
+    # the open ones a term counts
+    first = layer.metric(str(args["metrics"][0]))
+    if first is not None and first.format not in ("count", "money", "units"):
+        # "what percentage of the price changes lowered the price": a share of rows, not of
+        # an average (the average change): the same rows' count
+        counted = next((m.name for m in layer.metrics if m.table == first.table
+                        and m.format == "count" and m.filter == first.filter), None) \
+            or _row_count(first.table, catalog, layer)
+        if counted is not None:
+            args["metrics"] = [counted]
+            notes.append(f"metric {counted}, not {first.name}: a share counts rows")
+            return
+    plain = _plain_metric(first, layer) if first is not None else None
+    if plain is not None and first is not None:
+        args["metrics"] = [plain.name, *args["metrics"][1:]]
+        notes.append(f"metric {plain.name}, not {first.name}: the whole of a share is "
+                     "unfiltered")
 
 
 def _bounded_share(args: dict[str, Any], words: str, match: re.Match[str], catalog: Catalog,
@@ -1291,14 +1310,6 @@ def _bounded_share(args: dict[str, Any], words: str, match: re.Match[str], catal
     args["having"] = {"op": _BOUND_OPS[match["bound"]], "value": _plain_number(percent)}
     notes.append(f"having {args['having']['op']} {percent:g}: the question bounds each "
                  "group's share")
-    # "what percentage of purchase orders are still open": the whole is all of them, not
-    # the open ones a term counts
-    first = layer.metric(str(args["metrics"][0]))
-    plain = _plain_metric(first, layer) if first is not None else None
-    if plain is not None and first is not None:
-        args["metrics"] = [plain.name, *args["metrics"][1:]]
-        notes.append(f"metric {plain.name}, not {first.name}: the whole of a share is "
-                     "unfiltered")
 
 
 _SIMPLE_CONDITION = re.compile(r"^\s*(\w+\.\w+)\s*(=|!=|>=|<=|>|<)\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?))\s*$")
@@ -2614,9 +2625,14 @@ def _as_question(words: str) -> str:
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
     words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
+    words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> ", words, count=1)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
+# "of the price changes in October, what percentage lowered the price": "what percentage
+# of the price changes in October lowered the price"
+_OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^,]+), what "
+                          r"(?P<share>percentage|percent|share|proportion|fraction) ")
 # "more than half of their variants": "more than 50% of"
 _FRACTIONS = {"half": 50, "a half": 50, "a quarter": 25, "three quarters": 75}
 _FRACTION = re.compile(rf"\b(more than|over|at least|less than|fewer than|under|at most) "

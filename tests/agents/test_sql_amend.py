@@ -1122,6 +1122,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN warehouses w USING (warehouse_id) WHERE p.status = 'open' "
      "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
      "SELECT sum(quantity) FROM purchase_orders WHERE status = 'open'"),
+    # "of the X, what percentage ..." is a share of the X; a share of an average's rows
+    # counts them
+    ("Of the price changes that took place in September 2026, what share raised the price?",
+     q(metrics=["price_change_pct"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE price > previous_price) / count(*) "
+     "FROM price_history WHERE previous_price IS NOT NULL "
+     "AND effective_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE effective_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
