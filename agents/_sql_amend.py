@@ -411,6 +411,15 @@ def _columns_compared(args: dict[str, Any], words: str, catalog: Catalog,
                                        if isinstance(g, str)], layer)
     if root not in catalog.tables or args.get("compare"):
         return
+    if (same := _SAME.search(words)) is not None:
+        # "routes that start and end in the same region": the two columns of that name
+        ends = [c for c in catalog.tables[root].columns
+                if c.kind == "text" and c.name.endswith(f"_{same['what']}")]
+        if len(ends) == 2:
+            args["compare"] = [{"field": ends[0].ref, "op": "=", "value": ends[1].ref}]
+            notes.append(f"compare {ends[0].ref} = {ends[1].ref}: the question says the same "
+                         f"{same['what']}")
+            return
     pairs = [(said, " ".join(words[:said.start()].split()[-3:]))
              for said in _COMPARED.finditer(words)]
     pairs += [(said, said["this"]) for said in _MORE_X_THAN.finditer(words)]
@@ -428,6 +437,11 @@ def _columns_compared(args: dict[str, Any], words: str, catalog: Catalog,
                                    and f.get("op") in _BOUND_OPS.values())]
         notes.append(f"compare {left.ref} {op} {right.ref}: the question compares the two")
         return
+
+
+# "in the same region", "within a single region", "within one region"
+_SAME = re.compile(r"\b(?:the same|(?:within )?(?:a|one) single|within (?:one|the|a)) "
+                   r"(?P<what>[a-z]+)\b")
 
 
 def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLayer, *,

@@ -381,16 +381,19 @@ class Compiler:
 
     def _comparison(self, f: Filter, plan: _Plan) -> str:
         """``field op value`` where the value names another column: two numbers or two
-        dates of a row ("priced below its unit cost", "received after it was expected")."""
+        dates of a row ("priced below its unit cost", "received after it was expected"),
+        or two texts equal or not ("routes within the same region")."""
         if f.op not in ("<", "<=", ">", ">=", "=", "!="):
             raise QueryError(f"a comparison of two columns takes <, <=, >, >=, = or !=, "
                              f"not {f.op}", "use one of those")
+        kinds_allowed = ("number", "date", "text") if f.op in ("=", "!=") else ("number", "date")
         sides, kinds = [], set()
         for ref in (f.field, str(f.value)):
             column = self.catalog.column(ref)
-            if column is None or column.kind not in ("number", "date"):
-                raise QueryError(f"{ref!r} is not a number or date column of the store",
-                                 "compare two number columns or two date columns")
+            if column is None or column.kind not in kinds_allowed:
+                raise QueryError(f"{ref!r} is not a {' or '.join(kinds_allowed)} column of the "
+                                 "store", "compare two number columns or two date columns "
+                                 "(two text columns for = or !=)")
             plan.tables.append(column.table)
             kinds.add(column.kind)
             sides.append(f"CAST({ref} AS DATE)" if column.kind == "date" else ref)

@@ -1131,6 +1131,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND effective_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
      "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
      "WHERE effective_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "the same region": the row's two region columns are equal
+    ("On average, how many days do express parcels take when they begin and end in the "
+     "same region?", q(metrics=["transit_days"]),
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'express' AND l.origin_region = l.dest_region",
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'express'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

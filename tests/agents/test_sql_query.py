@@ -537,3 +537,10 @@ def test_compare_keeps_the_rows_where_one_column_beats_another(world: World) -> 
         world.run(metrics=["purchase_order_count"], compare=[
             {"field": "purchase_orders.quantity", "op": ">",
              "value": "purchase_orders.expected_on"}])
+    # two texts are equal or not; they have no order
+    same = [{"field": "carrier_lanes.origin_region", "op": "=",
+             "value": "carrier_lanes.dest_region"}]
+    assert world.run(metrics=["transit_days"], compare=same) == world.rows(
+        "SELECT avg(transit_days) FROM carrier_lanes WHERE origin_region = dest_region")
+    with pytest.raises(QueryError, match="not a number or date column"):
+        world.run(metrics=["transit_days"], compare=[{**same[0], "op": "<"}])
