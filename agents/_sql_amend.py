@@ -103,9 +103,9 @@ _DATES = re.compile(r"\b(\d{4} \d{1,2} \d{1,2}|\d{1,2} \d{1,2} \d{4}|20\d\d|janu
                     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
 # "top" and "bottom" pick rows, like a superlative.
 _DESCENDING = (r"most|highest|largest|biggest|greatest|top|best|longest|maximum|max|busiest|"
-               r"widest|heaviest|priciest|costliest|fattest|strongest")
+               r"widest|heaviest|priciest|costliest|fattest|strongest|deepest|steepest")
 _ASCENDING = (r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|minimum|min|"
-              r"thinnest|narrowest|slimmest|weakest|quietest|lightest")
+              r"thinnest|narrowest|slimmest|weakest|quietest|lightest|shallowest")
 # A count of rows is small: "which month of 2026 had the most" ranks no 2,026 rows.
 _FEW = rf"(\d{{1,3}}|{'|'.join(_WORDS)})"
 _TOP_N = re.compile(rf"\b(top|bottom) {_FEW}\b|(?<![\d,.]){_FEW} (\w+ ){{0,3}}?"
@@ -3432,8 +3432,10 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
     return added
 
 
-# "in percent", "as a percentage", "in dollars": the unit a figure is asked in
-_UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b")
+# "in percent", "as a percentage", "in dollars", "what percent off": the unit a figure is
+# asked in
+_UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b|"
+                          r"\b(?:what|how many) percent(?:age)?\b")
 
 
 def _said_outside(value: str, words: str, pattern: re.Pattern[str]) -> bool:

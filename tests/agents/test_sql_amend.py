@@ -1138,6 +1138,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE c.service = 'express' AND l.origin_region = l.dest_region",
      "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.service = 'express'"),
+    # "steepest" ranks; "what percent off" asks a figure, not the promotions' kind 'percent'
+    ("Which product gives the steepest volume discount, and what percent off is that?",
+     q(metrics=["product_count"]),
+     "SELECT t.product_id, p.name, max(t.percent_off) FROM volume_tiers t "
+     "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
