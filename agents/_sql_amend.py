@@ -1193,20 +1193,22 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         part_said, whole_said = asked["part"], asked["whole"]
     elif share is not None:
         rest = words[share.end():]
-        verb = _SHARE_VERB.search(rest)
-        if verb is None:
-            return False
-        whole_said, part_said = rest[:verb.start()], rest[verb.end():]
+        # at each verb ("of the stock in Reno | is | reserved"), the first that splits the
+        # words into two terms ("of the total amount customers have paid us | has been
+        # given back as refunds")
+        splits = [(rest[:v.start()], rest[v.end():]) for v in _SHARE_VERB.finditer(rest)]
+        whole_said, part_said = next((s for s in splits if _two_terms(*s, layer)),
+                                     splits[0] if splits else ("", ""))
     elif (of := _PART_OF.search(words)) is not None:
         part_said, whole_said = of["part"], of["whole"]
     else:
         return False
     if _BOUND.search(part_said) or _BETWEEN.search(part_said):
         return False  # "variants have a list price over $500": a condition on the rows
-    whole = _term_in(whole_said, layer, None)
-    part = _term_in(part_said, layer, whole.table, like=whole) if whole is not None else None
-    if whole is None or part is None or part.name == whole.name or part.format != whole.format:
+    terms = _two_terms(whole_said, part_said, layer)
+    if terms is None:
         return False
+    whole, part = terms
     args["metrics"], args["combine"], args["share"] = [part.name, whole.name], "percent", []
     notes.append(f"combine percent: {part.name} as a percentage of {whole.name}")
     # "refunds" named the refund rows; each term keeps its own rows now
@@ -1217,6 +1219,16 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         args["filters"] = kept
         notes.append("filters the terms' own conditions say dropped")
     return True
+
+
+def _two_terms(whole_said: str, part_said: str,
+               layer: SemanticLayer) -> tuple[Metric, Metric] | None:
+    """The whole's term and the part's (of its table, of one format), when two differ."""
+    whole = _term_in(whole_said, layer, None)
+    part = _term_in(part_said, layer, whole.table, like=whole) if whole is not None else None
+    if whole is None or part is None or part.name == whole.name or part.format != whole.format:
+        return None
+    return whole, part
 
 
 def _term_in(said: str, layer: SemanticLayer, table: str | None,

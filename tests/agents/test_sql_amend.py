@@ -1144,6 +1144,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT t.product_id, p.name, max(t.percent_off) FROM volume_tiers t "
      "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT count(*) FROM products"),
+    # the whole and the part split at the verb that leaves a term on each side
+    ("What share of the total amount customers have paid us was later refunded?",
+     q(metrics=["refunds"]),
+     "SELECT sum(amount) FILTER (WHERE transaction_type = 'refund'), "
+     "sum(amount) FILTER (WHERE transaction_type = 'payment'), "
+     "100.0 * sum(amount) FILTER (WHERE transaction_type = 'refund') / "
+     "sum(amount) FILTER (WHERE transaction_type = 'payment') FROM order_payments",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
