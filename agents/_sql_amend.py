@@ -249,7 +249,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _metric_of_values(args, words, linked, catalog, layer, notes) or _term_across(
-            args, words, linked, catalog, layer, notes):
+            args, words, linked, catalog, layer, notes) or _worth(args, words, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _cost_term(args, words, linked, layer, catalog, notes):
@@ -2599,6 +2599,34 @@ def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     return True
 
 
+def _worth(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> bool:
+    """"What are the open purchase orders worth": an amount of money, not a count: the
+    money term of the counted rows' table (with the count's own condition, when one
+    has it; else the table's plain one). True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or first.format != "count" or not _WORTH.search(words):
+        return False
+    money = [m for m in layer.metrics if m.table == first.table and m.format == "money"
+             and m.filter in (first.filter, None) and not m.joins]
+    chosen = next((m for m in money if m.filter == first.filter), None) or next(
+        (m for m in money if m.filter is None), None)
+    if chosen is None:
+        return False
+    args["metrics"] = [chosen.name]
+    notes.append(f"metric {chosen.name}, not {first.name}: the question asks what they are "
+                 "worth")
+    if first.filter and chosen.filter != first.filter and (
+            condition := _SIMPLE_CONDITION.match(first.filter)) is not None:
+        field, op, text, number = condition.groups()
+        value: Any = text if text is not None else _plain_number(float(number))
+        args["filters"] = [*(args.get("filters") or []),
+                           {"field": field, "op": op, "value": value}]
+        notes.append(f"filter {field} {op} {value!r}: the rows {first.name} counts")
+    return True
+
+
+_WORTH = re.compile(r"\b(?:worth|valued? at)\b")
 _ACROSS = re.compile(r"\bacross (?:all )?(?:of )?(?:the |our )?(?P<things>(?:\w+ )?\w+)")
 
 

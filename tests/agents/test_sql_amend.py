@@ -1152,6 +1152,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "100.0 * sum(amount) FILTER (WHERE transaction_type = 'refund') / "
      "sum(amount) FILTER (WHERE transaction_type = 'payment') FROM order_payments",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
+    # "worth" asks for money: the count's rows, valued
+    ("What are the open purchase orders for the Reno warehouse worth?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT sum(p.quantity * p.unit_cost) FROM purchase_orders p JOIN warehouses w "
+     "USING (warehouse_id) WHERE p.status = 'open' AND w.city = 'Reno'",
+     "SELECT count(*) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
+     "WHERE p.status = 'open' AND w.city = 'Reno'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
