@@ -305,6 +305,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                                                else [f["value"]])))) <= explained]
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
+    if _negated_term(args, layer, notes):
+        filters = args["filters"]
     if (listed := _listed_breakdown(args, words, linked, cost, notes)) is not None:
         grouped, filters = listed, args["filters"]
     if _route(args, words, linked, catalog, cost, notes):
@@ -2596,6 +2598,31 @@ def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     notes.append(f"metric {better.name}, not {first.name}: the question takes it across "
                  f"{table}")
     _drop_unreached(args, better.table, catalog, layer, notes)
+    return True
+
+
+def _negated_term(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How much have customers paid us, not counting refunds": the term counts the rows
+    of the value the question excludes (refunds); the term of the same sum over the other
+    value counts instead (payments), and the exclusion is its condition. True when it
+    changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    condition = _SIMPLE_CONDITION.match(first.filter) if first and first.filter else None
+    if first is None or condition is None or condition[2] != "=" or condition[3] is None:
+        return False
+    field, value = condition[1], condition[3]
+    excluded = [f for f in args.get("filters") or []
+                if f.get("field") == field and f.get("op") == "!=" and f.get("value") == value]
+    others = [m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+              and m.filter and (c := _SIMPLE_CONDITION.match(m.filter)) is not None
+              and c[1] == field and c[2] == "=" and c[3] not in (None, value)]
+    if not excluded or len(others) != 1:
+        return False
+    args["metrics"] = [others[0].name, *metrics[1:]]
+    args["filters"] = [f for f in args.get("filters") or [] if f not in excluded]
+    notes.append(f"metric {others[0].name}, not {first.name}: the question leaves out "
+                 f"{value!r}")
     return True
 
 

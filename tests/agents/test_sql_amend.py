@@ -1159,6 +1159,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (warehouse_id) WHERE p.status = 'open' AND w.city = 'Reno'",
      "SELECT count(*) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
      "WHERE p.status = 'open' AND w.city = 'Reno'"),
+    # a term over the value the question leaves out gives way to the other value's
+    ("How much money did customers pay us in total, not counting refunds?",
+     q(metrics=["refunds"]),
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
