@@ -2819,10 +2819,14 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         quantity = [c for c in catalog.tables[root].columns
                     if c.kind == "number" and c.name in ("quantity", "qty", "units")]
         if things != root or len(quantity) != 1:
-            return []
+            # "a main supplier that requires a minimum order of at least 25 units": the
+            # column the words before the bound name, whatever the rows counted
+            quantity = _column_before(words[:at], root, catalog, layer)
+            if len(quantity) != 1:
+                return []
         f = {"field": quantity[0].ref, "op": op, "value": value}
         notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds each "
-                     f"{root} row's units")
+                     f"{quantity[0].table} row's units")
         return [f]
     if any(_is_number(f.get("value"), v) for f in filters
            for v in (value if isinstance(value, list) else [value])):

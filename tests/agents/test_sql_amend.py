@@ -1164,6 +1164,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["refunds"]),
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
+    # a bound in units on the column the words before it name
+    ("How many products have a main supplier asking for a minimum order of more than 40 units?",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM supplier_products "
+     "WHERE is_primary AND min_order_qty > 40",
+     "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
