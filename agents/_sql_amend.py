@@ -400,7 +400,9 @@ _MORE_X_THAN = re.compile(r"\b(?:(?P<more>more|greater|higher)|(?P<less>fewer|le
                           r"(?P<this>[a-z][a-z ]{2,30}?) than "
                           r"(?:(?:what|the|their|its|our|each|it|they|is|are) )*"
                           r"(?P<other>[a-z][a-z ]*)")
-_SAID_AS = {"arriv": "receiv", "deliver": "receiv", "due": "expect"}  # stems, as a column says
+# stems, as a column says ("charging less than": the price)
+_SAID_AS = {"arriv": "receiv", "deliver": "receiv", "due": "expect", "charg": "pric",
+            "ask": "pric"}
 _NOT_COMPARED = ("_id", "_no", "position", "seq", "lat", "lon")
 
 
@@ -2707,6 +2709,7 @@ def _as_question(words: str) -> str:
     words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
     words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> ", words, count=1)
+    words = _DATE_COMMA.sub(r"\1 \2", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
@@ -2714,6 +2717,9 @@ def _as_question(words: str) -> str:
 # of the price changes in October lowered the price"
 _OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^,]+), what "
                           r"(?P<share>percentage|percent|share|proportion|fraction) ")
+# "october 25, 2026": no clause ends at the comma of a date
+_DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|august|september|"
+                         r"october|november|december) \d{1,2}),\s*(\d{4})\b")
 # "more than half of their variants": "more than 50% of"
 _FRACTIONS = {"half": 50, "a half": 50, "a quarter": 25, "three quarters": 75}
 _FRACTION = re.compile(rf"\b(more than|over|at least|less than|fewer than|under|at most) "

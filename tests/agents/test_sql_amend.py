@@ -1170,6 +1170,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(DISTINCT product_id) FROM supplier_products "
      "WHERE is_primary AND min_order_qty > 40",
      "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary"),
+    # "charging less than our list price": the competitor's price against ours; a date's
+    # comma ends no clause
+    ("In the price check BargainBay ran on October 18, 2026, on how many variants was it "
+     "charging less than our current list price?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM competitor_prices cp JOIN variants v USING (item_id) WHERE "
+     "cp.competitor = 'BargainBay' AND cp.observed_on = DATE '2026-10-18' AND cp.price < v.price",
+     "SELECT count(*) FROM competitor_prices WHERE competitor = 'BargainBay' "
+     "AND observed_on = DATE '2026-10-18'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
