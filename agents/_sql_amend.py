@@ -3538,7 +3538,7 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
     filtered = {str(f.get("field")) for f in filters}
     for seg in layer.segments:
         named = [p for p in [seg.name.replace("_", " "), seg.label, *seg.synonyms]
-                 if f" {phrase(p)} " in said]
+                 if _name_said(p, said)]
         if not named or seg.name in filtered or cost(f"{seg.table}.x")[0] >= _UNREACHABLE:
             continue
         negated = _negated(words, named[0])
@@ -3555,6 +3555,20 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
         notes.append(f"filter {seg.name} = {not negated}: the question names it")
         added.append(f)
     return added
+
+
+def _name_said(name: str, said: str) -> bool:
+    """Whether ``said`` (a phrase, padded) says ``name``: as written, or a name with "the"
+    with another determiner and perhaps one more word ("cut the price": "cut a list price",
+    "lowered its price")."""
+    written = phrase(name)
+    if f" {written} " in said:
+        return True
+    if " the " not in f" {written} ":
+        return False
+    pattern = r"\b" + r" (?:the|a|an|its|our|their|this|that)(?: \w+)? ".join(
+        re.escape(part.strip()) for part in f" {written} ".split(" the ")).strip() + r"\b"
+    return re.search(pattern, said) is not None
 
 
 def _negated(words: str, value: str) -> bool:

@@ -288,6 +288,10 @@ def test_a_named_condition_becomes_a_filter_also_through_a_join(kit: SqlKit) -> 
     assert done.arguments["filters"] == [{"field": "sold_out", "op": "=", "value": True}]
     negated = run(kit, "How many variants are not sold out?", metrics=["variant_count"])
     assert negated.arguments["filters"] == [{"field": "sold_out", "op": "=", "value": False}]
+    # a name with "the" said with another determiner and a word more ("cut the price")
+    cut = run(kit, "When we cut a list price, by how much did it change?",
+              metrics=["price_change_pct"])
+    assert {"field": "price_cut", "op": "=", "value": True} in cut.arguments["filters"]
 
 
 def test_a_quantifier_is_not_a_filter_value(kit: SqlKit) -> None:
