@@ -1182,6 +1182,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "cp.competitor = 'BargainBay' AND cp.observed_on = DATE '2026-10-18' AND cp.price < v.price",
      "SELECT count(*) FROM competitor_prices WHERE competitor = 'BargainBay' "
      "AND observed_on = DATE '2026-10-18'"),
+    # a country said by its adjective
+    ("How many purchase orders have we placed with Mexican suppliers?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) "
+     "WHERE country = 'MX'", "SELECT count(*) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
