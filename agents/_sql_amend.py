@@ -1724,6 +1724,8 @@ _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\b(?:the|our) (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 _UNITS_ASKED = re.compile(r"\bhow many units\b")
+# "how many days does it take", "how many days did the orders need": a length of time
+_DAYS_ASKED = re.compile(r"^\W*(?:on average, )?how many days (?:does|do|did|will|would)\b")
 _NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be) \w+")
 # "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
 _SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
@@ -2051,6 +2053,16 @@ def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Cat
     it is one, else the linker's likeliest. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
+    if _DAYS_ASKED.search(words) and (first is None or first.format != "days"):
+        # "how many days does SwiftAir take from the Mountain region": a days term
+        days = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                     and m.format == "days"), None)
+        if days is not None:
+            args["metrics"] = [days.name]
+            notes.append(f"metric {days.name}: the question asks how many days"
+                         + (f", not {metrics[0]}" if metrics else ""))
+            _drop_unreached(args, days.table, catalog, layer, notes)
+            return True
     ranked = _UNITS_RANKED.search(words)
     kind = _stem(ranked["kind"]) if ranked and ranked["kind"] else ""
     if ranked is None or first is not None and first.format == "units" and (

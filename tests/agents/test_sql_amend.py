@@ -1187,6 +1187,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["purchase_order_count"]),
      "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) "
      "WHERE country = 'MX'", "SELECT count(*) FROM purchase_orders"),
+    # "how many days does it take" asks for a days term
+    ("How many days does National Post take to get a parcel from the Midwest to the "
+     "Southeast?", q(metrics=["state_regions_count"]),
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.name = 'National Post' AND l.origin_region = 'midwest' "
+     "AND l.dest_region = 'southeast'",
+     "SELECT count(*) FROM state_regions WHERE region IN ('midwest', 'southeast')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
