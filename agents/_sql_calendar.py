@@ -53,7 +53,10 @@ _FIRST = ("first", "earliest", "oldest")
 _EXTREME = re.compile(r"^\W*(?:(?:what|which) (?:was|is|were) (?:the|our|its) (?P<which>first|"
                       r"earliest|oldest|last|latest|most recent|newest) (?:day|date)\b|when\b.*?"
                       r"\b(?P<when>first|earliest|last|latest|most recent)\b"
-                      r"(?! \d| (?:day|week|month|year)s?\b))")
+                      r"(?! \d| (?:day|week|month|year)s?\b)|"
+                      # "on what date did we place the oldest open purchase order"
+                      r"(?:on )?what (?:date|day) (?:did|was|were|is|does|do)\b.*?"
+                      r"\b(?P<on>first|earliest|oldest|last|latest|newest|most recent)\b)")
 # Bounds: "by" a date includes it, "before" it does not.
 _OPS = {"by": "<=", "until": "<=", "through": "<=", "before": "<", "after": ">",
         "since": ">=", "from": ">="}
@@ -151,7 +154,7 @@ def date_extreme(args: dict[str, Any], words: str, catalog: Catalog,
     column = date_column(args, words, catalog, layer) or _named_table_time(words, layer)
     if column is None:
         return None
-    which = asked["which"] or asked["when"]
+    which = asked["which"] or asked["when"] or asked["on"]
     return f"{'min' if which in _FIRST else 'max'}({column})"
 
 

@@ -1194,6 +1194,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE c.name = 'National Post' AND l.origin_region = 'midwest' "
      "AND l.dest_region = 'southeast'",
      "SELECT count(*) FROM state_regions WHERE region IN ('midwest', 'southeast')"),
+    # "on what date did we place the newest ...": that date, the latest
+    ("On what date did we place the newest purchase order with a Chinese supplier?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT max(ordered_on) FROM purchase_orders JOIN suppliers USING (supplier_id) "
+     "WHERE country = 'CN'",
+     "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) "
+     "WHERE country = 'CN'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
