@@ -1816,6 +1816,20 @@ def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
             return
 
 
+def _qualifies_other(after: str, table: str, catalog: Catalog, layer: SemanticLayer) -> bool:
+    """Whether a term's words qualify the things said right after them, of another table
+    ("the most sold-out variants": variants that are sold out, not out-of-stock locations)."""
+    named = _table_named(" ".join(after.split()[:1]), catalog, layer)
+    return named is not None and named != table
+
+
+def _inside_condition(term: str, anchor: str, layer: SemanticLayer) -> bool:
+    """Whether ``anchor`` starts with a named condition longer than ``term`` ("sold out"
+    is a condition of variants; "sold" inside it names no units sold)."""
+    return any(anchor.startswith(f" {phrase(n)} ") and len(phrase(n).split()) > len(term.split())
+               for seg in layer.segments for n in (seg.label, *seg.synonyms))
+
+
 def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                   notes: list[str]) -> bool:
     """"What gross profit did we make", "which products made the most gross profit": the
@@ -1849,7 +1863,9 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             term = phrase(text)
             if (len(term.split()) >= 2 or term not in tables and m.format != "count"
                     and not _HOW_MANY_ANCHOR.search(said_as)) and any(
-                    a.startswith(f" {term} ") for a in anchors):
+                    a.startswith(f" {term} ") and not _qualifies_other(
+                        a[len(term) + 2:], m.table, catalog, layer)
+                    and not _inside_condition(term, a, layer) for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
     first = layer.metric(str((args.get("metrics") or [""])[0]))
     said = f" {phrase(words)} "

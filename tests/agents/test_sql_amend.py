@@ -1201,6 +1201,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE country = 'CN'",
      "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) "
      "WHERE country = 'CN'"),
+    # a term's words before another table's things qualify them ("out of stock variants")
+    ("List the 2 products with the most sold out variants.",
+     q(metrics=["variant_count"]),
+     "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE NOT v.available GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
+     "SELECT s.item_id, count(*) FROM stock s WHERE s.on_hand = 0 GROUP BY 1 "
+     "ORDER BY 2 DESC LIMIT 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
