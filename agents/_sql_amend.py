@@ -2738,6 +2738,7 @@ def _as_question(words: str) -> str:
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
     words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> ", words, count=1)
     words = _DATE_COMMA.sub(r"\1 \2", words)
+    words = _NOT_A_SINGLE.sub(r"\g<verb> nothing", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
@@ -2745,6 +2746,9 @@ def _as_question(words: str) -> str:
 # of the price changes in October lowered the price"
 _OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^,]+), what "
                           r"(?P<share>percentage|percent|share|proportion|fraction) ")
+# "have not sold a single unit", "did not sell any units": "sold nothing"
+_NOT_A_SINGLE = re.compile(r"\b(?:have|has|had|did|do|does) (?:not|n t) (?P<verb>\w+) "
+                           r"(?:a single|any|one) (?:units?|items?|ones?)\b")
 # "october 25, 2026": no clause ends at the comma of a date
 _DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|august|september|"
                          r"october|november|december) \d{1,2}),\s*(\d{4})\b")

@@ -1208,6 +1208,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE NOT v.available GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
      "SELECT s.item_id, count(*) FROM stock s WHERE s.on_hand = 0 GROUP BY 1 "
      "ORDER BY 2 DESC LIMIT 2"),
+    # "have not sold a single unit" is "sold nothing": rows the things lack in the period
+    ("How many variants that are still for sale have not sold any units in October 2026?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v WHERE v.available AND NOT EXISTS (SELECT 1 FROM "
+     "sales_history s WHERE s.item_id = v.item_id AND s.day BETWEEN DATE '2026-10-01' "
+     "AND DATE '2026-10-31')",
+     "SELECT count(*) FROM variants WHERE available"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -1599,6 +1606,9 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
      q(metrics=["failed_tool_calls"], group_by=["agent_steps.name"]),
      "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent = 'order' AND s.kind = 'tool' GROUP BY 1"),
+    # other words for a platform code
+    ("How many order agent runs are waiting to be approved?", q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_runs WHERE agent = 'order' AND status = 'awaiting_approval'"),
     # a run's subject is its order (the layer's reference): the orders' own figures
     ("What is the total price of the order lines on orders the order agent split into separate shipments?",
      q(metrics=["order_value"]),
