@@ -2736,15 +2736,15 @@ def _as_question(words: str) -> str:
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
     words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
-    words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> ", words, count=1)
+    words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> that ", words, count=1)
     words = _DATE_COMMA.sub(r"\1 \2", words)
     words = _NOT_A_SINGLE.sub(r"\g<verb> nothing", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
 # "of the price changes in October, what percentage lowered the price": "what percentage
-# of the price changes in October lowered the price"
-_OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^,]+), what "
+# of the price changes in October that lowered the price" (the part after "that")
+_OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^?]+?), what "
                           r"(?P<share>percentage|percent|share|proportion|fraction) ")
 # "have not sold a single unit", "did not sell any units": "sold nothing"
 _NOT_A_SINGLE = re.compile(r"\b(?:have|has|had|did|do|does) (?:not|n t) (?P<verb>\w+) "
@@ -3277,7 +3277,7 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 # thing's attribute the words name.
 _EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which|"
                    r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which)"
-                   rf"(?: single| one of (?:the|our|its|their)| (?:top )?{_FEW}(?= \w))?"
+                   rf"(?: single| (?:one )?of (?:the|our|its|their)| (?:top )?{_FEW}(?= \w))?"
                    r" (?P<thing>(?:\w+ ){0,2}\w+)")
 _NOT_ATTRIBUTES = _GENERIC | {"status", "source"}  # the same name means other things per table
 

@@ -1215,6 +1215,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "sales_history s WHERE s.item_id = v.item_id AND s.day BETWEEN DATE '2026-10-01' "
      "AND DATE '2026-10-31')",
      "SELECT count(*) FROM variants WHERE available"),
+    # "of the X, what share ..." with commas inside the X
+    ("Of all our price changes so far, the first prices aside, what share raised the price?",
+     q(metrics=["price_change_pct"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE price > previous_price) / count(*) "
+     "FROM price_history WHERE previous_price IS NOT NULL",
+     "SELECT count(*) FROM price_history WHERE price > previous_price"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -1609,6 +1615,10 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
     # other words for a platform code
     ("How many order agent runs are waiting to be approved?", q(metrics=["agent_run_count"]),
      "SELECT count(*) FROM agent_runs WHERE agent = 'order' AND status = 'awaiting_approval'"),
+    # "each of its tools": a breakdown by tool
+    ("How often did the order agent use each of its tools?", q(metrics=["agent_tool_calls"]),
+     "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent = 'order' AND s.kind = 'tool' GROUP BY 1"),
     # a run's subject is its order (the layer's reference): the orders' own figures
     ("What is the total price of the order lines on orders the order agent split into separate shipments?",
      q(metrics=["order_value"]),
