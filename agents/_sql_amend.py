@@ -348,7 +348,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if not bounded and _ON_AVERAGE.search(words):
         grouped = _average_per(args, grouped, words, catalog, layer, notes)
         bounded = bool(args.get("average_groups"))
-    filters += _percent_off(words, filters, catalog, root, notes)
+    filters += _percent_off(words, filters, catalog, layer, root, notes)
     if grouped and not bounded and not _GROUPING.search(words):
         args["group_by"] = []
         notes.append(f"one total asked: group_by {grouped} dropped")
@@ -2917,25 +2917,42 @@ def _plain_number(value: float) -> int | float:
 
 
 # "give 30% off": that discount exactly (a bound on it, "more than 30%", is no equality)
-_PERCENT_OFF = re.compile(rf"\b(?:({'|'.join(_BOUND_OPS)}) )?"
-                          r"(\d+(?:\.\d+)?)\s*(?:%|percent) off\b")
+_PERCENT_OFF = re.compile(rf"\b(?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
+                          r"(?P<number>\d+(?:\.\d+)?)\s*(?:%|percent) off\b")
 
 
 def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
-                 root: str | None, notes: list[str]) -> list[dict[str, Any]]:
+                 layer: SemanticLayer, root: str | None,
+                 notes: list[str]) -> list[dict[str, Any]]:
     """"Which promotions give 30% off", "more than 20% off": the one percent column of the
     query's table equal to (or bounded by) that number, unless a filter carries it."""
-    said = _PERCENT_OFF.search(words)
+    said = _PERCENT_OFF.search(words) or _PERCENT_OF_NAMED.search(words)
     if said is None or root not in catalog.tables:
         return []
-    op, value = _BOUND_OPS.get(said.group(1) or "", "="), float(said.group(2))
+    trailing = said.groupdict()
+    op = ">=" if trailing.get("more") else "<=" if trailing.get("less") else _BOUND_OPS.get(
+        said["bound"] or "", "=")
+    value = float(said["number"])
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "number" and "percent" in c.name.split("_")]
+    if said.re is _PERCENT_OF_NAMED:  # "a quantity discount of at least 10%": so named
+        note = layer.tables.get(root)
+        columns = [c for c in columns if any(
+            f" {phrase(n)} " in f" {phrase(said['named'])} "
+            for n in (c.name.replace("_", " "), *(note.column_words.get(c.name, []) if note
+                                                   else [])))]
     if len(columns) != 1 or any(f.get("field") == columns[0].ref for f in filters):
         return []
     f = {"field": columns[0].ref, "op": op, "value": int(value) if value.is_integer() else value}
     notes.append(f"filter {f['field']} {op} {f['value']}: the question names that discount")
     return [f]
+
+
+# "a quantity discount of 10% or more" (read "of at least 10%"): the column so named
+_PERCENT_OF_NAMED = re.compile(
+    rf"(?P<named>(?:\w+ ){{1,3}})of (?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
+    r"(?P<number>\d+(?:\.\d+)?)\s*(?:%|percent)(?! of\b| off\b)"
+    r"(?: or (?:(?P<more>more|higher|greater|above)|(?P<less>less|lower|fewer|below)))?")
 
 
 def _number(value: Any) -> float | None:

@@ -1221,6 +1221,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT 100.0 * count(*) FILTER (WHERE price > previous_price) / count(*) "
      "FROM price_history WHERE previous_price IS NOT NULL",
      "SELECT count(*) FROM price_history WHERE price > previous_price"),
+    # a bound in percent on the column the words before it name ("volume discount")
+    ("How many products give a volume discount of 12% or more at some tier?",
+     q(metrics=["volume_tiers_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
+     "SELECT count(DISTINCT product_id) FROM volume_tiers"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
