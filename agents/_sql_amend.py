@@ -1772,7 +1772,14 @@ def _in_table_names(hit: ValueHit, said: str, catalog: Catalog, layer: SemanticL
     for name in sorted(names, key=len, reverse=True):
         if term in name and term != name:
             rest = rest.replace(name, " | ")
-    return term in said and term not in rest
+    if term in said and term not in rest:
+        return True
+    # ("order placed" in "purchase orders placed": it starts inside another table's name)
+    spans = [(m.start(), m.end()) for name in names
+             for m in re.finditer(re.escape(name.strip()), said)]
+    found = [m.start() for m in re.finditer(re.escape(term.strip()), said)]
+    return bool(found) and all(any(a < at < b < at + len(term.strip()) for a, b in spans)
+                               for at in found)
 
 
 _CATEGORY = re.compile(r"\s*(?:AND\s+)?[\w.]+\s*=\s*'[^']*'\s*", re.IGNORECASE)

@@ -1624,6 +1624,11 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
     ("How often did the order agent use each of its tools?", q(metrics=["agent_tool_calls"]),
      "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent = 'order' AND s.kind = 'tool' GROUP BY 1"),
+    # 'order_placed' (the runs' event kind) is not said in "purchase orders placed"
+    ("How many purchase orders placed in August 2026 went to German suppliers?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) WHERE "
+     "country = 'DE' AND ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
     # a run's subject is its order (the layer's reference): the orders' own figures
     ("What is the total price of the order lines on orders the order agent split into separate shipments?",
      q(metrics=["order_value"]),
