@@ -1824,8 +1824,9 @@ def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
 
 
 def _qualifies_other(after: str, table: str, catalog: Catalog, layer: SemanticLayer) -> bool:
-    """Whether a term's words qualify the things said right after them, of another table
-    ("the most sold-out variants": variants that are sold out, not out-of-stock locations)."""
+    """Whether a count's words qualify the things said right after them, of another table
+    ("the most sold-out variants": variants that are sold out, not out-of-stock locations;
+    "the most sold products" are ranked by a measure, which is no count)."""
     named = _table_named(" ".join(after.split()[:1]), catalog, layer)
     return named is not None and named != table
 
@@ -1870,8 +1871,8 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             term = phrase(text)
             if (len(term.split()) >= 2 or term not in tables and m.format != "count"
                     and not _HOW_MANY_ANCHOR.search(said_as)) and any(
-                    a.startswith(f" {term} ") and not _qualifies_other(
-                        a[len(term) + 2:], m.table, catalog, layer)
+                    a.startswith(f" {term} ") and not (m.format == "count" and _qualifies_other(
+                        a[len(term) + 2:], m.table, catalog, layer))
                     and not _inside_condition(term, a, layer) for a in anchors):
                 named[m.name] = max(named.get(m.name, 0), len(term.split()))
     first = layer.metric(str((args.get("metrics") or [""])[0]))
