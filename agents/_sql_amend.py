@@ -160,7 +160,7 @@ _AT_MOST_WORDS = frozenset({"less", "fewer", "shorter", "under", "below"})
 # At the start (after a preposition: "on how many days"), or after one leading clause
 # ("for each supplier country, how many ..."),
 # but "on average, how many lines does an order have" is an average (``_average_per``).
-_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,?]*,\s*)?\W*(?:(?:on|in|at|for) )?"
+_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,:;?]*[,:;]\s*)?\W*(?:(?:on|in|at|for) )?"
                        r"(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
@@ -3065,7 +3065,7 @@ def _stated_numbers(words: str) -> set[float]:
 
 _MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
 # One leading clause may come first: "looking only at received orders, which 3 suppliers"
-_LEADING_CLAUSE = r"^(?:[^,?]*,\s*)?"
+_LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*)?"
 _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
                     r"(?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
 # "What is the cheapest variant", "what are the 3 most expensive lanes", "the most popular

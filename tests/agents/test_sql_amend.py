@@ -1226,6 +1226,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["volume_tiers_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
      "SELECT count(DISTINCT product_id) FROM volume_tiers"),
+    # a leading clause may end at a colon too
+    ("Split our suppliers up by country: how many suppliers does each country have?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT country, count(*) FROM suppliers GROUP BY 1",
+     "SELECT count(*) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
