@@ -381,7 +381,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             notes.append("ties: the question asks for every group tied")
     _single_row(args, words, layer, notes)
     _rehome_to_final_table(args, linked, catalog, layer, notes)
-    _columns_compared(args, words, catalog, layer, notes)
+    _columns_compared(args, words, linked, catalog, layer, notes)
     _in_every(args, words, linked, catalog, layer, notes)
     _as_of_history(args, words, catalog, layer, notes)
     _rounding(args, words, notes)
@@ -406,7 +406,7 @@ _SAID_AS = {"arriv": "receiv", "deliver": "receiv", "due": "expect", "charg": "p
 _NOT_COMPARED = ("_id", "_no", "position", "seq", "lat", "lon")
 
 
-def _columns_compared(args: dict[str, Any], words: str, catalog: Catalog,
+def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                       layer: SemanticLayer, notes: list[str]) -> None:
     """"Variants priced below their unit cost", "purchase orders received after their
     expected date": a row condition between the column the words before the comparison
@@ -429,8 +429,8 @@ def _columns_compared(args: dict[str, Any], words: str, catalog: Catalog,
     pairs += [(said, said["this"]) for said in _MORE_X_THAN.finditer(words)]
     for said, before in pairs:
         after = " ".join(said["other"].split()[:3])
-        left = _compared_column(before, root, catalog, layer, near_end=True)
-        right = _compared_column(after, root, catalog, layer, near_end=False)
+        left = _compared_column(before, root, catalog, layer, linked, near_end=True)
+        right = _compared_column(after, root, catalog, layer, linked, near_end=False)
         if left is None or right is None or left.ref == right.ref or left.kind != right.kind:
             continue
         op = ">" if said["more"] else "<"
@@ -448,14 +448,17 @@ _SAME = re.compile(r"\b(?:the same|(?:within )?(?:a|one) single|within (?:one|th
                    r"(?P<what>[a-z]+)\b")
 
 
-def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLayer, *,
-                     near_end: bool) -> CatalogColumn | None:
+def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLayer,
+                     linked: Linked, *, near_end: bool) -> CatalogColumn | None:
     """The one number or date column ``text`` names by its parts ("unit cost", "priced",
     "expected date"), reachable from ``root``: the most parts said, then said nearest the
-    comparison (the end of ``text`` or its start), then the table's name said too, then
-    the root's own."""
+    comparison (the end of ``text`` or its start), then the table's name or a value it
+    holds said too ("what BargainBay charged": a competitor's price), then the root's
+    own."""
     stems = [_SAID_AS.get(s, s) for s in (_stem(phrase(w)) for w in text.split())]
-    tables = _tables_said(text, catalog, layer)
+    tables = _tables_said(text, catalog, layer) | {
+        c.partition(".")[0] for h in linked.values
+        if f" {phrase(h.words)} " in f" {phrase(text)} " for c in h.columns}
     scored = []
     for table in catalog.tables.values():
         if table.name != root and catalog.path(root, table.name) is None:

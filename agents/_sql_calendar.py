@@ -178,7 +178,12 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
         return None
     # A table with no dates of its own dates the rows it must lack ("variants with no
     # sales in October": the sales' days).
-    table = next((t for t in [metric.table, *(args.get("absent") or [])] if t in catalog.tables
+    # Nor does a table another filter is on ("variants ... what BargainBay charged in its
+    # October 25 check": the check's date).
+    filtered = [str(f.get("field")).partition(".")[0] for f in args.get("filters") or []
+                if isinstance(f, dict)]
+    table = next((t for t in [metric.table, *(args.get("absent") or []), *filtered]
+                  if t in catalog.tables
                   and any(c.kind == "date" for c in catalog.tables[t].columns)), metric.table)
     dated = [c.ref for c in catalog.tables[table].columns if c.kind == "date"]
     said = re.findall(r"[a-z]+", words)

@@ -1231,6 +1231,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["purchase_order_count"]),
      "SELECT country, count(*) FROM suppliers GROUP BY 1",
      "SELECT count(*) FROM purchase_orders"),
+    # the other side of a comparison is the column of the table whose value it names, and
+    # the date is that table's
+    ("For how many items is our current list price lower than what ShopRival charged in its "
+     "October 18, 2026 check?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v JOIN competitor_prices c USING (item_id) WHERE "
+     "c.competitor = 'ShopRival' AND c.observed_on = DATE '2026-10-18' AND v.price < c.price",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
