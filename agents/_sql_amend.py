@@ -1826,6 +1826,13 @@ def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
             return
 
 
+def _a_named_thing(word: str, catalog: Catalog) -> bool:
+    """Whether ``word`` ("backpacks") is a value of a table's ``name`` column."""
+    said = phrase(word)
+    return any(phrase(v) == said for t in catalog.tables.values()
+               if (c := t.column("name")) is not None for v in c.values)
+
+
 def _qualifies_other(after: str, table: str, catalog: Catalog, layer: SemanticLayer) -> bool:
     """Whether a count's words qualify the things said right after them, of another table
     ("the most sold-out variants": variants that are sold out, not out-of-stock locations;
@@ -1911,7 +1918,9 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                     else f" {phrase(rest)} " in said):
                 named[m.name] = max(named.get(m.name, 0), 2)
     if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
-        asked = {_stem(w) for w in tokens(f"{done.group(1)} {done.group(2)}")}
+        # "how many backpacks did we sell": units of a thing the store names
+        noun = "units" if _a_named_thing(done.group(1), catalog) else done.group(1)
+        asked = {_stem(w) for w in tokens(f"{noun} {done.group(2)}")}
         for m in layer.metrics:  # "units received", not "units on order" (open ones)
             if len(m.label.split()) == 2 and {_stem(w) for w in tokens(m.label)} == asked:
                 named[m.name] = max(named.get(m.name, 0), 2)

@@ -1238,6 +1238,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM variants v JOIN competitor_prices c USING (item_id) WHERE "
      "c.competitor = 'ShopRival' AND c.observed_on = DATE '2026-10-18' AND v.price < c.price",
      "SELECT count(*) FROM variants"),
+    # "how many <a product> did we sell" counts units, not sales rows
+    ("How many laptops did we sell in September 2026?", q(metrics=["sales_history_count"]),
+     "SELECT sum(s.quantity) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop' AND s.day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT count(*) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop' AND s.day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
