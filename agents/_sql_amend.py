@@ -2089,10 +2089,17 @@ def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Cat
     it is one, else the linker's likeliest. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if _DAYS_ASKED.search(words) and (first is None or first.format != "days"):
-        # "how many days does SwiftAir take from the Mountain region": a days term
+    if (asked := _DAYS_ASKED.search(words)) and (first is None or first.format != "days"):
+        # "how many days does SwiftAir take from the Mountain region": a days term of the
+        # rows the subject is or reaches (not a route's for "does a promotion run")
+        subject = " ".join(words[asked.end():].split()[:3])
+        held = {c.partition(".")[0] for h in linked.values
+                if f" {phrase(h.words)} " in f" {phrase(subject)} " for c in h.columns}
+        things = {t for t in (_table_named(subject, catalog, layer),) if t} | held
         days = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
-                     and m.format == "days"), None)
+                     and m.format == "days" and things and all(
+                         t == m.table or catalog.path(m.table, t) is not None
+                         for t in things)), None)
         if days is not None:
             args["metrics"] = [days.name]
             notes.append(f"metric {days.name}: the question asks how many days"
