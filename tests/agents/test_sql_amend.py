@@ -1244,6 +1244,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.name = 'Laptop' AND s.day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
      "SELECT count(*) FROM sales_history s JOIN products p USING (product_id) "
      "WHERE p.name = 'Laptop' AND s.day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "no units on hand" across the warehouses: a sum of exactly 0 per thing
+    ("How many variants have zero units on hand across all our warehouses?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
