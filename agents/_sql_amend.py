@@ -628,8 +628,9 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
     which is what a person reads (the id stays: names need not be unique). "Name each
     warehouse by its city": the text column the question names instead."""
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
-    said = {w for m in _SHOWN_BY.finditer(phrase(words))
-            for w in (m.group(1), m.group(1).split()[0])}  # "its city and", "its city"
+    said = {w for m in _SHOWN_BY.finditer(words)  # "its city and", "the warehouse cities"
+            for w in (" ".join(map(_singular, m.group(1).split())),
+                      *map(_singular, m.group(1).split()))}
     for ref in list(grouped):
         column = ref.partition(".")[2]
         if not column.endswith("_id") or catalog.column(ref) is None:
@@ -666,9 +667,11 @@ def _owner_asked(table: str, words: str, catalog: Catalog) -> str | None:
 _WHICH_ONE = re.compile(r"\b(?:which|what) (\w+)")
 
 
-# "name each warehouse by its city", "identify them by their email"
+# "name each warehouse by its city", "identify them by their email", "give the warehouse
+# cities"
 _SHOWN_BY = re.compile(r"(?:\bby (?:its|their|the)|\b(?:name[ds]?|identif(?:y|ied)|label(?:l?ed)?)"
-                       r"(?: them| it| each(?: one| \w+)?| the \w+)? by(?: its| their| the)?)"
+                       r"(?: them| it| each(?: one| \w+)?| the \w+)? by(?: its| their| the)?|"
+                       r"\b(?:give|show|list) (?:the|their|its|each))"
                        r" (\w+(?: \w+)?)\b")
 
 

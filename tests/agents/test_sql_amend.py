@@ -2311,6 +2311,8 @@ def test_figures_come_rounded_as_asked(kit: SqlKit, store: DuckDBStore) -> None:
      "open_purchase_orders", "suppliers.country"),
     ("Which 3 suppliers have the most open purchase orders?", "open_purchase_orders",
      "suppliers.name"),
+    ("Which 2 warehouses hold the most reserved units? Give the warehouse cities.",
+     "reserved_units", "warehouses.city"),
 ])
 def test_a_thing_is_shown_by_the_column_the_question_names_it_by(
         kit: SqlKit, question: str, metric: str, shown: str) -> None:
