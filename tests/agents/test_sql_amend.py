@@ -1652,6 +1652,10 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
      q(metrics=["purchase_order_count"]),
      "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) WHERE "
      "country = 'DE' AND ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
+    # a tool said in words ("a margin check")
+    ("How many margin checks has the order agent made?", q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent = 'order' AND s.name = 'check_margin'"),
     # a run's subject is its order (the layer's reference): the orders' own figures
     ("What is the total price of the order lines on orders the order agent split into separate shipments?",
      q(metrics=["order_value"]),
