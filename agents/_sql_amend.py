@@ -671,7 +671,7 @@ _WHICH_ONE = re.compile(r"\b(?:which|what) (\w+)")
 # cities"
 _SHOWN_BY = re.compile(r"(?:\bby (?:its|their|the)|\b(?:name[ds]?|identif(?:y|ied)|label(?:l?ed)?)"
                        r"(?: them| it| each(?: one| \w+)?| the \w+)? by(?: its| their| the)?|"
-                       r"\b(?:give|show|list) (?:the|their|its|each))"
+                       r"\b(?:give|show|list) (?:the|their|its|each)(?: \w+ s(?= \w))?)"
                        r" (\w+(?: \w+)?)\b")
 
 
@@ -2070,11 +2070,23 @@ def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Ca
         if anchor is None:
             continue
         rest = re.sub(r"^(?:(?:number|count) of (?:the |our )?)", "", anchor.group(1)).split()
-        rest = list(itertools.dropwhile(lambda w: phrase(w) in values, rest))[:4]
+        distinct = bool(rest) and rest[0] in _DISTINCT_WORDS
+        rest = list(itertools.dropwhile(lambda w: phrase(w) in values or w in _DISTINCT_WORDS,
+                                        rest))[:4]
         table = _head_table(rest, catalog, layer)
         count = _row_count(table, catalog, layer) if table else None
         if count is None or table is None:
             continue
+        keys = catalog.tables[table].primary_key
+        if distinct and first is not None and first.table != table and len(keys) == 1 \
+                and catalog.tables[first.table].column(keys[0]) is not None:
+            # "reservations for the largest number of different orders": the distinct
+            # orders among the rows the query counts
+            count = f"count_distinct({first.table}.{keys[0]})"
+            args["metrics"] = [count]
+            notes.append(f"metric {count}: the question ranks by how many different {table}"
+                         f", not {metrics[0]}")
+            return True
         if first is not None and (first.table == table and first.format == "count"
                                   or _term_said(first, words)):
             return False

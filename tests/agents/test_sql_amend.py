@@ -1249,6 +1249,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["variant_count"]),
      "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
      "SELECT count(*) FROM variants"),
+    # "the largest number of different orders" among the rows counted; "give the
+    # warehouse's city" shows that column
+    ("Which 2 warehouses hold active reservations for the most different orders? Give "
+     "the warehouse's city.", q(metrics=["active_reservations"]),
+     "SELECT r.warehouse_id, w.city, count(DISTINCT r.order_id) FROM reservations r "
+     "JOIN warehouses w USING (warehouse_id) WHERE r.status = 'active' "
+     "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
+     "SELECT count(*) FROM reservations WHERE status = 'active'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
