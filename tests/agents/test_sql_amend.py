@@ -393,7 +393,7 @@ def test_a_word_the_term_says_is_no_other_table_s_value(kit: SqlKit) -> None:
 
 
 def test_the_plainer_term_of_a_share_drops_only_the_last_condition(kit: SqlKit) -> None:
-    from agents._sql_amend import _plain_metric
+    from agents._sql_amend_shape import _plain_metric
     plain = {m.name: p.name for m in kit.layer.metrics
              if (p := _plain_metric(m, kit.layer)) is not None}
     assert plain["failed_tool_calls"] == "agent_tool_calls"
@@ -1585,7 +1585,7 @@ def test_which_of_a_column_s_values_groups_by_it_and_a_singular_picks_one(
 
 
 def test_a_value_said_before_its_column_s_name_is_a_value() -> None:
-    from agents._sql_amend import _before_its_column
+    from agents._sql_amend_filters import _before_its_column
     from agents._sql_linking import ValueHit
     agent = ValueHit(value="order", columns=["agent_runs.agent"])
     # 'order' is also the orders table's name, but "the order agent" is an agent
@@ -1766,7 +1766,7 @@ def test_a_segment_s_name_is_its_condition_not_a_value(kit: SqlKit, store: DuckD
 ])
 def test_how_many_counts_the_head_of_its_noun_phrase(kit: SqlKit, question: str,
                                                      table: str) -> None:
-    from agents._sql_amend import _counted_table
+    from agents._sql_amend_common import _counted_table
     words = question.lower().replace("'", " ")
     assert _counted_table(words, kit.catalog, kit.layer) == table
 

@@ -1,0 +1,447 @@
+"""What every step of amending a query shares: the question's vocabulary (periods,
+superlatives, bounds, shares, numbers said in words) and lookups of the tables and terms
+the words name. See ``_sql_amend`` for the steps."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ._semantic import Metric, SemanticLayer
+from ._sql_catalog import Catalog
+from ._sql_linking import Linked, phrase, tokens
+
+_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
+# Only for reading a filter's number back from the question, not for "top N".
+_MORE_NUMBER_WORDS = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000,
+                      "week": 7, "weeks": 7, "fortnight": 14}
+_NUMBER = r"(\d+|" + "|".join(_WORDS) + r")"
+
+# Periods the question names, most specific first; the value is the query's period.
+_PERIODS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), v) for p, v in [
+        (r"\b(today|so far today)\b", "today"),
+        (r"\b(last|past|previous) (7|seven) days\b|\b(last|past|previous) week\b(?! of)",
+         "last_7_days"),
+        (r"\b(last|past|previous) (30|thirty) days\b", "last_30_days"),
+        (r"\b(last|past|previous) (90|ninety) days\b|\b(last|past) (3|three) months\b",
+         "last_90_days"),
+        (r"\bthis month\b|\bmonth[ -]to[ -]date\b|\bmtd\b", "this_month"),
+        (r"\b(last|previous) month\b", "last_month"),
+        (r"\bthis year\b|\byear[ -]to[ -]date\b|\bytd\b|\bso far this year\b", "this_year"),
+        (r"\b(last|previous) year\b", "last_year"),
+        (r"\bnext (7|seven) days\b|\bnext week\b|\bcoming week\b", "next_7_days"),
+        (r"\bnext (30|thirty) days\b|\bnext month\b", "next_30_days"),
+    ]]
+# Words that place a question in time: with none of them it means all time. A bare unit
+# is not one ("routes that take more than 4 days" is a duration, not a period).
+_TIME_WORDS = re.compile(
+    r"\b(today|yesterday|tomorrow|tonight|recent|recently|lately|since|until|before|after|"
+    r"during|last|past|previous|next|coming|upcoming|dated|quarter|"
+    r"this (day|week|month|year)|month[ -]to[ -]date|year[ -]to[ -]date|ytd|mtd|"
+    r"january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|20\d\d)\b")
+# "top" and "bottom" pick rows, like a superlative.
+_DESCENDING = (r"most|highest|largest|biggest|greatest|top|best|longest|maximum|max|busiest|"
+               r"widest|heaviest|priciest|costliest|fattest|strongest|deepest|steepest")
+_ASCENDING = (r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|minimum|min|"
+              r"thinnest|narrowest|slimmest|weakest|quietest|lightest|shallowest")
+# "most recent" places in time; it ranks nothing.
+_NOT_RANKING = r"(?! (recent|recently|latest)\b)"
+_ASC = re.compile(rf"\b({_ASCENDING})\b")
+# Words that ask for rows (a breakdown or a list) rather than one total ("across all
+# warehouses", "across every warehouse" is not one: it sums over them).
+# "due by November 7" is a date's bound, no breakdown
+_GROUPING = re.compile(
+    r"\b(?<!at )(by(?! (?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|the end|\d))|per|each|(?<!across )every|which|who|whom|"
+    r"list(?! prices?\b)|show|top|bottom|most|least|highest|lowest|best|worst|"
+    r"largest|smallest|fewest|cheapest|priciest|fastest|quickest|slowest|shortest|longest|"
+    r"breakdown|split|among|monthly|weekly|daily|trend|"
+    r"over time|what are|where|name|names)\b" + _NOT_RANKING)
+# Words that exclude: the value after them is "not" that value.
+_NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than|besides|"
+                       r"leaving out|leave out|left out|ignoring|apart from|aside from|"
+                       r"outside|aren t|isn t|wasn t|weren t|don t|doesn t|didn t|haven t|"
+                       r"hasn t)\b")
+_COLUMN = re.compile(r"(?:^|\()(\w+)\.\w+")  # "orders.status", "avg(variants.price)"
+_UNREACHABLE = 99
+# "more than 4", "at least 2", "fewer than 10": a bound on a figure; (op, number).
+_BOUND = re.compile(rf"\b(more than|greater than|larger than|bigger than|higher than|over|above|"
+                    rf"exceeding|at least|no fewer than|fewer than|less than|smaller than|"
+                    rf"lower than|under|below|at most|no more than|exactly) \$?"
+                    rf"(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{'|'.join(_WORDS)})\b"
+                    rf"(?!\s*(%|percent|days? ago))")
+_BOUND_OPS = {"more than": ">", "greater than": ">", "larger than": ">", "bigger than": ">",
+              "higher than": ">", "smaller than": "<", "lower than": "<",
+              "over": ">", "above": ">",
+              "exceeding": ">", "at least": ">=", "no fewer than": ">=", "fewer than": "<",
+              "less than": "<", "under": "<", "below": "<", "at most": "<=",
+              "no more than": "<=", "exactly": "="}
+_UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
+# At the start (after a preposition: "on how many days"), or after one leading clause
+# ("for each supplier country, how many ..."),
+# but "on average, how many lines does an order have" is an average (``_average_per``).
+_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,:;?]*[,:;]\s*)?\W*(?:(?:on|in|at|for) )?"
+                       r"(how many|count|number of|what number of)\b")
+_TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
+_DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
+# "On average, how many lines does an order have", "units sold per day on average": a
+# figure per thing (an order, a day), averaged over the things.
+# "The average value of an order" is one too: the order's total, averaged over orders.
+_ON_AVERAGE = re.compile(r"\b(on average|on an average|on a typical|average number of|"
+                         r"average count of|average (?:\w+ ){1,2}?(?:(?:of|for) (?:a|an|one)|per) |"
+                         r"(?:does|do|did|has|have) (?:the|an) (?:average|typical) |"
+                         r"average (?:daily|weekly|monthly) )")
+_PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
+              "monthly": "month", "year": "year"}
+# "What percentage of orders were cancelled": the rows a condition keeps, as a share of all.
+_SHARE_HEAD = (r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
+               r"proportion|fraction) of")
+# "which product has the highest share of sold-out variants": a share, ranked
+_RANKED_SHARE = (rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (?:percentage|percent|share|proportion|"
+                 rf"fraction) of")
+# "which products have more than 50% of their variants sold out": a share per group, bounded
+_BOUNDED_SHARE = (r"\b(?P<bound>more than|over|above|at least|less than|fewer than|under|below|"
+                  r"at most) (?P<percent>\d+(?:\.\d+)?)\s*(?:%|percent) of (?=their|its|each)")
+_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b|{_RANKED_SHARE}\b|{_BOUNDED_SHARE}")
+
+
+def _asked_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table of the things "which X" / "list the X" asks for: the words after it, or
+    their first ("which items are sold": items)."""
+    which = _WHICH.match(words) or _LIST.match(words)
+    return next((t for text in ((which["thing"], which["thing"].split()[0]) if which else ())
+                 if (t := _table_named(text, catalog, layer))), None)
+
+
+def _table_named(text: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The one table ``text`` names (its name or a synonym). The longest name wins ("order
+    lines" names order_items, not orders); a tie names none."""
+    said = f" {phrase(text)} "
+    best: dict[str, int] = {}
+    for table, note in layer.tables.items():
+        for name in (table, table.replace("_", " "), *note.synonyms):
+            term = phrase(name)
+            if table in catalog.tables and term and f" {term} " in said:
+                best[table] = max(best.get(table, 0), len(term))
+    longest = max(best.values(), default=0)
+    named = [t for t, n in best.items() if n == longest]
+    return named[0] if len(named) == 1 else None
+_TERM_FILLER = frozenset({"unit", "number", "total", "count", "amount"})
+
+
+_SIMPLE_CONDITION = re.compile(r"^\s*(\w+\.\w+)\s*(=|!=|>=|<=|>|<)\s*(?:'([^']*)'|(-?\d+(?:\.\d+)?))\s*$")
+
+
+def _term_conditions(metric: Metric) -> list[dict[str, Any]]:
+    """A term's condition as filters, when it is simple ones joined by AND (open purchase
+    orders: status = 'open'); none otherwise."""
+    parts = re.split(r"\s+AND\s+", metric.filter or "", flags=re.IGNORECASE)
+    found = [_SIMPLE_CONDITION.match(p) for p in parts if metric.filter]
+    if not found or not all(found):
+        return []
+    return [{"field": m[1], "op": m[2], "value": m[3] if m[3] is not None else float(m[4])}
+            for m in found if m is not None]
+_ONE_COLUMN = re.compile(r"\s*(avg|sum|median|min|max)\((\w+\.\w+)\)\s*", re.IGNORECASE)
+
+
+def _row_count(table: str | None, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """A metric counting ``table``'s rows: the layer's unfiltered count, else the distinct
+    count of its one-column key (the same number: code writes it, as for "how many")."""
+    counts = [m.name for m in layer.metrics if m.table == table and m.format == "count"
+              and not m.filter]
+    keys = catalog.tables[table].primary_key if table in catalog.tables else []
+    if counts or len(keys) != 1:
+        return counts[0] if counts else None
+    return f"count_distinct({table}.{keys[0]})"
+
+
+def _table_of_count(text: str, subject: str | None, catalog: Catalog,
+                    layer: SemanticLayer) -> tuple[str, str] | None:
+    """The table whose rows ``text`` ("orders", "items", "payment methods") counts per
+    ``subject``, and the name it goes by there: one that names it and holds the subject's
+    key ("items" of orders are order_items, whose name says what they belong to). None
+    unless exactly one."""
+    if subject is None or subject not in catalog.tables:
+        return None
+    key = catalog.tables[subject].primary_key[0]
+    said = f" {phrase(text)} "
+    found: dict[str, str] = {}  # table -> the longest of its names said
+    for table in catalog.tables:
+        note = layer.tables.get(table)
+        if table == subject or catalog.tables[table].column(key) is None:
+            continue
+        # "items" of an order: order_items; an owner's prefix may be another word
+        # ("payment methods" of a customer: user_payment_methods).
+        tail = [table.split("_", 1)[1]] if "_" in table else []
+        for name in (table, *tail, *(note.synonyms if note else [])):
+            term = phrase(name.replace("_", " "))
+            if f" {term} " in said and len(term) > len(found.get(table, "")):
+                found[table] = term
+    longest = max(map(len, found.values()), default=0)  # "payment methods", not "payments"
+    named = [(t, term) for t, term in found.items() if len(term) == longest]
+    return named[0] if len(named) == 1 else None
+
+
+def _link_table(text: str, subject: str, catalog: Catalog,
+                layer: SemanticLayer) -> tuple[str, str, str] | None:
+    """The table linking ``subject`` to the thing ``text`` names (supplier_products for
+    products and suppliers), the thing's name as said, and its key there: a table holding
+    both keys, the one whose own key is the pair when several do."""
+    thing = _table_named(text, catalog, layer)
+    own = catalog.tables[subject].primary_key
+    theirs = catalog.tables[thing].primary_key if thing in catalog.tables else []
+    if thing is None or thing == subject or len(theirs) != 1 or len(own) != 1 \
+            or catalog.tables[thing].column(own[0]) is not None:  # it holds the key itself
+        return None
+    both = [t for t in catalog.tables.values() if t.name not in (subject, thing)
+            and t.column(own[0]) is not None and t.column(theirs[0]) is not None]
+    pairs = [t for t in both if {own[0], theirs[0]} <= set(t.primary_key)]
+    chosen = pairs if pairs else both
+    if len(chosen) != 1:
+        return None
+    return chosen[0].name, text.split()[0], theirs[0]
+
+
+def _stem(word: str) -> str:
+    """One form of a verb's: "received", "receive", "receiving" -> "receiv"."""
+    for end in ("ed", "ing", "e"):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            return word[:-len(end)]
+    return word
+
+
+def _subjects(catalog: Catalog) -> set[str]:
+    """The tables' names as a question says them: what it counts, not a value ("orders")."""
+    return {phrase(t) for name in catalog.tables for t in (name, name.replace("_", " "))}
+# A column's abbreviations as a question spells them ("min_order_qty": minimum order quantity).
+_SPELLED = {"qty": "quantity", "min": "minimum", "max": "maximum", "pct": "percent",
+            "avg": "average", "num": "number", "amt": "amount", "std": "standard deviation",
+            "dest": "destination", "orig": "origin"}
+
+
+def _tables_said(words: str, catalog: Catalog, layer: SemanticLayer) -> set[str]:
+    """The tables the question names (by name or synonym), anywhere."""
+    said = f" {phrase(words)} "
+    return {t for t in catalog.tables for n in (t.replace("_", " "), *(
+        layer.tables[t].synonyms if t in layer.tables else [])) if f" {phrase(n)} " in said}
+
+
+def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table "how many X ..." counts, when the words after "how many" name exactly one
+    table (its name or a synonym: "routes" -> carrier_lanes)."""
+    match = _HOW_MANY.search(words)
+    if match is None or match.group(1) != "how many":
+        return None
+    counted = _counted_words(words, match)
+    if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
+        return None
+    return _head_table(_counted_words(words, match, 4), catalog, layer) or _table_named(
+        " ".join(counted), catalog, layer)
+
+
+# Words after which a noun phrase has ended: "how many orders | from customers in Texas".
+_PHRASE_ENDS = frozenset({"from", "in", "on", "at", "for", "with", "by", "per", "to", "that",
+                          "which", "who", "do", "does", "did", "are", "is", "was", "were",
+                          "have", "has", "had", "will", "can", "we", "our", "of",
+                          # a time said after the thing ("the best-selling product last month")
+                          "last", "this", "past", "previous", "during", "today", "yesterday"})
+
+
+def _head_table(counted: list[str], catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table the head of a noun phrase of table names names: its last name said in
+    the plural ("region-to-region routes" are routes, "variants sold nothing" variants; a
+    modifier is singular), the phrase ending at a preposition, an auxiliary or a word in
+    no table's name ("the money customers paid" names no table); the longer name of two
+    ending there ("purchase orders"). None for none or a tie."""
+    known = {w for t, note in layer.tables.items()
+             for name in (t.replace("_", " "), *note.synonyms) for w in phrase(name).split()}
+    said: list[str] = []
+    for w in counted:
+        if w in _PHRASE_ENDS or not set(phrase(w).split()) & known:
+            break
+        said.append(w)
+    words = phrase(" ".join(said)).split()
+    plural = [len(w) > 3 and w.endswith("s") and not w.endswith("ss")
+              for w in re.findall(r"[a-z0-9]+", " ".join(said))]
+    best: dict[str, tuple[int, int]] = {}  # table -> (where its name ends, its length)
+    for table, note in layer.tables.items():
+        for name in (table, table.replace("_", " "), *note.synonyms):
+            term = phrase(name).split()
+            ends = [i + len(term) for i in range(len(words) - len(term) + 1)
+                    if term and words[i:i + len(term)] == term and plural[i + len(term) - 1]]
+            if table in catalog.tables and ends:
+                best[table] = max(best.get(table, (0, 0)), (max(ends), len(term)))
+    top = max(best.values(), default=None)
+    named = [t for t, at in best.items() if at == top]
+    return named[0] if len(named) == 1 else None
+
+
+_OF_THE = re.compile(r"\s*of (?:the|our|all|these|those)\b")
+
+
+def _counted_words(words: str, asked: re.Match[str], n: int = 3) -> list[str]:
+    """The ``n`` words naming what "how many" counts: "how many of the order agent's
+    runs" counts "order agent runs" (``words`` has its apostrophes as spaces)."""
+    rest = words[asked.end():]
+    if of := _OF_THE.match(rest):
+        rest = rest[of.end():]
+    return [w for w in rest.split() if w != "s"][:n]
+
+
+def _names(words: str, metric: Metric, layer: SemanticLayer, counted: str,
+           linked: Linked | None = None) -> bool:
+    """Whether the question names the metric or its table in any of their words, other
+    than the words that also name the ``counted`` table ("orders" names orders, not
+    order_payments_count) or a value of it ("how many runs failed" says a run's status,
+    not failed_tool_calls)."""
+    def names(table: str) -> list[str]:
+        note = layer.tables.get(table)
+        return [table, table.replace("_", " "), *(note.synonyms if note else [])]
+
+    own = [metric.name.replace("_", " "), metric.label, *metric.synonyms, *names(metric.table)]
+    shared = {w for n in names(counted) for w in tokens(n)}
+    shared |= {w for h in (linked.values if linked else [])
+               if any(c.partition(".")[0] == counted for c in h.columns) for w in tokens(h.words)}
+    said = set(tokens(words)) - shared
+    return any(w in said for n in own for w in tokens(n) if len(w) > 3)
+
+
+def _singular(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") and len(word) > 4 else phrase(word)
+
+
+def _term_said(metric: Metric, words: str) -> bool:
+    """Whether the question says a term: every word of its label (in any order), or one
+    of its synonyms as written."""
+    said = f" {phrase(words)} "
+    return len(tokens(metric.label)) >= 2 and set(tokens(metric.label)) <= set(tokens(words)) \
+        or any(len(tokens(t)) >= 2 and f" {phrase(t)} " in said for t in metric.synonyms)
+
+
+def _drop_unreached(args: dict[str, Any], table: str, catalog: Catalog, layer: SemanticLayer,
+                    notes: list[str]) -> None:
+    """Breakdowns and filters on tables that ``table`` has no join to."""
+    reach = {table, *(t for t in catalog.tables if catalog.path(table, t) is not None)}
+    for key in ("group_by", "filters"):
+        items = args.get(key) or []
+        kept = [i for i in items if _field_table(i if key == "group_by" else i.get("field"),
+                                                 catalog, layer) in (reach | {None})]
+        if len(kept) < len(items):
+            notes.append(f"{key} on tables {table} does not reach dropped")
+            args[key] = kept
+
+
+def _field_table(field: Any, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table of a query field (a column, dimension or segment); None for a calendar
+    bucket, which goes with any metric that has dates."""
+    if not isinstance(field, str):
+        return None
+    term = layer.dimension(field) or layer.segment(field)
+    if term is not None:
+        return term.table
+    table = field.partition(".")[0]
+    return table if table in catalog.tables else None
+
+
+_AMOUNT = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+# "Priced between $100 and $200", "from 3 to 5 days": both ends, inclusive.
+_BETWEEN = re.compile(rf"\b(?:between|from) (\$)?{_AMOUNT} (?:and|to) \$?{_AMOUNT}\b"
+                      rf"(?:\s+([a-z]+))?(?!\s*(%|percent))")
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def _number(value: Any) -> float | None:
+    """A filter value as a number ("1,200", "$99.5"); None when it is none."""
+    try:
+        return float(str(value).replace(",", "").lstrip("$"))
+    except ValueError:
+        return None
+
+
+def _is_number(value: Any, number: float) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(_number(v) == number for v in values)
+
+
+def _stated(value: Any, words: str) -> bool:
+    """Whether the question states ``value`` (anything but a number passes: validation
+    says what is wrong with it). 0 and 1 stand unsaid ("out of stock", "more than
+    once"); a percentage may be written as a fraction ("15%" as 0.15) and the other way
+    round."""
+    number = _number(value)
+    return number is None or number in (0, 1) or any(
+        math.isclose(number, n * scale) for n in _stated_numbers(words)
+        for scale in (1, 0.01, 100))
+
+
+def _stated_numbers(words: str) -> set[float]:
+    """The numbers a question states, in digits or words ("five", "a thousand", "a week")."""
+    found = {float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", words)}
+    named = {**_WORDS, **_MORE_NUMBER_WORDS}
+    return found | {float(n) for w, n in named.items() if re.search(rf"\b{w}\b", words)}
+# One leading clause may come first: "looking only at received orders, which 3 suppliers"
+_LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*)?"
+_WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
+                    r"(?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
+# "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
+_LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
+                   rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"
+                   rf"(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
+
+
+def _spell(name: str) -> str:
+    """A column's name as words, its abbreviations spelled out ("destination region")."""
+    return " ".join(_SPELLED.get(w, w) for w in name.split("_"))
+
+
+def _cost_from(root: str | None, catalog: Catalog,
+               layer: SemanticLayer) -> Callable[[str], tuple[int, int]]:
+    """How far a field (a table.column or a dimension) lies from ``root`` (``_cost``)."""
+    def cost(ref: str) -> tuple[int, int]:
+        dim = layer.dimension(ref)
+        return _cost(catalog, root, f"{dim.table}." if dim is not None else ref)
+    return cost
+
+
+def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:
+    """The table the query counts from: its first metric's (else its first column's)."""
+    names = [m for m in metrics if isinstance(m, str)] if isinstance(metrics, list) else []
+    for name in [*names, *grouped]:
+        metric = layer.metric(name)
+        if metric is not None:
+            return metric.table
+        column = _COLUMN.search(name)
+        if column:
+            return column.group(1)
+    return None
+
+
+def _cost(catalog: Catalog, root: str | None, ref: str) -> tuple[int, int]:
+    """(joins that multiply rows, joins) from the query's table to the column's;
+    ``_UNREACHABLE`` when no join leads there."""
+    table = ref.partition(".")[0]
+    if root is None:
+        return (0, 0)
+    path = catalog.path(root, table)
+    if path is None:
+        return (_UNREACHABLE, _UNREACHABLE)
+    fanouts, at = 0, root
+    for join in path:  # from the key's side to the referencing side, rows multiply
+        fanouts += join.right == at
+        at = join.left if join.right == at else join.right
+    return (fanouts, len(path))
+
+
+def _period(words: str) -> str | None:
+    for pattern, period in _PERIODS:
+        if pattern.search(words):
+            return period
+    return None

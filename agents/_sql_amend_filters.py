@@ -1,0 +1,614 @@
+"""Which rows the question keeps: the values, segments, flags and bounds its words name,
+and the filters a model invented that its words do not (``_sql_amend``'s values,
+named conditions, invented values and hygiene)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ._semantic import SemanticLayer
+from ._sql_amend_common import (
+    _BETWEEN,
+    _BOUND,
+    _BOUND_OPS,
+    _LIST,
+    _NEGATION,
+    _NUMBER,
+    _UNIT_WORDS,
+    _UNREACHABLE,
+    _WHICH,
+    _WORDS,
+    _counted_table,
+    _is_number,
+    _plain_number,
+    _spell,
+    _stated,
+    _stem,
+    _table_named,
+    _tables_said,
+)
+from ._sql_catalog import Catalog, CatalogColumn, CatalogTable
+from ._sql_linking import Linked, ValueHit, phrase, tokens
+
+# A date the question names: a day, a month or a year.
+_DATES = re.compile(r"\b(\d{4} \d{1,2} \d{1,2}|\d{1,2} \d{1,2} \d{4}|20\d\d|january|february|"
+                    r"march|april|may|june|july|august|september|october|november|december|"
+                    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b")
+_NEGATED_WINDOW = 4  # words between a negation and the value it excludes
+# Words that quantify rather than name: "all the stock" asks for no filter at all.
+_QUANTIFIERS = frozenset({"all", "any", "every", "each", "none", "total", "everything",
+                          "anything", "*", "%"})
+_PARAPHRASED_VALUES = 12  # a category this small may be named in other words (statuses)
+# "A week or longer", "5 or more items", "10 units or fewer": the same bounds as "at least
+# 7 days", "at least 5 items", "at most 10 units", written so one pattern reads them all.
+_OR_MORE = re.compile(rf"\b(a|an|{_NUMBER}) (?:(\w+) or (more|longer|over|above|greater|"
+                      rf"less|fewer|shorter|under|below)|or (more|fewer|less) (\w+))\b")
+_AT_MOST_WORDS = frozenset({"less", "fewer", "shorter", "under", "below"})
+
+
+def _useful(filters: list[dict[str, Any]], catalog: Catalog,
+            notes: list[str]) -> list[dict[str, Any]]:
+    """The filters less repeats and those that keep every row (every value listed); one
+    column equal to several values at once ("source = 'paypal' AND source = 'gift_card'",
+    which no row is) lists them (``in``)."""
+    equal: dict[str, list[dict[str, Any]]] = {}
+    for f in filters:
+        if f.get("op") == "=" and not isinstance(f.get("value"), list | dict | None):
+            equal.setdefault(str(f.get("field")), []).append(f)
+    for field, same in equal.items():
+        values = list(dict.fromkeys(f["value"] for f in same))
+        if len(values) > 1:
+            notes.append(f"filters {field} = {values!r} listed: no row has them all")
+            at = filters.index(same[0])
+            filters = [f for f in filters if f not in same]
+            filters.insert(at, {"field": field, "op": "in", "value": values})
+    out: list[dict[str, Any]] = []
+    for f in filters:
+        if f in out:
+            notes.append(f"filter {f.get('field')} {f.get('op')} {f.get('value')!r} dropped: "
+                         "written twice")
+            continue
+        column = catalog.column(str(f.get("field", "")))
+        value = f.get("value")
+        if column is not None and f.get("op") == "in" and isinstance(value, list):
+            listed = {str(v).lower() for v in value}
+            every = ({"true", "false"} if column.kind == "bool"
+                     else {v.lower() for v in column.values})
+            if every and every <= listed:
+                notes.append(f"filter on {f.get('field')} dropped: it lists every value")
+                continue
+        out.append(f)
+    return out
+
+
+def _in_table_names(hit: ValueHit, said: str, catalog: Catalog, layer: SemanticLayer) -> bool:
+    """Whether the question says the value only as part of a longer name of another
+    table than the value's ('payment' in "payment methods", which names
+    user_payment_methods, is no transaction type). A name that is the value itself ("gift
+    cards"), or a table's own value in its name ('model' in "model calls" of agent
+    steps), still names the value."""
+    term = f" {phrase(hit.words)} "
+    own = {c.partition(".")[0] for c in hit.columns}
+    synonyms = {t: note.synonyms for t, note in layer.tables.items()}
+    names = {f" {phrase(n.replace('_', ' '))} " for t in catalog.tables if t not in own
+             for n in (t, *t.split("_", 1)[1:], *synonyms.get(t, []))}
+    rest = said
+    for name in sorted(names, key=len, reverse=True):
+        if term in name and term != name:
+            rest = rest.replace(name, " | ")
+    if term in said and term not in rest:
+        return True
+    # ("order placed" in "purchase orders placed": it starts inside another table's name)
+    spans = [(m.start(), m.end()) for name in names
+             for m in re.finditer(re.escape(name.strip()), said)]
+    found = [m.start() for m in re.finditer(re.escape(term.strip()), said)]
+    return bool(found) and all(any(a < at < b < at + len(term.strip()) for a, b in spans)
+                               for at in found)
+
+
+_UNIT_BOUND = re.compile(_BOUND.pattern + r"\s+([a-z]+)")
+
+
+def _column_names(words: str, catalog: Catalog) -> str:
+    """``words`` with a column's name said in full that starts with an extreme ("minimum
+    order quantity") written as the column's (min_order_qty): it ranks nothing."""
+    for table in catalog.tables.values():
+        for c in table.columns:
+            parts = c.name.split("_")
+            if parts[0] in ("min", "max") and len(parts) > 1:
+                spelled = _spell(c.name)
+                words = re.sub(rf"\b{spelled}s?\b", c.name, words)
+    return words
+
+
+def _as_question(words: str) -> str:
+    """An instruction to count read as the question it asks: "count the variants that ..."
+    as "how many variants ..." (a list asked for, "list the ...", is read as it is); "the
+    best-selling product" as "the most sold product"; "what does X cost us per unit" as
+    "what is the unit cost of X"."""
+    words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
+    words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
+    words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)
+    words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
+    words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> that ", words, count=1)
+    words = _DATE_COMMA.sub(r"\1 \2", words)
+    words = _NOT_A_SINGLE.sub(r"\g<verb> nothing", words)
+    return _COUNT_THE.sub("how many ", words, count=1)
+
+
+# "of the price changes in October, what percentage lowered the price": "what percentage
+# of the price changes in October that lowered the price" (the part after "that")
+_OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^?]+?), what "
+                          r"(?P<share>percentage|percent|share|proportion|fraction) ")
+# "have not sold a single unit", "did not sell any units": "sold nothing"
+_NOT_A_SINGLE = re.compile(r"\b(?:have|has|had|did|do|does) (?:not|n t) (?P<verb>\w+) "
+                           r"(?:a single|any|one) (?:units?|items?|ones?)\b")
+# "october 25, 2026": no clause ends at the comma of a date
+_DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|august|september|"
+                         r"october|november|december) \d{1,2}),\s*(\d{4})\b")
+# "more than half of their variants": "more than 50% of"
+_FRACTIONS = {"half": 50, "a half": 50, "a quarter": 25, "three quarters": 75}
+_FRACTION = re.compile(rf"\b(more than|over|at least|less than|fewer than|under|at most) "
+                       rf"({'|'.join(_FRACTIONS)}) of\b")
+# "each product's variants" (the apostrophe read as a space): "variants of each product"
+_EACH_OWNS = re.compile(r"\b(?:each|every) (?P<owner>\w+) s (?P<owned>\w+)")
+# "what does variant 12 cost us per unit": its unit cost
+_COST_PER_UNIT = re.compile(r"^\W*what (?:does|do|did) (?P<thing>.+?) cost(?: us| to make| to buy)?"
+                            r" (?:per unit|each|a unit|apiece)\b")
+
+
+_SELLING = re.compile(r"\b(?:(?:best|top|(?P<worst>worst|slowest))[- ]?sell(?:ing|ers?)|"
+                      r"bestsell(?:ing|ers?))\b")
+
+
+_COUNT_THE = re.compile(r"^\W*(?:please )?count (?:up )?(?:the |all (?:the )?)?(?=[a-z])")
+
+
+def _plain_bounds(words: str) -> str:
+    """``words`` with "N units or more" and "N or more units" as "at least N units" (and
+    "... or fewer" as "at most"); a week counts 7 days."""
+    def plain(m: re.Match[str]) -> str:
+        number, unit = m.group(2) or "1", m.group(3) or m.group(6)
+        direction = m.group(4) or m.group(5)
+        if m.group(2) is None and unit not in ("day", "week"):
+            return m.group(0)  # "a lot or more" bounds nothing
+        count = int(number) if number.isdigit() else _WORDS[number]
+        if unit in ("week", "weeks"):
+            count, unit = 7 * count, "days"
+        bound = "at most" if direction in _AT_MOST_WORDS else "at least"
+        return f"{bound} {count} {unit}"
+    # "products with only one supplier": exactly one
+    words = _ONLY_N.sub(lambda m: f"exactly {m.group(1)} ", words)
+    # "variants that have no units on hand": a sum of units that is exactly 0
+    words = _NO_UNITS.sub(r"\g<verb> exactly 0 units", words)
+    return _OR_MORE.sub(plain, words)
+
+
+_NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds) (?:no|zero) units\b")
+_ONLY_N = re.compile(rf"\b(?:only|just) {_NUMBER} (?=[a-z])")
+
+
+_MONEY_UNITS = frozenset({"dollars", "dollar", "usd", "bucks"})
+_MONEY_COLUMN = re.compile(r"price|cost|amount|balance|usd")
+
+
+def _money_column(words: str, root: str, catalog: Catalog,
+                  layer: SemanticLayer) -> list[CatalogColumn]:
+    """"Variants priced above $1,000": the money column of the rows the question counts or
+    lists (the one it names when several: priced -> price), none when those are other
+    things than the query's rows ("customers who spent more than $5,000": per customer)."""
+    which = _WHICH.match(words) or _LIST.match(words)
+    things = _counted_table(words, catalog, layer) or (
+        _table_named(which.group("thing"), catalog, layer) if which else None)
+    if things != root:
+        return []
+    money = [c for c in catalog.tables[root].columns
+             if c.kind == "number" and _MONEY_COLUMN.search(c.name)]
+    said = {_stem(w) for w in tokens(words)}
+    named = [c for c in money if {_stem(w) for w in c.name.split("_")} & said]
+    return named if len(money) > 1 else money
+
+
+def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
+                  catalog: Catalog, layer: SemanticLayer, root: str | None,
+                  notes: list[str]) -> list[dict[str, Any]]:
+    """"Routes that take more than 4 days", "variants priced between $100 and $200": a
+    row filter on the one number column of the query's table that the unit names
+    (``carrier_lanes.transit_days > 4``), or its money column for dollars."""
+    if root not in catalog.tables:
+        return []
+    between = _BETWEEN.search(words)
+    if between is not None:
+        low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
+        unit, money = between.group(4) or "", bool(between.group(1))
+        at = between.start()
+        op: str = "between"
+        value: Any = [_plain_number(low), _plain_number(high)]
+    else:
+        # "larger than $2,000?": dollars, with no unit word after. Of several bounds the
+        # first on a column: "at least one variant priced above $1,000" bounds the price
+        # (the count is ``_count_per_subject``'s)
+        bounds = [*_UNIT_BOUND.finditer(words),
+                  *(m for m in _BOUND.finditer(words) if "$" in m.group(0))]
+        if not bounds:
+            return []
+        bound = next((m for m in bounds if _bounds_a_column(m, catalog.tables[root])),
+                     bounds[0])
+        number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
+        money, op = "$" in bound.group(0), _BOUND_OPS[bound.group(1)]
+        at = bound.start()
+        amount = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+        value = _plain_number(amount)
+    if unit in _UNIT_WORDS:
+        # "purchase orders for more than 100 units": each row's quantity, when the rows
+        # are the things counted; otherwise a sum per thing (``_count_per_subject``)
+        which = _WHICH.match(words) or _LIST.match(words)
+        things = _counted_table(words, catalog, layer) or (
+            _table_named(which.group("thing"), catalog, layer) if which else None)
+        quantity = [c for c in catalog.tables[root].columns
+                    if c.kind == "number" and c.name in ("quantity", "qty", "units")]
+        if things != root or len(quantity) != 1:
+            # "a main supplier that requires a minimum order of at least 25 units": the
+            # column the words before the bound name, whatever the rows counted
+            quantity = _column_before(words[:at], root, catalog, layer)
+            if len(quantity) != 1:
+                return []
+        f = {"field": quantity[0].ref, "op": op, "value": value}
+        notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds each "
+                     f"{quantity[0].table} row's units")
+        return [f]
+    if any(_is_number(f.get("value"), v) for f in filters
+           for v in (value if isinstance(value, list) else [value])):
+        return []
+    stem = unit[:-1] if unit.endswith("s") else unit
+    columns = [c for c in catalog.tables[root].columns
+               if c.kind == "number" and stem in c.name.split("_")
+               or c.kind == "number" and f"{stem}s" in c.name.split("_")]
+    if not columns and (not unit or unit in _MONEY_UNITS or money):
+        columns = _column_before(words[:at], root, catalog, layer)
+    if not columns and (unit in _MONEY_UNITS or money):
+        columns = _money_column(words, root, catalog, layer)
+    if len(columns) != 1:
+        return []
+    f = {"field": columns[0].ref, "op": op, "value": value}
+    notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its "
+                 f"{unit or 'amount'}")
+    return [f]
+
+
+def _bounds_a_column(bound: re.Match[str], table: CatalogTable) -> bool:
+    """Whether a bound is on money, on units, or on a number column its unit names."""
+    unit = bound.group(4) if bound.re is _UNIT_BOUND else ""
+    stem = unit[:-1] if unit.endswith("s") else unit
+    return "$" in bound.group(0) or unit in _MONEY_UNITS | _UNIT_WORDS or any(
+        c.kind == "number" and (stem in c.name.split("_") or f"{stem}s" in c.name.split("_"))
+        for c in table.columns)
+
+
+def _column_before(before: str, root: str, catalog: Catalog,
+                   layer: SemanticLayer) -> list[CatalogColumn]:
+    """The number column a bound's words just before it name: "priced above" the price,
+    "a gift card balance over" the balance (of the query's table, else of a table the
+    question names, else the only one)."""
+    said = {_stem(phrase(w)) for w in before.split()[-3:]}
+    named = [c for t in catalog.tables.values() for c in t.columns if c.kind == "number"
+             and not c.name.endswith(("_id", "_no", "position"))
+             and (c.table == root or catalog.path(root, c.table) is not None)
+             and any(_stem(phrase(p)) in said for p in c.name.split("_") if len(p) > 3)]
+    tables = _tables_said(before, catalog, layer)
+    for keep in (lambda c: c.table == root, lambda c: c.table in tables, lambda c: True):
+        kept = [c for c in named if keep(c)]
+        if kept:
+            return kept
+    return []
+
+
+# "give 30% off": that discount exactly (a bound on it, "more than 30%", is no equality)
+_PERCENT_OFF = re.compile(rf"\b(?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
+                          r"(?P<number>\d+(?:\.\d+)?)\s*(?:%|percent) off\b")
+
+
+def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
+                 layer: SemanticLayer, root: str | None,
+                 notes: list[str]) -> list[dict[str, Any]]:
+    """"Which promotions give 30% off", "more than 20% off": the one percent column of the
+    query's table equal to (or bounded by) that number, unless a filter carries it."""
+    said = _PERCENT_OFF.search(words) or _PERCENT_OF_NAMED.search(words)
+    if said is None or root not in catalog.tables:
+        return []
+    trailing = said.groupdict()
+    op = ">=" if trailing.get("more") else "<=" if trailing.get("less") else _BOUND_OPS.get(
+        said["bound"] or "", "=")
+    value = float(said["number"])
+    columns = [c for c in catalog.tables[root].columns
+               if c.kind == "number" and "percent" in c.name.split("_")]
+    if said.re is _PERCENT_OF_NAMED:  # "a quantity discount of at least 10%": so named
+        note = layer.tables.get(root)
+        columns = [c for c in columns if any(
+            f" {phrase(n)} " in f" {phrase(said['named'])} "
+            for n in (c.name.replace("_", " "), *(note.column_words.get(c.name, []) if note
+                                                   else [])))]
+    if len(columns) != 1 or any(f.get("field") == columns[0].ref for f in filters):
+        return []
+    f = {"field": columns[0].ref, "op": op, "value": int(value) if value.is_integer() else value}
+    notes.append(f"filter {f['field']} {op} {f['value']}: the question names that discount")
+    return [f]
+
+
+# "a quantity discount of 10% or more" (read "of at least 10%"): the column so named
+_PERCENT_OF_NAMED = re.compile(
+    rf"(?P<named>(?:\w+ ){{1,3}})of (?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
+    r"(?P<number>\d+(?:\.\d+)?)\s*(?:%|percent)(?! of\b| off\b)"
+    r"(?: or (?:(?P<more>more|higher|greater|above)|(?P<less>less|lower|fewer|below)))?")
+
+
+def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,
+                examples: set[str], notes: list[str],
+                held: frozenset[str] | set[str] = frozenset()) -> dict[str, Any] | None:
+    """The filter with only the text values the question gives it, or None when none is
+    left. A value counts when the question names it, or when it is one of a short list
+    of category values (a status said in other words: "called off" for 'cancelled')
+    that no example showed; a value copied from an example, made up ('all', a user id)
+    or one of many names (products) the question never says is dropped, as is a word of
+    the question that is none of the column's values and no value the question names
+    elsewhere (``held``: 'Columbus' on a warehouse id moves to the city)."""
+    column = catalog.column(str(f.get("field", "")))
+    if column is None or f.get("op") in ("is_null", "is_not_null", "latest"):
+        return f
+    if column.kind == "date":
+        if _DATES.search(said):
+            return f
+        notes.append(f"filter on {f.get('field')} dropped: the question names no date "
+                     "(the period says when)")
+        return None
+    if column.kind == "number":
+        return _own_numbers(f, words, notes)
+    if column.kind != "text":
+        return f
+    value = f.get("value")
+    values = value if isinstance(value, list) else [value]
+    # A question that spells out some of the values wants those: the others are padding.
+    spelled = any(isinstance(v, str) and f" {phrase(v)} " in said for v in values)
+    kept: list[Any] = []
+    tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
+    for v in values:
+        if isinstance(v, str) and v.strip().lower() in _QUANTIFIERS:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: a quantifier, not a value")
+        elif isinstance(v, str) and phrase(v) in tables and v not in column.values:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: it names a table, not a "
+                         "value")
+        elif isinstance(v, str) and column.values and v.strip().casefold() not in held \
+                and v.strip().casefold() not in {c.casefold() for c in column.values}:
+            # a word of the question ("due to arrive") that no row holds: the values
+            # the question does name are added from the linked values
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: not one of its values "
+                         f"({', '.join(column.values)})")
+        elif not isinstance(v, str) or f" {phrase(v)} " in said:
+            kept.append(v)
+        elif phrase(v) in examples:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: copied from an example")
+        elif v in column.values and len(column.values) <= _PARAPHRASED_VALUES \
+                and not column.name.endswith("_id") and not spelled:  # nor an id
+            kept.append(v)
+        else:
+            notes.append(f"filter {f.get('field')} = {v!r} dropped: the question does not "
+                         "name it")
+    kept = list(dict.fromkeys(kept))
+    if not kept:
+        return None
+    return {**f, "value": kept if isinstance(value, list) else kept[0]}
+
+
+def _own_numbers(f: dict[str, Any], words: str, notes: list[str]) -> dict[str, Any] | None:
+    """The filter, unless it compares with a number the question never states (a copied
+    "min_qty >= 5")."""
+    value = f.get("value")
+    values = value if isinstance(value, list) else [value]
+    if all(_stated(v, words) for v in values):
+        return f
+    notes.append(f"filter {f.get('field')} {f.get('op')} {value} dropped: the "
+                 "question states no such number")
+    return None
+
+
+def _said_flags(filters: list[dict[str, Any]], said: str, catalog: Catalog,
+                notes: list[str]) -> list[dict[str, Any]]:
+    """A yes/no column is a condition only where the question says its word ("available",
+    "primary"); otherwise the model made it up ("variants that sold nothing" are not only
+    the available ones). Named conditions over such columns are segments ("sold out")."""
+    kept = []
+    for f in filters:
+        column = catalog.column(str(f.get("field")))
+        if column is not None and column.kind == "bool" and not any(
+                f" {w} " in said for w in phrase(column.name.replace("_", " ")).split()
+                if w not in ("is", "has")):
+            notes.append(f"filter on {column.ref} dropped: the question does not say it")
+            continue
+        kept.append(f)
+    return kept
+
+
+def _flags_said(filters: list[dict[str, Any]], words: str, catalog: Catalog,
+                layer: SemanticLayer, cost: Callable[[str], tuple[int, int]],
+                notes: list[str]) -> list[dict[str, Any]]:
+    """"The average list price of available variants", "variants that are (not)
+    available": a yes/no column said as an adjective of its table's things is a
+    condition, true, or false when "not" comes right before it."""
+    added = []
+    for table in catalog.tables.values():
+        note = layer.tables.get(table.name)
+        nouns = "|".join(re.escape(phrase(n)) for n in (
+            table.name.replace("_", " "), *(note.synonyms if note else [])))
+        for c in table.columns:
+            word = c.name.removeprefix("is_").removeprefix("has_").replace("_", " ")
+            if c.kind != "bool" or any(f.get("field") == c.ref for f in filters) \
+                    or cost(c.ref)[0] >= _UNREACHABLE:
+                continue
+            before = re.search(rf"\b{word} (?:\w+ )?(?:{nouns})s?\b", phrase(words))
+            after = re.search(rf"\b(?:{nouns})s? (?:(?:that|which) )?(?:are|is|were|was) "
+                              rf"(?:still |currently )?(?P<no>not |no longer )?{word}\b",
+                              phrase(words))
+            if after is not None:
+                holds = not after["no"]
+            elif before is not None and not _negated(words, word):
+                holds = True
+            else:
+                continue
+            added.append({"field": c.ref, "op": "=", "value": holds})
+            notes.append(f"filter {c.ref} = {str(holds).lower()}: the question says "
+                         f"{'' if holds else 'not '}{word}")
+    return added
+
+
+def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: str,
+                    catalog: Catalog, notes: list[str]) -> None:
+    """"Which card brands do customers use": the brands there are; a method with no brand
+    (PayPal) answers no "which", so rows without a value in the text column grouped by
+    (when the question asks "which" of it) are left out."""
+    asked = _WHICH.match(words)
+    if asked is None or len(grouped) != 1:
+        return
+    column = catalog.column(grouped[0])
+    thing = set(tokens(asked.group(1)))
+    if column is None or column.kind != "text" or column.name.endswith("_id") \
+            or not set(tokens(column.name)) & thing:
+        return
+    if not any(f.get("field") == column.ref for f in filters):
+        filters.append({"field": column.ref, "op": "is_not_null", "value": None})
+        notes.append(f"filter {column.ref} is_not_null: the question asks which {column.name}")
+
+
+def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],
+            notes: list[str]) -> None:
+    """Move a filter whose values the question names to the column that holds them
+    nearest the query's table without multiplying its rows ('Columbus' is a warehouse's
+    city, not a warehouse id; a T-shirt is a product name, not an order line's)."""
+    value = f.get("value")
+    values = value if isinstance(value, list) else [value]
+    hits = [next((h for h in linked.values if isinstance(v, str)
+                  and phrase(v) in (phrase(h.value), phrase(h.words))), None) for v in values]
+    if not hits or any(h is None for h in hits):
+        return
+    shared = set.intersection(*(set(h.columns) for h in hits if h is not None))
+    if not shared:
+        return
+    field = str(f.get("field", ""))
+    first = next(h for h in hits if h is not None)
+    best = min((c for c in first.columns if c in shared), key=cost)  # ties: the list's order
+    stored = [h.value for h in hits if h is not None]
+    as_stored = stored if isinstance(value, list) else stored[0]
+    if field != best and (field not in shared or cost(best) < cost(field)) \
+            and cost(best)[0] < _UNREACHABLE:
+        notes.append(f"filter on {field} moved to {best}, which holds {value!r}")
+        f["field"], f["value"] = best, as_stored
+    elif field in shared and value != as_stored:
+        notes.append(f"filter {field} = {as_stored!r}, as stored for {value!r}")
+        f["value"] = as_stored
+
+
+def _value_filters(linked: Linked, filters: list[dict[str, Any]],
+                   words: str, notes: list[str], cost: Callable[[str], tuple[int, int]],
+                   subjects: set[str]) -> list[dict[str, Any]]:
+    """Filters for the category values the question names that the query lacks, each on
+    the holding column nearest the query's table (none when no join reaches it)."""
+    filtered = {str(f.get("field")) for f in filters}
+    by_column: dict[str, list[str]] = {}
+    for hit in linked.values:
+        if any(c in filtered for c in hit.columns):
+            continue  # the model filtered that column (its choice of value stands)
+        if phrase(hit.value) in subjects and not _before_its_column(hit, words):
+            continue  # "orders" is what is counted, not the agent named 'order'
+        if re.fullmatch(r"[\d.,]+\s*%?", hit.value) and any(
+                hit.value.rstrip("% ") in m.group(0)
+                for m in [*_BOUND.finditer(words), *_BETWEEN.finditer(words)]):
+            continue  # "a balance of at least $80" names no size '80%'
+        if not _said_outside(hit.words, words, _UNIT_PHRASE):
+            continue  # "in percent" is the unit of the figure asked for, no kind 'percent'
+        nearest = min(hit.columns, key=cost)
+        if cost(nearest)[0] < _UNREACHABLE:
+            by_column.setdefault(nearest, []).append(hit.value)
+    added = []
+    for field, values in by_column.items():
+        said = {h.value: h.words for h in linked.values}
+        negated = any(_negated(words, said.get(v, v)) for v in values)
+        f: dict[str, Any]
+        if len(values) == 1:
+            f = {"field": field, "op": "!=" if negated else "=", "value": values[0]}
+        else:
+            f = {"field": field, "op": "not_in" if negated else "in", "value": values}
+        notes.append(f"filter {field} {f['op']} {f['value']!r}: the question names it")
+        added.append(f)
+    return added
+
+
+# "in percent", "as a percentage", "in dollars", "what percent off": the unit a figure is
+# asked in
+_UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b|"
+                          r"\b(?:what|how many) percent(?:age)?\b")
+
+
+def _said_outside(value: str, words: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``value`` is said somewhere in ``words`` other than where ``pattern`` is."""
+    return f" {phrase(value)} " in f" {phrase(pattern.sub(' ', words))} "
+
+
+def _before_its_column(hit: ValueHit, words: str) -> bool:
+    """Whether the question says the value just before its column's name ("the order
+    agent", "the express service"): a value then, even one that names a table."""
+    said = f" {phrase(words)} "
+    return any(f" {phrase(hit.words)} {phrase(c.partition('.')[2].replace('_', ' '))} " in said
+               for c in hit.columns)
+
+
+def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: str,
+                     words: str, notes: list[str],
+                     cost: Callable[[str], tuple[int, int]]) -> list[dict[str, Any]]:
+    """A filter for each named condition the question names ("sold out"), false after a
+    negation ("not sold out"); none when the query filters it or no join reaches it. A
+    model's filter whose value is a word of that name ('main' of "main supplier") goes."""
+    added = []
+    filtered = {str(f.get("field")) for f in filters}
+    for seg in layer.segments:
+        named = [p for p in [seg.name.replace("_", " "), seg.label, *seg.synonyms]
+                 if _name_said(p, said)]
+        if not named or seg.name in filtered or cost(f"{seg.table}.x")[0] >= _UNREACHABLE:
+            continue
+        negated = _negated(words, named[0])
+        # the segment says it: a value that is a word of its name, or any condition on a
+        # column it reads ("available != true" beside "sold out" would contradict it)
+        inside = [g for g in filters if isinstance(g.get("value"), str) and g["value"].strip()
+                  and f" {phrase(g['value'])} " in f" {phrase(named[0])} "
+                  or re.search(rf"\b{re.escape(str(g.get('field')))}\b", seg.sql)]
+        if inside:
+            filters[:] = [g for g in filters if g not in inside]
+            notes.append(f"filters on {sorted({str(g.get('field')) for g in inside})} "
+                         f"dropped: {named[0]!r} says them")
+        f = {"field": seg.name, "op": "=", "value": not negated}
+        notes.append(f"filter {seg.name} = {not negated}: the question names it")
+        added.append(f)
+    return added
+
+
+def _name_said(name: str, said: str) -> bool:
+    """Whether ``said`` (a phrase, padded) says ``name``: as written, or a name with "the"
+    with another determiner and perhaps one more word ("cut the price": "cut a list price",
+    "lowered its price")."""
+    written = phrase(name)
+    if f" {written} " in said:
+        return True
+    if " the " not in f" {written} ":
+        return False
+    pattern = r"\b" + r" (?:the|a|an|its|our|their|this|that)(?: \w+)? ".join(
+        re.escape(part.strip()) for part in f" {written} ".split(" the ")).strip() + r"\b"
+    return re.search(pattern, said) is not None
+
+
+def _negated(words: str, value: str) -> bool:
+    """Whether a negation stands within a few words before ``value``."""
+    at = words.find(value.lower())
+    if at < 0:
+        return False
+    before = words[:at].split()[-_NEGATED_WINDOW:]
+    return bool(_NEGATION.search(" ".join(before)))

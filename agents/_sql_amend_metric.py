@@ -1,0 +1,911 @@
+"""What the question measures: the term or column aggregate its words ask for, when
+they settle it ("how many units", "the average unit cost", "the most gross profit",
+"which 3 suppliers ... the most orders"). A step of ``_sql_amend``."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from ._semantic import Metric, SemanticLayer
+from ._sql_amend_common import (
+    _ASCENDING,
+    _BOUND,
+    _BOUND_OPS,
+    _DESCENDING,
+    _HOW_MANY,
+    _LIST,
+    _NEGATION,
+    _PHRASE_ENDS,
+    _SHARE_HEAD,
+    _SIMPLE_CONDITION,
+    _TERM_FILLER,
+    _UNREACHABLE,
+    _WHICH,
+    _asked_table,
+    _cost,
+    _counted_table,
+    _drop_unreached,
+    _field_table,
+    _head_table,
+    _names,
+    _plain_number,
+    _row_count,
+    _singular,
+    _spell,
+    _stem,
+    _subjects,
+    _table_named,
+    _tables_said,
+    _term_said,
+)
+from ._sql_calendar import date_extreme
+from ._sql_catalog import Catalog
+from ._sql_linking import Linked, phrase, tokens
+from ._sql_query import MAX_METRICS
+
+_ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
+# "units sold per region last month", "total revenue by month": a headline, the term first
+_HEADLINE = re.compile(r"^(?:(?:show|list|give|get)(?: me)? )?(?:(?:the|our) )?(?!what\b|which\b|how\b)(.*)$")
+# "how many units shipped out of Denver": what is counted or summed
+_HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
+# "which 3 products made the most gross profit": what the things are ranked by
+_RANKED_BY = re.compile(rf"\b(?:the|our) (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
+_UNITS_ASKED = re.compile(r"\bhow many units\b")
+# "how many days does it take", "how many days did the orders need": a length of time
+_DAYS_ASKED = re.compile(r"^\W*(?:on average, )?how many days (?:does|do|did|will|would)\b")
+_NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be) \w+")
+# "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
+_SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
+_HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")
+_BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
+# "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
+_UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?P<kind>[a-z]+) )?units\b")
+_VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
+# "How many units did we receive": the measure is the noun and the verb ("units received").
+_DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
+                      r"our \w+|the \w+) (\w+)")
+
+
+# "the busiest day by units sold": the measure a ranking or breakdown is by
+_BY_MEASURE = re.compile(r"\bby (.*)$")
+_BY_NUMBER = re.compile(r"\bby (?:the )?((?:number|count) of .*)$")
+
+
+_CATEGORY = re.compile(r"\s*(?:AND\s+)?[\w.]+\s*=\s*'[^']*'\s*", re.IGNORECASE)
+
+
+# "in total", "ever", "of all time": not only what runs on the business date
+_EVER = re.compile(r"\b(?:in total|ever|of all time|all time|altogether|to date)\b")
+
+
+def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
+                      notes: list[str]) -> None:
+    """"Which tools has the order agent called": not failed_tool_calls, whose label adds
+    a word ("failed") to tool calls' that the question never says: the model's first metric
+    becomes the plainer one of the same table and kind, whose condition is part of its and
+    which lacks only a category ("status = 'error'") or the business date ("active
+    promotions": "how many promotions are tiered deals" asks about all of them, as does
+    "how many have we run, or are running, in total"). A bound or another date may be
+    said in other words: "none on hand"."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or not first.filter:
+        return
+    said = set(tokens(words))
+    own = {w for text in (first.label, *first.synonyms) for w in tokens(text)}
+    for plain in layer.metrics:
+        if plain.table != first.table or plain.format != first.format or plain is first \
+                or (plain.filter and plain.filter not in first.filter) \
+                or not set(tokens(plain.label)) < set(tokens(first.label)) \
+                or not _CATEGORY.fullmatch(first.filter.replace(plain.filter or "", "")) \
+                and "{as_of}" not in first.filter:
+            continue
+        table = layer.tables.get(plain.table)
+        shared = {w for text in (plain.label, *plain.synonyms, plain.table.replace("_", " "),
+                                 *(table.synonyms if table else [])) for w in tokens(text)}
+        ever = "{as_of}" in first.filter and bool(_EVER.search(words))
+        if own - shared and (not (own - shared) & said or ever):
+            args["metrics"] = [plain.name, *metrics[1:]]
+            notes.append(f"metric {plain.name}, not {first.name}: the question " + (
+                "asks about all time" if ever else
+                f"does not say {', '.join(sorted(own - shared))}"))
+            return
+
+
+def _a_named_thing(word: str, catalog: Catalog) -> bool:
+    """Whether ``word`` ("backpacks") is a value of a table's ``name`` column."""
+    said = phrase(word)
+    return any(phrase(v) == said for t in catalog.tables.values()
+               if (c := t.column("name")) is not None for v in c.values)
+
+
+def _qualifies_other(after: str, table: str, catalog: Catalog, layer: SemanticLayer) -> bool:
+    """Whether a count's words qualify the things said right after them, of another table
+    ("the most sold-out variants": variants that are sold out, not out-of-stock locations;
+    "the most sold products" are ranked by a measure, which is no count)."""
+    named = _table_named(" ".join(after.split()[:1]), catalog, layer)
+    return named is not None and named != table
+
+
+def _inside_condition(term: str, anchor: str, layer: SemanticLayer) -> bool:
+    """Whether ``anchor`` starts with a named condition longer than ``term`` ("sold out"
+    is a condition of variants; "sold" inside it names no units sold)."""
+    return any(anchor.startswith(f" {phrase(n)} ") and len(phrase(n).split()) > len(term.split())
+               for seg in layer.segments for n in (seg.label, *seg.synonyms))
+
+
+def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                  notes: list[str]) -> bool:
+    """"What gross profit did we make", "which products made the most gross profit": the
+    metric the question asks for by its label or a synonym of two words or more, right
+    after "what (is/was) (the/our)", "the most/least", "how many" or "by", counts (the
+    longest named wins; a tie changes nothing), unless the model chose a metric the
+    question names too. Elsewhere such words only qualify ("units on open purchase
+    orders"). True when it changed."""
+    said_as = phrase(words)
+    anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(said_as), _HEADLINE.match(said_as),
+                                          _RANKED_BY.search(said_as),
+                                          _HOW_MANY_ANCHOR.search(said_as),
+                                          _BY_MEASURE.search(said_as),
+                                          _SHARE_OF.search(said_as), _BOUND_OF.search(said_as),
+                                          _HOW_MUCH_MORE.search(said_as))
+               if m]
+    # "the highest total revenue": the term after its aggregate word
+    anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined")
+                if a.startswith(f" {w} ")]
+    # "the average daily revenue": the term after its aggregate and grain
+    anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in (
+        "average daily", "average weekly", "average monthly", "daily", "weekly", "monthly",
+        "average", "mean")
+        if a.startswith(f" {w} ")]
+    # One word names a term only where it is no table's name nor a count of things ("the
+    # most orders", "which items" are rows; "the highest revenue" is the term)
+    tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
+    named: dict[str, int] = {}
+    for m in layer.metrics:
+        for text in (m.label, *m.synonyms):
+            term = phrase(text)
+            if (len(term.split()) >= 2 or term not in tables and m.format != "count"
+                    and not _HOW_MANY_ANCHOR.search(said_as)) and any(
+                    a.startswith(f" {term} ") and not (m.format == "count" and _qualifies_other(
+                        a[len(term) + 2:], m.table, catalog, layer))
+                    and not _inside_condition(term, a, layer) for a in anchors):
+                named[m.name] = max(named.get(m.name, 0), len(term.split()))
+    first = layer.metric(str((args.get("metrics") or [""])[0]))
+    said = f" {phrase(words)} "
+    valued = False
+    if (value := _VALUE_OF.search(phrase(words))) is not None:  # "the value of open POs"
+        of = set(tokens(value.group(1)))
+        for m in layer.metrics:
+            own = set(tokens(m.label)) - {"value"}
+            if "value" in tokens(m.label) and own and own <= of:
+                named[m.name] = max(named.get(m.name, 0), len(own) + 1)
+                valued = True
+    # the model's term is said too ("purchase orders ... overdue"), unless another is named
+    # in more words as written ("the average percentage price change" over the words of
+    # "average list price")
+    verbatim = max((len(phrase(t).split()) for t in ((first.label, *first.synonyms) if first
+                                                     else ()) if f" {phrase(t)} " in said),
+                   default=0)
+    units_asked = bool(_UNITS_ASKED.search(words))
+    if not valued and first is not None and _term_said(first, words) and not any(
+            n > max(verbatim, 2) for n in named.values()) and not (
+            units_asked and first.format != "units"):  # "how many units" no count answers
+        return False
+    if units_asked:
+        # "on order and not yet received" says "on order", not "received"
+        affirmed = set(tokens(_NEGATED_WORD.sub(" ", words)))
+        for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
+            rest = m.label.lower().removeprefix("units ")
+            # "sold" as any form ("did we sell"); "on order" as said ("order from" is not)
+            plain = len(tokens(rest)) == len(rest.split())
+            if m.format == "units" and m.label.lower().startswith("units ") and (
+                    set(tokens(rest)) <= affirmed if plain
+                    else f" {phrase(rest)} " in said):
+                named[m.name] = max(named.get(m.name, 0), 2)
+    if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
+        # "how many backpacks did we sell": units of a thing the store names
+        noun = "units" if _a_named_thing(done.group(1), catalog) else done.group(1)
+        asked = {_stem(w) for w in tokens(f"{noun} {done.group(2)}")}
+        for m in layer.metrics:  # "units received", not "units on order" (open ones)
+            if len(m.label.split()) == 2 and {_stem(w) for w in tokens(m.label)} == asked:
+                named[m.name] = max(named.get(m.name, 0), 2)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    longest = max(named.values(), default=0)
+    best = [n for n, length in named.items() if length == longest]
+    if len(best) != 1 or (metrics and metrics[0] in named):
+        return False
+    chosen = layer.metric(best[0])
+    assert chosen is not None
+    args["metrics"] = [best[0]]
+    notes.append(f"metric {best[0]}: the question names it"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    return True
+
+
+# "The fastest carrier", "the slowest supplier to deliver": a ranking by how long
+# something takes; "the fastest-selling product" ranks by how much sells.
+_SPEED = re.compile(r"\b(fastest|quickest|speediest|slowest)\b(?P<rate>[ -](?:selling|moving|"
+                    r"growing|sellers?)\b)?")
+_SPEED_AS = {("fastest", True): "shortest", ("quickest", True): "shortest",
+             ("speediest", True): "shortest", ("slowest", True): "longest",
+             ("fastest", False): "highest", ("quickest", False): "highest",
+             ("speediest", False): "highest", ("slowest", False): "lowest"}
+_DURATION = re.compile(r"\bdays?\b|latency|_ms\b|\(ms\)|\btime\b")
+
+
+# "The cheapest region to ship to": a ranking by what something costs.
+_PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costliest|dearest)\b")
+
+
+def _is_duration(metric: Metric | None) -> bool:
+    return metric is not None and (metric.format == "days" or bool(_DURATION.search(
+        f"{metric.label} {metric.sql}".lower().replace("_days", " days"))))
+
+
+def _cost_term(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLayer,
+               catalog: Catalog, notes: list[str]) -> bool:
+    """"Which destination region is cheapest to ship to": a ranking by what things cost
+    is of the linker's likeliest money term when the model's is none, else of the query
+    table's one price or cost column, averaged. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if not _PRICEY.search(words):
+        return False
+    # of the things asked for ("which carrier"): a money term of their rows, or of rows
+    # that name them (carrier lanes), the linker's likeliest first
+    subject = _asked_table(words, catalog, layer)
+    key = catalog.tables[subject].primary_key if subject else []
+
+    def priced_for(m: Metric | None) -> bool:
+        return m is not None and m.format == "money" and (
+            subject is None or m.table == subject
+            or len(key) == 1 and catalog.tables[m.table].column(key[0]) is not None)
+    if first is not None and first.format == "money" and (
+            priced_for(first) or not any(priced_for(m) for m in layer.metrics)):
+        return False
+    money = next((n for n in linked.metrics if priced_for(layer.metric(n))), None)
+    if money is None and subject is not None:
+        money = next((m.name for m in layer.metrics if priced_for(m)), None)
+    if money is None:  # the things are no table's rows ("which destination region")
+        money = next((n for n in linked.metrics if (m := layer.metric(n)) is not None
+                      and m.format == "money"), None)
+    if money is None and first is not None and first.table in catalog.tables:
+        priced = [c for c in catalog.tables[first.table].columns
+                  if c.kind == "number" and re.search(r"price|cost", c.name)]
+        money = f"avg({priced[0].ref})" if len(priced) == 1 else None
+    if money is not None and (chosen := layer.metric(money)) is not None:
+        args["metrics"] = [money]
+        notes.append(f"metric {money}: the question ranks by what things cost"
+                     + (f", not {metrics[0]}" if metrics else ""))
+        _drop_unreached(args, chosen.table, catalog, layer, notes)
+        return True
+    return False
+
+
+def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLayer,
+           catalog: Catalog, notes: list[str]) -> str:
+    """"Which carrier is the fastest": speed is a duration ranked from the shortest, so
+    the term is the linker's likeliest duration when the model's is none, and the words
+    say "shortest" ("longest" for the slowest). Without a duration to rank, "fastest"
+    is the most of the term ("the slowest week for sales"). Returns the words."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    said = _SPEED.search(words)
+    if said is None:
+        return words
+    if not _is_duration(first) and not said["rate"]:
+        duration = next((n for n in linked.metrics if _is_duration(layer.metric(n))), None)
+        if duration is not None:
+            args["metrics"] = [duration]
+            notes.append(f"metric {duration}: speed is how long it takes"
+                         + (f", not {metrics[0]}" if metrics else ""))
+            chosen = layer.metric(duration)
+            assert chosen is not None
+            _drop_unreached(args, chosen.table, catalog, layer, notes)
+            first = chosen
+    as_word = _SPEED_AS[(said.group(1), _is_duration(first) and not said["rate"])]
+    return f"{words[:said.start()]}{as_word}{words[said.end(1):]}"
+
+
+def _narrower_term(args: dict[str, Any], words: str, layer: SemanticLayer,
+                   notes: list[str]) -> bool:
+    """"How many open purchase orders are overdue": of two terms the question says, the
+    one whose condition adds to the other's (overdue ones are open ones past due)."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None:
+        return False
+    # what the narrower term adds is said as its own word, not as part of a table's name
+    # ("units on order" is not said by "units ... on purchase orders")
+    names = {w for t, note in layer.tables.items()
+             for n in (t.replace("_", " "), *note.synonyms) for w in tokens(n)}
+
+    def adds(m: Metric) -> bool:
+        extra = set(tokens(m.label)) - set(tokens(first.label)) - _TERM_FILLER
+        return bool(extra) and not extra & names and extra <= set(tokens(words))
+
+    narrower = [m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+                and m.filter and m.name != first.name and adds(m)
+                and (not first.filter or m.filter.startswith(f"{first.filter} AND "))]
+    if not narrower:
+        return False
+    chosen = max(narrower, key=lambda m: len(m.filter or ""))
+    args["metrics"] = [chosen.name, *metrics[1:]]
+    notes.append(f"metric {chosen.name}, not {first.name}: the question says the narrower "
+                 "term")
+    return True
+
+
+def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                   layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Which 3 cities have the most pending orders", "the top 3 states by number of
+    customers": a ranking by how many of a table's things (the values said before them
+    filter them), when the model's term is no count of them and the question does not
+    say it. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    # value words before the things ("pending"), not the things ("order" is an agent too)
+    values = {w for h in linked.values for w in phrase(h.words).split()} - _subjects(catalog)
+    # ("held by customers" says who, not a measure)
+    for anchor in (_RANKED_BY.search(words), _BY_NUMBER.search(words)):
+        if anchor is None:
+            continue
+        rest = re.sub(r"^(?:(?:number|count) of (?:the |our )?)", "", anchor.group(1)).split()
+        distinct = bool(rest) and rest[0] in _DISTINCT_WORDS
+        rest = list(itertools.dropwhile(lambda w: phrase(w) in values or w in _DISTINCT_WORDS,
+                                        rest))[:4]
+        table = _head_table(rest, catalog, layer)
+        count = _row_count(table, catalog, layer) if table else None
+        if count is None or table is None:
+            continue
+        keys = catalog.tables[table].primary_key
+        if distinct and first is not None and first.table != table and len(keys) == 1 \
+                and catalog.tables[first.table].column(keys[0]) is not None:
+            # "reservations for the largest number of different orders": the distinct
+            # orders among the rows the query counts
+            count = f"count_distinct({first.table}.{keys[0]})"
+            args["metrics"] = [count]
+            notes.append(f"metric {count}: the question ranks by how many different {table}"
+                         f", not {metrics[0]}")
+            return True
+        if first is not None and (first.table == table and first.format == "count"
+                                  or _term_said(first, words)):
+            return False
+        args["metrics"] = [count]
+        notes.append(f"metric {count}: the question ranks by how many {table}"
+                     + (f", not {metrics[0]}" if metrics else ""))
+        _drop_unreached(args, table, catalog, layer, notes)
+        return True
+    return False
+
+
+def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                  layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Which warehouse holds the most units": a units term is ranked; the model's when
+    it is one, else the linker's likeliest. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if (asked := _DAYS_ASKED.search(words)) and (first is None or first.format != "days"):
+        # "how many days does SwiftAir take from the Mountain region": a days term of the
+        # rows the subject is or reaches (not a route's for "does a promotion run")
+        subject = " ".join(words[asked.end():].split()[:3])
+        held = {c.partition(".")[0] for h in linked.values
+                if f" {phrase(h.words)} " in f" {phrase(subject)} " for c in h.columns}
+        things = {t for t in (_table_named(subject, catalog, layer),) if t} | held
+        days = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                     and m.format == "days" and things and all(
+                         t == m.table or catalog.path(m.table, t) is not None
+                         for t in things)), None)
+        if days is not None:
+            args["metrics"] = [days.name]
+            notes.append(f"metric {days.name}: the question asks how many days"
+                         + (f", not {metrics[0]}" if metrics else ""))
+            _drop_unreached(args, days.table, catalog, layer, notes)
+            return True
+    ranked = _UNITS_RANKED.search(words)
+    kind = _stem(ranked["kind"]) if ranked and ranked["kind"] else ""
+    if ranked is None or first is not None and first.format == "units" and (
+            not kind or _says(first, kind)):
+        return False
+    # "the most reserved units": the units term that says so, else the likeliest
+    units = [m for n in linked.metrics if (m := layer.metric(n)) is not None
+             and m.format == "units"]
+    units += [m for m in layer.metrics if kind and m.format == "units" and m not in units]
+    chosen = next((m for m in units if kind and _says(m, kind)),
+                  None if kind else next(iter(units), None))
+    if chosen is None or chosen == first:
+        return False
+    args["metrics"] = [chosen.name]
+    notes.append(f"metric {chosen.name}: the question ranks by units"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    return True
+
+
+def _says(metric: Metric, stem: str) -> bool:
+    """Whether the term's label or a synonym has a word of that stem ("reserv")."""
+    return any(_stem(w) == stem for t in (metric.label, *metric.synonyms)
+               for w in phrase(t).split())
+
+
+def _date_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                notes: list[str]) -> bool:
+    """"What was the first day in our sales records": the earliest (latest) date of the
+    column the question means is the answer (``_sql_calendar.date_extreme``)."""
+    metric = date_extreme(args, words, catalog, layer)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    if metric is None or metrics[:1] == [metric]:
+        return False
+    args["metrics"] = [metric]
+    notes.append(f"metric {metric}: the question asks for a date"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    return True
+
+
+_AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total": "sum",
+                    "combined": "sum",
+                    "highest": "max", "largest": "max", "biggest": "max", "maximum": "max",
+                    "deepest": "max", "steepest": "max", "shallowest": "min",
+                    "longest": "max", "shortest": "min",
+                    "lowest": "min", "smallest": "min", "minimum": "min"}
+_VALUE = "value"  # a column's value asked for with no aggregate word
+_BE = frozenset({"is", "was", "are", "were", "s"})
+_BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all", "remaining",
+                            "outstanding", "current"})
+_PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
+                "priciest": "highest"}
+_PRICE_SUPERLATIVE = re.compile(rf"\b({'|'.join(_PRICE_WORDS)}) (\w+)")
+
+
+def _price_column(thing: str, catalog: Catalog, layer: SemanticLayer) -> str:
+    """What "expensive" reads of a thing: its price, or its cost where it has no price
+    ("the most expensive lane" costs the most to ship on)."""
+    table = catalog.tables.get(_table_named(thing, catalog, layer) or "")
+    columns = [c.name for c in table.columns if c.kind == "number"] if table else []
+    if any("price" in c for c in columns):
+        return "price"
+    cost = [c for c in columns if "cost" in c]
+    return cost[0].replace("_", " ") if len(cost) == 1 else "price"
+
+
+def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                      notes: list[str]) -> bool:
+    """"What is the average unit cost across our variants": an aggregate word right before
+    the words of one number column (its name, or its table's and its name: "variant
+    price") asks for that aggregate of that column, unless the model's first metric is
+    it or a term whose label the question says. Several columns so named: the one of
+    the table the words name too (unit_costs.unit_cost, not purchase_orders'), else
+    the one on the model's table, else none. True when it changed."""
+    if _HOW_MANY.search(words):
+        return False
+    # "the cheapest variant" asks for the lowest variant price
+    # "the cheapest (laptop) variant": the lowest price of a (laptop) variant
+    said = _PRICE_SUPERLATIVE.sub(
+        lambda m: f"{_PRICE_WORDS[m[1]]} {_price_column(m[2], catalog, layer)} {m[2]}",
+        phrase(words)).split()
+    found: dict[str, int] = {}  # "table.column" -> how many words named it
+    aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
+    for table in catalog.tables.values():
+        numbers = [c for c in table.columns
+                   if c.kind == "number" and not c.name.endswith(("_id", "_no", "position"))]
+        note = layer.tables.get(table.name)
+        for c in numbers:
+            # "the largest single payment": a table's one number column, by the table's name
+            # ("the largest order by value" names its measure after "by")
+            own = [table.name, *(note.synonyms if note else [])] \
+                if len(numbers) == 1 and not _BY_MEASURE.search(words) else []
+            spelled = _spell(c.name)
+            # "handling time", "transit time": a column of days said as a time
+            timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
+            # "gift card balance": a synonym of its table before it
+            prefixed = [f"{t} {c.name}" for t in (note.synonyms if note else [])]
+            # "the largest bulk discount": a name the layer gives the column
+            other = note.column_words.get(c.name, []) if note else []
+            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *prefixed, *own,
+                         *other):
+                term = phrase(name.replace("_", " ")).split()
+                for i in range(1, len(said) - len(term) + 1):
+                    if said[i:i + len(term)] != term:
+                        continue
+                    fns = _aggregates_before(said, i)
+                    if fns == [_VALUE] and name in own:
+                        continue  # "what were the order lines worth": no value of a column
+                    if fns and len(term) >= found.get(c.ref, 0):
+                        found[c.ref], aggregates[c.ref] = len(term), fns
+    if not found:
+        return False
+    longest = max(found.values())
+    best = [k for k, n in found.items() if n == longest]
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if len(best) > 1:
+        def named_for(ref: str) -> bool:  # unit_costs.unit_cost: the table holds the column
+            table, column = ref.split(".")
+            return phrase(table.replace("_", " ")) == phrase(column.replace("_", " "))
+        tables = _tables_said(words, catalog, layer)
+        best = ([k for k in best if named_for(k)]
+                or [k for k in best if k.split(".")[0] in tables]
+                or [k for k in best if first is not None and k.startswith(f"{first.table}.")])
+    if len(best) != 1:
+        return False
+    if aggregates[best[0]] == [_VALUE]:
+        # "what is the unit cost of variant 12" asks for a value, which no count answers:
+        # the average of the rows the question keeps (one row's own value). A term that
+        # is a value ("what is the stock on hand worth") stands.
+        if first is not None and first.format != "count":
+            return False
+        aggregates[best[0]] = ["avg"]
+    asked = [f"{fn}({best[0]})" for fn in aggregates[best[0]]]
+    if metrics[:len(asked)] == asked:
+        return False
+    best = asked
+    # A term of the layer with the same aggregate of the column refines it ("refunds":
+    # the sum of refund transactions' amounts), as does one whose label the question says
+    # (other than its table's name, which a table's row count has for label).
+    named = first is not None and any(m.name == first.name for m in layer.metrics)
+    fn, column = best[0][:-1].split("(")
+    # ("the highest transit time" is no average transit time, though it says the label)
+    extreme = fn in ("min", "max") and not re.match(r"\s*(min|max)\(", first.sql if first
+                                                     else "", re.IGNORECASE)
+    # ("the input tokens": one of the columns the term adds up, named on its own)
+    part = first is not None and column in first.sql and len(set(
+        re.findall(r"\b\w+\.\w+\b", first.sql))) > 1
+    if named and first is not None and not part and (
+            first.sql.replace(" ", "").lower().startswith(f"{fn}({column}") or not extreme and any(
+            f" {label} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
+            if len((label := phrase(t)).split()) >= 2
+            and label != phrase(first.table.replace("_", " ")))):
+        return False
+    chosen = layer.metric(best[0])
+    assert chosen is not None
+    args["metrics"] = [*best, *metrics[1:]][:MAX_METRICS] if len(best) == 1 else best
+    notes.append(f"metric {', '.join(best)}: the question asks for the {chosen.label}"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    return True
+
+
+def _aggregates_before(said: list[str], at: int) -> list[str]:
+    """The aggregates the words before ``said[at]`` ask for: "the average", "the lowest
+    and the highest"."""
+    fns: list[str] = []
+    j = at - 1
+    while j > 0:
+        while j > 0 and said[j] in _BEFORE_COLUMN:
+            j -= 1
+        if j > 1 and said[j] == "of" and said[j - 1] in ("number", "amount") \
+                and said[j - 2] == "total":
+            j -= 2  # "the total number of input tokens" ("the largest number of" counts)
+        fn = _AGGREGATE_WORDS.get(said[j])
+        if said[j] == "much" and said[j - 1] == "how":  # "how much balance is left"
+            fn = "sum"
+        if not fns and said[j] in _BE and said[j - 1] == "what" and j == 1:
+            fn = _VALUE  # "what is the unit cost of variant 12"
+        if fn is None:
+            break
+        fns.insert(0, fn)
+        j -= 1
+        while j > 0 and said[j] in _BEFORE_COLUMN:
+            j -= 1
+        if said[j] not in ("and", "or"):
+            break
+        j -= 1
+    return list(dict.fromkeys(fns))
+
+
+def _percent_per_subject(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                         layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many variants make a gross margin below 40% at their current price": a bound in
+    percent on a percent term per counted thing. The likeliest linked percent term whose
+    table holds the thing's key, per key (``having``); the things that pass are counted.
+    True when it changed."""
+    bound = _PERCENT_BOUND.search(words)
+    subject = _counted_table(words, catalog, layer) if bound else None
+    keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+    if bound is None or len(keys) != 1:
+        return False
+    term = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                 and m.format == "percent" and m.table in catalog.tables
+                 and catalog.tables[m.table].column(keys[0]) is not None), None)
+    if term is None:
+        return False
+    value = _plain_number(float(bound["percent"]))
+    args["metrics"], args["group_by"] = [term.name], [f"{term.table}.{keys[0]}"]
+    args["having"] = {"op": _BOUND_OPS[bound["bound"]], "value": value}
+    args["count_groups"], args["order"], args["limit"] = True, "none", None
+    notes.append(f"metric {term.name} per {term.table}.{keys[0]}, having "
+                 f"{args['having']['op']} {value}, count_groups: the question counts the "
+                 f"{subject} whose {term.label} passes a bound")
+    return True
+
+
+# "a gross margin below 40%" (not "more than 30% of their variants": a share)
+_PERCENT_BOUND = re.compile(rf"\b(?P<bound>{'|'.join(_BOUND_OPS)}) (?P<percent>\d+(?:\.\d+)?)"
+                            r"\s*(?:%|percent)(?! of\b| off\b)")
+
+
+def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                 layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many routes take ...": a count of the routes, when the model's first metric is
+    no count (an average of their days). Breakdowns and filters on tables the counted one
+    cannot reach go with the old metric. True when the metric changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    table = _counted_table(words, catalog, layer)
+    if table is None:
+        return _count_column(args, words, first, catalog, layer, notes)
+    if _count_present(args, words, first, table, catalog, layer, notes):
+        return True
+    if first is not None and first.format == "count" and first.table == table:
+        return False
+    if first is not None and first.format == "count" and _names(
+            words, first, layer, table, linked) and _count_distinct(
+            args, words, first, table, catalog, notes):
+        return True
+    counts = [m for m in layer.metrics if m.table == table and m.format == "count"
+              and not m.filter]
+    if not counts:
+        return False
+    args["metrics"] = [counts[0].name]
+    notes.append(f"metric {counts[0].name}: the question counts {table}"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, table, catalog, layer, notes)
+    # The counted thing's own key as a breakdown counts 1 per group: one total is asked.
+    keys = catalog.tables[table].primary_key if table in catalog.tables else []
+    grouped = args.get("group_by") or []
+    kept = [g for g in grouped if not (len(keys) == 1 and isinstance(g, str)
+                                       and g.partition(".")[2] == keys[0])]
+    if len(kept) < len(grouped):
+        args["group_by"] = kept
+        notes.append(f"group_by {keys[0]} dropped: one {table} per group counts 1 each")
+    return True
+
+
+_HAVING_VERB = re.compile(r"\b(?:have|has|had|hold|holds|held|with|got|get|gets)\b")
+# "How many distinct products were sold in October": the table the participle names
+# holds them (the match ends before it, so that it is among the words said after).
+_DONE_TO_THEM = re.compile(r"\b(?:were|was|are|is|been|got|get) (?=(?:\w+ed|sold|paid|bought|"
+                           r"held|made|sent|shipped|kept|given|taken)\b)")
+
+
+def _count_present(args: dict[str, Any], words: str, first: Metric | None, counted: str,
+                   catalog: Catalog, layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many orders have stock reserved for them", "how many customers have a gift
+    card": the counted things that appear in the table named after the verb, as the
+    distinct keys that table holds (its filters then apply to its own rows). Not with a
+    bound ("more than 3 orders", ``_per_subject``) or a negation (``_absent``), nor when
+    the model counts rows of another table that holds the key (``_count_distinct``)."""
+    keys = catalog.tables[counted].primary_key if counted in catalog.tables else []
+    if first is not None and first.table != counted and len(keys) == 1 and \
+            first.table in catalog.tables and catalog.tables[first.table].column(keys[0]):
+        return False
+    match = _HOW_MANY.search(words)
+    verb = (_HAVING_VERB.search(words, match.end()) or _DONE_TO_THEM.search(words, match.end())
+            ) if match else None
+    if verb is None or len(keys) != 1 or _BOUND.search(words) or _NEGATION.search(words):
+        return False
+    holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
+               if t != counted and catalog.tables[t].column(keys[0]) is not None
+               and keys[0] not in catalog.tables[t].primary_key]
+    if len(holders) != 1:
+        return False
+    metric = f"count_distinct({holders[0]}.{keys[0]})"
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    if metrics[:1] == [metric]:
+        return False
+    args["metrics"] = [metric]
+    notes.append(f"metric {metric}: the question counts the {counted} that have "
+                 f"{holders[0]}")
+    _drop_unreached(args, holders[0], catalog, layer, notes)
+    return True
+
+
+def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                notes: list[str]) -> bool:
+    """"Which products have a promotion running today": the things among the rows of
+    the table named after the verb, one row each (by the things' key there), counted by
+    that table's terms (their conditions and dates then apply). Not with a negation
+    (``_absent``) or a bound. True when it changed the query."""
+    which = _WHICH.match(words) or _LIST.match(words)
+    if which is None or _NEGATION.search(words) or _BOUND.search(words) \
+            or _UNITS_RANKED.search(words):  # "has the most reserved units": a sum of units
+        return False
+    thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
+                                         which.group("thing").split()))
+    subject = _table_named(thing, catalog, layer) if thing else None
+    keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+    verb = _HAVING_VERB.search(words, which.end("thing") - len(which.group("thing"))
+                               + len(thing))
+    if subject is None or len(keys) != 1 or verb is None:
+        return False
+    holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
+               if t != subject and catalog.tables[t].column(keys[0]) is not None
+               and keys[0] not in catalog.tables[t].primary_key]
+    count = _row_count(holders[0], catalog, layer) if len(holders) == 1 else None
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if count is None or first is not None and first.table == holders[0]:
+        return False
+    args["metrics"], args["group_by"] = [count], [f"{holders[0]}.{keys[0]}"]
+    notes.append(f"metric {count}, group_by {holders[0]}.{keys[0]}: the question asks which "
+                 f"{subject} have {holders[0]}")
+    _drop_unreached(args, holders[0], catalog, layer, notes)
+    return True
+
+
+_DISTINCT_WORDS = frozenset({"different", "distinct", "unique", "separate", "individual"})
+
+
+def _count_column(args: dict[str, Any], words: str, first: Metric | None, catalog: Catalog,
+                  layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many competitors do we track", "how many different cities do our customers
+    live in": no table is a competitor or a city, but a text column or a dimension of
+    that name holds them: its distinct values are counted. The one on the model's table
+    wins, else the one on a table the question names, else the only one."""
+    match = _HOW_MANY.search(words)
+    said = [w for w in words[match.end():].split() if w not in _DISTINCT_WORDS][:1] \
+        if match and match.group(1) == "how many" else []
+    thing = _singular(said[0]) if said else ""
+    if not thing:
+        return False
+    found: list[tuple[str, str]] = [  # (what is counted distinct, its table)
+        (c.ref, c.table) for t in catalog.tables.values() for c in t.columns
+        if c.kind == "text" and phrase(c.name.replace("_", " ")) == thing]
+    # a dimension's label ends with the thing ("customer city"); a JSON attribute's
+    # label is its key and table ("color (variants)")
+    # ("color", not "frame color", when both are)
+    named = [d for d in [*layer.dimensions, *layer.attributes] if d.kind == "text"]
+    exact = [d for d in named if phrase(d.label.split(" (")[0]) == thing]
+    found += [(d.name, d.table) for d in exact or [
+        d for d in named if d.label.split(" (")[0].split()[-1] == thing]]
+    said_tables = _tables_said(words, catalog, layer)
+    for keep in (lambda t: first is not None and t == first.table, lambda t: t in said_tables,
+                 lambda t: True):
+        kept = [f for f in found if keep(f[1])]
+        if kept:
+            break
+    if len(kept) != 1 or first is not None and first.name.startswith("count_distinct("):
+        return False
+    metric = f"count_distinct({kept[0][0]})"
+    args["metrics"] = [metric]
+    notes.append(f"metric {metric}: the question counts the {thing} values {kept[0][0]} holds")
+    _drop_unreached(args, kept[0][1], catalog, layer, notes)
+    return True
+
+
+def _count_distinct(args: dict[str, Any], words: str, first: Metric, counted: str,
+                    catalog: Catalog, notes: list[str]) -> bool:
+    """"How many products come with volume discounts": the model counts the rows of the
+    table the question names too (volume_tiers), which hold the counted thing's key
+    several times over; the count is of its distinct keys there. Not for a bound ("more
+    than 3 orders"): a count per counted thing answers that (``_per_subject``)."""
+    keys = catalog.tables[counted].primary_key if counted in catalog.tables else []
+    rows = catalog.tables.get(first.table)
+    if (_BOUND.search(words) or len(keys) != 1 or rows is None or rows.column(keys[0]) is None
+            or first.filter or first.sql.replace(" ", "").lower() != "count(*)"):
+        return False
+    ref = f"{first.table}.{keys[0]}"
+    args["metrics"] = [f"count_distinct({ref})", *args["metrics"][1:]]
+    notes.append(f"metric count_distinct({ref}): the question counts {counted} "
+                 f"among {first.table}")
+    return True
+
+
+def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                      layer: SemanticLayer, notes: list[str]) -> bool:
+    """"BargainBay's average price": when a value the question names lies on no table the
+    model's metric reaches (a distinct count), or reaches without multiplying its rows
+    (any other), the likeliest linked metric of a table that holds it counts instead (a
+    competitor's price, not our sales price).
+    Breakdowns and filters the new table does not reach go. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None:
+        return False
+    # a term the question says stands ("promotions active on October 1"), unless it is
+    # said as a named value's ("BargainBay's average price")
+    owned = [h for h in linked.values if f" {phrase(h.words)} s " in f" {phrase(words)} "]
+    if first in layer.metrics and _term_said(first, words) and not owned:
+        return False
+    subjects = _subjects(catalog)
+    for hit in owned or linked.values:
+        if phrase(hit.value) in subjects:
+            continue
+        holders = {_field_table(c, catalog, layer) for c in hit.columns} - {None}
+        # A distinct count stays right through a join that multiplies rows; a sum does not.
+        fanouts = 0 if "count(distinct" not in first.sql.lower() else _UNREACHABLE - 1
+        if any(_cost(catalog, first.table, f"{t}.")[0] <= fanouts for t in holders if t):
+            continue
+        better = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                       and any(_cost(catalog, m.table, f"{t}.")[0] == 0 for t in holders if t)
+                       and m.format == first.format), None)
+        if better is None or better.name == first.name:
+            continue
+        args["metrics"] = [better.name]
+        notes.append(f"metric {better.name}, not {first.name}: {hit.value!r} is "
+                     f"{better.table}'s")
+        _drop_unreached(args, better.table, catalog, layer, notes)
+        return True
+    return False
+
+
+def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+                 layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Our average gross margin as a percentage of price across all variants": the figure
+    is taken over the rows the question names, so a linked term of the same kind on that
+    table counts instead of the likeliest (the margin at list price, not on sales)."""
+    across = _ACROSS.search(words)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    table = _table_named(across["things"], catalog, layer) if across else None
+    if first not in layer.metrics or table is None or first.table == table:
+        return False  # (a column the question names is what it asks for)
+    better = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+                   and m.table == table and m.format == first.format), None)
+    if better is None:
+        return False
+    args["metrics"] = [better.name]
+    notes.append(f"metric {better.name}, not {first.name}: the question takes it across "
+                 f"{table}")
+    _drop_unreached(args, better.table, catalog, layer, notes)
+    return True
+
+
+def _negated_term(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How much have customers paid us, not counting refunds": the term counts the rows
+    of the value the question excludes (refunds); the term of the same sum over the other
+    value counts instead (payments), and the exclusion is its condition. True when it
+    changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    condition = _SIMPLE_CONDITION.match(first.filter) if first and first.filter else None
+    if first is None or condition is None or condition[2] != "=" or condition[3] is None:
+        return False
+    field, value = condition[1], condition[3]
+    excluded = [f for f in args.get("filters") or []
+                if f.get("field") == field and f.get("op") == "!=" and f.get("value") == value]
+    others = [m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+              and m.filter and (c := _SIMPLE_CONDITION.match(m.filter)) is not None
+              and c[1] == field and c[2] == "=" and c[3] not in (None, value)]
+    if not excluded or len(others) != 1:
+        return False
+    args["metrics"] = [others[0].name, *metrics[1:]]
+    args["filters"] = [f for f in args.get("filters") or [] if f not in excluded]
+    notes.append(f"metric {others[0].name}, not {first.name}: the question leaves out "
+                 f"{value!r}")
+    return True
+
+
+def _worth(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> bool:
+    """"What are the open purchase orders worth": an amount of money, not a count: the
+    money term of the counted rows' table (with the count's own condition, when one
+    has it; else the table's plain one). True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or first.format != "count" or not _WORTH.search(words):
+        return False
+    money = [m for m in layer.metrics if m.table == first.table and m.format == "money"
+             and m.filter in (first.filter, None) and not m.joins]
+    chosen = next((m for m in money if m.filter == first.filter), None) or next(
+        (m for m in money if m.filter is None), None)
+    if chosen is None:
+        return False
+    args["metrics"] = [chosen.name]
+    notes.append(f"metric {chosen.name}, not {first.name}: the question asks what they are "
+                 "worth")
+    if first.filter and chosen.filter != first.filter and (
+            condition := _SIMPLE_CONDITION.match(first.filter)) is not None:
+        field, op, text, number = condition.groups()
+        value: Any = text if text is not None else _plain_number(float(number))
+        args["filters"] = [*(args.get("filters") or []),
+                           {"field": field, "op": op, "value": value}]
+        notes.append(f"filter {field} {op} {value!r}: the rows {first.name} counts")
+    return True
+
+
+_WORTH = re.compile(r"\b(?:worth|valued? at)\b")
+_ACROSS = re.compile(r"\bacross (?:all )?(?:of )?(?:the |our )?(?P<things>(?:\w+ )?\w+)")

@@ -1,0 +1,1021 @@
+"""How the figure is formed: shares, ratios and differences, figures per thing and
+their averages, bounds per group, rows with no match, routes, calendar buckets and
+ranges. A step of ``_sql_amend``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ._semantic import Metric, SemanticLayer
+from ._sql_amend_common import (
+    _ASC,
+    _BETWEEN,
+    _BOUND,
+    _BOUND_OPS,
+    _DATE_GRAINS,
+    _DESCENDING,
+    _HOW_MANY,
+    _NEGATION,
+    _ON_AVERAGE,
+    _ONE_COLUMN,
+    _PER_GRAIN,
+    _SHARE,
+    _SIMPLE_CONDITION,
+    _TERM_FILLER,
+    _UNIT_WORDS,
+    _UNREACHABLE,
+    _WHICH,
+    _WORDS,
+    _counted_table,
+    _counted_words,
+    _drop_unreached,
+    _field_table,
+    _head_table,
+    _is_number,
+    _link_table,
+    _names,
+    _period,
+    _plain_number,
+    _root,
+    _row_count,
+    _stated,
+    _table_named,
+    _table_of_count,
+    _tables_said,
+    _term_conditions,
+    _term_said,
+)
+from ._sql_amend_filters import _own_values, _useful
+from ._sql_calendar import calendar_filter, date_column, named_range
+from ._sql_catalog import Catalog
+from ._sql_linking import Linked, ValueHit, phrase, tokens
+from ._sql_query import MAX_FILTERS
+
+_CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
+           (re.compile(r"\b(month of the year|months of the year|calendar month)\b"),
+            "month_of_year")]
+# "in its most recent price check", "as of the latest snapshot": the rows of the latest date
+# (not "the last 30 days" nor "last month", which are periods).
+_LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (most recent|latest|"
+                     r"newest|last)\b(?! (\d+|day|days|week|weeks|month|months|year|years|"
+                     r"quarter)\b)")
+_CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
+_PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical|of a|of an|"
+                        r"for a|for an|the average|the typical|average(?= daily| weekly| monthly)) "
+                        r"(?:(?:a|an|one|the|single) )?((?:\w+ ){0,2}\w+))")
+# Words that make the figure per thing a total of its rows ("adding up its item prices").
+_TOTAL_WORDS = re.compile(r"\b(value|total|worth|come to|comes to|adding up|add up|sum|"
+                          r"spend|spent|revenue)\b")
+_SHARE_VERB = re.compile(r"\b(?:are|were|is|was|have|has|had|got|get|came|come|went|go|"
+                         r"that|which|who)\b")
+
+
+def _latest(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[str]) -> None:
+    """"In its most recent price check": the metric over the rows of its latest date (a
+    day, not a window: a period the question does not name goes)."""
+    filters = args.get("filters") or []
+    if not _LATEST.search(words) or any(f.get("op") == "latest" for f in filters):
+        return
+    if args.get("period") not in (None, "all"):
+        if _period(words) is not None:
+            return
+        notes.append(f"period all, not {args.get('period')}: the question asks for the latest")
+        args["period"] = "all"
+    names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    metric = layer.metric(names[0]) if names else None
+    if metric is None:
+        return
+    column = metric.time_column or layer.time_column(metric.table)
+    if column is None or any(f.get("field") == column for f in filters):
+        return
+    args["filters"] = [*filters, {"field": column, "op": "latest", "value": None}]
+    notes.append(f"filter {column} latest: the question asks for the latest")
+
+
+def _one_table(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+    """Only the metrics of the first metric's table: one query counts from one table."""
+    metrics = args.get("metrics")
+    if not isinstance(metrics, list) or len(metrics) < 2:
+        return
+    tables = [m.table if (m := layer.metric(n)) is not None else None
+              for n in metrics if isinstance(n, str)]
+    if None in tables or len(set(tables)) < 2:
+        return
+    kept = [n for n, t in zip(metrics, tables, strict=True) if t == tables[0]]
+    notes.append(f"metrics {[n for n in metrics if n not in kept]} dropped: another table "
+                 f"than {tables[0]}'s")
+    args["metrics"] = kept
+
+
+def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Catalog,
+                      examples: set[str], notes: list[str]) -> None:
+    """The constructs the model may set only where the question asks for them: an average
+    over groups with no "on average", a count of groups with no "how many", a share with
+    no percentage asked go; a share keeps only the values the question gives (as filters
+    do)."""
+    if args.get("average_groups") and not _ON_AVERAGE.search(words):
+        args["average_groups"] = False
+        notes.append("average_groups dropped: the question asks for no average per thing")
+    if args.get("count_groups") and not _HOW_MANY.search(words):
+        args["count_groups"] = False
+        notes.append("count_groups dropped: the question asks for no count")
+    share = args.get("share")
+    if not share:
+        return
+    if not isinstance(share, list) or not all(isinstance(f, dict) for f in share) \
+            or not _SHARE.search(words):
+        args["share"] = []
+        notes.append("share dropped: the question asks for no percentage")
+        return
+    kept = [k for f in share if (k := _own_values(dict(f), said, words, catalog, examples, notes))]
+    args["share"] = _useful(kept, catalog, notes)
+
+
+_ROUTE = re.compile(r"\bfrom (?P<origin>(?:[\w-]+ ){0,4}?[\w-]+) to (?P<dest>(?:[\w-]+ ){0,3}[\w-]+)")
+_ORIGIN_WORDS = ("origin", "from", "source", "src")
+_DEST_WORDS = ("dest", "destination", "to", "target")
+
+
+def _route(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+           cost: Callable[[str], tuple[int, int]], notes: list[str]) -> bool:
+    """"From the Northeast region to the West": on a table with an origin and a
+    destination column holding those values, the first is the origin and the second the
+    destination; other filters on those values go, and so do breakdowns by those columns
+    (one value each). True when it changed the query."""
+    match = _ROUTE.search(words)
+    if match is None:
+        return False
+
+    def hits(span: str) -> list[ValueHit]:
+        said = f" {phrase(span)} "
+        return [h for h in linked.values if f" {phrase(h.words)} " in said]
+
+    for origin in hits(match.group("origin")):
+        for dest in hits(match.group("dest")):
+            pair = _end_columns(origin, dest, catalog, cost)
+            if pair is None:
+                continue
+            values = {origin.value, dest.value}
+            filters = [f for f in args.get("filters") or [] if f.get("field") not in pair
+                       and not (f.get("value") in values or isinstance(f.get("value"), list)
+                                and values & set(f["value"]))]
+            filters += [{"field": pair[0], "op": "=", "value": origin.value},
+                        {"field": pair[1], "op": "=", "value": dest.value}]
+            args["filters"] = filters
+            args["group_by"] = [g for g in args.get("group_by") or [] if g not in pair]
+            notes.append(f"filters {pair[0]} = {origin.value!r}, {pair[1]} = {dest.value!r}: "
+                         "the question says from where to where")
+            return True
+    return False
+
+
+def _end_columns(origin: ValueHit, dest: ValueHit, catalog: Catalog,
+                 cost: Callable[[str], tuple[int, int]]) -> tuple[str, str] | None:
+    """The nearest table's (origin column, destination column) that hold the two values."""
+    pairs = []
+    for o in origin.columns:
+        table, _, o_name = o.partition(".")
+        for d in dest.columns:
+            d_table, _, d_name = d.partition(".")
+            if d_table == table and o_name.split("_")[0] in _ORIGIN_WORDS \
+                    and d_name.split("_")[0] in _DEST_WORDS and catalog.column(o) is not None:
+                pairs.append((o, d))
+    reachable = [p for p in pairs if cost(p[0])[0] < _UNREACHABLE]
+    return min(reachable, key=lambda p: cost(p[0])) if reachable else None
+
+
+# "never placed an order", "sold nothing", "none of their variants", "without any sales"
+# ("no longer" negates a state: "no longer available" is sold out, not without rows)
+_NONE = re.compile(r"\b(?:never|no(?! longer\b)|none of|nothing|not any|without any|without|"
+                   r"lacks?|lacking)\b")
+_FLIPPED = {"!=": "=", "not_in": "in"}
+
+
+def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+            notes: list[str]) -> bool:
+    """"How many customers have never placed an order", "how many variants sold nothing in
+    October 2026": the counted rows with no row of the table the negation names (after
+    it, or just before: "sold nothing"), among those its conditions keep; the conditions
+    themselves are said plainly ("none of their variants sold out": sold out ones). "Which
+    products have none of their variants sold out" lists them. True when it changed the
+    query."""
+    subject = _counted_table(words, catalog, layer)
+    which = _WHICH.match(words) if subject is None else None
+    if which is not None:
+        subject = _table_named(which.group(1), catalog, layer)
+    if subject is None or len(catalog.tables[subject].primary_key) != 1:
+        return False
+    for match in _NONE.finditer(words):
+        after = " ".join(words[match.end():].split()[:4])
+        before = " ".join(words[:match.start()].split()[-1:])
+        named = _table_of_count(after, subject, catalog, layer) or \
+            _table_of_count(before, subject, catalog, layer)
+        count = _row_count(subject, catalog, layer)
+        if named is None or count is None:
+            continue
+        table = named[0]
+        # "no open purchase orders": the term's own condition is on the rows lacked
+        term = layer.metric(str((args.get("metrics") or [""])[0]))
+        kept = _term_conditions(term) if term is not None and term.table == table \
+            and _term_said(term, words) else []
+        args["metrics"], args["absent"] = [count], [table]
+        args["filters"] = [*(args.get("filters") or []), *(
+            f for f in kept if f not in (args.get("filters") or []))][:MAX_FILTERS]
+        said = f" {phrase(words)} "
+        # The rows lacked are those the question describes: a status it only implies
+        # (as "called off" implies cancelled) would turn "never" into "never pending".
+        unsaid = [f for f in args.get("filters") or []
+                  if _field_table(f.get("field"), catalog, layer) == table
+                  and isinstance(f.get("value"), str) and f" {phrase(f['value'])} " not in said]
+        if unsaid:
+            args["filters"] = [f for f in args["filters"] if f not in unsaid]
+            notes.append(f"filters on {table} the question does not say dropped")
+        for f in args.get("filters") or []:
+            if _field_table(f.get("field"), catalog, layer) == table:
+                if f.get("op") in _FLIPPED:
+                    f["op"] = _FLIPPED[f["op"]]
+                elif isinstance(f.get("value"), bool) and layer.segment(str(f["field"])):
+                    f["value"] = True
+        notes.append(f"metric {count}, absent {table}: the question counts {subject} with "
+                     f"no {table}")
+        if which is not None:
+            shown = "name" if catalog.tables[subject].column("name") else \
+                catalog.tables[subject].primary_key[0]
+            args["group_by"], args["order"], args["limit"] = [f"{subject}.{shown}"], "none", None
+            notes.append(f"group_by {subject}.{shown}: the question asks which {subject}")
+        _drop_unreached(args, subject, catalog, layer, notes)
+        return True
+    return False
+
+
+_LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,4}\(([^)]*)\)")
+
+
+def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,
+                      cost: Callable[[str], tuple[int, int]],
+                      notes: list[str]) -> list[str] | None:
+    """"For each service level (ground, express, economy)": values listed after "each X"
+    name the groups, not a filter: the breakdown is by the column holding them all."""
+    match = _LISTED.search(words)
+    if match is None:
+        return None
+    inside = f" {phrase(match.group(1))} "
+    hits = [h for h in linked.values if f" {phrase(h.words)} " in inside]
+    shared = set.intersection(*(set(h.columns) for h in hits)) if len(hits) > 1 else set()
+    if not shared:
+        return None
+    column = min(sorted(shared), key=cost)
+    if cost(column)[0] >= _UNREACHABLE:
+        return None
+    filters = args.get("filters") or []
+    args["filters"] = [f for f in filters if f.get("field") not in shared]
+    args["group_by"] = [column]
+    notes.append(f"group_by {column}, no filter on it: the question lists its groups")
+    return [column]
+
+
+def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+              notes: list[str]) -> None:
+    """"Ended during October 2026": the range the question names, on the date column it
+    means, in place of the model's date filters (``_sql_calendar``); over all time."""
+    found = calendar_filter(args, words, catalog, layer)
+    if found is None:
+        return
+    wanted, replaced = found
+    if _running_within(args, wanted, replaced, layer, notes):
+        return
+    kept = [f for f in args["filters"] if f.get("field") not in (*replaced, wanted["field"])]
+    if len(kept) >= MAX_FILTERS or wanted in args["filters"]:
+        return
+    args["filters"] = [*kept, wanted]
+    notes.append(f"filter {wanted['field']} {wanted['op']} {wanted['value']}: the date the "
+                 "question names")
+    if args.get("period") not in (None, "all"):
+        notes.append(f"period all, not {args.get('period')}: the question names its dates")
+        args["period"] = "all"
+
+
+_AS_OF_BOUND = re.compile(r"\s*(\w+\.\w+)\s*(<=|>=|<|>)\s*\{as_of\}\s*")
+
+
+def _running_within(args: dict[str, Any], wanted: dict[str, Any], replaced: list[str],
+                    layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Promotions active on October 1", "running during September": a term of what is
+    current on the business date (its filter bounds its dates by ``{as_of}``) read for
+    the named day or range: the plain term, its bounds on that range's edges (what ran
+    at any time in it). True when it did."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or wanted["op"] != "between" or "{as_of}" not in (first.filter or ""):
+        return False
+    bounds = [_AS_OF_BOUND.fullmatch(p) for p in re.split(r"\s+AND\s+", first.filter or "",
+                                                           flags=re.IGNORECASE)]
+    plain = next((m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+                  and not m.filter and not m.joins), None)
+    if plain is None or not all(bounds):
+        return False
+    start, end = wanted["value"]
+    edges = [{"field": b[1], "op": b[2], "value": end if b[2] in ("<=", "<") else start}
+             for b in bounds if b is not None]
+    kept = [f for f in args["filters"] if f.get("field") not in replaced]
+    if len(kept) + len(edges) > MAX_FILTERS:
+        return False
+    args["metrics"], args["filters"] = [plain.name, *metrics[1:]], [*kept, *edges]
+    notes.append(f"metric {plain.name} with {first.name}'s dates bounded by {start}..{end}: "
+                 "the question asks what ran then")
+    if args.get("period") not in (None, "all"):
+        args["period"] = "all"
+    return True
+
+
+def _cycles(args: dict[str, Any], grouped: list[str], words: str,
+            notes: list[str]) -> list[str]:
+    """"Which day of the week": the date bucketed by weekday, not by calendar day; and a
+    cycle the question does not ask for is its calendar grain ("each month from May to
+    October 2026" means six months, not six month names)."""
+    for pattern, cycle in _CYCLES:
+        grain = _CALENDAR_GRAIN[cycle]
+        if cycle in grouped and not pattern.search(words) and grain not in grouped:
+            grouped = [grain if g == cycle else g for g in grouped]
+            notes.append(f"group_by {grain}, not {cycle}: the question names no cycle")
+            args["group_by"] = grouped
+        if not pattern.search(words) or cycle in grouped:
+            continue
+        dates = [g for g in grouped if g in _DATE_GRAINS]
+        grouped = ([cycle if g == dates[0] else g for g in grouped if g not in dates[1:]]
+                   if dates else [cycle, *grouped])
+        notes.append(f"group_by {cycle}: the question asks for a {cycle.replace('_', ' ')}")
+        args["group_by"] = grouped
+    return grouped
+
+
+def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
+            notes: list[str]) -> bool:
+    """"Orders with more than 4 lines": a bound on the metric per group (``having``);
+    "how many ..." then counts the groups. False when the question bounds nothing or
+    a filter already carries the bound (a price above $1,000 is a row's)."""
+    having = args.get("having")
+    if isinstance(having, dict) and not _stated(having.get("value"), words):
+        notes.append(f"having {having.get('op')} {having.get('value')} dropped: the "
+                     "question states no such number")
+        args["having"] = having = None
+    if having:
+        if _HOW_MANY.search(words) and not args.get("count_groups"):
+            args["count_groups"] = True
+            notes.append("count_groups: the question asks how many groups")
+        return True
+    bound = _BOUND.search(words)
+    if bound is None or not args.get("metrics"):
+        return False
+    number = bound.group(2)
+    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    if any(_is_number(f.get("value"), value) for f in filters):
+        return False
+    args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
+    notes.append(f"having {args['having']['op']} {value:g}: the question bounds the metric")
+    if _HOW_MANY.search(words):
+        args["count_groups"] = True
+        notes.append("count_groups: the question asks how many groups")
+    return True
+
+
+_BOTH = re.compile(r"\bboth\b")
+
+
+def _both(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+          notes: list[str]) -> list[str]:
+    """"How many customers have both a credit card and a PayPal account": the things
+    whose rows hold every one of the values (not any of them), as the things whose
+    distinct values among those rows number as many as the values. The groups (by the
+    things' key where the values are), or [] when the question is not of that shape."""
+    if not _BOTH.search(words) or _NEGATION.search(words):
+        return []
+    listed = [f for f in args.get("filters") or [] if f.get("op") == "in"
+              and isinstance(f.get("value"), list) and len(f["value"]) >= 2
+              and catalog.column(str(f.get("field"))) is not None]
+    which = _WHICH.match(words)
+    subject = _counted_table(words, catalog, layer) or (
+        _table_named(which.group("thing"), catalog, layer) if which else None)
+    if len(listed) != 1 or subject not in catalog.tables:
+        return []
+    column = catalog.column(str(listed[0]["field"]))
+    keys = catalog.tables[subject].primary_key
+    if column is None or column.table == subject or len(keys) != 1 \
+            or catalog.tables[column.table].column(keys[0]) is None:
+        return []
+    key = f"{column.table}.{keys[0]}"
+    args.update(metrics=[f"count_distinct({column.ref})"], group_by=[key],
+                having={"op": "=", "value": float(len(listed[0]["value"]))},
+                count_groups=bool(_HOW_MANY.search(words)), order="none", limit=None)
+    notes.append(f"the {subject} with every one of {listed[0]['value']}: group_by {key}, "
+                 f"having count_distinct({column.ref}) = {len(listed[0]['value'])}")
+    return [key]
+
+
+_COUNT_WORDS = frozenset({"number", "count", "amount", "quantity"})
+
+
+def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
+                 layer: SemanticLayer, notes: list[str]) -> list[str]:
+    """"On average, how many lines does an order have": the metric per order (grouped by
+    the order's key on the metric's table, or by day for "per day"), averaged over the
+    orders (``average_groups``). Unchanged when the metric is an average already or the
+    question names no thing to average over."""
+    _count_asked_per(args, words, catalog, layer, notes)
+    names = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    metric = _total_per_thing(args, names, words, layer, notes)
+    # an average already (avg(), or a ratio named so: the average order value)
+    if metric is None or re.match(r"\s*avg\(", metric.sql, re.IGNORECASE) \
+            or metric.label.lower().startswith("average"):
+        return grouped
+    for match in _PER_THING.finditer(words):
+        thing = match.group(1)
+        if thing.split()[0] in _COUNT_WORDS:  # "the average number of items" is no item
+            continue
+        grain = _PER_GRAIN.get(thing.split()[0])
+        if grain is not None:
+            key = thing = grain
+        else:
+            table = _table_named(thing, catalog, layer)
+            keys = catalog.tables[table].primary_key if table in catalog.tables else []
+            if table is None or table == metric.table or len(keys) != 1 \
+                    or catalog.tables[metric.table].column(keys[0]) is None:
+                continue
+            key, thing = f"{metric.table}.{keys[0]}", table
+        args["group_by"], args["average_groups"] = [key], True
+        args["order"], args["limit"] = "none", None
+        notes.append(f"average_groups over group_by {key}: the question asks for an average "
+                     f"per {thing}")
+        return [key]
+    return grouped
+
+
+# One sum, not a ratio of sums (an average selling price is revenue over units).
+_ONE_SUM = re.compile(r"\s*sum\((?:[^()]|\([^()]*\))*\)\s*", re.IGNORECASE)
+
+
+def _total_per_thing(args: dict[str, Any], names: list[str], words: str,
+                     layer: SemanticLayer, notes: list[str]) -> Metric | None:
+    """The figure to average per thing: where the question asks for a thing's total
+    ("what an order comes to, adding up its items"), the model's first sum, or the sum
+    behind its average of a column (an order's value, not an item's average price)."""
+    metrics = [m for n in names if (m := layer.metric(n)) is not None]
+    if not metrics or not _TOTAL_WORDS.search(words):
+        return metrics[0] if metrics else None
+    summed = next((m for m in metrics if _ONE_SUM.fullmatch(m.sql)), None)
+    averaged = re.fullmatch(r"\s*avg\((\w+\.\w+)\)\s*", metrics[0].sql, re.IGNORECASE)
+    if summed is None and averaged is not None:
+        summed = layer.metric(f"sum({averaged.group(1)})")
+    if summed is None or summed is metrics[0]:
+        return metrics[0]
+    args["metrics"] = [summed.name]
+    notes.append(f"metric {summed.name}, not {metrics[0].name}: the question averages a total "
+                 f"per thing")
+    return summed
+
+
+_HOW_MANY_OF = re.compile(r"\b(?:how many|(?:number|count) of) ((?:\w+ ){0,2}\w+)")
+
+
+def _count_asked_per(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                     notes: list[str]) -> None:
+    """"On average, how many items does an order contain": the figure averaged is a count
+    of the rows the words after "how many" name among the thing's own (order_items per
+    order), whatever the model's metric was (the items' average price)."""
+    many = _HOW_MANY_OF.search(words)
+    if many is None:
+        return
+    for match in _PER_THING.finditer(words, many.start(1)):  # not "the average number of"
+        named = _table_of_count(many.group(1), _table_named(match.group(1), catalog, layer),
+                                catalog, layer)
+        count = _row_count(named[0], catalog, layer) if named else None
+        if named is None or count is None:
+            continue
+        counted, term = named
+        metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+        first = layer.metric(metrics[0]) if metrics else None
+        if first is None or first.table != counted or first.format != "count":
+            args["metrics"] = [count]
+            notes.append(f"metric {count}: the question averages how many "
+                         f"{counted} per {match.group(1).split()[0]}")
+            _drop_unreached(args, counted, catalog, layer, notes)
+            _drop_named_within(args, term, words, notes)
+        return
+
+
+def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[str]) -> None:
+    """Filters whose text values the question says only inside ``span`` (a phrase: the
+    words that name the counted table): 'payment' in "payment methods" names no
+    transaction type."""
+    said = f" {phrase(words)} "
+    at = said.find(f" {span} ")
+    if at < 0:
+        return
+    rest = f"{said[:at]} | {said[at + len(span) + 1:]}"
+    inside = f" {span} "
+
+    def only_inside(f: dict[str, Any]) -> bool:
+        value = f.get("value")
+        texts = [v for v in (value if isinstance(value, list) else [value])
+                 if isinstance(v, str)]
+        return bool(texts) and all(f" {phrase(t)} " in inside and f" {phrase(t)} " not in rest
+                                   for t in texts)
+
+    filters = args.get("filters") or []
+    kept = [f for f in filters if not only_inside(f)]
+    if len(kept) < len(filters):
+        notes.append(f"filters named only in {span!r} dropped: those words name the table")
+        args["filters"] = kept
+
+
+# "Reserved units as a percentage of units on hand": one term over another.
+_PART_OF = re.compile(r"(?P<part>(?:\b\w+ ){1,4}?)as an? (?:percentage|percent|share|"
+                      r"proportion|fraction) of (?P<whole>.*)$")
+# "refunds taken together come to what percentage of all the money paid": part first
+_PART_IS_WHAT = re.compile(r"^\W*(?P<part>(?:\w+ ){1,5}?)(?:come|comes|amount|amounts|add up) to "
+                           r"what (?:percentage|percent|share|proportion|fraction) of "
+                           r"(?P<whole>.*)$")
+
+
+def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+           notes: list[str]) -> bool:
+    """"What percentage of the stock on hand in Reno is reserved": the part is a term of
+    the whole's table (units reserved), not a condition on its rows, so the answer is
+    one term as a percentage of the other (``combine``). True when it is."""
+    share = _SHARE.search(words)
+    if (asked := _PART_IS_WHAT.search(words)) is not None:
+        part_said, whole_said = asked["part"], asked["whole"]
+    elif share is not None:
+        rest = words[share.end():]
+        # at each verb ("of the stock in Reno | is | reserved"), the first that splits the
+        # words into two terms ("of the total amount customers have paid us | has been
+        # given back as refunds")
+        splits = [(rest[:v.start()], rest[v.end():]) for v in _SHARE_VERB.finditer(rest)]
+        whole_said, part_said = next((s for s in splits if _two_terms(*s, layer)),
+                                     splits[0] if splits else ("", ""))
+    elif (of := _PART_OF.search(words)) is not None:
+        part_said, whole_said = of["part"], of["whole"]
+    else:
+        return False
+    if _BOUND.search(part_said) or _BETWEEN.search(part_said):
+        return False  # "variants have a list price over $500": a condition on the rows
+    terms = _two_terms(whole_said, part_said, layer)
+    if terms is None:
+        return False
+    whole, part = terms
+    args["metrics"], args["combine"], args["share"] = [part.name, whole.name], "percent", []
+    notes.append(f"combine percent: {part.name} as a percentage of {whole.name}")
+    # "refunds" named the refund rows; each term keeps its own rows now
+    own = f"{part.filter or ''} {whole.filter or ''}"
+    filters = args.get("filters") or []
+    kept = [f for f in filters if str(f.get("field")) not in own]
+    if len(kept) < len(filters):
+        args["filters"] = kept
+        notes.append("filters the terms' own conditions say dropped")
+    return True
+
+
+def _two_terms(whole_said: str, part_said: str,
+               layer: SemanticLayer) -> tuple[Metric, Metric] | None:
+    """The whole's term and the part's (of its table, of one format), when two differ."""
+    whole = _term_in(whole_said, layer, None)
+    part = _term_in(part_said, layer, whole.table, like=whole) if whole is not None else None
+    if whole is None or part is None or part.name == whole.name or part.format != whole.format:
+        return None
+    return whole, part
+
+
+def _term_in(said: str, layer: SemanticLayer, table: str | None,
+             like: Metric | None = None) -> Metric | None:
+    """The term ``said`` names (on ``table`` when given): its label or a synonym as
+    written, or every word of its label but a filler ("units reserved": "reserved");
+    the longest so named, of those the longest in ``like``'s format ("refunds" as a
+    share of an amount: the refunded amount, not their count), none for a tie."""
+    text, own = f" {phrase(said)} ", set(tokens(said))
+    best: dict[str, int] = {}
+    for m in layer.metrics:
+        if table is not None and m.table != table:
+            continue
+        for name in (m.label, *m.synonyms):
+            words = set(tokens(name)) - _TERM_FILLER
+            if f" {phrase(name)} " in text or words and words <= own:
+                best[m.name] = max(best.get(m.name, 0), len(tokens(name)))
+    top = max(best.values(), default=0)
+    named = [n for n, size in best.items() if size == top]
+    if len(named) > 1 and like is not None:
+        named = [n for n in named if (term := layer.metric(n)) is not None
+                 and term.format == like.format]
+    return layer.metric(named[0]) if len(named) == 1 else None
+
+
+def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+           notes: list[str]) -> None:
+    """"What percentage of orders were cancelled": the filters on what the question says
+    after the counted thing's verb move to ``share`` (the part); those it says before
+    ("of the delivered orders") stay filters (the whole)."""
+    match = _SHARE.search(words)
+    if match is None:
+        return
+    _share_counts(args, words[match.end():], catalog, layer, notes)
+    filters = args.get("filters") or []
+    if not filters and not args.get("share") and args.get("metrics"):
+        _share_of_term(args, catalog, layer, notes)
+    if args.get("share") or not args.get("metrics") or not filters:
+        return
+    rest = words[match.end():]
+    verb = _SHARE_VERB.search(rest)
+    whole, part = (rest[:verb.start()], rest[verb.end():]) if verb else _after_head(
+        rest, catalog, layer)
+
+    def named_in(f: dict[str, Any], text: str) -> bool:
+        value = f.get("value")
+        values = value if isinstance(value, list) else [value]
+        said = f" {phrase(text)} "
+        texts = [str(v) for v in values if isinstance(v, str)]
+        texts += [w for v in texts for w in layer.value_synonyms.get(v, [])]  # "Texas"
+        if (segment := layer.segment(str(f.get("field")))) is not None:
+            texts += [segment.name.replace("_", " "), segment.label, *segment.synonyms]
+        return any(t and f" {phrase(t)} " in said for t in texts)
+
+    moved = [f for f in filters if named_in(f, part) and not named_in(f, whole)]
+    if not moved and len(filters) == 1 and not named_in(filters[0], whole) and part:
+        moved = filters  # the one condition, said in other words ("were called off")
+    if not moved:
+        return
+    args["filters"] = [f for f in filters if f not in moved]
+    args["share"] = moved
+    notes.append("share of " + ", ".join(f"{f.get('field')} {f.get('op')} {f.get('value')!r}"
+                                         for f in moved) + ": the question asks what part")
+    if match["bound"]:
+        _bounded_share(args, words, match, catalog, layer, notes)
+        return
+    # "what percentage of purchase orders are still open": the whole is all of them, not
+    # the open ones a term counts
+    first = layer.metric(str(args["metrics"][0]))
+    if first is not None and first.format not in ("count", "money", "units"):
+        # "what percentage of the price changes lowered the price": a share of rows, not of
+        # an average (the average change): the same rows' count
+        counted = next((m.name for m in layer.metrics if m.table == first.table
+                        and m.format == "count" and m.filter == first.filter), None) \
+            or _row_count(first.table, catalog, layer)
+        if counted is not None:
+            args["metrics"] = [counted]
+            notes.append(f"metric {counted}, not {first.name}: a share counts rows")
+            return
+    plain = _plain_metric(first, layer) if first is not None else None
+    if plain is not None and first is not None:
+        args["metrics"] = [plain.name, *args["metrics"][1:]]
+        notes.append(f"metric {plain.name}, not {first.name}: the whole of a share is "
+                     "unfiltered")
+
+
+def _bounded_share(args: dict[str, Any], words: str, match: re.Match[str], catalog: Catalog,
+                   layer: SemanticLayer, notes: list[str]) -> None:
+    """"Which products have more than 50% of their variants sold out": the share is each
+    group's, bounded (``having``); "how many products ..." groups by the counted thing's key
+    among the share's rows and counts the groups that pass."""
+    if not args.get("group_by"):
+        first = layer.metric(str(args["metrics"][0]))
+        subject = _counted_table(words, catalog, layer)
+        keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+        rows = _row_count(first.table, catalog, layer) if first is not None else None
+        if first is None or rows is None or len(keys) != 1 \
+                or catalog.tables[first.table].column(keys[0]) is None:
+            return
+        args["metrics"], args["group_by"] = [rows], [f"{first.table}.{keys[0]}"]
+        args["count_groups"] = True
+        notes.append(f"metric {rows}, group_by {first.table}.{keys[0]}, count_groups: the "
+                     f"question counts the {subject} whose share passes")
+    percent = float(match["percent"])
+    args["having"] = {"op": _BOUND_OPS[match["bound"]], "value": _plain_number(percent)}
+    notes.append(f"having {args['having']['op']} {percent:g}: the question bounds each "
+                 "group's share")
+
+
+# "The difference between the highest and lowest price", "how many more orders were
+# delivered than cancelled", "how much less revenue ... than ...".
+_DIFFERENCE = re.compile(r"\b(?:difference|gap|spread)\b(?: in (?:\w+ ){1,2}?)? between\b|"
+                         r"\bhow (?:many|much) (?P<way>more|fewer|less)\b(?=.* than\b)")
+
+
+def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
+                notes: list[str]) -> None:
+    """A difference the question asks for: of its two metrics (the larger extreme first:
+    "between the lowest and highest price" is positive too), or of its metric over the
+    two values of one filter, in the order said ("fewer" the other way round)."""
+    if _range_of_column(args, words, layer, notes):
+        return
+    asked = _DIFFERENCE.search(words)
+    if asked is None or args.get("share") or args.get("group_by"):
+        return
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    both = [f for f in args.get("filters") or [] if f.get("op") == "in"
+            and isinstance(f.get("value"), list) and len(f["value"]) == 2]
+    if len(metrics) == 2 and not both:
+        if metrics[0].startswith("min(") and metrics[1] == f"max({metrics[0][4:]}":
+            args["metrics"] = metrics = [metrics[1], metrics[0]]
+        args["combine"] = "difference"
+        notes.append(f"combine difference: the question asks for {metrics[0]} minus "
+                     f"{metrics[1]}")
+        return
+    if not both and metrics and _periods_versus(args, words, metrics[0], asked["way"], layer,
+                                                notes):
+        return
+    if len(both) != 1 or not metrics:
+        return
+    said = f" {phrase(words)} "
+
+    def at(value: Any) -> int:
+        names = [str(value), *layer.value_synonyms.get(str(value), [])]
+        found = [said.find(f" {phrase(n)} ") for n in names]
+        return min((i for i in found if i >= 0), default=len(said))
+
+    values = sorted(both[0]["value"], key=at)
+    if asked["way"] in ("fewer", "less"):
+        values.reverse()
+    field = both[0]["field"]
+    args["filters"] = [f for f in args["filters"] if f is not both[0]]
+    args["versus"] = [{"field": field, "op": "=", "value": v} for v in values]
+    notes.append(f"versus {field} = {values[0]} and {values[1]}: the question asks for the "
+                 "difference")
+
+
+def _periods_versus(args: dict[str, Any], words: str, name: str, way: str,
+                    layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many more units did we sell in September 2026 than in October 2026": the
+    metric over each of the two calendar ranges said either side of "than", and the
+    first less the second ("fewer": the other way round). True when it is."""
+    metric = layer.metric(name)
+    column = (metric.time_column or layer.time_column(metric.table)) if metric else None
+    before, than, after = words.partition(" than ")
+    ranges = [named_range(before), named_range(after)] if than else []
+    if column is None or not ranges or any(r is None for r in ranges):
+        return False
+    if way in ("fewer", "less"):
+        ranges.reverse()
+    args["versus"] = [r.filter(column) for r in ranges if r is not None]
+    args["filters"] = [f for f in args.get("filters") or []
+                       if not (isinstance(f, dict) and f.get("field") == column)]
+    args["period"] = "all"
+    notes.append(f"versus {column} in two ranges: the question asks for the difference")
+    return True
+
+
+_RANGE = re.compile(r"\b(?:price|cost|time|day|lead time|transit time) range\b|\brange of\b")
+
+
+def _range_of_column(args: dict[str, Any], words: str, layer: SemanticLayer,
+                     notes: list[str]) -> bool:
+    """"The widest price range across its variants": the highest less the lowest of the
+    column the term reads (per group when there are groups; a ranking then ranks it)."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    # "the gap between its cheapest variant and its most expensive one": a range too
+    extremes = _DIFFERENCE.search(words) is not None and _ASC.search(words) is not None \
+        and re.search(rf"\b(?:{_DESCENDING}|most expensive|priciest)\b", words) is not None
+    column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
+    if column is not None and column[1].lower() in ("min", "max") and not extremes:
+        column = None  # "the price range: the lowest and the highest" asks for both
+    if not (_RANGE.search(words) or extremes) or column is None or first is None \
+            or first.filter or len(metrics) > 1 and extremes and not _RANGE.search(words):
+        return False
+    args["metrics"] = [f"max({column[2]})", f"min({column[2]})"]
+    args["combine"] = "difference"
+    notes.append(f"combine difference of max and min {column[2]}: the question asks for its "
+                 "range")
+    return True
+
+
+def _plain_metric(first: Metric, layer: SemanticLayer) -> Metric | None:
+    """The term counting (summing) what ``first`` does without its last condition: tool
+    calls for failed tool calls (kind = 'tool', without status = 'error')."""
+    def rest(m: Metric) -> str | None:
+        if not first.filter or m.filter == first.filter:
+            return None
+        if not m.filter:
+            return first.filter
+        head = f"{m.filter} AND "
+        return first.filter[len(head):] if first.filter.startswith(head) else None
+    return next((m for m in layer.metrics if m.table == first.table
+                 and m.format == first.format and not m.joins and m.sql == first.sql
+                 and _SIMPLE_CONDITION.match(rest(m) or "")), None)
+
+
+def _share_of_term(args: dict[str, Any], catalog: Catalog, layer: SemanticLayer,
+                   notes: list[str]) -> None:
+    """"What share of stock locations are out of stock": the share of the term's own
+    condition (a simple one) among all rows the plainer term counts."""
+    first = layer.metric(str(args["metrics"][0]))
+    plain = _plain_metric(first, layer) if first is not None else None
+    if plain is None or first is None or not first.filter:
+        return
+    condition = _SIMPLE_CONDITION.match(first.filter.removeprefix(f"{plain.filter} AND ")
+                                        if plain.filter else first.filter)
+    if condition is None:
+        return
+    field, op, text, number = condition.groups()
+    column = catalog.column(field)
+    if text is not None and column is not None and column.values and text not in column.values:
+        return  # no row holds it: the term's own count (0) answers
+    value: Any = text if text is not None else float(number)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    args["metrics"] = [plain.name, *args["metrics"][1:]]
+    args["share"] = [{"field": field, "op": op, "value": value}]
+    notes.append(f"share of {field} {op} {value!r}, metric {plain.name}: the question asks "
+                 f"what part of all is {first.label}")
+
+
+def _after_head(rest: str, catalog: Catalog, layer: SemanticLayer) -> tuple[str, str]:
+    """("the order agent's runs", "failed"): a share's whole ends at the last word that
+    names a table before the first that names none ("runs failed": no verb said); with
+    nothing after it, the words before it are the part ("sold-out variants")."""
+    said = rest.split()
+    ends = [i for i, w in enumerate(said) if _tables_said(w, catalog, layer)]
+    if not ends:
+        return rest, ""
+    end = ends[0]
+    while end + 1 < len(said) and end + 1 in ends:
+        end += 1
+    if end + 1 == len(said) and ends[0] > 0:
+        return " ".join(said[ends[0]:]), " ".join(said[:ends[0]])
+    return " ".join(said[:end + 1]), " ".join(said[end + 1:])
+
+
+def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
+                       layer: SemanticLayer, notes: list[str]) -> list[str]:
+    """"How many customers placed more than 3 orders", "how many orders contain more
+    than 4 items", "on how many days did we sell more than 1,500 units": the bound is on
+    a figure per counted thing (a count of the thing said after the bound, per the
+    counted thing's key; the query's metric, per day), and the answer counts the things
+    that pass (``having``, ``count_groups``). The question fixes that shape whatever the
+    model grouped by; a filter carrying the bound's number was the model's way to say it
+    and goes. [] when the question is not of this shape."""
+    asked, bound = _HOW_MANY.search(words), _BOUND.search(words)
+    if asked is None or bound is None or asked.group(1) != "how many" \
+            or bound.start() < asked.end():
+        return []
+    counted = _counted_words(words, asked)
+    after = " ".join(words[bound.end():].split()[:3])
+    grain = _PER_GRAIN.get(counted[0].rstrip("s")) if counted else None
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if grain is not None:  # "on how many days ... more than 1,500 units": the metric per day
+        if first is None or first.format == "count" and not _names(after, first, layer, ""):
+            return []
+        per = first.table
+        grouped = [grain]
+    else:
+        subject = _counted_table(words, catalog, layer)
+        keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+        units = _units_term(words, keys[0], catalog, layer) \
+            if len(keys) == 1 and after.split()[:1] and after.split()[0] in _UNIT_WORDS else None
+        named = _table_of_count(after, subject, catalog, layer) \
+            if len(keys) == 1 and units is None else None
+        count = _row_count(named[0], catalog, layer) if named else None
+        if units is not None:
+            # "variants with fewer than 5 units on hand", "variants that sold more than 500
+            # units": the units term the question says, summed per variant
+            named, count = (units.table, "units"), units.name
+        if named is None and len(keys) == 1 and (
+                bound.group(2) in ("once", "twice") or after.startswith("times")):
+            # "changed more than twice": the rows are the events the verb before names,
+            # counted by the layer's count of them when it is named ("price changes")
+            for said in _event_words(words[:bound.start()]):
+                if named := _table_of_count(said, subject, catalog, layer):
+                    count = next((m.name for m in layer.metrics if m.table == named[0]
+                                  and m.format == "count" and any(
+                                      f" {phrase(t)} " in f" {said} "
+                                      for t in (m.label, *m.synonyms))),
+                                 _row_count(named[0], catalog, layer))
+                    break
+        if named is None and subject is not None and len(keys) == 1:
+            # "products bought from more than one supplier": suppliers per product are
+            # the distinct suppliers the table linking the two holds for it
+            link = _link_table(after, subject, catalog, layer)
+            if link is not None:
+                named, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
+        if named is None or count is None:
+            return []
+        per, term = named
+        if first is None or first.table != per or first.format != "count":
+            args["metrics"] = [count]
+            notes.append(f"metric {count}: the question bounds the {per} per {subject}")
+            _drop_unreached(args, per, catalog, layer, notes)
+            _drop_named_within(args, term, words, notes)
+        grouped = [f"{per}.{keys[0]}"]
+    number = bound.group(2)
+    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    filters = args.get("filters") or []
+    kept = [f for f in filters if not _is_number(f.get("value"), value)
+            or isinstance(f.get("value"), bool)]
+    if len(kept) < len(filters):
+        notes.append(f"filters on {value:g} dropped: the number bounds the {per} per group")
+    args["filters"], args["group_by"] = kept, grouped
+    args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
+    args["count_groups"], args["order"], args["limit"] = True, "none", None
+    notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}, "
+                 "count_groups: the question counts what passes a bound per group")
+    return grouped
+
+
+def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) -> Metric | None:
+    """The one "units ..." term the question says ("units on hand" as said, "units sold"
+    in any form: "sold", "sell") whose table holds ``key``; None for none or several."""
+    said = f" {phrase(words)} "
+
+    def says(m: Metric) -> bool:
+        rest = m.label.lower().removeprefix("units ")
+        if len(tokens(rest)) == len(rest.split()):
+            return set(tokens(rest)) <= set(tokens(words))
+        return f" {phrase(rest)} " in said
+    held = [m for m in layer.metrics if m.format == "units"
+            and catalog.tables[m.table].column(key) is not None]
+    # a name said whole first ("units free to sell" is stock, though "sell" is in it)
+    whole = [m for m in held if any(
+        n.lower().startswith("units ") and f" {phrase(n)} " in said
+        for n in (m.label, *m.synonyms))]
+    found = whole or [m for m in held if m.label.lower().startswith("units ") and says(m)]
+    return found[0] if len(found) == 1 else None
+
+
+def _event_words(before: str) -> list[str]:
+    """The last words before a count of times with each past tense as its stem ("list
+    price changed": "list price change", "list price chang"), then as said, to find the
+    table whose rows are those events (price changes, not the prices the words say)."""
+    said = before.split()[-4:]
+    return [" ".join(w[:len(w) - cut] if w.endswith("ed") and len(w) > 4 else w for w in said)
+            for cut in (1, 2, 0)]
+
+
+_LEADING = frozenset({"all", "the", "our", "of", "every"})
+
+
+def _share_counts(args: dict[str, Any], rest: str, catalog: Catalog, layer: SemanticLayer,
+                  notes: list[str]) -> None:
+    """"What percentage of all orders were cancelled": the whole is a count of the rows of
+    the table named after "of", unless the model's metric is already that table's (its
+    units, its money). A metric of another table, or a ratio, is no share of them."""
+    said = [w for w in rest.split() if w not in _LEADING and w != "s"][:4]
+    # "of the order agent's runs": the runs (the head of the phrase), else the first word
+    table = _head_table(said, catalog, layer) or (
+        _table_named(" ".join(said[:1]), catalog, layer) if said else None)
+    count = _row_count(table, catalog, layer)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if table is None or count is None or first is not None and first.table == table:
+        return
+    args["metrics"] = [count]
+    notes.append(f"metric {count}: the question asks what part of the {table}")
+    _drop_unreached(args, table, catalog, layer, notes)
+
+
+def _per_subject(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                 notes: list[str]) -> list[str]:
+    """"How many customers spent more than $500": when no table is named after the bound
+    (``_count_per_subject`` has no count to bound), the model's metric per customer,
+    grouped by the counted thing's key on the metric's table (``orders.user_id``)."""
+    root = _root(args.get("metrics"), [], layer)
+    if root is None or root not in catalog.tables:
+        return []
+    subject = words.split("how many", 1)[-1].split()[:3] if "how many" in words else []
+    for table, note in layer.tables.items():
+        names = {table, table.replace("_", " "), *note.synonyms}
+        said = {w for w in names if any(phrase(w) in (s, s.rstrip("s")) for s in subject)}
+        keys = catalog.tables[table].primary_key if table in catalog.tables else []
+        if not said or table == root or len(keys) != 1:
+            continue
+        if catalog.tables[root].column(keys[0]) is not None:
+            ref = f"{root}.{keys[0]}"
+            notes.append(f"group_by {ref}: the metric per {table} the question counts")
+            args["group_by"] = [ref]
+            return [ref]
+    return []
+
+
+def _as_of_today(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+    """"Running today" with a metric that already holds the rows current on the business
+    date (active promotions): the period "today" would keep only the rows that began today."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if args.get("period") == "today" and first is not None and "{as_of}" in (first.filter or ""):
+        args["period"] = "all"
+        notes.append(f"period all: {first.name} already counts what is current today")
+
+
+def _period_column(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                   notes: list[str]) -> None:
+    """"Purchase orders due to arrive in the next 7 days": the period applies to the date
+    column the words name (expected_on), not the metric's own (ordered_on)."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    metric = layer.metric(metrics[0]) if metrics else None
+    if args.get("period") in (None, "all") or metric is None:
+        return
+    column = date_column(args, words, catalog, layer)
+    own = metric.time_column or layer.time_column(metric.table)
+    if column is not None and own is not None and column != own \
+            and column.partition(".")[0] == metric.table:
+        args["period_on"] = column
+        notes.append(f"period_on {column}: the date the question means")
