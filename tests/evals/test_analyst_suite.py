@@ -33,7 +33,7 @@ CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
          *(case for name in ("analyst_heldout.jsonl", "analyst_heldout2.jsonl",
                              "analyst_heldout3.jsonl", "analyst_heldout4.jsonl",
                              "analyst_heldout5.jsonl", "analyst_heldout6.jsonl",
-                             "analyst_heldout7.jsonl")
+                             "analyst_heldout7.jsonl", "analyst_heldout8.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
 
 
