@@ -445,3 +445,13 @@ def _period(words: str) -> str | None:
         if pattern.search(words):
             return period
     return None
+
+
+# Participles with no -ed: "paid by card", "sold by BargainBay" say how or who.
+_DONE_WORDS = frozenset({"paid", "sold", "made", "bought", "sent", "held", "run", "done",
+                         "taken", "given", "shipped", "kept", "set", "put", "brought", "won",
+                         "spent"})
+
+
+def _participle(word: str) -> bool:
+    return word.endswith("ed") or word in _DONE_WORDS

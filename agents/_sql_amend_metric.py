@@ -30,6 +30,7 @@ from ._sql_amend_common import (
     _field_table,
     _head_table,
     _names,
+    _participle,
     _plain_number,
     _row_count,
     _singular,
@@ -722,6 +723,8 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
                                + len(thing))
     if subject is None or len(keys) != 1 or verb is None:
         return False
+    if any(_participle(w) for w in words[verb.end():].split()[:1]):
+        return False  # "which customers have spent the most on orders": a verb, not having
     holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
                if t != subject and catalog.tables[t].column(keys[0]) is not None
                and keys[0] not in catalog.tables[t].primary_key]

@@ -32,6 +32,7 @@ from ._sql_amend_common import (
     _drop_unreached,
     _field_table,
     _link_table,
+    _participle,
     _root,
     _row_count,
     _singular,
@@ -346,7 +347,9 @@ _SHOWN_BY = re.compile(r"(?:\bby (?:its|their|the)|\b(?:name[ds]?|identif(?:y|ie
                        r" (\w+(?: \w+)?)\b")
 
 
-_MOST_OF = re.compile(r"\bthe (?:most|fewest|least) ((?:\w+ ){0,2}\w+)")
+# "the most orders" counts them; "spent the most on orders" ranks what was spent on them
+_MOST_OF = re.compile(r"\bthe (?:most|fewest|least) (?!(?:on|in|for|from|at|with|by|over|during)\b)"
+                      r"((?:\w+ ){0,2}\w+)")
 # "What is the cheapest variant", "what are the 3 most expensive lanes", "the most popular
 # product": which things, too (not "the most recent"; "the most common status" names no
 # table's things, ``_most_common``).
@@ -593,11 +596,6 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
 _TEXT = CatalogColumn(table="", name="", type="VARCHAR")  # a dimension reads as text
 
 
-# Participles with no -ed: "paid by card", "sold by BargainBay" say how or who.
-_DONE_WORDS = frozenset({"paid", "sold", "made", "bought", "sent", "held", "run", "done",
-                         "taken", "given", "shipped", "kept", "set", "put", "brought", "won"})
-
-
 def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     """(how, the noun phrase) of each breakdown the words ask for: "for each region",
     "per purchase order", "by customer" (singular: "placed by customers" names who),
@@ -610,7 +608,7 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         before = words[:match.start()].split()[-1:]
         if not thing or how == "by" and (
                 phrase(thing.split()[-1]) != thing.split()[-1]  # "by customers": who
-                or before and (before[0].endswith("ed") or before[0] in _DONE_WORDS)):
+                or before and _participle(before[0])):
             continue  # "paid by credit card": how, not a breakdown
         found.append((how, thing))
     return found

@@ -1257,6 +1257,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN warehouses w USING (warehouse_id) WHERE r.status = 'active' "
      "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
      "SELECT count(*) FROM reservations WHERE status = 'active'"),
+    # "have spent the most on orders": a verb and what was spent, not "have orders" counted
+    ("Which 4 customers have spent the most on cancelled orders?", q(metrics=["order_value"]),
+     "SELECT user_id, sum(price) FROM order_items WHERE status = 'cancelled' "
+     "GROUP BY 1 ORDER BY 2 DESC LIMIT 4",
+     "SELECT user_id, count(*) FROM orders WHERE status = 'cancelled' "
+     "GROUP BY 1 ORDER BY 2 DESC LIMIT 4"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
