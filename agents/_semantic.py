@@ -42,6 +42,9 @@ _DATE_NAME = re.compile(r"(^day$|date|_on$|_at$)")
 # "count_distinct(customer_city)": how many values a dimension takes (code writes it).
 _DIMENSION_COUNT = re.compile(r"^count_distinct\(([a-z_][a-z0-9_]*)\)$")
 _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
+# "max(price_change_pct)": the largest of the values a term averages, one per row (the
+# biggest single price change). Code writes it (``_sql_amend_metric._term_extreme``).
+_TERM_EXTREME = re.compile(r"^(min|max)\(([a-z][a-z0-9_]*)\)$")
 
 
 class _Term(BaseModel):
@@ -126,6 +129,8 @@ class SemanticLayer(BaseModel):
         found = next((m for m in self.metrics if m.name == name), None)
         if found is None and (counted := _DIMENSION_COUNT.match(name)) is not None:
             return self._values_counted(counted.group(1))
+        if found is None and (extreme := _TERM_EXTREME.match(name)) is not None:
+            return self._term_extreme(extreme.group(1), extreme.group(2))
         match = _AGGREGATE.match(name)
         if found is not None or match is None:
             return found
@@ -147,6 +152,31 @@ class SemanticLayer(BaseModel):
             name=name, label=f"{word} {column.replace('_', ' ')}",
             description=f"the {word} of {table}.{column}", synonyms=[], table=table,
             joins=[], sql=name, filter=None, time_column=None, format=fmt)
+
+    def row_values(self, term: Metric) -> str | None:
+        """The expression a term averages over its rows (``avg(<it>)``), else None."""
+        inner = term.sql.strip()
+        if not (inner.lower().startswith("avg(") and inner.endswith(")")):
+            return None
+        inner = inner[4:-1]
+        depth = 0
+        for ch in inner:  # "avg(a) / avg(b)" is no average of one expression
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth < 0:
+                return None
+        return inner if depth == 0 else None
+
+    def _term_extreme(self, fn: str, term_name: str) -> Metric | None:
+        term = next((m for m in self.metrics if m.name == term_name), None)
+        values = self.row_values(term) if term is not None else None
+        if term is None or values is None:
+            return None
+        label = re.sub(r"^average ", "", term.label)
+        return Metric.model_construct(
+            name=f"{fn}({term.name})", label=f"{_FN_WORDS[fn]} {label}",
+            description=f"the {_FN_WORDS[fn]} single value of {term.label}", synonyms=[],
+            table=term.table, joins=term.joins, reads=term.reads, sql=f"{fn}({values})",
+            filter=term.filter, time_column=term.time_column, format=term.format)
 
     def _values_counted(self, name: str) -> Metric | None:
         dim = self.dimension(name)

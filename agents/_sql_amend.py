@@ -107,6 +107,7 @@ from ._sql_amend_metric import (
     _percent_per_subject,
     _speed,
     _term_across,
+    _term_extreme,
     _things_ranked,
     _units_ranked,
     _unsaid_qualifier,
@@ -183,7 +184,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _date_asked(args, words, catalog, layer, notes) or _column_aggregate(
+    if _term_extreme(args, words, catalog, layer, notes) or _date_asked(
+            args, words, catalog, layer, notes) or _column_aggregate(
             args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]

@@ -51,6 +51,7 @@ _ASCENDING = (r"least|lowest|smallest|fewest|cheapest|bottom|worst|shortest|mini
               r"thinnest|narrowest|slimmest|weakest|quietest|lightest|shallowest")
 # "most recent" places in time; it ranks nothing.
 _NOT_RANKING = r"(?! (recent|recently|latest)\b)"
+_SUPERLATIVE = re.compile(rf"\b(?<!at )({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")  # not "at least"
 _ASC = re.compile(rf"\b({_ASCENDING})\b")
 # Words that ask for rows (a breakdown or a list) rather than one total ("across all
 # warehouses", "across every warehouse" is not one: it sums over them).

@@ -20,6 +20,7 @@ from ._sql_amend_common import (
     _PHRASE_ENDS,
     _SHARE_HEAD,
     _SIMPLE_CONDITION,
+    _SUPERLATIVE,
     _TERM_FILLER,
     _UNREACHABLE,
     _WHICH,
@@ -431,6 +432,56 @@ def _says(metric: Metric, stem: str) -> bool:
     """Whether the term's label or a synonym has a word of that stem ("reserv")."""
     return any(_stem(w) == stem for t in (metric.label, *metric.synonyms)
                for w in phrase(t).split())
+
+
+_SIGNED = re.compile(r"^\s*\(?(\w+\.\w+)\s*(<|>)\s*(\w+\.\w+)\)?\s*$")
+_ONE_ROW = re.compile(r"\b(single|any|individual|one)\b")
+
+
+def _term_extreme(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                  notes: list[str]) -> bool:
+    """"What was the biggest price increase we made in a single change": the largest of
+    the values an averaged term takes row by row (``max(price_change_pct)``), when a
+    superlative comes right before (one word between at most) the term's words or those
+    of a segment of its table ("price increase"). The biggest of a decrease ("the
+    deepest price cut", whose segment keeps rows where the term's difference is below 0)
+    is the lowest value. Not when the question asks for an average, nor when it asks
+    which thing ranks so ("which supplier has the longest lead time" compares their
+    averages) unless it says one row ("the biggest single price increase").
+    True when it changed the query."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    values = layer.row_values(first) if first is not None else None
+    # one column's extremes are its own aggregates (``_column_aggregate``)
+    if first is None or first.name not in {m.name for m in layer.metrics} or values is None \
+            or re.fullmatch(r"\w+\.\w+", values) or re.search(r"\b(average|mean)\b", words):
+        return False
+    which = _WHICH.match(words) or _LIST.match(words)
+    thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
+                                         which.group("thing").split())) if which else ""
+    if thing and _table_named(thing, catalog, layer) and not _ONE_ROW.search(words):
+        return False
+    said = f" {phrase(words)} "
+    named: list[tuple[str, str | None]] = [(t, None) for t in (first.label, *first.synonyms)]
+    named += [(t, g.sql) for g in layer.segments if g.table == first.table
+              for t in (g.label, *g.synonyms)]
+    for sup in _SUPERLATIVE.finditer(said):
+        for name, condition in named:
+            words_of = phrase(re.sub(r"^average |\s*\(.*?\)", "", name))
+            if not re.match(rf" (?:\w+ )?{re.escape(words_of)} ", said[sup.end():]):
+                continue
+            fn = "min" if re.fullmatch(_ASCENDING, sup.group(1)) else "max"
+            signed = _SIGNED.match(condition or "")
+            if signed and f"{signed[1]} - {signed[3]}" in values:
+                fn = {"min": "max", "max": "min"}[fn] if signed[2] == "<" else fn
+            extreme = f"{fn}({first.name})"
+            if layer.metric(extreme) is None:
+                return False
+            args["metrics"] = [extreme, *metrics[1:]]
+            notes.append(f"metric {extreme}: the question asks for the {sup.group(1)} single "
+                         f"{words_of}, not the average")
+            return True
+    return False
 
 
 def _date_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,

@@ -23,6 +23,7 @@ from ._sql_amend_common import (
     _ONE_COLUMN,
     _PER_GRAIN,
     _PHRASE_ENDS,
+    _SUPERLATIVE,
     _UNREACHABLE,
     _WHICH,
     _WORDS,
@@ -55,7 +56,6 @@ from ._sql_query import MAX_GROUPS
 _FEW = rf"(\d{{1,3}}|{'|'.join(_WORDS)})"
 _TOP_N = re.compile(rf"\b(top|bottom) {_FEW}\b|(?<![\d,.]){_FEW} (\w+ ){{0,3}}?"
                     rf"(with |have |has )?(the )?({_DESCENDING}|{_ASCENDING})\b")
-_SUPERLATIVE = re.compile(rf"\b(?<!at )({_DESCENDING}|{_ASCENDING})\b{_NOT_RANKING}")  # not "at least"
 # "the most" picks one row; "most first" only sorts.
 _WHICH_N = re.compile(rf"^\W*(?:which|what) (?:top )?(\d{{1,2}}|{'|'.join(_WORDS)}) ")
 _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")

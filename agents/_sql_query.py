@@ -136,7 +136,9 @@ class Vocabulary:
                              for fn in CODE_AGGREGATES} | {
                                 f"{fn}({ref})" for ref in dates for fn in ("min", "max")} | {
                                 f"count_distinct({d.name})"
-                                for d in [*layer.dimensions, *layer.attributes]}
+                                for d in [*layer.dimensions, *layer.attributes]} | {
+                                f"{fn}({m.name})" for m in layer.metrics
+                                if layer.row_values(m) is not None for fn in ("min", "max")}
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""

@@ -1263,6 +1263,32 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1 ORDER BY 2 DESC LIMIT 4",
      "SELECT user_id, count(*) FROM orders WHERE status = 'cancelled' "
      "GROUP BY 1 ORDER BY 2 DESC LIMIT 4"),
+    # a superlative of an averaged term, with no thing ranked: the one row's value
+    ("What was the largest single price increase, as a percentage?",
+     q(metrics=["price_change_pct"]),
+     "SELECT max(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price > previous_price",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price > previous_price"),
+    ("What was the deepest price cut we made, in percent?", q(metrics=["price_change_pct"]),
+     "SELECT min(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price < previous_price",
+     "SELECT max(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price < previous_price"),
+    ("What is the longest actual lead time of any received purchase order?",
+     q(metrics=["actual_lead_time"]),
+     "SELECT max(date_diff('day', ordered_on, received_on)) FROM purchase_orders "
+     "WHERE status = 'received'",
+     "SELECT avg(date_diff('day', ordered_on, received_on)) FROM purchase_orders "
+     "WHERE status = 'received'"),
+    # ... but which thing ranks so compares their averages
+    ("Which supplier has the longest actual lead time?", q(metrics=["actual_lead_time"]),
+     "SELECT supplier_id, s.name, avg(date_diff('day', ordered_on, received_on)) "
+     "FROM purchase_orders JOIN suppliers s USING (supplier_id) "
+     "WHERE status = 'received' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT supplier_id, s.name, max(date_diff('day', ordered_on, received_on)) "
+     "FROM purchase_orders JOIN suppliers s USING (supplier_id) "
+     "WHERE status = 'received' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -270,6 +270,19 @@ def test_an_aggregate_of_any_number_column(world: World) -> None:
     assert metric is not None and metric.format == "money" and metric.label == "average cost usd"
 
 
+def test_the_extreme_of_an_averaged_term_is_its_rows_extreme(world: World) -> None:
+    """``max(price_change_pct)``: the largest value the term averages, one per row, with
+    the term's own filter; code writes it, the model is not offered it."""
+    assert "max(price_change_pct)" in world.vocabulary.code_metrics
+    assert "max(price_change_pct)" not in world.vocabulary.metrics
+    assert world.layer.metric("max(payments)") is None  # a sum has no value per row to pick
+    compiled = world.compiler.compile(StructuredQuery(metrics=["max(price_change_pct)"]))
+    assert [c.name for c in compiled.columns] == ["max_price_change_pct"]
+    assert same(world.rows(compiled.sql), world.rows(
+        "SELECT max(100.0 * (price - previous_price) / previous_price) FROM price_history "
+        "WHERE previous_price IS NOT NULL"))
+
+
 def test_a_filter_value_matches_stored_values_by_whole_words_only() -> None:
     from agents._sql_compile import QueryError, _match_value
 
