@@ -45,6 +45,10 @@ _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 # "max(price_change_pct)": the largest of the values a term averages, one per row (the
 # biggest single price change). Code writes it (``_sql_amend_metric._term_extreme``).
 _TERM_EXTREME = re.compile(r"^(min|max)\(([a-z][a-z0-9_]*)\)$")
+# "duration(promotions)": the days each row of a table whose rows last (``ends_column``)
+# runs, first and last day counted, averaged over the rows (code writes it,
+# ``_sql_amend_metric._duration_asked``).
+_DURATION = re.compile(r"^duration\(([a-z][a-z0-9_]*)\)$")
 
 
 class _Term(BaseModel):
@@ -131,6 +135,8 @@ class SemanticLayer(BaseModel):
             return self._values_counted(counted.group(1))
         if found is None and (extreme := _TERM_EXTREME.match(name)) is not None:
             return self._term_extreme(extreme.group(1), extreme.group(2))
+        if found is None and (lasting := _DURATION.match(name)) is not None:
+            return self._duration(lasting.group(1))
         match = _AGGREGATE.match(name)
         if found is not None or match is None:
             return found
@@ -177,6 +183,18 @@ class SemanticLayer(BaseModel):
             description=f"the {_FN_WORDS[fn]} single value of {term.label}", synonyms=[],
             table=term.table, joins=term.joins, reads=term.reads, sql=f"{fn}({values})",
             filter=term.filter, time_column=term.time_column, format=term.format)
+
+    def _duration(self, table: str) -> Metric | None:
+        starts, ends = self.time_column(table), self.ends_column(table)
+        if starts is None or ends is None:
+            return None
+        # Inclusive, as a period's running rows are (a promotion ending today runs today).
+        return Metric.model_construct(
+            name=f"duration({table})", label=f"{table.replace('_', ' ')} duration (days)",
+            description=f"days each row of {table} runs, first and last day counted",
+            synonyms=[], table=table, joins=[], reads=[],
+            sql=f"avg(date_diff('day', {starts}, {ends}) + 1)", filter=None, time_column=None,
+            format="days")
 
     def _values_counted(self, name: str) -> Metric | None:
         dim = self.dimension(name)

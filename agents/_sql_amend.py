@@ -100,6 +100,7 @@ from ._sql_amend_metric import (
     _cost_term,
     _count_named,
     _date_asked,
+    _duration_asked,
     _metric_of_values,
     _named_metric,
     _narrower_term,
@@ -184,7 +185,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _term_extreme(args, words, catalog, layer, notes) or _date_asked(
+    if _duration_asked(args, words, catalog, layer, notes) or _term_extreme(
+            args, words, catalog, layer, notes) or _date_asked(
             args, words, catalog, layer, notes) or _column_aggregate(
             args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]

@@ -434,6 +434,38 @@ def _says(metric: Metric, stem: str) -> bool:
                for w in phrase(t).split())
 
 
+_LASTING = r"(?:run|runs|ran|running|last|lasts|lasted|go on|goes on|went on)"
+_DURATION_ASKED = re.compile(
+    rf"\bhow (?:long|many days)\b.*\b{_LASTING}\b|\b{_LASTING} (?:for )?(?:the )?"
+    rf"(?:longest|shortest)\b|\b(?:longest|shortest)[- ](?:running|lasting)\b")
+
+
+def _duration_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                    notes: list[str]) -> bool:
+    """"How many days does a promotion run", "which promotion runs the longest": the days
+    each row of the one table whose rows last (from its time column to its
+    ``ends_column``) that the words name, or the query's table (``duration(promotions)``).
+    True when it changed the query."""
+    if not _DURATION_ASKED.search(words):
+        return False
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    lasting = {t for t in catalog.tables if layer.ends_column(t) is not None}
+    named = _tables_said(words, catalog, layer) & lasting or (
+        {first.table} & lasting if first is not None else set())
+    if len(named) != 1:
+        return False
+    duration = f"duration({named.pop()})"
+    if metrics[:1] == [duration]:
+        return False
+    args["metrics"] = [duration]
+    notes.append(f"metric {duration}: the question asks how long each runs"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, duration.removeprefix("duration(").removesuffix(")"), catalog,
+                    layer, notes)
+    return True
+
+
 _SIGNED = re.compile(r"^\s*\(?(\w+\.\w+)\s*(<|>)\s*(\w+\.\w+)\)?\s*$")
 _ONE_ROW = re.compile(r"\b(single|any|individual|one)\b")
 

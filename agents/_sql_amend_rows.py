@@ -404,8 +404,12 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     first = layer.metric(metrics[0]) if metrics else None
     # "which warehouse has the lowest handling time": its rows' own column, row by row;
     # "which orders were cancelled": the rows themselves
-    own_column = first is not None and re.fullmatch(
+    # ("which promotion runs the longest": a value of each row, from its own columns)
+    row_values = layer.row_values(first) if first is not None else None
+    own_column = first is not None and (re.fullmatch(
         rf"(min|max|avg|sum|median)\({root}\.\w+\)", first.sql.replace(" ", "")) is not None
+        or row_values is not None and {t for t, _ in re.findall(r"\b(\w+)\.(\w+)\b", row_values)}
+        == {root})
     listed = not _SUPERLATIVE.search(words) and not _HOW_MANY.search(words)
     most = _MOST_OF.search(words, asked.end()) if asked and len(keys) == 1 else None
     # "which product appears on the most orders": its distinct orders among the order

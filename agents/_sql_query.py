@@ -138,7 +138,9 @@ class Vocabulary:
                                 f"count_distinct({d.name})"
                                 for d in [*layer.dimensions, *layer.attributes]} | {
                                 f"{fn}({m.name})" for m in layer.metrics
-                                if layer.row_values(m) is not None for fn in ("min", "max")}
+                                if layer.row_values(m) is not None for fn in ("min", "max")} | {
+                                f"duration({t})" for t in catalog.tables
+                                if layer.ends_column(t) is not None}
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""

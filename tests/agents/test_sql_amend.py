@@ -1289,6 +1289,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT supplier_id, s.name, max(date_diff('day', ordered_on, received_on)) "
      "FROM purchase_orders JOIN suppliers s USING (supplier_id) "
      "WHERE status = 'received' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # how long rows that last (from their time column to their ends column) run
+    ("How long does a promotion last on average, in days?", q(metrics=["promotion_count"]),
+     "SELECT avg(date_diff('day', starts_on, ends_on) + 1) FROM promotions",
+     "SELECT count(*) FROM promotions"),
+    ("Which 4 promotions are the longest-running? Give their names.",
+     q(metrics=["promotion_count"]),
+     "SELECT promo_id, name, date_diff('day', starts_on, ends_on) + 1 FROM promotions "
+     "ORDER BY 3 DESC LIMIT 4",
+     "SELECT promo_id, name, 1 FROM promotions ORDER BY 1 LIMIT 4"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

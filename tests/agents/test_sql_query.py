@@ -283,6 +283,15 @@ def test_the_extreme_of_an_averaged_term_is_its_rows_extreme(world: World) -> No
         "WHERE previous_price IS NOT NULL"))
 
 
+def test_the_duration_of_a_table_whose_rows_last_counts_both_ends(world: World) -> None:
+    assert "duration(promotions)" in world.vocabulary.code_metrics
+    assert world.layer.metric("duration(orders)") is None  # orders do not last
+    compiled = world.compiler.compile(StructuredQuery(metrics=["duration(promotions)"]))
+    assert [c.name for c in compiled.columns] == ["promotions_days"]
+    assert same(world.rows(compiled.sql), world.rows(
+        "SELECT avg(date_diff('day', starts_on, ends_on) + 1) FROM promotions"))
+
+
 def test_a_filter_value_matches_stored_values_by_whole_words_only() -> None:
     from agents._sql_compile import QueryError, _match_value
 
