@@ -252,7 +252,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         if things != root or len(quantity) != 1:
             # "a main supplier that requires a minimum order of at least 25 units": the
             # column the words before the bound name, whatever the rows counted
-            quantity = _column_before(words[:at], root, catalog, layer)
+            quantity = _column_before(words[:at], root, catalog, layer, words)
             if len(quantity) != 1:
                 return []
         f = {"field": quantity[0].ref, "op": op, "value": value}
@@ -267,7 +267,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
                if c.kind == "number" and stem in c.name.split("_")
                or c.kind == "number" and f"{stem}s" in c.name.split("_")]
     if not columns and (not unit or unit in _MONEY_UNITS or money):
-        columns = _column_before(words[:at], root, catalog, layer)
+        columns = _column_before(words[:at], root, catalog, layer, words)
     if not columns and (unit in _MONEY_UNITS or money):
         columns = _money_column(words, root, catalog, layer)
     if len(columns) != 1:
@@ -287,21 +287,28 @@ def _bounds_a_column(bound: re.Match[str], table: CatalogTable) -> bool:
         for c in table.columns)
 
 
-def _column_before(before: str, root: str, catalog: Catalog,
-                   layer: SemanticLayer) -> list[CatalogColumn]:
+def _column_before(before: str, root: str, catalog: Catalog, layer: SemanticLayer,
+                   question: str = "") -> list[CatalogColumn]:
     """The number column a bound's words just before it name: "priced above" the price,
     "a gift card balance over" the balance (of the query's table, else of a table the
-    question names, else the only one)."""
+    question names, else any); of several, those whose every name part the question
+    says ("variants that cost us more than $500 per unit": the unit cost, not the cost
+    ratio)."""
     said = {_stem(phrase(w)) for w in before.split()[-3:]}
     named = [c for t in catalog.tables.values() for c in t.columns if c.kind == "number"
              and not c.name.endswith(("_id", "_no", "position"))
              and (c.table == root or catalog.path(root, c.table) is not None)
              and any(_stem(phrase(p)) in said for p in c.name.split("_") if len(p) > 3)]
     tables = _tables_said(before, catalog, layer)
+    everything = {_stem(w) for w in tokens(question)}
+
+    def whole(c: CatalogColumn) -> bool:
+        return all(_stem(p) in everything for p in c.name.split("_"))
+
     for keep in (lambda c: c.table == root, lambda c: c.table in tables, lambda c: True):
         kept = [c for c in named if keep(c)]
-        if kept:
-            return kept
+        if kept:  # of several, those whose every name part is said
+            return [c for c in kept if whole(c)] or kept
     return []
 
 

@@ -1298,6 +1298,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT promo_id, name, date_diff('day', starts_on, ends_on) + 1 FROM promotions "
      "ORDER BY 3 DESC LIMIT 4",
      "SELECT promo_id, name, 1 FROM promotions ORDER BY 1 LIMIT 4"),
+    # of the columns the words before a bound name, the one whose every name part is said
+    ("How many variants cost us under $40 per unit?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM unit_costs WHERE unit_cost < 40",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
