@@ -43,8 +43,10 @@ _DATE_NAME = re.compile(r"(^day$|date|_on$|_at$)")
 _DIMENSION_COUNT = re.compile(r"^count_distinct\(([a-z_][a-z0-9_]*)\)$")
 _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 # "max(price_change_pct)": the largest of the values a term averages, one per row (the
-# biggest single price change). Code writes it (``_sql_amend_metric._term_extreme``).
-_TERM_EXTREME = re.compile(r"^(min|max)\(([a-z][a-z0-9_]*)\)$")
+# biggest single price change); "avg_size(price_change_pct)" the average of their sizes
+# (how big a price cut is). Code writes them (``_sql_amend_metric._term_extreme``,
+# ``_sql_amend_shape._decrease_size``).
+_TERM_EXTREME = re.compile(r"^(min|max|avg_size|min_size|max_size)\(([a-z][a-z0-9_]*)\)$")
 # "duration(promotions)": the days each row of a table whose rows last (``ends_column``)
 # runs, first and last day counted, averaged over the rows (code writes it,
 # ``_sql_amend_metric._duration_asked``).
@@ -178,10 +180,13 @@ class SemanticLayer(BaseModel):
         if term is None or values is None:
             return None
         label = re.sub(r"^average ", "", term.label)
+        aggregate, size = fn.partition("_")[0], fn.endswith("_size")
+        word = _FN_WORDS[aggregate]
         return Metric.model_construct(
-            name=f"{fn}({term.name})", label=f"{_FN_WORDS[fn]} {label}",
-            description=f"the {_FN_WORDS[fn]} single value of {term.label}", synonyms=[],
-            table=term.table, joins=term.joins, reads=term.reads, sql=f"{fn}({values})",
+            name=f"{fn}({term.name})", label=f"{word} {'size of ' if size else ''}{label}",
+            description=f"the {word} {'size' if size else 'single value'} of {term.label}",
+            synonyms=[], table=term.table, joins=term.joins, reads=term.reads,
+            sql=f"{aggregate}(abs({values}))" if size else f"{aggregate}({values})",
             filter=term.filter, time_column=term.time_column, format=term.format)
 
     def _duration(self, table: str) -> Metric | None:

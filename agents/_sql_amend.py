@@ -140,6 +140,7 @@ from ._sql_amend_shape import (
     _calendar,
     _count_per_subject,
     _cycles,
+    _decrease_size,
     _difference,
     _having,
     _latest,
@@ -253,6 +254,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                                                else [f["value"]])))) <= explained]
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
+    _decrease_size(args, layer, notes)
     if _negated_term(args, layer, notes):
         filters = args["filters"]
     if (listed := _listed_breakdown(args, words, linked, cost, notes)) is not None:

@@ -466,7 +466,6 @@ def _duration_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: S
     return True
 
 
-_SIGNED = re.compile(r"^\s*\(?(\w+\.\w+)\s*(<|>)\s*(\w+\.\w+)\)?\s*$")
 _ONE_ROW = re.compile(r"\b(single|any|individual|one)\b")
 
 
@@ -475,9 +474,9 @@ def _term_extreme(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     """"What was the biggest price increase we made in a single change": the largest of
     the values an averaged term takes row by row (``max(price_change_pct)``), when a
     superlative comes right before (one word between at most) the term's words or those
-    of a segment of its table ("price increase"). The biggest of a decrease ("the
-    deepest price cut", whose segment keeps rows where the term's difference is below 0)
-    is the lowest value. Not when the question asks for an average, nor when it asks
+    of a segment of its table ("price increase"; of a decrease, "the deepest price cut",
+    ``_decrease_size`` makes it the largest size). Not when the question asks for an
+    average, nor when it asks
     which thing ranks so ("which supplier has the longest lead time" compares their
     averages) unless it says one row ("the biggest single price increase").
     True when it changed the query."""
@@ -494,18 +493,15 @@ def _term_extreme(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     if thing and _table_named(thing, catalog, layer) and not _ONE_ROW.search(words):
         return False
     said = f" {phrase(words)} "
-    named: list[tuple[str, str | None]] = [(t, None) for t in (first.label, *first.synonyms)]
-    named += [(t, g.sql) for g in layer.segments if g.table == first.table
-              for t in (g.label, *g.synonyms)]
+    named = [*(first.label, *first.synonyms), *(t for g in layer.segments
+                                               if g.table == first.table
+                                               for t in (g.label, *g.synonyms))]
     for sup in _SUPERLATIVE.finditer(said):
-        for name, condition in named:
+        for name in named:
             words_of = phrase(re.sub(r"^average |\s*\(.*?\)", "", name))
             if not re.match(rf" (?:\w+ )?{re.escape(words_of)} ", said[sup.end():]):
                 continue
             fn = "min" if re.fullmatch(_ASCENDING, sup.group(1)) else "max"
-            signed = _SIGNED.match(condition or "")
-            if signed and f"{signed[1]} - {signed[3]}" in values:
-                fn = {"min": "max", "max": "min"}[fn] if signed[2] == "<" else fn
             extreme = f"{fn}({first.name})"
             if layer.metric(extreme) is None:
                 return False

@@ -1019,3 +1019,32 @@ def _period_column(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
             and column.partition(".")[0] == metric.table:
         args["period_on"] = column
         notes.append(f"period_on {column}: the date the question means")
+
+
+_SIGNED = re.compile(r"^\s*\(?(\w+\.\w+)\s*(<|>)\s*(\w+\.\w+)\)?\s*$")
+
+
+def _decrease_size(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+    """"When we cut a list price, how big is the cut on average": of the rows a segment
+    keeps where the term's difference is below zero (``price < previous_price`` under
+    ``price - previous_price``), a decrease is said by its size ("a 9.6% cut"), and "the
+    deepest cut" is the largest size: the term's values are taken without their sign."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    extreme = re.fullmatch(r"(min|max)\((\w+)\)", metrics[0]) if metrics else None
+    fn, name = (extreme[1], extreme[2]) if extreme else ("avg", metrics[0] if metrics else "")
+    term = next((m for m in layer.metrics if m.name == name), None)
+    values = layer.row_values(term) if term is not None else None
+    if term is None or values is None:
+        return
+    for f in args.get("filters") or []:
+        segment = layer.segment(str(f.get("field"))) if f.get("op") == "=" else None
+        signed = _SIGNED.match(segment.sql) if segment and f.get("value") is True else None
+        if segment is None or signed is None:
+            continue
+        left, op, right = signed.groups()
+        if f"{left} - {right}" in values and op == "<" or f"{right} - {left}" in values \
+                and op == ">":
+            args["metrics"] = [f"{fn}_size({term.name})", *metrics[1:]]
+            notes.append(f"metric {fn}_size({term.name}): {segment.name} keeps decreases, "
+                         "said by their size")
+            return

@@ -138,7 +138,8 @@ class Vocabulary:
                                 f"count_distinct({d.name})"
                                 for d in [*layer.dimensions, *layer.attributes]} | {
                                 f"{fn}({m.name})" for m in layer.metrics
-                                if layer.row_values(m) is not None for fn in ("min", "max")} | {
+                                if layer.row_values(m) is not None
+                                for fn in ("min", "max", "avg_size", "min_size", "max_size")} | {
                                 f"duration({t})" for t in catalog.tables
                                 if layer.ends_column(t) is not None}
 

@@ -1270,10 +1270,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE price > previous_price",
      "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
      "WHERE price > previous_price"),
+    # of decreases, sizes: the deepest cut is the largest, "how big" the average size
     ("What was the deepest price cut we made, in percent?", q(metrics=["price_change_pct"]),
-     "SELECT min(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "SELECT max(100.0 * (previous_price - price) / previous_price) FROM price_history "
      "WHERE price < previous_price",
-     "SELECT max(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "SELECT min(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price < previous_price"),
+    ("How big, in percent, were our price drops on average?", q(metrics=["price_change_pct"]),
+     "SELECT avg(100.0 * (previous_price - price) / previous_price) FROM price_history "
+     "WHERE price < previous_price",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
      "WHERE price < previous_price"),
     ("What is the longest actual lead time of any received purchase order?",
      q(metrics=["actual_lead_time"]),
