@@ -1308,6 +1308,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many variants cost us under $40 per unit?", q(metrics=["variant_count"]),
      "SELECT count(*) FROM unit_costs WHERE unit_cost < 40",
      "SELECT count(*) FROM variants"),
+    # "payment transactions" names the table, not its payment rows
+    ("How many orders show at least 2 payment transactions?", q(metrics=["order_count"]),
+     "SELECT count(*) FROM (SELECT order_id FROM order_payments GROUP BY 1 "
+     "HAVING count(*) >= 2)",
+     "SELECT count(*) FROM (SELECT order_id FROM order_payments "
+     "WHERE transaction_type = 'payment' GROUP BY 1 HAVING count(*) >= 2)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
