@@ -169,7 +169,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     of all time stands: the model may have been told the named one does not apply."""
     said = f" {phrase(question)} "
     words = _column_names(_plain_bounds(_as_question(
-        question.lower().replace("'", " ").replace("’", " "))), catalog)
+        question.lower().replace("'", " ").replace("’", " "), catalog, layer)), catalog)
     args = dict(arguments)
     notes: list[str] = []
     filters = args.get("filters")

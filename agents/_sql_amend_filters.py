@@ -23,6 +23,7 @@ from ._sql_amend_common import (
     _counted_table,
     _is_number,
     _plain_number,
+    _singular,
     _spell,
     _stated,
     _stem,
@@ -123,11 +124,61 @@ def _column_names(words: str, catalog: Catalog) -> str:
     return words
 
 
-def _as_question(words: str) -> str:
-    """An instruction to count read as the question it asks: "count the variants that ..."
-    as "how many variants ..." (a list asked for, "list the ...", is read as it is); "the
-    best-selling product" as "the most sold product"; "what does X cost us per unit" as
-    "what is the unit cost of X"."""
+# Contractions, their apostrophe already a space: "what s" is "what is".
+_CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
+    (r"(what|who|where|which|that|it|there|here) s", r"\1 is"),
+    (r"(we|they|you|i) ve", r"\1 have"), (r"(we|they|you) re", r"\1 are"),
+    (r"(\w+)n t", r"\1 not"), (r"ca not", "cannot"), (r"wo not", "will not"),
+    (r"i d like", "i would like")]]
+# "Tell me how many ...", "give me the top 3 ...", "I need to know which ...": a request
+# put around the question it asks.
+_REQUEST = re.compile(
+    r"^\W*(?:(?:please|ok|okay|so|now|hey)\W+)*(?:(?:can|could|would|will) you (?:please )?"
+    r"|please )?(?:tell|show|give|get|find|fetch|pull|let|i need|i want|i would like|"
+    r"we need|i d like)(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
+_ASKED_WORD = re.compile(r"(?:how|what|which|who|where|when|whether|if)\b")
+# "what is the number of X", "(give me) a count of the X": "how many X"
+_NUMBER_OF = re.compile(r"^\W*(?:what (?:is|was|are) )?(?:the |a )?(?:total )?(?:number|count) "
+                        r"of (?:the |all (?:the )?)?(?=[a-z])")
+
+
+def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
+    """"Tell me how many days ..." as "how many days ..."; "give me the number of X" as
+    "how many X"; "show me the supplier with the most open orders" as "which supplier
+    ..."; "tell me the total units we received" as "what is the total units ..." (a
+    request for a thing is "which", for a figure "what is")."""
+    request = _REQUEST.match(words)
+    if request is None:
+        return words
+    rest = words[request.end():]
+    if _ASKED_WORD.match(rest) or _NUMBER_OF.match(rest):
+        return rest
+    top = re.match(r"(?:the|our) (top|bottom) ", rest)
+    if top:  # "give me the top 3 products by revenue"
+        return f"which {rest[top.start(1):]}"
+    thing = re.match(r"(?:the|our|a|one) (\w+)\b", rest)
+    word = _singular(thing[1]) if thing else ""
+    if thing and (_table_named(word, catalog, layer) or any(
+            c.name == word and c.kind == "text" for t in catalog.tables.values()
+            for c in t.columns)):
+        return f"which {rest[thing.start(1):]}"  # a thing: "the city where the most ..."
+    return f"what is {rest}"  # a figure: "the total units we received"
+
+
+def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
+    """An instruction read as the question it asks: "count the variants that ..." as "how
+    many variants ..." (a list asked for, "list the ...", is read as it is), "tell me
+    how many ..." as "how many ..." (``_request_as_question``); "the best-selling
+    product" as "the most sold product"; "what does X cost us per unit" as "what is the
+    unit cost of X"."""
+    for contraction, full in _CONTRACTIONS:
+        words = contraction.sub(full, words)
+    words = _request_as_question(words, catalog, layer)
+    counted = _NUMBER_OF.match(words)
+    if counted and _table_named(" ".join(words[counted.end():].split()[:2]), catalog, layer):
+        # "the number of open purchase orders" counts rows; "the total number of output
+        # tokens" adds up a column (``_column_aggregate``)
+        words = f"how many {words[counted.end():]}"
     words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
     words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)

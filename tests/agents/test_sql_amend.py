@@ -2561,3 +2561,28 @@ def test_a_ranking_by_a_share_ranks_the_share(kit: SqlKit, store: DuckDBStore) -
     assert [(row[0], row[-1]) for row in _answer(kit, store, done.arguments)] == _rows(
         store, "SELECT product_id, 100.0 * count(*) FILTER (WHERE NOT available) / count(*) p "
                "FROM variants GROUP BY 1 ORDER BY p DESC LIMIT 1")
+
+@pytest.mark.parametrize(("request_", "question", "metric", "gold"), [
+    ("Tell me the number of variants that are sold out.",
+     "How many variants are sold out?", "out_of_stock_items",
+     "SELECT count(*) FROM variants WHERE NOT available"),
+    ("What's the count of variants that are sold out?",
+     "How many variants are sold out?", "out_of_stock_items",
+     "SELECT count(*) FROM variants WHERE NOT available"),
+    ("Could you show me the warehouse with the most units on hand?",
+     "Which warehouse has the most units on hand?", "on_hand",
+     "SELECT warehouse_id, w.name, sum(on_hand) FROM stock JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    ("I need the top 2 carriers by number of lanes.",
+     "Which 2 carriers have the most lanes?", "carrier_lanes_count",
+     "SELECT carrier_id, c.name, count(*) FROM carrier_lanes JOIN carriers c "
+     "USING (carrier_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2"),
+])
+def test_a_request_is_read_as_the_question_it_puts(
+        kit: SqlKit, store: DuckDBStore, request_: str, question: str, metric: str,
+        gold: str) -> None:
+    """"Tell me how many ...", "give me the number of ...", "show me the X with ...": the
+    same query as the question asked plainly."""
+    asked = _answer(kit, store, run(kit, question, metrics=[metric]).arguments)
+    assert asked == _rows(store, gold)
+    assert _answer(kit, store, run(kit, request_, metrics=[metric]).arguments) == asked
