@@ -130,6 +130,11 @@ _CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
     (r"(we|they|you|i) ve", r"\1 have"), (r"(we|they|you) re", r"\1 are"),
     (r"(\w+)n t", r"\1 not"), (r"ca not", "cannot"), (r"wo not", "will not"),
     (r"i d like", "i would like")]]
+# "the mean refund": an average ("what do you mean" is no analyst's question)
+_MEAN = re.compile(r"\bmean\b")
+# "add up the balances on every gift card": their total
+_ADD_UP = re.compile(r"^\W*(?:please )?(?:add up|sum up|sum|total up|tally up|tally) (?:all )?(?:of )?"
+                     r"(?:the )?(?=[a-z])")
 # "Tell me how many ...", "give me the top 3 ...", "I need to know which ...": a request
 # put around the question it asks.
 _REQUEST = re.compile(
@@ -158,7 +163,11 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
         return f"which {rest[top.start(1):]}"
     thing = re.match(r"(?:the|our|a|one) (\w+)\b", rest)
     word = _singular(thing[1]) if thing else ""
-    if thing and (_table_named(word, catalog, layer) or any(
+    named = f"{phrase(rest[thing.start(1):])} " if thing else ""
+    # a term's name is a figure ("the cogs"), but a count's ("the customers") is a thing
+    figure = any(named.startswith(f"{phrase(n)} ") for m in layer.metrics
+                 if m.format != "count" for n in (m.label, *m.synonyms))
+    if thing and not figure and (_table_named(word, catalog, layer) or any(
             c.name == word and c.kind == "text" for t in catalog.tables.values()
             for c in t.columns)):
         return f"which {rest[thing.start(1):]}"  # a thing: "the city where the most ..."
@@ -173,6 +182,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     unit cost of X"."""
     for contraction, full in _CONTRACTIONS:
         words = contraction.sub(full, words)
+    words = _MEAN.sub("average", words)
+    words = _ADD_UP.sub("what is the total ", words, count=1)
     words = _request_as_question(words, catalog, layer)
     counted = _NUMBER_OF.match(words)
     if counted and _table_named(" ".join(words[counted.end():].split()[:2]), catalog, layer):

@@ -534,7 +534,7 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total"
                     "lowest": "min", "smallest": "min", "minimum": "min"}
 _VALUE = "value"  # a column's value asked for with no aggregate word
 _BE = frozenset({"is", "was", "are", "were", "s"})
-_BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "all", "remaining",
+_BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "individual", "all", "remaining",
                             "outstanding", "current"})
 _PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
                 "priciest": "highest"}

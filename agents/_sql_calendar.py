@@ -31,9 +31,10 @@ _YEAR = (r"(?<!than )(?<!least )(?<!most )(?<!over )(?<!under )(?<!above )(?<!be
          r"(?<!exactly )(?<!\$)(?P<yy>20\d\d)\b(?!,\d)")
 _ONE = re.compile(rf"\b(?:(?P<prep>in|during|on|by|before|after|since|until|through|from|"
                   rf"for) (?:the )?)?(?:{_DAY}|{_ISO}|{_MONTH_YEAR}|{_YEAR})")
-# "from May to October 2026", "between June and August 2026": one year for both months.
-_SPAN = re.compile(rf"\b(?:from|between) (?P<a>{_MONTH}) (?:to|and|through|until) "
-                   rf"(?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
+# "from May to October 2026", "between June and August 2026", "June through September
+# 2026": one year for both months.
+_SPAN = re.compile(rf"\b(?:between (?P<a1>{_MONTH}) and|(?:from )?(?P<a>{_MONTH}) "
+                   rf"(?:to|through|thru|until|till|-|–)) (?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
 # "between August 1 and August 15, 2026", "from July 1 to September 30, 2026".
 _DAY_SPAN = re.compile(rf"\b(?:from|between) (?P<m1>{_MONTH})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
                        rf"(?:,? (?P<y1>20\d\d))? (?:to|and|through|until) (?:(?P<m2>{_MONTH})\.? )?"
@@ -106,7 +107,7 @@ def named_range(words: str) -> NamedRange | None:
     span = _SPAN.search(words)
     if span is not None:
         year = int(span["y"])
-        first, last = _MONTHS[span["a"]], _MONTHS[span["b"]]
+        first, last = _MONTHS[span["a"] or span["a1"]], _MONTHS[span["b"]]
         if first > last:
             return None
         return NamedRange(date(year, first, 1), _month_end(year, last), "between")

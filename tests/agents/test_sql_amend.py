@@ -1314,6 +1314,38 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "HAVING count(*) >= 2)",
      "SELECT count(*) FROM (SELECT order_id FROM order_payments "
      "WHERE transaction_type = 'payment' GROUP BY 1 HAVING count(*) >= 2)"),
+    # a span of months without "from": "June through September 2026"
+    ("What were units sold for July through September 2026?", q(metrics=["units_sold"]),
+     "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-07-01' "
+     "AND DATE '2026-09-30'",
+     "SELECT sum(quantity) FROM sales_history"),
+    # "add up" asks for a total, "mean" for an average, "individual" for one row
+    ("Add up the balances on all the gift cards customers hold.",
+     q(metrics=["customer_count"]),
+     "SELECT sum(balance) FROM user_payment_methods WHERE source = 'gift_card'",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE source = 'gift_card'"),
+    ("What was our mean revenue per day in September 2026?", q(metrics=["revenue"]),
+     "SELECT avg(r) FROM (SELECT day, sum(quantity * unit_price) AS r FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1)",
+     "SELECT sum(quantity * unit_price) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    ("What was the smallest individual payment?", q(metrics=["order_payments_count"]),
+     "SELECT min(amount) FROM order_payments WHERE transaction_type = 'payment'",
+     "SELECT count(*) FROM order_payments WHERE transaction_type = 'payment'"),
+    # a date word of a table's end column
+    ("How many promotions wrapped up in September 2026?", q(metrics=["promotion_count"]),
+     "SELECT count(*) FROM promotions WHERE ends_on BETWEEN DATE '2026-09-01' "
+     "AND DATE '2026-09-30'",
+     "SELECT count(*) FROM promotions WHERE starts_on BETWEEN DATE '2026-09-01' "
+     "AND DATE '2026-09-30'"),
+    # a request for a figure a term names is no list of things
+    ("Give me the COGS of sales shipped from the Denver warehouse in August 2026.",
+     q(metrics=["cost_of_goods"]),
+     "SELECT sum(s.quantity * c.unit_cost) FROM sales_history s JOIN unit_costs c "
+     "USING (item_id) JOIN warehouses w USING (warehouse_id) WHERE w.city = 'Denver' "
+     "AND s.day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT sum(s.quantity * c.unit_cost) FROM sales_history s JOIN unit_costs c "
+     "USING (item_id) JOIN warehouses w USING (warehouse_id) WHERE w.city = 'Denver'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
