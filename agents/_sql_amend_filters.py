@@ -143,8 +143,8 @@ _REQUEST = re.compile(
     r"we need|i d like)(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
 _ASKED_WORD = re.compile(r"(?:how|what|which|who|where|when|whether|if)\b")
 # "what is the number of X", "(give me) a count of the X": "how many X"
-_NUMBER_OF = re.compile(r"^\W*(?:what (?:is|was|are) )?(?:the |a )?(?:total )?(?:number|count) "
-                        r"of (?:the |all (?:the )?)?(?=[a-z])")
+_NUMBER_OF = re.compile(r"^\W*(?:what (?:is|was|are) )?(?:the |a )?(?:(?:total|current|overall) )?"
+                        r"(?:number|count) of (?:the |all (?:the )?)?(?=[a-z])")
 
 
 def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
@@ -196,7 +196,9 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
     words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> that ", words, count=1)
     words = _DATE_COMMA.sub(r"\1 \2", words)
-    words = _NOT_A_SINGLE.sub(r"\g<verb> nothing", words)
+    words = _NOT_A_SINGLE.sub(lambda m: f"{_PARTICIPLES.get(m['verb'], m['verb'])} nothing",
+                              words)
+    words = _NOT_EVEN_ONCE.sub(r"never \g<verb>", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
@@ -206,7 +208,14 @@ _OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^
                           r"(?P<share>percentage|percent|share|proportion|fraction) ")
 # "have not sold a single unit", "did not sell any units": "sold nothing"
 _NOT_A_SINGLE = re.compile(r"\b(?:have|has|had|did|do|does) (?:not|n t) (?P<verb>\w+) "
-                           r"(?:a single|any|one) (?:units?|items?|ones?)\b")
+                           r"(?:(?:a single|any|one) (?:units?|items?|ones?)|anything)"
+                           r"(?: at all)?\b")
+# "did not sell anything": "sold nothing", as the tables' words say it
+_PARTICIPLES = {"sell": "sold", "buy": "bought", "pay": "paid", "order": "ordered",
+                "ship": "shipped", "receive": "received", "place": "placed", "make": "made"}
+# "customers who have not ordered even once": who never ordered
+_NOT_EVEN_ONCE = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) "
+                            r"(?:even once|at all|ever)\b")
 # "october 25, 2026": no clause ends at the comma of a date
 _DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|august|september|"
                          r"october|november|december) \d{1,2}),\s*(\d{4})\b")

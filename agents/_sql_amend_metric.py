@@ -67,7 +67,8 @@ _UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?P<kind>[a-z]
 _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
-                      r"our \w+|the \w+) (\w+)")
+                      r"our \w+|the \w+) (\w+)|\bhow many (\w+) (?:were |was |have been |got )?"
+                      r"(sold|bought|ordered|received|shipped|returned)\b")
 
 
 # "the busiest day by units sold": the measure a ranking or breakdown is by
@@ -200,17 +201,19 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
         # "on order and not yet received" says "on order", not "received"
         affirmed = set(tokens(_NEGATED_WORD.sub(" ", words)))
         for m in layer.metrics:  # "how many units of chairs are on hand": units on hand
-            rest = m.label.lower().removeprefix("units ")
-            # "sold" as any form ("did we sell"); "on order" as said ("order from" is not)
-            plain = len(tokens(rest)) == len(rest.split())
-            if m.format == "units" and m.label.lower().startswith("units ") and (
-                    set(tokens(rest)) <= affirmed if plain
-                    else f" {phrase(rest)} " in said):
-                named[m.name] = max(named.get(m.name, 0), 2)
+            for name in (m.label, *m.synonyms):  # "units were shipped": units shipped
+                rest = name.lower().removeprefix("units ")
+                # "sold" as any form ("did we sell"); "on order" as said ("order from" is not)
+                plain = len(tokens(rest)) == len(rest.split())
+                if m.format == "units" and name.lower().startswith("units ") and (
+                        set(tokens(rest)) <= affirmed if plain
+                        else f" {phrase(rest)} " in said):
+                    named[m.name] = max(named.get(m.name, 0), 2)
     if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
-        # "how many backpacks did we sell": units of a thing the store names
-        noun = "units" if _a_named_thing(done.group(1), catalog) else done.group(1)
-        asked = {_stem(w) for w in tokens(f"{noun} {done.group(2)}")}
+        # "how many backpacks did we sell", "... backpacks sold": units of a thing named
+        thing, verb = done.group(1) or done.group(3), done.group(2) or done.group(4)
+        noun = "units" if _a_named_thing(thing, catalog) else thing
+        asked = {_stem(w) for w in tokens(f"{noun} {verb}")}
         for m in layer.metrics:  # "units received", not "units on order" (open ones)
             if len(m.label.split()) == 2 and {_stem(w) for w in tokens(m.label)} == asked:
                 named[m.name] = max(named.get(m.name, 0), 2)
@@ -473,7 +476,7 @@ def _term_extreme(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                   notes: list[str]) -> bool:
     """"What was the biggest price increase we made in a single change": the largest of
     the values an averaged term takes row by row (``max(price_change_pct)``), when a
-    superlative comes right before (one word between at most) the term's words or those
+    superlative comes right before (two words between at most) the term's words or those
     of a segment of its table ("price increase"; of a decrease, "the deepest price cut",
     ``_decrease_size`` makes it the largest size). Not when the question asks for an
     average, nor when it asks
@@ -499,7 +502,7 @@ def _term_extreme(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     for sup in _SUPERLATIVE.finditer(said):
         for name in named:
             words_of = phrase(re.sub(r"^average |\s*\(.*?\)", "", name))
-            if not re.match(rf" (?:\w+ )?{re.escape(words_of)} ", said[sup.end():]):
+            if not re.match(rf" (?:\w+ ){{0,2}}{re.escape(words_of)} ", said[sup.end():]):
                 continue
             fn = "min" if re.fullmatch(_ASCENDING, sup.group(1)) else "max"
             extreme = f"{fn}({first.name})"

@@ -41,6 +41,7 @@ from ._sql_amend_common import (
     _root,
     _row_count,
     _stated,
+    _stem,
     _table_named,
     _table_of_count,
     _tables_said,
@@ -210,8 +211,11 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
     for match in _NONE.finditer(words):
         after = " ".join(words[match.end():].split()[:4])
         before = " ".join(words[:match.start()].split()[-1:])
+        # ("never ordered": the orders, by the verb's stem)
         named = _table_of_count(after, subject, catalog, layer) or \
-            _table_of_count(before, subject, catalog, layer)
+            _table_of_count(before, subject, catalog, layer) or \
+            _table_of_count(" ".join(_stem(w) for w in phrase(after).split()[:1]), subject,
+                            catalog, layer)
         count = _row_count(subject, catalog, layer)
         if named is None or count is None:
             continue

@@ -1346,6 +1346,32 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND s.day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
      "SELECT sum(s.quantity * c.unit_cost) FROM sales_history s JOIN unit_costs c "
      "USING (item_id) JOIN warehouses w USING (warehouse_id) WHERE w.city = 'Denver'"),
+    # "units ... shipped": a units term by one of its other names
+    ("How many units were shipped out of the Reno warehouse in August 2026?",
+     q(metrics=["warehouses_count"]),
+     "SELECT sum(s.quantity) FROM sales_history s JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Reno' AND s.day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM warehouses WHERE city = 'Reno'"),
+    # "the current count of", "did not sell anything", "have not ordered even once"
+    ("What is the current count of orders that are pending?", q(metrics=["order_lines"]),
+     "SELECT count(*) FROM orders WHERE status = 'pending'",
+     "SELECT count(*) FROM order_items WHERE status = 'pending'"),
+    ("How many variants did not sell anything in September 2026?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM sales_history s "
+     "WHERE s.item_id = v.item_id AND s.day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30')",
+     "SELECT count(*) FROM variants"),
+    ("How many customers have not ordered even once?", q(metrics=["customer_count"]),
+     "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
+     "WHERE o.user_id = u.user_id)",
+     "SELECT count(*) FROM users"),
+    # a superlative two words before the term's words
+    ("What was our biggest one-time price increase, in percent?",
+     q(metrics=["price_change_pct"]),
+     "SELECT max(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price > previous_price",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price > previous_price"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
