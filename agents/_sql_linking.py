@@ -69,6 +69,8 @@ _GROUPING = re.compile(r"\b(by|per|each|every|which|who|list|top|most|least|high
 
 
 _COUNTING = re.compile(r"\b(how many|number of|count)\b")
+_SHARE_WORDS = re.compile(r"\b(percentage|percent|share|proportion|fraction|rate|ratio|"
+                          r"(?:half|third|quarter)s? of)\b|%")
 # A time window says when, not what: "the last 30 days" names no days-metric (transit days).
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
            "december")
@@ -203,11 +205,15 @@ class Linker:
         ("pending" -> orders) and, for "how many", when they count."""
         holders = {c.partition(".")[0] for v in values for c in v.columns}
         counting = bool(_COUNTING.search(question.lower()))
+        # a share of rows ("what percentage of variants") counts them too
+        shared = counting or bool(_SHARE_WORDS.search(question.lower()))
         scores = self.metrics_bm25.scores(q)
         for i, m in enumerate(self.layer.metrics):
             if scores[i] > 0:
                 scores[i] *= (1.3 if m.table in holders else 1.0) * (
-                    1.3 if counting and m.format == "count" else 1.0)
+                    1.3 if counting and m.format == "count" else
+                    # a table's bare row count ("state_regions_count") only when counting
+                    0.5 if m.name == f"{m.table}_count" and not shared else 1.0)
         return [self.layer.metrics[i].name for i in _top(scores, self.k_metrics)]
 
     def _examples(self, question: str, q: list[str], metrics: list[str]) -> list[Example]:

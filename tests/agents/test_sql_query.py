@@ -254,6 +254,11 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
     # a time window names no days-metric: "the last 30 days" is when, profit is what
     linked = linker.link("How much profit did we make on the Smartphone in the last 30 days?")
     assert linked.metrics[0] == "margin"
+    # a count of rows answers a question that counts, not one that names its table's words
+    for question in ("What was the Northeast region's revenue for the past 30 days?",
+                     "Break down the units sold in September 2026 by region."):
+        assert linker.link(question).metrics[0] != "state_regions_count"
+    assert linker.link("How many regions are there?").metrics[0] == "state_regions_count"
 
 
 def test_an_aggregate_of_any_number_column(world: World) -> None:
