@@ -141,6 +141,9 @@ _REQUEST = re.compile(
     r"^\W*(?:(?:please|ok|okay|so|now|hey)\W+)*(?:(?:can|could|would|will) you (?:please )?"
     r"|please )?(?:tell|show|give|get|find|fetch|pull|let|i need|i want|i would like|"
     r"we need|i d like)(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
+# "the order count", "the warehouse total": a figure of the thing named before it
+_FIGURE_WORDS = (r"(?:count|counts|number|numbers|total|totals|sum|average|value|amount|rate|"
+                 r"share|percentage|breakdown)")
 _ASKED_WORD = re.compile(r"(?:how|what|which|who|where|when|whether|if)\b")
 # "what is the number of X", "(give me) a count of the X": "how many X"
 _NUMBER_OF = re.compile(r"^\W*(?:what (?:is|was|are) )?(?:the |a )?(?:(?:total|current|overall) )?"
@@ -164,9 +167,12 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
     thing = re.match(r"(?:the|our|a|one) (\w+)\b", rest)
     word = _singular(thing[1]) if thing else ""
     named = f"{phrase(rest[thing.start(1):])} " if thing else ""
-    # a term's name is a figure ("the cogs"), but a count's ("the customers") is a thing
+    # a term's name is a figure ("the cogs", "the order count"), but a count's that names
+    # only the things counted ("the customers") is a thing
     figure = any(named.startswith(f"{phrase(n)} ") for m in layer.metrics
-                 if m.format != "count" for n in (m.label, *m.synonyms))
+                 for n in (m.label, *m.synonyms)
+                 if m.format != "count" or re.search(r"\b(count|number|total)\b", n.lower())
+                 ) or bool(re.match(rf"(?:the|our|a|one) \w+ {_FIGURE_WORDS}\b", rest))
     if thing and not figure and (_table_named(word, catalog, layer) or any(
             c.name == word and c.kind == "text" for t in catalog.tables.values()
             for c in t.columns)):
@@ -684,9 +690,11 @@ def _name_said(name: str, said: str) -> bool:
 
 
 def _negated(words: str, value: str) -> bool:
-    """Whether a negation stands within a few words before ``value``."""
+    """Whether a negation stands within a few words before ``value``, in its own clause
+    ("not sold out and can still be bought": the second is not negated)."""
     at = words.find(value.lower())
     if at < 0:
         return False
     before = words[:at].split()[-_NEGATED_WINDOW:]
-    return bool(_NEGATION.search(" ".join(before)))
+    ends = [i for i, w in enumerate(before) if w in ("and", "but", "while") or w.endswith(",")]
+    return bool(_NEGATION.search(" ".join(before[ends[-1] + 1:] if ends else before)))

@@ -1372,6 +1372,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE price > previous_price",
      "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
      "WHERE price > previous_price"),
+    # a negation holds in its own clause: "not sold out and can still be bought"
+    ("How many laptop variants are not discontinued and can still be bought?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop' AND v.available",
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop' AND NOT v.available"),
+    # a request for "the X count" asks a figure per group, not which X
+    ("Show me the warehouse count for each region.", q(metrics=["warehouses_count"]),
+     "SELECT region, count(*) FROM warehouses GROUP BY 1",
+     "SELECT warehouse_id, name, count(*) FROM warehouses GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
