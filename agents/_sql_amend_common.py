@@ -247,6 +247,7 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
 
 # Words after which a noun phrase has ended: "how many orders | from customers in Texas".
 _PHRASE_ENDS = frozenset({"from", "in", "on", "at", "for", "with", "by", "per", "to", "that",
+                          "across", "over", "among", "within",
                           "which", "who", "do", "does", "did", "are", "is", "was", "were",
                           "have", "has", "had", "will", "can", "we", "our", "of",
                           # a time said after the thing ("the best-selling product last month")

@@ -139,8 +139,8 @@ _ADD_UP = re.compile(r"^\W*(?:please )?(?:add up|sum up|sum|total up|tally up|ta
 # put around the question it asks.
 _REQUEST = re.compile(
     r"^\W*(?:(?:please|ok|okay|so|now|hey)\W+)*(?:(?:can|could|would|will) you (?:please )?"
-    r"|please )?(?:tell|show|give|get|find|fetch|pull|let|i need|i want|i would like|"
-    r"we need|i d like)(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
+    r"|please )?(?:tell|show|give|get|find|fetch|pull|let|(?:i need|i want|i would like|"
+    r"we need|i d like)(?! to (?!know|see)))(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
 # "the order count", "the warehouse total": a figure of the thing named before it
 _FIGURE_WORDS = (r"(?:count|counts|number|numbers|total|totals|sum|average|value|amount|rate|"
                  r"share|percentage|breakdown)")
@@ -627,10 +627,12 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
     return added
 
 
-# "in percent", "as a percentage", "in dollars", "what percent off": the unit a figure is
-# asked in
+# "in percent", "as a percentage", "in dollars", "what percent off", "give a percent": the
+# unit a figure is asked in; "how large": its size (no variant size 'large')
 _UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b|"
-                          r"\b(?:what|how many) percent(?:age)?\b")
+                          r"\b(?:what|how many) percent(?:age)?\b|"
+                          r"\bgive (?:it |them )?(?:as )?(?:a |the )?percent(?:age)?\b(?! off)|"
+                          r"\bhow (?:large|big|small|long|short|high|low|heavy|wide)\b")
 
 
 def _said_outside(value: str, words: str, pattern: re.Pattern[str]) -> bool:

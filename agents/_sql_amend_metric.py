@@ -243,7 +243,8 @@ _DURATION = re.compile(r"\bdays?\b|latency|_ms\b|\(ms\)|\btime\b")
 
 
 # "The cheapest region to ship to": a ranking by what something costs.
-_PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costliest|dearest)\b")
+_PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costliest|dearest|"
+                     r"(?:lowest|highest)[- ](?:cost|priced))\b")
 
 
 def _is_duration(metric: Metric | None) -> bool:

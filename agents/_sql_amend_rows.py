@@ -518,7 +518,8 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 _EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which|"
                    r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which)"
                    rf"(?: single| (?:one )?of (?:the|our|its|their)| (?:top )?{_FEW}(?= \w))?"
-                   r" (?P<thing>(?:\w+ ){0,2}\w+)")
+                   # (not into the next breakdown: "per parcel for each carrier")
+                   r" (?P<thing>(?:(?!(?:each|every|per|for)\b)\w+ ){0,2}\w+)")
 _NOT_ATTRIBUTES = _GENERIC | {"status", "source"}  # the same name means other things per table
 
 
@@ -577,7 +578,7 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
         # "by"/"which": a text attribute ("by region", "which city"), not a measure
         options = [r for r in holders(word) if how in ("each", "every", "per")
                    or (catalog.column(r) or _TEXT).kind == "text"]
-        if not options and not nearer and how in ("each", "per", "by"):
+        if not options and not nearer and how in ("each", "every", "per", "by"):
             options = _key_of(thing, root, catalog, layer, cost)  # "for each supplier"
         if not options or any(_group_word(g, catalog, layer) == word for g in nearer):
             continue
@@ -609,6 +610,7 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         how = match.group(1)
         thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                              match.group("thing").split()))
+        thing = thing.split(" s ")[0].removesuffix(" s")  # "each carrier's name": the carrier
         before = words[:match.start()].split()[-1:]
         if not thing or how == "by" and (
                 phrase(thing.split()[-1]) != thing.split()[-1]  # "by customers": who

@@ -385,7 +385,7 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
     return True
 
 
-_BOTH = re.compile(r"\bboth\b")
+_BOTH = re.compile(r"\bboth\b|\bas well as\b|\band also\b")
 
 
 def _both(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,

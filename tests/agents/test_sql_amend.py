@@ -1383,6 +1383,31 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("Show me the warehouse count for each region.", q(metrics=["warehouses_count"]),
      "SELECT region, count(*) FROM warehouses GROUP BY 1",
      "SELECT warehouse_id, name, count(*) FROM warehouses GROUP BY 1, 2"),
+    # "for every carrier", after "per parcel", and "each carrier's name" break down
+    ("What's the average shipping cost per parcel for every carrier?",
+     q(metrics=["shipping_cost"]),
+     "SELECT carrier_id, c.name, avg(cost_usd) FROM carrier_lanes JOIN carriers c "
+     "USING (carrier_id) GROUP BY 1, 2",
+     "SELECT avg(cost_usd) FROM carrier_lanes"),
+    ("Give me each carrier's name with its longest transit time on any lane.",
+     q(metrics=["transit_days"]),
+     "SELECT carrier_id, c.name, max(transit_days) FROM carrier_lanes JOIN carriers c "
+     "USING (carrier_id) GROUP BY 1, 2",
+     "SELECT max(transit_days) FROM carrier_lanes"),
+    # "X as well as Y": customers with both
+    ("How many customers have a credit card as well as a gift card saved?",
+     q(metrics=["customer_count"]),
+     "SELECT count(*) FROM (SELECT user_id FROM user_payment_methods GROUP BY 1 "
+     "HAVING bool_or(source = 'credit_card') AND bool_or(source = 'gift_card'))",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods "
+     "WHERE source IN ('credit_card', 'gift_card')"),
+    # "how large" asks a size, no variant size 'large'; "give a percent" no kind 'percent'
+    ("How large, on average, are our price drops in percent?",
+     q(metrics=["price_change_pct"]),
+     "SELECT avg(100.0 * (previous_price - price) / previous_price) FROM price_history "
+     "WHERE price < previous_price",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price < previous_price"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
