@@ -71,13 +71,15 @@ _NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than
 _COLUMN = re.compile(r"(?:^|\()(\w+)\.\w+")  # "orders.status", "avg(variants.price)"
 _UNREACHABLE = 99
 # "more than 4", "at least 2", "fewer than 10": a bound on a figure; (op, number).
-_BOUND = re.compile(rf"\b(more than|greater than|larger than|bigger than|higher than|over|above|"
+_BOUND = re.compile(rf"\b(more than|greater than|larger than|bigger than|higher than|longer than|"
+                    rf"shorter than|over|above|"
                     rf"exceeding|at least|no fewer than|fewer than|less than|smaller than|"
                     rf"lower than|under|below|at most|no more than|exactly) \$?"
                     rf"(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{'|'.join(_WORDS)})\b"
                     rf"(?!\s*(%|percent|days? ago))")
 _BOUND_OPS = {"more than": ">", "greater than": ">", "larger than": ">", "bigger than": ">",
-              "higher than": ">", "smaller than": "<", "lower than": "<",
+              "higher than": ">", "longer than": ">", "smaller than": "<", "lower than": "<",
+              "shorter than": "<",
               "over": ">", "above": ">",
               "exceeding": ">", "at least": ">=", "no fewer than": ">=", "fewer than": "<",
               "less than": "<", "under": "<", "below": "<", "at most": "<=",

@@ -148,6 +148,8 @@ _ASKED_WORD = re.compile(r"(?:how|what|which|who|where|when|whether|if)\b")
 # "what is the number of X", "(give me) a count of the X": "how many X"
 _NUMBER_OF = re.compile(r"^\W*(?:what (?:is|was|are) )?(?:the |a )?(?:(?:total|current|overall) )?"
                         r"(?:number|count) of (?:the |all (?:the )?)?(?=[a-z])")
+# "who is the customer with the most orders": which customer
+_WHO_IS_THE = re.compile(r"^\W*who (?:is|are|was|were) (?:the|our) ")
 
 
 def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
@@ -161,6 +163,8 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
     rest = words[request.end():]
     if _ASKED_WORD.match(rest) or _NUMBER_OF.match(rest):
         return rest
+    if re.match(r"(?:the|our) (?:\w+ ){1,2}s ", rest):  # "the order agent's most common ..."
+        return f"what is {rest}"
     top = re.match(r"(?:the|our) (top|bottom) ", rest)
     if top:  # "give me the top 3 products by revenue"
         return f"which {rest[top.start(1):]}"
@@ -190,7 +194,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
         words = contraction.sub(full, words)
     words = _MEAN.sub("average", words)
     words = _ADD_UP.sub("what is the total ", words, count=1)
-    words = _request_as_question(words, catalog, layer)
+    words = _WHO_IS_THE.sub("which ", _request_as_question(words, catalog, layer), count=1)
     counted = _NUMBER_OF.match(words)
     if counted and _table_named(" ".join(words[counted.end():].split()[:2]), catalog, layer):
         # "the number of open purchase orders" counts rows; "the total number of output

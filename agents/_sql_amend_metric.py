@@ -541,7 +541,7 @@ _BE = frozenset({"is", "was", "are", "were", "s"})
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "individual", "all", "remaining",
                             "outstanding", "current"})
 _PRICE_WORDS = {"cheapest": "lowest", "least expensive": "lowest", "most expensive": "highest",
-                "priciest": "highest"}
+                "priciest": "highest", "lowest priced": "lowest", "highest priced": "highest"}
 _PRICE_SUPERLATIVE = re.compile(rf"\b({'|'.join(_PRICE_WORDS)}) (\w+)")
 
 

@@ -1408,6 +1408,26 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE price < previous_price",
      "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
      "WHERE price < previous_price"),
+    # "longer than" bounds a duration; "lowest-priced" ranks by price
+    ("How many express lanes have a transit time longer than 1 day?",
+     q(metrics=["carrier_lanes_count"]),
+     "SELECT count(*) FROM carrier_lanes JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'express' AND transit_days > 1",
+     "SELECT count(*) FROM carrier_lanes JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'express'"),
+    ("What does our highest-priced variant cost?", q(metrics=["variant_count"]),
+     "SELECT max(price) FROM variants", "SELECT count(*) FROM variants"),
+    # other names of terms: "sellable units", "units not yet arrived"
+    ("How many sellable units does the Reno warehouse hold?", q(metrics=["on_hand"]),
+     "SELECT sum(on_hand - reserved) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Reno'",
+     "SELECT sum(on_hand) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Reno'"),
+    # "who is the customer with"
+    ("Who is the customer with the most delivered orders?", q(metrics=["order_count"]),
+     "SELECT user_id, count(*) FROM orders WHERE status = 'delivered' "
+     "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+     "SELECT count(*) FROM orders WHERE status = 'delivered'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
