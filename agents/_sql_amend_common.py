@@ -90,7 +90,8 @@ _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
 # but "on average, how many lines does an order have" is an average (``_average_per``).
 _HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,:;?]*[,:;]\s*)?\W*(?:(?:on|in|at|for) )?"
                        r"(how many|count|number of|what number of)\b")
-_TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b")
+_TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b|"
+                   r"\bshares? the (?:top|highest|lowest|most|same|first)\b")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.

@@ -139,7 +139,7 @@ _ADD_UP = re.compile(r"^\W*(?:please )?(?:add up|sum up|sum|total up|tally up|ta
 # put around the question it asks.
 _REQUEST = re.compile(
     r"^\W*(?:(?:please|ok|okay|so|now|hey)\W+)*(?:(?:can|could|would|will) you (?:please )?"
-    r"|please )?(?:tell|show|give|get|find|fetch|pull|let|(?:i need|i want|i would like|"
+    r"|please )?(?:tell|show|give|get|find|fetch|pull|let|name|(?:i need|i want|i would like|"
     r"we need|i d like)(?! to (?!know|see)))(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
 # "the order count", "the warehouse total": a figure of the thing named before it
 _FIGURE_WORDS = (r"(?:count|counts|number|numbers|total|totals|sum|average|value|amount|rate|"
@@ -165,9 +165,9 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
         return rest
     if re.match(r"(?:the|our) (?:\w+ ){1,2}s ", rest):  # "the order agent's most common ..."
         return f"what is {rest}"
-    top = re.match(r"(?:the|our) (top|bottom) ", rest)
-    if top:  # "give me the top 3 products by revenue"
-        return f"which {rest[top.start(1):]}"
+    top = re.match(rf"(?:the|our) (?P<n>top|bottom|{_NUMBER} )", rest)
+    if top:  # "give me the top 3 products by revenue", "name the 2 products that ..."
+        return f"which {rest[top.start('n'):]}"
     thing = re.match(r"(?:the|our|a|one) (\w+)\b", rest)
     word = _singular(thing[1]) if thing else ""
     named = f"{phrase(rest[thing.start(1):])} " if thing else ""

@@ -214,8 +214,7 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         # ("never ordered": the orders, by the verb's stem)
         named = _table_of_count(after, subject, catalog, layer) or \
             _table_of_count(before, subject, catalog, layer) or \
-            _table_of_count(" ".join(_stem(w) for w in phrase(after).split()[:1]), subject,
-                            catalog, layer)
+            _table_of_verb(after, subject, catalog, layer)
         count = _row_count(subject, catalog, layer)
         if named is None or count is None:
             continue
@@ -252,6 +251,24 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         _drop_unreached(args, subject, catalog, layer, notes)
         return True
     return False
+
+
+_AUXILIARIES = frozenset({"been", "be", "being", "ever", "yet", "once", "even", "had", "have"})
+
+
+def _table_of_verb(after: str, subject: str, catalog: Catalog,
+                   layer: SemanticLayer) -> tuple[str, str] | None:
+    """The table the first verb after a negation names by its stem: "never ordered" the
+    orders, "never been promoted" the promotions (``_table_of_count`` of that name)."""
+    verbs = [_stem(w) for w in phrase(after).split() if w not in _AUXILIARIES][:1]
+    if not verbs or len(verbs[0]) < 4:
+        return None
+    if (named := _table_of_count(verbs[0], subject, catalog, layer)) is not None:
+        return named  # "order"
+    names = {phrase(n.replace("_", " ")) for t in catalog.tables
+             for n in (t, *(layer.tables[t].synonyms if t in layer.tables else []))}
+    starting = [n for n in names if n.split()[0].startswith(verbs[0])]
+    return _table_of_count(starting[0], subject, catalog, layer) if len(starting) == 1 else None
 
 
 _LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,4}\(([^)]*)\)")

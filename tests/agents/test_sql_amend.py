@@ -1428,6 +1428,26 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT user_id, count(*) FROM orders WHERE status = 'delivered' "
      "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
      "SELECT count(*) FROM orders WHERE status = 'delivered'"),
+    # "never been promoted": the promotions, by the verb's stem past its auxiliaries
+    ("How many products have never been promoted?", q(metrics=["product_count"]),
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM promotions r "
+     "WHERE r.product_id = p.product_id)",
+     "SELECT count(*) FROM products"),
+    # "share the top count" asks for the ties
+    ("Which product has had the most promotions? If several share the top count, list "
+     "them all.", q(metrics=["promotion_count"]),
+     "SELECT product_id, p.name, count(*) FROM promotions JOIN products p USING "
+     "(product_id) GROUP BY 1, 2 HAVING count(*) = (SELECT max(n) FROM (SELECT "
+     "count(*) AS n FROM promotions GROUP BY product_id))",
+     "SELECT product_id, p.name, count(*) FROM promotions JOIN products p USING "
+     "(product_id) GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 1"),
+    # "name the 2 X that ...": which 2
+    ("Name the 2 products that appear on the most order lines, with the number of lines.",
+     q(metrics=["order_lines"]),
+     "SELECT product_id, p.name, count(*) FROM order_items JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
+     "SELECT product_id, p.name, count(*) FROM order_items JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
