@@ -58,6 +58,21 @@ _EXTREME = re.compile(r"^\W*(?:(?:what|which) (?:was|is|were) (?:the|our|its) (?
                       # "on what date did we place the oldest open purchase order"
                       r"(?:on )?what (?:date|day) (?:did|was|were|is|does|do)\b.*?"
                       r"\b(?P<on>first|earliest|oldest|last|latest|newest|most recent)\b)")
+# "7 November 2026": "november 7, 2026"; "on or before", "no later than": "by"; "on or
+# after", "no earlier than": "since" (``_plain_dates``).
+_DAY_FIRST = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})\.?,? (?P<y>20\d\d)\b")
+_BOUND_WORDS = [(re.compile(r"\b(?:on or before|no later than|up to and including|not after)\b"),
+                 "by"),
+                (re.compile(r"\b(?:on or after|no earlier than|not before)\b"), "since")]
+
+
+def _plain_dates(words: str) -> str:
+    words = _DAY_FIRST.sub(lambda m: f"{m['m']} {m['d']}, {m['y']}", words)
+    for bound, plain in _BOUND_WORDS:
+        words = bound.sub(plain, words)
+    return words
+
+
 # Bounds: "by" a date includes it, "before" it does not.
 _OPS = {"by": "<=", "until": "<=", "through": "<=", "before": "<", "after": ">",
         "since": ">=", "from": ">="}
@@ -79,6 +94,7 @@ class NamedRange:
 
 def named_range(words: str) -> NamedRange | None:
     """The one calendar range ``words`` (lower case) name; None for none or several."""
+    words = _plain_dates(words)
     days = _DAY_SPAN.search(words)
     if days is not None:
         year = int(days["y2"])

@@ -33,6 +33,15 @@ from agents._sql_calendar import NamedRange, _same_word, named_range
      NamedRange(date(2026, 8, 8), date(2026, 8, 14), "between")),
     ("during the last week of february 2026",
      NamedRange(date(2026, 2, 22), date(2026, 2, 28), "between")),
+    ("units sold june through september 2026",
+     NamedRange(date(2026, 6, 1), date(2026, 9, 30), "between")),
+    # the day first, and bounds in other words
+    ("due no later than 7 november 2026",
+     NamedRange(date(2026, 11, 7), date(2026, 11, 7), "<=")),
+    ("expected on or before the 3rd of october 2026",
+     NamedRange(date(2026, 10, 3), date(2026, 10, 3), "<=")),
+    ("received on or after aug 15, 2026",
+     NamedRange(date(2026, 8, 15), date(2026, 8, 15), ">=")),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected
