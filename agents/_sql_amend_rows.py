@@ -57,7 +57,7 @@ _FEW = rf"(\d{{1,3}}|{'|'.join(_WORDS)})"
 _TOP_N = re.compile(rf"\b(top|bottom) {_FEW}\b|(?<![\d,.]){_FEW} (\w+ ){{0,3}}?"
                     rf"(with |have |has )?(the )?({_DESCENDING}|{_ASCENDING})\b")
 # "the most" picks one row; "most first" only sorts.
-_WHICH_N = re.compile(rf"^\W*(?:which|what) (?:top )?(\d{{1,2}}|{'|'.join(_WORDS)}) ")
+_WHICH_N = re.compile(rf"{_LEADING_CLAUSE}\W*(?:which|what) (?:top )?(\d{{1,2}}|{'|'.join(_WORDS)}) ")
 _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")
 _BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|slowest)"
                          rf"(?: single)? (?P<grain>day|week|month|year)\b(?! of the)")

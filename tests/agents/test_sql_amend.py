@@ -1448,6 +1448,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
      "SELECT product_id, p.name, count(*) FROM order_items JOIN products p "
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # "which 3 ..." after a leading clause; "unit sales" are units sold
+    ("Among open purchase orders, which two warehouses are we waiting on the most units for?",
+     q(metrics=["units_on_order"]),
+     "SELECT warehouse_id, w.name, sum(quantity) FROM purchase_orders JOIN warehouses w "
+     "USING (warehouse_id) WHERE status = 'open' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
+     "SELECT warehouse_id, w.name, sum(quantity) FROM purchase_orders JOIN warehouses w "
+     "USING (warehouse_id) WHERE status = 'open' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    ("What were our average daily unit sales in September 2026?",
+     q(metrics=["average_selling_price"]),
+     "SELECT avg(units) FROM (SELECT day, sum(quantity) AS units FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1)",
+     "SELECT sum(quantity * unit_price) / sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
