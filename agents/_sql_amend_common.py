@@ -14,7 +14,9 @@ from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
 
 _WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-          "eight": 8, "nine": 9, "ten": 10, "twenty": 20}
+          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+          "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+          "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 # Only for reading a filter's number back from the question, not for "top N".
 _MORE_NUMBER_WORDS = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000,
                       "week": 7, "weeks": 7, "fortnight": 14}
@@ -395,7 +397,8 @@ def _stated_numbers(words: str) -> set[float]:
 # One leading clause may come first: "looking only at received orders, which 3 suppliers"
 _LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*)?"
 _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
-                    r"(?:(?:top )?\d+ |one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
+                    rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) |top |bottom |one |single )?"
+                    r"(?P<thing>(?:\w+ ){0,2}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
 _LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
                    rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"

@@ -146,7 +146,7 @@ _FIGURE_WORDS = (r"(?:count|counts|number|numbers|total|totals|sum|average|value
                  r"share|percentage|breakdown)")
 _ASKED_WORD = re.compile(r"(?:how|what|which|who|where|when|whether|if)\b")
 # "what is the number of X", "(give me) a count of the X": "how many X"
-_NUMBER_OF = re.compile(r"^\W*(?:what (?:is|was|are) )?(?:the |a )?(?:(?:total|current|overall) )?"
+_NUMBER_OF = re.compile(r"^\W*(?:what (?:is|was|are) )?(?:the |a |what )?(?:(?:total|current|overall) )?"
                         r"(?:number|count) of (?:the |all (?:the )?)?(?=[a-z])")
 # "who is the customer with the most orders": which customer
 _WHO_IS_THE = re.compile(r"^\W*who (?:is|are|was|were) (?:the|our) ")
@@ -209,6 +209,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _NOT_A_SINGLE.sub(lambda m: f"{_PARTICIPLES.get(m['verb'], m['verb'])} nothing",
                               words)
     words = _NOT_EVEN_ONCE.sub(r"never \g<verb>", words)
+    words = _NOT_ANY.sub(lambda m: f"never {_PARTICIPLES.get(m['verb'], m['verb'])} any", words)
+    words = _NO_SALES.sub("sold nothing", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
@@ -218,8 +220,12 @@ _OF_THE_WHAT = re.compile(r"^\W*(?:of|among|out of) (?P<whole>(?:the|our|all) [^
                           r"(?P<share>percentage|percent|share|proportion|fraction) ")
 # "have not sold a single unit", "did not sell any units": "sold nothing"
 _NOT_A_SINGLE = re.compile(r"\b(?:have|has|had|did|do|does) (?:not|n t) (?P<verb>\w+) "
-                           r"(?:(?:a single|any|one) (?:units?|items?|ones?)|anything)"
+                           r"(?:(?:a single|any|(?:even )?one) (?:units?|items?|ones?)|anything)"
                            r"(?: at all)?\b")
+# "had zero units sold", "with no sales": sold nothing
+_NO_SALES = re.compile(r"\b(?:had|have|has|with|made) (?:zero|no) (?:units? sold|sales)\b")
+# "customers who have not placed any orders": who never placed any
+_NOT_ANY = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) any\b")
 # "did not sell anything": "sold nothing", as the tables' words say it
 _PARTICIPLES = {"sell": "sold", "buy": "bought", "pay": "paid", "order": "ordered",
                 "ship": "shipped", "receive": "received", "place": "placed", "make": "made"}

@@ -1461,6 +1461,27 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1)",
      "SELECT sum(quantity * unit_price) / sum(quantity) FROM sales_history "
      "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "have not placed any", "had zero sales", "fifteen", "the top region by ..."
+    ("What number of customers have not placed any orders?", q(metrics=["order_count"]),
+     "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
+     "WHERE o.user_id = u.user_id)",
+     "SELECT count(*) FROM orders"),
+    ("How many laptop variants had zero sales in October 2026?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop' AND NOT EXISTS (SELECT 1 FROM sales_history s "
+     "WHERE s.item_id = v.item_id AND s.day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31')",
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop'"),
+    ("How many products have more than twelve variants?", q(metrics=["product_count"]),
+     "SELECT count(*) FROM (SELECT product_id FROM variants GROUP BY 1 HAVING count(*) > 12)",
+     "SELECT count(*) FROM products"),
+    ("Tell me the top region by revenue in September 2026.", q(metrics=["revenue"]),
+     "SELECT region, sum(quantity * unit_price) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1 "
+     "ORDER BY 2 DESC LIMIT 1",
+     "SELECT sum(quantity * unit_price) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
