@@ -28,12 +28,15 @@ from tests.tools._seeded import seeded_template  # noqa: F401  (a fixture)
 from tools import DuckDBStore, Store, ToolSettings
 from tools.catalog import build_registry
 
-# The labelled set and the held-out ones (evals/sets/README.md): the same checks hold for all.
+# The labelled set, the held-out ones and the paraphrase sets (evals/sets/README.md): the
+# same checks hold for all.
 CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
          *(case for name in ("analyst_heldout.jsonl", "analyst_heldout2.jsonl",
                              "analyst_heldout3.jsonl", "analyst_heldout4.jsonl",
                              "analyst_heldout5.jsonl", "analyst_heldout6.jsonl",
-                             "analyst_heldout7.jsonl", "analyst_heldout8.jsonl")
+                             "analyst_heldout7.jsonl", "analyst_heldout8.jsonl",
+                             "analyst_paraphrase1.jsonl", "analyst_paraphrase2.jsonl",
+                             "analyst_paraphrase3.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
 
 
