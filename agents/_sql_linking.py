@@ -187,11 +187,15 @@ class Linker:
                         {h.value for h in ids} and f" {phrase(v.words)} " not in inside]
         metrics = self._metrics(question, tokens(_WINDOW.sub(" ", question.lower())), values)
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
+        tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
+        if not metrics and tables and _COUNTING.search(question.lower()):
+            # "how many fulfilment centres": no term's words, but a table's other name
+            metrics = [m.name for m in self.layer.metrics if m.table == tables[0]
+                       and m.format == "count" and not m.filter][:1]
         first = self.layer.metric(metrics[0]) if metrics else None
         root = first.table if first else None
         for v in values:  # the column nearest the metric's table first
             v.columns.sort(key=lambda ref: self._hops(root, self.table_of(ref)))
-        tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
         for name in metrics[:2]:
             m = self.layer.metric(name)
             if m is not None:

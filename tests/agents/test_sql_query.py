@@ -259,6 +259,8 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
                      "Break down the units sold in September 2026 by region."):
         assert linker.link(question).metrics[0] != "state_regions_count"
     assert linker.link("How many regions are there?").metrics[0] == "state_regions_count"
+    # no term's words, but another name of a table counted: that table's count
+    assert linker.link("How many fulfilment centres do we have?").metrics == ["warehouses_count"]
 
 
 def test_an_aggregate_of_any_number_column(world: World) -> None:
