@@ -46,9 +46,21 @@ _FORMS = {"sold": "sell", "selling": "sell", "sale": "sell", "paid": "pay", "pay
           "reservation": "reserve", "promo": "promotion"}
 
 
-def _word(word: str) -> str:
+# American and British spellings of one word, as the store writes it.
+_SPELLINGS = {"fulfillment": "fulfilment", "center": "centre", "catalogue": "catalog",
+              "colour": "color", "canceled": "cancelled", "canceling": "cancelling",
+              "cancelation": "cancellation", "labeled": "labelled", "modeled": "modelled",
+              "traveled": "travelled", "favorite": "favourite", "analyze": "analyse"}
+
+
+def _singular(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
+    return _SPELLINGS.get(word, word)
+
+
+def _word(word: str) -> str:
+    word = _singular(word)
     return _FORMS.get(word, word)
 
 
@@ -87,8 +99,7 @@ def tokens(text: str) -> list[str]:
 def phrase(text: str) -> str:
     """``text`` as space-separated singular words, for matching values inside a question
     (no other word forms: "paid" must not find the transaction type 'payment')."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-                    for w in _WORD.findall(text.lower()))
+    return " ".join(_singular(w) for w in _WORD.findall(text.lower()))
 
 
 class Bm25:

@@ -1482,6 +1482,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY 2 DESC LIMIT 1",
      "SELECT sum(quantity * unit_price) FROM sales_history "
      "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # American spelling of a stored name ("fulfillment center")
+    ("How many fulfillment centers are in the west region?", q(metrics=["state_regions_count"]),
+     "SELECT count(*) FROM warehouses WHERE region = 'west'",
+     "SELECT count(*) FROM warehouses"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
