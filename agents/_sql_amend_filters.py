@@ -161,6 +161,8 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
     if request is None:
         return words
     rest = words[request.end():]
+    if re.match(r"(?:what|which|who) (?:the|our|a|an|its|their|this|that)\b", rest):
+        return words  # "tell me what the stock is worth": a clause, not "which stock"
     if _ASKED_WORD.match(rest) or _NUMBER_OF.match(rest):
         return rest
     if re.match(r"(?:the|our) (?:\w+ ){1,2}s ", rest):  # "the order agent's most common ..."

@@ -380,6 +380,10 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
     if the_most and subject is not None and not _names_table(named.split()[-1], subject, layer):
         return grouped  # "the highest revenue day" asks for a day, not a sales row
+    note = layer.tables.get(subject) if subject else None
+    if the_most and note is not None and any(
+            phrase(named) == phrase(w) for ws in note.column_words.values() for w in ws):
+        return grouped  # "what is the biggest bulk discount": a column's value, no rows
     thing = phrase(asked.group("thing")).split()[0] if asked else ""
     # "which fulfilment region('s warehouse)": a breakdown by a region names it
     said = phrase(asked.group("thing")).split()[:2] if asked else []

@@ -1486,6 +1486,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many fulfillment centers are in the west region?", q(metrics=["state_regions_count"]),
      "SELECT count(*) FROM warehouses WHERE region = 'west'",
      "SELECT count(*) FROM warehouses"),
+    # "tell me what the X is worth" is a clause, not "which X"; "what's the biggest bulk
+    # discount" is a column's value (its other name), not a list of tiers
+    ("Tell me what the inventory held in the Reno warehouse is worth at cost.",
+     q(metrics=["stock_value"]),
+     "SELECT sum(s.on_hand * c.unit_cost) FROM stock s JOIN unit_costs c USING (item_id) "
+     "JOIN warehouses w USING (warehouse_id) WHERE w.city = 'Reno'",
+     "SELECT sum(on_hand) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Reno'"),
+    ("At the top tier, what is the deepest bulk discount?",
+     q(metrics=["max(volume_tiers.percent_off)"]),
+     "SELECT max(percent_off) FROM volume_tiers",
+     "SELECT product_id, p.name, min_qty, percent_off FROM volume_tiers JOIN products p "
+     "USING (product_id) ORDER BY percent_off DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
