@@ -344,10 +344,8 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
             quantity = _column_before(words[:at], root, catalog, layer, words)
             if len(quantity) != 1:
                 return []
-        f = {"field": quantity[0].ref, "op": op, "value": value}
-        notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds each "
-                     f"{quantity[0].table} row's units")
-        return [f]
+        return [_bound_on(quantity[0], op, value, f"each {quantity[0].table} row's units",
+                          notes)]
     if any(_is_number(f.get("value"), v) for f in filters
            for v in (value if isinstance(value, list) else [value])):
         return []
@@ -361,10 +359,13 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         columns = _money_column(words, root, catalog, layer)
     if len(columns) != 1:
         return []
-    f = {"field": columns[0].ref, "op": op, "value": value}
-    notes.append(f"filter {f['field']} {f['op']} {f['value']}: the question bounds its "
-                 f"{unit or 'amount'}")
-    return [f]
+    return [_bound_on(columns[0], op, value, f"its {unit or 'amount'}", notes)]
+
+
+def _bound_on(column: CatalogColumn, op: str, value: Any, what: str,
+              notes: list[str]) -> dict[str, Any]:
+    notes.append(f"filter {column.ref} {op} {value}: the question bounds {what}")
+    return {"field": column.ref, "op": op, "value": value}
 
 
 def _bounds_a_column(bound: re.Match[str], table: CatalogTable) -> bool:
