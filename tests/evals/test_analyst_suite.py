@@ -35,6 +35,7 @@ CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
                              "analyst_heldout3.jsonl", "analyst_heldout4.jsonl",
                              "analyst_heldout5.jsonl", "analyst_heldout6.jsonl",
                              "analyst_heldout7.jsonl", "analyst_heldout8.jsonl",
+                             "analyst_heldout9.jsonl", "analyst_heldout10.jsonl",
                              "analyst_paraphrase1.jsonl", "analyst_paraphrase2.jsonl",
                              "analyst_paraphrase3.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
