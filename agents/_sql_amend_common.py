@@ -26,6 +26,7 @@ _NUMBER = r"(\d+|" + "|".join(_WORDS) + r")"
 _PERIODS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), v) for p, v in [
         (r"\b(today|so far today)\b", "today"),
+        (r"\byesterday\b", "yesterday"),
         (r"\b(last|past|previous) (7|seven) days\b|\b(last|past|previous) week\b(?! of)",
          "last_7_days"),
         (r"\b(last|past|previous) (30|thirty) days\b", "last_30_days"),

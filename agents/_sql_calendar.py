@@ -66,7 +66,28 @@ _BOUND_WORDS = [(re.compile(r"\b(?:on or before|no later than|up to and includin
                 (re.compile(r"\b(?:on or after|no earlier than|not before)\b"), "since")]
 
 
+# A range of days in one month: "october 19-25, 2026", "between 1 and 7 november 2026",
+# "oct 1-31" (the year the question gives elsewhere): "from october 19 to october 25,
+# 2026".
+_TO = r" ?(?:-|–|to|and|through|thru|until) ?"
+_DAYS_OF_MONTH = re.compile(
+    rf"\b(?:(?:from|between) )?(?:(?P<m>{_MONTH})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
+    rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)|(?:the )?(?P<e1>\d{{1,2}})(?:st|nd|rd|th)?{_TO}"
+    rf"(?:the )?(?P<e2>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<n>{_MONTH})\b\.?)(?:,? (?P<y>20\d\d)\b)?")
+
+
+def _day_range(m: re.Match[str], years: list[str]) -> str:
+    year = m["y"] or (years[0] if len(set(years)) == 1 else None)
+    if year is None:
+        return m[0]
+    month = m["m"] or m["n"]
+    first, last = m["d1"] or m["e1"], m["d2"] or m["e2"]
+    return f"from {month} {first} to {month} {last}, {year}"
+
+
 def _plain_dates(words: str) -> str:
+    years = re.findall(r"\b20\d\d\b", words)
+    words = _DAYS_OF_MONTH.sub(lambda m: _day_range(m, years), words)
     words = _DAY_FIRST.sub(lambda m: f"{m['m']} {m['d']}, {m['y']}", words)
     for bound, plain in _BOUND_WORDS:
         words = bound.sub(plain, words)

@@ -71,6 +71,8 @@ def period_range(period: Period, as_of: date) -> tuple[date, date] | None:
         return None
     if period == "today":
         return as_of, as_of
+    if period == "yesterday":
+        return as_of - timedelta(days=1), as_of - timedelta(days=1)
     if period.startswith("last_") and period.endswith("_days"):
         # the N whole days before the business date ("the last 30 days" of 2026-11-01 are
         # 2026-10-02 to 2026-10-31, as evals/sets/README.md writes them)

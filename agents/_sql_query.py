@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ._semantic import AGGREGATES, CODE_AGGREGATES, SemanticLayer
 from ._sql_catalog import Catalog
 
-Period = Literal["all", "today", "last_7_days", "last_30_days", "last_90_days", "this_month",
+Period = Literal["all", "today", "yesterday", "last_7_days", "last_30_days", "last_90_days", "this_month",
                  "last_month", "this_year", "last_year", "next_7_days", "next_30_days"]
 Op = Literal["=", "!=", ">", ">=", "<", "<=", "in", "not_in", "contains", "between",
              "is_null", "is_not_null", "latest"]

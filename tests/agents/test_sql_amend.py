@@ -109,6 +109,7 @@ def test_number_filters_are_the_model_s(kit: SqlKit) -> None:
     ("How many orders in the last 30 days?", "last_30_days"),
     ("Units sold over the past week", "last_7_days"),
     ("Revenue this month", "this_month"),
+    ("How many refunds did we issue yesterday?", "yesterday"),
     ("Refunds last month", "last_month"),
     ("How many orders do we have?", "all"),
     ("How many routes take more than 4 days by ground?", "all"),

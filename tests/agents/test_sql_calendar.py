@@ -42,6 +42,14 @@ from agents._sql_calendar import NamedRange, _same_word, named_range
      NamedRange(date(2026, 10, 3), date(2026, 10, 3), "<=")),
     ("received on or after aug 15, 2026",
      NamedRange(date(2026, 8, 15), date(2026, 8, 15), ">=")),
+    # days of one month as a range, the year given once
+    ("units shipped in the week of march 9-15, 2026",
+     NamedRange(date(2026, 3, 9), date(2026, 3, 15), "between")),
+    ("arriving between 10 and 16 december 2026, both included",
+     NamedRange(date(2026, 12, 10), date(2026, 12, 16), "between")),
+    ("margin in april 2026 (apr 1-30)", NamedRange(date(2026, 4, 1), date(2026, 4, 30), "between")),
+    ("from the 2nd to the 8th of may 2026",
+     NamedRange(date(2026, 5, 2), date(2026, 5, 8), "between")),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected

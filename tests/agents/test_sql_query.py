@@ -90,6 +90,7 @@ def test_last_month_is_the_calendar_month_before_the_business_date(world: World)
     assert world.as_of == date(2026, 11, 1)
     assert period_range("last_month", world.as_of) == (date(2026, 10, 1), date(2026, 10, 31))
     assert period_range("last_7_days", world.as_of) == (date(2026, 10, 25), date(2026, 10, 31))
+    assert period_range("yesterday", world.as_of) == (date(2026, 10, 31), date(2026, 10, 31))
     rows = world.run(metrics=["units_sold", "revenue"], period="last_month")
     gold = world.rows("SELECT sum(quantity), sum(quantity * unit_price) FROM sales_history "
                       "WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'")
