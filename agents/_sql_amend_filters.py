@@ -213,6 +213,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _NOT_EVEN_ONCE.sub(r"never \g<verb>", words)
     words = _NOT_ANY.sub(lambda m: f"never {_PARTICIPLES.get(m['verb'], m['verb'])} any", words)
     words = _NO_SALES.sub("sold nothing", words)
+    words = _MORE_THAN_ONE_TIED.sub("several ", words)
+    words = _NOT_HAVE_ONE.sub(r"\g<verb> no", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
@@ -234,6 +236,12 @@ _PARTICIPLES = {"sell": "sold", "buy": "bought", "pay": "paid", "order": "ordere
 # "customers who have not ordered even once": who never ordered
 _NOT_EVEN_ONCE = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) "
                             r"(?:even once|at all|ever)\b")
+# "customers who don't have a single gift card": who have none
+_NOT_HAVE_ONE = re.compile(r"\b(?:do|does|did) not (?P<verb>have|hold|own|keep|carry) "
+                           r"(?:a single|even one|one single|a solitary)\b")
+# "if more than one city ties for the top spot, list them all": a tie, not a bound
+_MORE_THAN_ONE_TIED = re.compile(r"\bmore than one (?=[^,.;?]*\b(?:tie|tied|ties|tying|share|"
+                                 r"sharing|joint)\b)")
 # "october 25, 2026": no clause ends at the comma of a date
 _DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|august|september|"
                          r"october|november|december) \d{1,2}),\s*(\d{4})\b")

@@ -214,7 +214,8 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         # ("never ordered": the orders, by the verb's stem)
         named = _table_of_count(after, subject, catalog, layer) or \
             _table_of_count(before, subject, catalog, layer) or \
-            _table_of_verb(after, subject, catalog, layer)
+            _table_of_verb(after, subject, catalog, layer) or \
+            _table_of_value(after, subject, args, catalog, layer)
         count = _row_count(subject, catalog, layer)
         if named is None or count is None:
             continue
@@ -251,6 +252,21 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         _drop_unreached(args, subject, catalog, layer, notes)
         return True
     return False
+
+
+def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Catalog,
+                    layer: SemanticLayer) -> tuple[str, str] | None:
+    """The table of the filtered value said first after a negation: "no paypal account"
+    lacks the payment methods whose source is paypal."""
+    said = f" {phrase(after)} "
+    key = catalog.tables[subject].primary_key[0]
+    for f in args.get("filters") or []:
+        values = f.get("value") if isinstance(f.get("value"), list) else [f.get("value")]
+        table = _field_table(f.get("field"), catalog, layer)
+        if table and table != subject and catalog.tables[table].column(key) and any(
+                isinstance(v, str) and said.startswith(f" {phrase(v)} ") for v in values):
+            return table, str(f.get("field"))
+    return None
 
 
 _AUXILIARIES = frozenset({"been", "be", "being", "ever", "yet", "once", "even", "had", "have"})

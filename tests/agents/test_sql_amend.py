@@ -1500,6 +1500,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT max(percent_off) FROM volume_tiers",
      "SELECT product_id, p.name, min_qty, percent_off FROM volume_tiers JOIN products p "
      "USING (product_id) ORDER BY percent_off DESC LIMIT 1"),
+    # "if more than one X is tied" asks for the ties, not a bound; "do not have a single
+    # X" and "no <value> X" count the rows lacking them
+    ("Which region is home to the most warehouses? If more than one region is tied for "
+     "first, list every one.", q(metrics=["state_regions_count"]),
+     "SELECT region, count(*) FROM warehouses GROUP BY 1 HAVING count(*) = "
+     "(SELECT max(n) FROM (SELECT count(*) AS n FROM warehouses GROUP BY region))",
+     "SELECT region, count(*) FROM warehouses GROUP BY 1 HAVING count(*) > 1"),
+    ("What number of users do not have a single PayPal account on file?",
+     q(metrics=["customer_count"]),
+     "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_payment_methods m "
+     "WHERE m.user_id = u.user_id AND m.source = 'paypal')",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE source != 'paypal'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
