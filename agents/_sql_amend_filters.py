@@ -215,6 +215,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _NO_SALES.sub("sold nothing", words)
     words = _MORE_THAN_ONE_TIED.sub("several ", words)
     words = _NOT_HAVE_ONE.sub(r"\g<verb> no", words)
+    words = _ONLY_ONE.sub(lambda m: f"{m['how'] or ''}exactly one", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
 
@@ -239,6 +240,10 @@ _NOT_EVEN_ONCE = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) "
 # "customers who don't have a single gift card": who have none
 _NOT_HAVE_ONE = re.compile(r"\b(?:do|does|did) not (?P<verb>have|hold|own|keep|carry) "
                            r"(?:a single|even one|one single|a solitary)\b")
+# "can only be sourced from one supplier", "from just a single carrier", "only one
+# warehouse": exactly one ("the only one" names a thing)
+_ONLY_ONE = re.compile(r"(?<!the )\b(?:only|just|solely) (?P<how>(?:(?:be|been|are|is) )?(?:\w+ )?"
+                       r"(?:from|by|with|to|at|in|through) )?(?:one|a single|1)\b(?! of\b)")
 # "if more than one city ties for the top spot, list them all": a tie, not a bound
 _MORE_THAN_ONE_TIED = re.compile(r"\bmore than one (?=[^,.;?]*\b(?:tie|tied|ties|tying|share|"
                                  r"sharing|joint)\b)")

@@ -236,6 +236,15 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         if unsaid:
             args["filters"] = [f for f in args["filters"] if f not in unsaid]
             notes.append(f"filters on {table} the question does not say dropped")
+        # A segment of the lacked rows said as held ("only a main supplier and no backup
+        # one") describes the subject's other rows, not those lacked.
+        held = [f for f in args.get("filters") or []
+                if _field_table(f.get("field"), catalog, layer) == table
+                and f.get("value") is True and layer.segment(str(f["field"]))
+                and any(g.get("value") is False for g in args.get("filters") or [])]
+        if held:
+            args["filters"] = [f for f in args["filters"] if f not in held]
+            notes.append(f"filters {[f['field'] for f in held]} dropped: held, not lacked")
         for f in args.get("filters") or []:
             if _field_table(f.get("field"), catalog, layer) == table:
                 if f.get("op") in _FLIPPED:
@@ -257,11 +266,15 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
 def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Catalog,
                     layer: SemanticLayer) -> tuple[str, str] | None:
     """The table of the filtered value said first after a negation: "no paypal account"
-    lacks the payment methods whose source is paypal."""
+    lacks the payment methods whose source is paypal, "no backup supplier" the products'
+    suppliers that are backups."""
     said = f" {phrase(after)} "
     key = catalog.tables[subject].primary_key[0]
     for f in args.get("filters") or []:
         values = f.get("value") if isinstance(f.get("value"), list) else [f.get("value")]
+        segment = layer.segment(str(f.get("field")))
+        if segment is not None:  # "no backup supplier": the segment's own words
+            values = [segment.label, *segment.synonyms]
         table = _field_table(f.get("field"), catalog, layer)
         if table and table != subject and catalog.tables[table].column(key) and any(
                 isinstance(v, str) and said.startswith(f" {phrase(v)} ") for v in values):

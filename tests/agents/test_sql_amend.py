@@ -1512,6 +1512,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_payment_methods m "
      "WHERE m.user_id = u.user_id AND m.source = 'paypal')",
      "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE source != 'paypal'"),
+    # a segment of the rows lacked ("no alternate supplier"); "only one" is exactly one
+    ("How many of our products have a primary supplier but no alternate supplier?",
+     q(metrics=["product_count"]),
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM supplier_products s "
+     "WHERE s.product_id = p.product_id AND NOT s.is_primary)",
+     "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary"),
+    ("How many products can only be ordered from one supplier?", q(metrics=["product_count"]),
+     "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 "
+     "HAVING count(DISTINCT supplier_id) = 1)",
+     "SELECT count(DISTINCT product_id) FROM supplier_products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
