@@ -160,6 +160,10 @@ def _top(scores: list[float], k: int, floor: float = 0.0) -> list[int]:
     return [i for i in ranked[:k] if scores[i] > floor]
 
 
+# "orders.status = 'open'": a term's filter pinning a column to one value
+_PINNED = re.compile(r"\b(\w+\.\w+) = '([^']*)'")
+
+
 class Linker:
     def __init__(self, catalog: Catalog, layer: SemanticLayer, examples: list[Example], *,
                  dimension_values: dict[str, list[str]] | None = None,
@@ -223,8 +227,17 @@ class Linker:
         # a share of rows ("what percentage of variants") counts them too
         shared = counting or bool(_SHARE_WORDS.search(question.lower()))
         scores = self.metrics_bm25.scores(q)
+        lower = question.lower()
+        said = {(c, v.value) for v in values for c in v.columns if not re.search(
+            rf"(?:\b(?:not|never|no|without)|n['’]t)\s+(?:\w+\s+){{0,2}}{re.escape(v.words.lower())}",
+            lower)}
         for i, m in enumerate(self.layer.metrics):
             if scores[i] > 0:
+                # a term pinned to another value of a column the question names a value of
+                # ("credit cards" against the gift cards' balance) is not what it asks
+                pinned = _PINNED.findall(m.filter or "")
+                if any((c, v) not in said and any(c == s[0] for s in said) for c, v in pinned):
+                    scores[i] *= 0.3
                 scores[i] *= (1.3 if m.table in holders else 1.0) * (
                     1.3 if counting and m.format == "count" else
                     # a table's bare row count ("state_regions_count") only when counting

@@ -262,6 +262,14 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
     assert linker.link("How many regions are there?").metrics[0] == "state_regions_count"
     # no term's words, but another name of a table counted: that table's count
     assert linker.link("How many fulfilment centres do we have?").metrics == ["warehouses_count"]
+    # a term pinned to one value of a column is not what a question naming another asks
+    # ("open" purchase orders against "received" ones), unless it says "not received"
+    assert "open_purchase_orders" not in linker.link(
+        "How many units are on purchase orders that were received?").metrics[:2]
+    assert "units_on_order" in linker.link(
+        "How many units on purchase orders have not been received yet?").metrics[:2]
+    assert linker.link("What is the total balance left on gift cards?").metrics[0] == \
+        "unspent_balance"
 
 
 def test_an_aggregate_of_any_number_column(world: World) -> None:
