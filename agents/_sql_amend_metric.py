@@ -881,6 +881,9 @@ def _count_distinct(args: dict[str, Any], words: str, first: Metric, counted: st
     return True
 
 
+_DIFFERENT = re.compile(r"\b(?:different|distinct|unique|separate)\b")
+
+
 def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                       layer: SemanticLayer, notes: list[str]) -> bool:
     """"BargainBay's average price": when a value the question names lies on no table the
@@ -906,7 +909,12 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
         fanouts = 0 if "count(distinct" not in first.sql.lower() else _UNREACHABLE - 1
         if any(_cost(catalog, first.table, f"{t}.")[0] <= fanouts for t in holders if t):
             continue
-        better = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
+        # (a count may also count the holder's rows, linked or not, unless it asks for
+        # different things: rows repeat them)
+        counts = [c for t in sorted(holders) if first.format == "count"
+                  and not _DIFFERENT.search(words)
+                  and (c := _row_count(t, catalog, layer)) is not None]
+        better = next((m for n in [*linked.metrics, *counts] if (m := layer.metric(n)) is not None
                        and any(_cost(catalog, m.table, f"{t}.")[0] == 0 for t in holders if t)
                        and m.format == first.format), None)
         if better is None or better.name == first.name:

@@ -93,7 +93,12 @@ _WINDOW = re.compile(rf"\b(?:(?:last|past|previous|next|first|within|over)(?: th
 
 def tokens(text: str) -> list[str]:
     """Lower-case words without stop words, in one form ("sales", "sold" -> "sell")."""
-    return [_word(w) for w in _WORD.findall(text.lower().replace("_", " ")) if w not in _STOP]
+    text = _LIST_PRICE.sub("listed", text.lower().replace("_", " "))
+    return [_word(w) for w in _WORD.findall(text) if w not in _STOP]
+
+
+# "list" asks for a list, but a "list price" is a kind of price
+_LIST_PRICE = re.compile(r"\blist(?= pric)")
 
 
 def phrase(text: str) -> str:

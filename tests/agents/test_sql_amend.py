@@ -1522,6 +1522,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 "
      "HAVING count(DISTINCT supplier_id) = 1)",
      "SELECT count(DISTINCT product_id) FROM supplier_products"),
+    # a count whose named value lies on another table counts that table's rows, linked
+    # as a term or not
+    ("In ShopRival's October 25, 2026 check, on how many items was its price below our "
+     "current list price?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM competitor_prices c JOIN variants v USING (item_id) WHERE "
+     "c.competitor = 'ShopRival' AND c.observed_on = DATE '2026-10-25' AND c.price < v.price",
+     "SELECT count(*) FROM variants v WHERE EXISTS (SELECT 1 FROM competitor_prices c "
+     "WHERE c.item_id = v.item_id AND c.competitor = 'ShopRival' "
+     "AND c.observed_on = DATE '2026-10-25')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
