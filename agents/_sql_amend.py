@@ -80,6 +80,7 @@ from ._sql_amend_common import (
     _subjects,
 )
 from ._sql_amend_filters import (
+    _RATIO_BOUND,
     _as_question,
     _column_bound,
     _column_names,
@@ -274,7 +275,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     # "lanes that take 7 days or longer": a bound on a column of each row, not per group
     row_bound = _column_bound(args, words, filters, catalog, layer, root, notes)
     filters += row_bound
-    if row_bound and _SHARE.search(words) and not args.get("share") and not args.get("combine"):
+    # (a bound in percent of another figure asks no share: "cost more than 60% of the price")
+    if row_bound and _SHARE.search(_RATIO_BOUND.sub(" ", words)) and not args.get("share") \
+            and not args.get("combine"):
         # "what percentage of all variants have a list price over $500": the bound is the
         # part, the rows' count the whole
         filters = [f for f in filters if f not in row_bound]

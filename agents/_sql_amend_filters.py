@@ -321,6 +321,9 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     (``carrier_lanes.transit_days > 4``), or its money column for dollars."""
     if root not in catalog.tables:
         return []
+    ratio = _ratio_bound(words, catalog, notes)
+    if ratio is not None:
+        return [ratio]
     between = _BETWEEN.search(words)
     if between is not None:
         low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
@@ -373,6 +376,28 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     if len(columns) != 1:
         return []
     return [_bound_on(columns[0], op, value, f"its {unit or 'amount'}", notes)]
+
+
+# "items that cost us more than 60% of their list price": the cost's ratio to the price
+_RATIO_BOUND = re.compile(rf"\b(?P<bound>{'|'.join(_BOUND_OPS)}) (?P<percent>\d+(?:\.\d+)?)\s*"
+                          r"(?:%|percent) of (?:their|its|the|our|what) ")
+
+
+def _ratio_bound(words: str, catalog: Catalog, notes: list[str]) -> dict[str, Any] | None:
+    """A bound in percent of another figure on the one ``<part>_ratio`` column one of the
+    three words before it names ("cost us more than 60% of their list price": cost_ratio
+    > 0.6)."""
+    match = _RATIO_BOUND.search(words)
+    if match is None:
+        return None
+    before = {_stem(w) for w in re.findall(r"[a-z]+", words[:match.start()])[-3:]}
+    columns = [c for t in catalog.tables.values() for c in t.columns if c.kind == "number"
+               and c.name.endswith("_ratio") and _stem(c.name.removesuffix("_ratio")) in before]
+    if len(columns) != 1:
+        return None
+    value = _plain_number(float(match["percent"]) / 100)
+    return _bound_on(columns[0], _BOUND_OPS[match["bound"]], value,
+                     f"its {columns[0].name} (a fraction)", notes)
 
 
 def _bound_on(column: CatalogColumn, op: str, value: Any, what: str,

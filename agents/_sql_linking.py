@@ -169,6 +169,10 @@ def _top(scores: list[float], k: int, floor: float = 0.0) -> list[int]:
 _PINNED = re.compile(r"\b(\w+\.\w+) = '([^']*)'")
 
 
+_BOUNDED_NUMBER = re.compile(r"\b(?:than|least|most|over|under|above|below|exceeding|"
+                             r"exactly) (\d+(?: \d+)?)\b")
+
+
 class Linker:
     def __init__(self, catalog: Catalog, layer: SemanticLayer, examples: list[Example], *,
                  dimension_values: dict[str, list[str]] | None = None,
@@ -316,6 +320,9 @@ class Linker:
                 hit.columns = [c for c in hit.columns if c not in self.attributes]
                 if not hit.columns:
                     del hits[key]
+        # A number bounding something ("more than 60%") is not a name ("60%", a size).
+        bounded = set(_BOUNDED_NUMBER.findall(text))
+        hits = {k: h for k, h in hits.items() if phrase(h.words) not in bounded}
         # The longest phrase wins: "gift card" hides "gift".
         found = sorted(hits.values(), key=lambda h: -len(h.words))
         kept: list[ValueHit] = []

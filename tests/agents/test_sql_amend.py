@@ -1531,6 +1531,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM variants v WHERE EXISTS (SELECT 1 FROM competitor_prices c "
      "WHERE c.item_id = v.item_id AND c.competitor = 'ShopRival' "
      "AND c.observed_on = DATE '2026-10-25')"),
+    # a bound in percent of the price on the cost's ratio to it; a bound's number is no
+    # name ("60%" is also a size)
+    ("How many variants cost us more than half of their selling price?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM unit_costs WHERE cost_ratio > 0.5", "SELECT count(*) FROM variants"),
+    ("What number of items cost us under 60% of what we charge for them?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM unit_costs WHERE cost_ratio < 0.6", "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
