@@ -152,6 +152,7 @@ from ._sql_amend_shape import (
     _ratio,
     _route,
     _share,
+    _units_per_place,
 )
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
@@ -273,7 +274,11 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)
     # "lanes that take 7 days or longer": a bound on a column of each row, not per group
-    row_bound = _column_bound(args, words, filters, catalog, layer, root, notes)
+    row_bound = _units_per_place(args, words, catalog, layer, notes)
+    if row_bound:
+        grouped = list(args["group_by"])
+    else:
+        row_bound = _column_bound(args, words, filters, catalog, layer, root, notes)
     filters += row_bound
     # (a bound in percent of another figure asks no share: "cost more than 60% of the price")
     if row_bound and _SHARE.search(_RATIO_BOUND.sub(" ", words)) and not args.get("share") \

@@ -1098,3 +1098,48 @@ def _decrease_size(args: dict[str, Any], layer: SemanticLayer, notes: list[str])
             notes.append(f"metric {fn}_size({term.name}): {segment.name} keeps decreases, "
                          "said by their size")
             return
+
+
+def _units_per_place(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                     notes: list[str]) -> list[dict[str, Any]]:
+    """"Which warehouse has the most items with between 1 and 9 units on hand", "for each
+    warehouse, how many items have zero units on hand": a units term kept per thing and
+    place (stock: a row per item and warehouse), bounded per row, counted per place. The
+    row filter it adds; [] when the question is not of this shape."""
+    groups = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+    between = _BETWEEN.search(words)
+    bound = between or next((m for m in _BOUND.finditer(words)
+                             if words[m.end():].lstrip().startswith("units")), None)
+    if not groups or bound is None or between is not None and between.group(4) != "units":
+        return []
+    for term in (m for m in layer.metrics if m.format == "units"):
+        column = _ONE_COLUMN.fullmatch(term.sql)
+        keys = catalog.tables[term.table].primary_key if term.table in catalog.tables else []
+        if column is None or len(keys) != 2 or _units_term(words, keys[0], catalog, layer) \
+                is not term and _units_term(words, keys[1], catalog, layer) is not term:
+            continue
+        # the place is the key the breakdown names, the thing the other one
+        places = [k for k in keys for g in groups if g.rpartition(".")[2] == k
+                  or _field_table(g, catalog, layer) in catalog.tables and k in
+                  catalog.tables[str(_field_table(g, catalog, layer))].primary_key]
+        if len(set(places)) != 1:
+            continue
+        thing = next(k for k in keys if k != places[0])
+        if between is not None:
+            low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
+            op, value = "between", [_plain_number(low), _plain_number(high)]
+        else:
+            number = bound.group(2)
+            op = _BOUND_OPS[bound.group(1)]
+            value = _WORDS[number] if number in _WORDS else _plain_number(
+                float(number.replace(",", "")))
+        args["metrics"] = [f"count_distinct({term.table}.{thing})"]
+        args["group_by"] = [f"{term.table}.{places[0]}" if g.rpartition(".")[2] == places[0]
+                            else g for g in groups]
+        args["having"], args["count_groups"] = None, False
+        notes.append(f"metric count_distinct({term.table}.{thing}) per {places[0]}: the "
+                     f"question counts the {thing}s whose {term.label} passes a bound there")
+        row = {"field": column.group(2), "op": op, "value": value}
+        notes.append(f"filter {row['field']} {op} {value}: each {term.table} row's units")
+        return [row]
+    return []

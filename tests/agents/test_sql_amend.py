@@ -1539,6 +1539,20 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("What number of items cost us under 60% of what we charge for them?",
      q(metrics=["variant_count"]),
      "SELECT count(*) FROM unit_costs WHERE cost_ratio < 0.6", "SELECT count(*) FROM variants"),
+    # units kept per thing and place, bounded per row and counted per place
+    ("For every warehouse, how many items have more than 50 units on hand?",
+     q(metrics=["variant_count"], group_by=["warehouses.warehouse_id"]),
+     "SELECT warehouse_id, w.name, count(*) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE on_hand > 50 GROUP BY 1, 2",
+     "SELECT warehouse_id, w.name, count(*) FROM (SELECT item_id FROM stock GROUP BY 1 "
+     "HAVING sum(on_hand) > 50) JOIN stock USING (item_id) JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1, 2"),
+    ("Which warehouse holds the fewest items with between 10 and 20 units on hand?",
+     q(metrics=["variant_count"]),
+     "SELECT warehouse_id, w.name, count(*) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE on_hand BETWEEN 10 AND 20 GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
+     "SELECT warehouse_id, w.name, count(*) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "GROUP BY 1, 2 ORDER BY 3 LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
