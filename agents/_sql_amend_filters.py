@@ -283,12 +283,14 @@ def _plain_bounds(words: str) -> str:
         return f"{bound} {count} {unit}"
     # "products with only one supplier": exactly one
     words = _ONLY_N.sub(lambda m: f"exactly {m.group(1)} ", words)
-    # "variants that have no units on hand": a sum of units that is exactly 0
+    # "variants that have no units on hand", "have nothing on hand": a sum of units that
+    # is exactly 0
     words = _NO_UNITS.sub(r"\g<verb> exactly 0 units", words)
     return _OR_MORE.sub(plain, words)
 
 
-_NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds) (?:no|zero) units\b")
+_NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds) (?:(?:no|zero) units\b|"
+                       r"(?:nothing|none|no stock|no inventory|no units)(?= on hand\b))")
 _ONLY_N = re.compile(rf"\b(?:only|just) {_NUMBER} (?=[a-z])")
 
 

@@ -1553,6 +1553,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE on_hand BETWEEN 10 AND 20 GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
      "SELECT warehouse_id, w.name, count(*) FROM stock JOIN warehouses w USING (warehouse_id) "
      "GROUP BY 1, 2 ORDER BY 3 LIMIT 1"),
+    # "nothing on hand" is a sum of units on hand of 0, not a thing without stock rows
+    ("How many variants have none on hand at any warehouse?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
+     "SELECT count(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM stock s "
+     "WHERE s.item_id = v.item_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
