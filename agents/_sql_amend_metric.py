@@ -54,7 +54,10 @@ _HEADLINE = re.compile(r"^(?:(?:show|list|give|get)(?: me)? )?(?:(?:the|our) )?(
 _HOW_MANY_ANCHOR = re.compile(r"\bhow many (.*)$")
 # "which 3 products made the most gross profit": what the things are ranked by
 _RANKED_BY = re.compile(rf"\b(?:the|our) (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
-_UNITS_ASKED = re.compile(r"\bhow many units\b")
+# "how many units", and a question that opens with the units it asks for ("units on open
+# purchase orders due ...?", "total units ...")
+_UNITS_ASKED = re.compile(r"\bhow many units\b|^\W*(?:(?:what (?:is|are) )?(?:the )?"
+                          r"(?:total|number of) )?units\b")
 # "how many days does it take", "how many days did the orders need": a length of time
 _DAYS_ASKED = re.compile(r"^\W*(?:on average, )?how many days (?:does|do|did|will|would)\b")
 _NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be) \w+")
@@ -209,6 +212,12 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                         set(tokens(rest)) <= affirmed if plain
                         else f" {phrase(rest)} " in said):
                     named[m.name] = max(named.get(m.name, 0), 2)
+        # a count's rows in units: the units term of its table and condition ("units on
+        # open purchase orders": units on order)
+        same = [m for m in layer.metrics if first is not None and first.format == "count"
+                and m.format == "units" and m.table == first.table and m.filter == first.filter]
+        if len(same) == 1 and not named:
+            named[same[0].name] = 2
     if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
         # "how many backpacks did we sell", "... backpacks sold": units of a thing named
         thing, verb = done.group(1) or done.group(3), done.group(2) or done.group(4)

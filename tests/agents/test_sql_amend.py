@@ -1558,6 +1558,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
      "SELECT count(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM stock s "
      "WHERE s.item_id = v.item_id)"),
+    # a question opening with units asks for units: of a count's rows, its units term
+    ("Total units across the open purchase orders going to Reno?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT sum(quantity) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
+     "WHERE p.status = 'open' AND w.city = 'Reno'",
+     "SELECT count(*) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
+     "WHERE p.status = 'open' AND w.city = 'Reno'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
