@@ -215,6 +215,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _NO_SALES.sub("sold nothing", words)
     words = _MORE_THAN_ONE_TIED.sub("several ", words)
     words = _NOT_HAVE_ONE.sub(r"\g<verb> no", words)
+    words = _RESTATED_SPAN.sub(r"\g<span>", words)
+    words = _HOW_MANY_OF_OWNED.sub(r"how many \g<things> of \g<owner>", words, count=1)
     words = _ONLY_ONE.sub(lambda m: f"{m['how'] or ''}exactly one", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
@@ -240,6 +242,10 @@ _NOT_EVEN_ONCE = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) "
 # "customers who don't have a single gift card": who have none
 _NOT_HAVE_ONE = re.compile(r"\b(?:do|does|did) not (?P<verb>have|hold|own|keep|carry) "
                            r"(?:a single|even one|one single|a solitary)\b")
+# "a week (7 days) or longer": the span said twice
+_RESTATED_SPAN = re.compile(r"\b(?P<span>week|month|fortnight|year)\s*\(\d+ (?:days|weeks)\)")
+# "how many of national post's lanes": how many lanes of national post
+_HOW_MANY_OF_OWNED = re.compile(r"\bhow many of (?P<owner>(?:\w+ ){1,4}?)s (?P<things>\w+)\b")
 # "can only be sourced from one supplier", "from just a single carrier", "only one
 # warehouse": exactly one ("the only one" names a thing)
 _ONLY_ONE = re.compile(r"(?<!the )\b(?:only|just|solely) (?P<how>(?:(?:be|been|are|is) )?(?:\w+ )?"

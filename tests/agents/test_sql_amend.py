@@ -1565,6 +1565,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.status = 'open' AND w.city = 'Reno'",
      "SELECT count(*) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
      "WHERE p.status = 'open' AND w.city = 'Reno'"),
+    # "how many of X's things" counts the things; a span said twice ("a week (7 days)")
+    ("How many of SwiftAir's routes need a week (7 days) or more?",
+     q(metrics=["transit_days"]),
+     "SELECT count(*) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.name = 'SwiftAir' AND l.transit_days >= 7",
+     "SELECT avg(transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.name = 'SwiftAir' AND l.transit_days >= 7"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
