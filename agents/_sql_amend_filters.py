@@ -130,8 +130,14 @@ _CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
     (r"(we|they|you|i) ve", r"\1 have"), (r"(we|they|you) re", r"\1 are"),
     (r"(\w+)n t", r"\1 not"), (r"ca not", "cannot"), (r"wo not", "will not"),
     (r"i d like", "i would like")]]
-# "the mean refund": an average ("what do you mean" is no analyst's question)
-_MEAN = re.compile(r"\bmean\b")
+# "the mean refund", "avg order value": an average ("what do you mean" is no analyst's
+# question)
+_MEAN = re.compile(r"\b(?:mean|avg)\b")
+# "lowest list price among the laptop variants?", "total units sold last week?": a terse
+# question is "what is the ..."
+_TERSE = re.compile(r"^\W*(?=(?:average|median|total|combined|overall|highest|largest|biggest|"
+                    r"maximum|deepest|steepest|shallowest|longest|shortest|lowest|smallest|"
+                    r"minimum)\b)")
 # "add up the balances on every gift card": their total
 _ADD_UP = re.compile(r"^\W*(?:please )?(?:add up|sum up|sum|total up|tally up|tally) (?:all )?(?:of )?"
                      r"(?:the )?(?=[a-z])")
@@ -195,6 +201,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     for contraction, full in _CONTRACTIONS:
         words = contraction.sub(full, words)
     words = _MEAN.sub("average", words)
+    words = _TERSE.sub("what is the ", words, count=1)
     words = _ADD_UP.sub("what is the total ", words, count=1)
     words = _WHO_IS_THE.sub("which ", _request_as_question(words, catalog, layer), count=1)
     counted = _NUMBER_OF.match(words)

@@ -1572,6 +1572,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE c.name = 'SwiftAir' AND l.transit_days >= 7",
      "SELECT avg(transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.name = 'SwiftAir' AND l.transit_days >= 7"),
+    # a terse question opening with its aggregate ("lowest ... ?") is "what is the ..."
+    ("Shortest transit time SwiftAir offers?", q(metrics=["transit_days"]),
+     "SELECT min(transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.name = 'SwiftAir'",
+     "SELECT avg(transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.name = 'SwiftAir'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
