@@ -324,8 +324,10 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
 
 def _owner_asked(table: str, words: str, catalog: Catalog) -> str | None:
     """"The most expensive variant: which product is it": a nameless thing is shown by the
-    name of the thing it belongs to, when the question asks which (or what) that is."""
-    asked = {m.group(1).rstrip("s") for m in _WHICH_ONE.finditer(words)}
+    name of the thing it belongs to, when the question asks which (or what) that is, or
+    for its name ("give the product name")."""
+    asked = {m.group(1).rstrip("s") for m in _WHICH_ONE.finditer(words)} | {
+        m.group(1).rstrip("s") for m in _OWNER_NAME.finditer(words)}
     for column in catalog.tables[table].columns:
         owner = next((t for t in catalog.tables.values()
                       if t.primary_key == [column.name] and t.name != table), None)
@@ -337,6 +339,8 @@ def _owner_asked(table: str, words: str, catalog: Catalog) -> str | None:
 
 # "which product is it", "what product, and at what price"
 _WHICH_ONE = re.compile(r"\b(?:which|what) (\w+)")
+# "give the product name and its list price"
+_OWNER_NAME = re.compile(r"\b(\w+) names?\b")
 
 
 # "name each warehouse by its city", "identify them by their email", "give the warehouse

@@ -1578,6 +1578,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE c.name = 'SwiftAir'",
      "SELECT avg(transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.name = 'SwiftAir'"),
+    # "can still sell" is the still-available segment; "give the product name" shows the
+    # owner's name beside a nameless thing
+    ("How many of the Laptop variants can we still sell?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop' AND v.available",
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop'"),
+    ("Which variant carries the lowest list price? Give the product name too.",
+     q(metrics=["min(variants.price)"], group_by=["variants.item_id"], order="asc", limit=1),
+     "SELECT item_id, p.name, price FROM variants JOIN products p USING (product_id) "
+     "ORDER BY price LIMIT 1",
+     "SELECT item_id, price FROM variants ORDER BY price LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
