@@ -682,7 +682,12 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
     added = []
     for field, values in by_column.items():
         said = {h.value: h.words for h in linked.values}
-        negated = any(_negated(words, said.get(v, v)) for v in values)
+        denied = [v for v in values if _negated(words, said.get(v, v))]
+        # "payments only, not refunds": the values said as wanted; one column holds one
+        # value a row, so those kept leave the denied ones out
+        if denied and len(denied) < len(values):
+            values = [v for v in values if v not in denied]
+        negated = len(denied) == len(by_column[field])
         f: dict[str, Any]
         if len(values) == 1:
             f = {"field": field, "op": "!=" if negated else "=", "value": values[0]}

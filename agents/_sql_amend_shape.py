@@ -300,7 +300,9 @@ def _table_of_verb(after: str, subject: str, catalog: Catalog,
     return _table_of_count(starting[0], subject, catalog, layer) if len(starting) == 1 else None
 
 
-_LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,4}\(([^)]*)\)")
+# "for each service level (ground, express, economy)", "by the type of payment method
+# used - credit card, paypal or gift card"
+_LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,6}?(?:\(([^)]*)\)|\w+ ?[—–:-] ?([^.?;—–(]*))")
 
 
 def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,
@@ -311,7 +313,7 @@ def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,
     match = _LISTED.search(words)
     if match is None:
         return None
-    inside = f" {phrase(match.group(1))} "
+    inside = f" {phrase(match.group(1) or match.group(2))} "
     hits = [h for h in linked.values if f" {phrase(h.words)} " in inside]
     shared = set.intersection(*(set(h.columns) for h in hits)) if len(hits) > 1 else set()
     if not shared:

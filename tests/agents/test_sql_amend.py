@@ -1590,6 +1590,20 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT item_id, p.name, price FROM variants JOIN products p USING (product_id) "
      "ORDER BY price LIMIT 1",
      "SELECT item_id, price FROM variants ORDER BY price LIMIT 1"),
+    # of two values of one column, the one said as wanted ("payments, not refunds"); groups
+    # listed after a dash
+    ("What is the total amount of payments, not refunds, made with a gift card?",
+     q(metrics=["payments"]),
+     "SELECT sum(amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'payment' AND m.source = 'gift_card'",
+     "SELECT sum(amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type NOT IN ('payment', 'refund') "
+     "AND m.source = 'gift_card'"),
+    ("Break down refunds by the kind of payment method: credit card, PayPal or gift card.",
+     q(metrics=["refunds"]),
+     "SELECT m.source, sum(amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'refund' GROUP BY 1",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
