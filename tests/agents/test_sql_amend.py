@@ -1604,6 +1604,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT m.source, sum(amount) FROM order_payments p JOIN user_payment_methods m "
      "USING (payment_method_id) WHERE p.transaction_type = 'refund' GROUP BY 1",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
+    # a route's destination a few words after "to"
+    ("For parcels from the midwest to a customer living in the southeast, which carrier is "
+     "cheapest?", q(metrics=["shipping_cost"]),
+     "SELECT carrier_id, c.name, avg(cost_usd) FROM carrier_lanes JOIN carriers c "
+     "USING (carrier_id) WHERE origin_region = 'midwest' AND dest_region = 'southeast' "
+     "GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
+     "SELECT carrier_id, c.name, avg(cost_usd) FROM carrier_lanes JOIN carriers c "
+     "USING (carrier_id) WHERE origin_region IN ('midwest', 'southeast') "
+     "GROUP BY 1, 2 ORDER BY 3 LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
