@@ -130,6 +130,27 @@ _CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
     (r"(we|they|you|i) ve", r"\1 have"), (r"(we|they|you) re", r"\1 are"),
     (r"(\w+)n t", r"\1 not"), (r"ca not", "cannot"), (r"wo not", "will not"),
     (r"i d like", "i would like")]]
+# A sentence before the question that sets the scene ("i am looking into repeat
+# cancellers. which customers ...", "single-source risk check: how many ...")
+_LEAD = re.compile(r"^(?P<lead>[^.?!:]+)[.:!]\s+(?P<rest>\S.*)$", re.DOTALL)
+_ASKS = re.compile(r"^\W*(?:how|what|which|who|where|when|is|are|do|does|did|can|could|"
+                   r"please|give|show|list|tell|name|count|find)\b")
+_KEEPS = re.compile(r"\d|\b(?:only|just|not|no|never|except|excluding|without|ignore|ignoring|"
+                    r"january|february|march|april|may|june|july|august|september|october|"
+                    r"november|december|today|yesterday|last|this|since|per|each|every|by|break|breakdown|"
+                    r"compare|rank|sort|split|round|rounded)\b")
+
+
+def _context_dropped(words: str) -> str:
+    """The question without a sentence before it that sets the scene and says nothing it
+    asks (no number, date, condition or breakdown)."""
+    match = _LEAD.match(words)
+    if match is None or _ASKS.match(match["lead"]) or not _ASKS.match(match["rest"]) \
+            or _KEEPS.search(match["lead"]):
+        return words
+    return match["rest"]
+
+
 # "the mean refund", "avg order value": an average ("what do you mean" is no analyst's
 # question)
 _MEAN = re.compile(r"\b(?:mean|avg)\b")
@@ -200,6 +221,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     unit cost of X"."""
     for contraction, full in _CONTRACTIONS:
         words = contraction.sub(full, words)
+    words = _context_dropped(words)
     words = _MEAN.sub("average", words)
     words = _TERSE.sub("what is the ", words, count=1)
     words = _ADD_UP.sub("what is the total ", words, count=1)

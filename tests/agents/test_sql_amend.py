@@ -1613,6 +1613,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT carrier_id, c.name, avg(cost_usd) FROM carrier_lanes JOIN carriers c "
      "USING (carrier_id) WHERE origin_region IN ('midwest', 'southeast') "
      "GROUP BY 1, 2 ORDER BY 3 LIMIT 1"),
+    # a sentence that sets the scene before the question asks nothing
+    ("We are reviewing fraud patterns. Which customers have had at least three orders "
+     "cancelled?", q(metrics=["order_count"]),
+     "SELECT user_id, count(*) FROM orders WHERE status = 'cancelled' GROUP BY 1 "
+     "HAVING count(*) >= 3 ORDER BY 1",
+     "SELECT count(*) FROM orders WHERE status = 'cancelled'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
