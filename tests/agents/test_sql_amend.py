@@ -1619,6 +1619,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT user_id, count(*) FROM orders WHERE status = 'cancelled' GROUP BY 1 "
      "HAVING count(*) >= 3 ORDER BY 1",
      "SELECT count(*) FROM orders WHERE status = 'cancelled'"),
+    # "price breaks" are the volume tiers; "(percent)" is a unit; "which X has the
+    # biggest Y" ranks by a measure, it lists no rows X has
+    ("How many products come with no price breaks at all?", q(metrics=["product_count"]),
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM volume_tiers t "
+     "WHERE t.product_id = p.product_id)",
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM promotions t "
+     "WHERE t.product_id = p.product_id)"),
+    ("Which product has the largest volume discount on offer (percent)?",
+     q(metrics=["max(volume_tiers.percent_off)"]),
+     "SELECT product_id, p.name, max(percent_off) FROM volume_tiers JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT product_id, p.name, count(*) FROM promotions JOIN products p "
+     "USING (product_id) WHERE kind = 'percent' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
