@@ -48,9 +48,9 @@ _REF = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 # ``_sql_amend_shape._decrease_size``).
 _TERM_EXTREME = re.compile(r"^(min|max|avg_size|min_size|max_size)\(([a-z][a-z0-9_]*)\)$")
 # "duration(promotions)": the days each row of a table whose rows last (``ends_column``)
-# runs, first and last day counted, averaged over the rows (code writes it,
-# ``_sql_amend_metric._duration_asked``).
-_DURATION = re.compile(r"^duration\(([a-z][a-z0-9_]*)\)$")
+# runs, first and last day counted, averaged over the rows; "span(promotions)": its end
+# date minus its start date (code writes them, ``_sql_amend_metric._duration_asked``).
+_DURATION = re.compile(r"^(duration|span)\(([a-z][a-z0-9_]*)\)$")
 
 
 class _Term(BaseModel):
@@ -138,7 +138,7 @@ class SemanticLayer(BaseModel):
         if found is None and (extreme := _TERM_EXTREME.match(name)) is not None:
             return self._term_extreme(extreme.group(1), extreme.group(2))
         if found is None and (lasting := _DURATION.match(name)) is not None:
-            return self._duration(lasting.group(1))
+            return self._duration(lasting.group(2), inclusive=lasting.group(1) == "duration")
         match = _AGGREGATE.match(name)
         if found is not None or match is None:
             return found
@@ -189,17 +189,20 @@ class SemanticLayer(BaseModel):
             sql=f"{aggregate}(abs({values}))" if size else f"{aggregate}({values})",
             filter=term.filter, time_column=term.time_column, format=term.format)
 
-    def _duration(self, table: str) -> Metric | None:
+    def _duration(self, table: str, inclusive: bool) -> Metric | None:
         starts, ends = self.time_column(table), self.ends_column(table)
         if starts is None or ends is None:
             return None
-        # Inclusive, as a period's running rows are (a promotion ending today runs today).
+        # Inclusive, as a period's running rows are (a promotion ending today runs today),
+        # unless the question counts the end date minus the start date.
+        name, counted = ("duration", "first and last day counted") if inclusive else (
+            "span", "end date minus start date")
         return Metric.model_construct(
-            name=f"duration({table})", label=f"{table.replace('_', ' ')} duration (days)",
-            description=f"days each row of {table} runs, first and last day counted",
+            name=f"{name}({table})", label=f"{table.replace('_', ' ')} {name} (days)",
+            description=f"days each row of {table} runs, {counted}",
             synonyms=[], table=table, joins=[], reads=[],
-            sql=f"avg(date_diff('day', {starts}, {ends}) + 1)", filter=None, time_column=None,
-            format="days")
+            sql=f"avg(date_diff('day', {starts}, {ends}){' + 1' if inclusive else ''})",
+            filter=None, time_column=None, format="days")
 
     def _values_counted(self, name: str) -> Metric | None:
         dim = self.dimension(name)

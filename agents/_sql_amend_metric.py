@@ -468,15 +468,21 @@ def _duration_asked(args: dict[str, Any], words: str, catalog: Catalog, layer: S
         {first.table} & lasting if first is not None else set())
     if len(named) != 1:
         return False
-    duration = f"duration({named.pop()})"
+    table = named.pop()
+    duration = f"{'span' if _END_MINUS_START.search(words) else 'duration'}({table})"
     if metrics[:1] == [duration]:
         return False
     args["metrics"] = [duration]
     notes.append(f"metric {duration}: the question asks how long each runs"
                  + (f", not {metrics[0]}" if metrics else ""))
-    _drop_unreached(args, duration.removeprefix("duration(").removesuffix(")"), catalog,
-                    layer, notes)
+    _drop_unreached(args, table, catalog, layer, notes)
     return True
+
+
+# "counted as end date minus start date", "the difference between start and end dates"
+_END_MINUS_START = re.compile(r"\b(?:end|ending|last)(?: date| day)? minus (?:the |its )?(?:start|"
+                              r"starting|first|begin)|\bdifference between (?:the |its )?"
+                              r"(?:start|end)(?:ing)?(?: date| day)?s? and")
 
 
 _ONE_ROW = re.compile(r"\b(single|any|individual|one)\b")
@@ -922,7 +928,7 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
             continue
         # (a count may also count the holder's rows, linked or not, unless it asks for
         # different things: rows repeat them)
-        counts = [c for t in sorted(holders) if first.format == "count"
+        counts = [c for t in sorted(t for t in holders if t) if first.format == "count"
                   and not _DIFFERENT.search(words)
                   and (c := _row_count(t, catalog, layer)) is not None]
         better = next((m for n in [*linked.metrics, *counts] if (m := layer.metric(n)) is not None

@@ -1127,6 +1127,7 @@ def _units_per_place(args: dict[str, Any], words: str, catalog: Catalog, layer: 
         if len(set(places)) != 1:
             continue
         thing = next(k for k in keys if k != places[0])
+        value: Any
         if between is not None:
             low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
             op, value = "between", [_plain_number(low), _plain_number(high)]

@@ -325,7 +325,7 @@ class Compiler:
         name = re.sub(r"^count_distinct\(\w+\.(\w+?)(?:_id)?\)$", r"\1_count", m.name)
         name = re.sub(r"^(\w+)\(\w+\.(\w+)\)$", r"\1_\2", name)
         name = re.sub(r"^count_distinct\((\w+)\)$", r"\1_count", name)
-        name = re.sub(r"^duration\((\w+)\)$", r"\1_days", name)  # duration(promotions)
+        name = re.sub(r"^(?:duration|span)\((\w+)\)$", r"\1_days", name)  # duration(promotions)
         name = re.sub(r"^(min|max|\w+_size)\((\w+)\)$", r"\1_\2", name)  # max(price_change_pct)
         if share:  # the part the share's rows make of the whole, in percent
             part = _with_filter(raw, f"({own}) AND {share}" if own else share)

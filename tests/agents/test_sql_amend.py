@@ -1632,6 +1632,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT product_id, p.name, count(*) FROM promotions JOIN products p "
      "USING (product_id) WHERE kind = 'percent' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # how long a promotion runs counted as its end date minus its start date
+    ("How long, in days, does a promotion run on average, taking the end date minus the "
+     "start date?", q(metrics=["promotion_count"]),
+     "SELECT avg(date_diff('day', starts_on, ends_on)) FROM promotions",
+     "SELECT avg(date_diff('day', starts_on, ends_on) + 1) FROM promotions"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
