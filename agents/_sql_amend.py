@@ -134,6 +134,7 @@ from ._sql_amend_rows import (
 )
 from ._sql_amend_shape import (
     _absent,
+    _all_as_none,
     _as_of_today,
     _asked_constructs,
     _average_per,
@@ -263,7 +264,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped, filters = listed, args["filters"]
     if _route(args, words, linked, catalog, cost, notes):
         grouped, filters = list(args.get("group_by") or []), args["filters"]
-    if _absent(args, words, catalog, layer, notes):
+    if _absent(args, _all_as_none(args, words, catalog, layer, notes), catalog, layer, notes):
         grouped, filters = list(args.get("group_by") or []), args["filters"]
     _calendar(args, words, catalog, layer, notes)
     if not _ratio(args, words, catalog, layer, notes):

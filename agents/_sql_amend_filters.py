@@ -130,6 +130,11 @@ _CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
     (r"(we|they|you|i) ve", r"\1 have"), (r"(we|they|you) re", r"\1 are"),
     (r"(\w+)n t", r"\1 not"), (r"ca not", "cannot"), (r"wo not", "will not"),
     (r"i d like", "i would like")]]
+# "is there any product where every variant ...": which products
+_IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<thing>\w+) "
+                           r"(?:where|whose|with|that|which)\b")
+# "not one of its variants", "not a single one of them": none of
+_NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
 # A sentence before the question that sets the scene ("i am looking into repeat
 # cancellers. which customers ...", "single-source risk check: how many ...")
 _LEAD = re.compile(r"^(?P<lead>[^.?!:]+)[.:!]\s+(?P<rest>\S.*)$", re.DOTALL)
@@ -222,6 +227,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     for contraction, full in _CONTRACTIONS:
         words = contraction.sub(full, words)
     words = _context_dropped(words)
+    words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
+    words = _NOT_ONE_OF.sub("none of", words)
     words = _MEAN.sub("average", words)
     words = _TERSE.sub("what is the ", words, count=1)
     words = _ADD_UP.sub("what is the total ", words, count=1)

@@ -282,6 +282,36 @@ def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Cat
     return None
 
 
+# "every single variant is still available", "all of its variants are in stock"
+_ALL_OF = re.compile(r"\b(?:every|each|all)(?: single| one)?(?: of)?(?: (?:its|their|the))? "
+                     r"(?P<child>\w+)(?: (?:is|are))?(?: still)? ")
+
+
+def _all_as_none(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                 notes: list[str]) -> str:
+    """"Which product has every single variant still available": none of its variants is
+    in the opposite segment (sold out), read as such by ``_absent``. The words it asks."""
+    match = _ALL_OF.search(words)
+    child = _table_named(match["child"], catalog, layer) if match else None
+    if match is None or child is None:
+        return words
+    for f in args.get("filters") or []:
+        segment = layer.segment(str(f.get("field")))
+        if segment is None or segment.table != child or f.get("value") is not True:
+            continue
+        opposite = next((g for g in layer.segments if g.table == child and (
+            g.sql.strip() == f"NOT {segment.sql.strip()}"
+            or segment.sql.strip() == f"NOT {g.sql.strip()}")), None)
+        if opposite is None:
+            return words
+        f["field"] = opposite.name
+        notes.append(f"filter {opposite.name} lacked: every {match['child']} is "
+                     f"{segment.label}")
+        return f"{words[:match.start()]}none of its {match['child']} {opposite.label} " \
+               f"{words[match.end():]}"
+    return words
+
+
 _AUXILIARIES = frozenset({"been", "be", "being", "ever", "yet", "once", "even", "had", "have"})
 
 

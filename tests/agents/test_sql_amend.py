@@ -1637,6 +1637,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "start date?", q(metrics=["promotion_count"]),
      "SELECT avg(date_diff('day', starts_on, ends_on)) FROM promotions",
      "SELECT avg(date_diff('day', starts_on, ends_on) + 1) FROM promotions"),
+    # "is there any X where every Y is S": the Xs none of whose Ys is in the opposite
+    # segment; "not one of" is none of
+    ("Are there any products with all of their variants still on sale?",
+     q(metrics=["variant_count"]),
+     "SELECT p.name, count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM variants v "
+     "WHERE v.product_id = p.product_id AND NOT v.available) GROUP BY 1",
+     "SELECT count(*) FROM variants WHERE available"),
+    ("How many products have not one of their variants sold out?",
+     q(metrics=["product_count"]),
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM variants v "
+     "WHERE v.product_id = p.product_id AND NOT v.available)",
+     "SELECT count(DISTINCT product_id) FROM variants WHERE NOT available"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
