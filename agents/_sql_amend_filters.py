@@ -240,6 +240,12 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
         words = f"how many {words[counted.end():]}"
     words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
+    words = _PAY_PER_UNIT.sub(
+        lambda m: f"with the {'highest' if m['most'] or m['most2'] else 'lowest'} unit cost",
+        words, count=1)
+    average = _AVERAGE_COST.match(words)
+    if average and _table_named(average["thing"], catalog, layer) == "variants":
+        words = f"what is the average unit cost of {average['thing']}{words[average.end():]}"
     words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
     words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> that ", words, count=1)
@@ -301,6 +307,16 @@ _EACH_OWNS = re.compile(r"\b(?:each|every) (?P<owner>\w+) s (?P<owned>\w+)")
 # "what does variant 12 cost us per unit": its unit cost
 _COST_PER_UNIT = re.compile(r"^\W*what (?:does|do|did) (?P<thing>.+?) cost(?: us| to make| to buy)?"
                             r" (?:per unit|each|a unit|apiece)\b")
+
+
+# "the five skus we pay the most for per unit", "cost us the most per unit": ranked by
+# the unit cost
+_PAY_PER_UNIT = re.compile(r"\b(?:that |which )?(?:we )?(?:pay (?:the )?(?:(?P<most>most)|least)"
+                           r"(?: for)?|cost us (?:the )?(?:(?P<most2>most)|least)) (?:per unit|each|"
+                           r"a unit|apiece)\b")
+# "what does an item cost us on average": the average unit cost of an item
+_AVERAGE_COST = re.compile(r"^\W*what (?:does|do|did) (?:an?|each|one|the average|a typical) "
+                           r"(?P<thing>\w+) cost(?: us| to buy)? on average\b")
 
 
 _SELLING = re.compile(r"\b(?:(?:best|top|(?P<worst>worst|slowest))[- ]?sell(?:ing|ers?)|"

@@ -1649,6 +1649,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM variants v "
      "WHERE v.product_id = p.product_id AND NOT v.available)",
      "SELECT count(DISTINCT product_id) FROM variants WHERE NOT available"),
+    # "the X we pay the least for per unit" ranks by unit cost; "what does a variant cost
+    # us on average" is its average unit cost
+    ("List the three variants we pay the least for per unit.", q(metrics=["variant_count"]),
+     "SELECT item_id, min(unit_cost) FROM unit_costs GROUP BY 1 ORDER BY 2 LIMIT 3",
+     "SELECT count(*) FROM variants"),
+    ("What does a variant cost us on average?", q(metrics=["shipping_cost"]),
+     "SELECT avg(unit_cost) FROM unit_costs", "SELECT avg(cost_usd) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
