@@ -258,7 +258,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _MORE_THAN_ONE_TIED.sub("several ", words)
     words = _NOT_HAVE_ONE.sub(r"\g<verb> no", words)
     words = _RESTATED_SPAN.sub(r"\g<span>", words)
-    words = _HOW_MANY_OF_OWNED.sub(r"how many \g<things> of \g<owner>", words, count=1)
+    words = _HOW_MANY_OF_OWNED.sub(r"\g<ask> \g<things> of \g<owner>", words, count=1)
     words = _ONLY_ONE.sub(lambda m: f"{m['how'] or ''}exactly one", words)
     return _COUNT_THE.sub("how many ", words, count=1)
 
@@ -286,8 +286,9 @@ _NOT_HAVE_ONE = re.compile(r"\b(?:do|does|did) not (?P<verb>have|hold|own|keep|c
                            r"(?:a single|even one|one single|a solitary)\b")
 # "a week (7 days) or longer": the span said twice
 _RESTATED_SPAN = re.compile(r"\b(?P<span>week|month|fortnight|year)\s*\(\d+ (?:days|weeks)\)")
-# "how many of national post's lanes": how many lanes of national post
-_HOW_MANY_OF_OWNED = re.compile(r"\bhow many of (?P<owner>(?:\w+ ){1,4}?)s (?P<things>\w+)\b")
+# "how many of national post's lanes": how many lanes of national post (which, what)
+_HOW_MANY_OF_OWNED = re.compile(r"\b(?P<ask>how many|which|what) of (?P<owner>(?:\w+ ){1,4}?)s "
+                                r"(?P<things>\w+)\b")
 # "can only be sourced from one supplier", "from just a single carrier", "only one
 # warehouse": exactly one ("the only one" names a thing)
 _ONLY_ONE = re.compile(r"(?<!the )\b(?:only|just|solely) (?P<how>(?:(?:be|been|are|is) )?(?:\w+ )?"

@@ -429,7 +429,8 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     if link is not None:
         counted, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
     if subject is not None and 1 < len(keys) <= MAX_GROUPS and subject == root and (
-            the_most and own_column or listed) and not names_thing:
+            own_column and (the_most or _SUPERLATIVE.search(words)) or listed) \
+            and not names_thing:
         # "the most expensive lane", "which lanes take 3 days": a lane is its carrier,
         # origin and destination
         args["group_by"] = [f"{subject}.{k}" for k in keys]

@@ -80,7 +80,9 @@ _GROUPING = re.compile(r"\b(by|per|each|every|which|who|list|top|most|least|high
                        r"breakdown|split|monthly|weekly|daily|trend)\b")
 
 
-_COUNTING = re.compile(r"\b(how many|number of|count)\b")
+# (not a quantity in a unit: "how many days", "the number of units")
+_COUNTING = re.compile(r"\b(how many|number of|count)\b(?! (?:days|units|hours|weeks|months|"
+                       r"years|dollars|percent)\b)")
 _SHARE_WORDS = re.compile(r"\b(percentage|percent|share|proportion|fraction|rate|ratio|"
                           r"(?:half|third|quarter)s? of)\b|%")
 # A time window says when, not what: "the last 30 days" names no days-metric (transit days).

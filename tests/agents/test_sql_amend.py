@@ -1656,6 +1656,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM variants"),
     ("What does a variant cost us on average?", q(metrics=["shipping_cost"]),
      "SELECT avg(unit_cost) FROM unit_costs", "SELECT avg(cost_usd) FROM carrier_lanes"),
+    # "which of X's routes take the most days": the routes themselves (a route is its
+    # carrier, origin and destination), ranked by their own days
+    ("Which of SwiftAir's routes take the most days? List every route tied for the most.",
+     q(metrics=["transit_days"]),
+     "SELECT carrier_id, origin_region, dest_region, avg(transit_days) FROM carrier_lanes "
+     "JOIN carriers c USING (carrier_id) WHERE c.name = 'SwiftAir' GROUP BY 1, 2, 3 "
+     "HAVING avg(transit_days) = (SELECT max(transit_days) FROM carrier_lanes "
+     "JOIN carriers c USING (carrier_id) WHERE c.name = 'SwiftAir')",
+     "SELECT avg(transit_days) FROM carrier_lanes JOIN carriers c USING (carrier_id) "
+     "WHERE c.name = 'SwiftAir'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
