@@ -955,6 +955,10 @@ def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     table = _table_named(across["things"], catalog, layer) if across else None
     if first not in layer.metrics or table is None or first.table == table:
         return False  # (a column the question names is what it asks for)
+    said = f" {phrase(words)} "
+    if any(f" {phrase(h.words)} s " in said and any(
+            c.partition(".")[0] == first.table for c in h.columns) for h in linked.values):
+        return False  # "bargainbay's average price across the items": the term's own rows
     better = next((m for n in linked.metrics if (m := layer.metric(n)) is not None
                    and m.table == table and m.format == first.format), None)
     if better is None:

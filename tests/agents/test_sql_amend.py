@@ -1666,6 +1666,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN carriers c USING (carrier_id) WHERE c.name = 'SwiftAir')",
      "SELECT avg(transit_days) FROM carrier_lanes JOIN carriers c USING (carrier_id) "
      "WHERE c.name = 'SwiftAir'"),
+    # "X's average price across the items": the term of X's own rows stands
+    ("In the competitor price check of 11 October 2026, what was ShopRival's average price "
+     "across the items it was checked on?", q(metrics=["competitor_price"]),
+     "SELECT avg(price) FROM competitor_prices WHERE competitor = 'ShopRival' "
+     "AND observed_on = DATE '2026-10-11'",
+     "SELECT avg(v.price) FROM variants v WHERE EXISTS (SELECT 1 FROM competitor_prices c "
+     "WHERE c.item_id = v.item_id AND c.competitor = 'ShopRival' "
+     "AND c.observed_on = DATE '2026-10-11')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
