@@ -80,6 +80,8 @@ _MORE_X_THAN = re.compile(r"\b(?:(?P<more>more|greater|higher)|(?P<less>fewer|le
                           r"(?P<this>[a-z][a-z ]{2,30}?) than "
                           r"(?:(?:what|the|their|its|our|each|it|they|is|are) )*"
                           r"(?P<other>[a-z][a-z ]*)")
+# a comparison that is one of prices ("cheaper than", "pricier than")
+_PRICED = re.compile(r"(?:cheaper|dearer|pricier|costlier) than\b")
 # stems, as a column says ("charging less than": the price)
 _SAID_AS = {"arriv": "receiv", "deliver": "receiv", "due": "expect", "charg": "pric",
             "ask": "pric"}
@@ -110,6 +112,9 @@ def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog:
     for said, before in pairs:
         after = " ".join(said["other"].split()[:3])
         left = _compared_column(before, root, catalog, layer, linked, near_end=True)
+        if left is None and _PRICED.match(said.group(0)):
+            # "was each competitor cheaper than our list price": the root's own price
+            left = _compared_column("price", root, catalog, layer, linked, near_end=True)
         right = _compared_column(after, root, catalog, layer, linked, near_end=False)
         if left is None or right is None or left.ref == right.ref or left.kind != right.kind:
             continue

@@ -1674,6 +1674,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT avg(v.price) FROM variants v WHERE EXISTS (SELECT 1 FROM competitor_prices c "
      "WHERE c.item_id = v.item_id AND c.competitor = 'ShopRival' "
      "AND c.observed_on = DATE '2026-10-11')"),
+    # "was X cheaper than our list price": X's own price against ours
+    ("In the October 18, 2026 check, on how many items was MegaMart Online cheaper than our "
+     "current list price?", q(metrics=["competitor_prices_count"]),
+     "SELECT count(*) FROM competitor_prices c JOIN variants v USING (item_id) "
+     "WHERE c.competitor = 'MegaMart Online' AND c.observed_on = DATE '2026-10-18' "
+     "AND c.price < v.price",
+     "SELECT count(*) FROM competitor_prices c WHERE c.competitor = 'MegaMart Online' "
+     "AND c.observed_on = DATE '2026-10-18'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
