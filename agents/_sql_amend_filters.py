@@ -348,7 +348,7 @@ def _plain_bounds(words: str) -> str:
     return _OR_MORE.sub(plain, words)
 
 
-_NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds) (?:(?:no|zero) units\b|"
+_NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds|at) (?:(?:no|zero) units\b|"
                        r"(?:nothing|none|no stock|no inventory|no units)(?= on hand\b))")
 _ONLY_N = re.compile(rf"\b(?:only|just) {_NUMBER} (?=[a-z])")
 

@@ -453,8 +453,9 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
         return False
     number = bound.group(2)
     value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
-    if any(_is_number(f.get("value"), value) for f in filters):
-        return False
+    if any(_is_number(f.get("value"), value) for f in [*filters, *(args.get("share") or [])]
+           if isinstance(f, dict)):
+        return False  # (the share's part carries it: "the share with zero units")
     args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
     notes.append(f"having {args['having']['op']} {value:g}: the question bounds the metric")
     if _HOW_MANY.search(words):

@@ -1682,6 +1682,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND c.price < v.price",
      "SELECT count(*) FROM competitor_prices c WHERE c.competitor = 'MegaMart Online' "
      "AND c.observed_on = DATE '2026-10-18'"),
+    # a share whose part carries the bound ("with zero units") bounds no group
+    ("Which warehouse has the lowest percentage of its items with zero units on hand?",
+     q(metrics=["out_of_stock_items"]),
+     "SELECT warehouse_id, w.name, 100.0 * count(*) FILTER (WHERE on_hand = 0) / count(*) "
+     "FROM stock JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
+     "SELECT warehouse_id, w.name, 100.0 * count(*) FILTER (WHERE on_hand = 0) / count(*) "
+     "FROM stock JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 HAVING 1 = 0"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
