@@ -171,7 +171,8 @@ _ADD_UP = re.compile(r"^\W*(?:please )?(?:add up|sum up|sum|total up|tally up|ta
 # put around the question it asks.
 _REQUEST = re.compile(
     r"^\W*(?:(?:please|ok|okay|so|now|hey)\W+)*(?:(?:can|could|would|will) you (?:please )?"
-    r"|please )?(?:tell|show|give|get|find|fetch|pull|let|name|(?:i need|i want|i would like|"
+    r"|please )?(?:tell|show|give|get|find|fetch|pull|let|name|check|see|calculate|compute|"
+    r"work out|figure out|look up|(?:i need|i want|i would like|"
     r"we need|i d like)(?! to (?!know|see)))(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
 # "the order count", "the warehouse total": a figure of the thing named before it
 _FIGURE_WORDS = (r"(?:count|counts|number|numbers|total|totals|sum|average|value|amount|rate|"

@@ -1689,6 +1689,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM stock JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
      "SELECT warehouse_id, w.name, 100.0 * count(*) FILTER (WHERE on_hand = 0) / count(*) "
      "FROM stock JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 HAVING 1 = 0"),
+    # an order shipped to another state than its customer's is a segment of the layer;
+    # "could you check how many" is "how many"
+    ("Could you check how many delivered orders went out of state, to another state than "
+     "the customer lives in?", q(metrics=["state_regions_count"]),
+     "SELECT count(*) FROM orders o JOIN users u USING (user_id) WHERE o.status = "
+     "'delivered' AND (o.address ->> '$.state') <> (u.address ->> '$.state')",
+     "SELECT count(*) FROM orders WHERE status = 'delivered'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
