@@ -147,6 +147,7 @@ from ._sql_amend_shape import (
     _having,
     _latest,
     _listed_breakdown,
+    _month_as_text,
     _one_table,
     _per_subject,
     _period_column,
@@ -328,6 +329,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     if not bounded and not args.get("count_groups"):
         grouped = _grain_asked(args, grouped, words, notes)
+    grouped = _month_as_text(args, grouped, words, notes)
     if not grouped and (args.get("having") or args.get("count_groups")):
         # the model's bound per group with no groups: the rows themselves are asked for
         args["having"], args["count_groups"] = None, False

@@ -62,6 +62,8 @@ _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b
 _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (most recent|latest|"
                      r"newest|last)\b(?! (\d+|day|days|week|weeks|month|months|year|years|"
                      r"quarter)\b)")
+# "month written as yyyy-mm", "labelling months like 2026-07"
+_YEAR_MONTH = re.compile(r"\byyyy-mm\b|\b20\d\d-\d\d\b(?!-\d)")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
 _PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical|of a|of an|"
                         r"for a|for an|the average|the typical|average(?= daily| weekly| monthly)) "
@@ -430,6 +432,17 @@ def _cycles(args: dict[str, Any], grouped: list[str], words: str,
                    if dates else [cycle, *grouped])
         notes.append(f"group_by {cycle}: the question asks for a {cycle.replace('_', ' ')}")
         args["group_by"] = grouped
+    return grouped
+
+
+def _month_as_text(args: dict[str, Any], grouped: list[str], words: str,
+                   notes: list[str]) -> list[str]:
+    """"Month written as YYYY-MM", "labelling months like 2026-07": the months as text."""
+    if "month" not in grouped or not _YEAR_MONTH.search(words):
+        return grouped
+    grouped = ["year_month" if g == "month" else g for g in grouped]
+    notes.append("group_by year_month: the question writes a month as YYYY-MM")
+    args["group_by"] = grouped
     return grouped
 
 

@@ -516,6 +516,8 @@ def _grain(name: str, time_col: str) -> tuple[str, str]:
         return f"dayname({time_col})", "text"
     if name == "month_of_year":
         return f"monthname({time_col})", "text"
+    if name == "year_month":
+        return f"strftime({time_col}, '%Y-%m')", "text"
     return f"CAST(date_trunc('{name}', {time_col}) AS DATE)", "date"
 
 

@@ -26,7 +26,8 @@ Compare = Literal[">", ">=", "<", "<=", "=", "!="]
 Order = Literal["desc", "asc", "none"]
 # Calendar buckets of the metric's date: truncations (month, week, day, year) and cycles
 # ("which day of the week", "which month of the year"), which group across years.
-GRAINS = ("month", "week", "day", "year", "weekday", "month_of_year")
+# "year_month": a month written as text, YYYY-MM.
+GRAINS = ("month", "week", "day", "year", "weekday", "month_of_year", "year_month")
 Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4

@@ -1696,6 +1696,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM orders o JOIN users u USING (user_id) WHERE o.status = "
      "'delivered' AND (o.address ->> '$.state') <> (u.address ->> '$.state')",
      "SELECT count(*) FROM orders WHERE status = 'delivered'"),
+    # a month asked for as YYYY-MM is text
+    ("Revenue per month in Q2 2026, with each month shown like 2026-04?",
+     q(metrics=["revenue"], group_by=["month"]),
+     "SELECT strftime(day, '%Y-%m'), sum(quantity * unit_price) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-04-01' AND DATE '2026-06-30' GROUP BY 1 ORDER BY 1",
+     "SELECT CAST(date_trunc('month', day) AS DATE), sum(quantity * unit_price) "
+     "FROM sales_history WHERE day BETWEEN DATE '2026-04-01' AND DATE '2026-06-30' "
+     "GROUP BY 1 ORDER BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
