@@ -1704,6 +1704,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT CAST(date_trunc('month', day) AS DATE), sum(quantity * unit_price) "
      "FROM sales_history WHERE day BETWEEN DATE '2026-04-01' AND DATE '2026-06-30' "
      "GROUP BY 1 ORDER BY 1"),
+    # "a customer count", "a headcount of customers": the number of customers
+    ("Give me a customer count for each region, by the state of their address.",
+     q(metrics=["state_regions_count"], group_by=["state_regions.region"]),
+     "SELECT r.region, count(*) FROM users u JOIN state_regions r "
+     "ON r.state = u.address ->> '$.state' GROUP BY 1 ORDER BY 1",
+     "SELECT region, count(*) FROM state_regions GROUP BY 1 ORDER BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
