@@ -291,7 +291,7 @@ _NOT_EVEN_ONCE = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) "
                             r"(?:even once|at all|ever)\b")
 # "customers who don't have a single gift card": who have none
 _NOT_HAVE_ONE = re.compile(r"\b(?:do|does|did) not (?P<verb>have|hold|own|keep|carry) "
-                           r"(?:a single|even one|one single|a solitary)\b")
+                           r"(?:a single|even one|one single|a solitary|an?|any)\b")
 # "a week (7 days) or longer": the span said twice
 _RESTATED_SPAN = re.compile(r"\b(?P<span>week|month|fortnight|year)\s*\(\d+ (?:days|weeks)\)")
 # "how many of national post's lanes": how many lanes of national post (which, what)

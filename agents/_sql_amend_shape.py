@@ -616,8 +616,9 @@ def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[
         value = f.get("value")
         texts = [v for v in (value if isinstance(value, list) else [value])
                  if isinstance(v, str)]
+        # ("at least one refund": the words are the value's own, which stands)
         return bool(texts) and all(f" {phrase(t)} " in inside and f" {phrase(t)} " not in rest
-                                   for t in texts)
+                                   and phrase(t) != span for t in texts)
 
     filters = args.get("filters") or []
     kept = [f for f in filters if not only_inside(f)]

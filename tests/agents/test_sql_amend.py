@@ -1710,6 +1710,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT r.region, count(*) FROM users u JOIN state_regions r "
      "ON r.state = u.address ->> '$.state' GROUP BY 1 ORDER BY 1",
      "SELECT region, count(*) FROM state_regions GROUP BY 1 ORDER BY 1"),
+    # "do not have a X" lacks X; "at least one refund": the value its own words name
+    ("How many users do not have a credit card among their payment methods?",
+     q(metrics=["customer_count"]),
+     "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_payment_methods m "
+     "WHERE m.user_id = u.user_id AND m.source = 'credit_card')",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE source = 'credit_card'"),
+    ("How many different customers have received at least one refund?",
+     q(metrics=["customer_count"]),
+     "SELECT count(DISTINCT user_id) FROM order_payments WHERE transaction_type = 'refund'",
+     "SELECT count(DISTINCT user_id) FROM order_payments"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
