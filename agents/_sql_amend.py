@@ -342,7 +342,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             notes.append("ties: the question asks for every group tied")
     _single_row(args, words, layer, notes)
     _rehome_to_final_table(args, linked, catalog, layer, notes)
-    _columns_compared(args, words, linked, catalog, layer, notes)
+    if _columns_compared(args, words, linked, catalog, layer, notes):
+        _calendar(args, words, catalog, layer, notes)  # the compared table's dates, if any
     _in_every(args, words, linked, catalog, layer, notes)
     _as_of_history(args, words, catalog, layer, notes)
     _rounding(args, words, notes)

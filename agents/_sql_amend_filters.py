@@ -131,8 +131,8 @@ _CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
     (r"(\w+)n t", r"\1 not"), (r"ca not", "cannot"), (r"wo not", "will not"),
     (r"i d like", "i would like")]]
 # "a customer count for each region", "a headcount of customers": the number of customers
-_THING_COUNT = re.compile(r"\b(?:a|the|our) (?:(?!(?:current|total|overall|final|exact|rough|"
-                          r"full|latest|new|same)\b)(?P<thing>[a-z]+) count|(?:head ?count|tally) of "
+# (a table's things, not "the top count")
+_THING_COUNT = re.compile(r"\b(?:a|the|our) (?:(?P<thing>[a-z]+) count|(?:head ?count|tally) of "
                           r"(?:the |our )?(?P<of>[a-z]+))\b")
 # "is there any product where every variant ...": which products
 _IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<thing>\w+) "
@@ -231,7 +231,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     unit cost of X"."""
     for contraction, full in _CONTRACTIONS:
         words = contraction.sub(full, words)
-    words = _THING_COUNT.sub(lambda m: f"the number of {m['thing'] or m['of']}"
+    words = _THING_COUNT.sub(lambda m: m[0] if not _table_named(m["thing"] or m["of"], catalog, layer)
+                             else f"the number of {m['thing'] or m['of']}"
                              f"{'s' if m['thing'] and not m['thing'].endswith('s') else ''}",
                              words)
     words = _context_dropped(words)

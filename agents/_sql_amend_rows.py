@@ -92,11 +92,12 @@ def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog:
                       layer: SemanticLayer, notes: list[str]) -> None:
     """"Variants priced below their unit cost", "purchase orders received after their
     expected date": a row condition between the column the words before the comparison
-    name and the one after it (two numbers or two dates), as the question says them."""
+    name and the one after it (two numbers or two dates), as the question says them.
+    True when it added one."""
     root = _root(args.get("metrics"), [g for g in args.get("group_by") or []
                                        if isinstance(g, str)], layer)
     if root not in catalog.tables or args.get("compare"):
-        return
+        return False
     if (same := _SAME.search(words)) is not None:
         # "routes that start and end in the same region": the two columns of that name
         ends = [c for c in catalog.tables[root].columns
@@ -105,7 +106,7 @@ def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog:
             args["compare"] = [{"field": ends[0].ref, "op": "=", "value": ends[1].ref}]
             notes.append(f"compare {ends[0].ref} = {ends[1].ref}: the question says the same "
                          f"{same['what']}")
-            return
+            return True
     pairs = [(said, " ".join(words[:said.start()].split()[-3:]))
              for said in _COMPARED.finditer(words)]
     pairs += [(said, said["this"]) for said in _MORE_X_THAN.finditer(words)]
@@ -125,7 +126,8 @@ def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog:
                            if not (isinstance(f, dict) and f.get("field") in (left.ref, right.ref)
                                    and f.get("op") in _BOUND_OPS.values())]
         notes.append(f"compare {left.ref} {op} {right.ref}: the question compares the two")
-        return
+        return True
+    return False
 
 
 # "in the same region", "within a single region", "within one region"
@@ -141,9 +143,14 @@ def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLaye
     holds said too ("what BargainBay charged": a competitor's price), then the root's
     own."""
     stems = [_SAID_AS.get(s, s) for s in (_stem(phrase(w)) for w in text.split())]
+    # (a table is said by its name, a synonym, a value it holds, or a text column's name:
+    # "a competitor charged" is the competitors' prices)
+    said = f" {phrase(text)} "
     tables = _tables_said(text, catalog, layer) | {
         c.partition(".")[0] for h in linked.values
-        if f" {phrase(h.words)} " in f" {phrase(text)} " for c in h.columns}
+        if f" {phrase(h.words)} " in said for c in h.columns} | {
+        t.name for t in catalog.tables.values() for c in t.columns
+        if c.kind == "text" and not c.name.endswith("_id") and f" {phrase(c.name)} " in said}
     scored = []
     for table in catalog.tables.values():
         if table.name != root and catalog.path(root, table.name) is None:

@@ -218,8 +218,11 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
     # sales in October": the sales' days).
     # Nor does a table another filter is on ("variants ... what BargainBay charged in its
     # October 25 check": the check's date).
-    filtered = [str(f.get("field")).partition(".")[0] for f in args.get("filters") or []
-                if isinstance(f, dict)]
+    # Nor does a table the rows are compared with ("items a competitor charged less for
+    # in its October 25 check").
+    filtered = [str(f.get(k)).partition(".")[0]
+                for f in [*(args.get("filters") or []), *(args.get("compare") or [])]
+                if isinstance(f, dict) for k in ("field", "value") if isinstance(f.get(k), str)]
     table = next((t for t in [metric.table, *(args.get("absent") or []), *filtered]
                   if t in catalog.tables
                   and any(c.kind == "date" for c in catalog.tables[t].columns)), metric.table)

@@ -1720,6 +1720,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["customer_count"]),
      "SELECT count(DISTINCT user_id) FROM order_payments WHERE transaction_type = 'refund'",
      "SELECT count(DISTINCT user_id) FROM order_payments"),
+    # "a competitor charged less than our list price": the competitors' prices (a column
+    # said names its table), on the check's date
+    ("For how many of our items did a competitor charge less than our list price in the "
+     "check observed on 2026-10-18?", q(metrics=["variant_count"]),
+     "SELECT count(DISTINCT item_id) FROM competitor_prices c JOIN variants v USING (item_id) "
+     "WHERE c.observed_on = DATE '2026-10-18' AND c.price < v.price",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
