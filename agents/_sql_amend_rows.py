@@ -267,7 +267,9 @@ _ROUNDED = re.compile(
     r"|\bin whole (?:dollars|days|units|percent)\b(?P<in_whole>)"
     r"|\((?P<paren>\d) (?:decimal(?: place)?s?|dp)\)"
     r"|\bto (?P<bare>\d|one|two|three|four) (?:decimal(?: place)?s?|dp)\b"
-    r"|\bto the nearest (?:whole(?: \w+)?|dollar|integer|(?P<near_cent>cent))\b")
+    r"|\bto the nearest (?:whole(?: \w+)?|dollar|integer|(?P<near_cent>cent))\b"
+    # "... in days? one decimal.", "..., 2 decimals please": the clause says only that
+    r"|(?:^|[.?!;,:]\s*)(?P<alone>\d|one|two|three|four) (?:decimal(?: place)?s?|dp)\b")
 _DIGIT_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "no": 0, "zero": 0}
 
 
@@ -277,7 +279,7 @@ def _rounding(args: dict[str, Any], words: str, notes: list[str]) -> None:
     said = _ROUNDED.search(words)
     if said is None or args.get("decimals") is not None:
         return
-    n = said["n"] or said["paren"] or said["bare"]
+    n = said["n"] or said["paren"] or said["bare"] or said["alone"]
     cents = said["cent"] or said["near_cent"]
     decimals = (int(n) if n.isdigit() else _DIGIT_WORDS[n]) if n else 2 if cents else 0
     args["decimals"] = decimals

@@ -2771,6 +2771,8 @@ def test_a_period_on_rows_without_dates_is_when_the_absent_rows_are_lacking(
     ("Average transit time per carrier, to 1 decimal place", 1),
     ("How much revenue did we make last month, to the nearest whole number?", 0),
     ("What is the average gift card balance in whole dollars?", 0),
+    ("Average lead time by supplier country? Two decimals.", 2),
+    ("Average refund per customer, 1 dp please", 1),
     ("What is the average price of a variant?", None),
 ])
 def test_the_rounding_a_question_asks_for_is_kept(kit: SqlKit, question: str,
