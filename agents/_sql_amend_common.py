@@ -191,6 +191,12 @@ def _table_of_count(text: str, subject: str | None, catalog: Catalog,
                 found[table] = term
     longest = max(map(len, found.values()), default=0)  # "payment methods", not "payments"
     named = [(t, term) for t, term in found.items() if len(term) == longest]
+    # a segment's name is the more specific ("price increases" are price history rows,
+    # whatever "price" alone names)
+    segment = _segment_table(text, layer)
+    if segment is not None and segment != subject \
+            and catalog.tables[segment].column(key) is not None:
+        return segment, phrase(text)
     return named[0] if len(named) == 1 else None
 
 
@@ -248,7 +254,17 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
     return _head_table(_counted_words(words, match, 4), catalog, layer) or _table_named(
-        " ".join(counted), catalog, layer)
+        " ".join(counted), catalog, layer) or _segment_table(
+        " ".join(_counted_words(words, match, 3)), layer)
+
+
+def _segment_table(text: str, layer: SemanticLayer) -> str | None:
+    """The table of the one segment whose name ``text`` starts with: "price cuts" are
+    rows of price_history."""
+    said = f" {phrase(text)} "
+    tables = {g.table for g in layer.segments for n in (g.label, *g.synonyms)
+              if said.startswith(f" {phrase(n)} ")}
+    return tables.pop() if len(tables) == 1 else None
 
 
 # Words after which a noun phrase has ended: "how many orders | from customers in Texas".

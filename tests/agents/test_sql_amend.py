@@ -1727,6 +1727,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(DISTINCT item_id) FROM competitor_prices c JOIN variants v USING (item_id) "
      "WHERE c.observed_on = DATE '2026-10-18' AND c.price < v.price",
      "SELECT count(*) FROM variants"),
+    # a segment's name counts its table's rows: "price cuts" are price history rows
+    ("How many markdowns took effect in August 2026?", q(metrics=["active_promotions"]),
+     "SELECT count(*) FROM price_history WHERE price < previous_price "
+     "AND effective_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM promotions"),
+    ("Which product has seen the most price drops across its variants?",
+     q(metrics=["variant_count"]),
+     "SELECT product_id, p.name, count(*) FROM price_history JOIN products p "
+     "USING (product_id) WHERE price < previous_price GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT product_id, p.name, count(*) FROM variants JOIN products p USING (product_id) "
+     "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
