@@ -89,7 +89,7 @@ _NOT_COMPARED = ("_id", "_no", "position", "seq", "lat", "lon")
 
 
 def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
-                      layer: SemanticLayer, notes: list[str]) -> None:
+                      layer: SemanticLayer, notes: list[str]) -> bool:
     """"Variants priced below their unit cost", "purchase orders received after their
     expected date": a row condition between the column the words before the comparison
     name and the one after it (two numbers or two dates), as the question says them.
