@@ -140,8 +140,12 @@ _IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<t
 # "not one of its variants", "not a single one of them": none of
 _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
 # A sentence before the question that sets the scene ("i am looking into repeat
-# cancellers. which customers ...", "single-source risk check: how many ...")
-_LEAD = re.compile(r"^(?P<lead>[^.?!:]+)[.:!]\s+(?P<rest>\S.*)$", re.DOTALL)
+# cancellers. which customers ...")
+# (before a colon only a request, "support team wants to know: ...", not a topic:
+# "dallas warehouse: how many units ...")
+_LEAD = re.compile(r"^(?P<lead>[^.?!:]+(?:\b(?:know|ask|asks|asked|check|question|wondering|"
+                   r"curious|quick one)(?=:))?)[.!:]\s+(?P<rest>\S.*)$", re.DOTALL)
+_REQUEST_LEAD = re.compile(r"\b(?:know|ask|asks|asked|check|question|wondering|curious|quick one)$")
 _ASKS = re.compile(r"^\W*(?:how|what|which|who|where|when|is|are|do|does|did|can|could|"
                    r"please|give|show|list|tell|name|count|find)\b")
 _KEEPS = re.compile(r"\d|\b(?:only|just|not|no|never|except|excluding|without|ignore|ignoring|"
@@ -155,7 +159,8 @@ def _context_dropped(words: str) -> str:
     asks (no number, date, condition or breakdown)."""
     match = _LEAD.match(words)
     if match is None or _ASKS.match(match["lead"]) or not _ASKS.match(match["rest"]) \
-            or _KEEPS.search(match["lead"]):
+            or _KEEPS.search(match["lead"]) or words[match.end("lead")] == ":" \
+            and not _REQUEST_LEAD.search(match["lead"]):
         return words
     return match["rest"]
 

@@ -538,7 +538,8 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 
 # "For each region", "per country", "in every one of our cities": a breakdown by the
 # thing's attribute the words name.
-_EACH = re.compile(r"(?:\b|^\W*)(each|every|per|by|(?<![\w ])which|"
+# ("across every one of our warehouses" adds them up, as "across every warehouse" does)
+_EACH = re.compile(r"(?:\b|^\W*)(each|(?<!across )every|per|by|(?<![\w ])which|"
                    r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which)"
                    rf"(?: single| (?:one )?of (?:the|our|its|their)| (?:top )?{_FEW}(?= \w))?"
                    # (not into the next breakdown: "per parcel for each carrier")

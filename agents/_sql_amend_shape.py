@@ -285,8 +285,9 @@ def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Cat
 
 
 # "every single variant is still available", "all of its variants are in stock"
-_ALL_OF = re.compile(r"\b(?:every|each|all)(?: single| one)?(?: of)?(?: (?:its|their|the))? "
-                     r"(?P<child>\w+)(?: (?:is|are))?(?: still)? ")
+_ALL_OF = re.compile(r"\b(?:(?:every|each|all)(?: single| one)?(?: of)?(?: (?:its|their|the))? "
+                     r"(?P<child>\w+)(?: (?:is|are))?|(?:(?:its|their|whose) )?(?P<owned>\w+) "
+                     r"(?:that |which )?(?:are|were) all)(?: still)? ")
 
 
 def _all_as_none(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -294,7 +295,8 @@ def _all_as_none(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
     """"Which product has every single variant still available": none of its variants is
     in the opposite segment (sold out), read as such by ``_absent``. The words it asks."""
     match = _ALL_OF.search(words)
-    child = _table_named(match["child"], catalog, layer) if match else None
+    named = (match["child"] or match["owned"]) if match else ""
+    child = _table_named(named, catalog, layer) if match else None
     if match is None or child is None:
         return words
     for f in args.get("filters") or []:
@@ -307,9 +309,8 @@ def _all_as_none(args: dict[str, Any], words: str, catalog: Catalog, layer: Sema
         if opposite is None:
             return words
         f["field"] = opposite.name
-        notes.append(f"filter {opposite.name} lacked: every {match['child']} is "
-                     f"{segment.label}")
-        return f"{words[:match.start()]}none of its {match['child']} {opposite.label} " \
+        notes.append(f"filter {opposite.name} lacked: every {named} is {segment.label}")
+        return f"{words[:match.start()]}none of its {named} {opposite.label} " \
                f"{words[match.end():]}"
     return words
 

@@ -1738,6 +1738,20 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (product_id) WHERE price < previous_price GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT product_id, p.name, count(*) FROM variants JOIN products p USING (product_id) "
      "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # a topic before a colon is kept ("Reno warehouse: ..."); "whose variants are all S";
+    # "across every one of our warehouses" adds up over them
+    ("Reno warehouse: how many units are on hand there?", q(metrics=["on_hand"]),
+     "SELECT sum(on_hand) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Reno'", "SELECT sum(on_hand) FROM stock"),
+    ("Which products have variants that are all still for sale?",
+     q(metrics=["variant_count"]),
+     "SELECT p.name, count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM variants v "
+     "WHERE v.product_id = p.product_id AND NOT v.available) GROUP BY 1",
+     "SELECT count(*) FROM variants WHERE available"),
+    ("How many variants have no units on hand across every one of our warehouses?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
+     "SELECT count(DISTINCT item_id) FROM stock WHERE on_hand = 0"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
