@@ -409,6 +409,10 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
                    if set(phrase(g.replace("_", " ").replace(".", " ")).split()[-1:]) & set(said)]
     own_dims = [d.name for d in layer.dimensions if root and d.table == root
                 and _group_word(d.name, catalog, layer) == _singular(thing)] if thing else []
+    # "which two ship-to states": a dimension of the root's by its label or another name
+    asked_as = f" {phrase(words[asked.start('thing'):])} " if asked else ""
+    own_dims = own_dims or [d.name for d in layer.dimensions if root and d.table == root and any(
+        asked_as.startswith(f" {phrase(n)} ") for n in (d.label, *d.synonyms))][:1]
     if len(own_dims) == 1 and not names_thing:
         # "the top 3 states by number of customers": the customers' own state
         args["group_by"] = own_dims

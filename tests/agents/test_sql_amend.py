@@ -1752,6 +1752,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["variant_count"]),
      "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
      "SELECT count(DISTINCT item_id) FROM stock WHERE on_hand = 0"),
+    # "which three destination states": a dimension by another of its names
+    ("Of the cancelled orders, which three destination states have the most?",
+     q(metrics=["order_count"]),
+     "SELECT address ->> '$.state', count(*) FROM orders WHERE status = 'cancelled' "
+     "GROUP BY 1 ORDER BY 2 DESC LIMIT 3",
+     "SELECT count(*) FROM orders WHERE status = 'cancelled'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
