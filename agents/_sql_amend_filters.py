@@ -168,6 +168,8 @@ def _context_dropped(words: str) -> str:
 # "the mean refund", "avg order value": an average ("what do you mean" is no analyst's
 # question)
 _MEAN = re.compile(r"\b(?:mean|avg)\b")
+# "what % of all units", "avg % off": a percent sign said as a word (not "15%")
+_PERCENT_SIGN = re.compile(r"(?<![\d.])(?<![\d.] )%")
 # "lowest list price among the laptop variants?", "total units sold last week?": a terse
 # question is "what is the ..."
 _TERSE = re.compile(r"^\W*(?=(?:average|median|total|combined|overall|highest|largest|biggest|"
@@ -244,6 +246,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
     words = _NOT_ONE_OF.sub("none of", words)
     words = _MEAN.sub("average", words)
+    words = _PERCENT_SIGN.sub("percent", words)
     words = _TERSE.sub("what is the ", words, count=1)
     words = _ADD_UP.sub("what is the total ", words, count=1)
     words = _WHO_IS_THE.sub("which ", _request_as_question(words, catalog, layer), count=1)

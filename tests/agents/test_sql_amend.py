@@ -1758,6 +1758,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT address ->> '$.state', count(*) FROM orders WHERE status = 'cancelled' "
      "GROUP BY 1 ORDER BY 2 DESC LIMIT 3",
      "SELECT count(*) FROM orders WHERE status = 'cancelled'"),
+    # a percent sign said as a word ("what %", "avg % off")
+    ("What % of all units on hand sit in the Atlanta warehouse?", q(metrics=["on_hand"]),
+     "SELECT 100.0 * sum(on_hand) FILTER (WHERE w.city = 'Atlanta') / sum(on_hand) "
+     "FROM stock JOIN warehouses w USING (warehouse_id)",
+     "SELECT sum(on_hand) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Atlanta'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
