@@ -827,12 +827,18 @@ def _name_said(name: str, said: str) -> bool:
     return re.search(pattern, said) is not None
 
 
+# "(refunds excluded)", "gift cards left out": a negation said after the value
+_EXCLUDED_AFTER = re.compile(r"\w*\s*(?:excluded|not included|left out|set aside)\b")
+
+
 def _negated(words: str, value: str) -> bool:
     """Whether a negation stands within a few words before ``value``, in its own clause
     ("not sold out and can still be bought": the second is not negated)."""
     at = words.find(value.lower())
     if at < 0:
         return False
+    if _EXCLUDED_AFTER.match(words, at + len(value)):
+        return True  # "(refunds excluded)"
     before = words[:at].split()[-_NEGATED_WINDOW:]
     ends = [i for i, w in enumerate(before) if w in ("and", "but", "while") or w.endswith(",")]
     return bool(_NEGATION.search(" ".join(before[ends[-1] + 1:] if ends else before)))

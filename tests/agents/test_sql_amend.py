@@ -1764,6 +1764,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM stock JOIN warehouses w USING (warehouse_id)",
      "SELECT sum(on_hand) FROM stock JOIN warehouses w USING (warehouse_id) "
      "WHERE w.city = 'Atlanta'"),
+    # a value "excluded" after it is denied
+    ("How much did customers pay with gift cards in total (refunds excluded)?",
+     q(metrics=["payments"]),
+     "SELECT sum(amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'payment' AND m.source = 'gift_card'",
+     "SELECT sum(amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'refund' AND m.source = 'gift_card'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
