@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -245,9 +246,33 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
                       for w in spoken.get(ref.split(".")[1], []))]
     time_col = (metric.time_column if table == metric.table else None) or \
         layer.time_column(table)
+    if len(by_name) > 1:
+        by_name = _nearest_before_date(by_name, said, spoken, says)
     choices = by_name or [ref for ref in _date_filters(args, catalog) if ref in dated] or (
         [time_col] if time_col else [])
     return choices[0] if len(choices) == 1 else None
+
+
+def _nearest_before_date(refs: list[str], said: list[str], spoken: dict[str, list[str]],
+                         says: Callable[[str], bool]) -> list[str]:
+    """Of several date columns the words name, the one named last before the date ("the
+    orders we placed in september 2026 that have since been received": placed)."""
+    at = next((i for i, w in enumerate(said) if w in _MONTHS or re.fullmatch(r"20\d\d", w)),
+              None)
+    if at is None:
+        return refs
+    last: dict[str, int] = {}
+    for ref in refs:
+        column = ref.split(".")[1]
+        names = [*(p for p in column.split("_") if says(p)),
+                 *(w for w in spoken.get(column, []) if " " not in w)]
+        hits = [i for i, w in enumerate(said[:at]) if any(_same_word(n, w) for n in names)]
+        if hits:
+            last[ref] = max(hits)
+    if not last:
+        return refs
+    nearest = max(last.values())
+    return [ref for ref, i in last.items() if i == nearest]
 
 
 def _date_filters(args: dict[str, Any], catalog: Catalog) -> list[str]:

@@ -1771,6 +1771,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (payment_method_id) WHERE p.transaction_type = 'payment' AND m.source = 'gift_card'",
      "SELECT sum(amount) FROM order_payments p JOIN user_payment_methods m "
      "USING (payment_method_id) WHERE p.transaction_type = 'refund' AND m.source = 'gift_card'"),
+    # of two date columns named, the one named last before the date
+    ("Of the purchase orders placed in August 2026 that have been received, how many days "
+     "did they take on average from order to receipt?", q(metrics=["actual_lead_time"]),
+     "SELECT avg(date_diff('day', ordered_on, received_on)) FROM purchase_orders "
+     "WHERE status = 'received' AND ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT avg(date_diff('day', ordered_on, received_on)) FROM purchase_orders "
+     "WHERE status = 'received'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
