@@ -478,7 +478,9 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
     return True
 
 
-_BOTH = re.compile(r"\bboth\b|\bas well as\b|\band also\b")
+# ("all three kinds of payment method: a credit card, paypal and a gift card")
+_BOTH = re.compile(r"\bboth\b|\bas well as\b|\band also\b|\ball (?:three|four|five|\d) "
+                   r"(?:kinds|types|sorts)?\b|\bevery one of\b")
 
 
 def _both(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,

@@ -1778,6 +1778,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE status = 'received' AND ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
      "SELECT avg(date_diff('day', ordered_on, received_on)) FROM purchase_orders "
      "WHERE status = 'received'"),
+    # "all three" values of one column are each held (like "both")
+    ("How many customers have orders in all three statuses: pending, delivered and "
+     "cancelled?", q(metrics=["customer_count"]),
+     "SELECT count(*) FROM (SELECT user_id FROM orders WHERE status IN "
+     "('pending', 'delivered', 'cancelled') GROUP BY 1 HAVING count(DISTINCT status) = 3)",
+     "SELECT count(DISTINCT user_id) FROM orders WHERE status IN "
+     "('pending', 'delivered', 'cancelled')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
