@@ -258,6 +258,27 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
         " ".join(_counted_words(words, match, 3)), layer)
 
 
+# "orders worth more than $3,000", "whose basket comes to over $500": a total per thing
+_TOTALLED = re.compile(r"\b(?:worth|valued at|totall?ing|adds? up to|comes? to|came to|amounts? to|"
+                       r"(?:value|total|basket|sum) (?:of|is|was|are|were))\s*$")
+
+
+def _money_total_per_thing(words: str, at: int, catalog: Catalog,
+                     layer: SemanticLayer) -> Metric | None:
+    """The money term a bound at ``at`` ("... worth more than $3,000") totals per counted
+    thing: the one unfiltered sum of money over another table that holds the thing's key
+    (an order's value is the sum of its lines' prices); None when the words before the
+    bound total nothing."""
+    subject = _counted_table(words, catalog, layer)
+    keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+    if len(keys) != 1 or not _TOTALLED.search(words[:at].rstrip()):
+        return None
+    found = [m for m in layer.metrics if m.format == "money" and not m.filter
+             and re.fullmatch(r"\s*sum\([^()]*\)\s*", m.sql, re.IGNORECASE) and m.table != subject
+             and m.table in catalog.tables and catalog.tables[m.table].column(keys[0])]
+    return found[0] if len(found) == 1 else None
+
+
 def _segment_table(text: str, layer: SemanticLayer) -> str | None:
     """The table of the one segment whose name ``text`` starts with: "price cuts" are
     rows of price_history."""

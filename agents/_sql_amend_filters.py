@@ -22,6 +22,7 @@ from ._sql_amend_common import (
     _WORDS,
     _counted_table,
     _is_number,
+    _money_total_per_thing,
     _plain_number,
     _singular,
     _spell,
@@ -447,6 +448,8 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "number" and stem in c.name.split("_")
                or c.kind == "number" and f"{stem}s" in c.name.split("_")]
+    if money and _money_total_per_thing(words, at, catalog, layer) is not None:
+        return []  # "orders worth more than $3,000": a total per order (_count_per_subject)
     if not columns and (not unit or unit in _MONEY_UNITS or money):
         columns = _column_before(words[:at], root, catalog, layer, words)
     if not columns and (unit in _MONEY_UNITS or money):

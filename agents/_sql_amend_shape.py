@@ -35,6 +35,7 @@ from ._sql_amend_common import (
     _head_table,
     _is_number,
     _link_table,
+    _money_total_per_thing,
     _names,
     _period,
     _plain_number,
@@ -997,6 +998,10 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
             link = _link_table(after, subject, catalog, layer)
             if link is not None:
                 named, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
+        total = _money_total_per_thing(words, bound.start(), catalog, layer) \
+            if named is None and "$" in bound.group(0) else None
+        if total is not None:  # "orders worth more than $3,000": each order's value
+            named, count = (total.table, total.label), total.name
         if named is None or count is None:
             return []
         per, term = named

@@ -1785,6 +1785,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "('pending', 'delivered', 'cancelled') GROUP BY 1 HAVING count(DISTINCT status) = 3)",
      "SELECT count(DISTINCT user_id) FROM orders WHERE status IN "
      "('pending', 'delivered', 'cancelled')"),
+    # "orders worth more than $X": each order's total, bounded
+    ("How many delivered orders are worth more than $2,500?", q(metrics=["order_count"]),
+     "SELECT count(*) FROM (SELECT order_id FROM order_items WHERE status = 'delivered' "
+     "GROUP BY 1 HAVING sum(price) > 2500)",
+     "SELECT count(*) FROM orders WHERE status = 'delivered' "
+     "AND exchange_price_difference > 2500"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
