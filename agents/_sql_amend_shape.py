@@ -60,7 +60,7 @@ _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b
             "month_of_year")]
 # "in its most recent price check", "as of the latest snapshot": the rows of the latest date
 # (not "the last 30 days" nor "last month", which are periods).
-_LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each) (most recent|latest|"
+_LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each|\w+ s) (most recent|latest|"
                      r"newest|last)\b(?! (\d+|day|days|week|weeks|month|months|year|years|"
                      r"quarter)\b)")
 # "month written as yyyy-mm", "labelling months like 2026-07"

@@ -40,6 +40,9 @@ _SPAN = re.compile(rf"\b(?:between (?P<a1>{_MONTH}) and|(?:from )?(?P<a>{_MONTH}
 _DAY_SPAN = re.compile(rf"\b(?:from|between) (?P<m1>{_MONTH})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
                        rf"(?:,? (?P<y1>20\d\d))? (?:to|and|through|until) (?:(?P<m2>{_MONTH})\.? )?"
                        rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y2>20\d\d)\b")
+# "from 2026-10-19 to 2026-10-25", "between 2026-09-01 and 2026-09-15"
+_ISO_SPAN = re.compile(r"\b(?P<a>20\d\d-\d\d-\d\d) ?(?:to|and|through|thru|until|-|–) ?"
+                       r"(?P<b>20\d\d-\d\d-\d\d)\b")
 # "the third quarter of 2026", "q3 2026", "the first half of 2026".
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
              "4th": 4}
@@ -117,6 +120,13 @@ class NamedRange:
 def named_range(words: str) -> NamedRange | None:
     """The one calendar range ``words`` (lower case) name; None for none or several."""
     words = _plain_dates(words)
+    iso = _ISO_SPAN.search(words)
+    if iso is not None:  # "the week of 2026-10-19 to 2026-10-25"
+        try:
+            start, end = date.fromisoformat(iso["a"]), date.fromisoformat(iso["b"])
+        except ValueError:
+            return None
+        return NamedRange(start, end, "between") if start <= end else None
     days = _DAY_SPAN.search(words)
     if days is not None:
         year = int(days["y2"])

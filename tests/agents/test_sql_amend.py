@@ -1791,6 +1791,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1 HAVING sum(price) > 2500)",
      "SELECT count(*) FROM orders WHERE status = 'delivered' "
      "AND exchange_price_difference > 2500"),
+    # "at ShopRival's most recent check": the rows of its latest date
+    ("At ShopRival's most recent price check, on how many items were they cheaper than our "
+     "list price?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM competitor_prices c JOIN variants v USING (item_id) WHERE "
+     "c.competitor = 'ShopRival' AND c.observed_on = (SELECT max(observed_on) FROM "
+     "competitor_prices WHERE competitor = 'ShopRival') AND c.price < v.price",
+     "SELECT count(*) FROM competitor_prices c JOIN variants v USING (item_id) WHERE "
+     "c.competitor = 'ShopRival' AND c.price < v.price"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -50,6 +50,8 @@ from agents._sql_calendar import NamedRange, _same_word, named_range
     ("margin in april 2026 (apr 1-30)", NamedRange(date(2026, 4, 1), date(2026, 4, 30), "between")),
     ("from the 2nd to the 8th of may 2026",
      NamedRange(date(2026, 5, 2), date(2026, 5, 8), "between")),
+    ("units in the week of 2026-03-09 to 2026-03-15",
+     NamedRange(date(2026, 3, 9), date(2026, 3, 15), "between")),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected
