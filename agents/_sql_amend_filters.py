@@ -138,6 +138,8 @@ _THING_COUNT = re.compile(r"\b(?:a|the|our) (?:(?P<thing>[a-z]+) count|(?:head ?
 # "is there any product where every variant ...": which products
 _IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<thing>\w+) "
                            r"(?:where|whose|with|that|which)\b")
+# "neither a promotion nor a volume tier": no promotion and no volume tier
+_NEITHER_NOR = re.compile(r"\bneither (?:an? |any )?(?P<a>[^,.;?]+?) nor (?:an? |any )?(?P<b>[^,.;?]+)")
 # "not one of its variants", "not a single one of them": none of
 _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
 # A sentence before the question that sets the scene ("i am looking into repeat
@@ -246,6 +248,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _context_dropped(words)
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
     words = _NOT_ONE_OF.sub("none of", words)
+    words = _NEITHER_NOR.sub(r"no \g<a> and no \g<b>", words)
     words = _MEAN.sub("average", words)
     words = _PERCENT_SIGN.sub("percent", words)
     words = _TERSE.sub("what is the ", words, count=1)

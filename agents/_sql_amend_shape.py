@@ -223,11 +223,15 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         if named is None or count is None:
             continue
         table = named[0]
+        # "no promotion and no volume tier" (after "neither ... nor"): each table lacked
+        others = [t for m in _NONE.finditer(words, match.end())
+                  if (t := _table_of_count(" ".join(words[m.end():].split()[:4]), subject,
+                                           catalog, layer)) and t[0] != table]
         # "no open purchase orders": the term's own condition is on the rows lacked
         term = layer.metric(str((args.get("metrics") or [""])[0]))
         kept = _term_conditions(term) if term is not None and term.table == table \
             and _term_said(term, words) else []
-        args["metrics"], args["absent"] = [count], [table]
+        args["metrics"], args["absent"] = [count], [table, *dict.fromkeys(t for t, _ in others)]
         args["filters"] = [*(args.get("filters") or []), *(
             f for f in kept if f not in (args.get("filters") or []))][:MAX_FILTERS]
         said = f" {phrase(words)} "

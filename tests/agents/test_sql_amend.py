@@ -1799,6 +1799,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "competitor_prices WHERE competitor = 'ShopRival') AND c.price < v.price",
      "SELECT count(*) FROM competitor_prices c JOIN variants v USING (item_id) WHERE "
      "c.competitor = 'ShopRival' AND c.price < v.price"),
+    # "neither X nor Y": the things with no X and no Y
+    ("How many products have had neither a promotion nor a bulk discount?",
+     q(metrics=["product_count"]),
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM promotions x "
+     "WHERE x.product_id = p.product_id) AND NOT EXISTS (SELECT 1 FROM volume_tiers t "
+     "WHERE t.product_id = p.product_id)",
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM promotions x "
+     "WHERE x.product_id = p.product_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
