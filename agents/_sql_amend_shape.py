@@ -17,6 +17,7 @@ from ._sql_amend_common import (
     _DATE_GRAINS,
     _DESCENDING,
     _HOW_MANY,
+    _LIST,
     _NEGATION,
     _ON_AVERAGE,
     _ONE_COLUMN,
@@ -206,9 +207,9 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
     products have none of their variants sold out" lists them. True when it changed the
     query."""
     subject = _counted_table(words, catalog, layer)
-    which = _WHICH.match(words) if subject is None else None
+    which = _WHICH.match(words) or _LIST.match(words) if subject is None else None
     if which is not None:
-        subject = _table_named(which.group(1), catalog, layer)
+        subject = _table_named(which.group("thing"), catalog, layer)
     if subject is None or len(catalog.tables[subject].primary_key) != 1:
         return False
     for match in _NONE.finditer(words):
@@ -275,7 +276,7 @@ def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Cat
     """The table of the filtered value said first after a negation: "no paypal account"
     lacks the payment methods whose source is paypal, "no backup supplier" the products'
     suppliers that are backups."""
-    said = f" {phrase(after)} "
+    said = f" {re.sub(r'^(?:an?|any|the) ', '', phrase(after))} "  # "never a backup source"
     key = catalog.tables[subject].primary_key[0]
     for f in args.get("filters") or []:
         values = f.get("value") if isinstance(f.get("value"), list) else [f.get("value")]

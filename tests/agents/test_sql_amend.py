@@ -1807,6 +1807,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE t.product_id = p.product_id)",
      "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM promotions x "
      "WHERE x.product_id = p.product_id)"),
+    # "cannot be sold" is sold out; "list the X that are never a backup source": the Xs
+    # lacking rows of that segment
+    ("How many variants cannot be sold any more?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants WHERE NOT available", "SELECT count(*) FROM variants"),
+    ("List the suppliers that are never a secondary source for any product.",
+     q(metrics=["product_count"]),
+     "SELECT s.name, count(*) FROM suppliers s WHERE NOT EXISTS (SELECT 1 FROM "
+     "supplier_products sp WHERE sp.supplier_id = s.supplier_id AND NOT sp.is_primary) "
+     "GROUP BY 1",
+     "SELECT s.name, count(*) FROM suppliers s GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
