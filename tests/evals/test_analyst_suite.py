@@ -37,7 +37,8 @@ CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
                              "analyst_heldout7.jsonl", "analyst_heldout8.jsonl",
                              "analyst_heldout9.jsonl", "analyst_heldout10.jsonl",
                              "analyst_heldout11.jsonl", "analyst_heldout12.jsonl",
-                             "analyst_heldout13.jsonl",
+                             "analyst_heldout13.jsonl", "analyst_heldout14.jsonl",
+                             "analyst_heldout15.jsonl",
                              "analyst_paraphrase1.jsonl", "analyst_paraphrase2.jsonl",
                              "analyst_paraphrase3.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
