@@ -253,9 +253,10 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     counted = _counted_words(words, match)
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
-    return _head_table(_counted_words(words, match, 4), catalog, layer) or _table_named(
-        " ".join(counted), catalog, layer) or _segment_table(
-        " ".join(_counted_words(words, match, 3)), layer)
+    # a segment's name is the more specific ("list price cuts" are price history rows)
+    return _segment_table(" ".join(_counted_words(words, match, 3)), layer) or _head_table(
+        _counted_words(words, match, 4), catalog, layer) or _table_named(
+        " ".join(counted), catalog, layer)
 
 
 # "orders worth more than $3,000", "whose basket comes to over $500": a total per thing
@@ -280,11 +281,12 @@ def _money_total_per_thing(words: str, at: int, catalog: Catalog,
 
 
 def _segment_table(text: str, layer: SemanticLayer) -> str | None:
-    """The table of the one segment whose name ``text`` starts with: "price cuts" are
-    rows of price_history."""
+    """The table of the one segment whose name ``text`` says (a phrase of two words or
+    more): "price cuts", "list price cuts" are rows of price_history."""
     said = f" {phrase(text)} "
     tables = {g.table for g in layer.segments for n in (g.label, *g.synonyms)
-              if said.startswith(f" {phrase(n)} ")}
+              if len(phrase(n).split()) > 1 and f" {phrase(n)} " in said
+              or said.startswith(f" {phrase(n)} ")}
     return tables.pop() if len(tables) == 1 else None
 
 

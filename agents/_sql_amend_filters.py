@@ -315,8 +315,8 @@ _HOW_MANY_OF_OWNED = re.compile(r"\b(?P<ask>how many|which|what) of (?P<owner>(?
 _ONLY_ONE = re.compile(r"(?<!the )\b(?:only|just|solely) (?P<how>(?:(?:be|been|are|is) )?(?:\w+ )?"
                        r"(?:from|by|with|to|at|in|through) )?(?:one|a single|1)\b(?! of\b)")
 # "if more than one city ties for the top spot, list them all": a tie, not a bound
-_MORE_THAN_ONE_TIED = re.compile(r"\bmore than one (?=[^,.;?]*\b(?:tie|tied|ties|tying|share|"
-                                 r"sharing|joint)\b)")
+_MORE_THAN_ONE_TIED = re.compile(r"\b(?:more than one|(?:two|2) or more|at least (?:two|2)) "
+                                 r"(?=[^,.;?]*\b(?:tie|tied|ties|tying|share|sharing|joint)\b)")
 # "october 25, 2026": no clause ends at the comma of a date
 _DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|august|september|"
                          r"october|november|december) \d{1,2}),\s*(\d{4})\b")

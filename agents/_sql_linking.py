@@ -214,6 +214,11 @@ class Linker:
         metrics = self._metrics(question, tokens(_WINDOW.sub(" ", question.lower())), values)
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
+        if not metrics and _COUNTING.search(question.lower()):
+            # "how many markdowns": no term's words, but a segment of a table's rows
+            text = f" {phrase(question)} "
+            tables = [g.table for g in self.layer.segments if any(
+                f" {phrase(n)} " in text for n in (g.label, *g.synonyms))][:1] + tables
         if not metrics and tables and _COUNTING.search(question.lower()):
             # "how many fulfilment centres": no term's words, but a table's other name
             metrics = [m.name for m in self.layer.metrics if m.table == tables[0]

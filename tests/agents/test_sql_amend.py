@@ -1817,6 +1817,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "supplier_products sp WHERE sp.supplier_id = s.supplier_id AND NOT sp.is_primary) "
      "GROUP BY 1",
      "SELECT s.name, count(*) FROM suppliers s GROUP BY 1"),
+    # "list price increases" are price history rows ("list price" names the variants
+    # too); "if two or more X tie" asks for the ties
+    ("How many list price increases took effect in July 2026?", q(metrics=["price_changes"]),
+     "SELECT count(*) FROM price_history WHERE price > previous_price "
+     "AND effective_on BETWEEN DATE '2026-07-01' AND DATE '2026-07-31'",
+     "SELECT count(*) FROM variants v WHERE EXISTS (SELECT 1 FROM price_history h "
+     "WHERE h.item_id = v.item_id AND h.price > h.previous_price)"),
+    ("Which region is home to the most warehouses? If two or more regions tie, list them "
+     "all.", q(metrics=["state_regions_count"]),
+     "SELECT region, count(*) FROM warehouses GROUP BY 1 HAVING count(*) = "
+     "(SELECT max(n) FROM (SELECT count(*) AS n FROM warehouses GROUP BY region))",
+     "SELECT region, count(*) FROM warehouses GROUP BY 1 HAVING count(*) >= 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -273,6 +273,9 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
     # "the number of days" is a quantity in days, no count of rows
     assert linker.link("Which lanes take the longest? Give the origin and destination "
                        "regions and the number of days.").metrics[0] == "transit_days"
+    # no term's words but a segment's: a count of its table's rows
+    assert linker.link("How many markdowns took effect in June 2026?").metrics == [
+        "price_history_count"]
     # "list" asks for a list, but not in "list price"
     assert linker.link("What was the list price of item 1340995114 on 15 July 2026?"
                        ).metrics[0] == "list_price"
