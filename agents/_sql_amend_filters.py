@@ -173,11 +173,14 @@ def _context_dropped(words: str) -> str:
 _MEAN = re.compile(r"\b(?:mean|avg)\b")
 # "what % of all units", "avg % off": a percent sign said as a word (not "15%")
 _PERCENT_SIGN = re.compile(r"(?<![\d.])(?<![\d.] )%")
+# "break down our shoppers by region" (things, not a figure: "break down revenue by ...")
+_BREAK_DOWN_THINGS = re.compile(r"^\W*(?:please )?(?:break (?:down|out)|split|group) (?:our |the |all "
+                                r"(?:of )?(?:our |the )?)?(?P<thing>\w+) by\b")
 # "lowest list price among the laptop variants?", "total units sold last week?": a terse
 # question is "what is the ..."
 _TERSE = re.compile(r"^\W*(?=(?:average|median|total|combined|overall|highest|largest|biggest|"
                     r"maximum|deepest|steepest|shallowest|longest|shortest|lowest|smallest|"
-                    r"minimum)\b)")
+                    r"minimum|cheapest|priciest|fastest|slowest|quickest|busiest|most|least)\b)")
 # "add up the balances on every gift card": their total
 _ADD_UP = re.compile(r"^\W*(?:please )?(?:add up|sum up|sum|total up|tally up|tally) (?:all )?(?:of )?"
                      r"(?:the )?(?=[a-z])")
@@ -252,6 +255,10 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _MEAN.sub("average", words)
     words = _PERCENT_SIGN.sub("percent", words)
     words = _TERSE.sub("what is the ", words, count=1)
+    thing = _BREAK_DOWN_THINGS.match(words)
+    if thing and _table_named(thing["thing"], catalog, layer):
+        # "break down our shoppers by region": how many of them there are in each
+        words = f"how many {thing['thing']} are there by{words[thing.end():]}"
     words = _ADD_UP.sub("what is the total ", words, count=1)
     words = _WHO_IS_THE.sub("which ", _request_as_question(words, catalog, layer), count=1)
     counted = _NUMBER_OF.match(words)
@@ -834,7 +841,7 @@ def _name_said(name: str, said: str) -> bool:
 
 
 # "(refunds excluded)", "gift cards left out": a negation said after the value
-_EXCLUDED_AFTER = re.compile(r"\w*\s*(?:excluded|not included|left out|set aside)\b")
+_EXCLUDED_AFTER = re.compile(r"\w*\s*(?:excluded|not included|not counted|left out|set aside)\b")
 
 
 def _negated(words: str, value: str) -> bool:

@@ -1829,6 +1829,25 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT region, count(*) FROM warehouses GROUP BY 1 HAVING count(*) = "
      "(SELECT max(n) FROM (SELECT count(*) AS n FROM warehouses GROUP BY region))",
      "SELECT region, count(*) FROM warehouses GROUP BY 1 HAVING count(*) >= 2"),
+    # "refunds not counted"; "break down our X by Y" counts the Xs; a terse
+    # "cheapest carrier ...?" asks which carrier
+    ("How much did customers pay by PayPal in total, refunds not counted?",
+     q(metrics=["refunds"]),
+     "SELECT sum(amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'payment' AND m.source = 'paypal'",
+     "SELECT sum(amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'refund' AND m.source = 'paypal'"),
+    ("Break down our vendors by country.", q(metrics=["purchase_order_count"]),
+     "SELECT country, count(*) FROM suppliers GROUP BY 1 ORDER BY 1",
+     "SELECT s.country, count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
+     "GROUP BY 1 ORDER BY 1"),
+    ("Fastest carrier on the lane from the midwest to the west?",
+     q(metrics=["transit_days"]),
+     "SELECT carrier_id, c.name, avg(transit_days) FROM carrier_lanes JOIN carriers c "
+     "USING (carrier_id) WHERE origin_region = 'midwest' AND dest_region = 'west' "
+     "GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
+     "SELECT avg(transit_days) FROM carrier_lanes WHERE origin_region = 'midwest' "
+     "AND dest_region = 'west'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
