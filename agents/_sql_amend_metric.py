@@ -928,9 +928,20 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
             continue
         # (a count may also count the holder's rows, linked or not, unless it asks for
         # different things: rows repeat them)
+        keys = catalog.tables[first.table].primary_key if first.table in catalog.tables else []
         counts = [c for t in sorted(t for t in holders if t) if first.format == "count"
                   and not _DIFFERENT.search(words)
                   and (c := _row_count(t, catalog, layer)) is not None]
+        if first.format == "count" and _DIFFERENT.search(words) and len(keys) == 1:
+            # "how many distinct skus does bargainbay price": the things among its rows
+            among = [t for t in sorted(t for t in holders if t)
+                     if t != first.table and catalog.tables[t].column(keys[0]) is not None]
+            if len(among) == 1:
+                args["metrics"] = [f"count_distinct({among[0]}.{keys[0]})"]
+                notes.append(f"metric {args['metrics'][0]}: the different {first.table} among "
+                             f"{hit.value!r}'s rows")
+                _drop_unreached(args, among[0], catalog, layer, notes)
+                return True
         better = next((m for n in [*linked.metrics, *counts] if (m := layer.metric(n)) is not None
                        and any(_cost(catalog, m.table, f"{t}.")[0] == 0 for t in holders if t)
                        and m.format == first.format), None)

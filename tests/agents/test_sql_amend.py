@@ -1848,6 +1848,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
      "SELECT avg(transit_days) FROM carrier_lanes WHERE origin_region = 'midwest' "
      "AND dest_region = 'west'"),
+    # "how many different X does <value> have": the Xs among the value's rows
+    ("How many unique SKUs has MegaMart Online checked prices for?", q(metrics=["variant_count"]),
+     "SELECT count(DISTINCT item_id) FROM competitor_prices WHERE competitor = 'MegaMart Online'",
+     "SELECT count(*) FROM competitor_prices WHERE competitor = 'MegaMart Online'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
