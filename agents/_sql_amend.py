@@ -139,6 +139,7 @@ from ._sql_amend_shape import (
     _asked_constructs,
     _average_per,
     _both,
+    _bound_in_term,
     _calendar,
     _count_per_subject,
     _cycles,
@@ -295,13 +296,16 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args["metrics"] = [count]
         notes.append(f"share of {row_bound[0]['field']} {row_bound[0]['op']} "
                      f"{row_bound[0]['value']}: the question asks what part")
-    counted_per = [] if row_bound else _count_per_subject(args, words, catalog, layer, notes)
+    in_term = _bound_in_term(args, words, layer)
+    counted_per = [] if row_bound or in_term else _count_per_subject(args, words, catalog, layer,
+                                                                      notes)
     if counted_per:
         _calendar(args, words, catalog, layer, notes)  # the new metric's date, if it changed
         grouped, filters = counted_per, args["filters"]
-    elif not grouped and not row_bound and _BOUND.search(words) and _HOW_MANY.search(words):
+    elif not grouped and not row_bound and not in_term and _BOUND.search(words) \
+            and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
-    bounded = bool(counted_per) or bool(grouped) and not row_bound and _having(
+    bounded = bool(counted_per) or bool(grouped) and not row_bound and not in_term and _having(
         args, words, filters, notes)
     if not bounded and (both := _both(args, words, catalog, layer, notes)):
         grouped, bounded = both, True

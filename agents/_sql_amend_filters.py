@@ -781,7 +781,9 @@ _UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|u
                           r"\b(?:what|how many) percent(?:age)?\b|"
                           r"\bgive (?:it |them )?(?:as )?(?:a |the )?percent(?:age)?\b(?! off)|"
                           r"\bhow (?:large|big|small|long|short|high|low|heavy|wide)\b|"
-                          r"\((?:in |as a )?(?:percent|percentage|dollars|days|units)\)")
+                          r"\((?:in |as a )?(?:percent|percentage|dollars|days|units)\)|"
+                          # "... came from columbus? percent, rounded to 1 decimal."
+                          r"(?:^|[.?!;:]\s*)(?:in |as a )?(?:percent|percentage)(?=\s*[,.]|\s+round)")
 
 
 def _said_outside(value: str, words: str, pattern: re.Pattern[str]) -> bool:

@@ -1031,6 +1031,18 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     return grouped
 
 
+def _bound_in_term(args: dict[str, Any], words: str, layer: SemanticLayer) -> bool:
+    """Whether the counted term's own condition is the question's bound ("items with zero
+    units on hand" counted by out-of-stock items): then it bounds nothing more."""
+    bound = _BOUND.search(words)
+    measured = layer.metric(str((args.get("metrics") or [""])[0]))
+    if bound is None or measured is None or measured.format != "count":
+        return False
+    number = bound.group(2)
+    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    return any(_is_number(c.get("value"), value) for c in _term_conditions(measured))
+
+
 def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) -> Metric | None:
     """The one "units ..." term the question says ("units on hand" as said, "units sold"
     in any form: "sold", "sell") whose table holds ``key``; None for none or several."""

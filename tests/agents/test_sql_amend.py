@@ -1852,6 +1852,21 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many unique SKUs has MegaMart Online checked prices for?", q(metrics=["variant_count"]),
      "SELECT count(DISTINCT item_id) FROM competitor_prices WHERE competitor = 'MegaMart Online'",
      "SELECT count(*) FROM competitor_prices WHERE competitor = 'MegaMart Online'"),
+    # the counted term's own condition is the bound ("zero units on hand" of out-of-stock
+    # items); "percent, rounded ..." is a unit
+    ("At the Reno warehouse, how many items that can still be bought have zero units on "
+     "hand?", q(metrics=["out_of_stock_items"]),
+     "SELECT count(*) FROM stock s JOIN variants v USING (item_id) JOIN warehouses w "
+     "USING (warehouse_id) WHERE w.city = 'Reno' AND v.available AND s.on_hand = 0",
+     "SELECT count(*) FROM (SELECT item_id FROM stock WHERE on_hand = 0 GROUP BY 1 "
+     "HAVING count(*) = 0)"),
+    ("What share of units sold last month came from the Denver warehouse? Percent, rounded "
+     "to 2 decimals.", q(metrics=["units_sold"]),
+     "SELECT round(100.0 * sum(quantity) FILTER (WHERE w.city = 'Denver') / sum(quantity), 2) "
+     "FROM sales_history JOIN warehouses w USING (warehouse_id) "
+     "WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
+     "SELECT sum(quantity) FROM sales_history JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Denver' AND day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
