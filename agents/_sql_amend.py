@@ -70,6 +70,7 @@ from ._sql_amend_common import (
     _NEGATION,
     _ON_AVERAGE,
     _SHARE,
+    _TIED_FOR_FIRST,
     _TIES,
     _TIME_WORDS,
     _cost_from,
@@ -341,6 +342,10 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     _names_beside_ids(args, words, catalog, notes)
     if grouped and not bounded:
         _rank(args, words, notes)
+        if not args.get("limit") and args.get("order") in ("asc", "desc") \
+                and _TIED_FOR_FIRST.search(words):
+            args["limit"] = 1  # "which tools ... most often? if several tie for first, ..."
+            notes.append("limit 1: the question asks for the first, ties and all")
         if args.get("limit") and _TIES.search(words) and not args.get("ties"):
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")

@@ -1867,6 +1867,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
      "SELECT sum(quantity) FROM sales_history JOIN warehouses w USING (warehouse_id) "
      "WHERE w.city = 'Denver' AND day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
+    # "which Xs ... the most? if several tie for first": the first, ties and all
+    ("Which statuses do our orders have most often? If several tie for first, list them all.",
+     q(metrics=["order_count"], group_by=["orders.status"], order="desc"),
+     "SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+     "SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
