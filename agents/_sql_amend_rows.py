@@ -329,7 +329,16 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
         named = keyed.name if wanted or "name" in texts else _owner_asked(
             keyed.name, words, catalog)
         shown = f"{named}.{wanted or 'name'}"
-        if named is None or shown in grouped or len(grouped) >= MAX_GROUPS:
+        if named is None or shown in grouped:
+            continue
+        if len(grouped) >= MAX_GROUPS:
+            # no room beside it: the name instead of the id, when the question asks for it
+            # ("with the carrier's name, the origin and destination regions")
+            if re.search(rf"\b{_singular(named.rstrip('s'))} s name\b|\b{_singular(named.rstrip('s'))}"
+                         rf" names?\b", words):
+                grouped[grouped.index(ref)] = shown
+                args["group_by"] = grouped
+                notes.append(f"group_by {shown} instead of {ref}: the question asks for the name")
             continue
         grouped.insert(grouped.index(ref) + 1, shown)
         args["group_by"] = grouped

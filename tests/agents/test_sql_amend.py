@@ -1872,6 +1872,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["order_count"], group_by=["orders.status"], order="desc"),
      "SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
      "SELECT status, count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC"),
+    # with no room for a name beside the id, the name asked for replaces it
+    ("Which routes are the fastest of all? List every one tied, with the carrier's name, "
+     "the origin and destination regions and the days.", q(metrics=["transit_days"]),
+     "SELECT c.name, origin_region, dest_region, avg(transit_days) FROM carrier_lanes "
+     "JOIN carriers c USING (carrier_id) GROUP BY 1, 2, 3 HAVING avg(transit_days) = "
+     "(SELECT min(transit_days) FROM carrier_lanes)",
+     "SELECT carrier_id, origin_region, dest_region, avg(transit_days) FROM carrier_lanes "
+     "GROUP BY 1, 2, 3 HAVING avg(transit_days) = (SELECT min(transit_days) FROM carrier_lanes)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
