@@ -256,7 +256,10 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _PERCENT_SIGN.sub("percent", words)
     words = _TERSE.sub("what is the ", words, count=1)
     thing = _BREAK_DOWN_THINGS.match(words)
-    if thing and _table_named(thing["thing"], catalog, layer):
+    if thing and _table_named(thing["thing"], catalog, layer) and not any(
+            # ("break down refunds by ...": a figure's name, not things to count)
+            m.format != "count" and phrase(thing["thing"]) in map(phrase, (m.label, *m.synonyms))
+            for m in layer.metrics):
         # "break down our shoppers by region": how many of them there are in each
         words = f"how many {thing['thing']} are there by{words[thing.end():]}"
     words = _ADD_UP.sub("what is the total ", words, count=1)
