@@ -141,8 +141,9 @@ class Vocabulary:
                                 f"{fn}({m.name})" for m in layer.metrics
                                 if layer.row_values(m) is not None
                                 for fn in ("min", "max", "avg_size", "min_size", "max_size")} | {
-                                f"duration({t})" for t in catalog.tables
-                                if layer.ends_column(t) is not None}
+                                f"{kind}({t})" for t in catalog.tables
+                                if layer.ends_column(t) is not None
+                                for kind in ("duration", "span")}
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of a ``StructuredQuery`` whose names are the store's."""

@@ -315,6 +315,11 @@ def test_the_duration_of_a_table_whose_rows_last_counts_both_ends(world: World) 
     assert [c.name for c in compiled.columns] == ["promotions_days"]
     assert same(world.rows(compiled.sql), world.rows(
         "SELECT avg(date_diff('day', starts_on, ends_on) + 1) FROM promotions"))
+    # the end date minus the start date, a name the query's vocabulary takes too
+    assert "span(promotions)" in world.vocabulary.code_metrics
+    compiled = world.compiler.compile(StructuredQuery(metrics=["span(promotions)"]))
+    assert same(world.rows(compiled.sql), world.rows(
+        "SELECT avg(date_diff('day', starts_on, ends_on)) FROM promotions"))
 
 
 def test_a_filter_value_matches_stored_values_by_whole_words_only() -> None:
