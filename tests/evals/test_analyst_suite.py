@@ -38,7 +38,8 @@ CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
                              "analyst_heldout9.jsonl", "analyst_heldout10.jsonl",
                              "analyst_heldout11.jsonl", "analyst_heldout12.jsonl",
                              "analyst_heldout13.jsonl", "analyst_heldout14.jsonl",
-                             "analyst_heldout15.jsonl",
+                             "analyst_heldout15.jsonl", "analyst_heldout16.jsonl",
+                             "analyst_heldout17.jsonl", "analyst_heldout18.jsonl",
                              "analyst_paraphrase1.jsonl", "analyst_paraphrase2.jsonl",
                              "analyst_paraphrase3.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
