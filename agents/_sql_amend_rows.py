@@ -638,6 +638,9 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
 _TEXT = CatalogColumn(table="", name="", type="VARCHAR")  # a dimension reads as text
 
 
+_DATE_NOUN = re.compile(r"^(?:\w+ )?(?:date|day)\b")
+
+
 def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     """(how, the noun phrase) of each breakdown the words ask for: "for each region",
     "per purchase order", "by customer" (singular: "placed by customers" names who),
@@ -651,7 +654,8 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         before = words[:match.start()].split()[-1:]
         if not thing or how == "by" and (
                 phrase(thing.split()[-1]) != thing.split()[-1]  # "by customers": who
-                or before and _participle(before[0])):
+                or before and _participle(before[0])
+                or _DATE_NOUN.search(match.group("thing"))):  # "(by order date)": which date
             continue  # "paid by credit card": how, not a breakdown
         found.append((how, thing))
     return found

@@ -51,7 +51,7 @@ from ._sql_amend_common import (
     _term_said,
 )
 from ._sql_amend_filters import _own_values, _useful
-from ._sql_calendar import calendar_filter, date_column, named_range
+from ._sql_calendar import NamedRange, calendar_filter, date_column, named_range, two_ranges
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_FILTERS
@@ -814,9 +814,12 @@ def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
     if _range_of_column(args, words, layer, notes):
         return
     asked = _DIFFERENCE.search(words)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    if asked is None and metrics and not args.get("share"):
+        _periods_compared(args, words, metrics[0], layer, notes)
+        return
     if asked is None or args.get("share") or args.get("group_by"):
         return
-    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     both = [f for f in args.get("filters") or [] if f.get("op") == "in"
             and isinstance(f.get("value"), list) and len(f["value"]) == 2]
     if len(metrics) == 2 and not both:
@@ -853,19 +856,87 @@ def _periods_versus(args: dict[str, Any], words: str, name: str, way: str,
     """"How many more units did we sell in September 2026 than in October 2026": the
     metric over each of the two calendar ranges said either side of "than", and the
     first less the second ("fewer": the other way round). True when it is."""
-    metric = layer.metric(name)
-    column = (metric.time_column or layer.time_column(metric.table)) if metric else None
     before, than, after = words.partition(" than ")
     ranges = [named_range(before), named_range(after)] if than else []
-    if column is None or not ranges or any(r is None for r in ranges):
+    if not ranges or any(r is None for r in ranges):
         return False
     if way in ("fewer", "less"):
         ranges.reverse()
-    args["versus"] = [r.filter(column) for r in ranges if r is not None]
+    return _versus_ranges(args, [r for r in ranges if r is not None], name, layer, notes,
+                          "the question asks for the difference")
+
+
+# "By what percent did revenue change from September to October 2026", "did purchase
+# orders grow ...": the later range's figure against the earlier's.
+_CHANGE_WORDS = (r"chang(?:e|ed|es)|grow|grew|growth|rise|rose|fall|fell|drop|dropped|increase|"
+                 r"increased|decrease|decreased|decline|declined|(?:go|went) (?:up|down)|"
+                 r"up or down|move|moved")
+_CHANGE = re.compile(rf"\b(?:{_CHANGE_WORDS})\b")
+_IN_PERCENT = re.compile(r"\b(?:percent|percentage|pct)\b|%")
+# "Compare revenue in August and September", "August vs September", "did we take more in
+# August 2026 or September 2026": each range's figure side by side.
+_SIDE_BY_SIDE = re.compile(r"\b(?:compare|compared|comparison|versus|vs|side by side|against|"
+                           r"each of (?:the|those|these) two|both)\b|\b(?:more|less|fewer|"
+                           r"higher|lower|bigger|smaller)\b.* \bor\b")
+
+
+def _periods_compared(args: dict[str, Any], words: str, name: str, layer: SemanticLayer,
+                      notes: list[str]) -> bool:
+    """The metric over each of two calendar ranges the question sets against each other
+    and their difference: a change "from" one "to" the other is the later less the
+    earlier (in percent of the earlier when asked, ``combine`` "change"); a comparison
+    keeps the order said. True when it is."""
+    change = _CHANGE.search(words) is not None
+    if not change and _SIDE_BY_SIDE.search(words) is None:
+        return False
+    ranges = two_ranges(words, spans_are_pairs=change)
+    if ranges is None:
+        return False
+    first, second = ranges
+    if change:
+        first, second = (second, first) if first.start < second.start else (first, second)
+        name = _changed_term(words, layer) or name
+        if name != args["metrics"][0]:
+            args["metrics"] = [name]
+            notes.append(f"metric {name}: the question asks how it changed")
+    if not _versus_ranges(args, [first, second], name, layer, notes,
+                          "the question compares two periods"):
+        return False
+    if change and _IN_PERCENT.search(words):
+        args["combine"] = "change"
+        notes.append("combine change: the question asks for the change in percent")
+    return True
+
+
+# "by what percent did [sales revenue] change", "how much did [units sold] grow"
+_CHANGED = re.compile(rf"\b(?:did|has|have|had|was|were) (?P<what>.+?) (?:{_CHANGE_WORDS})\b")
+
+
+def _changed_term(words: str, layer: SemanticLayer) -> str | None:
+    """The metric whose label or synonym the words that changed say, the longest; None
+    when they name none (the model's metric stays)."""
+    said = _CHANGED.search(words)
+    if said is None:
+        return None
+    what = f" {phrase(said['what'])} "
+    named = [(len(phrase(t).split()), m.name) for m in layer.metrics
+             for t in (m.label, *m.synonyms) if f" {phrase(t)} " in what]
+    longest = max(named, default=None)
+    return longest[1] if longest and [n for n in named if n[0] == longest[0]] == [longest] \
+        else None
+
+
+def _versus_ranges(args: dict[str, Any], ranges: list[NamedRange], name: str,
+                   layer: SemanticLayer, notes: list[str], why: str) -> bool:
+    metric = layer.metric(name)
+    column = (metric.time_column or layer.time_column(metric.table)) if metric else None
+    if column is None or args.get("group_by"):
+        return False
+    args["versus"] = [r.filter(column) for r in ranges]
     args["filters"] = [f for f in args.get("filters") or []
                        if not (isinstance(f, dict) and f.get("field") == column)]
     args["period"] = "all"
-    notes.append(f"versus {column} in two ranges: the question asks for the difference")
+    notes.append(f"versus {column} in two ranges: {why}")
     return True
 
 

@@ -180,6 +180,44 @@ def named_range(words: str) -> NamedRange | None:
     return NamedRange(start, end, _OPS.get(m["prep"] or "", "between"))
 
 
+# Two ranges set against each other: "August 2026 or September 2026", "from September
+# 2026 to October 2026", "August vs September 2026" (one year for both months).
+_AGAINST = re.compile(r" (?:to|and|or|vs\.?|versus|than|against|compared (?:to|with)|with)"
+                      r"(?: (?:in|during|for|on))? ")
+_TWO_MONTHS = re.compile(rf"\b(?P<a>{_MONTH})\.?{_AGAINST.pattern}(?P<b>{_MONTH})\.?,? "
+                         rf"(?P<y>20\d\d)\b")
+
+
+def two_ranges(words: str, spans_are_pairs: bool = False) -> tuple[NamedRange, NamedRange] | None:
+    """The two calendar ranges a question sets against each other, in the order said
+    (each whole: "from September 2026" is the month); None unless there are exactly two.
+    "From May to October 2026" is one range, unless ``spans_are_pairs`` ("did revenue
+    grow from September to October 2026": the two months)."""
+    words = _plain_dates(words)
+    if not spans_are_pairs and named_range(words) is not None:
+        return None
+    months = _TWO_MONTHS.search(words)
+    if months is not None:
+        year = int(months["y"])
+        a, b = (date(year, _MONTHS[months[k]], 1) for k in ("a", "b"))
+        return (NamedRange(a, _month_end(a.year, a.month), "between"),
+                NamedRange(b, _month_end(b.year, b.month), "between"))
+    pairs = set()
+    for join in _AGAINST.finditer(words):
+        first, second = named_range(words[:join.start()]), named_range(words[join.end():])
+        if first is not None and second is not None:
+            pairs.add((_whole(first), _whole(second)))
+    if len(pairs) != 1:
+        return None
+    first, second = pairs.pop()
+    return (first, second) if first != second else None
+
+
+def _whole(named: NamedRange) -> NamedRange:
+    """A bound read as the range it names: "from September 2026" is September."""
+    return named if named.op == "between" else NamedRange(named.start, named.end, "between")
+
+
 def calendar_filter(args: dict[str, Any], words: str, catalog: Catalog,
                     layer: SemanticLayer) -> tuple[dict[str, Any], list[str]] | None:
     """The filter the named range puts on the right date column of the query's metric

@@ -208,7 +208,7 @@ class Compiler:
         """The columns ``versus`` and ``combine`` add: the first metric over each of two
         sets of rows and their difference, or two metrics' difference or ratio."""
         measured = [s for s in selects if s.out.metric]
-        if q.combine is not None:
+        if q.combine is not None and q.combine != "change":
             if len(measured) < 2:
                 raise QueryError(f"combine {q.combine} needs two metrics: the first and the "
                                  "second", "put both metrics in metrics")
@@ -221,6 +221,9 @@ class Compiler:
                 name="percent", label=f"{first.out.label} as % of {second.out.label}",
                 format="percent", metric=True))]
         if not q.versus:
+            if q.combine == "change":
+                raise QueryError("combine change is a change between the two parts of versus",
+                                 "give versus two filters")
             return []
         if len(q.versus) != 2 or not metrics:
             raise QueryError("versus compares a metric over the rows of two filters",
@@ -239,6 +242,10 @@ class Compiler:
         out.append(_Select(f"({out[0].expr}) - ({out[1].expr})", OutputColumn(
             name="difference", label=f"{m.label}: {q.versus[0].value} minus "
             f"{q.versus[1].value}", format=m.format, metric=True)))
+        if q.combine == "change":
+            out.append(_Select(f"100.0 * ({out[2].expr}) / nullif({out[1].expr}, 0)", OutputColumn(
+                name="percent_change", label=f"{m.label}: change from {q.versus[1].value} to "
+                f"{q.versus[0].value} in %", format="percent", metric=True)))
         return out
 
     def _period_column(self, q: StructuredQuery, plan: _Plan) -> str | None:

@@ -87,8 +87,10 @@ class StructuredQuery(BaseModel):
     absent: list[str] = Field(default_factory=list, max_length=2)
     # Code only: the first metric and the second combined, as one more column: their
     # difference ("between the highest and the lowest price") or the first as a percentage
-    # of the second ("what percentage of the stock on hand is reserved").
-    combine: Literal["difference", "percent"] | None = None
+    # of the second ("what percentage of the stock on hand is reserved"); with ``versus``,
+    # "change": the first part's change from the second in percent ("by what percent did
+    # revenue change from September to October").
+    combine: Literal["difference", "percent", "change"] | None = None
     # Code only: the first metric over the rows of the first filter and of the second, and
     # the first minus the second ("how many more orders were delivered than cancelled").
     versus: list[Filter] = Field(default_factory=list, max_length=2)

@@ -1880,6 +1880,26 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "(SELECT min(transit_days) FROM carrier_lanes)",
      "SELECT carrier_id, origin_region, dest_region, avg(transit_days) FROM carrier_lanes "
      "GROUP BY 1, 2, 3 HAVING avg(transit_days) = (SELECT min(transit_days) FROM carrier_lanes)"),
+    # two periods set against each other: each one's figure, and a change from the earlier
+    # to the later (in percent when asked) of the term that changed
+    ("Did revenue rise or fall from July 2026 to August 2026, and by what percentage?",
+     q(metrics=["price_change_pct"]),
+     "SELECT aug, jul, aug - jul, 100.0 * (aug - jul) / jul FROM (SELECT "
+     "sum(quantity * unit_price) FILTER (WHERE month(day) = 8) AS aug, "
+     "sum(quantity * unit_price) FILTER (WHERE month(day) = 7) AS jul FROM sales_history "
+     "WHERE year(day) = 2026)",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history"),
+    ("Compare units sold in June 2026 and July 2026.", q(metrics=["units_sold"]),
+     "SELECT jun, jul, jun - jul FROM (SELECT sum(quantity) FILTER (WHERE month(day) = 6) "
+     "AS jun, sum(quantity) FILTER (WHERE month(day) = 7) AS jul FROM sales_history "
+     "WHERE year(day) = 2026)",
+     "SELECT sum(quantity) FROM sales_history"),
+    ("By what percentage did the count of purchase orders raised grow from August to "
+     "September 2026, by order date?", q(metrics=["purchase_order_count"]),
+     "SELECT sep, aug, sep - aug, 100.0 * sep / aug - 100 FROM (SELECT count(*) FILTER "
+     "(WHERE month(ordered_on) = 9) AS sep, count(*) FILTER (WHERE month(ordered_on) = 8) "
+     "AS aug FROM purchase_orders WHERE year(ordered_on) = 2026)",
+     "SELECT count(*) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

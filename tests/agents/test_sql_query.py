@@ -452,6 +452,19 @@ def test_versus_is_a_metric_over_two_sets_of_rows_and_their_difference(world: Wo
             {"field": "orders.status", "op": "=", "value": "pending"}])
 
 
+def test_combine_change_is_the_first_part_s_change_from_the_second_in_percent(
+        world: World) -> None:
+    gold = world.rows("SELECT p, q, p - q, 100.0 * (p - q) / q FROM (SELECT count(*) FILTER "
+                      "(WHERE status = 'processed') AS p, count(*) FILTER "
+                      "(WHERE status = 'pending') AS q FROM orders)")
+    got = world.run(metrics=["order_count"], combine="change", versus=[
+        {"field": "orders.status", "op": "=", "value": "processed"},
+        {"field": "orders.status", "op": "=", "value": "pending"}])
+    assert same(got, gold) and gold[0][3] != 0
+    with pytest.raises(QueryError, match="change between the two parts of versus"):
+        world.run(metrics=["order_count"], combine="change")
+
+
 def test_combine_is_two_metrics_difference_or_ratio(world: World) -> None:
     gold = world.rows("SELECT max(price), min(price), max(price) - min(price) FROM variants")
     assert same(world.run(metrics=["max(variants.price)", "min(variants.price)"],
