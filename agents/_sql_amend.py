@@ -255,9 +255,13 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                  for w in tokens(t)} - {  # a row count's own table name explains nothing
         w for t in ((term.table.replace("_", " "), *note.synonyms) if term and note else ())
         for w in tokens(t)}
+    def value_words(f: dict[str, Any]) -> set[str]:
+        return set(tokens(" ".join(map(str, f["value"] if isinstance(f["value"], list)
+                                       else [f["value"]]))))
+
+    # (a value of stop words only, "US", is explained by no term)
     filters += [f for f in _value_filters(linked, filters, words, notes, cost, subjects)
-                if not set(tokens(" ".join(map(str, f["value"] if isinstance(f["value"], list)
-                                               else [f["value"]])))) <= explained]
+                if not value_words(f) <= explained or not value_words(f)]
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
     _decrease_size(args, layer, notes)

@@ -1900,6 +1900,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "(WHERE month(ordered_on) = 9) AS sep, count(*) FILTER (WHERE month(ordered_on) = 8) "
      "AS aug FROM purchase_orders WHERE year(ordered_on) = 2026)",
      "SELECT count(*) FROM purchase_orders"),
+    # a value whose letters are a stop word ("US") still filters
+    ("How many of our vendors are located outside the US?", q(metrics=["suppliers_count"]),
+     "SELECT count(*) FROM suppliers WHERE country != 'US'", "SELECT count(*) FROM suppliers"),
+    # everyday names of the things: versions (variants), delivery companies (carriers)
+    ("Which two products come in the most versions? Name and count.",
+     q(metrics=["product_count"]),
+     "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
+     "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2", "SELECT count(*) FROM products"),
+    ("How many delivery companies do we work with?", q(metrics=["transit_days"]),
+     "SELECT count(*) FROM carriers", "SELECT avg(transit_days) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
