@@ -277,7 +277,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if not _ratio(args, words, catalog, layer, notes):
         _share(args, words, catalog, layer, notes)
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
-    _difference(args, words, layer, notes)
+    _difference(args, words, catalog, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)

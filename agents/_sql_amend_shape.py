@@ -4,6 +4,7 @@ ranges. A step of ``_sql_amend``."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -806,7 +807,7 @@ _DIFFERENCE = re.compile(r"\b(?:difference|gap|spread)\b(?: in (?:\w+ ){1,2}?)? 
                          r"\bhow (?:many|much) (?P<way>more|fewer|less)\b(?=.* than\b)")
 
 
-def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
+def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                 notes: list[str]) -> None:
     """A difference the question asks for: of its two metrics (the larger extreme first:
     "between the lowest and highest price" is positive too), or of its metric over the
@@ -816,7 +817,8 @@ def _difference(args: dict[str, Any], words: str, layer: SemanticLayer,
     asked = _DIFFERENCE.search(words)
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     if asked is None and metrics and not args.get("share"):
-        _periods_compared(args, words, metrics[0], layer, notes)
+        if not _periods_compared(args, words, metrics[0], layer, notes):
+            _compared_groups(args, words, catalog, layer, notes)
         return
     if asked is None or args.get("share") or args.get("group_by"):
         return
@@ -906,6 +908,37 @@ def _periods_compared(args: dict[str, Any], words: str, name: str, layer: Semant
         args["combine"] = "change"
         notes.append("combine change: the question asks for the change in percent")
     return True
+
+
+def _compared_groups(args: dict[str, Any], words: str, catalog: Catalog,
+                     layer: SemanticLayer, notes: list[str]) -> bool:
+    """"Pending vs delivered: the average order value of each", "compare the list price of
+    variants still for sale against those sold out": a row for each side, grouped by the
+    column of the two values said (or by one of two conditions that are each other's
+    negation, which then filter nothing). True when it is."""
+    if args.get("group_by") or _SIDE_BY_SIDE.search(words) is None:
+        return False
+    filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
+    pairs = [f for f in filters if f.get("op") == "in" and isinstance(f.get("value"), list)
+             and len(f["value"]) == 2]
+    if len(pairs) == 1:
+        args["group_by"] = [pairs[0]["field"]]
+        notes.append(f"group_by {pairs[0]['field']}: the question compares "
+                     f"{' and '.join(map(str, pairs[0]['value']))}")
+        return True
+    said = [(f, seg) for f in filters if f.get("op") == "=" and f.get("value") is True
+            and (seg := layer.segment(str(f.get("field")))) is not None]
+    for (one, first), (other, second) in itertools.combinations(said, 2):
+        # "sold out" (NOT variants.available) against "still for sale" (variants.available)
+        column = second.sql if first.sql == f"NOT {second.sql}" else \
+            first.sql if second.sql == f"NOT {first.sql}" else None
+        if column is not None and catalog.column(column) is not None:
+            args["filters"] = [f for f in filters if f is not one and f is not other]
+            args["group_by"] = [column]
+            notes.append(f"group_by {column}: the question compares {first.name} with "
+                         f"{second.name}")
+            return True
+    return False
 
 
 # "by what percent did [sales revenue] change", "how much did [units sold] grow"

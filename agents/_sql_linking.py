@@ -67,7 +67,7 @@ def _word(word: str) -> str:
 # Stored values that, in a question, quantify or answer rather than name ("have none of").
 _NOT_VALUES = frozenset({"none", "all", "any", "yes", "no", "not", "other", "each", "every",
                          "half", "both", "either", "neither", "single", "double", "most",
-                         "least", "more", "less", "few", "many"})
+                         "least", "more", "less", "few", "many", "true", "false"})
 
 
 def _nameable(value: str) -> bool:

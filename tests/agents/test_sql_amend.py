@@ -1910,6 +1910,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2", "SELECT count(*) FROM products"),
     ("How many delivery companies do we work with?", q(metrics=["transit_days"]),
      "SELECT count(*) FROM carriers", "SELECT avg(transit_days) FROM carrier_lanes"),
+    # two values (or two opposite conditions) set against each other: a row for each;
+    # "true/false" names no stored value
+    ("Express versus economy: what is the average transit time for each of the two service "
+     "levels?", q(metrics=["transit_days"]),
+     "SELECT c.service, avg(transit_days) FROM carrier_lanes JOIN carriers c USING "
+     "(carrier_id) WHERE c.service IN ('express', 'economy') GROUP BY 1",
+     "SELECT avg(transit_days) FROM carrier_lanes"),
+    ("How does the average list price of sold-out items compare with that of items still "
+     "for sale? Flag (true or false) and price.", q(metrics=["list_price"]),
+     "SELECT available, avg(price) FROM variants GROUP BY 1",
+     "SELECT avg(price) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
