@@ -437,6 +437,16 @@ def _stated_numbers(words: str) -> set[float]:
     named = {**_WORDS, **_MORE_NUMBER_WORDS}
     return found | {float(n) for w, n in named.items() if re.search(rf"\b{w}\b", words)}
 # One leading clause may come first: "looking only at received orders, which 3 suppliers"
+def _figure_named(words: str, layer: SemanticLayer) -> bool:
+    """Whether ``words`` start with a term's name, a figure ("the cogs", "the average order
+    value", "the order count"); a count's name that says only the things counted ("the
+    customers") names things."""
+    named = f"{phrase(words)} "
+    return any(named.startswith(f"{phrase(n)} ") for m in layer.metrics
+               for n in (m.label, *m.synonyms)
+               if m.format != "count" or re.search(r"\b(count|number|total)\b", n.lower()))
+
+
 _LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*)?"
 _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
                     rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) |top |bottom |one |single )?"

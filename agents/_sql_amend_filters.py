@@ -21,6 +21,7 @@ from ._sql_amend_common import (
     _WHICH,
     _WORDS,
     _counted_table,
+    _figure_named,
     _is_number,
     _money_total_per_thing,
     _plain_number,
@@ -222,13 +223,8 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
         return f"which {rest[top.start('n'):]}"
     thing = re.match(r"(?:the|our|a|one) (\w+)\b", rest)
     word = _singular(thing[1]) if thing else ""
-    named = f"{phrase(rest[thing.start(1):])} " if thing else ""
-    # a term's name is a figure ("the cogs", "the order count"), but a count's that names
-    # only the things counted ("the customers") is a thing
-    figure = any(named.startswith(f"{phrase(n)} ") for m in layer.metrics
-                 for n in (m.label, *m.synonyms)
-                 if m.format != "count" or re.search(r"\b(count|number|total)\b", n.lower())
-                 ) or bool(re.match(rf"(?:the|our|a|one) \w+ {_FIGURE_WORDS}\b", rest))
+    figure = thing is not None and _figure_named(rest[thing.start(1):], layer) \
+        or bool(re.match(rf"(?:the|our|a|one) \w+ {_FIGURE_WORDS}\b", rest))
     if thing and not figure and (_table_named(word, catalog, layer) or any(
             c.name == word and c.kind == "text" for t in catalog.tables.values()
             for c in t.columns)):

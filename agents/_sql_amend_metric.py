@@ -151,13 +151,18 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     question names too. Elsewhere such words only qualify ("units on open purchase
     orders"). True when it changed."""
     said_as = phrase(words)
-    anchors = [f" {m.group(1)} " for m in (_ASKED_FOR.match(said_as), _HEADLINE.match(said_as),
-                                          _RANKED_BY.search(said_as),
-                                          _HOW_MANY_ANCHOR.search(said_as),
-                                          _BY_MEASURE.search(said_as),
-                                          _SHARE_OF.search(said_as), _BOUND_OF.search(said_as),
-                                          _HOW_MUCH_MORE.search(said_as))
-               if m]
+    # (after a topic and a colon, the question starts again: "pending vs delivered: give
+    # me the average order value ...")
+    starts = [said_as, *([phrase(words.partition(": ")[2])] if ": " in words else [])]
+    anchors = [f" {m.group(1)} " for start in starts
+               for m in (_ASKED_FOR.match(start), _HEADLINE.match(start))
+               if m] + [f" {m.group(1)} " for m in (_RANKED_BY.search(said_as),
+                                                    _HOW_MANY_ANCHOR.search(said_as),
+                                                    _BY_MEASURE.search(said_as),
+                                                    _SHARE_OF.search(said_as),
+                                                    _BOUND_OF.search(said_as),
+                                                    _HOW_MUCH_MORE.search(said_as))
+                        if m]
     # "the highest total revenue": the term after its aggregate word
     anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined")
                 if a.startswith(f" {w} ")]
@@ -229,7 +234,10 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     longest = max(named.values(), default=0)
     best = [n for n, length in named.items() if length == longest]
-    if len(best) != 1 or (metrics and metrics[0] in named):
+    # (the model's term named in fewer words than another stays only where the longer
+    # one's words are not its own with more: "average order value" over "order value")
+    if len(best) != 1 or (metrics and metrics[0] in named and not _said_within(
+            metrics[0], best[0], layer)):
         return False
     chosen = layer.metric(best[0])
     assert chosen is not None
@@ -238,6 +246,15 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                  + (f", not {metrics[0]}" if metrics else ""))
     _drop_unreached(args, chosen.table, catalog, layer, notes)
     return True
+
+
+def _said_within(shorter: str, longer: str, layer: SemanticLayer) -> bool:
+    """Whether a name of metric ``longer`` holds a name of metric ``shorter`` as its last
+    words ("average order value" holds "order value")."""
+    short, long = layer.metric(shorter), layer.metric(longer)
+    return short is not None and long is not None and shorter != longer and any(
+        f" {phrase(b)}".endswith(f" {phrase(a)}") and phrase(a) != phrase(b)
+        for a in (short.label, *short.synonyms) for b in (long.label, *long.synonyms))
 
 
 # "The fastest carrier", "the slowest supplier to deliver": a ranking by how long

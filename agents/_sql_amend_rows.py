@@ -32,6 +32,7 @@ from ._sql_amend_common import (
     _counted_table,
     _drop_unreached,
     _field_table,
+    _figure_named,
     _link_table,
     _participle,
     _root,
@@ -400,7 +401,11 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     the model's breakdown reads none of that table's columns, it is by the table's key
     (on the query's own table when it holds it; the name is added beside it)."""
     the_most = _WHAT_THE_MOST.match(words)
-    asked = the_most or _WHICH.match(words) or _LIST.match(words)
+    listed = _LIST.match(words)
+    if listed is not None and _figure_named(words[listed.start("thing"):], layer) \
+            and not the_most and not _WHICH.match(words):
+        return grouped  # "show the average order value": a figure, not rows to list
+    asked = the_most or _WHICH.match(words) or listed
     named = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                          asked.group("thing").split())) if asked else ""
     subject = _table_named(named, catalog, layer) if named else None

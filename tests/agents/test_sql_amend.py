@@ -1921,6 +1921,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "for sale? Flag (true or false) and price.", q(metrics=["list_price"]),
      "SELECT available, avg(price) FROM variants GROUP BY 1",
      "SELECT avg(price) FROM variants"),
+    # after a topic and a colon the question starts again; a longer name said wins over the
+    # model's shorter one inside it
+    ("Delivered vs cancelled: show the average order value of each status.",
+     q(metrics=["order_value"]),
+     "SELECT status, sum(price) / count(DISTINCT order_id) FROM order_items "
+     "WHERE status IN ('delivered', 'cancelled') GROUP BY 1",
+     "SELECT status, sum(price) FROM order_items WHERE status IN ('delivered', 'cancelled') "
+     "GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
