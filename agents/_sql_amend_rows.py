@@ -401,11 +401,11 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     the model's breakdown reads none of that table's columns, it is by the table's key
     (on the query's own table when it holds it; the name is added beside it)."""
     the_most = _WHAT_THE_MOST.match(words)
-    listed = _LIST.match(words)
-    if listed is not None and _figure_named(words[listed.start("thing"):], layer) \
+    list_asked = _LIST.match(words)
+    if list_asked is not None and _figure_named(words[list_asked.start("thing"):], layer) \
             and not the_most and not _WHICH.match(words):
         return grouped  # "show the average order value": a figure, not rows to list
-    asked = the_most or _WHICH.match(words) or listed
+    asked = the_most or _WHICH.match(words) or list_asked
     named = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                          asked.group("thing").split())) if asked else ""
     subject = _table_named(named, catalog, layer) if named else None
