@@ -318,6 +318,8 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
     said = {w for m in _SHOWN_BY.finditer(words)  # "its city and", "the warehouse cities"
             for w in (" ".join(map(_singular, m.group(1).split())),
                       *map(_singular, m.group(1).split()))}
+    shown_by = _SHOWN_BY.search(words)
+    listed = f" {phrase(words[shown_by.start():])} " if shown_by else ""
     for ref in list(grouped):
         column = ref.partition(".")[2]
         if not column.endswith("_id") or catalog.column(ref) is None:
@@ -326,12 +328,18 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
         if keyed is None:
             continue
         texts = [c.name for c in keyed.columns if c.kind == "text" and c.name != column]
-        wanted = next((c for c in texts if _spelled(c) in said), None)
+        # the one said first, and the others listed after it ("give their first name,
+        # last name and the total")
+        wanted_all = [c for c in texts if _spelled(c) in said]
+        wanted_all += [c for c in texts if wanted_all and c not in wanted_all
+                       and f" {_spelled(c)} " in listed]
+        wanted = wanted_all[0] if wanted_all else None
         named = keyed.name if wanted or "name" in texts else _owner_asked(
             keyed.name, words, catalog)
         shown = f"{named}.{wanted or 'name'}"
         if named is None or shown in grouped:
             continue
+        more = [f"{named}.{c}" for c in wanted_all[1:] if f"{named}.{c}" not in grouped]
         if len(grouped) >= MAX_GROUPS:
             # no room beside it: the name instead of the id, when the question asks for it
             # ("with the carrier's name, the origin and destination regions")
@@ -341,9 +349,11 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
                 args["group_by"] = grouped
                 notes.append(f"group_by {shown} instead of {ref}: the question asks for the name")
             continue
-        grouped.insert(grouped.index(ref) + 1, shown)
+        shown_all = [shown, *more][:MAX_GROUPS - len(grouped)]
+        at = grouped.index(ref) + 1
+        grouped[at:at] = shown_all
         args["group_by"] = grouped
-        notes.append(f"group_by {shown} beside {ref}: a name a person reads")
+        notes.append(f"group_by {', '.join(shown_all)} beside {ref}: a name a person reads")
 
 
 def _owner_asked(table: str, words: str, catalog: Catalog) -> str | None:

@@ -919,9 +919,15 @@ def _compared_groups(args: dict[str, Any], words: str, catalog: Catalog,
     if args.get("group_by") or _SIDE_BY_SIDE.search(words) is None:
         return False
     filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
+    one_row = _ONE_ROW.search(words) is not None
     pairs = [f for f in filters if f.get("op") == "in" and isinstance(f.get("value"), list)
              and len(f["value"]) == 2]
     if len(pairs) == 1:
+        if one_row:
+            args["filters"] = [f for f in filters if f is not pairs[0]]
+            _versus_sides(args, words, [{"field": pairs[0]["field"], "op": "=", "value": v}
+                                        for v in pairs[0]["value"]], layer, notes)
+            return True
         args["group_by"] = [pairs[0]["field"]]
         notes.append(f"group_by {pairs[0]['field']}: the question compares "
                      f"{' and '.join(map(str, pairs[0]['value']))}")
@@ -934,11 +940,37 @@ def _compared_groups(args: dict[str, Any], words: str, catalog: Catalog,
             first.sql if second.sql == f"NOT {first.sql}" else None
         if column is not None and catalog.column(column) is not None:
             args["filters"] = [f for f in filters if f is not one and f is not other]
+            if one_row:
+                _versus_sides(args, words, [one, other], layer, notes)
+                return True
             args["group_by"] = [column]
             notes.append(f"group_by {column}: the question compares {first.name} with "
                          f"{second.name}")
             return True
     return False
+
+
+# "Give me two numbers in one row", "side by side": columns, not a row for each
+_ONE_ROW = re.compile(r"\b(?:in|on) (?:one|a single|the same) row\b|\bside by side\b|"
+                      r"\btwo (?:numbers|figures|columns)\b")
+
+
+def _versus_sides(args: dict[str, Any], words: str, sides: list[dict[str, Any]],
+                  layer: SemanticLayer, notes: list[str]) -> None:
+    """The metric over each side as a column (``versus``), in the order the question says
+    them."""
+    said = f" {phrase(words)} "
+
+    def at(side: dict[str, Any]) -> int:
+        term = layer.segment(str(side["field"])) if side.get("value") is True else None
+        names = [term.label, *term.synonyms] if term else [
+            str(side["value"]), *layer.value_synonyms.get(str(side["value"]), [])]
+        found = [said.find(f" {phrase(n)} ") for n in names]
+        return min((i for i in found if i >= 0), default=len(said))
+
+    args["versus"] = sorted(sides, key=at)
+    notes.append("versus " + " and ".join(f"{s['field']} = {s['value']}" for s in args["versus"])
+                 + ": the question asks for the two side by side")
 
 
 # "by what percent did [sales revenue] change", "how much did [units sold] grow"

@@ -232,20 +232,23 @@ class Compiler:
         raw = self._fill(m.sql)
         own = self._fill(m.filter) if m.filter and not shared_filter else ""
         out = []
-        for f in q.versus:
+        # a side is named by its value, or by its condition's name ("sold_out" = true)
+        sides = [f.field.rpartition(".")[2] if isinstance(f.value, bool) else str(f.value)
+                 for f in q.versus]
+        for f, side in zip(q.versus, sides, strict=True):
             condition = " AND ".join(self._conditions([f], plan, time_col))
-            value = "_".join(re.findall(r"[a-z0-9]+", str(f.value).lower()))[:30]
+            value = "_".join(re.findall(r"[a-z0-9]+", side.lower()))[:30]
             out.append(_Select(
                 _with_filter(raw, f"({own}) AND {condition}" if own else condition),
-                OutputColumn(name=f"{m.name}_{value}", label=f"{m.label}, {f.value}",
+                OutputColumn(name=f"{m.name}_{value}", label=f"{m.label}, {side}",
                              format=m.format, metric=True)))
         out.append(_Select(f"({out[0].expr}) - ({out[1].expr})", OutputColumn(
-            name="difference", label=f"{m.label}: {q.versus[0].value} minus "
-            f"{q.versus[1].value}", format=m.format, metric=True)))
+            name="difference", label=f"{m.label}: {sides[0]} minus {sides[1]}",
+            format=m.format, metric=True)))
         if q.combine == "change":
             out.append(_Select(f"100.0 * ({out[2].expr}) / nullif({out[1].expr}, 0)", OutputColumn(
-                name="percent_change", label=f"{m.label}: change from {q.versus[1].value} to "
-                f"{q.versus[0].value} in %", format="percent", metric=True)))
+                name="percent_change", label=f"{m.label}: change from {sides[1]} to "
+                f"{sides[0]} in %", format="percent", metric=True)))
         return out
 
     def _period_column(self, q: StructuredQuery, plan: _Plan) -> str | None:

@@ -1929,6 +1929,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE status IN ('delivered', 'cancelled') GROUP BY 1",
      "SELECT status, sum(price) FROM order_items WHERE status IN ('delivered', 'cancelled') "
      "GROUP BY 1"),
+    # every name column listed after the first
+    ("Which 3 customers have paid us the most? List their first name, last name and the "
+     "amount.", q(metrics=["payments"]),
+     "SELECT p.user_id, u.first_name, u.last_name, sum(amount) FROM order_payments p JOIN "
+     "users u USING (user_id) WHERE transaction_type = 'payment' GROUP BY 1, 2, 3 "
+     "ORDER BY 4 DESC LIMIT 3",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+    # two opposite conditions side by side: a column each, in the order said
+    ("Put the average list price of items still for sale and of sold-out items side by side.",
+     q(metrics=["list_price"]),
+     "SELECT a, b, a - b FROM (SELECT avg(price) FILTER (WHERE available) AS a, avg(price) "
+     "FILTER (WHERE NOT available) AS b FROM variants)", "SELECT avg(price) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
