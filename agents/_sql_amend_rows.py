@@ -319,7 +319,7 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
             for w in (" ".join(map(_singular, m.group(1).split())),
                       *map(_singular, m.group(1).split()))}
     shown_by = _SHOWN_BY.search(words)
-    listed = f" {phrase(words[shown_by.start():])} " if shown_by else ""
+    listed = f" {phrase(words[shown_by.start(1):])} " if shown_by else ""
     for ref in list(grouped):
         column = ref.partition(".")[2]
         if not column.endswith("_id") or catalog.column(ref) is None:
