@@ -65,6 +65,10 @@ _EXTREME = re.compile(r"^\W*(?:(?:what|which) (?:was|is|were) (?:the|our|its) (?
 # "7 November 2026": "november 7, 2026"; "on or before", "no later than": "by"; "on or
 # after", "no earlier than": "since" (``_plain_dates``).
 _DAY_FIRST = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})\.?,? (?P<y>20\d\d)\b")
+# ... and the first day of a range, its year said after the last: "between 2 October and
+# 31 October 2026"
+_DAY_FIRST_OPENS = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})\b\.?"
+                              r"(?= ?(?:-|–|to|and|through|thru|until) )")
 _BOUND_WORDS = [(re.compile(r"\b(?:on or before|no later than|up to and including|not after)\b"),
                  "by"),
                 (re.compile(r"\b(?:on or after|no earlier than|not before)\b"), "since")]
@@ -89,10 +93,17 @@ def _day_range(m: re.Match[str], years: list[str]) -> str:
     return f"from {month} {first} to {month} {last}, {year}"
 
 
+# "monday 5 october", "friday, october 9": the weekday says nothing the date does not
+_WEEKDAY = re.compile(rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),? "
+                      rf"(?:the )?(?=\d|(?:{_MONTH})\b)")
+
+
 def _plain_dates(words: str) -> str:
+    words = _WEEKDAY.sub("", words)
     years = re.findall(r"\b20\d\d\b", words)
     words = _DAYS_OF_MONTH.sub(lambda m: _day_range(m, years), words)
     words = _DAY_FIRST.sub(lambda m: f"{m['m']} {m['d']}, {m['y']}", words)
+    words = _DAY_FIRST_OPENS.sub(lambda m: f"{m['m']} {m['d']}", words)
     for bound, plain in _BOUND_WORDS:
         words = bound.sub(plain, words)
     return words

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from agents._sql_calendar import NamedRange, _same_word, named_range
+from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges
 
 
 @pytest.mark.parametrize(("words", "expected"), [
@@ -52,6 +52,13 @@ from agents._sql_calendar import NamedRange, _same_word, named_range
      NamedRange(date(2026, 5, 2), date(2026, 5, 8), "between")),
     ("units in the week of 2026-03-09 to 2026-03-15",
      NamedRange(date(2026, 3, 9), date(2026, 3, 15), "between")),
+    # the first day first too, the year said once at the end; a weekday beside a date
+    ("sold between 4 june and 19 june 2026", NamedRange(date(2026, 6, 4), date(2026, 6, 19),
+                                                        "between")),
+    ("from 28 february to 3 march 2026", NamedRange(date(2026, 2, 28), date(2026, 3, 3),
+                                                    "between")),
+    ("from tuesday 1 september to friday 4 september 2026",
+     NamedRange(date(2026, 9, 1), date(2026, 9, 4), "between")),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected
@@ -66,6 +73,24 @@ def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> No
 ])
 def test_no_one_range_is_no_range(words: str) -> None:
     assert named_range(words) is None
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("revenue in june 2026 against july 2026", ((6, 1, 6, 30), (7, 1, 7, 31))),
+    ("did units rise from march to april 2026", ((3, 1, 3, 31), (4, 1, 4, 30))),
+    ("june or july 2026: which sold more", ((6, 1, 6, 30), (7, 1, 7, 31))),
+])
+def test_two_ranges_set_against_each_other_are_read_in_the_order_said(
+        words: str, expected: tuple[tuple[int, ...], ...]) -> None:
+    ranges = two_ranges(words, spans_are_pairs=True)
+    assert ranges is not None
+    assert [(r.start.month, r.start.day, r.end.month, r.end.day) for r in ranges] == list(expected)
+
+
+def test_a_span_is_one_range_unless_its_ends_are_compared() -> None:
+    assert two_ranges("units sold from may to october 2026") is None
+    assert two_ranges("units sold in october 2026") is None
+    assert two_ranges("revenue between august 1 and august 15, 2026", spans_are_pairs=True) is None
 
 
 def test_a_bound_filters_from_the_edge_it_names() -> None:
