@@ -447,7 +447,7 @@ def _figure_named(words: str, layer: SemanticLayer) -> bool:
                if m.format != "count" or re.search(r"\b(count|number|total)\b", n.lower()))
 
 
-_LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*)?"
+_LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*){0,3}"
 _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
                     rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) |top |bottom |one |single )?"
                     r"(?P<thing>(?:\w+ ){0,2}\w+)")

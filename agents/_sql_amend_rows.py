@@ -64,7 +64,9 @@ _BEST_GRAIN = re.compile(rf"\b(?P<sup>{_DESCENDING}|{_ASCENDING}|slowest)"
                          rf"(?: single)? (?P<grain>day|week|month|year)\b(?! of the)")
 _PER_GRAIN_SAID = re.compile(r"\b(?:per|each|every|by) (?P<grain>day|week|month|year)\b|"
                              r"(?<!average )(?<!mean )(?<!typical )\b(?P<ly>daily|weekly|monthly)"
-                             r"(?! average)\b")
+                             # (not an occasion: "for the weekly trading call")
+                             r"(?! average)\b(?! (?:\w+ )?(?:call|meeting|report|review|deck|"
+                             r"sync|stand-?up|update|email|newsletter|summary|briefing)s?\b)")
 _LY = {"daily": "day", "weekly": "week", "monthly": "month"}
 _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?! of the)")
 

@@ -1941,6 +1941,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["list_price"]),
      "SELECT a, b, a - b FROM (SELECT avg(price) FILTER (WHERE available) AS a, avg(price) "
      "FILTER (WHERE NOT available) AS b FROM variants)", "SELECT avg(price) FROM variants"),
+    # a scene, a range with weekdays and a "which" after two clauses; "monthly" of an
+    # occasion is no breakdown; "money from sales" is revenue
+    ("For the monthly ops review: in the week from Monday 7 September to Sunday 13 "
+     "September 2026, which region brought in the most money from sales?",
+     q(metrics=["margin"]),
+     "SELECT region, sum(quantity * unit_price) FROM sales_history WHERE day BETWEEN "
+     "DATE '2026-09-07' AND DATE '2026-09-13' GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+     "SELECT sum(quantity * unit_price) FROM sales_history WHERE day BETWEEN "
+     "DATE '2026-09-07' AND DATE '2026-09-13'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
