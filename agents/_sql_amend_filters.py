@@ -143,6 +143,8 @@ _IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<t
 _NEITHER_NOR = re.compile(r"\bneither (?:an? |any )?(?P<a>[^,.;?]+?) nor (?:an? |any )?(?P<b>[^,.;?]+)")
 # "not one of its variants", "not a single one of them": none of
 _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
+# "any kind of deal", "some sort of discount": the thing itself
+_KIND_OF = re.compile(r"\b(any|some|a|an|one|no) (?:kind|sort|type|form) of (?=[a-z])")
 # A sentence before the question that sets the scene ("i am looking into repeat
 # cancellers. which customers ...")
 # (before a colon only a request, "support team wants to know: ...", not a topic:
@@ -247,6 +249,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _context_dropped(words)
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
     words = _NOT_ONE_OF.sub("none of", words)
+    words = _KIND_OF.sub(r"\1 ", words)
     words = _NEITHER_NOR.sub(r"no \g<a> and no \g<b>", words)
     words = _MEAN.sub("average", words)
     words = _PERCENT_SIGN.sub("percent", words)

@@ -1950,6 +1950,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "DATE '2026-09-07' AND DATE '2026-09-13' GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
      "SELECT sum(quantity * unit_price) FROM sales_history WHERE day BETWEEN "
      "DATE '2026-09-07' AND DATE '2026-09-13'"),
+    # "any kind of X" is an X; "people" are the customers
+    ("Which products have never had any sort of volume discount?",
+     q(metrics=["product_count"]),
+     "SELECT name, 1 FROM products p WHERE NOT EXISTS (SELECT 1 FROM volume_tiers "
+     "t WHERE t.product_id = p.product_id)", "SELECT count(*) FROM products"),
+    ("How many people have never placed an order?", q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
+     "WHERE o.user_id = u.user_id)", "SELECT count(*) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
