@@ -134,8 +134,10 @@ def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog:
 
 
 # "in the same region", "within a single region", "within one region"
-_SAME = re.compile(r"\b(?:the same|(?:within )?(?:a|one) single|within (?:one|the|a)) "
-                   r"(?P<what>[a-z]+)\b")
+_SAME = re.compile(r"\b(?:the same|(?:within )?(?:a|one) single|within (?:one|the|a)|"
+                   # "parcels that stay inside the region they start from"
+                   r"(?:stay|stays|staying|remain|remains|kept) (?:inside|within|in) (?:the|their|"
+                   r"its|one|a)(?: same| own| single)?) (?P<what>(?!same\b)[a-z]+)\b")
 
 
 def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLayer,

@@ -1958,6 +1958,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many people have never placed an order?", q(metrics=["purchase_order_count"]),
      "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
      "WHERE o.user_id = u.user_id)", "SELECT count(*) FROM purchase_orders"),
+    # parcels that stay inside their region: the two region columns equal
+    ("What is the average shipping cost for parcels that stay within their own region?",
+     q(metrics=["shipping_cost"]),
+     "SELECT avg(cost_usd) FROM carrier_lanes WHERE origin_region = dest_region",
+     "SELECT avg(cost_usd) FROM carrier_lanes"),
+    ("How many lanes deliver within the same region?", q(metrics=["carrier_lanes_count"]),
+     "SELECT count(*) FROM carrier_lanes WHERE origin_region = dest_region",
+     "SELECT count(*) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
