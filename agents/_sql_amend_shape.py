@@ -262,6 +262,7 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
                     f["value"] = True
         notes.append(f"metric {count}, absent {table}: the question counts {subject} with "
                      f"no {table}")
+        _present(args, words[:match.start()], subject, table, catalog, layer, notes)
         if which is not None:
             shown = "name" if catalog.tables[subject].column("name") else \
                 catalog.tables[subject].primary_key[0]
@@ -270,6 +271,27 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         _drop_unreached(args, subject, catalog, layer, notes)
         return True
     return False
+
+
+# "products that offer volume discounts but have never had a promotion": held, then lacked
+_HAVE_BUT = re.compile(r"\b(?:have|has|had|offer|offers|offered|with|carry|carries|hold|holds)"
+                       r"(?: (?:a|an|any|some|at least one))? (?P<thing>(?:[\w-]+ ){0,3}?[\w-]+)"
+                       r" but\b")
+
+
+def _present(args: dict[str, Any], before: str, subject: str, lacked: str, catalog: Catalog,
+             layer: SemanticLayer, notes: list[str]) -> None:
+    """The table the subject's rows must have rows of, said before "but" and the negation:
+    a filter that keeps those rows (an EXISTS on that table)."""
+    said = _HAVE_BUT.search(before)
+    key = catalog.tables[subject].primary_key[0]
+    held = _table_of_count(said["thing"], subject, catalog, layer) if said else None
+    if held is None or held[0] == lacked or catalog.tables[held[0]].column(key) is None:
+        return
+    field = f"{held[0]}.{key}"
+    args["filters"] = [*(args.get("filters") or []),
+                       {"field": field, "op": "is_not_null", "value": None}][:MAX_FILTERS]
+    notes.append(f"filter {field} is_not_null: the question keeps {subject} with {held[1]}")
 
 
 def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Catalog,

@@ -1966,6 +1966,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many lanes deliver within the same region?", q(metrics=["carrier_lanes_count"]),
      "SELECT count(*) FROM carrier_lanes WHERE origin_region = dest_region",
      "SELECT count(*) FROM carrier_lanes"),
+    # held, then lacked: "have X but no Y"
+    ("Which products have had promotions but offer no volume discounts?",
+     q(metrics=["promotion_count"]),
+     "SELECT name, 1 FROM products p WHERE EXISTS (SELECT 1 FROM promotions r WHERE "
+     "r.product_id = p.product_id) AND NOT EXISTS (SELECT 1 FROM volume_tiers t "
+     "WHERE t.product_id = p.product_id)",
+     "SELECT name, 1 FROM products p WHERE NOT EXISTS (SELECT 1 FROM volume_tiers t "
+     "WHERE t.product_id = p.product_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
