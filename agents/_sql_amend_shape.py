@@ -220,7 +220,8 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         named = _table_of_count(after, subject, catalog, layer) or \
             _table_of_count(before, subject, catalog, layer) or \
             _table_of_verb(after, subject, catalog, layer) or \
-            _table_of_value(after, subject, args, catalog, layer)
+            _table_of_value(" ".join(words[match.end():].split()[:7]), subject, args, catalog,
+                            layer)
         count = _row_count(subject, catalog, layer)
         if named is None or count is None:
             continue
@@ -294,12 +295,17 @@ def _present(args: dict[str, Any], before: str, subject: str, lacked: str, catal
     notes.append(f"filter {field} is_not_null: the question keeps {subject} with {held[1]}")
 
 
+_VERB_BEFORE_VALUE = re.compile(r"^(?:(?:been |be )?\w+ (?:as|with|by|using|through|via|from|"
+                                r"for) )?(?:an?|any|the) ")
+
+
 def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Catalog,
                     layer: SemanticLayer) -> tuple[str, str] | None:
     """The table of the filtered value said first after a negation: "no paypal account"
     lacks the payment methods whose source is paypal, "no backup supplier" the products'
     suppliers that are backups."""
-    said = f" {re.sub(r'^(?:an?|any|the) ', '', phrase(after))} "  # "never a backup source"
+    # "never a backup source", "never used as a fallback", "never paid with a gift card"
+    said = f" {_VERB_BEFORE_VALUE.sub('', phrase(after))} "
     key = catalog.tables[subject].primary_key[0]
     for f in args.get("filters") or []:
         values = f.get("value") if isinstance(f.get("value"), list) else [f.get("value")]

@@ -1974,6 +1974,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE t.product_id = p.product_id)",
      "SELECT name, 1 FROM products p WHERE NOT EXISTS (SELECT 1 FROM volume_tiers t "
      "WHERE t.product_id = p.product_id)"),
+    # a verb between the negation and the condition lacked ("never used as a backup")
+    ("How many suppliers are never used as a backup source?", q(metrics=["lead_time"]),
+     "SELECT count(*) FROM suppliers s WHERE NOT EXISTS (SELECT 1 FROM supplier_products p "
+     "WHERE p.supplier_id = s.supplier_id AND NOT p.is_primary)",
+     "SELECT count(*) FROM suppliers"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
