@@ -832,14 +832,14 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
 
 def _name_said(name: str, said: str) -> bool:
     """Whether ``said`` (a phrase, padded) says ``name``: as written, or a name with "the"
-    with another determiner and perhaps one more word ("cut the price": "cut a list price",
-    "lowered its price")."""
+    with another determiner and up to three more words ("cut the price": "cut a list price",
+    "lowered its price", "lowered an item's list price")."""
     written = phrase(name)
     if f" {written} " in said:
         return True
     if " the " not in f" {written} ":
         return False
-    pattern = r"\b" + r" (?:the|a|an|its|our|their|this|that)(?: \w+)? ".join(
+    pattern = r"\b" + r" (?:the|a|an|its|our|their|this|that)(?: \w+){0,3} ".join(
         re.escape(part.strip()) for part in f" {written} ".split(" the ")).strip() + r"\b"
     return re.search(pattern, said) is not None
 

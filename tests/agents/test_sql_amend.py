@@ -1979,6 +1979,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM suppliers s WHERE NOT EXISTS (SELECT 1 FROM supplier_products p "
      "WHERE p.supplier_id = s.supplier_id AND NOT p.is_primary)",
      "SELECT count(*) FROM suppliers"),
+    # a condition's verb and noun a few words apart ("raised a variant's list price")
+    ("How often have we raised a variant's list price?", q(metrics=["price_changes"]),
+     "SELECT count(*) FROM price_history WHERE price > previous_price",
+     "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
