@@ -68,7 +68,8 @@ _PER_GRAIN_SAID = re.compile(r"\b(?:per|each|every|by) (?P<grain>day|week|month|
                              r"(?! average)\b(?! (?:\w+ )?(?:call|meeting|report|review|deck|"
                              r"sync|stand-?up|update|email|newsletter|summary|briefing)s?\b)")
 _LY = {"daily": "day", "weekly": "week", "monthly": "month"}
-_WHICH_GRAIN = re.compile(r"\b(?:which|what) (?P<grain>day|week|month|year)\b(?! of the)")
+_WHICH_GRAIN = re.compile(r"\b(?:which|what) (?:calendar |single )?(?P<grain>day|week|month|year)\b"
+                          r"(?! of the)")
 
 
 _MORE_THAN = ("above|over|higher than|greater than|more than|larger than|bigger than|exceeds?"

@@ -58,8 +58,9 @@ from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_FILTERS
 
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
-           (re.compile(r"\b(month of the year|months of the year|calendar month)\b"),
-            "month_of_year")]
+           # (one year's calendar months are its months: "which calendar month of 2026")
+           (re.compile(r"\b(month of the year|months of the year|calendar months?)\b"
+                       r"(?! (?:of|in|during) 20\d\d)"), "month_of_year")]
 # "in its most recent price check", "as of the latest snapshot": the rows of the latest date
 # (not "the last 30 days" nor "last month", which are periods).
 _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each|\w+ s) (most recent|latest|"

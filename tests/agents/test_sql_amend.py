@@ -1983,6 +1983,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How often have we raised a variant's list price?", q(metrics=["price_changes"]),
      "SELECT count(*) FROM price_history WHERE price > previous_price",
      "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL"),
+    # one year's calendar months are months, not the month-of-year cycle
+    ("Which calendar month of 2026 had the most units sold?", q(metrics=["units_sold"]),
+     "SELECT CAST(date_trunc('month', day) AS DATE), sum(quantity) FROM sales_history "
+     "WHERE year(day) = 2026 GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+     "SELECT sum(quantity) FROM sales_history WHERE year(day) = 2026"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
