@@ -1988,6 +1988,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT CAST(date_trunc('month', day) AS DATE), sum(quantity) FROM sales_history "
      "WHERE year(day) = 2026 GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
      "SELECT sum(quantity) FROM sales_history WHERE year(day) = 2026"),
+    # "the average price" of several tables' prices: the model's term's own column
+    ("What was the average price each competitor charged for laptop variants?",
+     q(metrics=["competitor_price"]),
+     "SELECT cp.competitor, avg(cp.price) FROM competitor_prices cp JOIN products p USING "
+     "(product_id) WHERE p.name = 'Laptop' GROUP BY 1",
+     "SELECT c.competitor, avg(v.price) FROM variants v JOIN (SELECT DISTINCT item_id, "
+     "competitor FROM competitor_prices) c USING (item_id) JOIN products p USING (product_id) "
+     "WHERE p.name = 'Laptop' GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
