@@ -638,9 +638,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     best = [k for k, n in found.items() if n == longest]
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if len(best) > 1 and first is not None and (mine := [
+    if len(best) > 1 and first is not None and "(" not in first.name and (mine := [
             k for k in best if first.sql.replace(" ", "").lower().endswith(f"({k})")]):
-        best = mine  # "the average price each competitor charged": the model's term's own
+        best = mine  # "the average price each competitor charged": the named term's own
     if len(best) > 1:
         def named_for(ref: str) -> bool:  # unit_costs.unit_cost: the table holds the column
             table, column = ref.split(".")
