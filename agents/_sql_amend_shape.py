@@ -863,6 +863,8 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     if not both and metrics and _periods_versus(args, words, metrics[0], asked["way"], layer,
                                                 notes):
         return
+    if not both and _conditions_versus(args, words, asked["way"], catalog, layer, notes):
+        return
     if len(both) != 1 or not metrics:
         return
     said = f" {phrase(words)} "
@@ -880,6 +882,34 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     args["versus"] = [{"field": field, "op": "=", "value": v} for v in values]
     notes.append(f"versus {field} = {values[0]} and {values[1]}: the question asks for the "
                  "difference")
+
+
+def _conditions_versus(args: dict[str, Any], words: str, way: str | None, catalog: Catalog,
+                       layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many more price cuts than price increases": two named conditions of one table,
+    each a side (the rows of that table counted unless the metric is of it), the first
+    said less the second ("fewer": the other way round). True when it is."""
+    filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
+    sides = [f for f in filters if f.get("op") == "=" and f.get("value") is True
+             and layer.segment(str(f.get("field"))) is not None]
+    tables = {seg.table for f in sides if (seg := layer.segment(str(f["field"]))) is not None}
+    if len(sides) != 2 or len(tables) != 1:
+        return False
+    table = tables.pop()
+    metric = layer.metric(str((args.get("metrics") or [""])[0]))
+    if metric is None or metric.table != table:
+        count = _row_count(table, catalog, layer)
+        if count is None:
+            return False
+        args["metrics"] = [count]
+        notes.append(f"metric {count}: the question compares {table} rows")
+    args["filters"] = [f for f in filters if f not in sides]
+    _versus_sides(args, words, sides, layer, notes)
+    if way in ("fewer", "less"):
+        args["versus"].reverse()
+    _drop_unreached(args, table, catalog, layer, notes)
+    _calendar(args, words, catalog, layer, notes)  # on the compared rows' own date
+    return True
 
 
 def _periods_versus(args: dict[str, Any], words: str, name: str, way: str,

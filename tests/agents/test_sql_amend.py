@@ -1996,6 +1996,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT c.competitor, avg(v.price) FROM variants v JOIN (SELECT DISTINCT item_id, "
      "competitor FROM competitor_prices) c USING (item_id) JOIN products p USING (product_id) "
      "WHERE p.name = 'Laptop' GROUP BY 1"),
+    # two named conditions of one table against each other, "fewer" the other way round
+    ("How many fewer price increases than price cuts took effect in October 2026?",
+     q(metrics=["variant_count"]),
+     "SELECT a, b, a - b FROM (SELECT count(*) FILTER (WHERE price < previous_price) AS a, "
+     "count(*) FILTER (WHERE price > previous_price) AS b FROM price_history "
+     "WHERE effective_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31')",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
