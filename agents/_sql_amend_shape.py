@@ -669,6 +669,9 @@ def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[
 # "Reserved units as a percentage of units on hand": one term over another.
 _PART_OF = re.compile(r"(?P<part>(?:\b\w+ ){1,4}?)as an? (?:percentage|percent|share|"
                       r"proportion|fraction) of (?P<whole>.*)$")
+# "the reserved share of on-hand stock": the part named before "share"
+_NAMED_SHARE = re.compile(r"\bthe (?P<part>[\w-]+(?: [\w-]+)?) (?:share|proportion|fraction) of "
+                          r"(?P<whole>.*)$")
 # "refunds taken together come to what percentage of all the money paid": part first
 _PART_IS_WHAT = re.compile(r"^\W*(?P<part>(?:\w+ ){1,5}?)(?:come|comes|amount|amounts|add up) to "
                            r"what (?:percentage|percent|share|proportion|fraction) of "
@@ -689,9 +692,14 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         # words into two terms ("of the total amount customers have paid us | has been
         # given back as refunds")
         splits = [(rest[:v.start()], rest[v.end():]) for v in _SHARE_VERB.finditer(rest)]
+        # or, in a clause with no verb, at a word ("the largest share of its on-hand units
+        # | reserved")
+        clause = re.split(r"[?.,;:(]", rest)[0]
+        said = clause.split() if not _SHARE_VERB.search(clause) else []
+        splits += [(" ".join(said[:i]), " ".join(said[i:])) for i in range(len(said) - 1, 0, -1)]
         whole_said, part_said = next((s for s in splits if _two_terms(*s, layer)),
                                      splits[0] if splits else ("", ""))
-    elif (of := _PART_OF.search(words)) is not None:
+    elif (of := _PART_OF.search(words) or _NAMED_SHARE.search(words)) is not None:
         part_said, whole_said = of["part"], of["whole"]
     else:
         return False

@@ -2003,6 +2003,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "count(*) FILTER (WHERE price > previous_price) AS b FROM price_history "
      "WHERE effective_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31')",
      "SELECT count(*) FROM variants"),
+    # a share whose part is said without a verb, or named before "share"
+    ("Which warehouse has the smallest share of its on-hand units reserved?",
+     q(metrics=["on_hand"]),
+     "SELECT warehouse_id, w.name, sum(reserved), sum(on_hand), 100.0 * sum(reserved) / "
+     "sum(on_hand) FROM stock JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 "
+     "ORDER BY 5 LIMIT 1",
+     "SELECT warehouse_id, w.name, sum(on_hand) FROM stock JOIN warehouses w USING "
+     "(warehouse_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 1"),
+    ("What is the reserved share of on-hand stock across all warehouses?",
+     q(metrics=["on_hand"]),
+     "SELECT sum(reserved), sum(on_hand), 100.0 * sum(reserved) / sum(on_hand) FROM stock",
+     "SELECT sum(on_hand) FROM stock"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
