@@ -600,8 +600,12 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         return False
     # "the cheapest variant" asks for the lowest variant price
     # "the cheapest (laptop) variant": the lowest price of a (laptop) variant
+    # ("the cheapest and the priciest price": the first of two says no thing; the gap
+    # between them is a range, ``_range_of_column``'s)
+    both = not re.search(r"\b(?:spread|gap|difference|range)\b", words)
     said = _PRICE_SUPERLATIVE.sub(
-        lambda m: f"{_PRICE_WORDS[m[1]]} {_price_column(m[2], catalog, layer)} {m[2]}",
+        lambda m: f"{_PRICE_WORDS[m[1]]} {m[2]}" if m[2] in ("and", "or") and both else
+        f"{_PRICE_WORDS[m[1]]} {_price_column(m[2], catalog, layer)} {m[2]}",
         phrase(words)).split()
     found: dict[str, int] = {}  # "table.column" -> how many words named it
     aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it

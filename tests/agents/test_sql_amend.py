@@ -2015,6 +2015,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["on_hand"]),
      "SELECT sum(reserved), sum(on_hand), 100.0 * sum(reserved) / sum(on_hand) FROM stock",
      "SELECT sum(on_hand) FROM stock"),
+    # two price superlatives joined: both extremes of the price
+    ("What are the cheapest and the most expensive prices among desk lamp variants?",
+     q(metrics=["list_price"]),
+     "SELECT min(v.price), max(v.price) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Desk Lamp'",
+     "SELECT avg(v.price) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Desk Lamp'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
