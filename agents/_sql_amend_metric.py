@@ -567,7 +567,9 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total"
                     "highest": "max", "largest": "max", "biggest": "max", "maximum": "max",
                     "deepest": "max", "steepest": "max", "shallowest": "min",
                     "longest": "max", "shortest": "min",
-                    "lowest": "min", "smallest": "min", "minimum": "min"}
+                    "lowest": "min", "smallest": "min", "minimum": "min",
+                    # (of a time: "the fastest and slowest transit time")
+                    "fastest": "min", "quickest": "min", "slowest": "max"}
 _VALUE = "value"  # a column's value asked for with no aggregate word
 _BE = frozenset({"is", "was", "are", "were", "s"})
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "individual", "all", "remaining",

@@ -2022,6 +2022,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.name = 'Desk Lamp'",
      "SELECT avg(v.price) FROM variants v JOIN products p USING (product_id) "
      "WHERE p.name = 'Desk Lamp'"),
+    # "the quickest and slowest" of a time are its extremes
+    ("For each carrier, what are the quickest and slowest transit times on its lanes?",
+     q(metrics=["transit_days"]),
+     "SELECT carrier_id, c.name, min(transit_days), max(transit_days) FROM carrier_lanes "
+     "JOIN carriers c USING (carrier_id) GROUP BY 1, 2",
+     "SELECT carrier_id, c.name, avg(transit_days) FROM carrier_lanes "
+     "JOIN carriers c USING (carrier_id) GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
