@@ -325,9 +325,11 @@ def _names_beside_ids(args: dict[str, Any], words: str, catalog: Catalog,
                       *map(_singular, m.group(1).split()))}
     shown_by = _SHOWN_BY.search(words)
     listed = f" {phrase(words[shown_by.start(1):])} " if shown_by else ""
+    # (the things an average is taken over are averaged away: no name beside them)
+    averaged = grouped[-1:] if args.get("average_groups") else []
     for ref in list(grouped):
         column = ref.partition(".")[2]
-        if not column.endswith("_id") or catalog.column(ref) is None:
+        if not column.endswith("_id") or catalog.column(ref) is None or ref in averaged:
             continue
         keyed = next((t for t in catalog.tables.values() if t.primary_key == [column]), None)
         if keyed is None:
@@ -658,6 +660,11 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
 _TEXT = CatalogColumn(table="", name="", type="VARCHAR")  # a dimension reads as text
 
 
+def _plural(word: str) -> bool:
+    """"customers", not "status" nor "address"."""
+    return phrase(word) != word and not word.endswith(("us", "ss", "is"))
+
+
 _DATE_NOUN = re.compile(r"^(?:\w+ )?(?:date|day)\b")
 
 
@@ -673,7 +680,7 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         thing = thing.split(" s ")[0].removesuffix(" s")  # "each carrier's name": the carrier
         before = words[:match.start()].split()[-1:]
         if not thing or how == "by" and (
-                phrase(thing.split()[-1]) != thing.split()[-1]  # "by customers": who
+                _plural(thing.split()[-1])  # "by customers": who
                 or before and _participle(before[0])
                 or _DATE_NOUN.search(match.group("thing"))):  # "(by order date)": which date
             continue  # "paid by credit card": how, not a breakdown

@@ -55,7 +55,7 @@ from ._sql_amend_filters import _own_values, _useful
 from ._sql_calendar import NamedRange, calendar_filter, date_column, named_range, two_ranges
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
-from ._sql_query import MAX_FILTERS
+from ._sql_query import MAX_FILTERS, MAX_GROUPS
 
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
            # (one year's calendar months are its months: "which calendar month of 2026")
@@ -550,6 +550,9 @@ def _both(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLay
 
 
 _COUNT_WORDS = frozenset({"number", "count", "amount", "quantity"})
+# a breakdown said in so many words: "broken down by", "for each", "per status", "by"
+_BREAKDOWN = re.compile(r"\b(?:broken down by|break(?:down)? (?:down |out )?by|split by|by|"
+                        r"for each|per|each of)\b")
 
 
 def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
@@ -579,11 +582,17 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
                     or catalog.tables[metric.table].column(keys[0]) is None:
                 continue
             key, thing = f"{metric.table}.{keys[0]}", table
-        args["group_by"], args["average_groups"] = [key], True
+        # a breakdown said beside ("by status, how many lines does an order have on
+        # average") stays: the average is per each of its groups
+        # (not the averaged things themselves under another table's key)
+        outer = [g for g in args.get("group_by") or [] if isinstance(g, str)
+                 and g.rpartition(".")[2] != key.rpartition(".")[2]
+                 and _BREAKDOWN.search(words)][:MAX_GROUPS - 1]
+        args["group_by"], args["average_groups"] = [*outer, key], True
         args["order"], args["limit"] = "none", None
         notes.append(f"average_groups over group_by {key}: the question asks for an average "
-                     f"per {thing}")
-        return [key]
+                     f"per {thing}" + (f", for each {', '.join(outer)}" if outer else ""))
+        return [*outer, key]
     return grouped
 
 

@@ -192,15 +192,21 @@ class Compiler:
                                  metric=True)
             sql, columns = f"SELECT count(*) AS group_count FROM (\n{sql}\n) AS groups", [count]
         elif q.average_groups:
-            per = selects[0].out.label.removesuffix(" id")
+            # over the last group's things, per each of the groups before it ("per status,
+            # the lines of an order on average": by status and order, averaged per status)
+            groups = [c for c in columns if not c.metric]
+            outer, per = groups[:-1], groups[-1].label.removesuffix(" id")
             metric = next(c for c in columns if c.metric)
             average = OutputColumn(name=f"average_{metric.name}",
                                    label=f"average {metric.label} per {per}",
                                    format="number" if metric.format == "count" else metric.format,
                                    metric=True)
-            sql = (f"SELECT {_rounded(f'avg({metric.name})', q.decimals)} AS {average.name} "
-                   f"FROM (\n{sql}\n) AS groups")
-            columns = [average]
+            kept = "".join(f"{c.name}, " for c in outer)
+            sql = (f"SELECT {kept}{_rounded(f'avg({metric.name})', q.decimals)} AS "
+                   f"{average.name} FROM (\n{sql}\n) AS groups"
+                   + (f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(outer)))}"
+                      f"\nORDER BY 1" if outer else ""))
+            columns = [*outer, average]
         return Compiled(sql=sql, columns=columns, period=described)
 
     def _differences(self, q: StructuredQuery, metrics: list[Metric], selects: list[_Select],

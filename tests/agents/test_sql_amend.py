@@ -2029,6 +2029,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN carriers c USING (carrier_id) GROUP BY 1, 2",
      "SELECT carrier_id, c.name, avg(transit_days) FROM carrier_lanes "
      "JOIN carriers c USING (carrier_id) GROUP BY 1, 2"),
+    # an average per thing, for each group of a breakdown said beside it
+    ("Per order status, how many lines does an order have on average?",
+     q(metrics=["order_lines"]),
+     "SELECT status, avg(n) FROM (SELECT o.status, order_id, count(*) AS n FROM order_items "
+     "JOIN orders o USING (order_id) GROUP BY 1, 2) GROUP BY 1",
+     "SELECT avg(n) FROM (SELECT order_id, count(*) AS n FROM order_items GROUP BY 1)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

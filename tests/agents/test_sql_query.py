@@ -465,6 +465,16 @@ def test_combine_change_is_the_first_part_s_change_from_the_second_in_percent(
         world.run(metrics=["order_count"], combine="change")
 
 
+def test_average_groups_averages_over_the_last_group_for_each_group_before_it(
+        world: World) -> None:
+    gold = world.rows("SELECT status, avg(n) FROM (SELECT o.status, order_id, count(*) AS n "
+                      "FROM order_items JOIN orders o USING (order_id) GROUP BY 1, 2) "
+                      "GROUP BY 1 ORDER BY 1")
+    got = world.run(metrics=["order_lines"], group_by=["orders.status", "order_items.order_id"],
+                    average_groups=True)
+    assert same(got, gold) and len(gold) > 1
+
+
 def test_combine_is_two_metrics_difference_or_ratio(world: World) -> None:
     gold = world.rows("SELECT max(price), min(price), max(price) - min(price) FROM variants")
     assert same(world.run(metrics=["max(variants.price)", "min(variants.price)"],
