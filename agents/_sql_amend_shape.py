@@ -850,7 +850,11 @@ def _bounded_share(args: dict[str, Any], words: str, match: re.Match[str], catal
 # "The difference between the highest and lowest price", "how many more orders were
 # delivered than cancelled", "how much less revenue ... than ...".
 _DIFFERENCE = re.compile(r"\b(?:difference|gap|spread)\b(?: in (?:\w+ ){1,2}?)? between\b|"
-                         r"\bhow (?:many|much) (?P<way>more|fewer|less)\b(?=.* than\b)")
+                         r"\bhow (?:many|much) (?P<way>more|fewer|less|bigger|larger|higher|"
+                         r"greater|smaller|lower|cheaper|dearer|pricier|longer|shorter)\b"
+                         r"(?=.* than\b)")
+# the second side less the first: "how much smaller is X than Y"
+_LESS_WAYS = ("fewer", "less", "smaller", "lower", "cheaper", "shorter")
 
 
 def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -892,7 +896,7 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         return min((i for i in found if i >= 0), default=len(said))
 
     values = sorted(both[0]["value"], key=at)
-    if asked["way"] in ("fewer", "less"):
+    if asked["way"] in _LESS_WAYS:
         values.reverse()
     field = both[0]["field"]
     args["filters"] = [f for f in args["filters"] if f is not both[0]]
@@ -922,7 +926,7 @@ def _conditions_versus(args: dict[str, Any], words: str, way: str | None, catalo
         notes.append(f"metric {count}: the question compares {table} rows")
     args["filters"] = [f for f in filters if f not in sides]
     _versus_sides(args, words, sides, layer, notes)
-    if way in ("fewer", "less"):
+    if way in _LESS_WAYS:
         args["versus"].reverse()
     _drop_unreached(args, table, catalog, layer, notes)
     _calendar(args, words, catalog, layer, notes)  # on the compared rows' own date
@@ -938,7 +942,7 @@ def _periods_versus(args: dict[str, Any], words: str, name: str, way: str,
     ranges = [named_range(before), named_range(after)] if than else []
     if not ranges or any(r is None for r in ranges):
         return False
-    if way in ("fewer", "less"):
+    if way in _LESS_WAYS:
         ranges.reverse()
     return _versus_ranges(args, [r for r in ranges if r is not None], name, layer, notes,
                           "the question asks for the difference")

@@ -238,6 +238,7 @@ class Compiler:
         raw = self._fill(m.sql)
         own = self._fill(m.filter) if m.filter and not shared_filter else ""
         out = []
+        base = measured[0].out.name if measured else m.name  # ("avg_price", not "avg(...)")
         # a side is named by its value, or by its condition's name ("sold_out" = true)
         sides = [f.field.rpartition(".")[2] if isinstance(f.value, bool) else str(f.value)
                  for f in q.versus]
@@ -246,7 +247,7 @@ class Compiler:
             value = "_".join(re.findall(r"[a-z0-9]+", side.lower()))[:30]
             out.append(_Select(
                 _with_filter(raw, f"({own}) AND {condition}" if own else condition),
-                OutputColumn(name=f"{m.name}_{value}", label=f"{m.label}, {side}",
+                OutputColumn(name=f"{base}_{value}", label=f"{m.label}, {side}",
                              format=m.format, metric=True)))
         out.append(_Select(f"({out[0].expr}) - ({out[1].expr})", OutputColumn(
             name="difference", label=f"{m.label}: {sides[0]} minus {sides[1]}",

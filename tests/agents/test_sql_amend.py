@@ -2035,6 +2035,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT status, avg(n) FROM (SELECT o.status, order_id, count(*) AS n FROM order_items "
      "JOIN orders o USING (order_id) GROUP BY 1, 2) GROUP BY 1",
      "SELECT avg(n) FROM (SELECT order_id, count(*) AS n FROM order_items GROUP BY 1)"),
+    # "how much higher ... than": a difference too (of a column's aggregate, named as one)
+    ("How much higher is the average price of variants still for sale than of sold-out "
+     "ones?", q(metrics=["avg(variants.price)"]),
+     "SELECT a, b, a - b FROM (SELECT avg(price) FILTER (WHERE available) AS a, avg(price) "
+     "FILTER (WHERE NOT available) AS b FROM variants)", "SELECT avg(price) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
