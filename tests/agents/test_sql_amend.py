@@ -2040,6 +2040,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ones?", q(metrics=["avg(variants.price)"]),
      "SELECT a, b, a - b FROM (SELECT avg(price) FILTER (WHERE available) AS a, avg(price) "
      "FILTER (WHERE NOT available) AS b FROM variants)", "SELECT avg(price) FROM variants"),
+    # purchase orders that "have arrived" are the received ones
+    ("How many purchase orders from Mexican suppliers have already arrived?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
+     "WHERE status = 'received' AND s.country = 'MX'",
+     "SELECT count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
+     "WHERE s.country = 'MX'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
