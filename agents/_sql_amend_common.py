@@ -448,13 +448,15 @@ def _figure_named(words: str, layer: SemanticLayer) -> bool:
 
 
 _LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*){0,3}"
+# ("which 3 biggest customer cities", "show me our 3 biggest ...": the cities)
+_RANK_WORD = r"(?:(?:biggest|largest|smallest|busiest|best|worst|highest|lowest) )?"
 _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
-                    rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) |top |bottom |one |single )?"
-                    r"(?P<thing>(?:\w+ ){0,2}\w+)")
+                    rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) {_RANK_WORD}|top |bottom |"
+                    r"one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
 _LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
                    rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"
-                   rf"(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
+                   rf"{_RANK_WORD}(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
 
 
 def _spell(name: str) -> str:

@@ -54,7 +54,9 @@ _SPELLINGS = {"fulfillment": "fulfilment", "center": "centre", "catalogue": "cat
 
 
 def _singular(word: str) -> str:
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+    if len(word) > 4 and word.endswith("ies"):  # "cities", "deliveries"
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
     return _SPELLINGS.get(word, word)
 

@@ -2047,6 +2047,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE status = 'received' AND s.country = 'MX'",
      "SELECT count(*) FROM purchase_orders JOIN suppliers s USING (supplier_id) "
      "WHERE s.country = 'MX'"),
+    # "-ies" plurals ("cities", "companies") are their singulars; a ranking adjective after
+    # the number names no thing
+    ("Show me our 2 busiest customer cities by number of customers.",
+     q(metrics=["customer_count"]),
+     "SELECT address ->> '$.city', count(*) FROM users GROUP BY 1 ORDER BY 2 DESC LIMIT 2",
+     "SELECT count(*) FROM users"),
+    ("Which delivery company has the cheapest lane from the west to the northeast?",
+     q(metrics=["shipping_cost"]),
+     "SELECT carrier_id, c.name, min(cost_usd) FROM carrier_lanes JOIN carriers c USING "
+     "(carrier_id) WHERE origin_region = 'west' AND dest_region = 'northeast' GROUP BY 1, 2 "
+     "ORDER BY 3 LIMIT 1",
+     "SELECT avg(cost_usd) FROM carrier_lanes WHERE origin_region = 'west' AND "
+     "dest_region = 'northeast'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
