@@ -454,7 +454,8 @@ _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:whic
                     rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) {_RANK_WORD}|top |bottom |"
                     r"one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
-_LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank)(?: me| us)? (?:(?:all|the|our) )*"
+_LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank|sort|line up)(?: me| us)? "
+                   rf"(?:(?:all|the|our) )*"
                    rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"
                    rf"{_RANK_WORD}(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
 

@@ -2060,6 +2060,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY 3 LIMIT 1",
      "SELECT avg(cost_usd) FROM carrier_lanes WHERE origin_region = 'west' AND "
      "dest_region = 'northeast'"),
+    # "line up" / "sort" the things by a figure: a row each
+    ("Line up the warehouses by their units on hand.", q(metrics=["on_hand"]),
+     "SELECT warehouse_id, w.name, sum(on_hand) FROM stock JOIN warehouses w USING "
+     "(warehouse_id) GROUP BY 1, 2", "SELECT sum(on_hand) FROM stock"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
