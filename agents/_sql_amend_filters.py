@@ -143,6 +143,10 @@ _IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<t
 _NEITHER_NOR = re.compile(r"\bneither (?:an? |any )?(?P<a>[^,.;?]+?) nor (?:an? |any )?(?P<b>[^,.;?]+)")
 # "not one of its variants", "not a single one of them": none of
 _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
+# "I need the list of customers who ...", "give me a full list of the X": list the X
+_LIST_OF = re.compile(r"^\W*(?:(?:please )?(?:i need|i want|i would like|give me|show me|get me|"
+                      r"send me|pull|can i have|can i get)\s+)?(?:the |a )?(?:full |complete )?"
+                      r"list of (?:all )?(?:the |our )?(?=[a-z])")
 # "any kind of deal", "some sort of discount": the thing itself
 _KIND_OF = re.compile(r"\b(any|some|a|an|one|no) (?:kind|sort|type|form) of (?=[a-z])")
 # A sentence before the question that sets the scene ("i am looking into repeat
@@ -247,6 +251,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                              f"{'s' if m['thing'] and not m['thing'].endswith('s') else ''}",
                              words)
     words = _context_dropped(words)
+    words = _LIST_OF.sub("list the ", words, count=1)
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
     words = _NOT_ONE_OF.sub("none of", words)
     words = _KIND_OF.sub(r"\1 ", words)

@@ -530,7 +530,7 @@ def _both(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLay
     listed = [f for f in args.get("filters") or [] if f.get("op") == "in"
               and isinstance(f.get("value"), list) and len(f["value"]) >= 2
               and catalog.column(str(f.get("field"))) is not None]
-    which = _WHICH.match(words)
+    which = _WHICH.match(words) or _LIST.match(words)
     subject = _counted_table(words, catalog, layer) or (
         _table_named(which.group("thing"), catalog, layer) if which else None)
     if len(listed) != 1 or subject not in catalog.tables:

@@ -2064,6 +2064,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("Line up the warehouses by their units on hand.", q(metrics=["on_hand"]),
      "SELECT warehouse_id, w.name, sum(on_hand) FROM stock JOIN warehouses w USING "
      "(warehouse_id) GROUP BY 1, 2", "SELECT sum(on_hand) FROM stock"),
+    # "the list of X who have both ...": which X hold every one of the values
+    ("Give me the list of customers who have both a gift card and a PayPal account saved.",
+     q(metrics=["customer_count"]),
+     "SELECT user_id, 2 FROM user_payment_methods WHERE source IN ('gift_card', 'paypal') "
+     "GROUP BY 1 HAVING count(DISTINCT source) = 2",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods "
+     "WHERE source IN ('gift_card', 'paypal')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
