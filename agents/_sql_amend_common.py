@@ -437,6 +437,13 @@ def _stated_numbers(words: str) -> set[float]:
     named = {**_WORDS, **_MORE_NUMBER_WORDS}
     return found | {float(n) for w, n in named.items() if re.search(rf"\b{w}\b", words)}
 # One leading clause may come first: "looking only at received orders, which 3 suppliers"
+def _a_named_thing(word: str, catalog: Catalog) -> bool:
+    """Whether ``word`` ("backpacks") is a value of a table's ``name`` column."""
+    said = phrase(word)
+    return any(phrase(v) == said for t in catalog.tables.values()
+               if (c := t.column("name")) is not None for v in c.values)
+
+
 def _figure_named(words: str, layer: SemanticLayer) -> bool:
     """Whether ``words`` start with a term's name, a figure ("the cogs", "the average order
     value", "the order count"); a count's name that says only the things counted ("the

@@ -20,6 +20,7 @@ from ._sql_amend_common import (
     _UNREACHABLE,
     _WHICH,
     _WORDS,
+    _a_named_thing,
     _counted_table,
     _figure_named,
     _is_number,
@@ -269,7 +270,9 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _ADD_UP.sub("what is the total ", words, count=1)
     words = _WHO_IS_THE.sub("which ", _request_as_question(words, catalog, layer), count=1)
     counted = _NUMBER_OF.match(words)
-    if counted and _table_named(" ".join(words[counted.end():].split()[:2]), catalog, layer):
+    after = words[counted.end():].split() if counted else []
+    if counted and (_table_named(" ".join(after[:2]), catalog, layer) or any(
+            _a_named_thing(" ".join(after[:n]), catalog) for n in (1, 2, 3))):
         # "the number of open purchase orders" counts rows; "the total number of output
         # tokens" adds up a column (``_column_aggregate``)
         words = f"how many {words[counted.end():]}"

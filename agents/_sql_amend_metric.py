@@ -24,6 +24,7 @@ from ._sql_amend_common import (
     _TERM_FILLER,
     _UNREACHABLE,
     _WHICH,
+    _a_named_thing,
     _asked_table,
     _cost,
     _counted_table,
@@ -69,9 +70,9 @@ _BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 _UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?P<kind>[a-z]+) )?units\b")
 _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
-_DONE_TO = re.compile(r"\bhow many (\w+) (?:did|do|does|have|has|had|will) (?:we|you|they|"
-                      r"our \w+|the \w+) (\w+)|\bhow many (\w+) (?:were |was |have been |got )?"
-                      r"(sold|bought|ordered|received|shipped|returned)\b")
+_DONE_TO = re.compile(r"\bhow many (\w+(?: \w+)??) (?:did|do|does|have|has|had|will) (?:we|you|"
+                      r"they|our \w+|the \w+) (\w+)|\bhow many (\w+(?: \w+)??) (?:were |was |"
+                      r"have been |got )?(sold|bought|ordered|received|shipped|returned)\b")
 
 
 # "the busiest day by units sold": the measure a ranking or breakdown is by
@@ -118,13 +119,6 @@ def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
                 "asks about all time" if ever else
                 f"does not say {', '.join(sorted(own - shared))}"))
             return
-
-
-def _a_named_thing(word: str, catalog: Catalog) -> bool:
-    """Whether ``word`` ("backpacks") is a value of a table's ``name`` column."""
-    said = phrase(word)
-    return any(phrase(v) == said for t in catalog.tables.values()
-               if (c := t.column("name")) is not None for v in c.values)
 
 
 def _qualifies_other(after: str, table: str, catalog: Catalog, layer: SemanticLayer) -> bool:
@@ -767,6 +761,10 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
         return True
     if first is not None and first.format == "count" and first.table == table:
         return False
+    counted = _HOW_MANY_ANCHOR.search(phrase(words))
+    if first is not None and first.format == "units" and counted is not None and any(
+            _a_named_thing(" ".join(counted.group(1).split()[:n]), catalog) for n in (1, 2, 3)):
+        return False  # "how many backpacks sold": units of a named thing, not rows
     if first is not None and first.format == "count" and _names(
             words, first, layer, table, linked) and _count_distinct(
             args, words, first, table, catalog, notes):

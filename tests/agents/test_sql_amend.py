@@ -2071,6 +2071,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1 HAVING count(DISTINCT source) = 2",
      "SELECT count(DISTINCT user_id) FROM user_payment_methods "
      "WHERE source IN ('gift_card', 'paypal')"),
+    # "the number of <named things> sold": their units, not sales rows
+    ("Tell me the number of backpacks sold in September 2026.",
+     q(metrics=["sales_history_count"]),
+     "SELECT sum(quantity) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Backpack' AND day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT count(*) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Backpack' AND day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    ("Tell me the number of desk lamps sold in September 2026.",
+     q(metrics=["sales_history_count"]),
+     "SELECT sum(quantity) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Desk Lamp' AND day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT count(*) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Desk Lamp' AND day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
