@@ -158,7 +158,8 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                                                     _HOW_MUCH_MORE.search(said_as))
                         if m]
     # "the highest total revenue": the term after its aggregate word
-    anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined")
+    anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined",
+                                                                  "all time", "lifetime")
                 if a.startswith(f" {w} ")]
     # "the average daily revenue": the term after its aggregate and grain
     anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in (

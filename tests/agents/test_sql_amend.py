@@ -2084,6 +2084,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.name = 'Desk Lamp' AND day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
      "SELECT count(*) FROM sales_history s JOIN products p USING (product_id) "
      "WHERE p.name = 'Desk Lamp' AND day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "the highest all-time X": the term X
+    ("Which warehouse has the highest all-time unit sales?", q(metrics=["cost_of_goods"]),
+     "SELECT warehouse_id, w.name, sum(quantity) FROM sales_history JOIN warehouses w USING "
+     "(warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT warehouse_id, w.name, count(*) FROM sales_history JOIN warehouses w USING "
+     "(warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
