@@ -277,6 +277,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
         # tokens" adds up a column (``_column_aggregate``)
         words = f"how many {words[counted.end():]}"
     words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
+    words = _EARNING.sub(lambda m: f"{m['thing']} with the {'highest' if m['best'] else 'lowest'}"
+                         " revenue", words)
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
     words = _PAY_PER_UNIT.sub(
         lambda m: f"with the {'highest' if m['most'] or m['most2'] else 'lowest'} unit cost",
@@ -362,6 +364,9 @@ _SELLING = re.compile(r"\b(?:(?:best|top|(?P<worst>worst|slowest))[- ]?sell(?:in
                       r"bestsell(?:ing|ers?))\b")
 
 
+# "the top-earning region": the region with the highest revenue
+_EARNING = re.compile(r"\b(?:(?P<best>top|best|highest)|worst|lowest)[- ](?:earning|grossing) "
+                      r"(?P<thing>\w+)")
 _COUNT_THE = re.compile(r"^\W*(?:please )?count (?:up )?(?:the |all (?:the )?)?(?=[a-z])")
 
 

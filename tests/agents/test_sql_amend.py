@@ -2090,6 +2090,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "(warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT warehouse_id, w.name, count(*) FROM sales_history JOIN warehouses w USING "
      "(warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # "the top-earning X": the X with the highest revenue
+    ("Tell me the top-earning warehouse for August 2026.", q(metrics=["units_sold"]),
+     "SELECT warehouse_id, w.name, sum(quantity * unit_price) FROM sales_history JOIN "
+     "warehouses w USING (warehouse_id) WHERE day BETWEEN DATE '2026-08-01' AND "
+     "DATE '2026-08-31' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-08-01' AND "
+     "DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
