@@ -2097,6 +2097,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "DATE '2026-08-31' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-08-01' AND "
      "DATE '2026-08-31'"),
+    # "the cancellation rate of our orders": the share cancelled; "reductions" are price cuts
+    ("What is the cancellation rate of our orders?", q(metrics=["margin_pct"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) FROM orders",
+     "SELECT count(*) FROM orders WHERE status = 'cancelled'"),
+    ("How many list price changes were reductions in August 2026?",
+     q(metrics=["price_changes"]),
+     "SELECT count(*) FROM price_history WHERE price < previous_price AND effective_on "
+     "BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL AND effective_on "
+     "BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
