@@ -255,10 +255,28 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     counted = _counted_words(words, match)
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
+    if (pair := _PAIRS.match(words[match.end():].strip())) is not None:
+        # "warehouse-variant combinations": the table keyed by the two things
+        return _keyed_by(pair["a"], pair["b"], catalog, layer)
     # a segment's name is the more specific ("list price cuts" are price history rows)
     return _segment_table(" ".join(_counted_words(words, match, 3)), layer) or _head_table(
         _counted_words(words, match, 4), catalog, layer) or _table_named(
         " ".join(counted), catalog, layer)
+
+
+# "warehouse-variant combinations", "item-and-warehouse pairs"
+_PAIRS = re.compile(r"(?P<a>[a-z]+)[- ](?:and[- ])?(?P<b>[a-z]+) (?:combinations?|pairs?|pairings?|"
+                    r"slots?|locations?)\b")
+
+
+def _keyed_by(a: str, b: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The table whose key is the keys of the tables ``a`` and ``b`` name (stock is keyed
+    by item and warehouse); None unless exactly one."""
+    named = [_table_named(w, catalog, layer) for w in (a, b)]
+    keys = {k for t in named if t in catalog.tables for k in catalog.tables[t].primary_key}
+    found = [t.name for t in catalog.tables.values()
+             if len(keys) == 2 and set(t.primary_key) == keys]
+    return found[0] if len(found) == 1 else None
 
 
 # "orders worth more than $3,000", "whose basket comes to over $500": a total per thing

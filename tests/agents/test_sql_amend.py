@@ -2107,6 +2107,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
      "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL AND effective_on "
      "BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
+    # "X-Y combinations" are the rows of the table keyed by both
+    ("How many item-warehouse combinations have zero units on hand?",
+     q(metrics=["out_of_stock_items"]),
+     "SELECT count(*) FROM stock WHERE on_hand = 0", "SELECT count(*) FROM warehouses"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
