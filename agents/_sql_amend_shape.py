@@ -405,7 +405,7 @@ def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: Semanti
     if found is None:
         return
     wanted, replaced = found
-    if _running_within(args, wanted, replaced, layer, notes):
+    if _running_within(args, wanted, replaced, words, layer, notes):
         return
     kept = [f for f in args["filters"] if f.get("field") not in (*replaced, wanted["field"])]
     if len(kept) >= MAX_FILTERS or wanted in args["filters"]:
@@ -418,17 +418,24 @@ def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: Semanti
         args["period"] = "all"
 
 
+# "ran at any point during", "were running in", "live on": what ran then, not what began
+_RAN = re.compile(r"\b(?:ran|run|running|active|live|in effect|were on|was on)(?: at any (?:point|"
+                  r"time))? (?:during|in|on|over|throughout)\b")
 _AS_OF_BOUND = re.compile(r"\s*(\w+\.\w+)\s*(<=|>=|<|>)\s*\{as_of\}\s*")
 
 
 def _running_within(args: dict[str, Any], wanted: dict[str, Any], replaced: list[str],
-                    layer: SemanticLayer, notes: list[str]) -> bool:
+                    words: str, layer: SemanticLayer, notes: list[str]) -> bool:
     """"Promotions active on October 1", "running during September": a term of what is
     current on the business date (its filter bounds its dates by ``{as_of}``) read for
     the named day or range: the plain term, its bounds on that range's edges (what ran
     at any time in it). True when it did."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
+    if first is not None and "{as_of}" not in (first.filter or "") and _RAN.search(words):
+        # "promotions that ran at any point during September": the current term's rows
+        first = next((m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+                      and "{as_of}" in (m.filter or "")), first)
     if first is None or wanted["op"] != "between" or "{as_of}" not in (first.filter or ""):
         return False
     bounds = [_AS_OF_BOUND.fullmatch(p) for p in re.split(r"\s+AND\s+", first.filter or "",

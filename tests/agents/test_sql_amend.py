@@ -2111,6 +2111,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many item-warehouse combinations have zero units on hand?",
      q(metrics=["out_of_stock_items"]),
      "SELECT count(*) FROM stock WHERE on_hand = 0", "SELECT count(*) FROM warehouses"),
+    # "ran at any point during": what overlapped the range, not what began in it
+    ("How many promotions were running at any point during August 2026?",
+     q(metrics=["promotion_count"]),
+     "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-08-31' "
+     "AND ends_on >= DATE '2026-08-01'",
+     "SELECT count(*) FROM promotions WHERE starts_on BETWEEN DATE '2026-08-01' "
+     "AND DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
