@@ -1291,8 +1291,11 @@ def _event_words(before: str) -> list[str]:
     price changed": "list price change", "list price chang"), then as said, to find the
     table whose rows are those events (price changes, not the prices the words say)."""
     said = before.split()[-4:]
-    return [" ".join(w[:len(w) - cut] if w.endswith("ed") and len(w) > 4 else w for w in said)
-            for cut in (1, 2, 0)]
+    # ("promoted" more than once: promotions)
+    nouns = " ".join(f"{w[:-2]}ion" if w.endswith("ted") and len(w) > 5 else w for w in said)
+    return ([nouns] if nouns != " ".join(said) else []) + [
+        " ".join(w[:len(w) - cut] if w.endswith("ed") and len(w) > 4 else w for w in said)
+        for cut in (1, 2, 0)]
 
 
 _LEADING = frozenset({"all", "the", "our", "of", "every"})

@@ -2118,6 +2118,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND ends_on >= DATE '2026-08-01'",
      "SELECT count(*) FROM promotions WHERE starts_on BETWEEN DATE '2026-08-01' "
      "AND DATE '2026-08-31'"),
+    # "promoted more than twice": the promotions (the verb's noun), per product
+    ("How many products have been promoted more than twice?", q(metrics=["product_count"]),
+     "SELECT count(*) FROM (SELECT product_id FROM promotions GROUP BY 1 HAVING count(*) > 2)",
+     "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 "
+     "HAVING count(*) > 2)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
