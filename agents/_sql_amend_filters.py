@@ -713,11 +713,11 @@ def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: st
     """"Which card brands do customers use": the brands there are; a method with no brand
     (PayPal) answers no "which", so rows without a value in the text column grouped by
     (when the question asks "which" of it) are left out."""
-    asked = _WHICH.match(words)
+    asked = _WHICH.match(words) or _LIST.match(words)  # ("list the card brands", too)
     if asked is None or len(grouped) != 1:
         return
     column = catalog.column(grouped[0])
-    thing = set(tokens(asked.group(1)))
+    thing = set(tokens(asked.group("thing")))
     if column is None or column.kind != "text" or column.name.endswith("_id") \
             or not set(tokens(column.name)) & thing:
         return

@@ -448,9 +448,10 @@ def test_a_distinct_count_through_a_join_stands(kit: SqlKit) -> None:
 
 def _rows(store: DuckDBStore, sql: str) -> list[tuple[Any, ...]]:
     # Rounded: a parallel sum of floats may differ in its last digits from run to run.
+    # (sorted by text, so that a NULL sorts beside values: a NULL row is a difference)
     with store.cursor() as cur:
-        return sorted(tuple(round(v, 4) if isinstance(v, float) else v for v in row)
-                      for row in cur.execute(sql).fetchall())
+        return sorted((tuple(round(v, 4) if isinstance(v, float) else v for v in row)
+                       for row in cur.execute(sql).fetchall()), key=lambda row: repr(row))
 
 
 def test_how_many_things_among_the_rows_of_a_named_table_counts_distinct_keys(
@@ -2123,6 +2124,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM (SELECT product_id FROM promotions GROUP BY 1 HAVING count(*) > 2)",
      "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 "
      "HAVING count(*) > 2)"),
+    # "list the card brands": the brands there are, no row for methods without one
+    ("List the card brands our customers hold and how many saved methods each has.",
+     q(metrics=["user_payment_methods_count"], group_by=["user_payment_methods.brand"]),
+     "SELECT brand, count(*) FROM user_payment_methods WHERE brand IS NOT NULL GROUP BY 1",
+     "SELECT count(*) FROM user_payment_methods"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
