@@ -61,7 +61,10 @@ _EXTREME = re.compile(r"^\W*(?:(?:what|which) (?:was|is|were) (?:the|our|its) (?
                       r"(?! \d| (?:day|week|month|year)s?\b)|"
                       # "on what date did we place the oldest open purchase order"
                       r"(?:on )?what (?:date|day) (?:did|was|were|is|does|do)\b.*?"
-                      r"\b(?P<on>first|earliest|oldest|last|latest|newest|most recent)\b)")
+                      r"\b(?P<on>first|earliest|oldest|last|latest|newest|most recent)\b|"
+                      # "on what date do our sales records begin", "when do they end"
+                      r"(?:(?:on )?what (?:date|day)|when) (?:do|does|did)\b.*?"
+                      r"\b(?P<edge>begin|start|end|stop)\b)")
 # "7 November 2026": "november 7, 2026"; "on or before", "no later than": "by"; "on or
 # after", "no earlier than": "since" (``_plain_dates``).
 _DAY_FIRST = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})\.?,? (?P<y>20\d\d)\b")
@@ -249,10 +252,14 @@ def date_extreme(args: dict[str, Any], words: str, catalog: Catalog,
     asked = _EXTREME.search(words)
     if asked is None:
         return None
-    column = date_column(args, words, catalog, layer) or _named_table_time(words, layer)
+    column = date_column(args, words, catalog, layer)
+    named = _named_table_time(words, layer)
+    if column is None or named is not None and named.split(".")[0] != column.split(".")[0]:
+        column = named  # ("when do our sales records begin": the sales', whatever the term)
     if column is None:
         return None
-    which = asked["which"] or asked["when"] or asked["on"]
+    which = asked["which"] or asked["when"] or asked["on"] or (
+        "first" if asked["edge"] in ("begin", "start") else "last")
     return f"{'min' if which in _FIRST else 'max'}({column})"
 
 

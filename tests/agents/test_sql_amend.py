@@ -2129,6 +2129,9 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["user_payment_methods_count"], group_by=["user_payment_methods.brand"]),
      "SELECT brand, count(*) FROM user_payment_methods WHERE brand IS NOT NULL GROUP BY 1",
      "SELECT count(*) FROM user_payment_methods"),
+    # "when do our X records begin/end": X's first or last date, whatever the term
+    ("When do our sales records start?", q(metrics=["purchase_order_count"]),
+     "SELECT min(day) FROM sales_history", "SELECT min(ordered_on) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
