@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ._semantic import Metric, SemanticLayer
+from ._semantic import Metric, Segment, SemanticLayer
 from ._sql_amend_common import (
     _ASC,
     _BETWEEN,
@@ -912,15 +912,21 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
                  "difference")
 
 
+def _conditions_said(filters: list[dict[str, Any]],
+                     layer: SemanticLayer) -> list[tuple[dict[str, Any], Segment]]:
+    """The filters that keep a named condition's rows ("sold_out" = true), with it."""
+    return [(f, seg) for f in filters if f.get("op") == "=" and f.get("value") is True
+            and (seg := layer.segment(str(f.get("field")))) is not None]
+
+
 def _conditions_versus(args: dict[str, Any], words: str, way: str | None, catalog: Catalog,
                        layer: SemanticLayer, notes: list[str]) -> bool:
     """"How many more price cuts than price increases": two named conditions of one table,
     each a side (the rows of that table counted unless the metric is of it), the first
     said less the second ("fewer": the other way round). True when it is."""
     filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
-    sides = [f for f in filters if f.get("op") == "=" and f.get("value") is True
-             and layer.segment(str(f.get("field"))) is not None]
-    tables = {seg.table for f in sides if (seg := layer.segment(str(f["field"]))) is not None}
+    said = _conditions_said(filters, layer)
+    sides, tables = [f for f, _ in said], {seg.table for _, seg in said}
     if len(sides) != 2 or len(tables) != 1:
         return False
     table = tables.pop()
@@ -1019,9 +1025,8 @@ def _compared_groups(args: dict[str, Any], words: str, catalog: Catalog,
         notes.append(f"group_by {pairs[0]['field']}: the question compares "
                      f"{' and '.join(map(str, pairs[0]['value']))}")
         return True
-    said = [(f, seg) for f in filters if f.get("op") == "=" and f.get("value") is True
-            and (seg := layer.segment(str(f.get("field")))) is not None]
-    for (one, first), (other, second) in itertools.combinations(said, 2):
+    for (one, first), (other, second) in itertools.combinations(_conditions_said(filters, layer),
+                                                                2):
         # "sold out" (NOT variants.available) against "still for sale" (variants.available)
         column = second.sql if first.sql == f"NOT {second.sql}" else \
             first.sql if second.sql == f"NOT {first.sql}" else None
