@@ -261,7 +261,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     # (a value of stop words only, "US", is explained by no term)
     filters += [f for f in _value_filters(linked, filters, words, notes, cost, subjects)
-                if not value_words(f) <= explained or not value_words(f)]
+                if not (said_words := value_words(f)) or not said_words <= explained]
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
     _decrease_size(args, layer, notes)
