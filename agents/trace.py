@@ -77,10 +77,18 @@ class TraceStore:
         for listener in self.listeners:
             listener(run)
 
+    def forget(self, event_id: str) -> None:
+        """Delete a run and its steps (an evaluation's own runs, once scored)."""
+        self._store.run(lambda cur: self._delete(cur, event_id))
+
+    @staticmethod
+    def _delete(cur: Any, event_id: str) -> None:
+        cur.execute("DELETE FROM agent_steps WHERE event_id = ?", [event_id])
+        cur.execute("DELETE FROM agent_runs WHERE event_id = ?", [event_id])
+
     @staticmethod
     def _write(cur: Any, run: TraceRun) -> None:
-        cur.execute("DELETE FROM agent_steps WHERE event_id = ?", [run.event_id])
-        cur.execute("DELETE FROM agent_runs WHERE event_id = ?", [run.event_id])
+        TraceStore._delete(cur, run.event_id)
         cur.execute(
             "INSERT INTO agent_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, now())",
             [run.event_id, run.agent, run.thread_id, run.kind, run.subject_id, run.status,

@@ -452,12 +452,16 @@ class AnalystSuite:
             result = world.agents.run_sync(request)
             trace = world.agents.trace(result.event_id)
         except Exception as exc:  # noqa: BLE001 - an agent failure is a failed case, not a crash
+            TraceStore(world.store).forget(request.event_id)
             return CaseResult(suite=self.name, case_id=case.id, category=case.family,
                               passed=False, error=f"{type(exc).__name__}: {exc}",
                               seconds=time.perf_counter() - started,
                               scores={"sql_error": 0.0, "no_answer": 1.0, "wrong_table": 0.0,
                                       "invented_figure": 0.0, "model_asked": 0.0,
                                       **baseline})
+        # The analyst's own run would otherwise be in agent_runs when later cases run: every
+        # case is to see the store as prepared, or audit golds would move during the eval.
+        TraceStore(world.store).forget(request.event_id)
         out = score(case, result, gold, trace.steps if trace else [], self._views[key])
         out.seconds = time.perf_counter() - started
         out.scores.update(baseline)

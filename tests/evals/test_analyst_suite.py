@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agents.contracts import AgentOutput, AgentRequest, AgentResult, SqlAnswer
-from agents.trace import TraceStep
+from agents.trace import TraceRun, TraceStep, TraceStore
 from evals import analyst
 from evals.analyst import (
     AnalystCase,
@@ -245,6 +245,39 @@ def test_the_suite_runs_a_case_against_the_world_and_sums_up(store: Store) -> No
     summary = suite.summary([passed, failed, crashed])
     assert summary["execution_accuracy"] == pytest.approx(1 / 3)
     assert summary["invented_figures"] == 0
+
+
+class _TracingAgents(_FakeAgents):
+    """Writes each run's trace into the store, as the real agents do."""
+
+    def __init__(self, answer: Table | None, store: Store, fail: bool = False) -> None:
+        super().__init__(answer, fail)
+        self.traces = TraceStore(store)
+
+    def run_sync(self, request: AgentRequest) -> AgentResult:
+        self.traces.write(TraceRun(event_id=request.event_id, agent="analyst",
+                                   thread_id=request.event_id, kind="question", status="done",
+                                   steps=[TraceStep(step=1, kind="model", name="chat")]))
+        return super().run_sync(request)
+
+    def trace(self, event_id: str) -> Any:
+        return self.traces.load(event_id)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_every_case_sees_the_store_as_prepared_not_the_evals_own_runs(
+        store: Store, fail: bool) -> None:
+    # An audit question's gold counts runs by agent: the analyst's runs during the eval
+    # must not be among them when a later case runs.
+    case = next(c for c in CASES if c.id == "sal-01")
+    runs = "SELECT count(*) FROM agent_runs"
+    before = analyst.run_query(store, runs).rows
+    registry = build_registry(store, ToolSettings())
+    agents = _TracingAgents(analyst.run_query(store, case.gold_sql), store, fail=fail)
+    result = AnalystSuite().run_case(case, EvalWorld(store=store, registry=registry,
+                                                     agents=agents))  # type: ignore[arg-type]
+    assert result.passed is not fail and agents.requests
+    assert analyst.run_query(store, runs).rows == before
 
 
 def test_a_structured_query_tool_counts_like_run_sql() -> None:
