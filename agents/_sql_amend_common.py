@@ -91,7 +91,7 @@ _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
 # At the start (after a preposition: "on how many days"), or after one leading clause
 # ("for each supplier country, how many ..."),
 # but "on average, how many lines does an order have" is an average (``_average_per``).
-_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,:;?]*[,:;]\s*)?\W*(?:(?:on|in|at|for) )?"
+_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,:;?]*[,:;]\s*){0,3}\W*(?:(?:on|in|at|for) )?"
                        r"(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b|"
                    r"\bshares? the (?:top|highest|lowest|most|same|first)\b")
@@ -255,6 +255,11 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     counted = _counted_words(words, match)
     if counted and counted[0] in _UNIT_WORDS:  # "how many units are reserved": a sum
         return None
+    if _NOTHING_NAMED.match(words[match.end():]):
+        # "Break down our orders by status: how many are there in each": the topic before
+        before = words[:match.start(1)].split()
+        return next((t for i in range(len(before))
+                     if (t := _head_table(before[i:i + 4], catalog, layer)) is not None), None)
     if (pair := _PAIRS.match(words[match.end():].strip())) is not None:
         # "warehouse-variant combinations": the table keyed by the two things
         return _keyed_by(pair["a"], pair["b"], catalog, layer)
@@ -264,6 +269,8 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
         " ".join(counted), catalog, layer)
 
 
+# "how many are there", "how many do we have": the count names no thing
+_NOTHING_NAMED = re.compile(r"\s*(?:are|were|is|was) there\b|\s*(?:do|did) (?:we|you) have\b")
 # "warehouse-variant combinations", "item-and-warehouse pairs"
 _PAIRS = re.compile(r"(?P<a>[a-z]+)[- ](?:and[- ])?(?P<b>[a-z]+) (?:combinations?|pairs?|pairings?|"
                     r"slots?|locations?)\b")

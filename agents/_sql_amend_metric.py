@@ -72,7 +72,12 @@ _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+(?: \w+)??) (?:did|do|does|have|has|had|will) (?:we|you|"
                       r"they|our \w+|the \w+) (\w+)|\bhow many (\w+(?: \w+)??) (?:were |was |"
-                      r"have been |got )?(sold|bought|ordered|received|shipped|returned)\b")
+                      r"have been |got )?(sold|bought|ordered|received|shipped|returned)\b|"
+                      # "the days on which we sold over 1,500 units": units sold, bounded
+                      r"\b(?:we|they|you) (sold|sell|bought|buy|ordered|order|received|receive|shipped|ship|"
+                      r"returned|return) (?:(?:over|"
+                      r"above|under|below|more than|fewer than|less than|at least|at most|exactly) )?"
+                      r"[\d,.]+ (\w+)")
 
 
 # "the busiest day by units sold": the measure a ranking or breakdown is by
@@ -218,9 +223,10 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                 and m.format == "units" and m.table == first.table and m.filter == first.filter]
         if len(same) == 1 and not named:
             named[same[0].name] = 2
-    if (done := _DONE_TO.search(words)) is not None:  # "how many units did we receive"
+    for done in _DONE_TO.finditer(words):  # "how many units did we receive"
         # "how many backpacks did we sell", "... backpacks sold": units of a thing named
-        thing, verb = done.group(1) or done.group(3), done.group(2) or done.group(4)
+        thing = done.group(1) or done.group(3) or done.group(6)
+        verb = done.group(2) or done.group(4) or done.group(5)
         noun = "units" if _a_named_thing(thing, catalog) else thing
         asked = {_stem(w) for w in tokens(f"{noun} {verb}")}
         for m in layer.metrics:  # "units received", not "units on order" (open ones)

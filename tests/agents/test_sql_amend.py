@@ -2132,6 +2132,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     # "when do our X records begin/end": X's first or last date, whatever the term
     ("When do our sales records start?", q(metrics=["purchase_order_count"]),
      "SELECT min(day) FROM sales_history", "SELECT min(ordered_on) FROM purchase_orders"),
+    # "the days on which we sold more than N units": units sold is the measure, bounded
+    ("On how many days in September 2026 did we sell more than 1700 units?",
+     q(metrics=["actual_lead_time"]),
+     "SELECT count(*) FROM (SELECT day FROM sales_history WHERE day BETWEEN DATE '2026-09-01' "
+     "AND DATE '2026-09-30' GROUP BY 1 HAVING sum(quantity) > 1700)",
+     "SELECT count(*) FROM (SELECT ordered_on FROM purchase_orders WHERE ordered_on BETWEEN "
+     "DATE '2026-09-01' AND DATE '2026-09-30' GROUP BY 1)"),
+    # "how many are there": the count of the topic named before it
+    ("Take our suppliers, by country: how many are there in each?",
+     q(metrics=["lead_time"]),
+     "SELECT country, count(*) FROM suppliers GROUP BY 1",
+     "SELECT count(*) FROM supplier_products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
