@@ -120,6 +120,7 @@ from ._sql_amend_metric import (
 from ._sql_amend_rows import (
     _as_of_history,
     _columns_compared,
+    _extreme_row,
     _grain_asked,
     _in_every,
     _most_common,
@@ -235,6 +236,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
     grouped = _said_breakdown(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
+    grouped = _extreme_row(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _most_common(args, grouped, words, catalog, root, notes)
     grouped = _unasked_groups(args, grouped, words, layer, notes)
     _which_not_null(filters, grouped, words, catalog, notes)

@@ -411,6 +411,46 @@ def _names_table(word: str, table: str, layer: SemanticLayer) -> bool:
     return any(phrase(n).split()[-1:] == [phrase(word)] for n in names)
 
 
+# "give me the order id and the amount", "product name, item id and the price": the
+# columns a person wants shown, named as a thing's id or name
+_SHOWN_AS = re.compile(r"\b([a-z]+) (?:(id|ids|number|numbers)|(name|names))\b")
+_EXTREME_OF_COLUMN = re.compile(r"(min|max)\((\w+)\.\w+\)")
+
+
+def _extreme_row(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
+                 layer: SemanticLayer, root: str | None, cost: Callable[[str], tuple[int, int]],
+                 notes: list[str]) -> list[str]:
+    """"What's the biggest refund on a single order? Give me the order id and the
+    amount": the largest (smallest) value of a column asked for beside the id or name of
+    the thing that holds it is that thing's row, ranked, as "which order got the biggest
+    refund" is: one row per id, not the bare extreme."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    extreme = _EXTREME_OF_COLUMN.fullmatch((first.sql if first else metrics[0] if metrics
+                                            else "").replace(" ", ""))
+    if grouped or extreme is None or extreme.group(2) != root or root not in catalog.tables \
+            or not _SUPERLATIVE.search(words):
+        return grouped
+    shown: list[str] = []
+    for m in _SHOWN_AS.finditer(words):
+        table = _table_named(m.group(1), catalog, layer)
+        keys = catalog.tables[table].primary_key if table in catalog.tables else []
+        column = keys[0] if m.group(2) and len(keys) == 1 else "name" if m.group(3) else None
+        if table is None or column is None or catalog.column(f"{table}.{column}") is None:
+            continue
+        # the metric's own table holds the id too (a refund's order_id): no join needed
+        ref = (f"{root}.{column}" if column.endswith("_id") and catalog.column(
+            f"{root}.{column}") is not None else f"{table}.{column}")
+        if cost(ref)[0] < _UNREACHABLE and ref not in shown:
+            shown.append(ref)
+    if not shown or len(shown) > MAX_GROUPS:
+        return grouped
+    args["group_by"] = shown
+    notes.append(f"group_by {', '.join(shown)}: the question asks for the row holding the "
+                 "extreme, by its id or name")
+    return shown
+
+
 def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
                    layer: SemanticLayer, root: str | None,
                    cost: Callable[[str], tuple[int, int]], notes: list[str]) -> list[str]:

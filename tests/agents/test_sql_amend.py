@@ -2144,6 +2144,24 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["lead_time"]),
      "SELECT country, count(*) FROM suppliers GROUP BY 1",
      "SELECT count(*) FROM supplier_products"),
+    # the extreme of a column asked beside its row's id or name: the row, ranked
+    ("What's the largest payment anyone made on one order? I need the order id and the "
+     "amount.", q(metrics=["max(order_payments.amount)"]),
+     "SELECT order_id, amount FROM order_payments WHERE transaction_type = 'payment' "
+     "ORDER BY amount DESC LIMIT 1",
+     "SELECT max(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+    ("what is the priciest variant still on sale, item id and price please",
+     q(metrics=["max(variants.price)"]),
+     "SELECT item_id, price FROM variants WHERE available ORDER BY price DESC LIMIT 1",
+     "SELECT max(price) FROM variants WHERE available"),
+    # everyday words for layer terms: "marked prices down", "units set aside"
+    ("How many times did we mark prices down in August 2026?", q(metrics=["price_changes"]),
+     "SELECT count(*) FROM price_history WHERE price < previous_price AND effective_on "
+     "BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL AND effective_on "
+     "BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
+    ("Across all warehouses, how many units set aside do we have?", q(metrics=["on_hand"]),
+     "SELECT sum(reserved) FROM stock", "SELECT sum(on_hand) FROM stock"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
