@@ -253,7 +253,11 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     # run status to filter by
     term = layer.metric(str((args.get("metrics") or [""])[0]))
     note = layer.tables.get(term.table) if term is not None else None
+    # (a name of the term explains a word only where the question says more of that name
+    # than the word: "delivered" is not "units delivered by suppliers")
+    asked = set(tokens(words))
     explained = {w for t in ((term.label, *term.synonyms) if term in layer.metrics else ())
+                 if len(set(tokens(t))) == 1 or len(set(tokens(t)) & asked) >= 2
                  for w in tokens(t)} - {  # a row count's own table name explains nothing
         w for t in ((term.table.replace("_", " "), *note.synonyms) if term and note else ())
         for w in tokens(t)}

@@ -287,17 +287,18 @@ def _keyed_by(a: str, b: str, catalog: Catalog, layer: SemanticLayer) -> str | N
 
 
 # "orders worth more than $3,000", "whose basket comes to over $500": a total per thing
-_TOTALLED = re.compile(r"\b(?:worth|valued at|totall?ing|adds? up to|comes? to|came to|amounts? to|"
+_TOTALLED = re.compile(r"\b(?:worth|valued at|totall?ing|(?:adds?|added|adding) up to|comes? to|"
+                       r"came to|amounts? to|"
                        r"(?:value|total|basket|sum) (?:of|is|was|are|were))\s*$")
 
 
 def _money_total_per_thing(words: str, at: int, catalog: Catalog,
                      layer: SemanticLayer) -> Metric | None:
     """The money term a bound at ``at`` ("... worth more than $3,000") totals per counted
-    thing: the one unfiltered sum of money over another table that holds the thing's key
+    or listed thing: the one unfiltered sum of money over another table that holds the thing's key
     (an order's value is the sum of its lines' prices); None when the words before the
     bound total nothing."""
-    subject = _counted_table(words, catalog, layer)
+    subject = _counted_table(words, catalog, layer) or _asked_table(words, catalog, layer)
     keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
     if len(keys) != 1 or not _TOTALLED.search(words[:at].rstrip()):
         return None

@@ -148,6 +148,9 @@ _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
 _LIST_OF = re.compile(r"^\W*(?:(?:please )?(?:i need|i want|i would like|give me|show me|get me|"
                       r"send me|pull|can i have|can i get)\s+)?(?:the |a )?(?:full |complete )?"
                       r"list of (?:all )?(?:the |our )?(?=[a-z])")
+# "can you list the delivered orders ...": the list asked for
+_PLEASE_LIST = re.compile(r"^\W*(?:(?:please|ok|okay|so|hey)\W+)*(?:(?:can|could|would|will) you "
+                          r"(?:please )?|please )(?=(?:list|rank|sort|line up)\b)")
 # "any kind of deal", "some sort of discount": the thing itself
 _KIND_OF = re.compile(r"\b(any|some|a|an|one|no) (?:kind|sort|type|form) of (?=[a-z])")
 # A sentence before the question that sets the scene ("i am looking into repeat
@@ -252,7 +255,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                              f"{'s' if m['thing'] and not m['thing'].endswith('s') else ''}",
                              words)
     words = _context_dropped(words)
-    words = _LIST_OF.sub("list the ", words, count=1)
+    words = _PLEASE_LIST.sub("", _LIST_OF.sub("list the ", words, count=1), count=1)
     words = _RATE_OF.sub(lambda m: f"the percentage of all {m['rows']} that are {m['what']}"
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)

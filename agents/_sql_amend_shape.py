@@ -25,11 +25,13 @@ from ._sql_amend_common import (
     _PER_GRAIN,
     _SHARE,
     _SIMPLE_CONDITION,
+    _SUPERLATIVE,
     _TERM_FILLER,
     _UNIT_WORDS,
     _UNREACHABLE,
     _WHICH,
     _WORDS,
+    _asked_table,
     _counted_table,
     _counted_words,
     _drop_unreached,
@@ -1188,10 +1190,17 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     model grouped by; a filter carrying the bound's number was the model's way to say it
     and goes. [] when the question is not of this shape."""
     asked, bound = _HOW_MANY.search(words), _BOUND.search(words)
-    if asked is None or bound is None or asked.group(1) != "how many" \
-            or bound.start() < asked.end():
+    counting = asked is not None and asked.group(1) == "how many"
+    # "which customers placed more than 12 orders", "list the orders worth over $6,000":
+    # the same bound per thing, the things that pass listed
+    # (not in a ranking or a share: "which warehouse has the lowest share of its items
+    # with zero units" bounds each item)
+    listed = None if counting or args.get("share") or _SUPERLATIVE.search(words) \
+        else _WHICH.match(words) or _LIST.match(words)
+    start = asked.end() if counting and asked else listed.start("thing") if listed else None
+    if start is None or bound is None or bound.start() < start:
         return []
-    counted = _counted_words(words, asked)
+    counted = _counted_words(words, asked) if counting and asked else words[start:].split()[:3]
     after = " ".join(words[bound.end():].split()[:3])
     grain = _PER_GRAIN.get(counted[0].rstrip("s")) if counted else None
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
@@ -1202,12 +1211,13 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
         per = first.table
         grouped = [grain]
     else:
-        subject = _counted_table(words, catalog, layer)
+        subject = (_counted_table if counting else _asked_table)(words, catalog, layer)
         keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
         units = _units_term(words, keys[0], catalog, layer) \
             if len(keys) == 1 and after.split()[:1] and after.split()[0] in _UNIT_WORDS else None
+        # (a bound in dollars bounds money, not a count of what is said after it)
         named = _table_of_count(after, subject, catalog, layer) \
-            if len(keys) == 1 and units is None else None
+            if len(keys) == 1 and units is None and "$" not in bound.group(0) else None
         count = _row_count(named[0], catalog, layer) if named else None
         if units is not None:
             # "variants with fewer than 5 units on hand", "variants that sold more than 500
@@ -1238,7 +1248,8 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
         if named is None or count is None:
             return []
         per, term = named
-        if first is None or first.table != per or first.format != "count":
+        if first is None or first.table != per or first.format != "count" or (
+                total is not None and first.name != count):
             args["metrics"] = [count]
             notes.append(f"metric {count}: the question bounds the {per} per {subject}")
             _drop_unreached(args, per, catalog, layer, notes)
@@ -1253,9 +1264,10 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
         notes.append(f"filters on {value:g} dropped: the number bounds the {per} per group")
     args["filters"], args["group_by"] = kept, grouped
     args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
-    args["count_groups"], args["order"], args["limit"] = True, "none", None
-    notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}, "
-                 "count_groups: the question counts what passes a bound per group")
+    args["count_groups"], args["order"], args["limit"] = counting, "none", None
+    notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}"
+                 + (", count_groups: the question counts" if counting else
+                    ": the question lists") + " what passes a bound per group")
     return grouped
 
 

@@ -2162,6 +2162,22 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
     ("Across all warehouses, how many units set aside do we have?", q(metrics=["on_hand"]),
      "SELECT sum(reserved) FROM stock", "SELECT sum(on_hand) FROM stock"),
+    # a bound per thing in a list: the things that pass, listed (not counted)
+    ("Which customers have placed at least 7 orders?", q(metrics=["purchase_order_count"]),
+     "SELECT user_id, count(*) FROM orders GROUP BY 1 HAVING count(*) >= 7",
+     "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 HAVING count(*) >= 7)"),
+    ("Could you list the delivered orders whose items come to over $6,000?",
+     q(metrics=["units_received"]),
+     "SELECT order_id, sum(price) FROM order_items WHERE status = 'delivered' GROUP BY 1 "
+     "HAVING sum(price) > 6000",
+     "SELECT order_id, sum(price) FROM order_items GROUP BY 1 HAVING sum(price) > 6000"),
+    # a bound in dollars is on the money the words before it total, not a count of lines
+    ("List the pending orders whose lines add up to more than $6,500.",
+     q(metrics=["order_lines"]),
+     "SELECT order_id, sum(price) FROM order_items WHERE status = 'pending' GROUP BY 1 "
+     "HAVING sum(price) > 6500",
+     "SELECT order_id, count(*) FROM order_items WHERE status = 'pending' GROUP BY 1 "
+     "HAVING count(*) > 6500"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
