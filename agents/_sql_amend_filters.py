@@ -396,11 +396,14 @@ def _plain_bounds(words: str) -> str:
     # "variants that have no units on hand", "have nothing on hand": a sum of units that
     # is exactly 0
     words = _NO_UNITS.sub(r"\g<verb> exactly 0 units", words)
-    return _OR_MORE.sub(plain, words)
+    # "customers who have four payment methods saved": exactly four
+    return _HAVE_N.sub(r"\g<verb> exactly \g<n> ", _OR_MORE.sub(plain, words))
 
 
 _NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds|at) (?:(?:no|zero) units\b|"
                        r"(?:nothing|none|no stock|no inventory|no units)(?= on hand\b))")
+_HAVE_N = re.compile(rf"\b(?P<verb>have|has|had|hold|holds|held|with|placed|made) (?P<n>{_NUMBER}) "
+                     r"(?!(?:or|and|to|decimals?|dp|places|digits|percent|%)\b)(?=[a-z])")
 _ONLY_N = re.compile(rf"\b(?:only|just) {_NUMBER} (?=[a-z])")
 
 

@@ -2178,6 +2178,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "HAVING sum(price) > 6500",
      "SELECT order_id, count(*) FROM order_items WHERE status = 'pending' GROUP BY 1 "
      "HAVING count(*) > 6500"),
+    # "who have 3 payment methods": exactly 3 per customer
+    ("List the customers who have 3 payment methods on file.", q(metrics=["payments"]),
+     "SELECT user_id, count(*) FROM user_payment_methods GROUP BY 1 HAVING count(*) = 3",
+     "SELECT user_id, count(*) FROM user_payment_methods GROUP BY 1 HAVING count(*) >= 3"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
