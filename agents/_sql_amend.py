@@ -237,7 +237,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = _said_breakdown(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _extreme_row(args, grouped, words, catalog, layer, root, cost, notes)
-    grouped = _most_common(args, grouped, words, catalog, root, notes)
+    grouped = _most_common(args, grouped, words, catalog, layer, root, notes)
     grouped = _unasked_groups(args, grouped, words, layer, notes)
     _which_not_null(filters, grouped, words, catalog, notes)
 

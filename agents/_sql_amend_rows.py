@@ -546,20 +546,29 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
 
 
 _MOST_COMMON = re.compile(r"\b(?:most|least) (?:common|frequent|popular|usual|often used) "
-                          r"((?:\w+ ){0,2}\w+)")
+                          r"((?:\w+ ){0,2}\w+)|"
+                          # "which discount size do we use most often"
+                          rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?which ((?:\w+ ){{0,2}}\w+) "
+                          r"(?:do|does|did|is|are|was|were|have|has|had) .*\b(?:most|least) (?:often|"
+                          r"frequently|commonly)\b")
 
 
 def _most_common(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
-                 root: str | None, notes: list[str]) -> list[str]:
+                 layer: SemanticLayer, root: str | None, notes: list[str]) -> list[str]:
     """"What is the most common order status": a breakdown by the text column of the
     query's table that the words name (the ranking then picks the first)."""
     said = _MOST_COMMON.search(words)
     if said is None or grouped or root not in catalog.tables:
         return grouped
-    named = set(phrase(said.group(1)).split())
+    thing = said.group(1) or said.group(2)
+    named = set(phrase(thing).split())
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "text" and not c.name.endswith("_id")
                and phrase(c.name.replace("_", " ")).split()[-1] in named]
+    note = layer.tables.get(root)
+    # (a number column by its other name: "discount size" is a promotion's percent off)
+    columns = columns or [c for c in catalog.tables[root].columns if note and any(
+        f" {phrase(w)} " in f" {phrase(thing)} " for w in note.column_words.get(c.name, []))]
     if len(columns) != 1:
         return grouped
     args["group_by"] = [columns[0].ref]

@@ -2182,6 +2182,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("List the customers who have 3 payment methods on file.", q(metrics=["payments"]),
      "SELECT user_id, count(*) FROM user_payment_methods GROUP BY 1 HAVING count(*) = 3",
      "SELECT user_id, count(*) FROM user_payment_methods GROUP BY 1 HAVING count(*) >= 3"),
+    # "which X do we use most often": a breakdown by X (a number column by another name)
+    ("Which discount size have our promotions used least often?",
+     q(metrics=["promotion_count"]),
+     "SELECT percent_off, count(*) FROM promotions GROUP BY 1 ORDER BY 2 ASC LIMIT 1",
+     "SELECT count(*) FROM promotions"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
