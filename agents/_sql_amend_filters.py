@@ -148,6 +148,10 @@ _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
 _LIST_OF = re.compile(r"^\W*(?:(?:please )?(?:i need|i want|i would like|give me|show me|get me|"
                       r"send me|pull|can i have|can i get)\s+)?(?:the |a )?(?:full |complete )?"
                       r"list of (?:all )?(?:the |our )?(?=[a-z])")
+_DASH = re.compile(r"\s+(?:—|–|--?)\s+")
+_ASKS_AFTER = re.compile(r"(?:how|which|what|who|where|when)\b")
+_ASKED_BEFORE = re.compile(r"\b(?:how|which|what|who|top|bottom|list|show|give|count|rank|"
+                           r"break down|tell)\b")
 # "can you list the delivered orders ...": the list asked for
 _PLEASE_LIST = re.compile(r"^\W*(?:(?:please|ok|okay|so|hey)\W+)*(?:(?:can|could|would|will) you "
                           r"(?:please )?|please )(?=(?:list|rank|sort|line up)\b)")
@@ -250,6 +254,11 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     unit cost of X"."""
     for contraction, full in _CONTRACTIONS:
         words = contraction.sub(full, words)
+    # "sending a box from the west to the northeast — which carrier is cheapest": a scene,
+    # then the question (a dash after a question adds to it: "top 3 products — name and ...")
+    if (dash := _DASH.search(words)) and _ASKS_AFTER.match(words[dash.end():]) \
+            and not _ASKED_BEFORE.search(words[:dash.start()]):
+        words = f"{words[:dash.start()]}, {words[dash.end():]}"
     words = _THING_COUNT.sub(lambda m: m[0] if not _table_named(m["thing"] or m["of"], catalog, layer)
                              else f"the number of {m['thing'] or m['of']}"
                              f"{'s' if m['thing'] and not m['thing'].endswith('s') else ''}",

@@ -142,7 +142,7 @@ def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Cata
     args["share"] = _useful(kept, catalog, notes)
 
 
-_ROUTE = re.compile(r"\bfrom (?P<origin>(?:[\w-]+ ){0,4}?[\w-]+) to (?P<dest>(?:[\w-]+ ){0,5}[\w-]+)")
+_ROUTE = re.compile(r"\bfrom (?P<origin>(?:[\w-]+ ){0,6}?[\w-]+) to (?P<dest>(?:[\w-]+ ){0,5}[\w-]+)")
 _ORIGIN_WORDS = ("origin", "from", "source", "src")
 _DEST_WORDS = ("dest", "destination", "to", "target")
 

@@ -2187,6 +2187,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["promotion_count"]),
      "SELECT percent_off, count(*) FROM promotions GROUP BY 1 ORDER BY 2 ASC LIMIT 1",
      "SELECT count(*) FROM promotions"),
+    # a scene, a dash, then the question; "from a centre in the X region to a shopper in Y"
+    ("Picture a parcel going from a fulfilment centre in the southeast region to a shopper "
+     "in the west — which carrier charges the least, and how much?",
+     q(metrics=["shipping_cost"]),
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) WHERE origin_region = 'southeast' AND dest_region = 'west' "
+     "GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
+     "SELECT avg(cost_usd) FROM carrier_lanes WHERE origin_region IN ('southeast', 'west')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
