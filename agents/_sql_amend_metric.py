@@ -67,7 +67,8 @@ _SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
 _HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")
 _BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 # "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
-_UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?P<kind>[a-z]+) )?units\b")
+_UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?:number|amount|total|count) of )?"
+                           r"(?:(?P<kind>[a-z]+) )?units\b")
 _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+(?: \w+)??) (?:did|do|does|have|has|had|will) (?:we|you|"

@@ -2195,6 +2195,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (carrier_id) WHERE origin_region = 'southeast' AND dest_region = 'west' "
      "GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
      "SELECT avg(cost_usd) FROM carrier_lanes WHERE origin_region IN ('southeast', 'west')"),
+    # "the largest number of units reserved": a sum of units, ranked
+    ("Which 2 warehouses have the largest number of units reserved?",
+     q(metrics=["out_of_stock_items"]),
+     "SELECT warehouse_id, w.name, sum(reserved) FROM stock JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
+     "SELECT warehouse_id, count(*) FROM stock WHERE on_hand = 0 GROUP BY 1 "
+     "ORDER BY 2 DESC LIMIT 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
