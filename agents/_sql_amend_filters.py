@@ -267,6 +267,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _PLEASE_LIST.sub("", _LIST_OF.sub("list the ", words, count=1), count=1)
     words = _RATE_OF.sub(lambda m: f"the percentage of all {m['rows']} that are {m['what']}"
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
+    words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
+                            if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
     words = _NOT_ONE_OF.sub("none of", words)
     words = _KIND_OF.sub(r"\1 ", words)
@@ -381,6 +383,10 @@ _SELLING = re.compile(r"\b(?:(?:best|top|(?P<worst>worst|slowest))[- ]?sell(?:in
 # "the cancellation rate across all orders": the percentage of them that are cancelled
 _RATE_OF = re.compile(r"\b(?:the|our|a) (?P<what>[a-z]+) rate (?:across|of|among|for|over|on) "
                       r"(?:all (?:of )?)?(?:the |our )?(?P<rows>[a-z]+)")
+# "out of all the stock slots we track, what percentage have ...": the part of all of them
+_OUT_OF_ALL = re.compile(r"\bout of (?:all )?(?:of )?(?:the |our )?(?P<rows>[a-z][a-z -]*?)"
+                         r"(?: we \w+)?, what (?P<part>percentage|percent|share|proportion|"
+                         r"fraction) (?!of\b)")
 # "the top-earning region": the region with the highest revenue
 _EARNING = re.compile(r"\b(?:(?P<best>top|best|highest)|worst|lowest)[- ](?:earning|grossing) "
                       r"(?P<thing>\w+)")

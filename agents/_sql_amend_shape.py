@@ -22,6 +22,7 @@ from ._sql_amend_common import (
     _NEGATION,
     _ON_AVERAGE,
     _ONE_COLUMN,
+    _PAIRS,
     _PER_GRAIN,
     _SHARE,
     _SIMPLE_CONDITION,
@@ -38,6 +39,7 @@ from ._sql_amend_common import (
     _field_table,
     _head_table,
     _is_number,
+    _keyed_by,
     _link_table,
     _money_total_per_thing,
     _names,
@@ -1325,8 +1327,10 @@ def _share_counts(args: dict[str, Any], rest: str, catalog: Catalog, layer: Sema
     units, its money). A metric of another table, or a ratio, is no share of them."""
     said = [w for w in rest.split() if w not in _LEADING and w != "s"][:4]
     # "of the order agent's runs": the runs (the head of the phrase), else the first word
-    table = _head_table(said, catalog, layer) or (
-        _table_named(" ".join(said[:1]), catalog, layer) if said else None)
+    # ("of all item-and-warehouse slots": the table keyed by the two)
+    pair = _PAIRS.match(" ".join(said))
+    table = (_keyed_by(pair["a"], pair["b"], catalog, layer) if pair else None) or _head_table(
+        said, catalog, layer) or (_table_named(" ".join(said[:1]), catalog, layer) if said else None)
     count = _row_count(table, catalog, layer)
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None

@@ -2202,6 +2202,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
      "SELECT warehouse_id, count(*) FROM stock WHERE on_hand = 0 GROUP BY 1 "
      "ORDER BY 2 DESC LIMIT 2"),
+    # "out of all the X, what percentage ...": the part of all X
+    ("For each warehouse, out of all the item-warehouse pairs we stock, what percentage have "
+     "zero units on hand?", q(metrics=["variant_count"]),
+     "SELECT warehouse_id, w.name, 100.0 * count(*) FILTER (WHERE on_hand = 0) / count(*) "
+     "FROM stock JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2",
+     "SELECT warehouse_id, w.name, count(*) FROM stock JOIN warehouses w USING (warehouse_id) "
+     "WHERE on_hand = 0 GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
