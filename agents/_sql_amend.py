@@ -108,6 +108,7 @@ from ._sql_amend_metric import (
     _narrower_term,
     _negated_term,
     _percent_per_subject,
+    _second_figure,
     _speed,
     _term_across,
     _term_extreme,
@@ -214,6 +215,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if (ranked := _speed(args, words, linked, layer, catalog, notes)) != words:
         words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
+    _second_figure(args, words, catalog, layer, notes)
     root = _root(args.get("metrics"), grouped, layer)
     if root in catalog.tables:  # no join leads there: it would not compile
         args["filters"] = filters

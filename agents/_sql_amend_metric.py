@@ -22,6 +22,7 @@ from ._sql_amend_common import (
     _SIMPLE_CONDITION,
     _SUPERLATIVE,
     _TERM_FILLER,
+    _UNIT_WORDS,
     _UNREACHABLE,
     _WHICH,
     _a_named_thing,
@@ -1010,6 +1011,41 @@ def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     notes.append(f"metric {better.name}, not {first.name}: the question takes it across "
                  f"{table}")
     _drop_unreached(args, better.table, catalog, layer, notes)
+    return True
+
+
+# "how many open purchase orders are there, and how many units do they hold": a second
+# figure of the same rows
+_AND_ALSO = re.compile(r",? and (?:how many|how much|what (?:is|was|are|were) (?:the |their |its )?"
+                       r"(?:total |combined )?)\s*(?P<rest>(?:\w+ ){0,4}\w+)")
+_MONEY_ASKED = frozenset({"value", "worth", "amount", "cost", "spent", "paid", "money"})
+
+
+def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                   notes: list[str]) -> bool:
+    """"How many replenishment orders are due ..., and how many units do they add up to":
+    beside the count, the sum of units (or money) of the same rows: the layer's term of
+    that table and condition, else the sum of the table's one such column when the count
+    has no condition of its own. True when it added one."""
+    also = _AND_ALSO.search(words)
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    if also is None or first is None or first.format != "count" \
+            or first.table not in catalog.tables or _HOW_MANY_ANCHOR.search(words) is None:
+        return False
+    rest = set(tokens(also["rest"]))
+    kind = "units" if rest & _UNIT_WORDS else "money" if rest & _MONEY_ASKED else None
+    same = [m.name for m in layer.metrics if m.table == first.table and m.format == kind
+            and m.filter == first.filter and re.match(r"\s*sum\(", m.sql, re.IGNORECASE)]
+    names = ("quantity", "qty", "units") if kind == "units" else ("amount", "total", "value")
+    columns = [c.ref for c in catalog.tables[first.table].columns
+               if c.kind == "number" and c.name in names]
+    second = same[0] if len(same) == 1 else (
+        f"sum({columns[0]})" if len(columns) == 1 and not first.filter else None)
+    if kind is None or second is None:
+        return False
+    args["metrics"] = [first.name, second]
+    notes.append(f"metric {second} beside {first.name}: the question asks for both")
     return True
 
 

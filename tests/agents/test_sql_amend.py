@@ -2209,6 +2209,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM stock JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2",
      "SELECT warehouse_id, w.name, count(*) FROM stock JOIN warehouses w USING (warehouse_id) "
      "WHERE on_hand = 0 GROUP BY 1, 2"),
+    # "how many X ..., and how many units": the count and the units of the same rows
+    ("How many purchase orders were placed in August 2026, and how many units did they "
+     "add up to?", q(metrics=["purchase_order_count"]),
+     "SELECT count(*), sum(quantity) FROM purchase_orders WHERE ordered_on BETWEEN "
+     "DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM purchase_orders WHERE ordered_on BETWEEN DATE '2026-08-01' "
+     "AND DATE '2026-08-31'"),
+    ("How many open purchase orders do we have, and how many units are on them?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT count(*), sum(quantity) FROM purchase_orders WHERE status = 'open'",
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
