@@ -98,6 +98,7 @@ from ._sql_amend_filters import (
     _which_not_null,
 )
 from ._sql_amend_metric import (
+    _average_of_total,
     _column_aggregate,
     _cost_term,
     _count_named,
@@ -216,6 +217,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     _second_figure(args, words, catalog, layer, notes)
+    if _average_of_total(args, words, catalog, layer, notes):
+        filters = args["filters"]
     root = _root(args.get("metrics"), grouped, layer)
     if root in catalog.tables:  # no join leads there: it would not compile
         args["filters"] = filters

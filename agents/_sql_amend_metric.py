@@ -17,6 +17,8 @@ from ._sql_amend_common import (
     _HOW_MANY,
     _LIST,
     _NEGATION,
+    _ONE_COLUMN,
+    _PER_GRAIN,
     _PHRASE_ENDS,
     _SHARE_HEAD,
     _SIMPLE_CONDITION,
@@ -42,6 +44,7 @@ from ._sql_amend_common import (
     _subjects,
     _table_named,
     _tables_said,
+    _term_conditions,
     _term_said,
 )
 from ._sql_calendar import date_extreme
@@ -1046,6 +1049,38 @@ def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
         return False
     args["metrics"] = [first.name, second]
     notes.append(f"metric {second} beside {first.name}: the question asks for both")
+    return True
+
+
+def _average_of_total(args: dict[str, Any], words: str, catalog: Catalog,
+                      layer: SemanticLayer, notes: list[str]) -> bool:
+    """"What is the average refund amount": a term that totals one column of its rows
+    (refunds, a sum of payment amounts), named right after "average" or "mean", asks for
+    that column's average over the same rows; its condition stays as filters. Not where
+    the average is per other things ("average revenue per customer": per customer).
+    True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
+    if first is None or column is None or column[1].lower() != "sum" \
+            or first.format not in ("money", "units"):
+        return False
+    said = f" {phrase(words)} "
+    if not any(re.search(rf" (?:average|mean|typical) {re.escape(phrase(t))} ", said)
+               for t in (first.label, *first.synonyms)):
+        return False
+    per = re.search(r"\b(?:per|each|every|a|by) (\w+)", words[re.search(
+        r"\b(?:average|mean|typical)\b", words).end():])  # type: ignore[union-attr]
+    if per is not None and (_table_named(per[1], catalog, layer) not in (None, first.table)
+                            or per[1] in _PER_GRAIN):
+        return False
+    conditions = [c for c in _term_conditions(first) if c not in args["filters"]]
+    if first.filter and not _term_conditions(first):
+        return False
+    args["metrics"] = [f"avg({column[2]})"]
+    args["filters"] = [*args["filters"], *conditions]
+    notes.append(f"metric avg({column[2]}), not {first.name}: the question asks for the "
+                 "average of what it totals")
     return True
 
 

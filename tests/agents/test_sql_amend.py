@@ -2220,6 +2220,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["open_purchase_orders"]),
      "SELECT count(*), sum(quantity) FROM purchase_orders WHERE status = 'open'",
      "SELECT count(*) FROM purchase_orders WHERE status = 'open'"),
+    # "the average refunded amount": the average of the column the term totals
+    ("What is the average refunded amount?", q(metrics=["refunds"]),
+     "SELECT avg(amount) FROM order_payments WHERE transaction_type = 'refund'",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
