@@ -1063,7 +1063,7 @@ def _average_of_total(args: dict[str, Any], words: str, catalog: Catalog,
     first = layer.metric(metrics[0]) if len(metrics) == 1 else None
     column = _ONE_COLUMN.fullmatch(first.sql) if first is not None else None
     if first is None or column is None or column[1].lower() != "sum" \
-            or first.format not in ("money", "units"):
+            or first.format != "money":  # (units per row of sales history mean little)
         return False
     said = f" {phrase(words)} "
     if not any(re.search(rf" (?:average|mean|typical) {re.escape(phrase(t))} ", said)
