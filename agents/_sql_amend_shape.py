@@ -1305,11 +1305,16 @@ def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) ->
     return found[0] if len(found) == 1 else None
 
 
+_AUXILIARIES = frozenset({"has", "have", "had", "been", "was", "were", "is", "are", "be", "being",
+                          "got", "gotten"})
+
+
 def _event_words(before: str) -> list[str]:
     """The last words before a count of times with each past tense as its stem ("list
     price changed": "list price change", "list price chang"), then as said, to find the
     table whose rows are those events (price changes, not the prices the words say)."""
-    said = before.split()[-4:]
+    # ("whose list price has been changed": the auxiliaries say no event)
+    said = [w for w in before.split() if w not in _AUXILIARIES][-4:]
     # ("promoted" more than once: promotions)
     nouns = " ".join(f"{w[:-2]}ion" if w.endswith("ted") and len(w) > 5 else w for w in said)
     return ([nouns] if nouns != " ".join(said) else []) + [

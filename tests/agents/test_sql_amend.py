@@ -2224,6 +2224,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("What is the average refunded amount?", q(metrics=["refunds"]),
      "SELECT avg(amount) FROM order_payments WHERE transaction_type = 'refund'",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
+    # "whose list price has been changed ... times": the events, past the auxiliaries
+    ("Count the variants whose list price has been changed at least four times.",
+     q(metrics=["list_price"]),
+     "SELECT count(*) FROM (SELECT item_id FROM price_history WHERE previous_price IS NOT NULL "
+     "GROUP BY 1 HAVING count(*) >= 4)",
+     "SELECT count(*) FROM (SELECT item_id FROM competitor_prices GROUP BY 1 "
+     "HAVING count(*) >= 4)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
