@@ -270,6 +270,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
                             if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
+    words = re.sub(r"\b(largest|greatest|highest|biggest|smallest|lowest) numbers of\b",
+                   r"\1 number of", words)  # "the largest numbers of our customers"
     words = _NOT_ONE_OF.sub("none of", words)
     words = _KIND_OF.sub(r"\1 ", words)
     words = _NEITHER_NOR.sub(r"no \g<a> and no \g<b>", words)

@@ -2231,6 +2231,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1 HAVING count(*) >= 4)",
      "SELECT count(*) FROM (SELECT item_id FROM competitor_prices GROUP BY 1 "
      "HAVING count(*) >= 4)"),
+    # "the largest numbers of X": the number of X
+    ("Which three cities are home to the largest numbers of our customers?",
+     q(metrics=["state_regions_count"]),
+     "SELECT address ->> '$.city', count(*) FROM users GROUP BY 1 ORDER BY 2 DESC LIMIT 3",
+     "SELECT state, count(*) FROM state_regions GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
