@@ -47,6 +47,7 @@ from ._sql_amend_common import (
     _term_conditions,
     _term_said,
 )
+from ._sql_amend_filters import _in_table_names
 from ._sql_calendar import date_extreme
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
@@ -954,9 +955,10 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
     if first in layer.metrics and _term_said(first, words) and not owned:
         return False
     subjects = _subjects(catalog)
+    said = f" {phrase(words)} "
     for hit in owned or linked.values:
-        if phrase(hit.value) in subjects:
-            continue
+        if phrase(hit.value) in subjects or _in_table_names(hit, said, catalog, layer):
+            continue  # ('payment' in "payment methods" is no payment transaction's)
         holders = {_field_table(c, catalog, layer) for c in hit.columns} - {None}
         # A distinct count stays right through a join that multiplies rows; a sum does not.
         fanouts = 0 if "count(distinct" not in first.sql.lower() else _UNREACHABLE - 1

@@ -2236,6 +2236,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["state_regions_count"]),
      "SELECT address ->> '$.city', count(*) FROM users GROUP BY 1 ORDER BY 2 DESC LIMIT 3",
      "SELECT state, count(*) FROM state_regions GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
+    # 'payment' inside "payment methods" names the methods' table, no payment transaction
+    ("Per customer, how many payment methods are saved on average?",
+     q(metrics=["user_payment_methods_count"]),
+     "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM user_payment_methods GROUP BY 1)",
+     "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM order_payments GROUP BY 1)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
