@@ -412,13 +412,15 @@ def _plain_bounds(words: str) -> str:
     words = _ONLY_N.sub(lambda m: f"exactly {m.group(1)} ", words)
     # "variants that have no units on hand", "have nothing on hand": a sum of units that
     # is exactly 0
-    words = _NO_UNITS.sub(r"\g<verb> exactly 0 units", words)
+    words = _NO_UNITS.sub(lambda m: f"{m['verb']} exactly 0 units"
+                          + (" on hand" if m["hand"] is not None else ""), words)
     # "customers who have four payment methods saved": exactly four
     return _HAVE_N.sub(r"\g<verb> exactly \g<n> ", _OR_MORE.sub(plain, words))
 
 
 _NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds|at) (?:(?:no|zero) units\b|"
-                       r"(?:nothing|none|no stock|no inventory|no units)(?= on hand\b))")
+                       r"(?:nothing|none|no stock|no inventory|no units)(?= on hand\b)|"
+                       r"(?:no|zero) on[- ]hand (?:stock|inventory|units)\b(?P<hand>))")
 _HAVE_N = re.compile(rf"\b(?P<verb>have|has|had|hold|holds|held|with|placed|made) (?P<n>{_NUMBER}) "
                      r"(?!(?:or|and|to|decimals?|dp|places|digits|percent|%)\b)(?=[a-z])")
 _ONLY_N = re.compile(rf"\b(?:only|just) {_NUMBER} (?=[a-z])")

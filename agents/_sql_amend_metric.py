@@ -1004,6 +1004,8 @@ def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     table = _table_named(across["things"], catalog, layer) if across else None
     if first not in layer.metrics or table is None or first.table == table:
         return False  # (a column the question names is what it asks for)
+    if first.format == "count" and _counted_table(words, catalog, layer) == first.table:
+        return False  # "how many variants have no stock across all warehouses": variants
     said = f" {phrase(words)} "
     if any(f" {phrase(h.words)} s " in said and any(
             c.partition(".")[0] == first.table for c in h.columns) for h in linked.values):

@@ -2241,6 +2241,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["user_payment_methods_count"]),
      "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM user_payment_methods GROUP BY 1)",
      "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM order_payments GROUP BY 1)"),
+    # "zero on-hand stock across all warehouses": variants with no units anywhere (not a
+    # count of warehouses)
+    ("How many variants hold zero on-hand inventory across all of our warehouses?",
+     q(metrics=["out_of_stock_items"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
+     "SELECT count(*) FROM warehouses"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
