@@ -269,8 +269,11 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
         " ".join(counted), catalog, layer)
 
 
-# "how many are there", "how many do we have": the count names no thing
-_NOTHING_NAMED = re.compile(r"\s*(?:are|were|is|was) there\b|\s*(?:do|did) (?:we|you) have\b")
+# "how many are there", "how many do we have", "how many had ...": the count names
+# no thing
+_NOTHING_NAMED = re.compile(r"\s*(?:(?:are|were|is|was) there\b|(?:do|did) (?:we|you) have\b|"
+                            # "among the items still for sale, how many had zero units sold"
+                            r"(?:had|have|has|got)\b|sold\b(?![- ]out\b))")
 # "warehouse-variant combinations", "item-and-warehouse pairs"
 _PAIRS = re.compile(r"(?P<a>[a-z]+)[- ](?:and[- ])?(?P<b>[a-z]+) (?:combinations?|pairs?|pairings?|"
                     r"slots?|locations?)\b")

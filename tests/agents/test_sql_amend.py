@@ -2247,6 +2247,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["out_of_stock_items"]),
      "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
      "SELECT count(*) FROM warehouses"),
+    # "among the X ..., how many had ...": the X counted
+    ("Among the variants that are sold out, how many had no sales at all in October 2026?",
+     q(metrics=["sales_history_count"]),
+     "SELECT count(*) FROM variants v WHERE NOT available AND NOT EXISTS (SELECT 1 FROM "
+     "sales_history s WHERE s.item_id = v.item_id AND s.day BETWEEN DATE '2026-10-01' AND "
+     "DATE '2026-10-31')",
+     "SELECT count(*) FROM sales_history WHERE day BETWEEN DATE '2026-10-01' AND "
+     "DATE '2026-10-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
