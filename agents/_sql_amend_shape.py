@@ -1215,8 +1215,9 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     else:
         subject = (_counted_table if counting else _asked_table)(words, catalog, layer)
         keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
+        # ("fewer than 10 units", "under 10 sellable units")
         units = _units_term(words, keys[0], catalog, layer) \
-            if len(keys) == 1 and after.split()[:1] and after.split()[0] in _UNIT_WORDS else None
+            if len(keys) == 1 and set(after.split()[:2]) & _UNIT_WORDS else None
         # (a bound in dollars bounds money, not a count of what is said after it)
         named = _table_of_count(after, subject, catalog, layer) \
             if len(keys) == 1 and units is None and "$" not in bound.group(0) else None
@@ -1297,9 +1298,11 @@ def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) ->
         return f" {phrase(rest)} " in said
     held = [m for m in layer.metrics if m.format == "units"
             and catalog.tables[m.table].column(key) is not None]
-    # a name said whole first ("units free to sell" is stock, though "sell" is in it)
+    # a name said whole first ("units free to sell" is stock, though "sell" is in it;
+    # "sellable units")
     whole = [m for m in held if any(
-        n.lower().startswith("units ") and f" {phrase(n)} " in said
+        (n.lower().startswith("units ") or n.lower().endswith(" units"))
+        and f" {phrase(n)} " in said
         for n in (m.label, *m.synonyms))]
     found = whole or [m for m in held if m.label.lower().startswith("units ") and says(m)]
     return found[0] if len(found) == 1 else None

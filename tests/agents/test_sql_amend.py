@@ -2255,6 +2255,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "DATE '2026-10-31')",
      "SELECT count(*) FROM sales_history WHERE day BETWEEN DATE '2026-10-01' AND "
      "DATE '2026-10-31'"),
+    # "under N sellable units": a units term named with its adjective, bounded per thing
+    ("How many variants have fewer than 5 sellable units in all?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 "
+     "HAVING sum(on_hand - reserved) < 5)",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
