@@ -862,6 +862,8 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         return False  # "which customers have spent the most on orders": a verb, not having
     if re.match(r"\s*(?:the|a) (?!most\b|fewest\b|least\b)\w+est\b", words[verb.end():]):
         return False  # "which product has the deepest discount": a measure ranks, no rows
+    if set(words[verb.end():].split()[:5]) & _UNIT_WORDS:
+        return False  # "each warehouse with the number of units available": a sum of units
     holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
                if t != subject and catalog.tables[t].column(keys[0]) is not None
                and keys[0] not in catalog.tables[t].primary_key]

@@ -2261,6 +2261,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 "
      "HAVING sum(on_hand - reserved) < 5)",
      "SELECT count(*) FROM variants"),
+    # "each warehouse with the number of units ...": a sum of units, not which have rows
+    ("List every warehouse by name with the number of units it can still sell, i.e. on hand "
+     "minus reserved.", q(metrics=["available_stock"]),
+     "SELECT warehouse_id, w.name, sum(on_hand - reserved) FROM stock JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1, 2",
+     "SELECT warehouse_id, w.name, count(*) FROM reservations JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
