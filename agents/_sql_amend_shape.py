@@ -74,7 +74,8 @@ _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each|\w+ s
 _YEAR_MONTH = re.compile(r"\byyyy-mm\b|\b20\d\d-\d\d\b(?!-\d)")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
 _PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical|of a|of an|"
-                        r"for a|for an|the average|the typical|average(?= daily| weekly| monthly)) "
+                        r"for a|for an|in a|in an|in one|in each|the average|the typical|"
+                        r"average(?= daily| weekly| monthly)) "
                         r"(?:(?:a|an|one|the|single) )?((?:\w+ ){0,2}\w+))")
 # Words that make the figure per thing a total of its rows ("adding up its item prices").
 _TOTAL_WORDS = re.compile(r"\b(value|total|worth|come to|comes to|adding up|add up|sum|"

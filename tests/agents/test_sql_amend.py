@@ -2268,6 +2268,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (warehouse_id) GROUP BY 1, 2",
      "SELECT warehouse_id, w.name, count(*) FROM reservations JOIN warehouses w "
      "USING (warehouse_id) GROUP BY 1, 2"),
+    # "the average number of X in a single Y": X per Y, averaged
+    ("What is the average number of tool calls in a single run of the support agent?",
+     q(metrics=["agent_tool_calls"]),
+     "SELECT avg(n) FROM (SELECT s.event_id, count(*) AS n FROM agent_steps s JOIN agent_runs "
+     "r USING (event_id) WHERE r.agent = 'support' AND s.kind = 'tool' GROUP BY 1)",
+     "SELECT count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent = 'support' AND s.kind = 'tool'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
