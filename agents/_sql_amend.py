@@ -105,6 +105,7 @@ from ._sql_amend_metric import (
     _date_asked,
     _duration_asked,
     _metric_of_values,
+    _milliseconds_asked,
     _named_metric,
     _narrower_term,
     _negated_term,
@@ -217,6 +218,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     _second_figure(args, words, catalog, layer, notes)
+    if _milliseconds_asked(args, words, catalog, layer, notes):
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
     if _average_of_total(args, words, catalog, layer, notes):
         filters = args["filters"]
     root = _root(args.get("metrics"), grouped, layer)

@@ -422,6 +422,34 @@ def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Ca
     return False
 
 
+# "how many milliseconds do model calls take": a term measured in milliseconds
+_MS_ASKED = re.compile(r"\bhow many (?:milliseconds|ms)\b|\bin (?:milliseconds|ms)\b")
+_MS_FILLER = frozenset({"latency", "time", "average", "ms", "mean"})
+
+
+def _milliseconds_asked(args: dict[str, Any], words: str, catalog: Catalog,
+                        layer: SemanticLayer, notes: list[str]) -> bool:
+    """"On average, how many milliseconds do the order agent's model calls take": of the
+    terms in milliseconds (labelled "(ms)"), the one whose other words the question says
+    most of (model calls, not a run's whole model time). True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if not _MS_ASKED.search(words) or first is not None and "(ms)" in first.label:
+        return False
+    said = set(tokens(words))
+    scored = {m.name: len((set(tokens(m.label)) - _MS_FILLER) & said)
+              for m in layer.metrics if "(ms)" in m.label}
+    best = max(scored.values(), default=0)
+    chosen = [n for n, score in scored.items() if score == best]
+    if best == 0 or len(chosen) != 1 or (term := layer.metric(chosen[0])) is None:
+        return False
+    args["metrics"] = [term.name]
+    notes.append(f"metric {term.name}: the question asks for milliseconds"
+                 + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, term.table, catalog, layer, notes)
+    return True
+
+
 def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                   layer: SemanticLayer, notes: list[str]) -> bool:
     """"Which warehouse holds the most units": a units term is ranked; the model's when

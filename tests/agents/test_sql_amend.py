@@ -2275,6 +2275,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "r USING (event_id) WHERE r.agent = 'support' AND s.kind = 'tool' GROUP BY 1)",
      "SELECT count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent = 'support' AND s.kind = 'tool'"),
+    # "how many milliseconds do X take": the term in milliseconds that names X
+    ("How many milliseconds does one of the support agent's tool calls take on average?",
+     q(metrics=["agent_tool_calls"]),
+     "SELECT avg(s.latency_ms) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent = 'support' AND s.kind = 'tool'",
+     "SELECT count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent = 'support' AND s.kind = 'tool'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
