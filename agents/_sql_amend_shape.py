@@ -791,6 +791,13 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         return
     rest = words[match.end():]
     verb = _SHARE_VERB.search(rest)
+    # "of the orders that were paid by card, what percentage ended up cancelled" (read as
+    # "... of the orders that were paid by card that ended up cancelled"): the last
+    # relative clause is the part, those before it describe the whole
+    clause = re.split(r"[,;?]| and ", rest)[0]
+    relatives = list(re.finditer(r"\b(?:that|which|who)\b", clause))
+    if len(relatives) >= 2:
+        verb = relatives[-1]
     whole, part = (rest[:verb.start()], rest[verb.end():]) if verb else _after_head(
         rest, catalog, layer)
 

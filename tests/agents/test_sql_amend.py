@@ -2282,6 +2282,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE r.agent = 'support' AND s.kind = 'tool'",
      "SELECT count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent = 'support' AND s.kind = 'tool'"),
+    # "of the X that C1, what percentage C2": C1 describes the whole, C2 the part
+    ("Of the orders that were paid for with PayPal, what percentage were delivered?",
+     q(metrics=["order_count"]),
+     "SELECT 100.0 * count(DISTINCT o.order_id) FILTER (WHERE o.status = 'delivered') / "
+     "count(DISTINCT o.order_id) FROM orders o JOIN order_payments p USING (order_id) JOIN "
+     "user_payment_methods m USING (payment_method_id) WHERE p.transaction_type = 'payment' "
+     "AND m.source = 'paypal'",
+     "SELECT 100.0 * count(DISTINCT o.order_id) FILTER (WHERE o.status = 'delivered' AND "
+     "m.source = 'paypal') / count(DISTINCT o.order_id) FROM orders o JOIN order_payments p "
+     "USING (order_id) JOIN user_payment_methods m USING (payment_method_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
