@@ -88,6 +88,9 @@ _DONE_TO = re.compile(r"\bhow many (\w+(?: \w+)??) (?:did|do|does|have|has|had|w
 
 # "the busiest day by units sold": the measure a ranking or breakdown is by
 _BY_MEASURE = re.compile(r"\bby (.*)$")
+# "our single best day ever for revenue": the measure that ranks
+_FOR_MEASURE = re.compile(r"\b(?:best|worst|top|biggest|strongest|weakest|busiest|quietest) "
+                          r"(?:\w+ ){0,3}?for (.*)$")
 _BY_NUMBER = re.compile(r"\bby (?:the )?((?:number|count) of .*)$")
 
 
@@ -164,6 +167,7 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                if m] + [f" {m.group(1)} " for m in (_RANKED_BY.search(said_as),
                                                     _HOW_MANY_ANCHOR.search(said_as),
                                                     _BY_MEASURE.search(said_as),
+                                                    _FOR_MEASURE.search(said_as),
                                                     _SHARE_OF.search(said_as),
                                                     _BOUND_OF.search(said_as),
                                                     _HOW_MUCH_MORE.search(said_as))

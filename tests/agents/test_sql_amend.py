@@ -2292,6 +2292,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT 100.0 * count(DISTINCT o.order_id) FILTER (WHERE o.status = 'delivered' AND "
      "m.source = 'paypal') / count(DISTINCT o.order_id) FROM orders o JOIN order_payments p "
      "USING (order_id) JOIN user_payment_methods m USING (payment_method_id)"),
+    # "the best month for gross profit": the measure that ranks
+    ("Which was our best month of 2026 for gross profit?", q(metrics=["revenue"]),
+     "SELECT CAST(date_trunc('month', s.day) AS DATE), "
+     "sum(s.quantity * (s.unit_price - c.unit_cost)) "
+     "FROM sales_history s JOIN unit_costs c USING (item_id) GROUP BY 1 ORDER BY 2 DESC "
+     "LIMIT 1",
+     "SELECT CAST(date_trunc('month', day) AS DATE), sum(quantity * unit_price) "
+     "FROM sales_history GROUP BY 1 ORDER BY 2 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
