@@ -110,6 +110,7 @@ from ._sql_amend_metric import (
     _narrower_term,
     _negated_term,
     _percent_per_subject,
+    _product_defined,
     _second_figure,
     _speed,
     _term_across,
@@ -216,6 +217,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         filters = args["filters"]
     if (ranked := _speed(args, words, linked, layer, catalog, notes)) != words:
         words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
+    if _product_defined(args, words, catalog, layer, notes):
+        grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     _second_figure(args, words, catalog, layer, notes)
     if _milliseconds_asked(args, words, catalog, layer, notes):

@@ -454,6 +454,43 @@ def _milliseconds_asked(args: dict[str, Any], words: str, catalog: Catalog,
     return True
 
 
+# "(quantity times unit cost)": the figure defined as a product of two columns
+_TIMES = re.compile(r"\b(?P<a>[a-z]+(?: [a-z]+)?) (?:times|multiplied by) (?:the |our |its )?"
+                    r"(?P<b>[a-z]+(?: [a-z]+)?)\b")
+
+
+def _product_defined(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                     notes: list[str]) -> bool:
+    """"What did the POs we placed in September come to (quantity times unit cost)": the
+    term whose total multiplies the two columns the question names (a purchase order's
+    quantity by its unit cost), when the model's term does not. True when it changed."""
+    said = _TIMES.search(words)
+    if said is None:
+        return False
+
+    def columns(text: str) -> set[str]:  # "unit cost" -> purchase_orders.unit_cost, ...
+        name = phrase(text).replace(" ", "_")
+        return {c.ref for t in catalog.tables.values() for c in t.columns
+                if c.kind == "number" and c.name in (name, name.split("_")[-1])}
+
+    a, b = columns(said["a"]), columns(said["b"])
+    sql = {m.name: m.sql.replace(" ", "") for m in layer.metrics}
+    found = [m for m in layer.metrics if any(
+        f"{x}*{y}" in sql[m.name] or f"{y}*{x}" in sql[m.name] for x in a for y in b)]
+    # (both columns of the term's own table first: a purchase order's quantity and cost)
+    found = [m for m in found if any(f"{m.table}.{x.partition('.')[2]}" in a
+                                     and f"{m.table}.{y.partition('.')[2]}" in b
+                                     for x in a for y in b)] or found
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    if len(found) != 1 or metrics[:1] == [found[0].name]:
+        return False
+    args["metrics"] = [found[0].name]
+    notes.append(f"metric {found[0].name}: the question defines it as {said['a']} times "
+                 f"{said['b']}" + (f", not {metrics[0]}" if metrics else ""))
+    _drop_unreached(args, found[0].table, catalog, layer, notes)
+    return True
+
+
 def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                   layer: SemanticLayer, notes: list[str]) -> bool:
     """"Which warehouse holds the most units": a units term is ranked; the model's when

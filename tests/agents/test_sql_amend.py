@@ -2300,6 +2300,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "LIMIT 1",
      "SELECT CAST(date_trunc('month', day) AS DATE), sum(quantity * unit_price) "
      "FROM sales_history GROUP BY 1 ORDER BY 2 DESC LIMIT 1"),
+    # "(quantity multiplied by unit cost)": the term the question defines
+    ("What were the received purchase orders of October 2026 worth in total, quantity "
+     "multiplied by unit cost?", q(metrics=["units_received"]),
+     "SELECT sum(quantity * unit_cost) FROM purchase_orders WHERE status = 'received' AND "
+     "received_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
+     "SELECT sum(quantity) FROM purchase_orders WHERE status = 'received' AND "
+     "received_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
