@@ -106,6 +106,7 @@ from ._sql_amend_metric import (
     _duration_asked,
     _metric_of_values,
     _milliseconds_asked,
+    _minus,
     _named_metric,
     _narrower_term,
     _negated_term,
@@ -217,6 +218,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         filters = args["filters"]
     if (ranked := _speed(args, words, linked, layer, catalog, notes)) != words:
         words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
+        filters = args["filters"]
+    if _minus(args, words, catalog, layer, notes):
         filters = args["filters"]
     if _product_defined(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]

@@ -491,6 +491,36 @@ def _product_defined(args: dict[str, Any], words: str, catalog: Catalog, layer: 
     return True
 
 
+# "total payments minus total refunds": one term less another
+_MINUS = re.compile(r"\b(?P<a>(?:\w+ ){0,3}\w+) (?:minus|less(?! than\b)) (?P<b>\w+(?: \w+){0,3})")
+
+
+def _minus(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+           notes: list[str]) -> bool:
+    """"Net cash in: total payments minus total refunds": the two terms of one table the
+    question names on either side of "minus", the first less the second (``combine``);
+    filters on what the terms' own conditions hold go. True when it changed."""
+    said = _MINUS.search(words)
+    if said is None:
+        return False
+
+    def term(text: str) -> Metric | None:  # the longest name said in ``text``
+        inside = f" {phrase(text)} "
+        named = [(len(phrase(n)), m) for m in layer.metrics for n in (m.label, *m.synonyms)
+                 if f" {phrase(n)} " in inside]
+        return max(named, key=lambda p: p[0])[1] if named else None
+
+    a, b = term(said["a"]), term(said["b"])
+    if a is None or b is None or a == b or a.table != b.table:
+        return False
+    conditions = f"{a.filter or ''} {b.filter or ''}"
+    args["metrics"], args["combine"] = [a.name, b.name], "difference"
+    args["filters"] = [f for f in args["filters"] if str(f.get("field")) not in conditions]
+    notes.append(f"metrics {a.name}, {b.name}, combine difference: the question asks for "
+                 "one minus the other")
+    return True
+
+
 def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                   layer: SemanticLayer, notes: list[str]) -> bool:
     """"Which warehouse holds the most units": a units term is ranked; the model's when

@@ -2307,6 +2307,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "received_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
      "SELECT sum(quantity) FROM purchase_orders WHERE status = 'received' AND "
      "received_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
+    # "X minus Y": one term less the other
+    ("What is the amount paid minus the refunded amount, for PayPal orders only?",
+     q(metrics=["payments"]),
+     "SELECT sum(p.amount) FILTER (WHERE transaction_type = 'payment'), sum(p.amount) "
+     "FILTER (WHERE transaction_type = 'refund'), sum(p.amount) FILTER (WHERE "
+     "transaction_type = 'payment') - sum(p.amount) FILTER (WHERE transaction_type = "
+     "'refund') FROM order_payments p JOIN user_payment_methods m USING (payment_method_id) "
+     "WHERE m.source = 'paypal'",
+     "SELECT sum(p.amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE m.source = 'paypal' AND transaction_type = 'payment'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
