@@ -101,6 +101,15 @@ _CATEGORY = re.compile(r"\s*(?:AND\s+)?[\w.]+\s*=\s*'[^']*'\s*", re.IGNORECASE)
 _EVER = re.compile(r"\b(?:in total|ever|of all time|all time|altogether|to date)\b")
 
 
+def _use_metric(args: dict[str, Any], metric: Metric, why: str, was: list[str],
+                catalog: Catalog, layer: SemanticLayer, notes: list[str]) -> None:
+    """The query's metric becomes ``metric`` (noted with ``why`` and the one it replaces);
+    breakdowns and filters its table cannot reach go."""
+    args["metrics"] = [metric.name]
+    notes.append(f"metric {metric.name}: {why}" + (f", not {was[0]}" if was else ""))
+    _drop_unreached(args, metric.table, catalog, layer, notes)
+
+
 def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
                       notes: list[str]) -> None:
     """"Which tools has the order agent called": not failed_tool_calls, whose label adds
@@ -252,10 +261,7 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
         return False
     chosen = layer.metric(best[0])
     assert chosen is not None
-    args["metrics"] = [best[0]]
-    notes.append(f"metric {best[0]}: the question names it"
-                 + (f", not {metrics[0]}" if metrics else ""))
-    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    _use_metric(args, chosen, "the question names it", metrics, catalog, layer, notes)
     return True
 
 
@@ -321,10 +327,8 @@ def _cost_term(args: dict[str, Any], words: str, linked: Linked, layer: Semantic
                   if c.kind == "number" and re.search(r"price|cost", c.name)]
         money = f"avg({priced[0].ref})" if len(priced) == 1 else None
     if money is not None and (chosen := layer.metric(money)) is not None:
-        args["metrics"] = [money]
-        notes.append(f"metric {money}: the question ranks by what things cost"
-                     + (f", not {metrics[0]}" if metrics else ""))
-        _drop_unreached(args, chosen.table, catalog, layer, notes)
+        _use_metric(args, chosen, "the question ranks by what things cost", metrics, catalog,
+                    layer, notes)
         return True
     return False
 
@@ -447,10 +451,8 @@ def _milliseconds_asked(args: dict[str, Any], words: str, catalog: Catalog,
     chosen = [n for n, score in scored.items() if score == best]
     if best == 0 or len(chosen) != 1 or (term := layer.metric(chosen[0])) is None:
         return False
-    args["metrics"] = [term.name]
-    notes.append(f"metric {term.name}: the question asks for milliseconds"
-                 + (f", not {metrics[0]}" if metrics else ""))
-    _drop_unreached(args, term.table, catalog, layer, notes)
+    _use_metric(args, term, "the question asks for milliseconds", metrics, catalog, layer,
+                notes)
     return True
 
 
@@ -484,10 +486,8 @@ def _product_defined(args: dict[str, Any], words: str, catalog: Catalog, layer: 
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     if len(found) != 1 or metrics[:1] == [found[0].name]:
         return False
-    args["metrics"] = [found[0].name]
-    notes.append(f"metric {found[0].name}: the question defines it as {said['a']} times "
-                 f"{said['b']}" + (f", not {metrics[0]}" if metrics else ""))
-    _drop_unreached(args, found[0].table, catalog, layer, notes)
+    _use_metric(args, found[0], f"the question defines it as {said['a']} times {said['b']}",
+                metrics, catalog, layer, notes)
     return True
 
 
@@ -539,10 +539,8 @@ def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Cat
                          t == m.table or catalog.path(m.table, t) is not None
                          for t in things)), None)
         if days is not None:
-            args["metrics"] = [days.name]
-            notes.append(f"metric {days.name}: the question asks how many days"
-                         + (f", not {metrics[0]}" if metrics else ""))
-            _drop_unreached(args, days.table, catalog, layer, notes)
+            _use_metric(args, days, "the question asks how many days", metrics, catalog,
+                        layer, notes)
             return True
     ranked = _UNITS_RANKED.search(words)
     kind = _stem(ranked["kind"]) if ranked and ranked["kind"] else ""
@@ -557,10 +555,7 @@ def _units_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Cat
                   None if kind else next(iter(units), None))
     if chosen is None or chosen == first:
         return False
-    args["metrics"] = [chosen.name]
-    notes.append(f"metric {chosen.name}: the question ranks by units"
-                 + (f", not {metrics[0]}" if metrics else ""))
-    _drop_unreached(args, chosen.table, catalog, layer, notes)
+    _use_metric(args, chosen, "the question ranks by units", metrics, catalog, layer, notes)
     return True
 
 
