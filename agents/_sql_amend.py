@@ -85,6 +85,7 @@ from ._sql_amend_filters import (
     _as_question,
     _column_bound,
     _column_names,
+    _first_of_opposites,
     _flags_said,
     _in_table_names,
     _own_values,
@@ -381,5 +382,6 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         _calendar(args, words, catalog, layer, notes)  # the compared table's dates, if any
     _in_every(args, words, linked, catalog, layer, notes)
     _as_of_history(args, words, catalog, layer, notes)
+    _first_of_opposites(args, layer, said, notes)
     _rounding(args, words, notes)
     return Amended(arguments=args, notes=notes)

@@ -873,6 +873,30 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
     return added
 
 
+def _first_of_opposites(args: dict[str, Any], layer: SemanticLayer, said: str,
+                        notes: list[str]) -> None:
+    """"Products with a backup supplier alongside their main supplier": two segments that
+    are each other's negation, both still wanted when the query is shaped (a comparison
+    has split them by then), would keep no row; the one said first is the condition, the
+    later one is said in contrast to it."""
+    filters = args.get("filters") or []
+    segments = {seg.name: seg for seg in layer.segments}
+
+    def at(f: dict[str, Any]) -> int:
+        seg = segments[f["field"]]
+        return min((i for p in [seg.name.replace("_", " "), seg.label, *seg.synonyms]
+                    if (i := said.find(f" {phrase(p)} ")) >= 0), default=len(said))
+    wanted = sorted((f for f in filters if f.get("field") in segments
+                     and f.get("op") == "=" and f.get("value") is True), key=at)
+    for i, first in enumerate(wanted):
+        for later in wanted[i + 1:]:
+            a, b = (segments[f["field"]].sql.strip() for f in (first, later))
+            if later in filters and (a == f"NOT {b}" or b == f"NOT {a}"):
+                filters.remove(later)
+                notes.append(f"filter {later['field']} dropped: it is the opposite of "
+                             f"{first['field']}, said first")
+
+
 def _name_said(name: str, said: str) -> bool:
     """Whether ``said`` (a phrase, padded) says ``name``: as written, or a name with "the"
     with another determiner and up to three more words ("cut the price": "cut a list price",

@@ -2317,6 +2317,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE m.source = 'paypal'",
      "SELECT sum(p.amount) FROM order_payments p JOIN user_payment_methods m "
      "USING (payment_method_id) WHERE m.source = 'paypal' AND transaction_type = 'payment'"),
+    # two opposite conditions both named: the first is the condition, the other a contrast
+    ("Count the products that have a backup supplier as well as a main supplier.",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM supplier_products WHERE NOT is_primary",
+     "SELECT 0"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
