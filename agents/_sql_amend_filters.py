@@ -823,7 +823,7 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
 # "(percent)": the unit a figure is asked in; "how large": its size (no variant size
 # 'large')
 _UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b|"
-                          r"\b(?:what|how many) percent(?:age)?\b|"
+                          r"\b(?:what|how many) percent(?:age)?\b(?!-)|"  # not "percent-off"
                           r"\bgive (?:it |them )?(?:as )?(?:a |the )?percent(?:age)?\b(?! off)|"
                           r"\bhow (?:large|big|small|long|short|high|low|heavy|wide)\b|"
                           r"\((?:in |as a )?(?:percent|percentage|dollars|days|units)\)|"

@@ -1143,13 +1143,37 @@ def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
     names = ("quantity", "qty", "units") if kind == "units" else ("amount", "total", "value")
     columns = [c.ref for c in catalog.tables[first.table].columns
                if c.kind == "number" and c.name in names]
-    second = same[0] if len(same) == 1 else (
+    second = _aggregate_of_column(also["rest"], first.table, catalog, layer) or (
+        None if kind is None else same[0] if len(same) == 1 else
         f"sum({columns[0]})" if len(columns) == 1 and not first.filter else None)
-    if kind is None or second is None:
+    if second is None:
         return False
     args["metrics"] = [first.name, second]
     notes.append(f"metric {second} beside {first.name}: the question asks for both")
     return True
+
+
+_AGGREGATE_NAMED = re.compile(r"^(?:the |their |its )?(?P<fn>average|mean|total|combined|"
+                              r"largest|biggest|highest|deepest|smallest|lowest) (?P<what>\w+)")
+_AGGREGATE_FN = {"average": "avg", "mean": "avg", "total": "sum", "combined": "sum",
+                 "largest": "max", "biggest": "max", "highest": "max", "deepest": "max",
+                 "smallest": "min", "lowest": "min"}
+
+
+def _aggregate_of_column(rest: str, table: str, catalog: Catalog,
+                         layer: SemanticLayer) -> str | None:
+    """"..., and what was their average discount": an aggregate of the one number column
+    of the counted rows that the next word names (by its name or the layer's words for
+    it), or None."""
+    asked = _AGGREGATE_NAMED.match(phrase(rest))
+    if asked is None:
+        return None
+    note = layer.tables.get(table)
+    named = [c for c in catalog.tables[table].columns
+             if c.kind == "number" and not c.name.endswith(("_id", "_no"))
+             and set(tokens(asked["what"])) <= set(tokens(" ".join(
+                 [_spell(c.name), *(note.column_words.get(c.name, []) if note else [])])))]
+    return f"{_AGGREGATE_FN[asked['fn']]}({named[0].ref})" if len(named) == 1 else None
 
 
 def _average_of_total(args: dict[str, Any], words: str, catalog: Catalog,

@@ -2322,6 +2322,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM supplier_products WHERE NOT is_primary",
      "SELECT 0"),
+    # "..., and what was their average discount": a second figure, of a column of the rows
+    ("How many promotions started in August 2026, and what was their average discount? "
+     "One decimal.", q(metrics=["promotion_count"]),
+     "SELECT count(*), round(avg(percent_off), 1) FROM promotions "
+     "WHERE starts_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM promotions "
+     "WHERE starts_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
+    # "percentage-off" is a kind of promotion, not the unit of the figure asked
+    ("How many percentage-off promotions are there?", q(metrics=["promotion_count"]),
+     "SELECT count(*) FROM promotions WHERE kind = 'percent'",
+     "SELECT count(*) FROM promotions"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
