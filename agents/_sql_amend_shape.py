@@ -325,8 +325,9 @@ def _table_of_value(after: str, subject: str, args: dict[str, Any], catalog: Cat
     return None
 
 
-# "every single variant is still available", "all of its variants are in stock"
-_ALL_OF = re.compile(r"\b(?:(?:every|each|all)(?: single| one)?(?: of)?(?: (?:its|their|the))? "
+# "every single variant is still available", "all of its variants are in stock" (not
+# "what percentage of all the variants": the whole of a share)
+_ALL_OF = re.compile(r"\b(?:(?<!of )(?:every|each|all)(?: single| one)?(?: of)?(?: (?:its|their|the))? "
                      r"(?P<child>\w+)(?: (?:is|are))?|(?:(?:its|their|whose) )?(?P<owned>\w+) "
                      r"(?:that |which )?(?:are|were) all)(?: still)? ")
 

@@ -2333,6 +2333,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many percentage-off promotions are there?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
+    # "of all the variants" is the whole of a share, not "every variant is ..."
+    ("Out of all the variants we list, what share are sold out, in percent?",
+     q(metrics=["variant_count"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE NOT available) / count(*) FROM variants",
+     "SELECT 100.0 * count(*) FILTER (WHERE available) / count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
