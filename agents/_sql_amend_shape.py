@@ -424,9 +424,12 @@ def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: Semanti
         args["period"] = "all"
 
 
-# "ran at any point during", "were running in", "live on": what ran then, not what began
+# "ran at any point during", "were running in", "live on", "had started and not yet
+# ended": what ran then, not what began
 _RAN = re.compile(r"\b(?:ran|run|running|active|live|in effect|were on|was on)(?: at any (?:point|"
-                  r"time))? (?:during|in|on|over|throughout)\b")
+                  r"time))? (?:during|in|on|over|throughout)\b|"
+                  r"\b(?:started|begun|began)\b(?:\W+\w+){0,3}?\W+(?:had |has |have |was |were )?"
+                  r"(?:not|n t|never) (?:yet )?(?:ended|finished|expired|over)\b")
 _AS_OF_BOUND = re.compile(r"\s*(\w+\.\w+)\s*(<=|>=|<|>)\s*\{as_of\}\s*")
 
 

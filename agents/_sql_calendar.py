@@ -312,6 +312,9 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
                       for w in spoken.get(ref.split(".")[1], []))]
     time_col = (metric.time_column if table == metric.table else None) or \
         layer.time_column(table)
+    if note is not None and note.ends_column and {r.split(".")[1] for r in by_name} == {
+            note.time_column, note.ends_column}:
+        by_name = [f"{table}.{note.time_column}"]  # "had started and not yet ended": the span
     if len(by_name) > 1:
         by_name = _nearest_before_date(by_name, said, spoken, says)
     choices = by_name or [ref for ref in _date_filters(args, catalog) if ref in dated] or (

@@ -2338,6 +2338,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["variant_count"]),
      "SELECT 100.0 * count(*) FILTER (WHERE NOT available) / count(*) FROM variants",
      "SELECT 100.0 * count(*) FILTER (WHERE available) / count(*) FROM variants"),
+    # "had started and not yet ended" on a date: the rows running that day
+    ("How many deals had started and had not yet ended on 15 September 2026?",
+     q(metrics=["active_promotions"]),
+     "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-09-15' "
+     "AND ends_on >= DATE '2026-09-15'",
+     "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-11-01' "
+     "AND ends_on >= DATE '2026-11-01'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
