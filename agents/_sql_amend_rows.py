@@ -727,6 +727,7 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                              match.group("thing").split()))
         thing = thing.split(" s ")[0].removesuffix(" s")  # "each carrier's name": the carrier
+        thing = re.sub(r"^(?:the|our|its|their) ", "", thing)  # "going by the state on ..."
         before = words[:match.start()].split()[-1:]
         if not thing or how == "by" and (
                 _plural(thing.split()[-1])  # "by customers": who

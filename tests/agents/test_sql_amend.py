@@ -2345,6 +2345,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND ends_on >= DATE '2026-09-15'",
      "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-11-01' "
      "AND ends_on >= DATE '2026-11-01'"),
+    # "by the region of ...": the breakdown is the region, "the" names nothing
+    ("How many customers are there, broken down by the region of their home address?",
+     q(metrics=["customer_count"]),
+     "SELECT r.region, count(*) FROM users u JOIN state_regions r "
+     "ON r.state = u.address ->> '$.state' GROUP BY 1",
+     "SELECT count(*) FROM users"),
+    ("How many delivered orders are there by the state they ship to?",
+     q(metrics=["order_count"]),
+     "SELECT address ->> '$.state', count(*) FROM orders WHERE status = 'delivered' "
+     "GROUP BY 1", "SELECT count(*) FROM orders WHERE status = 'delivered'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
