@@ -1133,6 +1133,14 @@ def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
     also = _AND_ALSO.search(words)
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    if first is not None and first.table in catalog.tables and (
+            then := _AND_AGGREGATE.search(phrase(words))) is not None and (
+            second := _aggregate_of_column(then[1], first.table, catalog, layer)) is not None \
+            and second.partition("(")[2] not in first.sql:
+        # "the average transit days and the average cost per lane": two of the same rows
+        args["metrics"] = [first.name, second]
+        notes.append(f"metric {second} beside {first.name}: the question asks for both")
+        return True
     if also is None or first is None or first.format != "count" \
             or first.table not in catalog.tables or _HOW_MANY_ANCHOR.search(words) is None:
         return False
@@ -1153,6 +1161,7 @@ def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
     return True
 
 
+_AND_AGGREGATE = re.compile(r"\band ((?:the |their |its )?(?:average|mean|total|combined) \w+)")
 _AGGREGATE_NAMED = re.compile(r"^(?:the |their |its )?(?P<fn>average|mean|total|combined|"
                               r"largest|biggest|highest|deepest|smallest|lowest) (?P<what>\w+)")
 _AGGREGATE_FN = {"average": "avg", "mean": "avg", "total": "sum", "combined": "sum",

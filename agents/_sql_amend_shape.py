@@ -377,7 +377,8 @@ def _table_of_verb(after: str, subject: str, catalog: Catalog,
 
 # "for each service level (ground, express, economy)", "by the type of payment method
 # used - credit card, paypal or gift card"
-_LISTED = re.compile(r"\b(?:each|every|per|by) (?:\w+ ){0,6}?(?:\(([^)]*)\)|\w+ ?[—–:-] ?([^.?;—–(]*))")
+_LISTED = re.compile(r"\b(?:each|every|per|by|compare|comparing) (?:\w+ ){0,6}?"
+                     r"(?:\(([^)]*)\)|\w+ ?[—–:-] ?([^.?;—–(]*))")
 
 
 def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,

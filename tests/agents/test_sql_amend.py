@@ -2355,6 +2355,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["order_count"]),
      "SELECT address ->> '$.state', count(*) FROM orders WHERE status = 'delivered' "
      "GROUP BY 1", "SELECT count(*) FROM orders WHERE status = 'delivered'"),
+    # "compare X (a, b and c)": the listed values are the groups compared
+    ("Compare our service levels (ground, express and economy) on average transit days.",
+     q(metrics=["transit_days"]),
+     "SELECT c.service, avg(l.transit_days) FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) GROUP BY 1",
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id)"),
+    # "the average A and the average B": a second aggregate of a column of the same rows
+    ("What are the average transit days and the average cost of our lanes?",
+     q(metrics=["transit_days"]),
+     "SELECT avg(transit_days), avg(cost_usd) FROM carrier_lanes",
+     "SELECT avg(transit_days) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
