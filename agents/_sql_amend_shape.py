@@ -595,7 +595,10 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
         else:
             table = _table_named(thing, catalog, layer)
             keys = catalog.tables[table].primary_key if table in catalog.tables else []
-            if table is None or table == metric.table or len(keys) != 1 \
+            # (a total per its own row, "the tokens one run uses on average", is the
+            # average of what the term sums; a count per its own row is 1)
+            own_total = table == metric.table and re.match(r"\s*sum\(", metric.sql, re.I)
+            if table is None or table == metric.table and not own_total or len(keys) != 1 \
                     or catalog.tables[metric.table].column(keys[0]) is None:
                 continue
             key, thing = f"{metric.table}.{keys[0]}", table
@@ -604,7 +607,7 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
         # (not the averaged things themselves under another table's key)
         outer = [g for g in args.get("group_by") or [] if isinstance(g, str)
                  and g.rpartition(".")[2] != key.rpartition(".")[2]
-                 and _BREAKDOWN.search(words)][:MAX_GROUPS - 1]
+                 and (_BREAKDOWN.search(words) or _SIDE_BY_SIDE.search(words))][:MAX_GROUPS - 1]
         args["group_by"], args["average_groups"] = [*outer, key], True
         args["order"], args["limit"] = "none", None
         notes.append(f"average_groups over group_by {key}: the question asks for an average "
@@ -987,7 +990,7 @@ _CHANGE = re.compile(rf"\b(?:{_CHANGE_WORDS})\b")
 _IN_PERCENT = re.compile(r"\b(?:percent|percentage|pct)\b|%")
 # "Compare revenue in August and September", "August vs September", "did we take more in
 # August 2026 or September 2026": each range's figure side by side.
-_SIDE_BY_SIDE = re.compile(r"\b(?:compare|compared|comparison|versus|vs|side by side|against|"
+_SIDE_BY_SIDE = re.compile(r"\b(?:compare|compared|comparing|comparison|versus|vs|side by side|against|"
                            r"each of (?:the|those|these) two|both)\b|\b(?:more|less|fewer|"
                            r"higher|lower|bigger|smaller)\b.* \bor\b")
 

@@ -2366,6 +2366,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["transit_days"]),
      "SELECT avg(transit_days), avg(cost_usd) FROM carrier_lanes",
      "SELECT avg(transit_days) FROM carrier_lanes"),
+    # "comparing A and B": a row for each
+    ("Comparing delivered orders and cancelled orders: how many are there?",
+     q(metrics=["order_count"]),
+     "SELECT status, count(*) FROM orders WHERE status IN ('delivered', 'cancelled') "
+     "GROUP BY 1",
+     "SELECT count(*) FROM orders WHERE status IN ('delivered', 'cancelled')"),
+    # a total per one of its own rows, on average: the average of what the term sums
+    ("What purchase order value does one purchase order carry on average?",
+     q(metrics=["purchase_value"]),
+     "SELECT avg(quantity * unit_cost) FROM purchase_orders",
+     "SELECT sum(quantity * unit_cost) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
