@@ -908,9 +908,10 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         notes.append(f"combine difference: the question asks for {metrics[0]} minus "
                      f"{metrics[1]}")
         return
-    if not both and metrics and _periods_versus(args, words, metrics[0], asked["way"], layer,
-                                                notes):
-        return
+    if not both and metrics and (_periods_versus(args, words, metrics[0], asked["way"], layer,
+                                                 notes)
+                                 or _periods_compared(args, words, metrics[0], layer, notes)):
+        return  # ("by how much did revenue fall from September to October")
     if not both and _conditions_versus(args, words, asked["way"], catalog, layer, notes):
         return
     if len(both) != 1 or not metrics:
@@ -987,6 +988,8 @@ _CHANGE_WORDS = (r"chang(?:e|ed|es)|grow|grew|growth|rise|rose|fall|fell|drop|dr
                  r"increased|decrease|decreased|decline|declined|(?:go|went) (?:up|down)|"
                  r"up or down|move|moved")
 _CHANGE = re.compile(rf"\b(?:{_CHANGE_WORDS})\b")
+_FELL = re.compile(r"\b(?:fall|fell|drop|dropped|decrease|decreased|decline|declined|shrink|"
+                   r"shrank|(?:go|went) down)\b")
 _IN_PERCENT = re.compile(r"\b(?:percent|percentage|pct)\b|%")
 # "Compare revenue in August and September", "August vs September", "did we take more in
 # August 2026 or September 2026": each range's figure side by side.
@@ -1010,6 +1013,8 @@ def _periods_compared(args: dict[str, Any], words: str, name: str, layer: Semant
     first, second = ranges
     if change:
         first, second = (second, first) if first.start < second.start else (first, second)
+        if _FELL.search(words) and not _IN_PERCENT.search(words):
+            first, second = second, first  # "by how much did it fall": the earlier less the later
         name = _changed_term(words, layer) or name
         if name != args["metrics"][0]:
             args["metrics"] = [name]

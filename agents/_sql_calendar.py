@@ -218,7 +218,11 @@ def two_ranges(words: str, spans_are_pairs: bool = False) -> tuple[NamedRange, N
                 NamedRange(b, _month_end(b.year, b.month), "between"))
     pairs = set()
     for join in _AGAINST.finditer(words):
-        first, second = named_range(words[:join.start()]), named_range(words[join.end():])
+        # (within the sentence: "... from September to October 2026? Give September minus
+        # October" sets the same two months against each other once)
+        before = re.split(r"[?!;]|\.(?!\d)", words[:join.start()])[-1]
+        after = re.split(r"[?!;]|\.(?!\d)", words[join.end():])[0]
+        first, second = named_range(before), named_range(after)
         if first is not None and second is not None:
             pairs.add((_whole(first), _whole(second)))
     if len(pairs) != 1:

@@ -2377,6 +2377,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["purchase_value"]),
      "SELECT avg(quantity * unit_cost) FROM purchase_orders",
      "SELECT sum(quantity * unit_cost) FROM purchase_orders"),
+    # "by how much did it fall from A to B": A less B, each month whole, the sentence after
+    # naming the same two
+    ("By how much did units sold drop from August 2026 to September 2026? August less "
+     "September, please.", q(metrics=["units_sold"]),
+     "SELECT sum(quantity) FILTER (WHERE month(day) = 8), sum(quantity) FILTER (WHERE "
+     "month(day) = 9), sum(quantity) FILTER (WHERE month(day) = 8) - sum(quantity) FILTER "
+     "(WHERE month(day) = 9) FROM sales_history WHERE year(day) = 2026",
+     "SELECT sum(quantity) FROM sales_history"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
