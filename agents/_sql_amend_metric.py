@@ -47,7 +47,7 @@ from ._sql_amend_common import (
     _term_conditions,
     _term_said,
 )
-from ._sql_amend_filters import _in_table_names
+from ._sql_amend_filters import _UNIT_PHRASE, _in_table_names, _said_outside
 from ._sql_calendar import date_extreme
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
@@ -1055,6 +1055,8 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
     for hit in owned or linked.values:
         if phrase(hit.value) in subjects or _in_table_names(hit, said, catalog, layer):
             continue  # ('payment' in "payment methods" is no payment transaction's)
+        if not _said_outside(hit.words, words, _UNIT_PHRASE):
+            continue  # "as a percent of the old price" is a unit, no kind of promotion
         holders = {_field_table(c, catalog, layer) for c in hit.columns} - {None}
         # A distinct count stays right through a join that multiplies rows; a sum does not.
         fanouts = 0 if "count(distinct" not in first.sql.lower() else _UNREACHABLE - 1

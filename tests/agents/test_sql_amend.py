@@ -2385,6 +2385,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "month(day) = 9), sum(quantity) FILTER (WHERE month(day) = 8) - sum(quantity) FILTER "
      "(WHERE month(day) = 9) FROM sales_history WHERE year(day) = 2026",
      "SELECT sum(quantity) FROM sales_history"),
+    # "as a percent" is a unit: it names no kind of promotion to count instead
+    ("How many price cuts took effect in September 2026 (their size as a percent does not "
+     "matter)?", q(metrics=["price_change_pct"]),
+     "SELECT count(*) FROM price_history WHERE price < previous_price "
+     "AND effective_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT count(*) FROM promotions WHERE starts_on BETWEEN DATE '2026-09-01' "
+     "AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
