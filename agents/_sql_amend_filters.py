@@ -824,6 +824,9 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
 # 'large')
 _UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b|"
                           r"\b(?:what|how many) percent(?:age)?\b(?!-)|"  # not "percent-off"
+                          # "the percentage off": a column's name ("percentage-off deals",
+                          # "deals that give a percentage off" name a kind of deal)
+                          r"\bthe percent(?:age)? off\b|"
                           r"\bgive (?:it |them )?(?:as )?(?:a |the )?percent(?:age)?\b(?! off)|"
                           r"\bhow (?:large|big|small|long|short|high|low|heavy|wide)\b|"
                           r"\((?:in |as a )?(?:percent|percentage|dollars|days|units)\)|"

@@ -706,39 +706,11 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     # ("the cheapest and the priciest price": the first of two says no thing; the gap
     # between them is a range, ``_range_of_column``'s)
     both = not re.search(r"\b(?:spread|gap|difference|range)\b", words)
-    said = _PRICE_SUPERLATIVE.sub(
-        lambda m: f"{_PRICE_WORDS[m[1]]} {m[2]}" if m[2] in ("and", "or") and both else
-        f"{_PRICE_WORDS[m[1]]} {_price_column(m[2], catalog, layer)} {m[2]}",
-        phrase(words)).split()
-    found: dict[str, int] = {}  # "table.column" -> how many words named it
-    aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
-    for table in catalog.tables.values():
-        numbers = [c for c in table.columns
-                   if c.kind == "number" and not c.name.endswith(("_id", "_no", "position"))]
-        note = layer.tables.get(table.name)
-        for c in numbers:
-            # "the largest single payment": a table's one number column, by the table's name
-            # ("the largest order by value" names its measure after "by")
-            own = [table.name, *(note.synonyms if note else [])] \
-                if len(numbers) == 1 and not _BY_MEASURE.search(words) else []
-            spelled = _spell(c.name)
-            # "handling time", "transit time": a column of days said as a time
-            timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
-            # "gift card balance": a synonym of its table before it
-            prefixed = [f"{t} {c.name}" for t in (note.synonyms if note else [])]
-            # "the largest bulk discount": a name the layer gives the column
-            other = note.column_words.get(c.name, []) if note else []
-            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *prefixed, *own,
-                         *other):
-                term = phrase(name.replace("_", " ")).split()
-                for i in range(1, len(said) - len(term) + 1):
-                    if said[i:i + len(term)] != term:
-                        continue
-                    fns = _aggregates_before(said, i)
-                    if fns == [_VALUE] and name in own:
-                        continue  # "what were the order lines worth": no value of a column
-                    if fns and len(term) >= found.get(c.ref, 0):
-                        found[c.ref], aggregates[c.ref] = len(term), fns
+    found, aggregates = _columns_named(words, both, catalog, layer)
+    if not found and "(" in words:
+        # "the largest volume (bulk) discount": the name around an aside
+        found, aggregates = _columns_named(re.sub(r"\([^)]*\)", " ", words), both, catalog,
+                                           layer)
     if not found:
         return False
     longest = max(found.values())
@@ -782,7 +754,7 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         re.findall(r"\b\w+\.\w+\b", first.sql))) > 1
     if named and first is not None and not part and (
             first.sql.replace(" ", "").lower().startswith(f"{fn}({column}") or not extreme and any(
-            f" {label} " in f" {' '.join(said)} " for t in (first.label, *first.synonyms)
+            f" {label} " in f" {phrase(words)} " for t in (first.label, *first.synonyms)
             if len((label := phrase(t)).split()) >= 2
             and label != phrase(first.table.replace("_", " ")))):
         return False
@@ -794,6 +766,46 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     _drop_unreached(args, chosen.table, catalog, layer, notes)
     return True
 
+
+
+def _columns_named(words: str, both: bool, catalog: Catalog, layer: SemanticLayer
+                   ) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """The number columns ``words`` name after an aggregate word: how many words named
+    each ("table.column" -> n) and the aggregates asked of it."""
+    said = _PRICE_SUPERLATIVE.sub(
+        lambda m: f"{_PRICE_WORDS[m[1]]} {m[2]}" if m[2] in ("and", "or") and both else
+        f"{_PRICE_WORDS[m[1]]} {_price_column(m[2], catalog, layer)} {m[2]}",
+        phrase(words)).split()
+    found: dict[str, int] = {}  # "table.column" -> how many words named it
+    aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
+    for table in catalog.tables.values():
+        numbers = [c for c in table.columns
+                   if c.kind == "number" and not c.name.endswith(("_id", "_no", "position"))]
+        note = layer.tables.get(table.name)
+        for c in numbers:
+            # "the largest single payment": a table's one number column, by the table's name
+            # ("the largest order by value" names its measure after "by")
+            own = [table.name, *(note.synonyms if note else [])] \
+                if len(numbers) == 1 and not _BY_MEASURE.search(words) else []
+            spelled = _spell(c.name)
+            # "handling time", "transit time": a column of days said as a time
+            timed = [f"{c.name.removesuffix('_days')} time"] if c.name.endswith("_days") else []
+            # "gift card balance": a synonym of its table before it
+            prefixed = [f"{t} {c.name}" for t in (note.synonyms if note else [])]
+            # "the largest bulk discount": a name the layer gives the column
+            other = note.column_words.get(c.name, []) if note else []
+            for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *prefixed, *own,
+                         *other):
+                term = phrase(name.replace("_", " ")).split()
+                for i in range(1, len(said) - len(term) + 1):
+                    if said[i:i + len(term)] != term:
+                        continue
+                    fns = _aggregates_before(said, i)
+                    if fns == [_VALUE] and name in own:
+                        continue  # "what were the order lines worth": no value of a column
+                    if fns and len(term) >= found.get(c.ref, 0):
+                        found[c.ref], aggregates[c.ref] = len(term), fns
+    return found, aggregates
 
 def _aggregates_before(said: list[str], at: int) -> list[str]:
     """The aggregates the words before ``said[at]`` ask for: "the average", "the lowest

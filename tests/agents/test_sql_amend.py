@@ -2392,6 +2392,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND effective_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
      "SELECT count(*) FROM promotions WHERE starts_on BETWEEN DATE '2026-09-01' "
      "AND DATE '2026-09-30'"),
+    # a column's name around an aside; "the percentage off" names the column, no kind
+    ("What is the largest volume (tiered) discount on offer, as the percentage off?",
+     q(metrics=["volume_tiers_count"]), "SELECT max(percent_off) FROM volume_tiers",
+     "SELECT count(*) FROM promotions WHERE kind = 'percent'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
