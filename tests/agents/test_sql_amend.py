@@ -2399,6 +2399,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("What is the mean percentage off of our promotions?", q(metrics=["promotion_count"]),
      "SELECT avg(percent_off) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions WHERE kind = 'percent'"),
+    # "what quantity": units, not a count of the rows
+    ("What quantity is still on order from suppliers for the Reno warehouse?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT sum(p.quantity) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Reno' AND p.status = 'open'",
+     "SELECT count(*) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
+     "WHERE w.city = 'Reno' AND p.status = 'open'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
