@@ -683,6 +683,9 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
         word = _singular(thing.split()[0])
         if holders(two := phrase(" ".join(thing.split()[:2]))):
             word = two
+        elif not holders(word) and len(thing.split()) > 1 \
+                and holders(second := _singular(thing.split()[1])):
+            word = second  # "each fulfilment region": a region
         # "by"/"which": a text attribute ("by region", "which city"), not a measure
         options = [r for r in holders(word) if how in ("each", "every", "per")
                    or (catalog.column(r) or _TEXT).kind == "text"]

@@ -2406,6 +2406,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE w.city = 'Reno' AND p.status = 'open'",
      "SELECT count(*) FROM purchase_orders p JOIN warehouses w USING (warehouse_id) "
      "WHERE w.city = 'Reno' AND p.status = 'open'"),
+    # "each geographic region": a region, the first word no attribute of its own
+    ("How many customers do we have in each geographic region?",
+     q(metrics=["customer_count"]),
+     "SELECT r.region, count(*) FROM users u JOIN state_regions r "
+     "ON r.state = u.address ->> '$.state' GROUP BY 1",
+     "SELECT w.state, count(*) FROM warehouses w GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
