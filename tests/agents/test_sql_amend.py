@@ -2412,6 +2412,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT r.region, count(*) FROM users u JOIN state_regions r "
      "ON r.state = u.address ->> '$.state' GROUP BY 1",
      "SELECT w.state, count(*) FROM warehouses w GROUP BY 1"),
+    # "spent the most on orders" names no purchase orders "on order"
+    ("Which customer has spent the most on orders that were cancelled? Give the customer id.",
+     q(metrics=["payments"]),
+     "SELECT p.user_id, sum(p.amount) FROM order_payments p JOIN orders o USING (order_id) "
+     "WHERE o.status = 'cancelled' AND p.transaction_type = 'payment' GROUP BY 1 "
+     "ORDER BY 2 DESC LIMIT 1",
+     "SELECT user_id, count(*) FROM orders WHERE status = 'cancelled' GROUP BY 1 "
+     "ORDER BY 2 DESC, 1 LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
