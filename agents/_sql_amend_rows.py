@@ -640,7 +640,8 @@ def _group_word(ref: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
     label's last word ("shipping region": region)."""
     dim = layer.dimension(ref)
     if dim is not None:
-        label = dim.label.lower().split() if dim.label else []
+        # (a JSON attribute's label is its key and table: "storage (variants)")
+        label = dim.label.lower().split(" (")[0].split() if dim.label else []
         return phrase(label[-1]) if label else None
     column = catalog.column(ref)
     return column.name if column is not None and column.kind in ("text", "number") else None
@@ -660,8 +661,10 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
             return []
         # one word ("region") or a column's two spelled out ("destination region")
         refs = [c.ref for t in catalog.tables.values() for c in t.columns
-                if word in (c.name, _spelled(c.name)) and c.kind in ("text", "number")]
-        refs += [d.name for d in layer.dimensions if word in (
+                if (word in (c.name, _spelled(c.name)) or t.name in layer.tables and word in map(
+                    phrase, layer.tables[t.name].column_words.get(c.name, [])))
+                and c.kind in ("text", "number")]  # ("discount size": percent_off)
+        refs += [d.name for d in [*layer.dimensions, *layer.attributes] if word in (
             _group_word(d.name, catalog, layer), phrase(d.label))]
         owner, _, attribute = word.partition(" ")
         if not refs and attribute and (table := _table_named(owner, catalog, layer)):

@@ -2420,6 +2420,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY 2 DESC LIMIT 1",
      "SELECT user_id, count(*) FROM orders WHERE status = 'cancelled' GROUP BY 1 "
      "ORDER BY 2 DESC, 1 LIMIT 1"),
+    # "for each size": a breakdown by the variants' own option of that name
+    ("How many T-Shirt variants are there for each size?", q(metrics=["variant_count"]),
+     "SELECT v.options ->> 'size', count(*) FROM variants v JOIN products p "
+     "USING (product_id) WHERE p.name = 'T-Shirt' GROUP BY 1",
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'T-Shirt'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
