@@ -244,6 +244,14 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                 and m.format == "units" and m.table == first.table and m.filter == first.filter]
         if len(same) == 1 and not named:
             named[same[0].name] = 2
+        # (else the sum of its table's one units column, for a count with no condition:
+        # "how many units did we order on purchase orders placed in July")
+        columns = [c.ref for c in catalog.tables[first.table].columns if c.kind == "number"
+                   and c.name in ("quantity", "qty", "units")] \
+            if first is not None and first.format == "count" and not first.filter \
+            and first.table in catalog.tables else []
+        if not same and not named and len(columns) == 1:
+            named[f"sum({columns[0]})"] = 2
     for done in _DONE_TO.finditer(words):  # "how many units did we receive"
         # "how many backpacks did we sell", "... backpacks sold": units of a thing named
         thing = done.group(1) or done.group(3) or done.group(6)

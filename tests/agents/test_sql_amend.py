@@ -2426,6 +2426,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (product_id) WHERE p.name = 'T-Shirt' GROUP BY 1",
      "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
      "WHERE p.name = 'T-Shirt'"),
+    # units asked of rows no units term covers: the sum of their table's units column
+    ("How many units did we order from Chinese suppliers on purchase orders placed in "
+     "August 2026?", q(metrics=["purchase_order_count"]),
+     "SELECT sum(p.quantity) FROM purchase_orders p JOIN suppliers s USING (supplier_id) "
+     "WHERE s.country = 'CN' AND p.ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM purchase_orders p JOIN suppliers s USING (supplier_id) "
+     "WHERE s.country = 'CN' AND p.ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
