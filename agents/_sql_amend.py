@@ -117,6 +117,7 @@ from ._sql_amend_metric import (
     _speed,
     _term_across,
     _term_extreme,
+    _term_of_value,
     _things_ranked,
     _units_ranked,
     _unsaid_qualifier,
@@ -287,6 +288,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                 if not (said_words := value_words(f)) or not said_words <= explained]
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
+    _term_of_value(args, layer, notes)
+    filters = args["filters"]
     _decrease_size(args, layer, notes)
     if _negated_term(args, layer, notes):
         filters = args["filters"]

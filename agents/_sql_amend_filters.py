@@ -808,6 +808,12 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
         # value a row, so those kept leave the denied ones out
         if denied and len(denied) < len(values):
             values = [v for v in values if v not in denied]
+        # "payments only, refunds not taken off": the one said with "only" (in its clause)
+        only = [v for v in values if any(re.search(
+            rf"\bonly (?:the )?{re.escape(w)}(?:s|es)?\b|\b{re.escape(w)}(?:s|es)? only\b", words)
+            for w in {phrase(str(v)), *(phrase(h.words) for h in linked.values if h.value == v)})]
+        if len(only) == 1 and len(values) > 1:
+            values = only
         negated = len(denied) == len(by_column[field])
         f: dict[str, Any]
         if len(values) == 1:

@@ -1209,6 +1209,28 @@ def _aggregate_of_column(rest: str, table: str, catalog: Catalog,
     return f"{_AGGREGATE_FN[asked['fn']]}({named[0].ref})" if len(named) == 1 else None
 
 
+def _term_of_value(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
+    """"Payments only" with the refunded amount: a value filter that contradicts the
+    term's own condition asks for the term of the same measure whose condition it is
+    (the amount paid), which then needs no such filter."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    own = _term_conditions(first) if first is not None else []
+    if first is None or len(own) != 1 or own[0]["op"] != "=":
+        return
+    named = [f for f in args.get("filters") or [] if f.get("field") == own[0]["field"]
+             and f.get("op") == "=" and f.get("value") != own[0]["value"]]
+    other = next((m for m in layer.metrics if named and m.table == first.table
+                  and m.sql == first.sql and m.format == first.format
+                  and _term_conditions(m) == [{**own[0], "value": named[0]["value"]}]), None)
+    if other is None:
+        return
+    args["metrics"] = [other.name]
+    args["filters"] = [f for f in args["filters"] if f is not named[0]]
+    notes.append(f"metric {other.name}, not {first.name}: the question names "
+                 f"{named[0]['value']!r}")
+
+
 def _average_of_total(args: dict[str, Any], words: str, catalog: Catalog,
                       layer: SemanticLayer, notes: list[str]) -> bool:
     """"What is the average refund amount": a term that totals one column of its rows

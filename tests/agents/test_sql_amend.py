@@ -2433,6 +2433,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE s.country = 'CN' AND p.ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
      "SELECT count(*) FROM purchase_orders p JOIN suppliers s USING (supplier_id) "
      "WHERE s.country = 'CN' AND p.ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
+    # "payments only": the value said with "only"; the term whose condition it is
+    ("Which state's customers paid us the most in total (payments only, refunds not "
+     "subtracted)? Give the state.", q(metrics=["refunds"]),
+     "SELECT u.address ->> '$.state', sum(p.amount) FROM order_payments p JOIN users u "
+     "USING (user_id) WHERE p.transaction_type = 'payment' GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+     "SELECT u.address ->> '$.state', sum(p.amount) FROM order_payments p JOIN users u "
+     "USING (user_id) WHERE p.transaction_type = 'refund' GROUP BY 1 ORDER BY 2 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
