@@ -96,7 +96,9 @@ _HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,:;?]*[,:;]\s*){0,3}\W*(?
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b|"
                    r"\bshares? the (?:top|highest|lowest|most|same|first)\b")
 # "if several tie for first", "tied for the top spot"
-_TIED_FOR_FIRST = re.compile(r"\b(?:tie|tied|ties|tying|joint) (?:for )?(?:the )?(?:first|top|1st)\b")
+_TIED_FOR_FIRST = re.compile(r"\b(?:tie|tied|ties|tying|joint) (?:for )?(?:the )?(?:first|top|1st)\b|"
+                             # ("which tools ... most often? include ties": no N asked)
+                             r"\b(?:include|including|with) (?:any |all )?ties\b|\bties included\b")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year", "year_month")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.

@@ -294,7 +294,10 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
         # "the number of open purchase orders" counts rows; "the total number of output
         # tokens" adds up a column (``_column_aggregate``)
         words = f"how many {words[counted.end():]}"
-    words = _SELLING.sub(lambda m: "least sold" if m["worst"] else "most sold", words)
+    # ("our top 5 best-sellers": the most sold products)
+    words = _SELLING.sub(lambda m: ("least sold" if m["worst"] else "most sold") + (
+        " products" if m[0].endswith("sellers") else " product" if m[0].endswith("seller")
+        else ""), words)
     words = _EARNING.sub(lambda m: f"{m['thing']} with the {'highest' if m['best'] else 'lowest'}"
                          " revenue", words)
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)

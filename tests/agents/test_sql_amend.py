@@ -2440,6 +2440,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (user_id) WHERE p.transaction_type = 'payment' GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
      "SELECT u.address ->> '$.state', sum(p.amount) FROM order_payments p JOIN users u "
      "USING (user_id) WHERE p.transaction_type = 'refund' GROUP BY 1 ORDER BY 2 DESC LIMIT 1"),
+    # "best-sellers" are the most sold products; "baskets" are orders
+    ("Name our 3 best-sellers by units in September 2026.", q(metrics=["units_sold"]),
+     "SELECT s.product_id, p.name, sum(s.quantity) FROM sales_history s JOIN products p "
+     "USING (product_id) WHERE s.day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30' "
+     "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3",
+     "SELECT sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    ("How many baskets were cancelled?", q(metrics=["order_lines"]),
+     "SELECT count(*) FROM orders WHERE status = 'cancelled'",
+     "SELECT count(*) FROM order_items WHERE status = 'cancelled'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -3716,3 +3726,9 @@ def test_a_request_is_read_as_the_question_it_puts(
     asked = _answer(kit, store, run(kit, question, metrics=[metric]).arguments)
     assert asked == _rows(store, gold)
     assert _answer(kit, store, run(kit, request_, metrics=[metric]).arguments) == asked
+
+
+def test_include_ties_with_no_number_asks_for_the_first_ties_and_all(kit: SqlKit) -> None:
+    done = run(kit, "Which tools did the assistants call most often? Include ties.",
+               metrics=["agent_tool_calls"], group_by=["tool_name"], order="desc")
+    assert (done.arguments["limit"], done.arguments["ties"]) == (1, True)
