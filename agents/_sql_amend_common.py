@@ -315,11 +315,13 @@ def _money_total_per_thing(words: str, at: int, catalog: Catalog,
 
 def _segment_table(text: str, layer: SemanticLayer) -> str | None:
     """The table of the one segment whose name ``text`` says (a phrase of two words or
-    more): "price cuts", "list price cuts" are rows of price_history."""
+    more, or one word first or after one other: "price markdowns"): "price cuts", "list
+    price cuts" are rows of price_history."""
     said = f" {phrase(text)} "
+    second = f" {' '.join(said.split()[1:])} "
     tables = {g.table for g in layer.segments for n in (g.label, *g.synonyms)
               if len(phrase(n).split()) > 1 and f" {phrase(n)} " in said
-              or said.startswith(f" {phrase(n)} ")}
+              or said.startswith(f" {phrase(n)} ") or second.startswith(f" {phrase(n)} ")}
     return tables.pop() if len(tables) == 1 else None
 
 

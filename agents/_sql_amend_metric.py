@@ -38,6 +38,7 @@ from ._sql_amend_common import (
     _participle,
     _plain_number,
     _row_count,
+    _segment_table,
     _singular,
     _spell,
     _stem,
@@ -156,8 +157,10 @@ def _qualifies_other(after: str, table: str, catalog: Catalog, layer: SemanticLa
 
 def _inside_condition(term: str, anchor: str, layer: SemanticLayer) -> bool:
     """Whether ``anchor`` starts with a named condition longer than ``term`` ("sold out"
-    is a condition of variants; "sold" inside it names no units sold)."""
+    is a condition of variants; "sold" inside it names no units sold), or with ``term``
+    before one ("price markdowns": markdowns of a price, no list price)."""
     return any(anchor.startswith(f" {phrase(n)} ") and len(phrase(n).split()) > len(term.split())
+               or anchor.startswith(f" {term} {phrase(n)} ")
                for seg in layer.segments for n in (seg.label, *seg.synonyms))
 
 
@@ -415,7 +418,11 @@ def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Ca
         distinct = bool(rest) and rest[0] in _DISTINCT_WORDS
         rest = list(itertools.dropwhile(lambda w: phrase(w) in values or w in _DISTINCT_WORDS,
                                         rest))[:4]
-        table = _head_table(rest, catalog, layer)
+        # ("the most price markdowns": a named condition's rows, price changes; "the
+        # biggest price increase" is a size)
+        counted = re.search(r"\b(?:most|fewest|least|number|count)\b", anchor.group(0))
+        table = _head_table(rest, catalog, layer) or (
+            _segment_table(" ".join(rest), layer) if counted else None)
         count = _row_count(table, catalog, layer) if table else None
         if count is None or table is None:
             continue
@@ -983,6 +990,10 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
                if t != subject and catalog.tables[t].column(keys[0]) is not None
                and keys[0] not in catalog.tables[t].primary_key]
+    # ("the most price increases across its items": a named condition's rows, price changes)
+    named = _segment_table(words[verb.end():], layer)
+    if named is not None and named != subject and catalog.tables[named].column(keys[0]) is not None:
+        holders = [named]
     count = _row_count(holders[0], catalog, layer) if len(holders) == 1 else None
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None

@@ -2450,6 +2450,21 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many baskets were cancelled?", q(metrics=["order_lines"]),
      "SELECT count(*) FROM orders WHERE status = 'cancelled'",
      "SELECT count(*) FROM order_items WHERE status = 'cancelled'"),
+    # "which 3 products had the most price cuts": ranked by a named condition's rows
+    ("Which 3 products had the most price markdowns?", q(metrics=["list_price"]),
+     "SELECT h.product_id, p.name, count(*) FROM price_history h JOIN products p "
+     "USING (product_id) WHERE h.price < h.previous_price GROUP BY 1, 2 "
+     "ORDER BY 3 DESC LIMIT 3",
+     "SELECT count(DISTINCT product_id) FROM price_history WHERE price < previous_price"),
+    # (and "across its variants" names no variants to count instead: the regression the
+    # first rule met on its way)
+    ("Which product has had the most price increases across its variants?",
+     q(metrics=["variant_count"]),
+     "SELECT h.product_id, p.name, count(*) FROM price_history h JOIN products p "
+     "USING (product_id) WHERE h.price > h.previous_price GROUP BY 1, 2 "
+     "ORDER BY 3 DESC LIMIT 1",
+     "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
