@@ -247,7 +247,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                if (kept := _own_values(f, said, words, catalog, example_values, notes, held))
                is not None]
     for f in filters:
-        _rehome(f, linked, cost, notes)
+        _rehome(f, linked, cost, notes, words, catalog, layer)
     filters = _useful(filters, catalog, notes)
     filters = _said_flags(filters, said, catalog, notes)
     filters += _flags_said(filters, words, catalog, layer, cost, notes)
@@ -380,7 +380,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args["ties"] = True
             notes.append("ties: the question asks for every group tied")
     _single_row(args, words, layer, notes)
-    _rehome_to_final_table(args, linked, catalog, layer, notes)
+    _rehome_to_final_table(args, words, linked, catalog, layer, notes)
     if _columns_compared(args, words, linked, catalog, layer, notes):
         _calendar(args, words, catalog, layer, notes)  # the compared table's dates, if any
     _in_every(args, words, linked, catalog, layer, notes)

@@ -22,6 +22,7 @@ from ._sql_amend_common import (
     _WORDS,
     _a_named_thing,
     _counted_table,
+    _field_table,
     _figure_named,
     _is_number,
     _money_total_per_thing,
@@ -755,10 +756,13 @@ def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: st
 
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],
-            notes: list[str]) -> None:
+            notes: list[str], words: str = "", catalog: Catalog | None = None,
+            layer: SemanticLayer | None = None) -> None:
     """Move a filter whose values the question names to the column that holds them
     nearest the query's table without multiplying its rows ('Columbus' is a warehouse's
-    city, not a warehouse id; a T-shirt is a product name, not an order line's)."""
+    city, not a warehouse id; a T-shirt is a product name, not an order line's); to the
+    column of the things the value is said of, when it is said right before their name
+    ("Texas shoppers": the customers' state, not the orders')."""
     value = f.get("value")
     values = value if isinstance(value, list) else [value]
     hits = [next((h for h in linked.values if isinstance(v, str)
@@ -770,6 +774,22 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
         return
     field = str(f.get("field", ""))
     first = next(h for h in hits if h is not None)
+    after = re.search(rf"\b{re.escape(phrase(first.words))} (\w+)", phrase(words))
+    # (the value's own attribute after it, "the northeast region", names no owner)
+    attributes = {c.replace(".", "_").split("_")[-1] for c in first.columns}
+    owner = _table_named(after[1], catalog, layer) if after and catalog and layer \
+        and after[1] not in attributes else None
+    owned = [c for c in first.columns if c in shared and owner is not None and catalog
+             and layer and _field_table(c, catalog, layer) == owner
+             and cost(c)[0] < _UNREACHABLE]
+    if len(owned) == 1 and field != owned[0]:
+        notes.append(f"filter on {field} moved to {owned[0]}: {first.words!r} is said of "
+                     f"{owner}")
+        stored = [h.value for h in hits if h is not None]
+        f["field"], f["value"] = owned[0], stored if isinstance(value, list) else stored[0]
+        return
+    if len(owned) == 1:
+        return
     best = min((c for c in first.columns if c in shared), key=cost)  # ties: the list's order
     stored = [h.value for h in hits if h is not None]
     as_stored = stored if isinstance(value, list) else stored[0]

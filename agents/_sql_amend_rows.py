@@ -780,7 +780,7 @@ def _single_row(args: dict[str, Any], words: str, layer: SemanticLayer,
     notes.append(f"metric {single}, not {first.name}: the question asks for a single row's")
 
 
-def _rehome_to_final_table(args: dict[str, Any], linked: Linked, catalog: Catalog,
+def _rehome_to_final_table(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
                            layer: SemanticLayer, notes: list[str]) -> None:
     """The named values' filters, again, nearest the table the query ends up counting
     from: a rule may have changed the metric after they were placed ("what percentage of
@@ -793,7 +793,7 @@ def _rehome_to_final_table(args: dict[str, Any], linked: Linked, catalog: Catalo
     for key in ("filters", "share"):
         for f in args.get(key) or []:
             if isinstance(f, dict) and isinstance(f.get("value"), str | list):
-                _rehome(f, linked, cost, notes)
+                _rehome(f, linked, cost, notes, words, catalog, layer)
 
 
 def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:

@@ -2465,6 +2465,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY 3 DESC LIMIT 1",
      "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p "
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # "Ohio shoppers": the value is said of the customers, their state (not the orders')
+    ("List the customer ids of Ohio shoppers who have placed 3 or more orders.",
+     q(metrics=["customer_count"]),
+     "SELECT o.user_id, count(*) FROM orders o JOIN users u USING (user_id) "
+     "WHERE u.address ->> '$.state' = 'OH' GROUP BY 1 HAVING count(*) >= 3",
+     "SELECT user_id, count(*) FROM orders WHERE address ->> '$.state' = 'OH' GROUP BY 1 "
+     "HAVING count(*) >= 3"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
