@@ -106,6 +106,8 @@ _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year", "yea
 _ON_AVERAGE = re.compile(r"\b(on average|on an average|on a typical|average number of|"
                          r"average count of|average (?:\w+ ){1,2}?(?:(?:of|for) (?:a|an|one)|per) |"
                          r"(?:does|do|did|has|have) (?:the|an) (?:average|typical) |"
+                         # "how many items are in the average basket"
+                         r"\b(?:in|on) (?:the|an) (?:average|typical) |"
                          r"average (?:daily|weekly|monthly) )")
 _PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
               "monthly": "month", "year": "year"}

@@ -2472,6 +2472,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE u.address ->> '$.state' = 'OH' GROUP BY 1 HAVING count(*) >= 3",
      "SELECT user_id, count(*) FROM orders WHERE address ->> '$.state' = 'OH' GROUP BY 1 "
      "HAVING count(*) >= 3"),
+    # "in the average order": per order, averaged over the orders
+    ("How many order lines are in the average order?", q(metrics=["order_lines"]),
+     "SELECT avg(n) FROM (SELECT order_id, count(*) AS n FROM order_items GROUP BY 1)",
+     "SELECT count(*) FROM order_items"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
