@@ -284,7 +284,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                                        else [f["value"]]))))
 
     # (a value of stop words only, "US", is explained by no term)
-    filters += [f for f in _value_filters(linked, filters, words, notes, cost, subjects)
+    filters += [f for f in _value_filters(linked, filters, words, notes, cost, subjects,
+                                             catalog)
                 if not (said_words := value_words(f)) or not said_words <= explained]
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters

@@ -804,15 +804,19 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
 
 def _value_filters(linked: Linked, filters: list[dict[str, Any]],
                    words: str, notes: list[str], cost: Callable[[str], tuple[int, int]],
-                   subjects: set[str]) -> list[dict[str, Any]]:
+                   subjects: set[str], catalog: Catalog) -> list[dict[str, Any]]:
     """Filters for the category values the question names that the query lacks, each on
     the holding column nearest the query's table (none when no join reaches it)."""
     filtered = {str(f.get("field")) for f in filters}
+    tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
     by_column: dict[str, list[str]] = {}
     for hit in linked.values:
         if any(c in filtered for c in hit.columns):
             continue  # the model filtered that column (its choice of value stands)
-        if phrase(hit.value) in subjects and not _before_its_column(hit, words):
+        # ("the order assistant": a value named by its synonym, not the table's things)
+        by_synonym = phrase(hit.words) != phrase(hit.value) and phrase(hit.value) in tables
+        if phrase(hit.value) in subjects and not by_synonym \
+                and not _before_its_column(hit, words):
             continue  # "orders" is what is counted, not the agent named 'order'
         if re.fullmatch(r"[\d.,]+\s*%?", hit.value) and any(
                 hit.value.rstrip("% ") in m.group(0)

@@ -1354,7 +1354,10 @@ def _share_counts(args: dict[str, Any], rest: str, catalog: Catalog, layer: Sema
     """"What percentage of all orders were cancelled": the whole is a count of the rows of
     the table named after "of", unless the model's metric is already that table's (its
     units, its money). A metric of another table, or a ratio, is no share of them."""
-    said = [w for w in rest.split() if w not in _LEADING and w != "s"][:4]
+    # (up to a past tense: "of the order assistant's runs ended with ...": the runs)
+    said = list(itertools.takewhile(lambda w: not w.endswith("ed"), [
+        w.removesuffix("'s").removesuffix("’s") for w in rest.split()
+        if w not in _LEADING and w != "s"]))[:4]
     # "of the order agent's runs": the runs (the head of the phrase), else the first word
     # ("of all item-and-warehouse slots": the table keyed by the two)
     pair = _PAIRS.match(" ".join(said))

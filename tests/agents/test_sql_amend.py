@@ -12,6 +12,7 @@ import pytest
 
 from agents._semantic import DEFAULT_PATH
 from agents._sql_amend import Amended, amend
+from agents._sql_amend_shape import _share_counts
 from agents._sql_compile import QueryError
 from agents._sql_linking import EXAMPLES_PATH, Holds
 from agents._sql_query import StructuredQuery
@@ -3758,3 +3759,12 @@ def test_include_ties_with_no_number_asks_for_the_first_ties_and_all(kit: SqlKit
     done = run(kit, "Which tools did the assistants call most often? Include ties.",
                metrics=["agent_tool_calls"], group_by=["tool_name"], order="desc")
     assert (done.arguments["limit"], done.arguments["ties"]) == (1, True)
+
+
+def test_a_share_s_whole_is_the_head_of_its_phrase_before_the_verb(kit: SqlKit) -> None:
+    """"Of the order assistant's runs ended with ...": the runs, not the orders the first
+    word names (an agent's everyday name, a possessive, a past tense after)."""
+    args = q(metrics=["order_count"])
+    _share_counts(args, " the order assistant's runs ended with the order confirmed?",
+                  kit.catalog, kit.layer, [])
+    assert args["metrics"] == ["agent_run_count"]
