@@ -1154,8 +1154,8 @@ def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
 
 # "how many open purchase orders are there, and how many units do they hold": a second
 # figure of the same rows
-_AND_ALSO = re.compile(r",? and (?:how many|how much|what (?:is|was|are|were) (?:the |their |its )?"
-                       r"(?:total |combined )?)\s*(?P<rest>(?:\w+ ){0,4}\w+)")
+_AND_ALSO = re.compile(r",? and (?:how many|how much|how long|what (?:is|was|are|were) "
+                       r"(?:the |their |its )?(?:total |combined )?)\s*(?P<rest>(?:\w+ ){0,4}\w+)")
 _MONEY_ASKED = frozenset({"value", "worth", "amount", "cost", "spent", "paid", "money"})
 
 
@@ -1186,7 +1186,10 @@ def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
     names = ("quantity", "qty", "units") if kind == "units" else ("amount", "total", "value")
     columns = [c.ref for c in catalog.tables[first.table].columns
                if c.kind == "number" and c.name in names]
-    second = _aggregate_of_column(also["rest"], first.table, catalog, layer) or (
+    lasting = "how long" in also[0] and layer.ends_column(first.table) is not None
+    second = (f"{'span' if _END_MINUS_START.search(words) else 'duration'}({first.table})"
+              if lasting else None) or _aggregate_of_column(
+        also["rest"], first.table, catalog, layer) or (
         None if kind is None else same[0] if len(same) == 1 else
         f"sum({columns[0]})" if len(columns) == 1 and not first.filter else None)
     if second is None:

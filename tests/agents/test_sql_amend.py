@@ -2477,6 +2477,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many order lines are in the average order?", q(metrics=["order_lines"]),
      "SELECT avg(n) FROM (SELECT order_id, count(*) AS n FROM order_items GROUP BY 1)",
      "SELECT count(*) FROM order_items"),
+    # "..., and how long did they last": beside the count, the rows' own duration
+    ("How many promotions began in July 2026, and how long did they last on average, "
+     "both first and last day counted?", q(metrics=["promotion_count"]),
+     "SELECT count(*), avg(date_diff('day', starts_on, ends_on) + 1) FROM promotions "
+     "WHERE starts_on BETWEEN DATE '2026-07-01' AND DATE '2026-07-31'",
+     "SELECT count(*) FROM promotions "
+     "WHERE starts_on BETWEEN DATE '2026-07-01' AND DATE '2026-07-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
