@@ -756,8 +756,7 @@ def _which_not_null(filters: list[dict[str, Any]], grouped: list[str], words: st
 
 
 def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, int]],
-            notes: list[str], words: str = "", catalog: Catalog | None = None,
-            layer: SemanticLayer | None = None) -> None:
+            notes: list[str], words: str, catalog: Catalog, layer: SemanticLayer) -> None:
     """Move a filter whose values the question names to the column that holds them
     nearest the query's table without multiplying its rows ('Columbus' is a warehouse's
     city, not a warehouse id; a T-shirt is a product name, not an order line's); to the
@@ -777,11 +776,10 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     after = re.search(rf"\b{re.escape(phrase(first.words))} (\w+)", phrase(words))
     # (the value's own attribute after it, "the northeast region", names no owner)
     attributes = {c.replace(".", "_").split("_")[-1] for c in first.columns}
-    owner = _table_named(after[1], catalog, layer) if after and catalog and layer \
-        and after[1] not in attributes else None
-    owned = [c for c in first.columns if c in shared and owner is not None and catalog
-             and layer and _field_table(c, catalog, layer) == owner
-             and cost(c)[0] < _UNREACHABLE]
+    owner = _table_named(after[1], catalog, layer) \
+        if after and after[1] not in attributes else None
+    owned = [c for c in first.columns if c in shared and owner is not None
+             and _field_table(c, catalog, layer) == owner and cost(c)[0] < _UNREACHABLE]
     if len(owned) == 1 and field != owned[0]:
         notes.append(f"filter on {field} moved to {owned[0]}: {first.words!r} is said of "
                      f"{owner}")
