@@ -104,6 +104,7 @@ from ._sql_amend_metric import (
     _cost_term,
     _count_named,
     _date_asked,
+    _date_word_of,
     _duration_asked,
     _metric_of_values,
     _milliseconds_asked,
@@ -284,7 +285,10 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                                        else [f["value"]]))))
 
     # (a value of stop words only, "US", is explained by no term)
-    filters += [f for f in _value_filters(linked, filters, words, notes, cost, subjects,
+    # ("deals that had not finished": the deals' own end date, no run that is 'done')
+    spoken = linked.model_copy(update={"values": [
+        h for h in linked.values if term is None or not _date_word_of(term.table, h, layer)]})
+    filters += [f for f in _value_filters(spoken, filters, words, notes, cost, subjects,
                                              catalog)
                 if not (said_words := value_words(f)) or not said_words <= explained]
     filters += _segment_filters(layer, filters, said, words, notes, cost)

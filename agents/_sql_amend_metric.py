@@ -51,7 +51,7 @@ from ._sql_amend_common import (
 from ._sql_amend_filters import _UNIT_PHRASE, _in_table_names, _said_outside
 from ._sql_calendar import date_extreme
 from ._sql_catalog import Catalog
-from ._sql_linking import Linked, phrase, tokens
+from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_METRICS
 
 _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
@@ -1064,6 +1064,13 @@ def _count_distinct(args: dict[str, Any], words: str, first: Metric, counted: st
     return True
 
 
+def _date_word_of(table: str, hit: ValueHit, layer: SemanticLayer) -> bool:
+    """Whether the value was said only by a word the table's own dates are spoken by."""
+    note = layer.tables.get(table)
+    return note is not None and phrase(hit.words) != phrase(hit.value) and any(
+        phrase(hit.words) == phrase(w) for ws in note.date_words.values() for w in ws)
+
+
 _DIFFERENT = re.compile(r"\b(?:different|distinct|unique|separate)\b")
 
 
@@ -1090,6 +1097,8 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
             continue  # ('payment' in "payment methods" is no payment transaction's)
         if not _said_outside(hit.words, words, _UNIT_PHRASE):
             continue  # "as a percent of the old price" is a unit, no kind of promotion
+        if _date_word_of(first.table, hit, layer):
+            continue  # "deals that had not finished": the deals' end, no run that is done
         holders = {_field_table(c, catalog, layer) for c in hit.columns} - {None}
         # A distinct count stays right through a join that multiplies rows; a sum does not.
         fanouts = 0 if "count(distinct" not in first.sql.lower() else _UNREACHABLE - 1

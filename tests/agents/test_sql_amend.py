@@ -2883,6 +2883,11 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
      "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent = 'order' AND s.kind = 'tool' GROUP BY 1"),
     # 'order_placed' (the runs' event kind) is not said in "purchase orders placed"
+    # "not yet finished": the promotions' own end date, no agent run that is 'done'
+    ("How many promos were running on 15 September 2026, begun by then and not yet "
+     "finished?", q(metrics=["active_promotions"]),
+     "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-09-15' "
+     "AND ends_on >= DATE '2026-09-15'"),
     ("How many purchase orders placed in August 2026 went to German suppliers?",
      q(metrics=["purchase_order_count"]),
      "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) WHERE "
