@@ -36,6 +36,9 @@ _ONE = re.compile(rf"\b(?:(?P<prep>in|during|on|by|before|after|since|until|thro
 # 2026": one year for both months.
 _SPAN = re.compile(rf"\b(?:between (?P<a1>{_MONTH}) and|(?:from )?(?P<a>{_MONTH}) "
                    rf"(?:to|through|thru|until|till|-|–)) (?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
+# "in September or October 2026", "during July and August 2026": two months in a row,
+# one range (unless the question sets them against each other: ``two_ranges``)
+_EITHER = re.compile(rf"\b(?P<a>{_MONTH}),? (?:or|and) (?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
 # "between August 1 and August 15, 2026", "from July 1 to September 30, 2026".
 _DAY_SPAN = re.compile(rf"\b(?:from|between) (?P<m1>{_MONTH})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
                        rf"(?:,? (?P<y1>20\d\d))? (?:to|and|through|until) (?:(?P<m2>{_MONTH})\.? )?"
@@ -131,8 +134,9 @@ class NamedRange:
         return {"field": field, "op": self.op, "value": edge.isoformat()}
 
 
-def named_range(words: str) -> NamedRange | None:
-    """The one calendar range ``words`` (lower case) name; None for none or several."""
+def named_range(words: str, either: bool = True) -> NamedRange | None:
+    """The one calendar range ``words`` (lower case) name; None for none or several.
+    ``either``: two months in a row said with "or"/"and" are one range."""
     words = _plain_dates(words)
     iso = _ISO_SPAN.search(words)
     if iso is not None:  # "the week of 2026-10-19 to 2026-10-25"
@@ -173,6 +177,11 @@ def named_range(words: str) -> NamedRange | None:
         if first > last:
             return None
         return NamedRange(date(year, first, 1), _month_end(year, last), "between")
+    pair = _EITHER.search(words) if either else None
+    if pair is not None and _MONTHS[pair["b"]] == _MONTHS[pair["a"]] + 1:
+        year = int(pair["y"])
+        return NamedRange(date(year, _MONTHS[pair["a"]], 1),
+                          _month_end(year, _MONTHS[pair["b"]]), "between")
     found = list(_ONE.finditer(words))
     if len(found) != 1:
         return None
@@ -208,7 +217,7 @@ def two_ranges(words: str, spans_are_pairs: bool = False) -> tuple[NamedRange, N
     "From May to October 2026" is one range, unless ``spans_are_pairs`` ("did revenue
     grow from September to October 2026": the two months)."""
     words = _plain_dates(words)
-    if not spans_are_pairs and named_range(words) is not None:
+    if not spans_are_pairs and named_range(words, either=False) is not None:
         return None
     months = _TWO_MONTHS.search(words)
     if months is not None:

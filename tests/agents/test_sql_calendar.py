@@ -59,6 +59,11 @@ from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges
                                                     "between")),
     ("from tuesday 1 september to friday 4 september 2026",
      NamedRange(date(2026, 9, 1), date(2026, 9, 4), "between")),
+    # two months in a row, said with "or" / "and": both
+    ("promos that started in july or august 2026",
+     NamedRange(date(2026, 7, 1), date(2026, 8, 31), "between")),
+    ("units received during march and april 2026",
+     NamedRange(date(2026, 3, 1), date(2026, 4, 30), "between")),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected
@@ -70,6 +75,7 @@ def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> No
     "september 2026 against october 2026",
     "from october to may 2026",  # backwards
     "on february 30, 2026",  # no such day
+    "orders in march or may 2026",  # two months apart: not one range
 ])
 def test_no_one_range_is_no_range(words: str) -> None:
     assert named_range(words) is None
@@ -90,6 +96,8 @@ def test_two_ranges_set_against_each_other_are_read_in_the_order_said(
 def test_a_span_is_one_range_unless_its_ends_are_compared() -> None:
     assert two_ranges("units sold from may to october 2026") is None
     assert two_ranges("units sold in october 2026") is None
+    # (two months in a row are one range, but still two when set against each other)
+    assert two_ranges("july or august 2026: which sold more") is not None
     assert two_ranges("revenue between august 1 and august 15, 2026", spans_are_pairs=True) is None
 
 
