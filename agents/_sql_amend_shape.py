@@ -417,6 +417,12 @@ def _calendar(args: dict[str, Any], words: str, catalog: Catalog, layer: Semanti
     kept = [f for f in args["filters"] if f.get("field") not in (*replaced, wanted["field"])]
     if len(kept) >= MAX_FILTERS or wanted in args["filters"]:
         return
+    spans = _span_overlapping(wanted, words, layer)
+    if spans and len(kept) + len(spans) <= MAX_FILTERS:
+        args["filters"] = [*kept, *spans]
+        notes.append(f"filters {spans[0]['field']} <= {spans[0]['value']} and "
+                     f"{spans[1]['field']} >= {spans[1]['value']}: what ran at any time then")
+        return
     args["filters"] = [*kept, wanted]
     notes.append(f"filter {wanted['field']} {wanted['op']} {wanted['value']}: the date the "
                  "question names")
@@ -432,6 +438,21 @@ _RAN = re.compile(r"\b(?:ran|run|running|active|live|in effect|were on|was on)(?
                   r"\b(?:started|begun|began)\b(?:\W+\w+){0,3}?\W+(?:had |has |have |was |were )?"
                   r"(?:not|n t|never) (?:yet )?(?:ended|finished|expired|over)\b")
 _AS_OF_BOUND = re.compile(r"\s*(\w+\.\w+)\s*(<=|>=|<|>)\s*\{as_of\}\s*")
+
+
+def _span_overlapping(wanted: dict[str, Any], words: str,
+                      layer: SemanticLayer) -> list[dict[str, Any]]:
+    """"The deepest deal running at any point in August": rows whose own span (a start
+    and an end column) overlaps the named range, not those that began in it; none when
+    the question asks for no such thing or the column starts no span."""
+    table, _, column = str(wanted["field"]).partition(".")
+    note = layer.tables.get(table)
+    if (wanted["op"] != "between" or note is None or not note.ends_column
+            or column != note.time_column or not _RAN.search(words)):
+        return []
+    start, end = wanted["value"]
+    return [{"field": wanted["field"], "op": "<=", "value": end},
+            {"field": f"{table}.{note.ends_column}", "op": ">=", "value": start}]
 
 
 def _running_within(args: dict[str, Any], wanted: dict[str, Any], replaced: list[str],

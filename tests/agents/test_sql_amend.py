@@ -2484,6 +2484,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE starts_on BETWEEN DATE '2026-07-01' AND DATE '2026-07-31'",
      "SELECT count(*) FROM promotions "
      "WHERE starts_on BETWEEN DATE '2026-07-01' AND DATE '2026-07-31'"),
+    # "running at any point in": rows whose own span overlaps the month, not those begun in it
+    ("What was the average percent off of the deals running at any point in September "
+     "2026?", q(metrics=["promotion_count"]),
+     "SELECT avg(percent_off) FROM promotions WHERE starts_on <= DATE '2026-09-30' "
+     "AND ends_on >= DATE '2026-09-01'",
+     "SELECT avg(percent_off) FROM promotions "
+     "WHERE starts_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
