@@ -527,6 +527,9 @@ def _minus(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
                  if f" {phrase(n)} " in inside]
         return max(named, key=lambda p: p[0])[1] if named else None
 
+    # ("revenue minus units sold times unit cost": a product taken off, no second term)
+    if re.search(r"\b(?:times|multiplied|divided)\b", said["b"]):
+        return False
     a, b = term(said["a"]), term(said["b"])
     if a is None or b is None or a == b or a.table != b.table:
         return False

@@ -2491,6 +2491,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND ends_on >= DATE '2026-09-01'",
      "SELECT avg(percent_off) FROM promotions "
      "WHERE starts_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "revenue minus units sold times unit cost": a product taken off, not units sold
+    ("How much gross margin did we make in August 2026, i.e. sales revenue minus the units "
+     "sold times their unit cost?", q(metrics=["margin"]),
+     "SELECT sum(s.quantity * (s.unit_price - u.unit_cost)) FROM sales_history s "
+     "JOIN unit_costs u USING (item_id) "
+     "WHERE s.day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT sum(quantity * unit_price) - sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
