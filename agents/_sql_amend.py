@@ -106,6 +106,7 @@ from ._sql_amend_metric import (
     _date_asked,
     _date_word_of,
     _duration_asked,
+    _figures_listed,
     _metric_of_values,
     _milliseconds_asked,
     _minus,
@@ -222,7 +223,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if (ranked := _speed(args, words, linked, layer, catalog, notes)) != words:
         words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _minus(args, words, catalog, layer, notes):
+    if _figures_listed(args, words, layer, notes) or _minus(args, words, catalog, layer, notes):
         filters = args["filters"]
     if _product_defined(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]

@@ -508,6 +508,47 @@ def _product_defined(args: dict[str, Any], words: str, catalog: Catalog, layer: 
     return True
 
 
+# what may stand between two figures of a list: "units on hand, units reserved and ..."
+_LIST_GAP = re.compile(r"\W*(?:(?:and|the|its|their|our|plus|as well as)\W+)*")
+
+
+def _figures_listed(args: dict[str, Any], words: str, layer: SemanticLayer,
+                    notes: list[str]) -> bool:
+    """"Give the warehouse id, units on hand, units reserved and units free to sell": the
+    layer's terms of one table that the question lists one after the other, each a
+    figure, in the order said. True when it changed the metrics."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or first not in layer.metrics:
+        return False
+    spans = sorted(((m.start(), -len(name), m.end(), term) for term in layer.metrics
+                    if term.table == first.table for name in (term.label, *term.synonyms)
+                    for m in re.finditer(rf"\b{re.escape(name.lower())}\b", words)),
+                   key=lambda s: (s[0], s[1]))
+    said: list[tuple[int, int, Metric]] = []
+    for start, _, end, term in spans:  # the longest name at each place, none inside another
+        if not said or start >= said[-1][1]:
+            said.append((start, end, term))
+    run = max(_adjacent_runs(said, words), key=len, default=[])
+    names = list(dict.fromkeys(t.name for t in run))
+    if len(names) < 2 or len(names) > MAX_METRICS or names == metrics:
+        return False
+    args["metrics"], args["combine"] = names, None
+    notes.append(f"metrics {', '.join(names)}: the question lists them")
+    return True
+
+
+def _adjacent_runs(said: list[tuple[int, int, Metric]], words: str) -> list[list[Metric]]:
+    """The terms said one right after the other (only commas and "and" between)."""
+    runs: list[list[Metric]] = []
+    for i, (start, _, term) in enumerate(said):
+        if i and _LIST_GAP.fullmatch(words[said[i - 1][1]:start]):
+            runs[-1].append(term)
+        else:
+            runs.append([term])
+    return runs
+
+
 # "total payments minus total refunds": one term less another
 _MINUS = re.compile(r"\b(?P<a>(?:\w+ ){0,3}\w+) (?:minus|less(?! than\b)) (?P<b>\w+(?: \w+){0,3})")
 

@@ -2499,6 +2499,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE s.day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
      "SELECT sum(quantity * unit_price) - sum(quantity) FROM sales_history "
      "WHERE day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
+    # terms listed one after another: each a figure, in the order said
+    ("Per warehouse, show me stock value, units reserved and units available.",
+     q(metrics=["stock_value"], group_by=["stock.warehouse_id"]),
+     "SELECT s.warehouse_id, w.name, sum(s.on_hand * u.unit_cost), sum(s.reserved), "
+     "sum(s.on_hand - s.reserved) FROM stock s JOIN unit_costs u USING (item_id) "
+     "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2",
+     "SELECT s.warehouse_id, w.name, sum(s.on_hand * u.unit_cost) FROM stock s "
+     "JOIN unit_costs u USING (item_id) JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
