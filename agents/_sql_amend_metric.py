@@ -69,7 +69,7 @@ _UNITS_ASKED = re.compile(r"\bhow many units\b|^\W*(?:(?:what (?:is|are) )?(?:th
                           r"\bwhat (?:total )?quantity\b|\bthe total quantity\b")
 # "how many days does it take", "how many days did the orders need": a length of time
 _DAYS_ASKED = re.compile(r"^\W*(?:on average, )?how many days (?:does|do|did|will|would)\b")
-_NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be) \w+")
+_NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be|no longer) \w+")
 # "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
 _SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
 _HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")

@@ -2507,6 +2507,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2",
      "SELECT s.warehouse_id, w.name, sum(s.on_hand * u.unit_cost) FROM stock s "
      "JOIN unit_costs u USING (item_id) JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2"),
+    # "no longer sold" denies "sold": units on order, not units sold
+    ("For items that are no longer sold, how many units do we still have on order?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT sum(p.quantity) FROM purchase_orders p JOIN variants v USING (item_id) "
+     "WHERE p.status = 'open' AND NOT v.available",
+     "SELECT count(*) FROM purchase_orders p JOIN variants v USING (item_id) "
+     "WHERE NOT v.available"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
