@@ -935,6 +935,8 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         return  # ("by how much did revenue fall from September to October")
     if not both and _conditions_versus(args, words, asked["way"], catalog, layer, notes):
         return
+    if not both and _value_both_ways(args, words, asked["way"], layer, notes):
+        return
     if len(both) != 1 or not metrics:
         return
     said = f" {phrase(words)} "
@@ -952,6 +954,37 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     args["versus"] = [{"field": field, "op": "=", "value": v} for v in values]
     notes.append(f"versus {field} = {values[0]} and {values[1]}: the question asks for the "
                  "difference")
+
+
+# what denies the value said right after it: "outside the US", "non-US", "other than"
+_DENIED_BEFORE = re.compile(r"\b(?:outside|not|non|other than|except|excluding|besides|"
+                            r"apart from|beyond)(?: (?:in|from|of))?(?: the)? $")
+
+
+def _value_both_ways(args: dict[str, Any], words: str, way: str | None, layer: SemanticLayer,
+                     notes: list[str]) -> bool:
+    """"How many more days with suppliers outside the US than with US suppliers": one
+    filter's value said once denied and once not; the metric over each side, in the order
+    said ("fewer": the other way round). True when it is."""
+    said = f" {phrase(words)} "
+    for f in [f for f in args.get("filters") or [] if f.get("op") in ("=", "!=")
+              and isinstance(f.get("value"), str)]:
+        names = [f["value"], *layer.value_synonyms.get(f["value"], [])]
+        places = sorted({m.start() for n in names
+                         for m in re.finditer(rf"(?<= ){re.escape(phrase(n))}(?= )", said)})
+        denied = [bool(_DENIED_BEFORE.search(said[:at])) for at in places]
+        if len(places) < 2 or all(denied) or not any(denied):
+            continue
+        sides = [{"field": f["field"], "op": "!=" if d else "=", "value": f["value"]}
+                 for d in (denied[0], not denied[0])]
+        if way in _LESS_WAYS:
+            sides.reverse()
+        args["filters"] = [g for g in args["filters"] if g is not f]
+        args["versus"] = sides
+        notes.append(f"versus {f['field']} {sides[0]['op']} and {sides[1]['op']} "
+                     f"{f['value']!r}: the question sets the value against the rest")
+        return True
+    return False
 
 
 def _conditions_said(filters: list[dict[str, Any]],

@@ -240,7 +240,8 @@ class Compiler:
         out = []
         base = measured[0].out.name if measured else m.name  # ("avg_price", not "avg(...)")
         # a side is named by its value, or by its condition's name ("sold_out" = true)
-        sides = [f.field.rpartition(".")[2] if isinstance(f.value, bool) else str(f.value)
+        sides = [f.field.rpartition(".")[2] if isinstance(f.value, bool) else
+                 f"not {f.value}" if f.op in ("!=", "not_in") else str(f.value)
                  for f in q.versus]
         for f, side in zip(q.versus, sides, strict=True):
             condition = " AND ".join(self._conditions([f], plan, time_col))

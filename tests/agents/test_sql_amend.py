@@ -2514,6 +2514,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.status = 'open' AND NOT v.available",
      "SELECT count(*) FROM purchase_orders p JOIN variants v USING (item_id) "
      "WHERE NOT v.available"),
+    # one value said both ways ("US suppliers" and "outside the US"): one side each
+    ("How many fewer purchase orders went to US suppliers than to suppliers based outside "
+     "the US?", q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FILTER (WHERE s.country <> 'US'), count(*) FILTER (WHERE s.country = "
+     "'US'), count(*) FILTER (WHERE s.country <> 'US') - count(*) FILTER (WHERE s.country = "
+     "'US') FROM purchase_orders p JOIN suppliers s USING (supplier_id)",
+     "SELECT count(*) FROM purchase_orders p JOIN suppliers s USING (supplier_id) "
+     "WHERE s.country <> 'US'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
