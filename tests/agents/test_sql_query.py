@@ -270,6 +270,9 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
         "How many units on purchase orders have not been received yet?").metrics[:2]
     assert linker.link("What is the total balance left on gift cards?").metrics[0] == \
         "unspent_balance"
+    # money "left unused" on gift cards is their balance, not what was paid with them
+    assert linker.link("How much money is still unused on gift cards in Ohio?").metrics[0] == \
+        "unspent_balance"
     # "the number of days" is a quantity in days, no count of rows
     assert linker.link("Which lanes take the longest? Give the origin and destination "
                        "regions and the number of days.").metrics[0] == "transit_days"
