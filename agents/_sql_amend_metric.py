@@ -937,11 +937,14 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     table = _counted_table(words, catalog, layer)
     if table is None:
         return _count_column(args, words, first, catalog, layer, notes)
+    counted = _HOW_MANY_ANCHOR.search(phrase(words))
+    if first is not None and first.format == "count" and counted is not None and \
+            _term_heads(first, counted.group(1), catalog, layer):
+        return False  # "how many item-and-warehouse positions": the term names the count
     if _count_present(args, words, first, table, catalog, layer, notes):
         return True
     if first is not None and first.format == "count" and first.table == table:
         return False
-    counted = _HOW_MANY_ANCHOR.search(phrase(words))
     if first is not None and first.format == "units" and counted is not None and any(
             _a_named_thing(" ".join(counted.group(1).split()[:n]), catalog) for n in (1, 2, 3)):
         return False  # "how many backpacks sold": units of a named thing, not rows
@@ -966,6 +969,21 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
         args["group_by"] = kept
         notes.append(f"group_by {keys[0]} dropped: one {table} per group counts 1 each")
     return True
+
+
+def _term_heads(term: Metric, counted: str, catalog: Catalog, layer: SemanticLayer) -> bool:
+    """Whether what "how many" counts opens with a name of the count ``term`` that is the
+    whole noun ("item-and-warehouse positions have ..."), not a qualifier of another
+    table's ("sold-out variants")."""
+    nouns = {w for t in catalog.tables for w in t.split("_")} | {
+        w for note in layer.tables.values() for n in note.synonyms for w in tokens(n)}
+    said = f" {phrase(counted)} "
+    for name in (term.label, *term.synonyms):
+        if said.startswith(f" {phrase(name)} "):
+            after = said[len(phrase(name)) + 2:].split()[:1]
+            if not after or _stem(after[0]) not in {_stem(n) for n in nouns}:
+                return True
+    return False
 
 
 _HAVING_VERB = re.compile(r"\b(?:have|has|had|hold|holds|held|with|got|get|gets)\b")

@@ -2522,6 +2522,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "'US') FROM purchase_orders p JOIN suppliers s USING (supplier_id)",
      "SELECT count(*) FROM purchase_orders p JOIN suppliers s USING (supplier_id) "
      "WHERE s.country <> 'US'"),
+    # a named condition of stock positions (every unit on hand reserved), counted as such
+    ("How many item and warehouse combinations have nothing free, all units reserved?",
+     q(metrics=["out_of_stock_items"]),
+     "SELECT count(*) FROM stock WHERE on_hand > 0 AND reserved >= on_hand",
+     "SELECT count(*) FROM stock WHERE on_hand = 0"),
+    # the count's own name said after "how many" is what is counted (no warehouses)
+    ("How many item-and-warehouse positions in Denver have every unit already reserved?",
+     q(metrics=["stock_count"]),
+     "SELECT count(*) FROM stock JOIN warehouses USING (warehouse_id) WHERE city = 'Denver' "
+     "AND on_hand > 0 AND reserved >= on_hand",
+     "SELECT count(DISTINCT warehouse_id) FROM stock JOIN warehouses USING (warehouse_id) "
+     "WHERE city = 'Denver' AND on_hand > 0 AND reserved >= on_hand"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
