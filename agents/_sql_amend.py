@@ -121,6 +121,7 @@ from ._sql_amend_metric import (
     _term_extreme,
     _term_of_value,
     _things_ranked,
+    _two_asks,
     _units_ranked,
     _unsaid_qualifier,
     _which_have,
@@ -223,7 +224,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if (ranked := _speed(args, words, linked, layer, catalog, notes)) != words:
         words, grouped = ranked, [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _figures_listed(args, words, layer, notes) or _minus(args, words, catalog, layer, notes):
+    if _figures_listed(args, words, layer, notes) or _two_asks(
+            args, words, linked, layer, notes) or _minus(args, words, catalog, layer, notes):
         filters = args["filters"]
     if _product_defined(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]

@@ -549,6 +549,42 @@ def _adjacent_runs(said: list[tuple[int, int, Metric]], words: str) -> list[list
     return runs
 
 
+# "..., what does it cost and how many days does it take": a second question after "and"
+_AND_ASK = re.compile(r"\band (?=(?:what|how|which)\b)")
+# what kind of figure an ask wants, by its words
+_ASK_FORMATS = (("days", re.compile(r"\bhow (?:many days|long)\b|\bdays?\b")),
+                ("money", re.compile(r"\b(?:cost|costs|charge|charges|price|pay|how much)\b")),
+                ("units", re.compile(r"\bhow many units\b")))
+
+
+def _two_asks(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLayer,
+              notes: list[str]) -> bool:
+    """"From the west to the northeast by express, what does it cost and how many days does
+    it take?": two questions joined by "and", each asking a different kind of figure
+    (money, days, units) of the same rows; the linked term of that kind of the model's
+    table for each, in the order asked. True when it changed the metrics."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    asks = [a for a in _AND_ASK.split(words) if a.strip()]
+    if first is None or first not in layer.metrics or len(asks) != 2:
+        return False
+    chosen = []
+    for ask in asks:
+        # (the kind said first: "what does it charge? Give ... transit days and cost")
+        kinds = sorted((found.start(), k) for k, said in _ASK_FORMATS
+                       if (found := said.search(ask)) is not None)
+        terms = [m for n in linked.metrics if (m := layer.metric(n)) is not None
+                 and m.table == first.table and kinds and kinds[0][1] == m.format]
+        if not terms:
+            return False
+        chosen.append(terms[0].name)
+    if len(set(chosen)) != 2 or chosen == metrics:
+        return False
+    args["metrics"] = chosen
+    notes.append(f"metrics {', '.join(chosen)}: the question asks for each")
+    return True
+
+
 # "total payments minus total refunds": one term less another
 _MINUS = re.compile(r"\b(?P<a>(?:\w+ ){0,3}\w+) (?:minus|less(?! than\b)) (?P<b>\w+(?: \w+){0,3})")
 

@@ -36,6 +36,12 @@ _ID = re.compile(r"(?<![\w#])#?\w[\w-]*\d[\w-]*")
 
 # Whether the store holds ``value`` in ``table.column`` (id columns are too long to list).
 Holds = Callable[[str, str], bool]
+# (the column holding a value, the value, another column of its table) -> that column's
+# distinct values on the value's rows
+Lookup = Callable[[str, str, str], list[str]]
+# "the Dallas fulfilment centre's region": a named thing's attribute, said possessively
+# (its table's noun may come between: "the Dallas warehouse's region")
+_POSSESSIVE = re.compile(r"^(?: \w+){0,2}?(?:'s|’s) (\w+)|^ (\w+)")
 
 
 # Word forms a question uses for the same thing (no stemmer package here).
@@ -205,14 +211,18 @@ class Linker:
                        if _nameable(v) or v in layer.value_synonyms]
         self.attributes = {a.name for a in layer.attributes}
 
-    def link(self, question: str, holds: Holds | None = None) -> Linked:
+    def link(self, question: str, holds: Holds | None = None,
+             lookup: Lookup | None = None) -> Linked:
         """``holds`` asks the store about ids the question gives; without it ids are not
-        linked (their columns list no values)."""
+        linked (their columns list no values). ``lookup`` reads a named thing's attribute
+        the question says ("the Dallas centre's region"); without it those are not linked."""
         q = tokens(question)
         ids = self._ids(question, holds) if holds else []
         inside = f" {' '.join(phrase(h.words) for h in ids)} "  # 'Harper' of harper_ito_5985
         values = ids + [v for v in self._values(question) if v.value not in
                         {h.value for h in ids} and f" {phrase(v.words)} " not in inside]
+        if lookup is not None:  # (the thing only points at its attribute: that is named)
+            values = [self._attribute_of(question, v, lookup) or v for v in values]
         metrics = self._metrics(question, tokens(_WINDOW.sub(" ", question.lower())), values)
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
@@ -308,6 +318,26 @@ class Linker:
                                          said="" if value == token else token))
                     break
         return hits
+
+    def _attribute_of(self, question: str, hit: ValueHit, lookup: Lookup) -> ValueHit | None:
+        """"From the Dallas fulfilment centre's region": a named thing said with a column
+        of its own table after it names that column's value on its row (one), wherever
+        that value is held ('south_central'); None when it names no such thing."""
+        text = question.lower()
+        at = text.find(hit.words.lower())
+        said = _POSSESSIVE.match(text[at + len(hit.words):]) if at >= 0 else None
+        if said is None or not hit.value[:1].isupper():
+            return None
+        for ref in hit.columns:
+            table = self.catalog.tables.get(ref.partition(".")[0])
+            column = table.column(said[1] or said[2]) if table is not None else None
+            if column is None or column.kind != "text" or column.ref == ref:
+                continue
+            owned = lookup(ref, hit.value, column.name)
+            if len(owned) == 1:
+                return ValueHit(value=owned[0], said=f"{hit.words}{said[0]}",
+                                columns=[r for r, v in self.values if v == owned[0]])
+        return None
 
     def _values(self, question: str) -> list[ValueHit]:
         text = f" {phrase(question)} "

@@ -45,7 +45,7 @@ from ._sql_amend import Amended, amend
 from ._sql_answer import render_answer, render_failure
 from ._sql_catalog import Catalog, expression_values, json_attributes, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
-from ._sql_linking import EXAMPLES_PATH, Holds, Linked, Linker, load_examples, phrase
+from ._sql_linking import EXAMPLES_PATH, Holds, Linked, Linker, Lookup, load_examples, phrase
 from ._sql_query import CODE_ONLY_FIELDS, StructuredQuery, Vocabulary, bound_query_model
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
@@ -141,6 +141,18 @@ def store_holds(store: Store) -> Holds:
             return db.execute(f'SELECT 1 FROM "{table}" WHERE "{column}" = ? LIMIT 1',
                               [value]).fetchone() is not None
     return holds
+
+
+def store_lookup(store: Store) -> Lookup:
+    """A named thing's other column on its rows, read from ``store`` (the linker's
+    question about "the Dallas fulfilment centre's region"; names from the catalog)."""
+    def lookup(ref: str, value: str, column: str) -> list[str]:
+        table, _, holder = ref.partition(".")
+        with store.cursor() as db:
+            rows = db.execute(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}" '
+                              f'WHERE "{holder}" = ? LIMIT 2', [value]).fetchall()
+        return [str(r[0]) for r in rows if r[0] is not None]
+    return lookup
 
 
 def shown_values(linked: Linked) -> list[str]:
@@ -268,7 +280,8 @@ class AnalystAgent(AgentSpec[AnalystState]):
         if not seeded(kit.catalog):
             raise RequestError("the store holds no retail data to answer from: run "
                                "`streamwise seed` first")
-        linked = kit.linker.link(request.text, store_holds(self.registry.store))
+        linked = kit.linker.link(request.text, store_holds(self.registry.store),
+                                  store_lookup(self.registry.store))
         update: dict[str, Any] = {
             "messages": [HumanMessage(first_message(request.text, linked, kit))],
             "context": AnalystTurn(question=request.text, linked=linked,

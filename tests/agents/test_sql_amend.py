@@ -16,7 +16,7 @@ from agents._sql_amend_shape import _share_counts
 from agents._sql_compile import QueryError
 from agents._sql_linking import EXAMPLES_PATH, Holds
 from agents._sql_query import StructuredQuery
-from agents.analyst import SqlKit, SqlWorld, store_holds
+from agents.analyst import SqlKit, SqlWorld, store_holds, store_lookup
 from tests.tools._seeded import seeded_template  # noqa: F401  (fixture)
 from tools import DuckDBStore
 
@@ -2534,6 +2534,22 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND on_hand > 0 AND reserved >= on_hand",
      "SELECT count(DISTINCT warehouse_id) FROM stock JOIN warehouses USING (warehouse_id) "
      "WHERE city = 'Denver' AND on_hand > 0 AND reserved >= on_hand"),
+    # "the Denver warehouse's region": the region that warehouse is in, as a route's end
+    ("What does a ground parcel cost from the Denver warehouse's region to the northeast?",
+     q(metrics=["shipping_cost"]),
+     "SELECT avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'ground' AND l.dest_region = 'northeast' AND l.origin_region = "
+     "(SELECT region FROM warehouses WHERE city = 'Denver')",
+     "SELECT avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'ground' AND l.origin_region = 'northeast'"),
+    # two questions joined by "and", one asking money, one days: a figure for each
+    ("For an economy parcel from the midwest to the west, what does it cost and how many "
+     "days does it take?", q(metrics=["transit_days"]),
+     "SELECT avg(l.cost_usd), avg(l.transit_days) FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) WHERE c.service = 'economy' AND l.origin_region = 'midwest' "
+     "AND l.dest_region = 'west'",
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'economy' AND l.origin_region = 'midwest' AND l.dest_region = 'west'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -2555,7 +2571,8 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
 def test_the_question_s_words_complete_the_model_s_query(
         kit: SqlKit, store: DuckDBStore, question: str, proposed: dict[str, Any], gold: str,
         naive: str) -> None:
-    done = amend(proposed, question, kit.linker.link(question), kit.catalog, kit.layer, set())
+    linked = kit.linker.link(question, store_holds(store), store_lookup(store))
+    done = amend(proposed, question, linked, kit.catalog, kit.layer, set())
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
     assert _rows(store, gold) != _rows(store, naive)
 
