@@ -270,6 +270,13 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
         "How many units on purchase orders have not been received yet?").metrics[:2]
     assert linker.link("What is the total balance left on gift cards?").metrics[0] == \
         "unspent_balance"
+    # the cost-to-price ratio is a term of its own; a charge or a cost alone is not it
+    assert linker.link("Which product has the highest cost as a fraction of price?"
+                       ).metrics[0] == "cost_ratio"
+    for question in ("What was the list price of item 1340995114 on 15 September 2026, a "
+                     "customer disputes the charge?",
+                     "Per carrier, what is the average per-parcel cost over its routes?"):
+        assert linker.link(question).metrics[0] != "cost_ratio"
     # money "left unused" on gift cards is their balance, not what was paid with them
     assert linker.link("How much money is still unused on gift cards in Ohio?").metrics[0] == \
         "unspent_balance"
