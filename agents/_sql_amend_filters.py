@@ -349,7 +349,9 @@ _NOT_HAVE_ONE = re.compile(r"\b(?:do|does|did) not (?P<verb>have|hold|own|keep|c
 # "a week (7 days) or longer": the span said twice
 _RESTATED_SPAN = re.compile(r"\b(?P<span>week|month|fortnight|year)\s*\(\d+ (?:days|weeks)\)")
 # "how many of national post's lanes": how many lanes of national post (which, what)
-_HOW_MANY_OF_OWNED = re.compile(r"\b(?P<ask>how many|which|what) of (?P<owner>(?:\w+ ){1,4}?)s "
+# (no verb in the owner: "how many of our items was bargainbay s price below" owns nothing)
+_HOW_MANY_OF_OWNED = re.compile(r"\b(?P<ask>how many|which|what) of (?P<owner>(?:(?!(?:was|were|is|"
+                                r"are|did|does|do|had|has|have)\b)\w+ ){1,4}?)s "
                                 r"(?P<things>\w+)\b")
 # "can only be sourced from one supplier", "from just a single carrier", "only one
 # warehouse": exactly one ("the only one" names a thing)

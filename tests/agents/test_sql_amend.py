@@ -2550,6 +2550,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND l.dest_region = 'west'",
      "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.service = 'economy' AND l.origin_region = 'midwest' AND l.dest_region = 'west'"),
+    # "how many of our items was X's price ...": no owner "our items was X" (a verb)
+    ("For how many of our items was ShopRival's price above our current list price on "
+     "18 October 2026?", q(metrics=["list_margin_pct"]),
+     "SELECT count(DISTINCT c.item_id) FROM competitor_prices c JOIN variants v "
+     "USING (item_id) WHERE c.competitor = 'ShopRival' AND c.observed_on = DATE '2026-10-18' "
+     "AND c.price > v.price",
+     "SELECT 100 * avg((v.price - u.unit_cost) / v.price) FROM variants v JOIN unit_costs u "
+     "USING (item_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
