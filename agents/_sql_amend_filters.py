@@ -322,7 +322,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _RESTATED_SPAN.sub(r"\g<span>", words)
     words = _HOW_MANY_OF_OWNED.sub(r"\g<ask> \g<things> of \g<owner>", words, count=1)
     words = _ONLY_ONE.sub(lambda m: f"{m['how'] or ''}exactly one", words)
-    return _COUNT_THE.sub("how many ", words, count=1)
+    return _COUNT_THE.sub(lambda m: f"{m['lead'] or ''}how many ", words, count=1)
 
 
 # "of the price changes in October, what percentage lowered the price": "what percentage
@@ -398,7 +398,9 @@ _OUT_OF_ALL = re.compile(r"\bout of (?:all )?(?:of )?(?:the |our )?(?P<rows>[a-z
 # "the top-earning region": the region with the highest revenue
 _EARNING = re.compile(r"\b(?:(?P<best>top|best|highest)|worst|lowest)[- ](?:earning|grossing) "
                       r"(?P<thing>\w+)")
-_COUNT_THE = re.compile(r"^\W*(?:please )?count (?:up )?(?:the |all (?:the )?)?(?=[a-z])")
+# (after one leading clause too: "in the october 25 price check, count the variants ...")
+_COUNT_THE = re.compile(r"^(?P<lead>(?:[^,?.]|,(?= 20\d\d))*, )?\W*(?:please )?count (?:up )?"
+                        r"(?:the |all (?:the )?)?(?=[a-z])")
 
 
 def _plain_bounds(words: str) -> str:

@@ -74,7 +74,8 @@ _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?:calendar |single )?(?P<grain>day
 
 _MORE_THAN = ("above|over|higher than|greater than|more than|larger than|bigger than|exceeds?"
               "|exceeding|in excess of|after|later than|dearer than|pricier than")
-_LESS_THAN = "below|under|lower than|less than|smaller than|cheaper than|before|earlier than"
+_LESS_THAN = ("below|under|lower than|less than|smaller than|cheaper than|before|earlier than"
+              "|undercut|undercuts|undercutting")
 # "priced below their unit cost", "received after the expected date": a column, not a number
 _COMPARED = re.compile(rf"\b(?:(?P<more>{_MORE_THAN})|(?P<less>{_LESS_THAN})) "
                        r"(?:(?:what|the|their|its|our|each|his|her|it|they) )*"

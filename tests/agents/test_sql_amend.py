@@ -2558,6 +2558,21 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND c.price > v.price",
      "SELECT 100 * avg((v.price - u.unit_cost) / v.price) FROM variants v JOIN unit_costs u "
      "USING (item_id)"),
+    # "count the ..." after a leading clause; "undercut" is "lower than"
+    ("In the 18 October 2026 ShopRival check, count the variants where their price undercut "
+     "our current list price.", q(metrics=["list_margin_pct"]),
+     "SELECT count(DISTINCT c.item_id) FROM competitor_prices c JOIN variants v "
+     "USING (item_id) WHERE c.competitor = 'ShopRival' AND c.observed_on = DATE '2026-10-18' "
+     "AND c.price < v.price",
+     "SELECT count(DISTINCT c.item_id) FROM competitor_prices c "
+     "WHERE c.competitor = 'ShopRival' AND c.observed_on = DATE '2026-10-18'"),
+    ("For August 2026, count the purchase orders placed with suppliers in Mexico.",
+     q(metrics=["purchase_value"]),
+     "SELECT count(*) FROM purchase_orders p JOIN suppliers s USING (supplier_id) "
+     "WHERE s.country = 'MX' AND p.ordered_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT sum(p.quantity * p.unit_cost) FROM purchase_orders p JOIN suppliers s "
+     "USING (supplier_id) WHERE s.country = 'MX' AND p.ordered_on BETWEEN DATE '2026-08-01' "
+     "AND DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
