@@ -900,7 +900,10 @@ def _bounded_share(args: dict[str, Any], words: str, match: re.Match[str], catal
 _DIFFERENCE = re.compile(r"\b(?:difference|gap|spread)\b(?: in (?:\w+ ){1,2}?)? between\b|"
                          r"\bhow (?:many|much) (?P<way>more|fewer|less|bigger|larger|higher|"
                          r"greater|smaller|lower|cheaper|dearer|pricier|longer|shorter)\b"
-                         r"(?=.* than\b)")
+                         r"(?=.* than\b)|"
+                         # "the extra cost of shipping via SwiftAir compared with Parcelway"
+                         r"\b(?:extra|additional) \w+\b(?=.* (?:compared (?:with|to)|over|"
+                         r"versus|vs\.?)\b)")
 # the second side less the first: "how much smaller is X than Y"
 _LESS_WAYS = ("fewer", "less", "smaller", "lower", "cheaper", "shorter")
 

@@ -2573,6 +2573,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT sum(p.quantity * p.unit_cost) FROM purchase_orders p JOIN suppliers s "
      "USING (supplier_id) WHERE s.country = 'MX' AND p.ordered_on BETWEEN DATE '2026-08-01' "
      "AND DATE '2026-08-31'"),
+    # "the additional cost of A compared to B": A's figure less B's
+    ("Averaged over its lanes, what is the additional cost of sending with Parcelway "
+     "compared to National Post?", q(metrics=["shipping_cost"]),
+     "SELECT avg(l.cost_usd) FILTER (WHERE c.name = 'Parcelway'), avg(l.cost_usd) FILTER "
+     "(WHERE c.name = 'National Post'), avg(l.cost_usd) FILTER (WHERE c.name = 'Parcelway') "
+     "- avg(l.cost_usd) FILTER (WHERE c.name = 'National Post') "
+     "FROM carrier_lanes l JOIN carriers c USING (carrier_id)",
+     "SELECT c.name, avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.name IN ('Parcelway', 'National Post') GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
