@@ -236,6 +236,10 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
     top = re.match(rf"(?:the|our) (?P<n>top|bottom|{_NUMBER} )", rest)
     if top:  # "give me the top 3 products by revenue", "name the 2 products that ..."
         return f"which {rest[top.start('n'):]}"
+    named = re.match(r"(?:the|its|their) names? of (?:the|our|each) (?=\w+ (?:with|that|whose)\b)",
+                     rest)
+    if named:  # "give the name of the product with the largest ...": which product
+        return f"which {rest[named.end():]}"
     thing = re.match(r"(?:the|our|a|one) (\w+)\b", rest)
     word = _singular(thing[1]) if thing else ""
     figure = thing is not None and _figure_named(rest[thing.start(1):], layer) \

@@ -2582,6 +2582,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM carrier_lanes l JOIN carriers c USING (carrier_id)",
      "SELECT c.name, avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.name IN ('Parcelway', 'National Post') GROUP BY 1"),
+    # "give the name of the X with the highest ...": which X
+    ("Give the name of the carrier with the highest average shipping cost.",
+     q(metrics=["shipping_cost"]),
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS a FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) GROUP BY 1, 2 ORDER BY a DESC LIMIT 1",
+     "SELECT avg(cost_usd) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
