@@ -279,9 +279,13 @@ def date_extreme(args: dict[str, Any], words: str, catalog: Catalog,
 def _named_table_time(words: str, layer: SemanticLayer) -> str | None:
     """The time column of the one dated table the words name ("our sales records"), for a
     date asked of a query whose metric table has none."""
-    said = f" {' '.join(re.findall(r'[a-z]+', words))} "
+    def one(text: str) -> str:  # "a campaign" names the campaigns too
+        return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w
+                        for w in re.findall(r"[a-z]+", text))
+
+    said = f" {one(words)} "
     named = {f"{t}.{note.time_column}" for t, note in layer.tables.items() if note.time_column
-             and any(f" {n} " in said for n in (t.replace("_", " "), *note.synonyms))}
+             and any(f" {one(n)} " in said for n in (t.replace("_", " "), *note.synonyms))}
     return named.pop() if len(named) == 1 else None
 
 
@@ -303,7 +307,10 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
     filtered = [str(f.get(k)).partition(".")[0]
                 for f in [*(args.get("filters") or []), *(args.get("compare") or [])]
                 if isinstance(f, dict) for k in ("field", "value") if isinstance(f.get(k), str)]
-    table = next((t for t in [metric.table, *(args.get("absent") or []), *filtered]
+    # Nor, last, does a dated table the question names ("products with a campaign running
+    # on 1 November": the campaigns' dates).
+    named = (_named_table_time(words, layer) or "").partition(".")[0]
+    table = next((t for t in [metric.table, *(args.get("absent") or []), *filtered, named]
                   if t in catalog.tables
                   and any(c.kind == "date" for c in catalog.tables[t].columns)), metric.table)
     dated = [c.ref for c in catalog.tables[table].columns if c.kind == "date"]

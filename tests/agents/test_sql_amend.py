@@ -2588,6 +2588,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS a FROM carrier_lanes l JOIN carriers c "
      "USING (carrier_id) GROUP BY 1, 2 ORDER BY a DESC LIMIT 1",
      "SELECT avg(cost_usd) FROM carrier_lanes"),
+    # a table with no dates of its own is dated by the dated table the question names
+    # ("a campaign", singular: the campaigns), here by what ran that day
+    ("How many products had a campaign running on 1 October 2026?",
+     q(metrics=["product_count"]),
+     "SELECT count(*) FROM products WHERE product_id IN (SELECT product_id FROM promotions "
+     "WHERE starts_on <= DATE '2026-10-01' AND ends_on >= DATE '2026-10-01')",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
