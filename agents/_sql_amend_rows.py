@@ -474,7 +474,10 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     if the_most and note is not None and any(
             phrase(named) == phrase(w) for ws in note.column_words.values() for w in ws):
         return grouped  # "what is the biggest bulk discount": a column's value, no rows
-    thing = phrase(asked.group("thing")).split()[0] if asked else ""
+    # ("the top 3 states": states)
+    thing = next((w for w in phrase(asked.group("thing")).split()
+                  if w not in ("top", "bottom") and not w.isdigit() and w not in _WORDS), "") \
+        if asked else ""
     # "which fulfilment region('s warehouse)": a breakdown by a region names it
     said = phrase(asked.group("thing")).split()[:2] if asked else []
     names_thing = [g for g in grouped

@@ -2595,6 +2595,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM products WHERE product_id IN (SELECT product_id FROM promotions "
      "WHERE starts_on <= DATE '2026-10-01' AND ends_on >= DATE '2026-10-01')",
      "SELECT count(*) FROM products"),
+    # "the top 2 states": states (not "top"), the orders' own ship-to state
+    ("What are the top 2 states by number of orders shipped there?",
+     q(metrics=["state_regions_count"]),
+     "SELECT address ->> '$.state' AS s, count(*) AS n FROM orders GROUP BY 1 "
+     "ORDER BY n DESC LIMIT 2",
+     "SELECT w.state, count(DISTINCT r.order_id) AS n FROM reservations r JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1 ORDER BY n DESC LIMIT 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
