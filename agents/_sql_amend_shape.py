@@ -1343,6 +1343,13 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
             or isinstance(f.get("value"), bool)]
     if len(kept) < len(filters):
         notes.append(f"filters on {value:g} dropped: the number bounds the {per} per group")
+    if per in (args.get("absent") or []):
+        # "sourced from only one supplier, with no backup supplier at all": the negation
+        # says the bound again; rows lacked and a bound on them cannot both hold
+        args["absent"] = [t for t in args["absent"] if t != per]
+        kept = [f for f in kept if not (isinstance(f.get("value"), bool) and layer.segment(
+            str(f.get("field"))) and _field_table(f.get("field"), catalog, layer) == per)]
+        notes.append(f"absent {per} dropped: the bound on the {per} per group says it")
     args["filters"], args["group_by"] = kept, grouped
     args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
     args["count_groups"], args["order"], args["limit"] = counting, "none", None

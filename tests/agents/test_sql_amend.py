@@ -2602,6 +2602,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY n DESC LIMIT 2",
      "SELECT w.state, count(DISTINCT r.order_id) AS n FROM reservations r JOIN warehouses w "
      "USING (warehouse_id) GROUP BY 1 ORDER BY n DESC LIMIT 2"),
+    # "just one supplier, with no backup source": the negation says the bound again
+    ("How many products come from just one supplier, with no backup source at all?",
+     q(metrics=["supplier_products_count"]),
+     "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 "
+     "HAVING count(*) = 1)",
+     "SELECT count(*) FROM supplier_products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
