@@ -120,6 +120,7 @@ class SemanticLayer(BaseModel):
     # by one when the question names one of its values ("variants in blue").
     attributes: list[Dimension] = Field(default_factory=list)
     value_synonyms: dict[str, list[str]] = Field(default_factory=dict)  # 'TX': [Texas]
+    shorthand: dict[str, str] = Field(default_factory=dict)  # 'avg': average
 
     def view_keys(self) -> dict[str, list[str]]:
         return {table: note.key for table, note in self.tables.items() if note.key}
@@ -262,7 +263,7 @@ class SemanticLayer(BaseModel):
                         else d.model_copy(update={"values_of": None})
                         for d in self.dimensions if {d.table, *d.joins, *d.reads} <= have],
             segments=[g for g in self.segments if {g.table, *g.joins, *g.reads} <= have],
-            value_synonyms=self.value_synonyms)
+            value_synonyms=self.value_synonyms, shorthand=self.shorthand)
         layer.check(catalog)
         return layer
 

@@ -47,6 +47,7 @@ from ._sql_catalog import Catalog, expression_values, json_attributes, read_cata
 from ._sql_compile import Compiler, OutputColumn, QueryError
 from ._sql_linking import EXAMPLES_PATH, Holds, Linked, Linker, Lookup, load_examples, phrase
 from ._sql_query import CODE_ONLY_FIELDS, StructuredQuery, Vocabulary, bound_query_model
+from ._sql_shorthand import spell_out
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
@@ -92,6 +93,11 @@ class SqlKit:
     vocabulary: Vocabulary
     compiler: Compiler
     linker: Linker
+
+    def read(self, question: str) -> str:
+        """The question as the linker and the rules read it: chat shorthand spelled out
+        ("avg PO value per wh" is "average purchase order value per warehouse")."""
+        return spell_out(question, self.layer.shorthand)
 
 
 class SqlWorld:
@@ -280,14 +286,15 @@ class AnalystAgent(AgentSpec[AnalystState]):
         if not seeded(kit.catalog):
             raise RequestError("the store holds no retail data to answer from: run "
                                "`streamwise seed` first")
-        linked = kit.linker.link(request.text, store_holds(self.registry.store),
+        question = kit.read(request.text)
+        linked = kit.linker.link(question, store_holds(self.registry.store),
                                   store_lookup(self.registry.store))
         update: dict[str, Any] = {
-            "messages": [HumanMessage(first_message(request.text, linked, kit))],
-            "context": AnalystTurn(question=request.text, linked=linked,
+            "messages": [HumanMessage(first_message(question, linked, kit))],
+            "context": AnalystTurn(question=question, linked=linked,
                                    example_values=shown_values(linked))}
         if self.first_query == "code":
-            update.update(self._code_first(request.text, linked, kit, box, update["messages"]))
+            update.update(self._code_first(question, linked, kit, box, update["messages"]))
         return update
 
     def _code_first(self, question: str, linked: Linked, kit: SqlKit, box: Toolbox,

@@ -394,6 +394,7 @@ def ensure_audit_trail(store: Store) -> None:
 def baseline_table(kit: SqlKit, store: Store, question: str) -> Table | None:
     """The no-model baseline: the linker's likeliest metric, completed by code from the
     question's words (``_sql_amend``), compiled and run; None when that fails."""
+    question = kit.read(question)
     linked = kit.linker.link(question, store_holds(store), store_lookup(store))
     proposal = code_query(kit, question, linked)
     return None if proposal is None else _compiled_table(kit, store, proposal[1].arguments)
@@ -404,6 +405,7 @@ def replayed_table(kit: SqlKit, store: Store, question: str,
     """A recorded model query (a result file's ``proposed``) completed by today's code, as
     the agent would on its first query, compiled and run; None when that fails. Replaying
     a run's proposals measures a change to the rules without the model (``evals.replay``)."""
+    question = kit.read(question)
     linked = kit.linker.link(question, store_holds(store), store_lookup(store))
     return _amended_table(kit, store, question, linked, proposed,
                           {phrase(v) for v in shown_values(linked)})

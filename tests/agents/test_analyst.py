@@ -345,6 +345,15 @@ def test_code_s_own_query_answers_without_a_model_call(registry: ToolRegistry,
     assert any("cancelled" in note for note in step.amended)
 
 
+def test_a_question_typed_in_shorthand_is_read_spelled_out(registry: ToolRegistry,
+                                                          tmp_path: Path) -> None:
+    result, model = ask(registry, tmp_path, [], "# custs w/ 3+ orders", first_query="code")
+
+    gold = one(registry.store, "SELECT count(*) FROM (SELECT user_id FROM orders "
+                               "GROUP BY 1 HAVING count(*) >= 3)")
+    assert result.answer is not None and result.answer.rows == [[gold]] and model.seen == []
+
+
 def test_when_code_s_query_fails_the_model_writes_one(registry: ToolRegistry,
                                                       tmp_path: Path) -> None:
     # Code's query keeps the period the words say, which refunds (no date column) lack.

@@ -1,0 +1,41 @@
+"""Chat shorthand spelled out before a question is read: "avg PO value per wh, 2 dp" is
+read as "average purchase order value per warehouse, 2 decimals".
+
+The linker and the amend rules read whole words ("average", "warehouse"); a person typing
+in a chat writes them short. Spelling the words out once, where a question comes in,
+keeps every rule unaware of shorthand. The words are the semantic layer's (``shorthand``
+in ``configs/semantic.yaml``: a deployment adds its own); the symbols below are language,
+not business terms, so they live here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "# of orders", "# customers": the number of; not an id ("order #W2611340", "#123")
+_NUMBER_SIGN = re.compile(r"(?:^|(?<=[\s(]))#\s*(?:of\s+)?(?=[A-Za-z]+\b)")
+# "6+ orders", "$1,000+": that many or more
+_OR_MORE = re.compile(r"(?<=\d)\+(?=\s|$|[,.;:?)])")
+_SYMBOLS = [
+    (re.compile(r"\s*(?:->|→)\s*"), " to "),          # "west -> northeast"
+    (re.compile(r"(?<![\w/])w/o(?![\w/])", re.I), "without"),
+    (re.compile(r"(?<![\w/])w/(?![\w/])", re.I), "with"),
+    (re.compile(r"(?<=\w) x (?=\w)|\s*×\s*"), " times "),  # "qty x unit cost"
+    (re.compile(r"(?<=\w) & (?=\w)"), " and "),
+]
+
+
+def spell_out(question: str, shorthand: dict[str, str]) -> str:
+    """``question`` with its shorthand words and symbols written in full; the rest as
+    typed. Words match whole and in any case ("Avg", "PO", "POs" when the plural is
+    listed)."""
+    text = _NUMBER_SIGN.sub("number of ", question)
+    text = _OR_MORE.sub(" or more", text)
+    for pattern, words in _SYMBOLS:
+        text = pattern.sub(words, text)
+    if shorthand:
+        short = re.compile(r"(?<![\w'-])(" + "|".join(
+            re.escape(s) for s in sorted(shorthand, key=len, reverse=True)) + r")(?![\w'-])",
+            re.I)
+        text = short.sub(lambda m: shorthand[m.group(1).lower()], text)
+    return text

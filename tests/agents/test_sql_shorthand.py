@@ -1,0 +1,37 @@
+"""Chat shorthand is spelled out before a question is read (``agents/_sql_shorthand.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents._semantic import load_layer
+from agents._sql_shorthand import spell_out
+
+SHORTHAND = load_layer().shorthand
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("avg basket per cust", "average basket per customer"),
+    ("# of POs per wh", "number of purchase orders per warehouse"),
+    ("# returns last wk", "number of returns last week"),
+    ("Pct of SKUs sold out", "percentage of SKUs sold out"),
+    ("buyers w/ 4+ orders w/o a refund", "buyers with 4 or more orders without a refund"),
+    ("orders over $2,500+?", "orders over $2,500 or more?"),
+    ("cost per lane east -> west", "cost per lane east to west"),
+    ("spend = qty x unit cost", "spend = quantity times unit cost"),
+    ("spend = qty × unit cost", "spend = quantity times unit cost"),
+    ("units in & out", "units in and out"),
+])
+def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
+    assert spell_out(typed, SHORTHAND) == read
+
+
+@pytest.mark.parametrize("typed", [
+    "Where is order #W2611340?",          # a number sign before an id, not "number of"
+    "What did the Dallas warehouse ship?",  # words that contain a short form stay
+    "How many posts and whales?",
+    "Items for pos-tagging",                # inside a hyphenated word
+    "Box x",                                # a lone x ends no product
+])
+def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
+    assert spell_out(typed, SHORTHAND) == typed
