@@ -3,7 +3,8 @@ read as "average purchase order value per warehouse, 2 decimals".
 
 The linker and the amend rules read whole words ("average", "warehouse"); a person typing
 in a chat writes them short. Spelling the words out once, where a question comes in,
-keeps every rule unaware of shorthand. The words are the semantic layer's (``shorthand``
+keeps every rule unaware of shorthand; so does reading a question typed without its
+question words ("number of price cuts in Aug 2026") as asked in full ("how many ..."). The words are the semantic layer's (``shorthand``
 in ``configs/semantic.yaml``: a deployment adds its own); the symbols below are language,
 not business terms, so they live here.
 """
@@ -24,6 +25,15 @@ _SYMBOLS = [
     (re.compile(r"(?<=\w) & (?=\w)"), " and "),
 ]
 
+# A question typed without its question words: "number of price cuts in Aug 2026",
+# "Denver warehouse: pct of items sold out" (after a topic and a colon)
+_TOPIC = r"^((?:[^,:;?]*[:;]\s*)?)"
+_TERSE = [
+    (re.compile(_TOPIC + r"(?:the |total )?number of\b", re.I), r"\1how many"),
+    (re.compile(_TOPIC + r"(?:the )?(percentage|percent|share|proportion|fraction) of\b", re.I),
+     r"\1what \2 of"),
+]
+
 
 def spell_out(question: str, shorthand: dict[str, str]) -> str:
     """``question`` with its shorthand words and symbols written in full; the rest as
@@ -38,4 +48,6 @@ def spell_out(question: str, shorthand: dict[str, str]) -> str:
             re.escape(s) for s in sorted(shorthand, key=len, reverse=True)) + r")(?![\w'-])",
             re.I)
         text = short.sub(lambda m: shorthand[m.group(1).lower()], text)
+    for pattern, words in _TERSE:
+        text = pattern.sub(words, text, count=1)
     return text

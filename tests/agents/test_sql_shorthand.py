@@ -12,15 +12,19 @@ SHORTHAND = load_layer().shorthand
 
 @pytest.mark.parametrize(("typed", "read"), [
     ("avg basket per cust", "average basket per customer"),
-    ("# of POs per wh", "number of purchase orders per warehouse"),
-    ("# returns last wk", "number of returns last week"),
-    ("Pct of SKUs sold out", "percentage of SKUs sold out"),
+    ("# of POs per wh", "how many purchase orders per warehouse"),
+    ("top wh by # returns last wk", "top warehouse by number of returns last week"),
+    ("Pct of SKUs sold out", "what percentage of SKUs sold out"),
     ("buyers w/ 4+ orders w/o a refund", "buyers with 4 or more orders without a refund"),
     ("orders over $2,500+?", "orders over $2,500 or more?"),
     ("cost per lane east -> west", "cost per lane east to west"),
     ("spend = qty x unit cost", "spend = quantity times unit cost"),
     ("spend = qty × unit cost", "spend = quantity times unit cost"),
     ("units in & out", "units in and out"),
+    # typed without its question words
+    ("number of open POs", "how many open purchase orders"),
+    ("Reno wh: pct of items w/ 0 on hand", "Reno warehouse: what percentage of items with 0 on hand"),
+    ("share of refunds by card", "what share of refunds by card"),
 ])
 def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     assert spell_out(typed, SHORTHAND) == read
@@ -32,6 +36,8 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     "How many posts and whales?",
     "Items for pos-tagging",                # inside a hyphenated word
     "Box x",                                # a lone x ends no product
+    "Top suppliers by number of open orders",  # "number of" not where a question starts
+    "Which share of the stock is reserved?",
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
     assert spell_out(typed, SHORTHAND) == typed
