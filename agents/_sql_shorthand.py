@@ -1,12 +1,13 @@
-"""Chat shorthand spelled out before a question is read: "avg PO value per wh, 2 dp" is
-read as "average purchase order value per warehouse, 2 decimals".
+"""Chat shorthand spelled out before a question is read: "avg PO value per wh w/ 6+ lines"
+is read as "average purchase order value per warehouse with 6 or more lines".
 
 The linker and the amend rules read whole words ("average", "warehouse"); a person typing
 in a chat writes them short. Spelling the words out once, where a question comes in,
 keeps every rule unaware of shorthand; so does reading a question typed without its
-question words ("number of price cuts in Aug 2026") as asked in full ("how many ..."). The words are the semantic layer's (``shorthand``
-in ``configs/semantic.yaml``: a deployment adds its own); the symbols below are language,
-not business terms, so they live here.
+question words ("number of price cuts in Aug 2026") as asked in full ("how many ...").
+The words are the semantic layer's (``shorthand`` in ``configs/semantic.yaml``: a
+deployment adds its own); the symbols and forms below are language, not business terms,
+so they live here.
 """
 
 from __future__ import annotations
