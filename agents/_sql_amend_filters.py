@@ -896,7 +896,7 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
     filtered = {str(f.get("field")) for f in filters}
     for seg in layer.segments:
         named = [p for p in [seg.name.replace("_", " "), seg.label, *seg.synonyms]
-                 if _name_said(p, said)]
+                 if _name_said(p, said) and not _place_after(p, said)]
         if not named or seg.name in filtered or cost(f"{seg.table}.x")[0] >= _UNREACHABLE:
             continue
         negated = _negated(words, named[0])
@@ -937,6 +937,13 @@ def _first_of_opposites(args: dict[str, Any], layer: SemanticLayer, said: str,
                 filters.remove(later)
                 notes.append(f"filter {later['field']} dropped: it is the opposite of "
                              f"{first['field']}, said first")
+
+
+def _place_after(name: str, said: str) -> bool:
+    """Whether every time ``said`` says ``name`` a place follows it: "units sold out of the
+    Atlanta warehouse" ships from there, which says no "sold out"."""
+    at = [m.end() for m in re.finditer(rf" {re.escape(phrase(name))} ", said)]
+    return bool(at) and all(re.match(r"of (?:the|our|a) ", said[i:]) for i in at)
 
 
 def _name_said(name: str, said: str) -> bool:

@@ -2608,6 +2608,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM (SELECT product_id FROM supplier_products GROUP BY 1 "
      "HAVING count(*) = 1)",
      "SELECT count(*) FROM supplier_products"),
+    # "sold out of the Reno warehouse": shipped from there, not the sold-out variants
+    ("How many units were sold out of the Reno warehouse in October 2026?",
+     q(metrics=["units_sold"]),
+     "SELECT sum(quantity) FROM sales_history WHERE warehouse_id = 'WH-RNO' "
+     "AND day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'",
+     "SELECT sum(s.quantity) FROM sales_history s JOIN variants v USING (item_id) "
+     "WHERE s.warehouse_id = 'WH-RNO' AND NOT v.available "
+     "AND s.day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
