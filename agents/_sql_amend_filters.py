@@ -16,6 +16,7 @@ from ._sql_amend_common import (
     _LIST,
     _NEGATION,
     _NUMBER,
+    _SUPERLATIVE,
     _UNIT_WORDS,
     _UNREACHABLE,
     _WHICH,
@@ -251,6 +252,32 @@ def _request_as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> 
     return f"what is {rest}"  # a figure: "the total units we received"
 
 
+# "customers with 6 or more orders: user id and number of orders", "product repriced most
+# often — name": the things named first, then the columns wanted, with no question word
+_COLUMNS_AFTER = re.compile(r"\s*(?::|\s(?:—|–|--?)\s)\s*")
+_ASKING = re.compile(r"\b(?:how|what|which|who|whom|whose|where|when|why|list|show|give|tell|"
+                     r"name the|rank|is there|are there)\b")
+_FIGURE_ASKED = re.compile(r"\b(?:count|number|total|sum|average|percentage|percent|share|"
+                           r"proportion)\b")
+
+
+def _things_asked(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
+    """A question typed as the things it wants ("customers with 6 or more orders: user id
+    ...") read as "which customers ...": plural things of a table with one key (or one
+    thing and a superlative, "product repriced most often"), no question word anywhere
+    and no figure asked before the columns."""
+    head = _COLUMNS_AFTER.split(words, maxsplit=1)[0]
+    first = re.match(r"\W*([a-z]+)\b", head)
+    if first is None or _ASKING.search(words) or _FIGURE_ASKED.search(head):
+        return words
+    table = _table_named(first[1], catalog, layer)
+    if table is None or len(catalog.tables[table].primary_key) != 1 or not (
+            first[1].endswith("s") or _SUPERLATIVE.search(head)) \
+            or _figure_named(words[first.start(1):], layer):  # "cogs for Sep 2026"
+        return words
+    return f"which {words[first.start(1):]}"
+
+
 def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     """An instruction read as the question it asks: "count the variants that ..." as "how
     many variants ..." (a list asked for, "list the ...", is read as it is), "tell me
@@ -259,6 +286,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     unit cost of X"."""
     for contraction, full in _CONTRACTIONS:
         words = contraction.sub(full, words)
+    words = _things_asked(words, catalog, layer)
     # "sending a box from the west to the northeast — which carrier is cheapest": a scene,
     # then the question (a dash after a question adds to it: "top 3 products — name and ...")
     if (dash := _DASH.search(words)) and _ASKS_AFTER.match(words[dash.end():]) \

@@ -2616,6 +2616,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT sum(s.quantity) FROM sales_history s JOIN variants v USING (item_id) "
      "WHERE s.warehouse_id = 'WH-RNO' AND NOT v.available "
      "AND s.day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
+    # typed as the things wanted, then the columns: which things
+    ("suppliers with 250 or more purchase orders: name and number of purchase orders",
+     q(metrics=["purchase_order_count"]),
+     "SELECT p.supplier_id, s.name, count(*) FROM purchase_orders p JOIN suppliers s "
+     "USING (supplier_id) GROUP BY 1, 2 HAVING count(*) >= 250",
+     "SELECT count(*) FROM purchase_orders"),
+    ("warehouse that shipped the most units in October 2026 — city and units",
+     q(metrics=["units_sold"]),
+     "SELECT s.warehouse_id, w.name, sum(quantity) FROM sales_history s JOIN warehouses w "
+     "USING (warehouse_id) WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' "
+     "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
