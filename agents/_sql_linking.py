@@ -341,12 +341,14 @@ class Linker:
 
     def _values(self, question: str) -> list[ValueHit]:
         text = f" {phrase(question)} "
+        # (a value is said within a sentence: "per order? 2 decimals" names no 'order:2')
+        sentences = [f" {phrase(part)} " for part in re.split(r"[?!;]", question)]
         hits: dict[str, ValueHit] = {}
         synonyms = self.layer.value_synonyms
         for ref, value in self.values:
             for said in ([value] if _nameable(value) else []) + synonyms.get(value, []):
                 needle = f" {phrase(said)} "
-                if needle.strip() and needle in text:
+                if needle.strip() and any(needle in sentence for sentence in sentences):
                     hit = hits.setdefault(f"{needle.strip()}\0{value}", ValueHit(
                         value=value, columns=[], said="" if said == value else said))
                     hit.columns.append(ref)

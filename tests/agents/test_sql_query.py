@@ -291,6 +291,16 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
                        ).metrics[0] == "list_price"
 
 
+def test_a_value_is_said_within_one_sentence(world: World) -> None:
+    linker = Linker(world.catalog, world.layer, load_examples())
+    linker.values.append(("agent_runs.thread_id", "order:3"))
+    said = linker.link("Which agent runs were about order 3?")
+    assert any(h.value == "order:3" for h in said.values)
+    # "... per order? 3 decimals": the sentence ends between the two words
+    apart = linker.link("How many agent runs per order? 3 decimals")
+    assert not any(h.value == "order:3" for h in apart.values)
+
+
 def test_an_aggregate_of_any_number_column(world: World) -> None:
     assert "avg(warehouses.handling_days)" in world.vocabulary.metrics
     assert not any("line_no" in m for m in world.vocabulary.metrics)
