@@ -146,6 +146,7 @@ def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Cata
 
 
 _ROUTE = re.compile(r"\bfrom (?P<origin>(?:[\w-]+ ){0,6}?[\w-]+) to (?P<dest>(?:[\w-]+ ){0,5}[\w-]+)")
+_BARE_ROUTE = re.compile(r"(?P<origin>(?:[\w-]+ ){0,2}[\w-]+) to (?P<dest>(?:[\w-]+ ){0,2}[\w-]+)")
 _ORIGIN_WORDS = ("origin", "from", "source", "src")
 _DEST_WORDS = ("dest", "destination", "to", "target")
 
@@ -157,29 +158,30 @@ def _route(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
     destination; other filters on those values go, and so do breakdowns by those columns
     (one value each). True when it changed the query."""
     match = _ROUTE.search(words)
-    if match is None:
-        return False
+    # "the west to northeast lane": two ends said without "from" (values of an origin and
+    # a destination column, or no route)
+    ends = [match] if match else list(_BARE_ROUTE.finditer(words))
 
     def hits(span: str) -> list[ValueHit]:
         said = f" {phrase(span)} "
         return [h for h in linked.values if f" {phrase(h.words)} " in said]
 
-    for origin in hits(match.group("origin")):
-        for dest in hits(match.group("dest")):
-            pair = _end_columns(origin, dest, catalog, cost)
-            if pair is None:
-                continue
-            values = {origin.value, dest.value}
-            filters = [f for f in args.get("filters") or [] if f.get("field") not in pair
-                       and not (f.get("value") in values or isinstance(f.get("value"), list)
-                                and values & set(f["value"]))]
-            filters += [{"field": pair[0], "op": "=", "value": origin.value},
-                        {"field": pair[1], "op": "=", "value": dest.value}]
-            args["filters"] = filters
-            args["group_by"] = [g for g in args.get("group_by") or [] if g not in pair]
-            notes.append(f"filters {pair[0]} = {origin.value!r}, {pair[1]} = {dest.value!r}: "
-                         "the question says from where to where")
-            return True
+    for origin, dest in ((o, d) for m in ends for o in hits(m.group("origin"))
+                         for d in hits(m.group("dest"))):
+        pair = _end_columns(origin, dest, catalog, cost)
+        if pair is None:
+            continue
+        values = {origin.value, dest.value}
+        filters = [f for f in args.get("filters") or [] if f.get("field") not in pair
+                   and not (f.get("value") in values or isinstance(f.get("value"), list)
+                            and values & set(f["value"]))]
+        filters += [{"field": pair[0], "op": "=", "value": origin.value},
+                    {"field": pair[1], "op": "=", "value": dest.value}]
+        args["filters"] = filters
+        args["group_by"] = [g for g in args.get("group_by") or [] if g not in pair]
+        notes.append(f"filters {pair[0]} = {origin.value!r}, {pair[1]} = {dest.value!r}: "
+                     "the question says from where to where")
+        return True
     return False
 
 

@@ -2629,6 +2629,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT sum(quantity) FROM sales_history "
      "WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31'"),
+    # "the southeast to west lane": the two ends said without "from"
+    ("Which carrier is cheapest on the southeast to west lane? Name and cost",
+     q(metrics=["shipping_cost"]),
+     "SELECT l.carrier_id, c.name, l.cost_usd FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) WHERE origin_region = 'southeast' AND dest_region = 'west' "
+     "ORDER BY 3 LIMIT 1",
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
