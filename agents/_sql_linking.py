@@ -78,6 +78,14 @@ _NOT_VALUES = frozenset({"none", "all", "any", "yes", "no", "not", "other", "eac
                          "least", "more", "less", "few", "many", "true", "false"})
 
 
+# Two capitals a person types for a code ("CN vs MX suppliers", "TX customers"), except
+# those that are words or labels written in capitals ("user ID", "OK", "IN", "OR")
+_CODE = re.compile(r"\b[A-Z]{2}\b")
+_CAPITAL_WORDS = frozenset({"ID", "OK", "IN", "OR", "ME", "HI", "AM", "PM", "AN", "AT", "BY",
+                            "DO", "GO", "IF", "IS", "IT", "NO", "OF", "ON", "SO", "TO", "UP",
+                            "WE", "PO", "QA", "OT", "DC"})  # (a distribution centre)
+
+
 def _nameable(value: str) -> bool:
     """A stored value a question may name as it is ('TX' or '42' would match other words)."""
     return len(value) >= 3 and not value.isdigit() and value.lower() not in _NOT_VALUES
@@ -343,10 +351,12 @@ class Linker:
         text = f" {phrase(question)} "
         # (a value is said within a sentence: "per order? 2 decimals" names no 'order:2')
         sentences = [f" {phrase(part)} " for part in re.split(r"[?!;]", question)]
+        codes = set(_CODE.findall(question)) - _CAPITAL_WORDS
         hits: dict[str, ValueHit] = {}
         synonyms = self.layer.value_synonyms
         for ref, value in self.values:
-            for said in ([value] if _nameable(value) else []) + synonyms.get(value, []):
+            named = _nameable(value) or value in codes
+            for said in ([value] if named else []) + synonyms.get(value, []):
                 needle = f" {phrase(said)} "
                 if needle.strip() and any(needle in sentence for sentence in sentences):
                     hit = hits.setdefault(f"{needle.strip()}\0{value}", ValueHit(

@@ -301,6 +301,15 @@ def test_a_value_is_said_within_one_sentence(world: World) -> None:
     assert not any(h.value == "order:3" for h in apart.values)
 
 
+def test_a_two_letter_code_is_a_value_when_typed_in_capitals(world: World) -> None:
+    linker = Linker(world.catalog, world.layer, load_examples())
+    codes = linker.link("Average quoted lead time, DE vs CN suppliers")
+    assert {"DE", "CN"} <= {h.value for h in codes.values}
+    # in lower case, or a capitalised word ("user ID"), it is a word
+    assert "CN" not in {h.value for h in linker.link("lead time of the cn line").values}
+    assert "ID" not in {h.value for h in linker.link("user ID of the biggest buyer").values}
+
+
 def test_an_aggregate_of_any_number_column(world: World) -> None:
     assert "avg(warehouses.handling_days)" in world.vocabulary.metrics
     assert not any("line_no" in m for m in world.vocabulary.metrics)
