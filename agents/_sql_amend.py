@@ -378,7 +378,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         args["having"], args["count_groups"] = None, False
         notes.append("having and count_groups dropped: there are no groups to bound")
     _names_beside_ids(args, words, catalog, notes)
-    if grouped and not bounded:
+    # ("the average purchase order value per supplier, top 5": the suppliers ranked)
+    if grouped and (not bounded or args.get("average_groups") and len(grouped) > 1):
         _rank(args, words, notes)
         if not args.get("limit") and args.get("order") in ("asc", "desc") \
                 and _TIED_FOR_FIRST.search(words):

@@ -188,6 +188,9 @@ def _context_dropped(words: str) -> str:
 # "the mean refund", "avg order value": an average ("what do you mean" is no analyst's
 # question)
 _MEAN = re.compile(r"\b(?:mean|avg)\b")
+# "the average purchase order value": the value of a purchase order, averaged over them
+_AVERAGE_THING_VALUE = re.compile(r"\baverage (?P<thing>(?:[a-z]+ ){0,2}?[a-z]+) "
+                                  r"(?P<what>value|total|amount)\b")
 # "what % of all units", "avg % off": a percent sign said as a word (not "15%")
 _PERCENT_SIGN = re.compile(r"(?<![\d.])(?<![\d.] )%")
 # "break down our shoppers by region" (things, not a figure: "break down revenue by ...")
@@ -309,6 +312,10 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _KIND_OF.sub(r"\1 ", words)
     words = _NEITHER_NOR.sub(r"no \g<a> and no \g<b>", words)
     words = _MEAN.sub("average", words)
+    words = _AVERAGE_THING_VALUE.sub(lambda m: m[0] if _figure_named(m[0], layer) or not (
+        (table := _table_named(m["thing"], catalog, layer))
+        and len(catalog.tables[table].primary_key) == 1)
+        else f"average {m['what']} of a {m['thing']}", words)
     words = _PERCENT_SIGN.sub("percent", words)
     words = _TERSE.sub("what is the ", words, count=1)
     thing = _BREAK_DOWN_THINGS.match(words)

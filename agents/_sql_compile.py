@@ -202,10 +202,14 @@ class Compiler:
                                    format="number" if metric.format == "count" else metric.format,
                                    metric=True)
             kept = "".join(f"{c.name}, " for c in outer)
+            # (the outer groups ranked by their average: "per supplier, top 5")
+            ranked = q.order in ("asc", "desc") and outer
+            order = f"{average.name} {q.order.upper()} NULLS LAST, 1" if ranked else "1"
             sql = (f"SELECT {kept}{_rounded(f'avg({metric.name})', q.decimals)} AS "
                    f"{average.name} FROM (\n{sql}\n) AS groups"
                    + (f"\nGROUP BY {', '.join(str(i + 1) for i in range(len(outer)))}"
-                      f"\nORDER BY 1" if outer else ""))
+                      f"\nORDER BY {order}" if outer else "")
+                   + (f"\nLIMIT {q.limit}" if ranked and q.limit else ""))
             columns = [*outer, average]
         return Compiled(sql=sql, columns=columns, period=described)
 

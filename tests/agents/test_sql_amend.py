@@ -2637,6 +2637,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY 3 LIMIT 1",
      "SELECT l.carrier_id, c.name, avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c "
      "USING (carrier_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 1"),
+    # "the average purchase order value": each purchase order's value, averaged; the
+    # warehouses ranked by that average
+    ("What is the average purchase order value for each warehouse? Bottom 2 only",
+     q(metrics=["purchase_value"]),
+     "SELECT p.warehouse_id, w.name, avg(quantity * unit_cost) FROM purchase_orders p "
+     "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 2",
+     "SELECT p.warehouse_id, w.name, sum(quantity * unit_cost) FROM purchase_orders p "
+     "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
