@@ -461,8 +461,15 @@ def _plain_bounds(words: str) -> str:
     # is exactly 0
     words = _NO_UNITS.sub(lambda m: f"{m['verb']} exactly 0 units"
                           + (" on hand" if m["hand"] is not None else ""), words)
+    # "within 3 days", "which regions can it reach in 1 day": that long at most
+    words = _WITHIN.sub(lambda m: f"{m['lead']}at most {m['n']} {m['unit']}", words)
     # "customers who have four payment methods saved": exactly four
     return _HAVE_N.sub(r"\g<verb> exactly \g<n> ", _OR_MORE.sub(plain, words))
+
+
+_WITHIN = re.compile(r"(?P<lead>\b(?:reach|deliver|arriv|get|gets|got|ship|travel)\w*"
+                     r"(?: (?!in\b)\w+){0,4} in |\bwithin )"
+                     rf"(?P<n>\d+|{'|'.join(_WORDS)}) (?P<unit>days?|weeks?)\b(?! or\b)")
 
 
 _NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds|at) (?:(?:no|zero) units\b|"
@@ -848,7 +855,9 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
                    subjects: set[str], catalog: Catalog) -> list[dict[str, Any]]:
     """Filters for the category values the question names that the query lacks, each on
     the holding column nearest the query's table (none when no join reaches it)."""
-    filtered = {str(f.get("field")) for f in filters}
+    # ("which destination regions ...": a column asked for holds no value said for another)
+    asked = {str(f.get("field")) for f in filters if f.get("op") == "is_not_null"}
+    filtered = {str(f.get("field")) for f in filters} - asked
     tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
     by_column: dict[str, list[str]] = {}
     for hit in linked.values:
@@ -865,7 +874,7 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
             continue  # "a balance of at least $80" names no size '80%'
         if not _said_outside(hit.words, words, _UNIT_PHRASE):
             continue  # "in percent" is the unit of the figure asked for, no kind 'percent'
-        nearest = min(hit.columns, key=cost)
+        nearest = min([c for c in hit.columns if c not in asked] or hit.columns, key=cost)
         if cost(nearest)[0] < _UNREACHABLE:
             by_column.setdefault(nearest, []).append(hit.value)
     added = []

@@ -628,7 +628,8 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 # thing's attribute the words name.
 # ("across every one of our warehouses" adds them up, as "across every warehouse" does)
 _EACH = re.compile(r"(?:\b|^\W*)(each|(?<!across )every|per|by|(?<![\w ])which|"
-                   r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which)"
+                   r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which|"
+                   r"(?<=[:;,] )which)"  # "Parcelway out of the west: which regions ..."
                    rf"(?: single| (?:one )?of (?:the|our|its|their)| (?:top )?{_FEW}(?= \w))?"
                    # (not into the next breakdown: "per parcel for each carrier")
                    r" (?P<thing>(?:(?!(?:each|every|per|for)\b)\w+ ){0,2}\w+)")

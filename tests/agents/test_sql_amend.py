@@ -2645,6 +2645,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 2",
      "SELECT p.warehouse_id, w.name, sum(quantity * unit_cost) FROM purchase_orders p "
      "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 LIMIT 2"),
+    # the asked column after a leading clause; the named warehouse's region is the origin;
+    # "within 1 day" bounds the transit days
+    ("Out of the Reno warehouse's region, which destination regions can SwiftAir reach "
+     "within 1 day?", q(metrics=["transit_days"]),
+     "SELECT dest_region, avg(transit_days) FROM carrier_lanes JOIN carriers USING "
+     "(carrier_id) WHERE name = 'SwiftAir' AND origin_region = 'west' AND transit_days <= 1 "
+     "GROUP BY 1",
+     "SELECT dest_region, avg(transit_days) FROM carrier_lanes JOIN carriers USING "
+     "(carrier_id) WHERE name = 'SwiftAir' GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
