@@ -2654,6 +2654,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1",
      "SELECT dest_region, avg(transit_days) FROM carrier_lanes JOIN carriers USING "
      "(carrier_id) WHERE name = 'SwiftAir' GROUP BY 1"),
+    # "where every unit is reserved" says the named condition "every unit reserved"
+    ("How many stock positions at the Allentown warehouse hold units where every unit is "
+     "reserved?", q(metrics=["stock_count"]),
+     "SELECT count(*) FROM stock WHERE warehouse_id = 'WH-ABE' AND on_hand > 0 "
+     "AND reserved >= on_hand",
+     "SELECT count(*) FROM stock WHERE warehouse_id = 'WH-ABE'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
