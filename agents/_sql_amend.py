@@ -169,6 +169,7 @@ from ._sql_amend_shape import (
     _share,
     _units_per_place,
 )
+from ._sql_calendar import date_column
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
 
@@ -358,6 +359,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = []
 
     period = _period(words)
+    if period == "today" and date_column(args, words, catalog, layer) is None:
+        period = None  # "the margin at today's price" of rows with no dates: as they are now
     if period is not None and args.get("period") != period and (
             first or args.get("period") not in (None, "all")):
         notes.append(f"period {period}, as the question says")

@@ -874,6 +874,8 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
             continue  # "a balance of at least $80" names no size '80%'
         if not _said_outside(hit.words, words, _UNIT_PHRASE):
             continue  # "in percent" is the unit of the figure asked for, no kind 'percent'
+        if phrase(hit.words) == "done" and _DONE_AS_VERB.search(words):
+            continue  # "how many runs has the agent done": performed, not the status 'done'
         nearest = min([c for c in hit.columns if c not in asked] or hit.columns, key=cost)
         if cost(nearest)[0] < _UNREACHABLE:
             by_column.setdefault(nearest, []).append(hit.value)
@@ -906,6 +908,7 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
 # "(percent)": the unit a figure is asked in; "how large": its size (no variant size
 # 'large')
 _UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|units)\b|"
+                          r"\d percent\b(?! off)|"  # "less than 40 percent": a number's unit
                           r"\b(?:what|how many) percent(?:age)?\b(?!-)|"  # not "percent-off"
                           # "the percentage off": a column's name ("percentage-off deals",
                           # "deals that give a percentage off" name a kind of deal)
@@ -915,6 +918,10 @@ _UNIT_PHRASE = re.compile(r"\b(?:in|as an?) (?:percent|percentage|dollars|days|u
                           r"\((?:in |as a )?(?:percent|percentage|dollars|days|units)\)|"
                           # "... came from columbus? percent, rounded to 1 decimal."
                           r"(?:^|[.?!;:]\s*)(?:in |as a )?(?:percent|percentage)(?=\s*[,.]|\s+round)")
+
+
+# "has the order agent done", "have we done": the verb (performed), after its auxiliary
+_DONE_AS_VERB = re.compile(r"\b(?:has|have|had)(?: \w+){1,4} done\b")
 
 
 def _said_outside(value: str, words: str, pattern: re.Pattern[str]) -> bool:

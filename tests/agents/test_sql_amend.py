@@ -2660,6 +2660,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM stock WHERE warehouse_id = 'WH-ABE' AND on_hand > 0 "
      "AND reserved >= on_hand",
      "SELECT count(*) FROM stock WHERE warehouse_id = 'WH-ABE'"),
+    # "at today's price" of rows with no dates: as they are now; "35 percent" a bound's unit
+    ("How many variants have a margin at today's price under 35 percent?",
+     q(metrics=["list_margin_pct"]),
+     "SELECT count(*) FROM variants v JOIN unit_costs c USING (item_id) "
+     "WHERE (v.price - c.unit_cost) / v.price < 0.35",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -3065,6 +3071,10 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
      "finished?", q(metrics=["active_promotions"]),
      "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-09-15' "
      "AND ends_on >= DATE '2026-09-15'"),
+    # "has the order agent done": the verb, not the runs' status 'done'
+    ("How many runs in total has the order agent done so far?",
+     q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_runs WHERE agent = 'order'"),
     ("How many purchase orders placed in August 2026 went to German suppliers?",
      q(metrics=["purchase_order_count"]),
      "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) WHERE "
