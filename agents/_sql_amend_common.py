@@ -67,7 +67,7 @@ _GROUPING = re.compile(
     r"breakdown|split|among|compare|comparing|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
 # Words that exclude: the value after them is "not" that value.
-_NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than|besides|"
+_NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than|rather than|besides|"
                        r"leaving out|leave out|left out|ignoring|apart from|aside from|"
                        r"outside|aren t|isn t|wasn t|weren t|don t|doesn t|didn t|haven t|"
                        r"hasn t)\b")

@@ -1024,6 +1024,7 @@ _EXCLUDED_AFTER = re.compile(r"\w*\s*(?:excluded|not included|not counted|left o
 def _negated(words: str, value: str) -> bool:
     """Whether a negation stands within a few words before ``value``, in its own clause
     ("not sold out and can still be bought": the second is not negated)."""
+    value = value.replace("_", " ")  # a code said as words: 'awaiting_approval'
     at = words.find(value.lower())
     if at < 0:
         return False

@@ -3075,6 +3075,11 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
     ("How many runs in total has the order agent done so far?",
      q(metrics=["agent_run_count"]),
      "SELECT count(*) FROM agent_runs WHERE agent = 'order'"),
+    # "done rather than awaiting approval": the second is denied (a code said as words)
+    ("How many order agent runs that held the order for review are now done rather than "
+     "awaiting approval?", q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_runs WHERE agent = 'order' AND decision = 'hold_for_review' "
+     "AND status = 'done'"),
     ("How many purchase orders placed in August 2026 went to German suppliers?",
      q(metrics=["purchase_order_count"]),
      "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) WHERE "
