@@ -39,9 +39,11 @@ _SPAN = re.compile(rf"\b(?:between (?P<a1>{_MONTH}) and|(?:from )?(?P<a>{_MONTH}
 # "in September or October 2026", "during July and August 2026": two months in a row,
 # one range (unless the question sets them against each other: ``two_ranges``)
 _EITHER = re.compile(rf"\b(?P<a>{_MONTH}),? (?:or|and) (?P<b>{_MONTH}),? (?P<y>20\d\d)\b")
-# "between August 1 and August 15, 2026", "from July 1 to September 30, 2026".
-_DAY_SPAN = re.compile(rf"\b(?:from|between) (?P<m1>{_MONTH})\.? (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
-                       rf"(?:,? (?P<y1>20\d\d))? (?:to|and|through|until) (?:(?P<m2>{_MONTH})\.? )?"
+# "between August 1 and August 15, 2026", "from July 1 to September 30, 2026", "the week
+# of October 5 to October 11, 2026" (without "from" or "between": "to", not "and")
+_DAY_SPAN = re.compile(rf"\b(?:(?P<lead>from|between) )?(?P<m1>{_MONTH})\.? (?P<d1>\d{{1,2}})"
+                       rf"(?:st|nd|rd|th)?(?:,? (?P<y1>20\d\d))? "
+                       rf"(?:to|(?(lead)and|to)|through|until) (?:(?P<m2>{_MONTH})\.? )?"
                        rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<y2>20\d\d)\b")
 # "from 2026-10-19 to 2026-10-25", "between 2026-09-01 and 2026-09-15"
 _ISO_SPAN = re.compile(r"\b(?P<a>20\d\d-\d\d-\d\d) ?(?:to|and|through|thru|until|-|–) ?"

@@ -12,6 +12,9 @@ from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges
 @pytest.mark.parametrize(("words", "expected"), [
     ("how many promotions ended during october 2026?",
      NamedRange(date(2026, 10, 1), date(2026, 10, 31), "between")),
+    # a day span without "from": "to" joins its ends ("and" would join two days)
+    ("sales in the week of september 14 to september 20, 2026",
+     NamedRange(date(2026, 9, 14), date(2026, 9, 20), "between")),
     ("units sold in each month from may to october 2026",
      NamedRange(date(2026, 5, 1), date(2026, 10, 31), "between")),
     ("the list price on june 1st, 2026", NamedRange(date(2026, 6, 1), date(2026, 6, 1), "between")),
