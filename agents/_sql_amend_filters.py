@@ -150,6 +150,10 @@ _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
 _LIST_OF = re.compile(r"^\W*(?:(?:please )?(?:i need|i want|i would like|give me|show me|get me|"
                       r"send me|pull|can i have|can i get)\s+)?(?:the |a )?(?:full |complete )?"
                       r"list of (?:all )?(?:the |our )?(?=[a-z])")
+# "list the ids of delivered orders ...": the orders listed (their ids are how they show)
+_IDS_OF = re.compile(r"^\W*(?P<ask>list|show(?: me)?|give(?: me)?|pull|send(?: me)?) (?:the |all "
+                     r"(?:the )?)?(?:ids?|id numbers?|identifiers) of (?:the |all (?:the )?|our )?"
+                     r"(?=[a-z])")
 _DASH = re.compile(r"\s+(?:—|–|--?)\s+")
 _ASKS_AFTER = re.compile(r"(?:how|which|what|who|where|when)\b")
 _ASKED_BEFORE = re.compile(r"\b(?:how|which|what|who|top|bottom|list|show|give|count|rank|"
@@ -301,6 +305,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                              words)
     words = _context_dropped(words)
     words = _PLEASE_LIST.sub("", _LIST_OF.sub("list the ", words, count=1), count=1)
+    words = _IDS_OF.sub("list the ", words, count=1)
     words = _RATE_OF.sub(lambda m: f"the percentage of all {m['rows']} that are {m['what']}"
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "

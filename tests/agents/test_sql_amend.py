@@ -2666,6 +2666,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM variants v JOIN unit_costs c USING (item_id) "
      "WHERE (v.price - c.unit_cost) / v.price < 0.35",
      "SELECT count(*) FROM variants"),
+    # "give me the ids of the pending orders ...": the orders listed
+    ("Give me the ids of the pending orders worth more than $5,000.",
+     q(metrics=["order_count"]),
+     "SELECT order_id, sum(price) FROM order_items WHERE status = 'pending' GROUP BY 1 "
+     "HAVING sum(price) > 5000",
+     "SELECT count(*) FROM orders WHERE status = 'pending'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
