@@ -13,8 +13,8 @@ from ._semantic import Metric, SemanticLayer
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, phrase, tokens
 
-_WORDS = {"once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-          "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+_WORDS = {"zero": 0, "once": 1, "twice": 2, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+          "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
           "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
           "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 # Only for reading a filter's number back from the question, not for "top N".

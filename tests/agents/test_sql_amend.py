@@ -2672,6 +2672,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT order_id, sum(price) FROM order_items WHERE status = 'pending' GROUP BY 1 "
      "HAVING sum(price) > 5000",
      "SELECT count(*) FROM orders WHERE status = 'pending'"),
+    # "exactly zero": a bound's number said as a word
+    ("How many gift cards on file hold exactly zero dollars?",
+     q(metrics=["user_payment_methods_count"]),
+     "SELECT count(*) FROM user_payment_methods WHERE source = 'gift_card' AND balance = 0",
+     "SELECT count(*) FROM user_payment_methods WHERE source = 'gift_card'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
