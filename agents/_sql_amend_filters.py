@@ -140,8 +140,11 @@ _CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
 _THING_COUNT = re.compile(r"\b(?:a|the|our) (?:(?P<thing>[a-z]+) count|(?:head ?count|tally) of "
                           r"(?:the |our )?(?P<of>[a-z]+))\b")
 # "is there any product where every variant ...": which products
-_IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<thing>\w+) "
+_IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<thing>(?:\w+ )?\w+) "
                            r"(?:where|whose|with|that|which)\b")
+# "are there any pending orders with no reservation? give me the number": how many
+_ANY_COUNTED = re.compile(r"^\W*(?:is|are) there (?:any|some) (?=[^?]*\?.*\b(?:number|count|how "
+                          r"many)\b)")
 # "neither a promotion nor a volume tier": no promotion and no volume tier
 _NEITHER_NOR = re.compile(r"\bneither (?:an? |any )?(?P<a>[^,.;?]+?) nor (?:an? |any )?(?P<b>[^,.;?]+)")
 # "not one of its variants", "not a single one of them": none of
@@ -310,7 +313,8 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
                             if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
-    words = _IS_THERE_ANY.sub(r"which \g<thing> ", words, count=1)
+    words = _IS_THERE_ANY.sub(r"which \g<thing> ", _ANY_COUNTED.sub("how many ", words, count=1),
+                              count=1)
     words = re.sub(r"\b(largest|greatest|highest|biggest|smallest|lowest) numbers of\b",
                    r"\1 number of", words)  # "the largest numbers of our customers"
     words = _NOT_ONE_OF.sub("none of", words)

@@ -2677,6 +2677,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["user_payment_methods_count"]),
      "SELECT count(*) FROM user_payment_methods WHERE source = 'gift_card' AND balance = 0",
      "SELECT count(*) FROM user_payment_methods WHERE source = 'gift_card'"),
+    # "are there any ...? tell me how many": a count of them
+    ("Are there any pending orders lacking a reservation? Tell me how many.",
+     q(metrics=["order_count"]),
+     "SELECT count(*) FROM orders o WHERE status = 'pending' AND NOT EXISTS "
+     "(SELECT 1 FROM reservations r WHERE r.order_id = o.order_id)",
+     "SELECT count(*) FROM orders WHERE status = 'pending'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
