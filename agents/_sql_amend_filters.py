@@ -415,8 +415,11 @@ _DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|augu
 _FRACTIONS = {"half": 50, "a half": 50, "a quarter": 25, "three quarters": 75}
 _FRACTION = re.compile(rf"\b(more than|over|at least|less than|fewer than|under|at most) "
                        rf"({'|'.join(_FRACTIONS)}) of\b")
-# "each product's variants" (the apostrophe read as a space): "variants of each product"
-_EACH_OWNS = re.compile(r"\b(?:each|every) (?P<owner>\w+) s (?P<owned>\w+)")
+# "each product's variants" (the apostrophe read as a space): "variants of each product";
+# "each carrier's average shipping cost": the whole noun phrase, up to a joining word
+_EACH_OWNS = re.compile(r"\b(?:each|every) (?P<owner>\w+) s (?P<owned>\w+(?: (?!(?:for|in|on|"
+                        r"at|with|from|to|over|during|and|or|by|since|across|per|is|are|was|"
+                        r"were|as|than|that|which|who)\b)\w+){0,3})")
 # "what does variant 12 cost us per unit": its unit cost
 _COST_PER_UNIT = re.compile(r"^\W*what (?:does|do|did) (?P<thing>.+?) cost(?: us| to make| to buy)?"
                             r" (?:per unit|each|a unit|apiece)\b")

@@ -173,8 +173,8 @@ def _route(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
             continue
         values = {origin.value, dest.value}
         filters = [f for f in args.get("filters") or [] if f.get("field") not in pair
-                   and not (f.get("value") in values or isinstance(f.get("value"), list)
-                            and values & set(f["value"]))]
+                   and not (set(v) & values if isinstance(v := f.get("value"), list)
+                            else v in values)]
         filters += [{"field": pair[0], "op": "=", "value": origin.value},
                     {"field": pair[1], "op": "=", "value": dest.value}]
         args["filters"] = filters

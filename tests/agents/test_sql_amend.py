@@ -2683,6 +2683,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM orders o WHERE status = 'pending' AND NOT EXISTS "
      "(SELECT 1 FROM reservations r WHERE r.order_id = o.order_id)",
      "SELECT count(*) FROM orders WHERE status = 'pending'"),
+    # "each carrier's average shipping cost": the whole noun phrase is what each has
+    ("Give me each carrier's average shipping cost.", q(metrics=["shipping_cost"]),
+     "SELECT carrier_id, c.name, avg(cost_usd) FROM carrier_lanes "
+     "JOIN carriers c USING (carrier_id) GROUP BY 1, 2",
+     "SELECT avg(cost_usd) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -2896,6 +2901,12 @@ def test_from_one_place_to_another_sets_the_origin_and_the_destination(
                metrics=["shipping_cost"],
                group_by=["carrier_lanes.origin_region", "carrier_lanes.dest_region"])
     assert not ends.arguments["group_by"]
+    # a filter holding a list of values (two carriers) stays beside the route
+    two = run(kit, "What does shipping cost from the West to the Northeast with SwiftAir or "
+                   "Parcelway?", metrics=["shipping_cost"], filters=[
+                  {"field": "carriers.name", "op": "in", "value": ["SwiftAir", "Parcelway"]}])
+    assert {"field": "carriers.name", "op": "in", "value": ["SwiftAir", "Parcelway"]} in \
+        two.arguments["filters"]
 
 
 def test_a_breakdown_no_join_reaches_is_dropped(kit: SqlKit) -> None:
