@@ -225,10 +225,14 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                                                      else ()) if f" {phrase(t)} " in said),
                    default=0)
     units_asked = bool(_UNITS_ASKED.search(words))
+    # "how much purchase spend is open on POs due to arrive": "how much" asks no count
+    amount_asked = first is not None and first.format == "count" and bool(
+        _HOW_MUCH_MORE.search(said_as)) and any(
+        (named_term := layer.metric(n)) is not None and named_term.format != "count" for n in named)
     if not valued and first is not None and _term_said(first, words) and not any(
             n > max(verbatim, 2) for n in named.values()) and not (
-            units_asked and first.format != "units"):  # "how many units" no count answers
-        return False
+            units_asked and first.format != "units") and not amount_asked:
+        return False  # ("how many units" no count answers)
     if units_asked:
         # "on order and not yet received" says "on order", not "received"
         affirmed = set(tokens(_NEGATED_WORD.sub(" ", words)))
@@ -275,6 +279,16 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     chosen = layer.metric(best[0])
     assert chosen is not None
     _use_metric(args, chosen, "the question names it", metrics, catalog, layer, notes)
+    if first is not None and first.table == chosen.table and not chosen.filter \
+            and _term_said(first, words):
+        # "the value of purchase orders due to arrive": the replaced term's words name
+        # which rows (open ones), as its condition says
+        held = args.get("filters") or []
+        kept = [f for f in _term_conditions(first) if f not in held]
+        if kept:
+            args["filters"] = [*held, *kept]
+            notes.append(f"filters {kept}: the rows the question's words for "
+                         f"{first.name} name")
     return True
 
 
@@ -510,6 +524,8 @@ def _product_defined(args: dict[str, Any], words: str, catalog: Catalog, layer: 
 
 # what may stand between two figures of a list: "units on hand, units reserved and ..."
 _LIST_GAP = re.compile(r"\W*(?:(?:and|the|its|their|our|plus|as well as)\W+)*")
+# ("purchase orders due to arrive": one term qualifying the other, not two figures)
+_LIST_SEPARATOR = re.compile(r"[,;/&]|\b(?:and|plus|as well as)\b")
 
 
 def _figures_listed(args: dict[str, Any], words: str, layer: SemanticLayer,
@@ -539,10 +555,11 @@ def _figures_listed(args: dict[str, Any], words: str, layer: SemanticLayer,
 
 
 def _adjacent_runs(said: list[tuple[int, int, Metric]], words: str) -> list[list[Metric]]:
-    """The terms said one right after the other (only commas and "and" between)."""
+    """The terms said one right after the other (a comma or "and" between, nothing else)."""
     runs: list[list[Metric]] = []
     for i, (start, _, term) in enumerate(said):
-        if i and _LIST_GAP.fullmatch(words[said[i - 1][1]:start]):
+        gap = words[said[i - 1][1]:start]
+        if i and _LIST_GAP.fullmatch(gap) and _LIST_SEPARATOR.search(gap):
             runs[-1].append(term)
         else:
             runs.append([term])

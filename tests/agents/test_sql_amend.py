@@ -2688,6 +2688,28 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT carrier_id, c.name, avg(cost_usd) FROM carrier_lanes "
      "JOIN carriers c USING (carrier_id) GROUP BY 1, 2",
      "SELECT avg(cost_usd) FROM carrier_lanes"),
+    # a finance word for the value of purchase orders
+    ("How much procurement spend went to Chinese suppliers in the third quarter of 2026?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT sum(quantity * unit_cost) FROM purchase_orders JOIN suppliers USING (supplier_id) "
+     "WHERE country = 'CN' AND ordered_on BETWEEN '2026-07-01' AND '2026-09-30'",
+     "SELECT count(*) FROM purchase_orders JOIN suppliers USING (supplier_id) "
+     "WHERE country = 'CN' AND ordered_on BETWEEN '2026-07-01' AND '2026-09-30'"),
+    # the value of rows a count's words name ("due to arrive": open ones); two terms side
+    # by side with no "and" between are one qualifying the other, not a list
+    ("What was the total value of purchase orders due to arrive in October 2026?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT sum(quantity * unit_cost) FROM purchase_orders WHERE status = 'open' "
+     "AND expected_on BETWEEN '2026-10-01' AND '2026-10-31'",
+     "SELECT sum(quantity * unit_cost) FROM purchase_orders "
+     "WHERE expected_on BETWEEN '2026-10-01' AND '2026-10-31'"),
+    # "how much" asks no count, even where the count's words are said too
+    ("How much purchase spend is tied up in purchase orders due to arrive in December 2026?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT sum(quantity * unit_cost) FROM purchase_orders WHERE status = 'open' "
+     "AND expected_on BETWEEN '2026-12-01' AND '2026-12-31'",
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open' "
+     "AND expected_on BETWEEN '2026-12-01' AND '2026-12-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
