@@ -346,7 +346,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             and _HOW_MANY.search(words):
         grouped = _per_subject(args, words, catalog, layer, notes)
     bounded = bool(counted_per) or bool(grouped) and not row_bound and not in_term and _having(
-        args, words, filters, notes)
+        args, words, filters, catalog, layer, notes)
     if not bounded and (both := _both(args, words, catalog, layer, notes)):
         grouped, bounded = both, True
     if not bounded and _ON_AVERAGE.search(words):

@@ -523,8 +523,8 @@ def _month_as_text(args: dict[str, Any], grouped: list[str], words: str,
     return grouped
 
 
-def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
-            notes: list[str]) -> bool:
+def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], catalog: Catalog,
+            layer: SemanticLayer, notes: list[str]) -> bool:
     """"Orders with more than 4 lines": a bound on the metric per group (``having``);
     "how many ..." then counts the groups. False when the question bounds nothing or
     a filter already carries the bound (a price above $1,000 is a row's)."""
@@ -542,6 +542,11 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]],
     if bound is None or not args.get("metrics"):
         return False
     number = bound.group(2)
+    measured = layer.metric(str(args["metrics"][0]))
+    counted = words[bound.end():].split()[:1]
+    if measured is not None and measured.format != "count" and counted \
+            and _table_named(counted[0], catalog, layer):
+        return False  # "customers who paid for at least one order": things, not the sum paid
     value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
     if any(_is_number(f.get("value"), value) for f in [*filters, *(args.get("share") or [])]
            if isinstance(f, dict)):

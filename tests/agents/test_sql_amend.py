@@ -2710,6 +2710,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND expected_on BETWEEN '2026-12-01' AND '2026-12-31'",
      "SELECT count(*) FROM purchase_orders WHERE status = 'open' "
      "AND expected_on BETWEEN '2026-12-01' AND '2026-12-31'"),
+    # "who paid for at least one order": a bound on things, not on the sum paid
+    ("Among shoppers who paid for at least one order, what is the average total paid per "
+     "shopper?", q(metrics=["payments"]),
+     "SELECT avg(t) FROM (SELECT user_id, sum(amount) AS t FROM order_payments "
+     "WHERE transaction_type = 'payment' GROUP BY 1)",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
