@@ -110,6 +110,7 @@ from ._sql_amend_metric import (
     _metric_of_values,
     _milliseconds_asked,
     _minus,
+    _money_asked,
     _named_metric,
     _narrower_term,
     _negated_term,
@@ -198,6 +199,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     args["filters"] = filters
     _unsaid_qualifier(args, words, layer, notes)
+    _money_asked(args, words, layer, notes)
     if _named_metric(args, words, catalog, layer, notes) | _narrower_term(
             args, words, layer, notes) or _units_ranked(
             args, words, linked, catalog, layer, notes) or _things_ranked(

@@ -113,6 +113,29 @@ def _use_metric(args: dict[str, Any], metric: Metric, why: str, was: list[str],
     _drop_unreached(args, metric.table, catalog, layer, notes)
 
 
+# "to the cent", "in dollars": an amount of money is asked
+_IN_MONEY = re.compile(r"\bto the (?:cent|penny|nearest (?:cent|dollar))\b|\bin dollars\b|"
+                          r"\bhow many dollars\b")
+
+
+def _money_asked(args: dict[str, Any], words: str, layer: SemanticLayer,
+                 notes: list[str]) -> None:
+    """"How much did gross margin change from September to October, to the cent": the
+    money term of the percent term's own words (gross margin, not gross margin %), when
+    the question asks for money and says no percentage."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or first.format != "percent" or not _IN_MONEY.search(words) \
+            or re.search(r"\bpercent|%", words):
+        return
+    own = set(tokens(first.label))
+    twins = [m for m in layer.metrics if m.table == first.table and m.format == "money"
+             and set(tokens(m.label)) and set(tokens(m.label)) <= own]
+    if len(twins) == 1:
+        args["metrics"] = [twins[0].name, *metrics[1:]]
+        notes.append(f"metric {twins[0].name}, not {first.name}: the question asks for money")
+
+
 def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
                       notes: list[str]) -> None:
     """"Which tools has the order agent called": not failed_tool_calls, whose label adds

@@ -231,8 +231,9 @@ def two_ranges(words: str, spans_are_pairs: bool = False) -> tuple[NamedRange, N
     for join in _AGAINST.finditer(words):
         # (within the sentence: "... from September to October 2026? Give September minus
         # October" sets the same two months against each other once)
-        before = re.split(r"[?!;]|\.(?!\d)", words[:join.start()])[-1]
-        after = re.split(r"[?!;]|\.(?!\d)", words[join.end():])[0]
+        # (or within the brackets: "... to October 2026 (October minus September)")
+        before = re.split(r"[?!;()]|\.(?!\d)", words[:join.start()])[-1]
+        after = re.split(r"[?!;()]|\.(?!\d)", words[join.end():])[0]
         first, second = named_range(before), named_range(after)
         if first is not None and second is not None:
             pairs.add((_whole(first), _whole(second)))

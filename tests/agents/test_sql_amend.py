@@ -3949,6 +3949,9 @@ def test_one_amount_as_a_percentage_of_another_of_the_same_rows(
 @pytest.mark.parametrize(("question", "first", "second"), [
     ("How much more revenue did we make in August 2026 than in July 2026?", "08", "07"),
     ("How much less revenue did we make in July 2026 than in August 2026?", "08", "07"),
+    # the two months said again in brackets, as the difference to take
+    ("By how much did revenue change from July 2026 to August 2026 (August minus July)?",
+     "08", "07"),
 ])
 def test_a_metric_over_two_calendar_ranges_and_their_difference(
         kit: SqlKit, store: DuckDBStore, question: str, first: str, second: str) -> None:
@@ -3960,6 +3963,20 @@ def test_a_metric_over_two_calendar_ranges_and_their_difference(
     gold = _rows(store, f"SELECT {month(first)}, {month(second)}, "
                         f"{month(first)} - {month(second)} FROM sales_history")
     assert _answer(kit, store, done.arguments) == gold
+
+
+def test_an_amount_in_dollars_is_the_money_term_not_its_percent(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    done = run(kit, "What gross margin did we make in August 2026, to the cent?",
+               metrics=["margin_pct"])
+    gold = _rows(store, "SELECT sum(s.quantity * (s.unit_price - c.unit_cost)) "
+                        "FROM sales_history s JOIN unit_costs c USING (item_id) "
+                        "WHERE day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'")
+    assert _answer(kit, store, done.arguments)[0][0] == pytest.approx(gold[0][0])
+    # a percentage asked stays one
+    kept = run(kit, "What gross margin percent did we make in August 2026, to the cent?",
+               metrics=["margin_pct"])
+    assert kept.arguments["metrics"] == ["margin_pct"]
 
 
 def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> None:
