@@ -1302,7 +1302,13 @@ def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
 # "how many open purchase orders are there, and how many units do they hold": a second
 # figure of the same rows
 _AND_ALSO = re.compile(r",? and (?:how many|how much|how long|what (?:is|was|are|were) "
-                       r"(?:the |their |its )?(?:total |combined )?)\s*(?P<rest>(?:\w+ ){0,4}\w+)")
+                       r"(?:the |their |its )?(?:total |combined )?|"
+                       # "..., and what do they add up to": their sum
+                       r"what (?:do|did|does) (?:they|these|those|it|all of them) "
+                       r"(?=(?:all )?(?:add up to|total|come to|amount to|sum to)\b))"
+                       r"\s*(?P<rest>(?:\w+ ){0,4}\w+)")
+# "add up to", "come to": a sum, of money unless units are said
+_ADD_UP_TO = re.compile(r"(?:all )?(?:add up to|total|come to|amount to|sum to)\b")
 _MONEY_ASKED = frozenset({"value", "worth", "amount", "cost", "spent", "paid", "money"})
 
 
@@ -1327,7 +1333,8 @@ def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
             or first.table not in catalog.tables or _HOW_MANY_ANCHOR.search(words) is None:
         return False
     rest = set(tokens(also["rest"]))
-    kind = "units" if rest & _UNIT_WORDS else "money" if rest & _MONEY_ASKED else None
+    kind = "units" if rest & _UNIT_WORDS else "money" if rest & _MONEY_ASKED or \
+        _ADD_UP_TO.match(also["rest"]) else None
     same = [m.name for m in layer.metrics if m.table == first.table and m.format == kind
             and m.filter == first.filter and re.match(r"\s*sum\(", m.sql, re.IGNORECASE)]
     names = ("quantity", "qty", "units") if kind == "units" else ("amount", "total", "value")

@@ -2716,6 +2716,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT avg(t) FROM (SELECT user_id, sum(amount) AS t FROM order_payments "
      "WHERE transaction_type = 'payment' GROUP BY 1)",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+    # "..., and what do they all add up to": their sum beside their count
+    ("How many refunds went to pending orders, and what do they all add up to?",
+     q(metrics=["refund_count"]),
+     "SELECT count(*), sum(amount) FROM order_payments p JOIN orders o USING (order_id) "
+     "WHERE transaction_type = 'refund' AND o.status = 'pending'",
+     "SELECT count(*) FROM order_payments p JOIN orders o USING (order_id) "
+     "WHERE transaction_type = 'refund' AND o.status = 'pending'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
