@@ -925,6 +925,9 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     asked = _DIFFERENCE.search(words)
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     if asked is None and metrics and not args.get("share"):
+        if _TWO_COUNTS.search(words) and not args.get("group_by") and _conditions_versus(
+                args, words, None, catalog, layer, notes):
+            return  # ("the number of price rises and the number of price cuts")
         if not _periods_compared(args, words, metrics[0], layer, notes):
             _compared_groups(args, words, catalog, layer, notes)
         return
@@ -1098,10 +1101,11 @@ def _compared_groups(args: dict[str, Any], words: str, catalog: Catalog,
     variants still for sale against those sold out": a row for each side, grouped by the
     column of the two values said (or by one of two conditions that are each other's
     negation, which then filter nothing). True when it is."""
-    if args.get("group_by") or _SIDE_BY_SIDE.search(words) is None:
+    two_counts = _TWO_COUNTS.search(words) is not None
+    if args.get("group_by") or _SIDE_BY_SIDE.search(words) is None and not two_counts:
         return False
     filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
-    one_row = _ONE_ROW.search(words) is not None
+    one_row = _ONE_ROW.search(words) is not None or two_counts
     pairs = [f for f in filters if f.get("op") == "in" and isinstance(f.get("value"), list)
              and len(f["value"]) == 2]
     if len(pairs) == 1:
@@ -1132,6 +1136,9 @@ def _compared_groups(args: dict[str, Any], words: str, catalog: Catalog,
 
 
 # "Give me two numbers in one row", "side by side": columns, not a row for each
+# "the number of price rises and the number of price cuts": two counts, one row
+_TWO_COUNTS = re.compile(r"\b(?:the number of|how many) (?:\w+ ){1,5}?and (?:also )?"
+                         r"(?:the number of|how many)\b")
 _ONE_ROW = re.compile(r"\b(?:in|on) (?:one|a single|the same) row\b|\bside by side\b|"
                       r"\btwo (?:numbers|figures|columns)\b")
 

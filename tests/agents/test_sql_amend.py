@@ -3986,6 +3986,20 @@ def test_an_amount_in_dollars_is_the_money_term_not_its_percent(
     assert kept.arguments["metrics"] == ["margin_pct"]
 
 
+@pytest.mark.parametrize(("question", "metric", "gold"), [
+    ("How many price cuts and how many price rises were there in August 2026?", "price_changes",
+     "SELECT count(*) FILTER (WHERE price < previous_price), count(*) FILTER (WHERE price > "
+     "previous_price) FROM price_history WHERE effective_on BETWEEN '2026-08-01' AND '2026-08-31'"),
+    ("Give the number of delivered orders and the number of cancelled orders.", "order_count",
+     "SELECT count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = "
+     "'cancelled') FROM orders"),
+])
+def test_two_counts_asked_one_after_the_other_are_two_figures(
+        kit: SqlKit, store: DuckDBStore, question: str, metric: str, gold: str) -> None:
+    done = run(kit, question, metrics=[metric])
+    assert _answer(kit, store, done.arguments)[0][:2] == _rows(store, gold)[0]
+
+
 def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> None:
     done = run(kit, "How many products lack a backup supplier?", metrics=["product_count"])
     gold = ("SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM supplier_products s "
