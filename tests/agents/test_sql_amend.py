@@ -2723,6 +2723,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE transaction_type = 'refund' AND o.status = 'pending'",
      "SELECT count(*) FROM order_payments p JOIN orders o USING (order_id) "
      "WHERE transaction_type = 'refund' AND o.status = 'pending'"),
+    # the named condition in other words: a state that is not the customer's own
+    ("How many delivered orders went to a state that is not the customer's own state?",
+     q(metrics=["order_count"]),
+     "SELECT count(*) FROM orders o JOIN users u USING (user_id) WHERE o.status = 'delivered' "
+     "AND o.address ->> '$.state' <> u.address ->> '$.state'",
+     "SELECT count(*) FROM orders WHERE status = 'delivered'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
