@@ -1343,6 +1343,11 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
         if named is None or count is None:
             return []
         per, term = named
+        if per in (args.get("absent") or []) and bound.group(1) == "at least" \
+                and bound.group(2) in ("1", "one"):
+            # "primary for at least one product but never a backup for any": the rows
+            # lacked are a kind of them; "at least one" only says the thing has some
+            return []
         if first is None or first.table != per or first.format != "count" or (
                 total is not None and first.name != count):
             args["metrics"] = [count]

@@ -4006,6 +4006,21 @@ def test_two_counts_asked_one_after_the_other_are_two_figures(
     assert _answer(kit, store, done.arguments)[0][:2] == _rows(store, gold)[0]
 
 
+@pytest.mark.parametrize("question", [
+    "Which suppliers are never a backup for any product? Names only.",
+    "Which suppliers are the main supplier of at least one product but never a backup "
+    "supplier? Names only.",
+])
+def test_suppliers_that_are_never_a_backup(kit: SqlKit, store: DuckDBStore,
+                                           question: str) -> None:
+    done = run(kit, question, metrics=["suppliers_count"])
+    gold = _rows(store, "SELECT s.name FROM suppliers s WHERE NOT EXISTS (SELECT 1 FROM "
+                        "supplier_products p WHERE p.supplier_id = s.supplier_id "
+                        "AND NOT p.is_primary)")
+    assert [row[:1] for row in _answer(kit, store, done.arguments)] == gold
+    assert len(gold) < len(_rows(store, "SELECT name FROM suppliers"))
+
+
 def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> None:
     done = run(kit, "How many products lack a backup supplier?", metrics=["product_count"])
     gold = ("SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM supplier_products s "
