@@ -49,12 +49,16 @@ from ._sql_amend_common import (
     _term_said,
 )
 from ._sql_amend_filters import _UNIT_PHRASE, _in_table_names, _said_outside
+from ._sql_calendar import _MONTH as _MONTH_NAMES
 from ._sql_calendar import date_extreme
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_METRICS
 
 _ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
+# a period said before the term: "october 2026 revenue", "q3 2026 sales", "last month s"
+_PERIOD_FIRST = re.compile(rf"^ (?:(?:{_MONTH_NAMES}|q[1-4]|20\d\d|last|this|month|week|year|"
+                           r"quarter|s)\s)+")
 # "units sold per region last month", "total revenue by month": a headline, the term first
 _HEADLINE = re.compile(r"^(?:(?:show|list|give|get)(?: me)? )?(?:(?:the|our) )?(?!what\b|which\b|how\b)(.*)$")
 # "how many units shipped out of Denver": what is counted or summed
@@ -209,6 +213,8 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                                                     _BOUND_OF.search(said_as),
                                                     _HOW_MUCH_MORE.search(said_as))
                         if m]
+    # "what share of October 2026 revenue", "Q3 2026 margin": the term after its period
+    anchors += [f" {a[period.end():]}" for a in anchors if (period := _PERIOD_FIRST.match(a))]
     # "the highest total revenue": the term after its aggregate word
     anchors += [f" {a[len(w) + 2:]}" for a in anchors for w in ("total", "overall", "combined",
                                                                   "all time", "lifetime")

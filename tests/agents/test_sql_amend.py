@@ -2729,6 +2729,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM orders o JOIN users u USING (user_id) WHERE o.status = 'delivered' "
      "AND o.address ->> '$.state' <> u.address ->> '$.state'",
      "SELECT count(*) FROM orders WHERE status = 'delivered'"),
+    # a period said before the term: the share of that period's revenue
+    ("What share of September 2026 revenue came from the Denver warehouse?",
+     q(metrics=["warehouses_count"]),
+     "SELECT 100.0 * sum(quantity * unit_price) FILTER (WHERE w.city = 'Denver') / "
+     "sum(quantity * unit_price) FROM sales_history JOIN warehouses w USING (warehouse_id) "
+     "WHERE day BETWEEN '2026-09-01' AND '2026-09-30'",
+     "SELECT 100.0 * count(*) FILTER (WHERE city = 'Denver') / count(*) FROM warehouses"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -4019,6 +4026,12 @@ def test_suppliers_that_are_never_a_backup(kit: SqlKit, store: DuckDBStore,
                         "AND NOT p.is_primary)")
     assert [row[:1] for row in _answer(kit, store, done.arguments)] == gold
     assert len(gold) < len(_rows(store, "SELECT name FROM suppliers"))
+
+
+def test_columns_listed_after_the_question_are_shown(kit: SqlKit) -> None:
+    done = run(kit, "What was revenue per warehouse in August 2026, to the cent? Warehouse city "
+                    "and revenue.", metrics=["revenue"], group_by=["sales_history.warehouse_id"])
+    assert "warehouses.city" in done.arguments["group_by"]
 
 
 def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> None:
