@@ -613,7 +613,10 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
     if metric is None or re.match(r"\s*avg\(", metric.sql, re.IGNORECASE) \
             or metric.label.lower().startswith("average"):
         return grouped
-    for match in _PER_THING.finditer(words):
+    # ("what did customers pay on average per payment": who did it is no thing averaged
+    # over where another thing is said)
+    for match in sorted(_PER_THING.finditer(words), key=lambda m: words[m.start():].split()[0]
+                        in ("does", "do", "did")):
         thing = match.group(1)
         if thing.split()[0] in _COUNT_WORDS:  # "the average number of items" is no item
             continue
@@ -626,6 +629,15 @@ def _average_per(args: dict[str, Any], grouped: list[str], words: str, catalog: 
             # (a total per its own row, "the tokens one run uses on average", is the
             # average of what the term sums; a count per its own row is 1)
             own_total = table == metric.table and re.match(r"\s*sum\(", metric.sql, re.I)
+            per_row = words[match.start():].split()[0] in ("per", "each", "every")
+            summed = _ONE_COLUMN.fullmatch(metric.sql) if own_total and not keys \
+                and per_row else None
+            if summed is not None and summed.group(1).lower() == "sum":
+                # (rows with no key of their own: the average of the column summed)
+                args["metrics"] = [f"avg({summed.group(2)})", *names[1:]]
+                notes.append(f"metric avg({summed.group(2)}): the question asks for an "
+                             f"average per {table} row")
+                return grouped
             if table is None or table == metric.table and not own_total or len(keys) != 1 \
                     or catalog.tables[metric.table].column(keys[0]) is None:
                 continue

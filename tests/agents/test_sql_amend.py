@@ -2736,6 +2736,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "sum(quantity * unit_price) FROM sales_history JOIN warehouses w USING (warehouse_id) "
      "WHERE day BETWEEN '2026-09-01' AND '2026-09-30'",
      "SELECT 100.0 * count(*) FILTER (WHERE city = 'Denver') / count(*) FROM warehouses"),
+    # the average per row of the summed table itself (payments have no key): the column's
+    ("How much did shoppers pay on average per payment transaction?", q(metrics=["payments"]),
+     "SELECT avg(amount) FROM order_payments WHERE transaction_type = 'payment'",
+     "SELECT avg(t) FROM (SELECT user_id, sum(amount) AS t FROM order_payments "
+     "WHERE transaction_type = 'payment' GROUP BY 1)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
