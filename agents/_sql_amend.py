@@ -88,6 +88,7 @@ from ._sql_amend_filters import (
     _first_of_opposites,
     _flags_said,
     _in_table_names,
+    _option_unsaid,
     _own_values,
     _percent_off,
     _plain_bounds,
@@ -293,7 +294,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     # (a value of stop words only, "US", is explained by no term)
     # ("deals that had not finished": the deals' own end date, no run that is 'done')
     spoken = linked.model_copy(update={"values": [
-        h for h in linked.values if term is None or not _date_word_of(term.table, h, layer)]})
+        h for h in linked.values if (term is None or not _date_word_of(term.table, h, layer))
+        and not _option_unsaid(h, words, linked, layer)]})
     filters += [f for f in _value_filters(spoken, filters, words, notes, cost, subjects,
                                              catalog)
                 if not (said_words := value_words(f)) or not said_words <= explained]

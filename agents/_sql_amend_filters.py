@@ -862,6 +862,24 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
         f["value"] = as_stored
 
 
+# the goods themselves, which product options describe
+_GOODS = re.compile(r"\b(?:variants?|versions?|items?|skus?|products?|models?|units?|goods|"
+                    r"stock|editions?)\b")
+
+
+def _option_unsaid(hit: ValueHit, words: str, linked: Linked, layer: SemanticLayer) -> bool:
+    """"Our plain percentage-off promotions", "refunded in full": a product option's value
+    (the 'plain' design, a 'full' zipper) describes goods only where the question speaks
+    of them: the option's name, a product's name, or items, variants, products."""
+    options = [layer.dimension(c) for c in hit.columns]
+    if not options or any(o is None or o not in layer.attributes for o in options):
+        return False
+    named = {phrase(o.label.split(" (")[0]) for o in options if o is not None}
+    return not (_GOODS.search(words) or any(f" {n} " in f" {phrase(words)} " for n in named)
+                or any(h is not hit and any(c.endswith("products.name") for c in h.columns)
+                       for h in linked.values))
+
+
 def _value_filters(linked: Linked, filters: list[dict[str, Any]],
                    words: str, notes: list[str], cost: Callable[[str], tuple[int, int]],
                    subjects: set[str], catalog: Catalog) -> list[dict[str, Any]]:

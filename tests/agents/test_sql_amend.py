@@ -4039,6 +4039,20 @@ def test_columns_listed_after_the_question_are_shown(kit: SqlKit) -> None:
     assert "warehouses.city" in done.arguments["group_by"]
 
 
+def test_a_product_option_s_value_filters_only_where_goods_are_spoken_of(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    holds, lookup = store_holds(store), store_lookup(store)
+
+    def fields(question: str) -> list[Any]:
+        linked = kit.linker.link(question, holds, lookup)
+        done = amend(q(metrics=["promotion_count"]), question, linked, kit.catalog, kit.layer,
+                     set())
+        return [f["field"] for f in done.arguments["filters"]]
+    # 'plain' is a design of some variants: an adjective of promotions here
+    assert "variants_design" not in fields("How many plain percentage-off promotions are there?")
+    assert "variants_design" in fields("How many promotions cover variants with a plain design?")
+
+
 def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> None:
     done = run(kit, "How many products lack a backup supplier?", metrics=["product_count"])
     gold = ("SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM supplier_products s "
