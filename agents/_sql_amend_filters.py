@@ -350,6 +350,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _EARNING.sub(lambda m: f"{m['thing']} with the {'highest' if m['best'] else 'lowest'}"
                          " revenue", words)
     words = _COST_PER_UNIT.sub(r"what is the unit cost of \g<thing>", words, count=1)
+    words = _PAY_FOR_ONE.sub(r"what is the unit cost of \g<thing>", words, count=1)
     words = _PAY_PER_UNIT.sub(
         lambda m: f"with the {'highest' if m['most'] or m['most2'] else 'lowest'} unit cost",
         words, count=1)
@@ -420,6 +421,10 @@ _FRACTION = re.compile(rf"\b(more than|over|at least|less than|fewer than|under|
 _EACH_OWNS = re.compile(r"\b(?:each|every) (?P<owner>\w+) s (?P<owned>\w+(?: (?!(?:for|in|on|"
                         r"at|with|from|to|over|during|and|or|by|since|across|per|is|are|was|"
                         r"were|as|than|that|which|who)\b)\w+){0,3})")
+# "how much do we pay per unit for item 12": its unit cost
+_PAY_FOR_ONE = re.compile(r"^\W*how much (?:do|did|does) (?:we|you|i|the company) pay "
+                          r"(?:per unit|each|a unit|apiece|for one|for each) (?:for|of) "
+                          r"(?P<thing>(?:item|variant|sku|product|version|model)\b.+?)(?=[?.!,]|$)")
 # "what does variant 12 cost us per unit": its unit cost
 _COST_PER_UNIT = re.compile(r"^\W*what (?:does|do|did) (?P<thing>.+?) cost(?: us| to make| to buy)?"
                             r" (?:per unit|each|a unit|apiece)\b")

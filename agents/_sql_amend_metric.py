@@ -940,10 +940,12 @@ def _columns_named(words: str, both: bool, catalog: Catalog, layer: SemanticLaye
             for name in (c.name, spelled, *timed, f"{table.name} {c.name}", *prefixed, *own,
                          *other):
                 term = phrase(name.replace("_", " ")).split()
-                for i in range(1, len(said) - len(term) + 1):
+                for i in range(len(said) - len(term) + 1):
                     if said[i:i + len(term)] != term:
                         continue
-                    fns = _aggregates_before(said, i)
+                    # ("unit cost of SKU 12?": a headline naming a value of one thing)
+                    headline = said[:i] in ([], ["the"]) and said[i + len(term):][:1] == ["of"]
+                    fns = [_VALUE] if headline else _aggregates_before(said, i) if i else []
                     if fns == [_VALUE] and name in own:
                         continue  # "what were the order lines worth": no value of a column
                     if fns and len(term) >= found.get(c.ref, 0):

@@ -825,7 +825,9 @@ def test_a_column_s_value_asked_of_one_thing_is_that_value_not_a_count(
     item = _some(store, "SELECT min(item_id) FROM unit_costs")
     cost = _some(store, f"SELECT unit_cost FROM unit_costs WHERE item_id = '{item}'")
     for question in (f"What is the unit cost of item {item}?",
-                     f"What does variant {item} cost us apiece?"):
+                     f"What does variant {item} cost us apiece?",
+                     f"How much do we pay per unit for item {item}?",
+                     f"Unit cost of SKU {item}, please."):
         done = run(kit, question, holds=store_holds(store), metrics=["unit_costs_count"])
         (row,) = _answer(kit, store, done.arguments)
         assert str(row[-1]) == cost, question
