@@ -137,7 +137,8 @@ _CONTRACTIONS = [(re.compile(rf"\b{a}\b"), b) for a, b in [
     (r"i d like", "i would like")]]
 # "a customer count for each region", "a headcount of customers": the number of customers
 # (a table's things, not "the top count")
-_THING_COUNT = re.compile(r"\b(?:a|the|our) (?:(?P<thing>[a-z]+) count|(?:head ?count|tally) of "
+_THING_COUNT = re.compile(r"\b(?:(?:a|the|our)|(?P<by>by|largest|highest|biggest|lowest|smallest"
+                          r"|most|fewest)) (?:(?P<thing>[a-z]+) count|(?:head ?count|tally) of "
                           r"(?:the |our )?(?P<of>[a-z]+))\b")
 # "is there any product where every variant ...": which products
 _IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<thing>(?:\w+ )?\w+) "
@@ -302,8 +303,10 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     if (dash := _DASH.search(words)) and _ASKS_AFTER.match(words[dash.end():]) \
             and not _ASKED_BEFORE.search(words[:dash.start()]):
         words = f"{words[:dash.start()]}, {words[dash.end():]}"
+    # ("top states by customer count": by the number of customers)
     words = _THING_COUNT.sub(lambda m: m[0] if not _table_named(m["thing"] or m["of"], catalog, layer)
-                             else f"the number of {m['thing'] or m['of']}"
+                             else f"{'' if not m['by'] else 'by the' if m['by'] == 'by' else m['by']}"
+                             f"{' ' if m['by'] else 'the '}number of {m['thing'] or m['of']}"
                              f"{'s' if m['thing'] and not m['thing'].endswith('s') else ''}",
                              words)
     words = _context_dropped(words)

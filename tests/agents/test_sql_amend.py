@@ -2743,6 +2743,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT avg(amount) FROM order_payments WHERE transaction_type = 'payment'",
      "SELECT avg(t) FROM (SELECT user_id, sum(amount) AS t FROM order_payments "
      "WHERE transaction_type = 'payment' GROUP BY 1)"),
+    # "by customer count", "the largest customer count": ranked by the number of them
+    ("Top two states by customer count?", q(metrics=["state_regions_count"]),
+     "SELECT address ->> '$.state' AS s, count(*) AS n FROM users GROUP BY 1 "
+     "ORDER BY n DESC LIMIT 2",
+     "SELECT state, count(*) AS n FROM state_regions GROUP BY 1 ORDER BY n DESC, 1 LIMIT 2"),
+    ("Which two states have the largest customer count?", q(metrics=["state_regions_count"]),
+     "SELECT address ->> '$.state' AS s, count(*) AS n FROM users GROUP BY 1 "
+     "ORDER BY n DESC LIMIT 2",
+     "SELECT state, count(*) AS n FROM state_regions GROUP BY 1 ORDER BY n DESC, 1 LIMIT 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
