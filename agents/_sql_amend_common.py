@@ -119,7 +119,7 @@ _RANKED_SHARE = (rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (?:percentage|percent|s
                  rf"fraction) of")
 # "which products have more than 50% of their variants sold out": a share per group, bounded
 _BOUNDED_SHARE = (r"\b(?P<bound>more than|over|above|at least|less than|fewer than|under|below|"
-                  r"at most) (?P<percent>\d+(?:\.\d+)?)\s*(?:%|percent) of (?=their|its|each)")
+                  r"at most) (?P<percent>\d+(?:\.\d+)?)\s*(?:%|percent) of (?=\w)")
 _SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b|{_RANKED_SHARE}\b|{_BOUNDED_SHARE}")
 
 

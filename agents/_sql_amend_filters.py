@@ -361,6 +361,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     if average and _table_named(average["thing"], catalog, layer) == "variants":
         words = f"what is the average unit cost of {average['thing']}{words[average.end():]}"
     words = _EACH_OWNS.sub(r"\g<owned> of each \g<owner>", words)
+    words = _MAJORITY.sub("more than half of", words)  # "where the majority of variants ..."
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
     words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> that ", words, count=1)
     words = _DATE_COMMA.sub(r"\1 \2", words)
@@ -416,6 +417,7 @@ _MORE_THAN_ONE_TIED = re.compile(r"\b(?:more than one|(?:two|2) or more|at least
 _DATE_COMMA = re.compile(r"\b((?:january|february|march|april|may|june|july|august|september|"
                          r"october|november|december) \d{1,2}),\s*(\d{4})\b")
 # "more than half of their variants": "more than 50% of"
+_MAJORITY = re.compile(r"\b(?:the|a) majority of\b")
 _FRACTIONS = {"half": 50, "a half": 50, "a quarter": 25, "three quarters": 75}
 _FRACTION = re.compile(rf"\b(more than|over|at least|less than|fewer than|under|at most) "
                        rf"({'|'.join(_FRACTIONS)}) of\b")

@@ -4064,6 +4064,20 @@ def test_a_product_option_s_value_filters_only_where_goods_are_spoken_of(
     assert "variants_design" in fields("How many promotions cover variants with a plain design?")
 
 
+@pytest.mark.parametrize("question", [
+    "List the products where the majority of variants are sold out.",
+    "Which products have more than half of the variants sold out?",
+])
+def test_things_with_a_bounded_share_of_their_rows(kit: SqlKit, store: DuckDBStore,
+                                                   question: str) -> None:
+    done = run(kit, question, metrics=["variant_count"])
+    names = {row[1] for row in _answer(kit, store, done.arguments)}
+    gold = {row[0] for row in _rows(store, "SELECT p.name FROM variants v JOIN products p "
+                                           "USING (product_id) GROUP BY p.name "
+                                           "HAVING avg(CASE WHEN v.available THEN 0 ELSE 1 END) > 0.5")}
+    assert names == gold
+
+
 def test_things_that_lack_a_row_of_a_kind(kit: SqlKit, store: DuckDBStore) -> None:
     done = run(kit, "How many products lack a backup supplier?", metrics=["product_count"])
     gold = ("SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM supplier_products s "
