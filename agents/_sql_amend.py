@@ -260,7 +260,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     filters = _said_flags(filters, said, catalog, notes)
     filters += _flags_said(filters, words, catalog, layer, cost, notes)
     grouped = _nearer_groups(args, grouped, layer, cost, notes)
-    grouped = _said_breakdown(args, grouped, words, catalog, layer, root, cost, notes)
+    grouped = _said_breakdown(args, grouped, words, catalog, layer, root, cost, notes,
+                              {h.value for h in linked.values})
     grouped = _which_subject(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _extreme_row(args, grouped, words, catalog, layer, root, cost, notes)
     grouped = _most_common(args, grouped, words, catalog, layer, root, notes)

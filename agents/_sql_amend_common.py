@@ -352,6 +352,11 @@ def _head_table(counted: list[str], catalog: Catalog, layer: SemanticLayer) -> s
     words = phrase(" ".join(said)).split()
     plural = [len(w) > 3 and w.endswith("s") and not w.endswith("ss")
               for w in re.findall(r"[a-z0-9]+", " ".join(said))]
+    # two plurals in a row: the second opens a clause ("the orders shoppers paid for")
+    # (a modifier is singular: "order items")
+    cut = next((i + 1 for i in range(len(plural) - 1) if plural[i] and plural[i + 1]), None)
+    if cut is not None and len(plural) == len(words):
+        words, plural = words[:cut], plural[:cut]
     best: dict[str, tuple[int, int]] = {}  # table -> (where its name ends, its length)
     for table, note in layer.tables.items():
         for name in (table, table.replace("_", " "), *note.synonyms):

@@ -55,7 +55,9 @@ from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
 from ._sql_query import MAX_METRICS
 
-_ASKED_FOR = re.compile(r"^(?:what|which) (?:(?:is|was|are|were) )?(?:(?:the|our) )?(.*)$")
+# "what was our revenue", "how did our revenue in october compare with september"
+_ASKED_FOR = re.compile(r"^(?:(?:what|which) (?:(?:is|was|are|were) )?|"
+                        r"how (?:did|does|do|has|have|is|was|are|were) )(?:(?:the|our) )?(.*)$")
 # a period said before the term: "october 2026 revenue", "q3 2026 sales", "last month s"
 _PERIOD_FIRST = re.compile(rf"^ (?:(?:{_MONTH_NAMES}|q[1-4]|20\d\d|last|this|month|week|year|"
                            r"quarter|s)\s)+")
@@ -82,9 +84,13 @@ _BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 _UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?:number|amount|total|count) of )?"
                            r"(?:(?P<kind>[a-z]+) )?units\b")
 _VALUE_OF = re.compile(r"\bvalue of (?:(?:the|our|all) )*((?:\w+ ){0,3}\w+)")
+# those who buy from us: what they buy is what we sell
+_BUYERS = r"(?:customers|shoppers|buyers|clients|people)"
+_BUY = ("buy", "bought", "purchase", "purchased")
 # "How many units did we receive": the measure is the noun and the verb ("units received").
 _DONE_TO = re.compile(r"\bhow many (\w+(?: \w+)??) (?:did|do|does|have|has|had|will) (?:we|you|"
-                      r"they|our \w+|the \w+) (\w+)|\bhow many (\w+(?: \w+)??) (?:were |was |"
+                      rf"they|(?P<buyers>(?:(?:our|the) )?{_BUYERS})|our \w+|the \w+) (\w+)|"
+                      r"\bhow many (\w+(?: \w+)??) (?:were |was |"
                       r"have been |got )?(sold|bought|ordered|received|shipped|returned)\b|"
                       # "the days on which we sold over 1,500 units": units sold, bounded
                       r"\b(?:we|they|you) (sold|sell|bought|buy|ordered|order|received|receive|shipped|ship|"
@@ -290,8 +296,10 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
             named[f"sum({columns[0]})"] = 2
     for done in _DONE_TO.finditer(words):  # "how many units did we receive"
         # "how many backpacks did we sell", "... backpacks sold": units of a thing named
-        thing = done.group(1) or done.group(3) or done.group(6)
-        verb = done.group(2) or done.group(4) or done.group(5)
+        thing = done.group(1) or done.group(4) or done.group(7)
+        verb = done.group(3) or done.group(5) or done.group(6)
+        if done["buyers"] and verb in _BUY:
+            verb = "sold"  # "how many units did shoppers buy": what we sold them
         noun = "units" if _a_named_thing(thing, catalog) else thing
         asked = {_stem(w) for w in tokens(f"{noun} {verb}")}
         for m in layer.metrics:  # "units received", not "units on order" (open ones)
@@ -1317,7 +1325,8 @@ _AND_ALSO = re.compile(r",? and (?:how many|how much|how long|what (?:is|was|are
                        r"\s*(?P<rest>(?:\w+ ){0,4}\w+)")
 # "add up to", "come to": a sum, of money unless units are said
 _ADD_UP_TO = re.compile(r"(?:all )?(?:add up to|total|come to|amount to|sum to)\b")
-_MONEY_ASKED = frozenset({"value", "worth", "amount", "cost", "spent", "paid", "money"})
+# (as tokens() gives them: "paid" is "pay")
+_MONEY_ASKED = frozenset({"value", "worth", "amount", "cost", "spent", "pay", "money"})
 
 
 def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
@@ -1354,10 +1363,33 @@ def _second_figure(args: dict[str, Any], words: str, catalog: Catalog, layer: Se
         also["rest"], first.table, catalog, layer) or (
         None if kind is None else same[0] if len(same) == 1 else
         f"sum({columns[0]})" if len(columns) == 1 and not first.filter else None)
+    if second is None and kind == "money" and not first.filter:
+        return _money_of_rows_below(args, first, also["rest"], catalog, layer, notes)
     if second is None:
         return False
     args["metrics"] = [first.name, second]
     notes.append(f"metric {second} beside {first.name}: the question asks for both")
+    return True
+
+
+def _money_of_rows_below(args: dict[str, Any], first: Metric, rest: str, catalog: Catalog,
+                         layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many orders did shoppers pay for with PayPal, and how much did they pay": the
+    money term the second ask names, of a table whose rows belong to the counted ones
+    (payments of orders); the count is then of the distinct keys there, so both figures
+    come from one table. True when it is."""
+    keys = catalog.tables[first.table].primary_key
+    said = set(tokens(rest))  # ("did they pay" says "paid")
+    found = [m for m in layer.metrics if m.format == "money" and m.table != first.table
+             and m.table in catalog.tables and len(keys) == 1
+             and catalog.tables[m.table].column(keys[0]) is not None
+             and any(set(tokens(t)) <= said for t in (m.label, *m.synonyms))]
+    if len(found) != 1:
+        return False
+    count = f"count_distinct({found[0].table}.{keys[0]})"
+    args["metrics"] = [count, found[0].name]
+    notes.append(f"metrics {count} and {found[0].name}: the question asks for the "
+                 f"{first.table} and the {found[0].label} of their {found[0].table}")
     return True
 
 

@@ -656,11 +656,12 @@ def _group_word(ref: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
 
 def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
                     layer: SemanticLayer, root: str | None,
-                    cost: Callable[[str], tuple[int, int]], notes: list[str]) -> list[str]:
+                    cost: Callable[[str], tuple[int, int]], notes: list[str],
+                    held: set[str]) -> list[str]:
     """A breakdown by the attribute the question names, from the table nearest the
     query's: "pending orders headed to each region" is by the orders' region, not by
     state; "units free to sell for each region" is by the warehouses' region, not the
-    region of the same items' sales."""
+    region of the same items' sales. ``held``: the stored values the question says."""
     said = set(phrase(words).split())
 
     def holders(word: str) -> list[str]:
@@ -689,7 +690,12 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
         if cost(best) < cost(ref):
             nearer[i] = best
             notes.append(f"group_by {best}, not {ref}: the same {word}, nearer")
+    # "pay by gift card", "shipped by SwiftAir": a stored value said is how, not a breakdown
+    values = {phrase(name) for value in held
+              for name in (value.replace("_", " "), *layer.value_synonyms.get(value, []))}
     for how, thing in _breakdowns_said(words):
+        if how == "by" and phrase(thing) in values:
+            continue
         word = _singular(thing.split()[0])
         if holders(two := phrase(" ".join(thing.split()[:2]))):
             word = two
@@ -744,7 +750,7 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         before = words[:match.start()].split()[-1:]
         if not thing or how == "by" and (
                 _plural(thing.split()[-1])  # "by customers": who
-                or before and _participle(before[0])
+                or before and (_participle(before[0]) or before[0] == "for")  # "pay for by"
                 or _DATE_NOUN.search(match.group("thing"))):  # "(by order date)": which date
             continue  # "paid by credit card": how, not a breakdown
         found.append((how, thing))

@@ -2752,6 +2752,50 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT address ->> '$.state' AS s, count(*) AS n FROM users GROUP BY 1 "
      "ORDER BY n DESC LIMIT 2",
      "SELECT state, count(*) AS n FROM state_regions GROUP BY 1 ORDER BY n DESC, 1 LIMIT 2"),
+    # "how did our X ...": the term X is what is asked
+    ("How did our takings in August 2026 stack up against July 2026? Give August minus July.",
+     q(metrics=["margin"]),
+     "SELECT a, j, a - j FROM (SELECT sum(quantity * unit_price) FILTER (WHERE day BETWEEN "
+     "DATE '2026-08-01' AND DATE '2026-08-31') AS a, sum(quantity * unit_price) FILTER (WHERE "
+     "day BETWEEN DATE '2026-07-01' AND DATE '2026-07-31') AS j FROM sales_history)",
+     "SELECT a, j, a - j FROM (SELECT sum(quantity * (unit_price - unit_cost)) FILTER (WHERE "
+     "day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31') AS a, sum(quantity * (unit_price - "
+     "unit_cost)) FILTER (WHERE day BETWEEN DATE '2026-07-01' AND DATE '2026-07-31') AS j "
+     "FROM sales_history JOIN unit_costs USING (item_id))"),
+    # what customers buy from us is what we sell
+    ("How many units did our buyers purchase in September 2026?", q(metrics=["cost_of_goods"]),
+     "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-09-01' AND "
+     "DATE '2026-09-30'",
+     "SELECT sum(quantity * unit_cost) FROM sales_history JOIN unit_costs USING (item_id) "
+     "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "the orders customers paid": the second plural opens a clause; the orders are counted
+    ("How many orders customers paid for by credit card are there?",
+     q(metrics=["order_payments_count"]),
+     "SELECT count(DISTINCT p.order_id) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE m.source = 'credit_card'",
+     "SELECT count(DISTINCT p.user_id) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE m.source = 'credit_card'"),
+    # "..., and how much did they pay": the money of the counted rows' payments beside
+    ("How many orders were paid with a gift card, and how much did customers pay that way?",
+     q(metrics=["order_payments_count"]),
+     "SELECT count(DISTINCT p.order_id), sum(p.amount) FILTER (WHERE p.transaction_type = "
+     "'payment') FROM order_payments p JOIN user_payment_methods m USING (payment_method_id) "
+     "WHERE m.source = 'gift_card'",
+     "SELECT count(DISTINCT p.order_id) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE m.source = 'gift_card'"),
+    # "pay by gift card", "pay for by credit card": how they paid, not a breakdown
+    ("How much did customers pay by gift card?", q(metrics=["payments"]),
+     "SELECT sum(p.amount) FROM order_payments p JOIN user_payment_methods m USING "
+     "(payment_method_id) WHERE m.source = 'gift_card' AND p.transaction_type = 'payment'",
+     "SELECT p.payment_method_id, sum(p.amount) FROM order_payments p JOIN user_payment_methods "
+     "m USING (payment_method_id) WHERE m.source = 'gift_card' AND p.transaction_type = "
+     "'payment' GROUP BY 1"),
+    ("How many orders did customers pay for by credit card?", q(metrics=["order_count"]),
+     "SELECT count(DISTINCT p.order_id) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE m.source = 'credit_card'",
+     "SELECT p.payment_method_id, count(DISTINCT p.order_id) FROM order_payments p JOIN "
+     "user_payment_methods m USING (payment_method_id) WHERE m.source = 'credit_card' "
+     "GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
