@@ -235,7 +235,10 @@ def _in_every(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog
     those rows, else the condition of the term for them), counted or listed."""
     said = _IN_EVERY.search(words)
     thing = _counted_table(words, catalog, layer) or _asked_table(words, catalog, layer)
-    place = _table_named(said["place"], catalog, layer) if said else None
+    if said is None:
+        _all_its_rows(args, words, thing, catalog, layer, notes)
+        return
+    place = _table_named(said["place"], catalog, layer)
     if place is None or thing is None or thing == place:
         return
     keys = [catalog.tables[t].primary_key for t in (thing, place)]
@@ -263,6 +266,36 @@ def _in_every(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog
                      f"{[f.get('field') for f in condition]}"
                      + (", counted" if counted else ""))
         return
+
+
+# "every one of its versions", "all of their variants", "all its lines"
+_ALL_ITS = re.compile(r"\b(?:every(?: single)? one of|all(?: of)?|each of) (?:its|their) "
+                      r"(?P<rows>\w+(?: \w+)?)")
+
+
+def _all_its_rows(args: dict[str, Any], words: str, thing: str | None, catalog: Catalog,
+                  layer: SemanticLayer, notes: list[str]) -> None:
+    """"Which products have every one of their variants available": the things whose own
+    rows of another table (rows holding the thing's key) all meet the filters on that
+    table, counted or listed."""
+    said = _ALL_ITS.search(words) if not args.get("absent") else None  # (none of the
+    # opposite kind: ``_all_as_none`` read it so)
+    rows = next((t for text in (said["rows"], said["rows"].split()[0])
+                 if (t := _table_named(text, catalog, layer))), None) if said else None
+    keys = catalog.tables[thing].primary_key if thing in catalog.tables else []
+    if rows is None or rows == thing or len(keys) != 1 or catalog.tables[rows].column(
+            keys[0]) is None or (count := _row_count(rows, catalog, layer)) is None:
+        return
+    filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
+    condition = [f for f in filters if _field_table(f.get("field"), catalog, layer) == rows]
+    if not condition:
+        return
+    counted = _counted_table(words, catalog, layer) is not None
+    args.update(metrics=[count], group_by=[f"{rows}.{keys[0]}"], filters=filters,
+                every=True, count_groups=counted, having=None, average_groups=False,
+                absent=[], share=[], order="none", limit=None)
+    notes.append(f"every: the {thing} whose {rows} rows all meet "
+                 f"{[f.get('field') for f in condition]}" + (", counted" if counted else ""))
 
 
 _ROUNDED = re.compile(
@@ -454,6 +487,17 @@ def _extreme_row(args: dict[str, Any], grouped: list[str], words: str, catalog: 
     return shown
 
 
+# verbs that end a "which ..." subject after its first word ("which product gives
+# shoppers the most ...")
+_SUBJECT_VERBS = frozenset({"gives", "offers", "makes", "sells", "carries", "brings", "gets",
+                            "needs", "takes", "holds", "provides", "generates", "earns", "lets"})
+
+
+def _subject_words(thing: list[str]) -> list[str]:
+    said = list(itertools.takewhile(lambda w: w not in _PHRASE_ENDS, thing))
+    return said[:1] + list(itertools.takewhile(lambda w: w not in _SUBJECT_VERBS, said[1:]))
+
+
 def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
                    layer: SemanticLayer, root: str | None,
                    cost: Callable[[str], tuple[int, int]], notes: list[str]) -> list[str]:
@@ -466,8 +510,7 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
             and not the_most and not _WHICH.match(words):
         return grouped  # "show the average order value": a figure, not rows to list
     asked = the_most or _WHICH.match(words) or list_asked
-    named = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
-                                         asked.group("thing").split())) if asked else ""
+    named = " ".join(_subject_words(asked.group("thing").split())) if asked else ""
     subject = _table_named(named, catalog, layer) if named else None
     keys = catalog.tables[subject].primary_key if subject in catalog.tables else []
     if the_most and subject is not None and not _names_table(named.split()[-1], subject, layer):

@@ -2796,6 +2796,23 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT p.payment_method_id, count(DISTINCT p.order_id) FROM order_payments p JOIN "
      "user_payment_methods m USING (payment_method_id) WHERE m.source = 'credit_card' "
      "GROUP BY 1"),
+    # "which product offers ...": the subject ends at its verb
+    ("Which product offers customers the most variants that are still for sale?",
+     q(metrics=["variant_count"]),
+     "SELECT product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE v.available GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT count(*) FROM variants WHERE available"),
+    # "available to buy": still for sale
+    ("How many products have every one of their variants available to buy?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM variants v "
+     "WHERE v.product_id = p.product_id AND NOT v.available)",
+     "SELECT count(*) FROM products"),
+    # "all of their orders delivered": the customers whose orders all are
+    ("How many customers have had all of their orders delivered?", q(metrics=["order_count"]),
+     "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 "
+     "HAVING bool_and(status = 'delivered'))",
+     "SELECT count(DISTINCT user_id) FROM orders WHERE status = 'delivered'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
