@@ -141,6 +141,9 @@ _THING_COUNT = re.compile(r"\b(?:(?:a|the|our)|(?P<by>by|largest|highest|biggest
                           r"|most|fewest)) (?:(?P<thing>[a-z]+) count|(?:head ?count|tally) of "
                           r"(?:the |our )?(?P<of>[a-z]+))\b")
 # "is there any product where every variant ...": which products
+# "suppliers from which country ...", "customers in which city ...": which supplier country
+_THINGS_FROM_WHICH = re.compile(r"^\W*(?P<things>\w+) (?:from|in|based in|located in) which "
+                                r"(?P<attr>\w+)\b")
 _IS_THERE_ANY = re.compile(r"^\W*(?:is|are) there (?:any|some)(?: single)? (?P<thing>(?:\w+ )?\w+) "
                            r"(?:where|whose|with|that|which)\b")
 # "are there any pending orders with no reservation? give me the number": how many
@@ -316,6 +319,9 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
                             if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
+    words = _THINGS_FROM_WHICH.sub(lambda m: f"which {_singular(m['things'])} {m['attr']}"
+                                   if _table_named(m["things"], catalog, layer) else m[0],
+                                   words, count=1)
     words = _IS_THERE_ANY.sub(r"which \g<thing> ", _ANY_COUNTED.sub("how many ", words, count=1),
                               count=1)
     words = re.sub(r"\b(largest|greatest|highest|biggest|smallest|lowest) numbers of\b",

@@ -2813,6 +2813,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 "
      "HAVING bool_and(status = 'delivered'))",
      "SELECT count(DISTINCT user_id) FROM orders WHERE status = 'delivered'"),
+    # "suppliers based in which country": which supplier country
+    ("Suppliers based in which country quote the shortest average lead time?",
+     q(metrics=["lead_time"]),
+     "SELECT s.country, avg(sp.lead_time_mean_days) FROM supplier_products sp JOIN suppliers s "
+     "USING (supplier_id) GROUP BY 1 ORDER BY 2 ASC LIMIT 1",
+     "SELECT avg(lead_time_mean_days) FROM supplier_products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
