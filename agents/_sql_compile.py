@@ -130,9 +130,10 @@ class Compiler:
         selects += differences
         latest = [f for f in q.filters if f.op == "latest"]
         span = period_range(q.period, self.as_of)
-        # "variants that sold nothing in the last 30 days": where the counted rows have no
-        # dates, the period is the one in which the absent table has none of its rows.
-        lacking_when = self._absent_period(q, plan, time_col, span)
+        # "variants that sold nothing in the last 30 days", "items in pending orders marked
+        # down in the last 30 days": where the counted rows have no dates, the period is
+        # of the absent table's rows, else of the one filtered table's that has dates.
+        lacking_when = self._period_elsewhere(q, plan, time_col, span)
         conditions = self._conditions([f for f in q.filters if f.op != "latest"], plan,
                                       time_col, absent=q.absent, within=lacking_when,
                                       compare=q.compare)
@@ -290,6 +291,10 @@ class Compiler:
 
     # -- names -----------------------------------------------------------------------
 
+    def _filter_table(self, field: str) -> str:
+        segment = self.layer.segment(field)
+        return segment.table if segment is not None else self._table_of(field)
+
     def _table_of(self, name: str) -> str:
         dim = self.layer.dimension(name)
         if dim is not None:
@@ -359,13 +364,17 @@ class Compiler:
 
     # -- filters ---------------------------------------------------------------------
 
-    def _absent_period(self, q: StructuredQuery, plan: _Plan, time_col: str | None,
-                       span: tuple[date, date] | None) -> dict[str, str]:
-        """The period as a condition on the first absent table with dates, where the
-        query's own rows have none (else {}: the period applies as usual)."""
-        if span is None or not q.absent or self._period_column(q, plan) or time_col:
+    def _period_elsewhere(self, q: StructuredQuery, plan: _Plan, time_col: str | None,
+                          span: tuple[date, date] | None) -> dict[str, str]:
+        """The period as a condition on the first absent table with dates, else on the one
+        filtered table with dates, where the query's own rows have none (else {}: the
+        period applies as usual)."""
+        if span is None or self._period_column(q, plan) or time_col:
             return {}
-        lacked = next((t for t in q.absent if self.layer.time_column(t)), None)
+        filtered = {t for f in q.filters if f.field not in GRAINS
+                    and (t := self._filter_table(f.field)) != plan.root}
+        dated = [t for t in (*q.absent, *sorted(filtered)) if self.layer.time_column(t)]
+        lacked = dated[0] if dated and (dated[0] in q.absent or len(dated) == 1) else None
         if lacked is None:
             return {}
         column = self.layer.time_column(lacked)
@@ -386,7 +395,8 @@ class Compiler:
                 raise QueryError(f"{plan.root} rows cannot lack {lacked} rows: each has at "
                                  "most one", "count from the table whose rows may have none")
         out: list[str] = []
-        semi: dict[str, list[str]] = {t: [*([within[t]] if within and t in within else [])]
+        within = within or {}
+        semi: dict[str, list[str]] = {t: [*([within[t]] if t in within else [])]
                                       for t in absent}
         tagged = [(f, False) for f in filters] + [(f, True) for f in compare or []]
         for f, between_columns in tagged:
@@ -397,10 +407,13 @@ class Compiler:
             table = next(iter(needed)) if len(needed) == 1 else None
             if table is not None and (table in absent or table not in plan.tables
                                       and self._fans_out(plan.root, table)):
-                semi.setdefault(table, []).append(condition)
+                semi.setdefault(table, [*([within[table]] if table in within else [])]
+                                ).append(condition)
             else:
                 plan.tables += own.tables
                 out.append(condition)
+        # the period of a table whose filters were joined: on the joined rows
+        out += [within[t] for t in within if t not in semi and t in plan.tables]
         return out + [("NOT " if t in absent else "")
                       + self._exists(plan.root, t, " AND ".join(c) or "TRUE")
                       for t, c in semi.items()]

@@ -3880,6 +3880,25 @@ def test_a_period_on_rows_without_dates_is_when_the_absent_rows_are_lacking(
                                               "WHERE s.item_id = v.item_id)")
 
 
+@pytest.mark.parametrize("question", [
+    "How many distinct variants on pending orders had a price cut in the last 30 days?",
+    "Count the different items in pending orders that were marked down over the past 30 days",
+])
+def test_a_period_on_rows_without_dates_is_of_the_filtered_rows_with_dates(
+        kit: SqlKit, store: DuckDBStore, question: str) -> None:
+    done = run(kit, question, metrics=["order_lines"])
+    gold = ("SELECT count(DISTINCT item_id) FROM order_items WHERE status = 'pending' AND "
+            "item_id IN (SELECT item_id FROM price_history WHERE price < previous_price AND "
+            "effective_on BETWEEN DATE '2026-10-02' AND DATE '2026-10-31')")
+    assert _answer(kit, store, done.arguments) == _rows(store, gold)
+    # the cut itself in the period, not any price change then and a cut at any time
+    assert _rows(store, gold) != _rows(
+        store, "SELECT count(DISTINCT item_id) FROM order_items WHERE status = 'pending' AND "
+               "item_id IN (SELECT item_id FROM price_history WHERE price < previous_price) AND "
+               "item_id IN (SELECT item_id FROM price_history WHERE effective_on BETWEEN "
+               "DATE '2026-10-02' AND DATE '2026-10-31')")
+
+
 @pytest.mark.parametrize(("question", "decimals"), [
     ("What is the average unit cost, rounded to two decimal places?", 2),
     ("Average transit time per carrier, to 1 decimal place", 1),

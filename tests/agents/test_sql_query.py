@@ -555,6 +555,27 @@ def test_an_absent_table_keeps_the_root_rows_with_none_of_its_rows(world: World)
         world.run(metrics=["order_count"], absent=["users"])
 
 
+def test_a_period_on_dateless_rows_applies_to_the_filtered_rows_that_have_dates(
+        world: World) -> None:
+    # order lines have no dates: the period is of the price cuts the filter keeps, in one
+    # EXISTS with the cut itself
+    cut_lately = world.rows(
+        "SELECT count(DISTINCT item_id) FROM order_items oi WHERE EXISTS (SELECT 1 FROM "
+        "price_history p WHERE p.item_id = oi.item_id AND p.price < p.previous_price AND "
+        "p.effective_on BETWEEN DATE '2026-10-02' AND DATE '2026-10-31')")
+    assert same(world.run(metrics=["count_distinct(order_items.item_id)"], period="last_30_days",
+                          filters=[{"field": "price_cut", "op": "=", "value": True}]),
+                cut_lately)
+    assert cut_lately != world.rows("SELECT count(DISTINCT item_id) FROM order_items oi "
+                                    "WHERE EXISTS (SELECT 1 FROM price_history p WHERE "
+                                    "p.item_id = oi.item_id AND p.price < p.previous_price)")
+    # two such tables: which one is meant is not known
+    with pytest.raises(QueryError, match="does not apply"):
+        world.run(metrics=["count_distinct(order_items.item_id)"], period="last_30_days",
+                  filters=[{"field": "price_cut", "op": "=", "value": True},
+                           {"field": "sales_history.quantity", "op": ">", "value": 5}])
+
+
 def test_a_payment_method_filter_reads_the_method_each_payment_used(world: World) -> None:
     # user_payment_methods is a view: its key comes from the layer, so payments join it
     # by payment_method_id, not through the customer (the methods a customer holds).
