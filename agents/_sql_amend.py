@@ -299,7 +299,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         and not _option_unsaid(h, words, linked, layer)]})
     filters += [f for f in _value_filters(spoken, filters, words, notes, cost, subjects,
                                              catalog)
-                if not (said_words := value_words(f)) or not said_words <= explained]
+                if not (said_words := value_words(f)) or not said_words <= explained
+                or f.get("op") == "!="]  # ("purchase orders that are not open")
     filters += _segment_filters(layer, filters, said, words, notes, cost)
     args["filters"] = filters
     _term_of_value(args, layer, notes)

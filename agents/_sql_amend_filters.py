@@ -185,9 +185,22 @@ _KEEPS = re.compile(r"\d|\b(?:only|just|not|no|never|except|excluding|without|ig
                     r"compare|rank|sort|split|round|rounded)\b")
 
 
+# ", counting those still waiting for approval", "including the ones refunded": all of
+# them, as a count is anyway ("not counting those ..." excludes: kept)
+_ALSO_COUNTED = re.compile(r"(?<!\bnot)(?<!\bwithout),? (?:counting|including|inclusive of) "
+                           r"(?:those|the ones|ones|any|all)\b[^.?!;]*")
+
+# "not counting those that were cancelled": excluding cancelled ones
+_NOT_COUNTED = re.compile(r"\b(?:not counting|without counting|leaving out|setting aside) "
+                          r"(?:those|the ones|ones|any)(?: (?:that|which|who) (?:were|are|was|is|"
+                          r"have been|had been))? ")
+
+
 def _context_dropped(words: str) -> str:
     """The question without a sentence before it that sets the scene and says nothing it
-    asks (no number, date, condition or breakdown)."""
+    asks (no number, date, condition or breakdown), and without a clause that only says
+    some of the rows are counted too."""
+    words = _NOT_COUNTED.sub("excluding ", _ALSO_COUNTED.sub("", words))
     match = _LEAD.match(words)
     if match is None or _ASKS.match(match["lead"]) or not _ASKS.match(match["rest"]) \
             or _KEEPS.search(match["lead"]) or words[match.end("lead")] == ":" \

@@ -1474,8 +1474,9 @@ def _average_of_total(args: dict[str, Any], words: str, catalog: Catalog,
 def _negated_term(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> bool:
     """"How much have customers paid us, not counting refunds": the term counts the rows
     of the value the question excludes (refunds); the term of the same sum over the other
-    value counts instead (payments), and the exclusion is its condition. True when it
-    changed."""
+    value counts instead (payments), and the exclusion is its condition. With no one
+    such term ("purchase orders that are not open"), the same sum over all rows, and the
+    exclusion stays as a filter. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
     condition = _SIMPLE_CONDITION.match(first.filter) if first and first.filter else None
@@ -1487,8 +1488,15 @@ def _negated_term(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) 
     others = [m for m in layer.metrics if m.table == first.table and m.sql == first.sql
               and m.filter and (c := _SIMPLE_CONDITION.match(m.filter)) is not None
               and c[1] == field and c[2] == "=" and c[3] not in (None, value)]
-    if not excluded or len(others) != 1:
+    plain = [m for m in layer.metrics if m.table == first.table and m.sql == first.sql
+             and not m.filter]
+    if not excluded or len(others) != 1 and len(plain) != 1:
         return False
+    if len(others) != 1:
+        args["metrics"] = [plain[0].name, *metrics[1:]]
+        notes.append(f"metric {plain[0].name}, not {first.name}: the question leaves out "
+                     f"{value!r}")
+        return True
     args["metrics"] = [others[0].name, *metrics[1:]]
     args["filters"] = [f for f in args.get("filters") or [] if f not in excluded]
     notes.append(f"metric {others[0].name}, not {first.name}: the question leaves out "

@@ -2819,6 +2819,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT s.country, avg(sp.lead_time_mean_days) FROM supplier_products sp JOIN suppliers s "
      "USING (supplier_id) GROUP BY 1 ORDER BY 2 ASC LIMIT 1",
      "SELECT avg(lead_time_mean_days) FROM supplier_products"),
+    # "counting those ...": all of them; "not counting those ...": without them
+    ("How many purchase orders do we have, including the ones still open?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FROM purchase_orders",
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open'"),
+    ("How many orders are there, not counting those that were cancelled?",
+     q(metrics=["order_count"]),
+     "SELECT count(*) FROM orders WHERE status != 'cancelled'",
+     "SELECT count(*) FROM orders"),
+    # the term's own condition denied: all its rows but those
+    ("How many purchase orders are not open?", q(metrics=["open_purchase_orders"]),
+     "SELECT count(*) FROM purchase_orders WHERE status != 'open'",
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
