@@ -332,6 +332,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
                             if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
+    words = _OF_WHOLE.sub(lambda m: f"what {m['part']} of {m['whole']} ", words, count=1)
     words = _THINGS_FROM_WHICH.sub(lambda m: f"which {_singular(m['things'])} {m['attr']}"
                                    if _table_named(m["things"], catalog, layer) else m[0],
                                    words, count=1)
@@ -475,6 +476,10 @@ _RATE_OF = re.compile(r"\b(?:the|our|a) (?P<what>[a-z]+) rate (?:across|of|among
 _OUT_OF_ALL = re.compile(r"\bout of (?:all )?(?:of )?(?:the |our )?(?P<rows>[a-z][a-z -]*?)"
                          r"(?: we \w+)?, what (?P<part>percentage|percent|share|proportion|"
                          r"fraction) (?!of\b)")
+# "of everything customers paid us, what share did they get back": what share of it (an
+# amount; "of the orders paid by card, what share ..." keeps its rows' condition apart)
+_OF_WHOLE = re.compile(r"^\W*(?:of|out of) (?P<whole>(?:everything|all that|what) [^,?]+), "
+                       r"what (?P<part>percentage|percent|share|proportion|fraction) (?!of\b)")
 # "the top-earning region": the region with the highest revenue
 _EARNING = re.compile(r"\b(?:(?P<best>top|best|highest)|worst|lowest)[- ](?:earning|grossing) "
                       r"(?P<thing>\w+)")

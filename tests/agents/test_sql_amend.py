@@ -2832,6 +2832,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many purchase orders are not open?", q(metrics=["open_purchase_orders"]),
      "SELECT count(*) FROM purchase_orders WHERE status != 'open'",
      "SELECT count(*) FROM purchase_orders WHERE status = 'open'"),
+    # "of everything X, what percentage Y": Y as a share of X
+    ("Of everything customers have paid us, what percentage did they get back as refunds?",
+     q(metrics=["refunds"]),
+     "SELECT sum(amount) FILTER (WHERE transaction_type = 'refund'), sum(amount) FILTER "
+     "(WHERE transaction_type = 'payment'), 100.0 * sum(amount) FILTER (WHERE "
+     "transaction_type = 'refund') / sum(amount) FILTER (WHERE transaction_type = 'payment') "
+     "FROM order_payments",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
