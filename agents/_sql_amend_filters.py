@@ -141,6 +141,18 @@ _THING_COUNT = re.compile(r"\b(?:(?:a|the|our)|(?P<by>by|largest|highest|biggest
                           r"|most|fewest)) (?:(?P<thing>[a-z]+) count|(?:head ?count|tally) of "
                           r"(?:the |our )?(?P<of>[a-z]+))\b")
 # "is there any product where every variant ...": which products
+# "if more than one tool shares the top count, include all of them": include ties (no
+# bound of "more than one")
+_SEVERAL_SHARE_TOP = re.compile(r"\b(?:if|where|when) (?:more than one|several|multiple|two or more)"
+                                r" \w+ (?:shares?|has|have) the (?:same )?(?:top|highest|most|"
+                                r"first|largest)\b[^,.;?]*,? (?:then )?(?:include|give|list|show|"
+                                r"return) (?:all|each|every one) of them\b")
+# "what's the order agent's most frequently called tool", "give me the most-used tool":
+# which tool of the order agent is called most often
+_MOST_DONE = re.compile(r"^\W*(?:(?:what|which) (?:is|was|are|were) |what s |(?:give|tell|show) "
+                        r"me |name )?(?:the |our )?(?:(?P<owner>(?:\w+ ){0,3}?\w+) s )?most[- ]"
+                        r"(?:frequently |often |commonly )?(?P<verb>used|sold|bought|chosen|made|"
+                        r"\w+ed) (?P<thing>\w+)\b")
 # "suppliers from which country ...", "customers in which city ...": which supplier country
 _THINGS_FROM_WHICH = re.compile(r"^\W*(?P<things>\w+) (?:from|in|based in|located in) which "
                                 r"(?P<attr>\w+)\b")
@@ -333,6 +345,10 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
                             if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     words = _OF_WHOLE.sub(lambda m: f"what {m['part']} of {m['whole']} ", words, count=1)
+    words = _SEVERAL_SHARE_TOP.sub("include ties", words)
+    words = _MOST_DONE.sub(lambda m: f"which {m['thing']}"
+                           + (f" of the {m['owner']}" if m["owner"] else "")
+                           + f" is {m['verb']} most often", words, count=1)
     words = _THINGS_FROM_WHICH.sub(lambda m: f"which {_singular(m['things'])} {m['attr']}"
                                    if _table_named(m["things"], catalog, layer) else m[0],
                                    words, count=1)

@@ -3215,6 +3215,21 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
     return SqlWorld(DEFAULT_PATH, EXAMPLES_PATH).ready(audited)
 
 
+def test_more_than_one_sharing_the_top_asks_for_ties_not_a_bound(
+        audit_kit: SqlKit, audited: DuckDBStore) -> None:
+    question = ("Which tool does the order agent call most? If more than one tool shares the "
+                "top count, include all of them.")
+    proposed = q(metrics=["agent_tool_calls"])
+    done = amend(proposed, question, audit_kit.linker.link(question, None), audit_kit.catalog,
+                 audit_kit.layer, set())
+    gold = _rows(audited, "WITH c AS (SELECT s.name, count(*) AS n FROM agent_steps s JOIN "
+                          "agent_runs r USING (event_id) WHERE r.agent = 'order' AND "
+                          "s.kind = 'tool' GROUP BY 1) SELECT name, n FROM c "
+                          "WHERE n = (SELECT max(n) FROM c)")
+    assert len(gold) > 1  # a tie, as the question foresees
+    assert sorted(_answer(audit_kit, audited, done.arguments)) == sorted(gold)
+
+
 @pytest.mark.parametrize(("question", "proposed", "gold"), [
     # the platform's codes said as words: 'hold_for_review', 'awaiting_approval'
     ("How many orders has the order agent held for review?",
@@ -3238,6 +3253,11 @@ def audit_kit(audited: DuckDBStore) -> SqlKit:
      q(metrics=["failed_tool_calls"], group_by=["agent_steps.name"]),
      "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent = 'order' AND s.kind = 'tool' GROUP BY 1"),
+    # "X's most frequently made Y": which Y of X is made most often
+    ("What's the order agent's most frequently made decision?",
+     q(metrics=["agent_run_count"]),
+     "SELECT decision, count(*) FROM agent_runs WHERE agent = 'order' GROUP BY 1 "
+     "ORDER BY 2 DESC LIMIT 1"),
     # other words for a platform code
     ("How many order agent runs are waiting to be approved?", q(metrics=["agent_run_count"]),
      "SELECT count(*) FROM agent_runs WHERE agent = 'order' AND status = 'awaiting_approval'"),
