@@ -94,6 +94,7 @@ from ._sql_amend_filters import (
     _plain_bounds,
     _rehome,
     _said_flags,
+    _said_twice,
     _segment_filters,
     _useful,
     _value_filters,
@@ -302,7 +303,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
                 if not (said_words := value_words(f)) or not said_words <= explained
                 or f.get("op") == "!="]  # ("purchase orders that are not open")
     filters += _segment_filters(layer, filters, said, words, notes, cost)
-    args["filters"] = filters
+    args["filters"] = filters = _said_twice(filters, said, layer, notes)
     _term_of_value(args, layer, notes)
     filters = args["filters"]
     _decrease_size(args, layer, notes)

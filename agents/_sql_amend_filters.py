@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ._semantic import SemanticLayer
+from ._semantic import Segment, SemanticLayer
 from ._sql_amend_common import (
     _BETWEEN,
     _BOUND,
@@ -1044,6 +1044,31 @@ def _segment_filters(layer: SemanticLayer, filters: list[dict[str, Any]], said: 
         notes.append(f"filter {seg.name} = {not negated}: the question names it")
         added.append(f)
     return added
+
+
+def _said_twice(filters: list[dict[str, Any]], said: str, layer: SemanticLayer,
+                notes: list[str]) -> list[dict[str, Any]]:
+    """"Variants no longer available to buy" names sold_out and, denied, still_available,
+    in words that overlap: one condition said twice. The denied one goes. (Opposites
+    said apart are two conditions: "primary for one product but never a backup".)"""
+    def spans(seg: Segment) -> set[int]:
+        return {i for name in (seg.name.replace("_", " "), seg.label, *seg.synonyms)
+                for m in re.finditer(rf"(?<= ){re.escape(phrase(name))}(?= )", said)
+                for i in range(m.start(), m.end())}
+
+    kept = [seg for f in filters if f.get("op") == "=" and f.get("value") is True
+            and (seg := layer.segment(str(f.get("field")))) is not None]
+    out = []
+    for f in filters:
+        seg = layer.segment(str(f.get("field"))) if f.get("value") is False else None
+        twin = next((g.name for g in kept if seg is not None and (
+            g.sql.strip() == f"NOT {seg.sql.strip()}" or seg.sql.strip() == f"NOT {g.sql.strip()}")
+            and spans(g) & spans(seg)), None)
+        if twin is None:
+            out.append(f)
+        else:
+            notes.append(f"filter {f['field']} = False dropped: {twin} says it")
+    return out
 
 
 def _first_of_opposites(args: dict[str, Any], layer: SemanticLayer, said: str,

@@ -838,7 +838,8 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     if args.get("share") or not args.get("metrics") or not filters:
         return
     rest = words[match.end():]
-    verb = _SHARE_VERB.search(rest)
+    # (within the sentence's first ask: not the "that" of "..., and that percentage")
+    verb = _SHARE_VERB.search(re.split(r"[;?]|,? and ", rest)[0])
     # "of the orders that were paid by card, what percentage ended up cancelled" (read as
     # "... of the orders that were paid by card that ended up cancelled"): the last
     # relative clause is the part, those before it describe the whole

@@ -121,8 +121,18 @@ _LIST_PRICE = re.compile(r"\blist(?= pric)")
 
 def phrase(text: str) -> str:
     """``text`` as space-separated singular words, for matching values inside a question
-    (no other word forms: "paid" must not find the transaction type 'payment')."""
-    return " ".join(_singular(w) for w in _WORD.findall(text.lower()))
+    (no other word forms: "paid" must not find the transaction type 'payment'); "can't"
+    and "isn't" as "cannot" and "is not", as a name would say them."""
+    words = " ".join(_singular(w) for w in _WORD.findall(text.lower()))
+    if " t" in words:
+        words = _NOT.sub(r"\1 not", _WONT.sub("will not", _CANNOT.sub("cannot", words)))
+    return words
+
+
+# "can t", "won t", "isn t" (an apostrophe is no word character)
+_CANNOT = re.compile(r"\bcan t\b")
+_WONT = re.compile(r"\bwon t\b")
+_NOT = re.compile(r"\b(\w+)n t\b")
 
 
 class Bm25:

@@ -2840,6 +2840,22 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "transaction_type = 'refund') / sum(amount) FILTER (WHERE transaction_type = 'payment') "
      "FROM order_payments",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
+    # "can't buy" is "cannot buy": sold out
+    ("How many laptop variants are there that customers can't buy anymore?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) WHERE p.name = "
+     "'Laptop' AND NOT v.available",
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) WHERE p.name = "
+     "'Laptop'"),
+    # "no longer available to buy" is sold out, said once; ", and that share ...": the
+    # share's clause ends before it
+    ("Name the product with the highest share of its variants no longer available to buy, "
+     "and that share to one decimal.", q(metrics=["variant_count"]),
+     "SELECT product_id, p.name, round(100.0 * count(*) FILTER (WHERE NOT v.available) / "
+     "count(*), 1) FROM variants v JOIN products p USING (product_id) GROUP BY 1, 2 "
+     "ORDER BY 3 DESC LIMIT 1",
+     "SELECT product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE NOT v.available GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
