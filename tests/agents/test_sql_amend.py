@@ -2856,6 +2856,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY 3 DESC LIMIT 1",
      "SELECT product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
      "WHERE NOT v.available GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # "run out" names out-of-stock positions (the items are counted by them, not by
+    # distinct items in stock); a bracket that says so again changes nothing
+    ("Which warehouse has run out of the most items (zero units on hand there)? Give its "
+     "name and the number of items.", q(metrics=["out_of_stock_items"]),
+     "SELECT w.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
+     "USING (warehouse_id) WHERE s.on_hand = 0 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT w.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
