@@ -78,6 +78,7 @@ from ._sql_amend_common import (
     _period,
     _root,
     _row_count,
+    _stood_in,
     _subjects,
 )
 from ._sql_amend_filters import (
@@ -249,6 +250,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         filters = args["filters"]
 
     cost = _cost_from(root, catalog, layer)
+    linked = _stood_in(linked, cost, notes)
     _one_table(args, layer, notes)
     _asked_constructs(args, said, words, catalog, example_values, notes)
     held = {h.value.casefold() for h in linked.values}

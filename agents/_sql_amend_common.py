@@ -521,6 +521,24 @@ def _cost_from(root: str | None, catalog: Catalog,
     return cost
 
 
+def _stood_in(linked: Linked, cost: Callable[[str], tuple[int, int]],
+              notes: list[str]) -> Linked:
+    """``linked`` with each named thing the query's table cannot reach read as what it
+    stands for, where the table reaches that ("from the Dallas site" on lanes: the
+    warehouse's region)."""
+    def reached(refs: list[str]) -> bool:
+        return any(cost(ref)[0] < _UNREACHABLE for ref in refs)
+
+    values = []
+    for hit in linked.values:
+        other = hit.stands_for
+        if other is not None and not reached(hit.columns) and reached(other.columns):
+            notes.append(f"{hit.words!r} read as its {other.value!r}: no join reaches it")
+            hit = other
+        values.append(hit)
+    return linked.model_copy(update={"values": values})
+
+
 def _root(metrics: Any, grouped: list[str], layer: SemanticLayer) -> str | None:
     """The table the query counts from: its first metric's (else its first column's)."""
     names = [m for m in metrics if isinstance(m, str)] if isinstance(metrics, list) else []

@@ -524,14 +524,16 @@ def _plain_bounds(words: str) -> str:
     words = _NO_UNITS.sub(lambda m: f"{m['verb']} exactly 0 units"
                           + (" on hand" if m["hand"] is not None else ""), words)
     # "within 3 days", "which regions can it reach in 1 day": that long at most
-    words = _WITHIN.sub(lambda m: f"{m['lead']}at most {m['n']} {m['unit']}", words)
+    # ("in a single day": 1)
+    words = _WITHIN.sub(lambda m: f"{m['lead']}at most {m['n'] or 1} {m['unit']}", words)
     # "customers who have four payment methods saved": exactly four
     return _HAVE_N.sub(r"\g<verb> exactly \g<n> ", _OR_MORE.sub(plain, words))
 
 
 _WITHIN = re.compile(r"(?P<lead>\b(?:reach|deliver|arriv|get|gets|got|ship|travel)\w*"
                      r"(?: (?!in\b)\w+){0,4} in |\bwithin )"
-                     rf"(?P<n>\d+|{'|'.join(_WORDS)}) (?P<unit>days?|weeks?)\b(?! or\b)")
+                     rf"(?:(?P<n>\d+|{'|'.join(_WORDS)})|an?(?: single)?) (?P<unit>days?|weeks?)\b"
+                     r"(?! or\b)")
 
 
 _NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds|at) (?:(?:no|zero) units\b|"

@@ -1258,6 +1258,11 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
         fanouts = 0 if "count(distinct" not in first.sql.lower() else _UNREACHABLE - 1
         if any(_cost(catalog, first.table, f"{t}.")[0] <= fanouts for t in holders if t):
             continue
+        reached = [t for t in holders if t and _cost(catalog, first.table, f"{t}.")[0] < _UNREACHABLE]
+        if hit.stands_for is not None and not reached and any(  # ("from the Dallas site")
+                _cost(catalog, first.table, ref)[0] < _UNREACHABLE
+                for ref in hit.stands_for.columns if catalog.column(ref) is not None):
+            continue  # (what it stands for, its region, is reached: the amend reads that)
         # (a count may also count the holder's rows, linked or not, unless it asks for
         # different things: rows repeat them)
         keys = catalog.tables[first.table].primary_key if first.table in catalog.tables else []

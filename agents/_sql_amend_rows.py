@@ -777,6 +777,8 @@ def _plural(word: str) -> bool:
 
 
 _DATE_NOUN = re.compile(r"^(?:\w+ )?(?:date|day)\b")
+_LISTED = re.compile(rf"{_LEADING_CLAUSE}\W*(?:please )?(?:list|name)(?: me| us)? "
+                     r"(?:(?:all|the|our|every) )*(?P<thing>(?:\w+ ){0,2}\w+)")
 
 
 def _breakdowns_said(words: str) -> list[tuple[str, str]]:
@@ -784,8 +786,10 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     "per purchase order", "by customer" (singular: "placed by customers" names who),
     "which city"."""
     found = []
-    for match in _EACH.finditer(words):
-        how = match.group(1)
+    asks = [(m.group(1), m) for m in _EACH.finditer(words)]
+    if (listed := _LISTED.match(words)) and any(map(_plural, listed["thing"].split()[:2])):
+        asks.append(("which", listed))  # "list the destination regions ...": which ones
+    for how, match in asks:
         thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                              match.group("thing").split()))
         thing = thing.split(" s ")[0].removesuffix(" s")  # "each carrier's name": the carrier

@@ -147,6 +147,7 @@ def _asked_constructs(args: dict[str, Any], said: str, words: str, catalog: Cata
 
 _ROUTE = re.compile(r"\bfrom (?P<origin>(?:[\w-]+ ){0,6}?[\w-]+) to (?P<dest>(?:[\w-]+ ){0,5}[\w-]+)")
 _BARE_ROUTE = re.compile(r"(?P<origin>(?:[\w-]+ ){0,2}[\w-]+) to (?P<dest>(?:[\w-]+ ){0,2}[\w-]+)")
+_FROM = re.compile(r"\bfrom (?:the )?(?P<origin>(?:[\w'-]+ ){0,4}[\w'-]+)")
 _ORIGIN_WORDS = ("origin", "from", "source", "src")
 _DEST_WORDS = ("dest", "destination", "to", "target")
 
@@ -166,8 +167,13 @@ def _route(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
         said = f" {phrase(span)} "
         return [h for h in linked.values if f" {phrase(h.words)} " in said]
 
-    for origin, dest in ((o, d) for m in ends for o in hits(m.group("origin"))
-                         for d in hits(m.group("dest"))):
+    pairs = [(o, d) for m in ends for o in hits(m.group("origin")) for d in hits(m.group("dest"))]
+    # "shoppers in the northeast served from the Dallas site": the end said after "from"
+    # is the origin, another end said elsewhere the destination
+    pairs += [(o, d) for m in _FROM.finditer(words) for o in hits(m.group("origin"))
+              for d in linked.values if d.value != o.value
+              and f" {phrase(d.words)} " not in f" {phrase(m.group('origin'))} "]
+    for origin, dest in pairs:
         pair = _end_columns(origin, dest, catalog, cost)
         if pair is None:
             continue

@@ -169,10 +169,23 @@ class ValueHit(BaseModel):
     value: str  # as stored
     columns: list[str]  # every table.column (or dimension) holding it
     said: str = ""  # the words the question names it with, when not the value ("Texas")
+    # its attribute another table holds with no join to this one (a warehouse's region)
+    stands_for: ValueHit | None = None
 
     @property
     def words(self) -> str:
         return self.said or self.value
+
+
+def _bridges(catalog: Catalog) -> set[str]:
+    """Columns whose values another table holds with no join between the two tables
+    (a warehouse's region: the lanes' origins and destinations)."""
+    held = [(t, set(c.values)) for t in catalog.tables.values() for c in t.columns
+            if c.kind == "text" and c.values]
+    return {c.ref for t in catalog.tables.values() for c in t.columns
+            if c.kind == "text" and c.values and any(
+                other is not t and set(c.values) <= values
+                and catalog.path(t.name, other.name) is None for other, values in held)}
 
 
 class Linked(BaseModel):
@@ -228,6 +241,7 @@ class Linker:
         self.values = [(ref, v) for ref, values in holders for v in values
                        if _nameable(v) or v in layer.value_synonyms]
         self.attributes = {a.name for a in layer.attributes}
+        self.bridges = _bridges(catalog)
 
     def link(self, question: str, holds: Holds | None = None,
              lookup: Lookup | None = None) -> Linked:
@@ -240,7 +254,8 @@ class Linker:
         values = ids + [v for v in self._values(question) if v.value not in
                         {h.value for h in ids} and f" {phrase(v.words)} " not in inside]
         if lookup is not None:  # (the thing only points at its attribute: that is named)
-            values = [self._attribute_of(question, v, lookup) or v for v in values]
+            values = [self._attribute_of(question, v, lookup) or self._stand_in(v, lookup)
+                      for v in values]
         metrics = self._metrics(question, tokens(_WINDOW.sub(" ", question.lower())), values)
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
@@ -356,6 +371,22 @@ class Linker:
                 return ValueHit(value=owned[0], said=f"{hit.words}{said[0]}",
                                 columns=[r for r, v in self.values if v == owned[0]])
         return None
+
+    def _stand_in(self, hit: ValueHit, lookup: Lookup) -> ValueHit:
+        """``hit`` with what it may stand for: "shipping from the Dallas site" names the
+        warehouse, but lanes (no join leads from them to warehouses) hold its region. The
+        amend takes that reading where the query's table reaches only the region."""
+        for ref in hit.columns:
+            table = self.catalog.tables.get(ref.partition(".")[0])
+            for column in table.columns if table is not None else []:
+                if column.ref == ref or column.ref not in self.bridges:
+                    continue
+                owned = lookup(ref, hit.value, column.name)
+                if len(owned) == 1:
+                    return hit.model_copy(update={"stands_for": ValueHit(
+                        value=owned[0], said=hit.words,
+                        columns=[r for r, v in self.values if v == owned[0]])})
+        return hit
 
     def _values(self, question: str) -> list[ValueHit]:
         text = f" {phrase(question)} "

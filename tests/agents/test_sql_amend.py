@@ -2864,6 +2864,29 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (warehouse_id) WHERE s.on_hand = 0 GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
      "SELECT w.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
      "USING (warehouse_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # a warehouse named where lanes are asked stands for its region (no join reaches it)
+    ("Sending parcels out of the Denver site to the west, which carrier is cheapest per "
+     "parcel? Give its name and the cost.",
+     q(metrics=["shipping_cost"], group_by=["carriers.name"]),
+     "SELECT c.name, l.cost_usd FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE l.origin_region = 'mountain' AND l.dest_region = 'west' ORDER BY 2 LIMIT 1",
+     "SELECT c.name, l.cost_usd FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE l.origin_region = 'west' AND l.dest_region = 'west' ORDER BY 2 LIMIT 1"),
+    # "served from" one end: the other end named is the destination
+    ("For customers in the southeast served from the Reno warehouse, which carrier is "
+     "cheapest per shipment?", q(metrics=["shipping_cost"], group_by=["carriers.name"]),
+     "SELECT c.name, l.cost_usd FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE l.origin_region = 'west' AND l.dest_region = 'southeast' ORDER BY 2 LIMIT 1",
+     "SELECT c.name, avg(l.cost_usd) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE l.origin_region IN ('west', 'southeast') GROUP BY 1 ORDER BY 2 LIMIT 1"),
+    # "list the destination regions": which ones; "in a single day": at most one
+    ("List the destination regions the express carrier reaches in a single day from the "
+     "Atlanta site.", q(metrics=["transit_days"]),
+     "SELECT l.dest_region, l.transit_days FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) WHERE c.service = 'express' AND l.origin_region = 'southeast' "
+     "AND l.transit_days <= 1 ORDER BY 1",
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'express' AND l.origin_region = 'southeast'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
