@@ -490,12 +490,22 @@ def _extreme_row(args: dict[str, Any], grouped: list[str], words: str, catalog: 
 # verbs that end a "which ..." subject after its first word ("which product gives
 # shoppers the most ...")
 _SUBJECT_VERBS = frozenset({"gives", "offers", "makes", "sells", "carries", "brings", "gets",
-                            "needs", "takes", "holds", "provides", "generates", "earns", "lets"})
+                            "needs", "takes", "holds", "provides", "generates", "earns", "lets",
+                            # "which site sold the most": the verb ends the subject
+                            "gave", "offered", "made", "sold", "sell", "carried", "brought",
+                            "got", "needed", "took", "held", "provided", "generated", "earned",
+                            "shipped", "ship", "ships", "sent", "send", "sends", "received",
+                            "receive", "receives", "delivered", "deliver", "delivers", "paid",
+                            "pays", "spent", "spend", "spends", "bought", "buy", "buys",
+                            "placed", "places", "handled", "handles", "processed", "processes",
+                            "moved", "moves", "ran", "runs", "kept", "keeps"})
 
 
 def _subject_words(thing: list[str]) -> list[str]:
     said = list(itertools.takewhile(lambda w: w not in _PHRASE_ENDS, thing))
-    return said[:1] + list(itertools.takewhile(lambda w: w not in _SUBJECT_VERBS, said[1:]))
+    first = 2 if said[:1] in (["most"], ["least"]) else 1  # "the most sold products"
+    return said[:first] + list(itertools.takewhile(lambda w: w not in _SUBJECT_VERBS,
+                                                   said[first:]))
 
 
 def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,

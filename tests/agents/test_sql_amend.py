@@ -2887,6 +2887,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND l.transit_days <= 1 ORDER BY 1",
      "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.service = 'express' AND l.origin_region = 'southeast'"),
+    # "which site sold": the verb ends the subject, a warehouse
+    ("Which site sold the fewest units in August 2026? Give its name and the units.",
+     q(metrics=["units_sold"]),
+     "SELECT s.warehouse_id, w.name, sum(s.quantity) FROM sales_history s JOIN warehouses w "
+     "USING (warehouse_id) WHERE s.day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31' "
+     "GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
+     "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-08-01' "
+     "AND DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
