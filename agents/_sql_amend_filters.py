@@ -52,6 +52,8 @@ _PARAPHRASED_VALUES = 12  # a category this small may be named in other words (s
 _OR_MORE = re.compile(rf"\b(a|an|{_NUMBER}) (?:(\w+) or (more|longer|over|above|greater|"
                       rf"less|fewer|shorter|under|below)|or (more|fewer|less) (\w+))\b")
 _AT_MOST_WORDS = frozenset({"less", "fewer", "shorter", "under", "below"})
+_PERCENT_OR_MORE = re.compile(r"\b(?P<n>\d+(?:\.\d+)?)(?P<unit>%| percent)(?P<off> off)? or "
+                              r"(?P<way>more|over|above|greater|less|fewer|under|below)\b")
 
 
 def _useful(filters: list[dict[str, Any]], catalog: Catalog,
@@ -526,6 +528,9 @@ def _plain_bounds(words: str) -> str:
     # "within 3 days", "which regions can it reach in 1 day": that long at most
     # ("in a single day": 1)
     words = _WITHIN.sub(lambda m: f"{m['lead']}at most {m['n'] or 1} {m['unit']}", words)
+    # "10% off or more": at least 10% off
+    words = _PERCENT_OR_MORE.sub(lambda m: f"{'at most' if m['way'] in _AT_MOST_WORDS else 'at least'}"
+                                 f" {m['n']}{m['unit']}{m['off'] or ''}", words)
     # "customers who have four payment methods saved": exactly four
     return _HAVE_N.sub(r"\g<verb> exactly \g<n> ", _OR_MORE.sub(plain, words))
 

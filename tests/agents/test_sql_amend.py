@@ -2895,6 +2895,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1, 2 ORDER BY 3 LIMIT 1",
      "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-08-01' "
      "AND DATE '2026-08-31'"),
+    # "12% off or more": at least 12% off
+    ("How many products have a volume discount tier that takes 12% off or more?",
+     q(metrics=["volume_tiers_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
+     "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off = 12"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
