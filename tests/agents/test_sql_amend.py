@@ -2900,6 +2900,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["volume_tiers_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
      "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off = 12"),
+    # "waiting to go out" is pending
+    ("How many order lines are still waiting to go out?", q(metrics=["order_lines"]),
+     "SELECT count(*) FROM order_items WHERE status = 'pending'",
+     "SELECT count(*) FROM order_items"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
