@@ -2904,6 +2904,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many order lines are still waiting to go out?", q(metrics=["order_lines"]),
      "SELECT count(*) FROM order_items WHERE status = 'pending'",
      "SELECT count(*) FROM order_items"),
+    # "a SKU we no longer carry" is sold out, through the order's lines
+    ("How many delivered orders had at least one SKU we no longer carry?",
+     q(metrics=["order_count"]),
+     "SELECT count(DISTINCT o.order_id) FROM orders o JOIN order_items i USING (order_id) "
+     "JOIN variants v USING (item_id) WHERE o.status = 'delivered' AND NOT v.available",
+     "SELECT count(*) FROM orders WHERE status = 'delivered'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
