@@ -25,7 +25,9 @@ _NUMBER = r"(\d+|" + "|".join(_WORDS) + r")"
 # Periods the question names, most specific first; the value is the query's period.
 _PERIODS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), v) for p, v in [
-        (r"\b(today|so far today)\b", "today"),
+        # (not a range's first day: "between today and November 7")
+        (r"\b(?<!between )(?<!from )(today|so far today)\b(?! (?:and|to|until|till|through|up to) )",
+         "today"),
         (r"\byesterday\b", "yesterday"),
         (r"\b(last|past|previous) (7|seven) days\b|\b(last|past|previous) week\b(?! of)",
          "last_7_days"),

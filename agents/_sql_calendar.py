@@ -117,6 +117,9 @@ def _plain_dates(words: str) -> str:
     return words
 
 
+# "between today and November 7, 2026", "from today through November 7, 2026"
+_FROM_TODAY = re.compile(rf"\b(?:between today and|(?:from )?today (?:to|until|till|through|"
+                         rf"up to)) (?:the )?{_DAY}")
 # Bounds: "by" a date includes it, "before" it does not.
 _OPS = {"by": "<=", "until": "<=", "through": "<=", "before": "<", "after": ">",
         "since": ">=", "from": ">="}
@@ -127,8 +130,11 @@ class NamedRange:
     start: date
     end: date  # inclusive
     op: str  # "between" or a bound: "<=", "<", ">", ">="
+    from_today: bool = False  # "between today and November 7": the business date on
 
     def filter(self, field: str) -> dict[str, Any]:
+        if self.from_today:  # (the compiler reads 'today' as the business date)
+            return {"field": field, "op": "between", "value": ["today", self.end.isoformat()]}
         if self.op == "between":
             return {"field": field, "op": "between",
                     "value": [self.start.isoformat(), self.end.isoformat()]}
@@ -140,6 +146,13 @@ def named_range(words: str, either: bool = True) -> NamedRange | None:
     """The one calendar range ``words`` (lower case) name; None for none or several.
     ``either``: two months in a row said with "or"/"and" are one range."""
     words = _plain_dates(words)
+    ahead = _FROM_TODAY.search(words)
+    if ahead is not None:
+        try:
+            end = date(int(ahead["y"]), _MONTHS[ahead["m"]], int(ahead["d"]))
+        except ValueError:
+            return None
+        return NamedRange(end, end, "between", from_today=True)
     iso = _ISO_SPAN.search(words)
     if iso is not None:  # "the week of 2026-10-19 to 2026-10-25"
         try:

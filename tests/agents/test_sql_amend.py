@@ -2910,6 +2910,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(DISTINCT o.order_id) FROM orders o JOIN order_items i USING (order_id) "
      "JOIN variants v USING (item_id) WHERE o.status = 'delivered' AND NOT v.available",
      "SELECT count(*) FROM orders WHERE status = 'delivered'"),
+    # "between today and ...": from the business date, not on it alone
+    ("How many open purchase orders are due between today and November 10, 2026?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open' "
+     "AND expected_on BETWEEN DATE '2026-11-01' AND DATE '2026-11-10'",
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open' "
+     "AND expected_on = DATE '2026-11-01'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -67,6 +67,11 @@ from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges
      NamedRange(date(2026, 7, 1), date(2026, 8, 31), "between")),
     ("units received during march and april 2026",
      NamedRange(date(2026, 3, 1), date(2026, 4, 30), "between")),
+    # from the business date on, whatever it is
+    ("purchase orders due between today and november 10, 2026",
+     NamedRange(date(2026, 11, 10), date(2026, 11, 10), "between", from_today=True)),
+    ("arriving from today through 12 november 2026",
+     NamedRange(date(2026, 11, 12), date(2026, 11, 12), "between", from_today=True)),
 ])
 def test_a_named_date_is_read_as_a_range(words: str, expected: NamedRange) -> None:
     assert named_range(words) == expected
