@@ -897,6 +897,10 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     attributes = {c.replace(".", "_").split("_")[-1] for c in first.columns}
     owner = _table_named(after[1], catalog, layer) \
         if after and after[1] not in attributes else None
+    # "customers living in Ohio": the value is where the things before it live
+    home = re.search(rf"\b(\w+) {_LIVING} (?:the )?{re.escape(phrase(first.words))}\b",
+                     phrase(words))
+    owner = owner or (_table_named(home[1], catalog, layer) if home else None)
     owned = [c for c in first.columns if c in shared and owner is not None
              and _field_table(c, catalog, layer) == owner and cost(c)[0] < _UNREACHABLE]
     if len(owned) == 1 and field != owned[0]:
@@ -917,6 +921,10 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     elif field in shared and value != as_stored:
         notes.append(f"filter {field} = {as_stored!r}, as stored for {value!r}")
         f["value"] = as_stored
+
+
+_LIVING = (r"(?:who (?:live|lives|lived|reside|resides|are based|is based)|living|based|"
+           r"located|residing|resident) in")
 
 
 # the goods themselves, which product options describe

@@ -2917,6 +2917,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND expected_on BETWEEN DATE '2026-11-01' AND DATE '2026-11-10'",
      "SELECT count(*) FROM purchase_orders WHERE status = 'open' "
      "AND expected_on = DATE '2026-11-01'"),
+    # "shoppers based in Texas": where the shoppers live, not where an order went
+    ("How many shoppers based in Texas have at least one delivered order?",
+     q(metrics=["order_count"], filters=[{"field": "order_state", "op": "=", "value": "TX"}]),
+     "SELECT count(DISTINCT u.user_id) FROM users u JOIN orders o USING (user_id) "
+     "WHERE u.address ->> '$.state' = 'TX' AND o.status = 'delivered'",
+     "SELECT count(DISTINCT user_id) FROM orders "
+     "WHERE address ->> '$.state' = 'TX' AND status = 'delivered'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
