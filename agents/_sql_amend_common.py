@@ -66,7 +66,7 @@ _GROUPING = re.compile(
     r"october|november|december|the end|\d))|per|each|(?<!across )every|which|who|whom|"
     r"list(?! prices?\b)|show|top|bottom|most|least|highest|lowest|best|worst|"
     r"largest|biggest|greatest|smallest|fewest|cheapest|priciest|fastest|quickest|slowest|shortest|longest|"
-    r"breakdown|split|among|compare|comparing|monthly|weekly|daily|trend|"
+    r"breakdown|break(?:s|ing)? down|broken down|split|among|compare|comparing|monthly|weekly|daily|trend|"
     r"over time|what are|where|name|names)\b" + _NOT_RANKING)
 # Words that exclude: the value after them is "not" that value.
 _NEGATION = re.compile(r"\b(not|no|non|never|except|excluding|without|other than|rather than|besides|"

@@ -787,6 +787,8 @@ def _plural(word: str) -> bool:
 
 
 _DATE_NOUN = re.compile(r"^(?:\w+ )?(?:date|day)\b")
+_BREAK_DOWN = re.compile(r"\bbreak(?:s|ing)? down (?:(?:the|our|its|their|all) )*"
+                         r"(?:(?:\w+ ){0,3}\w+ s )?(?P<thing>(?:\w+ ){0,2}\w+)")
 _LISTED = re.compile(rf"{_LEADING_CLAUSE}\W*(?:please )?(?:list|name)(?: me| us)? "
                      r"(?:(?:all|the|our|every) )*(?P<thing>(?:\w+ ){0,2}\w+)")
 
@@ -799,6 +801,8 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     asks = [(m.group(1), m) for m in _EACH.finditer(words)]
     if (listed := _LISTED.match(words)) and any(map(_plural, listed["thing"].split()[:2])):
         asks.append(("which", listed))  # "list the destination regions ...": which ones
+    # "break down the support bot's decisions": by decision
+    asks += [("which", m) for m in _BREAK_DOWN.finditer(words)]
     for how, match in asks:
         thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                              match.group("thing").split()))

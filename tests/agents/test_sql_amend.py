@@ -4355,3 +4355,13 @@ def test_a_share_s_whole_is_the_head_of_its_phrase_before_the_verb(kit: SqlKit) 
     _share_counts(args, " the order assistant's runs ended with the order confirmed?",
                   kit.catalog, kit.layer, [])
     assert args["metrics"] == ["agent_run_count"]
+
+
+def test_break_down_a_things_column_groups_by_it(audit_kit: SqlKit, audited: DuckDBStore) -> None:
+    question = "Break down the order agent's decisions for me: how many did it make in all?"
+    done = amend(q(metrics=["agent_run_count"]), question, audit_kit.linker.link(question, None),
+                 audit_kit.catalog, audit_kit.layer, set())
+    gold = _rows(audited, "SELECT decision, count(*) FROM agent_runs WHERE agent = 'order' "
+                          "GROUP BY 1")
+    assert len(gold) > 1
+    assert _answer(audit_kit, audited, done.arguments) == gold
