@@ -282,7 +282,7 @@ _NOTHING_NAMED = re.compile(r"\s*(?:(?:are|were|is|was) there\b|(?:do|did) (?:we
                             r"(?:had|have|has|got)\b|sold\b(?![- ]out\b))")
 # "warehouse-variant combinations", "item-and-warehouse pairs"
 _PAIRS = re.compile(r"(?P<a>[a-z]+)[- ](?:and[- ])?(?P<b>[a-z]+) (?:combinations?|pairs?|pairings?|"
-                    r"slots?|locations?)\b")
+                    r"slots?|locations?|spots?|positions?|places?)\b")
 
 
 def _keyed_by(a: str, b: str, catalog: Catalog, layer: SemanticLayer) -> str | None:

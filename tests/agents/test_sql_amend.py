@@ -2924,6 +2924,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE u.address ->> '$.state' = 'TX' AND o.status = 'delivered'",
      "SELECT count(DISTINCT user_id) FROM orders "
      "WHERE address ->> '$.state' = 'TX' AND status = 'delivered'"),
+    # "SKU-and-site spots": the rows keyed by the two (stock positions), not the sites;
+    # "nothing left" is none on hand
+    ("Count the SKU-and-site spots with nothing left, among SKUs we no longer sell.",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM stock s JOIN variants v USING (item_id) "
+     "WHERE s.on_hand = 0 AND NOT v.available",
+     "SELECT count(*) FROM variants WHERE NOT available"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
