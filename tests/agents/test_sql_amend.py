@@ -2931,6 +2931,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM stock s JOIN variants v USING (item_id) "
      "WHERE s.on_hand = 0 AND NOT v.available",
      "SELECT count(*) FROM variants WHERE NOT available"),
+    # "its price was lowered": price cuts, counted per product
+    ("Which product had its price lowered the most times in October 2026?",
+     q(metrics=["product_count"]),
+     "SELECT product_id, p.name, count(*) FROM price_history h JOIN products p "
+     "USING (product_id) WHERE h.price < h.previous_price AND h.effective_on BETWEEN "
+     "DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1",
+     "SELECT product_id, p.name, count(*) FROM price_history h JOIN products p "
+     "USING (product_id) WHERE h.effective_on BETWEEN "
+     "DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
