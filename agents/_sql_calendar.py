@@ -120,6 +120,42 @@ def _plain_dates(words: str) -> str:
 # "between today and November 7, 2026", "from today through November 7, 2026"
 _FROM_TODAY = re.compile(rf"\b(?:between today and|(?:from )?today (?:to|until|till|through|"
                          rf"up to)) (?:the )?{_DAY}")
+# A month or a quarter said without a year ("For October, ...", "in Q3", "October's
+# revenue"); "may" only where it cannot be the verb ("in May", "May 3")
+_AFTER_PREPOSITION = "|".join(f"(?<={w} )" for w in ("in", "of", "for", "during", "before",
+                                                      "after", "since", "until", "through"))
+_YEARLESS = re.compile(
+    rf"\b(?:(?P<month>(?!may\b)(?:{_MONTH})|(?:{_AFTER_PREPOSITION})may|may(?= \d))\.?"
+    rf"(?: (?P<day>\d{{1,2}})(?:st|nd|rd|th)?)?"
+    rf"|(?P<quarter>(?:the )?(?:first|second|third|fourth|1st|2nd|3rd|4th) (?:quarter|half)|"
+    rf"q[1-4]))\b(?!-\d)", re.I)
+_QUARTER_FIRST_MONTH = {"first": 1, "1st": 1, "q1": 1, "second": 4, "2nd": 4, "q2": 4,
+                        "third": 7, "3rd": 7, "q3": 7, "fourth": 10, "4th": 10, "q4": 10}
+
+
+def with_year(question: str, today: date) -> str:
+    """``question`` with the year written after its last month or quarter when it names
+    no year at all: a person reviewing the business means the latest one that has begun
+    by ``today`` ("For October" on 2026-11-01 is October 2026; "December" is 2025)."""
+    if re.search(r"\b20\d\d\b", question):
+        return question
+    found = list(_YEARLESS.finditer(question))
+    if not found:
+        return question
+    last = found[-1]
+    said = last.group(0).lower()
+    if last["quarter"]:
+        first = _QUARTER_FIRST_MONTH[said.split()[-2] if " " in said else said]
+        if said.endswith("half"):
+            first = 1 if said.split()[-2] in ("first", "1st") else 7
+    else:
+        first = _MONTHS[last["month"].lower().rstrip(".") if last["month"] else "may"]
+    year = today.year if first <= today.month else today.year - 1
+    joint = " of " if last["quarter"] and not said.startswith("q") else (
+        ", " if last["day"] else " ")
+    return f"{question[:last.end()]}{joint}{year}{question[last.end():]}"
+
+
 # Bounds: "by" a date includes it, "before" it does not.
 _OPS = {"by": "<=", "until": "<=", "through": "<=", "before": "<", "after": ">",
         "since": ">=", "from": ">="}

@@ -4381,3 +4381,13 @@ def test_break_down_a_things_column_groups_by_it(audit_kit: SqlKit, audited: Duc
                           "GROUP BY 1")
     assert len(gold) > 1
     assert _answer(audit_kit, audited, done.arguments) == gold
+
+
+def test_a_month_said_without_a_year_is_read_as_the_latest_one(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    question = kit.read("For September, how many units did we sell?")
+    done = run(kit, question, metrics=["units_sold"])
+    gold = _rows(store, "SELECT sum(quantity) FROM sales_history "
+                        "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'")
+    assert gold != _rows(store, "SELECT sum(quantity) FROM sales_history")
+    assert _answer(kit, store, done.arguments) == gold

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges
+from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges, with_year
 
 
 @pytest.mark.parametrize(("words", "expected"), [
@@ -122,3 +122,29 @@ def test_a_bound_filters_from_the_edge_it_names() -> None:
 ])
 def test_forms_of_one_word(a: str, b: str, same: bool) -> None:
     assert _same_word(a, b) is same
+
+
+@pytest.mark.parametrize(("question", "read"), [
+    ("For October, what was revenue?", "For October 2026, what was revenue?"),
+    ("In Q3, how many orders?", "In Q3 2026, how many orders?"),
+    ("What was October's revenue?", "What was October 2026's revenue?"),
+    ("Sales in the third quarter?", "Sales in the third quarter of 2026?"),
+    ("Units sold in the first half", "Units sold in the first half of 2026"),
+    ("orders due on Nov 5", "orders due on Nov 5, 2026"),
+    # the latest one that has begun: December is last year's
+    ("May I see revenue in December?", "May I see revenue in December 2025?"),
+    # one year for the range or the pair: after the last month, as a person writes it
+    ("Revenue in October against September?", "Revenue in October against September 2026?"),
+    ("between October 1 and October 15", "between October 1 and October 15, 2026"),
+])
+def test_a_month_or_quarter_without_a_year_is_the_latest_begun(question: str, read: str) -> None:
+    assert with_year(question, date(2026, 11, 1)) == read
+
+
+@pytest.mark.parametrize("question", [
+    "Revenue in October 2026 against September?",  # a year said anywhere stands
+    "May we see the order count?",  # the verb, no month
+    "How many orders did we ship?",
+])
+def test_a_question_with_a_year_or_no_month_is_left_as_asked(question: str) -> None:
+    assert with_year(question, date(2026, 11, 1)) == question
