@@ -78,7 +78,10 @@ _DAYS_ASKED = re.compile(r"^\W*(?:on average, )?how many days (?:does|do|did|wil
 _NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be|no longer) \w+")
 # "what share of revenue came from ...", not "margin as a percentage of revenue" (a ratio)
 _SHARE_OF = re.compile(rf"{_SHARE_HEAD} (?:(?:the|our|all) )*(.*)$")
-_HOW_MUCH_MORE = re.compile(r"\bhow much (?:more |less )?(.*)$")
+# ("how much higher or lower was revenue in October": the term after the comparison)
+_HOW_MUCH_MORE = re.compile(r"\bhow much (?:(?:more|less|higher|lower|bigger|smaller|greater)"
+                            r"(?: or (?:more|less|higher|lower|bigger|smaller))? )?"
+                            r"(?:(?:was|is|were|are|did|does) )?(?:(?:the|our) )?(.*)$")
 _BOUND_OF = re.compile(r"\b(?:more|fewer|less|greater) than [\d,.]+ (.*)$")
 # "Which warehouse holds the most units", "the fewest units": a sum of units, ranked.
 _UNITS_RANKED = re.compile(rf"\b(?:{_DESCENDING}|{_ASCENDING}) (?:(?:number|amount|total|count) of )?"

@@ -134,26 +134,33 @@ _QUARTER_FIRST_MONTH = {"first": 1, "1st": 1, "q1": 1, "second": 4, "2nd": 4, "q
 
 
 def with_year(question: str, today: date) -> str:
-    """``question`` with the year written after its last month or quarter when it names
-    no year at all: a person reviewing the business means the latest one that has begun
-    by ``today`` ("For October" on 2026-11-01 is October 2026; "December" is 2025)."""
+    """``question`` with a year written after each month or quarter when it names no year
+    at all: a person reviewing the business means the latest one that has begun by
+    ``today`` ("For October" on 2026-11-01 is October 2026; "December" is 2025). The
+    first end of a range or of a pair said together ("from May to October", "July or
+    August") gets none: the calendar reads one year, after the last, for both."""
     if re.search(r"\b20\d\d\b", question):
         return question
     found = list(_YEARLESS.finditer(question))
-    if not found:
-        return question
-    last = found[-1]
-    said = last.group(0).lower()
-    if last["quarter"]:
-        first = _QUARTER_FIRST_MONTH[said.split()[-2] if " " in said else said]
-        if said.endswith("half"):
-            first = 1 if said.split()[-2] in ("first", "1st") else 7
-    else:
-        first = _MONTHS[last["month"].lower().rstrip(".") if last["month"] else "may"]
-    year = today.year if first <= today.month else today.year - 1
-    joint = " of " if last["quarter"] and not said.startswith("q") else (
-        ", " if last["day"] else " ")
-    return f"{question[:last.end()]}{joint}{year}{question[last.end():]}"
+    for this, after in reversed(list(zip(found, [*found[1:], None][:len(found)], strict=True))):
+        if after is not None and _JOINED.fullmatch(question[this.end():after.start()]):
+            continue
+        said = this.group(0).lower()
+        if this["quarter"]:
+            first = _QUARTER_FIRST_MONTH[said.split()[-2] if " " in said else said]
+            if said.endswith("half"):
+                first = 1 if said.split()[-2] in ("first", "1st") else 7
+        else:
+            first = _MONTHS[this["month"].lower().rstrip(".") if this["month"] else "may"]
+        year = today.year if first <= today.month else today.year - 1
+        joint = " of " if this["quarter"] and not said.startswith("q") else (
+            ", " if this["day"] else " ")
+        question = f"{question[:this.end()]}{joint}{year}{question[this.end():]}"
+    return question
+
+
+# what joins the two ends of one range or pair
+_JOINED = re.compile(r"\s*,?\s*(?:to|through|thru|till|until|and|or|-|–)\s*(?:the\s+)?", re.I)
 
 
 # Bounds: "by" a date includes it, "before" it does not.

@@ -4391,3 +4391,10 @@ def test_a_month_said_without_a_year_is_read_as_the_latest_one(
                         "WHERE day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'")
     assert gold != _rows(store, "SELECT sum(quantity) FROM sales_history")
     assert _answer(kit, store, done.arguments) == gold
+
+
+def test_how_much_higher_names_the_term_after_the_comparison(kit: SqlKit) -> None:
+    # "minus" is in the margin's description; "revenue" is what is asked
+    question = ("How much higher or lower was revenue in August 2026 than in July 2026? "
+                "Give August minus July.")
+    assert run(kit, question, metrics=["margin"]).arguments["metrics"] == ["revenue"]

@@ -133,8 +133,10 @@ def test_forms_of_one_word(a: str, b: str, same: bool) -> None:
     ("orders due on Nov 5", "orders due on Nov 5, 2026"),
     # the latest one that has begun: December is last year's
     ("May I see revenue in December?", "May I see revenue in December 2025?"),
-    # one year for the range or the pair: after the last month, as a person writes it
-    ("Revenue in October against September?", "Revenue in October against September 2026?"),
+    # each month its year, but one year for a range or a pair said together
+    ("Revenue in October against September?", "Revenue in October 2026 against September 2026?"),
+    ("from May to October", "from May to October 2026"),
+    ("units in July or August", "units in July or August 2026"),
     ("between October 1 and October 15", "between October 1 and October 15, 2026"),
 ])
 def test_a_month_or_quarter_without_a_year_is_the_latest_begun(question: str, read: str) -> None:
