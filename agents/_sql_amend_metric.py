@@ -1282,9 +1282,13 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
                              f"{hit.value!r}'s rows")
                 _drop_unreached(args, among[0], catalog, layer, notes)
                 return True
+        # ("BargainBay's prices": its money, though a percent term ranked first, unless a
+        # percent is asked)
+        formats = {first.format} | ({"money"} if owned and first.format == "percent"
+                                    and not _PERCENT_ASKED.search(words) else set())
         better = next((m for n in [*linked.metrics, *counts] if (m := layer.metric(n)) is not None
                        and any(_cost(catalog, m.table, f"{t}.")[0] == 0 for t in holders if t)
-                       and m.format == first.format), None)
+                       and m.format in formats), None)
         if better is None or better.name == first.name:
             continue
         args["metrics"] = [better.name]
@@ -1293,6 +1297,9 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
         _drop_unreached(args, better.table, catalog, layer, notes)
         return True
     return False
+
+
+_PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|share|rate|ratio|margin|proportion)\b|%")
 
 
 def _term_across(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,

@@ -2940,6 +2940,20 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT product_id, p.name, count(*) FROM price_history h JOIN products p "
      "USING (product_id) WHERE h.effective_on BETWEEN "
      "DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"),
+    # the size of a price rise "in dollars": the money twin of the percent term
+    ("In August 2026, what was the average size of a price increase in dollars?",
+     q(metrics=["price_change_pct"]),
+     "SELECT avg(price - previous_price) FROM price_history WHERE price > previous_price "
+     "AND effective_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT avg(100.0 * (price - previous_price) / previous_price) FROM price_history "
+     "WHERE price > previous_price "
+     "AND effective_on BETWEEN DATE '2026-08-01' AND DATE '2026-08-31'"),
+    # a named competitor's prices are its money, though a percent term ranked first
+    ("What did ShopRival's prices average out to over the items it tracks?",
+     q(metrics=["list_margin_pct"]),
+     "SELECT avg(price) FROM competitor_prices WHERE competitor = 'ShopRival'",
+     "SELECT avg(100 * (v.price - c.unit_cost) / v.price) FROM variants v "
+     "JOIN unit_costs c USING (item_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
