@@ -58,6 +58,7 @@ vocabulary and lookups of ``_sql_amend_common``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -295,11 +296,14 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         return set(tokens(" ".join(map(str, f["value"] if isinstance(f["value"], list)
                                        else [f["value"]]))))
 
+    # ("net of refunds": the term itself tells refunds from payments, no filter on them)
+    tested = set(re.findall(r"(\w+\.\w+) = '", term.sql)) if term is not None else set()
     # (a value of stop words only, "US", is explained by no term)
     # ("deals that had not finished": the deals' own end date, no run that is 'done')
     spoken = linked.model_copy(update={"values": [
         h for h in linked.values if (term is None or not _date_word_of(term.table, h, layer))
-        and not _option_unsaid(h, words, linked, layer)]})
+        and not _option_unsaid(h, words, linked, layer)
+        and not tested.intersection(h.columns)]})
     filters += [f for f in _value_filters(spoken, filters, words, notes, cost, subjects,
                                              catalog)
                 if not (said_words := value_words(f)) or not said_words <= explained

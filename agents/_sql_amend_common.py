@@ -312,7 +312,8 @@ def _money_total_per_thing(words: str, at: int, catalog: Catalog,
     if len(keys) != 1 or not _TOTALLED.search(words[:at].rstrip()):
         return None
     found = [m for m in layer.metrics if m.format == "money" and not m.filter
-             and re.fullmatch(r"\s*sum\([^()]*\)\s*", m.sql, re.IGNORECASE) and m.table != subject
+             and re.fullmatch(r"\s*sum\([\w.\s*]+\)\s*", m.sql, re.IGNORECASE)  # (no net of anything)
+             and m.table != subject
              and m.table in catalog.tables and catalog.tables[m.table].column(keys[0])]
     return found[0] if len(found) == 1 else None
 

@@ -550,9 +550,11 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
     number = bound.group(2)
     measured = layer.metric(str(args["metrics"][0]))
     counted = words[bound.end():].split()[:1]
-    if measured is not None and measured.format != "count" and counted \
-            and _table_named(counted[0], catalog, layer):
-        return False  # "customers who paid for at least one order": things, not the sum paid
+    if measured is not None and measured.format != "count" and (
+            counted and _table_named(counted[0], catalog, layer)
+            or number in ("once", "twice") or counted[:1] == ["times"]):
+        return False  # "customers who paid for at least one order", "paid us at least
+        # once": things or times, not the sum paid
     value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
     if any(_is_number(f.get("value"), value) for f in [*filters, *(args.get("share") or [])]
            if isinstance(f, dict)):
@@ -924,6 +926,7 @@ def _bounded_share(args: dict[str, Any], words: str, match: re.Match[str], catal
 # "The difference between the highest and lowest price", "how many more orders were
 # delivered than cancelled", "how much less revenue ... than ...".
 _DIFFERENCE = re.compile(r"\b(?:difference|gap|spread)\b(?: in (?:\w+ ){1,2}?)? between\b|"
+                         r"\bhow far apart\b(?=.* and\b)|"  # "how far apart are X and Y"
                          r"\bhow (?:many|much) (?P<way>more|fewer|less|bigger|larger|higher|"
                          r"greater|smaller|lower|cheaper|dearer|pricier|longer|shorter)\b"
                          r"(?=.* than\b)|"

@@ -2954,6 +2954,25 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT avg(price) FROM competitor_prices WHERE competitor = 'ShopRival'",
      "SELECT avg(100 * (v.price - c.unit_cost) / v.price) FROM variants v "
      "JOIN unit_costs c USING (item_id)"),
+    # "who bought at least once": times, no bound on the money; the average per buyer
+    ("Among shoppers who have paid at least once, what is the average amount paid per "
+     "shopper?", q(metrics=["payments"]),
+     "SELECT avg(t) FROM (SELECT user_id, sum(amount) AS t FROM order_payments "
+     "WHERE transaction_type = 'payment' GROUP BY user_id)",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+    # "net of refunds": the term that takes refunds off, with no filter on them
+    ("Net of refunds, what have shoppers paid us altogether?", q(metrics=["payments"]),
+     "SELECT sum(amount) FILTER (WHERE transaction_type = 'payment') "
+     "- sum(amount) FILTER (WHERE transaction_type = 'refund') FROM order_payments",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+    # "how far apart are X and Y": their difference
+    ("How far apart are the lowest and the highest lane cost of the ground carrier?",
+     q(metrics=["min(carrier_lanes.cost_usd)", "max(carrier_lanes.cost_usd)"],
+       filters=[{"field": "carriers.service", "op": "=", "value": "ground"}]),
+     "SELECT max(l.cost_usd), min(l.cost_usd), max(l.cost_usd) - min(l.cost_usd) "
+     "FROM carrier_lanes l JOIN carriers c USING (carrier_id) WHERE c.service = 'ground'",
+     "SELECT min(l.cost_usd), max(l.cost_usd) "
+     "FROM carrier_lanes l JOIN carriers c USING (carrier_id) WHERE c.service = 'ground'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
