@@ -945,6 +945,10 @@ def _option_unsaid(hit: ValueHit, words: str, linked: Linked, layer: SemanticLay
                        for h in linked.values))
 
 
+# An identifier-like value ('get_stock') said as plain words names it only this near.
+_NEAR_JOINS = 2
+
+
 def _value_filters(linked: Linked, filters: list[dict[str, Any]],
                    words: str, notes: list[str], cost: Callable[[str], tuple[int, int]],
                    subjects: set[str], catalog: Catalog) -> list[dict[str, Any]]:
@@ -972,6 +976,9 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
         if phrase(hit.words) == "done" and _DONE_AS_VERB.search(words):
             continue  # "how many runs has the agent done": performed, not the status 'done'
         nearest = min([c for c in hit.columns if c not in asked] or hit.columns, key=cost)
+        if "_" in hit.value and phrase(hit.words) == phrase(hit.value) \
+                and cost(nearest)[0] > _NEAR_JOINS:
+            continue  # "slow to get stock to us": plain words, no far table's 'get_stock'
         if cost(nearest)[0] < _UNREACHABLE:
             by_column.setdefault(nearest, []).append(hit.value)
     added = []

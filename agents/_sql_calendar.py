@@ -71,7 +71,7 @@ _EXTREME = re.compile(r"^\W*(?:(?:what|which) (?:was|is|were) (?:the|our|its) (?
                       r"(?:(?:on )?what (?:date|day)|when) (?:do|does|did)\b.*?"
                       r"\b(?P<edge>begin|start|end|stop)\b)")
 # "7 November 2026": "november 7, 2026"; "on or before", "no later than": "by"; "on or
-# after", "no earlier than": "since" (``_plain_dates``).
+# after", "no earlier than", "since the start of": "since" (``_plain_dates``).
 _DAY_FIRST = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{_MONTH})\.?,? (?P<y>20\d\d)\b")
 # ... and the first day of a range, its year said after the last: "between 2 October and
 # 31 October 2026"
@@ -79,7 +79,8 @@ _DAY_FIRST_OPENS = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<
                               r"(?= ?(?:-|–|to|and|through|thru|until) )")
 _BOUND_WORDS = [(re.compile(r"\b(?:on or before|no later than|up to and including|not after)\b"),
                  "by"),
-                (re.compile(r"\b(?:on or after|no earlier than|not before)\b"), "since")]
+                (re.compile(r"\b(?:on or after|no earlier than|not before|"
+                            r"since the (?:start|beginning) of)\b"), "since")]
 
 
 # A range of days in one month: "october 19-25, 2026", "between 1 and 7 november 2026",

@@ -3426,6 +3426,12 @@ def test_more_than_one_sharing_the_top_asks_for_ties_not_a_bound(
      q(metrics=["order_value"]),
      "SELECT sum(price) FROM order_items WHERE order_id IN (SELECT subject_id FROM "
      "agent_runs WHERE agent = 'order' AND decision = 'split_shipment')"),
+    # "get stock" in plain words is no filter on the far audit rows' tool 'get_stock'
+    ("Which supplier takes longest to get stock to us, in average days from ordering to "
+     "receiving? Give the supplier name.", q(metrics=["actual_lead_time"]),
+     "SELECT s.supplier_id, s.name, avg(date_diff('day', po.ordered_on, po.received_on)) AS d "
+     "FROM purchase_orders po JOIN suppliers s USING (supplier_id) "
+     "WHERE po.status = 'received' GROUP BY 1, 2 ORDER BY d DESC LIMIT 1"),
     ("Which orders has the order agent held for review?", q(metrics=["agent_run_count"]),
      "SELECT subject_id, count(*) FROM agent_runs WHERE agent = 'order' AND "
      "decision = 'hold_for_review' GROUP BY 1"),

@@ -22,6 +22,8 @@ from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges
      NamedRange(date(2026, 11, 7), date(2026, 11, 7), "<=")),
     ("received before 2026-03-04", NamedRange(date(2026, 3, 4), date(2026, 3, 4), "<")),
     ("sales since feb 2026", NamedRange(date(2026, 2, 1), date(2026, 2, 28), ">=")),
+    ("sales since the start of march 2026",
+     NamedRange(date(2026, 3, 1), date(2026, 3, 31), ">=")),
     ("revenue in 2025", NamedRange(date(2025, 1, 1), date(2025, 12, 31), "between")),
     ("between june 1 and june 30, 2026", NamedRange(date(2026, 6, 1), date(2026, 6, 30),
                                                     "between")),
