@@ -166,6 +166,7 @@ from ._sql_amend_shape import (
     _latest,
     _listed_breakdown,
     _month_as_text,
+    _of_those,
     _one_table,
     _per_subject,
     _period_column,
@@ -325,7 +326,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if not _ratio(args, words, catalog, layer, notes):
         _share(args, words, catalog, layer, notes)
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
-    _difference(args, words, catalog, layer, notes)
+    if not _of_those(args, words, {h.value: h.words for h in linked.values}, layer, notes):
+        _difference(args, words, catalog, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
     _latest(args, words, layer, notes)

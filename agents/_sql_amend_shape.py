@@ -1165,6 +1165,19 @@ _ONE_ROW = re.compile(r"\b(?:in|on) (?:one|a single|the same) row\b|\bside by si
                       r"\btwo (?:numbers|figures|columns)\b")
 
 
+def _said_at(condition: dict[str, Any], said: str, layer: SemanticLayer,
+             words_of: dict[str, str] | None = None) -> int | None:
+    """Where ``said`` (a phrase, space-framed) first names a filter's value or named
+    condition, or by the words the linker found it by (``words_of``); None when nowhere."""
+    term = layer.segment(str(condition["field"])) if condition.get("value") is True else None
+    value = str(condition.get("value"))
+    names = [term.label, *term.synonyms] if term else [
+        value, *layer.value_synonyms.get(value, []),
+        *([words_of[value]] if words_of and value in words_of else [])]
+    found = [said.find(f" {phrase(n)} ") for n in names]
+    return min((i for i in found if i >= 0), default=None)
+
+
 def _versus_sides(args: dict[str, Any], words: str, sides: list[dict[str, Any]],
                   layer: SemanticLayer, notes: list[str]) -> None:
     """The metric over each side as a column (``versus``), in the order the question says
@@ -1172,11 +1185,8 @@ def _versus_sides(args: dict[str, Any], words: str, sides: list[dict[str, Any]],
     said = f" {phrase(words)} "
 
     def at(side: dict[str, Any]) -> int:
-        term = layer.segment(str(side["field"])) if side.get("value") is True else None
-        names = [term.label, *term.synonyms] if term else [
-            str(side["value"]), *layer.value_synonyms.get(str(side["value"]), [])]
-        found = [said.find(f" {phrase(n)} ") for n in names]
-        return min((i for i in found if i >= 0), default=len(said))
+        where = _said_at(side, said, layer)
+        return len(said) if where is None else where
 
     args["versus"] = sorted(sides, key=at)
     notes.append("versus " + " and ".join(f"{s['field']} = {s['value']}" for s in args["versus"])
@@ -1600,3 +1610,31 @@ def _units_per_place(args: dict[str, Any], words: str, catalog: Catalog, layer: 
         notes.append(f"filter {row['field']} {op} {value}: each {term.table} row's units")
         return [row]
     return []
+
+
+# "How many deals are live, and how many of those are multi-buy": a part of the rows too
+_OF_THOSE = re.compile(r"\b(?:how many|how much|what number|what amount) of (?:those|them|these)\b|"
+                       r"\bof (?:those|them|these),? how many\b")
+
+
+def _of_those(args: dict[str, Any], words: str, said_by: dict[str, str],
+              layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many orders did the agent hold for review, and how many of those are still
+    awaiting approval": the figure over the rows the conditions said before "of those"
+    keep, and again over those the conditions said after it also keep (``subset``). True
+    when the question is of that shape."""
+    match = _OF_THOSE.search(words)
+    filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
+    if match is None or not args.get("metrics") or args.get("group_by") or args.get("share"):
+        return False
+    said = f" {phrase(words)} "
+    cut = len(f" {phrase(words[:match.start()])}")
+    part = [f for f in filters if (at := _said_at(f, said, layer, said_by)) is not None
+            and at >= cut and f.get("op") != "latest"]
+    if not part:
+        return False
+    args["filters"] = [f for f in filters if f not in part]
+    args["subset"], args["versus"], args["combine"] = part, [], None
+    notes.append("subset " + " and ".join(f"{f['field']} {f['op']} {f['value']!r}" for f in part)
+                 + ": the question asks how many of those")
+    return True

@@ -231,6 +231,20 @@ class Compiler:
             return [_Select(f"100.0 * ({first.expr}) / nullif({second.expr}, 0)", OutputColumn(
                 name="percent", label=f"{first.out.label} as % of {second.out.label}",
                 format="percent", metric=True))]
+        if q.subset:
+            if not metrics or q.versus:
+                raise QueryError("subset repeats the first metric over fewer rows: it needs a "
+                                 "metric and no versus", "give a metric, or drop subset")
+            m, first = metrics[0], measured[0]
+            condition = " AND ".join(self._conditions(q.subset, plan, time_col))
+            own = self._fill(m.filter) if m.filter and not shared_filter else ""
+            names = ", ".join(str(f.value) if not isinstance(f.value, bool)
+                              else f.field.rpartition(".")[2] for f in q.subset)
+            return [_Select(_with_filter(self._fill(m.sql),
+                                         f"({own}) AND {condition}" if own else condition),
+                            OutputColumn(name=f"{first.out.name}_of_those",
+                                         label=f"{first.out.label}, of those {names}",
+                                         format=m.format, metric=True))]
         if not q.versus:
             if q.combine == "change":
                 raise QueryError("combine change is a change between the two parts of versus",

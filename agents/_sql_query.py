@@ -33,7 +33,7 @@ Value = str | float | int | bool | list[str | float | int] | None
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
 CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals", "every",
-                              "compare"})
+                              "compare", "subset"})
 
 
 class Filter(BaseModel):
@@ -94,6 +94,9 @@ class StructuredQuery(BaseModel):
     # Code only: the first metric over the rows of the first filter and of the second, and
     # the first minus the second ("how many more orders were delivered than cancelled").
     versus: list[Filter] = Field(default_factory=list, max_length=2)
+    # Code only: the first metric again over the rows these filters also keep, as one more
+    # column beside it ("how many deals are live, and how many of those are multi-buy").
+    subset: list[Filter] = Field(default_factory=list, max_length=2)
     # Code only: the date column the period applies to, where the question names another
     # than the metric's ("purchase orders due to arrive in the next 7 days": expected_on).
     period_on: str | None = None
@@ -204,7 +207,8 @@ class Vocabulary:
         problems += [f"{t!r} is not a table of the store" for t in query.absent
                      if t not in self.catalog.tables]
         fields = [*query.group_by, *([query.period_on] if query.period_on else []),
-                  *(f.field for f in [*query.filters, *query.share, *query.versus]),
+                  *(f.field for f in [*query.filters, *query.share, *query.versus,
+                                      *query.subset]),
                   *(str(v) for f in query.compare for v in (f.field, f.value))]
         problems += [_unknown(n, self.fields + self.metrics, "field") for n in fields
                      if n not in self.fields and n not in self.code_fields]

@@ -2973,6 +2973,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM carrier_lanes l JOIN carriers c USING (carrier_id) WHERE c.service = 'ground'",
      "SELECT min(l.cost_usd), max(l.cost_usd) "
      "FROM carrier_lanes l JOIN carriers c USING (carrier_id) WHERE c.service = 'ground'"),
+    # "how many ..., and how many of them ...": the count, and again over a part of it
+    ("How many promotions have we run in total, and how many of them were percentage "
+     "discounts?", q(metrics=["promotion_count"]),
+     "SELECT count(*), count(*) FILTER (WHERE kind = 'percent') FROM promotions",
+     "SELECT count(*) FROM promotions WHERE kind = 'percent'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -481,6 +481,20 @@ def test_versus_is_a_metric_over_two_sets_of_rows_and_their_difference(world: Wo
             {"field": "orders.status", "op": "=", "value": "pending"}])
 
 
+def test_subset_is_the_metric_again_over_the_rows_its_filters_also_keep(world: World) -> None:
+    gold = world.rows("SELECT count(*), count(*) FILTER (WHERE o.status = 'pending') "
+                      "FROM orders o WHERE o.address ->> '$.state' = 'TX'")
+    got = world.run(metrics=["order_count"],
+                    filters=[{"field": "order_state", "op": "=", "value": "TX"}],
+                    subset=[{"field": "orders.status", "op": "=", "value": "pending"}])
+    assert same(got, gold) and 0 < gold[0][1] < gold[0][0]
+    with pytest.raises(QueryError, match="subset repeats the first metric"):
+        world.run(metrics=["order_count"], subset=[
+            {"field": "orders.status", "op": "=", "value": "pending"}], versus=[
+            {"field": "orders.status", "op": "=", "value": "processed"},
+            {"field": "orders.status", "op": "=", "value": "pending"}])
+
+
 def test_combine_change_is_the_first_part_s_change_from_the_second_in_percent(
         world: World) -> None:
     gold = world.rows("SELECT p, q, p - q, 100.0 * (p - q) / q FROM (SELECT count(*) FILTER "
