@@ -219,6 +219,8 @@ class Compiler:
         """The columns ``versus`` and ``combine`` add: the first metric over each of two
         sets of rows and their difference, or two metrics' difference or ratio."""
         measured = [s for s in selects if s.out.metric]
+        if q.combine == "percent" and q.versus and shared_filter:
+            return self._ratio_versus(q, measured, plan, time_col)
         if q.combine is not None and q.combine != "change":
             if len(measured) < 2:
                 raise QueryError(f"combine {q.combine} needs two metrics: the first and the "
@@ -258,10 +260,7 @@ class Compiler:
         own = self._fill(m.filter) if m.filter and not shared_filter else ""
         out = []
         base = measured[0].out.name if measured else m.name  # ("avg_price", not "avg(...)")
-        # a side is named by its value, or by its condition's name ("sold_out" = true)
-        sides = [f.field.rpartition(".")[2] if isinstance(f.value, bool) else
-                 f"not {f.value}" if f.op in ("!=", "not_in") else str(f.value)
-                 for f in q.versus]
+        sides = _side_names(q.versus)
         for f, side in zip(q.versus, sides, strict=True):
             condition = " AND ".join(self._conditions([f], plan, time_col))
             value = "_".join(re.findall(r"[a-z0-9]+", side.lower()))[:30]
@@ -276,6 +275,28 @@ class Compiler:
             out.append(_Select(f"100.0 * ({out[2].expr}) / nullif({out[1].expr}, 0)", OutputColumn(
                 name="percent_change", label=f"{m.label}: change from {sides[1]} to "
                 f"{sides[0]} in %", format="percent", metric=True)))
+        return out
+
+    def _ratio_versus(self, q: StructuredQuery, measured: list[_Select], plan: _Plan,
+                      time_col: str | None) -> list[_Select]:
+        """"Margin as a percentage of revenue in October compared with September": the
+        first metric as a percentage of the second over each side's rows, and their
+        difference in points."""
+        if len(measured) < 2 or len(q.versus) != 2:
+            raise QueryError("combine percent with versus needs two metrics and two filters",
+                             "put both metrics in metrics and both sides in versus")
+        first, second = measured[:2]
+        ratio = f"100.0 * ({first.expr}) / nullif({second.expr}, 0)"
+        out = []
+        for f, side in zip(q.versus, _side_names(q.versus), strict=True):
+            condition = " AND ".join(self._conditions([f], plan, time_col))
+            value = "_".join(re.findall(r"[a-z0-9]+", side.lower()))[:30]
+            out.append(_Select(_with_filter(ratio, condition), OutputColumn(
+                name=f"percent_{value}", label=f"{first.out.label} as % of "
+                f"{second.out.label}, {side}", format="percent", metric=True)))
+        out.append(_Select(f"({out[0].expr}) - ({out[1].expr})", OutputColumn(
+            name="difference", label="percentage points between them", format="number",
+            metric=True)))
         return out
 
     def _period_column(self, q: StructuredQuery, plan: _Plan) -> str | None:
@@ -603,6 +624,12 @@ def _match_value(name: str, text: str, values: list[str]) -> str:
         repr(v) for v in values[:12])
     raise QueryError(f"{text!r} is not a value of {name}",
                      f"{name} holds: {shown}{' ...' if not near and len(values) > 12 else ''}")
+
+
+def _side_names(sides: list[Filter]) -> list[str]:
+    """Each side named by its value, or by its condition's name ("sold_out" = true)."""
+    return [f.field.rpartition(".")[2] if isinstance(f.value, bool) else
+            f"not {f.value}" if f.op in ("!=", "not_in") else str(f.value) for f in sides]
 
 
 def _with_filter(expr: str, condition: str) -> str:

@@ -495,6 +495,19 @@ def test_subset_is_the_metric_again_over_the_rows_its_filters_also_keep(world: W
             {"field": "orders.status", "op": "=", "value": "pending"}])
 
 
+def test_combine_percent_with_versus_is_the_ratio_over_each_side(world: World) -> None:
+    gold = world.rows("SELECT 100.0 * sum(reserved) FILTER (WHERE w.region = 'west') / "
+                      "sum(on_hand) FILTER (WHERE w.region = 'west'), 100.0 * sum(reserved) "
+                      "FILTER (WHERE w.region = 'southeast') / sum(on_hand) FILTER "
+                      "(WHERE w.region = 'southeast') FROM stock JOIN warehouses w USING "
+                      "(warehouse_id)")
+    got = world.run(metrics=["reserved_units", "on_hand"], combine="percent", versus=[
+        {"field": "warehouses.region", "op": "=", "value": "west"},
+        {"field": "warehouses.region", "op": "=", "value": "southeast"}])
+    assert same([row[:2] for row in got], gold) and gold[0][0] != gold[0][1]
+    assert got[0][2] == pytest.approx(gold[0][0] - gold[0][1])
+
+
 def test_combine_change_is_the_first_part_s_change_from_the_second_in_percent(
         world: World) -> None:
     gold = world.rows("SELECT p, q, p - q, 100.0 * (p - q) / q FROM (SELECT count(*) FILTER "
