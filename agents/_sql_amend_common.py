@@ -93,7 +93,11 @@ _UNIT_WORDS = frozenset({"units", "unit", "pieces", "pcs"})
 # At the start (after a preposition: "on how many days"), or after one leading clause
 # ("for each supplier country, how many ..."),
 # but "on average, how many lines does an order have" is an average (``_average_per``).
-_HOW_MANY = re.compile(r"^(?:(?!on (?:an )?average\b)[^,:;?]*[,:;]\s*){0,3}\W*(?:(?:on|in|at|for) )?"
+# A leading clause or sentence ends at a comma, colon, semicolon, full stop, question mark
+# or a dash between words ("Quick one: ...", "Where are orders headed? Which ...", "I'm
+# putting together the review - how many ...").
+_CLAUSE = r"(?:[^,:;?.\-–—]|(?<=\w)-(?=\w)|\.(?=\d))*(?:[,:;?]|\.(?!\d)|\s[-–—])\s*"
+_HOW_MANY = re.compile(rf"^(?:(?!on (?:an )?average\b){_CLAUSE}){{0,3}}?\W*(?:(?:on|in|at|for) )?"
                        r"(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b|"
                    r"\bshares? the (?:top|highest|lowest|most|same|first)\b")
@@ -497,12 +501,13 @@ def _figure_named(words: str, layer: SemanticLayer) -> bool:
                if m.format != "count" or re.search(r"\b(count|number|total)\b", n.lower()))
 
 
-_LEADING_CLAUSE = r"^(?:[^,:;?]*[,:;]\s*){0,3}"
+_LEADING_CLAUSE = rf"^(?:{_CLAUSE}){{0,3}}?"
 # ("which 3 biggest customer cities", "show me our 3 biggest ...": the cities)
 _RANK_WORD = r"(?:(?:biggest|largest|smallest|busiest|best|worst|highest|lowest) )?"
 _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
                     rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) {_RANK_WORD}|top |bottom |"
-                    r"one |single )?(?P<thing>(?:\w+ ){0,2}\w+)")
+                    r"one |single )?(?!(?:are|is|was|were) (?:they|it|those|these)\b)"
+                    r"(?P<thing>(?:\w+ ){0,2}\w+)")
 # "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
 _LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank|sort|line up)(?: me| us)? "
                    rf"(?:(?:all|the|our) )*"

@@ -2978,6 +2978,22 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*), count(*) FILTER (WHERE kind = 'percent') FROM promotions",
      "SELECT count(*) FROM promotions WHERE kind = 'percent'"),
+    # a lead-in sentence before the question ("Where do our parcels end up? Which ...")
+    ("Where do our parcels end up? Which 2 cities did the most orders go to, and how many "
+     "went to each?", q(metrics=["order_count"]),
+     "SELECT address ->> '$.city', count(*) FROM orders GROUP BY 1 ORDER BY 2 DESC LIMIT 2",
+     "SELECT count(*) FROM orders"),
+    # ... but the first "how many" is the question, not "Count ..." in a later sentence
+    ("How many orders have stock held for them in an active reservation? Count orders, not "
+     "lines.", q(metrics=["active_reservations"]),
+     "SELECT count(DISTINCT order_id) FROM reservations WHERE status = 'active'",
+     "SELECT count(*) FROM reservations WHERE status = 'active'"),
+    # "... — which are they": a pronoun after the dash, no thing asked for anew
+    ("Top 2 suppliers by number of purchase orders — which are they and how many purchase "
+     "orders does each have?", q(metrics=["purchase_order_count"]),
+     "SELECT s.supplier_id, s.name, count(*) FROM purchase_orders JOIN suppliers s "
+     "USING (supplier_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
+     "SELECT count(*) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
