@@ -438,9 +438,15 @@ def _narrower_term(args: dict[str, Any], words: str, layer: SemanticLayer,
     names = {w for t, note in layer.tables.items()
              for n in (t.replace("_", " "), *note.synonyms) for w in tokens(n)}
 
+    said = f" {phrase(words)} "
+
     def adds(m: Metric) -> bool:
         extra = set(tokens(m.label)) - set(tokens(first.label)) - _TERM_FILLER
-        return bool(extra) and not extra & names and extra <= set(tokens(words))
+        if extra and not extra & names and extra <= set(tokens(words)):
+            return True
+        # or another name of it said whole ("stock positions with nothing left")
+        return any(len(phrase(n).split()) >= 2 and f" {phrase(n)} " in said
+                   and not set(tokens(n)) <= set(tokens(first.label)) for n in m.synonyms)
 
     narrower = [m for m in layer.metrics if m.table == first.table and m.sql == first.sql
                 and m.filter and m.name != first.name and adds(m)

@@ -2994,6 +2994,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT s.supplier_id, s.name, count(*) FROM purchase_orders JOIN suppliers s "
      "USING (supplier_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 2",
      "SELECT count(*) FROM purchase_orders"),
+    # a count's narrower twin said by another of its names: "positions with none left"
+    ("Per warehouse, how many stock positions have none left?",
+     q(metrics=["stock_count"], group_by=["stock.warehouse_id"]),
+     "SELECT s.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
+     "USING (warehouse_id) WHERE s.on_hand = 0 GROUP BY 1, 2",
+     "SELECT s.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
+     "USING (warehouse_id) GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
