@@ -754,6 +754,11 @@ _PART_IS_WHAT = re.compile(r"^\W*(?P<part>(?:\w+ ){1,5}?)(?:come|comes|amount|am
                            r"what (?:percentage|percent|share|proportion|fraction) of "
                            r"(?P<whole>.*)$")
 
+# "of all the money paid us, what percentage has gone back as refunds": the whole first
+_WHOLE_FIRST = re.compile(r"\bof (?P<whole>[^,?;:]+), (?:what|which) (?:percentage|percent|share|"
+                          r"proportion|fraction)(?: of (?:it|that|them|this))? (?:has|have|was|"
+                          r"were|is|are|went|got|came)\b(?P<part>[^?;]*)")
+
 
 def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
            notes: list[str]) -> bool:
@@ -761,7 +766,7 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     the whole's table (units reserved), not a condition on its rows, so the answer is
     one term as a percentage of the other (``combine``). True when it is."""
     share = _SHARE.search(words)
-    if (asked := _PART_IS_WHAT.search(words)) is not None:
+    if (asked := _PART_IS_WHAT.search(words) or _WHOLE_FIRST.search(words)) is not None:
         part_said, whole_said = asked["part"], asked["whole"]
     elif share is not None:
         rest = words[share.end():]
@@ -800,20 +805,39 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
 
 def _two_terms(whole_said: str, part_said: str,
                layer: SemanticLayer) -> tuple[Metric, Metric] | None:
-    """The whole's term and the part's (of its table, of one format), when two differ."""
+    """The whole's term and the part's (of its table, of one format), when two differ;
+    where the whole's words name no one term ("all the money shoppers paid us for their
+    orders"), the one among the part's table's terms."""
     whole = _term_in(whole_said, layer, None)
-    part = _term_in(part_said, layer, whole.table, like=whole) if whole is not None else None
+    if whole is not None and (pair := _two_terms_of(whole_said, part_said, layer,
+                                                    whole.table)) is not None:
+        return pair
+    pairs = [pair for table in {m.table for m in layer.metrics}
+             if (pair := _two_terms_of(whole_said, part_said, layer, table)) is not None]
+    return pairs[0] if len(pairs) == 1 else None
+
+
+# words that make a whole an amount of money ("of all the money shoppers paid us")
+_MONEY_WHOLE = re.compile(r"\b(?:money|amount|dollars?|spend|spent|paid|revenue|value|worth)\b|\$")
+
+
+def _two_terms_of(whole_said: str, part_said: str, layer: SemanticLayer,
+                  table: str) -> tuple[Metric, Metric] | None:
+    whole = _term_in(whole_said, layer, table) or (
+        _term_in(whole_said, layer, table, fmt="money") if _MONEY_WHOLE.search(whole_said)
+        else None)
+    part = _term_in(part_said, layer, table, like=whole) if whole is not None else None
     if whole is None or part is None or part.name == whole.name or part.format != whole.format:
         return None
     return whole, part
 
 
 def _term_in(said: str, layer: SemanticLayer, table: str | None,
-             like: Metric | None = None) -> Metric | None:
+             like: Metric | None = None, fmt: str | None = None) -> Metric | None:
     """The term ``said`` names (on ``table`` when given): its label or a synonym as
     written, or every word of its label but a filler ("units reserved": "reserved");
-    the longest so named, of those the longest in ``like``'s format ("refunds" as a
-    share of an amount: the refunded amount, not their count), none for a tie."""
+    the longest so named, of those the longest in ``like``'s format (or ``fmt``: "refunds"
+    as a share of an amount: the refunded amount, not their count), none for a tie."""
     text, own = f" {phrase(said)} ", set(tokens(said))
     best: dict[str, int] = {}
     for m in layer.metrics:
@@ -825,9 +849,10 @@ def _term_in(said: str, layer: SemanticLayer, table: str | None,
                 best[m.name] = max(best.get(m.name, 0), len(tokens(name)))
     top = max(best.values(), default=0)
     named = [n for n, size in best.items() if size == top]
-    if len(named) > 1 and like is not None:
+    fmt = like.format if like is not None else fmt
+    if len(named) > 1 and fmt is not None:
         named = [n for n in named if (term := layer.metric(n)) is not None
-                 and term.format == like.format]
+                 and term.format == fmt]
     return layer.metric(named[0]) if len(named) == 1 else None
 
 

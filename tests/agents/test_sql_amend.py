@@ -3001,6 +3001,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (warehouse_id) WHERE s.on_hand = 0 GROUP BY 1, 2",
      "SELECT s.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
      "USING (warehouse_id) GROUP BY 1, 2"),
+    # the whole said first ("of all the money ..., what share was ..."): part over whole
+    ("Of all the money customers have paid for their orders, what share was handed back "
+     "as refunds?", q(metrics=["refunds"]),
+     "SELECT sum(amount) FILTER (WHERE transaction_type = 'refund'), sum(amount) FILTER "
+     "(WHERE transaction_type = 'payment'), 100.0 * sum(amount) FILTER (WHERE "
+     "transaction_type = 'refund') / sum(amount) FILTER (WHERE transaction_type = 'payment') "
+     "FROM order_payments",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
