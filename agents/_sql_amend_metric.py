@@ -670,6 +670,12 @@ def _minus(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
     # ("revenue minus units sold times unit cost": a product taken off, no second term)
     if re.search(r"\b(?:times|multiplied|divided)\b", said["b"]):
         return False
+    # ("the most gross profit (revenue minus what the units cost us)": a named term's
+    # definition in brackets, not another figure)
+    opened = words.rfind("(", 0, said.start())
+    if opened >= 0 and ")" not in words[opened:said.start()] \
+            and term(" ".join(words[:opened].split()[-4:])) is not None:
+        return False
     a, b = term(said["a"]), term(said["b"])
     if a is None or b is None or a == b or a.table != b.table:
         return False

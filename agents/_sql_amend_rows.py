@@ -85,6 +85,8 @@ _MORE_X_THAN = re.compile(r"\b(?:(?P<more>more|greater|higher)|(?P<less>fewer|le
                           r"(?P<this>[a-z][a-z ]{2,30}?) than "
                           r"(?:(?:what|the|their|its|our|each|it|they|is|are) )*"
                           r"(?P<other>[a-z][a-z ]*)")
+# a formula said in words, after which "over" divides ("price minus cost, over price")
+_ARITHMETIC = re.compile(r"\b(?:minus|plus|less|times)\b")
 # a comparison that is one of prices ("cheaper than", "pricier than")
 _PRICED = re.compile(r"(?:cheaper|dearer|pricier|costlier) than\b")
 # stems, as a column says ("charging less than": the price)
@@ -116,6 +118,8 @@ def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog:
              for said in _COMPARED.finditer(words)]
     pairs += [(said, said["this"]) for said in _MORE_X_THAN.finditer(words)]
     for said, before in pairs:
+        if said.group(0).startswith("over ") and _ARITHMETIC.search(before):
+            continue  # "list price minus unit cost, over list price": divided by, no bound
         after = " ".join(said["other"].split()[:3])
         left = _compared_column(before, root, catalog, layer, linked, near_end=True)
         if left is None and _PRICED.match(said.group(0)):

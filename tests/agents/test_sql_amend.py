@@ -3009,6 +3009,28 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "transaction_type = 'refund') / sum(amount) FILTER (WHERE transaction_type = 'payment') "
      "FROM order_payments",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'refund'"),
+    # a named term's definition in brackets is no second figure taken off
+    ("Which selling region earned the most gross profit in October 2026 (revenue minus "
+     "what the units sold cost us)?", q(metrics=["margin"]),
+     "SELECT s.region, sum(s.quantity * (s.unit_price - u.unit_cost)) FROM sales_history s "
+     "JOIN unit_costs u USING (item_id) "
+     "WHERE s.day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1 "
+     "ORDER BY 2 DESC LIMIT 1",
+     "SELECT region, sum(quantity * unit_price), sum(quantity), "
+     "sum(quantity * unit_price) - sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' GROUP BY 1 "
+     "ORDER BY 4 DESC LIMIT 1"),
+    # "price minus cost, over price": a formula (divided by), no bound between the two
+    ("Which 2 products have the thinnest margin at list price (list price minus unit cost, "
+     "over list price, averaged over the product's variants)?",
+     q(metrics=["list_margin_pct"]),
+     "SELECT v.product_id, p.name, 100 * avg((v.price - u.unit_cost) / v.price) AS m "
+     "FROM variants v JOIN unit_costs u USING (item_id) JOIN products p "
+     "ON p.product_id = v.product_id GROUP BY 1, 2 ORDER BY m ASC LIMIT 2",
+     "SELECT v.product_id, p.name, 100 * avg((v.price - u.unit_cost) / v.price) AS m "
+     "FROM variants v JOIN unit_costs u USING (item_id) JOIN products p "
+     "ON p.product_id = v.product_id WHERE u.unit_cost > v.price GROUP BY 1, 2 "
+     "ORDER BY m ASC LIMIT 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
