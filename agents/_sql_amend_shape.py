@@ -555,7 +555,7 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
             or number in ("once", "twice") or counted[:1] == ["times"]):
         return False  # "customers who paid for at least one order", "paid us at least
         # once": things or times, not the sum paid
-    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    value = _bound_value(number)
     if any(_is_number(f.get("value"), value) for f in [*filters, *(args.get("share") or [])]
            if isinstance(f, dict)):
         return False  # (the share's part carries it: "the share with zero units")
@@ -564,7 +564,39 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
     if _HOW_MANY.search(words):
         args["count_groups"] = True
         notes.append("count_groups: the question asks how many groups")
+        _second_bound(args, words, bound, notes)
     return True
+
+
+# "..., and how many are repeat buyers with two or more"
+_AND_HOW_MANY = re.compile(r"\band how many\b")
+
+
+def _second_bound(args: dict[str, Any], words: str, bound: re.Match[str],
+                  notes: list[str]) -> None:
+    """"How many shoppers have exactly one order, and how many have two or more": a
+    second bound after "and how many", its groups counted beside (``also_having``)."""
+    asked = _AND_HOW_MANY.search(words, bound.end())
+    if asked is None:
+        return
+    rest = words[asked.end():]
+    if (second := _BOUND.search(rest)) is not None:
+        op, number = _BOUND_OPS[second.group(1)], second.group(2)
+    elif (second := _OR_MORE.search(rest)) is not None:
+        op, number = (">=" if second["way"] == "more" else "<="), second["n"]
+    else:
+        return
+    args["also_having"] = {"op": op, "value": _bound_value(number)}
+    notes.append(f"also_having {op} {number}: the question counts the groups of a second "
+                 "bound too")
+
+
+# "two or more", "5 or fewer" with no unit after
+_OR_MORE = re.compile(rf"\b(?P<n>\d+|{'|'.join(_WORDS)}) or (?P<way>more|fewer|less)\b")
+
+
+def _bound_value(number: str) -> float:
+    return float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
 
 
 # ("all three kinds of payment method: a credit card, paypal and a gift card")
@@ -1432,6 +1464,8 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}"
                  + (", count_groups: the question counts" if counting else
                     ": the question lists") + " what passes a bound per group")
+    if counting:
+        _second_bound(args, words, bound, notes)
     return grouped
 
 

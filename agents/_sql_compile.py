@@ -185,9 +185,23 @@ class Compiler:
                 self._fans_out(plan.root, t) for t in set(plan.tables) - {plan.root}):
             source, selects = _one_row_per_group(plan.root, joins, where, selects)
             joins, where = [], []
-        sql = _render_sql(q, source, joins, selects, where, bool(metrics), max_rows, every)
+        if q.also_having is not None and not (q.count_groups and q.having and metrics):
+            raise QueryError("also_having counts the groups of a second bound beside having's",
+                             "give count_groups, having and a metric, or drop also_having")
+        banded = q.model_copy(update={"having": None}) if q.also_having else q
+        sql = _render_sql(banded, source, joins, selects, where, bool(metrics), max_rows, every)
         columns = [s.out for s in selects]
-        if q.count_groups and q.group_by:
+        if q.also_having is not None and q.having is not None:
+            # each bound's groups counted over one grouping: a column each
+            measured = next(c.name for c in columns if c.metric)
+            bands = [(q.having, "group_count"), (q.also_having, "group_count_also")]
+            counts = ", ".join(f"count(*) FILTER (WHERE {measured} {h.op} {_plain(h.value)}) "
+                               f"AS {name}" for h, name in bands)
+            sql = f"SELECT {counts} FROM (\n{sql}\n) AS groups"
+            columns = [OutputColumn(name=name, label=f"groups with {measured} {h.op} "
+                                    f"{_plain(h.value)}", format="count", metric=True)
+                       for h, name in bands]
+        elif q.count_groups and q.group_by:
             noun = selects[0].out.name.removesuffix("_id").replace("_", " ")
             count = OutputColumn(name="group_count", label=f"number of {noun}s", format="count",
                                  metric=True)
@@ -675,6 +689,10 @@ def _one_row_per_group(root: str, joins: list[str], where: list[str], selects: l
                      + (["WHERE " + " AND ".join(where)] if where else []))
     return f"({inner}) AS {root}", [
         s if s.out.metric else _Select(f"_group{i}", s.out) for i, s in enumerate(selects)]
+
+
+def _plain(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
 
 
 def _rounded(expr: str, decimals: int | None) -> str:

@@ -33,7 +33,7 @@ Value = str | float | int | bool | list[str | float | int] | None
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
 CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals", "every",
-                              "compare", "subset"})
+                              "compare", "subset", "also_having"})
 
 
 class Filter(BaseModel):
@@ -97,6 +97,9 @@ class StructuredQuery(BaseModel):
     # Code only: the first metric again over the rows these filters also keep, as one more
     # column beside it ("how many deals are live, and how many of those are multi-buy").
     subset: list[Filter] = Field(default_factory=list, max_length=2)
+    # Code only: with ``count_groups``, a second bound whose groups are counted in one more
+    # column ("how many buyers have exactly one order, and how many two or more").
+    also_having: Having | None = None
     # Code only: the date column the period applies to, where the question names another
     # than the metric's ("purchase orders due to arrive in the next 7 days": expected_on).
     period_on: str | None = None

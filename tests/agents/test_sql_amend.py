@@ -3031,6 +3031,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM variants v JOIN unit_costs u USING (item_id) JOIN products p "
      "ON p.product_id = v.product_id WHERE u.unit_cost > v.price GROUP BY 1, 2 "
      "ORDER BY m ASC LIMIT 2"),
+    # "exactly one ..., and how many two or more": each bound's groups counted, one row
+    ("How many customers hold exactly one saved payment method, and how many hold two or "
+     "more?", q(metrics=["customer_count"]),
+     "SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n >= 2) FROM "
+     "(SELECT user_id, count(*) AS n FROM user_payment_methods GROUP BY 1)",
+     "SELECT count(*) FROM (SELECT user_id FROM user_payment_methods GROUP BY 1 "
+     "HAVING count(*) = 1)"),
+    ("How many customers have placed exactly one order, and how many have placed more "
+     "than three?", q(metrics=["customer_count"]),
+     "SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n > 3) FROM "
+     "(SELECT user_id, count(*) AS n FROM orders GROUP BY 1)",
+     "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 HAVING count(*) = 1)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -508,6 +508,18 @@ def test_combine_percent_with_versus_is_the_ratio_over_each_side(world: World) -
     assert got[0][2] == pytest.approx(gold[0][0] - gold[0][1])
 
 
+def test_also_having_counts_the_groups_of_a_second_bound_beside_the_first(
+        world: World) -> None:
+    gold = world.rows("SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n >= 2) "
+                      "FROM (SELECT user_id, count(*) AS n FROM orders GROUP BY 1)")
+    got = world.run(metrics=["order_count"], group_by=["orders.user_id"], count_groups=True,
+                    having={"op": "=", "value": 1}, also_having={"op": ">=", "value": 2})
+    assert same(got, gold) and gold[0][0] != gold[0][1]
+    with pytest.raises(QueryError, match="second bound"):
+        world.run(metrics=["order_count"], group_by=["orders.user_id"],
+                  also_having={"op": ">=", "value": 2})
+
+
 def test_combine_change_is_the_first_part_s_change_from_the_second_in_percent(
         world: World) -> None:
     gold = world.rows("SELECT p, q, p - q, 100.0 * (p - q) / q FROM (SELECT count(*) FILTER "
