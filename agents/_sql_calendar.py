@@ -276,7 +276,10 @@ def two_ranges(words: str, spans_are_pairs: bool = False) -> tuple[NamedRange, N
     "From May to October 2026" is one range, unless ``spans_are_pairs`` ("did revenue
     grow from September to October 2026": the two months)."""
     words = _plain_dates(words)
-    if not spans_are_pairs and named_range(words, either=False) is not None:
+    # (one range said, unless two spans of days are: "19 to 25 October, and the week
+    # before, 12 to 18 October")
+    spans = [m.span() for m in (*_DAY_SPAN.finditer(words), *_ISO_SPAN.finditer(words))]
+    if not spans_are_pairs and len(spans) < 2 and named_range(words, either=False) is not None:
         return None
     months = _TWO_MONTHS.search(words)
     if months is not None:
@@ -286,6 +289,8 @@ def two_ranges(words: str, spans_are_pairs: bool = False) -> tuple[NamedRange, N
                 NamedRange(b, _month_end(b.year, b.month), "between"))
     pairs = set()
     for join in _AGAINST.finditer(words):
+        if any(a < join.start() < b for a, b in spans):
+            continue  # the "to" inside a span of days
         # (within the sentence: "... from September to October 2026? Give September minus
         # October" sets the same two months against each other once)
         # (or within the brackets: "... to October 2026 (October minus September)")

@@ -152,3 +152,12 @@ def test_a_month_or_quarter_without_a_year_is_the_latest_begun(question: str, re
 ])
 def test_a_question_with_a_year_or_no_month_is_left_as_asked(question: str) -> None:
     assert with_year(question, date(2026, 11, 1)) == question
+
+
+def test_two_spans_of_days_said_one_after_the_other_are_two_ranges() -> None:
+    ranges = two_ranges("units sold from 5 to 11 october 2026, and in the week before, "
+                        "28 september to 4 october 2026")
+    assert ranges is not None
+    assert [(r.start, r.end) for r in ranges] == [
+        (date(2026, 10, 5), date(2026, 10, 11)), (date(2026, 9, 28), date(2026, 10, 4))]
+    assert two_ranges("units sold from 5 to 11 october 2026") is None
