@@ -48,7 +48,8 @@ CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
                              "analyst_heldout29.jsonl", "analyst_heldout30.jsonl",
                              "analyst_heldout31.jsonl", "analyst_heldout32.jsonl",
                              "analyst_heldout33.jsonl", "analyst_heldout34.jsonl",
-                             "analyst_heldout35.jsonl",
+                             "analyst_heldout35.jsonl", "analyst_heldout36.jsonl",
+                             "analyst_heldout37.jsonl", "analyst_heldout38.jsonl",
                              "analyst_paraphrase1.jsonl", "analyst_paraphrase2.jsonl",
                              "analyst_paraphrase3.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
