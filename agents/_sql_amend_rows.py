@@ -797,6 +797,11 @@ _LISTED = re.compile(rf"{_LEADING_CLAUSE}\W*(?:please )?(?:list|name)(?: me| us)
                      r"(?:(?:all|the|our|every) )*(?P<thing>(?:\w+ ){0,2}\w+)")
 
 
+# a figure defined in brackets: "(sum of each order's line prices, averaged over orders)"
+_DEFINITION = re.compile(r"\s*(?:i\.?e\.?,? )?(?:the )?(?:(?:sum|total|average|count) of|"
+                         r"adding up)\b")
+
+
 def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     """(how, the noun phrase) of each breakdown the words ask for: "for each region",
     "per purchase order", "by customer" (singular: "placed by customers" names who),
@@ -808,6 +813,10 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
     # "break down the support bot's decisions": by decision
     asks += [("which", m) for m in _BREAK_DOWN.finditer(words)]
     for how, match in asks:
+        opened = words.rfind("(", 0, match.start())
+        if opened >= 0 and ")" not in words[opened:match.start()] \
+                and _DEFINITION.match(words, opened + 1):
+            continue  # "(sum of each order's line prices, ...)": how a figure is made
         thing = " ".join(itertools.takewhile(lambda w: w not in _PHRASE_ENDS,
                                              match.group("thing").split()))
         thing = thing.split(" s ")[0].removesuffix(" s")  # "each carrier's name": the carrier

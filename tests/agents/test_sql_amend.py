@@ -3043,6 +3043,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n > 3) FROM "
      "(SELECT user_id, count(*) AS n FROM orders GROUP BY 1)",
      "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 HAVING count(*) = 1)"),
+    # "(sum of each order's lines ...)" says how the figure is made: no row per order
+    ("What is the average order value of processed orders (the sum of each order's line "
+     "prices, averaged over orders)?", q(metrics=["average_order_value"]),
+     "SELECT sum(i.price) / count(DISTINCT i.order_id) FROM order_items i "
+     "JOIN orders o USING (order_id) WHERE o.status = 'processed'",
+     "SELECT i.order_id, sum(i.price) FROM order_items i "
+     "JOIN orders o USING (order_id) WHERE o.status = 'processed' GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
