@@ -389,14 +389,18 @@ _LISTED = re.compile(r"\b(?:each|every|per|by|compare|comparing) (?:\w+ ){0,6}?"
                      r"(?:\(([^)]*)\)|\w+ ?[—–:-] ?([^.?;—–(]*))")
 
 
+# a question or a verb after the colon or dash: a sentence, not a list of groups
+_SENTENCE = re.compile(r"\b(?:how|what|which|who|is|are|was|were)\b")
+
+
 def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,
                       cost: Callable[[str], tuple[int, int]],
                       notes: list[str]) -> list[str] | None:
     """"For each service level (ground, express, economy)": values listed after "each X"
     name the groups, not a filter: the breakdown is by the column holding them all."""
     match = _LISTED.search(words)
-    if match is None:
-        return None
+    if match is None or match.group(2) and _SENTENCE.search(match.group(2)):
+        return None  # ("compare basket sizes: taking ..., how much lower is ...": a sentence)
     inside = f" {phrase(match.group(1) or match.group(2))} "
     hits = [h for h in linked.values if f" {phrase(h.words)} " in inside]
     shared = set.intersection(*(set(h.columns) for h in hits)) if len(hits) > 1 else set()

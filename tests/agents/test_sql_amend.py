@@ -3050,6 +3050,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN orders o USING (order_id) WHERE o.status = 'processed'",
      "SELECT i.order_id, sum(i.price) FROM order_items i "
      "JOIN orders o USING (order_id) WHERE o.status = 'processed' GROUP BY 1"),
+    # a sentence after "compare ...:" lists no groups; "how much higher ... than" asks
+    ("Let me compare order sizes: how much higher is the average order value of pending "
+     "orders than of processed ones?", q(metrics=["average_order_value"]),
+     "SELECT sum(price) FILTER (WHERE status = 'pending') / count(DISTINCT order_id) "
+     "FILTER (WHERE status = 'pending'), sum(price) FILTER (WHERE status = 'processed') / "
+     "count(DISTINCT order_id) FILTER (WHERE status = 'processed'), sum(price) FILTER "
+     "(WHERE status = 'pending') / count(DISTINCT order_id) FILTER (WHERE status = "
+     "'pending') - sum(price) FILTER (WHERE status = 'processed') / count(DISTINCT "
+     "order_id) FILTER (WHERE status = 'processed') FROM order_items",
+     "SELECT status, sum(price) / count(DISTINCT order_id) FROM order_items "
+     "WHERE status IN ('pending', 'processed') GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
