@@ -1142,10 +1142,12 @@ _FELL = re.compile(r"\b(?:fall|fell|drop|dropped|decrease|decreased|decline|decl
                    r"shrank|(?:go|went) down)\b")
 _IN_PERCENT = re.compile(r"\b(?:percent|percentage|pct)\b|%")
 # "Compare revenue in August and September", "August vs September", "did we take more in
-# August 2026 or September 2026": each range's figure side by side.
+# August 2026 or September 2026", "week over week", "how many in the last 7 days, and how
+# many in the 7 days before": each range's figure side by side.
 _SIDE_BY_SIDE = re.compile(r"\b(?:compare|compared|comparing|comparison|versus|vs|side by side|against|"
-                           r"each of (?:the|those|these) two|both)\b|\b(?:more|less|fewer|"
-                           r"higher|lower|bigger|smaller)\b.* \bor\b")
+                           r"each of (?:the|those|these) two|both|(?:day|week|month|quarter|year) "
+                           r"over (?:day|week|month|quarter|year)|and (?:how (?:many|much)|what))\b|"
+                           r"\b(?:more|less|fewer|higher|lower|bigger|smaller)\b.* \bor\b")
 
 
 def _periods_compared(args: dict[str, Any], words: str, name: str, layer: SemanticLayer,

@@ -160,6 +160,57 @@ def with_year(question: str, today: date) -> str:
     return question
 
 
+# Two periods counted back from the business date and set against each other: "the last
+# 7 days, and the 7 days before that", "this month versus last month", "last week
+# against the previous week". Alone, each is the query's period; together they are two
+# ranges, written out as dates (``relative_pair``) for ``two_ranges`` to read.
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
+                "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
+_N = rf"(?:\d{{1,3}}|{'|'.join(_COUNT_WORDS)})"
+_UNIT = r"(?:(?P<n>{n}) (?P<units>days|weeks)|(?P<unit>week|month))"
+_BACK = re.compile(
+    rf"\b(?:the )?(?:(?P<latest>last|past|previous|prior|preceding) {_UNIT.format(n=_N)}"
+    rf"|(?P<now>this month|month[ -]to[ -]date)"
+    rf"|(?:the|those) {_UNIT.format(n=_N).replace('?P<', '?P<b_')} (?:before|prior to|preceding)"
+    rf"(?: (?:that|it|them|then|those|this))?)\b", re.I)
+
+
+def _back(m: re.Match[str], today: date, after: NamedRange | None) -> NamedRange | None:
+    """The range ``m`` names, counted back from ``today`` or, for a range said after
+    another ("the 7 days before that", "the previous week"), from that one's start."""
+    if m["now"]:
+        return NamedRange(today.replace(day=1), today, "between")
+    follows = m["latest"] is None or (after is not None and m["latest"].lower() != "last")
+    if follows and after is None or not follows and m["latest"].lower() in ("prior",
+                                                                             "preceding"):
+        return None
+    end = (after.start if follows and after is not None else today) - timedelta(days=1)
+    n, units, unit = (m["n"], m["units"], m["unit"]) if m["latest"] else (
+        m["b_n"], m["b_units"], m["b_unit"])
+    if unit and unit.lower() == "month":
+        start = end.replace(day=1)
+        return NamedRange(start, end, "between")
+    count = int(n) if n and n.isdigit() else _COUNT_WORDS.get((n or "").lower(), 1)
+    days = count * (7 if (units or unit or "").lower().startswith("week") else 1)
+    return NamedRange(end - timedelta(days=days - 1), end, "between")
+
+
+def relative_pair(question: str, today: date) -> str:
+    """``question`` with two periods counted back from ``today`` written out as dates
+    when it sets exactly two against each other; unchanged otherwise."""
+    found = list(_BACK.finditer(question))
+    if len(found) != 2:
+        return question
+    first = _back(found[0], today, None)
+    second = _back(found[1], today, first)
+    if first is None or second is None or first == second:
+        return question
+    for m, named in reversed(list(zip(found, (first, second), strict=True))):
+        dates = f"{named.start.isoformat()} to {named.end.isoformat()}"
+        question = f"{question[:m.start()]}{dates}{question[m.end():]}"
+    return question
+
+
 # what joins the two ends of one range or pair
 _JOINED = re.compile(r"\s*,?\s*(?:to|through|thru|till|until|and|or|-|–)\s*(?:the\s+)?", re.I)
 

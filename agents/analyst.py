@@ -43,7 +43,7 @@ from ._charts import chart_for
 from ._semantic import DEFAULT_PATH, SemanticLayer, load_layer
 from ._sql_amend import Amended, amend
 from ._sql_answer import render_answer, render_failure
-from ._sql_calendar import with_year
+from ._sql_calendar import relative_pair, with_year
 from ._sql_catalog import Catalog, expression_values, json_attributes, read_catalog
 from ._sql_compile import Compiler, OutputColumn, QueryError
 from ._sql_linking import EXAMPLES_PATH, Holds, Linked, Linker, Lookup, load_examples, phrase
@@ -98,8 +98,10 @@ class SqlKit:
     def read(self, question: str) -> str:
         """The question as the linker and the rules read it: chat shorthand spelled out
         ("avg PO value per wh" is "average purchase order value per warehouse"), the year
-        written after a month or quarter said without one ("for October")."""
-        return with_year(spell_out(question, self.layer.shorthand), self.compiler.as_of)
+        written after a month or quarter said without one ("for October"), two periods
+        counted back from today and set against each other written out as dates."""
+        as_of = self.compiler.as_of
+        return relative_pair(with_year(spell_out(question, self.layer.shorthand), as_of), as_of)
 
 
 class SqlWorld:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from agents._sql_calendar import NamedRange, _same_word, named_range, two_ranges, with_year
+from agents._sql_calendar import NamedRange, _same_word, named_range, relative_pair, two_ranges, with_year
 
 
 @pytest.mark.parametrize(("words", "expected"), [
@@ -161,3 +161,30 @@ def test_two_spans_of_days_said_one_after_the_other_are_two_ranges() -> None:
     assert [(r.start, r.end) for r in ranges] == [
         (date(2026, 10, 5), date(2026, 10, 11)), (date(2026, 9, 28), date(2026, 10, 4))]
     assert two_ranges("units sold from 5 to 11 october 2026") is None
+
+
+@pytest.mark.parametrize(("question", "read"), [
+    ("How many units in the last 7 days, and how many in the 7 days before that?",
+     "How many units in 2026-10-25 to 2026-10-31, and how many in 2026-10-18 to 2026-10-24?"),
+    ("Revenue this month versus last month",
+     "Revenue 2026-11-01 to 2026-11-01 versus 2026-10-01 to 2026-10-31"),
+    ("Orders last month compared with the month before",
+     "Orders 2026-10-01 to 2026-10-31 compared with 2026-09-01 to 2026-09-30"),
+    ("Units last week against the previous week",
+     "Units 2026-10-25 to 2026-10-31 against 2026-10-18 to 2026-10-24"),
+    ("Refunds in the past two weeks vs the prior two weeks",
+     "Refunds in 2026-10-18 to 2026-10-31 vs 2026-10-04 to 2026-10-17"),
+])
+def test_two_periods_counted_back_and_set_against_each_other_are_written_out(
+        question: str, read: str) -> None:
+    assert relative_pair(question, date(2026, 11, 1)) == read
+    assert two_ranges(read.lower()) is not None
+
+
+@pytest.mark.parametrize("question", [
+    "How many units did we sell in the last 7 days?",
+    "Which products sold more last month than their average month?",
+    "Orders in the previous month and last month",  # the same month twice
+])
+def test_one_period_counted_back_is_left_as_asked(question: str) -> None:
+    assert relative_pair(question, date(2026, 11, 1)) == question
