@@ -337,6 +337,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = list(args["group_by"])
     else:
         row_bound = _column_bound(args, words, filters, catalog, layer, root, notes)
+        # ("the percentage of its items with zero units on hand": the share's part already)
+        shared = {f.get("field") for f in args.get("share") or [] if isinstance(f, dict)}
+        row_bound = [f for f in row_bound if f["field"] not in shared]
     filters += row_bound
     # (a bound in percent of another figure asks no share: "cost more than 60% of the price")
     if row_bound and _SHARE.search(_RATIO_BOUND.sub(" ", words)) and not args.get("share") \

@@ -585,7 +585,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     if between is not None:
         low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
         unit, money = between.group(4) or "", bool(between.group(1))
-        at = between.start()
+        at, end = between.start(), between.end()
         op: str = "between"
         value: Any = [_plain_number(low), _plain_number(high)]
     else:
@@ -600,7 +600,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
                      bounds[0])
         number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
         money, op = "$" in bound.group(0), _BOUND_OPS[bound.group(1)]
-        at = bound.start()
+        at, end = bound.start(), bound.end()
         amount = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
         value = _plain_number(amount)
     if unit in _UNIT_WORDS:
@@ -612,9 +612,11 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         quantity = [c for c in catalog.tables[root].columns
                     if c.kind == "number" and c.name in ("quantity", "qty", "units")]
         if things != root or len(quantity) != 1:
-            # "a main supplier that requires a minimum order of at least 25 units": the
-            # column the words before the bound name, whatever the rows counted
-            quantity = _column_before(words[:at], root, catalog, layer, words)
+            # "stock rows with more than 5 units on hand": the column the words after the
+            # unit name; "a main supplier that requires a minimum order of at least 25
+            # units": the one the words before the bound name, whatever the rows counted
+            quantity = _column_after(words[end:], root, catalog) or _column_before(
+                words[:at], root, catalog, layer, words)
             if len(quantity) != 1:
                 return []
         return [_bound_on(quantity[0], op, value, f"each {quantity[0].table} row's units",
@@ -672,6 +674,14 @@ def _bounds_a_column(bound: re.Match[str], table: CatalogTable) -> bool:
     return "$" in bound.group(0) or unit in _MONEY_UNITS | _UNIT_WORDS or any(
         c.kind == "number" and (stem in c.name.split("_") or f"{stem}s" in c.name.split("_"))
         for c in table.columns)
+
+
+def _column_after(after: str, root: str, catalog: Catalog) -> list[CatalogColumn]:
+    """The number column of the query's table whose whole name the words right after a
+    unit say: "5 units on hand" on_hand, "10 units reserved" reserved."""
+    said = f"{phrase(after)} "
+    return [c for c in catalog.tables[root].columns if c.kind == "number"
+            and said.startswith(f"{phrase(c.name.replace('_', ' '))} ")]
 
 
 def _column_before(before: str, root: str, catalog: Catalog, layer: SemanticLayer,

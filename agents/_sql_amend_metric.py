@@ -918,11 +918,17 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     # ("the input tokens": one of the columns the term adds up, named on its own)
     part = first is not None and column in first.sql and len(set(
         re.findall(r"\b\w+\.\w+\b", first.sql))) > 1
+    # ("priciest 3 products by average list price": the label says its own aggregate, so
+    # the superlative only ranks)
+    said_labels = [] if first is None else [
+        label for t in (first.label, *first.synonyms) if len((label := phrase(t)).split()) >= 2
+        and label != phrase(first.table.replace("_", " ")) and f" {label} " in f" {phrase(words)} "]
+    own_fn = re.match(r"\s*(\w+)\(", first.sql) if first is not None else None
     if named and first is not None and not part and (
-            first.sql.replace(" ", "").lower().startswith(f"{fn}({column}") or not extreme and any(
-            f" {label} " in f" {phrase(words)} " for t in (first.label, *first.synonyms)
-            if len((label := phrase(t)).split()) >= 2
-            and label != phrase(first.table.replace("_", " ")))):
+            first.sql.replace(" ", "").lower().startswith(f"{fn}({column}")
+            or said_labels and not extreme
+            or own_fn is not None and any(_AGGREGATE_WORDS.get(label.split()[0]) ==
+                                          own_fn[1].lower() for label in said_labels)):
         return False
     chosen = layer.metric(best[0])
     assert chosen is not None

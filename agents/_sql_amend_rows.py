@@ -55,8 +55,12 @@ from ._sql_query import MAX_GROUPS
 
 # A count of rows is small: "which month of 2026 had the most" ranks no 2,026 rows.
 _FEW = rf"(\d{{1,3}}|{'|'.join(_WORDS)})"
+# "top 5", "5 ... with the most", "priciest 3 products", "slowest 3 suppliers" (slow and
+# fast rank by the duration the question measures: the order the query already has)
 _TOP_N = re.compile(rf"\b(top|bottom) {_FEW}\b|(?<![\d,.]){_FEW} (\w+ ){{0,3}}?"
-                    rf"(with |have |has )?(the )?({_DESCENDING}|{_ASCENDING})\b")
+                    rf"(with |have |has )?(the )?({_DESCENDING}|{_ASCENDING})\b|"
+                    rf"\b(?<!at )(?P<first>{_DESCENDING}|{_ASCENDING}|(?P<speed>slowest|fastest|"
+                    rf"quickest)) (?P<n>{_FEW})\b(?![\d,.%]| ?percent)")
 # "the most" picks one row; "most first" only sorts.
 _WHICH_N = re.compile(rf"{_LEADING_CLAUSE}\W*(?:which|what) (?:top )?(\d{{1,2}}|{'|'.join(_WORDS)}) ")
 _PICK = re.compile(rf"\bthe ({_DESCENDING}|{_ASCENDING})\b(?! first){_NOT_RANKING}")
@@ -901,9 +905,12 @@ def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
             args["order"], args["limit"] = "none", None
         return
     if top is not None:
-        number = next(g for g in (top.group(2), top.group(3)) if g)
+        number = next(g for g in (top.group(2), top.group(3), top["n"]) if g)
         n = int(number) if number.isdigit() else _WORDS[number]
         order = "asc" if _ASC.search(top.group(0)) else "desc"
+        if top["speed"]:
+            order = str(args["order"]) if args.get("order") in ("asc", "desc") else (
+                "desc" if top["speed"] == "slowest" else "asc")
     elif which_n is not None and ranked is not None:
         # "which 3 suppliers have we spent the most with": as many as it asks for
         number = which_n.group(1)

@@ -3061,6 +3061,28 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "order_id) FILTER (WHERE status = 'processed') FROM order_items",
      "SELECT status, sum(price) / count(DISTINCT order_id) FROM order_items "
      "WHERE status IN ('pending', 'processed') GROUP BY 1"),
+    # "<superlative> N <things>": as many as said; slow ranks by the duration asked
+    ("Slowest 2 suppliers: average days from placing a purchase order to receiving it, "
+     "received orders only - supplier names?", q(metrics=["actual_lead_time"], group_by=["suppliers.name"],
+                                 order="desc"),
+     "SELECT s.name, avg(date_diff('day', p.ordered_on, p.received_on)) AS d FROM "
+     "purchase_orders p JOIN suppliers s USING (supplier_id) WHERE p.status = 'received' "
+     "GROUP BY 1 ORDER BY d DESC LIMIT 2",
+     "SELECT s.name, avg(date_diff('day', p.ordered_on, p.received_on)) AS d FROM "
+     "purchase_orders p JOIN suppliers s USING (supplier_id) WHERE p.status = 'received' "
+     "GROUP BY 1"),
+    # ... and "by average list price" ranks by the average the label says, not the top price
+    ("Priciest 4 products by average list price, with that average?",
+     q(metrics=["list_price"], group_by=["products.name"]),
+     "SELECT p.name, avg(v.price) AS a FROM variants v JOIN products p USING (product_id) "
+     "GROUP BY 1 ORDER BY a DESC LIMIT 4",
+     "SELECT p.name, max(v.price) AS a FROM variants v JOIN products p USING (product_id) "
+     "GROUP BY 1 ORDER BY a DESC LIMIT 4"),
+    # "N units on hand": the column the words after the unit name
+    ("How many stock positions hold between 2 and 4 units on hand?",
+     q(metrics=["stock_count"]),
+     "SELECT count(*) FROM stock WHERE on_hand BETWEEN 2 AND 4",
+     "SELECT count(*) FROM stock"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
