@@ -594,6 +594,9 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         # (the count is ``_count_per_subject``'s)
         bounds = [*_UNIT_BOUND.finditer(words),
                   *(m for m in _BOUND.finditer(words) if "$" in m.group(0))]
+        # "a cost-to-price ratio above 0.6": no unit, but a column named right before
+        bounds = bounds or [m for m in _BOUND.finditer(words)
+                            if _column_just_before(words[:m.start()], root, catalog)]
         if not bounds:
             return []
         bound = next((m for m in bounds if _bounds_a_column(m, catalog.tables[root])),
@@ -632,6 +635,8 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
         return []  # "orders worth more than $3,000": a total per order (_count_per_subject)
     if not columns and (not unit or unit in _MONEY_UNITS or money):
         columns = _column_before(words[:at], root, catalog, layer, words)
+    if not columns and not unit:
+        columns = _column_just_before(words[:at], root, catalog)
     if not columns and (unit in _MONEY_UNITS or money):
         columns = _money_column(words, root, catalog, layer)
     if len(columns) != 1:
@@ -674,6 +679,20 @@ def _bounds_a_column(bound: re.Match[str], table: CatalogTable) -> bool:
     return "$" in bound.group(0) or unit in _MONEY_UNITS | _UNIT_WORDS or any(
         c.kind == "number" and (stem in c.name.split("_") or f"{stem}s" in c.name.split("_"))
         for c in table.columns)
+
+
+def _column_just_before(before: str, root: str, catalog: Catalog) -> list[CatalogColumn]:
+    """The one number column (of the query's table or one it reaches) whose every name
+    part the last four words before a bound say, the longest such name: "a cost-to-price
+    ratio" cost_ratio (not a column named cost)."""
+    said = {_stem(w) for w in tokens(before)[-4:]}
+    named = [c for t in catalog.tables.values() for c in t.columns if c.kind == "number"
+             and not c.name.endswith(("_id", "_no", "position"))
+             and (c.table == root or catalog.path(root, c.table) is not None)
+             and all(_stem(p) in said for p in c.name.split("_"))]
+    longest = max((len(c.name.split("_")) for c in named), default=0)
+    named = [c for c in named if len(c.name.split("_")) == longest]
+    return named if len(named) == 1 else []
 
 
 def _column_after(after: str, root: str, catalog: Catalog) -> list[CatalogColumn]:

@@ -1157,7 +1157,8 @@ def _periods_compared(args: dict[str, Any], words: str, name: str, layer: Semant
     earlier (in percent of the earlier when asked, ``combine`` "change"); a comparison
     keeps the order said. True when it is."""
     change = _CHANGE.search(words) is not None
-    if not change and _SIDE_BY_SIDE.search(words) is None:
+    # ("units in October 2026 minus units in September 2026": the first less the second)
+    if not change and _SIDE_BY_SIDE.search(words) is None and " minus " not in words:
         return False
     ranges = two_ranges(words, spans_are_pairs=change)
     if ranges is None:

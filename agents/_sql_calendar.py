@@ -314,8 +314,9 @@ def named_range(words: str, either: bool = True) -> NamedRange | None:
 
 
 # Two ranges set against each other: "August 2026 or September 2026", "from September
-# 2026 to October 2026", "August vs September 2026" (one year for both months).
-_AGAINST = re.compile(r" (?:to|and|or|vs\.?|versus|than|against|compared (?:to|with)|with)"
+# 2026 to October 2026", "August vs September 2026" (one year for both months), "units
+# in October 2026 minus units in September 2026".
+_AGAINST = re.compile(r" (?:to|and|or|vs\.?|versus|than|against|compared (?:to|with)|with|minus)"
                       r"(?: (?:in|during|for|on))? ")
 _TWO_MONTHS = re.compile(rf"\b(?P<a>{_MONTH})\.?{_AGAINST.pattern}(?P<b>{_MONTH})\.?,? "
                          rf"(?P<y>20\d\d)\b")

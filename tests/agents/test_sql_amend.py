@@ -3083,6 +3083,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["stock_count"]),
      "SELECT count(*) FROM stock WHERE on_hand BETWEEN 2 AND 4",
      "SELECT count(*) FROM stock"),
+    # a bound with no unit on the column whose whole name the words before it say
+    ("How many SKUs have a cost-to-price ratio below 0.4?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM unit_costs WHERE cost_ratio < 0.4",
+     "SELECT count(*) FROM variants"),
+    # "<figure> in <period> minus <figure> in <period>": the two periods, the first less
+    ("Revenue in October 2026 minus revenue in August 2026?", q(metrics=["revenue"]),
+     "SELECT oct, aug, oct - aug FROM (SELECT sum(quantity * unit_price) FILTER (WHERE day "
+     "BETWEEN DATE '2026-10-01' AND DATE '2026-10-31') AS oct, sum(quantity * unit_price) "
+     "FILTER (WHERE day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31') AS aug "
+     "FROM sales_history)",
+     "SELECT sum(quantity * unit_price) FROM sales_history"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
