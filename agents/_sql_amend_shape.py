@@ -228,6 +228,8 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
     if subject is None or len(catalog.tables[subject].primary_key) != 1:
         return False
     for match in _NONE.finditer(words):
+        if _restates_a_term(words, match.start(), layer):
+            continue
         after = " ".join(words[match.end():].split()[:4])
         before = " ".join(words[:match.start()].split()[-1:])
         # ("never ordered": the orders, by the verb's stem)
@@ -286,6 +288,17 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         _drop_unreached(args, subject, catalog, layer, notes)
         return True
     return False
+
+
+def _restates_a_term(words: str, at: int, layer: SemanticLayer) -> bool:
+    """Whether ``at`` is inside brackets that say a term's name ("SKUs out of stock
+    (nothing on hand)"): the brackets define the term, they lack nothing."""
+    opened, closed = words.rfind("(", 0, at), words.find(")", at)
+    if opened < 0 or closed < 0 or ")" in words[opened:at]:
+        return False
+    inside = phrase(words[opened + 1:closed])
+    return any(phrase(name) == inside for term in (*layer.metrics, *layer.segments)
+               for name in (term.label, *term.synonyms))
 
 
 # "products that offer volume discounts but have never had a promotion": held, then lacked

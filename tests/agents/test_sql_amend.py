@@ -3094,6 +3094,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FILTER (WHERE day BETWEEN DATE '2026-08-01' AND DATE '2026-08-31') AS aug "
      "FROM sales_history)",
      "SELECT sum(quantity * unit_price) FROM sales_history"),
+    # brackets that say a term's name define it; they lack nothing
+    ("Which warehouse has the fewest SKUs out of stock (nothing on hand)? Warehouse name "
+     "and how many.", q(metrics=["out_of_stock_items"], group_by=["warehouses.name"]),
+     "SELECT w.name, count(*) AS n FROM stock s JOIN warehouses w USING (warehouse_id) "
+     "WHERE s.on_hand = 0 GROUP BY 1 ORDER BY n ASC LIMIT 1",
+     "SELECT w.name, 0 FROM warehouses w WHERE NOT EXISTS (SELECT 1 FROM stock s "
+     "WHERE s.warehouse_id = w.warehouse_id AND s.on_hand = 0)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
