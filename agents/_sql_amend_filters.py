@@ -748,11 +748,15 @@ def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
     columns = [c for c in catalog.tables[root].columns
                if c.kind == "number" and "percent" in c.name.split("_")]
     if said.re is _PERCENT_OF_NAMED:  # "a quantity discount of at least 10%": so named
-        note = layer.tables.get(root)
-        columns = [c for c in columns if any(
-            f" {phrase(n)} " in f" {phrase(said['named'])} "
-            for n in (c.name.replace("_", " "), *(note.column_words.get(c.name, []) if note
-                                                   else [])))]
+        def so_named(c: CatalogColumn) -> bool:
+            note = layer.tables.get(c.table)
+            return any(f" {phrase(n)} " in f" {phrase(said['named'])} " for n in (
+                c.name.replace("_", " "), *(note.column_words.get(c.name, []) if note else [])))
+        # ("products that offer a bulk discount of at least 14%": another table's, reached)
+        columns = [c for c in columns if so_named(c)] or [
+            c for t in catalog.tables.values() if t.name != root
+            and catalog.path(root, t.name) is not None for c in t.columns
+            if c.kind == "number" and "percent" in c.name.split("_") and so_named(c)]
     if len(columns) != 1 or any(f.get("field") == columns[0].ref for f in filters):
         return []
     f = {"field": columns[0].ref, "op": op, "value": int(value) if value.is_integer() else value}

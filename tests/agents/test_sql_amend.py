@@ -3101,6 +3101,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE s.on_hand = 0 GROUP BY 1 ORDER BY n ASC LIMIT 1",
      "SELECT w.name, 0 FROM warehouses w WHERE NOT EXISTS (SELECT 1 FROM stock s "
      "WHERE s.warehouse_id = w.warehouse_id AND s.on_hand = 0)"),
+    # "a <name> of at least N%": the percent column so named, of a table the rows reach
+    ("How many products offer a quantity discount of 12% or more?",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
