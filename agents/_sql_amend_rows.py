@@ -887,6 +887,11 @@ def _rehome_to_final_table(args: dict[str, Any], words: str, linked: Linked, cat
                 _rehome(f, linked, cost, notes, words, catalog, layer)
 
 
+# "list every lane that ties": the rows tied for first, no breakdown
+_EVERY_TIED = re.compile(r"\b(?:each|every) (?:\w+ ){0,2}?(?:(?:that|which|who) )?"
+                         r"(?:ties|tie|tied|is tied|are tied)\b")
+
+
 def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
     """Order and limit from "top 5", "which 2 ... most", "the cheapest"; "most first"
     only orders."""
@@ -897,7 +902,8 @@ def _rank(args: dict[str, Any], words: str, notes: list[str]) -> None:
     n: int | None
     extremes = any(str(m).startswith(("min(", "max(")) for m in args.get("metrics") or [])
     if extremes and top is None and which_n is None and any(
-            how in ("each", "every", "per") for how, _ in _breakdowns_said(words)):
+            how in ("each", "every", "per")
+            for how, _ in _breakdowns_said(_EVERY_TIED.sub(" ", words))):
         # "for each carrier, the shortest and longest transit times": the superlatives
         # are each group's extremes, not a ranking of the groups
         if args.get("limit") and float(args["limit"]) not in _stated_numbers(words):

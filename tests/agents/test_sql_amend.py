@@ -3106,6 +3106,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
      "SELECT count(*) FROM products"),
+    # "every lane that ties" asks for the rows tied for first, not each lane's extreme
+    ("Ground service: what is the shortest transit time in days, and on which lanes? "
+     "List every lane that ties.", q(metrics=["min(carrier_lanes.transit_days)"],
+                                     group_by=["carrier_lanes.origin_region",
+                                               "carrier_lanes.dest_region"]),
+     "SELECT l.carrier_id, l.origin_region, l.dest_region, l.transit_days FROM "
+     "carrier_lanes l JOIN carriers c USING (carrier_id) WHERE c.service = 'ground' AND l.transit_days = "
+     "(SELECT min(transit_days) FROM carrier_lanes JOIN carriers USING (carrier_id) "
+     "WHERE service = 'ground')",
+     "SELECT l.carrier_id, l.origin_region, l.dest_region, min(l.transit_days) FROM "
+     "carrier_lanes l JOIN carriers c USING (carrier_id) WHERE c.service = 'ground' "
+     "GROUP BY 1, 2, 3"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
