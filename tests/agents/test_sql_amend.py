@@ -3118,6 +3118,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT l.carrier_id, l.origin_region, l.dest_region, min(l.transit_days) FROM "
      "carrier_lanes l JOIN carriers c USING (carrier_id) WHERE c.service = 'ground' "
      "GROUP BY 1, 2, 3"),
+    # "the value of the items in them": the order lines' money beside the orders' count
+    ("How many cancelled orders are there, and what is the value of the items in them?",
+     q(metrics=["order_count"]),
+     "SELECT count(DISTINCT order_id), sum(price) FROM order_items WHERE status = 'cancelled'",
+     "SELECT count(*) FROM orders WHERE status = 'cancelled'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
