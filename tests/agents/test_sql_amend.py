@@ -3123,6 +3123,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["order_count"]),
      "SELECT count(DISTINCT order_id), sum(price) FROM order_items WHERE status = 'cancelled'",
      "SELECT count(*) FROM orders WHERE status = 'cancelled'"),
+    # "item positions" are stock rows; "give me the warehouse's state": that column
+    ("For each warehouse, how many item positions hold more than 40 units on hand? Give me "
+     "the warehouse's state and the count.", q(metrics=["variant_count"],
+                                               group_by=["stock.warehouse_id"]),
+     "SELECT s.warehouse_id, w.state, count(*) FROM stock s JOIN warehouses w "
+     "USING (warehouse_id) WHERE s.on_hand > 40 GROUP BY 1, 2",
+     "SELECT s.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
+     "USING (warehouse_id) WHERE s.on_hand > 40 GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
