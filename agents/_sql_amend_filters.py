@@ -616,10 +616,12 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
                     if c.kind == "number" and c.name in ("quantity", "qty", "units")]
         if things != root or len(quantity) != 1:
             # "stock rows with more than 5 units on hand": the column the words after the
-            # unit name; "a main supplier that requires a minimum order of at least 25
-            # units": the one the words before the bound name, whatever the rows counted
-            quantity = _column_after(words[end:], root, catalog) or _column_before(
-                words[:at], root, catalog, layer, words)
+            # unit name, when those rows are the things counted (else a sum per thing:
+            # "products with fewer than 300 units on hand"); "a main supplier that
+            # requires a minimum order of at least 25 units": the one the words before
+            # the bound name, whatever the rows counted
+            quantity = (_column_after(words[end:], root, catalog) if things == root
+                        else []) or _column_before(words[:at], root, catalog, layer, words)
             if len(quantity) != 1:
                 return []
         return [_bound_on(quantity[0], op, value, f"each {quantity[0].table} row's units",
