@@ -35,6 +35,14 @@ _TERSE = [
      r"\1what \2 of"),
 ]
 
+# "Are there products without a volume tier? Give the number of them", "do we have any
+# orders over $5,000? How many?": the count asked after a yes-or-no question
+_YES_NO_THEN_COUNT = re.compile(
+    _TOPIC + r"(?:(?:are|were) there|(?:do|did) we have) (?:any )?(?P<things>[^?]+)\?\s*"
+    r"(?:(?:please )?(?:give|tell|show)(?: me| us)? (?:the )?(?:number|count|total)"
+    r"(?: of them)?|how many(?: are there| do we have| of them are there)?|"
+    r"what is the (?:number|count))(?:,? please| in total)?[?.!]?\s*$", re.I)
+
 
 def spell_out(question: str, shorthand: dict[str, str]) -> str:
     """``question`` with its shorthand words and symbols written in full; the rest as
@@ -51,4 +59,4 @@ def spell_out(question: str, shorthand: dict[str, str]) -> str:
         text = short.sub(lambda m: shorthand[m.group(1).lower()], text)
     for pattern, words in _TERSE:
         text = pattern.sub(words, text, count=1)
-    return text
+    return _YES_NO_THEN_COUNT.sub(r"\1how many \g<things>?", text)

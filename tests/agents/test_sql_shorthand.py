@@ -25,6 +25,11 @@ SHORTHAND = load_layer().shorthand
     ("number of open POs", "how many open purchase orders"),
     ("Reno wh: pct of items w/ 0 on hand", "Reno warehouse: what percentage of items with 0 on hand"),
     ("share of refunds by card", "what share of refunds by card"),
+    # the count asked after a yes-or-no question
+    ("Are there products without a volume tier? Give the number of them.",
+     "how many products without a volume tier?"),
+    ("Stock check: do we have any items out of stock? How many?",
+     "Stock check: how many items out of stock?"),
 ])
 def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     assert spell_out(typed, SHORTHAND) == read
@@ -38,6 +43,8 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     "Box x",                                # a lone x ends no product
     "Top suppliers by number of open orders",  # "number of" not where a question starts
     "Which share of the stock is reserved?",
+    "Are there any cancelled orders? List them.",  # a list asked, not a count
+    "Do we have customers in Texas? How many of them placed orders?",  # a count of others
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
     assert spell_out(typed, SHORTHAND) == typed
