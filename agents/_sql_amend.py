@@ -337,9 +337,17 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = list(args["group_by"])
     else:
         row_bound = _column_bound(args, words, filters, catalog, layer, root, notes)
-        # ("the percentage of its items with zero units on hand": the share's part already)
-        shared = {f.get("field") for f in args.get("share") or [] if isinstance(f, dict)}
-        row_bound = [f for f in row_bound if f["field"] not in shared]
+        # ("the percentage of its items with zero units on hand": the share's part already;
+        # "what percentage of customers hold a gift card with at least $50 left on it": a
+        # bound on the part's rows is more of the part)
+        share = [f for f in args.get("share") or [] if isinstance(f, dict)]
+        row_bound = [f for f in row_bound if f["field"] not in {g.get("field") for g in share}]
+        part = [f for f in row_bound if {str(g.get("field")).partition(".")[0] for g in share}
+                == {f["field"].partition(".")[0]}]
+        if part:
+            args["share"], row_bound = [*share, *part], [f for f in row_bound if f not in part]
+            notes.append(f"share also {part[0]['field']} {part[0]['op']} {part[0]['value']}: "
+                         "the bound is on the part's rows")
     filters += row_bound
     # (a bound in percent of another figure asks no share: "cost more than 60% of the price")
     if row_bound and _SHARE.search(_RATIO_BOUND.sub(" ", words)) and not args.get("share") \

@@ -585,7 +585,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     if between is not None:
         low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
         unit, money = between.group(4) or "", bool(between.group(1))
-        at, end = between.start(), between.end()
+        at, end, number_end = between.start(), between.end(), between.end(3)
         op: str = "between"
         value: Any = [_plain_number(low), _plain_number(high)]
     else:
@@ -603,7 +603,7 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
                      bounds[0])
         number, unit = bound.group(2), (bound.group(4) if bound.re is _UNIT_BOUND else "")
         money, op = "$" in bound.group(0), _BOUND_OPS[bound.group(1)]
-        at, end = bound.start(), bound.end()
+        at, end, number_end = bound.start(), bound.end(), bound.end(2)
         amount = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
         value = _plain_number(amount)
     if unit in _UNIT_WORDS:
@@ -640,10 +640,12 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     if not columns and not unit:
         columns = _column_just_before(words[:at], root, catalog)
     if not columns and (unit in _MONEY_UNITS or money):
-        columns = _money_column(words, root, catalog, layer)
+        columns = _money_column(words, root, catalog, layer) or _column_after(
+            words[number_end:], root, catalog, layer)
     if len(columns) != 1:
         return []
-    return [_bound_on(columns[0], op, value, f"its {unit or 'amount'}", notes)]
+    return [_bound_on(columns[0], op, value, f"its {'amount' if money else unit or 'amount'}",
+                      notes)]
 
 
 # "items that cost us more than 60% of their list price": the cost's ratio to the price
@@ -697,12 +699,22 @@ def _column_just_before(before: str, root: str, catalog: Catalog) -> list[Catalo
     return named if len(named) == 1 else []
 
 
-def _column_after(after: str, root: str, catalog: Catalog) -> list[CatalogColumn]:
+def _column_after(after: str, root: str, catalog: Catalog,
+                  layer: SemanticLayer | None = None) -> list[CatalogColumn]:
     """The number column of the query's table whose whole name the words right after a
-    unit say: "5 units on hand" on_hand, "10 units reserved" reserved."""
+    unit say: "5 units on hand" on_hand, "10 units reserved" reserved; with ``layer``,
+    also a column of a table the rows reach that the layer's words for it name: "a gift
+    card with more than $50 left on it" the balance."""
     said = f"{phrase(after)} "
-    return [c for c in catalog.tables[root].columns if c.kind == "number"
-            and said.startswith(f"{phrase(c.name.replace('_', ' '))} ")]
+    own = [c for c in catalog.tables[root].columns if c.kind == "number"
+           and said.startswith(f"{phrase(c.name.replace('_', ' '))} ")]
+    if own or layer is None:
+        return own
+    return [c for t in catalog.tables.values() if t.name in layer.tables and (
+                t.name == root or catalog.path(root, t.name) is not None)
+            for c in t.columns if c.kind == "number" and any(
+                said.startswith(f"{phrase(w)} ") for w in layer.tables[t.name].column_words.get(
+                    c.name, []))]
 
 
 def _column_before(before: str, root: str, catalog: Catalog, layer: SemanticLayer,

@@ -3131,6 +3131,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (warehouse_id) WHERE s.on_hand > 40 GROUP BY 1, 2",
      "SELECT s.warehouse_id, w.name, count(*) FROM stock s JOIN warehouses w "
      "USING (warehouse_id) WHERE s.on_hand > 40 GROUP BY 1, 2"),
+    # "$N left on it": the column the layer's words after the amount name (the balance)
+    ("How many customers hold a gift card with more than $100 left on it?",
+     q(metrics=["customer_count"]),
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE source = 'gift_card' "
+     "AND balance > 100",
+     "SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE source = 'gift_card'"),
+    # ... and in a share, the bound is more of the part
+    ("What percentage of customers hold a gift card with at least $100 left on it?",
+     q(metrics=["customer_count"]),
+     "SELECT 100.0 * (SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE "
+     "source = 'gift_card' AND balance >= 100) / (SELECT count(*) FROM users)",
+     "SELECT 100.0 * (SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE "
+     "source = 'gift_card') / (SELECT count(*) FROM users)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
