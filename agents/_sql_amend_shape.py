@@ -67,9 +67,10 @@ _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b
                        r"(?! (?:of|in|during) 20\d\d)"), "month_of_year")]
 # "in its most recent price check", "as of the latest snapshot": the rows of the latest date
 # (not "the last 30 days" nor "last month", which are periods).
+# (not a period: "for the last seven days")
 _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each|\w+ s) (most recent|latest|"
-                     r"newest|last)\b(?! (\d+|day|days|week|weeks|month|months|year|years|"
-                     r"quarter)\b)")
+                     rf"newest|last)\b(?! (\d+|{'|'.join(_WORDS)}|day|days|week|weeks|month|months|"
+                     r"year|years|quarter)\b)")
 # "month written as yyyy-mm", "labelling months like 2026-07"
 _YEAR_MONTH = re.compile(r"\byyyy-mm\b|\b20\d\d-\d\d\b(?!-\d)")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}

@@ -3144,6 +3144,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "source = 'gift_card' AND balance >= 100) / (SELECT count(*) FROM users)",
      "SELECT 100.0 * (SELECT count(DISTINCT user_id) FROM user_payment_methods WHERE "
      "source = 'gift_card') / (SELECT count(*) FROM users)"),
+    # "for the last thirty days" is a period, not the latest day
+    ("For the last thirty days, how many units did we sell?", q(metrics=["units_sold"]),
+     "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-10-02' AND "
+     "DATE '2026-10-31'",
+     "SELECT sum(quantity) FROM sales_history WHERE day = DATE '2026-10-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
