@@ -24,6 +24,7 @@ _SYMBOLS = [
     (re.compile(r"(?<![\w/])w/(?![\w/])", re.I), "with"),
     (re.compile(r"(?<=\w) x (?=\w)|\s*×\s*"), " times "),  # "qty x unit cost"
     (re.compile(r"(?<=\w) & (?=\w)"), " and "),
+    (re.compile(r"(?<=[A-Za-z]) ?%(?=[\s,.;:?)]|$)"), " percentage"),  # "gross margin %"
 ]
 
 # A question typed without its question words: "number of price cuts in Aug 2026",

@@ -25,6 +25,8 @@ SHORTHAND = load_layer().shorthand
     ("number of open POs", "how many open purchase orders"),
     ("Reno wh: pct of items w/ 0 on hand", "Reno warehouse: what percentage of items with 0 on hand"),
     ("share of refunds by card", "what share of refunds by card"),
+    ("gross margin % by category", "gross margin percentage by category"),
+    ("what % of orders", "what percentage of orders"),
     # the count asked after a yes-or-no question
     ("Are there products without a volume tier? Give the number of them.",
      "how many products without a volume tier?"),
@@ -44,6 +46,7 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     "Top suppliers by number of open orders",  # "number of" not where a question starts
     "Which share of the stock is reserved?",
     "Are there any cancelled orders? List them.",  # a list asked, not a count
+    "Promotions with 10% off",  # a number's percent sign stays
     "Do we have customers in Texas? How many of them placed orders?",  # a count of others
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
