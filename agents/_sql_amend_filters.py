@@ -491,7 +491,9 @@ _SELLING = re.compile(r"\b(?:(?:best|top|(?P<worst>worst|slowest))[- ]?sell(?:in
 _RATE_OF = re.compile(r"\b(?:the|our|a) (?P<what>[a-z]+) rate (?:across|of|among|for|over|on) "
                       r"(?:all (?:of )?)?(?:the |our )?(?P<rows>[a-z]+)")
 # "out of all the stock slots we track, what percentage have ...": the part of all of them
-_OUT_OF_ALL = re.compile(r"\bout of (?:all )?(?:of )?(?:the |our )?(?P<rows>[a-z][a-z -]*?)"
+# ("of every order we took, what percentage ...": the same)
+_OUT_OF_ALL = re.compile(r"(?:\bout of (?:all |every )?|^\W*(?:of|among) (?:all|every) )(?:of )?"
+                         r"(?:the |our )?(?P<rows>[a-z][a-z -]*?)"
                          r"(?: we \w+)?, what (?P<part>percentage|percent|share|proportion|"
                          r"fraction) (?!of\b)")
 # "of everything customers paid us, what share did they get back": what share of it (an

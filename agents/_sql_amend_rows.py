@@ -690,7 +690,8 @@ def _nearer_groups(args: dict[str, Any], grouped: list[str], layer: SemanticLaye
 # "For each region", "per country", "in every one of our cities": a breakdown by the
 # thing's attribute the words name.
 # ("across every one of our warehouses" adds them up, as "across every warehouse" does)
-_EACH = re.compile(r"(?:\b|^\W*)(each|(?<!across )every|per|by|(?<![\w ])which|"
+# ("across every", "of every", "out of every", "among every": all of them, no breakdown)
+_EACH = re.compile(r"(?:\b|^\W*)(each|(?<!across )(?<!of )(?<!among )every|per|by|(?<![\w ])which|"
                    r"(?<=^in |^to |^at |^on )which|(?<=^for )which|(?<=^from )which|"
                    r"(?<=[:;,] )which)"  # "Parcelway out of the west: which regions ..."
                    rf"(?: single| (?:one )?of (?:the|our|its|their)| (?:top )?{_FEW}(?= \w))?"

@@ -3149,6 +3149,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-10-02' AND "
      "DATE '2026-10-31'",
      "SELECT sum(quantity) FROM sales_history WHERE day = DATE '2026-10-31'"),
+    # "of every order" is all of them, no breakdown by order
+    ("Of every order we took, what percentage were cancelled?", q(metrics=["order_count"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) FROM orders",
+     "SELECT order_id, 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) "
+     "FROM orders GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
