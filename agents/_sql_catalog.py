@@ -72,6 +72,9 @@ class Join(BaseModel):
     right: str
     left_column: str
     right_column: str
+    # the share of ``left`` rows whose column is set: a reference most rows leave empty
+    # ("promotions.item_id", set only for a one-variant deal) is a poor way between tables
+    filled: float = 1.0
 
 
 class CatalogTable(BaseModel):
@@ -115,7 +118,8 @@ class Catalog(BaseModel):
                       and (j.right if j.left == table else j.left) not in seen]
             found = [chain for table, chain in longer if table == goal]
             if found:
-                return min(found, key=lambda chain: _siblings(start, chain))
+                return min(found, key=lambda chain: (_siblings(start, chain),
+                                                     -min(j.filled for j in chain)))
             seen |= {table for table, _ in longer}
             chains = longer
         return None
@@ -219,4 +223,9 @@ def _joins(db: duckdb.DuckDBPyConnection, tables: dict[str, CatalogTable]) -> li
             if target and target != t.name and (t.name, target) not in joins:
                 joins[(t.name, target)] = Join(left=t.name, right=target, left_column=c.name,
                                                right_column=c.name)
+    for key, join in joins.items():
+        filled = db.execute(f'SELECT count("{join.left_column}") / greatest(count(*), 1) '
+                            f'FROM "{join.left}"').fetchone()
+        if filled is not None and filled[0] is not None:
+            joins[key] = join.model_copy(update={"filled": float(filled[0])})
     return list(joins.values())

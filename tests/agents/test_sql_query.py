@@ -646,6 +646,21 @@ def test_among_equally_short_join_paths_siblings_come_last() -> None:
     assert [j.left for j in catalog.path("orders", "methods") or []] == ["payments"] * 2
 
 
+def test_among_equally_short_join_paths_a_mostly_empty_reference_comes_last() -> None:
+    from agents._sql_catalog import Join
+    # sales reach promotions through the product every promotion has, not the variant
+    # only a few name
+    joins = [Join(left="sales", right="variants", left_column="item_id", right_column="item_id"),
+             Join(left="sales", right="products", left_column="product_id",
+                  right_column="product_id"),
+             Join(left="promotions", right="variants", left_column="item_id",
+                  right_column="item_id", filled=0.2),
+             Join(left="promotions", right="products", left_column="product_id",
+                  right_column="product_id")]
+    catalog = Catalog(tables={}, joins=joins)
+    assert [j.right for j in catalog.path("sales", "promotions") or []] == ["products"] * 2
+
+
 def test_a_breakdown_on_the_many_side_of_a_key_counts_each_root_row_once(world: World) -> None:
     # Stock on hand by the status of the variant's purchase orders: a variant with two
     # open orders is still one stock row in the 'open' group.
