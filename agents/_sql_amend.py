@@ -111,6 +111,7 @@ from ._sql_amend_metric import (
     _date_word_of,
     _duration_asked,
     _figures_listed,
+    _measured_while_running,
     _metric_of_values,
     _milliseconds_asked,
     _minus,
@@ -211,7 +212,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
             args, words, linked, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    if _duration_asked(args, words, catalog, layer, notes) or _term_extreme(
+    if _measured_while_running(args, words, linked, catalog, layer, notes) or _duration_asked(
+            args, words, catalog, layer, notes) or _term_extreme(
             args, words, catalog, layer, notes) or _date_asked(
             args, words, catalog, layer, notes) or _column_aggregate(
             args, words, catalog, layer, notes):
@@ -378,7 +380,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if not bounded and _ON_AVERAGE.search(words):
         grouped = _average_per(args, grouped, words, catalog, layer, notes)
         bounded = bool(args.get("average_groups"))
-    filters += _percent_off(words, filters, catalog, layer, root, notes)
+    # ("units sold while the 30% off deal ran": the deals' percent, whose days are compared)
+    compared = {str(f.get("value")).partition(".")[0] for f in args.get("compare") or []}
+    filters += _percent_off(words, filters, catalog, layer, root, notes, compared)
     if grouped and not bounded and not _GROUPING.search(words):
         args["group_by"] = []
         notes.append(f"one total asked: group_by {grouped} dropped")

@@ -81,7 +81,8 @@ _BOUND = re.compile(rf"\b(more than|greater than|larger than|bigger than|higher 
                     rf"exceeding|at least|no fewer than|fewer than|less than|smaller than|"
                     rf"lower than|under|below|at most|no more than|exactly) \$?"
                     rf"(\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{'|'.join(_WORDS)})\b"
-                    rf"(?!\s*(%|percent|days? ago))")
+                    # (not a percent: "2 percentage-off deals" counts deals)
+                    rf"(?!\s*(%|percent(?!age[- ](?:off|discount))|days? ago))")
 _BOUND_OPS = {"more than": ">", "greater than": ">", "larger than": ">", "bigger than": ">",
               "higher than": ">", "longer than": ">", "smaller than": "<", "lower than": "<",
               "shorter than": "<",

@@ -750,10 +750,11 @@ _PERCENT_OFF = re.compile(rf"\b(?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
 
 
 def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
-                 layer: SemanticLayer, root: str | None,
-                 notes: list[str]) -> list[dict[str, Any]]:
+                 layer: SemanticLayer, root: str | None, notes: list[str],
+                 compared: set[str] | frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """"Which promotions give 30% off", "more than 20% off": the one percent column of the
-    query's table equal to (or bounded by) that number, unless a filter carries it."""
+    query's table (else of the one table its rows are compared with) equal to (or bounded
+    by) that number, unless a filter carries it."""
     said = _PERCENT_OFF.search(words) or _PERCENT_OF_NAMED.search(words)
     if said is None or root not in catalog.tables:
         return []
@@ -761,8 +762,12 @@ def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
     op = ">=" if trailing.get("more") else "<=" if trailing.get("less") else _BOUND_OPS.get(
         said["bound"] or "", "=")
     value = float(said["number"])
-    columns = [c for c in catalog.tables[root].columns
-               if c.kind == "number" and "percent" in c.name.split("_")]
+    def percent_columns(table: str) -> list[CatalogColumn]:
+        return [c for c in catalog.tables[table].columns
+                if c.kind == "number" and "percent" in c.name.split("_")]
+    columns = percent_columns(root)
+    if not columns and len(compared) == 1 and (other := next(iter(compared))) in catalog.tables:
+        columns = percent_columns(other)
     if said.re is _PERCENT_OF_NAMED:  # "a quantity discount of at least 10%": so named
         def so_named(c: CatalogColumn) -> bool:
             note = layer.tables.get(c.table)

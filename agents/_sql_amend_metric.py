@@ -507,6 +507,44 @@ def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Ca
     return False
 
 
+# "how many units did we sell while it ran", "... while the 30% off Headphones promotion was
+# live", "during the deal": rows dated within each lasting row's own days
+_WHILE_RAN = re.compile(r"\b(?:while|when|as long as) (?:it|they|the (?:[\w%'-]+ ){0,6}?"
+                        r"(?:promotions?|promos?|deals?|offers?|discounts?|campaigns?)) "
+                        r"(?:was |were )?(?:ran|running|run|live|on|active|lasted)\b|"
+                        r"\bduring (?:the|that|this) (?:[\w%'-]+ ){0,6}?"
+                        r"(?:promotion|promo|deal|offer|campaign)(?:'s| s)? (?:run|window|dates)\b")
+
+
+def _measured_while_running(args: dict[str, Any], words: str, linked: Linked,
+                            catalog: Catalog, layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many kettle units did we sell while the multi-buy deal ran": a dated term
+    (units sold) over the rows whose date falls within the starts and ends of the lasting
+    rows (promotions) the filters keep, as two column comparisons. True when it did."""
+    said = _WHILE_RAN.search(words)
+    lasting = [t for t in catalog.tables if layer.ends_column(t) and layer.time_column(t)]
+    if said is None or len(lasting) != 1 or args.get("compare"):
+        return False
+    table = lasting[0]
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    units = re.search(r"\bunits?\b", words) is not None
+    candidates = [m for n in [*metrics[:1], *linked.metrics] if (m := layer.metric(n))]
+    measured = next((m for m in candidates if m.table != table and not m.filter
+                     and layer.time_column(m.table) and (m.format == "units" or not units)
+                     and catalog.path(m.table, table) is not None), None)
+    if measured is None:
+        return False
+    day = layer.time_column(measured.table)
+    args["metrics"] = [measured.name]
+    args["compare"] = [{"field": day, "op": ">=", "value": layer.time_column(table)},
+                       {"field": day, "op": "<=", "value": layer.ends_column(table)}]
+    args["period"] = "all"
+    notes.append(f"metric {measured.name} on the days from {layer.time_column(table)} to "
+                 f"{layer.ends_column(table)}: the question asks what happened while it ran"
+                 + (f", not {metrics[0]}" if metrics and metrics[0] != measured.name else ""))
+    return True
+
+
 # "how many milliseconds do model calls take": a term measured in milliseconds
 _MS_ASKED = re.compile(r"\bhow many (?:milliseconds|ms)\b|\bin (?:milliseconds|ms)\b")
 _MS_FILLER = frozenset({"latency", "time", "average", "ms", "mean"})
@@ -838,6 +876,8 @@ _AGGREGATE_WORDS = {"average": "avg", "mean": "avg", "median": "median", "total"
                     # (of a time: "the fastest and slowest transit time")
                     "fastest": "min", "quickest": "min", "slowest": "max"}
 _VALUE = "value"  # a column's value asked for with no aggregate word
+_BY_RANK = "by"  # a column that ranks things ("top 5 SKUs by unit cost")
+_RANKED_BEFORE = re.compile(r"\b(?:top|bottom) \S+ (?:\w+ ){0,3}\w+$|\b(?:ranked|sorted|ordered)$")
 _BE = frozenset({"is", "was", "are", "were", "s"})
 _BEFORE_COLUMN = frozenset({"the", "our", "a", "an", "single", "individual", "all", "remaining",
                             "outstanding", "current"})
@@ -896,6 +936,15 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
                 or [k for k in best if first is not None and k.startswith(f"{first.table}.")])
     if len(best) != 1:
         return False
+    if aggregates[best[0]] == [_BY_RANK]:
+        # a count of the things ranked, or of the table named like the column ("unit
+        # costs"), misreads each thing's own value; any other term ranks as chosen
+        table = best[0].split(".")[0]
+        keys = catalog.tables[table].primary_key
+        if first is None or first.format != "count" or first.table != table and not (
+                len(keys) == 1 and catalog.tables[first.table].column(keys[0]) is not None):
+            return False
+        aggregates[best[0]] = ["avg"]
     if aggregates[best[0]] == [_VALUE]:
         # "what is the unit cost of variant 12" asks for a value, which no count answers:
         # the average of the rows the question keeps (one row's own value). A term that
@@ -989,6 +1038,10 @@ def _aggregates_before(said: list[str], at: int) -> list[str]:
     while j > 0:
         while j > 0 and said[j] in _BEFORE_COLUMN:
             j -= 1
+        if not fns and said[j] in ("they", "it") and said[j - 1] == "what" and j > 2:
+            j -= 2  # "top 5 SKUs by what they cost us per unit"
+        if not fns and said[j] == "by" and _RANKED_BEFORE.search(" ".join(said[:j])):
+            return [_BY_RANK]  # "top 5 SKUs by unit cost": each thing's own value ranks
         if j > 1 and said[j] == "of" and said[j - 1] in ("number", "amount") \
                 and said[j - 2] == "total":
             j -= 2  # "the total number of input tokens" ("the largest number of" counts)

@@ -189,6 +189,34 @@ def _route(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
         notes.append(f"filters {pair[0]} = {origin.value!r}, {pair[1]} = {dest.value!r}: "
                      "the question says from where to where")
         return True
+    return _one_end(args, words, linked, catalog, cost, notes)
+
+
+_TOWARDS = ("to", "into", "towards", "toward")
+
+
+def _one_end(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
+             cost: Callable[[str], tuple[int, int]], notes: list[str]) -> bool:
+    """"Express shipping into the northeast": one end said after "to"/"into" is the
+    destination, after "from"/"out of" the origin, on a table with both columns holding
+    the value. True when it moved the model's filter."""
+    said = phrase(words)
+    for hit in linked.values:
+        ends = _end_columns(hit, hit, catalog, cost)
+        way = re.search(rf"\b(to|into|towards?|from|out of) (?:the )?{re.escape(phrase(hit.words))}\b",
+                        said)
+        if ends is None or way is None:
+            continue
+        wanted, other = (ends[1], ends[0]) if way[1] in _TOWARDS else ends
+        filters = args.get("filters") or []
+        moved = [dict(f, field=wanted) if f.get("field") == other and f.get("value") == hit.value
+                 else f for f in filters]
+        if moved == filters:
+            continue
+        args["filters"] = moved
+        notes.append(f"filter {wanted} = {hit.value!r}, not {other}: the question says "
+                     f"{way[1]} {hit.words}")
+        return True
     return False
 
 

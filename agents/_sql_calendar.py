@@ -296,7 +296,12 @@ def named_range(words: str, either: bool = True) -> NamedRange | None:
     if len(found) != 1:
         return None
     m = found[0]
-    if len(re.findall(rf"\b(?:{_MONTH})\b", words)) > (1 if m["m"] or m["mm"] else 0):
+    months = re.findall(rf"\b({_MONTH})\b(?! \d)", words) if m["iy"] else []
+    if len(re.findall(rf"\b(?:{_MONTH})\b", words)) > (1 if m["m"] or m["mm"] else 0) and not (
+            # ("planning around mid-october: ... on 2026-10-15": the day's own month, no
+            # second date)
+            months and len(months) == len(re.findall(rf"\b(?:{_MONTH})\b", words))
+            and all(_MONTHS[n] == int(m["im"]) for n in months)):
         return None  # "between June 1 and June 30, 2026": more than this one date
     try:
         if m["d"]:

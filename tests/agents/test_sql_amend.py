@@ -3154,6 +3154,38 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) FROM orders",
      "SELECT order_id, 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) "
      "FROM orders GROUP BY 1"),
+    # "top 3 SKUs by unit cost": the column ranks each SKU, not a count of them
+    ("Top 3 SKUs by unit cost", q(metrics=["variant_count"]),
+     "SELECT item_id, unit_cost FROM unit_costs ORDER BY unit_cost DESC LIMIT 3",
+     "SELECT count(*) FROM variants"),
+    # "2 percentage-off promotions" counts promotions, not a percentage
+    ("Which products have had at least 3 percentage-off promotions?",
+     q(metrics=["promotion_count"]),
+     "SELECT p.product_id, pr.name, count(*) FROM promotions p JOIN products pr "
+     "USING (product_id) WHERE p.kind = 'percent' GROUP BY 1, 2 HAVING count(*) >= 3",
+     "SELECT p.product_id, pr.name, count(*) FROM promotions p JOIN products pr "
+     "USING (product_id) WHERE p.kind = 'percent' GROUP BY 1, 2"),
+    # the month said around an ISO day is that day's own month, no second date
+    ("For the late-October plan: how many promotions were running on 2026-10-20?",
+     q(metrics=["active_promotions"]),
+     "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-10-20' "
+     "AND ends_on >= DATE '2026-10-20'",
+     "SELECT count(*) FROM promotions WHERE starts_on <= DATE '2026-11-01' "
+     "AND ends_on >= DATE '2026-11-01'"),
+    # one end said after "into" is the destination
+    ("What does ground shipping into the west cost on average?", q(metrics=["shipping_cost"]),
+     "SELECT avg(cost_usd) FROM carrier_lanes JOIN carriers USING (carrier_id) "
+     "WHERE service = 'ground' AND dest_region = 'west'",
+     "SELECT avg(cost_usd) FROM carrier_lanes JOIN carriers USING (carrier_id) "
+     "WHERE service = 'ground' AND origin_region = 'west'"),
+    # units sold while a promotion ran: the days within its own dates, reached through
+    # its product (every promotion has one; few name a variant)
+    ("How many Bicycle units did we sell while the 15% off Bicycle promotion ran?",
+     q(metrics=["promotion_count"]),
+     "SELECT sum(s.quantity) FROM sales_history s JOIN promotions p USING (product_id) "
+     "WHERE p.name = '15% off Bicycle' AND s.day BETWEEN p.starts_on AND p.ends_on",
+     "SELECT sum(s.quantity) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Bicycle'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
