@@ -1265,7 +1265,7 @@ def _compared_groups(args: dict[str, Any], words: str, catalog: Catalog,
 
 # "Give me two numbers in one row", "side by side": columns, not a row for each
 # "the number of price rises and the number of price cuts": two counts, one row
-_TWO_COUNTS = re.compile(r"\b(?:the number of|how many) (?:\w+ ){1,5}?and (?:also )?"
+_TWO_COUNTS = re.compile(r"\b(?:the number of|how many) (?:\w+ ){1,8}?and (?:also )?"
                          r"(?:the number of|how many)\b")
 _ONE_ROW = re.compile(r"\b(?:in|on) (?:one|a single|the same) row\b|\bside by side\b|"
                       r"\btwo (?:numbers|figures|columns)\b")
@@ -1281,6 +1281,12 @@ def _said_at(condition: dict[str, Any], said: str, layer: SemanticLayer,
         value, *layer.value_synonyms.get(value, []),
         *([words_of[value]] if words_of and value in words_of else [])]
     found = [said.find(f" {phrase(n)} ") for n in names]
+    if all(i < 0 for i in found):
+        # ("raise a list price" for "raise the price": its first and last words, a few
+        # words apart)
+        loose = [re.search(rf" {re.escape(w[0])}\w* (?:\w+ ){{0,3}}{re.escape(w[-1])} ", said)
+                 for n in names if len(w := phrase(n).split()) > 1]
+        found = [m.start() for m in loose if m is not None]
     return min((i for i in found if i >= 0), default=None)
 
 

@@ -3186,6 +3186,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.name = '15% off Bicycle' AND s.day BETWEEN p.starts_on AND p.ends_on",
      "SELECT sum(s.quantity) FROM sales_history s JOIN products p USING (product_id) "
      "WHERE p.name = 'Bicycle'"),
+    # two counts asked in long clauses, each said in other words than its name, in order
+    ("In August 2026, how many times did we raise a list price and how many times did we "
+     "cut a list price?", q(metrics=["price_changes"]),
+     "SELECT count(*) FILTER (WHERE price > previous_price), count(*) FILTER (WHERE price < "
+     "previous_price), count(*) FILTER (WHERE price > previous_price) - count(*) FILTER "
+     "(WHERE price < previous_price) FROM price_history WHERE effective_on BETWEEN "
+     "DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT count(*) FROM price_history WHERE effective_on BETWEEN DATE '2026-08-01' AND "
+     "DATE '2026-08-31' AND price > previous_price AND price < previous_price"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
