@@ -72,6 +72,10 @@ _PER_GRAIN_SAID = re.compile(r"\b(?:per|each|every|by) (?P<grain>day|week|month|
                              r"(?! average)\b(?! (?:\w+ )?(?:call|meeting|report|review|deck|"
                              r"sync|stand-?up|update|email|newsletter|summary|briefing)s?\b)")
 _LY = {"daily": "day", "weekly": "week", "monthly": "month"}
+# "on what date did we sell the most": a day picked by a superlative (not "what date did
+# the first order arrive", a date asked of the rows)
+_WHICH_DATE = re.compile(rf"\b(?:which|what) (?:calendar |single )?date\b(?=.*\b(?:{_DESCENDING}|"
+                         rf"{_ASCENDING})\b)")
 _WHICH_GRAIN = re.compile(r"\b(?:which|what) (?:calendar |single )?(?P<grain>day|week|month|year)\b"
                           r"(?! of the)")
 
@@ -342,6 +346,8 @@ def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,
     best = _BEST_GRAIN.search(words)
     which = _WHICH_GRAIN.search(words) or _PER_GRAIN_SAID.search(words)
     grain = best["grain"] if best else (which["grain"] or _LY[which["ly"]]) if which else None
+    if grain is None and _WHICH_DATE.search(words):
+        grain = "day"  # "on what date did we move the most units"
     if grain is None or any(g in _DATE_GRAINS for g in grouped) or len(grouped) >= MAX_GROUPS:
         return grouped
     grouped = [grain, *grouped]

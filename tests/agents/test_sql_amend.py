@@ -3195,6 +3195,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "DATE '2026-08-01' AND DATE '2026-08-31'",
      "SELECT count(*) FROM price_history WHERE effective_on BETWEEN DATE '2026-08-01' AND "
      "DATE '2026-08-31' AND price > previous_price AND price < previous_price"),
+    # "on which date ... the fewest": a day picked by the superlative
+    ("On which date in September 2026 did we sell the fewest units?",
+     q(metrics=["units_sold"]),
+     "SELECT day, sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-09-01' AND "
+     "DATE '2026-09-30' GROUP BY 1 ORDER BY 2 ASC LIMIT 1",
+     "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-09-01' AND "
+     "DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
