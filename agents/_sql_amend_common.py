@@ -115,7 +115,9 @@ _ON_AVERAGE = re.compile(r"\b(on average|on an average|on a typical|average numb
                          r"(?:does|do|did|has|have) (?:the|an) (?:average|typical) |"
                          # "how many items are in the average basket"
                          r"\b(?:in|on) (?:the|an) (?:average|typical) |"
-                         r"average (?:daily|weekly|monthly) )")
+                         r"average (?:daily|weekly|monthly) |"
+                         # "what do delivered orders average out to"
+                         r"\baverages? out (?:to|at)\b)")
 _PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
               "monthly": "month", "year": "year"}
 # "What percentage of orders were cancelled": the rows a condition keeps, as a share of all.

@@ -999,6 +999,8 @@ def _columns_named(words: str, both: bool, catalog: Catalog, layer: SemanticLaye
         phrase(words)).split()
     found: dict[str, int] = {}  # "table.column" -> how many words named it
     aggregates: dict[str, list[str]] = {}  # "table.column" -> the aggregates asked of it
+    # one-word table names, as a thing is said before a column ("variant unit cost")
+    things = {w for t in catalog.tables if "_" not in t for w in (t, _singular(t))}
     for table in catalog.tables.values():
         numbers = [c for c in table.columns
                    if c.kind == "number" and not c.name.endswith(("_id", "_no", "position"))]
@@ -1023,18 +1025,24 @@ def _columns_named(words: str, both: bool, catalog: Catalog, layer: SemanticLaye
                         continue
                     # ("unit cost of SKU 12?": a headline naming a value of one thing)
                     headline = said[:i] in ([], ["the"]) and said[i + len(term):][:1] == ["of"]
-                    fns = [_VALUE] if headline else _aggregates_before(said, i) if i else []
+                    # (a column of two words or more: "the average order value" is a term)
+                    fns = [_VALUE] if headline else _aggregates_before(
+                        said, i, things if len(term) > 1 else set()) if i else []
                     if fns == [_VALUE] and name in own:
                         continue  # "what were the order lines worth": no value of a column
                     if fns and len(term) >= found.get(c.ref, 0):
                         found[c.ref], aggregates[c.ref] = len(term), fns
     return found, aggregates
 
-def _aggregates_before(said: list[str], at: int) -> list[str]:
+def _aggregates_before(said: list[str], at: int,
+                       things: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """The aggregates the words before ``said[at]`` ask for: "the average", "the lowest
-    and the highest"."""
+    and the highest" (past one word of ``things`` that says whose: "the average variant
+    unit cost")."""
     fns: list[str] = []
     j = at - 1
+    if j > 1 and said[j] in things:
+        j -= 1
     while j > 0:
         while j > 0 and said[j] in _BEFORE_COLUMN:
             j -= 1

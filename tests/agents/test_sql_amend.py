@@ -3202,6 +3202,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "DATE '2026-09-30' GROUP BY 1 ORDER BY 2 ASC LIMIT 1",
      "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-09-01' AND "
      "DATE '2026-09-30'"),
+    # "what do cancelled orders average out to": the average of the per-order totals
+    ("Totalling item prices per order, what do cancelled orders average out to?",
+     q(metrics=["order_value"], group_by=["order_items.order_id"]),
+     "SELECT avg(total) FROM (SELECT order_id, sum(price) AS total FROM order_items "
+     "WHERE status = 'cancelled' GROUP BY 1)",
+     "SELECT order_id, sum(price) FROM order_items WHERE status = 'cancelled' GROUP BY 1"),
+    # "the average variant unit cost": the thing said before a column says whose it is
+    ("Which three products have the highest average variant unit cost?",
+     q(metrics=["list_price"]),
+     "SELECT c.product_id, p.name, avg(c.unit_cost) FROM unit_costs c JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3",
+     "SELECT v.product_id, p.name, avg(v.price) FROM variants v JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
