@@ -344,8 +344,12 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _IDS_OF.sub("list the ", words, count=1)
     words = _RATE_OF.sub(lambda m: f"the percentage of all {m['rows']} that are {m['what']}"
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
+    # (a few words name the rows before how they are said: "of all the money shoppers
+    # paid us for orders (refunds not counted)" is no table's rows)
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
-                            if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
+                            if _table_named(m["rows"], catalog, layer)
+                            and not (m["how"] and len(m["rows"].split()) > 3) else m[0],
+                            words, count=1)
     words = _OF_WHOLE.sub(lambda m: f"what {m['part']} of {m['whole']} ", words, count=1)
     words = _SEVERAL_SHARE_TOP.sub("include ties", words)
     words = _MOST_DONE.sub(lambda m: f"which {m['thing']}"
@@ -494,7 +498,10 @@ _RATE_OF = re.compile(r"\b(?:the|our|a) (?P<what>[a-z]+) rate (?:across|of|among
 # ("of every order we took, what percentage ...": the same)
 _OUT_OF_ALL = re.compile(r"(?:\bout of (?:all |every )?|^\W*(?:of|among) (?:all|every) )(?:of )?"
                          r"(?:the |our )?(?P<rows>[a-z][a-z -]*?)"
-                         r"(?: we \w+)?, what (?P<part>percentage|percent|share|proportion|"
+                         # ("of every list price change made so far (initial prices
+                         # don't count), what share ...": what the rows are, then how said)
+                         r"(?: we \w+|(?P<how> (?:made|placed|taken|recorded|logged|so far|to date)\b"
+                         r"[^,?]*| \([^)]*\)))?, what (?P<part>percentage|percent|share|proportion|"
                          r"fraction) (?!of\b)")
 # "of everything customers paid us, what share did they get back": what share of it (an
 # amount; "of the orders paid by card, what share ..." keeps its rows' condition apart)

@@ -195,8 +195,10 @@ def _inside_condition(term: str, anchor: str, layer: SemanticLayer) -> bool:
     """Whether ``anchor`` starts with a named condition longer than ``term`` ("sold out"
     is a condition of variants; "sold" inside it names no units sold), or with ``term``
     before one ("price markdowns": markdowns of a price, no list price)."""
+    # (a condition that starts with a past verb says what the term's rows did: "price
+    # changes lowered the price" are price changes)
     return any(anchor.startswith(f" {phrase(n)} ") and len(phrase(n).split()) > len(term.split())
-               or anchor.startswith(f" {term} {phrase(n)} ")
+               or anchor.startswith(f" {term} {phrase(n)} ") and not n.split()[0].endswith("ed")
                for seg in layer.segments for n in (seg.label, *seg.synonyms))
 
 

@@ -960,6 +960,13 @@ def _share(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
         verb = relatives[-1]
     whole, part = (rest[:verb.start()], rest[verb.end():]) if verb else _after_head(
         rest, catalog, layer)
+    if verb is None and not part:
+        # "what share of price changes lowered the price": no verb to split at; the part
+        # is what is said from the last condition named after the first word on
+        said = f" {phrase(rest)} "
+        at = [i for f in filters if (i := _said_at(f, said, layer)) is not None and i > 0]
+        if at:
+            whole, part = said[:max(at)], said[max(at):]
 
     def named_in(f: dict[str, Any], text: str) -> bool:
         value = f.get("value")

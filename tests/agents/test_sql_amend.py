@@ -3215,6 +3215,18 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3",
      "SELECT v.product_id, p.name, avg(v.price) FROM variants v JOIN products p "
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
+    # "what share of X lowered the price": no "were"; the part is the condition said
+    # after the rows
+    ("What share of price changes lowered the price?", q(metrics=["price_changes"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE price < previous_price) / count(*) "
+     "FROM price_history WHERE previous_price IS NOT NULL",
+     "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL"),
+    # ... and the rows said before, with how they were recorded
+    ("Of every price change recorded so far (first prices excluded), what share raised "
+     "the price?", q(metrics=["price_changes"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE price > previous_price) / count(*) "
+     "FROM price_history WHERE previous_price IS NOT NULL",
+     "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
