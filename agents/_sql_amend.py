@@ -103,6 +103,7 @@ from ._sql_amend_filters import (
     _which_not_null,
 )
 from ._sql_amend_metric import (
+    _amount_of_count,
     _average_of_total,
     _column_aggregate,
     _cost_term,
@@ -206,7 +207,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     args["filters"] = filters
     _unsaid_qualifier(args, words, layer, notes)
     _money_asked(args, words, layer, notes)
-    if _named_metric(args, words, catalog, layer, notes) | _narrower_term(
+    if _named_metric(args, words, catalog, layer, notes) | _amount_of_count(
+            args, words, catalog, layer, notes) | _narrower_term(
             args, words, layer, notes) or _units_ranked(
             args, words, linked, catalog, layer, notes) or _things_ranked(
             args, words, linked, catalog, layer, notes):

@@ -149,6 +149,33 @@ def _money_asked(args: dict[str, Any], words: str, layer: SemanticLayer,
         notes.append(f"metric {twins[0].name}, not {first.name}: the question asks for money")
 
 
+# "how much is each refund for", "how much were the refunds, on average": an amount
+_HOW_MUCH_IS = re.compile(r"\bhow much (?:is|was|are|were|did|does|do)\b")
+_EACH_ONE = re.compile(r"\b(?:each|every|a single|one|per|on average|average|typical)\b")
+
+
+def _amount_of_count(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                     notes: list[str]) -> bool:
+    """"On average, how much is each refund transaction for": "how much" asked of a count
+    of rows whose table has one amount: its average (of each one) or its total, over the
+    rows the count's condition keeps. True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    if first is None or first.format != "count" or not _HOW_MUCH_IS.search(words) \
+            or _HOW_MANY.search(words) or first.table not in catalog.tables:
+        return False
+    amounts = [c.ref for c in catalog.tables[first.table].columns if c.kind == "number"
+               and not c.name.endswith(("_id", "_no", "position", "seq"))]
+    if len(amounts) != 1:
+        return False
+    metric = f"{'avg' if _EACH_ONE.search(words) else 'sum'}({amounts[0]})"
+    held = args.get("filters") or []
+    kept = [f for f in _term_conditions(first) if f not in held]
+    args["metrics"], args["filters"] = [metric, *metrics[1:]], [*held, *kept]
+    notes.append(f"metric {metric}: the question asks how much, not {first.name}")
+    return True
+
+
 def _unsaid_qualifier(args: dict[str, Any], words: str, layer: SemanticLayer,
                       notes: list[str]) -> None:
     """"Which tools has the order agent called": not failed_tool_calls, whose label adds

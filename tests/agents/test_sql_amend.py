@@ -3227,6 +3227,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT 100.0 * count(*) FILTER (WHERE price > previous_price) / count(*) "
      "FROM price_history WHERE previous_price IS NOT NULL",
      "SELECT count(*) FROM price_history WHERE previous_price IS NOT NULL"),
+    # "how much" of a count of rows with one amount: the amount (each one's: the average)
+    ("Typically, how much does a single refund transaction come to?",
+     q(metrics=["refund_count"]),
+     "SELECT avg(amount) FROM order_payments WHERE transaction_type = 'refund'",
+     "SELECT count(*) FROM order_payments WHERE transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
