@@ -447,13 +447,19 @@ def date_column(args: dict[str, Any], words: str, catalog: Catalog,
             _same_word(part, w) for w in said)
 
     note = layer.tables.get(table)
-    spoken = {c: w for c, w in note.date_words.items()} if note else {}
+    spoken = {c: list(w) for c, w in note.date_words.items()} if note else {}
+    time_col = (metric.time_column if table == metric.table else None) or \
+        layer.time_column(table)
+    if time_col is not None and time_col == metric.time_column and time_col in dated:
+        # ("units we received in october on orders placed with ...": the term's own word
+        # names its own date as much as "placed" names the order date)
+        column = time_col.split(".")[1]
+        spoken[column] = [*spoken.get(column, []), *(
+            w for w in own if len(w) > 3 and any(_same_word(p, w) for p in column.split("_")))]
     text = f" {' '.join(said)} "
     by_name = [ref for ref in dated if any(says(p) for p in ref.split(".")[1].split("_"))
                or any(f" {w} " in text or " " not in w and any(_same_word(w, s) for s in said)
                       for w in spoken.get(ref.split(".")[1], []))]
-    time_col = (metric.time_column if table == metric.table else None) or \
-        layer.time_column(table)
     if note is not None and note.ends_column and {r.split(".")[1] for r in by_name} == {
             note.time_column, note.ends_column}:
         by_name = [f"{table}.{note.time_column}"]  # "had started and not yet ended": the span

@@ -3232,6 +3232,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["refund_count"]),
      "SELECT avg(amount) FROM order_payments WHERE transaction_type = 'refund'",
      "SELECT count(*) FROM order_payments WHERE transaction_type = 'refund'"),
+    # the term's own word ("received") dates it, nearer the month than "placed"
+    ("What total of units did we get in, received during August 2026, against purchase "
+     "orders placed with suppliers in China?", q(metrics=["units_received"]),
+     "SELECT sum(quantity) FROM purchase_orders JOIN suppliers USING (supplier_id) "
+     "WHERE status = 'received' AND country = 'CN' AND received_on BETWEEN "
+     "DATE '2026-08-01' AND DATE '2026-08-31'",
+     "SELECT sum(quantity) FROM purchase_orders JOIN suppliers USING (supplier_id) "
+     "WHERE status = 'received' AND country = 'CN' AND ordered_on BETWEEN "
+     "DATE '2026-08-01' AND DATE '2026-08-31'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
