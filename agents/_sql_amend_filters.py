@@ -778,8 +778,15 @@ def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
     if said.re is _PERCENT_OF_NAMED:  # "a quantity discount of at least 10%": so named
         def so_named(c: CatalogColumn) -> bool:
             note = layer.tables.get(c.table)
-            return any(f" {phrase(n)} " in f" {phrase(said['named'])} " for n in (
-                c.name.replace("_", " "), *(note.column_words.get(c.name, []) if note else [])))
+            names = [c.name.replace("_", " "), *(note.column_words.get(c.name, []) if note else [])]
+            named = f" {phrase(said['named'])} "
+            # ("a quantity tier with a discount of 10%": the discount, its head word, of the
+            # query's table or of one the question names)
+            tables = [c.table.replace("_", " "), *(note.synonyms if note else [])]
+            rest = f" {phrase(words[:said.start()] + ' ' + words[said.end():])} "
+            return any(f" {phrase(n)} " in named for n in names) or (
+                c.table == root or any(f" {phrase(t)} " in rest for t in tables)
+            ) and any(named.endswith(f" {phrase(n).split()[-1]} ") for n in names[1:])
         # ("products that offer a bulk discount of at least 14%": another table's, reached)
         columns = [c for c in columns if so_named(c)] or [
             c for t in catalog.tables.values() if t.name != root

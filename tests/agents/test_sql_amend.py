@@ -3241,6 +3241,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT sum(quantity) FROM purchase_orders JOIN suppliers USING (supplier_id) "
      "WHERE status = 'received' AND country = 'CN' AND ordered_on BETWEEN "
      "DATE '2026-08-01' AND DATE '2026-08-31'"),
+    # "a discount of 15% or more" on a quantity tier: the tiers' percent, by its head word
+    ("How many products have a quantity tier with a discount of 15% or more?",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 15",
+     "SELECT count(DISTINCT product_id) FROM volume_tiers"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
