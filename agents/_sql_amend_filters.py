@@ -319,6 +319,21 @@ def _things_asked(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     return f"which {words[first.start(1):]}"
 
 
+# "among customers who have ordered at least once, how many orders has each placed": "each"
+# stands for the things said first
+_AMONG = re.compile(r"^\W*(?:among|of|for|across) (?:all |the |our |those )*(?P<things>[a-z]+)\b")
+_EACH_ALONE = re.compile(r"\b(?:has|have|had|did|does|do) each\b(?! (?:of|one)\b)")
+
+
+def _each_of_them(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
+    """``words`` with a bare "each" after an auxiliary ("has each placed") as "each" of
+    the things the question starts among, when they are a table's rows."""
+    among, each = _AMONG.search(words), _EACH_ALONE.search(words)
+    if among is None or each is None or _table_named(among["things"], catalog, layer) is None:
+        return words
+    return f"{words[:each.end()]} {among['things']}{words[each.end():]}"
+
+
 def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     """An instruction read as the question it asks: "count the variants that ..." as "how
     many variants ..." (a list asked for, "list the ...", is read as it is), "tell me
@@ -346,6 +361,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     # (a few words name the rows before how they are said: "of all the money shoppers
     # paid us for orders (refunds not counted)" is no table's rows)
+    words = _each_of_them(words, catalog, layer)
     words = _OUT_OF_ALL.sub(lambda m: f"what {m['part']} of all {m['rows']} "
                             if _table_named(m["rows"], catalog, layer)
                             and not (m["how"] and len(m["rows"].split()) > 3) else m[0],

@@ -607,7 +607,12 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
         return False  # (the share's part carries it: "the share with zero units")
     args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
     notes.append(f"having {args['having']['op']} {value:g}: the question bounds the metric")
-    if _HOW_MANY.search(words):
+    if _ON_AVERAGE.search(words):
+        # "among customers who ordered at least once, how many orders has each placed on
+        # average": the average over the groups that pass
+        args["average_groups"] = True
+        notes.append("average_groups: the question asks the average over them")
+    elif _HOW_MANY.search(words):
         args["count_groups"] = True
         notes.append("count_groups: the question asks how many groups")
         _second_bound(args, words, bound, notes)

@@ -3246,6 +3246,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 15",
      "SELECT count(DISTINCT product_id) FROM volume_tiers"),
+    # "how many orders has each placed on average", among the customers said first: the
+    # average over the customers that pass the bound
+    ("Among customers with at least 3 orders, how many orders has each placed on average?",
+     q(metrics=["order_count"]),
+     "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM orders GROUP BY 1 "
+     "HAVING count(*) >= 3)",
+     "SELECT count(*) FROM orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
