@@ -817,7 +817,7 @@ def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
 
 # "a quantity discount of 10% or more" (read "of at least 10%"): the column so named
 _PERCENT_OF_NAMED = re.compile(
-    rf"(?P<named>(?:\w+ ){{1,3}})of (?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
+    rf"(?P<named>(?:[\w-]+ ){{1,3}})of (?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
     r"(?P<number>\d+(?:\.\d+)?)\s*(?:%|percent)(?! of\b| off\b)"
     r"(?: or (?:(?P<more>more|higher|greater|above)|(?P<less>less|lower|fewer|below)))?")
 

@@ -3253,6 +3253,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT avg(n) FROM (SELECT user_id, count(*) AS n FROM orders GROUP BY 1 "
      "HAVING count(*) >= 3)",
      "SELECT count(*) FROM orders"),
+    # a hyphenated name before "of N%" ("bulk-buy discount") names the column
+    ("How many products offer a bulk-buy discount of 12 percent or more?",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
