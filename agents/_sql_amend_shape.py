@@ -238,7 +238,7 @@ def _end_columns(origin: ValueHit, dest: ValueHit, catalog: Catalog,
 # "never placed an order", "sold nothing", "none of their variants", "without any sales"
 # ("no longer" negates a state: "no longer available" is sold out, not without rows)
 _NONE = re.compile(r"\b(?:never|no(?! longer\b)|none of|nothing|not any|without any|without|"
-                   r"lacks?|lacking)\b")
+                   r"lacks?|lacking|not (?:had |have |has |got |received )?a single)\b")
 _FLIPPED = {"!=": "=", "not_in": "in"}
 
 

@@ -3258,6 +3258,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off >= 12",
      "SELECT count(*) FROM products"),
+    # "have not had a single order cancelled": none of the orders that were
+    ("How many customers have not had a single order cancelled?",
+     q(metrics=["customer_count"]),
+     "SELECT count(*) FROM users WHERE user_id NOT IN "
+     "(SELECT user_id FROM orders WHERE status = 'cancelled')",
+     "SELECT count(DISTINCT user_id) FROM orders WHERE status = 'cancelled'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
