@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._semantic import Metric, SemanticLayer
 from ._sql_catalog import Catalog
@@ -188,8 +188,8 @@ def _table_of_count(text: str, subject: str | None, catalog: Catalog,
     ``subject``, and the name it goes by there: one that names it and holds the subject's
     key ("items" of orders are order_items, whose name says what they belong to). None
     unless exactly one."""
-    if subject is None or subject not in catalog.tables:
-        return None
+    if subject is None or subject not in catalog.tables or not catalog.tables[subject].primary_key:
+        return None  # (a table with no key, a view: nothing of it is counted per row)
     key = catalog.tables[subject].primary_key[0]
     said = f" {phrase(text)} "
     found: dict[str, str] = {}  # table -> the longest of its names said
@@ -392,6 +392,15 @@ def _counted_words(words: str, asked: re.Match[str], n: int = 3) -> list[str]:
     return [w for w in rest.split() if w != "s"][:n]
 
 
+def _counts_days(words: str) -> bool:
+    """Whether the question counts calendar days, weeks or months ("on how many days in
+    October did units sold land between 1,200 and 1,500"): a bound then is on a figure
+    per day, which no row holds."""
+    asked = _HOW_MANY.search(words)
+    counted = _counted_words(words, asked, 1) if asked and asked.group(1) == "how many" else []
+    return bool(counted) and counted[0].rstrip("s") in _PER_GRAIN
+
+
 def _names(words: str, metric: Metric, layer: SemanticLayer, counted: str,
            linked: Linked | None = None) -> bool:
     """Whether the question names the metric or its table in any of their words, other
@@ -451,6 +460,34 @@ _AMOUNT = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 # "Priced between $100 and $200", "from 3 to 5 days": both ends, inclusive.
 _BETWEEN = re.compile(rf"\b(?:between|from) (\$)?{_AMOUNT} (?:and|to) \$?{_AMOUNT}\b"
                       rf"(?:\s+([a-z]+))?(?!\s*(%|percent))")
+
+
+class _Bound(NamedTuple):
+    """A bound on a figure as the question says it: "more than 3", "over $3,000",
+    "between 1,200 and 1,500" (both ends inclusive)."""
+
+    start: int
+    end: int  # after the last number
+    said: str  # the bound's words: "more than", "at least", "between"
+    number: str  # the (first) number as written: "3", "twice", "1,200"
+    money: bool
+    op: str
+    value: float | list[float]
+
+
+def _first_bound(words: str) -> _Bound | None:
+    """The question's first bound (a ``_BOUND`` or a ``_BETWEEN``)."""
+    bound, between = _BOUND.search(words), _BETWEEN.search(words)
+    if between is not None and (bound is None or between.start() < bound.start()):
+        low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))
+        return _Bound(between.start(), between.end(3), "between", between.group(2),
+                      bool(between.group(1)), "between", sorted([low, high]))
+    if bound is None:
+        return None
+    number = bound.group(2)
+    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    return _Bound(bound.start(), bound.end(), bound.group(1), number, "$" in bound.group(0),
+                  _BOUND_OPS[bound.group(1)], value)
 
 
 def _plain_number(value: float) -> int | float:

@@ -23,6 +23,7 @@ from ._sql_amend_common import (
     _WORDS,
     _a_named_thing,
     _counted_table,
+    _counts_days,
     _field_table,
     _figure_named,
     _is_number,
@@ -606,6 +607,8 @@ def _column_bound(args: dict[str, Any], words: str, filters: list[dict[str, Any]
     ratio = _ratio_bound(words, catalog, notes)
     if ratio is not None:
         return [ratio]
+    if _counts_days(words):
+        return []  # (``_count_per_subject`` bounds the figure per day)
     between = _BETWEEN.search(words)
     if between is not None:
         low, high = (float(between.group(i).replace(",", "")) for i in (2, 3))

@@ -37,6 +37,7 @@ from ._sql_amend_common import (
     _counted_words,
     _drop_unreached,
     _field_table,
+    _first_bound,
     _head_table,
     _is_number,
     _keyed_by,
@@ -615,7 +616,7 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
     elif _HOW_MANY.search(words):
         args["count_groups"] = True
         notes.append("count_groups: the question asks how many groups")
-        _second_bound(args, words, bound, notes)
+        _second_bound(args, words, bound.end(), notes)
     return True
 
 
@@ -623,11 +624,10 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
 _AND_HOW_MANY = re.compile(r"\band how many\b")
 
 
-def _second_bound(args: dict[str, Any], words: str, bound: re.Match[str],
-                  notes: list[str]) -> None:
+def _second_bound(args: dict[str, Any], words: str, after: int, notes: list[str]) -> None:
     """"How many shoppers have exactly one order, and how many have two or more": a
     second bound after "and how many", its groups counted beside (``also_having``)."""
-    asked = _AND_HOW_MANY.search(words, bound.end())
+    asked = _AND_HOW_MANY.search(words, after)
     if asked is None:
         return
     rest = words[asked.end():]
@@ -1439,7 +1439,7 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     that pass (``having``, ``count_groups``). The question fixes that shape whatever the
     model grouped by; a filter carrying the bound's number was the model's way to say it
     and goes. [] when the question is not of this shape."""
-    asked, bound = _HOW_MANY.search(words), _BOUND.search(words)
+    asked, bound = _HOW_MANY.search(words), _first_bound(words)
     counting = asked is not None and asked.group(1) == "how many"
     # "which customers placed more than 12 orders", "list the orders worth over $6,000":
     # the same bound per thing, the things that pass listed
@@ -1448,10 +1448,10 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
     listed = None if counting or args.get("share") or _SUPERLATIVE.search(words) \
         else _WHICH.match(words) or _LIST.match(words)
     start = asked.end() if counting and asked else listed.start("thing") if listed else None
-    if start is None or bound is None or bound.start() < start:
+    if start is None or bound is None or bound.start < start:
         return []
     counted = _counted_words(words, asked) if counting and asked else words[start:].split()[:3]
-    after = " ".join(words[bound.end():].split()[:3])
+    after = " ".join(words[bound.end:].split()[:3])
     grain = _PER_GRAIN.get(counted[0].rstrip("s")) if counted else None
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
@@ -1468,17 +1468,17 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
             if len(keys) == 1 and set(after.split()[:2]) & _UNIT_WORDS else None
         # (a bound in dollars bounds money, not a count of what is said after it)
         named = _table_of_count(after, subject, catalog, layer) \
-            if len(keys) == 1 and units is None and "$" not in bound.group(0) else None
+            if len(keys) == 1 and units is None and not bound.money else None
         count = _row_count(named[0], catalog, layer) if named else None
         if units is not None:
             # "variants with fewer than 5 units on hand", "variants that sold more than 500
             # units": the units term the question says, summed per variant
             named, count = (units.table, "units"), units.name
         if named is None and len(keys) == 1 and (
-                bound.group(2) in ("once", "twice") or after.startswith("times")):
+                bound.number in ("once", "twice") or after.startswith("times")):
             # "changed more than twice": the rows are the events the verb before names,
             # counted by the layer's count of them when it is named ("price changes")
-            for said in _event_words(words[:bound.start()]):
+            for said in _event_words(words[:bound.start]):
                 if named := _table_of_count(said, subject, catalog, layer):
                     count = next((m.name for m in layer.metrics if m.table == named[0]
                                   and m.format == "count" and any(
@@ -1492,15 +1492,15 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
             link = _link_table(after, subject, catalog, layer)
             if link is not None:
                 named, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
-        total = _money_total_per_thing(words, bound.start(), catalog, layer) \
-            if named is None and "$" in bound.group(0) else None
+        total = _money_total_per_thing(words, bound.start, catalog, layer) \
+            if named is None and bound.money else None
         if total is not None:  # "orders worth more than $3,000": each order's value
             named, count = (total.table, total.label), total.name
         if named is None or count is None:
             return []
         per, term = named
-        if per in (args.get("absent") or []) and bound.group(1) == "at least" \
-                and bound.group(2) in ("1", "one"):
+        if per in (args.get("absent") or []) and bound.said == "at least" \
+                and bound.number in ("1", "one"):
             # "primary for at least one product but never a backup for any": the rows
             # lacked are a kind of them; "at least one" only says the thing has some
             return []
@@ -1511,13 +1511,13 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
             _drop_unreached(args, per, catalog, layer, notes)
             _drop_named_within(args, term, words, notes)
         grouped = [f"{per}.{keys[0]}"]
-    number = bound.group(2)
-    value = float(_WORDS[number]) if number in _WORDS else float(number.replace(",", ""))
+    value = bound.value
+    ends = value if isinstance(value, list) else [value]
     filters = args.get("filters") or []
-    kept = [f for f in filters if not _is_number(f.get("value"), value)
+    kept = [f for f in filters if not any(_is_number(f.get("value"), v) for v in ends)
             or isinstance(f.get("value"), bool)]
     if len(kept) < len(filters):
-        notes.append(f"filters on {value:g} dropped: the number bounds the {per} per group")
+        notes.append(f"filters on {value} dropped: the number bounds the {per} per group")
     if per in (args.get("absent") or []):
         # "sourced from only one supplier, with no backup supplier at all": the negation
         # says the bound again; rows lacked and a bound on them cannot both hold
@@ -1526,13 +1526,13 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
             str(f.get("field"))) and _field_table(f.get("field"), catalog, layer) == per)]
         notes.append(f"absent {per} dropped: the bound on the {per} per group says it")
     args["filters"], args["group_by"] = kept, grouped
-    args["having"] = {"op": _BOUND_OPS[bound.group(1)], "value": value}
+    args["having"] = {"op": bound.op, "value": value}
     args["count_groups"], args["order"], args["limit"] = counting, "none", None
-    notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value:g}"
+    notes.append(f"group_by {grouped[0]}, having {args['having']['op']} {value}"
                  + (", count_groups: the question counts" if counting else
                     ": the question lists") + " what passes a bound per group")
     if counting:
-        _second_bound(args, words, bound, notes)
+        _second_bound(args, words, bound.end, notes)
     return grouped
 
 

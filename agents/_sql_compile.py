@@ -195,11 +195,11 @@ class Compiler:
             # each bound's groups counted over one grouping: a column each
             measured = next(c.name for c in columns if c.metric)
             bands = [(q.having, "group_count"), (q.also_having, "group_count_also")]
-            counts = ", ".join(f"count(*) FILTER (WHERE {measured} {h.op} {_plain(h.value)}) "
-                               f"AS {name}" for h, name in bands)
+            counts = ", ".join(f"count(*) FILTER (WHERE {h.condition(measured)}) AS {name}"
+                               for h, name in bands)
             sql = f"SELECT {counts} FROM (\n{sql}\n) AS groups"
-            columns = [OutputColumn(name=name, label=f"groups with {measured} {h.op} "
-                                    f"{_plain(h.value)}", format="count", metric=True)
+            columns = [OutputColumn(name=name, label=f"groups with {h.condition(measured)}",
+                                    format="count", metric=True)
                        for h, name in bands]
         elif q.count_groups and q.group_by:
             noun = selects[0].out.name.removesuffix("_id").replace("_", " ")
@@ -691,10 +691,6 @@ def _one_row_per_group(root: str, joins: list[str], where: list[str], selects: l
         s if s.out.metric else _Select(f"_group{i}", s.out) for i, s in enumerate(selects)]
 
 
-def _plain(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
-
-
 def _rounded(expr: str, decimals: int | None) -> str:
     return expr if decimals is None else f"round({expr}, {decimals})"
 
@@ -719,8 +715,7 @@ def _render_sql(q: StructuredQuery, root: str, joins: list[str], selects: list[_
         parts.append("GROUP BY " + ", ".join(str(i) for i in range(1, len(groups) + 1)))
     having = [f"bool_and({every})"] if every else []
     if q.having is not None and metrics:
-        value = int(q.having.value) if q.having.value.is_integer() else q.having.value
-        having.append(f"{metrics[0].expr} {q.having.op} {value}")
+        having.append(q.having.condition(metrics[0].expr))
     if having:
         parts.append("HAVING " + " AND ".join(having))
     if (q.count_groups or q.average_groups) and groups:

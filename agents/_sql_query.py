@@ -45,12 +45,33 @@ class Filter(BaseModel):
 
 
 class Having(BaseModel):
-    """A condition on the first metric of each group ("orders with more than 4 lines")."""
+    """A condition on the first metric of each group ("orders with more than 4 lines");
+    op ``between`` takes both ends, inclusive ("days with between 1,200 and 1,500 units
+    sold")."""
 
     model_config = ConfigDict(extra="forbid")
 
-    op: Compare
-    value: float
+    op: Compare | Literal["between"]
+    value: float | list[float]
+
+    @model_validator(mode="after")
+    def _ends_fit_op(self) -> Having:
+        if (self.op == "between") != isinstance(self.value, list) or (
+                isinstance(self.value, list) and len(self.value) != 2):
+            raise ValueError("having: op between takes a list of two numbers [low, high]; "
+                             "any other op takes one number")
+        return self
+
+    def condition(self, expr: str) -> str:
+        """The SQL condition on ``expr`` ("count(*) > 4", "q BETWEEN 1200 AND 1500")."""
+        if isinstance(self.value, list):
+            low, high = sorted(self.value)
+            return f"{expr} BETWEEN {_plain(low)} AND {_plain(high)}"
+        return f"{expr} {self.op} {_plain(self.value)}"
+
+
+def _plain(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 class StructuredQuery(BaseModel):

@@ -3264,6 +3264,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM users WHERE user_id NOT IN "
      "(SELECT user_id FROM orders WHERE status = 'cancelled')",
      "SELECT count(DISTINCT user_id) FROM orders WHERE status = 'cancelled'"),
+    # "between X and Y" bounds a figure per group as "more than X" does, both ends in
+    ("How many customers have placed between 2 and 4 orders?", q(metrics=["customer_count"]),
+     "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 "
+     "HAVING count(*) BETWEEN 2 AND 4)", "SELECT count(*) FROM users"),
+    # on how many days: the bound is on the day's total, which no row holds
+    ("On how many days in September 2026 did total units sold come to between 1000 and "
+     "1300?", q(metrics=["units_sold"]),
+     "SELECT count(*) FROM (SELECT day FROM sales_history WHERE day BETWEEN DATE '2026-09-01' "
+     "AND DATE '2026-09-30' GROUP BY 1 HAVING sum(quantity) BETWEEN 1000 AND 1300)",
+     "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-09-01' "
+     "AND DATE '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -3289,6 +3300,17 @@ def test_the_question_s_words_complete_the_model_s_query(
     done = amend(proposed, question, linked, kit.catalog, kit.layer, set())
     assert _answer(kit, store, done.arguments) == _rows(store, gold)
     assert _rows(store, gold) != _rows(store, naive)
+
+
+def test_a_count_per_thing_with_no_key_of_its_own_is_not_a_crash(
+        kit: SqlKit, store: DuckDBStore) -> None:
+    # order items have no key: nothing of theirs is counted per row, and the model's
+    # query stands
+    question = "On average, how many payments does an order item have?"
+    linked = kit.linker.link(question, store_holds(store), store_lookup(store))
+    done = amend(q(metrics=["order_payments_count"]), question, linked, kit.catalog,
+                 kit.layer, set())
+    assert done.arguments["metrics"] == ["order_payments_count"]
 
 
 @pytest.mark.parametrize(("question", "op", "days"), [

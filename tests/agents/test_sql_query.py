@@ -413,6 +413,18 @@ def test_a_filter_the_metric_carries_is_written_once(world: World) -> None:
     assert compiled.sql.count("reservations.status = 'active'") == 1
 
 
+def test_having_between_keeps_the_groups_within_both_ends(world: World) -> None:
+    per_user = {"metrics": ["order_count"], "group_by": ["orders.user_id"],
+                "having": {"op": "between", "value": [4, 2]}, "count_groups": True}
+    gold = world.rows("SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 "
+                      "HAVING count(*) BETWEEN 2 AND 4)")
+    assert world.run(**per_user) == gold and gold[0][0] > 0
+    for wrong in ({"op": "between", "value": 3}, {"op": ">", "value": [2, 4]},
+                  {"op": "between", "value": [1, 2, 3]}):
+        with pytest.raises(ValidationError):
+            StructuredQuery.model_validate({**per_user, "having": wrong})
+
+
 def test_having_needs_groups_and_a_metric(world: World) -> None:
     with pytest.raises(QueryError) as caught:
         world.run(metrics=["order_count"], having={"op": ">", "value": 3})
