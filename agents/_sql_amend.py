@@ -167,7 +167,7 @@ from ._sql_amend_shape import (
     _having,
     _latest,
     _listed_breakdown,
-    _month_as_text,
+    _month_as_written,
     _of_those,
     _one_table,
     _per_subject,
@@ -330,7 +330,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if not _ratio(args, words, catalog, layer, notes):
         _share(args, words, catalog, layer, notes)
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
-    if not _of_those(args, words, {h.value: h.words for h in linked.values}, layer, notes):
+    if _of_those(args, words, {h.value: h.words for h in linked.values}, layer, notes):
+        filters = args["filters"]  # (the part's conditions moved to the subset)
+    else:
         _difference(args, words, catalog, layer, notes)
 
     grouped = _cycles(args, grouped, words, notes)
@@ -407,7 +409,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
 
     if not bounded and not args.get("count_groups"):
         grouped = _grain_asked(args, grouped, words, notes)
-    grouped = _month_as_text(args, grouped, words, notes)
+    grouped = _month_as_written(args, grouped, words, notes)
     if not grouped and (args.get("having") or args.get("count_groups")):
         # the model's bound per group with no groups: the rows themselves are asked for
         args["having"], args["count_groups"] = None, False

@@ -106,7 +106,8 @@ _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b|"
 _TIED_FOR_FIRST = re.compile(r"\b(?:tie|tied|ties|tying|joint) (?:for )?(?:the )?(?:first|top|1st)\b|"
                              # ("which tools ... most often? include ties": no N asked)
                              r"\b(?:include|including|with) (?:any |all )?ties\b|\bties included\b")
-_DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year", "year_month")
+_DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year", "year_month",
+                "month_number")
 # "On average, how many lines does an order have", "units sold per day on average": a
 # figure per thing (an order, a day), averaged over the things.
 # "The average value of an order" is one too: the order's total, averaged over orders.
@@ -429,6 +430,14 @@ def _term_said(metric: Metric, words: str) -> bool:
     said = f" {phrase(words)} "
     return len(tokens(metric.label)) >= 2 and set(tokens(metric.label)) <= set(tokens(words)) \
         or any(len(tokens(t)) >= 2 and f" {phrase(t)} " in said for t in metric.synonyms)
+
+
+def _term_written(metric: Metric, words: str) -> bool:
+    """Whether the question writes a term's label or a synonym of two words or more as
+    they are written."""
+    said = f" {phrase(words)} "
+    return any(len(tokens(t)) >= 2 and f" {phrase(t)} " in said
+               for t in (metric.label, *metric.synonyms))
 
 
 def _drop_unreached(args: dict[str, Any], table: str, catalog: Catalog, layer: SemanticLayer,

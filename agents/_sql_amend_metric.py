@@ -47,6 +47,7 @@ from ._sql_amend_common import (
     _tables_said,
     _term_conditions,
     _term_said,
+    _term_written,
 )
 from ._sql_amend_filters import _UNIT_PHRASE, _in_table_names, _said_outside
 from ._sql_calendar import _MONTH as _MONTH_NAMES
@@ -314,10 +315,9 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                     named[m.name] = max(named.get(m.name, 0), 2)
         # a count's rows in units: the units term of its table and condition ("units on
         # open purchase orders": units on order)
-        same = [m for m in layer.metrics if first is not None and first.format == "count"
-                and m.format == "units" and m.table == first.table and m.filter == first.filter]
-        if len(same) == 1 and not named:
-            named[same[0].name] = 2
+        same = _units_of_rows(first.name, layer) if first is not None else None
+        if same is not None and not named:
+            named[same.name] = 2
         # (else the sum of its table's one units column, for a count with no condition:
         # "how many units did we order on purchase orders placed in July")
         columns = [c.ref for c in catalog.tables[first.table].columns if c.kind == "number"
@@ -342,10 +342,14 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     best = [n for n, length in named.items() if length == longest]
     # (the model's term named in fewer words than another stays only where the longer
     # one's words are not its own with more: "average order value" over "order value")
-    if len(best) != 1 or (metrics and metrics[0] in named and not _said_within(
+    # "open POs by vendor: which suppliers have the most units inbound": the count named
+    # says which rows; their units are asked (the units term of those rows)
+    units = _units_of_rows(best[0], layer) if units_asked and len(best) == 1 else None
+    if units is not None and metrics and metrics[0] == units.name or units is None and (
+            len(best) != 1 or metrics and metrics[0] in named and not _said_within(
             metrics[0], best[0], layer)):
         return False
-    chosen = layer.metric(best[0])
+    chosen = units or layer.metric(best[0])
     assert chosen is not None
     _use_metric(args, chosen, "the question names it", metrics, catalog, layer, notes)
     if first is not None and first.table == chosen.table and not chosen.filter \
@@ -525,8 +529,10 @@ def _things_ranked(args: dict[str, Any], words: str, linked: Linked, catalog: Ca
             notes.append(f"metric {count}: the question ranks by how many different {table}"
                          f", not {metrics[0]}")
             return True
+        # (the model's term stands where the question writes it, not where its words are
+        # scattered: "which customer region ... by the state" says no state_regions count)
         if first is not None and (first.table == table and first.format == "count"
-                                  or _term_said(first, words)):
+                                  or _term_written(first, words)):
             return False
         args["metrics"] = [count]
         notes.append(f"metric {count}: the question ranks by how many {table}"
@@ -1405,6 +1411,14 @@ def _metric_of_values(args: dict[str, Any], words: str, linked: Linked, catalog:
         _drop_unreached(args, better.table, catalog, layer, notes)
         return True
     return False
+
+
+def _units_of_rows(name: str, layer: SemanticLayer) -> Metric | None:
+    """The units term of a count term's rows (open purchase orders: units on order)."""
+    count = layer.metric(name)
+    same = [m for m in layer.metrics if count is not None and count.format == "count"
+            and m.format == "units" and m.table == count.table and m.filter == count.filter]
+    return same[0] if len(same) == 1 else None
 
 
 _PERCENT_ASKED = re.compile(r"\b(?:percent|percentage|share|rate|ratio|margin|proportion)\b|%")

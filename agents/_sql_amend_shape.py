@@ -74,6 +74,9 @@ _LATEST = re.compile(r"\b(in|at|on|from|as of|for) (its|their|the|our|each|\w+ s
                      r"year|years|quarter)\b)")
 # "month written as yyyy-mm", "labelling months like 2026-07"
 _YEAR_MONTH = re.compile(r"\byyyy-mm\b|\b20\d\d-\d\d\b(?!-\d)")
+# "month number (7, 8, 9)", "the month as a number"
+_MONTH_NUMBER = re.compile(r"\bmonths? (?:numbers?|as (?:a )?numbers?|by number)\b|"
+                           r"\bnumbered months?\b")
 _CALENDAR_GRAIN = {"weekday": "day", "month_of_year": "month"}
 _PER_THING = re.compile(r"(?=\b(?:per|each|every|does|do|did|an average|a typical|of a|of an|"
                         r"for a|for an|in a|in an|in one|in each|the average|the typical|"
@@ -565,13 +568,16 @@ def _cycles(args: dict[str, Any], grouped: list[str], words: str,
     return grouped
 
 
-def _month_as_text(args: dict[str, Any], grouped: list[str], words: str,
-                   notes: list[str]) -> list[str]:
-    """"Month written as YYYY-MM", "labelling months like 2026-07": the months as text."""
-    if "month" not in grouped or not _YEAR_MONTH.search(words):
+def _month_as_written(args: dict[str, Any], grouped: list[str], words: str,
+                      notes: list[str]) -> list[str]:
+    """"Month written as YYYY-MM", "labelling months like 2026-07": the months as text;
+    "the month number (7, 8, 9)": as their numbers."""
+    written = "year_month" if _YEAR_MONTH.search(words) else \
+        "month_number" if _MONTH_NUMBER.search(words) else None
+    if "month" not in grouped or written is None:
         return grouped
-    grouped = ["year_month" if g == "month" else g for g in grouped]
-    notes.append("group_by year_month: the question writes a month as YYYY-MM")
+    grouped = [written if g == "month" else g for g in grouped]
+    notes.append(f"group_by {written}: the question writes a month so")
     args["group_by"] = grouped
     return grouped
 
@@ -829,6 +835,9 @@ def _drop_named_within(args: dict[str, Any], span: str, words: str, notes: list[
 # "Reserved units as a percentage of units on hand": one term over another.
 _PART_OF = re.compile(r"(?P<part>(?:\b\w+ ){1,4}?)as an? (?:percentage|percent|share|"
                       r"proportion|fraction) of (?P<whole>.*)$")
+# "Gross margin for October - revenue minus cost, as a percentage of revenue"
+_DEFINED_PART_OF = re.compile(r", as an? (?:percentage|percent|share|proportion|fraction) of "
+                              r"(?P<whole>.*)$")
 # "the reserved share of on-hand stock": the part named before "share"
 _NAMED_SHARE = re.compile(r"\bthe (?P<part>[\w-]+(?: [\w-]+)?) (?:share|proportion|fraction) of "
                           r"(?P<whole>.*)$")
@@ -866,6 +875,9 @@ def _ratio(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLa
                                      splits[0] if splits else ("", ""))
     elif (of := _PART_OF.search(words) or _NAMED_SHARE.search(words)) is not None:
         part_said, whole_said = of["part"], of["whole"]
+    elif (of := _DEFINED_PART_OF.search(words)) is not None:
+        # the part is the figure the lead clause names, its definition between
+        part_said, whole_said = re.split(r"[,:;(]|\s[-–—]\s", words)[0], of["whole"]
     else:
         return False
     if _BOUND.search(part_said) or _BETWEEN.search(part_said):

@@ -602,6 +602,8 @@ def _grain(name: str, time_col: str) -> tuple[str, str]:
         return f"monthname({time_col})", "text"
     if name == "year_month":
         return f"strftime({time_col}, '%Y-%m')", "text"
+    if name == "month_number":
+        return f"month({time_col})", "number"
     return f"CAST(date_trunc('{name}', {time_col}) AS DATE)", "date"
 
 

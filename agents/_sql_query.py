@@ -26,8 +26,10 @@ Compare = Literal[">", ">=", "<", "<=", "=", "!="]
 Order = Literal["desc", "asc", "none"]
 # Calendar buckets of the metric's date: truncations (month, week, day, year) and cycles
 # ("which day of the week", "which month of the year"), which group across years.
-# "year_month": a month written as text, YYYY-MM.
-GRAINS = ("month", "week", "day", "year", "weekday", "month_of_year", "year_month")
+# "year_month": a month written as text, YYYY-MM; "month_number": a month as its number,
+# 1 to 12.
+GRAINS = ("month", "week", "day", "year", "weekday", "month_of_year", "year_month",
+          "month_number")
 Value = str | float | int | bool | list[str | float | int] | None
 
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4

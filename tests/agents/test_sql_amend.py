@@ -3275,6 +3275,45 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND DATE '2026-09-30' GROUP BY 1 HAVING sum(quantity) BETWEEN 1000 AND 1300)",
      "SELECT sum(quantity) FROM sales_history WHERE day BETWEEN DATE '2026-09-01' "
      "AND DATE '2026-09-30'"),
+    # "and how many of those": a bound on each row stays on the rows, the part is the subset
+    ("How many carrier lanes take more than 4 days in transit, and how many of those are "
+     "ground service?", q(metrics=["carrier_lanes_count"]),
+     "SELECT count(*), count(*) FILTER (WHERE c.service = 'ground') FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) WHERE l.transit_days > 4",
+     "SELECT count(*), count(*) FILTER (WHERE c.service = 'ground') FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id)"),
+    # a count named says which rows; "the most units ... how many units" asks their units
+    ("Outstanding purchase orders by supplier: which 2 suppliers (names) have the most units "
+     "inbound, and how many units each?", q(metrics=["open_purchase_orders"]),
+     "SELECT supplier_id, s.name, sum(p.quantity) AS u FROM purchase_orders p "
+     "JOIN suppliers s USING (supplier_id) WHERE p.status = 'open' GROUP BY 1, 2 "
+     "ORDER BY u DESC LIMIT 2",
+     "SELECT supplier_id, s.name, count(*) AS n FROM purchase_orders p "
+     "JOIN suppliers s USING (supplier_id) WHERE p.status = 'open' GROUP BY 1, 2 "
+     "ORDER BY n DESC LIMIT 2"),
+    # the part of a percentage named in the lead clause, its definition between
+    ("Gross margin for September 2026 - revenue minus units times unit cost, as a percentage "
+     "of revenue, to two decimals.", q(metrics=["margin"]),
+     "SELECT round(sum(s.quantity * (s.unit_price - u.unit_cost)), 2), "
+     "round(sum(s.quantity * s.unit_price), 2), "
+     "round(100 * sum(s.quantity * (s.unit_price - u.unit_cost)) / "
+     "sum(s.quantity * s.unit_price), 2) FROM sales_history s JOIN unit_costs u "
+     "USING (item_id) WHERE s.day BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT round(sum(s.quantity * (s.unit_price - u.unit_cost)), 2) FROM sales_history s "
+     "JOIN unit_costs u USING (item_id) WHERE s.day BETWEEN DATE '2026-09-01' AND "
+     "DATE '2026-09-30'"),
+    # "the month as a number": months as 7, 8, 9
+    ("Units sold by month in Q3 2026, with the month as a number.", q(metrics=["units_sold"]),
+     "SELECT month(day), sum(quantity) FROM sales_history WHERE day BETWEEN "
+     "DATE '2026-07-01' AND DATE '2026-09-30' GROUP BY 1",
+     "SELECT date_trunc('month', day), sum(quantity) FROM sales_history WHERE day BETWEEN "
+     "DATE '2026-07-01' AND DATE '2026-09-30' GROUP BY 1"),
+    # the model's count of regions, its words scattered, gives way to the things ranked
+    ("Which customer region, by the state on the address, is home to the most customers? "
+     "Give the region and how many.", q(metrics=["state_regions_count"]),
+     "SELECT r.region, count(*) AS n FROM users u JOIN state_regions r "
+     "ON r.state = u.address ->> '$.state' GROUP BY 1 ORDER BY n DESC LIMIT 1",
+     "SELECT r.region, count(*) AS n FROM state_regions r GROUP BY 1 ORDER BY n DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
