@@ -175,6 +175,7 @@ from ._sql_amend_shape import (
     _ratio,
     _route,
     _share,
+    _share_part,
     _units_per_place,
 )
 from ._sql_calendar import date_column
@@ -329,6 +330,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     _calendar(args, words, catalog, layer, notes)
     if not _ratio(args, words, catalog, layer, notes):
         _share(args, words, catalog, layer, notes)
+        _share_part(args, words, notes)
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
     if _of_those(args, words, {h.value: h.words for h in linked.values}, layer, notes):
         filters = args["filters"]  # (the part's conditions moved to the subset)

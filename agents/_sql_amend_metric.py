@@ -1270,6 +1270,11 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     first = layer.metric(metrics[0]) if metrics else None
     if count is None or first is not None and first.table == holders[0]:
         return False
+    ranked = _RANKED_BY.match(words[verb.end():].lstrip())
+    if ranked is not None and first is not None and first.format == "count" and _head_table(
+            ranked.group(1).split(), catalog, layer) == first.table:
+        return False  # "has the most stock positions where every unit is reserved": the
+        # model's count of the things ranked (``_things_ranked``), not of those said after
     args["metrics"], args["group_by"] = [count], [f"{holders[0]}.{keys[0]}"]
     notes.append(f"metric {count}, group_by {holders[0]}.{keys[0]}: the question asks which "
                  f"{subject} have {holders[0]}")

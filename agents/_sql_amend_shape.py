@@ -1426,6 +1426,21 @@ def _share_of_term(args: dict[str, Any], catalog: Catalog, layer: SemanticLayer,
                  f"what part of all is {first.label}")
 
 
+# "How many SKUs are no longer available, and what share of the catalogue is that", "what
+# percentage of orders were cancelled, and how many was that": the part's figure too
+_COUNT_AND_SHARE = re.compile(r"\bhow (?:many|much)\b.*\b(?:and|also) (?:what|which) "
+                              r"(?:percentage|percent|share|proportion|fraction)\b|"
+                              r"\b(?:percentage|percent|share|proportion|fraction)\b.*"
+                              r"\b(?:and|also) how (?:many|much)\b")
+
+
+def _share_part(args: dict[str, Any], words: str, notes: list[str]) -> None:
+    """A share asked together with how many: the part's figure beside its share."""
+    if args.get("share") and not args.get("group_by") and _COUNT_AND_SHARE.search(words):
+        args["share_part"] = True
+        notes.append("share_part: the question asks how many as well as what share")
+
+
 def _after_head(rest: str, catalog: Catalog, layer: SemanticLayer) -> tuple[str, str]:
     """("the order agent's runs", "failed"): a share's whole ends at the last word that
     names a table before the first that names none ("runs failed": no verb said); with

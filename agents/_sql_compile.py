@@ -122,6 +122,9 @@ class Compiler:
             raise QueryError("share needs a metric: it is a metric's share of its total",
                              "put the metric to compare in metrics")
         share = " AND ".join(self._conditions(q.share, plan, time_col))
+        if share and q.share_part:  # the part's own figure before its share
+            selects += [self._metric(m, inline_filter=not shared_filter, part=share)
+                        for m in metrics]
         selects += [self._metric(m, inline_filter=not shared_filter, share=share)
                     for m in metrics]
         differences = self._differences(q, metrics, selects, plan, time_col, shared_filter)
@@ -392,9 +395,14 @@ class Compiler:
         fmt = {"date": "date", "number": "number"}.get(column.kind, "text")
         return _Select(name, OutputColumn(name=alias, label=alias.replace("_", " "), format=fmt))
 
-    def _metric(self, m: Metric, *, inline_filter: bool, share: str = "") -> _Select:
+    def _metric(self, m: Metric, *, inline_filter: bool, share: str = "",
+                part: str = "") -> _Select:
+        """The metric's column: over the query's rows; ``share``: the part its conditions
+        keep as a percentage of that; ``part``: over only the rows its conditions keep."""
         raw = self._fill(m.sql)
         own = self._fill(m.filter) if inline_filter and m.filter else ""
+        if part:
+            own = f"({own}) AND {part}" if own else part
         expr = _with_filter(raw, own) if own else raw
         # "avg(carrier_lanes.cost_usd)" is named avg_cost_usd in the result,
         # "count_distinct(volume_tiers.product_id)" product_count.
@@ -408,6 +416,9 @@ class Compiler:
             return _Select(f"100.0 * {part} / nullif({expr}, 0)", OutputColumn(
                 name=f"{name}_share_pct", label=f"share of {m.label} (%)", format="percent",
                 metric=True))
+        if part:
+            return _Select(expr, OutputColumn(name=f"{name}_part", label=f"{m.label}, the part",
+                                              format=m.format, metric=True))
         return _Select(expr, OutputColumn(name=name, label=m.label, format=m.format,
                                           metric=True))
 

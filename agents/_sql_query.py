@@ -35,7 +35,7 @@ Value = str | float | int | bool | list[str | float | int] | None
 MAX_METRICS, MAX_GROUPS, MAX_FILTERS = 3, 3, 4
 # Query fields only code writes: not in the model's schema, nor in the examples it reads.
 CODE_ONLY_FIELDS = frozenset({"absent", "combine", "versus", "period_on", "decimals", "every",
-                              "compare", "subset", "also_having"})
+                              "compare", "subset", "also_having", "share_part"})
 
 
 class Filter(BaseModel):
@@ -120,6 +120,10 @@ class StructuredQuery(BaseModel):
     # Code only: the first metric again over the rows these filters also keep, as one more
     # column beside it ("how many deals are live, and how many of those are multi-buy").
     subset: list[Filter] = Field(default_factory=list, max_length=2)
+    # Code only: with ``share``, the metric over the part's rows as one more column before
+    # its share ("how many SKUs are no longer available, and what share of the catalogue
+    # is that").
+    share_part: bool = False
     # Code only: with ``count_groups``, a second bound whose groups are counted in one more
     # column ("how many buyers have exactly one order, and how many two or more").
     also_having: Having | None = None

@@ -3314,6 +3314,24 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT r.region, count(*) AS n FROM users u JOIN state_regions r "
      "ON r.state = u.address ->> '$.state' GROUP BY 1 ORDER BY n DESC LIMIT 1",
      "SELECT r.region, count(*) AS n FROM state_regions r GROUP BY 1 ORDER BY n DESC LIMIT 1"),
+    # how many and what share: the part's count beside its share
+    ("How many orders were cancelled, and what share of all orders is that, as a percentage "
+     "to one decimal?", q(metrics=["order_count"]),
+     "SELECT count(*) FILTER (WHERE status = 'cancelled'), "
+     "round(100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*), 1) FROM orders",
+     "SELECT round(100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*), 1) "
+     "FROM orders"),
+    # "has the most stock positions where ...": the model's count of the things ranked,
+    # not of the reservations said after them
+    ("Which warehouse has the most stock positions where every unit on hand is reserved? "
+     "Warehouse id and how many positions.", q(metrics=["stock_count"]),
+     "SELECT warehouse_id, w.name, count(*) AS n FROM stock JOIN warehouses w "
+     "USING (warehouse_id) WHERE on_hand > 0 AND reserved >= on_hand GROUP BY 1, 2 "
+     "ORDER BY n DESC LIMIT 1",
+     "SELECT warehouse_id, w.name, count(*) AS n FROM reservations JOIN warehouses w "
+     "USING (warehouse_id) WHERE EXISTS (SELECT 1 FROM stock s WHERE s.item_id = "
+     "reservations.item_id AND s.on_hand > 0 AND s.reserved >= s.on_hand) GROUP BY 1, 2 "
+     "ORDER BY n DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -425,6 +425,15 @@ def test_having_between_keeps_the_groups_within_both_ends(world: World) -> None:
             StructuredQuery.model_validate({**per_user, "having": wrong})
 
 
+def test_share_part_puts_the_part_s_figure_before_its_share(world: World) -> None:
+    cancelled = {"metrics": ["order_count"],
+                 "share": [{"field": "orders.status", "op": "=", "value": "cancelled"}]}
+    gold = world.rows("SELECT count(*) FILTER (WHERE status = 'cancelled'), 100.0 * "
+                      "count(*) FILTER (WHERE status = 'cancelled') / count(*) FROM orders")
+    assert world.run(**cancelled, share_part=True) == gold
+    assert world.run(**cancelled) == [gold[0][1:]]
+
+
 def test_having_needs_groups_and_a_metric(world: World) -> None:
     with pytest.raises(QueryError) as caught:
         world.run(metrics=["order_count"], having={"op": ">", "value": 3})
