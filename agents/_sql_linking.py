@@ -86,6 +86,24 @@ _CAPITAL_WORDS = frozenset({"ID", "OK", "IN", "OR", "ME", "HI", "AM", "PM", "AN"
                             "WE", "PO", "QA", "OT", "DC"})  # (a distribution centre)
 
 
+def _base_forms(participle: str) -> list[str]:
+    """The base verbs a past participle may come from: "failed" fail, "shipped" ship,
+    "received" receive."""
+    if not re.fullmatch(r"[a-z]{3,}ed", participle):
+        return []
+    stem = participle[:-2]
+    doubled = [stem[:-1]] if len(stem) > 3 and stem[-1] == stem[-2] else []
+    return [stem, f"{stem}e", *doubled]
+
+
+def _verb_forms(value: str, text: str) -> list[str]:
+    """A stored participle said as its verb after "did", "do", "does" (a subject and "not"
+    may come between): "runs that did not fail" says 'failed', "orders did we deliver"
+    'delivered'. Only the forms ``text`` (a phrase) holds after such a word."""
+    return [base for base in _base_forms(value.lower())
+            if re.search(rf"\b(?:did|does|do)(?: \w+)?(?: not)? {base}\b", text)]
+
+
 def _nameable(value: str) -> bool:
     """A stored value a question may name as it is ('TX' or '42' would match other words)."""
     return len(value) >= 3 and not value.isdigit() and value.lower() not in _NOT_VALUES
@@ -397,7 +415,8 @@ class Linker:
         synonyms = self.layer.value_synonyms
         for ref, value in self.values:
             named = _nameable(value) or value in codes
-            for said in ([value] if named else []) + synonyms.get(value, []):
+            for said in ([value] if named else []) + synonyms.get(value, []) + (
+                    _verb_forms(value, text) if named else []):
                 needle = f" {phrase(said)} "
                 if needle.strip() and any(needle in sentence for sentence in sentences):
                     hit = hits.setdefault(f"{needle.strip()}\0{value}", ValueHit(

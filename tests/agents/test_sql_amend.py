@@ -3332,6 +3332,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (warehouse_id) WHERE EXISTS (SELECT 1 FROM stock s WHERE s.item_id = "
      "reservations.item_id AND s.on_hand > 0 AND s.reserved >= s.on_hand) GROUP BY 1, 2 "
      "ORDER BY n DESC LIMIT 1"),
+    # a stored participle said as its verb after "did": 'delivered' as "did we deliver"
+    ("How many orders did we not deliver?", q(metrics=["order_count"]),
+     "SELECT count(*) FROM orders WHERE status <> 'delivered'", "SELECT count(*) FROM orders"),
+    ("How many orders did we cancel?", q(metrics=["order_count"]),
+     "SELECT count(*) FROM orders WHERE status = 'cancelled'", "SELECT count(*) FROM orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
