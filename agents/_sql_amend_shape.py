@@ -1059,7 +1059,11 @@ _DIFFERENCE = re.compile(r"\b(?:difference|gap|spread)\b(?: in (?:\w+ ){1,2}?)? 
                          r"(?=.* than\b)|"
                          # "the extra cost of shipping via SwiftAir compared with Parcelway"
                          r"\b(?:extra|additional) \w+\b(?=.* (?:compared (?:with|to)|over|"
-                         r"versus|vs\.?)\b)")
+                         r"versus|vs\.?)\b)|"
+                         # "by how much does express shipping cost more than ground"
+                         r"\bby how (?:many|much) (?:\w+ ){1,6}?(?P<by_way>more|fewer|less|"
+                         r"bigger|larger|higher|greater|smaller|lower|cheaper|longer|shorter) "
+                         r"than\b")
 # the second side less the first: "how much smaller is X than Y"
 _LESS_WAYS = ("fewer", "less", "smaller", "lower", "cheaper", "shorter")
 
@@ -1082,6 +1086,7 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         return
     if asked is None or args.get("share") or args.get("group_by"):
         return
+    way = asked["way"] or asked["by_way"]
     both = [f for f in args.get("filters") or [] if f.get("op") == "in"
             and isinstance(f.get("value"), list) and len(f["value"]) == 2]
     if len(metrics) == 2 and not both:
@@ -1091,13 +1096,13 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         notes.append(f"combine difference: the question asks for {metrics[0]} minus "
                      f"{metrics[1]}")
         return
-    if not both and metrics and (_periods_versus(args, words, metrics[0], asked["way"], layer,
+    if not both and metrics and (_periods_versus(args, words, metrics[0], way, layer,
                                                  notes)
                                  or _periods_compared(args, words, metrics[0], layer, notes)):
         return  # ("by how much did revenue fall from September to October")
-    if not both and _conditions_versus(args, words, asked["way"], catalog, layer, notes):
+    if not both and _conditions_versus(args, words, way, catalog, layer, notes):
         return
-    if not both and _value_both_ways(args, words, asked["way"], layer, notes):
+    if not both and _value_both_ways(args, words, way, layer, notes):
         return
     if len(both) != 1 or not metrics:
         return
@@ -1109,7 +1114,7 @@ def _difference(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         return min((i for i in found if i >= 0), default=len(said))
 
     values = sorted(both[0]["value"], key=at)
-    if asked["way"] in _LESS_WAYS:
+    if way in _LESS_WAYS:
         values.reverse()
     field = both[0]["field"]
     args["filters"] = [f for f in args["filters"] if f is not both[0]]

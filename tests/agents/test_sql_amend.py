@@ -3337,6 +3337,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM orders WHERE status <> 'delivered'", "SELECT count(*) FROM orders"),
     ("How many orders did we cancel?", q(metrics=["order_count"]),
      "SELECT count(*) FROM orders WHERE status = 'cancelled'", "SELECT count(*) FROM orders"),
+    # "by how much does X cost less than Y": the difference of the figure over the two
+    ("Averaged over lanes, by how much does economy shipping cost less than express "
+     "shipping? Give it to 2 decimals.", q(metrics=["shipping_cost"]),
+     "SELECT round(avg(l.cost_usd) FILTER (WHERE c.service = 'express'), 2), "
+     "round(avg(l.cost_usd) FILTER (WHERE c.service = 'economy'), 2), "
+     "round(avg(l.cost_usd) FILTER (WHERE c.service = 'express') - "
+     "avg(l.cost_usd) FILTER (WHERE c.service = 'economy'), 2) "
+     "FROM carrier_lanes l JOIN carriers c USING (carrier_id)",
+     "SELECT round(avg(l.cost_usd), 2) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service IN ('express', 'economy')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
