@@ -104,6 +104,10 @@ def _verb_forms(value: str, text: str) -> list[str]:
             if re.search(rf"\b(?:did|does|do)(?: \w+)?(?: not)? {base}\b", text)]
 
 
+# An event's code: a thing and what happened to it ("order_placed", "payment_failed")
+_EVENT_CODE = re.compile(r"[a-z]+_[a-z]+ed")
+
+
 def _nameable(value: str) -> bool:
     """A stored value a question may name as it is ('TX' or '42' would match other words)."""
     return len(value) >= 3 and not value.isdigit() and value.lower() not in _NOT_VALUES
@@ -411,6 +415,7 @@ class Linker:
         # (a value is said within a sentence: "per order? 2 decimals" names no 'order:2')
         sentences = [f" {phrase(part)} " for part in re.split(r"[?!;]", question)]
         codes = set(_CODE.findall(question)) - _CAPITAL_WORDS
+        lower = question.lower()
         hits: dict[str, ValueHit] = {}
         synonyms = self.layer.value_synonyms
         for ref, value in self.values:
@@ -418,6 +423,9 @@ class Linker:
             for said in ([value] if named else []) + synonyms.get(value, []) + (
                     _verb_forms(value, text) if named else []):
                 needle = f" {phrase(said)} "
+                if said == value and _EVENT_CODE.fullmatch(value) and re.search(
+                        rf"\b{value.replace('_', 's ')}\b", lower):
+                    continue  # "orders placed" are orders, not the event 'order_placed'
                 if needle.strip() and any(needle in sentence for sentence in sentences):
                     hit = hits.setdefault(f"{needle.strip()}\0{value}", ValueHit(
                         value=value, columns=[], said="" if said == value else said))

@@ -291,6 +291,17 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
                        ).metrics[0] == "list_price"
 
 
+def test_an_event_code_is_not_its_things_said_with_the_verb(world: World) -> None:
+    linker = Linker(world.catalog, world.layer, load_examples())
+    linker.values.append(("agent_runs.kind", "order_placed"))
+    # "orders placed" are orders; "order placed" (or the code) names the event
+    for question, named in (("How many orders placed in Texas were cancelled?", False),
+                            ("How many order placed runs failed?", True),
+                            ("How many order_placed runs failed?", True)):
+        hits = linker.link(question).values
+        assert any(h.value == "order_placed" for h in hits) is named, question
+
+
 def test_a_value_is_said_within_one_sentence(world: World) -> None:
     linker = Linker(world.catalog, world.layer, load_examples())
     linker.values.append(("agent_runs.thread_id", "order:3"))
