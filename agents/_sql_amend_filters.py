@@ -1238,11 +1238,13 @@ _EXCLUDED_AFTER = re.compile(r"\w*\s*(?:excluded|not included|not counted|left o
 def _negated(words: str, value: str) -> bool:
     """Whether a negation stands within a few words before ``value``, in its own clause
     ("not sold out and can still be bought": the second is not negated)."""
-    value = value.replace("_", " ")  # a code said as words: 'awaiting_approval'
-    at = words.find(value.lower())
-    if at < 0:
+    # (a code said as words: 'awaiting_approval'; "sold out" written "sold-out")
+    said = re.search(r"[\s_-]+".join(map(re.escape, value.lower().replace("_", " ").split())),
+                     words)
+    if said is None:
         return False
-    if _EXCLUDED_AFTER.match(words, at + len(value)):
+    at = said.start()
+    if _EXCLUDED_AFTER.match(words, said.end()):
         return True  # "(refunds excluded)"
     before = words[:at].split()[-_NEGATED_WINDOW:]
     ends = [i for i, w in enumerate(before) if w in ("and", "but", "while") or w.endswith(",")]

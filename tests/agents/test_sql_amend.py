@@ -3347,6 +3347,9 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM carrier_lanes l JOIN carriers c USING (carrier_id)",
      "SELECT round(avg(l.cost_usd), 2) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.service IN ('express', 'economy')"),
+    # a negation before a hyphenated name ("not sold-out") negates it as it does the words
+    ("How many variants are not sold-out?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants WHERE available", "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
