@@ -277,6 +277,8 @@ def _in_every(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog
         notes.append(f"every: the {thing} whose {rows} rows in each {place} meet "
                      f"{[f.get('field') for f in condition]}"
                      + (", counted" if counted else ""))
+        if not counted:
+            _names_beside_ids(args, words, catalog, notes)
         return
 
 
@@ -308,6 +310,8 @@ def _all_its_rows(args: dict[str, Any], words: str, thing: str | None, catalog: 
                 absent=[], share=[], order="none", limit=None)
     notes.append(f"every: the {thing} whose {rows} rows all meet "
                  f"{[f.get('field') for f in condition]}" + (", counted" if counted else ""))
+    if not counted:  # the things listed by the name a person reads, as any breakdown is
+        _names_beside_ids(args, words, catalog, notes)
 
 
 _ROUNDED = re.compile(

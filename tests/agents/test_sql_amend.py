@@ -3350,6 +3350,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     # a negation before a hyphenated name ("not sold-out") negates it as it does the words
     ("How many variants are not sold-out?", q(metrics=["variant_count"]),
      "SELECT count(*) FROM variants WHERE available", "SELECT count(*) FROM variants"),
+    # the things whose rows all pass, listed by the name a person reads
+    ("Which products can be bought in every one of their variants, none sold out? Product "
+     "names.", q(metrics=["variant_count"]),
+     "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
+     "GROUP BY 1, 2 HAVING bool_and(v.available)",
+     "SELECT product_id, count(*) FROM variants GROUP BY 1 HAVING bool_and(available)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
