@@ -48,6 +48,7 @@ from ._sql_amend_common import (
     _plain_number,
     _root,
     _row_count,
+    _segment_table,
     _stated,
     _stem,
     _table_named,
@@ -1510,7 +1511,10 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
                 bound.number in ("once", "twice") or after.startswith("times")):
             # "changed more than twice": the rows are the events the verb before names,
             # counted by the layer's count of them when it is named ("price changes")
-            for said in _event_words(words[:bound.start]):
+            # (a segment's own words first: "list price raised" are price rises, whatever
+            # a stem of them names)
+            for said in sorted(_event_words(words[:bound.start]),
+                               key=lambda s: _segment_table(s, layer) is None):
                 if named := _table_of_count(said, subject, catalog, layer):
                     count = next((m.name for m in layer.metrics if m.table == named[0]
                                   and m.format == "count" and any(

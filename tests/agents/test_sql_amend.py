@@ -3356,6 +3356,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT v.product_id, p.name, count(*) FROM variants v JOIN products p USING (product_id) "
      "GROUP BY 1, 2 HAVING bool_and(v.available)",
      "SELECT product_id, count(*) FROM variants GROUP BY 1 HAVING bool_and(available)"),
+    # a count of times after a segment's own words ("price raised"): those events per thing
+    ("How many variants have had their price raised more than twice?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM price_history WHERE price > previous_price "
+     "GROUP BY 1 HAVING count(*) > 2)",
+     "SELECT count(*) FROM (SELECT item_id FROM competitor_prices GROUP BY 1 "
+     "HAVING count(*) > 2)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
