@@ -52,7 +52,10 @@ _PARAPHRASED_VALUES = 12  # a category this small may be named in other words (s
 # 7 days", "at least 5 items", "at most 10 units", written so one pattern reads them all.
 _OR_MORE = re.compile(rf"\b(a|an|{_NUMBER}) (?:(\w+) or (more|longer|over|above|greater|"
                       rf"less|fewer|shorter|under|below)|or (more|fewer|less) (\w+))\b")
-_AT_MOST_WORDS = frozenset({"less", "fewer", "shorter", "under", "below"})
+_AT_MOST_WORDS = frozenset({"less", "fewer", "shorter", "under", "below", "lower"})
+# "a minimum order quantity of 25 or more?": the bound with no unit after it
+_OR_MORE_ALONE = re.compile(rf"\b{_NUMBER} or (?P<way>more|over|above|greater|higher|less|fewer"
+                            r"|under|below|lower)(?=\s*(?:[^\w\s]|$))")
 _PERCENT_OR_MORE = re.compile(r"\b(?P<n>\d+(?:\.\d+)?)(?P<unit>%| percent)(?P<off> off)? or "
                               r"(?P<way>more|over|above|greater|less|fewer|under|below)\b")
 
@@ -557,8 +560,10 @@ def _plain_bounds(words: str) -> str:
     # "10% off or more": at least 10% off
     words = _PERCENT_OR_MORE.sub(lambda m: f"{'at most' if m['way'] in _AT_MOST_WORDS else 'at least'}"
                                  f" {m['n']}{m['unit']}{m['off'] or ''}", words)
+    words = _OR_MORE_ALONE.sub(lambda m: f"{'at most' if m['way'] in _AT_MOST_WORDS else 'at least'}"
+                               f" {m.group(1)}", _OR_MORE.sub(plain, words))
     # "customers who have four payment methods saved": exactly four
-    return _HAVE_N.sub(r"\g<verb> exactly \g<n> ", _OR_MORE.sub(plain, words))
+    return _HAVE_N.sub(r"\g<verb> exactly \g<n> ", words)
 
 
 _WITHIN = re.compile(r"(?P<lead>\b(?:reach|deliver|arriv|get|gets|got|ship|travel)\w*"
@@ -752,11 +757,16 @@ def _column_before(before: str, root: str, catalog: Catalog, layer: SemanticLaye
     question names, else any); of several, those whose every name part the question
     says ("variants that cost us more than $500 per unit": the unit cost, not the cost
     ratio)."""
-    said = {_stem(phrase(w)) for w in before.split()[-3:]}
+    last = before.split()[-3:]
+    said = {_stem(phrase(w)) for w in last}
+    # (a column the question names outright, as ``_column_names`` writes it, or by one
+    # of its name's words)
     named = [c for t in catalog.tables.values() for c in t.columns if c.kind == "number"
              and not c.name.endswith(("_id", "_no", "position"))
              and (c.table == root or catalog.path(root, c.table) is not None)
-             and any(_stem(phrase(p)) in said for p in c.name.split("_") if len(p) > 3)]
+             and (c.name in last or any(_stem(phrase(p)) in said
+                                        for p in c.name.split("_") if len(p) > 3))]
+    named = [c for c in named if c.name in last] or named
     tables = _tables_said(before, catalog, layer)
     everything = {_stem(w) for w in tokens(question)}
 

@@ -3363,6 +3363,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1 HAVING count(*) > 2)",
      "SELECT count(*) FROM (SELECT item_id FROM competitor_prices GROUP BY 1 "
      "HAVING count(*) > 2)"),
+    # "N or more" with no unit after it, and a column the question names in full
+    ("How many products have a main supplier with a minimum order quantity of 30 or more?",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary "
+     "AND min_order_qty >= 30",
+     "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary"),
+    ("How many products does a main supplier sell with a minimum order quantity of 30 units "
+     "or more?", q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary "
+     "AND min_order_qty >= 30",
+     "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
