@@ -553,7 +553,8 @@ def _plain_bounds(words: str) -> str:
     # "variants that have no units on hand", "have nothing on hand": a sum of units that
     # is exactly 0
     words = _NO_UNITS.sub(lambda m: f"{m['verb']} exactly 0 units"
-                          + (" on hand" if m["hand"] is not None else ""), words)
+                          + (" on hand" if m["hand"] is not None else ""),
+                          _NOT_ON_HAND.sub("have nothing ", words))
     # "within 3 days", "which regions can it reach in 1 day": that long at most
     # ("in a single day": 1)
     words = _WITHIN.sub(lambda m: f"{m['lead']}at most {m['n'] or 1} {m['unit']}", words)
@@ -575,6 +576,8 @@ _WITHIN = re.compile(r"(?P<lead>\b(?:reach|deliver|arriv|get|gets|got|ship|trave
 _NO_UNITS = re.compile(r"\b(?P<verb>have|has|had|with|hold|holds|at) (?:(?:no|zero) units\b|"
                        r"(?:nothing|none|no stock|no inventory|no units)(?= on hand\b)|"
                        r"(?:no|zero) on[- ]hand (?:stock|inventory|units)\b(?P<hand>))")
+# "variants that aren't on hand in any warehouse": that have nothing on hand
+_NOT_ON_HAND = re.compile(r"\b(?:aren t|isn t|are not|is not|weren t|were not) (?=on hand\b)")
 _HAVE_N = re.compile(rf"\b(?P<verb>have|has|had|hold|holds|held|with|placed|made) (?P<n>{_NUMBER}) "
                      r"(?!(?:or|and|to|decimals?|dp|places|digits|percent|%)\b)(?=[a-z])")
 _ONLY_N = re.compile(rf"\b(?:only|just) {_NUMBER} (?=[a-z])")

@@ -3374,6 +3374,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary "
      "AND min_order_qty >= 30",
      "SELECT count(DISTINCT product_id) FROM supplier_products WHERE is_primary"),
+    # "aren't on hand at any site": nothing on hand, summed over the sites
+    ("How many SKUs aren't on hand at any site?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
+     "SELECT count(*) FROM variants"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
