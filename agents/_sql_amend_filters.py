@@ -10,9 +10,11 @@ from typing import Any
 
 from ._semantic import Segment, SemanticLayer
 from ._sql_amend_common import (
+    _ASCENDING,
     _BETWEEN,
     _BOUND,
     _BOUND_OPS,
+    _DESCENDING,
     _LIST,
     _NEGATION,
     _NUMBER,
@@ -176,6 +178,11 @@ _LIST_OF = re.compile(r"^\W*(?:(?:please )?(?:i need|i want|i would like|give me
                       r"send me|pull|can i have|can i get)\s+)?(?:the |a )?(?:full |complete )?"
                       r"list of (?:all )?(?:the |our )?(?=[a-z])")
 # "list the ids of delivered orders ...": the orders listed (their ids are how they show)
+# "tell me the name of the lowest-cost carrier": name the carrier that ranks so (a list of
+# one, ``_LIST``)
+_NAME_OF_RANKED = re.compile(r"\b(?:(?:tell|give|show|get) (?:me|us) |what (?:is|s|are) |i need "
+                             r"|i want )?the names? of (?=(?:the|our) (?:"
+                             rf"{_DESCENDING}|{_ASCENDING})\b)")
 _IDS_OF = re.compile(r"^\W*(?P<ask>list|show(?: me)?|give(?: me)?|pull|send(?: me)?) (?:the |all "
                      r"(?:the )?)?(?:ids?|id numbers?|identifiers) of (?:the |all (?:the )?|our )?"
                      r"(?=[a-z])")
@@ -360,7 +367,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                              words)
     words = _context_dropped(words)
     words = _PLEASE_LIST.sub("", _LIST_OF.sub("list the ", words, count=1), count=1)
-    words = _IDS_OF.sub("list the ", words, count=1)
+    words = _IDS_OF.sub("list the ", _NAME_OF_RANKED.sub("name ", words, count=1), count=1)
     words = _RATE_OF.sub(lambda m: f"the percentage of all {m['rows']} that are {m['what']}"
                          if _table_named(m["rows"], catalog, layer) else m[0], words, count=1)
     # (a few words name the rows before how they are said: "of all the money shoppers

@@ -3378,6 +3378,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many SKUs aren't on hand at any site?", q(metrics=["variant_count"]),
      "SELECT count(*) FROM (SELECT item_id FROM stock GROUP BY 1 HAVING sum(on_hand) = 0)",
      "SELECT count(*) FROM variants"),
+    # "tell me the name of the cheapest carrier": the carrier that ranks first, named
+    ("Could you tell me the name of the cheapest carrier from the southeast to the midwest, "
+     "and its cost?", q(metrics=["shipping_cost"]),
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS cost FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) WHERE origin_region = 'southeast' AND dest_region = 'midwest' "
+     "GROUP BY 1, 2 ORDER BY cost LIMIT 1",
+     "SELECT avg(cost_usd) FROM carrier_lanes WHERE origin_region = 'southeast' "
+     "AND dest_region = 'midwest'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
