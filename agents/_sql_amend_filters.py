@@ -177,12 +177,12 @@ _NOT_ONE_OF = re.compile(r"\bnot (?:a single |even )?one of\b")
 _LIST_OF = re.compile(r"^\W*(?:(?:please )?(?:i need|i want|i would like|give me|show me|get me|"
                       r"send me|pull|can i have|can i get)\s+)?(?:the |a )?(?:full |complete )?"
                       r"list of (?:all )?(?:the |our )?(?=[a-z])")
-# "list the ids of delivered orders ...": the orders listed (their ids are how they show)
 # "tell me the name of the lowest-cost carrier": name the carrier that ranks so (a list of
 # one, ``_LIST``)
 _NAME_OF_RANKED = re.compile(r"\b(?:(?:tell|give|show|get) (?:me|us) |what (?:is|s|are) |i need "
                              r"|i want )?the names? of (?=(?:the|our) (?:"
                              rf"{_DESCENDING}|{_ASCENDING})\b)")
+# "list the ids of delivered orders ...": the orders listed (their ids are how they show)
 _IDS_OF = re.compile(r"^\W*(?P<ask>list|show(?: me)?|give(?: me)?|pull|send(?: me)?) (?:the |all "
                      r"(?:the )?)?(?:ids?|id numbers?|identifiers) of (?:the |all (?:the )?|our )?"
                      r"(?=[a-z])")
@@ -568,6 +568,7 @@ def _plain_bounds(words: str) -> str:
     # "10% off or more": at least 10% off
     words = _PERCENT_OR_MORE.sub(lambda m: f"{'at most' if m['way'] in _AT_MOST_WORDS else 'at least'}"
                                  f" {m['n']}{m['unit']}{m['off'] or ''}", words)
+    # "a minimum order quantity of 25 or more": at least 25
     words = _OR_MORE_ALONE.sub(lambda m: f"{'at most' if m['way'] in _AT_MOST_WORDS else 'at least'}"
                                f" {m.group(1)}", _OR_MORE.sub(plain, words))
     # "customers who have four payment methods saved": exactly four
