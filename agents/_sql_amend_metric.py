@@ -388,6 +388,10 @@ _DURATION = re.compile(r"\bdays?\b|latency|_ms\b|\(ms\)|\btime\b")
 # "The cheapest region to ship to": a ranking by what something costs.
 _PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costliest|dearest|"
                      r"(?:lowest|highest)[- ](?:cost|priced))\b")
+# "the highest cost as a fraction of the item's price": a ranking by a ratio of costs,
+# not by what things cost
+_RATIO_AFTER = re.compile(r"^\W*(?:as an? (?:fraction|share|percentage|proportion|ratio) of|"
+                          r"relative to|compared (?:with|to)|in relation to|over)\b")
 
 
 def _is_duration(metric: Metric | None) -> bool:
@@ -402,7 +406,8 @@ def _cost_term(args: dict[str, Any], words: str, linked: Linked, layer: Semantic
     table's one price or cost column, averaged. True when it changed."""
     metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
     first = layer.metric(metrics[0]) if metrics else None
-    if not _PRICEY.search(words):
+    pricey = _PRICEY.search(words)
+    if pricey is None or _RATIO_AFTER.search(words[pricey.end():]):
         return False
     # of the things asked for ("which carrier"): a money term of their rows, or of rows
     # that name them (carrier lanes), the linker's likeliest first

@@ -764,8 +764,13 @@ def _total_per_thing(args: dict[str, Any], names: list[str], words: str,
     ("what an order comes to, adding up its items"), the model's first sum, or the sum
     behind its average of a column (an order's value, not an item's average price)."""
     metrics = [m for n in names if (m := layer.metric(n)) is not None]
-    if not metrics or not _TOTAL_WORDS.search(words):
-        return metrics[0] if metrics else None
+    if not metrics:
+        return None
+    # (days a parcel spends in transit: time spent, not money)
+    said = {w for w in _TOTAL_WORDS.findall(words)
+            if metrics[0].format != "days" or w not in ("spend", "spent")}
+    if not said:
+        return metrics[0]
     summed = next((m for m in metrics if _ONE_SUM.fullmatch(m.sql)), None)
     averaged = re.fullmatch(r"\s*avg\((\w+\.\w+)\)\s*", metrics[0].sql, re.IGNORECASE)
     if summed is None and averaged is not None:

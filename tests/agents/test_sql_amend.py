@@ -3386,6 +3386,21 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1, 2 ORDER BY cost LIMIT 1",
      "SELECT avg(cost_usd) FROM carrier_lanes WHERE origin_region = 'southeast' "
      "AND dest_region = 'midwest'"),
+    # "the highest cost relative to what we sell them for": a ranking by the ratio, not cost
+    ("Which three products have the highest cost relative to what we sell them for? Ratio "
+     "to 3 decimals.", q(metrics=["cost_ratio"]),
+     "SELECT u.product_id, p.name, round(avg(u.cost_ratio), 3) AS r FROM unit_costs u "
+     "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY r DESC LIMIT 3",
+     "SELECT s.product_id, p.name, sum(s.quantity * u.unit_cost) AS c FROM sales_history s "
+     "JOIN unit_costs u USING (item_id) JOIN products p ON p.product_id = s.product_id "
+     "GROUP BY 1, 2 ORDER BY c DESC LIMIT 3"),
+    # days a parcel "spends" in transit are time, not money: averaged as the term is
+    ("How many days does a parcel spend in transit on average for each carrier?",
+     q(metrics=["transit_days"]),
+     "SELECT l.carrier_id, c.name, avg(l.transit_days) FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) GROUP BY 1, 2",
+     "SELECT avg(t) FROM (SELECT carrier_id, sum(transit_days) AS t FROM carrier_lanes "
+     "GROUP BY 1)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
