@@ -289,6 +289,10 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
     # "list" asks for a list, but not in "list price"
     assert linker.link("What was the list price of item 1340995114 on 15 July 2026?"
                        ).metrics[0] == "list_price"
+    # units not yet promised to a customer: on hand minus reserved
+    for question in ("How many units in the Reno warehouse are not already promised to a "
+                     "customer?", "Units on the shelf minus what has been set aside, in Reno?"):
+        assert linker.link(question).metrics[0] == "available_stock"
 
 
 def test_an_event_code_is_not_its_things_said_with_the_verb(world: World) -> None:
