@@ -293,6 +293,10 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
     for question in ("How many units in the Reno warehouse are not already promised to a "
                      "customer?", "Units on the shelf minus what has been set aside, in Reno?"):
         assert linker.link(question).metrics[0] == "available_stock"
+    # the goods on hand valued at what they cost us
+    for question in ("What is the stock in Denver worth at cost?",
+                     "Units on the shelf times our cost per unit, for Denver?"):
+        assert linker.link(question).metrics[0] == "stock_value"
 
 
 def test_an_event_code_is_not_its_things_said_with_the_verb(world: World) -> None:
