@@ -1011,6 +1011,13 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     owner = owner or (_table_named(home[1], catalog, layer) if home else None)
     owned = [c for c in first.columns if c in shared and owner is not None
              and _field_table(c, catalog, layer) == owner and cost(c)[0] < _UNREACHABLE]
+    # "orders headed to addresses in the midwest": the place is where things ship to
+    said = phrase(first.words) or phrase(first.value)
+    if owner is None and re.search(rf"{_SHIPPED_TO}(?: \w+){{0,3}} {re.escape(said)}\b",
+                                   phrase(words)):
+        owner = "where things ship to"
+        owned = [c for c in first.columns if c in shared and cost(c)[0] < _UNREACHABLE
+                 and _DESTINATION.search(_described(c, layer))]
     if len(owned) == 1 and field != owned[0]:
         notes.append(f"filter on {field} moved to {owned[0]}: {first.words!r} is said of "
                      f"{owner}")
@@ -1029,6 +1036,17 @@ def _rehome(f: dict[str, Any], linked: Linked, cost: Callable[[str], tuple[int, 
     elif field in shared and value != as_stored:
         notes.append(f"filter {field} = {as_stored!r}, as stored for {value!r}")
         f["value"] = as_stored
+
+
+_SHIPPED_TO = (r"\b(?:headed|heading|going|shipped|shipping|sent|ships?|delivered|bound|"
+               r"destined)(?: out)? (?:to|for)\b")
+_DESTINATION = re.compile(r"\bdest\w*|\bships? to\b|\bship-to\b")
+
+
+def _described(column: str, layer: SemanticLayer) -> str:
+    """A column's name with its dimension's label, description and synonyms."""
+    d = layer.dimension(column)
+    return column if d is None else " ".join([column, d.label, d.description, *d.synonyms])
 
 
 _LIVING = (r"(?:who (?:live|lives|lived|reside|resides|are based|is based)|living|based|"

@@ -3401,6 +3401,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN carriers c USING (carrier_id) GROUP BY 1, 2",
      "SELECT avg(t) FROM (SELECT carrier_id, sum(transit_days) AS t FROM carrier_lanes "
      "GROUP BY 1)"),
+    # a place things are "shipped to" is where the orders go, not where their buyers live
+    ("What are the items worth in orders shipped to addresses in the west region?",
+     q(metrics=["order_value"]),
+     "SELECT sum(i.price) FROM order_items i JOIN orders o USING (order_id) "
+     "JOIN state_regions r ON r.state = o.address ->> '$.state' WHERE r.region = 'west'",
+     "SELECT sum(i.price) FROM order_items i JOIN users u USING (user_id) "
+     "JOIN state_regions r ON r.state = u.address ->> '$.state' WHERE r.region = 'west'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
