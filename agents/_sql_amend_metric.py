@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from typing import Any
 
 from ._semantic import Metric, SemanticLayer
@@ -661,8 +662,14 @@ def _figures_listed(args: dict[str, Any], words: str, layer: SemanticLayer,
     first = layer.metric(metrics[0]) if metrics else None
     if first is None or first not in layer.metrics:
         return False
-    spans = sorted(((m.start(), -len(name), m.end(), term) for term in layer.metrics
-                    if term.table == first.table for name in (term.label, *term.synonyms)
+    own = [term for term in layer.metrics if term.table == first.table]
+    # (a label's last word alone, "its transit days and cost", names the one term of the
+    # table whose label ends so)
+    heads = Counter(term.label.split()[-1].lower() for term in own)
+    spans = sorted(((m.start(), -len(name), m.end(), term) for term in own
+                    for name in (term.label, *term.synonyms, *(
+                        [term.label.split()[-1]] if heads[term.label.split()[-1].lower()] == 1
+                        else []))
                     for m in re.finditer(rf"\b{re.escape(name.lower())}\b", words)),
                    key=lambda s: (s[0], s[1]))
     said: list[tuple[int, int, Metric]] = []

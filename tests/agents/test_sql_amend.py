@@ -3408,6 +3408,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN state_regions r ON r.state = o.address ->> '$.state' WHERE r.region = 'west'",
      "SELECT sum(i.price) FROM order_items i JOIN users u USING (user_id) "
      "JOIN state_regions r ON r.state = u.address ->> '$.state' WHERE r.region = 'west'"),
+    # a label's last word alone ("cost") in a list of figures names the table's one such term
+    ("Show every carrier with its cost and transit days on the lanes from the midwest to "
+     "the southeast.", q(metrics=["transit_days"]),
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd), avg(l.transit_days) FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) WHERE origin_region = 'midwest' "
+     "AND dest_region = 'southeast' GROUP BY 1, 2",
+     "SELECT l.carrier_id, c.name, avg(l.transit_days) FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) WHERE origin_region = 'midwest' "
+     "AND dest_region = 'southeast' GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
