@@ -561,6 +561,13 @@ def _which_subject(args: dict[str, Any], grouped: list[str], words: str, catalog
     asked_as = f" {phrase(words[asked.start('thing'):])} " if asked else ""
     own_dims = own_dims or [d.name for d in layer.dimensions if root and d.table == root and any(
         asked_as.startswith(f" {phrase(n)} ") for n in (d.label, *d.synonyms))][:1]
+    # "which 3 customer home states": a compound whose last word ends a dimension's label
+    # and holds the label's other words names that dimension, wherever it lies
+    compound = [_singular(w) for w in phrase(asked.group("thing")).split()] if asked else []
+    own_dims = own_dims or [d.name for d in layer.dimensions if len(compound) > 1 and (
+        label := [_singular(w) for w in phrase(d.label).split()]) and len(label) > 1
+        and label[-1] == compound[-1] and set(label) <= set(compound)
+        and cost(d.name)[0] < _UNREACHABLE][:1]
     if len(own_dims) == 1 and not names_thing:
         # "the top 3 states by number of customers": the customers' own state
         args["group_by"] = own_dims

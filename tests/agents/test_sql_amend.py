@@ -3417,6 +3417,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT l.carrier_id, c.name, avg(l.transit_days) FROM carrier_lanes l "
      "JOIN carriers c USING (carrier_id) WHERE origin_region = 'midwest' "
      "AND dest_region = 'southeast' GROUP BY 1, 2"),
+    # "which 4 customer home states": the compound ends the customer-state dimension's label
+    ("Which 4 customer home states had the most refunds paid out, in dollars?",
+     q(metrics=["refunds"]),
+     "SELECT u.address ->> '$.state' AS st, sum(p.amount) AS r FROM order_payments p "
+     "JOIN users u USING (user_id) WHERE p.transaction_type = 'refund' GROUP BY 1 "
+     "ORDER BY r DESC LIMIT 4",
+     "SELECT user_id, sum(amount) AS r FROM order_payments WHERE transaction_type = 'refund' "
+     "GROUP BY 1 ORDER BY r DESC LIMIT 4"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
