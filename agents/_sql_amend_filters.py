@@ -805,6 +805,13 @@ def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
     said = _PERCENT_OFF.search(words) or _PERCENT_OF_NAMED.search(words)
     if said is None or root not in catalog.tables:
         return []
+    # ("products that offer a bulk discount of at least 10% off": no percent of the
+    # products', so the discount so named, of a table reached)
+    named_off = _PERCENT_OFF_NAMED.search(words)
+    if said.re is _PERCENT_OFF and named_off is not None and not any(
+            c.kind == "number" and "percent" in c.name.split("_")
+            for t in (root, *compared) if t in catalog.tables for c in catalog.tables[t].columns):
+        said = named_off
     trailing = said.groupdict()
     op = ">=" if trailing.get("more") else "<=" if trailing.get("less") else _BOUND_OPS.get(
         said["bound"] or "", "=")
@@ -815,7 +822,7 @@ def _percent_off(words: str, filters: list[dict[str, Any]], catalog: Catalog,
     columns = percent_columns(root)
     if not columns and len(compared) == 1 and (other := next(iter(compared))) in catalog.tables:
         columns = percent_columns(other)
-    if said.re is _PERCENT_OF_NAMED:  # "a quantity discount of at least 10%": so named
+    if said.re in (_PERCENT_OF_NAMED, _PERCENT_OFF_NAMED):  # "a quantity discount of 10%"
         def so_named(c: CatalogColumn) -> bool:
             note = layer.tables.get(c.table)
             names = [c.name.replace("_", " "), *(note.column_words.get(c.name, []) if note else [])]
@@ -844,6 +851,9 @@ _PERCENT_OF_NAMED = re.compile(
     rf"(?P<named>(?:[\w-]+ ){{1,3}})of (?:(?P<bound>{'|'.join(_BOUND_OPS)}) )?"
     r"(?P<number>\d+(?:\.\d+)?)\s*(?:%|percent)(?! of\b| off\b)"
     r"(?: or (?:(?P<more>more|higher|greater|above)|(?P<less>less|lower|fewer|below)))?")
+
+_PERCENT_OFF_NAMED = re.compile(_PERCENT_OF_NAMED.pattern.replace(r"(?! of\b| off\b)",
+                                                                  r" off\b"))
 
 
 def _own_values(f: dict[str, Any], said: str, words: str, catalog: Catalog,

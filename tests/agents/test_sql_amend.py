@@ -3425,6 +3425,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY r DESC LIMIT 4",
      "SELECT user_id, sum(amount) AS r FROM order_payments WHERE transaction_type = 'refund' "
      "GROUP BY 1 ORDER BY r DESC LIMIT 4"),
+    # "a quantity discount of more than 12% off": the discount so named, of a table reached
+    ("How many products give a quantity discount of more than 12% off?",
+     q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off > 12",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
