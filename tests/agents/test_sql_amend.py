@@ -3430,6 +3430,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers WHERE percent_off > 12",
      "SELECT count(*) FROM products"),
+    # a lead time "from order placement to receipt" is the one taken, not the one quoted
+    ("What is the average lead time from order placement to receipt of each supplier, in "
+     "days?", q(metrics=["actual_lead_time"]),
+     "SELECT p.supplier_id, s.name, avg(date_diff('day', p.ordered_on, p.received_on)) "
+     "FROM purchase_orders p JOIN suppliers s USING (supplier_id) "
+     "WHERE p.status = 'received' GROUP BY 1, 2",
+     "SELECT p.supplier_id, s.name, avg(p.lead_time_mean_days) FROM supplier_products p "
+     "JOIN suppliers s USING (supplier_id) GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
