@@ -12,6 +12,7 @@ from typing import Any
 from ._semantic import Metric, SemanticLayer
 from ._sql_amend_common import (
     _ASCENDING,
+    _BETWEEN,
     _BOUND,
     _BOUND_OPS,
     _DESCENDING,
@@ -1159,11 +1160,12 @@ def _count_named(args: dict[str, Any], words: str, linked: Linked, catalog: Cata
     if table is None:
         return _count_column(args, words, first, catalog, layer, notes)
     counted = _HOW_MANY_ANCHOR.search(phrase(words))
+    # ("how many products have a promotion": those among the promotions' rows)
+    if _count_present(args, words, first, table, catalog, layer, notes):
+        return True
     if first is not None and first.format == "count" and counted is not None and \
             _term_heads(first, counted.group(1), catalog, layer):
         return False  # "how many item-and-warehouse positions": the term names the count
-    if _count_present(args, words, first, table, catalog, layer, notes):
-        return True
     if first is not None and first.format == "count" and first.table == table:
         return False
     if first is not None and first.format == "units" and counted is not None and any(
@@ -1228,11 +1230,13 @@ def _count_present(args: dict[str, Any], words: str, first: Metric | None, count
     match = _HOW_MANY.search(words)
     verb = (_HAVING_VERB.search(words, match.end()) or _DONE_TO_THEM.search(words, match.end())
             ) if match else None
-    if verb is None or len(keys) != 1 or _BOUND.search(words) or _NEGATION.search(words):
+    if verb is None or len(keys) != 1 or _BOUND.search(words) or _BETWEEN.search(words) \
+            or _NEGATION.search(words):
         return False
     holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
                if t != counted and catalog.tables[t].column(keys[0]) is not None
-               and keys[0] not in catalog.tables[t].primary_key]
+               # (a table keyed by it alone extends each row: every one is there)
+               and catalog.tables[t].primary_key != keys]
     if len(holders) != 1:
         return False
     metric = f"count_distinct({holders[0]}.{keys[0]})"

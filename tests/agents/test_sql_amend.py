@@ -3438,6 +3438,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.status = 'received' GROUP BY 1, 2",
      "SELECT p.supplier_id, s.name, avg(p.lead_time_mean_days) FROM supplier_products p "
      "JOIN suppliers s USING (supplier_id) GROUP BY 1, 2"),
+    # "how many products have a promotion": those among the promotions' rows, also when the
+    # model already counts products; a table keyed by the product and more holds some
+    ("How many products have a promotion?", q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM promotions", "SELECT count(*) FROM products"),
+    ("How many products have volume tiers?", q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers", "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
