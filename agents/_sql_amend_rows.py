@@ -352,7 +352,8 @@ def _grain_asked(args: dict[str, Any], grouped: list[str], words: str,
     grain = best["grain"] if best else (which["grain"] or _LY[which["ly"]]) if which else None
     if grain is None and _WHICH_DATE.search(words):
         grain = "day"  # "on what date did we move the most units"
-    if grain is None or any(g in _DATE_GRAINS for g in grouped) or len(grouped) >= MAX_GROUPS:
+    if grain is None or any(g in _DATE_GRAINS for g in grouped) or len(grouped) >= MAX_GROUPS \
+            or args.get("versus"):  # ("both weekly totals": each period is a column already)
         return grouped
     grouped = [grain, *grouped]
     args["group_by"] = grouped

@@ -354,6 +354,8 @@ def two_ranges(words: str, spans_are_pairs: bool = False) -> tuple[NamedRange, N
         before = re.split(r"[?!;()]|\.(?!\d)", words[:join.start()])[-1]
         after = re.split(r"[?!;()]|\.(?!\d)", words[join.end():])[0]
         first, second = named_range(before), named_range(after)
+        if second is None:  # ("... with the week before (12 to 18 october)": in brackets)
+            second = named_range(re.split(r"[?!;)]|\.(?!\d)", words[join.end():])[0])
         if first is not None and second is not None:
             pairs.add((_whole(first), _whole(second)))
     if len(pairs) != 1:

@@ -3444,6 +3444,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(DISTINCT product_id) FROM promotions", "SELECT count(*) FROM products"),
     ("How many products have volume tiers?", q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers", "SELECT count(*) FROM products"),
+    # a period compared with one said in brackets: each a column, no breakdown by week
+    ("How did units sold in the week of 12 to 18 October 2026 compare with the week before "
+     "(5 to 11 October)? Give both weekly totals.", q(metrics=["units_sold"]),
+     "SELECT sum(quantity) FILTER (WHERE day BETWEEN '2026-10-12' AND '2026-10-18') AS a, "
+     "sum(quantity) FILTER (WHERE day BETWEEN '2026-10-05' AND '2026-10-11') AS b, a - b "
+     "FROM sales_history",
+     "SELECT date_trunc('week', day), sum(quantity) FROM sales_history "
+     "WHERE day BETWEEN '2026-10-12' AND '2026-10-18' GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

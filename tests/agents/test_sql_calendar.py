@@ -106,6 +106,9 @@ def test_two_ranges_set_against_each_other_are_read_in_the_order_said(
 def test_a_span_is_one_range_unless_its_ends_are_compared() -> None:
     assert two_ranges("units sold from may to october 2026") is None
     assert two_ranges("units sold in october 2026") is None
+    # (the second in brackets after "compared with the week before")
+    assert two_ranges("revenue for 19 to 25 october 2026 compared with the week before (12 to "
+                      "18 october 2026)") is not None
     # (two months in a row are one range, but still two when set against each other)
     assert two_ranges("july or august 2026: which sold more") is not None
     assert two_ranges("revenue between august 1 and august 15, 2026", spans_are_pairs=True) is None
