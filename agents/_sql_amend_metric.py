@@ -392,6 +392,8 @@ _PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costl
                      r"(?:lowest|highest)[- ](?:cost|priced))\b")
 # "the highest cost as a fraction of the item's price": a ranking by a ratio of costs,
 # not by what things cost
+_RATIO_SAID = re.compile(r"\b(?:as an? (?:fraction|share|percentage|proportion|ratio) of|"
+                         r"relative to)\b")
 _RATIO_AFTER = re.compile(r"^\W*(?:as an? (?:fraction|share|percentage|proportion|ratio) of|"
                           r"relative to|compared (?:with|to)|in relation to|over)\b")
 
@@ -983,6 +985,10 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
                 or [k for k in best if k.split(".")[0] in tables]
                 or [k for k in best if first is not None and k.startswith(f"{first.table}.")])
     if len(best) != 1:
+        return False
+    # "the highest unit cost as a fraction of list price": the model's ratio term stands
+    if first is not None and _RATIO_SAID.search(words) and re.search(
+            r"\b(?:ratio|fraction|divided)\b", f"{first.label} {first.description}"):
         return False
     if aggregates[best[0]] == [_BY_RANK]:
         # a count of the things ranked, or of the table named like the column ("unit

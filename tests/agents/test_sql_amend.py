@@ -3452,6 +3452,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM sales_history",
      "SELECT date_trunc('week', day), sum(quantity) FROM sales_history "
      "WHERE day BETWEEN '2026-10-12' AND '2026-10-18' GROUP BY 1"),
+    # "the highest unit cost relative to its list price": the ratio term stands
+    ("Which product carries the highest unit cost relative to its list price, and what is "
+     "the ratio?", q(metrics=["cost_ratio"]),
+     "SELECT u.product_id, p.name, avg(u.cost_ratio) AS r FROM unit_costs u "
+     "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY r DESC LIMIT 1",
+     "SELECT u.product_id, p.name, max(u.unit_cost) AS c FROM unit_costs u "
+     "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY c DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
