@@ -125,8 +125,9 @@ _PER_GRAIN = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "m
 _SHARE_HEAD = (r"\b(?:what|which) (?:(?:is|was) (?:the )?)?(?:percentage|percent|share|"
                r"proportion|fraction) of")
 # "which product has the highest share of sold-out variants": a share, ranked
+# ("the highest percentage sitting at zero units", "... that are sold out": the part said)
 _RANKED_SHARE = (rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (?:percentage|percent|share|proportion|"
-                 rf"fraction) of")
+                 rf"fraction) (?:of|(?=\w+ing\b|(?:that|which) (?:are|is|were|was)\b|with\b))")
 # "which products have more than 50% of their variants sold out": a share per group, bounded
 _BOUNDED_SHARE = (r"\b(?P<bound>more than|over|above|at least|less than|fewer than|under|below|"
                   r"at most) (?P<percent>\d+(?:\.\d+)?)\s*(?:%|percent) of (?=\w)")

@@ -3459,6 +3459,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY r DESC LIMIT 1",
      "SELECT u.product_id, p.name, max(u.unit_cost) AS c FROM unit_costs u "
      "JOIN products p USING (product_id) GROUP BY 1, 2 ORDER BY c DESC LIMIT 1"),
+    # "the lowest share sitting at zero units": a share ranked, its part said with no "of"
+    ("Among its stock positions, which warehouse has the lowest share sitting at zero units "
+     "on hand?", q(metrics=["out_of_stock_items"]),
+     "SELECT s.warehouse_id, w.name, 100.0 * count(*) FILTER (WHERE s.on_hand = 0) / count(*) "
+     "AS pct FROM stock s JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 "
+     "ORDER BY pct LIMIT 1",
+     "SELECT s.warehouse_id, w.name, count(*) FILTER (WHERE s.on_hand = 0) AS n FROM stock s "
+     "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY n LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
