@@ -392,10 +392,9 @@ _PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costl
                      r"(?:lowest|highest)[- ](?:cost|priced))\b")
 # "the highest cost as a fraction of the item's price": a ranking by a ratio of costs,
 # not by what things cost
-_RATIO_SAID = re.compile(r"\b(?:as an? (?:fraction|share|percentage|proportion|ratio) of|"
-                         r"relative to)\b")
-_RATIO_AFTER = re.compile(r"^\W*(?:as an? (?:fraction|share|percentage|proportion|ratio) of|"
-                          r"relative to|compared (?:with|to)|in relation to|over)\b")
+_RATIO = r"as an? (?:fraction|share|percentage|proportion|ratio) of|relative to"
+_RATIO_SAID = re.compile(rf"\b(?:{_RATIO})\b")
+_RATIO_AFTER = re.compile(rf"^\W*(?:{_RATIO}|compared (?:with|to)|in relation to|over)\b")
 
 
 def _is_duration(metric: Metric | None) -> bool:
