@@ -389,7 +389,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     # ("units sold while the 30% off deal ran": the deals' percent, whose days are compared)
     compared = {str(f.get("value")).partition(".")[0] for f in args.get("compare") or []}
     filters += _percent_off(words, filters, catalog, layer, root, notes, compared)
-    if grouped and not bounded and not _GROUPING.search(words):
+    if grouped and not bounded and not args.get("every") and not _GROUPING.search(words):
         args["group_by"] = []
         notes.append(f"one total asked: group_by {grouped} dropped")
         grouped = []

@@ -1115,6 +1115,8 @@ def _value_filters(linked: Linked, filters: list[dict[str, Any]],
         if "_" in hit.value and phrase(hit.words) == phrase(hit.value) \
                 and cost(nearest)[0] > _NEAR_JOINS:
             continue  # "slow to get stock to us": plain words, no far table's 'get_stock'
+        if cost(nearest)[1] > _NEAR_JOINS and _qualifies_other_kind(hit, words, catalog):
+            continue  # "a US state": where a state lies, no far table's country 'US'
         if cost(nearest)[0] < _UNREACHABLE:
             by_column.setdefault(nearest, []).append(hit.value)
     added = []
@@ -1165,6 +1167,24 @@ _DONE_AS_VERB = re.compile(r"\b(?:has|have|had)(?: \w+){1,4} done\b")
 def _said_outside(value: str, words: str, pattern: re.Pattern[str]) -> bool:
     """Whether ``value`` is said somewhere in ``words`` other than where ``pattern`` is."""
     return f" {phrase(value)} " in f" {phrase(pattern.sub(' ', words))} "
+
+
+def _qualifies_other_kind(hit: ValueHit, words: str, catalog: Catalog) -> bool:
+    """Whether the value is said just before the name of a category column that its own
+    tables lack ("a US state", a country before a state): it describes that thing, and
+    a far table's column holding it is no filter on the question's rows."""
+    after = re.search(rf"\b{re.escape(phrase(hit.words))} (\w+)", phrase(words))
+    if after is None:
+        return False
+    noun = after.group(1)
+    named = {noun, noun[:-1] if noun.endswith("s") else noun}
+    own = {c.partition(".")[0] for c in hit.columns}
+    tables = {n for t in catalog.tables for n in (t, t.rstrip("s"))}
+    if named & tables:
+        return False
+    kinds = {t.name for t in catalog.tables.values() for c in t.columns
+             if c.values and c.name.split("_")[-1] in named}
+    return bool(kinds) and not kinds & own
 
 
 def _before_its_column(hit: ValueHit, words: str) -> bool:

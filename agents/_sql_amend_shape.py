@@ -285,6 +285,8 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         kept = _term_conditions(term) if term is not None and term.table == table \
             and _term_said(term, words) else []
         args["metrics"], args["absent"] = [count], [table, *dict.fromkeys(t for t, _ in others)]
+        _lacked_values_on(args, table, subject, " ".join(words[match.end():].split()[:7]),
+                          catalog, layer, notes)
         args["filters"] = [*(args.get("filters") or []), *(
             f for f in kept if f not in (args.get("filters") or []))][:MAX_FILTERS]
         said = f" {phrase(words)} "
@@ -314,7 +316,7 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         notes.append(f"metric {count}, absent {table}: the question counts {subject} with "
                      f"no {table}")
         _present(args, words[:match.start()], subject, table, catalog, layer, notes)
-        if which is not None:
+        if which is not None and not args.get("every"):
             shown = "name" if catalog.tables[subject].column("name") else \
                 catalog.tables[subject].primary_key[0]
             args["group_by"], args["order"], args["limit"] = [f"{subject}.{shown}"], "none", None
@@ -322,6 +324,25 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         _drop_unreached(args, subject, catalog, layer, notes)
         return True
     return False
+
+
+def _lacked_values_on(args: dict[str, Any], table: str, subject: str, after: str,
+                      catalog: Catalog, layer: SemanticLayer, notes: list[str]) -> None:
+    """"Not had a single order delivered": a value said after the negation that the lacked
+    table's own column of that name holds describes the rows lacked, wherever the model
+    filtered it (the order lines' status)."""
+    said = f" {phrase(after)} "
+    for f in args.get("filters") or []:
+        held = _field_table(f.get("field"), catalog, layer)
+        name = str(f.get("field")).partition(".")[2]
+        column = catalog.tables[table].column(name)
+        if held in (None, table, subject) or column is None or not isinstance(
+                f.get("value"), str) or f["value"] not in column.values \
+                or f" {phrase(f['value'])} " not in said:
+            continue
+        notes.append(f"filter {table}.{name}, not {f['field']}: the {table} lacked are "
+                     f"{f['value']}")
+        f["field"] = f"{table}.{name}"
 
 
 def _restates_a_term(words: str, at: int, layer: SemanticLayer) -> bool:
@@ -336,7 +357,8 @@ def _restates_a_term(words: str, at: int, layer: SemanticLayer) -> bool:
 
 
 # "products that offer volume discounts but have never had a promotion": held, then lacked
-_HAVE_BUT = re.compile(r"\b(?:have|has|had|offer|offers|offered|with|carry|carries|hold|holds)"
+_HAVE_BUT = re.compile(r"\b(?:(?:have|has|had)(?: (?:placed|made|bought|ordered|received))?|"
+                       r"offer|offers|offered|with|carry|carries|hold|holds)"
                        r"(?: (?:a|an|any|some|at least one))? (?P<thing>(?:[\w-]+ ){0,3}?[\w-]+)"
                        r" but\b")
 
@@ -348,12 +370,37 @@ def _present(args: dict[str, Any], before: str, subject: str, lacked: str, catal
     said = _HAVE_BUT.search(before)
     key = catalog.tables[subject].primary_key[0]
     held = _table_of_count(said["thing"], subject, catalog, layer) if said else None
-    if held is None or held[0] == lacked or catalog.tables[held[0]].column(key) is None:
+    if held is None or catalog.tables[held[0]].column(key) is None:
+        return
+    if held[0] == lacked:
+        _none_of_held(args, subject, lacked, key, catalog, layer, notes)
         return
     field = f"{held[0]}.{key}"
     args["filters"] = [*(args.get("filters") or []),
                        {"field": field, "op": "is_not_null", "value": None}][:MAX_FILTERS]
     notes.append(f"filter {field} is_not_null: the question keeps {subject} with {held[1]}")
+
+
+_NEGATED_OPS = {"=": "!=", "in": "not_in"}
+
+
+def _none_of_held(args: dict[str, Any], subject: str, table: str, key: str, catalog: Catalog,
+                  layer: SemanticLayer, notes: list[str]) -> None:
+    """"Customers who have placed an order but not had a single order delivered": the
+    subject's rows of the table held are all not of the kind lacked (each customer's orders
+    grouped, every one not delivered), which keeps only those with such rows."""
+    lacked = [f for f in args.get("filters") or []
+              if _field_table(f.get("field"), catalog, layer) == table]
+    count = _row_count(table, catalog, layer)
+    if not lacked or count is None or any(
+            f.get("op") not in _NEGATED_OPS or isinstance(f.get("value"), bool) for f in lacked):
+        return
+    args.update(metrics=[count], group_by=[f"{table}.{key}"], absent=[], every=True,
+                count_groups=not args.get("group_by"), having=None, filters=[
+                    dict(f, op=_NEGATED_OPS[f["op"]]) if f in lacked else f
+                    for f in args.get("filters") or []])
+    notes.append(f"every: the {subject} with {table}, none of them "
+                 f"{[f.get('value') for f in lacked]}")
 
 
 _VERB_BEFORE_VALUE = re.compile(r"^(?:(?:been |be )?\w+ (?:as|with|by|using|through|via|from|"

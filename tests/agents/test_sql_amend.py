@@ -3467,6 +3467,26 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "ORDER BY pct LIMIT 1",
      "SELECT s.warehouse_id, w.name, count(*) FILTER (WHERE s.on_hand = 0) AS n FROM stock s "
      "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY n LIMIT 1"),
+    # "a US state": a country said of a state describes where it lies; the suppliers'
+    # country, four joins away, is no filter on the orders
+    ("What percentage of orders were sent to a US state different from the customer's own "
+     "state?", q(metrics=["order_count"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE o.address ->> '$.state' <> u.address ->> '$.state')"
+     " / count(*) FROM orders o JOIN users u USING (user_id)",
+     "SELECT 100.0 * count(DISTINCT o.order_id) FILTER (WHERE o.address ->> '$.state' <> "
+     "u.address ->> '$.state' AND EXISTS (SELECT 1 FROM order_items i JOIN purchase_orders p "
+     "USING (item_id) JOIN suppliers s USING (supplier_id) WHERE i.order_id = o.order_id AND "
+     "s.country = 'US')) / count(DISTINCT o.order_id) FROM orders o JOIN users u "
+     "USING (user_id)"),
+    # "placed orders but not had a single order cancelled": the customers with orders, none
+    # of them cancelled (the lines' status said of the orders lacked)
+    ("How many customers have placed orders but have not had a single order cancelled?",
+     q(metrics=["customer_count"], filters=[
+         {"field": "order_items.status", "op": "=", "value": "cancelled"}]),
+     "SELECT count(*) FROM (SELECT user_id FROM orders GROUP BY 1 "
+     "HAVING count(*) FILTER (WHERE status = 'cancelled') = 0)",
+     "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
+     "WHERE o.user_id = u.user_id AND o.status = 'cancelled')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
