@@ -1280,7 +1280,11 @@ def _place_after(name: str, said: str) -> bool:
     return bool(at) and all(re.match(r"of (?:the|our|a) ", said[i:]) for i in at)
 
 
-_BE = re.compile(r" (?:is|are|was|were|be|been|being)(?= )")
+# Words a name is said with that change nothing: "be" ("every unit on hand is already
+# reserved"), an adverb ("can actually buy"), the one who can ("can they still buy").
+_FILLER = re.compile(r" (?:is|are|was|were|be|been|being|actually|really|truly)(?= )|"
+                     r"(?:(?<= can)|(?<= could)) (?:they|we|you|i|people|(?:an? |the )?"
+                     r"(?:customers?|shoppers?|buyers?))(?= )")
 
 
 def _name_said(name: str, said: str) -> bool:
@@ -1291,7 +1295,7 @@ def _name_said(name: str, said: str) -> bool:
     if f" {written} " in said:
         return True
     # ("every unit on hand is already reserved" says "every unit on hand already reserved")
-    if _BE.sub("", f" {written} ") in _BE.sub("", said):
+    if _FILLER.sub("", f" {written} ") in _FILLER.sub("", said):
         return True
     if " the " not in f" {written} ":
         return False

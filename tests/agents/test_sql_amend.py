@@ -3487,6 +3487,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "HAVING count(*) FILTER (WHERE status = 'cancelled') = 0)",
      "SELECT count(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM orders o "
      "WHERE o.user_id = u.user_id AND o.status = 'cancelled')"),
+    # "can shoppers actually still buy" says "can still buy" (still available)
+    ("How many of the backpack variants can shoppers actually still buy?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Backpack' AND v.available",
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Backpack'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
