@@ -281,7 +281,20 @@ def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | 
     # a segment's name is the more specific ("list price cuts" are price history rows)
     return _segment_table(" ".join(_counted_words(words, match, 3)), layer) or _head_table(
         _counted_words(words, match, 4), catalog, layer) or _table_named(
-        " ".join(counted), catalog, layer)
+        " ".join(counted), catalog, layer) or _head_table(
+        _past_modifiers(_counted_words(words, match, 5), layer), catalog, layer)
+
+
+def _past_modifiers(counted: list[str], layer: SemanticLayer) -> list[str]:
+    """The words after "how many" less the singular words before the first table word
+    that describe the things ("how many space grey laptop versions": versions); none when
+    none do. (A plural first word is a measure: "how many days orders took".)"""
+    known = _table_words(layer)
+    def names_table(w: str) -> bool:
+        return bool(set(phrase(w).split()) & known)
+    at = next((i for i, w in enumerate(counted) if names_table(w) or w in _PHRASE_ENDS
+               or (w.endswith("s") and not w.endswith("ss"))), len(counted))
+    return counted[at:] if 0 < at < len(counted) and names_table(counted[at]) else []
 
 
 # "how many are there", "how many do we have", "how many had ...": the count names
@@ -348,14 +361,19 @@ _PHRASE_ENDS = frozenset({"from", "in", "on", "at", "for", "with", "by", "per", 
                           "last", "this", "past", "previous", "during", "today", "yesterday"})
 
 
+def _table_words(layer: SemanticLayer) -> set[str]:
+    """Every word of a table's name or synonyms."""
+    return {w for t, note in layer.tables.items()
+            for name in (t.replace("_", " "), *note.synonyms) for w in phrase(name).split()}
+
+
 def _head_table(counted: list[str], catalog: Catalog, layer: SemanticLayer) -> str | None:
     """The table the head of a noun phrase of table names names: its last name said in
     the plural ("region-to-region routes" are routes, "variants sold nothing" variants; a
     modifier is singular), the phrase ending at a preposition, an auxiliary or a word in
     no table's name ("the money customers paid" names no table); the longer name of two
     ending there ("purchase orders"). None for none or a tie."""
-    known = {w for t, note in layer.tables.items()
-             for name in (t.replace("_", " "), *note.synonyms) for w in phrase(name).split()}
+    known = _table_words(layer)
     said: list[str] = []
     for w in counted:
         if w in _PHRASE_ENDS or not set(phrase(w).split()) & known:

@@ -3494,6 +3494,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE p.name = 'Backpack' AND v.available",
      "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
      "WHERE p.name = 'Backpack'"),
+    # "how many of the stainless steel coffee maker versions": the words before the table's
+    # name describe the things counted (versions), not another table
+    ("How many of the stainless steel coffee maker versions are there in total?",
+     q(metrics=["open_purchase_orders"]),
+     "SELECT count(*) FROM variants v JOIN products p USING (product_id) "
+     "WHERE p.name = 'Coffee Maker' AND v.options ->> '$.color' = 'stainless steel'",
+     "SELECT count(*) FROM purchase_orders o JOIN variants v USING (item_id) "
+     "JOIN products p ON p.product_id = v.product_id WHERE o.status = 'open' "
+     "AND p.name = 'Coffee Maker' AND v.options ->> '$.color' = 'stainless steel'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
