@@ -640,8 +640,11 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
         notes.append(f"having {having.get('op')} {having.get('value')} dropped: the "
                      "question states no such number")
         args["having"] = having = None
+    # ("for each product with more than 15 variants, how many of its variants are still
+    # available": how many of each group's rows, the subset, not how many groups)
+    counts_groups = bool(_HOW_MANY.search(words)) and not args.get("subset")
     if having:
-        if _HOW_MANY.search(words) and not args.get("count_groups"):
+        if counts_groups and not args.get("count_groups"):
             args["count_groups"] = True
             notes.append("count_groups: the question asks how many groups")
         return True
@@ -667,7 +670,7 @@ def _having(args: dict[str, Any], words: str, filters: list[dict[str, Any]], cat
         # average": the average over the groups that pass
         args["average_groups"] = True
         notes.append("average_groups: the question asks the average over them")
-    elif _HOW_MANY.search(words):
+    elif counts_groups:
         args["count_groups"] = True
         notes.append("count_groups: the question asks how many groups")
         _second_bound(args, words, bound.end(), notes)
@@ -1830,6 +1833,8 @@ def _units_per_place(args: dict[str, Any], words: str, catalog: Catalog, layer: 
 _OF_THOSE = re.compile(r"\b(?:how many|how much|what number|what amount) of (?:those|them|these)\b|"
                        r"\bof (?:those|them|these),? how many\b")
 
+_OF_ITS = re.compile(r"\b(?:how many|how much|what number|what amount) of (?:its|their)\b")
+
 
 def _of_those(args: dict[str, Any], words: str, said_by: dict[str, str],
               layer: SemanticLayer, notes: list[str]) -> bool:
@@ -1838,8 +1843,12 @@ def _of_those(args: dict[str, Any], words: str, said_by: dict[str, str],
     keep, and again over those the conditions said after it also keep (``subset``). True
     when the question is of that shape."""
     match = _OF_THOSE.search(words)
+    if match is None and args.get("group_by"):  # "for each product with more than 15
+        match = _OF_ITS.search(words)  # variants, how many of its variants ...": per group
+    elif args.get("group_by"):
+        return False
     filters = [f for f in args.get("filters") or [] if isinstance(f, dict)]
-    if match is None or not args.get("metrics") or args.get("group_by") or args.get("share"):
+    if match is None or not args.get("metrics") or args.get("share"):
         return False
     said = f" {phrase(words)} "
     cut = len(f" {phrase(words[:match.start()])}")

@@ -3503,6 +3503,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM purchase_orders o JOIN variants v USING (item_id) "
      "JOIN products p ON p.product_id = v.product_id WHERE o.status = 'open' "
      "AND p.name = 'Coffee Maker' AND v.options ->> '$.color' = 'stainless steel'"),
+    # "for each product with more than 12 variants, how many of its variants are sold out":
+    # the bound on all its variants, the figure over those sold out, per product
+    ("For each product with more than 12 variants, how many of its variants are sold out?",
+     q(metrics=["variant_count"]),
+     "SELECT p.product_id, p.name, count(*), count(*) FILTER (WHERE NOT v.available) "
+     "FROM variants v JOIN products p USING (product_id) GROUP BY 1, 2 HAVING count(*) > 12",
+     "SELECT count(*) FROM (SELECT product_id FROM variants WHERE NOT available GROUP BY 1 "
+     "HAVING count(*) > 12)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
