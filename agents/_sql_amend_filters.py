@@ -215,6 +215,10 @@ _KEEPS = re.compile(r"\d|\b(?:only|just|not|no|never|except|excluding|without|ig
 _ALSO_COUNTED = re.compile(r"(?<!\bnot)(?<!\bwithout),? (?:counting|including|inclusive of) "
                            r"(?:those|the ones|ones|any|all)\b[^.?!;]*")
 
+# ", failed ones included", "(cancelled orders included)": the same, said after
+_INCLUDED_AFTER = re.compile(r"[,(]\s*(?:(?!not\b|never\b)[\w-]+ ){1,3}(?:included|counted)(?: too| as well)?"
+                             r"(?=\s*[),.?!;]|$)\)?")
+
 # "not counting those that were cancelled": excluding cancelled ones
 _NOT_COUNTED = re.compile(r"\b(?:not counting|without counting|leaving out|setting aside) "
                           r"(?:those|the ones|ones|any)(?: (?:that|which|who) (?:were|are|was|is|"
@@ -225,7 +229,7 @@ def _context_dropped(words: str) -> str:
     """The question without a sentence before it that sets the scene and says nothing it
     asks (no number, date, condition or breakdown), and without a clause that only says
     some of the rows are counted too."""
-    words = _NOT_COUNTED.sub("excluding ", _ALSO_COUNTED.sub("", words))
+    words = _NOT_COUNTED.sub("excluding ", _INCLUDED_AFTER.sub("", _ALSO_COUNTED.sub("", words)))
     match = _LEAD.match(words)
     if match is None or _ASKS.match(match["lead"]) or not _ASKS.match(match["rest"]) \
             or _KEEPS.search(match["lead"]) or words[match.end("lead")] == ":" \

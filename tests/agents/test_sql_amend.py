@@ -3984,6 +3984,15 @@ def test_more_than_one_sharing_the_top_asks_for_ties_not_a_bound(
     ("Which orders has the order agent held for review?", q(metrics=["agent_run_count"]),
      "SELECT subject_id, count(*) FROM agent_runs WHERE agent = 'order' AND "
      "decision = 'hold_for_review' GROUP BY 1"),
+    # "failed ones included" keeps every run; "replying" says the decision 'reply'
+    ("Of all the support agent's runs, failed ones included, what percentage ended with it "
+     "replying? 1 decimal.", q(metrics=["agent_run_count"]),
+     "SELECT round(100.0 * count(*) FILTER (WHERE decision = 'reply') / count(*), 1) "
+     "FROM agent_runs WHERE agent = 'support'"),
+    # "split an order into two shipments": the decision 'split_shipment'
+    ("How many times did the order agent split an order into two shipments?",
+     q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_runs WHERE agent = 'order' AND decision = 'split_shipment'"),
 ])
 def test_audit_questions_read_the_trail_as_the_question_says(
         audit_kit: SqlKit, audited: DuckDBStore, question: str, proposed: dict[str, Any],
