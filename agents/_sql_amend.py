@@ -105,6 +105,7 @@ from ._sql_amend_filters import (
 from ._sql_amend_metric import (
     _amount_of_count,
     _average_of_total,
+    _by_count,
     _column_aggregate,
     _cost_term,
     _count_named,
@@ -228,7 +229,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _metric_of_values(args, words, linked, catalog, layer, notes) or _term_across(
-            args, words, linked, catalog, layer, notes) or _worth(args, words, layer, notes):
+            args, words, linked, catalog, layer, notes) or _worth(args, words, layer, notes) \
+            or _by_count(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _cost_term(args, words, linked, layer, catalog, notes):

@@ -56,7 +56,7 @@ from ._sql_calendar import _MONTH as _MONTH_NAMES
 from ._sql_calendar import date_extreme
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
-from ._sql_query import MAX_METRICS
+from ._sql_query import MAX_FILTERS, MAX_METRICS
 
 # "what was our revenue", "how did our revenue in october compare with september"
 _ASKED_FOR = re.compile(r"^(?:(?:what|which) (?:(?:is|was|are|were) )?|"
@@ -1695,4 +1695,23 @@ def _worth(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[s
 
 
 _WORTH = re.compile(r"\b(?:worth|valued? at)\b")
+# "what % by count", "by number": how many rows, not the amount they hold
+_BY_COUNT = re.compile(r"\b(?:by|in) (?:count|number|headcount)\b(?! of)")
+
+
+def _by_count(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+              notes: list[str]) -> bool:
+    """"Of all payments, what % by count went through PayPal": the rows the amount term
+    sums are counted instead (with its own conditions as filters). True when it changed."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if metrics else None
+    count = _row_count(first.table, catalog, layer) if first is not None else None
+    if first is None or first.format == "count" or count is None \
+            or not _BY_COUNT.search(words):
+        return False
+    args["metrics"] = [count, *metrics[1:]]
+    kept = [f for f in _term_conditions(first) if f not in (args.get("filters") or [])]
+    args["filters"] = [*(args.get("filters") or []), *kept][:MAX_FILTERS]
+    notes.append(f"metric {count}, not {first.name}: the question asks by count")
+    return True
 _ACROSS = re.compile(r"\bacross (?:all )?(?:of )?(?:the |our )?(?P<things>(?:\w+ )?\w+)")

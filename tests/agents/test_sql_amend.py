@@ -3511,6 +3511,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "FROM variants v JOIN products p USING (product_id) GROUP BY 1, 2 HAVING count(*) > 12",
      "SELECT count(*) FROM (SELECT product_id FROM variants WHERE NOT available GROUP BY 1 "
      "HAVING count(*) > 12)"),
+    # "what percentage by count": the refunds counted, not their amount summed (the term's
+    # own condition kept as a filter)
+    ("Of all refunds, what percentage by count went back to a gift card? 1 decimal.",
+     q(metrics=["refunds"]),
+     "SELECT round(100.0 * count(*) FILTER (WHERE m.source = 'gift_card') / count(*), 1) "
+     "FROM order_payments p JOIN user_payment_methods m USING (payment_method_id) "
+     "WHERE p.transaction_type = 'refund'",
+     "SELECT round(100.0 * sum(amount) FILTER (WHERE m.source = 'gift_card') / sum(amount), 1)"
+     " FROM order_payments p JOIN user_payment_methods m USING (payment_method_id) "
+     "WHERE p.transaction_type = 'refund'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
