@@ -208,8 +208,10 @@ def _one_end(args: dict[str, Any], words: str, linked: Linked, catalog: Catalog,
     said = phrase(words)
     for hit in linked.values:
         ends = _end_columns(hit, hit, catalog, cost)
-        way = re.search(rf"\b(to|into|towards?|from|out of) (?:the )?{re.escape(phrase(hit.words))}\b",
-                        said)
+        # ("into the region that Texas belongs to": the end said by what lies in it)
+        way = re.search(rf"\b(to|into|towards?|from|out of) (?:the )?(?:(?:region|area|part) "
+                        rf"(?:that|which|where|of|containing|holding)(?: the)? )?"
+                        rf"{re.escape(phrase(hit.words))}\b", said)
         if ends is None or way is None:
             continue
         wanted, other = (ends[1], ends[0]) if way[1] in _TOWARDS else ends

@@ -3521,6 +3521,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT round(100.0 * sum(amount) FILTER (WHERE m.source = 'gift_card') / sum(amount), 1)"
      " FROM order_payments p JOIN user_payment_methods m USING (payment_method_id) "
      "WHERE p.transaction_type = 'refund'"),
+    # "into the region that Ohio belongs to": the destination, said by a state in it
+    ("What is the average transit time of ground lanes into the region that Ohio belongs to?",
+     q(metrics=["transit_days"]),
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'ground' AND l.dest_region = 'midwest'",
+     "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
+     "WHERE c.service = 'ground' AND l.origin_region = 'midwest'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
