@@ -232,6 +232,15 @@ def _inside_condition(term: str, anchor: str, layer: SemanticLayer) -> bool:
                for seg in layer.segments for n in (seg.label, *seg.synonyms))
 
 
+def _term_words(catalog: Catalog, layer: SemanticLayer) -> set[str]:
+    """Every word of a term's or table's name (as ``phrase`` writes it)."""
+    names = [*(n for m in layer.metrics for n in (m.label, *m.synonyms)),
+             *(n for t, note in layer.tables.items() for n in (t.replace("_", " "),
+                                                              *note.synonyms))]
+    return {w for n in names for w in phrase(n).split()} | {
+        w for t in catalog.tables for w in phrase(t.replace("_", " ")).split()}
+
+
 def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                   notes: list[str]) -> bool:
     """"What gross profit did we make", "which products made the most gross profit": the
@@ -265,6 +274,16 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
         "average daily", "average weekly", "average monthly", "daily", "weekly", "monthly",
         "average", "mean")
         if a.startswith(f" {w} ")]
+    # "how many Electric Kettle units did we sell": the term after the words naming no
+    # term or table (a product's name)
+    vocabulary = _term_words(catalog, layer)
+    described = ""
+    if (counted := _HOW_MANY_ANCHOR.search(said_as)) is not None:
+        rest = counted.group(1).split()
+        lead = next((i for i, w in enumerate(rest) if w in vocabulary), 0)
+        if 0 < lead <= 3:
+            described = f" {' '.join(rest[lead:])} "
+            anchors.append(described)
     # One word names a term only where it is no table's name nor a count of things ("the
     # most orders", "which items" are rows; "the highest revenue" is the term)
     tables = {phrase(t.replace("_", " ")) for t in catalog.tables}
@@ -294,7 +313,7 @@ def _named_metric(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
     verbatim = max((len(phrase(t).split()) for t in ((first.label, *first.synonyms) if first
                                                      else ()) if f" {phrase(t)} " in said),
                    default=0)
-    units_asked = bool(_UNITS_ASKED.search(words))
+    units_asked = bool(_UNITS_ASKED.search(words)) or described.startswith(" unit ")
     # "how much purchase spend is open on POs due to arrive": "how much" asks no count
     amount_asked = first is not None and first.format == "count" and bool(
         _HOW_MUCH_MORE.search(said_as)) and any(

@@ -3528,6 +3528,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE c.service = 'ground' AND l.dest_region = 'midwest'",
      "SELECT avg(l.transit_days) FROM carrier_lanes l JOIN carriers c USING (carrier_id) "
      "WHERE c.service = 'ground' AND l.origin_region = 'midwest'"),
+    # "how many Water Bottle units": units asked, the product's name between
+    ("How many Water Bottle units did we sell in September 2026?",
+     q(metrics=["cost_of_goods"]),
+     "SELECT sum(s.quantity) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Water Bottle' AND s.day BETWEEN '2026-09-01' AND '2026-09-30'",
+     "SELECT sum(s.quantity * c.unit_cost) FROM sales_history s "
+     "JOIN unit_costs c USING (item_id) JOIN products p ON p.product_id = s.product_id "
+     "WHERE p.name = 'Water Bottle' AND s.day BETWEEN '2026-09-01' AND '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
