@@ -58,6 +58,7 @@ vocabulary and lookups of ``_sql_amend_common``.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -327,8 +328,15 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped, filters = listed, args["filters"]
     if _route(args, words, linked, catalog, cost, notes):
         grouped, filters = list(args.get("group_by") or []), args["filters"]
-    if _absent(args, _all_as_none(args, words, catalog, layer, notes), catalog, layer, notes):
+    # ("count each item once": no "every item is still available" that lacks nothing)
+    said_filters: list[dict[str, Any]] = copy.deepcopy(args["filters"])
+    said_notes = len(notes)
+    if _absent(args, none_said := _all_as_none(args, words, catalog, layer, notes), catalog,
+               layer, notes):
         grouped, filters = list(args.get("group_by") or []), args["filters"]
+    elif none_said != words:
+        args["filters"] = filters = said_filters
+        del notes[said_notes:]
     _calendar(args, words, catalog, layer, notes)
     if not _ratio(args, words, catalog, layer, notes):
         _share(args, words, catalog, layer, notes)

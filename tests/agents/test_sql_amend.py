@@ -3536,6 +3536,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT sum(s.quantity * c.unit_cost) FROM sales_history s "
      "JOIN unit_costs c USING (item_id) JOIN products p ON p.product_id = s.product_id "
      "WHERE p.name = 'Water Bottle' AND s.day BETWEEN '2026-09-01' AND '2026-09-30'"),
+    # "count each item once" says no "every item" whose opposite is lacked: the condition
+    # said stands
+    ("How many items can we still sell? Count each item once.", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants WHERE available",
+     "SELECT count(*) FROM variants WHERE NOT available"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
