@@ -106,7 +106,8 @@ _DONE_TO = re.compile(r"\bhow many (\w+(?: \w+)??) (?:did|do|does|have|has|had|w
 
 
 # "the busiest day by units sold": the measure a ranking or breakdown is by
-_BY_MEASURE = re.compile(r"\bby (.*)$")
+# (not "weighted by units sold": the weight of an average, not the measure asked)
+_BY_MEASURE = re.compile(r"(?<!\bweighted )(?<!\bweighting )(?<!\bweight )\bby (.*)$")
 # "our single best day ever for revenue": the measure that ranks
 _FOR_MEASURE = re.compile(r"\b(?:best|worst|top|biggest|strongest|weakest|busiest|quietest) "
                           r"(?:\w+ ){0,3}?for (.*)$")

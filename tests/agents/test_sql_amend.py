@@ -3541,6 +3541,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many items can we still sell? Count each item once.", q(metrics=["variant_count"]),
      "SELECT count(*) FROM variants WHERE available",
      "SELECT count(*) FROM variants WHERE NOT available"),
+    # "weighted by units sold": the weight of the average asked, not the figure
+    ("Weighted by units sold, what did a backpack sell for on average in September 2026?",
+     q(metrics=["average_selling_price"]),
+     "SELECT sum(s.quantity * s.unit_price) / sum(s.quantity) FROM sales_history s "
+     "JOIN products p USING (product_id) WHERE p.name = 'Backpack' "
+     "AND s.day BETWEEN '2026-09-01' AND '2026-09-30'",
+     "SELECT sum(s.quantity) FROM sales_history s JOIN products p USING (product_id) "
+     "WHERE p.name = 'Backpack' AND s.day BETWEEN '2026-09-01' AND '2026-09-30'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
