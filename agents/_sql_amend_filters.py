@@ -216,8 +216,8 @@ _ALSO_COUNTED = re.compile(r"(?<!\bnot)(?<!\bwithout),? (?:counting|including|in
                            r"(?:those|the ones|ones|any|all)\b[^.?!;]*")
 
 # ", failed ones included", "(cancelled orders included)": the same, said after
-_INCLUDED_AFTER = re.compile(r"[,(]\s*(?:(?!not\b|never\b)[\w-]+ ){1,3}(?:included|counted)(?: too| as well)?"
-                             r"(?=\s*[),.?!;]|$)\)?")
+_INCLUDED_AFTER = re.compile(r"[,(]\s*(?:(?!not\b|never\b)[\w-]+ ){1,3}(?:included|counted)"
+                             r"(?: too| as well)?(?=\s*[),.?!;]|$)\)?")
 
 # "not counting those that were cancelled": excluding cancelled ones
 _NOT_COUNTED = re.compile(r"\b(?:not counting|without counting|leaving out|setting aside) "
@@ -1186,9 +1186,9 @@ def _qualifies_other_kind(hit: ValueHit, words: str, catalog: Catalog) -> bool:
     tables = {n for t in catalog.tables for n in (t, t.rstrip("s"))}
     if named & tables:
         return False
-    kinds = {t.name for t in catalog.tables.values() for c in t.columns
-             if c.values and c.name.split("_")[-1] in named}
-    return bool(kinds) and not kinds & own
+    holders = {t.name for t in catalog.tables.values() for c in t.columns
+               if c.values and c.name.split("_")[-1] in named}
+    return bool(holders) and not holders & own
 
 
 def _before_its_column(hit: ValueHit, words: str) -> bool:

@@ -46,6 +46,7 @@ from ._sql_amend_common import (
     _stem,
     _subjects,
     _table_named,
+    _table_words,
     _tables_said,
     _term_conditions,
     _term_said,
@@ -235,10 +236,8 @@ def _inside_condition(term: str, anchor: str, layer: SemanticLayer) -> bool:
 
 def _term_words(catalog: Catalog, layer: SemanticLayer) -> set[str]:
     """Every word of a term's or table's name (as ``phrase`` writes it)."""
-    names = [*(n for m in layer.metrics for n in (m.label, *m.synonyms)),
-             *(n for t, note in layer.tables.items() for n in (t.replace("_", " "),
-                                                              *note.synonyms))]
-    return {w for n in names for w in phrase(n).split()} | {
+    return {w for m in layer.metrics for n in (m.label, *m.synonyms)
+            for w in phrase(n).split()} | _table_words(layer) | {
         w for t in catalog.tables for w in phrase(t.replace("_", " ")).split()}
 
 
@@ -1734,4 +1733,6 @@ def _by_count(args: dict[str, Any], words: str, catalog: Catalog, layer: Semanti
     args["filters"] = [*(args.get("filters") or []), *kept][:MAX_FILTERS]
     notes.append(f"metric {count}, not {first.name}: the question asks by count")
     return True
+
+
 _ACROSS = re.compile(r"\bacross (?:all )?(?:of )?(?:the |our )?(?P<things>(?:\w+ )?\w+)")
