@@ -134,6 +134,8 @@ def _columns_compared(args: dict[str, Any], words: str, linked: Linked, catalog:
             # "was each competitor cheaper than our list price": the root's own price
             left = _compared_column("price", root, catalog, layer, linked, near_end=True)
         right = _compared_column(after, root, catalog, layer, linked, near_end=False)
+        if right is None and left is not None and _THEIRS.match(after):
+            right = _namesake(left, words, root, catalog, layer, linked)
         if left is None or right is None or left.ref == right.ref or left.kind != right.kind:
             continue
         op = ">" if said["more"] else "<"
@@ -162,14 +164,7 @@ def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLaye
     holds said too ("what BargainBay charged": a competitor's price), then the root's
     own."""
     stems = [_SAID_AS.get(s, s) for s in (_stem(phrase(w)) for w in text.split())]
-    # (a table is said by its name, a synonym, a value it holds, or a text column's name:
-    # "a competitor charged" is the competitors' prices)
-    said = f" {phrase(text)} "
-    tables = _tables_said(text, catalog, layer) | {
-        c.partition(".")[0] for h in linked.values
-        if f" {phrase(h.words)} " in said for c in h.columns} | {
-        t.name for t in catalog.tables.values() for c in t.columns
-        if c.kind == "text" and not c.name.endswith("_id") and f" {phrase(c.name)} " in said}
+    tables = _tables_described(text, catalog, layer, linked)
     scored = []
     for table in catalog.tables.values():
         if table.name != root and catalog.path(root, table.name) is None:
@@ -187,6 +182,34 @@ def _compared_column(text: str, root: str, catalog: Catalog, layer: SemanticLaye
     best = max(key for key, _ in scored)
     top = [c for key, c in scored if key == best]
     return top[0] if len(top) == 1 else None
+
+
+def _tables_described(text: str, catalog: Catalog, layer: SemanticLayer,
+                      linked: Linked) -> set[str]:
+    """The tables ``text`` says by name, a synonym, a value one holds, or a text column's
+    name ("a competitor charged" is the competitors' prices)."""
+    said = f" {phrase(text)} "
+    return _tables_said(text, catalog, layer) | {
+        c.partition(".")[0] for h in linked.values
+        if f" {phrase(h.words)} " in said for c in h.columns} | {
+        t.name for t in catalog.tables.values() for c in t.columns
+        if c.kind == "text" and not c.name.endswith("_id") and f" {phrase(c.name)} " in said}
+
+
+# the other side of a comparison said as a pronoun: "our list price is higher than theirs"
+_THEIRS = re.compile(r"(?:theirs|hers|his)\b")
+
+
+def _namesake(column: CatalogColumn, words: str, root: str, catalog: Catalog,
+              layer: SemanticLayer, linked: Linked) -> CatalogColumn | None:
+    """The column of ``column``'s name on the one other table reachable from ``root``
+    that the question says ("going by MegaMart Online's prices ... our list price is
+    higher than theirs": the competitor's price)."""
+    said = _tables_described(words, catalog, layer, linked) - {column.table}
+    found = [c for t in sorted(said) if (c := catalog.tables[t].column(column.name)) is not None
+             and c.kind == column.kind
+             and (t == root or catalog.path(root, t) is not None)]
+    return found[0] if len(found) == 1 else None
 
 
 _GLUE = frozenset({"of", "the", "a", "an", "and", "per", "for", "with", "our", "to", "in", "by"})

@@ -3549,6 +3549,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "AND s.day BETWEEN '2026-09-01' AND '2026-09-30'",
      "SELECT sum(s.quantity) FROM sales_history s JOIN products p USING (product_id) "
      "WHERE p.name = 'Backpack' AND s.day BETWEEN '2026-09-01' AND '2026-09-30'"),
+    # "higher than theirs": the same column on the table the question says (a competitor's)
+    ("Going by ShopRival's prices on October 18, 2026, how many of our variants have a list "
+     "price higher than theirs?", q(metrics=["competitor_prices_count"]),
+     "SELECT count(*) FROM competitor_prices c JOIN variants v USING (item_id) "
+     "WHERE c.competitor = 'ShopRival' AND c.observed_on = '2026-10-18' AND v.price > c.price",
+     "SELECT count(*) FROM competitor_prices c "
+     "WHERE c.competitor = 'ShopRival' AND c.observed_on = '2026-10-18'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
