@@ -44,11 +44,27 @@ _YES_NO_THEN_COUNT = re.compile(
     r"(?: of them)?|how many(?: are there| do we have| of them are there)?|"
     r"what is the (?:number|count))(?:,? please| in total)?[?.!]?\s*$", re.I)
 
+# "how many times did we raise a list price and how many times did we cut one?": "one"
+# after a subject's verb stands for the thing said before it with "a" or "an"
+_VERB_ONE = re.compile(r"\b(?:we|they|you|i|did|do|does|have|has|had) (?:\w+ )?\w+ "
+                       r"(?P<one>one)(?=\s*(?:[?.!,;]|$|and\b))", re.I)
+_A_THING = re.compile(r"\b(?:a|an) (?P<thing>(?:(?!(?:and|or|but|in|on|at|for|with|to|from|"
+                      r"that|which|who|than|by|of|per)\b)[a-z]+ ?){1,3})", re.I)
+
+
+def _one_as_said(text: str) -> str:
+    """``text`` with a "one" that stands for a thing said before written as that thing."""
+    said = _VERB_ONE.search(text)
+    things = list(_A_THING.finditer(text, 0, said.start("one"))) if said else []
+    if said is None or not things:
+        return text
+    return f"{text[:said.start('one')]}a {things[-1]['thing'].strip()}{text[said.end('one'):]}"
+
 
 def spell_out(question: str, shorthand: dict[str, str]) -> str:
-    """``question`` with its shorthand words and symbols written in full; the rest as
-    typed. Words match whole and in any case ("Avg", "PO", "POs" when the plural is
-    listed)."""
+    """``question`` with its shorthand words and symbols written in full, and a "one"
+    that stands for a thing said before written as that thing; the rest as typed. Words
+    match whole and in any case ("Avg", "PO", "POs" when the plural is listed)."""
     text = _NUMBER_SIGN.sub("number of ", question)
     text = _OR_MORE.sub(" or more", text)
     for pattern, words in _SYMBOLS:
@@ -60,4 +76,4 @@ def spell_out(question: str, shorthand: dict[str, str]) -> str:
         text = short.sub(lambda m: shorthand[m.group(1).lower()], text)
     for pattern, words in _TERSE:
         text = pattern.sub(words, text, count=1)
-    return _YES_NO_THEN_COUNT.sub(r"\1how many \g<things>?", text)
+    return _one_as_said(_YES_NO_THEN_COUNT.sub(r"\1how many \g<things>?", text))

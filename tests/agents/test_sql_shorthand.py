@@ -32,6 +32,9 @@ SHORTHAND = load_layer().shorthand
      "how many products without a volume tier?"),
     ("Stock check: do we have any items out of stock? How many?",
      "Stock check: how many items out of stock?"),
+    # "one" after a subject's verb is the thing said before it with "a"
+    ("How often did we mark down a product and how often did they restock one?",
+     "How often did we mark down a product and how often did they restock a product?"),
 ])
 def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     assert spell_out(typed, SHORTHAND) == read
@@ -48,6 +51,9 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     "Are there any cancelled orders? List them.",  # a list asked, not a count
     "Promotions with 10% off",  # a number's percent sign stays
     "Do we have customers in Texas? How many of them placed orders?",  # a count of others
+    "How many orders have at least one line?",  # a number, not a thing said before
+    "We stock a product when we have sold one or more.",
+    "Which one sold the most, and how much has each one paid?",
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
     assert spell_out(typed, SHORTHAND) == typed
