@@ -255,13 +255,20 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
     October 2026": the counted rows with no row of the table the negation names (after
     it, or just before: "sold nothing"), among those its conditions keep; the conditions
     themselves are said plainly ("none of their variants sold out": sold out ones). "Which
-    products have none of their variants sold out" lists them. True when it changed the
+    products have none of their variants sold out" lists them; a figure that counts
+    nothing is measured over its own rows that lack the table. True when it changed the
     query."""
     subject = _counted_table(words, catalog, layer)
     which = _WHICH.match(words) or _LIST.match(words) if subject is None else None
     if which is not None:
         subject = _table_named(which.group("thing"), catalog, layer)
-    if subject is None or len(catalog.tables[subject].primary_key) != 1:
+    # "the value of the on-hand units of SKUs that sold nothing in the last 30 days": a
+    # figure (not a count) over the rows of its own table that lack the table named
+    measured = _measured_table(args, layer) if subject is None else None
+    if measured is not None:
+        subject, which = measured, None  # ("what is the value": no things listed)
+    if subject is None or not (keys := catalog.tables[subject].primary_key) \
+            or len(keys) != 1 and measured is None:
         return False
     for match in _NONE.finditer(words):
         if _restates_a_term(words, match.start(), layer):
@@ -275,7 +282,7 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
             _table_of_value(" ".join(words[match.end():].split()[:7]), subject, args, catalog,
                             layer)
         count = _row_count(subject, catalog, layer)
-        if named is None or count is None:
+        if named is None or count is None and measured is None:
             continue
         table = named[0]
         # "no promotion and no volume tier" (after "neither ... nor"): each table lacked
@@ -286,7 +293,9 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         term = layer.metric(str((args.get("metrics") or [""])[0]))
         kept = _term_conditions(term) if term is not None and term.table == table \
             and _term_said(term, words) else []
-        args["metrics"], args["absent"] = [count], [table, *dict.fromkeys(t for t, _ in others)]
+        args["absent"] = [table, *dict.fromkeys(t for t, _ in others)]
+        if measured is None:
+            args["metrics"] = [count]
         _lacked_values_on(args, table, subject, " ".join(words[match.end():].split()[:7]),
                           catalog, layer, notes)
         args["filters"] = [*(args.get("filters") or []), *(
@@ -315,8 +324,9 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
                     f["op"] = _FLIPPED[f["op"]]
                 elif isinstance(f.get("value"), bool) and layer.segment(str(f["field"])):
                     f["value"] = True
-        notes.append(f"metric {count}, absent {table}: the question counts {subject} with "
-                     f"no {table}")
+        notes.append(f"absent {table}: the question measures {subject} with no {table}"
+                     if measured else f"metric {count}, absent {table}: the question counts "
+                     f"{subject} with no {table}")
         _present(args, words[:match.start()], subject, table, catalog, layer, notes)
         if which is not None and not args.get("every"):
             shown = "name" if catalog.tables[subject].column("name") else \
@@ -326,6 +336,13 @@ def _absent(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticL
         _drop_unreached(args, subject, catalog, layer, notes)
         return True
     return False
+
+
+def _measured_table(args: dict[str, Any], layer: SemanticLayer) -> str | None:
+    """The table of the query's one figure when it measures rather than counts."""
+    metrics = args.get("metrics") or []
+    term = layer.metric(str(metrics[0])) if len(metrics) == 1 else None
+    return term.table if term is not None and term.format != "count" else None
 
 
 def _lacked_values_on(args: dict[str, Any], table: str, subject: str, after: str,

@@ -3556,6 +3556,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE c.competitor = 'ShopRival' AND c.observed_on = '2026-10-18' AND v.price > c.price",
      "SELECT count(*) FROM competitor_prices c "
      "WHERE c.competitor = 'ShopRival' AND c.observed_on = '2026-10-18'"),
+    # a figure (not a count) of the rows that lack what the negation names
+    ("Total value at unit cost of on-hand stock for SKUs with no sales during September 2026?",
+     q(metrics=["stock_value"]),
+     "SELECT sum(s.on_hand * u.unit_cost) FROM stock s JOIN unit_costs u USING (item_id) "
+     "WHERE s.item_id NOT IN (SELECT item_id FROM sales_history "
+     "WHERE day BETWEEN '2026-09-01' AND '2026-09-30')",
+     "SELECT sum(s.on_hand * u.unit_cost) FROM stock s JOIN unit_costs u USING (item_id)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
