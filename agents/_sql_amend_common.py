@@ -255,10 +255,20 @@ _SPELLED = {"qty": "quantity", "min": "minimum", "max": "maximum", "pct": "perce
 
 
 def _tables_said(words: str, catalog: Catalog, layer: SemanticLayer) -> set[str]:
-    """The tables the question names (by name or synonym), anywhere."""
+    """The tables the question names (by name or synonym), anywhere; a name said only
+    inside another table's longer one is not said ("discounts" in "quantity-based
+    discounts", the volume tiers, names no promotion)."""
     said = f" {phrase(words)} "
-    return {t for t in catalog.tables for n in (t.replace("_", " "), *(
-        layer.tables[t].synonyms if t in layer.tables else [])) if f" {phrase(n)} " in said}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for t in catalog.tables:
+        for n in {phrase(n) for n in (t.replace("_", " "), *(
+                layer.tables[t].synonyms if t in layer.tables else []))}:
+            spans[t] = spans.get(t, []) + [(m.start(), m.end()) for m in re.finditer(
+                rf"(?<= ){re.escape(n)}(?= )", said)]
+    return {t for t, own in spans.items() if own and not all(
+        any(a <= start and end <= b and b - a > end - start
+            for u, others in spans.items() if u != t for a, b in others)
+        for start, end in own)}
 
 
 def _counted_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:

@@ -3563,6 +3563,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE s.item_id NOT IN (SELECT item_id FROM sales_history "
      "WHERE day BETWEEN '2026-09-01' AND '2026-09-30')",
      "SELECT sum(s.on_hand * u.unit_cost) FROM stock s JOIN unit_costs u USING (item_id)"),
+    # "discounts" inside "bulk-buy discounts" (volume tiers) names no promotion
+    ("How many products have bulk-buy discounts?", q(metrics=["product_count"]),
+     "SELECT count(DISTINCT product_id) FROM volume_tiers",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
