@@ -1310,6 +1310,14 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
     first = layer.metric(metrics[0]) if metrics else None
     if count is None or first is not None and first.table == holders[0]:
         return False
+    # ("which warehouse has stock set aside for the most distinct orders": the different
+    # orders among the reservations, as the model's count of orders said there)
+    counted = catalog.tables[first.table].primary_key if first is not None \
+        and first.format == "count" and first.table in catalog.tables else []
+    if len(counted) == 1 and first is not None and first.table != subject \
+            and counted != keys and catalog.tables[holders[0]].column(counted[0]) is not None \
+            and first.table in _tables_said(words[verb.end():], catalog, layer):
+        count = f"count_distinct({holders[0]}.{counted[0]})"
     ranked = _RANKED_BY.match(words[verb.end():].lstrip())
     if ranked is not None and first is not None and first.format == "count" and _head_table(
             ranked.group(1).split(), catalog, layer) == first.table:

@@ -3567,6 +3567,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many products have bulk-buy discounts?", q(metrics=["product_count"]),
      "SELECT count(DISTINCT product_id) FROM volume_tiers",
      "SELECT count(*) FROM products"),
+    # "which warehouse has stock reserved for the most orders": the different orders among
+    # its reservations, not its reservations
+    ("Which warehouse has stock reserved for the most different pending orders? Give its city.",
+     q(metrics=["order_count"]),
+     "SELECT r.warehouse_id, w.city, count(DISTINCT r.order_id) AS n FROM reservations r "
+     "JOIN warehouses w USING (warehouse_id) JOIN orders o USING (order_id) "
+     "WHERE o.status = 'pending' GROUP BY 1, 2 ORDER BY n DESC LIMIT 1",
+     "SELECT r.warehouse_id, w.city, count(*) AS n FROM reservations r "
+     "JOIN warehouses w USING (warehouse_id) JOIN orders o USING (order_id) "
+     "WHERE o.status = 'pending' GROUP BY 1, 2 ORDER BY n DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
