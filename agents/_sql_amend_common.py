@@ -131,7 +131,11 @@ _RANKED_SHARE = (rf"\bthe (?:{_DESCENDING}|{_ASCENDING}) (?:percentage|percent|s
 # "which products have more than 50% of their variants sold out": a share per group, bounded
 _BOUNDED_SHARE = (r"\b(?P<bound>more than|over|above|at least|less than|fewer than|under|below|"
                   r"at most) (?P<percent>\d+(?:\.\d+)?)\s*(?:%|percent) of (?=\w)")
-_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b|{_RANKED_SHARE}\b|{_BOUNDED_SHARE}")
+# "price changes in October: what percent were reductions": the whole said before
+_SHARE_OF_SAID = (r"\b(?:what|which) (?:percentage|percent|share|proportion|fraction) "
+                  r"(?=(?:were|are) )")
+_SHARE = re.compile(rf"{_SHARE_HEAD}\b|\bhow many percent of\b|{_RANKED_SHARE}\b|{_BOUNDED_SHARE}|"
+                    rf"{_SHARE_OF_SAID}")
 
 
 def _asked_table(words: str, catalog: Catalog, layer: SemanticLayer) -> str | None:

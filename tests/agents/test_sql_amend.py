@@ -3577,6 +3577,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT r.warehouse_id, w.city, count(*) AS n FROM reservations r "
      "JOIN warehouses w USING (warehouse_id) JOIN orders o USING (order_id) "
      "WHERE o.status = 'pending' GROUP BY 1, 2 ORDER BY n DESC LIMIT 1"),
+    # "what percentage were cancelled": the whole said before it
+    ("Looking only at orders shipped to Texas, what percentage were cancelled?",
+     q(metrics=["order_count"]),
+     "SELECT 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) FROM orders "
+     "WHERE address ->> '$.state' = 'TX'",
+     "SELECT count(*) FROM orders WHERE status = 'cancelled' AND address ->> '$.state' = 'TX'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
