@@ -65,6 +65,11 @@ class JsonAttribute(BaseModel):
         return f"{self.table}.{self.column} ->> {_literal(self.key)}"
 
 
+# a reference set on fewer rows than this is a poor way between tables when another is
+# one join longer
+_MOSTLY_SET = 0.5
+
+
 class Join(BaseModel):
     """``left.column = right.column`` where ``right.column`` is ``right``'s key."""
 
@@ -99,30 +104,45 @@ class Catalog(BaseModel):
     def column_refs(self) -> list[str]:
         return [c.ref for t in self.tables.values() for c in t.columns if c.kind != "json"]
 
-    def path(self, start: str, goal: str) -> list[Join] | None:
+    def path(self, start: str, goal: str, via: frozenset[str] = frozenset()) -> list[Join] | None:
         """The shortest chain of joins from ``start`` to ``goal`` (either direction).
 
         Among chains of that length, the one with the fewest steps up to a shared parent
         and back down to another of its children: orders reach the payment methods an
         order was paid with through its payments, not the methods its customer holds
         through the customer (siblings under one parent are not related to each other).
+        A chain through a reference most rows leave empty gives way to one a join longer
+        through a table of ``via`` (the tables a query groups by).
         """
         if start == goal:
             return []
+
+        def rank(chain: list[Join]) -> tuple[int, float]:
+            return _siblings(start, chain), -min(j.filled for j in chain)
+
         chains: list[tuple[str, list[Join]]] = [(start, [])]
         seen = {start}
+        sparse: list[Join] | None = None  # the shortest chain, through a mostly empty column
         while chains:
             longer = [(j.right if j.left == table else j.left, [*chain, j])
                       for table, chain in chains for j in self.joins
                       if table in (j.left, j.right)
                       and (j.right if j.left == table else j.left) not in seen]
             found = [chain for table, chain in longer if table == goal]
+            if sparse is not None:
+                # one step longer through columns mostly set and a table of ``via``: the
+                # promotions of the products grouped by, not of the one variant a few name
+                full = [c for c in found if min(j.filled for j in c) >= _MOSTLY_SET
+                        and via & {t for j in c for t in (j.left, j.right)}]
+                return min(full, key=rank) if full else sparse
             if found:
-                return min(found, key=lambda chain: (_siblings(start, chain),
-                                                     -min(j.filled for j in chain)))
-            seen |= {table for table, _ in longer}
-            chains = longer
-        return None
+                best = min(found, key=rank)
+                if min(j.filled for j in best) >= _MOSTLY_SET or not via:
+                    return best
+                sparse = best
+            seen |= {table for table, _ in longer if table != goal}
+            chains = [(table, chain) for table, chain in longer if table != goal]
+        return sparse
 
 
 def _siblings(start: str, chain: list[Join]) -> int:

@@ -474,8 +474,9 @@ class Compiler:
                 out.append(condition)
         # the period of a table whose filters were joined: on the joined rows
         out += [within[t] for t in within if t not in semi and t in plan.tables]
+        via = frozenset(plan.tables) - {plan.root}
         return out + [("NOT " if t in absent else "")
-                      + self._exists(plan.root, t, " AND ".join(c) or "TRUE")
+                      + self._exists(plan.root, t, " AND ".join(c) or "TRUE", via)
                       for t, c in semi.items()]
 
     def _comparison(self, f: Filter, plan: _Plan) -> str:
@@ -511,8 +512,9 @@ class Compiler:
             at = j.right
         return False
 
-    def _exists(self, root: str, table: str, condition: str) -> str:
-        path = self.catalog.path(root, table)
+    def _exists(self, root: str, table: str, condition: str,
+                via: frozenset[str] = frozenset()) -> str:
+        path = self.catalog.path(root, table, via)
         assert path  # _fans_out found it
         first = path[0]
         start = first.left if first.right == root else first.right

@@ -3583,6 +3583,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT 100.0 * count(*) FILTER (WHERE status = 'cancelled') / count(*) FROM orders "
      "WHERE address ->> '$.state' = 'TX'",
      "SELECT count(*) FROM orders WHERE status = 'cancelled' AND address ->> '$.state' = 'TX'"),
+    # a deal of a product grouped by: through the product, not the one variant a few name
+    ("For each product with a deal live on 15 October 2026, how many units do we have on "
+     "hand? Product names.", q(metrics=["on_hand"]),
+     "SELECT v.product_id, p.name, sum(s.on_hand) FROM stock s JOIN variants v USING (item_id) "
+     "JOIN products p USING (product_id) WHERE p.product_id IN (SELECT product_id FROM "
+     "promotions WHERE starts_on <= '2026-10-15' AND ends_on >= '2026-10-15') GROUP BY 1, 2",
+     "SELECT v.product_id, p.name, sum(s.on_hand) FROM stock s JOIN variants v USING (item_id) "
+     "JOIN products p USING (product_id) WHERE v.item_id IN (SELECT item_id FROM "
+     "promotions WHERE starts_on <= '2026-10-15' AND ends_on >= '2026-10-15') GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
