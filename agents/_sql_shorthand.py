@@ -32,6 +32,10 @@ _SYMBOLS = [
 _TOPIC = r"^((?:[^,:;?]*[:;]\s*)?)"
 _TERSE = [
     (re.compile(_TOPIC + r"(?:the |total )?number of\b", re.I), r"\1how many"),
+    # "Count the in-stock variants whose ...": how many of them
+    (re.compile(_TOPIC + r"count (?:up )?(?:the |all (?:the )?|all of the )?"
+                r"(?!(?:how|each|every|them|it|those|these|that|this|once)\b)(?=[a-z])", re.I),
+     r"\1how many "),
     (re.compile(_TOPIC + r"(?:the )?(percentage|percent|share|proportion|fraction) of\b", re.I),
      r"\1what \2 of"),
 ]

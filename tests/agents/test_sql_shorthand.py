@@ -32,6 +32,10 @@ SHORTHAND = load_layer().shorthand
      "how many products without a volume tier?"),
     ("Stock check: do we have any items out of stock? How many?",
      "Stock check: how many items out of stock?"),
+    # "count the X" at the start asks how many X
+    ("Count the suppliers in Germany that ship late.",
+     "how many suppliers in Germany that ship late."),
+    ("Warehouses: count all the positions at zero", "Warehouses: how many positions at zero"),
     # "one" after a subject's verb is the thing said before it with "a"
     ("How often did we mark down a product and how often did they restock one?",
      "How often did we mark down a product and how often did they restock a product?"),
@@ -54,6 +58,8 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     "How many orders have at least one line?",  # a number, not a thing said before
     "We stock a product when we have sold one or more.",
     "Which one sold the most, and how much has each one paid?",
+    "Count each item once.",  # how to count, not what
+    "Count how many orders were cancelled.",
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
     assert spell_out(typed, SHORTHAND) == typed
