@@ -1602,6 +1602,12 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
             link = _link_table(after, subject, catalog, layer)
             if link is not None:
                 named, count = (link[0], link[1]), f"count_distinct({link[0]}.{link[2]})"
+        if named is None and len(keys) == 1 and not bound.money and not after.strip(" .?!") \
+                and (before := _units_said(" ".join(words[:bound.start].split()[-6:]),
+                                           keys[0], catalog, layer)) is not None:
+            # "variants whose free-to-sell quantity is less than 10": the units term said
+            # just before the bound, summed per variant
+            named, count = (before.table, "units"), before.name
         total = _money_total_per_thing(words, bound.start, catalog, layer) \
             if named is None and bound.money else None
         if total is not None:  # "orders worth more than $3,000": each order's value
@@ -1677,6 +1683,15 @@ def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) ->
         and f" {phrase(n)} " in said
         for n in (m.label, *m.synonyms))]
     found = whole or [m for m in held if m.label.lower().startswith("units ") and says(m)]
+    return found[0] if len(found) == 1 else None
+
+
+def _units_said(text: str, key: str, catalog: Catalog, layer: SemanticLayer) -> Metric | None:
+    """The one units term whose table holds ``key`` that ``text`` says by a whole name."""
+    said = f" {phrase(text)} "
+    found = [m for m in layer.metrics if m.format == "units"
+             and catalog.tables[m.table].column(key) is not None
+             and any(f" {phrase(n)} " in said for n in (m.label, *m.synonyms))]
     return found[0] if len(found) == 1 else None
 
 

@@ -3592,6 +3592,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT v.product_id, p.name, sum(s.on_hand) FROM stock s JOIN variants v USING (item_id) "
      "JOIN products p USING (product_id) WHERE v.item_id IN (SELECT item_id FROM "
      "promotions WHERE starts_on <= '2026-10-15' AND ends_on >= '2026-10-15') GROUP BY 1, 2"),
+    # a units term said just before the bound, nothing after it: bounded per thing counted
+    ("How many variants that can still be bought have an available to promise quantity "
+     "below 5?", q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v WHERE v.available AND "
+     "(SELECT sum(on_hand - reserved) FROM stock s WHERE s.item_id = v.item_id) < 5",
+     "SELECT count(*) FROM variants WHERE available"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
