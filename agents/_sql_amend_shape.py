@@ -1687,12 +1687,16 @@ def _units_term(words: str, key: str, catalog: Catalog, layer: SemanticLayer) ->
 
 
 def _units_said(text: str, key: str, catalog: Catalog, layer: SemanticLayer) -> Metric | None:
-    """The one units term whose table holds ``key`` that ``text`` says by a whole name."""
+    """The one units term whose table holds ``key`` that ``text`` says by a whole name,
+    the longest said ("unreserved stock", not "stock")."""
     said = f" {phrase(text)} "
-    found = [m for m in layer.metrics if m.format == "units"
+    found = {m.name: max(len(phrase(n)) for n in (m.label, *m.synonyms)
+                         if f" {phrase(n)} " in said)
+             for m in layer.metrics if m.format == "units"
              and catalog.tables[m.table].column(key) is not None
-             and any(f" {phrase(n)} " in said for n in (m.label, *m.synonyms))]
-    return found[0] if len(found) == 1 else None
+             and any(f" {phrase(n)} " in said for n in (m.label, *m.synonyms))}
+    longest = [n for n, size in found.items() if size == max(found.values())]
+    return layer.metric(longest[0]) if len(longest) == 1 else None
 
 
 _AUXILIARIES = frozenset({"has", "have", "had", "been", "was", "were", "is", "are", "be", "being",

@@ -3598,6 +3598,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM variants v WHERE v.available AND "
      "(SELECT sum(on_hand - reserved) FROM stock s WHERE s.item_id = v.item_id) < 5",
      "SELECT count(*) FROM variants WHERE available"),
+    # ... by its longest name said ("unreserved stock", not "stock": units on hand)
+    ("How many variants that can still be bought have unreserved stock of less than 5?",
+     q(metrics=["variant_count"]),
+     "SELECT count(*) FROM variants v WHERE v.available AND "
+     "(SELECT sum(on_hand - reserved) FROM stock s WHERE s.item_id = v.item_id) < 5",
+     "SELECT count(*) FROM variants v WHERE v.available AND "
+     "(SELECT sum(on_hand) FROM stock s WHERE s.item_id = v.item_id) < 5"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
