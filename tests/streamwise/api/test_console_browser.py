@@ -90,8 +90,16 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+# Playwright's waits end as soon as their condition holds; the bound only says when to give
+# up. Its 30 s default failed this test on a 2-core machine busy with a model evaluation,
+# so the bound is generous: a slow machine is no failure, a page that never updates still is.
+WAIT_MS = 180_000
+
+
 def sign_in(browser: Any, url: str, token: str) -> Any:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
     page.goto(f"{url}/console/login")
     page.fill("input[name=token]", token)
     page.click("button[type=submit]")
