@@ -1690,11 +1690,12 @@ def _units_said(text: str, key: str, catalog: Catalog, layer: SemanticLayer) -> 
     """The one units term whose table holds ``key`` that ``text`` says by a whole name,
     the longest said ("unreserved stock", not "stock")."""
     said = f" {phrase(text)} "
-    found = {m.name: max(len(phrase(n)) for n in (m.label, *m.synonyms)
-                         if f" {phrase(n)} " in said)
-             for m in layer.metrics if m.format == "units"
-             and catalog.tables[m.table].column(key) is not None
-             and any(f" {phrase(n)} " in said for n in (m.label, *m.synonyms))}
+    found: dict[str, int] = {}  # term -> the length of its longest name said
+    for m in layer.metrics:
+        if m.format == "units" and catalog.tables[m.table].column(key) is not None:
+            sizes = [len(n) for n in map(phrase, (m.label, *m.synonyms)) if f" {n} " in said]
+            if sizes:
+                found[m.name] = max(sizes)
     longest = [n for n, size in found.items() if size == max(found.values())]
     return layer.metric(longest[0]) if len(longest) == 1 else None
 
