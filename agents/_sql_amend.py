@@ -109,6 +109,7 @@ from ._sql_amend_metric import (
     _by_count,
     _column_aggregate,
     _cost_term,
+    _count_beside,
     _count_named,
     _date_asked,
     _date_word_of,
@@ -246,7 +247,9 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     if _product_defined(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
-    _second_figure(args, words, catalog, layer, notes)
+    if _second_figure(args, words, catalog, layer, notes) or _count_beside(
+            args, words, catalog, layer, notes):
+        filters = args["filters"]
     if _milliseconds_asked(args, words, catalog, layer, notes):
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]

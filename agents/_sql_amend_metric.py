@@ -1583,6 +1583,42 @@ def _money_of_rows_below(args: dict[str, Any], first: Metric, rest: str, catalog
     return True
 
 
+# "..., and on how many orders?": a second ask, split from the first
+_ASKS_SPLIT = re.compile(r",? and (?=(?:on |in |for |across |over )?(?:how|what)\b)")
+_HOW_MANY_WHAT = re.compile(r"\bhow many (?P<what>(?:\w+ ){0,2}\w+)")
+
+
+def _count_beside(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
+                  notes: list[str]) -> bool:
+    """"How much have we refunded, and on how many orders?", "how many orders are waiting
+    to go out, and what are the items in them worth": beside a figure of one table, a
+    count of the things the other ask names, as the distinct keys of those things among
+    the figure's own rows (both from one table, over the same filters). True when it
+    added one."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    asks = _ASKS_SPLIT.split(words)
+    if first is None or first not in layer.metrics or first.format == "count" \
+            or first.table not in catalog.tables or len(asks) != 2:
+        return False
+    for i, ask in enumerate(asks):
+        said = _HOW_MANY_WHAT.search(ask)
+        counted = _table_named(said["what"], catalog, layer) if said else None
+        keys = catalog.tables[counted].primary_key if counted in catalog.tables else []
+        if counted == first.table or len(keys) != 1 \
+                or catalog.tables[first.table].column(keys[0]) is None:
+            continue
+        count = f"count_distinct({first.table}.{keys[0]})"
+        args["metrics"] = [count, first.name] if i == 0 else [first.name, count]
+        # (the term's own condition keeps the rows counted too: the orders paid for)
+        args["filters"] = [*(args.get("filters") or []), *(
+            f for f in _term_conditions(first) if f not in (args.get("filters") or []))]
+        notes.append(f"metric {count} beside {first.name}: the question also asks how many "
+                     f"{counted}")
+        return True
+    return False
+
+
 _AND_AGGREGATE = re.compile(r"\band ((?:the |their |its )?(?:average|mean|total|combined) \w+)")
 _AGGREGATE_NAMED = re.compile(r"^(?:the |their |its )?(?P<fn>average|mean|total|combined|"
                               r"largest|biggest|highest|deepest|smallest|lowest) (?P<what>\w+)")

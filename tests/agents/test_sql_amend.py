@@ -3605,6 +3605,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "(SELECT sum(on_hand - reserved) FROM stock s WHERE s.item_id = v.item_id) < 5",
      "SELECT count(*) FROM variants v WHERE v.available AND "
      "(SELECT sum(on_hand) FROM stock s WHERE s.item_id = v.item_id) < 5"),
+    # a second ask counting another table's things: their keys among the figure's rows
+    ("How much have customers paid us in total, and across how many orders?",
+     q(metrics=["payments"]),
+     "SELECT sum(amount), count(DISTINCT order_id) FROM order_payments "
+     "WHERE transaction_type = 'payment'",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+    ("What did customers get back as refunds, and for how many orders was that?",
+     q(metrics=["refunds"]),
+     "SELECT sum(amount), count(DISTINCT order_id) FROM order_payments "
+     "WHERE transaction_type = 'refund'",
+     "SELECT sum(amount), count(DISTINCT order_id) FROM order_payments"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
