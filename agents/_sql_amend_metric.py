@@ -1024,6 +1024,10 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         if first is not None and first.format != "count":
             return False
         aggregates[best[0]] = ["avg"]
+    if aggregates[best[0]] in (["max"], ["min"]) and _AVERAGED.search(words):
+        # "which products cost us the most per unit, averaged over their versions": the
+        # superlative ranks, the figure is the average
+        aggregates[best[0]] = ["avg"]
     asked = [f"{fn}({best[0]})" for fn in aggregates[best[0]]]
     if metrics[:len(asked)] == asked:
         return False
@@ -1059,6 +1063,10 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     _drop_unreached(args, chosen.table, catalog, layer, notes)
     return True
 
+
+
+# "averaged over their versions", "on average": the figure is an average
+_AVERAGED = re.compile(r"\baveraged\b|\bon average\b")
 
 
 def _columns_named(words: str, both: bool, catalog: Catalog, layer: SemanticLayer

@@ -3616,6 +3616,13 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT sum(amount), count(DISTINCT order_id) FROM order_payments "
      "WHERE transaction_type = 'refund'",
      "SELECT sum(amount), count(DISTINCT order_id) FROM order_payments"),
+    # "the highest ..., averaged over": the superlative ranks, the figure is an average
+    ("Which 3 products have the highest unit cost, averaged over their variants? Give "
+     "product names.", q(metrics=["max(unit_costs.unit_cost)"]),
+     "SELECT u.product_id, p.name, avg(u.unit_cost) FROM unit_costs u JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3",
+     "SELECT u.product_id, p.name, max(u.unit_cost) FROM unit_costs u JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
