@@ -3623,6 +3623,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3",
      "SELECT u.product_id, p.name, max(u.unit_cost) FROM unit_costs u JOIN products p "
      "USING (product_id) GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
+    # "days in transit": the transit days, listed beside the cost
+    ("Show the days in transit and cost each carrier quotes from the midwest to the west.",
+     q(metrics=["transit_days"], filters=[
+         {"field": "carrier_lanes.origin_region", "op": "=", "value": "midwest"},
+         {"field": "carrier_lanes.dest_region", "op": "=", "value": "west"}]),
+     "SELECT l.carrier_id, c.name, l.transit_days, l.cost_usd FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) WHERE origin_region = 'midwest' "
+     "AND dest_region = 'west'",
+     "SELECT l.carrier_id, c.name, l.transit_days FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) WHERE origin_region = 'midwest' "
+     "AND dest_region = 'west'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
