@@ -472,7 +472,15 @@ def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLaye
     if said is None:
         return words
     if not _is_duration(first) and not said["rate"]:
-        duration = next((n for n in linked.metrics if _is_duration(layer.metric(n))), None)
+        # (of the things ranked: "which carrier is the slowest" is no tool call's latency)
+        ranked = {g.split(".")[0] for g in args.get("group_by") or []
+                  if isinstance(g, str) and g.split(".")[0] in catalog.tables}
+        durations = [n for n in linked.metrics if (m := layer.metric(n)) is not None
+                     and _is_duration(m)]
+        duration = next((n for n in durations if all(
+            (m := layer.metric(n)) is not None and m.table in catalog.tables
+            and catalog.path(t, m.table) is not None for t in ranked)), None) or next(
+            iter(durations), None)
         if duration is not None:
             args["metrics"] = [duration]
             notes.append(f"metric {duration}: speed is how long it takes"
