@@ -502,6 +502,9 @@ _LISTED = re.compile(r"\b(?:each|every|per|by|compare|comparing) (?:\w+ ){0,6}?"
                      r"(?:\(([^)]*)\)|\w+ ?[—–:-] ?([^.?;—–(]*))")
 
 
+# "the order bot and the support bot each used": two or more things, then "each"
+_EACH_AFTER = re.compile(r"(?<![\w-])((?:[\w'-]+ ){1,4}(?:and|or) (?:[\w'-]+ ){1,4})"
+                         r"(?:each|respectively)\b")
 # a question or a verb after the colon or dash: a sentence, not a list of groups
 _SENTENCE = re.compile(r"\b(?:how|what|which|who|is|are|was|were)\b")
 
@@ -510,11 +513,17 @@ def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,
                       cost: Callable[[str], tuple[int, int]],
                       notes: list[str]) -> list[str] | None:
     """"For each service level (ground, express, economy)": values listed after "each X"
-    name the groups, not a filter: the breakdown is by the column holding them all."""
+    name the groups, not a filter: the breakdown is by the column holding them all; so do
+    values listed before "each" ("the order bot and the support bot each used")."""
     match = _LISTED.search(words)
-    if match is None or match.group(2) and _SENTENCE.search(match.group(2)):
+    if match is not None and match.group(2) and _SENTENCE.search(match.group(2)):
         return None  # ("compare basket sizes: taking ..., how much lower is ...": a sentence)
-    inside = f" {phrase(match.group(1) or match.group(2))} "
+    # (values before "each" are the groups kept, out of more the column holds)
+    each = _EACH_AFTER.search(words) if match is None else None
+    listed = (match.group(1) or match.group(2)) if match is not None else each[1] if each else None
+    if listed is None:
+        return None
+    inside = f" {phrase(listed)} "
     hits = [h for h in linked.values if f" {phrase(h.words)} " in inside]
     shared = set.intersection(*(set(h.columns) for h in hits)) if len(hits) > 1 else set()
     if not shared:
@@ -523,8 +532,14 @@ def _listed_breakdown(args: dict[str, Any], words: str, linked: Linked,
     if cost(column)[0] >= _UNREACHABLE:
         return None
     filters = args.get("filters") or []
-    args["filters"] = [f for f in filters if f.get("field") not in shared]
     args["group_by"] = [column]
+    if each is not None:
+        if not any(f.get("field") in shared for f in filters):
+            args["filters"] = [*filters, {"field": column, "op": "in",
+                                          "value": [h.value for h in hits]}]
+        notes.append(f"group_by {column}: the question asks for each of the values it lists")
+        return [column]
+    args["filters"] = [f for f in filters if f.get("field") not in shared]
     notes.append(f"group_by {column}, no filter on it: the question lists its groups")
     return [column]
 

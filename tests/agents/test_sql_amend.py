@@ -3634,6 +3634,19 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT l.carrier_id, c.name, l.transit_days FROM carrier_lanes l "
      "JOIN carriers c USING (carrier_id) WHERE origin_region = 'midwest' "
      "AND dest_region = 'west'"),
+    # values listed, then "each": one row for each of them
+    ("How many units did the west and the midwest each sell?",
+     q(metrics=["units_sold"],
+       filters=[{"field": "sales_history.region", "op": "in", "value": ["west", "midwest"]}]),
+     "SELECT region, sum(quantity) FROM sales_history WHERE region IN ('west', 'midwest') "
+     "GROUP BY 1",
+     "SELECT sum(quantity) FROM sales_history WHERE region IN ('west', 'midwest')"),
+    ("What revenue did the northeast and the southeast each bring in?",
+     q(metrics=["revenue"]),
+     "SELECT region, sum(quantity * unit_price) FROM sales_history "
+     "WHERE region IN ('northeast', 'southeast') GROUP BY 1",
+     "SELECT sum(quantity * unit_price) FROM sales_history "
+     "WHERE region IN ('northeast', 'southeast')"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
