@@ -4054,6 +4054,10 @@ def test_more_than_one_sharing_the_top_asks_for_ties_not_a_bound(
      q(metrics=["agent_run_count"]),
      "SELECT count(DISTINCT subject_id) FROM agent_runs WHERE agent = 'order' AND "
      "decision = 'hold_for_review'"),
+    ("How many orders did the order agent set aside for a human to review?",
+     q(metrics=["agent_run_count"]),
+     "SELECT count(DISTINCT subject_id) FROM agent_runs WHERE agent = 'order' AND "
+     "decision = 'hold_for_review'"),
     ("How many agent runs are waiting for approval?", q(metrics=["agent_run_count"]),
      "SELECT count(*) FROM agent_runs WHERE status = 'awaiting_approval'"),
     # "failed" is the runs' status, not the failed tool calls the model counted
