@@ -245,7 +245,11 @@ def _end_columns(origin: ValueHit, dest: ValueHit, catalog: Catalog,
 # "never placed an order", "sold nothing", "none of their variants", "without any sales"
 # ("no longer" negates a state: "no longer available" is sold out, not without rows)
 _NONE = re.compile(r"\b(?:never|no(?! longer\b)|none of|nothing|not any|without any|without|"
-                   r"lacks?|lacking|not (?:had |have |has |got |received )?a single)\b")
+                   r"lacks?|lacking|not (?:had |have |has |got |received )?a single|"
+                   # "customers with zero orders" (not "more than zero", nor "zero units":
+                   # a sum, bounded)
+                   r"(?<!than )(?<!least )zero(?! (?:units?|stock|on hand|inventory|"
+                   r"quantity|dollars)\b))\b")
 _FLIPPED = {"!=": "=", "not_in": "in"}
 
 
@@ -1634,6 +1638,10 @@ def _count_per_subject(args: dict[str, Any], words: str, catalog: Catalog,
                 and bound.number in ("1", "one"):
             # "primary for at least one product but never a backup for any": the rows
             # lacked are a kind of them; "at least one" only says the thing has some
+            return []
+        if per in (args.get("absent") or []) and bound.op in ("=", "<=") and bound.value == 0:
+            # "customers with zero orders": none of them, as the absent rows say (a group
+            # holds at least one row, so no bound on groups finds them)
             return []
         if first is None or first.table != per or first.format != "count" or (
                 total is not None and first.name != count):

@@ -3647,6 +3647,15 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WHERE region IN ('northeast', 'southeast') GROUP BY 1",
      "SELECT sum(quantity * unit_price) FROM sales_history "
      "WHERE region IN ('northeast', 'southeast')"),
+    # "zero X": none of them (no group of X rows has none)
+    ("How many products have zero promotions?", q(metrics=["product_count"]),
+     "SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM promotions r "
+     "WHERE r.product_id = p.product_id)",
+     "SELECT 0"),
+    ("How many suppliers have zero open purchase orders?", q(metrics=["suppliers_count"]),
+     "SELECT count(*) FROM suppliers s WHERE NOT EXISTS (SELECT 1 FROM purchase_orders p "
+     "WHERE p.supplier_id = s.supplier_id AND p.status = 'open')",
+     "SELECT count(*) FROM suppliers"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
