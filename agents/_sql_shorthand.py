@@ -28,10 +28,11 @@ _SYMBOLS = [
 ]
 
 # A question typed without its question words: "number of price cuts in Aug 2026",
-# "Denver warehouse: pct of items sold out" (after a topic and a colon)
-_TOPIC = r"^((?:[^,:;?]*[:;]\s*)?)"
+# "Denver warehouse: pct of items sold out" (after a topic and a colon, or a sentence
+# before it: "Where do our customers live? Count of customers per region")
+_TOPIC = r"^((?:[^,:;?.!]*(?:[:;]|[?.!](?=\s))\s*)?)"
 _TERSE = [
-    (re.compile(_TOPIC + r"(?:the |total )?number of\b", re.I), r"\1how many"),
+    (re.compile(_TOPIC + r"(?:the |total )?(?:number|count) of\b", re.I), r"\1how many"),
     # "Count the in-stock variants whose ...": how many of them
     (re.compile(_TOPIC + r"count (?:up )?(?:the |all (?:the )?|all of the )?"
                 r"(?!(?:how|each|every|them|it|those|these|that|this|once)\b)(?=[a-z])", re.I),

@@ -36,6 +36,12 @@ SHORTHAND = load_layer().shorthand
     ("Count the suppliers in Germany that ship late.",
      "how many suppliers in Germany that ship late."),
     ("Warehouses: count all the positions at zero", "Warehouses: how many positions at zero"),
+    # "count of", and a terse ask after a sentence that sets the topic
+    ("Count of suppliers per country", "how many suppliers per country"),
+    ("Busy week ahead. Number of open POs per wh?",
+     "Busy week ahead. how many open purchase orders per warehouse?"),
+    ("Who buys from us? Count of customers by state.",
+     "Who buys from us? how many customers by state."),
     # "one" after a subject's verb is the thing said before it with "a"
     ("How often did we mark down a product and how often did they restock one?",
      "How often did we mark down a product and how often did they restock a product?"),
