@@ -120,6 +120,7 @@ from ._sql_amend_metric import (
     _milliseconds_asked,
     _minus,
     _money_asked,
+    _money_of_units,
     _named_metric,
     _narrower_term,
     _negated_term,
@@ -211,6 +212,8 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
     args["filters"] = filters
     _unsaid_qualifier(args, words, layer, notes)
     _money_asked(args, words, layer, notes)
+    _money_of_units(args, words, layer, notes)
+    filters = args["filters"]
     if _named_metric(args, words, catalog, layer, notes) | _amount_of_count(
             args, words, catalog, layer, notes) | _narrower_term(
             args, words, layer, notes) or _units_ranked(

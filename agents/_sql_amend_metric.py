@@ -154,6 +154,29 @@ def _money_asked(args: dict[str, Any], words: str, layer: SemanticLayer,
         notes.append(f"metric {twins[0].name}, not {first.name}: the question asks for money")
 
 
+# "the most money committed", "in dollars": money asked, whatever the term counts
+_MONEY_SAID = re.compile(r"\b(?:money|dollars?)\b")
+
+
+def _money_of_units(args: dict[str, Any], words: str, layer: SemanticLayer,
+                    notes: list[str]) -> None:
+    """"Which supplier do we have the most money committed to in restock orders that
+    haven't arrived yet": a units term where the question asks for money is the money
+    term of the same table."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    if first is None or first.format != "units" or not _MONEY_SAID.search(words) \
+            or re.search(r"\bhow many units\b", words):
+        return
+    # (the rows are those the question's own words keep: "haven't arrived yet")
+    twins = [m for m in layer.metrics if m.table == first.table and m.format == "money"
+             and m.filter in (None, first.filter)]
+    if len(twins) != 1:
+        return
+    args["metrics"] = [twins[0].name]
+    notes.append(f"metric {twins[0].name}, not {first.name}: the question asks for money")
+
+
 # "how much is each refund for", "how much were the refunds, on average": an amount
 _HOW_MUCH_IS = re.compile(r"\bhow much (?:is|was|are|were|did|does|do)\b")
 _EACH_ONE = re.compile(r"\b(?:each|every|a single|one|per|on average|average|typical)\b")

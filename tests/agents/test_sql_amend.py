@@ -3656,6 +3656,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT count(*) FROM suppliers s WHERE NOT EXISTS (SELECT 1 FROM purchase_orders p "
      "WHERE p.supplier_id = s.supplier_id AND p.status = 'open')",
      "SELECT count(*) FROM suppliers"),
+    # money asked of a units term: the money term of the same table
+    ("Which supplier do we have the most money tied up with in purchase orders not yet "
+     "received?", q(metrics=["units_on_order"], filters=[
+         {"field": "purchase_orders.status", "op": "=", "value": "open"}]),
+     "WITH v AS (SELECT p.supplier_id, s.name, sum(p.quantity * p.unit_cost) AS v "
+     "FROM purchase_orders p JOIN suppliers s USING (supplier_id) WHERE p.status = 'open' "
+     "GROUP BY 1, 2) SELECT * FROM v WHERE v = (SELECT max(v) FROM v)",
+     "WITH v AS (SELECT p.supplier_id, s.name, sum(p.quantity) AS v "
+     "FROM purchase_orders p JOIN suppliers s USING (supplier_id) WHERE p.status = 'open' "
+     "GROUP BY 1, 2) SELECT * FROM v WHERE v = (SELECT max(v) FROM v)"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
