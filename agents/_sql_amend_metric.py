@@ -168,11 +168,12 @@ def _money_of_units(args: dict[str, Any], words: str, layer: SemanticLayer,
     if first is None or first.format != "units" or not _MONEY_SAID.search(words) \
             or re.search(r"\bhow many units\b", words):
         return
-    # (the rows are those the question's own words keep: "haven't arrived yet")
     twins = [m for m in layer.metrics if m.table == first.table and m.format == "money"
              and m.filter in (None, first.filter)]
     if len(twins) != 1:
         return
+    # (no condition of the units term carried over: the question's own words keep the
+    # rows, "haven't arrived yet")
     args["metrics"] = [twins[0].name]
     notes.append(f"metric {twins[0].name}, not {first.name}: the question asks for money")
 
@@ -498,12 +499,11 @@ def _speed(args: dict[str, Any], words: str, linked: Linked, layer: SemanticLaye
         # (of the things ranked: "which carrier is the slowest" is no tool call's latency)
         ranked = {g.split(".")[0] for g in args.get("group_by") or []
                   if isinstance(g, str) and g.split(".")[0] in catalog.tables}
-        durations = [n for n in linked.metrics if (m := layer.metric(n)) is not None
-                     and _is_duration(m)]
-        duration = next((n for n in durations if all(
-            (m := layer.metric(n)) is not None and m.table in catalog.tables
-            and catalog.path(t, m.table) is not None for t in ranked)), None) or next(
-            iter(durations), None)
+        durations = [m for n in linked.metrics
+                     if (m := layer.metric(n)) is not None and _is_duration(m)]
+        reached = [m for m in durations if m.table in catalog.tables
+                   and all(catalog.path(t, m.table) is not None for t in ranked)]
+        duration = next((m.name for m in reached or durations), None)
         if duration is not None:
             args["metrics"] = [duration]
             notes.append(f"metric {duration}: speed is how long it takes"
