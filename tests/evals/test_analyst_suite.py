@@ -54,6 +54,7 @@ CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
                              "analyst_heldout41.jsonl", "analyst_heldout42.jsonl",
                              "analyst_heldout43.jsonl", "analyst_heldout44.jsonl",
                              "analyst_heldout45.jsonl", "analyst_heldout46.jsonl",
+                             "analyst_heldout47.jsonl", "analyst_heldout48.jsonl",
                              "analyst_paraphrase1.jsonl", "analyst_paraphrase2.jsonl",
                              "analyst_paraphrase3.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
