@@ -66,11 +66,82 @@ def _one_as_said(text: str) -> str:
     return f"{text[:said.start('one')]}a {things[-1]['thing'].strip()}{text[said.end('one'):]}"
 
 
+# Numbers said as words, as a person speaking them (to a voice assistant, say) writes
+# them: "twenty twenty six", "november seventh", "two hundred and fifty". One word the
+# rules read as it is ("five", "thirty"); a compound, a year or a day of a month is
+# written in digits, the way the rules and the calendar read it.
+_UNITS = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen"))}
+_TENS = {w: 10 * i for i, w in enumerate(
+    ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), start=2)}
+_ORDINAL_UNITS = {w: i for i, w in enumerate((
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+    "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+    "seventeenth", "eighteenth", "nineteenth"), start=1)}
+_ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30}
+_MONTH_NAMES = ("january|february|march|april|june|july|august|september|october|november|"
+                "december|may")
+_ONE_TO_NINE = "|".join(w for w, i in _UNITS.items() if 1 <= i <= 9)
+_TEEN_OR_TENS = (rf"(?:{'|'.join(w for w, i in _UNITS.items() if i >= 10)}|"
+                 rf"(?:{'|'.join(_TENS)})(?:[ -](?:{_ONE_TO_NINE}))?)")
+# "twenty twenty six", "twenty twelve": the year 2026, 2012 (not 20 and 26)
+_SPOKEN_YEAR = re.compile(rf"\btwenty[ -](?P<rest>{_TEEN_OR_TENS})\b", re.I)
+_SPOKEN_ORDINAL = (rf"(?:(?:{'|'.join(_TENS)})[ -])?(?:{'|'.join(_ORDINAL_UNITS)})|"
+                   rf"{'|'.join(_ORDINAL_TENS)}")
+# "november seventh", "the twenty first of october"
+_SPOKEN_DAY = re.compile(rf"\b(?P<m>{_MONTH_NAMES})(?: the)? (?P<o>{_SPOKEN_ORDINAL})\b|"
+                         rf"\b(?:the )?(?P<p>{_SPOKEN_ORDINAL}) of (?P<n>{_MONTH_NAMES})\b", re.I)
+_NUMBER_WORD = rf"(?:{'|'.join([*_UNITS, *_TENS])}|hundred|thousand)"
+_SPOKEN_NUMBER = re.compile(
+    rf"\b{_NUMBER_WORD}(?:(?:[ -]|(?<=hundred) and |(?<=thousand) and ){_NUMBER_WORD})*\b", re.I)
+
+
+def _cardinal(words: list[str]) -> int | None:
+    """The number the words say ("two hundred and fifty"), or None if they say none."""
+    total, current, last = 0, 0, ""
+    for word in words:
+        if word in _UNITS or word in _TENS:
+            if last == "unit" or (last == "tens" and (word in _TENS or _UNITS[word] >= 10)):
+                return None
+            current += _UNITS.get(word) or _TENS.get(word, 0)
+            last = "tens" if word in _TENS else "unit"
+        elif word == "hundred" and 0 < current < 100:
+            current, last = current * 100, "hundred"
+        elif word == "thousand" and 0 < current < 1000:
+            total, current, last = total + current * 1000, 0, "thousand"
+        else:
+            return None
+    return total + current
+
+
+def _ordinal(said: str) -> int:
+    words = re.split(r"[ -]", said.lower())
+    return sum(_TENS.get(w) or _ORDINAL_UNITS.get(w) or _ORDINAL_TENS[w] for w in words)
+
+
+def _number_in_digits(m: re.Match[str]) -> str:
+    words = [w for w in re.split(r"[ -]", m[0].lower()) if w != "and"]
+    number = _cardinal(words)
+    said_as_one_word = len(words) == 1 and number is not None and number < 60
+    return m[0] if number is None or said_as_one_word else str(number)
+
+
+def _numbers_in_digits(text: str) -> str:
+    """``text`` with its spoken years, days of a month and compound numbers in digits."""
+    text = _SPOKEN_YEAR.sub(
+        lambda m: str(2000 + (_cardinal(re.split(r"[ -]", m["rest"].lower())) or 0)), text)
+    text = _SPOKEN_DAY.sub(lambda m: f"{m['m']} {_ordinal(m['o'])}" if m["m"]
+                           else f"{_ordinal(m['p'])} {m['n']}", text)
+    return _SPOKEN_NUMBER.sub(_number_in_digits, text)
+
+
 def spell_out(question: str, shorthand: dict[str, str]) -> str:
     """``question`` with its shorthand words and symbols written in full, and a "one"
     that stands for a thing said before written as that thing; the rest as typed. Words
     match whole and in any case ("Avg", "PO", "POs" when the plural is listed)."""
-    text = _NUMBER_SIGN.sub("number of ", question)
+    text = _NUMBER_SIGN.sub("number of ", _numbers_in_digits(question))
     text = _OR_MORE.sub(" or more", text)
     for pattern, words in _SYMBOLS:
         text = pattern.sub(words, text)

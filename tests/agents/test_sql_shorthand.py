@@ -50,6 +50,20 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     assert spell_out(typed, SHORTHAND) == read
 
 
+@pytest.mark.parametrize(("said", "read"), [
+    ("due on or before november seventh twenty twenty six?", "due on or before november 7 2026?"),
+    ("from the twenty first of october", "from 21 october"),
+    ("between june the third and june ninth", "between june 3 and june 9"),
+    ("in twenty twelve", "in 2012"),
+    ("since two thousand and six", "since 2006"),
+    ("more than two hundred and fifty units", "more than 250 units"),
+    ("over one thousand five hundred dollars", "over 1500 dollars"),
+    ("twenty-five orders or sixty days", "25 orders or 60 days"),
+])
+def test_numbers_said_as_words_are_read_in_digits(said: str, read: str) -> None:
+    assert spell_out(said, SHORTHAND) == read
+
+
 @pytest.mark.parametrize("typed", [
     "Where is order #W2611340?",          # a number sign before an id, not "number of"
     "What did the Dallas warehouse ship?",  # words that contain a short form stay
@@ -66,6 +80,9 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     "Which one sold the most, and how much has each one paid?",
     "Count each item once.",  # how to count, not what
     "Count how many orders were cancelled.",
+    # one number word is read as it is; words that are no number stay words
+    "Which one? The top five, the first order, the last thirty days.",
+    "Three and four, or one one?",
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
     assert spell_out(typed, SHORTHAND) == typed
