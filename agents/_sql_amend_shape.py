@@ -1898,6 +1898,30 @@ _OF_THOSE = re.compile(r"\b(?:how many|how much|what number|what amount) of (?:t
 _OF_ITS = re.compile(r"\b(?:how many|how much|what number|what amount) of (?:its|their)\b")
 
 
+_SUM_OF_A_COLUMN = re.compile(r"\s*sum\(\s*[\w.]+\s*\)\s*", re.IGNORECASE)
+_HOW_MANY_UNITS = re.compile(r"\bhow (?:many units|much stock|much inventory)\b")
+
+
+def _whole_beside_part(args: dict[str, Any], before: str, layer: SemanticLayer,
+                       notes: list[str]) -> bool:
+    """"How many units are in our warehouses, and how many of those are reserved": the
+    part is a column of its own (units reserved), not a condition; the whole is the
+    table's one other plain sum of that kind (units on hand). True when there is one."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    part = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    if part is None or part.format != "units" or part.filter or \
+            not _SUM_OF_A_COLUMN.fullmatch(part.sql) or not _HOW_MANY_UNITS.search(before):
+        return False
+    wholes = [m for m in layer.metrics if m.table == part.table and m.format == part.format
+              and m is not part and not m.filter and _SUM_OF_A_COLUMN.fullmatch(m.sql)]
+    if len(wholes) != 1:
+        return False
+    args["metrics"] = [wholes[0].name, part.name]
+    notes.append(f"metric {wholes[0].name} beside {part.name}: the question asks how many "
+                 f"{part.format} in all, and how many of those")
+    return True
+
+
 def _of_those(args: dict[str, Any], words: str, said_by: dict[str, str],
               layer: SemanticLayer, notes: list[str]) -> bool:
     """"How many orders did the agent hold for review, and how many of those are still
@@ -1917,7 +1941,7 @@ def _of_those(args: dict[str, Any], words: str, said_by: dict[str, str],
     part = [f for f in filters if (at := _said_at(f, said, layer, said_by)) is not None
             and at >= cut and f.get("op") != "latest"]
     if not part:
-        return False
+        return _whole_beside_part(args, words[:match.start()], layer, notes)
     args["filters"] = [f for f in filters if f not in part]
     args["subset"], args["versus"], args["combine"] = part, [], None
     notes.append("subset " + " and ".join(f"{f['field']} {f['op']} {f['value']!r}" for f in part)

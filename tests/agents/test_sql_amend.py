@@ -3666,6 +3666,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "WITH v AS (SELECT p.supplier_id, s.name, sum(p.quantity) AS v "
      "FROM purchase_orders p JOIN suppliers s USING (supplier_id) WHERE p.status = 'open' "
      "GROUP BY 1, 2) SELECT * FROM v WHERE v = (SELECT max(v) FROM v)"),
+    # "how many units ..., and how many of those are reserved": the whole beside the part
+    ("How many units sit in our warehouses, and how many of those are set aside already?",
+     q(metrics=["reserved_units"]),
+     "SELECT sum(on_hand), sum(reserved) FROM stock", "SELECT sum(reserved) FROM stock"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
