@@ -111,6 +111,7 @@ from ._sql_amend_metric import (
     _cost_term,
     _count_beside,
     _count_named,
+    _counts_of_two_tables,
     _date_asked,
     _date_word_of,
     _duration_asked,
@@ -251,6 +252,7 @@ def amend(arguments: dict[str, Any], question: str, linked: Linked, catalog: Cat
         grouped = [g for g in args.get("group_by") or [] if isinstance(g, str)]
         filters = args["filters"]
     if _second_figure(args, words, catalog, layer, notes) or _count_beside(
+            args, words, catalog, layer, notes) or _counts_of_two_tables(
             args, words, catalog, layer, notes):
         filters = args["filters"]
     if _milliseconds_asked(args, words, catalog, layer, notes):

@@ -57,7 +57,7 @@ from ._sql_calendar import _MONTH as _MONTH_NAMES
 from ._sql_calendar import date_extreme
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
-from ._sql_query import MAX_FILTERS, MAX_METRICS
+from ._sql_query import MAX_FILTERS, MAX_METRICS, totals_only
 
 # "what was our revenue", "how did our revenue in october compare with september"
 _ASKED_FOR = re.compile(r"^(?:(?:what|which) (?:(?:is|was|are|were) )?|"
@@ -1656,6 +1656,49 @@ def _count_beside(args: dict[str, Any], words: str, catalog: Catalog, layer: Sem
                      f"{counted}")
         return True
     return False
+
+
+_BACK_REFERENCE = re.compile(r"\b(?:them|those|these|they|their|its?)\b")
+
+
+def _counts_of_two_tables(args: dict[str, Any], words: str, catalog: Catalog,
+                          layer: SemanticLayer, notes: list[str]) -> bool:
+    """"How many products do we carry, and how many versions of them are there": two
+    counts, each of the table its ask names, over all its rows (side by side, see
+    ``Compiler``). A second ask that points back ("of them") is a count of all its
+    things only where each of them belongs to one of the first ("the variants of the
+    products"); the customers who placed orders are not all customers. True when it is."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    asks = _ASKS_SPLIT.split(words)
+    if first is None or first.format != "count" or not totals_only(args) or len(asks) != 2:
+        return False
+    said = [_HOW_MANY_WHAT.search(ask) for ask in asks]
+    # ("how many of those holds": a part of the first, ``_of_those``)
+    tables = [_table_named(s["what"], catalog, layer)
+              if s and not s["what"].startswith("of ") else None for s in said]
+    if None in tables or tables[0] == tables[1] or first.table not in tables:
+        return False
+    owner, owned = (catalog.tables[t] for t in tables)  # (tables are in the catalog)
+    if _BACK_REFERENCE.search(asks[1]) and not (
+            len(owner.primary_key) == 1 and owned.column(owner.primary_key[0]) is not None):
+        return False
+    counts = [_count_of(t, catalog, layer) for t in tables]
+    if None in counts:
+        return False
+    args["metrics"] = counts
+    notes.append(f"metrics {' and '.join(map(str, counts))}: the question asks how many "
+                 f"{tables[0]} and how many {tables[1]}")
+    return True
+
+
+def _count_of(table: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
+    """The layer's count of all the rows of ``table``, else of its one key's values."""
+    plain = [m.name for m in layer.metrics if m.table == table and m.format == "count"
+             and not m.filter and re.fullmatch(r"count\((?:\*|DISTINCT [\w.]+)\)", m.sql, re.I)]
+    keys = catalog.tables[table].primary_key
+    return plain[0] if len(plain) == 1 else (
+        f"count_distinct({table}.{keys[0]})" if not plain and len(keys) == 1 else None)
 
 
 _AND_AGGREGATE = re.compile(r"\band ((?:the |their |its )?(?:average|mean|total|combined) \w+)")

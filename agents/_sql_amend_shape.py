@@ -61,7 +61,7 @@ from ._sql_amend_filters import _own_values, _useful
 from ._sql_calendar import NamedRange, calendar_filter, date_column, named_range, two_ranges
 from ._sql_catalog import Catalog
 from ._sql_linking import Linked, ValueHit, phrase, tokens
-from ._sql_query import MAX_FILTERS, MAX_GROUPS
+from ._sql_query import MAX_FILTERS, MAX_GROUPS, totals_only
 
 _CYCLES = [(re.compile(r"\b(day of the week|days of the week|weekday|weekdays)\b"), "weekday"),
            # (one year's calendar months are its months: "which calendar month of 2026")
@@ -113,9 +113,10 @@ def _latest(args: dict[str, Any], words: str, layer: SemanticLayer, notes: list[
 
 
 def _one_table(args: dict[str, Any], layer: SemanticLayer, notes: list[str]) -> None:
-    """Only the metrics of the first metric's table: one query counts from one table."""
+    """Only the metrics of the first metric's table: one query counts from one table
+    (but for totals alone, each read from its own table)."""
     metrics = args.get("metrics")
-    if not isinstance(metrics, list) or len(metrics) < 2:
+    if not isinstance(metrics, list) or len(metrics) < 2 or totals_only(args):
         return
     tables = [m.table if (m := layer.metric(n)) is not None else None
               for n in metrics if isinstance(n, str)]

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from ._semantic import Metric, SemanticLayer
 from ._sql_catalog import Catalog, Join
-from ._sql_query import GRAINS, Filter, Period, StructuredQuery
+from ._sql_query import GRAINS, Filter, Period, StructuredQuery, totals_only
 
 
 class QueryError(ValueError):
@@ -99,6 +99,8 @@ class Compiler:
     def compile(self, q: StructuredQuery, max_rows: int = 1000) -> Compiled:
         metrics = [m for m in (self.layer.metric(n) for n in q.metrics) if m is not None]
         bases = sorted({m.table for m in metrics})
+        if len(bases) > 1 and totals_only(q.model_dump()):
+            return self._side_by_side(q, max_rows)
         if len(bases) > 1:
             raise QueryError(
                 f"the metrics {', '.join(q.metrics)} come from different tables "
@@ -230,6 +232,16 @@ class Compiler:
                    + (f"\nLIMIT {q.limit}" if ranked and q.limit else ""))
             columns = [*outer, average]
         return Compiled(sql=sql, columns=columns, period=described)
+
+    def _side_by_side(self, q: StructuredQuery, max_rows: int) -> Compiled:
+        """"How many products and how many variants": totals of different tables, each
+        over its own table, in one row."""
+        parts = [self.compile(q.model_copy(update={"metrics": [name]}), max_rows)
+                 for name in q.metrics]
+        sql = "SELECT * FROM " + ", ".join(f"(\n{p.sql}\n) AS total_{i}"
+                                           for i, p in enumerate(parts, start=1))
+        return Compiled(sql=sql, columns=[c for p in parts for c in p.columns],
+                        period=parts[0].period)
 
     def _differences(self, q: StructuredQuery, metrics: list[Metric], selects: list[_Select],
                      plan: _Plan, time_col: str | None, shared_filter: bool) -> list[_Select]:

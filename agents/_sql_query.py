@@ -141,6 +141,15 @@ class StructuredQuery(BaseModel):
     compare: list[Filter] = Field(default_factory=list, max_length=2)
 
 
+def totals_only(fields: dict[str, Any]) -> bool:
+    """Whether a query's fields ask only for its metrics' totals (over a period, rounded):
+    no groups, no conditions, no ranking; so each metric may come from a table of its own
+    ("how many products and how many variants")."""
+    default = StructuredQuery().model_dump()
+    return all(k in ("metrics", "period", "decimals") or not v or v == default.get(k)
+               for k, v in fields.items())
+
+
 _VALUE_SCHEMA: dict[str, Any] = {"anyOf": [
     {"type": "string", "maxLength": 60}, {"type": "number"}, {"type": "boolean"},
     {"type": "array", "maxItems": 8,

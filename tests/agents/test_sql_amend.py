@@ -3670,6 +3670,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many units sit in our warehouses, and how many of those are set aside already?",
      q(metrics=["reserved_units"]),
      "SELECT sum(on_hand), sum(reserved) FROM stock", "SELECT sum(reserved) FROM stock"),
+    # two asks, each counting a table of its own: both totals, side by side
+    ("How many products are in the range, and how many versions of them exist?",
+     q(metrics=["product_count"]),
+     "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM variants)",
+     "SELECT count(*) FROM products"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
