@@ -27,7 +27,7 @@ settles it instead of asking the model again:
 - **hygiene** — a filter written twice, one that lists every value of its column
   (``available in (true, false)``) and an id filter the question never names are
   dropped; metrics of another table than the first metric's are dropped (one query
-  reads one base table).
+  reads one base table), but for totals alone, which are read each from its own table.
 - **constructs** — "day of the week" / "month of the year" bucket the metric's
   date by weekday / month name; "more than 4" / "at least 2" on a breakdown keeps
   the groups whose metric passes (``having``), and "how many ..." then counts
