@@ -137,10 +137,32 @@ def _numbers_in_digits(text: str) -> str:
     return _SPOKEN_NUMBER.sub(_number_in_digits, text)
 
 
+# What a speaker says while thinking, not asking: "um", "uh"; "so", "okay", "well" before
+# the question starts.
+_FILLERS = [re.compile(r"\b(?:u+m+|u+h+|e+rm|uhm|hmm+)\b,?\s*", re.I),
+            re.compile(r"^\W*(?:(?:so|ok|okay|well|alright|right|hey|oh)\b,?\s+)+(?=\w)", re.I)]
+
+
+# A question's inverted negation said in the plain order the layer's words use: "which
+# items can people not buy anymore" as "... people cannot buy", "can customers no longer
+# order" as "customers can no longer order"
+_INVERTED_NOT = re.compile(r"\b(?P<modal>can|could) (?P<who>people|customers|shoppers|buyers|"
+                           r"we|you|they|anyone|one) (?P<neg>not|no longer)\b", re.I)
+
+
+def _plain_order(m: re.Match[str]) -> str:
+    glued = m["modal"].lower() == "can" and m["neg"].lower() == "not"  # "cannot"
+    joined = f"{m['modal']}{'' if glued else ' '}{m['neg']}"
+    return f"{m['who']} {joined}"
+
+
 def spell_out(question: str, shorthand: dict[str, str]) -> str:
     """``question`` with its shorthand words and symbols written in full, and a "one"
     that stands for a thing said before written as that thing; the rest as typed. Words
     match whole and in any case ("Avg", "PO", "POs" when the plural is listed)."""
+    for filler in _FILLERS:
+        question = filler.sub("", question)
+    question = _INVERTED_NOT.sub(_plain_order, question)
     text = _NUMBER_SIGN.sub("number of ", _numbers_in_digits(question))
     text = _OR_MORE.sub(" or more", text)
     for pattern, words in _SYMBOLS:

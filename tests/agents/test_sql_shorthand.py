@@ -59,6 +59,10 @@ def test_shorthand_is_written_in_full(typed: str, read: str) -> None:
     ("more than two hundred and fifty units", "more than 250 units"),
     ("over one thousand five hundred dollars", "over 1500 dollars"),
     ("twenty-five orders or sixty days", "25 orders or 60 days"),
+    # a speaker's fillers go; an inverted negation is read in the plain order
+    ("so um how many orders, uh, shipped?", "how many orders, shipped?"),
+    ("which items can people not buy anymore?", "which items people cannot buy anymore?"),
+    ("could we no longer ship them?", "we could no longer ship them?"),
 ])
 def test_numbers_said_as_words_are_read_in_digits(said: str, read: str) -> None:
     assert spell_out(said, SHORTHAND) == read
@@ -83,6 +87,7 @@ def test_numbers_said_as_words_are_read_in_digits(said: str, read: str) -> None:
     # one number word is read as it is; words that are no number stay words
     "Which one? The top five, the first order, the last thirty days.",
     "Three and four, or one one?",
+    "How many umbrellas can we sell? Some, or none?",  # no negation, no filler
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
     assert spell_out(typed, SHORTHAND) == typed
