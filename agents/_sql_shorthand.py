@@ -156,6 +156,23 @@ def _plain_order(m: re.Match[str]) -> str:
     return f"{m['who']} {joined}"
 
 
+# "the order and support bots": two things said with one noun after both
+_SHARED_NOUN = re.compile(r"\b(?P<a>\w+) (?P<and>and|or|,) (?P<b>\w+) (?P<noun>\w+)\b")
+
+
+def each_with_its_noun(question: str, names: set[str]) -> str:
+    """``question`` with two things said with one noun after both written each with it
+    ("the order and support bots" as "the order bot and support bot"), where that names
+    one of ``names`` (lower-case phrases, as the layer's words for a stored value)."""
+    def expand(m: re.Match[str]) -> str:
+        noun = m["noun"]
+        for form in (noun, noun[:-1] if noun.endswith("s") else noun):
+            if {f"{m['a']} {form}".lower(), f"{m['b']} {form}".lower()} & names:
+                return f"{m['a']} {form} {m['and']} {m['b']} {form}"
+        return m[0]
+    return _SHARED_NOUN.sub(expand, question)
+
+
 def spell_out(question: str, shorthand: dict[str, str]) -> str:
     """``question`` with its shorthand words and symbols written in full, and a "one"
     that stands for a thing said before written as that thing; the rest as typed. Words

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,7 +49,7 @@ from ._sql_catalog import Catalog, expression_values, json_attributes, read_cata
 from ._sql_compile import Compiler, OutputColumn, QueryError
 from ._sql_linking import EXAMPLES_PATH, Holds, Linked, Linker, Lookup, load_examples, phrase
 from ._sql_query import CODE_ONLY_FIELDS, StructuredQuery, Vocabulary, bound_query_model
-from ._sql_shorthand import spell_out
+from ._sql_shorthand import each_with_its_noun, spell_out
 from .contracts import AgentOutput, AgentRequest, SqlAnswer
 from .errors import RequestError
 from .loop import RESPOND, AgentSpec, LoopState, Toolbox
@@ -97,11 +98,19 @@ class SqlKit:
 
     def read(self, question: str) -> str:
         """The question as the linker and the rules read it: chat shorthand spelled out
-        ("avg PO value per wh" is "average purchase order value per warehouse"), the year
-        written after a month or quarter said without one ("for October"), two periods
+        ("avg PO value per wh" is "average purchase order value per warehouse"), a noun
+        said once after two values written after each ("the order and support bots"),
+        the year written after a month or quarter said without one ("for October"), two periods
         counted back from today and set against each other written out as dates."""
         as_of = self.compiler.as_of
-        return relative_pair(with_year(spell_out(question, self.layer.shorthand), as_of), as_of)
+        said = each_with_its_noun(spell_out(question, self.layer.shorthand), self.value_words)
+        return relative_pair(with_year(said, as_of), as_of)
+
+    @cached_property
+    def value_words(self) -> set[str]:
+        """The layer's words of more than one word for stored values ("support bot")."""
+        return {w.lower() for words in self.layer.value_synonyms.values() for w in words
+                if " " in w}
 
 
 class SqlWorld:

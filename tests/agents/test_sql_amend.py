@@ -4161,11 +4161,17 @@ def test_more_than_one_sharing_the_top_asks_for_ties_not_a_bound(
     ("How many times did the order agent split an order into two shipments?",
      q(metrics=["agent_run_count"]),
      "SELECT count(*) FROM agent_runs WHERE agent = 'order' AND decision = 'split_shipment'"),
+    # "the order and support bots": both agents, the noun said once after the two
+    ("How many tool calls did the order and support bots make?",
+     q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent IN ('order', 'support') AND s.kind = 'tool'"),
 ])
 def test_audit_questions_read_the_trail_as_the_question_says(
         audit_kit: SqlKit, audited: DuckDBStore, question: str, proposed: dict[str, Any],
         gold: str) -> None:
-    done = amend(proposed, question, audit_kit.linker.link(question, None), audit_kit.catalog,
+    said = audit_kit.read(question)  # (as the analyst reads it)
+    done = amend(proposed, said, audit_kit.linker.link(said, None), audit_kit.catalog,
                  audit_kit.layer, set())
     got = _answer(audit_kit, audited, done.arguments)
     assert got == _rows(audited, gold)

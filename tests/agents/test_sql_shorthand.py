@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agents._semantic import load_layer
-from agents._sql_shorthand import spell_out
+from agents._sql_shorthand import each_with_its_noun, spell_out
 
 SHORTHAND = load_layer().shorthand
 
@@ -91,3 +91,14 @@ def test_numbers_said_as_words_are_read_in_digits(said: str, read: str) -> None:
 ])
 def test_what_is_not_shorthand_is_left_as_typed(typed: str) -> None:
     assert spell_out(typed, SHORTHAND) == typed
+
+
+@pytest.mark.parametrize(("said", "read"), [
+    ("Which tool do the order and support bots call?",
+     "Which tool do the order bot and support bot call?"),
+    ("the support or order assistant", "the support assistant or order assistant"),
+    ("orders and customers per state", "orders and customers per state"),  # no value's words
+    ("the order and support teams", "the order and support teams"),
+])
+def test_a_noun_said_after_two_values_is_read_after_each(said: str, read: str) -> None:
+    assert each_with_its_noun(said, {"order bot", "support bot", "order assistant"}) == read
