@@ -587,6 +587,7 @@ _LEADING_CLAUSE = rf"^(?:{_CLAUSE}){{0,3}}?"
 # ("which 3 biggest customer cities", "show me our 3 biggest ...": the cities)
 _RANK_WORD = r"(?:(?:biggest|largest|smallest|busiest|best|worst|highest|lowest) )?"
 _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:which|what) "
+                    r"(?:(?:one |ones )?of (?:the |our |all (?:the |our )?))?"
                     rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) {_RANK_WORD}|top |bottom |"
                     r"one |single )?(?!(?:are|is|was|were) (?:they|it|those|these)\b)"
                     r"(?P<thing>(?:\w+ ){0,2}\w+)")

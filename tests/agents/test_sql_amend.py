@@ -3675,6 +3675,12 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["product_count"]),
      "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM variants)",
      "SELECT count(*) FROM products"),
+    # "which of the carriers": which carriers
+    ("Which of the carriers charges the least per lane on average? Give its name.",
+     q(metrics=["shipping_cost"]),
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS a FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) GROUP BY 1, 2 ORDER BY a LIMIT 1",
+     "SELECT avg(cost_usd) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
