@@ -32,7 +32,9 @@ _SYMBOLS = [
 # before it: "Where do our customers live? Count of customers per region")
 _TOPIC = r"^((?:[^,:;?.!]*(?:[:;]|[?.!](?=\s))\s*)?)"
 _TERSE = [
-    (re.compile(_TOPIC + r"(?:the |total )?(?:number|count) of\b", re.I), r"\1how many"),
+    (re.compile(_TOPIC + r"(?:(?:please )?(?:give|tell|show|get)(?: me| us)? )?"
+                r"(?:the |total )?(?:total )?(?:number|count) of\b(?! (?:them|those|these)\b)",
+                re.I), r"\1how many"),
     # "Count the in-stock variants whose ...": how many of them
     (re.compile(_TOPIC + r"count (?:up )?(?:the |all (?:the )?|all of the )?"
                 r"(?!(?:how|each|every|them|it|those|these|that|this|once)\b)(?=[a-z])", re.I),

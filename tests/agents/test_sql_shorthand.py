@@ -42,6 +42,9 @@ SHORTHAND = load_layer().shorthand
      "Busy week ahead. how many open purchase orders per warehouse?"),
     ("Who buys from us? Count of customers by state.",
      "Who buys from us? how many customers by state."),
+    ("Do we sit on dead stock? Give me the number of items with no sales.",
+     "Do we sit on dead stock? how many items with no sales."),
+    ("Tell us the total number of suppliers", "how many suppliers"),
     # "one" after a subject's verb is the thing said before it with "a"
     ("How often did we mark down a product and how often did they restock one?",
      "How often did we mark down a product and how often did they restock a product?"),
