@@ -757,6 +757,16 @@ def _group_word(ref: str, catalog: Catalog, layer: SemanticLayer) -> str | None:
     return column.name if column is not None and column.kind in ("text", "number") else None
 
 
+def _already_per(args: dict[str, Any], ref: str, layer: SemanticLayer) -> bool:
+    """Whether the query's one figure is already per one of ``ref``'s things (a total over
+    their distinct count: the average order value is per order), so that one per each
+    of them would be each one's own total."""
+    metrics = [n for n in args.get("metrics") or [] if isinstance(n, str)]
+    first = layer.metric(metrics[0]) if len(metrics) == 1 else None
+    return first is not None and \
+        f"/ nullif(count(distinct {ref.lower()}), 0)" in first.sql.lower()
+
+
 def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalog: Catalog,
                     layer: SemanticLayer, root: str | None,
                     cost: Callable[[str], tuple[int, int]], notes: list[str],
@@ -816,6 +826,8 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
         if len(nearer) and not unsaid:
             continue
         best = min(options, key=cost)
+        if _already_per(args, best, layer):
+            continue  # "what does an order come to on average ... per order, averaged"
         if unsaid:
             notes.append(f"group_by {best}, not {nearer[unsaid[0]]}: the question asks "
                          f"for each {word}")

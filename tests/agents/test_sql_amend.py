@@ -3681,6 +3681,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS a FROM carrier_lanes l "
      "JOIN carriers c USING (carrier_id) GROUP BY 1, 2 ORDER BY a LIMIT 1",
      "SELECT avg(cost_usd) FROM carrier_lanes"),
+    # a figure already per order is asked once, not once per order
+    ("What does an order come to on average, taking the item prices per order, averaged?",
+     q(metrics=["average_order_value"]),
+     "SELECT sum(price) / count(DISTINCT order_id) FROM order_items",
+     "SELECT order_id, sum(price) FROM order_items GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
