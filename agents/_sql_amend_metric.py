@@ -1675,9 +1675,10 @@ def _counts_of_two_tables(args: dict[str, Any], words: str, catalog: Catalog,
         return False
     said = [_HOW_MANY_WHAT.search(ask) for ask in asks]
     # ("how many of those holds": a part of the first, ``_of_those``)
-    tables = [_table_named(s["what"], catalog, layer)
-              if s and not s["what"].startswith("of ") else None for s in said]
-    if None in tables or tables[0] == tables[1] or first.table not in tables:
+    named = [_table_named(s["what"], catalog, layer)
+             if s and not s["what"].startswith("of ") else None for s in said]
+    tables = [t for t in named if t is not None]
+    if len(tables) != 2 or tables[0] == tables[1] or first.table not in tables:
         return False
     owner, owned = (catalog.tables[t] for t in tables)  # (tables are in the catalog)
     if _BACK_REFERENCE.search(asks[1]) and not (
