@@ -1,5 +1,6 @@
 """Chat shorthand spelled out before a question is read: "avg PO value per wh w/ 6+ lines"
-is read as "average purchase order value per warehouse with 6 or more lines".
+is read as "average purchase order value per warehouse with 6 or more lines"; speech
+written down too ("um, how many orders are due by november seventh twenty twenty six").
 
 The linker and the amend rules read whole words ("average", "warehouse"); a person typing
 in a chat writes them short. Spelling the words out once, where a question comes in,
@@ -159,7 +160,7 @@ def _plain_order(m: re.Match[str]) -> str:
 
 
 # "the order and support bots": two things said with one noun after both
-_SHARED_NOUN = re.compile(r"\b(?P<a>\w+) (?P<and>and|or|,) (?P<b>\w+) (?P<noun>\w+)\b")
+_SHARED_NOUN = re.compile(r"\b(?P<a>\w+) (?P<and>and|or) (?P<b>\w+) (?P<noun>\w+)\b")
 
 
 def each_with_its_noun(question: str, names: set[str]) -> str:
@@ -176,9 +177,10 @@ def each_with_its_noun(question: str, names: set[str]) -> str:
 
 
 def spell_out(question: str, shorthand: dict[str, str]) -> str:
-    """``question`` with its shorthand words and symbols written in full, and a "one"
-    that stands for a thing said before written as that thing; the rest as typed. Words
-    match whole and in any case ("Avg", "PO", "POs" when the plural is listed)."""
+    """``question`` with its shorthand words and symbols written in full, numbers said
+    as words in digits, a speaker's fillers left out, and a "one" that stands for a thing
+    said before written as that thing; the rest as typed. Words match whole and in any
+    case ("Avg", "PO", "POs" when the plural is listed)."""
     for filler in _FILLERS:
         question = filler.sub("", question)
     question = _INVERTED_NOT.sub(_plain_order, question)
