@@ -13,6 +13,7 @@ so they live here.
 
 from __future__ import annotations
 
+import calendar
 import re
 
 # "# of orders", "# customers": the number of; not an id ("order #W2611340", "#123")
@@ -84,8 +85,7 @@ _ORDINAL_UNITS = {w: i for i, w in enumerate((
     "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
     "seventeenth", "eighteenth", "nineteenth"), start=1)}
 _ORDINAL_TENS = {"twentieth": 20, "thirtieth": 30}
-_MONTH_NAMES = ("january|february|march|april|june|july|august|september|october|november|"
-                "december|may")
+_MONTH_NAMES = "|".join(name.lower() for name in calendar.month_name if name)
 _ONE_TO_NINE = "|".join(w for w, i in _UNITS.items() if 1 <= i <= 9)
 _TEEN_OR_TENS = (rf"(?:{'|'.join(w for w, i in _UNITS.items() if i >= 10)}|"
                  rf"(?:{'|'.join(_TENS)})(?:[ -](?:{_ONE_TO_NINE}))?)")
