@@ -75,8 +75,10 @@ _RANKED_BY = re.compile(rf"\b(?:the|our) (?:{_DESCENDING}|{_ASCENDING}) (.*)$")
 # purchase orders due ...?", "total units ...")
 _UNITS_ASKED = re.compile(r"\bhow many units\b|^\W*(?:(?:what (?:is|are) )?(?:the )?"
                           r"(?:total|number of) )?units\b|"
-                          # "what quantity is still outstanding", "the total quantity"
-                          r"\bwhat (?:total )?quantity\b|\bthe total quantity\b")
+                          # "what quantity is still outstanding", "the total quantity",
+                          # "quantity still on order in open POs"
+                          r"\bwhat (?:total )?quantity\b|\bthe total quantity\b|"
+                          r"^\W*(?:the )?(?:total )?quantity\b")
 # "how many days does it take", "how many days did the orders need": a length of time
 _DAYS_ASKED = re.compile(r"^\W*(?:on average, )?how many days (?:does|do|did|will|would)\b")
 _NEGATED_WORD = re.compile(r"\b(?:not(?: yet)?|never|yet to be|no longer) \w+")

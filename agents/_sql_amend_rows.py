@@ -465,8 +465,9 @@ _OWNER_NAME = re.compile(r"\b(\w+) names?\b")
 _SHOWN_BY = re.compile(r"(?:\bby (?:its|their|the)|\b(?:name[ds]?|identif(?:y|ied)|label(?:l?ed)?)"
                        r"(?: them| it| each(?: one| \w+)?| the \w+)? by(?: its| their| the)?|"
                        r"\b(?:give|show|list)(?: me| us)? (?:the|their|its|each)(?: \w+ s(?= \w))?|"
-                       # "... to the cent. Warehouse city and margin.": the columns listed
-                       r"[.?!:;](?= \w+(?: \w+)? and ))"
+                       # "... to the cent. Warehouse city and margin.", "units per warehouse, city
+                       # and total": the columns listed
+                       r"[.?!:;,](?= \w+(?: \w+)? and ))"
                        r" (\w+(?: \w+)?)\b")
 
 

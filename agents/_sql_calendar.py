@@ -127,7 +127,7 @@ _AFTER_PREPOSITION = "|".join(f"(?<={w} )" for w in ("in", "of", "for", "during"
                                                       "after", "since", "until", "through"))
 _YEARLESS = re.compile(
     rf"\b(?:(?P<month>(?!may\b)(?:{_MONTH})|(?:{_AFTER_PREPOSITION})may|may(?= \d))\.?"
-    rf"(?: (?P<day>\d{{1,2}})(?:st|nd|rd|th)?)?"
+    rf"(?: (?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:{_TO}\d{{1,2}}(?:st|nd|rd|th)?)?)?"
     rf"|(?P<quarter>(?:the )?(?:first|second|third|fourth|1st|2nd|3rd|4th) (?:quarter|half)|"
     rf"q[1-4]))\b(?!-\d)", re.I)
 _QUARTER_FIRST_MONTH = {"first": 1, "1st": 1, "q1": 1, "second": 4, "2nd": 4, "q2": 4,

@@ -25,7 +25,7 @@ _SYMBOLS = [
     (re.compile(r"(?<![\w/])w/o(?![\w/])", re.I), "without"),
     (re.compile(r"(?<![\w/])w/(?![\w/])", re.I), "with"),
     (re.compile(r"(?<=\w) x (?=\w)|\s*×\s*"), " times "),  # "qty x unit cost"
-    (re.compile(r"(?<=\w) & (?=\w)"), " and "),
+    (re.compile(r"(?<=\w) [&+] (?=\w)"), " and "),  # "city + total units"
     (re.compile(r"(?<=[A-Za-z]) ?%(?=[\s,.;:?)]|$)"), " percentage"),  # "gross margin %"
 ]
 

@@ -3686,6 +3686,23 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["average_order_value"]),
      "SELECT sum(price) / count(DISTINCT order_id) FROM order_items",
      "SELECT order_id, sum(price) FROM order_items GROUP BY 1"),
+    # a question that starts with the quantity asks for units
+    ("Quantity still outstanding on open purchase orders for each supplier? Supplier id and units.",
+     q(metrics=["open_purchase_orders"], group_by=["purchase_orders.supplier_id"]),
+     "SELECT p.supplier_id, s.name, sum(p.quantity) FROM purchase_orders p JOIN suppliers s "
+     "USING (supplier_id) WHERE p.status = 'open' GROUP BY 1, 2",
+     "SELECT p.supplier_id, s.name, count(*) FROM purchase_orders p JOIN suppliers s "
+     "USING (supplier_id) WHERE p.status = 'open' GROUP BY 1, 2"),
+    # the columns listed after a comma: the city, not the name
+    ("Revenue by warehouse in October, warehouse city and revenue",
+     q(metrics=["revenue"], group_by=["sales_history.warehouse_id"],
+       filters=[{"field": "sales_history.day", "op": "between", "value": ["2026-10-01", "2026-10-31"]}]),
+     "SELECT s.warehouse_id, w.city, sum(s.quantity * s.unit_price) FROM sales_history s JOIN "
+     "warehouses w USING (warehouse_id) WHERE s.day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' "
+     "GROUP BY 1, 2",
+     "SELECT s.warehouse_id, w.name, sum(s.quantity * s.unit_price) FROM sales_history s JOIN "
+     "warehouses w USING (warehouse_id) WHERE s.day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' "
+     "GROUP BY 1, 2"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

@@ -143,6 +143,9 @@ def test_forms_of_one_word(a: str, b: str, same: bool) -> None:
     ("from May to October", "from May to October 2026"),
     ("units in July or August", "units in July or August 2026"),
     ("between October 1 and October 15", "between October 1 and October 15, 2026"),
+    # a range of days in one month: the year after the last day
+    ("units sold last week (oct 25-31) per region", "units sold last week (oct 25-31, 2026) per region"),
+    ("sales Sep 3 to 9 by day", "sales Sep 3 to 9, 2026 by day"),
 ])
 def test_a_month_or_quarter_without_a_year_is_the_latest_begun(question: str, read: str) -> None:
     assert with_year(question, date(2026, 11, 1)) == read

@@ -21,6 +21,8 @@ SHORTHAND = load_layer().shorthand
     ("spend = qty x unit cost", "spend = quantity times unit cost"),
     ("spend = qty × unit cost", "spend = quantity times unit cost"),
     ("units in & out", "units in and out"),
+    ("units per whs, whs city + tot qty", "units per warehouse, warehouse city and total quantity"),
+    ("orders w/ 6+ lines", "orders with 6 or more lines"),
     # typed without its question words
     ("number of open POs", "how many open purchase orders"),
     ("Reno wh: pct of items w/ 0 on hand", "Reno warehouse: what percentage of items with 0 on hand"),
