@@ -591,10 +591,12 @@ _WHICH = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:in|from|for|to|at|on) )?(?:whic
                     rf"(?:(?:top |bottom )?(?:\d+|{'|'.join(_WORDS)}) {_RANK_WORD}|top |bottom |"
                     r"one |single )?(?!(?:are|is|was|were) (?:they|it|those|these)\b)"
                     r"(?P<thing>(?:\w+ ){0,2}\w+)")
-# "List the 5 best-selling products", "show our top 3 suppliers": which things, too.
+# "List the 5 best-selling products", "show our top 3 suppliers", "3 priciest products by
+# average list price", "the 2 most expensive lanes": which things, too.
 _LIST = re.compile(rf"{_LEADING_CLAUSE}\W*(?:(?:list|show|name|rank|sort|line up)(?: me| us)? "
                    rf"(?:(?:all|the|our) )*"
-                   rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} )"
+                   rf"(?:(?:top |bottom )?{_NUMBER} )?|(?:(?:the|our) )?(?:top|bottom) {_NUMBER} |"
+                   rf"(?:(?:the|our) )?{_NUMBER} (?:(?:most|least) \w+|{_DESCENDING}|{_ASCENDING}) )"
                    rf"{_RANK_WORD}(?:[a-z]+-[a-z]+ )?(?P<thing>(?:\w+ ){{0,2}}\w+)")
 
 

@@ -213,7 +213,10 @@ _KEEPS = re.compile(r"\d|\b(?:only|just|not|no|never|except|excluding|without|ig
 # ", counting those still waiting for approval", "including the ones refunded": all of
 # them, as a count is anyway ("not counting those ..." excludes: kept)
 _ALSO_COUNTED = re.compile(r"(?<!\bnot)(?<!\bwithout),? (?:counting|including|inclusive of) "
-                           r"(?:those|the ones|ones|any|all)\b[^.?!;]*")
+                           r"(?:those|the ones|ones|any|all)\b[^.?!;]*|"
+                           # "all its runs including failed", "including cancelled orders"
+                           r"(?<!\bnot)(?<!\bwithout),? (?:including|inclusive of) (?:the )?"
+                           r"(?:\w+ed|pending|open)(?: ones| \w+s)?(?=\s*[,.?!;)]|$)")
 
 # ", failed ones included", "(cancelled orders included)": the same, said after
 _INCLUDED_AFTER = re.compile(r"[,(]\s*(?:(?!not\b|never\b)[\w-]+ ){1,3}(?:included|counted)"

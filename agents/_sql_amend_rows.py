@@ -896,6 +896,8 @@ def _key_of(thing: str, root: str | None, catalog: Catalog, layer: SemanticLayer
     it (a purchase order's supplier_id, not the suppliers' own), [] when none is reached
     or it is the query's own rows' key (one row per group)."""
     table = _table_named(thing, catalog, layer) if thing.split()[0] not in _PER_GRAIN else None
+    if len(thing.split()) > 1 and _table_named(thing.split()[-1], catalog, layer) == root:
+        return []  # "per order bot run": the query's own rows, a run, named last
     keys = catalog.tables[table].primary_key if table in catalog.tables else []
     if table is None or len(keys) != 1 or root in catalog.tables and \
             catalog.tables[root].primary_key == keys:

@@ -3703,6 +3703,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT s.warehouse_id, w.name, sum(s.quantity * s.unit_price) FROM sales_history s JOIN "
      "warehouses w USING (warehouse_id) WHERE s.day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' "
      "GROUP BY 1, 2"),
+    # a number and a superlative before the things ranked: which things, that many
+    ("the 3 cheapest carriers by average lane cost, with their names", q(metrics=["shipping_cost"]),
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS a FROM carrier_lanes l "
+     "JOIN carriers c USING (carrier_id) GROUP BY 1, 2 ORDER BY a LIMIT 3",
+     "SELECT avg(cost_usd) FROM carrier_lanes"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -4194,6 +4199,14 @@ def test_more_than_one_sharing_the_top_asks_for_ties_not_a_bound(
      q(metrics=["agent_run_count"]),
      "SELECT count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
      "WHERE r.agent IN ('order', 'support') AND s.kind = 'tool'"),
+    # "including failed ones", "incl failed": every run, not the failed ones only
+    ("How many order bot runs were there, including failed ones?", q(metrics=["agent_run_count"]),
+     "SELECT count(*) FROM agent_runs WHERE agent = 'order'"),
+    ("avg model time of support bot runs in ms, incl failed", q(metrics=["model_latency"]),
+     "SELECT avg(model_latency_ms) FROM agent_runs WHERE agent = 'support'"),
+    # "per order bot run": each run, which the average is over (no order is a breakdown)
+    ("What is the average model time per order bot run in ms?", q(metrics=["model_latency"]),
+     "SELECT avg(model_latency_ms) FROM agent_runs WHERE agent = 'order'"),
 ])
 def test_audit_questions_read_the_trail_as_the_question_says(
         audit_kit: SqlKit, audited: DuckDBStore, question: str, proposed: dict[str, Any],
