@@ -1337,6 +1337,10 @@ def _which_have(args: dict[str, Any], words: str, catalog: Catalog, layer: Seman
         return False  # "which customers have spent the most on orders": a verb, not having
     if re.match(r"\s*(?:the|a) (?!most\b|fewest\b|least\b)\w+est\b", words[verb.end():]):
         return False  # "which product has the deepest discount": a measure ranks, no rows
+    if (most := re.match(r"\s*(?:the )?(?:most|least) ", words[verb.end():])) is not None and any(
+            f" {phrase(words[verb.end() + most.end():])} ".startswith(f" {phrase(n)} ")
+            for m in layer.metrics if m.format != "count" for n in (m.label, *m.synonyms)):
+        return False  # "which warehouse has least free stock": a named measure ranks
     if set(words[verb.end():].split()[:5]) & _UNIT_WORDS:
         return False  # "each warehouse with the number of units available": a sum of units
     holders = [t for t in _tables_said(words[verb.end():], catalog, layer)
@@ -1721,10 +1725,13 @@ def _aggregate_of_column(rest: str, table: str, catalog: Catalog,
     if asked is None:
         return None
     note = layer.tables.get(table)
-    named = [c for c in catalog.tables[table].columns
-             if c.kind == "number" and not c.name.endswith(("_id", "_no"))
-             and set(tokens(asked["what"])) <= set(tokens(" ".join(
-                 [_spell(c.name), *(note.column_words.get(c.name, []) if note else [])])))]
+    numbers = [c for c in catalog.tables[table].columns
+               if c.kind == "number" and not c.name.endswith(("_id", "_no"))]
+    if asked["what"] in _UNIT_WORDS:  # "the total units": the count of units, not a unit cost
+        named = [c for c in numbers if c.name in ("quantity", "qty", "units")]
+    else:
+        named = [c for c in numbers if set(tokens(asked["what"])) <= set(tokens(" ".join(
+            [_spell(c.name), *(note.column_words.get(c.name, []) if note else [])])))]
     return f"{_AGGREGATE_FN[asked['fn']]}({named[0].ref})" if len(named) == 1 else None
 
 

@@ -808,7 +808,8 @@ def _said_breakdown(args: dict[str, Any], grouped: list[str], words: str, catalo
     values = {phrase(name) for value in held
               for name in (value.replace("_", " "), *layer.value_synonyms.get(value, []))}
     for how, thing in _breakdowns_said(words):
-        if how == "by" and phrase(thing) in values:
+        if how == "by" and phrase(thing) in values and not any(  # ("by tool": the tool's name)
+                _group_word(d.name, catalog, layer) == phrase(thing) for d in layer.dimensions):
             continue
         word = _singular(thing.split()[0])
         if holders(two := phrase(" ".join(thing.split()[:2]))):

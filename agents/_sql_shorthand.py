@@ -29,6 +29,10 @@ _SYMBOLS = [
     (re.compile(r"(?<=[A-Za-z]) ?%(?=[\s,.;:?)]|$)"), " percentage"),  # "gross margin %"
 ]
 
+# "item/warehouse spots": one thing of two parts, as "item-warehouse" (after the shorthand,
+# which reads "item/whs" as "item/warehouse")
+_PAIR = re.compile(r"(?<=[a-z])/(?=[a-z]{2})", re.I)
+
 # A question typed without its question words: "number of price cuts in Aug 2026",
 # "Denver warehouse: pct of items sold out" (after a topic and a colon, or a sentence
 # before it: "Where do our customers live? Count of customers per region")
@@ -193,6 +197,7 @@ def spell_out(question: str, shorthand: dict[str, str]) -> str:
             re.escape(s) for s in sorted(shorthand, key=len, reverse=True)) + r")(?![\w'-])",
             re.I)
         text = short.sub(lambda m: shorthand[m.group(1).lower()], text)
+    text = _PAIR.sub("-", text)
     for pattern, words in _TERSE:
         text = pattern.sub(words, text, count=1)
     return _one_as_said(_YES_NO_THEN_COUNT.sub(r"\1how many \g<things>?", text))

@@ -3708,6 +3708,20 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS a FROM carrier_lanes l "
      "JOIN carriers c USING (carrier_id) GROUP BY 1, 2 ORDER BY a LIMIT 3",
      "SELECT avg(cost_usd) FROM carrier_lanes"),
+    # "the total units" beside a count: the sum of the quantity, not of a unit cost
+    ("How many purchase orders were placed in September 2026, and the total units?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT count(*), sum(quantity) FROM purchase_orders "
+     "WHERE ordered_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'",
+     "SELECT count(*), sum(unit_cost) FROM purchase_orders "
+     "WHERE ordered_on BETWEEN DATE '2026-09-01' AND DATE '2026-09-30'"),
+    # "has most free stock": a named measure ranks the warehouses ("reserved" names no rows)
+    ("Which warehouse has most free stock, that is on hand minus reserved? Warehouse id.",
+     q(metrics=["available_stock"]),
+     "SELECT s.warehouse_id, w.name, sum(s.on_hand - s.reserved) AS f FROM stock s "
+     "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY f DESC LIMIT 1",
+     "SELECT r.warehouse_id, w.name, count(*) AS n FROM reservations r "
+     "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY n DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
@@ -4207,6 +4221,10 @@ def test_more_than_one_sharing_the_top_asks_for_ties_not_a_bound(
     # "per order bot run": each run, which the average is over (no order is a breakdown)
     ("What is the average model time per order bot run in ms?", q(metrics=["model_latency"]),
      "SELECT avg(model_latency_ms) FROM agent_runs WHERE agent = 'order'"),
+    # "by tool": a breakdown by the tool's name, though 'tool' is also a kind of step
+    ("support bot tool calls by tool, tool name and count", q(metrics=["agent_tool_calls"]),
+     "SELECT s.name, count(*) FROM agent_steps s JOIN agent_runs r USING (event_id) "
+     "WHERE r.agent = 'support' AND s.kind = 'tool' GROUP BY 1"),
 ])
 def test_audit_questions_read_the_trail_as_the_question_says(
         audit_kit: SqlKit, audited: DuckDBStore, question: str, proposed: dict[str, Any],

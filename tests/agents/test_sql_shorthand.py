@@ -23,6 +23,7 @@ SHORTHAND = load_layer().shorthand
     ("units in & out", "units in and out"),
     ("units per whs, whs city + tot qty", "units per warehouse, warehouse city and total quantity"),
     ("orders w/ 6+ lines", "orders with 6 or more lines"),
+    ("# item/whs spots w/ zero on hand", "how many item-warehouse spots with zero on hand"),
     # typed without its question words
     ("number of open POs", "how many open purchase orders"),
     ("Reno wh: pct of items w/ 0 on hand", "Reno warehouse: what percentage of items with 0 on hand"),
