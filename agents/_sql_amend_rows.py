@@ -882,6 +882,8 @@ def _breakdowns_said(words: str) -> list[tuple[str, str]]:
         thing = thing.split(" s ")[0].removesuffix(" s")  # "each carrier's name": the carrier
         thing = re.sub(r"^(?:the|our|its|their) ", "", thing)  # "going by the state on ..."
         before = words[:match.start()].split()[-1:]
+        if how == "every" and len(thing.split()) > 1 and _participle(thing.split()[1]):
+            continue  # "every unit reserved", "every one already sold": all of them, no breakdown
         if not thing or how == "by" and (
                 _plural(thing.split()[-1])  # "by customers": who
                 or before and (_participle(before[0]) or before[0] == "for")  # "pay for by"

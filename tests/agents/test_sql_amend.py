@@ -3722,6 +3722,10 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY f DESC LIMIT 1",
      "SELECT r.warehouse_id, w.name, count(*) AS n FROM reservations r "
      "JOIN warehouses w USING (warehouse_id) GROUP BY 1, 2 ORDER BY n DESC LIMIT 1"),
+    # "every unit reserved": all of them, no breakdown by the reserved count
+    ("How many item-warehouse positions have every unit reserved?", q(metrics=["stock_count"]),
+     "SELECT count(*) FROM stock WHERE on_hand > 0 AND reserved >= on_hand",
+     "SELECT reserved, count(*) FROM stock WHERE on_hand > 0 AND reserved >= on_hand GROUP BY 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
