@@ -56,6 +56,7 @@ CASES = [*load_cases(analyst.AnalystSuite.default_tasks),
                              "analyst_heldout45.jsonl", "analyst_heldout46.jsonl",
                              "analyst_heldout47.jsonl", "analyst_heldout48.jsonl",
                              "analyst_heldout49.jsonl", "analyst_heldout50.jsonl",
+                             "analyst_heldout51.jsonl", "analyst_heldout52.jsonl",
                              "analyst_paraphrase1.jsonl", "analyst_paraphrase2.jsonl",
                              "analyst_paraphrase3.jsonl")
            for case in load_cases(analyst.AnalystSuite.default_tasks.with_name(name)))]
