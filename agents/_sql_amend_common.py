@@ -101,9 +101,12 @@ _CLAUSE = r"(?:[^,:;?.\-–—]|(?<=\w)-(?=\w)|\.(?=\d))*(?:[,:;?]|\.(?!\d)|\s[-
 _HOW_MANY = re.compile(rf"^(?:(?!on (?:an )?average\b){_CLAUSE}){{0,3}}?\W*(?:(?:on|in|at|for) )?"
                        r"(how many|count|number of|what number of)\b")
 _TIES = re.compile(r"\b(tie|tied|ties|tying|joint|equally)\b|"
-                   r"\bshares? the (?:top|highest|lowest|most|same|first)\b")
+                   r"\bshares? the (?:top|highest|lowest|most|same|first)\b|"
+                   # "should several be level at the top"
+                   r"\b(?:are|be|is|were|come|finish|end) (?:level|equal|even)\b")
 # "if several tie for first", "tied for the top spot"
-_TIED_FOR_FIRST = re.compile(r"\b(?:tie|tied|ties|tying|joint) (?:for )?(?:the )?(?:first|top|1st)\b|"
+_TIED_FOR_FIRST = re.compile(r"\b(?:tie|tied|ties|tying|joint|level) (?:for |at )?(?:the )?"
+                             r"(?:first|top|1st)\b|"
                              # ("which tools ... most often? include ties": no N asked)
                              r"\b(?:include|including|with) (?:any |all )?ties\b|\bties included\b")
 _DATE_GRAINS = ("day", "week", "month", "year", "weekday", "month_of_year", "year_month",

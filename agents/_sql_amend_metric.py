@@ -439,6 +439,8 @@ _PRICEY = re.compile(r"\b(cheapest|least expensive|most expensive|priciest|costl
 # not by what things cost
 _RATIO = r"as an? (?:fraction|share|percentage|proportion|ratio) of|relative to"
 _RATIO_SAID = re.compile(rf"\b(?:{_RATIO})\b")
+# what a thing is worth in money, not how many of it there are
+_WORTH = re.compile(r"\b(?:worth|valued?|valuing|valuation)\b")
 _RATIO_AFTER = re.compile(rf"^\W*(?:{_RATIO}|compared (?:with|to)|in relation to|over)\b")
 
 
@@ -998,6 +1000,11 @@ def _price_column(thing: str, catalog: Catalog, layer: SemanticLayer) -> str:
     return cost[0].replace("_", " ") if len(cost) == 1 else "price"
 
 
+def _is_ratio(metric: Metric) -> bool:
+    return bool(re.search(r"\b(?:ratio|fraction|divided)\b",
+                          f"{metric.label} {metric.description}"))
+
+
 def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer: SemanticLayer,
                       notes: list[str]) -> bool:
     """"What is the average unit cost across our variants": an aggregate word right before
@@ -1038,9 +1045,16 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
     if len(best) != 1:
         return False
     # "the highest unit cost as a fraction of list price": the model's ratio term stands
-    if first is not None and _RATIO_SAID.search(words) and re.search(
-            r"\b(?:ratio|fraction|divided)\b", f"{first.label} {first.description}"):
+    if first is not None and _RATIO_SAID.search(words) and _is_ratio(first):
         return False
+    ratios = [m for m in layer.metrics if m.table == best[0].split(".")[0] and _is_ratio(m)]
+    if _RATIO_SAID.search(words) and len(ratios) == 1:
+        # "the highest unit cost relative to its list price": the table's ratio term
+        args["metrics"] = [ratios[0].name, *metrics[1:]][:MAX_METRICS]
+        notes.append(f"metric {ratios[0].name}: the question asks for {best[0]} as a ratio"
+                     + (f", not {metrics[0]}" if metrics else ""))
+        _drop_unreached(args, ratios[0].table, catalog, layer, notes)
+        return True
     if aggregates[best[0]] == [_BY_RANK]:
         # a count of the things ranked, or of the table named like the column ("unit
         # costs"), misreads each thing's own value; any other term ranks as chosen
@@ -1090,6 +1104,9 @@ def _column_aggregate(args: dict[str, Any], words: str, catalog: Catalog, layer:
         return False
     chosen = layer.metric(best[0])
     assert chosen is not None
+    if first is not None and first.format == "money" and chosen.format != "money" \
+            and column in first.sql and _WORTH.search(words):
+        return False  # "the inventory on hand ... worth at unit cost": the money term stands
     args["metrics"] = [*best, *metrics[1:]][:MAX_METRICS] if len(best) == 1 else best
     notes.append(f"metric {', '.join(best)}: the question asks for the {chosen.label}"
                  + (f", not {metrics[0]}" if metrics else ""))

@@ -131,6 +131,12 @@ _WINDOW = re.compile(rf"\b(?:(?:last|past|previous|next|first|within|over)(?: th
                      rf"(?: \d{{1,2}}(?:st|nd|rd|th)?)?,? 20\d\d|20\d\d)\b")
 
 
+# A verb with "out" that asks to show or work a figure out ("could you set out the revenue",
+# "work out the margin"): its "out" is not the "out" of "out of stock"
+_SAID_OUT = re.compile(r"\b((?:set|lay|spell|figure|find|work|point|print|pull|write|sort|map|"
+                       r"draw|bring|read|call|single|pick|list|break)(?:s|ing|ed)?) out\b")
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words without stop words, in one form ("sales", "sold" -> "sell")."""
     text = _LIST_PRICE.sub("listed", text.lower().replace("_", " "))
@@ -278,7 +284,8 @@ class Linker:
         if lookup is not None:  # (the thing only points at its attribute: that is named)
             values = [self._attribute_of(question, v, lookup) or self._stand_in(v, lookup)
                       for v in values]
-        metrics = self._metrics(question, tokens(_WINDOW.sub(" ", question.lower())), values)
+        plain = _SAID_OUT.sub(r"\1", question.lower())  # "set out the revenue": no "out of stock"
+        metrics = self._metrics(question, tokens(_WINDOW.sub(" ", plain)), values)
         dims = [self.layer.dimensions[i].name for i in _top(self.dims_bm25.scores(q), 2, 1.0)]
         tables = [self.table_names[i] for i in _top(self.tables_bm25.scores(q), self.k_tables)]
         if not metrics and _COUNTING.search(question.lower()):

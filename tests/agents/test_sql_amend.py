@@ -3726,6 +3726,26 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
     ("How many item-warehouse positions have every unit reserved?", q(metrics=["stock_count"]),
      "SELECT count(*) FROM stock WHERE on_hand > 0 AND reserved >= on_hand",
      "SELECT reserved, count(*) FROM stock WHERE on_hand > 0 AND reserved >= on_hand GROUP BY 1"),
+    # "if several are level at the top": every product tied for first
+    ("Which product comes in the most variants? If several are level at the top, name them all.",
+     q(metrics=["variant_count"]),
+     "SELECT v.product_id, p.name, count(*) AS n FROM variants v JOIN products p USING "
+     "(product_id) GROUP BY 1, 2 HAVING count(*) = (SELECT max(c) FROM (SELECT count(*) AS c "
+     "FROM variants GROUP BY product_id))",
+     "SELECT v.product_id, p.name, count(*) AS n FROM variants v JOIN products p USING "
+     "(product_id) GROUP BY 1, 2 ORDER BY n DESC, 1 LIMIT 1"),
+    # "worth at unit cost": the money term, not the units it values
+    ("What would our total stock on hand be worth if every unit were valued at its unit cost?",
+     q(metrics=["stock_value"]),
+     "SELECT sum(s.on_hand * u.unit_cost) FROM stock s JOIN unit_costs u USING (item_id)",
+     "SELECT sum(on_hand) FROM stock"),
+    # "unit cost relative to its list price": the cost table's ratio term ranks
+    ("Which product has the highest unit cost relative to its list price?",
+     q(metrics=["list_margin_pct"]),
+     "SELECT u.product_id, p.name, avg(u.cost_ratio) AS r FROM unit_costs u JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY r DESC LIMIT 1",
+     "SELECT u.product_id, p.name, max(u.unit_cost) AS r FROM unit_costs u JOIN products p "
+     "USING (product_id) GROUP BY 1, 2 ORDER BY r DESC LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),

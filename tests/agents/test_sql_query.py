@@ -267,6 +267,9 @@ def test_linking_finds_the_terms_tables_values_and_examples(world: World) -> Non
                      "Break down the units sold in September 2026 by region."):
         assert linker.link(question).metrics[0] != "state_regions_count"
     assert linker.link("How many regions are there?").metrics[0] == "state_regions_count"
+    # "set out" asks to show a figure: its "out" is not "out of stock"
+    assert linker.link("Could you set out our revenue month by month for September 2026?"
+                       ).metrics[0] == "revenue"
     # no term's words, but another name of a table counted: that table's count
     assert linker.link("How many fulfilment centres do we have?").metrics == ["warehouses_count"]
     # a term pinned to one value of a column is not what a question naming another asks
