@@ -228,7 +228,7 @@ _NOT_COUNTED = re.compile(r"\b(?:not counting|without counting|leaving out|setti
                           r"have been|had been))? ")
 
 
-def _context_dropped(words: str) -> str:
+def _context_dropped(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     """The question without a sentence before it that sets the scene and says nothing it
     asks (no number, date, condition or breakdown), and without a clause that only says
     some of the rows are counted too."""
@@ -236,9 +236,21 @@ def _context_dropped(words: str) -> str:
     match = _LEAD.match(words)
     if match is None or _ASKS.match(match["lead"]) or not _ASKS.match(match["rest"]) \
             or _KEEPS.search(match["lead"]) or words[match.end("lead")] == ":" \
-            and not _REQUEST_LEAD.search(match["lead"]):
+            and not _REQUEST_LEAD.search(match["lead"]) or _refers_back(match["rest"], catalog, layer):
         return words
     return match["rest"]
+
+
+def _refers_back(rest: str, catalog: Catalog, layer: SemanticLayer) -> bool:
+    """Whether the question asks about things only the sentence before it names: its first
+    clause names no table's rows and says "they" or "how many are there"."""
+    clause = re.split(r"[,;?.]", rest, maxsplit=1)[0]
+    return bool(_REFERS_BACK.search(clause)) and not _tables_said(clause, catalog, layer)
+
+
+# "... purchase orders are still open. How many are there, and what are they worth?": the
+# question asks about the things the sentence before it names
+_REFERS_BACK = re.compile(r"\b(?:they|them|those|these|such)\b|\bhow many are there\b")
 
 
 # "the mean refund", "avg order value": an average ("what do you mean" is no analyst's
@@ -372,7 +384,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
                              f"{' ' if m['by'] else 'the '}number of {m['thing'] or m['of']}"
                              f"{'s' if m['thing'] and not m['thing'].endswith('s') else ''}",
                              words)
-    words = _context_dropped(words)
+    words = _context_dropped(words, catalog, layer)
     words = _PLEASE_LIST.sub("", _LIST_OF.sub("list the ", words, count=1), count=1)
     words = _IDS_OF.sub("list the ", _NAME_OF_RANKED.sub("name ", words, count=1), count=1)
     words = _RATE_OF.sub(lambda m: f"the percentage of all {m['rows']} that are {m['what']}"

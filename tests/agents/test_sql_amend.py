@@ -3746,6 +3746,11 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "USING (product_id) GROUP BY 1, 2 ORDER BY r DESC LIMIT 1",
      "SELECT u.product_id, p.name, max(u.unit_cost) AS r FROM unit_costs u JOIN products p "
      "USING (product_id) GROUP BY 1, 2 ORDER BY r DESC LIMIT 1"),
+    # a sentence before the question names what "how many are there" counts: it stays
+    ("Quite a few purchase orders with suppliers are still open, I gather. How many are there?",
+     q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FROM purchase_orders WHERE status = 'open'",
+     "SELECT count(*) FROM purchase_orders"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
