@@ -228,11 +228,17 @@ _NOT_COUNTED = re.compile(r"\b(?:not counting|without counting|leaving out|setti
                           r"have been|had been))? ")
 
 
+# "(leaving refunds aside)", "setting aside gift cards": what is not counted
+_ASIDE = re.compile(r"\b(?:leaving|setting|putting) (?:(?P<what>(?!aside\b)(?:\w+ ){0,3}?\w+) "
+                    r"aside\b|aside\b)")
+
+
 def _context_dropped(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     """The question without a sentence before it that sets the scene and says nothing it
     asks (no number, date, condition or breakdown), and without a clause that only says
     some of the rows are counted too."""
     words = _NOT_COUNTED.sub("excluding ", _INCLUDED_AFTER.sub("", _ALSO_COUNTED.sub("", words)))
+    words = _ASIDE.sub(lambda m: f"excluding {m['what'] or ''}".rstrip(), words)
     match = _LEAD.match(words)
     if match is None or _ASKS.match(match["lead"]) or not _ASKS.match(match["rest"]) \
             or _KEEPS.search(match["lead"]) or words[match.end("lead")] == ":" \
@@ -277,6 +283,7 @@ _ADD_UP = re.compile(r"^\W*(?:please )?(?:add up|sum up|sum|total up|tally up|ta
 _REQUEST = re.compile(
     r"^\W*(?:(?:please|ok|okay|so|now|hey)\W+)*(?:(?:can|could|would|will) you (?:please )?"
     r"|please )?(?:tell|show|give|get|find|fetch|pull|let|name|check|see|calculate|compute|"
+    r"identify|determine|pick out|single out|point out|"
     r"work out|figure out|look up|(?:i need|i want|i would like|"
     r"we need|i d like)(?! to (?!know|see)))(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
 # "the order count", "the warehouse total": a figure of the thing named before it

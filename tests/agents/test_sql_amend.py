@@ -3751,6 +3751,17 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      q(metrics=["purchase_order_count"]),
      "SELECT count(*) FROM purchase_orders WHERE status = 'open'",
      "SELECT count(*) FROM purchase_orders"),
+    # "leaving gift cards aside": excluded, not named
+    ("What were the total refunds, leaving gift cards aside?", q(metrics=["refunds"]),
+     "SELECT sum(p.amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'refund' AND m.source != 'gift_card'",
+     "SELECT sum(p.amount) FROM order_payments p JOIN user_payment_methods m "
+     "USING (payment_method_id) WHERE p.transaction_type = 'refund' AND m.source = 'gift_card'"),
+    # "could you identify the three customers who ...": which three
+    ("Could you identify the three customers who have paid us the most?", q(metrics=["payments"]),
+     "SELECT user_id, sum(amount) AS s FROM order_payments WHERE transaction_type = 'payment' "
+     "GROUP BY 1 ORDER BY s DESC LIMIT 3",
+     "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
