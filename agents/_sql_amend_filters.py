@@ -242,7 +242,8 @@ def _context_dropped(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     match = _LEAD.match(words)
     if match is None or _ASKS.match(match["lead"]) or not _ASKS.match(match["rest"]) \
             or _KEEPS.search(match["lead"]) or words[match.end("lead")] == ":" \
-            and not _REQUEST_LEAD.search(match["lead"]) or _refers_back(match["rest"], catalog, layer):
+            and not _REQUEST_LEAD.search(match["lead"]) or _refers_back(match["rest"], catalog, layer) \
+            or _ROUTE.search(match["lead"]):
         return words
     return match["rest"]
 
@@ -254,6 +255,9 @@ def _refers_back(rest: str, catalog: Catalog, layer: SemanticLayer) -> bool:
     return bool(_REFERS_BACK.search(clause)) and not _tables_said(clause, catalog, layer)
 
 
+# "Suppose we were sending a parcel from the west region to the northeast.": where from and
+# to, which the question after it asks about
+_ROUTE = re.compile(r"\bfrom (?:the |our )?\w+(?: \w+)? to (?:the |our )?\w+")
 # "... purchase orders are still open. How many are there, and what are they worth?": the
 # question asks about the things the sentence before it names
 _REFERS_BACK = re.compile(r"\b(?:they|them|those|these|such)\b|\bhow many are there\b")

@@ -3762,6 +3762,14 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "SELECT user_id, sum(amount) AS s FROM order_payments WHERE transaction_type = 'payment' "
      "GROUP BY 1 ORDER BY s DESC LIMIT 3",
      "SELECT sum(amount) FROM order_payments WHERE transaction_type = 'payment'"),
+    # a sentence that says where from and where to stays: the question asks about that route
+    ("Say we ship a parcel from the west to the northeast. Which carrier is the cheapest?",
+     q(metrics=["shipping_cost"]),
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS cost FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) WHERE l.origin_region = 'west' AND l.dest_region = 'northeast' "
+     "GROUP BY 1, 2 ORDER BY cost LIMIT 1",
+     "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS cost FROM carrier_lanes l JOIN carriers c "
+     "USING (carrier_id) GROUP BY 1, 2 ORDER BY cost LIMIT 1"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
