@@ -289,7 +289,12 @@ _REQUEST = re.compile(
     r"|please )?(?:tell|show|give|get|find|fetch|pull|let|name|check|see|calculate|compute|"
     r"identify|determine|pick out|single out|point out|"
     r"work out|figure out|look up|(?:i need|i want|i would like|"
-    r"we need|i d like)(?! to (?!know|see)))(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
+    r"we need|i d like)(?! to (?!know|see))|"
+    # "I'd be grateful to know", "I was wondering whether you could tell me"
+    r"(?:(?:i|we) (?:d|would) (?:be (?:grateful|glad|keen|interested|curious)|love)"
+    r"|(?:i|we) (?:was|were|am|are) (?:wondering|curious)|i wonder)"
+    r"(?: (?:if|whether) you (?:could|can|would) (?:please )?(?:tell|show|give|let))?)"
+    r"(?: me| us)?(?: know| to know| to see)?(?:,\s*)?\s+")
 # "the order count", "the warehouse total": a figure of the thing named before it
 _FIGURE_WORDS = (r"(?:count|counts|number|numbers|total|totals|sum|average|value|amount|rate|"
                  r"share|percentage|breakdown)")
@@ -464,6 +469,7 @@ def _as_question(words: str, catalog: Catalog, layer: SemanticLayer) -> str:
     words = _FRACTION.sub(lambda m: f"{m[1]} {_FRACTIONS[m[2]]}% of", words)
     words = _OF_THE_WHAT.sub(r"what \g<share> of \g<whole> that ", words, count=1)
     words = _DATE_COMMA.sub(r"\1 \2", words)
+    words = _NEGATION_ADVERB.sub(r"\1 ", words)  # "never actually placed": never placed
     words = _NOT_A_SINGLE.sub(lambda m: f"{_PARTICIPLES.get(m['verb'], m['verb'])} nothing",
                               words)
     words = _NOT_EVEN_ONCE.sub(r"never \g<verb>", words)
@@ -493,6 +499,8 @@ _NOT_ANY = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) any\b")
 _PARTICIPLES = {"sell": "sold", "buy": "bought", "pay": "paid", "order": "ordered",
                 "ship": "shipped", "receive": "received", "place": "placed", "make": "made"}
 # "customers who have not ordered even once": who never ordered
+# "never actually placed", "not really sold": an adverb between a negation and its verb
+_NEGATION_ADVERB = re.compile(r"\b(never|not) (?:actually|really|once|even|truly|so much as) ")
 _NOT_EVEN_ONCE = re.compile(r"\b(?:have|has|had|did|do|does) not (?P<verb>\w+) "
                             r"(?:even once|at all|ever)\b")
 # "customers who don't have a single gift card": who have none

@@ -3770,6 +3770,16 @@ def test_how_many_things_have_not_is_no_count_of_those_that_have(kit: SqlKit) ->
      "GROUP BY 1, 2 ORDER BY cost LIMIT 1",
      "SELECT l.carrier_id, c.name, avg(l.cost_usd) AS cost FROM carrier_lanes l JOIN carriers c "
      "USING (carrier_id) GROUP BY 1, 2 ORDER BY cost LIMIT 1"),
+    # "I'd be grateful to know how many ...": a polite lead-in, then the question
+    ("I'd be grateful to know how many customers have never placed an order.",
+     q(metrics=["purchase_order_count"]),
+     "SELECT count(*) FROM users WHERE user_id NOT IN (SELECT user_id FROM orders)",
+     "SELECT count(*) FROM purchase_orders"),
+    # "never actually placed": never placed
+    ("How many customers have never actually placed a single order?",
+     q(metrics=["customer_count"]),
+     "SELECT count(*) FROM users WHERE user_id NOT IN (SELECT user_id FROM orders)",
+     "SELECT count(*) FROM users"),
     ("How many promotions are percentage discounts?", q(metrics=["promotion_count"]),
      "SELECT count(*) FROM promotions WHERE kind = 'percent'",
      "SELECT count(*) FROM promotions"),
